@@ -1,0 +1,16 @@
+// Bundles the Action (dist/index.js) and the CLI (dist/cli/index.js) with ncc.
+// dist/ is committed: the Action runs from it. `npm run check-dist` fails when it is stale.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const ncc = createRequire(import.meta.url).resolve('@vercel/ncc/dist/ncc/cli.js');
+rmSync('dist', { recursive: true, force: true });
+const bundles = [
+  ['src/index.ts', 'dist'],
+  ['src/cli-entry.ts', 'dist/cli'],
+];
+for (const [entry, out] of bundles) {
+  execFileSync(process.execPath, [ncc, 'build', entry, '-o', out, '--license', 'licenses.txt', '-q'], { stdio: 'inherit' });
+}
+chmodSync('dist/cli/index.js', 0o755);

@@ -1,0 +1,100 @@
+// Trials → scenario summary; samples → service windows. Pure.
+import { decodeHistogram, encodeHistogram, mergeHistograms, summarize, type Histogram } from '../load/histogram.js';
+import type { ScenarioResult, ServiceWindow, StepFigures, TrialResult } from '../result.js';
+
+export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[]): ScenarioResult['summary'] {
+  const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
+  const sum = (f: (t: TrialResult) => number): number => trials.reduce((acc, t) => acc + f(t), 0);
+  const durationMs = sum((t) => t.durationMs);
+  const requests = sum((t) => t.requests);
+  const total = sum((t) => t.errors.total);
+  const timeouts = sum((t) => t.errors.timeouts);
+  const connection = sum((t) => t.errors.connection);
+  const attempts = requests + timeouts + connection;
+  const statusCodes: Record<string, number> = {};
+  for (const t of trials) for (const [code, n] of Object.entries(t.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  const summary: ScenarioResult['summary'] = {
+    durationMs,
+    requests,
+    ok: sum((t) => t.ok),
+    rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+    latency: summarize(merged),
+    errors: {
+      total,
+      non2xx: sum((t) => t.errors.non2xx),
+      timeouts,
+      connection,
+      rate: attempts > 0 ? total / attempts : 0,
+    },
+    connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
+    statusCodes,
+    histogram: encodeHistogram(merged),
+  };
+  if (trials.some((t) => t.workflows)) {
+    const completed = sum((t) => t.workflows?.completed ?? 0);
+    summary.workflows = {
+      completed,
+      perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+    };
+  }
+  const first = trials[0]?.steps;
+  if (first) {
+    summary.steps = first.map((step, i): StepFigures => {
+      const parts = trials.map((t) => t.steps![i]!);
+      const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
+      return {
+        name: step.name,
+        method: step.method,
+        path: step.path,
+        requests: parts.reduce((a, p) => a + p.requests, 0),
+        ok: parts.reduce((a, p) => a + p.ok, 0),
+        errors: parts.reduce((a, p) => a + p.errors, 0),
+        latency: summarize(h),
+        histogram: encodeHistogram(h),
+      };
+    });
+  }
+  return summary;
+}
+
+export interface Window {
+  start: number;
+  end: number;
+}
+
+export interface Samples {
+  resources: { t: number; cpu: number; rss: number }[] | null;
+  probes: { t: number; ok: boolean }[] | null;
+}
+
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+export function serviceWindow(samples: Samples, windows: Window[]): ServiceWindow {
+  const inside = (t: number): boolean => windows.some((w) => t >= w.start && t <= w.end);
+  const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+  const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+  return {
+    cpu: res.length
+      ? {
+          mean: round(mean(res.map((s) => s.cpu))),
+          peak: round(Math.max(...res.map((s) => s.cpu))),
+          samples: res.length,
+        }
+      : null,
+    memory: res.length
+      ? {
+          mean: Math.round(mean(res.map((s) => s.rss))),
+          peak: Math.max(...res.map((s) => s.rss)),
+          samples: res.length,
+        }
+      : null,
+    uptime: probes.length
+      ? {
+          probes: probes.length,
+          up: probes.filter((p) => p.ok).length,
+          ratio: probes.filter((p) => p.ok).length / probes.length,
+        }
+      : null,
+  };
+}

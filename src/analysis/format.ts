@@ -1,0 +1,41 @@
+// Numbers as the report shows them, by unit. Pure.
+import { formatBytes } from '../config/units.js';
+import type { Unit } from './expression.js';
+
+export function formatNumber(x: number, digits = 1): string {
+  return x.toLocaleString('en-US', {
+    minimumFractionDigits: 0,
+    maximumFractionDigits: digits,
+  });
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${formatNumber(ms / 1000, 2)} s`;
+  if (ms >= 100) return `${formatNumber(ms, 0)} ms`;
+  if (ms >= 10) return `${formatNumber(ms, 1)} ms`;
+  return `${formatNumber(ms, 2)} ms`;
+}
+
+export function formatPercent(fraction: number): string {
+  const pct = fraction * 100;
+  if (pct === 0 || pct === 100) return `${pct} %`;
+  if (pct >= 99.9 && pct < 100) return `${formatNumber(pct, 3)} %`;
+  return `${formatNumber(pct, pct < 1 ? 3 : 2)} %`;
+}
+
+export function formatValue(value: number, unit: Unit | string): string {
+  switch (unit) {
+    case 'ms':
+      return formatMs(value);
+    case 'fraction':
+      return formatPercent(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'cpu':
+      return `${formatNumber(value, 1)} %`;
+    case 'per-second':
+      return `${formatNumber(value, 1)}/s`;
+    default:
+      return formatNumber(value, 2);
+  }
+}

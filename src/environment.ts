@@ -1,0 +1,34 @@
+// What the run was measured on: needed to read any figure, and (later) to pick comparable history.
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import type { Environment } from './result.js';
+import { PERFGATE_VERSION } from './version.js';
+
+function autocannonVersion(): string {
+  try {
+    return (
+      createRequire(import.meta.url)('autocannon/package.json') as {
+        version: string;
+      }
+    ).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function describeEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const cpus = os.cpus();
+  return {
+    perfgate: PERFGATE_VERSION,
+    node: process.version,
+    autocannon: autocannonVersion(),
+    os: `${os.type()} ${os.release()}`,
+    platform: process.platform,
+    arch: process.arch,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: os.availableParallelism?.() ?? cpus.length,
+    totalMemory: os.totalmem(),
+    hostname: os.hostname(),
+    ci: Boolean(env.CI && env.CI !== 'false'),
+  };
+}

@@ -1,0 +1,421 @@
+// RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
+// so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
+import { formatMs, formatNumber, formatPercent, formatValue } from '../analysis/format.js';
+import { formatBytes, formatDuration } from '../config/units.js';
+import type { RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../result.js';
+import { code, codeBlock, md } from './markdown.js';
+
+export interface ReportView {
+  title: string;
+  date: string;
+  name: string;
+  passed: boolean;
+  statusLine: string;
+  readinessLine: string;
+  summary: string[];
+  failure: { heading: string; message: string; logTail: string | null } | null;
+  targets: {
+    metric: string;
+    target: string;
+    measured: string;
+    status: string;
+    notes: string;
+  }[];
+  noTargets: boolean;
+  scenarios: ScenarioView[];
+  /** Configured scenarios that never started. */
+  notRun: string[];
+  service: { rows: { label: string; value: string }[] };
+  configuration: { rows: { label: string; value: string }[] };
+  checklist: { done: boolean; text: string }[];
+  recommendations: string[];
+  files: { label: string; path: string }[];
+  footer: string;
+}
+
+interface ScenarioView {
+  name: string;
+  description: string;
+  interrupted: string | null;
+  figures: { label: string; value: string }[];
+  latency: {
+    p50: string;
+    p90: string;
+    p95: string;
+    p99: string;
+    max: string;
+    mean: string;
+  };
+  trials: {
+    index: number;
+    rps: string;
+    p50: string;
+    p95: string;
+    p99: string;
+    errors: string;
+    extra: string;
+  }[];
+  hasWorkflow: boolean;
+  steps: {
+    name: string;
+    request: string;
+    requests: string;
+    errors: string;
+    p50: string;
+    p95: string;
+    p99: string;
+  }[];
+  statusCodes: string;
+}
+
+const STATUS = {
+  pass: '✅ MET',
+  fail: '❌ BREACHED',
+  unmeasured: '❓ NOT MEASURED',
+} as const;
+
+export function buildView(run: RunResult): ReportView {
+  const passed = run.verdict === 'pass';
+  const date = run.startedAt.slice(0, 10);
+  const breached = run.targets.filter((t) => t.status === 'fail');
+  const unmeasured = run.targets.filter((t) => t.status === 'unmeasured');
+  return {
+    title: `${md(run.name)}: Performance Gate Report`,
+    date,
+    name: md(run.name),
+    passed,
+    statusLine: passed ? `✅ **PASSED**: ${md(run.reason)}` : `❌ **FAILED**: ${md(run.reason)}`,
+    readinessLine: passed
+      ? run.targets.length
+        ? '**READY**: every target was measured in this run and met.'
+        : '**NOT ASSESSED**: no targets are configured, so this run only measured.'
+      : '**NOT READY**: see the breached or unmeasured targets below.',
+    summary: executiveSummary(run, breached, unmeasured),
+    failure: run.failure
+      ? {
+          heading: failureHeading(run.failure.kind),
+          message: md(run.failure.message),
+          logTail: run.failure.logTail.length ? codeBlock(run.failure.logTail.join('\n'), 'text') : null,
+        }
+      : null,
+    targets: run.targets.map((t) => ({
+      metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
+      target: code(t.expr),
+      measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)),
+      status: STATUS[t.status],
+      notes: md(t.note) || ' ',
+    })),
+    noTargets: run.targets.length === 0,
+    scenarios: run.scenarios.map(scenarioView),
+    notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
+    service: { rows: serviceRows(run) },
+    configuration: { rows: configurationRows(run) },
+    checklist: checklist(run),
+    recommendations: recommendations(run, breached, unmeasured),
+    files: [
+      { label: 'Result (JSON)', path: code(run.files.result) },
+      { label: 'This report', path: code(run.files.report) },
+      ...(run.files.serviceLog ? [{ label: 'Service log', path: code(run.files.serviceLog) }] : []),
+    ],
+    footer: `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
+  };
+}
+
+function failureHeading(kind: string): string {
+  switch (kind) {
+    case 'never-ready':
+      return 'The service never became ready';
+    case 'spawn-failed':
+      return 'The service could not be started';
+    case 'crashed':
+      return 'The service crashed during load';
+    case 'aborted':
+      return 'The run was interrupted';
+    default:
+      return 'The load could not be sent';
+  }
+}
+
+function executiveSummary(run: RunResult, breached: TargetResult[], unmeasured: TargetResult[]): string[] {
+  const out: string[] = [];
+  const measured = run.scenarios.filter((s) => s.trials.length);
+  const requests = measured.reduce((a, s) => a + s.summary.requests, 0);
+  const seconds = measured.reduce((a, s) => a + s.summary.durationMs, 0) / 1000;
+  if (run.failure?.kind === 'never-ready' || run.failure?.kind === 'spawn-failed') {
+    out.push(`${md(run.failure.message)}. No load was sent, so no target could be measured.`);
+  } else if (measured.length) {
+    out.push(
+      `perfgate sent ${formatNumber(requests, 0)} requests to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
+        `(${formatNumber(seconds, 1)} s of measured load) and checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'}.`,
+    );
+  }
+  if (run.failure?.kind === 'crashed') {
+    out.push(
+      `**The service crashed** during ${run.failure.scenario ? `"${md(run.failure.scenario)}"` : 'the load'} (${md(run.failure.message)}); the log tail is below.`,
+    );
+  }
+  if (run.failure?.kind === 'aborted')
+    out.push(`**The run was interrupted** (${md(run.failure.message)}); the figures cover only what ran.`);
+  if (breached.length) {
+    const list = breached.map(
+      (t) =>
+        `${md(t.name)}${t.scenario ? ` in "${md(t.scenario)}"` : ''} (${t.measured === null ? '?' : md(formatValue(t.measured, t.unit))} against ${code(t.expr)})`,
+    );
+    out.push(`**${breached.length} of ${run.targets.length} targets breached**: ${list.join('; ')}.`);
+  }
+  if (unmeasured.length) {
+    out.push(
+      `**${unmeasured.length} target${unmeasured.length === 1 ? ' was' : 's were'} not measured** and ${unmeasured.length === 1 ? 'counts' : 'count'} as failed: ${unmeasured.map((t) => md(t.name)).join(', ')}.`,
+    );
+  }
+  if (run.verdict === 'pass' && run.targets.length) {
+    out.push(`All ${run.targets.length} targets were measured and met. ${slowestSentence(run)}`.trim());
+  }
+  if (run.verdict === 'pass' && !run.targets.length) out.push('No targets are configured, so this run passes without checking anything.');
+  out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
+  return out;
+}
+
+function slowestSentence(run: RunResult): string {
+  const withLatency = run.scenarios.filter((s) => s.summary.latency.count > 0);
+  if (!withLatency.length) return '';
+  const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
+  return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
+}
+
+function scenarioView(s: ScenarioResult): ScenarioView {
+  const st = s.settings;
+  const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
+  const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
+  const description =
+    `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
+    `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
+  const sum = s.summary;
+  const lat = sum.latency;
+  const figures = [
+    { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
+    { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
+    ...(sum.workflows
+      ? [
+          {
+            label: 'Completed workflows',
+            value: `${formatNumber(sum.workflows.completed, 0)} (${formatNumber(sum.workflows.perSecond, 1)}/s)`,
+          },
+        ]
+      : []),
+    {
+      label: 'Errors',
+      value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
+    },
+    {
+      label: 'Connections answered (fewest in a trial)',
+      value: `${sum.connectionsServed} of ${st.connections}`,
+    },
+    ...windowFigures(s.service),
+  ];
+  return {
+    name: md(s.name),
+    description,
+    interrupted: s.interrupted ? md(s.interrupted) : null,
+    figures,
+    latency: {
+      p50: formatMs(lat.p50),
+      p90: formatMs(lat.p90),
+      p95: formatMs(lat.p95),
+      p99: formatMs(lat.p99),
+      max: formatMs(lat.max),
+      mean: formatMs(lat.mean),
+    },
+    trials: s.trials.map((t) => ({
+      index: t.index + 1,
+      rps: formatNumber(t.rps, 1),
+      p50: formatMs(t.latency.p50),
+      p95: formatMs(t.latency.p95),
+      p99: formatMs(t.latency.p99),
+      errors: formatPercent(t.errors.rate),
+      extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
+    })),
+    hasWorkflow: s.kind === 'workflow',
+    steps: (sum.steps ?? []).map((step) => ({
+      name: md(step.name),
+      request: code(`${step.method} ${step.path}`),
+      requests: formatNumber(step.requests, 0),
+      errors: formatNumber(step.errors, 0),
+      p50: formatMs(step.latency.p50),
+      p95: formatMs(step.latency.p95),
+      p99: formatMs(step.latency.p99),
+    })),
+    statusCodes: Object.entries(sum.statusCodes)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([c, n]) => `${md(c)}: ${formatNumber(n, 0)}`)
+      .join(', '),
+  };
+}
+
+function windowFigures(w: ServiceWindow): { label: string; value: string }[] {
+  const out: { label: string; value: string }[] = [];
+  if (w.cpu)
+    out.push({
+      label: 'Service CPU (mean / peak, % of one core)',
+      value: `${formatNumber(w.cpu.mean, 1)} % / ${formatNumber(w.cpu.peak, 1)} %`,
+    });
+  if (w.memory)
+    out.push({
+      label: 'Service memory (mean / peak RSS)',
+      value: `${formatBytes(w.memory.mean)} / ${formatBytes(w.memory.peak)}`,
+    });
+  if (w.uptime)
+    out.push({
+      label: 'Uptime probe',
+      value: `${formatPercent(w.uptime.ratio)} (${w.uptime.up}/${w.uptime.probes})`,
+    });
+  return out;
+}
+
+function serviceRows(run: RunResult): { label: string; value: string }[] {
+  const s = run.service;
+  const rows = [
+    {
+      label: 'Mode',
+      value: s.mode === 'managed' ? 'started and stopped by perfgate' : 'external target (already running)',
+    },
+    ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
+    { label: 'URL', value: code(s.url) },
+    {
+      label: 'Ready after',
+      value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
+    },
+    ...windowFigures(s),
+  ];
+  if (s.mode === 'managed') {
+    rows.push({
+      label: 'Exit',
+      value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
+    });
+  }
+  if (s.mode === 'external')
+    rows.push({
+      label: 'CPU and memory',
+      value: 'not measured: perfgate cannot see the processes of an external target',
+    });
+  return rows;
+}
+
+function configurationRows(run: RunResult): { label: string; value: string }[] {
+  const e = run.environment;
+  return [
+    { label: 'Config', value: code(run.config.file) },
+    {
+      label: 'Tools',
+      value: `perfgate ${md(e.perfgate)}, autocannon ${md(e.autocannon)} (in-process; latency recorded per response at µs resolution), Node.js ${md(e.node)}`,
+    },
+    {
+      label: 'Machine',
+      value: `${md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
+    },
+    {
+      label: 'OS',
+      value: `${md(e.os)} (${md(e.platform)}/${md(e.arch)})${e.ci ? ', CI' : ''}`,
+    },
+    { label: 'Started', value: md(run.startedAt) },
+    { label: 'Wall time', value: formatDuration(Math.round(run.durationMs)) },
+  ];
+}
+
+function checklist(run: RunResult): { done: boolean; text: string }[] {
+  const items: { done: boolean; text: string }[] = [];
+  const s = run.service;
+  items.push({
+    done: s.readyMs !== null,
+    text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
+  });
+  const configured = run.config.scenarios.length;
+  const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
+  items.push({
+    done: completed === configured && !run.failure,
+    text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
+  });
+  for (const t of run.targets) {
+    const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
+    items.push({
+      done: t.status === 'pass',
+      text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
+    });
+  }
+  items.push({
+    done: false,
+    text: 'Compared against history for regressions (not part of this run)',
+  });
+  return items;
+}
+
+function recommendations(run: RunResult, breached: TargetResult[], unmeasured: TargetResult[]): string[] {
+  const out: string[] = [];
+  const f = run.failure;
+  if (f?.kind === 'never-ready' || f?.kind === 'spawn-failed') {
+    out.push(
+      'Start the service by hand with the same command and check it answers the readiness check (`service.ready`) within its timeout; the log tail above shows how far it got.',
+    );
+  }
+  if (f?.kind === 'crashed')
+    out.push(`Find why the service exited under load (${md(f.message)}): the log tail above and the full service log hold its last words.`);
+  for (const t of breached) {
+    const where = t.scenario ? `"${md(t.scenario)}"` : 'the run';
+    const s = run.scenarios.find((x) => x.name === t.scenario);
+    switch (t.metric) {
+      case 'rate(errors)':
+      case 'errors': {
+        const codes = Object.entries((s ?? run.scenarios[0])?.summary.statusCodes ?? {})
+          .filter(([c]) => !c.startsWith('2'))
+          .map(([c, n]) => `${n}× ${c}`)
+          .join(', ');
+        out.push(
+          `Errors in ${where} exceed the target${codes ? ` (${md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`,
+        );
+        break;
+      }
+      case 'connections':
+        out.push(
+          `The service did not sustain the connection target in ${where}: check its connection limits (backlog, max connections, open files) and the errors listed for that scenario.`,
+        );
+        break;
+      case 'rps':
+      case 'workflows_per_s':
+        out.push(
+          `Throughput in ${where} is below the target: compare service CPU with the per-step latencies to see whether the service or a single step is the bottleneck.`,
+        );
+        break;
+      case 'uptime':
+        out.push(
+          'The health endpoint missed probes during load: a health check that shares the event loop with the API goes dark under load; keep it cheap and check what blocks the loop.',
+        );
+        break;
+      case 'memory.peak':
+      case 'memory.mean':
+        out.push(
+          'Service memory is above the target: take a heap snapshot under load and look for caches or buffers that grow with traffic.',
+        );
+        break;
+      case 'cpu.mean':
+      case 'cpu.peak':
+        out.push(
+          'Service CPU is above the target: profile the service under this load (e.g. `node --cpu-prof`) and look at the hottest functions.',
+        );
+        break;
+      default: {
+        const slowStep = s?.summary.steps?.reduce((a, b) => (b.latency.p95 > a.latency.p95 ? b : a));
+        out.push(
+          `Latency target ${code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`,
+        );
+      }
+    }
+  }
+  for (const t of unmeasured) out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
+  if (!out.length) {
+    out.push('No action needed for these targets.');
+    out.push(
+      'This run was checked against absolute targets only: a slowdown that stays inside them is not flagged until runs are compared with history.',
+    );
+  }
+  return out;
+}

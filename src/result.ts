@@ -1,0 +1,157 @@
+// The contract of result.json (schemas/result.schema.json describes the same shape).
+// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
+// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export interface LatencySummary {
+  /** Number of latencies recorded (2xx responses, plus CO-correction fill-ins in the open model). */
+  count: number;
+  min: number;
+  mean: number;
+  stdev: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface ErrorCounts {
+  /** non2xx + timeouts + connection errors. */
+  total: number;
+  non2xx: number;
+  timeouts: number;
+  connection: number;
+  /** total / (responses + timeouts + connection errors). */
+  rate: number;
+}
+
+export interface StepFigures {
+  name: string;
+  method: string;
+  path: string;
+  requests: number;
+  ok: number;
+  errors: number;
+  latency: LatencySummary;
+  histogram: string;
+}
+
+export interface TrialResult {
+  index: number;
+  startedAt: string;
+  durationMs: number;
+  /** Responses received, any status. */
+  requests: number;
+  /** 2xx responses. */
+  ok: number;
+  /** Responses per second. */
+  rps: number;
+  latency: LatencySummary;
+  errors: ErrorCounts;
+  /** Connections that got at least one 2xx response in this trial. */
+  connectionsServed: number;
+  statusCodes: Record<string, number>;
+  workflows?: { completed: number; perSecond: number };
+  steps?: StepFigures[];
+  /** HdrHistogram (µs) of this trial, compressed base64, for exact merging later. */
+  histogram: string;
+}
+
+export interface ServiceWindow {
+  cpu: { mean: number; peak: number; samples: number } | null;
+  memory: { mean: number; peak: number; samples: number } | null;
+  uptime: { probes: number; up: number; ratio: number } | null;
+}
+
+export interface ScenarioResult {
+  name: string;
+  kind: 'request' | 'workflow';
+  settings: {
+    connections: number;
+    rate: number | null;
+    warmupMs: number;
+    trials: number;
+    durationMs: number;
+    timeoutMs: number;
+    steps: { name: string; method: string; path: string }[];
+  };
+  /** Over all trials: histograms merged, counts added, rps = responses / time under load. */
+  summary: Omit<TrialResult, 'index' | 'startedAt'> & {
+    /** Fewest connections served in any trial. */
+    connectionsServed: number;
+  };
+  trials: TrialResult[];
+  service: ServiceWindow;
+  /** Why the scenario stopped early, when it did. */
+  interrupted?: string;
+}
+
+export type FailureKind = 'spawn-failed' | 'never-ready' | 'crashed' | 'load-error' | 'aborted';
+
+export interface RunFailure {
+  kind: FailureKind;
+  message: string;
+  scenario?: string;
+  exit?: { code: number | null; signal: string | null };
+  logTail: string[];
+}
+
+export type TargetStatus = 'pass' | 'fail' | 'unmeasured';
+
+export interface TargetResult {
+  name: string;
+  expr: string;
+  scenario: string | null;
+  metric: string;
+  op: string;
+  threshold: number;
+  unit: string;
+  /** null when it could not be measured. */
+  measured: number | null;
+  status: TargetStatus;
+  note: string;
+}
+
+export interface Environment {
+  perfgate: string;
+  node: string;
+  autocannon: string;
+  os: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  totalMemory: number;
+  hostname: string;
+  ci: boolean;
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  tool: 'perfgate';
+  name: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  verdict: 'pass' | 'fail';
+  /** One-line reason for the verdict. */
+  reason: string;
+  targets: TargetResult[];
+  scenarios: ScenarioResult[];
+  service: ServiceWindow & {
+    mode: 'managed' | 'external';
+    command: string | null;
+    url: string;
+    readyMs: number | null;
+    exit: { code: number | null; signal: string | null } | null;
+    logFile: string | null;
+    logTail: string[];
+  };
+  failure: RunFailure | null;
+  /** The config file and every scenario it defines, run or not. */
+  config: { file: string; scenarios: string[] };
+  environment: Environment;
+  files: { result: string; report: string; serviceLog: string | null };
+}

@@ -1,0 +1,143 @@
+// Starting and stopping the service under test: its own process group, captured output,
+// exit detection, and a teardown that leaves no process of the tree behind.
+import { spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { LogBuffer } from './log.js';
+import { isAlive, signalAll, treePids, waitGone } from './tree.js';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Spawn failure (cwd missing, shell missing), when the process never ran. */
+  error?: string;
+  at: number;
+}
+
+export interface ServiceProcess {
+  pid: number;
+  log: LogBuffer;
+  /** Settles when the service's main process exits, for whatever reason. */
+  exited: Promise<ExitInfo>;
+  /** Set once exited. */
+  exit?: ExitInfo;
+  /** True once stop() was called: an exit after that is expected, not a crash. */
+  stopping: boolean;
+  /** SIGTERM to the whole tree, grace, then SIGKILL; resolves when no process of it is left. */
+  stop(graceMs: number): Promise<{ forced: boolean; survivors: number[] }>;
+}
+
+export interface StartOptions {
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Full output goes here. */
+  logFile?: string;
+}
+
+export function startService(opts: StartOptions): ServiceProcess {
+  let file: WriteStream | undefined;
+  if (opts.logFile) file = createWriteStream(opts.logFile, { flags: 'w' });
+  const log = new LogBuffer(200, file ? (line) => file!.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
+
+  const child = spawn(shellCommand(opts.command), {
+    shell: true,
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true, // own process group: Ctrl-C in perfgate's terminal does not reach it, we stop it
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => log.write('stdout', chunk));
+  child.stderr.on('data', (chunk: Buffer) => log.write('stderr', chunk));
+
+  let stopping: Promise<{ forced: boolean; survivors: number[] }> | undefined;
+  const handle: ServiceProcess = {
+    pid: child.pid ?? -1,
+    log,
+    stopping: false,
+    exited: new Promise<ExitInfo>((resolve) => {
+      let done = false;
+      const finish = (info: ExitInfo): void => {
+        if (done) return;
+        done = true;
+        log.flush();
+        handle.exit = info;
+        resolve(info);
+      };
+      child.on('error', (err) =>
+        finish({
+          code: null,
+          signal: null,
+          error: err.message,
+          at: Date.now(),
+        }),
+      );
+      // 'close' waits for stdio to end; a grandchild holding the pipes would delay it, so use 'exit'
+      // and give the pipes a moment to drain.
+      child.on('exit', (code, signal) => setTimeout(() => finish({ code, signal, at: Date.now() }), 50));
+    }),
+    stop(graceMs: number) {
+      handle.stopping = true;
+      stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
+        // The tree is gone; let Node's exit event land so the exit code is known.
+        await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
+        await new Promise<void>((r) => (file ? file.end(r) : r()));
+        return outcome;
+      });
+      return stopping;
+    },
+  };
+  return handle;
+}
+
+async function stopTree(handle: ServiceProcess, graceMs: number): Promise<{ forced: boolean; survivors: number[] }> {
+  if (handle.pid < 0) return { forced: false, survivors: [] };
+  // Snapshot the tree before signalling: once the root dies its children are re-parented and
+  // can no longer be found through it.
+  const known = new Set(treePids(handle.pid));
+  if (handle.exit === undefined) known.add(handle.pid);
+  signalAll(handle.pid, [...known], 'SIGTERM');
+  let pids = [...known];
+  if (await waitGone(pids, graceMs)) return { forced: false, survivors: [] };
+  // Whoever was started meanwhile by a survivor is part of the tree too.
+  for (const pid of pids.filter(isAlive)) for (const d of treePids(pid)) known.add(d);
+  pids = [...known];
+  signalAll(handle.pid, pids, 'SIGKILL');
+  await waitGone(pids, 2000);
+  return { forced: true, survivors: pids.filter(isAlive) };
+}
+
+const SHELL_WORDS = new Set([
+  'cd',
+  'export',
+  'set',
+  'unset',
+  'if',
+  'for',
+  'while',
+  'until',
+  'case',
+  '{',
+  '!',
+  'exec',
+  'time',
+  'source',
+  '.',
+  'eval',
+  'trap',
+  'ulimit',
+  'umask',
+]);
+
+/**
+ * `exec` in front of a simple command, so that the service itself (not a shell) is the process
+ * we watch and signal: its exit code and signal are the ones reported. Commands that need the
+ * shell (pipes, lists, assignments, builtins) run as written; stopping them still reaches the
+ * whole process group.
+ */
+export function shellCommand(command: string): string {
+  const trimmed = command.trim();
+  if (/[;&|<>()`$\n\\]/.test(trimmed)) return command;
+  const first = trimmed.split(/\s+/)[0] ?? '';
+  if (/^[A-Za-z_]\w*=/.test(first) || SHELL_WORDS.has(first)) return command;
+  return `exec ${trimmed}`;
+}

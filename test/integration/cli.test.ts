@@ -1,0 +1,123 @@
+// The CLI as a user runs it: the built bundle (dist/cli/index.js) in a child process.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, demoConfig, newMarker, processesWithMarker, tempDir, writeConfig } from '../helpers.js';
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(stderr, child);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+describe('perfgate CLI', () => {
+  it('--help and --version exit 0; no command or an unknown one exits 2 with usage', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('perfgate run [--config perfgate.yml] [--out .perfgate]');
+    expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage:');
+    const unknown = await cli(['fly']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "fly"');
+    expect((await cli(['run', '--bogus'])).code).toBe(2);
+  });
+
+  it('a bad config exits 2 naming file, YAML path and line', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, demoConfig().replace('  trials: 2', '  trials: two'));
+    const r = await cli(['run', '--config', file, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: load\\.trials: must be integer, got "two"`),
+    );
+    expect(existsSync(join(dir, 'out'))).toBe(false); // nothing was started or written
+  });
+
+  it('a missing config file exits 2', async () => {
+    const r = await cli(['run', '--config', '/nonexistent/perfgate.yml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/perfgate.yml: cannot read config: file not found');
+  });
+
+  it('passes with exit 0, the verdict on stdout and progress on stderr', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, demoConfig({ targets: ['rate(errors) < 1%'] }));
+    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^PASSED: the one target was measured and met\n {2}PASS {9}Error rate: rate\(errors\) < 1%, measured 0 %\nReport: out\/report\.md\nResult: out\/result\.json\n$/,
+    );
+    expect(r.stderr).toContain('perfgate: service ready after');
+    expect(r.stderr).toContain('perfgate: stopping the service');
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'))).toMatchObject({ verdict: 'pass', schemaVersion: 1 });
+  });
+
+  it("the service inherits perfgate's environment: ERROR_RATE=0.2 perfgate run fails (exit 1)", async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, demoConfig({ targets: ['rate(errors) < 1%'] }));
+    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], { env: { ERROR_RATE: '0.2' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAILED: 1 of 1 target breached\n {2}FAIL {9}Error rate: rate\(errors\) < 1%, measured 2\d(\.\d+)? %/);
+  });
+
+  it('Ctrl-C during load: exit 130, the service tree is gone, the partial result is written', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, demoConfig({ trials: 10, targets: ['rate(errors) < 1%'] }));
+    const m = newMarker();
+    let sent = false;
+    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], {
+      env: m,
+      onStderr: (text, child) => {
+        if (!sent && text.includes('scenario "products"')) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 700);
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('SIGINT received: stopping the load and the service');
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as { failure: { kind: string } };
+    expect(result.failure.kind).toBe('aborted');
+  });
+
+  it('no orphan after a crash or a never-ready service either', async () => {
+    const cases: Record<string, string>[] = [{ CRASH_AFTER_MS: '700' }, { NEVER_READY: '1' }];
+    for (const env of cases) {
+      const dir = tempDir();
+      const file = writeConfig(dir, demoConfig({ readyTimeout: '1s', targets: ['rate(errors) < 1%'] }));
+      const m = newMarker();
+      const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], { env: { ...m, ...env } });
+      expect(r.code).toBe(1);
+      expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    }
+  });
+});
