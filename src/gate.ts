@@ -137,14 +137,26 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
         progress.info(
           `perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`,
         );
-        const run = await runScenario(baseUrl, scenario, {
-          interrupt: () => aborted() ?? crashed(),
-          onPhase: (phase) => progress.live(`  ${scenario.name}: ${phase}`),
-          onLive: (phase, live, totalMs) =>
-            progress.live(
-              `  ${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`,
-            ),
-        });
+        let run: Awaited<ReturnType<typeof runScenario>>;
+        try {
+          run = await runScenario(baseUrl, scenario, {
+            interrupt: () => aborted() ?? crashed(),
+            onPhase: (phase) => progress.live(`  ${scenario.name}: ${phase}`),
+            onLive: (phase, live, totalMs) =>
+              progress.live(
+                `  ${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`,
+              ),
+          });
+        } catch (err) {
+          // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
+          failure = {
+            kind: 'load-error',
+            message: `the load for "${scenario.name}" could not be sent: ${(err as Error).message}`,
+            scenario: scenario.name,
+            logTail: logTail(),
+          };
+          break;
+        }
         windows.push(...run.windows);
         scenarios.push({
           name: scenario.name,

@@ -1,6 +1,6 @@
 // Shared test helpers: temp dirs, configs against the real demo service, and the orphan check.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,16 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO = join(REPO, 'fixtures', 'demo-service', 'server.js');
 export const CLI = join(REPO, 'dist', 'cli', 'index.js');
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
 export function tempDir(prefix = 'perfgate-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function writeConfig(dir: string, yaml: string, name = 'perfgate.yml'): string {

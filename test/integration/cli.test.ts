@@ -69,8 +69,10 @@ describe('perfgate CLI', () => {
   it('passes with exit 0, the verdict on stdout and progress on stderr', async () => {
     const dir = tempDir();
     const file = writeConfig(dir, demoConfig({ targets: ['rate(errors) < 1%'] }));
-    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], { cwd: dir });
+    const m = newMarker();
+    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], { cwd: dir, env: m });
     expect(r.code).toBe(0);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
     expect(r.stdout).toMatch(
       /^PASSED: the one target was measured and met\n {2}PASS {9}Error rate: rate\(errors\) < 1%, measured 0 %\nReport: out\/report\.md\nResult: out\/result\.json\n$/,
     );
@@ -119,5 +121,26 @@ describe('perfgate CLI', () => {
       expect(r.code).toBe(1);
       expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
     }
+  });
+
+  it('more connections than the open-file limit allows: exit 2 with how to fix it, before anything starts', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, demoConfig({ connections: 1000 }));
+    const r = await new Promise<Run>((resolve) => {
+      // A hard limit of 256 for this one process: Node cannot raise its soft limit past it.
+      const child = spawn(
+        '/bin/sh',
+        ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" run -c "${file}" -o "${join(dir, 'out')}"`],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/1000 connections need about 1064 open files, but this process may open only 256/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
