@@ -1,0 +1,17 @@
+# Reference values for test/unit/stats.test.ts, computed with R (Rscript r_reference.R).
+# Not run in CI: the printed values are pasted into the test with the call beside each.
+cat(R.version.string, "\n")
+options(digits = 17)
+x <- c(1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30)
+y <- c(0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.07, 3.14, 1.28)
+w <- wilcox.test(x, y, conf.int = TRUE, exact = TRUE, conf.level = 0.95)
+cat("wilcox.test(x, y, conf.int=TRUE, exact=TRUE): estimate", w$estimate, "conf.int", w$conf.int, "\n")
+w <- wilcox.test(x, y, conf.int = TRUE, exact = TRUE, conf.level = 0.90)
+cat("  conf.level=0.90: conf.int", w$conf.int, "\n")
+a <- c(0.12, 0.31, 0.25, 0.18)
+b <- c(0.40, 0.52, 0.47)
+w <- wilcox.test(b, a, conf.int = TRUE, exact = TRUE, conf.level = 0.80)
+cat("wilcox.test(b, a, conf.int=TRUE, exact=TRUE, conf.level=0.80): estimate", w$estimate, "conf.int", w$conf.int, "\n")
+p <- c(0.01, 0.04, 0.03, 0.005, 0.20, 0.04)
+cat("p.adjust(p, 'holm')", p.adjust(p, "holm"), "\n")
+cat("p.adjust(p, 'BH')", p.adjust(p, "BH"), "\n")

@@ -1,0 +1,42 @@
+# Reference values for test/unit/stats.test.ts, computed with scipy (python3 scipy_reference.py).
+# Not run in CI: the printed values are pasted into the test with the call beside each.
+import scipy
+from scipy import stats
+
+print("scipy", scipy.__version__)
+for x, df in [(2.0, 5), (-1.5, 3), (0.5, 30), (10.0, 2), (3.5, 4.7), (-0.2, 1)]:
+    print(f"t.cdf({x}, {df}) = {stats.t.cdf(x, df)!r}")
+print(f"t.sf(8, 10) = {stats.t.sf(8, 10)!r}")
+print(f"t.sf(40, 3) = {stats.t.sf(40, 3)!r}")
+for p, df in [(0.975, 4), (0.95, 19), (0.999, 2), (0.05, 7.3), (0.9999, 1)]:
+    print(f"t.ppf({p}, {df}) = {stats.t.ppf(p, df)!r}")
+for z in [1.96, -0.5, 3.0]:
+    print(f"norm.cdf({z}) = {stats.norm.cdf(z)!r}")
+print(f"norm.sf(6) = {stats.norm.sf(6)!r}")
+print(f"norm.sf(9) = {stats.norm.sf(9)!r}")
+for p in [0.001, 0.975, 0.5, 1e-10]:
+    print(f"norm.ppf({p}) = {stats.norm.ppf(p)!r}")
+
+a = [10.1, 10.4, 9.8, 10.0, 10.3, 9.9]
+b = [10.9, 11.4, 10.7, 11.9, 10.8]
+r = stats.ttest_ind(b, a, equal_var=False)
+print(f"ttest_ind(b, a, equal_var=False) t={r.statistic!r} p={r.pvalue!r} df={r.df!r}")
+print(f"  greater p={stats.ttest_ind(b, a, equal_var=False, alternative='greater').pvalue!r}")
+
+x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]
+y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.07, 3.14, 1.28]
+for alt in ["greater", "less", "two-sided"]:
+    r = stats.mannwhitneyu(x, y, alternative=alt, method="exact")
+    print(f"mannwhitneyu(x, y, alternative={alt!r}, method='exact') U={r.statistic!r} p={r.pvalue!r}")
+xs = [3, 4, 2, 6, 2, 5]
+ys = [9, 7, 5, 10, 6, 8]
+r = stats.mannwhitneyu(xs, ys, alternative="less", method="asymptotic", use_continuity=True)
+print(f"mannwhitneyu(xs, ys, alternative='less', method='asymptotic') U={r.statistic!r} p={r.pvalue!r}")
+r = stats.mannwhitneyu(xs, ys, alternative="two-sided", method="asymptotic", use_continuity=True)
+print(f"  two-sided p={r.pvalue!r}")
+big1 = [i * 0.37 % 5 for i in range(40)]
+big2 = [i * 0.41 % 5 + 0.8 for i in range(70)]
+r = stats.mannwhitneyu(big2, big1, alternative="greater", method="asymptotic", use_continuity=True)
+print(f"mannwhitneyu(big2, big1, 'greater', asymptotic) U={r.statistic!r} p={r.pvalue!r}")
+r = stats.mannwhitneyu([1, 2, 3], [4, 5, 6], alternative="less", method="exact")
+print(f"mannwhitneyu([1,2,3],[4,5,6],'less',exact) p={r.pvalue!r}")
