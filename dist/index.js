@@ -73624,7 +73624,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5748:
+/***/ 89685:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77208,9 +77208,12 @@ function round(x) {
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
-function decide(targets, failure) {
+function decide(targets, failure, regression = null) {
     const breached = targets.filter((t) => t.status === 'fail').length;
     const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
+    const regressions = regression?.counts.regression ?? 0;
+    const missing = regression?.counts['insufficient baseline'] ?? 0;
+    const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
     const parts = [];
     if (failure)
         parts.push(failure.message);
@@ -77218,17 +77221,1143 @@ function decide(targets, failure) {
         parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
     if (unmeasured)
         parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
+    if (regressions)
+        parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
+    if (missingFails)
+        parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
     if (parts.length)
         return { verdict: 'fail', reason: parts.join('; ') };
-    if (!targets.length)
-        return {
-            verdict: 'pass',
-            reason: 'no targets are configured, so nothing was checked',
-        };
+    if (!targets.length && !regression)
+        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+    const said = [];
+    if (targets.length === 1)
+        said.push('the one target was measured and met');
+    else if (targets.length)
+        said.push(`all ${targets.length} targets measured and met`);
+    else
+        said.push('no targets are configured');
+    if (regression) {
+        const compared = regression.comparisons.length - missing;
+        if (compared > 0)
+            said.push('no regression against history');
+        if (missing)
+            said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
+    }
+    return { verdict: 'pass', reason: said.join('; ') };
+}
+
+;// CONCATENATED MODULE: ./src/history/record.ts
+// One stored run: the figures history needs (per trial), and where the run came from. Small on
+// purpose (no histograms): a thousand of them load in milliseconds.
+
+const RECORD_KIND = 'perfgate-run';
+const RECORD_SCHEMA_VERSION = 1;
+function recordFromResult(result, savedAt = new Date()) {
+    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
     return {
-        verdict: 'pass',
-        reason: targets.length === 1 ? 'the one target was measured and met' : `all ${targets.length} targets measured and met`,
+        kind: RECORD_KIND,
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        id: `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`,
+        savedAt: savedAt.toISOString(),
+        startedAt: result.startedAt,
+        name: result.name,
+        fingerprint: result.config.fingerprint,
+        runner: result.runner,
+        git: result.git,
+        verdict: result.verdict,
+        scenarios: scenarioFigures(result.scenarios),
     };
+}
+/** What history keeps of each trial. */
+function trialFigures(t) {
+    return {
+        p50: t.latency.p50,
+        p95: t.latency.p95,
+        p99: t.latency.p99,
+        rps: t.rps,
+        workflowsPerSec: t.workflows?.perSecond ?? null,
+        attempts: t.requests + t.errors.timeouts + t.errors.connection,
+        errors: t.errors.total,
+    };
+}
+function scenarioFigures(scenarios) {
+    return scenarios.filter((s) => s.trials.length).map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) }));
+}
+/**
+ * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
+ * `perfgate compare --baseline` takes either. Anything else says why it was skipped.
+ */
+function parseRecord(text) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (err) {
+        return { ok: false, reason: `not JSON (${err.message})` };
+    }
+    if (!doc || typeof doc !== 'object')
+        return { ok: false, reason: 'not a JSON object' };
+    const d = doc;
+    if (d.kind === RECORD_KIND) {
+        if (d.schemaVersion !== RECORD_SCHEMA_VERSION) {
+            return {
+                ok: false,
+                reason: `record schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${RECORD_SCHEMA_VERSION}); upgrade perfgate`,
+            };
+        }
+        const problem = recordProblem(d);
+        return problem ? { ok: false, reason: problem } : { ok: true, record: d };
+    }
+    if (d.tool === 'perfgate' && d.schemaVersion === 1 && Array.isArray(d.scenarios)) {
+        const r = d;
+        if (!r.config?.fingerprint || !r.runner)
+            return { ok: false, reason: 'a result.json from before fingerprints were recorded: it cannot be matched to a config' };
+        const record = recordFromResult(r, new Date(r.finishedAt));
+        record.id = `result-${record.id}`;
+        return { ok: true, record };
+    }
+    return { ok: false, reason: 'neither a perfgate history record nor a perfgate result.json' };
+}
+function recordProblem(d) {
+    for (const key of ['id', 'savedAt', 'fingerprint', 'runner'])
+        if (typeof d[key] !== 'string')
+            return `missing "${key}"`;
+    if (!Array.isArray(d.scenarios))
+        return 'missing "scenarios"';
+    for (const s of d.scenarios) {
+        if (typeof s?.name !== 'string' || !Array.isArray(s.trials))
+            return 'a scenario without name or trials';
+        for (const t of s.trials) {
+            for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
+                if (typeof t?.[k] !== 'number')
+                    return `a trial without a numeric "${k}"`;
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/stats/special.ts
+// Special functions behind the distributions: log-gamma, the regularized incomplete beta and
+// gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
+const LANCZOS = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+function logGamma(x) {
+    if (x < 0.5)
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    const z = x - 1;
+    let a = LANCZOS[0];
+    const t = z + 7.5;
+    for (let i = 1; i < 9; i++)
+        a += LANCZOS[i] / (z + i);
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+const EPS = 1e-16;
+const TINY = 1e-300;
+const MAX_ITER = 10_000;
+/** Continued fraction for the incomplete beta function (modified Lentz). */
+function betaContinuedFraction(a, b, x) {
+    const qab = a + b;
+    const qap = a + 1;
+    const qam = a - 1;
+    let c = 1;
+    let d = 1 - (qab * x) / qap;
+    if (Math.abs(d) < TINY)
+        d = TINY;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= MAX_ITER; m++) {
+        const m2 = 2 * m;
+        let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = 1 + aa / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        h *= d * c;
+        aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = 1 + aa / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < EPS)
+            break;
+    }
+    return h;
+}
+/** Regularized incomplete beta I_x(a, b). */
+function incompleteBeta(x, a, b) {
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+    if (x < (a + 1) / (a + b + 2))
+        return (Math.exp(lnFront) * betaContinuedFraction(a, b, x)) / a;
+    return 1 - (Math.exp(lnFront) * betaContinuedFraction(b, a, 1 - x)) / b;
+}
+/** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a). */
+function gammaQ(a, x) {
+    if (x <= 0)
+        return 1;
+    const lnFront = -x + a * Math.log(x) - logGamma(a);
+    if (x < a + 1) {
+        // Series for P, then Q = 1 - P.
+        let sum = 1 / a;
+        let term = sum;
+        for (let n = 1; n <= MAX_ITER; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (Math.abs(term) < Math.abs(sum) * EPS)
+                break;
+        }
+        return 1 - sum * Math.exp(lnFront);
+    }
+    // Continued fraction for Q (modified Lentz).
+    let b = x + 1 - a;
+    let c = 1 / TINY;
+    let d = 1 / b;
+    let h = d;
+    for (let i = 1; i <= MAX_ITER; i++) {
+        const an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = b + an / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < EPS)
+            break;
+    }
+    return Math.exp(lnFront) * h;
+}
+/** Complementary error function, accurate in the far tail (small p-values stay exact). */
+function erfc(x) {
+    if (x < 0)
+        return 2 - erfc(-x);
+    if (x === 0)
+        return 1;
+    return gammaQ(0.5, x * x);
+}
+
+;// CONCATENATED MODULE: ./src/stats/distributions.ts
+// Normal and Student-t distributions: CDFs and quantiles. Pure.
+// (simple-statistics' cumulativeStdNormalProbability is a 2-decimal table: not for p-values.)
+
+function normalCdf(z) {
+    return 0.5 * erfc(-z / Math.SQRT2);
+}
+/** Upper tail 1 − Φ(z), without cancellation for large z. */
+function normalSf(z) {
+    return 0.5 * erfc(z / Math.SQRT2);
+}
+/** Φ⁻¹(p): Acklam's rational approximation refined by one Halley step. */
+function normalQuantile(p) {
+    if (p <= 0)
+        return -Infinity;
+    if (p >= 1)
+        return Infinity;
+    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const low = 0.02425;
+    let x;
+    if (p < low) {
+        const q = Math.sqrt(-2 * Math.log(p));
+        x =
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    else if (p <= 1 - low) {
+        const q = p - 0.5;
+        const r = q * q;
+        x =
+            ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    else {
+        const q = Math.sqrt(-2 * Math.log1p(-p));
+        x =
+            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    // Halley refinement against our own CDF.
+    const e = normalCdf(x) - p;
+    const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+    return x - u / (1 + (x * u) / 2);
+}
+/** P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, e.g. Welch). */
+function tCdf(t, df) {
+    if (!Number.isFinite(t))
+        return t > 0 ? 1 : 0;
+    if (df === Infinity)
+        return normalCdf(t);
+    const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+    return t > 0 ? 1 - tail : tail;
+}
+/** P(T > t): the upper tail, computed directly so tiny p-values keep their precision. */
+function tSf(t, df) {
+    return tCdf(-t, df);
+}
+/** The t quantile: the t with P(T ≤ t) = p. Newton steps from the normal quantile, bisection-guarded. */
+function tQuantile(p, df) {
+    if (p <= 0)
+        return -Infinity;
+    if (p >= 1)
+        return Infinity;
+    if (p === 0.5)
+        return 0;
+    if (df === Infinity)
+        return normalQuantile(p);
+    let lo = -1e6;
+    let hi = 1e6;
+    let x = normalQuantile(p);
+    for (let i = 0; i < 200; i++) {
+        const f = tCdf(x, df) - p;
+        if (Math.abs(f) < 1e-15)
+            break;
+        if (f > 0)
+            hi = x;
+        else
+            lo = x;
+        const density = Math.exp(tLogPdf(x, df));
+        let next = x - f / density;
+        if (!(next > lo && next < hi) || !Number.isFinite(next))
+            next = (lo + hi) / 2;
+        if (Math.abs(next - x) < 1e-14 * Math.max(1, Math.abs(x))) {
+            x = next;
+            break;
+        }
+        x = next;
+    }
+    return x;
+}
+function tLogPdf(x, df) {
+    return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
+}
+
+;// CONCATENATED MODULE: ./src/stats/robust.ts
+// Descriptive statistics used by the tests. Pure.
+function mean(xs) {
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+/** Sample variance (n − 1). */
+function variance(xs) {
+    if (xs.length < 2)
+        return 0;
+    const m = mean(xs);
+    return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
+}
+function median(xs) {
+    if (!xs.length)
+        return NaN;
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+/** Median absolute deviation (unscaled). */
+function mad(xs) {
+    const m = median(xs);
+    return median(xs.map((x) => Math.abs(x - m)));
+}
+/** 1.4826 · MAD: a standard-deviation estimate that ignores outliers (consistent for normal data). */
+function robustSd(xs) {
+    return 1.4826 * mad(xs);
+}
+
+;// CONCATENATED MODULE: ./src/stats/welch.ts
+// Welch's unequal-variances t-test. Pure.
+
+
+/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
+function welch(a, b) {
+    const na = a.length;
+    const nb = b.length;
+    const va = variance(a) / na;
+    const vb = variance(b) / nb;
+    const diff = mean(b) - mean(a);
+    const se2 = va + vb;
+    if (se2 === 0) {
+        // No spread at all: any difference is certain, none is nothing.
+        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
+    }
+    const t = diff / Math.sqrt(se2);
+    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
+    const pGreater = tSf(t, df);
+    const pLess = tCdf(t, df);
+    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
+}
+
+;// CONCATENATED MODULE: ./src/stats/changepoint.ts
+// The latest change point in a series of runs: a single split where the level shifted, found
+// with Welch's t on log values. Runs before it no longer describe the service. Pure.
+
+/**
+ * The split with the largest |t| between the runs before and after it, when it is significant
+ * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
+ */
+function latestChangePoint(logValues, opts = {}) {
+    const alpha = opts.alpha ?? 0.001;
+    const minShift = opts.minShift ?? 0.05;
+    const minSegment = opts.minSegment ?? 2;
+    let best = null;
+    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
+        const before = logValues.slice(0, k);
+        const after = logValues.slice(k);
+        const w = welch(before, after);
+        const meanDiff = after.reduce((a, b) => a + b, 0) / after.length - before.reduce((a, b) => a + b, 0) / before.length;
+        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
+            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
+        }
+    }
+    if (!best || best.p > alpha)
+        return null;
+    const shift = Math.expm1(best.diff);
+    if (Math.abs(shift) < minShift)
+        return null;
+    return { index: best.index, p: best.p, shift };
+}
+
+;// CONCATENATED MODULE: ./src/stats/multiple.ts
+// Multiple-comparison adjustments. Pure; the order of the input is kept.
+/** Holm's step-down adjustment (controls the family-wise error rate). Same as R's p.adjust(p, "holm"). */
+function holm(p) {
+    const m = p.length;
+    const order = p.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const out = new Array(m);
+    let running = 0;
+    order.forEach(([v, i], k) => {
+        running = Math.max(running, Math.min(1, (m - k) * v));
+        out[i] = running;
+    });
+    return out;
+}
+/** Benjamini–Hochberg step-up adjustment (controls the false discovery rate). Same as R's p.adjust(p, "BH"). */
+function benjaminiHochberg(p) {
+    const m = p.length;
+    const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]);
+    const out = new Array(m);
+    let running = 1;
+    order.forEach(([v, i], k) => {
+        const rankFromTop = m - k; // 1-based rank in ascending order
+        running = Math.min(running, Math.min(1, (m / rankFromTop) * v));
+        out[i] = running;
+    });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/stats/prediction.ts
+// History mode: is this run's value out of line with the runs before it? A prediction test on
+// the log scale with a robust centre and spread:
+//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
+//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
+
+
+function predictionTest(baseline, current, opts) {
+    const n = baseline.length;
+    const center = median(baseline);
+    const mad = robustSd(baseline);
+    const floor = opts.floor ?? 0;
+    const spread = Math.max(mad, floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const diff = current - center;
+    const t = diff / scale;
+    const up = opts.worse === 'up';
+    const pUp = tSf(t, df);
+    const pDown = tCdf(t, df);
+    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
+    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
+    const a = worseFraction(diff - half);
+    const b = worseFraction(diff + half);
+    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
+    return {
+        n,
+        center,
+        spread,
+        floored: floor > mad,
+        t,
+        df,
+        pWorse: up ? pUp : pDown,
+        pBetter: up ? pDown : pUp,
+        change: worseFraction(diff),
+        band: [Math.min(a, b), Math.max(a, b)],
+        mde: up ? Math.expm1(d) : -Math.expm1(-d),
+    };
+}
+/** Spread floor from this run's own trials (log values): the standard error of their median. */
+function withinRunFloor(trialLogs) {
+    const k = trialLogs.length;
+    if (k < 2)
+        return 0;
+    const m = trialLogs.reduce((a, b) => a + b, 0) / k;
+    const sd = Math.sqrt(trialLogs.reduce((a, x) => a + (x - m) ** 2, 0) / (k - 1));
+    return (1.2533 * sd) / Math.sqrt(k);
+}
+
+;// CONCATENATED MODULE: ./src/analysis/regression.ts
+// History mode: this run against the stored runs of the same config and runner class from the
+// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
+// insufficient baseline. A regression needs both Holm-adjusted p ≤ α and an effect ≥ δ. Pure.
+
+
+
+
+
+
+const REGRESSION_DEFAULTS = {
+    window: 20,
+    minRuns: 5,
+    alpha: 0.05,
+    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001 },
+    onMissingBaseline: 'warn',
+};
+const regression_METRICS = [
+    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+/** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
+function runLogMedian(trials, pick) {
+    const logs = trials
+        .map(pick)
+        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+        .map(Math.log);
+    return logs.length ? median(logs) : null;
+}
+function selectBaseline(records, current, window) {
+    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
+    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
+    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
+    // no branch to speak of). Runs saved from other named branches never do.
+    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
+    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+    return {
+        candidates: {
+            total: records.length,
+            sameConfig: sameConfig.length,
+            sameRunner: sameRunner.length,
+            defaultBranch: defaultBranch.length,
+        },
+        window: ordered.slice(-window),
+    };
+}
+function analyzeRegressions(records, current, settings, store, warnings = []) {
+    const { candidates, window } = selectBaseline(records, current, settings.window);
+    const drafts = [];
+    const used = new Map();
+    for (const scenario of current.scenarios) {
+        if (!scenario.trials.length)
+            continue;
+        const runs = window
+            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
+            .filter((x) => Boolean(x.trials?.length));
+        for (const def of regression_METRICS) {
+            const currentTrials = scenario.trials.map(def.pick).filter((v) => v !== null && v > 0);
+            if (!currentTrials.length)
+                continue; // e.g. workflows/s of a single-request scenario
+            const logs = currentTrials.map(Math.log);
+            const y = median(logs);
+            const series = runs
+                .map((r) => ({ record: r.record, v: runLogMedian(r.trials, def.pick) }))
+                .filter((x) => x.v !== null);
+            const cp = latestChangePoint(series.map((s) => s.v));
+            const kept = cp ? series.slice(cp.index) : series;
+            const base = {
+                scenario: scenario.name,
+                metric: def.metric,
+                worse: def.worse,
+                baseline: kept.length ? Math.exp(median(kept.map((k) => k.v))) : null,
+                current: Math.exp(y),
+                runs: kept.length,
+                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
+                change: null,
+                band: null,
+                p: null,
+                pAdjusted: null,
+                mde: null,
+                delta: settings.delta[def.metric],
+                outcome: 'insufficient baseline',
+                note: cp ? `baseline cut at a change point (${formatShift(cp.shift)} level shift)` : '',
+                pWorse: null,
+                pBetter: null,
+                scale: null,
+            };
+            if (kept.length < settings.minRuns) {
+                base.note = joinNote(base.note, `${kept.length} comparable run${kept.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`);
+                drafts.push(base);
+                continue;
+            }
+            for (const k of kept)
+                used.set(k.record.id, k.record);
+            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
+            drafts.push({
+                ...base,
+                change: test.change,
+                band: test.band,
+                p: test.pWorse,
+                pWorse: test.pWorse,
+                pBetter: test.pBetter,
+                mde: test.mde,
+                scale: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
+            });
+        }
+        // Errors: pooled counts; errors where the baseline had none are a regression once they
+        // exceed δ; otherwise a one-sided two-proportion test.
+        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
+        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
+        const rate = attempts ? errors / attempts : 0;
+        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
+        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
+        const bRate = bAttempts ? bErrors / bAttempts : 0;
+        const err = {
+            scenario: scenario.name,
+            metric: 'errors',
+            worse: 'up',
+            baseline: runs.length ? bRate : null,
+            current: rate,
+            runs: runs.length,
+            cutAt: null,
+            change: runs.length ? rate - bRate : null,
+            band: null,
+            p: null,
+            pAdjusted: null,
+            mde: settings.delta.errors,
+            delta: settings.delta.errors,
+            outcome: 'insufficient baseline',
+            note: '',
+            pWorse: null,
+            pBetter: null,
+            scale: null,
+        };
+        if (runs.length < settings.minRuns) {
+            err.note = `${runs.length} comparable run${runs.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+        }
+        else if (bErrors === 0) {
+            err.note = 'the baseline had no errors';
+            err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
+            if (err.outcome === 'regression')
+                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
+        }
+        else {
+            const pooled = (errors + bErrors) / (attempts + bAttempts);
+            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
+            const z = se > 0 ? (rate - bRate) / se : 0;
+            err.p = normalSf(z);
+            err.pWorse = err.p;
+            err.pBetter = normalSf(-z);
+        }
+        drafts.push(err);
+    }
+    // Holm over every gating test of this run (worse direction), and over the better direction
+    // for improvements.
+    const tested = drafts.filter((d) => d.pWorse !== null);
+    const adjWorse = holm(tested.map((d) => d.pWorse));
+    const adjBetter = holm(tested.map((d) => d.pBetter));
+    const m = Math.max(1, tested.length);
+    tested.forEach((d, i) => {
+        d.pAdjusted = adjWorse[i];
+        const effect = d.change ?? 0;
+        if (d.scale) {
+            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level,
+            // and never below δ (smaller effects cannot fail the gate).
+            const logShift = tQuantile(1 - settings.alpha / m, d.scale.df) * d.scale.value;
+            d.mde = Math.max(d.worse === 'up' ? Math.expm1(logShift) : -Math.expm1(-logShift), d.delta);
+        }
+        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
+            d.outcome = 'regression';
+        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
+            d.outcome = 'improvement';
+        else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta)
+            d.outcome = 'unchanged';
+        else if (d.metric === 'errors' && effect < d.delta)
+            d.outcome = 'unchanged';
+        else
+            d.outcome = 'inconclusive';
+    });
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, scale: _s, ...c }) => c);
+    const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
+    for (const c of comparisons)
+        counts[c.outcome]++;
+    const baseline = [...used.values()]
+        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
+    return {
+        mode: 'history',
+        store,
+        alpha: settings.alpha,
+        window: settings.window,
+        minRuns: settings.minRuns,
+        onMissingBaseline: settings.onMissingBaseline,
+        fingerprint: current.fingerprint,
+        runner: current.runner,
+        candidates,
+        baseline,
+        comparisons,
+        counts,
+        warnings,
+    };
+}
+function formatShift(shift) {
+    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} %`;
+}
+function joinNote(a, b) {
+    return [a, b].filter(Boolean).join('; ');
+}
+/** The figures history keeps, from a finished run. */
+function currentFromScenarios(id, fingerprint, runner, scenarios) {
+    return { id, fingerprint, runner, scenarios: scenarioFigures(scenarios) };
+}
+
+;// CONCATENATED MODULE: ./src/config/fingerprint.ts
+// What makes two runs comparable: a hash of everything that changes the measurement
+// (scenarios, load settings, the service command), not of targets, names or report options.
+
+function configFingerprint(config) {
+    const material = {
+        command: config.service.command ?? null,
+        external: config.service.command ? null : config.service.url,
+        env: config.service.env,
+        scenarios: config.scenarios.map((s) => ({
+            name: s.name,
+            kind: s.kind,
+            connections: s.connections,
+            rate: s.rate ?? null,
+            warmupMs: s.warmupMs,
+            trials: s.trials,
+            durationMs: s.durationMs,
+            timeoutMs: s.timeoutMs,
+            steps: s.steps.map((st) => ({
+                method: st.method,
+                path: st.path,
+                headers: st.headers,
+                body: st.body ?? null,
+                json: st.json ?? null,
+                capture: st.capture,
+            })),
+        })),
+    };
+    return (0,external_node_crypto_.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
+}
+/** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonical).join(',')}]`;
+    if (value && typeof value === 'object') {
+        return `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+            .join(',')}}`;
+    }
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/history/git-info.ts
+// Where this run comes from: commit, branch, whether that is the default branch, and whether
+// it is a pull request. From the GitHub Actions environment when present, else from git itself.
+
+
+function git(cwd, args) {
+    try {
+        return (0,external_node_child_process_namespaceObject.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    }
+    catch {
+        return null;
+    }
+}
+function gitInfo(cwd, env = process.env) {
+    const event = env.GITHUB_EVENT_NAME ?? null;
+    const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
+    const sha = env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
+    let branch;
+    if (env.GITHUB_HEAD_REF)
+        branch = env.GITHUB_HEAD_REF;
+    else if (env.GITHUB_REF?.startsWith('refs/heads/'))
+        branch = env.GITHUB_REF.slice('refs/heads/'.length);
+    else {
+        const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
+        branch = b === 'HEAD' ? null : b;
+    }
+    const defaultBranch = defaultBranchName(cwd, env);
+    return {
+        sha,
+        branch,
+        defaultBranch,
+        onDefaultBranch: !pullRequest && branch !== null && branch === defaultBranch,
+        pullRequest,
+        event,
+    };
+}
+function defaultBranchName(cwd, env) {
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            const payload = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+            if (payload.repository?.default_branch)
+                return payload.repository.default_branch;
+        }
+        catch {
+            // fall through to git
+        }
+    }
+    if (env.PERFGATE_DEFAULT_BRANCH)
+        return env.PERFGATE_DEFAULT_BRANCH;
+    const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
+    if (head)
+        return head.replace(/^origin\//, '');
+    for (const candidate of ['main', 'master']) {
+        if (git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`]))
+            return candidate;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/history/store.ts
+/** Ids to remove so that at most `keep` runs remain per fingerprint (oldest go first). */
+function pruneSelection(records, keep) {
+    const byFingerprint = new Map();
+    for (const r of records) {
+        const list = byFingerprint.get(r.fingerprint) ?? [];
+        list.push(r);
+        byFingerprint.set(r.fingerprint, list);
+    }
+    const out = [];
+    for (const list of byFingerprint.values()) {
+        list.sort((a, b) => a.savedAt.localeCompare(b.savedAt) || a.id.localeCompare(b.id));
+        out.push(...list.slice(0, Math.max(0, list.length - keep)));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/history/dir-store.ts
+// The embedded default store: a directory with one JSON file per run, written atomically.
+
+
+
+
+class DirStore {
+    dir;
+    label;
+    constructor(dir, label) {
+        this.dir = dir;
+        this.label = `dir ${label ?? dir}`;
+    }
+    async load() {
+        let names;
+        try {
+            names = (await (0,promises_namespaceObject.readdir)(this.dir)).filter((n) => n.endsWith('.json')).sort();
+        }
+        catch (err) {
+            if (err.code === 'ENOENT')
+                return { records: [], warnings: [] };
+            throw err;
+        }
+        const records = [];
+        const warnings = [];
+        const texts = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(this.dir, n), 'utf8').catch((e) => e)));
+        texts.forEach((text, i) => {
+            const file = (0,external_node_path_namespaceObject.join)(this.dir, names[i]);
+            if (text instanceof Error) {
+                warnings.push(`skipped ${file}: ${text.message}`);
+                return;
+            }
+            const parsed = parseRecord(text);
+            if (parsed.ok)
+                records.push(parsed.record);
+            else
+                warnings.push(`skipped ${file}: ${parsed.reason} (left in place)`);
+        });
+        return { records, warnings };
+    }
+    async save(record) {
+        await (0,promises_namespaceObject.mkdir)(this.dir, { recursive: true });
+        const file = (0,external_node_path_namespaceObject.join)(this.dir, `${record.id}.json`);
+        const tmp = `${file}.${process.pid}.tmp`;
+        await (0,promises_namespaceObject.writeFile)(tmp, `${JSON.stringify(record)}\n`, { flag: 'wx' });
+        // link() publishes the complete file atomically and, unlike rename(), refuses to replace one.
+        try {
+            await (0,promises_namespaceObject.link)(tmp, file);
+        }
+        finally {
+            await (0,promises_namespaceObject.unlink)(tmp);
+        }
+        return file;
+    }
+    async prune(keep) {
+        const { records } = await this.load();
+        const doomed = pruneSelection(records, keep);
+        for (const r of doomed)
+            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(this.dir, `${r.id}.json`), { force: true });
+        return doomed.map((r) => r.id);
+    }
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/stats/rng.ts
+// A seeded random number generator: xoshiro128** seeded by splitmix32. Nothing random in
+// perfgate may depend on Math.random, so every sampled result can be reproduced from its seed.
+function splitmix32(seed) {
+    let s = seed >>> 0;
+    return () => {
+        s = (s + 0x9e3779b9) >>> 0;
+        let z = s;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+        return (z ^ (z >>> 16)) >>> 0;
+    };
+}
+function createRng(seed) {
+    const sm = splitmix32(seed);
+    const s = new Uint32Array([sm(), sm(), sm(), sm()]);
+    if (s[0] === 0 && s[1] === 0 && s[2] === 0 && s[3] === 0)
+        s[0] = 1;
+    return fromState(s);
+}
+/** xoshiro128** from an explicit 128-bit state (for checking against the reference implementation). */
+function fromState(state) {
+    const s = new Uint32Array(state);
+    const rotl = (x, k) => ((x << k) | (x >>> (32 - k))) >>> 0;
+    const nextUint32 = () => {
+        const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+        const t = (s[1] << 9) >>> 0;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = rotl(s[3], 11);
+        return result;
+    };
+    let spare;
+    const rng = {
+        nextUint32,
+        next: () => nextUint32() / 4294967296,
+        int: (n) => Math.floor(rng.next() * n),
+        normal: () => {
+            if (spare !== undefined) {
+                const v = spare;
+                spare = undefined;
+                return v;
+            }
+            let u = 0;
+            while (u === 0)
+                u = rng.next();
+            const v = rng.next();
+            const r = Math.sqrt(-2 * Math.log(u));
+            spare = r * Math.sin(2 * Math.PI * v);
+            return r * Math.cos(2 * Math.PI * v);
+        },
+    };
+    return rng;
+}
+
+;// CONCATENATED MODULE: ./src/history/git-store.ts
+// The CI store: a data branch (default `perfgate-data`) on the repository's remote, one file per
+// run under runs/. It works in the user's own repository through git plumbing (a private ref, a
+// temporary index, commit-tree, push), so the checkout's auth applies and the working tree, the
+// index and HEAD are never touched. A rejected push (someone else saved first) is retried on top
+// of the new tip after a random pause; file names are unique, so there is never a conflict.
+
+
+
+
+
+
+
+const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+const DIR = 'runs';
+class GitStore {
+    opts;
+    label;
+    remote;
+    branch;
+    ref;
+    author;
+    attempts;
+    rng = createRng((process.pid * 2654435761) ^ Date.now());
+    constructor(opts) {
+        this.opts = opts;
+        this.remote = opts.remote ?? 'origin';
+        this.branch = opts.branch ?? 'perfgate-data';
+        this.ref = `refs/perfgate/${this.branch}`;
+        this.author = opts.author ?? BOT;
+        this.attempts = opts.attempts ?? 12;
+        this.label = `git ${this.remote} ${this.branch}`;
+    }
+    async load() {
+        const tip = await this.fetch();
+        if (!tip)
+            return { records: [], warnings: [] };
+        const list = await this.git(['ls-tree', '-r', '-z', '--name-only', tip, '--', `${DIR}/`]);
+        const names = list.stdout.split('\0').filter((n) => n.endsWith('.json'));
+        if (!names.length)
+            return { records: [], warnings: [] };
+        const batch = await this.git(['cat-file', '--batch'], names.map((n) => `${tip}:${n}`).join('\n') + '\n');
+        const records = [];
+        const warnings = [];
+        const buf = Buffer.from(batch.stdout, 'latin1');
+        let pos = 0;
+        for (const name of names) {
+            const nl = buf.indexOf(0x0a, pos);
+            const header = buf.subarray(pos, nl).toString('utf8');
+            const size = Number(header.split(' ')[2]);
+            const text = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
+            pos = nl + 1 + size + 1;
+            const parsed = parseRecord(text);
+            if (parsed.ok)
+                records.push(parsed.record);
+            else
+                warnings.push(`skipped ${this.branch}:${name}: ${parsed.reason} (left in place)`);
+        }
+        return { records, warnings };
+    }
+    async save(record) {
+        const path = `${DIR}/${record.id}.json`;
+        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], `${JSON.stringify(record)}\n`)).trim();
+        await this.commitAndPush(`perfgate: save run ${record.id}`, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
+        return `${this.branch}:${path}`;
+    }
+    async prune(keep) {
+        const { records } = await this.load();
+        const doomed = pruneSelection(records, keep);
+        if (!doomed.length)
+            return [];
+        await this.commitAndPush(`perfgate: prune ${doomed.length} run(s), keeping ${keep} per config`, doomed.map((r) => ['--force-remove', `${DIR}/${r.id}.json`]));
+        return doomed.map((r) => r.id);
+    }
+    /** Builds a commit on the current remote tip with the given index edits and pushes it. */
+    async commitAndPush(message, edits) {
+        let lastError = '';
+        for (let attempt = 1; attempt <= this.attempts; attempt++) {
+            const parent = await this.fetch();
+            const index = (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
+            const env = { GIT_INDEX_FILE: index };
+            try {
+                await this.gitOk(parent ? ['read-tree', parent] : ['read-tree', '--empty'], undefined, env);
+                for (const edit of edits)
+                    await this.gitOk(['update-index', ...edit], undefined, env);
+                const tree = (await this.gitOk(['write-tree'], undefined, env)).trim();
+                const commit = (await this.gitOk(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], undefined, {
+                    GIT_AUTHOR_NAME: this.author.name,
+                    GIT_AUTHOR_EMAIL: this.author.email,
+                    GIT_COMMITTER_NAME: this.author.name,
+                    GIT_COMMITTER_EMAIL: this.author.email,
+                })).trim();
+                const push = await this.git(['push', '--quiet', this.remote, `${commit}:refs/heads/${this.branch}`]);
+                if (push.code === 0) {
+                    await this.git(['update-ref', this.ref, commit]);
+                    return;
+                }
+                lastError = push.stderr.trim();
+                if (!/rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(lastError)) {
+                    throw new Error(`git push to ${this.remote} ${this.branch} failed: ${lastError}`);
+                }
+            }
+            finally {
+                await (0,promises_namespaceObject.rm)(index, { force: true });
+            }
+            // Someone else saved first: wait a random moment, then rebuild on the new tip.
+            await new Promise((r) => setTimeout(r, 20 + this.rng.int(60 * attempt)));
+        }
+        throw new Error(`git push to ${this.remote} ${this.branch} was rejected ${this.attempts} times: ${lastError}`);
+    }
+    /** Fetches the data branch into our private ref; the tip's sha, or null when it does not exist yet. */
+    async fetch() {
+        const r = await this.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.ref}`]);
+        if (r.code !== 0) {
+            if (/couldn't find remote ref|no such ref/i.test(r.stderr)) {
+                await this.git(['update-ref', '-d', this.ref]);
+                return null;
+            }
+            throw new Error(`git fetch ${this.remote} ${this.branch} failed: ${r.stderr.trim()}`);
+        }
+        return (await this.gitOk(['rev-parse', this.ref])).trim();
+    }
+    async gitOk(args, input, env) {
+        const r = await this.git(args, input, env);
+        if (r.code !== 0)
+            throw new Error(`git ${args[0]} failed: ${r.stderr.trim()}`);
+        return r.stdout;
+    }
+    git(args, input, env) {
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+                const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+                resolve({ code, stdout: String(stdout), stderr: Buffer.from(String(stderr), 'latin1').toString('utf8') });
+            });
+            if (input !== undefined)
+                child.stdin?.end(input);
+            else
+                child.stdin?.end();
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/open.ts
+// The store a config asks for.
+
+
+
+function openStore(history, repoDir) {
+    switch (history.store) {
+        case 'none':
+            return null;
+        case 'git':
+            return new GitStore({ cwd: repoDir, remote: history.remote, branch: history.branch });
+        default: {
+            const rel = (0,external_node_path_namespaceObject.relative)(process.cwd(), history.path);
+            return new DirStore(history.path, rel && !rel.startsWith('..') ? rel : history.path);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/policy.ts
+function saveDecision(setting, override, git, failure) {
+    const wanted = override ?? setting;
+    if (git?.pullRequest)
+        return { save: false, reason: 'pull-request runs never write history' };
+    if (failure)
+        return { save: false, reason: `not saved: the run did not complete (${failure.kind})` };
+    if (wanted === false)
+        return { save: false, reason: override === false ? 'not saved (--no-save)' : 'not saved (history.save: false)' };
+    if (wanted === true)
+        return { save: true, reason: override === true ? 'saved (--save)' : 'saved (history.save: true)' };
+    if (git?.onDefaultBranch)
+        return { save: true, reason: `saved: a run of the default branch (${git.defaultBranch})` };
+    const where = git?.branch ? `branch "${git.branch}"` : 'a detached or non-git checkout';
+    return {
+        save: false,
+        reason: `not saved: ${where} is not the default branch${git?.defaultBranch ? ` (${git.defaultBranch})` : ''}; use --save to keep it`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/history/runner.ts
+function runnerClass(env) {
+    const nodeMajor = /^v?(\d+)/.exec(env.node)?.[1] ?? env.node;
+    return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
@@ -77353,6 +78482,7 @@ const SERVICE_DEFAULTS = {
 
 
 
+
 const DEFAULT_CONFIG_FILE = 'perfgate.yml';
 /** Reads and validates a config file. Throws ConfigError (exit 2) for anything wrong with it. */
 function loadConfig(file) {
@@ -77374,6 +78504,7 @@ function schemaValidator() {
     const schema = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(assetPath('schemas', 'perfgate.schema.json'), 'utf8'));
     const ajv = new dist_ajv.Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
     ajv.addFormat('duration', (s) => parseDuration(s) !== undefined);
+    ajv.addFormat('percent', (s) => parsePercent(s) !== undefined);
     validator = ajv.compile(schema);
     return validator;
 }
@@ -77470,7 +78601,9 @@ function schemaProblems(errors, data, doc, lines) {
                 message =
                     e.params.format === 'duration'
                         ? `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
-                        : (e.message ?? 'invalid');
+                        : e.params.format === 'percent'
+                            ? `${show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
+                            : (e.message ?? 'invalid');
                 break;
             case 'enum':
                 onKey = false;
@@ -77650,6 +78783,14 @@ function build(raw, file, at) {
     let template;
     if (raw.report?.template)
         template = (0,external_node_path_namespaceObject.resolve)(dir, raw.report.template);
+    const h = raw.history ?? {};
+    const r = raw.regression ?? {};
+    if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
+        at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
+    }
+    const delta = { ...REGRESSION_DEFAULTS.delta };
+    for (const [k, v] of Object.entries(r.delta ?? {}))
+        delta[k] = parsePercent(v);
     return {
         file,
         name: raw.name ?? 'perfgate',
@@ -77657,6 +78798,21 @@ function build(raw, file, at) {
         scenarios,
         targets,
         report: { template },
+        history: {
+            store: h.store ?? 'dir',
+            path: (0,external_node_path_namespaceObject.resolve)(dir, h.path ?? '.perfgate/history'),
+            remote: h.remote ?? 'origin',
+            branch: h.branch ?? 'perfgate-data',
+            save: h.save ?? 'auto',
+            keep: h.keep ?? 500,
+        },
+        regression: {
+            window: r.window ?? REGRESSION_DEFAULTS.window,
+            minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
+            alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+            delta,
+            onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+        },
     };
 }
 /** The location stored on a target, turned back into segments. */
@@ -77805,9 +78961,6 @@ function serviceUrl(base, pathOrUrl) {
 
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./src/version.ts
 /** perfgate's version; a test keeps it equal to package.json's. */
 const PERFGATE_VERSION = '0.1.0';
@@ -78314,6 +79467,10 @@ function buildView(run) {
         notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
         service: { rows: serviceRows(run) },
         configuration: { rows: configurationRows(run) },
+        regression: run.regression ? regressionView(run.regression) : null,
+        history: run.history
+            ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
+            : null,
         checklist: checklist(run),
         recommendations: recommendations(run, breached, unmeasured),
         files: [
@@ -78367,6 +79524,7 @@ function executiveSummary(run, breached, unmeasured) {
     }
     if (run.verdict === 'pass' && !run.targets.length)
         out.push('No targets are configured, so this run passes without checking anything.');
+    out.push(...regressionSentences(run));
     out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
     return out;
 }
@@ -78531,10 +79689,18 @@ function checklist(run) {
             text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
         });
     }
-    items.push({
-        done: false,
-        text: 'Compared against history for regressions (not part of this run)',
-    });
+    const r = run.regression;
+    if (!r)
+        items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
+    else {
+        const compared = r.comparisons.length - r.counts['insufficient baseline'];
+        items.push({
+            done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
+            text: compared === 0
+                ? `Compared against history: not possible yet (insufficient baseline, ${r.minRuns} comparable runs needed)`
+                : `No regression against a baseline of ${r.baseline.length} stored runs (${compared} comparisons${r.counts['insufficient baseline'] ? `, ${r.counts['insufficient baseline']} without baseline` : ''})`,
+        });
+    }
     return items;
 }
 function recommendations(run, breached, unmeasured) {
@@ -78584,9 +79750,139 @@ function recommendations(run, breached, unmeasured) {
     }
     for (const t of unmeasured)
         out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
+    for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+        const last = run.regression.baseline[run.regression.baseline.length - 1];
+        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
+    }
+    if (run.regression &&
+        run.regression.comparisons.length &&
+        run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')) {
+        out.push(`Build up history: runs of the default branch are saved automatically; ${run.regression.minRuns} comparable runs are needed before regressions can be proven.`);
+    }
     if (!out.length) {
-        out.push('No action needed for these targets.');
-        out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged until runs are compared with history.');
+        out.push('No action needed.');
+        if (!run.regression)
+            out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
+    }
+    return out;
+}
+const METRIC_LABELS = {
+    p50: 'p50 latency',
+    p95: 'p95 latency',
+    p99: 'p99 latency',
+    rps: 'Throughput',
+    workflows_per_s: 'Workflows/s',
+    errors: 'Error rate',
+};
+function metricLabel(m) {
+    return METRIC_LABELS[m];
+}
+const OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    unchanged: '⚪ unchanged',
+    inconclusive: '🟡 inconclusive',
+    'insufficient baseline': '❓ insufficient baseline',
+};
+function pct(f, digits = 1) {
+    return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
+}
+/** The change, signed so that + is worse for every metric. */
+function changeText(c) {
+    if (c.change === null)
+        return 'no baseline';
+    if (c.metric === 'errors')
+        return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
+    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
+    return `${pct(c.change)}${word ? ` ${word}` : ''}`;
+}
+function valueText(c, v) {
+    if (v === null)
+        return '–';
+    if (c.metric === 'errors')
+        return formatPercent(v);
+    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
+        return `${formatNumber(v, 1)}/s`;
+    return formatMs(v);
+}
+function pText(p) {
+    if (p === null)
+        return '–';
+    if (p < 0.0001)
+        return '< 0.0001';
+    return formatNumber(p, 4);
+}
+function regressionView(r) {
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    const first = r.baseline[0];
+    const last = r.baseline[r.baseline.length - 1];
+    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
+    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
+        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
+    let insufficient = null;
+    if (r.counts['insufficient baseline'] && compared === 0) {
+        const effect = r.onMissingBaseline === 'fail'
+            ? 'With on-missing-baseline: fail, **the gate fails**.'
+            : r.onMissingBaseline === 'warn'
+                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
+                : 'The gate passes on it (on-missing-baseline: pass).';
+        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
+    }
+    else if (r.counts['insufficient baseline']) {
+        const n = r.counts['insufficient baseline'];
+        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
+    }
+    return {
+        intro,
+        insufficient,
+        rows: r.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+            current: valueText(c, c.current),
+            change: changeText(c),
+            band: c.band ? `${pct(c.band[0])} … ${pct(c.band[1])}` : '–',
+            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : pct(c.mde),
+            outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
+        })),
+        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
+        warnings: r.warnings.map(md),
+        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+            `t = (this run − centre) / (spread·√(1 + 1/N)), one-sided p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}. ` +
+            `A regression needs adjusted p ≤ α and a change of at least δ (${deltaText(r)}). Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ` +
+            '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
+    };
+}
+function deltaText(r) {
+    const seen = new Map();
+    for (const c of r.comparisons)
+        seen.set(c.metric, c.delta);
+    return [...seen]
+        .map(([m, d]) => (m === 'errors' ? `errors +${formatNumber(d * 100, 2)} pp` : `${m} ${formatNumber(d * 100, 1)} %`))
+        .join(', ');
+}
+function regressionSentences(run) {
+    const r = run.regression;
+    if (!r)
+        return [];
+    const out = [];
+    const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
+    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    if (regressions.length) {
+        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
+    }
+    else if (compared > 0) {
+        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
+    }
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+    if (compared === 0 && r.comparisons.length) {
+        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
     }
     return out;
 }
@@ -78706,8 +80002,6 @@ class UptimeProbe {
     }
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/service/log.ts
 // The service's output: every line goes to the log file and the last lines stay in memory for
 // the report; listeners see each line (log-based readiness).
@@ -79179,6 +80473,13 @@ class ResourceSampler {
 
 
 
+
+
+
+
+
+
+
 const LOG_TAIL_LINES = 30;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
@@ -79367,7 +80668,30 @@ async function runGate(opts) {
         },
     };
     const targets = evaluateTargets(config.targets, partial);
-    const { verdict, reason } = decide(targets, failure);
+    const environment = describeEnvironment(opts.env ?? process.env);
+    const fingerprint = configFingerprint(config);
+    const runner = runnerClass(environment);
+    const git = gitInfo((0,external_node_path_namespaceObject.dirname)(config.file), opts.env ?? process.env);
+    // History: compare with the stored runs of this config and runner class.
+    const store = openStore(config.history, (0,external_node_path_namespaceObject.dirname)(config.file));
+    let regression = null;
+    if (store && !failure && scenarios.some((s) => s.trials.length)) {
+        const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
+        let records = [];
+        const warnings = [];
+        try {
+            const loaded = await store.load();
+            records = loaded.records;
+            warnings.push(...loaded.warnings);
+        }
+        catch (err) {
+            warnings.push(`history could not be read from ${store.label}: ${err.message}`);
+        }
+        for (const w of warnings)
+            progress.info(`perfgate: warning: ${w}`);
+        regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
+    }
+    const { verdict, reason } = decide(targets, failure, regression);
     const finishedAt = new Date();
     const result = {
         schemaVersion: RESULT_SCHEMA_VERSION,
@@ -79380,14 +80704,33 @@ async function runGate(opts) {
         reason,
         targets,
         ...partial,
-        config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name) },
-        environment: describeEnvironment(opts.env ?? process.env),
+        config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name), fingerprint },
+        runner,
+        git,
+        regression,
+        history: null,
+        environment,
         files: {
             result: displayPath(cwd, files.result),
             report: displayPath(cwd, files.report),
             serviceLog: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
         },
     };
+    if (store) {
+        const decision = saveDecision(config.history.save, opts.save, git, failure);
+        result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
+        if (decision.save) {
+            try {
+                result.history.location = await store.save(recordFromResult(result));
+                result.history.saved = true;
+                result.history.pruned = (await store.prune(config.history.keep)).length;
+            }
+            catch (err) {
+                result.history.reason = `saving failed: ${err.message}`;
+            }
+        }
+        progress.info(`perfgate: history (${store.label}): ${result.history.reason}${result.history.pruned ? `; pruned ${result.history.pruned} old run(s)` : ''}`);
+    }
     const report = template(buildView(result));
     writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
     writeAtomic(files.report, report);
@@ -79450,7 +80793,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5748);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(89685);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -2,7 +2,11 @@
 // 0 pass · 1 fail · 2 usage or config error · 3 internal error · 130 interrupted.
 import { parseArgs } from 'node:util';
 import { formatValue } from './analysis/format.js';
-import { DEFAULT_CONFIG_FILE } from './config/load.js';
+import { dirname } from 'node:path';
+import { runCompare } from './compare.js';
+import { configFingerprint } from './config/fingerprint.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
+import { openStore } from './history/open.js';
 import { ConfigError, UsageError } from './errors.js';
 import { runGate } from './gate.js';
 import { streamProgress } from './progress.js';
@@ -14,12 +18,20 @@ export const DEFAULT_OUT_DIR = '.perfgate';
 const HELP = `perfgate ${PERFGATE_VERSION}: a performance gate for HTTP services
 
 Usage:
-  perfgate run [--config perfgate.yml] [--out .perfgate]
-      Start the service, load it, check the targets, write result.json and report.md.
+  perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
+      Start the service, load it, check the targets, compare with history,
+      write result.json and report.md. Runs of the default branch are saved to history.
+  perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
+      The history comparison and the report for a finished run, without load.
+  perfgate history list [--config FILE]
+  perfgate history prune [--keep N] [--config FILE]
+      Show the stored runs, or keep only the newest N per config.
 
 Options:
   -c, --config FILE   config file (default: ${DEFAULT_CONFIG_FILE})
   -o, --out DIR       output directory (default: ${DEFAULT_OUT_DIR})
+      --save          save this run to history (never for a pull request)
+      --no-save       do not save this run
   -h, --help          this help
   -v, --version       print the version
 
@@ -43,6 +55,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       options: {
         config: { type: 'string', short: 'c' },
         out: { type: 'string', short: 'o' },
+        save: { type: 'boolean' },
+        'no-save': { type: 'boolean' },
+        baseline: { type: 'string', multiple: true },
+        current: { type: 'string' },
+        keep: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -60,8 +77,17 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     say(HELP);
     return 0;
   }
+  const v = args.values;
+  if (command === 'compare' && !rest.length) return guarded(complain, () => compareCommand(v, say, complain));
+  if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
+    return guarded(complain, () => historyCommand(rest[0] as 'list' | 'prune', v, say));
+  }
   if (command !== 'run' || rest.length) {
     complain(command ? `perfgate: unknown command "${[command, ...rest].join(' ')}"\n\n${HELP}` : HELP);
+    return 2;
+  }
+  if (v.save && v['no-save']) {
+    complain('perfgate: --save and --no-save contradict each other');
     return 2;
   }
 
@@ -74,24 +100,16 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   process.on('SIGTERM', onSignal);
   try {
     const outcome = await runGate({
-      config: args.values.config ?? DEFAULT_CONFIG_FILE,
-      outDir: args.values.out ?? DEFAULT_OUT_DIR,
+      config: v.config ?? DEFAULT_CONFIG_FILE,
+      outDir: v.out ?? DEFAULT_OUT_DIR,
+      save: v.save ? true : v['no-save'] ? false : undefined,
       signal: controller.signal,
       progress: streamProgress(io.stderr),
     });
     say(summaryText(outcome.result));
     return outcome.exitCode;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      complain(`perfgate: invalid config\n${err.message}`);
-      return 2;
-    }
-    if (err instanceof UsageError) {
-      complain(`perfgate: ${err.message}`);
-      return 2;
-    }
-    complain(`perfgate: internal error (a bug in perfgate, please report it): ${(err as Error).stack ?? String(err)}`);
-    return 3;
+    return errorCode(err, complain);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -111,6 +129,91 @@ export function summaryText(r: RunResult): string {
     const measured = t.measured === null ? `not measured: ${t.note}` : `measured ${formatValue(t.measured, t.unit)}`;
     lines.push(`  ${MARK[t.status].padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`);
   }
+  const reg = r.regression;
+  if (reg) {
+    const missing = reg.counts['insufficient baseline'];
+    for (const c of reg.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement')) {
+      const change =
+        c.change === null
+          ? ''
+          : c.metric === 'errors'
+            ? `${(c.change * 100).toFixed(2)} pp`
+            : `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} % (+ = worse)`;
+      lines.push(
+        `  ${c.outcome.toUpperCase().padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`,
+      );
+    }
+    if (missing === reg.comparisons.length)
+      lines.push(`  History: insufficient baseline (${reg.minRuns} comparable runs needed); not compared`);
+    else
+      lines.push(
+        `  History: ${reg.comparisons.length - missing} comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts.unchanged} unchanged, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`,
+      );
+  }
+  if (r.history) lines.push(`  ${r.history.reason}`);
   lines.push(`Report: ${r.files.report}`, `Result: ${r.files.result}`);
   return lines.join('\n');
+}
+
+type Values = { config?: string; out?: string; baseline?: string[]; current?: string; keep?: string };
+
+/** Exit code and message for an error that escaped a command. */
+function errorCode(err: unknown, complain: (s: string) => void): number {
+  if (err instanceof ConfigError) {
+    complain(`perfgate: invalid config\n${err.message}`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    complain(`perfgate: ${err.message}`);
+    return 2;
+  }
+  complain(`perfgate: internal error (a bug in perfgate, please report it): ${(err as Error).stack ?? String(err)}`);
+  return 3;
+}
+
+async function guarded(complain: (s: string) => void, command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (err) {
+    return errorCode(err, complain);
+  }
+}
+
+async function compareCommand(v: Values, say: (s: string) => void, complain: (s: string) => void): Promise<number> {
+  if (!v.baseline?.length || !v.current) throw new UsageError('compare needs --baseline <dir|file>... and --current <result.json>');
+  const config = v.config ? loadConfig(v.config) : undefined;
+  const outcome = await runCompare({
+    baseline: v.baseline,
+    current: v.current,
+    outDir: v.out ?? DEFAULT_OUT_DIR,
+    settings: config?.regression,
+    template: config?.report.template,
+  });
+  for (const w of outcome.warnings) complain(`perfgate: warning: ${w}`);
+  say(summaryText(outcome.result));
+  return outcome.exitCode;
+}
+
+async function historyCommand(action: 'list' | 'prune', v: Values, say: (s: string) => void): Promise<number> {
+  const config = loadConfig(v.config ?? DEFAULT_CONFIG_FILE);
+  const store = openStore(config.history, dirname(config.file));
+  if (!store) throw new UsageError(`history is off in ${config.file} (history.store: none)`);
+  if (action === 'prune') {
+    const keep = v.keep === undefined ? config.history.keep : Number(v.keep);
+    if (!Number.isInteger(keep) || keep < 1) throw new UsageError(`--keep must be a whole number of at least 1, got "${v.keep}"`);
+    const removed = await store.prune(keep);
+    say(`${store.label}: removed ${removed.length} run(s), keeping at most ${keep} per config`);
+    return 0;
+  }
+  const { records, warnings } = await store.load();
+  const fingerprint = configFingerprint(config);
+  say(`${store.label}: ${records.length} stored run(s); * = same config as ${config.file}`);
+  for (const r of [...records].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
+    const git = r.git ? `${r.git.branch ?? '(detached)'} ${r.git.sha?.slice(0, 7) ?? ''}`.trim() : '';
+    say(
+      `${r.fingerprint === fingerprint ? '*' : ' '} ${r.id}  ${r.startedAt}  ${r.verdict.padEnd(4)}  ${git}  ${r.scenarios.map((s) => s.name).join(', ')}`,
+    );
+  }
+  for (const w of warnings) say(`warning: ${w}`);
+  return 0;
 }

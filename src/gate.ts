@@ -2,10 +2,17 @@
 // config → service → load → RunResult → targets → verdict → report files.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { serviceWindow, summarizeTrials } from './analysis/aggregate.js';
 import { evaluateTargets } from './analysis/targets.js';
 import { decide } from './analysis/verdict.js';
+import { analyzeRegressions, currentFromScenarios } from './analysis/regression.js';
+import { configFingerprint } from './config/fingerprint.js';
+import { gitInfo } from './history/git-info.js';
+import { openStore } from './history/open.js';
+import { saveDecision } from './history/policy.js';
+import { recordFromResult, type HistoryRecord } from './history/record.js';
+import { runnerClass } from './history/runner.js';
 import { loadConfig, serviceUrl } from './config/load.js';
 import type { Config } from './config/types.js';
 import { describeEnvironment } from './environment.js';
@@ -15,7 +22,7 @@ import { runScenario } from './load/scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { loadTemplate, type ReportTemplate } from './report/render.js';
 import { buildView } from './report/view.js';
-import { RESULT_SCHEMA_VERSION, type RunFailure, type RunResult, type ScenarioResult } from './result.js';
+import { RESULT_SCHEMA_VERSION, type RegressionAnalysis, type RunFailure, type RunResult, type ScenarioResult } from './result.js';
 import { freePort } from './service/port.js';
 import { UptimeProbe } from './service/probe.js';
 import { startService, type ServiceProcess } from './service/process.js';
@@ -30,6 +37,8 @@ export interface GateOptions {
   cwd?: string;
   /** Environment the service inherits (before the config's `env`). Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Save this run to history (true/false), overriding the config's `history.save`. */
+  save?: boolean;
   /** Aborting stops the load, stops the service and still writes what was measured. */
   signal?: AbortSignal;
   progress?: Progress;
@@ -239,7 +248,29 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     },
   };
   const targets = evaluateTargets(config.targets, partial);
-  const { verdict, reason } = decide(targets, failure);
+  const environment = describeEnvironment(opts.env ?? process.env);
+  const fingerprint = configFingerprint(config);
+  const runner = runnerClass(environment);
+  const git = gitInfo(dirname(config.file), opts.env ?? process.env);
+
+  // History: compare with the stored runs of this config and runner class.
+  const store = openStore(config.history, dirname(config.file));
+  let regression: RegressionAnalysis | null = null;
+  if (store && !failure && scenarios.some((s) => s.trials.length)) {
+    const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
+    let records: HistoryRecord[] = [];
+    const warnings: string[] = [];
+    try {
+      const loaded = await store.load();
+      records = loaded.records;
+      warnings.push(...loaded.warnings);
+    } catch (err) {
+      warnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
+    }
+    for (const w of warnings) progress.info(`perfgate: warning: ${w}`);
+    regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
+  }
+  const { verdict, reason } = decide(targets, failure, regression);
   const finishedAt = new Date();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -252,14 +283,35 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     reason,
     targets,
     ...partial,
-    config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name) },
-    environment: describeEnvironment(opts.env ?? process.env),
+    config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name), fingerprint },
+    runner,
+    git,
+    regression,
+    history: null,
+    environment,
     files: {
       result: displayPath(cwd, files.result),
       report: displayPath(cwd, files.report),
       serviceLog: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
     },
   };
+
+  if (store) {
+    const decision = saveDecision(config.history.save, opts.save, git, failure);
+    result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
+    if (decision.save) {
+      try {
+        result.history.location = await store.save(recordFromResult(result));
+        result.history.saved = true;
+        result.history.pruned = (await store.prune(config.history.keep)).length;
+      } catch (err) {
+        result.history.reason = `saving failed: ${(err as Error).message}`;
+      }
+    }
+    progress.info(
+      `perfgate: history (${store.label}): ${result.history.reason}${result.history.pruned ? `; pruned ${result.history.pruned} old run(s)` : ''}`,
+    );
+  }
   const report = template(buildView(result));
   writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
   writeAtomic(files.report, report);

@@ -150,8 +150,86 @@ export interface RunResult {
     logTail: string[];
   };
   failure: RunFailure | null;
-  /** The config file and every scenario it defines, run or not. */
-  config: { file: string; scenarios: string[] };
+  /** The config file, every scenario it defines (run or not), and the hash of what changes the measurement. */
+  config: { file: string; scenarios: string[]; fingerprint: string };
+  /** Runs compare only with runs of the same runner class (OS, arch, CPU model, cores, Node major). */
+  runner: string;
+  git: GitInfo | null;
+  /** Comparison with stored history; null when history is off or the run failed before load. */
+  regression: RegressionAnalysis | null;
+  history: HistoryInfo | null;
   environment: Environment;
   files: { result: string; report: string; serviceLog: string | null };
+}
+
+export interface GitInfo {
+  sha: string | null;
+  branch: string | null;
+  defaultBranch: string | null;
+  onDefaultBranch: boolean;
+  pullRequest: boolean;
+  /** GITHUB_EVENT_NAME when run in Actions. */
+  event: string | null;
+}
+
+export type Outcome = 'regression' | 'improvement' | 'unchanged' | 'inconclusive' | 'insufficient baseline';
+export type ComparedMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors';
+
+export interface Comparison {
+  scenario: string;
+  metric: ComparedMetric;
+  /** 'up': a higher value is worse (latency, errors); 'down': a lower value is worse (throughput). */
+  worse: 'up' | 'down';
+  /** Median of the baseline runs' values, in the metric's unit (ms, per second, or error rate). */
+  baseline: number | null;
+  current: number;
+  /** Baseline runs used for this metric (after the change-point cut). */
+  runs: number;
+  /** Id of the first run kept when a change point cut the window. */
+  cutAt: string | null;
+  /** How much worse, as a fraction (+0.12 = 12 % worse, negative = better); null without baseline. */
+  change: number | null;
+  band: [number, number] | null;
+  p: number | null;
+  pAdjusted: number | null;
+  /** Smallest worsening this comparison could have flagged (fraction), at least `delta`. */
+  mde: number | null;
+  /** Minimum effect that may fail the gate (fraction; for errors, an absolute rate). */
+  delta: number;
+  outcome: Outcome;
+  note: string;
+}
+
+export interface BaselineRun {
+  id: string;
+  savedAt: string;
+  sha: string | null;
+  branch: string | null;
+}
+
+export interface RegressionAnalysis {
+  mode: 'history';
+  store: string;
+  alpha: number;
+  window: number;
+  minRuns: number;
+  onMissingBaseline: 'pass' | 'warn' | 'fail';
+  fingerprint: string;
+  runner: string;
+  /** Stored runs considered, and why others were not. */
+  candidates: { total: number; sameConfig: number; sameRunner: number; defaultBranch: number };
+  /** Runs that formed the baseline (any metric), oldest first. */
+  baseline: BaselineRun[];
+  comparisons: Comparison[];
+  counts: Record<Outcome, number>;
+  warnings: string[];
+}
+
+export interface HistoryInfo {
+  store: string;
+  saved: boolean;
+  /** Why it was or was not saved. */
+  reason: string;
+  location: string | null;
+  pruned: number;
 }

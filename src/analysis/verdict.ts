@@ -1,26 +1,34 @@
 // The gate's decision and the one-line reason for it. Pure.
-import type { RunFailure, TargetResult } from '../result.js';
+import type { RegressionAnalysis, RunFailure, TargetResult } from '../result.js';
 
 export interface Verdict {
   verdict: 'pass' | 'fail';
   reason: string;
 }
 
-export function decide(targets: TargetResult[], failure: RunFailure | null): Verdict {
+export function decide(targets: TargetResult[], failure: RunFailure | null, regression: RegressionAnalysis | null = null): Verdict {
   const breached = targets.filter((t) => t.status === 'fail').length;
   const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
+  const regressions = regression?.counts.regression ?? 0;
+  const missing = regression?.counts['insufficient baseline'] ?? 0;
+  const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
   const parts: string[] = [];
   if (failure) parts.push(failure.message);
   if (breached) parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
   if (unmeasured) parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
+  if (regressions) parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
+  if (missingFails) parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
   if (parts.length) return { verdict: 'fail', reason: parts.join('; ') };
-  if (!targets.length)
-    return {
-      verdict: 'pass',
-      reason: 'no targets are configured, so nothing was checked',
-    };
-  return {
-    verdict: 'pass',
-    reason: targets.length === 1 ? 'the one target was measured and met' : `all ${targets.length} targets measured and met`,
-  };
+  if (!targets.length && !regression)
+    return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+  const said: string[] = [];
+  if (targets.length === 1) said.push('the one target was measured and met');
+  else if (targets.length) said.push(`all ${targets.length} targets measured and met`);
+  else said.push('no targets are configured');
+  if (regression) {
+    const compared = regression.comparisons.length - missing;
+    if (compared > 0) said.push('no regression against history');
+    if (missing) said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
+  }
+  return { verdict: 'pass', reason: said.join('; ') };
 }

@@ -18,7 +18,9 @@ import {
   type StepConfig,
   type TargetConfig,
 } from './types.js';
-import { parseDuration } from './units.js';
+import { parseDuration, parsePercent } from './units.js';
+import { REGRESSION_DEFAULTS } from '../analysis/regression.js';
+import type { ComparedMetric } from '../result.js';
 
 export const DEFAULT_CONFIG_FILE = 'perfgate.yml';
 
@@ -84,6 +86,14 @@ interface RawConfig {
   scenarios: RawScenario[];
   targets?: RawTarget[];
   report?: { template?: string };
+  history?: { store?: 'dir' | 'git' | 'none'; path?: string; remote?: string; branch?: string; save?: 'auto' | boolean; keep?: number };
+  regression?: {
+    window?: number;
+    'min-runs'?: number;
+    alpha?: number;
+    delta?: Partial<Record<ComparedMetric, string>>;
+    'on-missing-baseline'?: 'pass' | 'warn' | 'fail';
+  };
 }
 
 let validator: ValidateFunction | undefined;
@@ -92,6 +102,7 @@ function schemaValidator(): ValidateFunction {
   const schema = JSON.parse(readFileSync(assetPath('schemas', 'perfgate.schema.json'), 'utf8')) as object;
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addFormat('duration', (s: string) => parseDuration(s) !== undefined);
+  ajv.addFormat('percent', (s: string) => parsePercent(s) !== undefined);
   validator = ajv.compile(schema);
   return validator;
 }
@@ -192,7 +203,9 @@ function schemaProblems(errors: ErrorObject[], data: unknown, doc: Document, lin
         message =
           (e.params as { format: string }).format === 'duration'
             ? `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
-            : (e.message ?? 'invalid');
+            : (e.params as { format: string }).format === 'percent'
+              ? `${show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
+              : (e.message ?? 'invalid');
         break;
       case 'enum':
         onKey = false;
@@ -397,6 +410,13 @@ function build(raw: RawConfig, file: string, at: Report): Config {
   let template: string | undefined;
   if (raw.report?.template) template = resolve(dir, raw.report.template);
 
+  const h = raw.history ?? {};
+  const r = raw.regression ?? {};
+  if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
+    at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
+  }
+  const delta = { ...REGRESSION_DEFAULTS.delta };
+  for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as ComparedMetric] = parsePercent(v)!;
   return {
     file,
     name: raw.name ?? 'perfgate',
@@ -404,6 +424,21 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     scenarios,
     targets,
     report: { template },
+    history: {
+      store: h.store ?? 'dir',
+      path: resolve(dir, h.path ?? '.perfgate/history'),
+      remote: h.remote ?? 'origin',
+      branch: h.branch ?? 'perfgate-data',
+      save: h.save ?? 'auto',
+      keep: h.keep ?? 500,
+    },
+    regression: {
+      window: r.window ?? REGRESSION_DEFAULTS.window,
+      minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
+      alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+      delta,
+      onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { TargetExpr } from '../analysis/expression.js';
+import type { RegressionSettings } from '../analysis/regression.js';
 
 export interface Config {
   /** Absolute path of the config file. */
@@ -9,6 +10,18 @@ export interface Config {
   /** Every target, scenario blocks included, in the order written. */
   targets: TargetConfig[];
   report: { template?: string };
+  history: HistoryConfig;
+  regression: RegressionSettings;
+}
+
+export interface HistoryConfig {
+  store: 'dir' | 'git' | 'none';
+  /** dir store: absolute path. */
+  path: string;
+  remote: string;
+  branch: string;
+  save: 'auto' | boolean;
+  keep: number;
 }
 
 export interface ServiceConfig {

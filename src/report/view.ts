@@ -2,7 +2,16 @@
 // so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
 import { formatMs, formatNumber, formatPercent, formatValue } from '../analysis/format.js';
 import { formatBytes, formatDuration } from '../config/units.js';
-import type { RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../result.js';
+import type {
+  ComparedMetric,
+  Comparison,
+  Outcome,
+  RegressionAnalysis,
+  RunResult,
+  ScenarioResult,
+  ServiceWindow,
+  TargetResult,
+} from '../result.js';
 import { code, codeBlock, md } from './markdown.js';
 
 export interface ReportView {
@@ -27,10 +36,31 @@ export interface ReportView {
   notRun: string[];
   service: { rows: { label: string; value: string }[] };
   configuration: { rows: { label: string; value: string }[] };
+  regression: RegressionView | null;
+  history: string | null;
   checklist: { done: boolean; text: string }[];
   recommendations: string[];
   files: { label: string; path: string }[];
   footer: string;
+}
+
+interface RegressionView {
+  intro: string;
+  insufficient: string | null;
+  rows: {
+    scenario: string;
+    metric: string;
+    baseline: string;
+    current: string;
+    change: string;
+    band: string;
+    p: string;
+    mde: string;
+    outcome: string;
+  }[];
+  baselineRuns: string[];
+  warnings: string[];
+  method: string;
 }
 
 interface ScenarioView {
@@ -110,6 +140,10 @@ export function buildView(run: RunResult): ReportView {
     notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
     service: { rows: serviceRows(run) },
     configuration: { rows: configurationRows(run) },
+    regression: run.regression ? regressionView(run.regression) : null,
+    history: run.history
+      ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
+      : null,
     checklist: checklist(run),
     recommendations: recommendations(run, breached, unmeasured),
     files: [
@@ -172,6 +206,7 @@ function executiveSummary(run: RunResult, breached: TargetResult[], unmeasured: 
     out.push(`All ${run.targets.length} targets were measured and met. ${slowestSentence(run)}`.trim());
   }
   if (run.verdict === 'pass' && !run.targets.length) out.push('No targets are configured, so this run passes without checking anything.');
+  out.push(...regressionSentences(run));
   out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
   return out;
 }
@@ -342,10 +377,18 @@ function checklist(run: RunResult): { done: boolean; text: string }[] {
       text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
     });
   }
-  items.push({
-    done: false,
-    text: 'Compared against history for regressions (not part of this run)',
-  });
+  const r = run.regression;
+  if (!r) items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
+  else {
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    items.push({
+      done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
+      text:
+        compared === 0
+          ? `Compared against history: not possible yet (insufficient baseline, ${r.minRuns} comparable runs needed)`
+          : `No regression against a baseline of ${r.baseline.length} stored runs (${compared} comparisons${r.counts['insufficient baseline'] ? `, ${r.counts['insufficient baseline']} without baseline` : ''})`,
+    });
+  }
   return items;
 }
 
@@ -411,11 +454,151 @@ function recommendations(run: RunResult, breached: TargetResult[], unmeasured: T
     }
   }
   for (const t of unmeasured) out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
-  if (!out.length) {
-    out.push('No action needed for these targets.');
+  for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+    const last = run.regression!.baseline[run.regression!.baseline.length - 1];
     out.push(
-      'This run was checked against absolute targets only: a slowdown that stays inside them is not flagged until runs are compared with history.',
+      `${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`,
     );
+  }
+  if (
+    run.regression &&
+    run.regression.comparisons.length &&
+    run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')
+  ) {
+    out.push(
+      `Build up history: runs of the default branch are saved automatically; ${run.regression.minRuns} comparable runs are needed before regressions can be proven.`,
+    );
+  }
+  if (!out.length) {
+    out.push('No action needed.');
+    if (!run.regression)
+      out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
+  }
+  return out;
+}
+
+const METRIC_LABELS: Record<ComparedMetric, string> = {
+  p50: 'p50 latency',
+  p95: 'p95 latency',
+  p99: 'p99 latency',
+  rps: 'Throughput',
+  workflows_per_s: 'Workflows/s',
+  errors: 'Error rate',
+};
+
+function metricLabel(m: ComparedMetric): string {
+  return METRIC_LABELS[m];
+}
+
+const OUTCOME: Record<Outcome, string> = {
+  regression: '🔴 regression',
+  improvement: '🟢 improvement',
+  unchanged: '⚪ unchanged',
+  inconclusive: '🟡 inconclusive',
+  'insufficient baseline': '❓ insufficient baseline',
+};
+
+function pct(f: number, digits = 1): string {
+  return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
+}
+
+/** The change, signed so that + is worse for every metric. */
+function changeText(c: Comparison): string {
+  if (c.change === null) return 'no baseline';
+  if (c.metric === 'errors') return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
+  const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
+  return `${pct(c.change)}${word ? ` ${word}` : ''}`;
+}
+
+function valueText(c: Comparison, v: number | null): string {
+  if (v === null) return '–';
+  if (c.metric === 'errors') return formatPercent(v);
+  if (c.metric === 'rps' || c.metric === 'workflows_per_s') return `${formatNumber(v, 1)}/s`;
+  return formatMs(v);
+}
+
+function pText(p: number | null): string {
+  if (p === null) return '–';
+  if (p < 0.0001) return '< 0.0001';
+  return formatNumber(p, 4);
+}
+
+function regressionView(r: RegressionAnalysis): RegressionView {
+  const compared = r.comparisons.length - r.counts['insufficient baseline'];
+  const first = r.baseline[0];
+  const last = r.baseline[r.baseline.length - 1];
+  const ref = (b: { sha: string | null; id: string }): string => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
+  const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+  const intro =
+    `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
+    `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+    `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
+  let insufficient: string | null = null;
+  if (r.counts['insufficient baseline'] && compared === 0) {
+    const effect =
+      r.onMissingBaseline === 'fail'
+        ? 'With on-missing-baseline: fail, **the gate fails**.'
+        : r.onMissingBaseline === 'warn'
+          ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
+          : 'The gate passes on it (on-missing-baseline: pass).';
+    insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
+  } else if (r.counts['insufficient baseline']) {
+    const n = r.counts['insufficient baseline'];
+    insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
+  }
+  return {
+    intro,
+    insufficient,
+    rows: r.comparisons.map((c) => ({
+      scenario: md(c.scenario),
+      metric: metricLabel(c.metric),
+      baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+      current: valueText(c, c.current),
+      change: changeText(c),
+      band: c.band ? `${pct(c.band[0])} … ${pct(c.band[1])}` : '–',
+      p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+      mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : pct(c.mde),
+      outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
+    })),
+    baselineRuns: r.baseline.map(
+      (b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`,
+    ),
+    warnings: r.warnings.map(md),
+    method:
+      'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+      `t = (this run − centre) / (spread·√(1 + 1/N)), one-sided p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}. ` +
+      `A regression needs adjusted p ≤ α and a change of at least δ (${deltaText(r)}). Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ` +
+      '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
+  };
+}
+
+function deltaText(r: RegressionAnalysis): string {
+  const seen = new Map<ComparedMetric, number>();
+  for (const c of r.comparisons) seen.set(c.metric, c.delta);
+  return [...seen]
+    .map(([m, d]) => (m === 'errors' ? `errors +${formatNumber(d * 100, 2)} pp` : `${m} ${formatNumber(d * 100, 1)} %`))
+    .join(', ');
+}
+
+function regressionSentences(run: RunResult): string[] {
+  const r = run.regression;
+  if (!r) return [];
+  const out: string[] = [];
+  const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
+  const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
+  const compared = r.comparisons.length - r.counts['insufficient baseline'];
+  if (regressions.length) {
+    const list = regressions.map(
+      (c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`,
+    );
+    out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
+  } else if (compared > 0) {
+    out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
+  }
+  if (improvements.length)
+    out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+  if (compared === 0 && r.comparisons.length) {
+    out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
   }
   return out;
 }

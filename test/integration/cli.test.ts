@@ -74,8 +74,12 @@ describe('perfgate CLI', () => {
     expect(r.code).toBe(0);
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
     expect(r.stdout).toMatch(
-      /^PASSED: the one target was measured and met\n {2}PASS {9}Error rate: rate\(errors\) < 1%, measured 0 %\nReport: out\/report\.md\nResult: out\/result\.json\n$/,
+      /^PASSED: the one target was measured and met; insufficient baseline for 5 of 5 comparisons\n {2}PASS {9}Error rate: rate\(errors\) < 1%, measured 0 %\n/,
     );
+    // Said out loud, never a silent pass: no history yet, and why this run was not saved.
+    expect(r.stdout).toContain('  History: insufficient baseline (5 comparable runs needed); not compared\n');
+    expect(r.stdout).toContain('not saved: a detached or non-git checkout is not the default branch; use --save to keep it\n');
+    expect(r.stdout).toMatch(/Report: out\/report\.md\nResult: out\/result\.json\n$/);
     expect(r.stderr).toContain('perfgate: service ready after');
     expect(r.stderr).toContain('perfgate: stopping the service');
     expect(JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'))).toMatchObject({ verdict: 'pass', schemaVersion: 1 });

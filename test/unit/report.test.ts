@@ -4,7 +4,12 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, loadTemplate } from '../../src/report/render.js';
 import { buildView } from '../../src/report/view.js';
+import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../../src/analysis/regression.js';
+import { decide } from '../../src/analysis/verdict.js';
+import { trialFigures } from '../../src/history/record.js';
 import type { RunResult } from '../../src/result.js';
+import { createRng } from '../../src/stats/rng.js';
+import { record } from '../history-fixtures.js';
 
 const root = new URL('../../', import.meta.url);
 const recorded = (name: string): RunResult => JSON.parse(readFileSync(new URL(`fixtures/results/${name}`, root), 'utf8')) as RunResult;
@@ -36,9 +41,12 @@ describe('report.md rendered from a recorded run', () => {
     expect(rows).toHaveLength(7);
     for (const row of rows) expect(row.split('|')[3]).toMatch(/\d/); // nothing is ✅ without a number beside it
     expect(md).toContain('- [x] Service became ready');
-    expect(md).toContain('- [ ] Compared against history for regressions');
+    // No history yet: said out loud in the summary, the analysis section and the checklist.
+    expect(md).toContain('**Insufficient baseline**: this run could not be compared with history (fewer than 5 comparable runs stored).');
+    expect(md).toContain('## Regression analysis');
+    expect(md).toContain('- [ ] Compared against history: not possible yet (insufficient baseline, 5 comparable runs needed)');
     expect(md).toMatch(/\| create cart \| `POST \/api\/carts` \| [\d,]+ \| 0 \|/);
-    expect(md).not.toMatch(/❌|❓|NOT READY/);
+    expect(md).not.toMatch(/❌|NOT READY/);
   });
 
   it('a run with errors: ❌ on the error rate, NOT READY, a recommendation naming the status codes', () => {
@@ -84,5 +92,42 @@ describe('report.md rendered from a recorded run', () => {
     const t = compileTemplate('{{name}}: {{#each targets}}{{status}} {{/each}}');
     expect(t(buildView(recorded('demo-pass.json')))).toBe(`demo-payments: ${'✅ MET '.repeat(7).trim()}\n`);
     expect(() => compileTemplate('{{#each}}', 'bad.hbs')).toThrow(/bad.hbs does not compile/);
+  });
+});
+
+describe('the regression analysis section', () => {
+  it('shows a proven regression the same way for latency and throughput (+ = worse), with its recommendation', () => {
+    const run = recorded('demo-pass.json');
+    const rng = createRng(21);
+    const records = Array.from({ length: 8 }, (_, i) => ({
+      ...record(rng, {}, {}, 500 + i),
+      fingerprint: run.config.fingerprint,
+      runner: run.runner,
+      scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
+    }));
+    const slower = structuredClone(run);
+    for (const t of slower.scenarios[0]!.trials) {
+      t.latency.p50 *= 1.4;
+      t.latency.p95 *= 1.4;
+      t.latency.p99 *= 1.4;
+      t.rps *= 0.7;
+    }
+    slower.regression = analyzeRegressions(
+      records,
+      currentFromScenarios(undefined, run.config.fingerprint, run.runner, slower.scenarios),
+      REGRESSION_DEFAULTS,
+      'dir .perfgate/history',
+    );
+    Object.assign(slower, decide(slower.targets, null, slower.regression));
+    const md = render(slower);
+    expect(md).toMatch(/\*\*FAILED\*\*: 4 regressions proven against history/);
+    expect(md).toMatch(/\| browse products \| p95 latency \| [\d.]+ ms \(8 runs\) \| [\d.]+ ms \| \+40(\.0)? % worse \|.*🔴 regression/);
+    expect(md).toMatch(/\| browse products \| Throughput \| [\d,.]+\/s \(8 runs\) \| [\d,.]+\/s \| \+30(\.0)? % worse \|.*🔴 regression/);
+    expect(md).toMatch(/\| payment workflow \| p50 latency \|.*\| \+0 % \|/);
+    expect(md).toMatch(
+      /- p95 latency of "browse products" regressed \(\+40(\.0)? % worse\): look at what changed between `[0-9a-f]{7}` and /,
+    );
+    expect(md).toContain('<details><summary>Method and baseline runs</summary>');
+    expect(md).toMatch(/- \[ \] No regression against a baseline of 8 stored runs/);
   });
 });

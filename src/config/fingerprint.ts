@@ -1,0 +1,43 @@
+// What makes two runs comparable: a hash of everything that changes the measurement
+// (scenarios, load settings, the service command), not of targets, names or report options.
+import { createHash } from 'node:crypto';
+import type { Config } from './types.js';
+
+export function configFingerprint(config: Pick<Config, 'service' | 'scenarios'>): string {
+  const material = {
+    command: config.service.command ?? null,
+    external: config.service.command ? null : config.service.url,
+    env: config.service.env,
+    scenarios: config.scenarios.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      connections: s.connections,
+      rate: s.rate ?? null,
+      warmupMs: s.warmupMs,
+      trials: s.trials,
+      durationMs: s.durationMs,
+      timeoutMs: s.timeoutMs,
+      steps: s.steps.map((st) => ({
+        method: st.method,
+        path: st.path,
+        headers: st.headers,
+        body: st.body ?? null,
+        json: st.json ?? null,
+        capture: st.capture,
+      })),
+    })),
+  };
+  return createHash('sha256').update(canonical(material)).digest('hex').slice(0, 16);
+}
+
+/** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

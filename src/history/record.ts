@@ -1,0 +1,116 @@
+// One stored run: the figures history needs (per trial), and where the run came from. Small on
+// purpose (no histograms): a thousand of them load in milliseconds.
+import { randomBytes } from 'node:crypto';
+import type { GitInfo, RunResult, ScenarioResult, TrialResult } from '../result.js';
+
+export const RECORD_KIND = 'perfgate-run';
+export const RECORD_SCHEMA_VERSION = 1;
+
+export interface TrialFigures {
+  p50: number;
+  p95: number;
+  p99: number;
+  rps: number;
+  workflowsPerSec: number | null;
+  /** Attempts: responses + timeouts + connection errors. */
+  attempts: number;
+  errors: number;
+}
+
+export interface HistoryRecord {
+  kind: typeof RECORD_KIND;
+  schemaVersion: typeof RECORD_SCHEMA_VERSION;
+  id: string;
+  savedAt: string;
+  startedAt: string;
+  name: string;
+  fingerprint: string;
+  runner: string;
+  git: GitInfo | null;
+  verdict: 'pass' | 'fail';
+  scenarios: { name: string; trials: TrialFigures[] }[];
+}
+
+export function recordFromResult(result: RunResult, savedAt = new Date()): HistoryRecord {
+  const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+  return {
+    kind: RECORD_KIND,
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    id: `${stamp}-${sha}-${randomBytes(3).toString('hex')}`,
+    savedAt: savedAt.toISOString(),
+    startedAt: result.startedAt,
+    name: result.name,
+    fingerprint: result.config.fingerprint,
+    runner: result.runner,
+    git: result.git,
+    verdict: result.verdict,
+    scenarios: scenarioFigures(result.scenarios),
+  };
+}
+
+/** What history keeps of each trial. */
+export function trialFigures(t: TrialResult): TrialFigures {
+  return {
+    p50: t.latency.p50,
+    p95: t.latency.p95,
+    p99: t.latency.p99,
+    rps: t.rps,
+    workflowsPerSec: t.workflows?.perSecond ?? null,
+    attempts: t.requests + t.errors.timeouts + t.errors.connection,
+    errors: t.errors.total,
+  };
+}
+
+export function scenarioFigures(scenarios: readonly ScenarioResult[]): HistoryRecord['scenarios'] {
+  return scenarios.filter((s) => s.trials.length).map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) }));
+}
+
+export type ParsedRecord = { ok: true; record: HistoryRecord } | { ok: false; reason: string };
+
+/**
+ * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
+ * `perfgate compare --baseline` takes either. Anything else says why it was skipped.
+ */
+export function parseRecord(text: string): ParsedRecord {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `not JSON (${(err as Error).message})` };
+  }
+  if (!doc || typeof doc !== 'object') return { ok: false, reason: 'not a JSON object' };
+  const d = doc as Record<string, unknown>;
+  if (d.kind === RECORD_KIND) {
+    if (d.schemaVersion !== RECORD_SCHEMA_VERSION) {
+      return {
+        ok: false,
+        reason: `record schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${RECORD_SCHEMA_VERSION}); upgrade perfgate`,
+      };
+    }
+    const problem = recordProblem(d);
+    return problem ? { ok: false, reason: problem } : { ok: true, record: d as unknown as HistoryRecord };
+  }
+  if (d.tool === 'perfgate' && d.schemaVersion === 1 && Array.isArray(d.scenarios)) {
+    const r = d as unknown as RunResult;
+    if (!r.config?.fingerprint || !r.runner)
+      return { ok: false, reason: 'a result.json from before fingerprints were recorded: it cannot be matched to a config' };
+    const record = recordFromResult(r, new Date(r.finishedAt));
+    record.id = `result-${record.id}`;
+    return { ok: true, record };
+  }
+  return { ok: false, reason: 'neither a perfgate history record nor a perfgate result.json' };
+}
+
+function recordProblem(d: Record<string, unknown>): string | undefined {
+  for (const key of ['id', 'savedAt', 'fingerprint', 'runner'] as const) if (typeof d[key] !== 'string') return `missing "${key}"`;
+  if (!Array.isArray(d.scenarios)) return 'missing "scenarios"';
+  for (const s of d.scenarios as { name?: unknown; trials?: unknown }[]) {
+    if (typeof s?.name !== 'string' || !Array.isArray(s.trials)) return 'a scenario without name or trials';
+    for (const t of s.trials as Record<string, unknown>[]) {
+      for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
+        if (typeof t?.[k] !== 'number') return `a trial without a numeric "${k}"`;
+    }
+  }
+  return undefined;
+}

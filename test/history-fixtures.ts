@@ -1,0 +1,60 @@
+// Synthetic history for tests: runs with known levels and seeded noise.
+import type { HistoryRecord, TrialFigures } from '../src/history/record.js';
+import { createRng, type Rng } from '../src/stats/rng.js';
+
+export const FP = 'fp-test';
+export const RUNNER = 'linux-x64 · Test CPU · 2 cores · node 20';
+
+export interface Level {
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  rps?: number;
+  errors?: number;
+  attempts?: number;
+  wps?: number | null;
+}
+
+export function trials(rng: Rng, level: Level, k = 5, noise = 0.02): TrialFigures[] {
+  const j = (x: number): number => x * Math.exp(noise * rng.normal());
+  return Array.from({ length: k }, () => ({
+    p50: j(level.p50 ?? 2),
+    p95: j(level.p95 ?? 5),
+    p99: j(level.p99 ?? 9),
+    rps: j(level.rps ?? 1000),
+    workflowsPerSec: level.wps === undefined ? null : level.wps === null ? null : j(level.wps),
+    attempts: level.attempts ?? 5000,
+    errors: level.errors ?? 0,
+  }));
+}
+
+let counter = 0;
+export function record(rng: Rng, level: Level, over: Partial<HistoryRecord> = {}, i = counter++): HistoryRecord {
+  const at = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
+  return {
+    kind: 'perfgate-run',
+    schemaVersion: 1,
+    id: `run-${String(i).padStart(4, '0')}`,
+    savedAt: at,
+    startedAt: at,
+    name: 'test',
+    fingerprint: FP,
+    runner: RUNNER,
+    git: {
+      sha: `${i.toString(16).padStart(7, '0')}aaaaaaaa`,
+      branch: 'main',
+      defaultBranch: 'main',
+      onDefaultBranch: true,
+      pullRequest: false,
+      event: null,
+    },
+    verdict: 'pass',
+    scenarios: [{ name: 'api', trials: trials(rng, level) }],
+    ...over,
+  };
+}
+
+export function history(seed: number, n: number, level: (i: number) => Level = () => ({})): HistoryRecord[] {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, (_, i) => record(rng, level(i), {}, i));
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeRegressions, REGRESSION_DEFAULTS, type CurrentRun } from '../../src/analysis/regression.js';
+import { decide } from '../../src/analysis/verdict.js';
+import { createRng } from '../../src/stats/rng.js';
+import { FP, history, record, RUNNER, trials, type Level } from '../history-fixtures.js';
+
+const current = (seed: number, level: Level): CurrentRun => ({
+  fingerprint: FP,
+  runner: RUNNER,
+  scenarios: [{ name: 'api', trials: trials(createRng(seed), level) }],
+});
+const analyze = (records: ReturnType<typeof history>, run: CurrentRun, settings = REGRESSION_DEFAULTS) =>
+  analyzeRegressions(records, run, settings, 'test');
+const find = (a: ReturnType<typeof analyze>, metric: string) => a.comparisons.find((c) => c.metric === metric)!;
+
+describe('regression analysis against synthetic history (known answers)', () => {
+  it('identical behaviour: every metric unchanged, the gate stays quiet', () => {
+    const a = analyze(history(1, 20), current(100, {}));
+    expect(a.baseline).toHaveLength(20);
+    expect(a.counts.regression).toBe(0);
+    expect(a.counts.improvement).toBe(0);
+    for (const m of ['p50', 'p95', 'p99', 'rps']) expect(find(a, m).outcome).toBe('unchanged');
+    expect(find(a, 'errors').outcome).toBe('unchanged');
+    expect(decide([], null, a)).toEqual({ verdict: 'pass', reason: 'no targets are configured; no regression against history' });
+  });
+
+  it('+30 % latency: regression with the right size, p and a band that excludes 0', () => {
+    const a = analyze(history(2, 20), current(101, { p50: 2.6, p95: 6.5, p99: 11.7 }));
+    for (const m of ['p50', 'p95', 'p99']) {
+      const c = find(a, m);
+      expect(c.outcome).toBe('regression');
+      expect(c.change).toBeGreaterThan(0.25);
+      expect(c.change).toBeLessThan(0.35);
+      expect(c.band![0]).toBeGreaterThan(0);
+      expect(c.pAdjusted).toBeLessThan(0.001);
+      expect(c.mde).toBeGreaterThanOrEqual(c.delta);
+    }
+    expect(find(a, 'rps').outcome).toBe('unchanged');
+    expect(decide([], null, a).verdict).toBe('fail');
+  });
+
+  it('throughput down 30 % is a regression; latency down 30 % is an improvement', () => {
+    const a = analyze(history(3, 20), current(102, { rps: 700, p50: 1.4 }));
+    expect(find(a, 'rps')).toMatchObject({ outcome: 'regression', worse: 'down' });
+    expect(find(a, 'rps').change).toBeCloseTo(0.3, 1);
+    expect(find(a, 'p50').outcome).toBe('improvement');
+    expect(find(a, 'p50').change).toBeLessThan(-0.25);
+  });
+
+  it('one wild outlier run in history does not cause a false alarm', () => {
+    const runs = history(4, 20);
+    const rng = createRng(9);
+    runs[8] = record(rng, { p50: 20, p95: 50, p99: 90, rps: 100 }, {}, 8); // a 10× run (a noisy neighbour)
+    const a = analyze(runs, current(103, {}));
+    expect(a.counts.regression).toBe(0);
+    expect(a.counts.improvement).toBe(0);
+  });
+
+  it('a step change inside the window cuts the baseline at the change point', () => {
+    // Runs 0–11 at 2 ms, runs 12–19 at 2.6 ms (an accepted slowdown merged earlier).
+    const runs = history(5, 20, (i) => (i < 12 ? {} : { p50: 2.6 }));
+    const a = analyze(runs, current(104, { p50: 2.6 }));
+    const p50 = find(a, 'p50');
+    expect(p50.runs).toBe(8);
+    expect(p50.cutAt).toBe('run-0012');
+    expect(p50.note).toMatch(/change point \(\+(29|30|31)\.\d % level shift\)/);
+    expect(p50.outcome).toBe('unchanged'); // same as the new level, not a regression against the old one
+  });
+
+  it('fewer than 5 comparable runs: insufficient baseline, said out loud, and the policy decides', () => {
+    const a = analyze(history(6, 4), current(105, { p50: 4 }));
+    expect(a.comparisons.every((c) => c.outcome === 'insufficient baseline')).toBe(true);
+    expect(find(a, 'p50').note).toBe('4 comparable runs stored; 5 needed');
+    expect(decide([], null, a)).toEqual({
+      verdict: 'pass',
+      reason: 'no targets are configured; insufficient baseline for 5 of 5 comparisons',
+    });
+    const failing = analyze(history(6, 4), current(105, {}), { ...REGRESSION_DEFAULTS, onMissingBaseline: 'fail' });
+    expect(decide([], null, failing)).toMatchObject({
+      verdict: 'fail',
+      reason: 'insufficient baseline for 5 comparisons (on-missing-baseline: fail)',
+    });
+  });
+
+  it('only runs of the same config, runner class and default branch count', () => {
+    const rng = createRng(7);
+    const runs = [
+      ...history(7, 5),
+      record(rng, { p50: 9 }, { fingerprint: 'other-config' }, 100),
+      record(rng, { p50: 9 }, { runner: 'darwin-arm64 · M2 · 8 cores · node 22' }, 101),
+      record(
+        rng,
+        { p50: 9 },
+        { git: { sha: 'b', branch: 'feature', defaultBranch: 'main', onDefaultBranch: false, pullRequest: true, event: 'pull_request' } },
+        102,
+      ),
+    ];
+    const a = analyze(runs, current(106, {}));
+    expect(a.candidates).toEqual({ total: 8, sameConfig: 7, sameRunner: 6, defaultBranch: 5 });
+    expect(a.baseline.map((b) => b.id)).toEqual(['run-0000', 'run-0001', 'run-0002', 'run-0003', 'run-0004']);
+    expect(a.counts.regression).toBe(0);
+  });
+
+  it('the window keeps the last N runs', () => {
+    const a = analyze(history(8, 30), current(107, {}), { ...REGRESSION_DEFAULTS, window: 10 });
+    expect(a.baseline[0]!.id).toBe('run-0020');
+    expect(a.baseline).toHaveLength(10);
+  });
+
+  it('a significant but small change (below δ) does not fail the gate', () => {
+    // Very quiet history: +3 % p50 is detectable but below δ = 5 %.
+    const runs = history(9, 20).map((r) => ({
+      ...r,
+      scenarios: [{ name: 'api', trials: trials(createRng(r.id.length + Number(r.id.slice(4))), {}, 5, 0.002) }],
+    }));
+    const a = analyze(runs, { ...current(0, {}), scenarios: [{ name: 'api', trials: trials(createRng(1), { p50: 2.06 }, 5, 0.002) }] });
+    const p50 = find(a, 'p50');
+    expect(p50.pAdjusted).toBeLessThan(0.05);
+    expect(p50.change).toBeGreaterThan(0.02);
+    expect(p50.outcome).not.toBe('regression');
+  });
+
+  it('errors where the baseline had none are a regression once they reach δ; a trace below δ is not', () => {
+    const a = analyze(history(10, 10), current(108, { errors: 50, attempts: 5000 })); // 1 %
+    expect(find(a, 'errors')).toMatchObject({ outcome: 'regression', baseline: 0 });
+    expect(find(a, 'errors').note).toMatch(/had none/);
+    const trace = analyze(history(10, 10), current(108, { errors: 1, attempts: 5000 })); // 0.02 %
+    expect(find(trace, 'errors').outcome).toBe('unchanged');
+  });
+
+  it('errors rising against a baseline that had some: two-proportion test inside the Holm family', () => {
+    const a = analyze(
+      history(11, 10, () => ({ errors: 5 })),
+      current(109, { errors: 100 }),
+    ); // 0.1 % → 2 %
+    const e = find(a, 'errors');
+    expect(e.outcome).toBe('regression');
+    expect(e.p).toBeLessThan(1e-10);
+    const same = analyze(
+      history(11, 10, () => ({ errors: 5 })),
+      current(109, { errors: 6 }),
+    );
+    expect(find(same, 'errors').outcome).toBe('unchanged');
+  });
+
+  it('Holm makes the family stricter than each test alone', () => {
+    const a = analyze(history(12, 20), current(110, { p50: 2.2 }));
+    const tested = a.comparisons.filter((c) => c.p !== null);
+    for (const c of tested) expect(c.pAdjusted!).toBeGreaterThanOrEqual(c.p!);
+  });
+
+  it('a workflow metric is compared only where it exists', () => {
+    const runs = history(13, 6, () => ({ wps: 150 }));
+    const a = analyze(runs, current(111, { wps: 100 }));
+    expect(find(a, 'workflows_per_s')).toMatchObject({ outcome: 'regression', worse: 'down' });
+    const single = analyze(history(14, 6), current(112, {}));
+    expect(single.comparisons.some((c) => c.metric === 'workflows_per_s')).toBe(false);
+  });
+});
