@@ -73624,7 +73624,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 89685:
+/***/ 41412:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77927,9 +77927,23 @@ function currentFromScenarios(id, fingerprint, runner, scenarios) {
     return { id, fingerprint, runner, scenarios: scenarioFigures(scenarios) };
 }
 
+;// CONCATENATED MODULE: ./src/config/settings.ts
+/** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
+function loadSettings(s) {
+    return {
+        connections: s.connections,
+        rate: s.rate ?? null,
+        warmupMs: s.warmupMs,
+        trials: s.trials,
+        durationMs: s.durationMs,
+        timeoutMs: s.timeoutMs,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/config/fingerprint.ts
 // What makes two runs comparable: a hash of everything that changes the measurement
 // (scenarios, load settings, the service command), not of targets, names or report options.
+
 
 function configFingerprint(config) {
     const material = {
@@ -77939,12 +77953,7 @@ function configFingerprint(config) {
         scenarios: config.scenarios.map((s) => ({
             name: s.name,
             kind: s.kind,
-            connections: s.connections,
-            rate: s.rate ?? null,
-            warmupMs: s.warmupMs,
-            trials: s.trials,
-            durationMs: s.durationMs,
-            timeoutMs: s.timeoutMs,
+            ...loadSettings(s),
             steps: s.steps.map((st) => ({
                 method: st.method,
                 path: st.path,
@@ -80480,6 +80489,7 @@ class ResourceSampler {
 
 
 
+
 const LOG_TAIL_LINES = 30;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
@@ -80592,12 +80602,7 @@ async function runGate(opts) {
                     name: scenario.name,
                     kind: scenario.kind,
                     settings: {
-                        connections: scenario.connections,
-                        rate: scenario.rate ?? null,
-                        warmupMs: scenario.warmupMs,
-                        trials: scenario.trials,
-                        durationMs: scenario.durationMs,
-                        timeoutMs: scenario.timeoutMs,
+                        ...loadSettings(scenario),
                         steps: scenario.steps.map((s) => ({
                             name: s.name,
                             method: s.method,
@@ -80793,7 +80798,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(89685);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(41412);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

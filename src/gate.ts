@@ -8,6 +8,7 @@ import { evaluateTargets } from './analysis/targets.js';
 import { decide } from './analysis/verdict.js';
 import { analyzeRegressions, currentFromScenarios } from './analysis/regression.js';
 import { configFingerprint } from './config/fingerprint.js';
+import { loadSettings } from './config/settings.js';
 import { gitInfo } from './history/git-info.js';
 import { openStore } from './history/open.js';
 import { saveDecision } from './history/policy.js';
@@ -171,12 +172,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
           name: scenario.name,
           kind: scenario.kind,
           settings: {
-            connections: scenario.connections,
-            rate: scenario.rate ?? null,
-            warmupMs: scenario.warmupMs,
-            trials: scenario.trials,
-            durationMs: scenario.durationMs,
-            timeoutMs: scenario.timeoutMs,
+            ...loadSettings(scenario),
             steps: scenario.steps.map((s) => ({
               name: s.name,
               method: s.method,

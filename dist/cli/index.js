@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7173);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6488);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7173:
+/***/ 6488:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46884,9 +46884,23 @@ async function loadBaselines(paths) {
     return { records, warnings };
 }
 
+;// CONCATENATED MODULE: ./src/config/settings.ts
+/** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
+function loadSettings(s) {
+    return {
+        connections: s.connections,
+        rate: s.rate ?? null,
+        warmupMs: s.warmupMs,
+        trials: s.trials,
+        durationMs: s.durationMs,
+        timeoutMs: s.timeoutMs,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/config/fingerprint.ts
 // What makes two runs comparable: a hash of everything that changes the measurement
 // (scenarios, load settings, the service command), not of targets, names or report options.
+
 
 function configFingerprint(config) {
     const material = {
@@ -46896,12 +46910,7 @@ function configFingerprint(config) {
         scenarios: config.scenarios.map((s) => ({
             name: s.name,
             kind: s.kind,
-            connections: s.connections,
-            rate: s.rate ?? null,
-            warmupMs: s.warmupMs,
-            trials: s.trials,
-            durationMs: s.durationMs,
-            timeoutMs: s.timeoutMs,
+            ...loadSettings(s),
             steps: s.steps.map((st) => ({
                 method: st.method,
                 path: st.path,
@@ -49266,6 +49275,7 @@ class ResourceSampler {
 
 
 
+
 const LOG_TAIL_LINES = 30;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
@@ -49378,12 +49388,7 @@ async function runGate(opts) {
                     name: scenario.name,
                     kind: scenario.kind,
                     settings: {
-                        connections: scenario.connections,
-                        rate: scenario.rate ?? null,
-                        warmupMs: scenario.warmupMs,
-                        trials: scenario.trials,
-                        durationMs: scenario.durationMs,
-                        timeoutMs: scenario.timeoutMs,
+                        ...loadSettings(scenario),
                         steps: scenario.steps.map((s) => ({
                             name: s.name,
                             method: s.method,

@@ -1,6 +1,7 @@
 // What makes two runs comparable: a hash of everything that changes the measurement
 // (scenarios, load settings, the service command), not of targets, names or report options.
 import { createHash } from 'node:crypto';
+import { loadSettings } from './settings.js';
 import type { Config } from './types.js';
 
 export function configFingerprint(config: Pick<Config, 'service' | 'scenarios'>): string {
@@ -11,12 +12,7 @@ export function configFingerprint(config: Pick<Config, 'service' | 'scenarios'>)
     scenarios: config.scenarios.map((s) => ({
       name: s.name,
       kind: s.kind,
-      connections: s.connections,
-      rate: s.rate ?? null,
-      warmupMs: s.warmupMs,
-      trials: s.trials,
-      durationMs: s.durationMs,
-      timeoutMs: s.timeoutMs,
+      ...loadSettings(s),
       steps: s.steps.map((st) => ({
         method: st.method,
         path: st.path,

@@ -1,0 +1,20 @@
+import type { ScenarioConfig } from './types.js';
+
+/** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
+export function loadSettings(s: ScenarioConfig): {
+  connections: number;
+  rate: number | null;
+  warmupMs: number;
+  trials: number;
+  durationMs: number;
+  timeoutMs: number;
+} {
+  return {
+    connections: s.connections,
+    rate: s.rate ?? null,
+    warmupMs: s.warmupMs,
+    trials: s.trials,
+    durationMs: s.durationMs,
+    timeoutMs: s.timeoutMs,
+  };
+}
