@@ -16,7 +16,9 @@ describe('config fingerprint', () => {
     const f = fp(base);
     expect(fp(base.replace('name: a', 'name: b'))).toBe(f);
     expect(fp(base.replace('"p(95) < 200ms"', '"p(99) < 1s"'))).toBe(f);
-    expect(fp(base.replace('targets: [ "rate(errors) < 1%" ]', 'targets: []\nhistory: { store: none }\nregression: { alpha: 0.01 }'))).toBe(f);
+    expect(fp(base.replace('targets: [ "rate(errors) < 1%" ]', 'targets: []\nhistory: { store: none }\nregression: { alpha: 0.01 }'))).toBe(
+      f,
+    );
     expect(fp(base.replace('headers: { x: "1", y: "2" }', 'headers: { y: "2", x: "1" }'))).toBe(f);
   });
 
