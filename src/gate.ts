@@ -8,6 +8,7 @@ import { evaluateTargets } from './analysis/targets.js';
 import { decide } from './analysis/verdict.js';
 import { analyzeRegressions, currentFromScenarios } from './analysis/regression.js';
 import { configFingerprint } from './config/fingerprint.js';
+import { applyOverrides, type ConfigOverrides } from './config/overrides.js';
 import { loadSettings } from './config/settings.js';
 import { gitInfo } from './history/git-info.js';
 import { openStore } from './history/open.js';
@@ -38,6 +39,8 @@ export interface GateOptions {
   cwd?: string;
   /** Environment the service inherits (before the config's `env`). Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Dispatch-style overrides (duration, connections, trials) and the history store to use. */
+  overrides?: ConfigOverrides;
   /** Save this run to history (true/false), overriding the config's `history.save`. */
   save?: boolean;
   /** Aborting stops the load, stops the service and still writes what was measured. */
@@ -58,7 +61,7 @@ const LOG_TAIL_LINES = 30;
 export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   const cwd = opts.cwd ?? process.cwd();
   const progress = opts.progress ?? silentProgress;
-  const config = loadConfig(resolve(cwd, opts.config));
+  const config = applyOverrides(loadConfig(resolve(cwd, opts.config)), opts.overrides);
   // Everything that can be checked before the service starts is checked now.
   let template: ReportTemplate;
   try {

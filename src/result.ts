@@ -170,6 +170,8 @@ export interface GitInfo {
   pullRequest: boolean;
   /** GITHUB_EVENT_NAME when run in Actions. */
   event: string | null;
+  /** The pull request's number, from the event payload. */
+  pullRequestNumber: number | null;
 }
 
 export type Outcome = 'regression' | 'improvement' | 'unchanged' | 'inconclusive' | 'insufficient baseline';

@@ -47,6 +47,7 @@ export function record(rng: Rng, level: Level, over: Partial<HistoryRecord> = {}
       onDefaultBranch: true,
       pullRequest: false,
       event: null,
+      pullRequestNumber: null,
     },
     verdict: 'pass',
     scenarios: [{ name: 'api', trials: trials(rng, level) }],

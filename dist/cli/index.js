@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6488);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9390);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6488:
+/***/ 9390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48212,6 +48212,26 @@ function round(x) {
     return Math.round(x * 100) / 100;
 }
 
+;// CONCATENATED MODULE: ./src/config/overrides.ts
+function applyOverrides(config, o = {}) {
+    return {
+        ...config,
+        scenarios: config.scenarios.map((s) => {
+            const connections = o.connections ?? s.connections;
+            return {
+                ...s,
+                durationMs: o.durationMs ?? s.durationMs,
+                trials: o.trials ?? s.trials,
+                connections,
+                // An open-model rate stays at least one request per connection per second.
+                rate: s.rate === undefined ? undefined : Math.max(s.rate, connections),
+            };
+        }),
+        history: { ...config.history, ...o.history },
+        report: o.template ? { ...config.report, template: o.template } : config.report,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/history/git-info.ts
 // Where this run comes from: commit, branch, whether that is the default branch, and whether
 // it is a pull request. From the GitHub Actions environment when present, else from git itself.
@@ -48228,7 +48248,9 @@ function git(cwd, args) {
 function gitInfo(cwd, env = process.env) {
     const event = env.GITHUB_EVENT_NAME ?? null;
     const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
-    const sha = env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
+    const payload = readPayload(env);
+    // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
+    const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
     let branch;
     if (env.GITHUB_HEAD_REF)
         branch = env.GITHUB_HEAD_REF;
@@ -48238,27 +48260,30 @@ function gitInfo(cwd, env = process.env) {
         const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
         branch = b === 'HEAD' ? null : b;
     }
-    const defaultBranch = defaultBranchName(cwd, env);
+    const defaultBranch = payload?.repository?.default_branch ?? defaultBranchName(cwd, env);
+    // Scheduled workflows always run on the default branch.
+    const onDefaultBranch = !pullRequest && ((branch !== null && branch === defaultBranch) || event === 'schedule');
     return {
         sha,
         branch,
         defaultBranch,
-        onDefaultBranch: !pullRequest && branch !== null && branch === defaultBranch,
+        onDefaultBranch,
         pullRequest,
         event,
+        pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
     };
 }
-function defaultBranchName(cwd, env) {
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            const payload = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-            if (payload.repository?.default_branch)
-                return payload.repository.default_branch;
-        }
-        catch {
-            // fall through to git
-        }
+function readPayload(env) {
+    if (!env.GITHUB_EVENT_PATH)
+        return null;
+    try {
+        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
     }
+    catch {
+        return null;
+    }
+}
+function defaultBranchName(cwd, env) {
     if (env.PERFGATE_DEFAULT_BRANCH)
         return env.PERFGATE_DEFAULT_BRANCH;
     const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
@@ -48272,16 +48297,27 @@ function defaultBranchName(cwd, env) {
 }
 
 ;// CONCATENATED MODULE: ./src/history/policy.ts
+const SAVING_EVENTS = new Set(['push', 'schedule']);
+const KNOWN_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'pull_request', 'pull_request_target', 'merge_group']);
 function saveDecision(setting, override, git, failure) {
     const wanted = override ?? setting;
+    const event = git?.event ?? null;
     if (git?.pullRequest)
         return { save: false, reason: 'pull-request runs never write history' };
+    if (event !== null && !KNOWN_EVENTS.has(event))
+        return { save: false, reason: `not saved: "${event}" runs never write history` };
+    if (event === 'merge_group')
+        return { save: false, reason: 'not saved: merge-queue runs never write history' };
     if (failure)
         return { save: false, reason: `not saved: the run did not complete (${failure.kind})` };
     if (wanted === false)
         return { save: false, reason: override === false ? 'not saved (--no-save)' : 'not saved (history.save: false)' };
     if (wanted === true)
         return { save: true, reason: override === true ? 'saved (--save)' : 'saved (history.save: true)' };
+    if (event === 'workflow_dispatch')
+        return { save: false, reason: 'not saved: manual runs are saved only when asked (save-history: true)' };
+    if (event !== null && !SAVING_EVENTS.has(event))
+        return { save: false, reason: `not saved: "${event}" runs are not saved automatically` };
     if (git?.onDefaultBranch)
         return { save: true, reason: `saved: a run of the default branch (${git.defaultBranch})` };
     const where = git?.branch ? `branch "${git.branch}"` : 'a detached or non-git checkout';
@@ -49276,11 +49312,12 @@ class ResourceSampler {
 
 
 
+
 const LOG_TAIL_LINES = 30;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
-    const config = loadConfig((0,external_node_path_namespaceObject.resolve)(cwd, opts.config));
+    const config = applyOverrides(loadConfig((0,external_node_path_namespaceObject.resolve)(cwd, opts.config)), opts.overrides);
     // Everything that can be checked before the service starts is checked now.
     let template;
     try {

@@ -15,7 +15,9 @@ function git(cwd: string, args: string[]): string | null {
 export function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env): GitInfo {
   const event = env.GITHUB_EVENT_NAME ?? null;
   const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
-  const sha = env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
+  const payload = readPayload(env);
+  // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
+  const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
   let branch: string | null;
   if (env.GITHUB_HEAD_REF) branch = env.GITHUB_HEAD_REF;
   else if (env.GITHUB_REF?.startsWith('refs/heads/')) branch = env.GITHUB_REF.slice('refs/heads/'.length);
@@ -23,26 +25,36 @@ export function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env): GitI
     const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
     branch = b === 'HEAD' ? null : b;
   }
-  const defaultBranch = defaultBranchName(cwd, env);
+  const defaultBranch = payload?.repository?.default_branch ?? defaultBranchName(cwd, env);
+  // Scheduled workflows always run on the default branch.
+  const onDefaultBranch = !pullRequest && ((branch !== null && branch === defaultBranch) || event === 'schedule');
   return {
     sha,
     branch,
     defaultBranch,
-    onDefaultBranch: !pullRequest && branch !== null && branch === defaultBranch,
+    onDefaultBranch,
     pullRequest,
     event,
+    pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
   };
 }
 
-function defaultBranchName(cwd: string, env: NodeJS.ProcessEnv): string | null {
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      const payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { repository?: { default_branch?: string } };
-      if (payload.repository?.default_branch) return payload.repository.default_branch;
-    } catch {
-      // fall through to git
-    }
+interface Payload {
+  number?: number;
+  repository?: { default_branch?: string };
+  pull_request?: { number?: number; head?: { sha?: string } };
+}
+
+function readPayload(env: NodeJS.ProcessEnv): Payload | null {
+  if (!env.GITHUB_EVENT_PATH) return null;
+  try {
+    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Payload;
+  } catch {
+    return null;
   }
+}
+
+function defaultBranchName(cwd: string, env: NodeJS.ProcessEnv): string | null {
   if (env.PERFGATE_DEFAULT_BRANCH) return env.PERFGATE_DEFAULT_BRANCH;
   const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
   if (head) return head.replace(/^origin\//, '');

@@ -103,6 +103,7 @@ describe('save policy', () => {
     onDefaultBranch: true,
     pullRequest: false,
     event: 'push',
+    pullRequestNumber: null,
     ...over,
   });
   it('auto saves default-branch runs only', () => {

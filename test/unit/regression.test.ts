@@ -91,7 +91,17 @@ describe('regression analysis against synthetic history (known answers)', () => 
       record(
         rng,
         { p50: 9 },
-        { git: { sha: 'b', branch: 'feature', defaultBranch: 'main', onDefaultBranch: false, pullRequest: true, event: 'pull_request' } },
+        {
+          git: {
+            sha: 'b',
+            branch: 'feature',
+            defaultBranch: 'main',
+            onDefaultBranch: false,
+            pullRequest: true,
+            event: 'pull_request',
+            pullRequestNumber: 3,
+          },
+        },
         102,
       ),
     ];

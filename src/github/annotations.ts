@@ -1,0 +1,59 @@
+// Annotations for the Actions log and the PR's Files view: one error per breached or
+// unmeasured target and per regression, a warning for an insufficient baseline. Pure.
+import { formatValue } from '../analysis/format.js';
+import type { RunResult } from '../result.js';
+
+export interface Annotation {
+  level: 'error' | 'warning';
+  title: string;
+  message: string;
+}
+
+export function annotationsFor(r: RunResult): Annotation[] {
+  const out: Annotation[] = [];
+  if (r.failure) out.push({ level: 'error', title: 'perfgate: run failed', message: r.failure.message });
+  for (const t of r.targets) {
+    if (t.status === 'pass') continue;
+    const where = t.scenario ? ` (${t.scenario})` : '';
+    out.push({
+      level: 'error',
+      title: `perfgate: ${t.status === 'fail' ? 'target breached' : 'target not measured'}`,
+      message: `${t.name}${where}: ${t.expr}, ${t.measured === null ? `not measured: ${t.note}` : `measured ${formatValue(t.measured, t.unit)}`}`,
+    });
+  }
+  const reg = r.regression;
+  for (const c of reg?.comparisons ?? []) {
+    if (c.outcome !== 'regression') continue;
+    const change =
+      c.change === null ? '' : c.metric === 'errors' ? `${(c.change * 100).toFixed(2)} pp` : `${(c.change * 100).toFixed(1)} % worse`;
+    out.push({
+      level: 'error',
+      title: 'perfgate: regression',
+      message: `${c.metric} of ${c.scenario}: ${change} than ${c.runs} baseline runs (adjusted p ${c.pAdjusted?.toPrecision(2)})`,
+    });
+  }
+  const missing = reg?.counts['insufficient baseline'] ?? 0;
+  if (reg && missing) {
+    out.push({
+      level: 'warning',
+      title: 'perfgate: insufficient baseline',
+      message: `${missing} of ${reg.comparisons.length} comparisons had fewer than ${reg.minRuns} comparable stored runs; regressions there cannot be detected yet (on-missing-baseline: ${reg.onMissingBaseline})`,
+    });
+  }
+  for (const w of reg?.warnings ?? []) out.push({ level: 'warning', title: 'perfgate: history', message: w });
+  return out;
+}
+
+export type FailOn = 'targets' | 'regressions' | 'both' | 'none';
+
+/** Whether the step fails, given what the user asked to fail on. A run that failed outright always does (unless none). */
+export function stepFails(r: RunResult, failOn: FailOn): boolean {
+  if (failOn === 'none') return false;
+  if (failOn === 'both') return r.verdict === 'fail';
+  if (r.failure) return true;
+  const targets = r.targets.some((t) => t.status !== 'pass');
+  const reg = r.regression;
+  const regressions =
+    (reg?.counts.regression ?? 0) > 0 || (reg !== null && reg.onMissingBaseline === 'fail' && reg.counts['insufficient baseline'] > 0);
+  return failOn === 'targets' ? targets : regressions;
+}

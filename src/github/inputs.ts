@@ -1,0 +1,77 @@
+// The Action's inputs, read and checked once. A bad value is a usage error naming the input.
+import type { ConfigOverrides } from '../config/overrides.js';
+import type { HistoryConfig } from '../config/types.js';
+import { parseDuration } from '../config/units.js';
+import { UsageError } from '../errors.js';
+import type { FailOn } from './annotations.js';
+
+export interface ActionInputs {
+  mode: 'run' | 'comment';
+  config: string;
+  workingDirectory: string;
+  token: string;
+  comment: 'always' | 'on-change' | 'never';
+  saveHistory: boolean | undefined;
+  failOn: FailOn;
+  outDir: string;
+  /** comment mode: the result.json of a run made elsewhere (a fork's pull_request workflow). */
+  result: string;
+  overrides: ConfigOverrides;
+  template: string | undefined;
+}
+
+type Get = (name: string) => string;
+
+function oneOf<T extends string>(get: Get, name: string, allowed: readonly T[], fallback: T): T {
+  const v = get(name).trim() || fallback;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`input "${name}" must be one of ${allowed.join(', ')}; got "${v}"`);
+  return v as T;
+}
+
+function positiveInt(get: Get, name: string): number | undefined {
+  const v = get(name).trim();
+  if (!v) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`input "${name}" must be a whole number of at least 1; got "${v}"`);
+  return n;
+}
+
+/** `git` | `git:<branch>` | `dir:<path>` | `none` | `config` (what the config file says). */
+export function parseHistorySpec(spec: string): Partial<HistoryConfig> | undefined {
+  const s = spec.trim();
+  if (s === 'config') return undefined;
+  if (s === 'none') return { store: 'none' };
+  if (s === 'git') return { store: 'git', branch: 'perfgate-data' };
+  const git = /^git:([\w./-]+)$/.exec(s);
+  if (git) return { store: 'git', branch: git[1]! };
+  const dir = /^dir:(.+)$/.exec(s);
+  if (dir) return { store: 'dir', path: dir[1]! };
+  throw new UsageError(`input "history" must be git, git:<branch>, dir:<path>, none or config; got "${spec}"`);
+}
+
+export function readInputs(get: Get): ActionInputs {
+  const save = oneOf(get, 'save-history', ['auto', 'true', 'false'] as const, 'auto');
+  const duration = get('duration').trim();
+  const durationMs = duration ? parseDuration(duration) : undefined;
+  if (duration && durationMs === undefined)
+    throw new UsageError(`input "duration" must be a duration such as 10s or 500ms; got "${duration}"`);
+  const history = parseHistorySpec(get('history') || 'git:perfgate-data');
+  return {
+    mode: oneOf(get, 'mode', ['run', 'comment'] as const, 'run'),
+    config: get('config').trim() || 'perfgate.yml',
+    workingDirectory: get('working-directory').trim() || '.',
+    token: get('github-token').trim(),
+    comment: oneOf(get, 'comment', ['always', 'on-change', 'never'] as const, 'always'),
+    saveHistory: save === 'auto' ? undefined : save === 'true',
+    failOn: oneOf(get, 'fail-on', ['targets', 'regressions', 'both', 'none'] as const, 'both'),
+    outDir: get('out-dir').trim() || '.perfgate',
+    result: get('result').trim() || '.perfgate/result.json',
+    overrides: {
+      durationMs,
+      connections: positiveInt(get, 'connections'),
+      trials: positiveInt(get, 'trials'),
+      ...(history ? { history } : {}),
+    },
+    template: get('template').trim() || undefined,
+  };
+}
