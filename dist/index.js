@@ -86867,7 +86867,10 @@ function resolvedComment(marker, gateName, sha, summaryUrl) {
 
 const progress = { info: (m) => info(m), live: () => { } };
 async function run() {
-    setOutput('verdict', 'error'); // replaced below whenever a verdict exists
+    // Every output exists in every outcome; a verdict replaces these placeholders when there is one.
+    for (const [name, value] of Object.entries({ verdict: 'error', 'report-path': '', 'result-path': '', regressions: '0', 'breached-targets': '0', 'comment-url': '' })) {
+        setOutput(name, value);
+    }
     try {
         const inputs = readInputs((name) => getInput(name));
         const event = process.env.GITHUB_EVENT_NAME ?? '';

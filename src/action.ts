@@ -19,7 +19,17 @@ import type { RunResult } from './result.js';
 const progress: Progress = { info: (m) => core.info(m), live: () => {} };
 
 export async function run(): Promise<void> {
-  core.setOutput('verdict', 'error'); // replaced below whenever a verdict exists
+  // Every output exists in every outcome; a verdict replaces these placeholders when there is one.
+  for (const [name, value] of Object.entries({
+    verdict: 'error',
+    'report-path': '',
+    'result-path': '',
+    regressions: '0',
+    'breached-targets': '0',
+    'comment-url': '',
+  })) {
+    core.setOutput(name, value);
+  }
   try {
     const inputs = readInputs((name) => core.getInput(name));
     const event = process.env.GITHUB_EVENT_NAME ?? '';

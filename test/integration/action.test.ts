@@ -210,7 +210,14 @@ describe('the Action on pull_request', () => {
   it('a bad input fails the step with verdict "error" and names the input', async () => {
     const r = await runAction(ws, api, 'pull_request', prPayload(ws.sha), { 'fail-on': 'sometimes' });
     expect(r.code).toBe(1);
-    expect(r.outputs.verdict).toBe('error');
+    expect(r.outputs).toEqual({
+      verdict: 'error',
+      'report-path': '',
+      'result-path': '',
+      regressions: '0',
+      'breached-targets': '0',
+      'comment-url': '',
+    });
     expect(r.stdout).toContain('::error::perfgate: input "fail-on" must be one of targets, regressions, both, none; got "sometimes"');
   });
 });
