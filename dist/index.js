@@ -86868,7 +86868,14 @@ function resolvedComment(marker, gateName, sha, summaryUrl) {
 const progress = { info: (m) => info(m), live: () => { } };
 async function run() {
     // Every output exists in every outcome; a verdict replaces these placeholders when there is one.
-    for (const [name, value] of Object.entries({ verdict: 'error', 'report-path': '', 'result-path': '', regressions: '0', 'breached-targets': '0', 'comment-url': '' })) {
+    for (const [name, value] of Object.entries({
+        verdict: 'error',
+        'report-path': '',
+        'result-path': '',
+        regressions: '0',
+        'breached-targets': '0',
+        'comment-url': '',
+    })) {
         setOutput(name, value);
     }
     try {
