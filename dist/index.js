@@ -74465,7 +74465,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 55304:
+/***/ 97262:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82528,97 +82528,6 @@ function percentileMs(h, p) {
     return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
 }
 
-;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
-// Trials → scenario summary; samples → service windows. Pure.
-
-function summarizeTrials(trials, histograms) {
-    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
-    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
-    const durationMs = sum((t) => t.durationMs);
-    const requests = sum((t) => t.requests);
-    const total = sum((t) => t.errors.total);
-    const timeouts = sum((t) => t.errors.timeouts);
-    const connection = sum((t) => t.errors.connection);
-    const attempts = requests + timeouts + connection;
-    const statusCodes = {};
-    for (const t of trials)
-        for (const [code, n] of Object.entries(t.statusCodes))
-            statusCodes[code] = (statusCodes[code] ?? 0) + n;
-    const summary = {
-        durationMs,
-        requests,
-        ok: sum((t) => t.ok),
-        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
-        latency: summarize(merged),
-        errors: {
-            total,
-            non2xx: sum((t) => t.errors.non2xx),
-            timeouts,
-            connection,
-            rate: attempts > 0 ? total / attempts : 0,
-        },
-        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
-        statusCodes,
-        histogram: encodeHistogram(merged),
-    };
-    if (trials.some((t) => t.workflows)) {
-        const completed = sum((t) => t.workflows?.completed ?? 0);
-        summary.workflows = {
-            completed,
-            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
-        };
-    }
-    const first = trials[0]?.steps;
-    if (first) {
-        summary.steps = first.map((step, i) => {
-            const parts = trials.map((t) => t.steps[i]);
-            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
-            return {
-                name: step.name,
-                method: step.method,
-                path: step.path,
-                requests: parts.reduce((a, p) => a + p.requests, 0),
-                ok: parts.reduce((a, p) => a + p.ok, 0),
-                errors: parts.reduce((a, p) => a + p.errors, 0),
-                latency: summarize(h),
-                histogram: encodeHistogram(h),
-            };
-        });
-    }
-    return summary;
-}
-/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
-function serviceWindow(samples, windows) {
-    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
-    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
-    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-    return {
-        cpu: res.length
-            ? {
-                mean: round(mean(res.map((s) => s.cpu))),
-                peak: round(Math.max(...res.map((s) => s.cpu))),
-                samples: res.length,
-            }
-            : null,
-        memory: res.length
-            ? {
-                mean: Math.round(mean(res.map((s) => s.rss))),
-                peak: Math.max(...res.map((s) => s.rss)),
-                samples: res.length,
-            }
-            : null,
-        uptime: probes.length
-            ? {
-                probes: probes.length,
-                up: probes.filter((p) => p.ok).length,
-                ratio: probes.filter((p) => p.ok).length / probes.length,
-            }
-            : null,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/config/units.ts
 // Parsing of the human units used in perfgate.yml: durations, sizes, percents.
 // Each parser returns undefined for text it does not understand, so callers can say where.
@@ -84244,6 +84153,386 @@ function runnerClass(env) {
     return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
 }
 
+;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
+// Trials → scenario summary; samples → service windows. Pure.
+
+function summarizeTrials(trials, histograms) {
+    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
+    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
+    const durationMs = sum((t) => t.durationMs);
+    const requests = sum((t) => t.requests);
+    const total = sum((t) => t.errors.total);
+    const timeouts = sum((t) => t.errors.timeouts);
+    const connection = sum((t) => t.errors.connection);
+    const attempts = requests + timeouts + connection;
+    const statusCodes = {};
+    for (const t of trials)
+        for (const [code, n] of Object.entries(t.statusCodes))
+            statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    const summary = {
+        durationMs,
+        requests,
+        ok: sum((t) => t.ok),
+        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+        latency: summarize(merged),
+        errors: {
+            total,
+            non2xx: sum((t) => t.errors.non2xx),
+            timeouts,
+            connection,
+            rate: attempts > 0 ? total / attempts : 0,
+        },
+        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
+        statusCodes,
+        histogram: encodeHistogram(merged),
+    };
+    if (trials.some((t) => t.workflows)) {
+        const completed = sum((t) => t.workflows?.completed ?? 0);
+        summary.workflows = {
+            completed,
+            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+        };
+    }
+    const first = trials[0]?.steps;
+    if (first) {
+        summary.steps = first.map((step, i) => {
+            const parts = trials.map((t) => t.steps[i]);
+            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
+            return {
+                name: step.name,
+                method: step.method,
+                path: step.path,
+                requests: parts.reduce((a, p) => a + p.requests, 0),
+                ok: parts.reduce((a, p) => a + p.ok, 0),
+                errors: parts.reduce((a, p) => a + p.errors, 0),
+                latency: summarize(h),
+                histogram: encodeHistogram(h),
+            };
+        });
+    }
+    return summary;
+}
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+function serviceWindow(samples, windows) {
+    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
+    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+        cpu: res.length
+            ? {
+                mean: round(mean(res.map((s) => s.cpu))),
+                peak: round(Math.max(...res.map((s) => s.cpu))),
+                samples: res.length,
+            }
+            : null,
+        memory: res.length
+            ? {
+                mean: Math.round(mean(res.map((s) => s.rss))),
+                peak: Math.max(...res.map((s) => s.rss)),
+                samples: res.length,
+            }
+            : null,
+        uptime: probes.length
+            ? {
+                probes: probes.length,
+                up: probes.filter((p) => p.ok).length,
+                ratio: probes.filter((p) => p.ok).length / probes.length,
+            }
+            : null,
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
+var autocannon = __nccwpck_require__(88174);
+var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
+;// CONCATENATED MODULE: ./src/load/requests.ts
+const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
+const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
+function buildRequests(steps) {
+    const workflow = steps.length > 1;
+    return steps.map((step, i) => {
+        const dynamic = hasVariables(step);
+        const req = {
+            stepIndex: i,
+            method: step.method,
+            path: step.path,
+            headers: { ...step.headers },
+        };
+        if (step.body !== undefined)
+            req.body = step.body;
+        if (step.json !== undefined && !dynamic)
+            req.body = JSON.stringify(step.json);
+        // The first step must always build (autocannon cannot restart before it).
+        if (i > 0 && (dynamic || workflow)) {
+            req.setupRequest = (r, context) => {
+                if (context.failed)
+                    return null;
+                const vars = context.vars ?? {};
+                const missing = (name) => !(name in vars);
+                if (needed(step).some(missing))
+                    return null;
+                return {
+                    ...r,
+                    path: interpolate(step.path, vars, encodeURIComponent),
+                    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, String)])),
+                    body: step.json !== undefined
+                        ? JSON.stringify(substitute(step.json, vars))
+                        : step.body !== undefined
+                            ? interpolate(step.body, vars, String)
+                            : undefined,
+                };
+            };
+        }
+        if (workflow || Object.keys(step.capture).length) {
+            req.onResponse = (status, body, context) => {
+                if (status < 200 || status >= 300) {
+                    context.failed = true;
+                    return;
+                }
+                const names = Object.entries(step.capture);
+                if (!names.length)
+                    return;
+                let parsed;
+                try {
+                    parsed = JSON.parse(body);
+                }
+                catch {
+                    context.failed = true;
+                    return;
+                }
+                context.vars ??= {};
+                for (const [name, path] of names) {
+                    const value = pick(parsed, path);
+                    if (value === undefined)
+                        context.failed = true;
+                    else
+                        context.vars[name] = value;
+                }
+            };
+        }
+        return req;
+    });
+}
+function hasVariables(step) {
+    return needed(step).length > 0;
+}
+function needed(step) {
+    const text = [step.path, step.body ?? '', JSON.stringify(step.json ?? null), ...Object.values(step.headers)].join('\n');
+    return [...new Set([...text.matchAll(VARIABLE)].map((m) => m[1]))];
+}
+/** `data.items.0.id` → the value at that path of a parsed JSON document. */
+function pick(doc, path) {
+    let node = doc;
+    for (const key of path.split('.')) {
+        if (node === null || typeof node !== 'object')
+            return undefined;
+        node = node[key];
+    }
+    return node;
+}
+function interpolate(text, vars, encode) {
+    return text.replace(VARIABLE, (_, name) => encode(typeof vars[name] === 'string' ? vars[name] : JSON.stringify(vars[name])));
+}
+/** Deep copy of a JSON body where "${x}" strings become the captured value itself (keeping its type). */
+function substitute(value, vars) {
+    if (typeof value === 'string') {
+        const whole = WHOLE_VARIABLE.exec(value);
+        if (whole)
+            return vars[whole[1]];
+        return interpolate(value, vars, String);
+    }
+    if (Array.isArray(value))
+        return value.map((v) => substitute(v, vars));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/load/trial.ts
+// One trial: an in-process autocannon instance for a fixed time, every response's latency
+// recorded at µs resolution into our own histograms (overall and per step).
+
+
+
+function startTrial(baseUrl, scenario, durationMs) {
+    const steps = scenario.steps;
+    const histogram = newHistogram();
+    const stepHistograms = steps.map(() => newHistogram());
+    const stepCounts = steps.map(() => ({ requests: 0, ok: 0, errors: 0 }));
+    const statusCodes = {};
+    const served = new Set();
+    // Open model: each connection should send every connections/rate seconds.
+    const expectedIntervalMs = scenario.rate ? (1000 * scenario.connections) / scenario.rate : undefined;
+    const lastStep = steps.length - 1;
+    let responses = 0;
+    let ok = 0;
+    let non2xx = 0;
+    let timeouts = 0;
+    let connection = 0;
+    let workflows = 0;
+    const startedAt = new Date();
+    const t0 = process.hrtime.bigint();
+    const elapsedMs = () => Number(process.hrtime.bigint() - t0) / 1e6;
+    let finished = () => { };
+    const instance = autocannon_default()({
+        url: baseUrl,
+        connections: scenario.connections,
+        duration: durationMs / 1000,
+        timeout: scenario.timeoutMs / 1000,
+        pipelining: 1,
+        sampleInt: 50, // autocannon only notices the end of the run at a sample tick
+        overallRate: scenario.rate,
+        requests: buildRequests(steps),
+    }, (err) => finished(err ?? null));
+    const events = instance;
+    events.on('response', (client, statusCode, _bytes, responseTime) => {
+        responses++;
+        const step = client.requestIterator.currentRequest.stepIndex ?? 0;
+        const counts = stepCounts[step];
+        counts.requests++;
+        statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+        if (statusCode >= 200 && statusCode < 300) {
+            ok++;
+            counts.ok++;
+            served.add(client);
+            recordMs(histogram, responseTime, expectedIntervalMs);
+            recordMs(stepHistograms[step], responseTime, expectedIntervalMs);
+            if (scenario.kind === 'workflow' && step === lastStep && !client.requestIterator.context.failed)
+                workflows++;
+        }
+        else {
+            non2xx++;
+            counts.errors++;
+        }
+    });
+    events.on('reqError', (err) => {
+        if (/timed out/.test(err.message))
+            timeouts++;
+        else
+            connection++;
+    });
+    const done = new Promise((resolve, reject) => {
+        finished = (err) => {
+            if (err) {
+                reject(err);
+                return;
+            }
+            const ms = elapsedMs();
+            const total = non2xx + timeouts + connection;
+            const errors = {
+                total,
+                non2xx,
+                timeouts,
+                connection,
+                rate: responses + timeouts + connection > 0 ? total / (responses + timeouts + connection) : 0,
+            };
+            const stepFigures = scenario.kind === 'workflow'
+                ? steps.map((s, i) => ({
+                    name: s.name,
+                    method: s.method,
+                    path: s.path,
+                    ...stepCounts[i],
+                    latency: summarize(stepHistograms[i]),
+                    histogram: encodeHistogram(stepHistograms[i]),
+                }))
+                : undefined;
+            resolve({
+                histogram,
+                stepHistograms,
+                result: {
+                    startedAt: startedAt.toISOString(),
+                    durationMs: Math.round(ms * 1000) / 1000,
+                    requests: responses,
+                    ok,
+                    rps: ms > 0 ? (responses * 1000) / ms : 0,
+                    latency: summarize(histogram),
+                    errors,
+                    connectionsServed: served.size,
+                    statusCodes,
+                    ...(scenario.kind === 'workflow'
+                        ? {
+                            workflows: {
+                                completed: workflows,
+                                perSecond: ms > 0 ? (workflows * 1000) / ms : 0,
+                            },
+                        }
+                        : {}),
+                    ...(stepFigures ? { steps: stepFigures } : {}),
+                    histogram: encodeHistogram(histogram),
+                },
+            });
+        };
+    });
+    return {
+        done,
+        stop: () => instance.stop(),
+        live: () => ({
+            responses,
+            ok,
+            errors: non2xx + timeouts + connection,
+            elapsedMs: elapsedMs(),
+        }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/load/scenario.ts
+
+async function runScenario(baseUrl, scenario, hooks) {
+    const out = { trials: [], histograms: [], windows: [] };
+    const phases = [];
+    if (scenario.warmupMs > 0)
+        phases.push({ label: 'warm-up', ms: scenario.warmupMs, measured: false });
+    for (let i = 0; i < scenario.trials; i++)
+        phases.push({
+            label: `trial ${i + 1}/${scenario.trials}`,
+            ms: scenario.durationMs,
+            measured: true,
+        });
+    for (const phase of phases) {
+        const reason = hooks.interrupt();
+        if (reason) {
+            out.interrupted = reason;
+            break;
+        }
+        hooks.onPhase?.(phase.label);
+        const start = Date.now();
+        const run = startTrial(baseUrl, scenario, phase.ms);
+        let stopReason;
+        const poll = setInterval(() => {
+            hooks.onLive?.(phase.label, run.live(), phase.ms);
+            stopReason ??= hooks.interrupt();
+            if (stopReason)
+                run.stop();
+        }, 100);
+        let data;
+        try {
+            data = await run.done;
+        }
+        finally {
+            clearInterval(poll);
+        }
+        if (stopReason) {
+            out.interrupted = stopReason;
+            // A cut-short trial is kept when it measured something: it shows what happened up to the failure.
+            if (phase.measured && data.result.requests + data.result.errors.total > 0) {
+                out.trials.push({ index: out.trials.length, ...data.result });
+                out.histograms.push(data.histogram);
+                out.windows.push({ start, end: Date.now() });
+            }
+            break;
+        }
+        if (phase.measured) {
+            out.trials.push({ index: out.trials.length, ...data.result });
+            out.histograms.push(data.histogram);
+            out.windows.push({ start, end: Date.now() });
+        }
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var dist_ajv = __nccwpck_require__(42463);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -84706,7 +84995,7 @@ function parsePath(text) {
         segs.push(m[2] !== undefined ? Number(m[2]) : m[1]);
     return segs;
 }
-const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
+const load_VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
 function buildSteps(rawSteps, headers, stepPath, at) {
     const captured = new Set();
     const usedNames = new Set();
@@ -84716,7 +85005,7 @@ function buildSteps(rawSteps, headers, stepPath, at) {
         if (r.body !== undefined && r.json !== undefined)
             at(path, 'give either "body" or "json", not both');
         const mentioned = [r.path, r.body ?? '', JSON.stringify(r.json ?? null), ...Object.values(strings(r.headers))].join('\n');
-        for (const m of mentioned.matchAll(VARIABLE)) {
+        for (const m of mentioned.matchAll(load_VARIABLE)) {
             if (!captured.has(m[1])) {
                 at(path, `uses \${${m[1]}} but no earlier step captures "${m[1]}"${captured.size ? ` (captured so far: ${[...captured].join(', ')})` : ''}`);
             }
@@ -84843,6 +85132,770 @@ function serviceUrl(base, pathOrUrl) {
     return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${base}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/service/port.ts
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = (0,external_node_net_.createServer)();
+        server.unref();
+        server.on('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/service/log.ts
+// The service's output: every line goes to the log file and the last lines stay in memory for
+// the report; listeners see each line (log-based readiness).
+class LogBuffer {
+    keep;
+    sink;
+    lines = [];
+    partial = {
+        stdout: '',
+        stderr: '',
+    };
+    listeners = new Set();
+    /** Lines dropped from memory (they remain in the log file). */
+    dropped = 0;
+    constructor(keep = 200, sink) {
+        this.keep = keep;
+        this.sink = sink;
+    }
+    write(stream, chunk) {
+        const text = this.partial[stream] + chunk.toString();
+        const parts = text.split(/\r?\n/);
+        this.partial[stream] = parts.pop();
+        for (const part of parts)
+            this.push({ stream, text: part });
+        // A line without newline that grows past 8 KiB is emitted as is.
+        if (this.partial[stream].length > 8192) {
+            this.push({ stream, text: this.partial[stream] });
+            this.partial[stream] = '';
+        }
+    }
+    /** Emits what is left without a trailing newline (at exit). */
+    flush() {
+        for (const stream of ['stdout', 'stderr']) {
+            if (this.partial[stream])
+                this.push({ stream, text: this.partial[stream] });
+            this.partial[stream] = '';
+        }
+    }
+    onLine(listener) {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+    }
+    tail(n = 40) {
+        return this.lines.slice(-n);
+    }
+    push(line) {
+        this.lines.push(line);
+        if (this.lines.length > this.keep) {
+            this.lines.shift();
+            this.dropped++;
+        }
+        this.sink?.(line);
+        for (const l of this.listeners)
+            l(line);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/service/tree.ts
+// The process tree of a service: who belongs to it, who is still alive, how to signal all of it.
+// Linux reads /proc; elsewhere `ps` answers the same questions.
+
+
+function readProc(pid) {
+    try {
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name is in parentheses and may itself hold spaces or parentheses.
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return {
+            pid,
+            state: rest[0],
+            ppid: Number(rest[1]),
+            pgid: Number(rest[2]),
+        };
+    }
+    catch {
+        return undefined;
+    }
+}
+function allProcs() {
+    if (process.platform === 'linux') {
+        const out = [];
+        for (const name of (0,external_node_fs_namespaceObject.readdirSync)('/proc')) {
+            if (!/^\d+$/.test(name))
+                continue;
+            const info = readProc(Number(name));
+            if (info)
+                out.push(info);
+        }
+        return out;
+    }
+    try {
+        const text = (0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
+            encoding: 'utf8',
+        });
+        return text
+            .trim()
+            .split('\n')
+            .map((line) => line.trim().split(/\s+/))
+            .map(([pid, ppid, pgid, state]) => ({
+            pid: Number(pid),
+            ppid: Number(ppid),
+            pgid: Number(pgid),
+            state: state?.[0] ?? '?',
+        }));
+    }
+    catch {
+        return [];
+    }
+}
+/** `root` and every live descendant of it, plus every live member of its process group. */
+function treePids(root) {
+    const procs = allProcs().filter((p) => p.state !== 'Z' && p.state !== 'X');
+    const children = new Map();
+    for (const p of procs) {
+        const list = children.get(p.ppid) ?? [];
+        list.push(p.pid);
+        children.set(p.ppid, list);
+    }
+    const found = new Set();
+    if (procs.some((p) => p.pid === root))
+        found.add(root);
+    const queue = [root];
+    while (queue.length) {
+        for (const child of children.get(queue.pop()) ?? []) {
+            if (!found.has(child)) {
+                found.add(child);
+                queue.push(child);
+            }
+        }
+    }
+    for (const p of procs)
+        if (p.pgid === root)
+            found.add(p.pid);
+    return [...found];
+}
+/** A pid that exited but was not reaped yet (a zombie) counts as gone. */
+function isAlive(pid) {
+    if (process.platform === 'linux') {
+        const info = readProc(pid);
+        return info !== undefined && info.state !== 'Z' && info.state !== 'X';
+    }
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (err) {
+        return err.code === 'EPERM';
+    }
+}
+function signalAll(pgid, pids, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // group already gone
+    }
+    for (const pid of pids) {
+        try {
+            process.kill(pid, signal);
+        }
+        catch {
+            // already gone
+        }
+    }
+}
+/** Polls until every pid is gone or `ms` has passed; true when all are gone. */
+async function waitGone(pids, ms) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        if (pids.every((pid) => !isAlive(pid)))
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await new Promise((r) => setTimeout(r, 25));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/service/process.ts
+// Starting and stopping the service under test: its own process group, captured output,
+// exit detection, and a teardown that leaves no process of the tree behind.
+
+
+
+
+function startService(opts) {
+    let file;
+    if (opts.logFile)
+        file = (0,external_node_fs_namespaceObject.createWriteStream)(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
+    const log = new LogBuffer(200, file ? (line) => file.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(shellCommand(opts.command), {
+        shell: true,
+        cwd: opts.cwd,
+        env: opts.env,
+        detached: true, // own process group: Ctrl-C in perfgate's terminal does not reach it, we stop it
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk) => log.write('stdout', chunk));
+    child.stderr.on('data', (chunk) => log.write('stderr', chunk));
+    let stopping;
+    const handle = {
+        pid: child.pid ?? -1,
+        log,
+        stopping: false,
+        exited: new Promise((resolve) => {
+            let done = false;
+            const finish = (info) => {
+                if (done)
+                    return;
+                done = true;
+                log.flush();
+                handle.exit = info;
+                resolve(info);
+            };
+            child.on('error', (err) => finish({
+                code: null,
+                signal: null,
+                error: err.message,
+                at: Date.now(),
+            }));
+            // 'close' waits for stdio to end; a grandchild holding the pipes would delay it, so use 'exit'
+            // and give the pipes a moment to drain.
+            child.on('exit', (code, signal) => setTimeout(() => finish({ code, signal, at: Date.now() }), 50));
+        }),
+        stop(graceMs) {
+            handle.stopping = true;
+            stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
+                // The tree is gone; let Node's exit event land so the exit code is known.
+                await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
+                await new Promise((r) => (file ? file.end(r) : r()));
+                return outcome;
+            });
+            return stopping;
+        },
+    };
+    return handle;
+}
+async function stopTree(handle, graceMs) {
+    if (handle.pid < 0)
+        return { forced: false, survivors: [] };
+    // Snapshot the tree before signalling: once the root dies its children are re-parented and
+    // can no longer be found through it.
+    const known = new Set(treePids(handle.pid));
+    if (handle.exit === undefined)
+        known.add(handle.pid);
+    signalAll(handle.pid, [...known], 'SIGTERM');
+    let pids = [...known];
+    if (await waitGone(pids, graceMs))
+        return { forced: false, survivors: [] };
+    // Whoever was started meanwhile by a survivor is part of the tree too.
+    for (const pid of pids.filter(isAlive))
+        for (const d of treePids(pid))
+            known.add(d);
+    pids = [...known];
+    signalAll(handle.pid, pids, 'SIGKILL');
+    await waitGone(pids, 2000);
+    return { forced: true, survivors: pids.filter(isAlive) };
+}
+const SHELL_WORDS = new Set([
+    'cd',
+    'export',
+    'set',
+    'unset',
+    'if',
+    'for',
+    'while',
+    'until',
+    'case',
+    '{',
+    '!',
+    'exec',
+    'time',
+    'source',
+    '.',
+    'eval',
+    'trap',
+    'ulimit',
+    'umask',
+]);
+/**
+ * `exec` in front of a simple command, so that the service itself (not a shell) is the process
+ * we watch and signal: its exit code and signal are the ones reported. Commands that need the
+ * shell (pipes, lists, assignments, builtins) run as written; stopping them still reaches the
+ * whole process group.
+ */
+function shellCommand(command) {
+    const trimmed = command.trim();
+    if (/[;&|<>()`$\n\\]/.test(trimmed))
+        return command;
+    const first = trimmed.split(/\s+/)[0] ?? '';
+    if (/^[A-Za-z_]\w*=/.test(first) || SHELL_WORDS.has(first))
+        return command;
+    return `exec ${trimmed}`;
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(37067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./src/service/http-get.ts
+
+
+/** One GET with a hard timeout and no connection reuse; never throws. */
+function httpGet(url, timeoutMs) {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+    return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r) => {
+            if (settled)
+                return;
+            settled = true;
+            resolve({ ...r, ms: elapsed() });
+        };
+        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
+        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+            res.resume();
+            res.on('end', () => settle({
+                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
+                status: res.statusCode,
+            }));
+            res.on('error', (err) => settle({ ok: false, error: err.message }));
+        });
+        req.on('timeout', () => {
+            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+        });
+        req.on('error', (err) => settle({
+            ok: false,
+            error: err.code ?? err.message,
+        }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/service/readiness.ts
+// Waiting until the service can take load: an HTTP URL answering 2xx, a TCP port accepting,
+// or a log line matching — whichever the config chose — within a timeout, while watching for exit.
+
+
+
+async function waitReady(ready, baseUrl, service, signal) {
+    const started = Date.now();
+    const elapsed = () => Date.now() - started;
+    let last;
+    let logMatched = false;
+    const unsubscribe = ready.kind === 'log' && service
+        ? service.log.onLine((line) => {
+            if (ready.pattern.test(line.text))
+                logMatched = true;
+        })
+        : undefined;
+    try {
+        for (;;) {
+            if (signal?.aborted)
+                return {
+                    ready: false,
+                    reason: 'aborted',
+                    detail: 'interrupted',
+                    ms: elapsed(),
+                };
+            if (service?.exit) {
+                const e = service.exit;
+                return {
+                    ready: false,
+                    reason: 'exited',
+                    detail: e.error ? `could not start: ${e.error}` : `exited before it was ready (${describeExit(e)})`,
+                    ms: elapsed(),
+                };
+            }
+            if (ready.kind === 'log') {
+                if (logMatched)
+                    return { ready: true, ms: elapsed() };
+                last = `no output line matched /${ready.pattern.source}/`;
+            }
+            else if (ready.kind === 'http') {
+                const url = serviceUrl(baseUrl, ready.url);
+                const r = await httpGet(url, 1000);
+                if (r.ok)
+                    return { ready: true, ms: elapsed() };
+                last = `GET ${url} → ${r.status ?? r.error}`;
+            }
+            else {
+                const { hostname, port, protocol } = new URL(baseUrl);
+                const p = Number(port || (protocol === 'https:' ? 443 : 80));
+                const err = await tcpConnect(hostname.replace(/^\[|\]$/g, ''), p, 1000);
+                if (!err)
+                    return { ready: true, ms: elapsed() };
+                last = `TCP ${hostname}:${p} → ${err}`;
+            }
+            if (elapsed() >= ready.timeoutMs) {
+                return {
+                    ready: false,
+                    reason: 'timeout',
+                    detail: `not ready after ${ready.timeoutMs} ms (last check: ${last})`,
+                    ms: elapsed(),
+                };
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    }
+    finally {
+        unsubscribe?.();
+    }
+}
+function describeExit(e) {
+    return e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
+}
+function tcpConnect(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = (0,external_node_net_.connect)({ host, port, timeout: timeoutMs });
+        socket.once('connect', () => {
+            socket.destroy();
+            resolve(undefined);
+        });
+        socket.once('timeout', () => {
+            socket.destroy();
+            resolve('timeout');
+        });
+        socket.once('error', (err) => resolve(err.code ?? err.message));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/service/launch.ts
+
+
+
+const LOG_TAIL_LINES = 30;
+function abortReason(signal) {
+    return signal?.aborted ? `interrupted (${String(signal.reason ?? 'abort')})` : undefined;
+}
+async function launch(svc, o) {
+    const port = svc.port === 'auto' ? await freePort() : svc.port;
+    const baseUrl = svc.url.replace('{port}', String(port));
+    let service;
+    if (svc.command) {
+        o.progress.info(`perfgate: starting ${o.label}: ${svc.command}`);
+        service = startService({
+            command: svc.command,
+            cwd: svc.cwd,
+            env: { ...o.env, ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
+            logFile: o.logFile,
+            appendLog: o.appendLog,
+        });
+    }
+    else {
+        o.progress.info(`perfgate: external target ${baseUrl}`);
+    }
+    const logTail = () => service?.log.tail(LOG_TAIL_LINES).map((l) => l.text) ?? [];
+    const launched = {
+        service,
+        baseUrl,
+        readyMs: null,
+        failure: null,
+        logTail,
+        crashed: () => service?.exit && !service.stopping
+            ? `${o.label} exited during load (${service.exit.error ?? describeExit(service.exit)})`
+            : undefined,
+        stop: async () => {
+            if (!service)
+                return;
+            o.progress.info(`perfgate: stopping ${o.label}`);
+            const stopped = await service.stop(svc.stopTimeoutMs);
+            if (stopped.survivors.length)
+                o.progress.info(`perfgate: warning: processes ${stopped.survivors.join(', ')} survived SIGKILL`);
+        },
+    };
+    const ready = await waitReady(svc.ready, baseUrl, service, o.signal);
+    if (ready.ready) {
+        launched.readyMs = ready.ms;
+        o.progress.info(`perfgate: ${o.label} is ready after ${ready.ms} ms at ${baseUrl}`);
+    }
+    else if (ready.reason === 'aborted') {
+        launched.failure = { kind: 'aborted', message: abortReason(o.signal) ?? 'interrupted', logTail: logTail() };
+    }
+    else {
+        const spawnError = service?.exit?.error;
+        launched.failure = {
+            kind: spawnError ? 'spawn-failed' : 'never-ready',
+            message: spawnError ? `${o.label} could not be started: ${spawnError}` : `${o.label} never became ready: ${ready.detail}`,
+            exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : undefined,
+            logTail: logTail(),
+        };
+    }
+    return launched;
+}
+
+;// CONCATENATED MODULE: ./src/service/probe.ts
+// The uptime probe: GET the health URL at a steady pace during load; uptime = share answered 2xx
+// within the timeout.
+
+class UptimeProbe {
+    url;
+    intervalMs;
+    timeoutMs;
+    samples = [];
+    running = false;
+    loop;
+    wake;
+    constructor(url, intervalMs = 250, timeoutMs = 2000) {
+        this.url = url;
+        this.intervalMs = intervalMs;
+        this.timeoutMs = timeoutMs;
+    }
+    start() {
+        this.running = true;
+        this.loop = this.run();
+    }
+    async stop() {
+        this.running = false;
+        this.wake?.();
+        await this.loop;
+    }
+    async run() {
+        while (this.running) {
+            const started = Date.now();
+            const r = await httpGet(this.url, this.timeoutMs);
+            if (!this.running)
+                break; // a probe cut short by stop() says nothing about uptime
+            this.samples.push({
+                t: started,
+                ok: r.ok,
+                ms: r.ms,
+                status: r.status,
+                error: r.error,
+            });
+            const wait = Math.max(0, this.intervalMs - (Date.now() - started));
+            await new Promise((resolve) => {
+                const timer = setTimeout(resolve, wait);
+                this.wake = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/pidusage/index.js
+var pidusage = __nccwpck_require__(17636);
+var pidusage_default = /*#__PURE__*/__nccwpck_require__.n(pidusage);
+;// CONCATENATED MODULE: ./src/service/sampler.ts
+// Service CPU and memory during load: the whole process tree, summed, every interval.
+// pidusage reports 0 % the first time it sees a pid, so the first sample is discarded.
+
+
+class ResourceSampler {
+    rootPid;
+    intervalMs;
+    samples = [];
+    timer;
+    first = true;
+    busy = false;
+    seen = new Set();
+    constructor(rootPid, intervalMs = 500) {
+        this.rootPid = rootPid;
+        this.intervalMs = intervalMs;
+    }
+    start() {
+        void this.sample();
+        this.timer = setInterval(() => void this.sample(), this.intervalMs);
+    }
+    async stop() {
+        if (this.timer)
+            clearInterval(this.timer);
+        this.timer = undefined;
+        while (this.busy)
+            await new Promise((r) => setTimeout(r, 10));
+        pidusage_default().clear();
+    }
+    async sample() {
+        if (this.busy)
+            return;
+        this.busy = true;
+        try {
+            const pids = treePids(this.rootPid);
+            const stats = await Promise.allSettled(pids.map((pid) => pidusage_default()(pid)));
+            let cpu = 0;
+            let rss = 0;
+            let counted = 0;
+            stats.forEach((s, i) => {
+                if (s.status !== 'fulfilled')
+                    return;
+                rss += s.value.memory;
+                // A pid's first reading is 0 % by construction; only count CPU of pids seen before.
+                if (this.seen.has(pids[i]))
+                    cpu += s.value.cpu;
+                this.seen.add(pids[i]);
+                counted++;
+            });
+            if (counted === 0)
+                return;
+            if (this.first) {
+                this.first = false;
+                return;
+            }
+            this.samples.push({ t: Date.now(), cpu, rss, pids: counted });
+        }
+        finally {
+            this.busy = false;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/measure.ts
+// Measuring one service: start it, run every scenario (warm-up, then K trials), sample its CPU,
+// memory and health meanwhile, stop it. What comes back is the measured part of a RunResult.
+
+
+
+
+
+
+
+/** Samples of one service across all of its starts. */
+class ServiceSamples {
+    resources = [];
+    probes = [];
+    sampler;
+    probe;
+    start(launched, healthPath) {
+        if (launched.service) {
+            this.sampler = new ResourceSampler(launched.service.pid);
+            this.sampler.start();
+        }
+        this.probe = new UptimeProbe(serviceUrl(launched.baseUrl, healthPath));
+        this.probe.start();
+    }
+    async stop() {
+        await this.probe?.stop();
+        await this.sampler?.stop();
+        if (this.probe)
+            this.probes.push(...this.probe.samples);
+        if (this.sampler)
+            this.resources.push(...this.sampler.samples);
+        this.probe = undefined;
+        this.sampler = undefined;
+    }
+}
+function scenarioResult(scenario, trials, histograms, interrupted) {
+    return {
+        name: scenario.name,
+        kind: scenario.kind,
+        settings: { ...loadSettings(scenario), steps: scenario.steps.map((s) => ({ name: s.name, method: s.method, path: s.path })) },
+        summary: summarizeTrials(trials, histograms),
+        trials: trials.map((t, index) => ({ ...t, index })),
+        service: { cpu: null, memory: null, uptime: null },
+        ...(interrupted ? { interrupted } : {}),
+    };
+}
+function progressHooks(progress, scenario, prefix = '') {
+    return {
+        onPhase: (phase) => progress.live(`  ${prefix}${scenario.name}: ${phase}`),
+        onLive: (phase, live, totalMs) => progress.live(`  ${prefix}${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`),
+    };
+}
+/** The failure to record when a scenario stopped early: Ctrl-C, or the service died. */
+function interruption(launched, reason, scenario, signal) {
+    const aborted = abortReason(signal);
+    if (aborted)
+        return { kind: 'aborted', message: aborted, scenario, logTail: launched.logTail() };
+    const exit = launched.service?.exit;
+    return {
+        kind: 'crashed',
+        message: reason,
+        scenario,
+        exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
+        logTail: launched.logTail(),
+    };
+}
+function loadError(launched, scenario, err) {
+    // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
+    return {
+        kind: 'load-error',
+        message: `the load for "${scenario}" could not be sent: ${err.message}`,
+        scenario,
+        logTail: launched.logTail(),
+    };
+}
+function summaryLine(s) {
+    const l = s.summary.latency;
+    return `perfgate:   ${Math.round(s.summary.rps)} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${(s.summary.errors.rate * 100).toFixed(2)}%`;
+}
+/** Attaches service figures to each scenario (its own trial windows) and to the run (all of them). */
+function serviceFigures(config, launched, ctx, samples, scenarios, windowsByScenario) {
+    const data = { resources: launched.service ? samples.resources : null, probes: samples.probes };
+    scenarios.forEach((s, i) => (s.service = serviceWindow(data, windowsByScenario[i] ?? [])));
+    const exit = launched.service?.exit;
+    return {
+        ...serviceWindow(data, windowsByScenario.flat()),
+        mode: launched.service ? 'managed' : 'external',
+        command: config.service.command ?? null,
+        url: launched.baseUrl,
+        readyMs: launched.readyMs,
+        exit: exit ? { code: exit.code, signal: exit.signal } : null,
+        logFile: ctx.serviceLog ? ctx.display(ctx.serviceLog) : null,
+        logTail: launched.logTail(),
+    };
+}
+async function measureOnce(config, ctx) {
+    const launched = await launch(config.service, {
+        env: ctx.env,
+        runId: ctx.runId,
+        logFile: ctx.serviceLog ?? undefined,
+        signal: ctx.signal,
+        progress: ctx.progress,
+        label: 'the service',
+    });
+    const scenarios = [];
+    const windows = [];
+    const samples = new ServiceSamples();
+    let failure = launched.failure;
+    try {
+        if (!failure) {
+            samples.start(launched, config.service.health);
+            for (const scenario of config.scenarios) {
+                ctx.progress.info(`perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`);
+                let run;
+                try {
+                    run = await runScenario(launched.baseUrl, scenario, {
+                        interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
+                        ...progressHooks(ctx.progress, scenario),
+                    });
+                }
+                catch (err) {
+                    failure = loadError(launched, scenario.name, err);
+                    break;
+                }
+                windows.push(run.windows);
+                const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+                scenarios.push(result);
+                if (run.trials.length)
+                    ctx.progress.info(summaryLine(result));
+                if (run.interrupted) {
+                    failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+                    break;
+                }
+            }
+        }
+    }
+    finally {
+        await samples.stop();
+        await launched.stop();
+    }
+    return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
+}
+
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -84910,295 +85963,6 @@ function fdProblem(connections, limit) {
     return (`${connections} connections need about ${needed} open files, but this process may open only ${limit.soft} ` +
         `(hard limit ${limit.hard}; Node already raised its soft limit as far as the hard limit allows). ` +
         `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
-}
-
-// EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
-var autocannon = __nccwpck_require__(88174);
-var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
-;// CONCATENATED MODULE: ./src/load/requests.ts
-const requests_VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
-const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
-function buildRequests(steps) {
-    const workflow = steps.length > 1;
-    return steps.map((step, i) => {
-        const dynamic = hasVariables(step);
-        const req = {
-            stepIndex: i,
-            method: step.method,
-            path: step.path,
-            headers: { ...step.headers },
-        };
-        if (step.body !== undefined)
-            req.body = step.body;
-        if (step.json !== undefined && !dynamic)
-            req.body = JSON.stringify(step.json);
-        // The first step must always build (autocannon cannot restart before it).
-        if (i > 0 && (dynamic || workflow)) {
-            req.setupRequest = (r, context) => {
-                if (context.failed)
-                    return null;
-                const vars = context.vars ?? {};
-                const missing = (name) => !(name in vars);
-                if (needed(step).some(missing))
-                    return null;
-                return {
-                    ...r,
-                    path: interpolate(step.path, vars, encodeURIComponent),
-                    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, String)])),
-                    body: step.json !== undefined
-                        ? JSON.stringify(substitute(step.json, vars))
-                        : step.body !== undefined
-                            ? interpolate(step.body, vars, String)
-                            : undefined,
-                };
-            };
-        }
-        if (workflow || Object.keys(step.capture).length) {
-            req.onResponse = (status, body, context) => {
-                if (status < 200 || status >= 300) {
-                    context.failed = true;
-                    return;
-                }
-                const names = Object.entries(step.capture);
-                if (!names.length)
-                    return;
-                let parsed;
-                try {
-                    parsed = JSON.parse(body);
-                }
-                catch {
-                    context.failed = true;
-                    return;
-                }
-                context.vars ??= {};
-                for (const [name, path] of names) {
-                    const value = pick(parsed, path);
-                    if (value === undefined)
-                        context.failed = true;
-                    else
-                        context.vars[name] = value;
-                }
-            };
-        }
-        return req;
-    });
-}
-function hasVariables(step) {
-    return needed(step).length > 0;
-}
-function needed(step) {
-    const text = [step.path, step.body ?? '', JSON.stringify(step.json ?? null), ...Object.values(step.headers)].join('\n');
-    return [...new Set([...text.matchAll(requests_VARIABLE)].map((m) => m[1]))];
-}
-/** `data.items.0.id` → the value at that path of a parsed JSON document. */
-function pick(doc, path) {
-    let node = doc;
-    for (const key of path.split('.')) {
-        if (node === null || typeof node !== 'object')
-            return undefined;
-        node = node[key];
-    }
-    return node;
-}
-function interpolate(text, vars, encode) {
-    return text.replace(requests_VARIABLE, (_, name) => encode(typeof vars[name] === 'string' ? vars[name] : JSON.stringify(vars[name])));
-}
-/** Deep copy of a JSON body where "${x}" strings become the captured value itself (keeping its type). */
-function substitute(value, vars) {
-    if (typeof value === 'string') {
-        const whole = WHOLE_VARIABLE.exec(value);
-        if (whole)
-            return vars[whole[1]];
-        return interpolate(value, vars, String);
-    }
-    if (Array.isArray(value))
-        return value.map((v) => substitute(v, vars));
-    if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
-    }
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/load/trial.ts
-// One trial: an in-process autocannon instance for a fixed time, every response's latency
-// recorded at µs resolution into our own histograms (overall and per step).
-
-
-
-function startTrial(baseUrl, scenario, durationMs) {
-    const steps = scenario.steps;
-    const histogram = newHistogram();
-    const stepHistograms = steps.map(() => newHistogram());
-    const stepCounts = steps.map(() => ({ requests: 0, ok: 0, errors: 0 }));
-    const statusCodes = {};
-    const served = new Set();
-    // Open model: each connection should send every connections/rate seconds.
-    const expectedIntervalMs = scenario.rate ? (1000 * scenario.connections) / scenario.rate : undefined;
-    const lastStep = steps.length - 1;
-    let responses = 0;
-    let ok = 0;
-    let non2xx = 0;
-    let timeouts = 0;
-    let connection = 0;
-    let workflows = 0;
-    const startedAt = new Date();
-    const t0 = process.hrtime.bigint();
-    const elapsedMs = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    let finished = () => { };
-    const instance = autocannon_default()({
-        url: baseUrl,
-        connections: scenario.connections,
-        duration: durationMs / 1000,
-        timeout: scenario.timeoutMs / 1000,
-        pipelining: 1,
-        sampleInt: 50, // autocannon only notices the end of the run at a sample tick
-        overallRate: scenario.rate,
-        requests: buildRequests(steps),
-    }, (err) => finished(err ?? null));
-    const events = instance;
-    events.on('response', (client, statusCode, _bytes, responseTime) => {
-        responses++;
-        const step = client.requestIterator.currentRequest.stepIndex ?? 0;
-        const counts = stepCounts[step];
-        counts.requests++;
-        statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-        if (statusCode >= 200 && statusCode < 300) {
-            ok++;
-            counts.ok++;
-            served.add(client);
-            recordMs(histogram, responseTime, expectedIntervalMs);
-            recordMs(stepHistograms[step], responseTime, expectedIntervalMs);
-            if (scenario.kind === 'workflow' && step === lastStep && !client.requestIterator.context.failed)
-                workflows++;
-        }
-        else {
-            non2xx++;
-            counts.errors++;
-        }
-    });
-    events.on('reqError', (err) => {
-        if (/timed out/.test(err.message))
-            timeouts++;
-        else
-            connection++;
-    });
-    const done = new Promise((resolve, reject) => {
-        finished = (err) => {
-            if (err) {
-                reject(err);
-                return;
-            }
-            const ms = elapsedMs();
-            const total = non2xx + timeouts + connection;
-            const errors = {
-                total,
-                non2xx,
-                timeouts,
-                connection,
-                rate: responses + timeouts + connection > 0 ? total / (responses + timeouts + connection) : 0,
-            };
-            const stepFigures = scenario.kind === 'workflow'
-                ? steps.map((s, i) => ({
-                    name: s.name,
-                    method: s.method,
-                    path: s.path,
-                    ...stepCounts[i],
-                    latency: summarize(stepHistograms[i]),
-                    histogram: encodeHistogram(stepHistograms[i]),
-                }))
-                : undefined;
-            resolve({
-                histogram,
-                stepHistograms,
-                result: {
-                    startedAt: startedAt.toISOString(),
-                    durationMs: Math.round(ms * 1000) / 1000,
-                    requests: responses,
-                    ok,
-                    rps: ms > 0 ? (responses * 1000) / ms : 0,
-                    latency: summarize(histogram),
-                    errors,
-                    connectionsServed: served.size,
-                    statusCodes,
-                    ...(scenario.kind === 'workflow'
-                        ? {
-                            workflows: {
-                                completed: workflows,
-                                perSecond: ms > 0 ? (workflows * 1000) / ms : 0,
-                            },
-                        }
-                        : {}),
-                    ...(stepFigures ? { steps: stepFigures } : {}),
-                    histogram: encodeHistogram(histogram),
-                },
-            });
-        };
-    });
-    return {
-        done,
-        stop: () => instance.stop(),
-        live: () => ({
-            responses,
-            ok,
-            errors: non2xx + timeouts + connection,
-            elapsedMs: elapsedMs(),
-        }),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/load/scenario.ts
-
-async function runScenario(baseUrl, scenario, hooks) {
-    const out = { trials: [], histograms: [], windows: [] };
-    const phases = [];
-    if (scenario.warmupMs > 0)
-        phases.push({ label: 'warm-up', ms: scenario.warmupMs, measured: false });
-    for (let i = 0; i < scenario.trials; i++)
-        phases.push({
-            label: `trial ${i + 1}/${scenario.trials}`,
-            ms: scenario.durationMs,
-            measured: true,
-        });
-    for (const phase of phases) {
-        const reason = hooks.interrupt();
-        if (reason) {
-            out.interrupted = reason;
-            break;
-        }
-        hooks.onPhase?.(phase.label);
-        const start = Date.now();
-        const run = startTrial(baseUrl, scenario, phase.ms);
-        let stopReason;
-        const poll = setInterval(() => {
-            hooks.onLive?.(phase.label, run.live(), phase.ms);
-            stopReason ??= hooks.interrupt();
-            if (stopReason)
-                run.stop();
-        }, 100);
-        let data;
-        try {
-            data = await run.done;
-        }
-        finally {
-            clearInterval(poll);
-        }
-        if (stopReason) {
-            out.interrupted = stopReason;
-            // A cut-short trial is kept when it measured something: it shows what happened up to the failure.
-            if (phase.measured && data.result.requests + data.result.errors.total > 0) {
-                out.trials.push({ index: out.trials.length, ...data.result });
-                out.histograms.push(data.histogram);
-                out.windows.push({ start, end: Date.now() });
-            }
-            break;
-        }
-        if (phase.measured) {
-            out.trials.push({ index: out.trials.length, ...data.result });
-            out.histograms.push(data.histogram);
-            out.windows.push({ start, end: Date.now() });
-        }
-    }
-    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
@@ -85777,563 +86541,6 @@ function regressionSentences(run) {
 // memory in bytes, throughput per second, timestamps ISO-8601 UTC.
 const RESULT_SCHEMA_VERSION = 1;
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
-;// CONCATENATED MODULE: ./src/service/port.ts
-
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = (0,external_node_net_.createServer)();
-        server.unref();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            const port = typeof address === 'object' && address ? address.port : 0;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(37067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-;// CONCATENATED MODULE: ./src/service/http-get.ts
-
-
-/** One GET with a hard timeout and no connection reuse; never throws. */
-function httpGet(url, timeoutMs) {
-    const started = process.hrtime.bigint();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
-    return new Promise((resolve) => {
-        let settled = false;
-        const settle = (r) => {
-            if (settled)
-                return;
-            settled = true;
-            resolve({ ...r, ms: elapsed() });
-        };
-        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
-            res.resume();
-            res.on('end', () => settle({
-                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
-                status: res.statusCode,
-            }));
-            res.on('error', (err) => settle({ ok: false, error: err.message }));
-        });
-        req.on('timeout', () => {
-            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-        });
-        req.on('error', (err) => settle({
-            ok: false,
-            error: err.code ?? err.message,
-        }));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/service/probe.ts
-// The uptime probe: GET the health URL at a steady pace during load; uptime = share answered 2xx
-// within the timeout.
-
-class UptimeProbe {
-    url;
-    intervalMs;
-    timeoutMs;
-    samples = [];
-    running = false;
-    loop;
-    wake;
-    constructor(url, intervalMs = 250, timeoutMs = 2000) {
-        this.url = url;
-        this.intervalMs = intervalMs;
-        this.timeoutMs = timeoutMs;
-    }
-    start() {
-        this.running = true;
-        this.loop = this.run();
-    }
-    async stop() {
-        this.running = false;
-        this.wake?.();
-        await this.loop;
-    }
-    async run() {
-        while (this.running) {
-            const started = Date.now();
-            const r = await httpGet(this.url, this.timeoutMs);
-            if (!this.running)
-                break; // a probe cut short by stop() says nothing about uptime
-            this.samples.push({
-                t: started,
-                ok: r.ok,
-                ms: r.ms,
-                status: r.status,
-                error: r.error,
-            });
-            const wait = Math.max(0, this.intervalMs - (Date.now() - started));
-            await new Promise((resolve) => {
-                const timer = setTimeout(resolve, wait);
-                this.wake = () => {
-                    clearTimeout(timer);
-                    resolve();
-                };
-            });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/service/log.ts
-// The service's output: every line goes to the log file and the last lines stay in memory for
-// the report; listeners see each line (log-based readiness).
-class LogBuffer {
-    keep;
-    sink;
-    lines = [];
-    partial = {
-        stdout: '',
-        stderr: '',
-    };
-    listeners = new Set();
-    /** Lines dropped from memory (they remain in the log file). */
-    dropped = 0;
-    constructor(keep = 200, sink) {
-        this.keep = keep;
-        this.sink = sink;
-    }
-    write(stream, chunk) {
-        const text = this.partial[stream] + chunk.toString();
-        const parts = text.split(/\r?\n/);
-        this.partial[stream] = parts.pop();
-        for (const part of parts)
-            this.push({ stream, text: part });
-        // A line without newline that grows past 8 KiB is emitted as is.
-        if (this.partial[stream].length > 8192) {
-            this.push({ stream, text: this.partial[stream] });
-            this.partial[stream] = '';
-        }
-    }
-    /** Emits what is left without a trailing newline (at exit). */
-    flush() {
-        for (const stream of ['stdout', 'stderr']) {
-            if (this.partial[stream])
-                this.push({ stream, text: this.partial[stream] });
-            this.partial[stream] = '';
-        }
-    }
-    onLine(listener) {
-        this.listeners.add(listener);
-        return () => this.listeners.delete(listener);
-    }
-    tail(n = 40) {
-        return this.lines.slice(-n);
-    }
-    push(line) {
-        this.lines.push(line);
-        if (this.lines.length > this.keep) {
-            this.lines.shift();
-            this.dropped++;
-        }
-        this.sink?.(line);
-        for (const l of this.listeners)
-            l(line);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/service/tree.ts
-// The process tree of a service: who belongs to it, who is still alive, how to signal all of it.
-// Linux reads /proc; elsewhere `ps` answers the same questions.
-
-
-function readProc(pid) {
-    try {
-        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // The command name is in parentheses and may itself hold spaces or parentheses.
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return {
-            pid,
-            state: rest[0],
-            ppid: Number(rest[1]),
-            pgid: Number(rest[2]),
-        };
-    }
-    catch {
-        return undefined;
-    }
-}
-function allProcs() {
-    if (process.platform === 'linux') {
-        const out = [];
-        for (const name of (0,external_node_fs_namespaceObject.readdirSync)('/proc')) {
-            if (!/^\d+$/.test(name))
-                continue;
-            const info = readProc(Number(name));
-            if (info)
-                out.push(info);
-        }
-        return out;
-    }
-    try {
-        const text = (0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
-            encoding: 'utf8',
-        });
-        return text
-            .trim()
-            .split('\n')
-            .map((line) => line.trim().split(/\s+/))
-            .map(([pid, ppid, pgid, state]) => ({
-            pid: Number(pid),
-            ppid: Number(ppid),
-            pgid: Number(pgid),
-            state: state?.[0] ?? '?',
-        }));
-    }
-    catch {
-        return [];
-    }
-}
-/** `root` and every live descendant of it, plus every live member of its process group. */
-function treePids(root) {
-    const procs = allProcs().filter((p) => p.state !== 'Z' && p.state !== 'X');
-    const children = new Map();
-    for (const p of procs) {
-        const list = children.get(p.ppid) ?? [];
-        list.push(p.pid);
-        children.set(p.ppid, list);
-    }
-    const found = new Set();
-    if (procs.some((p) => p.pid === root))
-        found.add(root);
-    const queue = [root];
-    while (queue.length) {
-        for (const child of children.get(queue.pop()) ?? []) {
-            if (!found.has(child)) {
-                found.add(child);
-                queue.push(child);
-            }
-        }
-    }
-    for (const p of procs)
-        if (p.pgid === root)
-            found.add(p.pid);
-    return [...found];
-}
-/** A pid that exited but was not reaped yet (a zombie) counts as gone. */
-function isAlive(pid) {
-    if (process.platform === 'linux') {
-        const info = readProc(pid);
-        return info !== undefined && info.state !== 'Z' && info.state !== 'X';
-    }
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (err) {
-        return err.code === 'EPERM';
-    }
-}
-function signalAll(pgid, pids, signal) {
-    try {
-        process.kill(-pgid, signal);
-    }
-    catch {
-        // group already gone
-    }
-    for (const pid of pids) {
-        try {
-            process.kill(pid, signal);
-        }
-        catch {
-            // already gone
-        }
-    }
-}
-/** Polls until every pid is gone or `ms` has passed; true when all are gone. */
-async function waitGone(pids, ms) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        if (pids.every((pid) => !isAlive(pid)))
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((r) => setTimeout(r, 25));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/service/process.ts
-// Starting and stopping the service under test: its own process group, captured output,
-// exit detection, and a teardown that leaves no process of the tree behind.
-
-
-
-
-function startService(opts) {
-    let file;
-    if (opts.logFile)
-        file = (0,external_node_fs_namespaceObject.createWriteStream)(opts.logFile, { flags: 'w' });
-    const log = new LogBuffer(200, file ? (line) => file.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(shellCommand(opts.command), {
-        shell: true,
-        cwd: opts.cwd,
-        env: opts.env,
-        detached: true, // own process group: Ctrl-C in perfgate's terminal does not reach it, we stop it
-        stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (chunk) => log.write('stdout', chunk));
-    child.stderr.on('data', (chunk) => log.write('stderr', chunk));
-    let stopping;
-    const handle = {
-        pid: child.pid ?? -1,
-        log,
-        stopping: false,
-        exited: new Promise((resolve) => {
-            let done = false;
-            const finish = (info) => {
-                if (done)
-                    return;
-                done = true;
-                log.flush();
-                handle.exit = info;
-                resolve(info);
-            };
-            child.on('error', (err) => finish({
-                code: null,
-                signal: null,
-                error: err.message,
-                at: Date.now(),
-            }));
-            // 'close' waits for stdio to end; a grandchild holding the pipes would delay it, so use 'exit'
-            // and give the pipes a moment to drain.
-            child.on('exit', (code, signal) => setTimeout(() => finish({ code, signal, at: Date.now() }), 50));
-        }),
-        stop(graceMs) {
-            handle.stopping = true;
-            stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
-                // The tree is gone; let Node's exit event land so the exit code is known.
-                await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
-                await new Promise((r) => (file ? file.end(r) : r()));
-                return outcome;
-            });
-            return stopping;
-        },
-    };
-    return handle;
-}
-async function stopTree(handle, graceMs) {
-    if (handle.pid < 0)
-        return { forced: false, survivors: [] };
-    // Snapshot the tree before signalling: once the root dies its children are re-parented and
-    // can no longer be found through it.
-    const known = new Set(treePids(handle.pid));
-    if (handle.exit === undefined)
-        known.add(handle.pid);
-    signalAll(handle.pid, [...known], 'SIGTERM');
-    let pids = [...known];
-    if (await waitGone(pids, graceMs))
-        return { forced: false, survivors: [] };
-    // Whoever was started meanwhile by a survivor is part of the tree too.
-    for (const pid of pids.filter(isAlive))
-        for (const d of treePids(pid))
-            known.add(d);
-    pids = [...known];
-    signalAll(handle.pid, pids, 'SIGKILL');
-    await waitGone(pids, 2000);
-    return { forced: true, survivors: pids.filter(isAlive) };
-}
-const SHELL_WORDS = new Set([
-    'cd',
-    'export',
-    'set',
-    'unset',
-    'if',
-    'for',
-    'while',
-    'until',
-    'case',
-    '{',
-    '!',
-    'exec',
-    'time',
-    'source',
-    '.',
-    'eval',
-    'trap',
-    'ulimit',
-    'umask',
-]);
-/**
- * `exec` in front of a simple command, so that the service itself (not a shell) is the process
- * we watch and signal: its exit code and signal are the ones reported. Commands that need the
- * shell (pipes, lists, assignments, builtins) run as written; stopping them still reaches the
- * whole process group.
- */
-function shellCommand(command) {
-    const trimmed = command.trim();
-    if (/[;&|<>()`$\n\\]/.test(trimmed))
-        return command;
-    const first = trimmed.split(/\s+/)[0] ?? '';
-    if (/^[A-Za-z_]\w*=/.test(first) || SHELL_WORDS.has(first))
-        return command;
-    return `exec ${trimmed}`;
-}
-
-;// CONCATENATED MODULE: ./src/service/readiness.ts
-// Waiting until the service can take load: an HTTP URL answering 2xx, a TCP port accepting,
-// or a log line matching — whichever the config chose — within a timeout, while watching for exit.
-
-
-
-async function waitReady(ready, baseUrl, service, signal) {
-    const started = Date.now();
-    const elapsed = () => Date.now() - started;
-    let last;
-    let logMatched = false;
-    const unsubscribe = ready.kind === 'log' && service
-        ? service.log.onLine((line) => {
-            if (ready.pattern.test(line.text))
-                logMatched = true;
-        })
-        : undefined;
-    try {
-        for (;;) {
-            if (signal?.aborted)
-                return {
-                    ready: false,
-                    reason: 'aborted',
-                    detail: 'interrupted',
-                    ms: elapsed(),
-                };
-            if (service?.exit) {
-                const e = service.exit;
-                return {
-                    ready: false,
-                    reason: 'exited',
-                    detail: e.error ? `could not start: ${e.error}` : `exited before it was ready (${describeExit(e)})`,
-                    ms: elapsed(),
-                };
-            }
-            if (ready.kind === 'log') {
-                if (logMatched)
-                    return { ready: true, ms: elapsed() };
-                last = `no output line matched /${ready.pattern.source}/`;
-            }
-            else if (ready.kind === 'http') {
-                const url = serviceUrl(baseUrl, ready.url);
-                const r = await httpGet(url, 1000);
-                if (r.ok)
-                    return { ready: true, ms: elapsed() };
-                last = `GET ${url} → ${r.status ?? r.error}`;
-            }
-            else {
-                const { hostname, port, protocol } = new URL(baseUrl);
-                const p = Number(port || (protocol === 'https:' ? 443 : 80));
-                const err = await tcpConnect(hostname.replace(/^\[|\]$/g, ''), p, 1000);
-                if (!err)
-                    return { ready: true, ms: elapsed() };
-                last = `TCP ${hostname}:${p} → ${err}`;
-            }
-            if (elapsed() >= ready.timeoutMs) {
-                return {
-                    ready: false,
-                    reason: 'timeout',
-                    detail: `not ready after ${ready.timeoutMs} ms (last check: ${last})`,
-                    ms: elapsed(),
-                };
-            }
-            await new Promise((r) => setTimeout(r, 100));
-        }
-    }
-    finally {
-        unsubscribe?.();
-    }
-}
-function describeExit(e) {
-    return e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
-}
-function tcpConnect(host, port, timeoutMs) {
-    return new Promise((resolve) => {
-        const socket = (0,external_node_net_.connect)({ host, port, timeout: timeoutMs });
-        socket.once('connect', () => {
-            socket.destroy();
-            resolve(undefined);
-        });
-        socket.once('timeout', () => {
-            socket.destroy();
-            resolve('timeout');
-        });
-        socket.once('error', (err) => resolve(err.code ?? err.message));
-    });
-}
-
-// EXTERNAL MODULE: ./node_modules/pidusage/index.js
-var pidusage = __nccwpck_require__(17636);
-var pidusage_default = /*#__PURE__*/__nccwpck_require__.n(pidusage);
-;// CONCATENATED MODULE: ./src/service/sampler.ts
-// Service CPU and memory during load: the whole process tree, summed, every interval.
-// pidusage reports 0 % the first time it sees a pid, so the first sample is discarded.
-
-
-class ResourceSampler {
-    rootPid;
-    intervalMs;
-    samples = [];
-    timer;
-    first = true;
-    busy = false;
-    seen = new Set();
-    constructor(rootPid, intervalMs = 500) {
-        this.rootPid = rootPid;
-        this.intervalMs = intervalMs;
-    }
-    start() {
-        void this.sample();
-        this.timer = setInterval(() => void this.sample(), this.intervalMs);
-    }
-    async stop() {
-        if (this.timer)
-            clearInterval(this.timer);
-        this.timer = undefined;
-        while (this.busy)
-            await new Promise((r) => setTimeout(r, 10));
-        pidusage_default().clear();
-    }
-    async sample() {
-        if (this.busy)
-            return;
-        this.busy = true;
-        try {
-            const pids = treePids(this.rootPid);
-            const stats = await Promise.allSettled(pids.map((pid) => pidusage_default()(pid)));
-            let cpu = 0;
-            let rss = 0;
-            let counted = 0;
-            stats.forEach((s, i) => {
-                if (s.status !== 'fulfilled')
-                    return;
-                rss += s.value.memory;
-                // A pid's first reading is 0 % by construction; only count CPU of pids seen before.
-                if (this.seen.has(pids[i]))
-                    cpu += s.value.cpu;
-                this.seen.add(pids[i]);
-                counted++;
-            });
-            if (counted === 0)
-                return;
-            if (this.first) {
-                this.first = false;
-                return;
-            }
-            this.samples.push({ t: Date.now(), cpu, rss, pids: counted });
-        }
-        finally {
-            this.busy = false;
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
@@ -86359,14 +86566,6 @@ class ResourceSampler {
 
 
 
-
-
-
-
-
-
-
-const LOG_TAIL_LINES = 30;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
@@ -86392,162 +86591,18 @@ async function runGate(opts) {
     };
     const startedAt = new Date();
     const runId = (0,external_node_crypto_.randomUUID)();
-    const port = config.service.port === 'auto' ? await freePort() : config.service.port;
-    const baseUrl = config.service.url.replace('{port}', String(port));
-    const env = {
-        ...(opts.env ?? process.env),
-        ...config.service.env,
-        ...(port !== undefined ? { PORT: String(port) } : {}),
-        PERFGATE_RUN_ID: runId,
+    const ctx = {
+        env: opts.env ?? process.env,
+        runId,
+        serviceLog: files.serviceLog,
+        signal: opts.signal,
+        progress,
+        display: (p) => displayPath(cwd, p),
     };
-    let service;
-    let sampler;
-    let probe;
-    let failure = null;
-    let readyMs = null;
-    const scenarios = [];
-    const windows = [];
-    const logTail = () => service?.log.tail(LOG_TAIL_LINES).map((l) => l.text) ?? [];
-    const aborted = () => (opts.signal?.aborted ? `interrupted (${String(opts.signal.reason ?? 'abort')})` : undefined);
-    try {
-        if (config.service.command) {
-            progress.info(`perfgate: starting the service: ${config.service.command}`);
-            service = startService({
-                command: config.service.command,
-                cwd: config.service.cwd,
-                env,
-                logFile: files.serviceLog ?? undefined,
-            });
-        }
-        else {
-            progress.info(`perfgate: external target ${baseUrl}`);
-        }
-        const ready = await waitReady(config.service.ready, baseUrl, service, opts.signal);
-        if (ready.ready) {
-            readyMs = ready.ms;
-            progress.info(`perfgate: service ready after ${ready.ms} ms at ${baseUrl}`);
-        }
-        else if (ready.reason === 'aborted') {
-            failure = {
-                kind: 'aborted',
-                message: aborted() ?? 'interrupted',
-                logTail: logTail(),
-            };
-        }
-        else {
-            const spawnError = service?.exit?.error;
-            failure = {
-                kind: spawnError ? 'spawn-failed' : 'never-ready',
-                message: spawnError ? `the service could not be started: ${spawnError}` : `the service never became ready: ${ready.detail}`,
-                exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : undefined,
-                logTail: logTail(),
-            };
-        }
-        if (!failure) {
-            if (service) {
-                sampler = new ResourceSampler(service.pid);
-                sampler.start();
-            }
-            probe = new UptimeProbe(serviceUrl(baseUrl, config.service.health));
-            probe.start();
-            const crashed = () => service?.exit && !service.stopping
-                ? `the service exited during load (${service.exit.error ?? describeExit(service.exit)})`
-                : undefined;
-            for (const scenario of config.scenarios) {
-                progress.info(`perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`);
-                let run;
-                try {
-                    run = await runScenario(baseUrl, scenario, {
-                        interrupt: () => aborted() ?? crashed(),
-                        onPhase: (phase) => progress.live(`  ${scenario.name}: ${phase}`),
-                        onLive: (phase, live, totalMs) => progress.live(`  ${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`),
-                    });
-                }
-                catch (err) {
-                    // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
-                    failure = {
-                        kind: 'load-error',
-                        message: `the load for "${scenario.name}" could not be sent: ${err.message}`,
-                        scenario: scenario.name,
-                        logTail: logTail(),
-                    };
-                    break;
-                }
-                windows.push(...run.windows);
-                scenarios.push({
-                    name: scenario.name,
-                    kind: scenario.kind,
-                    settings: {
-                        ...loadSettings(scenario),
-                        steps: scenario.steps.map((s) => ({
-                            name: s.name,
-                            method: s.method,
-                            path: s.path,
-                        })),
-                    },
-                    summary: summarizeTrials(run.trials, run.histograms),
-                    trials: run.trials,
-                    service: { cpu: null, memory: null, uptime: null }, // filled in once sampling stopped
-                    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
-                });
-                const last = scenarios[scenarios.length - 1];
-                if (run.trials.length) {
-                    progress.info(`perfgate:   ${Math.round(last.summary.rps)} req/s, p50 ${last.summary.latency.p50} ms, p95 ${last.summary.latency.p95} ms, p99 ${last.summary.latency.p99} ms, errors ${(last.summary.errors.rate * 100).toFixed(2)}%`);
-                }
-                if (run.interrupted) {
-                    const why = aborted();
-                    failure = why
-                        ? {
-                            kind: 'aborted',
-                            message: why,
-                            scenario: scenario.name,
-                            logTail: logTail(),
-                        }
-                        : {
-                            kind: 'crashed',
-                            message: run.interrupted,
-                            scenario: scenario.name,
-                            exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : undefined,
-                            logTail: logTail(),
-                        };
-                    break;
-                }
-            }
-        }
-    }
-    finally {
-        await probe?.stop();
-        await sampler?.stop();
-        if (service) {
-            progress.info('perfgate: stopping the service');
-            const stopped = await service.stop(config.service.stopTimeoutMs);
-            if (stopped.survivors.length)
-                progress.info(`perfgate: warning: processes ${stopped.survivors.join(', ')} survived SIGKILL`);
-        }
-    }
-    const samples = {
-        resources: sampler?.samples ?? null,
-        probes: probe?.samples ?? null,
-    };
-    scenarios.forEach((s, i) => {
-        const own = windowsOf(scenarios, windows, i);
-        s.service = serviceWindow(samples, own);
-    });
-    const overall = serviceWindow(samples, windows);
-    const partial = {
-        scenarios,
-        failure,
-        service: {
-            ...overall,
-            mode: service ? 'managed' : 'external',
-            command: config.service.command ?? null,
-            url: baseUrl,
-            readyMs,
-            exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : null,
-            logFile: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
-            logTail: logTail(),
-        },
-    };
+    const measured = await measureOnce(config, ctx);
+    const failure = measured.failure;
+    const scenarios = measured.scenarios;
+    const partial = { scenarios, failure, service: measured.service };
     const targets = evaluateTargets(config.targets, partial);
     const environment = describeEnvironment(opts.env ?? process.env);
     const fingerprint = configFingerprint(config);
@@ -86617,11 +86672,6 @@ async function runGate(opts) {
     writeAtomic(files.report, report);
     const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
     return { result, report, exitCode, files };
-}
-/** Trial windows belonging to scenario i (runScenario appended them in order). */
-function windowsOf(scenarios, windows, i) {
-    const before = scenarios.slice(0, i).reduce((a, s) => a + s.trials.length, 0);
-    return windows.slice(before, before + scenarios[i].trials.length);
 }
 function displayPath(cwd, p) {
     const rel = (0,external_node_path_namespaceObject.relative)(cwd, p);
@@ -87005,7 +87055,7 @@ async function publish(inputs, r, report, reportPath, resultPath) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55304);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(97262);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9390);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9571);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9390:
+/***/ 9571:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47949,97 +47949,6 @@ function percentileMs(h, p) {
     return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
 }
 
-;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
-// Trials → scenario summary; samples → service windows. Pure.
-
-function summarizeTrials(trials, histograms) {
-    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
-    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
-    const durationMs = sum((t) => t.durationMs);
-    const requests = sum((t) => t.requests);
-    const total = sum((t) => t.errors.total);
-    const timeouts = sum((t) => t.errors.timeouts);
-    const connection = sum((t) => t.errors.connection);
-    const attempts = requests + timeouts + connection;
-    const statusCodes = {};
-    for (const t of trials)
-        for (const [code, n] of Object.entries(t.statusCodes))
-            statusCodes[code] = (statusCodes[code] ?? 0) + n;
-    const summary = {
-        durationMs,
-        requests,
-        ok: sum((t) => t.ok),
-        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
-        latency: summarize(merged),
-        errors: {
-            total,
-            non2xx: sum((t) => t.errors.non2xx),
-            timeouts,
-            connection,
-            rate: attempts > 0 ? total / attempts : 0,
-        },
-        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
-        statusCodes,
-        histogram: encodeHistogram(merged),
-    };
-    if (trials.some((t) => t.workflows)) {
-        const completed = sum((t) => t.workflows?.completed ?? 0);
-        summary.workflows = {
-            completed,
-            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
-        };
-    }
-    const first = trials[0]?.steps;
-    if (first) {
-        summary.steps = first.map((step, i) => {
-            const parts = trials.map((t) => t.steps[i]);
-            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
-            return {
-                name: step.name,
-                method: step.method,
-                path: step.path,
-                requests: parts.reduce((a, p) => a + p.requests, 0),
-                ok: parts.reduce((a, p) => a + p.ok, 0),
-                errors: parts.reduce((a, p) => a + p.errors, 0),
-                latency: summarize(h),
-                histogram: encodeHistogram(h),
-            };
-        });
-    }
-    return summary;
-}
-/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
-function serviceWindow(samples, windows) {
-    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
-    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
-    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-    return {
-        cpu: res.length
-            ? {
-                mean: round(mean(res.map((s) => s.cpu))),
-                peak: round(Math.max(...res.map((s) => s.cpu))),
-                samples: res.length,
-            }
-            : null,
-        memory: res.length
-            ? {
-                mean: Math.round(mean(res.map((s) => s.rss))),
-                peak: Math.max(...res.map((s) => s.rss)),
-                samples: res.length,
-            }
-            : null,
-        uptime: probes.length
-            ? {
-                probes: probes.length,
-                up: probes.filter((p) => p.ok).length,
-                ratio: probes.filter((p) => p.ok).length / probes.length,
-            }
-            : null,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/targets.ts
 
 
@@ -48333,73 +48242,95 @@ function runnerClass(env) {
     return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
 }
 
-;// CONCATENATED MODULE: external "node:module"
-const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./src/version.ts
-/** perfgate's version; a test keeps it equal to package.json's. */
-const PERFGATE_VERSION = '0.1.0';
+;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
+// Trials → scenario summary; samples → service windows. Pure.
 
-;// CONCATENATED MODULE: ./src/environment.ts
-// What the run was measured on: needed to read any figure, and (later) to pick comparable history.
-
-
-
-function autocannonVersion() {
-    try {
-        return (0,external_node_module_namespaceObject.createRequire)(import.meta.url)('autocannon/package.json').version;
-    }
-    catch {
-        return 'unknown';
-    }
-}
-function describeEnvironment(env = process.env) {
-    const cpus = external_node_os_default().cpus();
-    return {
-        perfgate: PERFGATE_VERSION,
-        node: process.version,
-        autocannon: autocannonVersion(),
-        os: `${external_node_os_default().type()} ${external_node_os_default().release()}`,
-        platform: process.platform,
-        arch: process.arch,
-        cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-        cores: external_node_os_default().availableParallelism?.() ?? cpus.length,
-        totalMemory: external_node_os_default().totalmem(),
-        hostname: external_node_os_default().hostname(),
-        ci: Boolean(env.CI && env.CI !== 'false'),
+function summarizeTrials(trials, histograms) {
+    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
+    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
+    const durationMs = sum((t) => t.durationMs);
+    const requests = sum((t) => t.requests);
+    const total = sum((t) => t.errors.total);
+    const timeouts = sum((t) => t.errors.timeouts);
+    const connection = sum((t) => t.errors.connection);
+    const attempts = requests + timeouts + connection;
+    const statusCodes = {};
+    for (const t of trials)
+        for (const [code, n] of Object.entries(t.statusCodes))
+            statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    const summary = {
+        durationMs,
+        requests,
+        ok: sum((t) => t.ok),
+        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+        latency: summarize(merged),
+        errors: {
+            total,
+            non2xx: sum((t) => t.errors.non2xx),
+            timeouts,
+            connection,
+            rate: attempts > 0 ? total / attempts : 0,
+        },
+        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
+        statusCodes,
+        histogram: encodeHistogram(merged),
     };
-}
-
-;// CONCATENATED MODULE: ./src/load/fd-limit.ts
-// Before opening N connections: is the open-file limit high enough? Node raises its own soft
-// limit to the hard limit when it starts, so what is left to check is the hard limit.
-
-/** File descriptors perfgate needs besides the load's sockets (stdio, logs, probes, sampling). */
-const HEADROOM = 64;
-function readFdLimit() {
-    try {
-        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
-            .split('\n')
-            .find((l) => l.startsWith('Max open files'));
-        const m = line && /Max open files\s+(\S+)\s+(\S+)/.exec(line);
-        if (!m)
-            return undefined;
-        const num = (s) => (s === 'unlimited' ? Infinity : Number(s));
-        return { soft: num(m[1]), hard: num(m[2]) };
+    if (trials.some((t) => t.workflows)) {
+        const completed = sum((t) => t.workflows?.completed ?? 0);
+        summary.workflows = {
+            completed,
+            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+        };
     }
-    catch {
-        return undefined; // not Linux: nothing to read, the OS will say EMFILE if it comes to that
+    const first = trials[0]?.steps;
+    if (first) {
+        summary.steps = first.map((step, i) => {
+            const parts = trials.map((t) => t.steps[i]);
+            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
+            return {
+                name: step.name,
+                method: step.method,
+                path: step.path,
+                requests: parts.reduce((a, p) => a + p.requests, 0),
+                ok: parts.reduce((a, p) => a + p.ok, 0),
+                errors: parts.reduce((a, p) => a + p.errors, 0),
+                latency: summarize(h),
+                histogram: encodeHistogram(h),
+            };
+        });
     }
+    return summary;
 }
-/** A message when `connections` sockets cannot be opened under `limit`, else undefined. */
-function fdProblem(connections, limit) {
-    if (!limit)
-        return undefined;
-    const needed = connections + HEADROOM;
-    if (needed <= limit.soft)
-        return undefined;
-    return (`${connections} connections need about ${needed} open files, but this process may open only ${limit.soft} ` +
-        `(hard limit ${limit.hard}; Node already raised its soft limit as far as the hard limit allows). ` +
-        `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+function serviceWindow(samples, windows) {
+    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
+    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+        cpu: res.length
+            ? {
+                mean: round(mean(res.map((s) => s.cpu))),
+                peak: round(Math.max(...res.map((s) => s.cpu))),
+                samples: res.length,
+            }
+            : null,
+        memory: res.length
+            ? {
+                mean: Math.round(mean(res.map((s) => s.rss))),
+                peak: Math.max(...res.map((s) => s.rss)),
+                samples: res.length,
+            }
+            : null,
+        uptime: probes.length
+            ? {
+                probes: probes.length,
+                up: probes.filter((p) => p.ok).length,
+                ratio: probes.filter((p) => p.ok).length / probes.length,
+            }
+            : null,
+    };
 }
 
 // EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
@@ -48691,39 +48622,6 @@ async function runScenario(baseUrl, scenario, hooks) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/progress.ts
-// Progress goes to stderr: on a terminal one live line redrawn in place, elsewhere plain lines
-// (CI logs stay readable).
-const silentProgress = { info() { }, live() { } };
-function streamProgress(stream = process.stderr) {
-    const tty = Boolean(stream.isTTY);
-    let liveShown = false;
-    const clear = () => {
-        if (liveShown)
-            stream.write('\r\x1b[2K');
-        liveShown = false;
-    };
-    return {
-        info(message) {
-            clear();
-            stream.write(`${message}\n`);
-        },
-        live(message) {
-            if (!tty)
-                return;
-            const width = (stream.columns || 100) - 1;
-            stream.write(`\r\x1b[2K${message.length > width ? message.slice(0, width) : message}`);
-            liveShown = true;
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/result.ts
-// The contract of result.json (schemas/result.schema.json describes the same shape).
-// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
-// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
-const RESULT_SCHEMA_VERSION = 1;
-
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/service/port.ts
@@ -48740,97 +48638,6 @@ function freePort() {
             server.close(() => resolve(port));
         });
     });
-}
-
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-;// CONCATENATED MODULE: ./src/service/http-get.ts
-
-
-/** One GET with a hard timeout and no connection reuse; never throws. */
-function httpGet(url, timeoutMs) {
-    const started = process.hrtime.bigint();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
-    return new Promise((resolve) => {
-        let settled = false;
-        const settle = (r) => {
-            if (settled)
-                return;
-            settled = true;
-            resolve({ ...r, ms: elapsed() });
-        };
-        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
-            res.resume();
-            res.on('end', () => settle({
-                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
-                status: res.statusCode,
-            }));
-            res.on('error', (err) => settle({ ok: false, error: err.message }));
-        });
-        req.on('timeout', () => {
-            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-        });
-        req.on('error', (err) => settle({
-            ok: false,
-            error: err.code ?? err.message,
-        }));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/service/probe.ts
-// The uptime probe: GET the health URL at a steady pace during load; uptime = share answered 2xx
-// within the timeout.
-
-class UptimeProbe {
-    url;
-    intervalMs;
-    timeoutMs;
-    samples = [];
-    running = false;
-    loop;
-    wake;
-    constructor(url, intervalMs = 250, timeoutMs = 2000) {
-        this.url = url;
-        this.intervalMs = intervalMs;
-        this.timeoutMs = timeoutMs;
-    }
-    start() {
-        this.running = true;
-        this.loop = this.run();
-    }
-    async stop() {
-        this.running = false;
-        this.wake?.();
-        await this.loop;
-    }
-    async run() {
-        while (this.running) {
-            const started = Date.now();
-            const r = await httpGet(this.url, this.timeoutMs);
-            if (!this.running)
-                break; // a probe cut short by stop() says nothing about uptime
-            this.samples.push({
-                t: started,
-                ok: r.ok,
-                ms: r.ms,
-                status: r.status,
-                error: r.error,
-            });
-            const wait = Math.max(0, this.intervalMs - (Date.now() - started));
-            await new Promise((resolve) => {
-                const timer = setTimeout(resolve, wait);
-                this.wake = () => {
-                    clearTimeout(timer);
-                    resolve();
-                };
-            });
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/service/log.ts
@@ -49020,7 +48827,7 @@ async function waitGone(pids, ms) {
 function startService(opts) {
     let file;
     if (opts.logFile)
-        file = (0,external_node_fs_namespaceObject.createWriteStream)(opts.logFile, { flags: 'w' });
+        file = (0,external_node_fs_namespaceObject.createWriteStream)(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
     const log = new LogBuffer(200, file ? (line) => file.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
     const child = (0,external_node_child_process_namespaceObject.spawn)(shellCommand(opts.command), {
         shell: true,
@@ -49127,6 +48934,46 @@ function shellCommand(command) {
     return `exec ${trimmed}`;
 }
 
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./src/service/http-get.ts
+
+
+/** One GET with a hard timeout and no connection reuse; never throws. */
+function httpGet(url, timeoutMs) {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+    return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r) => {
+            if (settled)
+                return;
+            settled = true;
+            resolve({ ...r, ms: elapsed() });
+        };
+        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
+        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+            res.resume();
+            res.on('end', () => settle({
+                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
+                status: res.statusCode,
+            }));
+            res.on('error', (err) => settle({ ok: false, error: err.message }));
+        });
+        req.on('timeout', () => {
+            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+        });
+        req.on('error', (err) => settle({
+            ok: false,
+            error: err.code ?? err.message,
+        }));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/service/readiness.ts
 // Waiting until the service can take load: an HTTP URL answering 2xx, a TCP port accepting,
 // or a log line matching — whichever the config chose — within a timeout, while watching for exit.
@@ -49215,6 +49062,121 @@ function tcpConnect(host, port, timeoutMs) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/service/launch.ts
+
+
+
+const LOG_TAIL_LINES = 30;
+function abortReason(signal) {
+    return signal?.aborted ? `interrupted (${String(signal.reason ?? 'abort')})` : undefined;
+}
+async function launch(svc, o) {
+    const port = svc.port === 'auto' ? await freePort() : svc.port;
+    const baseUrl = svc.url.replace('{port}', String(port));
+    let service;
+    if (svc.command) {
+        o.progress.info(`perfgate: starting ${o.label}: ${svc.command}`);
+        service = startService({
+            command: svc.command,
+            cwd: svc.cwd,
+            env: { ...o.env, ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
+            logFile: o.logFile,
+            appendLog: o.appendLog,
+        });
+    }
+    else {
+        o.progress.info(`perfgate: external target ${baseUrl}`);
+    }
+    const logTail = () => service?.log.tail(LOG_TAIL_LINES).map((l) => l.text) ?? [];
+    const launched = {
+        service,
+        baseUrl,
+        readyMs: null,
+        failure: null,
+        logTail,
+        crashed: () => service?.exit && !service.stopping
+            ? `${o.label} exited during load (${service.exit.error ?? describeExit(service.exit)})`
+            : undefined,
+        stop: async () => {
+            if (!service)
+                return;
+            o.progress.info(`perfgate: stopping ${o.label}`);
+            const stopped = await service.stop(svc.stopTimeoutMs);
+            if (stopped.survivors.length)
+                o.progress.info(`perfgate: warning: processes ${stopped.survivors.join(', ')} survived SIGKILL`);
+        },
+    };
+    const ready = await waitReady(svc.ready, baseUrl, service, o.signal);
+    if (ready.ready) {
+        launched.readyMs = ready.ms;
+        o.progress.info(`perfgate: ${o.label} is ready after ${ready.ms} ms at ${baseUrl}`);
+    }
+    else if (ready.reason === 'aborted') {
+        launched.failure = { kind: 'aborted', message: abortReason(o.signal) ?? 'interrupted', logTail: logTail() };
+    }
+    else {
+        const spawnError = service?.exit?.error;
+        launched.failure = {
+            kind: spawnError ? 'spawn-failed' : 'never-ready',
+            message: spawnError ? `${o.label} could not be started: ${spawnError}` : `${o.label} never became ready: ${ready.detail}`,
+            exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : undefined,
+            logTail: logTail(),
+        };
+    }
+    return launched;
+}
+
+;// CONCATENATED MODULE: ./src/service/probe.ts
+// The uptime probe: GET the health URL at a steady pace during load; uptime = share answered 2xx
+// within the timeout.
+
+class UptimeProbe {
+    url;
+    intervalMs;
+    timeoutMs;
+    samples = [];
+    running = false;
+    loop;
+    wake;
+    constructor(url, intervalMs = 250, timeoutMs = 2000) {
+        this.url = url;
+        this.intervalMs = intervalMs;
+        this.timeoutMs = timeoutMs;
+    }
+    start() {
+        this.running = true;
+        this.loop = this.run();
+    }
+    async stop() {
+        this.running = false;
+        this.wake?.();
+        await this.loop;
+    }
+    async run() {
+        while (this.running) {
+            const started = Date.now();
+            const r = await httpGet(this.url, this.timeoutMs);
+            if (!this.running)
+                break; // a probe cut short by stop() says nothing about uptime
+            this.samples.push({
+                t: started,
+                ok: r.ok,
+                ms: r.ms,
+                status: r.status,
+                error: r.error,
+            });
+            const wait = Math.max(0, this.intervalMs - (Date.now() - started));
+            await new Promise((resolve) => {
+                const timer = setTimeout(resolve, wait);
+                this.wake = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+        }
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/pidusage/index.js
 var pidusage = __nccwpck_require__(7636);
 var pidusage_default = /*#__PURE__*/__nccwpck_require__.n(pidusage);
@@ -49281,6 +49243,251 @@ class ResourceSampler {
     }
 }
 
+;// CONCATENATED MODULE: ./src/measure.ts
+// Measuring one service: start it, run every scenario (warm-up, then K trials), sample its CPU,
+// memory and health meanwhile, stop it. What comes back is the measured part of a RunResult.
+
+
+
+
+
+
+
+/** Samples of one service across all of its starts. */
+class ServiceSamples {
+    resources = [];
+    probes = [];
+    sampler;
+    probe;
+    start(launched, healthPath) {
+        if (launched.service) {
+            this.sampler = new ResourceSampler(launched.service.pid);
+            this.sampler.start();
+        }
+        this.probe = new UptimeProbe(serviceUrl(launched.baseUrl, healthPath));
+        this.probe.start();
+    }
+    async stop() {
+        await this.probe?.stop();
+        await this.sampler?.stop();
+        if (this.probe)
+            this.probes.push(...this.probe.samples);
+        if (this.sampler)
+            this.resources.push(...this.sampler.samples);
+        this.probe = undefined;
+        this.sampler = undefined;
+    }
+}
+function scenarioResult(scenario, trials, histograms, interrupted) {
+    return {
+        name: scenario.name,
+        kind: scenario.kind,
+        settings: { ...loadSettings(scenario), steps: scenario.steps.map((s) => ({ name: s.name, method: s.method, path: s.path })) },
+        summary: summarizeTrials(trials, histograms),
+        trials: trials.map((t, index) => ({ ...t, index })),
+        service: { cpu: null, memory: null, uptime: null },
+        ...(interrupted ? { interrupted } : {}),
+    };
+}
+function progressHooks(progress, scenario, prefix = '') {
+    return {
+        onPhase: (phase) => progress.live(`  ${prefix}${scenario.name}: ${phase}`),
+        onLive: (phase, live, totalMs) => progress.live(`  ${prefix}${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`),
+    };
+}
+/** The failure to record when a scenario stopped early: Ctrl-C, or the service died. */
+function interruption(launched, reason, scenario, signal) {
+    const aborted = abortReason(signal);
+    if (aborted)
+        return { kind: 'aborted', message: aborted, scenario, logTail: launched.logTail() };
+    const exit = launched.service?.exit;
+    return {
+        kind: 'crashed',
+        message: reason,
+        scenario,
+        exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
+        logTail: launched.logTail(),
+    };
+}
+function loadError(launched, scenario, err) {
+    // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
+    return {
+        kind: 'load-error',
+        message: `the load for "${scenario}" could not be sent: ${err.message}`,
+        scenario,
+        logTail: launched.logTail(),
+    };
+}
+function summaryLine(s) {
+    const l = s.summary.latency;
+    return `perfgate:   ${Math.round(s.summary.rps)} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${(s.summary.errors.rate * 100).toFixed(2)}%`;
+}
+/** Attaches service figures to each scenario (its own trial windows) and to the run (all of them). */
+function serviceFigures(config, launched, ctx, samples, scenarios, windowsByScenario) {
+    const data = { resources: launched.service ? samples.resources : null, probes: samples.probes };
+    scenarios.forEach((s, i) => (s.service = serviceWindow(data, windowsByScenario[i] ?? [])));
+    const exit = launched.service?.exit;
+    return {
+        ...serviceWindow(data, windowsByScenario.flat()),
+        mode: launched.service ? 'managed' : 'external',
+        command: config.service.command ?? null,
+        url: launched.baseUrl,
+        readyMs: launched.readyMs,
+        exit: exit ? { code: exit.code, signal: exit.signal } : null,
+        logFile: ctx.serviceLog ? ctx.display(ctx.serviceLog) : null,
+        logTail: launched.logTail(),
+    };
+}
+async function measureOnce(config, ctx) {
+    const launched = await launch(config.service, {
+        env: ctx.env,
+        runId: ctx.runId,
+        logFile: ctx.serviceLog ?? undefined,
+        signal: ctx.signal,
+        progress: ctx.progress,
+        label: 'the service',
+    });
+    const scenarios = [];
+    const windows = [];
+    const samples = new ServiceSamples();
+    let failure = launched.failure;
+    try {
+        if (!failure) {
+            samples.start(launched, config.service.health);
+            for (const scenario of config.scenarios) {
+                ctx.progress.info(`perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`);
+                let run;
+                try {
+                    run = await runScenario(launched.baseUrl, scenario, {
+                        interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
+                        ...progressHooks(ctx.progress, scenario),
+                    });
+                }
+                catch (err) {
+                    failure = loadError(launched, scenario.name, err);
+                    break;
+                }
+                windows.push(run.windows);
+                const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+                scenarios.push(result);
+                if (run.trials.length)
+                    ctx.progress.info(summaryLine(result));
+                if (run.interrupted) {
+                    failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+                    break;
+                }
+            }
+        }
+    }
+    finally {
+        await samples.stop();
+        await launched.stop();
+    }
+    return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
+}
+
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: ./src/version.ts
+/** perfgate's version; a test keeps it equal to package.json's. */
+const PERFGATE_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/environment.ts
+// What the run was measured on: needed to read any figure, and (later) to pick comparable history.
+
+
+
+function autocannonVersion() {
+    try {
+        return (0,external_node_module_namespaceObject.createRequire)(import.meta.url)('autocannon/package.json').version;
+    }
+    catch {
+        return 'unknown';
+    }
+}
+function describeEnvironment(env = process.env) {
+    const cpus = external_node_os_default().cpus();
+    return {
+        perfgate: PERFGATE_VERSION,
+        node: process.version,
+        autocannon: autocannonVersion(),
+        os: `${external_node_os_default().type()} ${external_node_os_default().release()}`,
+        platform: process.platform,
+        arch: process.arch,
+        cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+        cores: external_node_os_default().availableParallelism?.() ?? cpus.length,
+        totalMemory: external_node_os_default().totalmem(),
+        hostname: external_node_os_default().hostname(),
+        ci: Boolean(env.CI && env.CI !== 'false'),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/load/fd-limit.ts
+// Before opening N connections: is the open-file limit high enough? Node raises its own soft
+// limit to the hard limit when it starts, so what is left to check is the hard limit.
+
+/** File descriptors perfgate needs besides the load's sockets (stdio, logs, probes, sampling). */
+const HEADROOM = 64;
+function readFdLimit() {
+    try {
+        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('Max open files'));
+        const m = line && /Max open files\s+(\S+)\s+(\S+)/.exec(line);
+        if (!m)
+            return undefined;
+        const num = (s) => (s === 'unlimited' ? Infinity : Number(s));
+        return { soft: num(m[1]), hard: num(m[2]) };
+    }
+    catch {
+        return undefined; // not Linux: nothing to read, the OS will say EMFILE if it comes to that
+    }
+}
+/** A message when `connections` sockets cannot be opened under `limit`, else undefined. */
+function fdProblem(connections, limit) {
+    if (!limit)
+        return undefined;
+    const needed = connections + HEADROOM;
+    if (needed <= limit.soft)
+        return undefined;
+    return (`${connections} connections need about ${needed} open files, but this process may open only ${limit.soft} ` +
+        `(hard limit ${limit.hard}; Node already raised its soft limit as far as the hard limit allows). ` +
+        `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
+}
+
+;// CONCATENATED MODULE: ./src/progress.ts
+// Progress goes to stderr: on a terminal one live line redrawn in place, elsewhere plain lines
+// (CI logs stay readable).
+const silentProgress = { info() { }, live() { } };
+function streamProgress(stream = process.stderr) {
+    const tty = Boolean(stream.isTTY);
+    let liveShown = false;
+    const clear = () => {
+        if (liveShown)
+            stream.write('\r\x1b[2K');
+        liveShown = false;
+    };
+    return {
+        info(message) {
+            clear();
+            stream.write(`${message}\n`);
+        },
+        live(message) {
+            if (!tty)
+                return;
+            const width = (stream.columns || 100) - 1;
+            stream.write(`\r\x1b[2K${message.length > width ? message.slice(0, width) : message}`);
+            liveShown = true;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/result.ts
+// The contract of result.json (schemas/result.schema.json describes the same shape).
+// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
+// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
+const RESULT_SCHEMA_VERSION = 1;
+
 ;// CONCATENATED MODULE: ./src/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
@@ -49306,14 +49513,6 @@ class ResourceSampler {
 
 
 
-
-
-
-
-
-
-
-const LOG_TAIL_LINES = 30;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
@@ -49339,162 +49538,18 @@ async function runGate(opts) {
     };
     const startedAt = new Date();
     const runId = (0,external_node_crypto_namespaceObject.randomUUID)();
-    const port = config.service.port === 'auto' ? await freePort() : config.service.port;
-    const baseUrl = config.service.url.replace('{port}', String(port));
-    const env = {
-        ...(opts.env ?? process.env),
-        ...config.service.env,
-        ...(port !== undefined ? { PORT: String(port) } : {}),
-        PERFGATE_RUN_ID: runId,
+    const ctx = {
+        env: opts.env ?? process.env,
+        runId,
+        serviceLog: files.serviceLog,
+        signal: opts.signal,
+        progress,
+        display: (p) => displayPath(cwd, p),
     };
-    let service;
-    let sampler;
-    let probe;
-    let failure = null;
-    let readyMs = null;
-    const scenarios = [];
-    const windows = [];
-    const logTail = () => service?.log.tail(LOG_TAIL_LINES).map((l) => l.text) ?? [];
-    const aborted = () => (opts.signal?.aborted ? `interrupted (${String(opts.signal.reason ?? 'abort')})` : undefined);
-    try {
-        if (config.service.command) {
-            progress.info(`perfgate: starting the service: ${config.service.command}`);
-            service = startService({
-                command: config.service.command,
-                cwd: config.service.cwd,
-                env,
-                logFile: files.serviceLog ?? undefined,
-            });
-        }
-        else {
-            progress.info(`perfgate: external target ${baseUrl}`);
-        }
-        const ready = await waitReady(config.service.ready, baseUrl, service, opts.signal);
-        if (ready.ready) {
-            readyMs = ready.ms;
-            progress.info(`perfgate: service ready after ${ready.ms} ms at ${baseUrl}`);
-        }
-        else if (ready.reason === 'aborted') {
-            failure = {
-                kind: 'aborted',
-                message: aborted() ?? 'interrupted',
-                logTail: logTail(),
-            };
-        }
-        else {
-            const spawnError = service?.exit?.error;
-            failure = {
-                kind: spawnError ? 'spawn-failed' : 'never-ready',
-                message: spawnError ? `the service could not be started: ${spawnError}` : `the service never became ready: ${ready.detail}`,
-                exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : undefined,
-                logTail: logTail(),
-            };
-        }
-        if (!failure) {
-            if (service) {
-                sampler = new ResourceSampler(service.pid);
-                sampler.start();
-            }
-            probe = new UptimeProbe(serviceUrl(baseUrl, config.service.health));
-            probe.start();
-            const crashed = () => service?.exit && !service.stopping
-                ? `the service exited during load (${service.exit.error ?? describeExit(service.exit)})`
-                : undefined;
-            for (const scenario of config.scenarios) {
-                progress.info(`perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`);
-                let run;
-                try {
-                    run = await runScenario(baseUrl, scenario, {
-                        interrupt: () => aborted() ?? crashed(),
-                        onPhase: (phase) => progress.live(`  ${scenario.name}: ${phase}`),
-                        onLive: (phase, live, totalMs) => progress.live(`  ${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`),
-                    });
-                }
-                catch (err) {
-                    // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
-                    failure = {
-                        kind: 'load-error',
-                        message: `the load for "${scenario.name}" could not be sent: ${err.message}`,
-                        scenario: scenario.name,
-                        logTail: logTail(),
-                    };
-                    break;
-                }
-                windows.push(...run.windows);
-                scenarios.push({
-                    name: scenario.name,
-                    kind: scenario.kind,
-                    settings: {
-                        ...loadSettings(scenario),
-                        steps: scenario.steps.map((s) => ({
-                            name: s.name,
-                            method: s.method,
-                            path: s.path,
-                        })),
-                    },
-                    summary: summarizeTrials(run.trials, run.histograms),
-                    trials: run.trials,
-                    service: { cpu: null, memory: null, uptime: null }, // filled in once sampling stopped
-                    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
-                });
-                const last = scenarios[scenarios.length - 1];
-                if (run.trials.length) {
-                    progress.info(`perfgate:   ${Math.round(last.summary.rps)} req/s, p50 ${last.summary.latency.p50} ms, p95 ${last.summary.latency.p95} ms, p99 ${last.summary.latency.p99} ms, errors ${(last.summary.errors.rate * 100).toFixed(2)}%`);
-                }
-                if (run.interrupted) {
-                    const why = aborted();
-                    failure = why
-                        ? {
-                            kind: 'aborted',
-                            message: why,
-                            scenario: scenario.name,
-                            logTail: logTail(),
-                        }
-                        : {
-                            kind: 'crashed',
-                            message: run.interrupted,
-                            scenario: scenario.name,
-                            exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : undefined,
-                            logTail: logTail(),
-                        };
-                    break;
-                }
-            }
-        }
-    }
-    finally {
-        await probe?.stop();
-        await sampler?.stop();
-        if (service) {
-            progress.info('perfgate: stopping the service');
-            const stopped = await service.stop(config.service.stopTimeoutMs);
-            if (stopped.survivors.length)
-                progress.info(`perfgate: warning: processes ${stopped.survivors.join(', ')} survived SIGKILL`);
-        }
-    }
-    const samples = {
-        resources: sampler?.samples ?? null,
-        probes: probe?.samples ?? null,
-    };
-    scenarios.forEach((s, i) => {
-        const own = windowsOf(scenarios, windows, i);
-        s.service = serviceWindow(samples, own);
-    });
-    const overall = serviceWindow(samples, windows);
-    const partial = {
-        scenarios,
-        failure,
-        service: {
-            ...overall,
-            mode: service ? 'managed' : 'external',
-            command: config.service.command ?? null,
-            url: baseUrl,
-            readyMs,
-            exit: service?.exit ? { code: service.exit.code, signal: service.exit.signal } : null,
-            logFile: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
-            logTail: logTail(),
-        },
-    };
+    const measured = await measureOnce(config, ctx);
+    const failure = measured.failure;
+    const scenarios = measured.scenarios;
+    const partial = { scenarios, failure, service: measured.service };
     const targets = evaluateTargets(config.targets, partial);
     const environment = describeEnvironment(opts.env ?? process.env);
     const fingerprint = configFingerprint(config);
@@ -49564,11 +49619,6 @@ async function runGate(opts) {
     writeAtomic(files.report, report);
     const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
     return { result, report, exitCode, files };
-}
-/** Trial windows belonging to scenario i (runScenario appended them in order). */
-function windowsOf(scenarios, windows, i) {
-    const before = scenarios.slice(0, i).reduce((a, s) => a + s.trials.length, 0);
-    return windows.slice(before, before + scenarios[i].trials.length);
 }
 function displayPath(cwd, p) {
     const rel = (0,external_node_path_namespaceObject.relative)(cwd, p);

@@ -32,11 +32,13 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   /** Full output goes here. */
   logFile?: string;
+  /** Append to logFile instead of replacing it. */
+  appendLog?: boolean;
 }
 
 export function startService(opts: StartOptions): ServiceProcess {
   let file: WriteStream | undefined;
-  if (opts.logFile) file = createWriteStream(opts.logFile, { flags: 'w' });
+  if (opts.logFile) file = createWriteStream(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
   const log = new LogBuffer(200, file ? (line) => file!.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
 
   const child = spawn(shellCommand(opts.command), {

@@ -80,7 +80,7 @@ describe('perfgate CLI', () => {
     expect(r.stdout).toContain('  History: insufficient baseline (5 comparable runs needed); not compared\n');
     expect(r.stdout).toContain('not saved: a detached or non-git checkout is not the default branch; use --save to keep it\n');
     expect(r.stdout).toMatch(/Report: out\/report\.md\nResult: out\/result\.json\n$/);
-    expect(r.stderr).toContain('perfgate: service ready after');
+    expect(r.stderr).toContain('perfgate: the service is ready after');
     expect(r.stderr).toContain('perfgate: stopping the service');
     expect(JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'))).toMatchObject({ verdict: 'pass', schemaVersion: 1 });
   });
