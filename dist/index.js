@@ -74465,7 +74465,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 97262:
+/***/ 23699:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82956,7 +82956,7 @@ function round(x) {
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
-function decide(targets, failure, regression = null) {
+function decide(targets, failure, regression = null, ab = null) {
     const breached = targets.filter((t) => t.status === 'fail').length;
     const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
     const regressions = regression?.counts.regression ?? 0;
@@ -82971,10 +82971,27 @@ function decide(targets, failure, regression = null) {
         parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
     if (regressions)
         parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
+    const abRegressions = ab?.counts.regression ?? 0;
+    if (abRegressions)
+        parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
     if (missingFails)
         parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
     if (parts.length)
         return { verdict: 'fail', reason: parts.join('; ') };
+    if (ab) {
+        const open = ab.counts.inconclusive;
+        const said = [
+            targets.length === 1
+                ? 'the one target was measured and met'
+                : targets.length
+                    ? `all ${targets.length} targets measured and met`
+                    : 'no targets are configured',
+        ];
+        said.push(open
+            ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
+            : 'no regression against the base build (A/B)');
+        return { verdict: 'pass', reason: said.join('; ') };
+    }
     if (!targets.length && !regression)
         return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
     const said = [];
@@ -84630,6 +84647,7 @@ function rangeStart(node) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/types.ts
+const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
 const LOAD_DEFAULTS = {
     connections: 10,
     warmupMs: 2000,
@@ -84645,6 +84663,7 @@ const SERVICE_DEFAULTS = {
 ;// CONCATENATED MODULE: ./src/config/load.ts
 // perfgate.yml → a validated, typed Config. Every problem names the file, the YAML path and the
 // line; all problems found are reported together (exit 2), not only the first.
+
 
 
 
@@ -84891,7 +84910,8 @@ function strings(map) {
 }
 function build(raw, file, at) {
     const dir = (0,external_node_path_namespaceObject.dirname)(file);
-    const service = buildService(raw, dir, at);
+    const service = buildService(raw.service, ['service'], dir, at);
+    const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
     const defaults = raw.load ?? {};
     const scenarios = [];
     const targets = [];
@@ -84964,10 +84984,26 @@ function build(raw, file, at) {
     const delta = { ...REGRESSION_DEFAULTS.delta };
     for (const [k, v] of Object.entries(r.delta ?? {}))
         delta[k] = parsePercent(v);
+    const ab = raw.ab ?? {};
+    const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
+    const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
+    if (maxTrials < minTrials)
+        at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
+    const mode = raw.mode ?? 'auto';
+    if (mode === 'ab' && !baseline)
+        at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
     return {
         file,
         name: raw.name ?? 'perfgate',
         service,
+        baseline,
+        mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+        ab: {
+            minTrials,
+            maxTrials,
+            step: ab.step ?? AB_DEFAULTS.step,
+            budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+        },
         scenarios,
         targets,
         report: { template },
@@ -85056,10 +85092,10 @@ function buildTarget(t, path, at, scenario) {
 function defaultTargetName(label) {
     return label.charAt(0).toUpperCase() + label.slice(1);
 }
-function buildService(raw, dir, at) {
-    const s = raw.service;
+function buildService(s, where, dir, at) {
+    const name = formatPath(where);
     if (!s || (!s.command && !s.url)) {
-        at(s ? ['service'] : [], 'add service.command (how to start the service) or service.url (a service that is already running)');
+        at(s ? where : where.slice(0, -1), `add ${name}.command (how to start the service) or ${name}.url (a service that is already running)`);
     }
     const svc = s ?? {};
     const external = !svc.command;
@@ -85067,10 +85103,10 @@ function buildService(raw, dir, at) {
     if (!external && port === undefined && !svc.url)
         port = 'auto';
     if (external && port !== undefined)
-        at(['service', 'port'], 'port only applies when perfgate starts the service (service.command)');
+        at([...where, 'port'], 'port only applies when perfgate starts the service (a command)');
     let url = svc.url ?? (port !== undefined ? 'http://127.0.0.1:{port}' : '');
     if (url.includes('{port}') && port === undefined)
-        at(['service', 'url'], 'url uses {port} but service.port is not set', false);
+        at([...where, 'url'], 'url uses {port} but service.port is not set', false);
     url = url.replace(/\/+$/, '');
     if (url) {
         let parsed;
@@ -85078,30 +85114,30 @@ function buildService(raw, dir, at) {
             parsed = new URL(url.replace('{port}', '1'));
         }
         catch {
-            at(['service', 'url'], `"${svc.url}" is not a URL (e.g. http://127.0.0.1:3000)`, false);
+            at([...where, 'url'], `"${svc.url}" is not a URL (e.g. http://127.0.0.1:3000)`, false);
         }
         if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-            at(['service', 'url'], `only http and https URLs can be loaded, got "${parsed.protocol}"`, false);
+            at([...where, 'url'], `only http and https URLs can be loaded, got "${parsed.protocol}"`, false);
         }
         else if (parsed && !isLoopback(parsed.hostname) && !svc['allow-remote']) {
-            at(['service', 'url'], `"${parsed.hostname}" is not a loopback address; load goes to 127.0.0.1/::1/localhost unless service.allow-remote: true`, false);
+            at([...where, 'url'], `"${parsed.hostname}" is not a loopback address; load goes to 127.0.0.1/::1/localhost unless service.allow-remote: true`, false);
         }
     }
     const r = svc.ready ?? {};
-    const timeoutMs = ms(r.timeout, SERVICE_DEFAULTS.readyTimeoutMs, ['service', 'ready', 'timeout'], at);
+    const timeoutMs = ms(r.timeout, SERVICE_DEFAULTS.readyTimeoutMs, [...where, 'ready', 'timeout'], at);
     const kinds = [r.http !== undefined, r.tcp !== undefined, r.log !== undefined].filter(Boolean).length;
     if (kinds > 1)
-        at(['service', 'ready'], 'choose one of http, tcp or log');
+        at([...where, 'ready'], 'choose one of http, tcp or log');
     let ready;
     if (r.log !== undefined) {
         if (external)
-            at(['service', 'ready', 'log'], 'log readiness needs service.command (an external target has no log)');
+            at([...where, 'ready', 'log'], 'log readiness needs service.command (an external target has no log)');
         let pattern = /$^/;
         try {
             pattern = new RegExp(r.log);
         }
         catch (err) {
-            at(['service', 'ready', 'log'], `not a valid regular expression: ${err.message}`, false);
+            at([...where, 'ready', 'log'], `not a valid regular expression: ${err.message}`, false);
         }
         ready = { kind: 'log', pattern, timeoutMs };
     }
@@ -85119,7 +85155,7 @@ function buildService(raw, dir, at) {
         url,
         ready,
         health: svc.health ?? (r.http !== undefined ? r.http : '/health'),
-        stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, ['service', 'stop-timeout'], at),
+        stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, [...where, 'stop-timeout'], at),
         allowRemote: svc['allow-remote'] ?? false,
     };
 }
@@ -85896,6 +85932,481 @@ async function measureOnce(config, ctx) {
     return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
 }
 
+;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
+// Mann–Whitney U test: exact null distribution for small samples without ties, normal
+// approximation with tie and continuity correction otherwise. Pure.
+
+/** Largest n1·n2 for which the exact distribution is computed. */
+const EXACT_LIMIT = 2500;
+/**
+ * Tests whether x tends to be larger than y (`greater`), smaller (`less`) or either.
+ * Matches scipy.stats.mannwhitneyu(x, y, alternative, method='auto'-like: exact when no ties and
+ * n1·n2 ≤ 2500, else 'asymptotic' with use_continuity=True).
+ */
+function mannWhitneyU(x, y, alternative) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (!n1 || !n2)
+        return { u: 0, p: 1, method: 'exact' };
+    const { ranks, tieTerm } = rank([...x, ...y]);
+    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
+    const u = r1 - (n1 * (n1 + 1)) / 2;
+    if (tieTerm === 0 && n1 * n2 <= EXACT_LIMIT) {
+        const cdf = exactCdf(n1, n2);
+        const sf = (k) => 1 - (k <= 0 ? 0 : cdf[Math.min(k - 1, cdf.length - 1)]); // P(U ≥ k)
+        const pGreater = sf(Math.round(u));
+        const pLess = cdf[Math.round(u)]; // P(U ≤ u)
+        const p = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * Math.min(pGreater, pLess));
+        return { u, p, method: 'exact' };
+    }
+    const n = n1 + n2;
+    const mu = (n1 * n2) / 2;
+    const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+    if (sigma === 0)
+        return { u, p: 1, method: 'normal' };
+    const zGreater = (u - mu - 0.5) / sigma;
+    const zLess = (mu - u - 0.5) / sigma;
+    let p;
+    if (alternative === 'greater')
+        p = normalSf(zGreater);
+    else if (alternative === 'less')
+        p = normalSf(zLess);
+    else
+        p = Math.min(1, 2 * normalSf((Math.abs(u - mu) - 0.5) / sigma));
+    return { u, p, method: 'normal' };
+}
+/** Mid-ranks (1-based) and Σ(t³ − t) over tie groups. */
+function rank(values) {
+    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const ranks = new Array(values.length);
+    let tieTerm = 0;
+    for (let i = 0; i < order.length;) {
+        let j = i;
+        while (j + 1 < order.length && order[j + 1][0] === order[i][0])
+            j++;
+        const r = (i + j) / 2 + 1;
+        for (let k = i; k <= j; k++)
+            ranks[order[k][1]] = r;
+        const t = j - i + 1;
+        tieTerm += t ** 3 - t;
+        i = j + 1;
+    }
+    return { ranks, tieTerm };
+}
+const cdfCache = new Map();
+/** P(U ≤ k) for k = 0 … n1·n2 under H0, no ties. */
+function exactCdf(n1, n2) {
+    const key = n1 <= n2 ? `${n1},${n2}` : `${n2},${n1}`;
+    const hit = cdfCache.get(key);
+    if (hit)
+        return hit;
+    const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
+    // f[i][u]: arrangements of i items of the first sample among j of the second, built up in j.
+    // Recurrence on the number of partitions of u into at most `a` parts each ≤ `b`:
+    // counts(a, b, u) = counts(a, b-1, u) + counts(a-1, b, u-b) — iterate with a 2-D table over a.
+    let prev = Array.from({ length: a + 1 }, (_, i) => {
+        const arr = new Float64Array(a * b + 1);
+        if (i === 0)
+            arr[0] = 1;
+        return arr;
+    });
+    // j = 0 columns: only u = 0 with i = 0 … for i > 0 and j = 0 there is one arrangement with U = 0.
+    for (let i = 1; i <= a; i++)
+        prev[i][0] = 1;
+    for (let j = 1; j <= b; j++) {
+        const next = Array.from({ length: a + 1 }, () => new Float64Array(a * b + 1));
+        next[0][0] = 1;
+        for (let i = 1; i <= a; i++) {
+            const cur = next[i];
+            const left = prev[i]; // one fewer of the second sample: last element is from the second sample
+            const up = next[i - 1]; // last element from the first sample, exceeding all j of the second
+            for (let u = 0; u <= i * j; u++)
+                cur[u] = left[u] + (u >= j ? up[u - j] : 0);
+        }
+        prev = next;
+    }
+    const counts = prev[a];
+    let total = 0;
+    for (const c of counts)
+        total += c;
+    const cdf = new Float64Array(counts.length);
+    let acc = 0;
+    for (let u = 0; u < counts.length; u++) {
+        acc += counts[u];
+        cdf[u] = Math.min(1, acc / total);
+    }
+    cdfCache.set(key, cdf);
+    return cdf;
+}
+
+;// CONCATENATED MODULE: ./src/stats/hodges-lehmann.ts
+// Hodges–Lehmann shift estimate with the Moses confidence interval (two samples). Pure.
+// Conventions follow R's wilcox.test(x, y, conf.int = TRUE): the shift is of x relative to y,
+// estimated as the median of all pairwise differences x_i − y_j.
+
+
+
+function hodgesLehmann(x, y, level = 0.95) {
+    const n1 = x.length;
+    const n2 = y.length;
+    const diffs = [];
+    for (const a of x)
+        for (const b of y)
+            diffs.push(a - b);
+    diffs.sort((a, b) => a - b);
+    const estimate = median(diffs);
+    const alpha = 1 - level;
+    const m = n1 * n2;
+    const ties = rank([...x, ...y]).tieTerm > 0;
+    let qu;
+    let method;
+    if (!ties && m <= 2500) {
+        // qwilcox(alpha/2, n1, n2): the smallest u with P(U ≤ u) ≥ alpha/2.
+        const cdf = exactCdf(n1, n2);
+        qu = 0;
+        while (qu < m && cdf[qu] < alpha / 2)
+            qu++;
+        method = 'exact';
+    }
+    else {
+        const sigma = Math.sqrt((m * (n1 + n2 + 1)) / 12);
+        qu = Math.ceil(m / 2 + sigma * normalQuantile(alpha / 2) - 0.5);
+        method = 'normal';
+    }
+    if (qu < 1)
+        qu = 1; // as R: too few observations for the level; the interval is then the full range
+    const lower = diffs[qu - 1];
+    const upper = diffs[m - qu];
+    return { estimate, lower, upper, level, method };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/ab.ts
+
+
+
+
+
+const ab_METRICS = [
+    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+/** The planned looks: at min, then every step trials per side, up to max. */
+function lookSchedule(min, max, step) {
+    const looks = [];
+    for (let n = min; n < max; n += step)
+        looks.push(n);
+    looks.push(max);
+    return looks;
+}
+const logs = (trials, pick) => trials
+    .map(pick)
+    .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+    .map(Math.log);
+function analyzeAb(base, head, s) {
+    const level = s.alpha / s.looks;
+    const drafts = [];
+    for (const [scenario, headTrials] of head) {
+        const baseTrials = base.get(scenario) ?? [];
+        for (const def of ab_METRICS) {
+            const h = logs(headTrials, def.pick);
+            const b = logs(baseTrials, def.pick);
+            if (!h.length || !b.length)
+                continue;
+            // Orient everything so that "greater" means worse.
+            const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];
+            const p = mannWhitneyU(worseSide, otherSide, 'greater').p;
+            const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
+            // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
+            const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+            drafts.push({
+                scenario,
+                metric: def.metric,
+                worse: def.worse,
+                base: Math.exp(median(b)),
+                head: Math.exp(median(h)),
+                n: { base: b.length, head: h.length },
+                change: Math.expm1(hl.estimate),
+                ci: [Math.expm1(hl.lower), Math.expm1(hl.upper)],
+                ciLevel: 1 - 2 * level,
+                p,
+                pAdjusted: p,
+                delta: s.delta[def.metric],
+                outcome: 'inconclusive',
+                sentence: '',
+                pBetter,
+            });
+        }
+        // Errors: pooled rates, one-sided two-proportion test (as in history mode).
+        const sum = (ts, f) => ts.reduce((a, t) => a + f(t), 0);
+        const hA = sum(headTrials, (t) => t.attempts);
+        const bA = sum(baseTrials, (t) => t.attempts);
+        if (hA && bA) {
+            const hE = sum(headTrials, (t) => t.errors);
+            const bE = sum(baseTrials, (t) => t.errors);
+            const hr = hE / hA;
+            const br = bE / bA;
+            const pooled = (hE + bE) / (hA + bA);
+            const se = Math.sqrt(pooled * (1 - pooled) * (1 / hA + 1 / bA));
+            const z = se > 0 ? (hr - br) / se : 0;
+            const tail = (x) => (se > 0 ? normalSf(x) : 0.5);
+            const half = normalQuantile(1 - level) * Math.sqrt((hr * (1 - hr)) / hA + (br * (1 - br)) / bA);
+            drafts.push({
+                scenario,
+                metric: 'errors',
+                worse: 'up',
+                base: br,
+                head: hr,
+                n: { base: baseTrials.length, head: headTrials.length },
+                change: hr - br,
+                ci: [hr - br - half, hr - br + half],
+                ciLevel: 1 - 2 * level,
+                p: se > 0 ? tail(z) : 1,
+                pAdjusted: 1,
+                delta: s.delta.errors,
+                outcome: 'inconclusive',
+                sentence: '',
+                pBetter: se > 0 ? tail(-z) : 1,
+            });
+        }
+    }
+    const adj = holm(drafts.map((d) => d.p));
+    const adjBetter = holm(drafts.map((d) => d.pBetter));
+    return drafts.map(({ pBetter: _ignored, ...d }, i) => {
+        const c = { ...d, pAdjusted: adj[i] };
+        c.outcome = decideOutcome(c, adj[i], adjBetter[i], level);
+        c.sentence = sentence(c);
+        return c;
+    });
+}
+function decideOutcome(c, adjusted, adjustedBetter, level) {
+    if (adjusted <= level && c.change >= c.delta)
+        return 'regression';
+    if (adjustedBetter <= level && -c.change >= c.delta)
+        return 'improvement';
+    if (c.ci[1] < c.delta)
+        return 'confident pass';
+    return 'inconclusive';
+}
+const NAMES = {
+    // [metric name, word when worse, word when better]
+    p50: ['p50', 'slower', 'faster'],
+    p95: ['p95', 'slower', 'faster'],
+    p99: ['p99', 'slower', 'faster'],
+    rps: ['throughput', 'lower', 'higher'],
+    workflows_per_s: ['workflows/s', 'lower', 'higher'],
+    errors: ['the error rate', 'higher', 'lower'],
+};
+const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
+const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
+/** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
+function sentence(c) {
+    const [name, worse, better] = NAMES[c.metric];
+    const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
+    if (c.metric === 'errors') {
+        // pct() turns a fraction into percent, which for a rate difference is percentage points.
+        const diff = `${pct(c.change)} percentage points`;
+        const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;
+        if (c.change === 0)
+            return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+        return `${capital(name)} of ${c.scenario} is ${diff} ${c.change > 0 ? worse : better} (${ci}).`;
+    }
+    const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} %`;
+    const size = pct(c.change);
+    if (size === '0')
+        return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+    return `${capital(name)} of ${c.scenario} is ${size} % ${c.change > 0 ? worse : better} (${ci}).`;
+}
+function capital(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+/** Whether any gating comparison is still undecided (the reason to sample more). */
+function undecided(comparisons) {
+    return comparisons.filter((c) => c.outcome === 'inconclusive');
+}
+
+;// CONCATENATED MODULE: ./src/measure-ab.ts
+// A/B mode: the base and the head build on the same machine, one service at a time (never both:
+// they would share the CPU), trials interleaved B,H,H,B,B,H… so that drift hits both sides
+// alike. Each service start warms every scenario up once; each block then runs one trial of
+// every scenario. After `min-trials` per side, and every `step` trials after that, the trials
+// are analysed; sampling stops when every gating comparison is decided, at `max-trials`, or
+// before the time budget would be exceeded.
+
+
+
+
+
+async function measureAb(config, ctx) {
+    if (!config.baseline)
+        throw new Error('A/B mode without baseline.service');
+    const settings = config.ab;
+    const looks = lookSchedule(settings.minTrials, settings.maxTrials, settings.step);
+    const decision = { alpha: config.regression.alpha, looks: looks.length, delta: config.regression.delta };
+    const side = (service, label, log) => ({
+        service,
+        label,
+        log,
+        trials: new Map(config.scenarios.map((s) => [s.name, []])),
+        histograms: new Map(config.scenarios.map((s) => [s.name, []])),
+        windows: new Map(config.scenarios.map((s) => [s.name, []])),
+        last: undefined,
+    });
+    const sides = {
+        base: side(config.baseline.service, 'the base service', ctx.baseLog),
+        head: side(config.service, 'the service', ctx.serviceLog),
+    };
+    const headSamples = new ServiceSamples();
+    const started = Date.now();
+    let running;
+    let failure = null;
+    let comparisons = [];
+    let analysedAt = 0;
+    let batches = 0;
+    let order = '';
+    let stoppedBecause = '';
+    const stopRunning = async () => {
+        if (!running)
+            return;
+        if (running.side === 'head')
+            await headSamples.stop();
+        await running.launched.stop();
+        running = undefined;
+    };
+    const ensure = async (s) => {
+        if (running?.side === s)
+            return running.launched;
+        await stopRunning();
+        const state = sides[s];
+        const launched = await launch(state.service, {
+            env: ctx.env,
+            runId: ctx.runId,
+            logFile: state.log ?? undefined,
+            appendLog: state.last !== undefined,
+            signal: ctx.signal,
+            progress: ctx.progress,
+            label: state.label,
+        });
+        state.last = launched;
+        if (launched.failure) {
+            failure = launched.failure;
+            await launched.stop();
+            return undefined;
+        }
+        running = { side: s, launched };
+        if (s === 'head')
+            headSamples.start(launched, state.service.health);
+        for (const scenario of config.scenarios) {
+            if (scenario.warmupMs <= 0)
+                continue;
+            const warm = await runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s));
+            if (warm.interrupted) {
+                failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
+                return undefined;
+            }
+        }
+        return launched;
+    };
+    const interruptHooks = (launched, scenario, s) => ({
+        interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
+        ...progressHooks(ctx.progress, scenario, `${s} · `),
+    });
+    const analyse = () => {
+        const figures = (s) => new Map([...sides[s].trials].filter(([, ts]) => ts.length).map(([name, ts]) => [name, ts.map(trialFigures)]));
+        comparisons = analyzeAb(figures('base'), figures('head'), decision);
+        analysedAt = batches;
+    };
+    try {
+        outer: for (;;) {
+            for (const s of batches % 2 === 0 ? ['base', 'head'] : ['head', 'base']) {
+                const launched = await ensure(s);
+                if (!launched)
+                    break outer;
+                for (const scenario of config.scenarios) {
+                    let run;
+                    try {
+                        run = await runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, interruptHooks(launched, scenario, s));
+                    }
+                    catch (err) {
+                        failure = loadError(launched, scenario.name, err);
+                        break outer;
+                    }
+                    sides[s].trials.get(scenario.name).push(...run.trials);
+                    sides[s].histograms.get(scenario.name).push(...run.histograms);
+                    sides[s].windows.get(scenario.name).push(...run.windows);
+                    if (run.interrupted) {
+                        failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+                        break outer;
+                    }
+                }
+                order += s === 'base' ? 'B' : 'H';
+            }
+            batches++;
+            if (looks.includes(batches)) {
+                analyse();
+                const open = undecided(comparisons).length;
+                ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${comparisons.length - open} decided, ${open} inconclusive`);
+                if (!open) {
+                    stoppedBecause = `every comparison was decided after ${batches} trials per side`;
+                    break;
+                }
+                if (batches >= settings.maxTrials) {
+                    stoppedBecause = `max-trials (${settings.maxTrials} per side) reached with ${open} comparison${open === 1 ? '' : 's'} still inconclusive`;
+                    break;
+                }
+            }
+            const elapsed = Date.now() - started;
+            if (elapsed + elapsed / batches > settings.budgetMs) {
+                stoppedBecause = `the time budget (${Math.round(settings.budgetMs / 1000)} s) would be exceeded by another batch`;
+                break;
+            }
+        }
+    }
+    finally {
+        await stopRunning();
+    }
+    if (failure)
+        stoppedBecause = `stopped by a failure: ${failure.message}`;
+    if (analysedAt !== batches && batches > 0)
+        analyse();
+    const results = (s) => config.scenarios
+        .filter((sc) => sides[s].trials.get(sc.name).length)
+        .map((sc) => scenarioResult(sc, sides[s].trials.get(sc.name), sides[s].histograms.get(sc.name)));
+    const headScenarios = results('head');
+    const head = sides.head.last;
+    const service = head
+        ? serviceFigures(config, head, ctx, headSamples, headScenarios, headScenarios.map((s) => sides.head.windows.get(s.name)))
+        : serviceFigures(config, sides.base.last, ctx, headSamples, headScenarios, []);
+    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 };
+    for (const c of comparisons)
+        counts[c.outcome]++;
+    return {
+        scenarios: headScenarios,
+        failure,
+        service,
+        ab: {
+            mode: 'ab',
+            alpha: decision.alpha,
+            looks,
+            alphaPerLook: decision.alpha / looks.length,
+            trialsPerSide: batches,
+            batches,
+            stoppedBecause,
+            elapsedMs: Date.now() - started,
+            order,
+            base: {
+                command: config.baseline.service.command ?? null,
+                url: sides.base.last?.baseUrl ?? config.baseline.service.url,
+                scenarios: results('base'),
+            },
+            comparisons,
+            counts,
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -86116,6 +86627,7 @@ function buildView(run) {
         service: { rows: serviceRows(run) },
         configuration: { rows: configurationRows(run) },
         regression: run.regression ? regressionView(run.regression) : null,
+        ab: run.ab ? abView(run.ab) : null,
         history: run.history
             ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
             : null,
@@ -86173,6 +86685,7 @@ function executiveSummary(run, breached, unmeasured) {
     if (run.verdict === 'pass' && !run.targets.length)
         out.push('No targets are configured, so this run passes without checking anything.');
     out.push(...regressionSentences(run));
+    out.push(...abSentences(run));
     out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
     return out;
 }
@@ -86338,7 +86851,13 @@ function checklist(run) {
         });
     }
     const r = run.regression;
-    if (!r)
+    if (run.ab) {
+        items.push({
+            done: run.ab.counts.regression === 0 && run.ab.counts.inconclusive === 0 && run.ab.comparisons.length > 0,
+            text: `No regression against the base build (A/B, ${run.ab.trialsPerSide} trials per side${run.ab.counts.inconclusive ? `, ${run.ab.counts.inconclusive} comparisons inconclusive` : ''})`,
+        });
+    }
+    else if (!r)
         items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
     else {
         const compared = r.comparisons.length - r.counts['insufficient baseline'];
@@ -86402,6 +86921,12 @@ function recommendations(run, breached, unmeasured) {
         const last = run.regression.baseline[run.regression.baseline.length - 1];
         out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
     }
+    for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+        out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
+    }
+    if (run.ab?.counts.inconclusive) {
+        out.push('Some A/B comparisons stayed inconclusive: raise ab.max-trials or the budget, or run `perfgate calibrate` to see how many trials δ needs on this machine.');
+    }
     if (run.regression &&
         run.regression.comparisons.length &&
         run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')) {
@@ -86409,7 +86934,7 @@ function recommendations(run, breached, unmeasured) {
     }
     if (!out.length) {
         out.push('No action needed.');
-        if (!run.regression)
+        if (!run.regression && !run.ab)
             out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
     }
     return out;
@@ -86432,7 +86957,7 @@ const OUTCOME = {
     inconclusive: '🟡 inconclusive',
     'insufficient baseline': '❓ insufficient baseline',
 };
-function pct(f, digits = 1) {
+function view_pct(f, digits = 1) {
     return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
 }
 /** The change, signed so that + is worse for every metric. */
@@ -86442,7 +86967,7 @@ function changeText(c) {
     if (c.metric === 'errors')
         return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
     const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
-    return `${pct(c.change)}${word ? ` ${word}` : ''}`;
+    return `${view_pct(c.change)}${word ? ` ${word}` : ''}`;
 }
 function valueText(c, v) {
     if (v === null)
@@ -86491,9 +87016,9 @@ function regressionView(r) {
             baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
             current: valueText(c, c.current),
             change: changeText(c),
-            band: c.band ? `${pct(c.band[0])} … ${pct(c.band[1])}` : '–',
+            band: c.band ? `${view_pct(c.band[0])} … ${view_pct(c.band[1])}` : '–',
             p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : pct(c.mde),
+            mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : view_pct(c.mde),
             outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
         })),
         baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
@@ -86534,6 +87059,62 @@ function regressionSentences(run) {
     }
     return out;
 }
+const AB_OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    'confident pass': '✅ confident pass',
+    inconclusive: '🟡 inconclusive',
+};
+function abValue(c, v) {
+    if (c.metric === 'errors')
+        return formatPercent(v);
+    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
+        return `${formatNumber(v, 1)}/s`;
+    return formatMs(v);
+}
+function abView(ab) {
+    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+    const errorsChange = (f) => `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
+    return {
+        intro: `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+            `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+            `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+            `Sampling stopped because ${md(ab.stoppedBecause)}.`,
+        rows: ab.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            base: abValue(c, c.base),
+            head: abValue(c, c.head),
+            change: c.metric === 'errors' ? errorsChange(c.change) : view_pct(c.change),
+            ci: c.metric === 'errors' ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}` : `${view_pct(c.ci[0])} … ${view_pct(c.ci[1])}`,
+            p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            outcome: AB_OUTCOME[c.outcome],
+        })),
+        findings: ab.comparisons
+            .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
+            .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
+        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+            `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+    };
+}
+function abSentences(run) {
+    const ab = run.ab;
+    if (!ab)
+        return [];
+    const out = [];
+    const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
+    if (regressions.length)
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
+    else
+        out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+    const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+    if (ab.counts.inconclusive)
+        out.push(`${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`);
+    return out;
+}
 
 ;// CONCATENATED MODULE: ./src/result.ts
 // The contract of result.json (schemas/result.schema.json describes the same shape).
@@ -86544,6 +87125,7 @@ const RESULT_SCHEMA_VERSION = 1;
 ;// CONCATENATED MODULE: ./src/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
+
 
 
 
@@ -86599,7 +87181,10 @@ async function runGate(opts) {
         progress,
         display: (p) => displayPath(cwd, p),
     };
-    const measured = await measureOnce(config, ctx);
+    const ab = config.mode === 'ab';
+    const baseLog = ab && config.baseline?.service.command ? (0,external_node_path_namespaceObject.join)(outDir, 'base-service.log') : null;
+    const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
+    const abResult = 'ab' in measured ? measured.ab : null;
     const failure = measured.failure;
     const scenarios = measured.scenarios;
     const partial = { scenarios, failure, service: measured.service };
@@ -86611,7 +87196,8 @@ async function runGate(opts) {
     // History: compare with the stored runs of this config and runner class.
     const store = openStore(config.history, (0,external_node_path_namespaceObject.dirname)(config.file));
     let regression = null;
-    if (store && !failure && scenarios.some((s) => s.trials.length)) {
+    // A/B mode compares with the base build measured now; history mode with stored runs.
+    if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
         const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
         let records = [];
         const warnings = [];
@@ -86627,7 +87213,7 @@ async function runGate(opts) {
             progress.info(`perfgate: warning: ${w}`);
         regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
     }
-    const { verdict, reason } = decide(targets, failure, regression);
+    const { verdict, reason } = decide(targets, failure, regression, abResult);
     const finishedAt = new Date();
     const result = {
         schemaVersion: RESULT_SCHEMA_VERSION,
@@ -86644,6 +87230,7 @@ async function runGate(opts) {
         runner,
         git,
         regression,
+        ab: abResult,
         history: null,
         environment,
         files: {
@@ -86652,7 +87239,16 @@ async function runGate(opts) {
             serviceLog: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
         },
     };
-    if (store) {
+    if (store && ab) {
+        result.history = {
+            store: store.label,
+            saved: false,
+            reason: 'not saved: A/B runs are compared with their base build, not kept as history',
+            location: null,
+            pruned: 0,
+        };
+    }
+    else if (store) {
         const decision = saveDecision(config.history.save, opts.save, git, failure);
         result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
         if (decision.save) {
@@ -86712,6 +87308,17 @@ function annotationsFor(r) {
             message: `${c.metric} of ${c.scenario}: ${change} than ${c.runs} baseline runs (adjusted p ${c.pAdjusted?.toPrecision(2)})`,
         });
     }
+    for (const c of r.ab?.comparisons ?? []) {
+        if (c.outcome === 'regression')
+            out.push({ level: 'error', title: 'perfgate: regression (A/B)', message: c.sentence });
+    }
+    if (r.ab?.counts.inconclusive) {
+        out.push({
+            level: 'warning',
+            title: 'perfgate: A/B inconclusive',
+            message: `${r.ab.counts.inconclusive} comparisons still inconclusive: ${r.ab.stoppedBecause}`,
+        });
+    }
     const missing = reg?.counts['insufficient baseline'] ?? 0;
     if (reg && missing) {
         out.push({
@@ -86734,7 +87341,9 @@ function stepFails(r, failOn) {
         return true;
     const targets = r.targets.some((t) => t.status !== 'pass');
     const reg = r.regression;
-    const regressions = (reg?.counts.regression ?? 0) > 0 || (reg !== null && reg.onMissingBaseline === 'fail' && reg.counts['insufficient baseline'] > 0);
+    const regressions = (reg?.counts.regression ?? 0) > 0 ||
+        (r.ab?.counts.regression ?? 0) > 0 ||
+        (reg !== null && reg.onMissingBaseline === 'fail' && reg.counts['insufficient baseline'] > 0);
     return failOn === 'targets' ? targets : regressions;
 }
 
@@ -87055,7 +87664,7 @@ async function publish(inputs, r, report, reportPath, resultPath) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(97262);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(23699);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { formatValue } from './analysis/format.js';
 import { dirname } from 'node:path';
+import { runCalibrate } from './calibrate.js';
 import { runCompare } from './compare.js';
 import { configFingerprint } from './config/fingerprint.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
@@ -23,6 +24,9 @@ Usage:
       write result.json and report.md. Runs of the default branch are saved to history.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
+    perfgate calibrate [--config FILE] [--trials K] [--out DIR]
+      Measure the same build as both A and B: trial-to-trial noise per metric, the trials
+      A/B mode needs to detect delta with 90 % power, and what the current settings detect.
   perfgate history list [--config FILE]
   perfgate history prune [--keep N] [--config FILE]
       Show the stored runs, or keep only the newest N per config.
@@ -60,6 +64,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         baseline: { type: 'string', multiple: true },
         current: { type: 'string' },
         keep: { type: 'string' },
+        trials: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -79,6 +84,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   }
   const v = args.values;
   if (command === 'compare' && !rest.length) return guarded(complain, () => compareCommand(v, say, complain));
+  if (command === 'calibrate' && !rest.length) return guarded(complain, () => calibrateCommand(v, say, io.stderr));
   if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
     return guarded(complain, () => historyCommand(rest[0] as 'list' | 'prune', v, say));
   }
@@ -150,12 +156,42 @@ export function summaryText(r: RunResult): string {
         `  History: ${reg.comparisons.length - missing} comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts.unchanged} unchanged, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`,
       );
   }
+  if (r.ab) {
+    for (const c of r.ab.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement'))
+      lines.push(`  ${c.outcome.toUpperCase().padEnd(12)} ${c.sentence}`);
+    const k = r.ab.counts;
+    lines.push(
+      `  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks): ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`,
+    );
+  }
   if (r.history) lines.push(`  ${r.history.reason}`);
   lines.push(`Report: ${r.files.report}`, `Result: ${r.files.result}`);
   return lines.join('\n');
 }
 
-type Values = { config?: string; out?: string; baseline?: string[]; current?: string; keep?: string };
+type Values = { config?: string; out?: string; baseline?: string[]; current?: string; keep?: string; trials?: string };
+
+async function calibrateCommand(v: Values, say: (s: string) => void, stderr: NodeJS.WriteStream): Promise<number> {
+  const trials = v.trials === undefined ? 10 : Number(v.trials);
+  if (!Number.isInteger(trials) || trials < 3) throw new UsageError(`--trials must be a whole number of at least 3, got "${v.trials}"`);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+  process.on('SIGINT', onSignal);
+  try {
+    const outcome = await runCalibrate({
+      config: v.config ?? DEFAULT_CONFIG_FILE,
+      outDir: v.out ?? DEFAULT_OUT_DIR,
+      trials,
+      signal: controller.signal,
+      progress: streamProgress(stderr),
+    });
+    say(outcome.markdown);
+    say(`Written: ${outcome.files.markdown}, ${outcome.files.json}`);
+    return outcome.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
 
 /** Exit code and message for an error that escaped a command. */
 function errorCode(err: unknown, complain: (s: string) => void): number {

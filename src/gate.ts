@@ -14,6 +14,7 @@ import { saveDecision } from './history/policy.js';
 import { recordFromResult, type HistoryRecord } from './history/record.js';
 import { runnerClass } from './history/runner.js';
 import { measureOnce, type MeasureContext } from './measure.js';
+import { measureAb, type AbMeasurement } from './measure-ab.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { describeEnvironment } from './environment.js';
@@ -71,6 +72,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     report: join(outDir, 'report.md'),
     serviceLog: config.service.command ? join(outDir, 'service.log') : null,
   };
+
   const startedAt = new Date();
   const runId = randomUUID();
 
@@ -82,7 +84,10 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     progress,
     display: (p) => displayPath(cwd, p),
   };
-  const measured = await measureOnce(config, ctx);
+  const ab = config.mode === 'ab';
+  const baseLog = ab && config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
+  const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
+  const abResult = 'ab' in measured ? (measured as AbMeasurement).ab : null;
   const failure = measured.failure;
   const scenarios = measured.scenarios;
   const partial: Pick<RunResult, 'scenarios' | 'service' | 'failure'> = { scenarios, failure, service: measured.service };
@@ -95,7 +100,8 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   // History: compare with the stored runs of this config and runner class.
   const store = openStore(config.history, dirname(config.file));
   let regression: RegressionAnalysis | null = null;
-  if (store && !failure && scenarios.some((s) => s.trials.length)) {
+  // A/B mode compares with the base build measured now; history mode with stored runs.
+  if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
     const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
     let records: HistoryRecord[] = [];
     const warnings: string[] = [];
@@ -109,7 +115,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     for (const w of warnings) progress.info(`perfgate: warning: ${w}`);
     regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
   }
-  const { verdict, reason } = decide(targets, failure, regression);
+  const { verdict, reason } = decide(targets, failure, regression, abResult);
   const finishedAt = new Date();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -126,6 +132,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     runner,
     git,
     regression,
+    ab: abResult,
     history: null,
     environment,
     files: {
@@ -135,7 +142,15 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     },
   };
 
-  if (store) {
+  if (store && ab) {
+    result.history = {
+      store: store.label,
+      saved: false,
+      reason: 'not saved: A/B runs are compared with their base build, not kept as history',
+      location: null,
+      pruned: 0,
+    };
+  } else if (store) {
     const decision = saveDecision(config.history.save, opts.save, git, failure);
     result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
     if (decision.save) {

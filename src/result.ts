@@ -157,6 +157,8 @@ export interface RunResult {
   git: GitInfo | null;
   /** Comparison with stored history; null when history is off or the run failed before load. */
   regression: RegressionAnalysis | null;
+  /** Same-runner A/B comparison with the base build, in A/B mode. */
+  ab: AbResult | null;
   history: HistoryInfo | null;
   environment: Environment;
   files: { result: string; report: string; serviceLog: string | null };
@@ -234,4 +236,44 @@ export interface HistoryInfo {
   reason: string;
   location: string | null;
   pruned: number;
+}
+
+export type AbOutcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive';
+
+export interface AbComparison {
+  scenario: string;
+  metric: ComparedMetric;
+  worse: 'up' | 'down';
+  /** Medians of the trials of each side (ms, per second, or an error rate). */
+  base: number;
+  head: number;
+  n: { base: number; head: number };
+  /** How much worse the head is, as a fraction (Hodges–Lehmann on logs; errors: rate difference). */
+  change: number;
+  /** Interval for `change` at `ciLevel` (the look's level). */
+  ci: [number, number];
+  ciLevel: number;
+  /** One-sided Mann–Whitney p for "head worse" (errors: two-proportion test). */
+  p: number;
+  /** Holm-adjusted over the family; compared with alpha / looks. */
+  pAdjusted: number;
+  delta: number;
+  outcome: AbOutcome;
+  sentence: string;
+}
+
+export interface AbResult {
+  mode: 'ab';
+  alpha: number;
+  looks: number[];
+  alphaPerLook: number;
+  /** Trials per side when sampling stopped, and why it stopped. */
+  trialsPerSide: number;
+  batches: number;
+  stoppedBecause: string;
+  elapsedMs: number;
+  order: string;
+  base: { command: string | null; url: string; scenarios: ScenarioResult[] };
+  comparisons: AbComparison[];
+  counts: Record<AbOutcome, number>;
 }

@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9571);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1826);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9571:
+/***/ 1826:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45391,101 +45391,10 @@ function formatValue(value, unit) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/history/record.ts
-// One stored run: the figures history needs (per trial), and where the run came from. Small on
-// purpose (no histograms): a thousand of them load in milliseconds.
-
-const RECORD_KIND = 'perfgate-run';
-const RECORD_SCHEMA_VERSION = 1;
-function recordFromResult(result, savedAt = new Date()) {
-    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
-    return {
-        kind: RECORD_KIND,
-        schemaVersion: RECORD_SCHEMA_VERSION,
-        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
-        savedAt: savedAt.toISOString(),
-        startedAt: result.startedAt,
-        name: result.name,
-        fingerprint: result.config.fingerprint,
-        runner: result.runner,
-        git: result.git,
-        verdict: result.verdict,
-        scenarios: scenarioFigures(result.scenarios),
-    };
-}
-/** What history keeps of each trial. */
-function trialFigures(t) {
-    return {
-        p50: t.latency.p50,
-        p95: t.latency.p95,
-        p99: t.latency.p99,
-        rps: t.rps,
-        workflowsPerSec: t.workflows?.perSecond ?? null,
-        attempts: t.requests + t.errors.timeouts + t.errors.connection,
-        errors: t.errors.total,
-    };
-}
-function scenarioFigures(scenarios) {
-    return scenarios.filter((s) => s.trials.length).map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) }));
-}
-/**
- * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
- * `perfgate compare --baseline` takes either. Anything else says why it was skipped.
- */
-function parseRecord(text) {
-    let doc;
-    try {
-        doc = JSON.parse(text);
-    }
-    catch (err) {
-        return { ok: false, reason: `not JSON (${err.message})` };
-    }
-    if (!doc || typeof doc !== 'object')
-        return { ok: false, reason: 'not a JSON object' };
-    const d = doc;
-    if (d.kind === RECORD_KIND) {
-        if (d.schemaVersion !== RECORD_SCHEMA_VERSION) {
-            return {
-                ok: false,
-                reason: `record schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${RECORD_SCHEMA_VERSION}); upgrade perfgate`,
-            };
-        }
-        const problem = recordProblem(d);
-        return problem ? { ok: false, reason: problem } : { ok: true, record: d };
-    }
-    if (d.tool === 'perfgate' && d.schemaVersion === 1 && Array.isArray(d.scenarios)) {
-        const r = d;
-        if (!r.config?.fingerprint || !r.runner)
-            return { ok: false, reason: 'a result.json from before fingerprints were recorded: it cannot be matched to a config' };
-        const record = recordFromResult(r, new Date(r.finishedAt));
-        record.id = `result-${record.id}`;
-        return { ok: true, record };
-    }
-    return { ok: false, reason: 'neither a perfgate history record nor a perfgate result.json' };
-}
-function recordProblem(d) {
-    for (const key of ['id', 'savedAt', 'fingerprint', 'runner'])
-        if (typeof d[key] !== 'string')
-            return `missing "${key}"`;
-    if (!Array.isArray(d.scenarios))
-        return 'missing "scenarios"';
-    for (const s of d.scenarios) {
-        if (typeof s?.name !== 'string' || !Array.isArray(s.trials))
-            return 'a scenario without name or trials';
-        for (const t of s.trials) {
-            for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
-                if (typeof t?.[k] !== 'number')
-                    return `a trial without a numeric "${k}"`;
-        }
-    }
-    return undefined;
-}
-
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/stats/special.ts
 // Special functions behind the distributions: log-gamma, the regularized incomplete beta and
 // gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
@@ -45700,6 +45609,113 @@ function tLogPdf(x, df) {
     return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
 }
 
+;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
+// Mann–Whitney U test: exact null distribution for small samples without ties, normal
+// approximation with tie and continuity correction otherwise. Pure.
+
+/** Largest n1·n2 for which the exact distribution is computed. */
+const EXACT_LIMIT = 2500;
+/**
+ * Tests whether x tends to be larger than y (`greater`), smaller (`less`) or either.
+ * Matches scipy.stats.mannwhitneyu(x, y, alternative, method='auto'-like: exact when no ties and
+ * n1·n2 ≤ 2500, else 'asymptotic' with use_continuity=True).
+ */
+function mannWhitneyU(x, y, alternative) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (!n1 || !n2)
+        return { u: 0, p: 1, method: 'exact' };
+    const { ranks, tieTerm } = rank([...x, ...y]);
+    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
+    const u = r1 - (n1 * (n1 + 1)) / 2;
+    if (tieTerm === 0 && n1 * n2 <= EXACT_LIMIT) {
+        const cdf = exactCdf(n1, n2);
+        const sf = (k) => 1 - (k <= 0 ? 0 : cdf[Math.min(k - 1, cdf.length - 1)]); // P(U ≥ k)
+        const pGreater = sf(Math.round(u));
+        const pLess = cdf[Math.round(u)]; // P(U ≤ u)
+        const p = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * Math.min(pGreater, pLess));
+        return { u, p, method: 'exact' };
+    }
+    const n = n1 + n2;
+    const mu = (n1 * n2) / 2;
+    const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+    if (sigma === 0)
+        return { u, p: 1, method: 'normal' };
+    const zGreater = (u - mu - 0.5) / sigma;
+    const zLess = (mu - u - 0.5) / sigma;
+    let p;
+    if (alternative === 'greater')
+        p = normalSf(zGreater);
+    else if (alternative === 'less')
+        p = normalSf(zLess);
+    else
+        p = Math.min(1, 2 * normalSf((Math.abs(u - mu) - 0.5) / sigma));
+    return { u, p, method: 'normal' };
+}
+/** Mid-ranks (1-based) and Σ(t³ − t) over tie groups. */
+function rank(values) {
+    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const ranks = new Array(values.length);
+    let tieTerm = 0;
+    for (let i = 0; i < order.length;) {
+        let j = i;
+        while (j + 1 < order.length && order[j + 1][0] === order[i][0])
+            j++;
+        const r = (i + j) / 2 + 1;
+        for (let k = i; k <= j; k++)
+            ranks[order[k][1]] = r;
+        const t = j - i + 1;
+        tieTerm += t ** 3 - t;
+        i = j + 1;
+    }
+    return { ranks, tieTerm };
+}
+const cdfCache = new Map();
+/** P(U ≤ k) for k = 0 … n1·n2 under H0, no ties. */
+function exactCdf(n1, n2) {
+    const key = n1 <= n2 ? `${n1},${n2}` : `${n2},${n1}`;
+    const hit = cdfCache.get(key);
+    if (hit)
+        return hit;
+    const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
+    // f[i][u]: arrangements of i items of the first sample among j of the second, built up in j.
+    // Recurrence on the number of partitions of u into at most `a` parts each ≤ `b`:
+    // counts(a, b, u) = counts(a, b-1, u) + counts(a-1, b, u-b) — iterate with a 2-D table over a.
+    let prev = Array.from({ length: a + 1 }, (_, i) => {
+        const arr = new Float64Array(a * b + 1);
+        if (i === 0)
+            arr[0] = 1;
+        return arr;
+    });
+    // j = 0 columns: only u = 0 with i = 0 … for i > 0 and j = 0 there is one arrangement with U = 0.
+    for (let i = 1; i <= a; i++)
+        prev[i][0] = 1;
+    for (let j = 1; j <= b; j++) {
+        const next = Array.from({ length: a + 1 }, () => new Float64Array(a * b + 1));
+        next[0][0] = 1;
+        for (let i = 1; i <= a; i++) {
+            const cur = next[i];
+            const left = prev[i]; // one fewer of the second sample: last element is from the second sample
+            const up = next[i - 1]; // last element from the first sample, exceeding all j of the second
+            for (let u = 0; u <= i * j; u++)
+                cur[u] = left[u] + (u >= j ? up[u - j] : 0);
+        }
+        prev = next;
+    }
+    const counts = prev[a];
+    let total = 0;
+    for (const c of counts)
+        total += c;
+    const cdf = new Float64Array(counts.length);
+    let acc = 0;
+    for (let u = 0; u < counts.length; u++) {
+        acc += counts[u];
+        cdf[u] = Math.min(1, acc / total);
+    }
+    cdfCache.set(key, cdf);
+    return cdf;
+}
+
 ;// CONCATENATED MODULE: ./src/stats/robust.ts
 // Descriptive statistics used by the tests. Pure.
 function mean(xs) {
@@ -45729,58 +45745,45 @@ function robustSd(xs) {
     return 1.4826 * mad(xs);
 }
 
-;// CONCATENATED MODULE: ./src/stats/welch.ts
-// Welch's unequal-variances t-test. Pure.
+;// CONCATENATED MODULE: ./src/stats/hodges-lehmann.ts
+// Hodges–Lehmann shift estimate with the Moses confidence interval (two samples). Pure.
+// Conventions follow R's wilcox.test(x, y, conf.int = TRUE): the shift is of x relative to y,
+// estimated as the median of all pairwise differences x_i − y_j.
 
 
-/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
-function welch(a, b) {
-    const na = a.length;
-    const nb = b.length;
-    const va = variance(a) / na;
-    const vb = variance(b) / nb;
-    const diff = mean(b) - mean(a);
-    const se2 = va + vb;
-    if (se2 === 0) {
-        // No spread at all: any difference is certain, none is nothing.
-        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
-        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
+
+function hodgesLehmann(x, y, level = 0.95) {
+    const n1 = x.length;
+    const n2 = y.length;
+    const diffs = [];
+    for (const a of x)
+        for (const b of y)
+            diffs.push(a - b);
+    diffs.sort((a, b) => a - b);
+    const estimate = median(diffs);
+    const alpha = 1 - level;
+    const m = n1 * n2;
+    const ties = rank([...x, ...y]).tieTerm > 0;
+    let qu;
+    let method;
+    if (!ties && m <= 2500) {
+        // qwilcox(alpha/2, n1, n2): the smallest u with P(U ≤ u) ≥ alpha/2.
+        const cdf = exactCdf(n1, n2);
+        qu = 0;
+        while (qu < m && cdf[qu] < alpha / 2)
+            qu++;
+        method = 'exact';
     }
-    const t = diff / Math.sqrt(se2);
-    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
-    const pGreater = tSf(t, df);
-    const pLess = tCdf(t, df);
-    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
-}
-
-;// CONCATENATED MODULE: ./src/stats/changepoint.ts
-// The latest change point in a series of runs: a single split where the level shifted, found
-// with Welch's t on log values. Runs before it no longer describe the service. Pure.
-
-/**
- * The split with the largest |t| between the runs before and after it, when it is significant
- * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
- */
-function latestChangePoint(logValues, opts = {}) {
-    const alpha = opts.alpha ?? 0.001;
-    const minShift = opts.minShift ?? 0.05;
-    const minSegment = opts.minSegment ?? 2;
-    let best = null;
-    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
-        const before = logValues.slice(0, k);
-        const after = logValues.slice(k);
-        const w = welch(before, after);
-        const meanDiff = after.reduce((a, b) => a + b, 0) / after.length - before.reduce((a, b) => a + b, 0) / before.length;
-        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
-            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
-        }
+    else {
+        const sigma = Math.sqrt((m * (n1 + n2 + 1)) / 12);
+        qu = Math.ceil(m / 2 + sigma * normalQuantile(alpha / 2) - 0.5);
+        method = 'normal';
     }
-    if (!best || best.p > alpha)
-        return null;
-    const shift = Math.expm1(best.diff);
-    if (Math.abs(shift) < minShift)
-        return null;
-    return { index: best.index, p: best.p, shift };
+    if (qu < 1)
+        qu = 1; // as R: too few observations for the level; the interval is then the full range
+    const lower = diffs[qu - 1];
+    const upper = diffs[m - qu];
+    return { estimate, lower, upper, level, method };
 }
 
 ;// CONCATENATED MODULE: ./src/stats/multiple.ts
@@ -45811,72 +45814,12 @@ function benjaminiHochberg(p) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/stats/prediction.ts
-// History mode: is this run's value out of line with the runs before it? A prediction test on
-// the log scale with a robust centre and spread:
-//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
-//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
-
-
-function predictionTest(baseline, current, opts) {
-    const n = baseline.length;
-    const center = median(baseline);
-    const mad = robustSd(baseline);
-    const floor = opts.floor ?? 0;
-    const spread = Math.max(mad, floor, 1e-12);
-    const scale = spread * Math.sqrt(1 + 1 / n);
-    const df = Math.max(1, n - 1);
-    const diff = current - center;
-    const t = diff / scale;
-    const up = opts.worse === 'up';
-    const pUp = tSf(t, df);
-    const pDown = tCdf(t, df);
-    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
-    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
-    const a = worseFraction(diff - half);
-    const b = worseFraction(diff + half);
-    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
-    return {
-        n,
-        center,
-        spread,
-        floored: floor > mad,
-        t,
-        df,
-        pWorse: up ? pUp : pDown,
-        pBetter: up ? pDown : pUp,
-        change: worseFraction(diff),
-        band: [Math.min(a, b), Math.max(a, b)],
-        mde: up ? Math.expm1(d) : -Math.expm1(-d),
-    };
-}
-/** Spread floor from this run's own trials (log values): the standard error of their median. */
-function withinRunFloor(trialLogs) {
-    const k = trialLogs.length;
-    if (k < 2)
-        return 0;
-    const m = trialLogs.reduce((a, b) => a + b, 0) / k;
-    const sd = Math.sqrt(trialLogs.reduce((a, x) => a + (x - m) ** 2, 0) / (k - 1));
-    return (1.2533 * sd) / Math.sqrt(k);
-}
-
-;// CONCATENATED MODULE: ./src/analysis/regression.ts
-// History mode: this run against the stored runs of the same config and runner class from the
-// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
-// insufficient baseline. A regression needs both Holm-adjusted p ≤ α and an effect ≥ δ. Pure.
+;// CONCATENATED MODULE: ./src/analysis/ab.ts
 
 
 
 
 
-
-const REGRESSION_DEFAULTS = {
-    window: 20,
-    minRuns: 5,
-    alpha: 0.05,
-    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001 },
-    onMissingBaseline: 'warn',
-};
 const METRICS = [
     { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
     { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
@@ -45884,1056 +45827,181 @@ const METRICS = [
     { metric: 'rps', worse: 'down', pick: (t) => t.rps },
     { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
 ];
-/** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
-function runLogMedian(trials, pick) {
-    const logs = trials
-        .map(pick)
-        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
-        .map(Math.log);
-    return logs.length ? median(logs) : null;
+/** The planned looks: at min, then every step trials per side, up to max. */
+function lookSchedule(min, max, step) {
+    const looks = [];
+    for (let n = min; n < max; n += step)
+        looks.push(n);
+    looks.push(max);
+    return looks;
 }
-function selectBaseline(records, current, window) {
-    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
-    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
-    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
-    // no branch to speak of). Runs saved from other named branches never do.
-    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
-    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
-    return {
-        candidates: {
-            total: records.length,
-            sameConfig: sameConfig.length,
-            sameRunner: sameRunner.length,
-            defaultBranch: defaultBranch.length,
-        },
-        window: ordered.slice(-window),
-    };
-}
-function analyzeRegressions(records, current, settings, store, warnings = []) {
-    const { candidates, window } = selectBaseline(records, current, settings.window);
+const logs = (trials, pick) => trials
+    .map(pick)
+    .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+    .map(Math.log);
+function analyzeAb(base, head, s) {
+    const level = s.alpha / s.looks;
     const drafts = [];
-    const used = new Map();
-    for (const scenario of current.scenarios) {
-        if (!scenario.trials.length)
-            continue;
-        const runs = window
-            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
-            .filter((x) => Boolean(x.trials?.length));
+    for (const [scenario, headTrials] of head) {
+        const baseTrials = base.get(scenario) ?? [];
         for (const def of METRICS) {
-            const currentTrials = scenario.trials.map(def.pick).filter((v) => v !== null && v > 0);
-            if (!currentTrials.length)
-                continue; // e.g. workflows/s of a single-request scenario
-            const logs = currentTrials.map(Math.log);
-            const y = median(logs);
-            const series = runs
-                .map((r) => ({ record: r.record, v: runLogMedian(r.trials, def.pick) }))
-                .filter((x) => x.v !== null);
-            const cp = latestChangePoint(series.map((s) => s.v));
-            const kept = cp ? series.slice(cp.index) : series;
-            const base = {
-                scenario: scenario.name,
+            const h = logs(headTrials, def.pick);
+            const b = logs(baseTrials, def.pick);
+            if (!h.length || !b.length)
+                continue;
+            // Orient everything so that "greater" means worse.
+            const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];
+            const p = mannWhitneyU(worseSide, otherSide, 'greater').p;
+            const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
+            // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
+            const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+            drafts.push({
+                scenario,
                 metric: def.metric,
                 worse: def.worse,
-                baseline: kept.length ? Math.exp(median(kept.map((k) => k.v))) : null,
-                current: Math.exp(y),
-                runs: kept.length,
-                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
-                change: null,
-                band: null,
-                p: null,
-                pAdjusted: null,
-                mde: null,
-                delta: settings.delta[def.metric],
-                outcome: 'insufficient baseline',
-                note: cp ? `baseline cut at a change point (${formatShift(cp.shift)} level shift)` : '',
-                pWorse: null,
-                pBetter: null,
-                scale: null,
-            };
-            if (kept.length < settings.minRuns) {
-                base.note = joinNote(base.note, `${kept.length} comparable run${kept.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`);
-                drafts.push(base);
-                continue;
-            }
-            for (const k of kept)
-                used.set(k.record.id, k.record);
-            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
-            drafts.push({
-                ...base,
-                change: test.change,
-                band: test.band,
-                p: test.pWorse,
-                pWorse: test.pWorse,
-                pBetter: test.pBetter,
-                mde: test.mde,
-                scale: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
+                base: Math.exp(median(b)),
+                head: Math.exp(median(h)),
+                n: { base: b.length, head: h.length },
+                change: Math.expm1(hl.estimate),
+                ci: [Math.expm1(hl.lower), Math.expm1(hl.upper)],
+                ciLevel: 1 - 2 * level,
+                p,
+                pAdjusted: p,
+                delta: s.delta[def.metric],
+                outcome: 'inconclusive',
+                sentence: '',
+                pBetter,
             });
         }
-        // Errors: pooled counts; errors where the baseline had none are a regression once they
-        // exceed δ; otherwise a one-sided two-proportion test.
-        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
-        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
-        const rate = attempts ? errors / attempts : 0;
-        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
-        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
-        const bRate = bAttempts ? bErrors / bAttempts : 0;
-        const err = {
-            scenario: scenario.name,
-            metric: 'errors',
-            worse: 'up',
-            baseline: runs.length ? bRate : null,
-            current: rate,
-            runs: runs.length,
-            cutAt: null,
-            change: runs.length ? rate - bRate : null,
-            band: null,
-            p: null,
-            pAdjusted: null,
-            mde: settings.delta.errors,
-            delta: settings.delta.errors,
-            outcome: 'insufficient baseline',
-            note: '',
-            pWorse: null,
-            pBetter: null,
-            scale: null,
-        };
-        if (runs.length < settings.minRuns) {
-            err.note = `${runs.length} comparable run${runs.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+        // Errors: pooled rates, one-sided two-proportion test (as in history mode).
+        const sum = (ts, f) => ts.reduce((a, t) => a + f(t), 0);
+        const hA = sum(headTrials, (t) => t.attempts);
+        const bA = sum(baseTrials, (t) => t.attempts);
+        if (hA && bA) {
+            const hE = sum(headTrials, (t) => t.errors);
+            const bE = sum(baseTrials, (t) => t.errors);
+            const hr = hE / hA;
+            const br = bE / bA;
+            const pooled = (hE + bE) / (hA + bA);
+            const se = Math.sqrt(pooled * (1 - pooled) * (1 / hA + 1 / bA));
+            const z = se > 0 ? (hr - br) / se : 0;
+            const tail = (x) => (se > 0 ? normalSf(x) : 0.5);
+            const half = normalQuantile(1 - level) * Math.sqrt((hr * (1 - hr)) / hA + (br * (1 - br)) / bA);
+            drafts.push({
+                scenario,
+                metric: 'errors',
+                worse: 'up',
+                base: br,
+                head: hr,
+                n: { base: baseTrials.length, head: headTrials.length },
+                change: hr - br,
+                ci: [hr - br - half, hr - br + half],
+                ciLevel: 1 - 2 * level,
+                p: se > 0 ? tail(z) : 1,
+                pAdjusted: 1,
+                delta: s.delta.errors,
+                outcome: 'inconclusive',
+                sentence: '',
+                pBetter: se > 0 ? tail(-z) : 1,
+            });
         }
-        else if (bErrors === 0) {
-            err.note = 'the baseline had no errors';
-            err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
-            if (err.outcome === 'regression')
-                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
-        }
-        else {
-            const pooled = (errors + bErrors) / (attempts + bAttempts);
-            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
-            const z = se > 0 ? (rate - bRate) / se : 0;
-            err.p = normalSf(z);
-            err.pWorse = err.p;
-            err.pBetter = normalSf(-z);
-        }
-        drafts.push(err);
     }
-    // Holm over every gating test of this run (worse direction), and over the better direction
-    // for improvements.
-    const tested = drafts.filter((d) => d.pWorse !== null);
-    const adjWorse = holm(tested.map((d) => d.pWorse));
-    const adjBetter = holm(tested.map((d) => d.pBetter));
-    const m = Math.max(1, tested.length);
-    tested.forEach((d, i) => {
-        d.pAdjusted = adjWorse[i];
-        const effect = d.change ?? 0;
-        if (d.scale) {
-            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level,
-            // and never below δ (smaller effects cannot fail the gate).
-            const logShift = tQuantile(1 - settings.alpha / m, d.scale.df) * d.scale.value;
-            d.mde = Math.max(d.worse === 'up' ? Math.expm1(logShift) : -Math.expm1(-logShift), d.delta);
-        }
-        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
-            d.outcome = 'regression';
-        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
-            d.outcome = 'improvement';
-        else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta)
-            d.outcome = 'unchanged';
-        else if (d.metric === 'errors' && effect < d.delta)
-            d.outcome = 'unchanged';
-        else
-            d.outcome = 'inconclusive';
+    const adj = holm(drafts.map((d) => d.p));
+    const adjBetter = holm(drafts.map((d) => d.pBetter));
+    return drafts.map(({ pBetter: _ignored, ...d }, i) => {
+        const c = { ...d, pAdjusted: adj[i] };
+        c.outcome = decideOutcome(c, adj[i], adjBetter[i], level);
+        c.sentence = sentence(c);
+        return c;
     });
-    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, scale: _s, ...c }) => c);
-    const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
-    for (const c of comparisons)
-        counts[c.outcome]++;
-    const baseline = [...used.values()]
-        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
-    return {
-        mode: 'history',
-        store,
-        alpha: settings.alpha,
-        window: settings.window,
-        minRuns: settings.minRuns,
-        onMissingBaseline: settings.onMissingBaseline,
-        fingerprint: current.fingerprint,
-        runner: current.runner,
-        candidates,
-        baseline,
-        comparisons,
-        counts,
-        warnings,
-    };
 }
-function formatShift(shift) {
-    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} %`;
+function decideOutcome(c, adjusted, adjustedBetter, level) {
+    if (adjusted <= level && c.change >= c.delta)
+        return 'regression';
+    if (adjustedBetter <= level && -c.change >= c.delta)
+        return 'improvement';
+    if (c.ci[1] < c.delta)
+        return 'confident pass';
+    return 'inconclusive';
 }
-function joinNote(a, b) {
-    return [a, b].filter(Boolean).join('; ');
-}
-/** The figures history keeps, from a finished run. */
-function currentFromScenarios(id, fingerprint, runner, scenarios) {
-    return { id, fingerprint, runner, scenarios: scenarioFigures(scenarios) };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/verdict.ts
-function decide(targets, failure, regression = null) {
-    const breached = targets.filter((t) => t.status === 'fail').length;
-    const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
-    const regressions = regression?.counts.regression ?? 0;
-    const missing = regression?.counts['insufficient baseline'] ?? 0;
-    const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
-    const parts = [];
-    if (failure)
-        parts.push(failure.message);
-    if (breached)
-        parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
-    if (unmeasured)
-        parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
-    if (regressions)
-        parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
-    if (missingFails)
-        parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
-    if (parts.length)
-        return { verdict: 'fail', reason: parts.join('; ') };
-    if (!targets.length && !regression)
-        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
-    const said = [];
-    if (targets.length === 1)
-        said.push('the one target was measured and met');
-    else if (targets.length)
-        said.push(`all ${targets.length} targets measured and met`);
-    else
-        said.push('no targets are configured');
-    if (regression) {
-        const compared = regression.comparisons.length - missing;
-        if (compared > 0)
-            said.push('no regression against history');
-        if (missing)
-            said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
-    }
-    return { verdict: 'pass', reason: said.join('; ') };
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/** A problem with what the user gave us (config, flags). Exit code 2. */
-class UsageError extends Error {
-    name = 'UsageError';
-}
-/** Config file problems, each naming the file, the YAML path and the line. Exit code 2. */
-class ConfigError extends UsageError {
-    file;
-    problems;
-    name = 'ConfigError';
-    constructor(file, problems) {
-        super(problems.map((p) => formatProblem(file, p)).join('\n'));
-        this.file = file;
-        this.problems = problems;
-    }
-}
-function formatProblem(file, p) {
-    const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
-    return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
-/** The run was interrupted (Ctrl-C / SIGTERM). */
-class AbortedError extends Error {
-    signal;
-    name = 'AbortedError';
-    constructor(signal) {
-        super(`interrupted by ${signal}`);
-        this.signal = signal;
-    }
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/history/store.ts
-/** Ids to remove so that at most `keep` runs remain per fingerprint (oldest go first). */
-function pruneSelection(records, keep) {
-    const byFingerprint = new Map();
-    for (const r of records) {
-        const list = byFingerprint.get(r.fingerprint) ?? [];
-        list.push(r);
-        byFingerprint.set(r.fingerprint, list);
-    }
-    const out = [];
-    for (const list of byFingerprint.values()) {
-        list.sort((a, b) => a.savedAt.localeCompare(b.savedAt) || a.id.localeCompare(b.id));
-        out.push(...list.slice(0, Math.max(0, list.length - keep)));
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/history/dir-store.ts
-// The embedded default store: a directory with one JSON file per run, written atomically.
-
-
-
-
-class DirStore {
-    dir;
-    label;
-    constructor(dir, label) {
-        this.dir = dir;
-        this.label = `dir ${label ?? dir}`;
-    }
-    async load() {
-        let names;
-        try {
-            names = (await (0,promises_namespaceObject.readdir)(this.dir)).filter((n) => n.endsWith('.json')).sort();
-        }
-        catch (err) {
-            if (err.code === 'ENOENT')
-                return { records: [], warnings: [] };
-            throw err;
-        }
-        const records = [];
-        const warnings = [];
-        const texts = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(this.dir, n), 'utf8').catch((e) => e)));
-        texts.forEach((text, i) => {
-            const file = (0,external_node_path_namespaceObject.join)(this.dir, names[i]);
-            if (text instanceof Error) {
-                warnings.push(`skipped ${file}: ${text.message}`);
-                return;
-            }
-            const parsed = parseRecord(text);
-            if (parsed.ok)
-                records.push(parsed.record);
-            else
-                warnings.push(`skipped ${file}: ${parsed.reason} (left in place)`);
-        });
-        return { records, warnings };
-    }
-    async save(record) {
-        await (0,promises_namespaceObject.mkdir)(this.dir, { recursive: true });
-        const file = (0,external_node_path_namespaceObject.join)(this.dir, `${record.id}.json`);
-        const tmp = `${file}.${process.pid}.tmp`;
-        await (0,promises_namespaceObject.writeFile)(tmp, `${JSON.stringify(record)}\n`, { flag: 'wx' });
-        // link() publishes the complete file atomically and, unlike rename(), refuses to replace one.
-        try {
-            await (0,promises_namespaceObject.link)(tmp, file);
-        }
-        finally {
-            await (0,promises_namespaceObject.unlink)(tmp);
-        }
-        return file;
-    }
-    async prune(keep) {
-        const { records } = await this.load();
-        const doomed = pruneSelection(records, keep);
-        for (const r of doomed)
-            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(this.dir, `${r.id}.json`), { force: true });
-        return doomed.map((r) => r.id);
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/handlebars/lib/index.js
-var lib = __nccwpck_require__(8508);
-var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ./src/assets.ts
-// Where perfgate's data files (templates/, schemas/) live: the package root, found by walking up
-// from this module. Works from src/ (tests), dist/index.js (Action) and dist/cli/index.js (CLI).
-
-
-
-let root;
-function packageRoot() {
-    if (root)
-        return root;
-    let dir = (0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
-    for (;;) {
-        const pkg = (0,external_node_path_namespaceObject.join)(dir, 'package.json');
-        if ((0,external_node_fs_namespaceObject.existsSync)(pkg) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'templates'))) {
-            try {
-                if (JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(pkg, 'utf8')).name === 'perfgate')
-                    return (root = dir);
-            }
-            catch {
-                // not ours; keep walking
-            }
-        }
-        const parent = (0,external_node_path_namespaceObject.dirname)(dir);
-        if (parent === dir)
-            throw new Error(`perfgate: cannot find its package root above ${(0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)}`);
-        dir = parent;
-    }
-}
-function assetPath(...parts) {
-    return (0,external_node_path_namespaceObject.join)(packageRoot(), ...parts);
-}
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-// Rendering the report view with Handlebars. The template is data: ours in templates/, or the
-// user's (report.template). Escaping happened in the view, so the template is compiled raw.
-
-
-
-const DEFAULT_TEMPLATE = 'report.md.hbs';
-/** Compiles a template file; throws with the path when it is missing or malformed. */
-function loadTemplate(file = assetPath('templates', DEFAULT_TEMPLATE)) {
-    let source;
-    try {
-        source = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
-    }
-    catch (err) {
-        throw new Error(`cannot read report template ${file}: ${err.code ?? String(err)}`, { cause: err });
-    }
-    return compileTemplate(source, file);
-}
-function compileTemplate(source, name = 'template') {
-    const hb = lib_default().create();
-    let compiled;
-    try {
-        compiled = hb.compile(source, {
-            noEscape: true,
-            strict: false,
-        });
-        // Compile eagerly so that syntax errors surface now, not after the load ran.
-        hb.precompile(source);
-    }
-    catch (err) {
-        throw new Error(`report template ${name} does not compile: ${err.message}`, { cause: err });
-    }
-    return (view) => tidy(compiled(view));
-}
-function tidy(text) {
-    return `${text.trim()}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-// Making text that came from the service or the config safe inside Markdown: no HTML, no
-// links, mentions or issue references that nobody wrote, no broken tables. Pure.
-const ZWSP = '\u200B';
-/** Inline text (paragraphs and table cells): one line, every Markdown control character inert. */
-function md(text) {
-    return String(text)
-        .replace(/\r?\n|\r/g, ' ')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/([\\`*_{}[\]#+!|~])/g, '\\$1')
-        .replace(/^(\s*)([-=])/, '$1\\$2') // list item / setext heading at the start of a line
-        .replace(/@(?=[\w-])/g, `@${ZWSP}`) // @mentions
-        .replace(/:\/\//g, `:${ZWSP}//`) // bare-URL autolinks
-        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
-        .replace(/(^|\s)(\\#)(?=\d)/g, `$1$2${ZWSP}`); // #123 issue references
-}
-/** A fenced code block whose fence is longer than any run of backticks inside. */
-function codeBlock(text, lang = '') {
-    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${lang}\n${text.replace(/\n+$/, '')}\n${fence}`;
-}
-/** Inline code for short literal text (an expression, a command), safe for any backticks. */
-function code(text) {
-    const oneLine = String(text)
-        .replace(/\r?\n|\r/g, ' ')
-        .replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((m) => m[0].length));
-    const ticks = '`'.repeat(longest + 1);
-    const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
-    return `${ticks}${pad}${oneLine}${pad}${ticks}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/view.ts
-// RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
-// so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
-
-
-
-const STATUS = {
-    pass: '✅ MET',
-    fail: '❌ BREACHED',
-    unmeasured: '❓ NOT MEASURED',
+const NAMES = {
+    // [metric name, word when worse, word when better]
+    p50: ['p50', 'slower', 'faster'],
+    p95: ['p95', 'slower', 'faster'],
+    p99: ['p99', 'slower', 'faster'],
+    rps: ['throughput', 'lower', 'higher'],
+    workflows_per_s: ['workflows/s', 'lower', 'higher'],
+    errors: ['the error rate', 'higher', 'lower'],
 };
-function buildView(run) {
-    const passed = run.verdict === 'pass';
-    const date = run.startedAt.slice(0, 10);
-    const breached = run.targets.filter((t) => t.status === 'fail');
-    const unmeasured = run.targets.filter((t) => t.status === 'unmeasured');
-    return {
-        title: `${md(run.name)}: Performance Gate Report`,
-        date,
-        name: md(run.name),
-        passed,
-        statusLine: passed ? `✅ **PASSED**: ${md(run.reason)}` : `❌ **FAILED**: ${md(run.reason)}`,
-        readinessLine: passed
-            ? run.targets.length
-                ? '**READY**: every target was measured in this run and met.'
-                : '**NOT ASSESSED**: no targets are configured, so this run only measured.'
-            : '**NOT READY**: see the breached or unmeasured targets below.',
-        summary: executiveSummary(run, breached, unmeasured),
-        failure: run.failure
-            ? {
-                heading: failureHeading(run.failure.kind),
-                message: md(run.failure.message),
-                logTail: run.failure.logTail.length ? codeBlock(run.failure.logTail.join('\n'), 'text') : null,
-            }
-            : null,
-        targets: run.targets.map((t) => ({
-            metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
-            target: code(t.expr),
-            measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)),
-            status: STATUS[t.status],
-            notes: md(t.note) || ' ',
-        })),
-        noTargets: run.targets.length === 0,
-        scenarios: run.scenarios.map(scenarioView),
-        notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
-        service: { rows: serviceRows(run) },
-        configuration: { rows: configurationRows(run) },
-        regression: run.regression ? regressionView(run.regression) : null,
-        history: run.history
-            ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
-            : null,
-        checklist: checklist(run),
-        recommendations: recommendations(run, breached, unmeasured),
-        files: [
-            { label: 'Result (JSON)', path: code(run.files.result) },
-            { label: 'This report', path: code(run.files.report) },
-            ...(run.files.serviceLog ? [{ label: 'Service log', path: code(run.files.serviceLog) }] : []),
-        ],
-        footer: `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
+const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
+const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
+/** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
+function sentence(c) {
+    const [name, worse, better] = NAMES[c.metric];
+    const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
+    if (c.metric === 'errors') {
+        // pct() turns a fraction into percent, which for a rate difference is percentage points.
+        const diff = `${pct(c.change)} percentage points`;
+        const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;
+        if (c.change === 0)
+            return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+        return `${capital(name)} of ${c.scenario} is ${diff} ${c.change > 0 ? worse : better} (${ci}).`;
+    }
+    const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} %`;
+    const size = pct(c.change);
+    if (size === '0')
+        return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+    return `${capital(name)} of ${c.scenario} is ${size} % ${c.change > 0 ? worse : better} (${ci}).`;
+}
+function capital(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+/** Whether any gating comparison is still undecided (the reason to sample more). */
+function undecided(comparisons) {
+    return comparisons.filter((c) => c.outcome === 'inconclusive');
+}
+
+;// CONCATENATED MODULE: ./src/analysis/calibrate.ts
+
+
+const PICK = {
+    p50: (t) => t.p50,
+    p95: (t) => t.p95,
+    p99: (t) => t.p99,
+    rps: (t) => t.rps,
+    workflows_per_s: (t) => t.workflowsPerSec,
+};
+/** Spread of log values pooled over both sides, each centred on its own median. */
+function pooledSpread(a, b) {
+    const centred = (xs) => {
+        const m = [...xs].sort((x, y) => x - y)[xs.length >> 1];
+        return xs.map((x) => x - m);
     };
+    return robustSd([...centred(a), ...centred(b)]);
 }
-function failureHeading(kind) {
-    switch (kind) {
-        case 'never-ready':
-            return 'The service never became ready';
-        case 'spawn-failed':
-            return 'The service could not be started';
-        case 'crashed':
-            return 'The service crashed during load';
-        case 'aborted':
-            return 'The run was interrupted';
-        default:
-            return 'The load could not be sent';
+function calibrate(a, b, s) {
+    const level = s.alpha / s.looks / Math.max(1, s.family);
+    const z = normalQuantile(1 - level) + normalQuantile(s.power);
+    const rows = [];
+    for (const [scenario, ta] of a) {
+        const tb = b.get(scenario) ?? [];
+        for (const metric of Object.keys(PICK)) {
+            const logs = (ts) => ts
+                .map(PICK[metric])
+                .filter((v) => v !== null && v > 0)
+                .map(Math.log);
+            const la = logs(ta);
+            const lb = logs(tb);
+            if (la.length < 2 || lb.length < 2)
+                continue;
+            const spread = Math.max(pooledSpread(la, lb), 1e-6);
+            const delta = s.delta[metric];
+            const needed = Math.ceil(((2 * z * z * spread * spread) / Math.log1p(delta) ** 2) * (Math.PI / 3));
+            const mdeAtMax = Math.expm1(z * spread * Math.sqrt((2 / s.maxTrials) * (Math.PI / 3)));
+            rows.push({ scenario, metric, spread, trials: Math.min(la.length, lb.length), delta, needed: Math.max(needed, 3), mdeAtMax });
+        }
     }
-}
-function executiveSummary(run, breached, unmeasured) {
-    const out = [];
-    const measured = run.scenarios.filter((s) => s.trials.length);
-    const requests = measured.reduce((a, s) => a + s.summary.requests, 0);
-    const seconds = measured.reduce((a, s) => a + s.summary.durationMs, 0) / 1000;
-    if (run.failure?.kind === 'never-ready' || run.failure?.kind === 'spawn-failed') {
-        out.push(`${md(run.failure.message)}. No load was sent, so no target could be measured.`);
-    }
-    else if (measured.length) {
-        out.push(`perfgate sent ${formatNumber(requests, 0)} requests to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
-            `(${formatNumber(seconds, 1)} s of measured load) and checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'}.`);
-    }
-    if (run.failure?.kind === 'crashed') {
-        out.push(`**The service crashed** during ${run.failure.scenario ? `"${md(run.failure.scenario)}"` : 'the load'} (${md(run.failure.message)}); the log tail is below.`);
-    }
-    if (run.failure?.kind === 'aborted')
-        out.push(`**The run was interrupted** (${md(run.failure.message)}); the figures cover only what ran.`);
-    if (breached.length) {
-        const list = breached.map((t) => `${md(t.name)}${t.scenario ? ` in "${md(t.scenario)}"` : ''} (${t.measured === null ? '?' : md(formatValue(t.measured, t.unit))} against ${code(t.expr)})`);
-        out.push(`**${breached.length} of ${run.targets.length} targets breached**: ${list.join('; ')}.`);
-    }
-    if (unmeasured.length) {
-        out.push(`**${unmeasured.length} target${unmeasured.length === 1 ? ' was' : 's were'} not measured** and ${unmeasured.length === 1 ? 'counts' : 'count'} as failed: ${unmeasured.map((t) => md(t.name)).join(', ')}.`);
-    }
-    if (run.verdict === 'pass' && run.targets.length) {
-        out.push(`All ${run.targets.length} targets were measured and met. ${slowestSentence(run)}`.trim());
-    }
-    if (run.verdict === 'pass' && !run.targets.length)
-        out.push('No targets are configured, so this run passes without checking anything.');
-    out.push(...regressionSentences(run));
-    out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
-    return out;
-}
-function slowestSentence(run) {
-    const withLatency = run.scenarios.filter((s) => s.summary.latency.count > 0);
-    if (!withLatency.length)
-        return '';
-    const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
-    return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
-}
-function scenarioView(s) {
-    const st = s.settings;
-    const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
-    const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
-    const description = `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
-        `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
-    const sum = s.summary;
-    const lat = sum.latency;
-    const figures = [
-        { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
-        { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
-        ...(sum.workflows
-            ? [
-                {
-                    label: 'Completed workflows',
-                    value: `${formatNumber(sum.workflows.completed, 0)} (${formatNumber(sum.workflows.perSecond, 1)}/s)`,
-                },
-            ]
-            : []),
-        {
-            label: 'Errors',
-            value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
-        },
-        {
-            label: 'Connections answered (fewest in a trial)',
-            value: `${sum.connectionsServed} of ${st.connections}`,
-        },
-        ...windowFigures(s.service),
-    ];
-    return {
-        name: md(s.name),
-        description,
-        interrupted: s.interrupted ? md(s.interrupted) : null,
-        figures,
-        latency: {
-            p50: formatMs(lat.p50),
-            p90: formatMs(lat.p90),
-            p95: formatMs(lat.p95),
-            p99: formatMs(lat.p99),
-            max: formatMs(lat.max),
-            mean: formatMs(lat.mean),
-        },
-        trials: s.trials.map((t) => ({
-            index: t.index + 1,
-            rps: formatNumber(t.rps, 1),
-            p50: formatMs(t.latency.p50),
-            p95: formatMs(t.latency.p95),
-            p99: formatMs(t.latency.p99),
-            errors: formatPercent(t.errors.rate),
-            extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
-        })),
-        hasWorkflow: s.kind === 'workflow',
-        steps: (sum.steps ?? []).map((step) => ({
-            name: md(step.name),
-            request: code(`${step.method} ${step.path}`),
-            requests: formatNumber(step.requests, 0),
-            errors: formatNumber(step.errors, 0),
-            p50: formatMs(step.latency.p50),
-            p95: formatMs(step.latency.p95),
-            p99: formatMs(step.latency.p99),
-        })),
-        statusCodes: Object.entries(sum.statusCodes)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([c, n]) => `${md(c)}: ${formatNumber(n, 0)}`)
-            .join(', '),
-    };
-}
-function windowFigures(w) {
-    const out = [];
-    if (w.cpu)
-        out.push({
-            label: 'Service CPU (mean / peak, % of one core)',
-            value: `${formatNumber(w.cpu.mean, 1)} % / ${formatNumber(w.cpu.peak, 1)} %`,
-        });
-    if (w.memory)
-        out.push({
-            label: 'Service memory (mean / peak RSS)',
-            value: `${formatBytes(w.memory.mean)} / ${formatBytes(w.memory.peak)}`,
-        });
-    if (w.uptime)
-        out.push({
-            label: 'Uptime probe',
-            value: `${formatPercent(w.uptime.ratio)} (${w.uptime.up}/${w.uptime.probes})`,
-        });
-    return out;
-}
-function serviceRows(run) {
-    const s = run.service;
-    const rows = [
-        {
-            label: 'Mode',
-            value: s.mode === 'managed' ? 'started and stopped by perfgate' : 'external target (already running)',
-        },
-        ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
-        { label: 'URL', value: code(s.url) },
-        {
-            label: 'Ready after',
-            value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
-        },
-        ...windowFigures(s),
-    ];
-    if (s.mode === 'managed') {
-        rows.push({
-            label: 'Exit',
-            value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
-        });
-    }
-    if (s.mode === 'external')
-        rows.push({
-            label: 'CPU and memory',
-            value: 'not measured: perfgate cannot see the processes of an external target',
-        });
     return rows;
-}
-function configurationRows(run) {
-    const e = run.environment;
-    return [
-        { label: 'Config', value: code(run.config.file) },
-        {
-            label: 'Tools',
-            value: `perfgate ${md(e.perfgate)}, autocannon ${md(e.autocannon)} (in-process; latency recorded per response at µs resolution), Node.js ${md(e.node)}`,
-        },
-        {
-            label: 'Machine',
-            value: `${md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
-        },
-        {
-            label: 'OS',
-            value: `${md(e.os)} (${md(e.platform)}/${md(e.arch)})${e.ci ? ', CI' : ''}`,
-        },
-        { label: 'Started', value: md(run.startedAt) },
-        { label: 'Wall time', value: formatDuration(Math.round(run.durationMs)) },
-    ];
-}
-function checklist(run) {
-    const items = [];
-    const s = run.service;
-    items.push({
-        done: s.readyMs !== null,
-        text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
-    });
-    const configured = run.config.scenarios.length;
-    const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
-    items.push({
-        done: completed === configured && !run.failure,
-        text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
-    });
-    for (const t of run.targets) {
-        const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
-        items.push({
-            done: t.status === 'pass',
-            text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
-        });
-    }
-    const r = run.regression;
-    if (!r)
-        items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
-    else {
-        const compared = r.comparisons.length - r.counts['insufficient baseline'];
-        items.push({
-            done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
-            text: compared === 0
-                ? `Compared against history: not possible yet (insufficient baseline, ${r.minRuns} comparable runs needed)`
-                : `No regression against a baseline of ${r.baseline.length} stored runs (${compared} comparisons${r.counts['insufficient baseline'] ? `, ${r.counts['insufficient baseline']} without baseline` : ''})`,
-        });
-    }
-    return items;
-}
-function recommendations(run, breached, unmeasured) {
-    const out = [];
-    const f = run.failure;
-    if (f?.kind === 'never-ready' || f?.kind === 'spawn-failed') {
-        out.push('Start the service by hand with the same command and check it answers the readiness check (`service.ready`) within its timeout; the log tail above shows how far it got.');
-    }
-    if (f?.kind === 'crashed')
-        out.push(`Find why the service exited under load (${md(f.message)}): the log tail above and the full service log hold its last words.`);
-    for (const t of breached) {
-        const where = t.scenario ? `"${md(t.scenario)}"` : 'the run';
-        const s = run.scenarios.find((x) => x.name === t.scenario);
-        switch (t.metric) {
-            case 'rate(errors)':
-            case 'errors': {
-                const codes = Object.entries((s ?? run.scenarios[0])?.summary.statusCodes ?? {})
-                    .filter(([c]) => !c.startsWith('2'))
-                    .map(([c, n]) => `${n}× ${c}`)
-                    .join(', ');
-                out.push(`Errors in ${where} exceed the target${codes ? ` (${md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`);
-                break;
-            }
-            case 'connections':
-                out.push(`The service did not sustain the connection target in ${where}: check its connection limits (backlog, max connections, open files) and the errors listed for that scenario.`);
-                break;
-            case 'rps':
-            case 'workflows_per_s':
-                out.push(`Throughput in ${where} is below the target: compare service CPU with the per-step latencies to see whether the service or a single step is the bottleneck.`);
-                break;
-            case 'uptime':
-                out.push('The health endpoint missed probes during load: a health check that shares the event loop with the API goes dark under load; keep it cheap and check what blocks the loop.');
-                break;
-            case 'memory.peak':
-            case 'memory.mean':
-                out.push('Service memory is above the target: take a heap snapshot under load and look for caches or buffers that grow with traffic.');
-                break;
-            case 'cpu.mean':
-            case 'cpu.peak':
-                out.push('Service CPU is above the target: profile the service under this load (e.g. `node --cpu-prof`) and look at the hottest functions.');
-                break;
-            default: {
-                const slowStep = s?.summary.steps?.reduce((a, b) => (b.latency.p95 > a.latency.p95 ? b : a));
-                out.push(`Latency target ${code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`);
-            }
-        }
-    }
-    for (const t of unmeasured)
-        out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
-    for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
-        const last = run.regression.baseline[run.regression.baseline.length - 1];
-        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
-    }
-    if (run.regression &&
-        run.regression.comparisons.length &&
-        run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')) {
-        out.push(`Build up history: runs of the default branch are saved automatically; ${run.regression.minRuns} comparable runs are needed before regressions can be proven.`);
-    }
-    if (!out.length) {
-        out.push('No action needed.');
-        if (!run.regression)
-            out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
-    }
-    return out;
-}
-const METRIC_LABELS = {
-    p50: 'p50 latency',
-    p95: 'p95 latency',
-    p99: 'p99 latency',
-    rps: 'Throughput',
-    workflows_per_s: 'Workflows/s',
-    errors: 'Error rate',
-};
-function metricLabel(m) {
-    return METRIC_LABELS[m];
-}
-const OUTCOME = {
-    regression: '🔴 regression',
-    improvement: '🟢 improvement',
-    unchanged: '⚪ unchanged',
-    inconclusive: '🟡 inconclusive',
-    'insufficient baseline': '❓ insufficient baseline',
-};
-function pct(f, digits = 1) {
-    return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
-}
-/** The change, signed so that + is worse for every metric. */
-function changeText(c) {
-    if (c.change === null)
-        return 'no baseline';
-    if (c.metric === 'errors')
-        return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
-    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
-    return `${pct(c.change)}${word ? ` ${word}` : ''}`;
-}
-function valueText(c, v) {
-    if (v === null)
-        return '–';
-    if (c.metric === 'errors')
-        return formatPercent(v);
-    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
-        return `${formatNumber(v, 1)}/s`;
-    return formatMs(v);
-}
-function pText(p) {
-    if (p === null)
-        return '–';
-    if (p < 0.0001)
-        return '< 0.0001';
-    return formatNumber(p, 4);
-}
-function regressionView(r) {
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
-    const first = r.baseline[0];
-    const last = r.baseline[r.baseline.length - 1];
-    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
-    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
-    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
-        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
-        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
-    let insufficient = null;
-    if (r.counts['insufficient baseline'] && compared === 0) {
-        const effect = r.onMissingBaseline === 'fail'
-            ? 'With on-missing-baseline: fail, **the gate fails**.'
-            : r.onMissingBaseline === 'warn'
-                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
-                : 'The gate passes on it (on-missing-baseline: pass).';
-        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
-    }
-    else if (r.counts['insufficient baseline']) {
-        const n = r.counts['insufficient baseline'];
-        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
-    }
-    return {
-        intro,
-        insufficient,
-        rows: r.comparisons.map((c) => ({
-            scenario: md(c.scenario),
-            metric: metricLabel(c.metric),
-            baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
-            current: valueText(c, c.current),
-            change: changeText(c),
-            band: c.band ? `${pct(c.band[0])} … ${pct(c.band[1])}` : '–',
-            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : pct(c.mde),
-            outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
-        })),
-        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
-        warnings: r.warnings.map(md),
-        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
-            `t = (this run − centre) / (spread·√(1 + 1/N)), one-sided p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}. ` +
-            `A regression needs adjusted p ≤ α and a change of at least δ (${deltaText(r)}). Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ` +
-            '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
-    };
-}
-function deltaText(r) {
-    const seen = new Map();
-    for (const c of r.comparisons)
-        seen.set(c.metric, c.delta);
-    return [...seen]
-        .map(([m, d]) => (m === 'errors' ? `errors +${formatNumber(d * 100, 2)} pp` : `${m} ${formatNumber(d * 100, 1)} %`))
-        .join(', ');
-}
-function regressionSentences(run) {
-    const r = run.regression;
-    if (!r)
-        return [];
-    const out = [];
-    const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
-    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
-    if (regressions.length) {
-        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
-        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
-    }
-    else if (compared > 0) {
-        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
-    }
-    if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
-    if (compared === 0 && r.comparisons.length) {
-        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/compare.ts
-// `perfgate compare`: the analysis and the report without load. A finished run (result.json)
-// against baseline runs given as history directories, record files or other result.json files.
-
-
-
-
-
-
-
-
-
-async function runCompare(opts) {
-    const cwd = opts.cwd ?? process.cwd();
-    const currentFile = (0,external_node_path_namespaceObject.resolve)(cwd, opts.current);
-    let current;
-    try {
-        current = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(currentFile, 'utf8'));
-    }
-    catch (err) {
-        throw new UsageError(`--current ${opts.current}: cannot read a result.json (${err.message})`);
-    }
-    if (current.tool !== 'perfgate' || current.schemaVersion !== 1 || !current.config?.fingerprint) {
-        throw new UsageError(`--current ${opts.current}: not a perfgate result.json of schema version 1 with a config fingerprint`);
-    }
-    const { records, warnings } = await loadBaselines(opts.baseline.map((b) => (0,external_node_path_namespaceObject.resolve)(cwd, b)));
-    const settings = opts.settings ?? REGRESSION_DEFAULTS;
-    const regression = current.failure
-        ? null
-        : analyzeRegressions(records, currentFromScenarios(undefined, current.config.fingerprint, current.runner, current.scenarios), settings, `files: ${opts.baseline.join(', ')}`, warnings);
-    const { verdict, reason } = decide(current.targets, current.failure, regression);
-    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
-    const files = { result: (0,external_node_path_namespaceObject.join)(outDir, 'result.json'), report: (0,external_node_path_namespaceObject.join)(outDir, 'report.md') };
-    const result = {
-        ...current,
-        verdict,
-        reason,
-        regression,
-        history: null,
-        files: { ...current.files, result: files.result, report: files.report },
-    };
-    const report = (opts.template ? loadTemplate(opts.template) : loadTemplate())(buildView(result));
-    for (const [file, text] of [
-        [files.result, `${JSON.stringify(result, null, 2)}\n`],
-        [files.report, report],
-    ]) {
-        (0,external_node_fs_namespaceObject.writeFileSync)(`${file}.tmp`, text);
-        (0,external_node_fs_namespaceObject.renameSync)(`${file}.tmp`, file);
-    }
-    return { result, report, exitCode: verdict === 'pass' ? 0 : 1, files, warnings };
-}
-/** Records from directories (every *.json inside) and single files; unreadable ones become warnings. */
-async function loadBaselines(paths) {
-    const records = [];
-    const warnings = [];
-    for (const p of paths) {
-        let isDir;
-        try {
-            isDir = (0,external_node_fs_namespaceObject.statSync)(p).isDirectory();
-        }
-        catch {
-            throw new UsageError(`--baseline ${p}: no such file or directory`);
-        }
-        if (isDir) {
-            const loaded = await new DirStore(p).load();
-            records.push(...loaded.records);
-            warnings.push(...loaded.warnings);
-        }
-        else {
-            const parsed = parseRecord((0,external_node_fs_namespaceObject.readFileSync)(p, 'utf8'));
-            if (parsed.ok)
-                records.push(parsed.record);
-            else
-                warnings.push(`skipped ${p}: ${parsed.reason}`);
-        }
-    }
-    return { records, warnings };
-}
-
-;// CONCATENATED MODULE: ./src/config/settings.ts
-/** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
-function loadSettings(s) {
-    return {
-        connections: s.connections,
-        rate: s.rate ?? null,
-        warmupMs: s.warmupMs,
-        trials: s.trials,
-        durationMs: s.durationMs,
-        timeoutMs: s.timeoutMs,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/config/fingerprint.ts
-// What makes two runs comparable: a hash of everything that changes the measurement
-// (scenarios, load settings, the service command), not of targets, names or report options.
-
-
-function configFingerprint(config) {
-    const material = {
-        command: config.service.command ?? null,
-        external: config.service.command ? null : config.service.url,
-        env: config.service.env,
-        scenarios: config.scenarios.map((s) => ({
-            name: s.name,
-            kind: s.kind,
-            ...loadSettings(s),
-            steps: s.steps.map((st) => ({
-                method: st.method,
-                path: st.path,
-                headers: st.headers,
-                body: st.body ?? null,
-                json: st.json ?? null,
-                capture: st.capture,
-            })),
-        })),
-    };
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
-}
-/** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
-function canonical(value) {
-    if (Array.isArray(value))
-        return `[${value.map(canonical).join(',')}]`;
-    if (value && typeof value === 'object') {
-        return `{${Object.keys(value)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-            .join(',')}}`;
-    }
-    return JSON.stringify(value);
 }
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
@@ -47090,6 +46158,70 @@ function compare(value, op, threshold) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/assets.ts
+// Where perfgate's data files (templates/, schemas/) live: the package root, found by walking up
+// from this module. Works from src/ (tests), dist/index.js (Action) and dist/cli/index.js (CLI).
+
+
+
+let root;
+function packageRoot() {
+    if (root)
+        return root;
+    let dir = (0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
+    for (;;) {
+        const pkg = (0,external_node_path_namespaceObject.join)(dir, 'package.json');
+        if ((0,external_node_fs_namespaceObject.existsSync)(pkg) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'templates'))) {
+            try {
+                if (JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(pkg, 'utf8')).name === 'perfgate')
+                    return (root = dir);
+            }
+            catch {
+                // not ours; keep walking
+            }
+        }
+        const parent = (0,external_node_path_namespaceObject.dirname)(dir);
+        if (parent === dir)
+            throw new Error(`perfgate: cannot find its package root above ${(0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)}`);
+        dir = parent;
+    }
+}
+function assetPath(...parts) {
+    return (0,external_node_path_namespaceObject.join)(packageRoot(), ...parts);
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/** A problem with what the user gave us (config, flags). Exit code 2. */
+class UsageError extends Error {
+    name = 'UsageError';
+}
+/** Config file problems, each naming the file, the YAML path and the line. Exit code 2. */
+class ConfigError extends UsageError {
+    file;
+    problems;
+    name = 'ConfigError';
+    constructor(file, problems) {
+        super(problems.map((p) => formatProblem(file, p)).join('\n'));
+        this.file = file;
+        this.problems = problems;
+    }
+}
+function formatProblem(file, p) {
+    const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
+    return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+/** The run was interrupted (Ctrl-C / SIGTERM). */
+class AbortedError extends Error {
+    signal;
+    name = 'AbortedError';
+    constructor(signal) {
+        super(`interrupted by ${signal}`);
+        this.signal = signal;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/config/yaml-locate.ts
 // Maps a path inside the parsed YAML (['scenarios', 1, 'connections']) to a line and column,
 // and formats it the way messages show it (`scenarios[1].connections`).
@@ -47149,6 +46281,7 @@ function rangeStart(node) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/types.ts
+const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
 const LOAD_DEFAULTS = {
     connections: 10,
     warmupMs: 2000,
@@ -47161,9 +46294,420 @@ const SERVICE_DEFAULTS = {
     stopTimeoutMs: 5000,
 };
 
+;// CONCATENATED MODULE: ./src/history/record.ts
+// One stored run: the figures history needs (per trial), and where the run came from. Small on
+// purpose (no histograms): a thousand of them load in milliseconds.
+
+const RECORD_KIND = 'perfgate-run';
+const RECORD_SCHEMA_VERSION = 1;
+function recordFromResult(result, savedAt = new Date()) {
+    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+    return {
+        kind: RECORD_KIND,
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
+        savedAt: savedAt.toISOString(),
+        startedAt: result.startedAt,
+        name: result.name,
+        fingerprint: result.config.fingerprint,
+        runner: result.runner,
+        git: result.git,
+        verdict: result.verdict,
+        scenarios: scenarioFigures(result.scenarios),
+    };
+}
+/** What history keeps of each trial. */
+function trialFigures(t) {
+    return {
+        p50: t.latency.p50,
+        p95: t.latency.p95,
+        p99: t.latency.p99,
+        rps: t.rps,
+        workflowsPerSec: t.workflows?.perSecond ?? null,
+        attempts: t.requests + t.errors.timeouts + t.errors.connection,
+        errors: t.errors.total,
+    };
+}
+function scenarioFigures(scenarios) {
+    return scenarios.filter((s) => s.trials.length).map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) }));
+}
+/**
+ * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
+ * `perfgate compare --baseline` takes either. Anything else says why it was skipped.
+ */
+function parseRecord(text) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (err) {
+        return { ok: false, reason: `not JSON (${err.message})` };
+    }
+    if (!doc || typeof doc !== 'object')
+        return { ok: false, reason: 'not a JSON object' };
+    const d = doc;
+    if (d.kind === RECORD_KIND) {
+        if (d.schemaVersion !== RECORD_SCHEMA_VERSION) {
+            return {
+                ok: false,
+                reason: `record schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${RECORD_SCHEMA_VERSION}); upgrade perfgate`,
+            };
+        }
+        const problem = recordProblem(d);
+        return problem ? { ok: false, reason: problem } : { ok: true, record: d };
+    }
+    if (d.tool === 'perfgate' && d.schemaVersion === 1 && Array.isArray(d.scenarios)) {
+        const r = d;
+        if (!r.config?.fingerprint || !r.runner)
+            return { ok: false, reason: 'a result.json from before fingerprints were recorded: it cannot be matched to a config' };
+        const record = recordFromResult(r, new Date(r.finishedAt));
+        record.id = `result-${record.id}`;
+        return { ok: true, record };
+    }
+    return { ok: false, reason: 'neither a perfgate history record nor a perfgate result.json' };
+}
+function recordProblem(d) {
+    for (const key of ['id', 'savedAt', 'fingerprint', 'runner'])
+        if (typeof d[key] !== 'string')
+            return `missing "${key}"`;
+    if (!Array.isArray(d.scenarios))
+        return 'missing "scenarios"';
+    for (const s of d.scenarios) {
+        if (typeof s?.name !== 'string' || !Array.isArray(s.trials))
+            return 'a scenario without name or trials';
+        for (const t of s.trials) {
+            for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
+                if (typeof t?.[k] !== 'number')
+                    return `a trial without a numeric "${k}"`;
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/stats/welch.ts
+// Welch's unequal-variances t-test. Pure.
+
+
+/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
+function welch(a, b) {
+    const na = a.length;
+    const nb = b.length;
+    const va = variance(a) / na;
+    const vb = variance(b) / nb;
+    const diff = mean(b) - mean(a);
+    const se2 = va + vb;
+    if (se2 === 0) {
+        // No spread at all: any difference is certain, none is nothing.
+        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
+    }
+    const t = diff / Math.sqrt(se2);
+    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
+    const pGreater = tSf(t, df);
+    const pLess = tCdf(t, df);
+    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
+}
+
+;// CONCATENATED MODULE: ./src/stats/changepoint.ts
+// The latest change point in a series of runs: a single split where the level shifted, found
+// with Welch's t on log values. Runs before it no longer describe the service. Pure.
+
+/**
+ * The split with the largest |t| between the runs before and after it, when it is significant
+ * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
+ */
+function latestChangePoint(logValues, opts = {}) {
+    const alpha = opts.alpha ?? 0.001;
+    const minShift = opts.minShift ?? 0.05;
+    const minSegment = opts.minSegment ?? 2;
+    let best = null;
+    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
+        const before = logValues.slice(0, k);
+        const after = logValues.slice(k);
+        const w = welch(before, after);
+        const meanDiff = after.reduce((a, b) => a + b, 0) / after.length - before.reduce((a, b) => a + b, 0) / before.length;
+        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
+            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
+        }
+    }
+    if (!best || best.p > alpha)
+        return null;
+    const shift = Math.expm1(best.diff);
+    if (Math.abs(shift) < minShift)
+        return null;
+    return { index: best.index, p: best.p, shift };
+}
+
+;// CONCATENATED MODULE: ./src/stats/prediction.ts
+// History mode: is this run's value out of line with the runs before it? A prediction test on
+// the log scale with a robust centre and spread:
+//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
+//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
+
+
+function predictionTest(baseline, current, opts) {
+    const n = baseline.length;
+    const center = median(baseline);
+    const mad = robustSd(baseline);
+    const floor = opts.floor ?? 0;
+    const spread = Math.max(mad, floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const diff = current - center;
+    const t = diff / scale;
+    const up = opts.worse === 'up';
+    const pUp = tSf(t, df);
+    const pDown = tCdf(t, df);
+    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
+    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
+    const a = worseFraction(diff - half);
+    const b = worseFraction(diff + half);
+    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
+    return {
+        n,
+        center,
+        spread,
+        floored: floor > mad,
+        t,
+        df,
+        pWorse: up ? pUp : pDown,
+        pBetter: up ? pDown : pUp,
+        change: worseFraction(diff),
+        band: [Math.min(a, b), Math.max(a, b)],
+        mde: up ? Math.expm1(d) : -Math.expm1(-d),
+    };
+}
+/** Spread floor from this run's own trials (log values): the standard error of their median. */
+function withinRunFloor(trialLogs) {
+    const k = trialLogs.length;
+    if (k < 2)
+        return 0;
+    const m = trialLogs.reduce((a, b) => a + b, 0) / k;
+    const sd = Math.sqrt(trialLogs.reduce((a, x) => a + (x - m) ** 2, 0) / (k - 1));
+    return (1.2533 * sd) / Math.sqrt(k);
+}
+
+;// CONCATENATED MODULE: ./src/analysis/regression.ts
+// History mode: this run against the stored runs of the same config and runner class from the
+// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
+// insufficient baseline. A regression needs both Holm-adjusted p ≤ α and an effect ≥ δ. Pure.
+
+
+
+
+
+
+const REGRESSION_DEFAULTS = {
+    window: 20,
+    minRuns: 5,
+    alpha: 0.05,
+    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001 },
+    onMissingBaseline: 'warn',
+};
+const regression_METRICS = [
+    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+/** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
+function runLogMedian(trials, pick) {
+    const logs = trials
+        .map(pick)
+        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+        .map(Math.log);
+    return logs.length ? median(logs) : null;
+}
+function selectBaseline(records, current, window) {
+    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
+    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
+    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
+    // no branch to speak of). Runs saved from other named branches never do.
+    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
+    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+    return {
+        candidates: {
+            total: records.length,
+            sameConfig: sameConfig.length,
+            sameRunner: sameRunner.length,
+            defaultBranch: defaultBranch.length,
+        },
+        window: ordered.slice(-window),
+    };
+}
+function analyzeRegressions(records, current, settings, store, warnings = []) {
+    const { candidates, window } = selectBaseline(records, current, settings.window);
+    const drafts = [];
+    const used = new Map();
+    for (const scenario of current.scenarios) {
+        if (!scenario.trials.length)
+            continue;
+        const runs = window
+            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
+            .filter((x) => Boolean(x.trials?.length));
+        for (const def of regression_METRICS) {
+            const currentTrials = scenario.trials.map(def.pick).filter((v) => v !== null && v > 0);
+            if (!currentTrials.length)
+                continue; // e.g. workflows/s of a single-request scenario
+            const logs = currentTrials.map(Math.log);
+            const y = median(logs);
+            const series = runs
+                .map((r) => ({ record: r.record, v: runLogMedian(r.trials, def.pick) }))
+                .filter((x) => x.v !== null);
+            const cp = latestChangePoint(series.map((s) => s.v));
+            const kept = cp ? series.slice(cp.index) : series;
+            const base = {
+                scenario: scenario.name,
+                metric: def.metric,
+                worse: def.worse,
+                baseline: kept.length ? Math.exp(median(kept.map((k) => k.v))) : null,
+                current: Math.exp(y),
+                runs: kept.length,
+                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
+                change: null,
+                band: null,
+                p: null,
+                pAdjusted: null,
+                mde: null,
+                delta: settings.delta[def.metric],
+                outcome: 'insufficient baseline',
+                note: cp ? `baseline cut at a change point (${formatShift(cp.shift)} level shift)` : '',
+                pWorse: null,
+                pBetter: null,
+                scale: null,
+            };
+            if (kept.length < settings.minRuns) {
+                base.note = joinNote(base.note, `${kept.length} comparable run${kept.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`);
+                drafts.push(base);
+                continue;
+            }
+            for (const k of kept)
+                used.set(k.record.id, k.record);
+            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
+            drafts.push({
+                ...base,
+                change: test.change,
+                band: test.band,
+                p: test.pWorse,
+                pWorse: test.pWorse,
+                pBetter: test.pBetter,
+                mde: test.mde,
+                scale: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
+            });
+        }
+        // Errors: pooled counts; errors where the baseline had none are a regression once they
+        // exceed δ; otherwise a one-sided two-proportion test.
+        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
+        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
+        const rate = attempts ? errors / attempts : 0;
+        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
+        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
+        const bRate = bAttempts ? bErrors / bAttempts : 0;
+        const err = {
+            scenario: scenario.name,
+            metric: 'errors',
+            worse: 'up',
+            baseline: runs.length ? bRate : null,
+            current: rate,
+            runs: runs.length,
+            cutAt: null,
+            change: runs.length ? rate - bRate : null,
+            band: null,
+            p: null,
+            pAdjusted: null,
+            mde: settings.delta.errors,
+            delta: settings.delta.errors,
+            outcome: 'insufficient baseline',
+            note: '',
+            pWorse: null,
+            pBetter: null,
+            scale: null,
+        };
+        if (runs.length < settings.minRuns) {
+            err.note = `${runs.length} comparable run${runs.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+        }
+        else if (bErrors === 0) {
+            err.note = 'the baseline had no errors';
+            err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
+            if (err.outcome === 'regression')
+                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
+        }
+        else {
+            const pooled = (errors + bErrors) / (attempts + bAttempts);
+            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
+            const z = se > 0 ? (rate - bRate) / se : 0;
+            err.p = normalSf(z);
+            err.pWorse = err.p;
+            err.pBetter = normalSf(-z);
+        }
+        drafts.push(err);
+    }
+    // Holm over every gating test of this run (worse direction), and over the better direction
+    // for improvements.
+    const tested = drafts.filter((d) => d.pWorse !== null);
+    const adjWorse = holm(tested.map((d) => d.pWorse));
+    const adjBetter = holm(tested.map((d) => d.pBetter));
+    const m = Math.max(1, tested.length);
+    tested.forEach((d, i) => {
+        d.pAdjusted = adjWorse[i];
+        const effect = d.change ?? 0;
+        if (d.scale) {
+            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level,
+            // and never below δ (smaller effects cannot fail the gate).
+            const logShift = tQuantile(1 - settings.alpha / m, d.scale.df) * d.scale.value;
+            d.mde = Math.max(d.worse === 'up' ? Math.expm1(logShift) : -Math.expm1(-logShift), d.delta);
+        }
+        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
+            d.outcome = 'regression';
+        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
+            d.outcome = 'improvement';
+        else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta)
+            d.outcome = 'unchanged';
+        else if (d.metric === 'errors' && effect < d.delta)
+            d.outcome = 'unchanged';
+        else
+            d.outcome = 'inconclusive';
+    });
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, scale: _s, ...c }) => c);
+    const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
+    for (const c of comparisons)
+        counts[c.outcome]++;
+    const baseline = [...used.values()]
+        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
+    return {
+        mode: 'history',
+        store,
+        alpha: settings.alpha,
+        window: settings.window,
+        minRuns: settings.minRuns,
+        onMissingBaseline: settings.onMissingBaseline,
+        fingerprint: current.fingerprint,
+        runner: current.runner,
+        candidates,
+        baseline,
+        comparisons,
+        counts,
+        warnings,
+    };
+}
+function formatShift(shift) {
+    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} %`;
+}
+function joinNote(a, b) {
+    return [a, b].filter(Boolean).join('; ');
+}
+/** The figures history keeps, from a finished run. */
+function currentFromScenarios(id, fingerprint, runner, scenarios) {
+    return { id, fingerprint, runner, scenarios: scenarioFigures(scenarios) };
+}
+
 ;// CONCATENATED MODULE: ./src/config/load.ts
 // perfgate.yml → a validated, typed Config. Every problem names the file, the YAML path and the
 // line; all problems found are reported together (exit 2), not only the first.
+
 
 
 
@@ -47410,7 +46954,8 @@ function strings(map) {
 }
 function build(raw, file, at) {
     const dir = (0,external_node_path_namespaceObject.dirname)(file);
-    const service = buildService(raw, dir, at);
+    const service = buildService(raw.service, ['service'], dir, at);
+    const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
     const defaults = raw.load ?? {};
     const scenarios = [];
     const targets = [];
@@ -47483,10 +47028,26 @@ function build(raw, file, at) {
     const delta = { ...REGRESSION_DEFAULTS.delta };
     for (const [k, v] of Object.entries(r.delta ?? {}))
         delta[k] = parsePercent(v);
+    const ab = raw.ab ?? {};
+    const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
+    const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
+    if (maxTrials < minTrials)
+        at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
+    const mode = raw.mode ?? 'auto';
+    if (mode === 'ab' && !baseline)
+        at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
     return {
         file,
         name: raw.name ?? 'perfgate',
         service,
+        baseline,
+        mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+        ab: {
+            minTrials,
+            maxTrials,
+            step: ab.step ?? AB_DEFAULTS.step,
+            budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+        },
         scenarios,
         targets,
         report: { template },
@@ -47575,10 +47136,10 @@ function buildTarget(t, path, at, scenario) {
 function defaultTargetName(label) {
     return label.charAt(0).toUpperCase() + label.slice(1);
 }
-function buildService(raw, dir, at) {
-    const s = raw.service;
+function buildService(s, where, dir, at) {
+    const name = formatPath(where);
     if (!s || (!s.command && !s.url)) {
-        at(s ? ['service'] : [], 'add service.command (how to start the service) or service.url (a service that is already running)');
+        at(s ? where : where.slice(0, -1), `add ${name}.command (how to start the service) or ${name}.url (a service that is already running)`);
     }
     const svc = s ?? {};
     const external = !svc.command;
@@ -47586,10 +47147,10 @@ function buildService(raw, dir, at) {
     if (!external && port === undefined && !svc.url)
         port = 'auto';
     if (external && port !== undefined)
-        at(['service', 'port'], 'port only applies when perfgate starts the service (service.command)');
+        at([...where, 'port'], 'port only applies when perfgate starts the service (a command)');
     let url = svc.url ?? (port !== undefined ? 'http://127.0.0.1:{port}' : '');
     if (url.includes('{port}') && port === undefined)
-        at(['service', 'url'], 'url uses {port} but service.port is not set', false);
+        at([...where, 'url'], 'url uses {port} but service.port is not set', false);
     url = url.replace(/\/+$/, '');
     if (url) {
         let parsed;
@@ -47597,30 +47158,30 @@ function buildService(raw, dir, at) {
             parsed = new URL(url.replace('{port}', '1'));
         }
         catch {
-            at(['service', 'url'], `"${svc.url}" is not a URL (e.g. http://127.0.0.1:3000)`, false);
+            at([...where, 'url'], `"${svc.url}" is not a URL (e.g. http://127.0.0.1:3000)`, false);
         }
         if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-            at(['service', 'url'], `only http and https URLs can be loaded, got "${parsed.protocol}"`, false);
+            at([...where, 'url'], `only http and https URLs can be loaded, got "${parsed.protocol}"`, false);
         }
         else if (parsed && !isLoopback(parsed.hostname) && !svc['allow-remote']) {
-            at(['service', 'url'], `"${parsed.hostname}" is not a loopback address; load goes to 127.0.0.1/::1/localhost unless service.allow-remote: true`, false);
+            at([...where, 'url'], `"${parsed.hostname}" is not a loopback address; load goes to 127.0.0.1/::1/localhost unless service.allow-remote: true`, false);
         }
     }
     const r = svc.ready ?? {};
-    const timeoutMs = ms(r.timeout, SERVICE_DEFAULTS.readyTimeoutMs, ['service', 'ready', 'timeout'], at);
+    const timeoutMs = ms(r.timeout, SERVICE_DEFAULTS.readyTimeoutMs, [...where, 'ready', 'timeout'], at);
     const kinds = [r.http !== undefined, r.tcp !== undefined, r.log !== undefined].filter(Boolean).length;
     if (kinds > 1)
-        at(['service', 'ready'], 'choose one of http, tcp or log');
+        at([...where, 'ready'], 'choose one of http, tcp or log');
     let ready;
     if (r.log !== undefined) {
         if (external)
-            at(['service', 'ready', 'log'], 'log readiness needs service.command (an external target has no log)');
+            at([...where, 'ready', 'log'], 'log readiness needs service.command (an external target has no log)');
         let pattern = /$^/;
         try {
             pattern = new RegExp(r.log);
         }
         catch (err) {
-            at(['service', 'ready', 'log'], `not a valid regular expression: ${err.message}`, false);
+            at([...where, 'ready', 'log'], `not a valid regular expression: ${err.message}`, false);
         }
         ready = { kind: 'log', pattern, timeoutMs };
     }
@@ -47638,7 +47199,7 @@ function buildService(raw, dir, at) {
         url,
         ready,
         health: svc.health ?? (r.http !== undefined ? r.http : '/health'),
-        stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, ['service', 'stop-timeout'], at),
+        stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, [...where, 'stop-timeout'], at),
         allowRemote: svc['allow-remote'] ?? false,
     };
 }
@@ -47651,229 +47212,29 @@ function serviceUrl(base, pathOrUrl) {
     return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${base}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: ./src/stats/rng.ts
-// A seeded random number generator: xoshiro128** seeded by splitmix32. Nothing random in
-// perfgate may depend on Math.random, so every sampled result can be reproduced from its seed.
-function splitmix32(seed) {
-    let s = seed >>> 0;
-    return () => {
-        s = (s + 0x9e3779b9) >>> 0;
-        let z = s;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-        return (z ^ (z >>> 16)) >>> 0;
+;// CONCATENATED MODULE: ./src/config/overrides.ts
+function applyOverrides(config, o = {}) {
+    return {
+        ...config,
+        scenarios: config.scenarios.map((s) => {
+            const connections = o.connections ?? s.connections;
+            return {
+                ...s,
+                durationMs: o.durationMs ?? s.durationMs,
+                trials: o.trials ?? s.trials,
+                connections,
+                // An open-model rate stays at least one request per connection per second.
+                rate: s.rate === undefined ? undefined : Math.max(s.rate, connections),
+            };
+        }),
+        history: { ...config.history, ...o.history },
+        report: o.template ? { ...config.report, template: o.template } : config.report,
     };
 }
-function createRng(seed) {
-    const sm = splitmix32(seed);
-    const s = new Uint32Array([sm(), sm(), sm(), sm()]);
-    if (s[0] === 0 && s[1] === 0 && s[2] === 0 && s[3] === 0)
-        s[0] = 1;
-    return fromState(s);
-}
-/** xoshiro128** from an explicit 128-bit state (for checking against the reference implementation). */
-function fromState(state) {
-    const s = new Uint32Array(state);
-    const rotl = (x, k) => ((x << k) | (x >>> (32 - k))) >>> 0;
-    const nextUint32 = () => {
-        const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-        const t = (s[1] << 9) >>> 0;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = rotl(s[3], 11);
-        return result;
-    };
-    let spare;
-    const rng = {
-        nextUint32,
-        next: () => nextUint32() / 4294967296,
-        int: (n) => Math.floor(rng.next() * n),
-        normal: () => {
-            if (spare !== undefined) {
-                const v = spare;
-                spare = undefined;
-                return v;
-            }
-            let u = 0;
-            while (u === 0)
-                u = rng.next();
-            const v = rng.next();
-            const r = Math.sqrt(-2 * Math.log(u));
-            spare = r * Math.sin(2 * Math.PI * v);
-            return r * Math.cos(2 * Math.PI * v);
-        },
-    };
-    return rng;
-}
 
-;// CONCATENATED MODULE: ./src/history/git-store.ts
-// The CI store: a data branch (default `perfgate-data`) on the repository's remote, one file per
-// run under runs/. It works in the user's own repository through git plumbing (a private ref, a
-// temporary index, commit-tree, push), so the checkout's auth applies and the working tree, the
-// index and HEAD are never touched. A rejected push (someone else saved first) is retried on top
-// of the new tip after a random pause; file names are unique, so there is never a conflict.
-
-
-
-
-
-
-
-const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
-const DIR = 'runs';
-class GitStore {
-    opts;
-    label;
-    remote;
-    branch;
-    ref;
-    author;
-    attempts;
-    rng = createRng((process.pid * 2654435761) ^ Date.now());
-    constructor(opts) {
-        this.opts = opts;
-        this.remote = opts.remote ?? 'origin';
-        this.branch = opts.branch ?? 'perfgate-data';
-        this.ref = `refs/perfgate/${this.branch}`;
-        this.author = opts.author ?? BOT;
-        this.attempts = opts.attempts ?? 12;
-        this.label = `git ${this.remote} ${this.branch}`;
-    }
-    async load() {
-        const tip = await this.fetch();
-        if (!tip)
-            return { records: [], warnings: [] };
-        const list = await this.git(['ls-tree', '-r', '-z', '--name-only', tip, '--', `${DIR}/`]);
-        const names = list.stdout.split('\0').filter((n) => n.endsWith('.json'));
-        if (!names.length)
-            return { records: [], warnings: [] };
-        const batch = await this.git(['cat-file', '--batch'], names.map((n) => `${tip}:${n}`).join('\n') + '\n');
-        const records = [];
-        const warnings = [];
-        const buf = Buffer.from(batch.stdout, 'latin1');
-        let pos = 0;
-        for (const name of names) {
-            const nl = buf.indexOf(0x0a, pos);
-            const header = buf.subarray(pos, nl).toString('utf8');
-            const size = Number(header.split(' ')[2]);
-            const text = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
-            pos = nl + 1 + size + 1;
-            const parsed = parseRecord(text);
-            if (parsed.ok)
-                records.push(parsed.record);
-            else
-                warnings.push(`skipped ${this.branch}:${name}: ${parsed.reason} (left in place)`);
-        }
-        return { records, warnings };
-    }
-    async save(record) {
-        const path = `${DIR}/${record.id}.json`;
-        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], `${JSON.stringify(record)}\n`)).trim();
-        await this.commitAndPush(`perfgate: save run ${record.id}`, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
-        return `${this.branch}:${path}`;
-    }
-    async prune(keep) {
-        const { records } = await this.load();
-        const doomed = pruneSelection(records, keep);
-        if (!doomed.length)
-            return [];
-        await this.commitAndPush(`perfgate: prune ${doomed.length} run(s), keeping ${keep} per config`, doomed.map((r) => ['--force-remove', `${DIR}/${r.id}.json`]));
-        return doomed.map((r) => r.id);
-    }
-    /** Builds a commit on the current remote tip with the given index edits and pushes it. */
-    async commitAndPush(message, edits) {
-        let lastError = '';
-        for (let attempt = 1; attempt <= this.attempts; attempt++) {
-            const parent = await this.fetch();
-            const index = (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
-            const env = { GIT_INDEX_FILE: index };
-            try {
-                await this.gitOk(parent ? ['read-tree', parent] : ['read-tree', '--empty'], undefined, env);
-                for (const edit of edits)
-                    await this.gitOk(['update-index', ...edit], undefined, env);
-                const tree = (await this.gitOk(['write-tree'], undefined, env)).trim();
-                const commit = (await this.gitOk(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], undefined, {
-                    GIT_AUTHOR_NAME: this.author.name,
-                    GIT_AUTHOR_EMAIL: this.author.email,
-                    GIT_COMMITTER_NAME: this.author.name,
-                    GIT_COMMITTER_EMAIL: this.author.email,
-                })).trim();
-                const push = await this.git(['push', '--quiet', this.remote, `${commit}:refs/heads/${this.branch}`]);
-                if (push.code === 0) {
-                    await this.git(['update-ref', this.ref, commit]);
-                    return;
-                }
-                lastError = push.stderr.trim();
-                if (!/rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(lastError)) {
-                    throw new Error(`git push to ${this.remote} ${this.branch} failed: ${lastError}`);
-                }
-            }
-            finally {
-                await (0,promises_namespaceObject.rm)(index, { force: true });
-            }
-            // Someone else saved first: wait a random moment, then rebuild on the new tip.
-            await new Promise((r) => setTimeout(r, 20 + this.rng.int(60 * attempt)));
-        }
-        throw new Error(`git push to ${this.remote} ${this.branch} was rejected ${this.attempts} times: ${lastError}`);
-    }
-    /** Fetches the data branch into our private ref; the tip's sha, or null when it does not exist yet. */
-    async fetch() {
-        const r = await this.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.ref}`]);
-        if (r.code !== 0) {
-            if (/couldn't find remote ref|no such ref/i.test(r.stderr)) {
-                await this.git(['update-ref', '-d', this.ref]);
-                return null;
-            }
-            throw new Error(`git fetch ${this.remote} ${this.branch} failed: ${r.stderr.trim()}`);
-        }
-        return (await this.gitOk(['rev-parse', this.ref])).trim();
-    }
-    async gitOk(args, input, env) {
-        const r = await this.git(args, input, env);
-        if (r.code !== 0)
-            throw new Error(`git ${args[0]} failed: ${r.stderr.trim()}`);
-        return r.stdout;
-    }
-    git(args, input, env) {
-        return new Promise((resolve) => {
-            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
-                const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-                resolve({ code, stdout: String(stdout), stderr: Buffer.from(String(stderr), 'latin1').toString('utf8') });
-            });
-            if (input !== undefined)
-                child.stdin?.end(input);
-            else
-                child.stdin?.end();
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/history/open.ts
-// The store a config asks for.
-
-
-
-function openStore(history, repoDir) {
-    switch (history.store) {
-        case 'none':
-            return null;
-        case 'git':
-            return new GitStore({ cwd: repoDir, remote: history.remote, branch: history.branch });
-        default: {
-            const rel = (0,external_node_path_namespaceObject.relative)(process.cwd(), history.path);
-            return new DirStore(history.path, rel && !rel.startsWith('..') ? rel : history.path);
-        }
-    }
-}
-
+// EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
+var autocannon = __nccwpck_require__(8174);
+var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
 // EXTERNAL MODULE: ./node_modules/hdr-histogram-js/dist/index.js
 var hdr_histogram_js_dist = __nccwpck_require__(2960);
 ;// CONCATENATED MODULE: ./src/load/histogram.ts
@@ -47949,393 +47310,6 @@ function percentileMs(h, p) {
     return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
 }
 
-;// CONCATENATED MODULE: ./src/analysis/targets.ts
-
-
-
-/** Errors above this share mean a connection count was not "sustained". */
-const SUSTAINED_ERROR_LIMIT = 0.01;
-function evaluateTargets(targets, run) {
-    return targets.map((t) => {
-        const m = measure(t, run);
-        const base = {
-            name: t.name,
-            expr: t.expr,
-            scenario: t.scenario ?? null,
-            metric: t.parsed.metric,
-            op: t.parsed.op,
-            threshold: t.parsed.threshold,
-            unit: t.parsed.info.unit,
-        };
-        if (m.value === null)
-            return {
-                ...base,
-                measured: null,
-                status: 'unmeasured',
-                note: joinNotes(m.note, t.notes),
-            };
-        const met = compare(m.value, t.parsed.op, t.parsed.threshold) && !m.fail;
-        const note = met
-            ? m.note
-            : (m.fail ??
-                `${formatValue(m.value, t.parsed.info.unit)} breaches ${t.parsed.op} ${formatValue(t.parsed.threshold, t.parsed.info.unit)}`);
-        return {
-            ...base,
-            measured: m.value,
-            status: met ? 'pass' : 'fail',
-            note: joinNotes(note, t.notes),
-        };
-    });
-}
-function joinNotes(...notes) {
-    return notes.filter(Boolean).join('. ');
-}
-function measure(t, run) {
-    const metric = t.parsed.metric;
-    let scenarios;
-    if (t.scenario !== undefined) {
-        const s = run.scenarios.find((x) => x.name === t.scenario);
-        if (!s || s.trials.length === 0)
-            return { value: null, note: notRunNote(t.scenario, run) };
-        scenarios = [s];
-    }
-    else {
-        scenarios = run.scenarios.filter((s) => s.trials.length > 0);
-        if (!scenarios.length)
-            return { value: null, note: notRunNote(undefined, run) };
-    }
-    const partial = scenarios.find((s) => s.interrupted);
-    const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
-    const window = t.scenario !== undefined ? scenarios[0].service : run.service;
-    const value = rawValue(metric, t.parsed.percentile, scenarios, window, run);
-    if (value.value !== null && partialNote)
-        return { ...value, note: joinNotes(value.note, partialNote) };
-    return value;
-}
-function notRunNote(scenario, run) {
-    const what = scenario ? `scenario "${scenario}" produced no measurement` : 'no scenario produced a measurement';
-    return run.failure ? `${what}: ${run.failure.message}` : what;
-}
-function rawValue(metric, percentile, scenarios, window, run) {
-    const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
-    const latency = () => mergeHistograms(scenarios.map((s) => decodeHistogram(s.summary.histogram)));
-    const noLatency = () => ({
-        value: null,
-        note: 'no successful response, so no latency to measure',
-    });
-    const external = run.service.mode === 'external';
-    switch (metric) {
-        case 'avg':
-        case 'min':
-        case 'med':
-        case 'max': {
-            const h = latency();
-            if (h.totalCount === 0)
-                return noLatency();
-            const us = metric === 'avg'
-                ? h.mean
-                : metric === 'min'
-                    ? h.minNonZeroValue
-                    : metric === 'max'
-                        ? h.getValueAtPercentile(100)
-                        : h.getValueAtPercentile(50);
-            return { value: Math.round(us) / 1000 };
-        }
-        case 'rps':
-            return { value: round(sum((s) => s.summary.rps)) };
-        case 'workflows_per_s': {
-            const w = scenarios.filter((s) => s.summary.workflows);
-            if (!w.length)
-                return { value: null, note: 'no workflow scenario ran' };
-            return {
-                value: round(w.reduce((a, s) => a + s.summary.workflows.perSecond, 0)),
-            };
-        }
-        case 'errors':
-            return { value: sum((s) => s.summary.errors.total) };
-        case 'rate(errors)': {
-            const attempts = sum((s) => s.summary.requests + s.summary.errors.timeouts + s.summary.errors.connection);
-            if (attempts === 0)
-                return { value: null, note: 'no request completed' };
-            return { value: sum((s) => s.summary.errors.total) / attempts };
-        }
-        case 'connections': {
-            const best = scenarios.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a));
-            const sustained = scenarios.filter((s) => s.summary.errors.rate < SUSTAINED_ERROR_LIMIT);
-            const top = sustained.length
-                ? sustained.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a))
-                : undefined;
-            if (!top) {
-                return {
-                    value: best.summary.connectionsServed,
-                    fail: `${best.summary.connectionsServed} connections served but errors were ${formatValue(best.summary.errors.rate, 'fraction')} (≥ ${SUSTAINED_ERROR_LIMIT * 100} %): not sustained`,
-                };
-            }
-            return {
-                value: top.summary.connectionsServed,
-                note: `${top.summary.connectionsServed} of ${top.settings.connections} connections got answers in every trial of "${top.name}", errors ${formatValue(top.summary.errors.rate, 'fraction')}`,
-            };
-        }
-        case 'uptime':
-            if (!window.uptime)
-                return {
-                    value: null,
-                    note: 'no health probe was answered or sent during load',
-                };
-            return {
-                value: window.uptime.ratio,
-                note: `${window.uptime.up} of ${window.uptime.probes} health probes answered 2xx`,
-            };
-        case 'memory.peak':
-        case 'memory.mean':
-            if (!window.memory)
-                return {
-                    value: null,
-                    note: external ? 'external target: perfgate cannot see its processes' : 'no memory sample was taken',
-                };
-            return {
-                value: metric === 'memory.peak' ? window.memory.peak : window.memory.mean,
-            };
-        case 'cpu.mean':
-        case 'cpu.peak':
-            if (!window.cpu)
-                return {
-                    value: null,
-                    note: external ? 'external target: perfgate cannot see its processes' : 'no CPU sample was taken',
-                };
-            return {
-                value: metric === 'cpu.mean' ? window.cpu.mean : window.cpu.peak,
-                note: `${window.cpu.samples} samples, whole process tree`,
-            };
-        default: {
-            if (percentile === undefined)
-                return { value: null, note: `unknown metric ${metric}` };
-            const h = latency();
-            if (h.totalCount === 0)
-                return noLatency();
-            return { value: percentileMs(h, percentile) };
-        }
-    }
-}
-function round(x) {
-    return Math.round(x * 100) / 100;
-}
-
-;// CONCATENATED MODULE: ./src/config/overrides.ts
-function applyOverrides(config, o = {}) {
-    return {
-        ...config,
-        scenarios: config.scenarios.map((s) => {
-            const connections = o.connections ?? s.connections;
-            return {
-                ...s,
-                durationMs: o.durationMs ?? s.durationMs,
-                trials: o.trials ?? s.trials,
-                connections,
-                // An open-model rate stays at least one request per connection per second.
-                rate: s.rate === undefined ? undefined : Math.max(s.rate, connections),
-            };
-        }),
-        history: { ...config.history, ...o.history },
-        report: o.template ? { ...config.report, template: o.template } : config.report,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/history/git-info.ts
-// Where this run comes from: commit, branch, whether that is the default branch, and whether
-// it is a pull request. From the GitHub Actions environment when present, else from git itself.
-
-
-function git(cwd, args) {
-    try {
-        return (0,external_node_child_process_namespaceObject.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
-    }
-    catch {
-        return null;
-    }
-}
-function gitInfo(cwd, env = process.env) {
-    const event = env.GITHUB_EVENT_NAME ?? null;
-    const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
-    const payload = readPayload(env);
-    // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
-    const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
-    let branch;
-    if (env.GITHUB_HEAD_REF)
-        branch = env.GITHUB_HEAD_REF;
-    else if (env.GITHUB_REF?.startsWith('refs/heads/'))
-        branch = env.GITHUB_REF.slice('refs/heads/'.length);
-    else {
-        const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
-        branch = b === 'HEAD' ? null : b;
-    }
-    const defaultBranch = payload?.repository?.default_branch ?? defaultBranchName(cwd, env);
-    // Scheduled workflows always run on the default branch.
-    const onDefaultBranch = !pullRequest && ((branch !== null && branch === defaultBranch) || event === 'schedule');
-    return {
-        sha,
-        branch,
-        defaultBranch,
-        onDefaultBranch,
-        pullRequest,
-        event,
-        pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
-    };
-}
-function readPayload(env) {
-    if (!env.GITHUB_EVENT_PATH)
-        return null;
-    try {
-        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-    }
-    catch {
-        return null;
-    }
-}
-function defaultBranchName(cwd, env) {
-    if (env.PERFGATE_DEFAULT_BRANCH)
-        return env.PERFGATE_DEFAULT_BRANCH;
-    const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
-    if (head)
-        return head.replace(/^origin\//, '');
-    for (const candidate of ['main', 'master']) {
-        if (git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`]))
-            return candidate;
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/history/policy.ts
-const SAVING_EVENTS = new Set(['push', 'schedule']);
-const KNOWN_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'pull_request', 'pull_request_target', 'merge_group']);
-function saveDecision(setting, override, git, failure) {
-    const wanted = override ?? setting;
-    const event = git?.event ?? null;
-    if (git?.pullRequest)
-        return { save: false, reason: 'pull-request runs never write history' };
-    if (event !== null && !KNOWN_EVENTS.has(event))
-        return { save: false, reason: `not saved: "${event}" runs never write history` };
-    if (event === 'merge_group')
-        return { save: false, reason: 'not saved: merge-queue runs never write history' };
-    if (failure)
-        return { save: false, reason: `not saved: the run did not complete (${failure.kind})` };
-    if (wanted === false)
-        return { save: false, reason: override === false ? 'not saved (--no-save)' : 'not saved (history.save: false)' };
-    if (wanted === true)
-        return { save: true, reason: override === true ? 'saved (--save)' : 'saved (history.save: true)' };
-    if (event === 'workflow_dispatch')
-        return { save: false, reason: 'not saved: manual runs are saved only when asked (save-history: true)' };
-    if (event !== null && !SAVING_EVENTS.has(event))
-        return { save: false, reason: `not saved: "${event}" runs are not saved automatically` };
-    if (git?.onDefaultBranch)
-        return { save: true, reason: `saved: a run of the default branch (${git.defaultBranch})` };
-    const where = git?.branch ? `branch "${git.branch}"` : 'a detached or non-git checkout';
-    return {
-        save: false,
-        reason: `not saved: ${where} is not the default branch${git?.defaultBranch ? ` (${git.defaultBranch})` : ''}; use --save to keep it`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/history/runner.ts
-function runnerClass(env) {
-    const nodeMajor = /^v?(\d+)/.exec(env.node)?.[1] ?? env.node;
-    return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
-}
-
-;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
-// Trials → scenario summary; samples → service windows. Pure.
-
-function summarizeTrials(trials, histograms) {
-    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
-    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
-    const durationMs = sum((t) => t.durationMs);
-    const requests = sum((t) => t.requests);
-    const total = sum((t) => t.errors.total);
-    const timeouts = sum((t) => t.errors.timeouts);
-    const connection = sum((t) => t.errors.connection);
-    const attempts = requests + timeouts + connection;
-    const statusCodes = {};
-    for (const t of trials)
-        for (const [code, n] of Object.entries(t.statusCodes))
-            statusCodes[code] = (statusCodes[code] ?? 0) + n;
-    const summary = {
-        durationMs,
-        requests,
-        ok: sum((t) => t.ok),
-        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
-        latency: summarize(merged),
-        errors: {
-            total,
-            non2xx: sum((t) => t.errors.non2xx),
-            timeouts,
-            connection,
-            rate: attempts > 0 ? total / attempts : 0,
-        },
-        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
-        statusCodes,
-        histogram: encodeHistogram(merged),
-    };
-    if (trials.some((t) => t.workflows)) {
-        const completed = sum((t) => t.workflows?.completed ?? 0);
-        summary.workflows = {
-            completed,
-            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
-        };
-    }
-    const first = trials[0]?.steps;
-    if (first) {
-        summary.steps = first.map((step, i) => {
-            const parts = trials.map((t) => t.steps[i]);
-            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
-            return {
-                name: step.name,
-                method: step.method,
-                path: step.path,
-                requests: parts.reduce((a, p) => a + p.requests, 0),
-                ok: parts.reduce((a, p) => a + p.ok, 0),
-                errors: parts.reduce((a, p) => a + p.errors, 0),
-                latency: summarize(h),
-                histogram: encodeHistogram(h),
-            };
-        });
-    }
-    return summary;
-}
-/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
-function serviceWindow(samples, windows) {
-    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
-    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
-    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-    return {
-        cpu: res.length
-            ? {
-                mean: round(mean(res.map((s) => s.cpu))),
-                peak: round(Math.max(...res.map((s) => s.cpu))),
-                samples: res.length,
-            }
-            : null,
-        memory: res.length
-            ? {
-                mean: Math.round(mean(res.map((s) => s.rss))),
-                peak: Math.max(...res.map((s) => s.rss)),
-                samples: res.length,
-            }
-            : null,
-        uptime: probes.length
-            ? {
-                probes: probes.length,
-                up: probes.filter((p) => p.ok).length,
-                ratio: probes.filter((p) => p.ok).length / probes.length,
-            }
-            : null,
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
-var autocannon = __nccwpck_require__(8174);
-var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
 ;// CONCATENATED MODULE: ./src/load/requests.ts
 const requests_VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
 const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
@@ -48622,6 +47596,110 @@ async function runScenario(baseUrl, scenario, hooks) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
+// Trials → scenario summary; samples → service windows. Pure.
+
+function summarizeTrials(trials, histograms) {
+    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
+    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
+    const durationMs = sum((t) => t.durationMs);
+    const requests = sum((t) => t.requests);
+    const total = sum((t) => t.errors.total);
+    const timeouts = sum((t) => t.errors.timeouts);
+    const connection = sum((t) => t.errors.connection);
+    const attempts = requests + timeouts + connection;
+    const statusCodes = {};
+    for (const t of trials)
+        for (const [code, n] of Object.entries(t.statusCodes))
+            statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    const summary = {
+        durationMs,
+        requests,
+        ok: sum((t) => t.ok),
+        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+        latency: summarize(merged),
+        errors: {
+            total,
+            non2xx: sum((t) => t.errors.non2xx),
+            timeouts,
+            connection,
+            rate: attempts > 0 ? total / attempts : 0,
+        },
+        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
+        statusCodes,
+        histogram: encodeHistogram(merged),
+    };
+    if (trials.some((t) => t.workflows)) {
+        const completed = sum((t) => t.workflows?.completed ?? 0);
+        summary.workflows = {
+            completed,
+            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+        };
+    }
+    const first = trials[0]?.steps;
+    if (first) {
+        summary.steps = first.map((step, i) => {
+            const parts = trials.map((t) => t.steps[i]);
+            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
+            return {
+                name: step.name,
+                method: step.method,
+                path: step.path,
+                requests: parts.reduce((a, p) => a + p.requests, 0),
+                ok: parts.reduce((a, p) => a + p.ok, 0),
+                errors: parts.reduce((a, p) => a + p.errors, 0),
+                latency: summarize(h),
+                histogram: encodeHistogram(h),
+            };
+        });
+    }
+    return summary;
+}
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+function serviceWindow(samples, windows) {
+    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
+    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+        cpu: res.length
+            ? {
+                mean: round(mean(res.map((s) => s.cpu))),
+                peak: round(Math.max(...res.map((s) => s.cpu))),
+                samples: res.length,
+            }
+            : null,
+        memory: res.length
+            ? {
+                mean: Math.round(mean(res.map((s) => s.rss))),
+                peak: Math.max(...res.map((s) => s.rss)),
+                samples: res.length,
+            }
+            : null,
+        uptime: probes.length
+            ? {
+                probes: probes.length,
+                up: probes.filter((p) => p.ok).length,
+                ratio: probes.filter((p) => p.ok).length / probes.length,
+            }
+            : null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/settings.ts
+/** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
+function loadSettings(s) {
+    return {
+        connections: s.connections,
+        rate: s.rate ?? null,
+        warmupMs: s.warmupMs,
+        trials: s.trials,
+        durationMs: s.durationMs,
+        timeoutMs: s.timeoutMs,
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/service/port.ts
@@ -48640,6 +47718,8 @@ function freePort() {
     });
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/service/log.ts
 // The service's output: every line goes to the log file and the last lines stay in memory for
 // the report; listeners see each line (log-based readiness).
@@ -49386,6 +48466,1661 @@ async function measureOnce(config, ctx) {
     return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
 }
 
+;// CONCATENATED MODULE: ./src/measure-ab.ts
+// A/B mode: the base and the head build on the same machine, one service at a time (never both:
+// they would share the CPU), trials interleaved B,H,H,B,B,H… so that drift hits both sides
+// alike. Each service start warms every scenario up once; each block then runs one trial of
+// every scenario. After `min-trials` per side, and every `step` trials after that, the trials
+// are analysed; sampling stops when every gating comparison is decided, at `max-trials`, or
+// before the time budget would be exceeded.
+
+
+
+
+
+async function measureAb(config, ctx) {
+    if (!config.baseline)
+        throw new Error('A/B mode without baseline.service');
+    const settings = config.ab;
+    const looks = lookSchedule(settings.minTrials, settings.maxTrials, settings.step);
+    const decision = { alpha: config.regression.alpha, looks: looks.length, delta: config.regression.delta };
+    const side = (service, label, log) => ({
+        service,
+        label,
+        log,
+        trials: new Map(config.scenarios.map((s) => [s.name, []])),
+        histograms: new Map(config.scenarios.map((s) => [s.name, []])),
+        windows: new Map(config.scenarios.map((s) => [s.name, []])),
+        last: undefined,
+    });
+    const sides = {
+        base: side(config.baseline.service, 'the base service', ctx.baseLog),
+        head: side(config.service, 'the service', ctx.serviceLog),
+    };
+    const headSamples = new ServiceSamples();
+    const started = Date.now();
+    let running;
+    let failure = null;
+    let comparisons = [];
+    let analysedAt = 0;
+    let batches = 0;
+    let order = '';
+    let stoppedBecause = '';
+    const stopRunning = async () => {
+        if (!running)
+            return;
+        if (running.side === 'head')
+            await headSamples.stop();
+        await running.launched.stop();
+        running = undefined;
+    };
+    const ensure = async (s) => {
+        if (running?.side === s)
+            return running.launched;
+        await stopRunning();
+        const state = sides[s];
+        const launched = await launch(state.service, {
+            env: ctx.env,
+            runId: ctx.runId,
+            logFile: state.log ?? undefined,
+            appendLog: state.last !== undefined,
+            signal: ctx.signal,
+            progress: ctx.progress,
+            label: state.label,
+        });
+        state.last = launched;
+        if (launched.failure) {
+            failure = launched.failure;
+            await launched.stop();
+            return undefined;
+        }
+        running = { side: s, launched };
+        if (s === 'head')
+            headSamples.start(launched, state.service.health);
+        for (const scenario of config.scenarios) {
+            if (scenario.warmupMs <= 0)
+                continue;
+            const warm = await runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s));
+            if (warm.interrupted) {
+                failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
+                return undefined;
+            }
+        }
+        return launched;
+    };
+    const interruptHooks = (launched, scenario, s) => ({
+        interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
+        ...progressHooks(ctx.progress, scenario, `${s} · `),
+    });
+    const analyse = () => {
+        const figures = (s) => new Map([...sides[s].trials].filter(([, ts]) => ts.length).map(([name, ts]) => [name, ts.map(trialFigures)]));
+        comparisons = analyzeAb(figures('base'), figures('head'), decision);
+        analysedAt = batches;
+    };
+    try {
+        outer: for (;;) {
+            for (const s of batches % 2 === 0 ? ['base', 'head'] : ['head', 'base']) {
+                const launched = await ensure(s);
+                if (!launched)
+                    break outer;
+                for (const scenario of config.scenarios) {
+                    let run;
+                    try {
+                        run = await runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, interruptHooks(launched, scenario, s));
+                    }
+                    catch (err) {
+                        failure = loadError(launched, scenario.name, err);
+                        break outer;
+                    }
+                    sides[s].trials.get(scenario.name).push(...run.trials);
+                    sides[s].histograms.get(scenario.name).push(...run.histograms);
+                    sides[s].windows.get(scenario.name).push(...run.windows);
+                    if (run.interrupted) {
+                        failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+                        break outer;
+                    }
+                }
+                order += s === 'base' ? 'B' : 'H';
+            }
+            batches++;
+            if (looks.includes(batches)) {
+                analyse();
+                const open = undecided(comparisons).length;
+                ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${comparisons.length - open} decided, ${open} inconclusive`);
+                if (!open) {
+                    stoppedBecause = `every comparison was decided after ${batches} trials per side`;
+                    break;
+                }
+                if (batches >= settings.maxTrials) {
+                    stoppedBecause = `max-trials (${settings.maxTrials} per side) reached with ${open} comparison${open === 1 ? '' : 's'} still inconclusive`;
+                    break;
+                }
+            }
+            const elapsed = Date.now() - started;
+            if (elapsed + elapsed / batches > settings.budgetMs) {
+                stoppedBecause = `the time budget (${Math.round(settings.budgetMs / 1000)} s) would be exceeded by another batch`;
+                break;
+            }
+        }
+    }
+    finally {
+        await stopRunning();
+    }
+    if (failure)
+        stoppedBecause = `stopped by a failure: ${failure.message}`;
+    if (analysedAt !== batches && batches > 0)
+        analyse();
+    const results = (s) => config.scenarios
+        .filter((sc) => sides[s].trials.get(sc.name).length)
+        .map((sc) => scenarioResult(sc, sides[s].trials.get(sc.name), sides[s].histograms.get(sc.name)));
+    const headScenarios = results('head');
+    const head = sides.head.last;
+    const service = head
+        ? serviceFigures(config, head, ctx, headSamples, headScenarios, headScenarios.map((s) => sides.head.windows.get(s.name)))
+        : serviceFigures(config, sides.base.last, ctx, headSamples, headScenarios, []);
+    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 };
+    for (const c of comparisons)
+        counts[c.outcome]++;
+    return {
+        scenarios: headScenarios,
+        failure,
+        service,
+        ab: {
+            mode: 'ab',
+            alpha: decision.alpha,
+            looks,
+            alphaPerLook: decision.alpha / looks.length,
+            trialsPerSide: batches,
+            batches,
+            stoppedBecause,
+            elapsedMs: Date.now() - started,
+            order,
+            base: {
+                command: config.baseline.service.command ?? null,
+                url: sides.base.last?.baseUrl ?? config.baseline.service.url,
+                scenarios: results('base'),
+            },
+            comparisons,
+            counts,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/progress.ts
+// Progress goes to stderr: on a terminal one live line redrawn in place, elsewhere plain lines
+// (CI logs stay readable).
+const silentProgress = { info() { }, live() { } };
+function streamProgress(stream = process.stderr) {
+    const tty = Boolean(stream.isTTY);
+    let liveShown = false;
+    const clear = () => {
+        if (liveShown)
+            stream.write('\r\x1b[2K');
+        liveShown = false;
+    };
+    return {
+        info(message) {
+            clear();
+            stream.write(`${message}\n`);
+        },
+        live(message) {
+            if (!tty)
+                return;
+            const width = (stream.columns || 100) - 1;
+            stream.write(`\r\x1b[2K${message.length > width ? message.slice(0, width) : message}`);
+            liveShown = true;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Making text that came from the service or the config safe inside Markdown: no HTML, no
+// links, mentions or issue references that nobody wrote, no broken tables. Pure.
+const ZWSP = '\u200B';
+/** Inline text (paragraphs and table cells): one line, every Markdown control character inert. */
+function md(text) {
+    return String(text)
+        .replace(/\r?\n|\r/g, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/([\\`*_{}[\]#+!|~])/g, '\\$1')
+        .replace(/^(\s*)([-=])/, '$1\\$2') // list item / setext heading at the start of a line
+        .replace(/@(?=[\w-])/g, `@${ZWSP}`) // @mentions
+        .replace(/:\/\//g, `:${ZWSP}//`) // bare-URL autolinks
+        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
+        .replace(/(^|\s)(\\#)(?=\d)/g, `$1$2${ZWSP}`); // #123 issue references
+}
+/** A fenced code block whose fence is longer than any run of backticks inside. */
+function codeBlock(text, lang = '') {
+    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${lang}\n${text.replace(/\n+$/, '')}\n${fence}`;
+}
+/** Inline code for short literal text (an expression, a command), safe for any backticks. */
+function code(text) {
+    const oneLine = String(text)
+        .replace(/\r?\n|\r/g, ' ')
+        .replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((m) => m[0].length));
+    const ticks = '`'.repeat(longest + 1);
+    const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
+    return `${ticks}${pad}${oneLine}${pad}${ticks}`;
+}
+
+;// CONCATENATED MODULE: ./src/calibrate.ts
+// `perfgate calibrate`: the same build measured as both A and B (interleaved, as A/B mode does),
+// then how noisy each metric is, how many trials A/B mode needs to detect δ with 90 % power,
+// and what the current settings can detect. Writes calibrate.md and calibrate.json.
+
+
+
+
+
+
+
+
+
+
+
+
+
+const POWER = 0.9;
+async function runCalibrate(opts) {
+    const cwd = opts.cwd ?? process.cwd();
+    const progress = opts.progress ?? silentProgress;
+    const loaded = applyOverrides(loadConfig((0,external_node_path_namespaceObject.resolve)(cwd, opts.config)));
+    if (!loaded.service.command)
+        throw new UsageError('calibrate starts the service twice per batch: it needs service.command');
+    if (opts.trials < 3)
+        throw new UsageError('--trials must be at least 3');
+    // The same build on both sides, a fixed number of trials, no early stop.
+    const config = {
+        ...loaded,
+        baseline: { service: loaded.service },
+        mode: 'ab',
+        ab: { ...loaded.ab, minTrials: opts.trials, maxTrials: opts.trials, step: opts.trials, budgetMs: Number.MAX_SAFE_INTEGER },
+    };
+    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
+    const measured = await measureAb(config, {
+        env: opts.env ?? process.env,
+        runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
+        serviceLog: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate-a.log'),
+        baseLog: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate-b.log'),
+        signal: opts.signal,
+        progress,
+        display: (p) => (0,external_node_path_namespaceObject.relative)(cwd, p) || p,
+    });
+    const figures = (scenarios) => new Map(scenarios.map((s) => [s.name, s.trials.map(trialFigures)]));
+    const looks = lookSchedule(loaded.ab.minTrials, loaded.ab.maxTrials, loaded.ab.step).length;
+    const rows = calibrate(figures(measured.ab.base.scenarios), figures(measured.scenarios), {
+        alpha: loaded.regression.alpha,
+        looks,
+        family: measured.ab.comparisons.length,
+        power: POWER,
+        maxTrials: loaded.ab.maxTrials,
+        delta: loaded.regression.delta,
+    });
+    const markdown = render(rows, measured.ab, loaded.ab, loaded.regression.alpha, looks, (0,external_node_path_namespaceObject.relative)(cwd, loaded.file) || loaded.file);
+    const files = { markdown: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate.md'), json: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate.json') };
+    (0,external_node_fs_namespaceObject.writeFileSync)(files.markdown, markdown);
+    (0,external_node_fs_namespaceObject.writeFileSync)(files.json, `${JSON.stringify({ rows, ab: measured.ab, failure: measured.failure }, null, 2)}\n`);
+    const exitCode = measured.failure ? (measured.failure.kind === 'aborted' ? 130 : 1) : 0;
+    return { rows, ab: measured.ab, markdown, files, exitCode };
+}
+function render(rows, ab, settings, alpha, looks, file) {
+    const pct = (f) => `${formatNumber(f * 100, 1)} %`;
+    const falseAlarms = ab.comparisons.filter((c) => c.outcome === 'regression').length;
+    const lines = [
+        `# perfgate calibration: ${code(file)}`,
+        '',
+        `The same build was measured as both A and B, interleaved (${md(ab.order)}), ${ab.trialsPerSide} trials per side. ` +
+            `"Needed" is the number of trials per side for A/B mode to detect a change of δ with ${POWER * 100} % power at α = ${alpha}, ` +
+            `split over ${looks} planned looks and Holm's correction over ${ab.comparisons.length} comparisons. ` +
+            `"MDE" is the smallest change the current max-trials (${settings.maxTrials}) detects with the same power.`,
+        '',
+        '| Scenario | Metric | Trial-to-trial spread | δ | Trials needed per side | MDE at max-trials | Current settings |',
+        '|---|---|---|---|---|---|---|',
+        ...rows.map((r) => `| ${md(r.scenario)} | ${r.metric} | ${pct(r.spread)} | ${pct(r.delta)} | ${r.needed} | ${pct(r.mdeAtMax)} | ${r.needed <= settings.maxTrials ? '✅ enough' : `❌ raise max-trials to ${r.needed} or δ`} |`),
+        '',
+        falseAlarms
+            ? `⚠️ The A/A comparison reported ${falseAlarms} regression${falseAlarms === 1 ? '' : 's'} between identical builds: this machine is noisier than the statistics assume; raise the trial duration or lower the connections.`
+            : 'The A/A comparison of identical builds reported no regression.',
+        '',
+    ];
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/analysis/verdict.ts
+function decide(targets, failure, regression = null, ab = null) {
+    const breached = targets.filter((t) => t.status === 'fail').length;
+    const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
+    const regressions = regression?.counts.regression ?? 0;
+    const missing = regression?.counts['insufficient baseline'] ?? 0;
+    const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
+    const parts = [];
+    if (failure)
+        parts.push(failure.message);
+    if (breached)
+        parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
+    if (unmeasured)
+        parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
+    if (regressions)
+        parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
+    const abRegressions = ab?.counts.regression ?? 0;
+    if (abRegressions)
+        parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
+    if (missingFails)
+        parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
+    if (parts.length)
+        return { verdict: 'fail', reason: parts.join('; ') };
+    if (ab) {
+        const open = ab.counts.inconclusive;
+        const said = [
+            targets.length === 1
+                ? 'the one target was measured and met'
+                : targets.length
+                    ? `all ${targets.length} targets measured and met`
+                    : 'no targets are configured',
+        ];
+        said.push(open
+            ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
+            : 'no regression against the base build (A/B)');
+        return { verdict: 'pass', reason: said.join('; ') };
+    }
+    if (!targets.length && !regression)
+        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+    const said = [];
+    if (targets.length === 1)
+        said.push('the one target was measured and met');
+    else if (targets.length)
+        said.push(`all ${targets.length} targets measured and met`);
+    else
+        said.push('no targets are configured');
+    if (regression) {
+        const compared = regression.comparisons.length - missing;
+        if (compared > 0)
+            said.push('no regression against history');
+        if (missing)
+            said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
+    }
+    return { verdict: 'pass', reason: said.join('; ') };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/history/store.ts
+/** Ids to remove so that at most `keep` runs remain per fingerprint (oldest go first). */
+function pruneSelection(records, keep) {
+    const byFingerprint = new Map();
+    for (const r of records) {
+        const list = byFingerprint.get(r.fingerprint) ?? [];
+        list.push(r);
+        byFingerprint.set(r.fingerprint, list);
+    }
+    const out = [];
+    for (const list of byFingerprint.values()) {
+        list.sort((a, b) => a.savedAt.localeCompare(b.savedAt) || a.id.localeCompare(b.id));
+        out.push(...list.slice(0, Math.max(0, list.length - keep)));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/history/dir-store.ts
+// The embedded default store: a directory with one JSON file per run, written atomically.
+
+
+
+
+class DirStore {
+    dir;
+    label;
+    constructor(dir, label) {
+        this.dir = dir;
+        this.label = `dir ${label ?? dir}`;
+    }
+    async load() {
+        let names;
+        try {
+            names = (await (0,promises_namespaceObject.readdir)(this.dir)).filter((n) => n.endsWith('.json')).sort();
+        }
+        catch (err) {
+            if (err.code === 'ENOENT')
+                return { records: [], warnings: [] };
+            throw err;
+        }
+        const records = [];
+        const warnings = [];
+        const texts = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(this.dir, n), 'utf8').catch((e) => e)));
+        texts.forEach((text, i) => {
+            const file = (0,external_node_path_namespaceObject.join)(this.dir, names[i]);
+            if (text instanceof Error) {
+                warnings.push(`skipped ${file}: ${text.message}`);
+                return;
+            }
+            const parsed = parseRecord(text);
+            if (parsed.ok)
+                records.push(parsed.record);
+            else
+                warnings.push(`skipped ${file}: ${parsed.reason} (left in place)`);
+        });
+        return { records, warnings };
+    }
+    async save(record) {
+        await (0,promises_namespaceObject.mkdir)(this.dir, { recursive: true });
+        const file = (0,external_node_path_namespaceObject.join)(this.dir, `${record.id}.json`);
+        const tmp = `${file}.${process.pid}.tmp`;
+        await (0,promises_namespaceObject.writeFile)(tmp, `${JSON.stringify(record)}\n`, { flag: 'wx' });
+        // link() publishes the complete file atomically and, unlike rename(), refuses to replace one.
+        try {
+            await (0,promises_namespaceObject.link)(tmp, file);
+        }
+        finally {
+            await (0,promises_namespaceObject.unlink)(tmp);
+        }
+        return file;
+    }
+    async prune(keep) {
+        const { records } = await this.load();
+        const doomed = pruneSelection(records, keep);
+        for (const r of doomed)
+            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(this.dir, `${r.id}.json`), { force: true });
+        return doomed.map((r) => r.id);
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/handlebars/lib/index.js
+var lib = __nccwpck_require__(8508);
+var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
+;// CONCATENATED MODULE: ./src/report/render.ts
+// Rendering the report view with Handlebars. The template is data: ours in templates/, or the
+// user's (report.template). Escaping happened in the view, so the template is compiled raw.
+
+
+
+const DEFAULT_TEMPLATE = 'report.md.hbs';
+/** Compiles a template file; throws with the path when it is missing or malformed. */
+function loadTemplate(file = assetPath('templates', DEFAULT_TEMPLATE)) {
+    let source;
+    try {
+        source = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    }
+    catch (err) {
+        throw new Error(`cannot read report template ${file}: ${err.code ?? String(err)}`, { cause: err });
+    }
+    return compileTemplate(source, file);
+}
+function compileTemplate(source, name = 'template') {
+    const hb = lib_default().create();
+    let compiled;
+    try {
+        compiled = hb.compile(source, {
+            noEscape: true,
+            strict: false,
+        });
+        // Compile eagerly so that syntax errors surface now, not after the load ran.
+        hb.precompile(source);
+    }
+    catch (err) {
+        throw new Error(`report template ${name} does not compile: ${err.message}`, { cause: err });
+    }
+    return (view) => tidy(compiled(view));
+}
+function tidy(text) {
+    return `${text.trim()}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/view.ts
+// RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
+// so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
+
+
+
+const STATUS = {
+    pass: '✅ MET',
+    fail: '❌ BREACHED',
+    unmeasured: '❓ NOT MEASURED',
+};
+function buildView(run) {
+    const passed = run.verdict === 'pass';
+    const date = run.startedAt.slice(0, 10);
+    const breached = run.targets.filter((t) => t.status === 'fail');
+    const unmeasured = run.targets.filter((t) => t.status === 'unmeasured');
+    return {
+        title: `${md(run.name)}: Performance Gate Report`,
+        date,
+        name: md(run.name),
+        passed,
+        statusLine: passed ? `✅ **PASSED**: ${md(run.reason)}` : `❌ **FAILED**: ${md(run.reason)}`,
+        readinessLine: passed
+            ? run.targets.length
+                ? '**READY**: every target was measured in this run and met.'
+                : '**NOT ASSESSED**: no targets are configured, so this run only measured.'
+            : '**NOT READY**: see the breached or unmeasured targets below.',
+        summary: executiveSummary(run, breached, unmeasured),
+        failure: run.failure
+            ? {
+                heading: failureHeading(run.failure.kind),
+                message: md(run.failure.message),
+                logTail: run.failure.logTail.length ? codeBlock(run.failure.logTail.join('\n'), 'text') : null,
+            }
+            : null,
+        targets: run.targets.map((t) => ({
+            metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
+            target: code(t.expr),
+            measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)),
+            status: STATUS[t.status],
+            notes: md(t.note) || ' ',
+        })),
+        noTargets: run.targets.length === 0,
+        scenarios: run.scenarios.map(scenarioView),
+        notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
+        service: { rows: serviceRows(run) },
+        configuration: { rows: configurationRows(run) },
+        regression: run.regression ? regressionView(run.regression) : null,
+        ab: run.ab ? abView(run.ab) : null,
+        history: run.history
+            ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
+            : null,
+        checklist: checklist(run),
+        recommendations: recommendations(run, breached, unmeasured),
+        files: [
+            { label: 'Result (JSON)', path: code(run.files.result) },
+            { label: 'This report', path: code(run.files.report) },
+            ...(run.files.serviceLog ? [{ label: 'Service log', path: code(run.files.serviceLog) }] : []),
+        ],
+        footer: `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
+    };
+}
+function failureHeading(kind) {
+    switch (kind) {
+        case 'never-ready':
+            return 'The service never became ready';
+        case 'spawn-failed':
+            return 'The service could not be started';
+        case 'crashed':
+            return 'The service crashed during load';
+        case 'aborted':
+            return 'The run was interrupted';
+        default:
+            return 'The load could not be sent';
+    }
+}
+function executiveSummary(run, breached, unmeasured) {
+    const out = [];
+    const measured = run.scenarios.filter((s) => s.trials.length);
+    const requests = measured.reduce((a, s) => a + s.summary.requests, 0);
+    const seconds = measured.reduce((a, s) => a + s.summary.durationMs, 0) / 1000;
+    if (run.failure?.kind === 'never-ready' || run.failure?.kind === 'spawn-failed') {
+        out.push(`${md(run.failure.message)}. No load was sent, so no target could be measured.`);
+    }
+    else if (measured.length) {
+        out.push(`perfgate sent ${formatNumber(requests, 0)} requests to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
+            `(${formatNumber(seconds, 1)} s of measured load) and checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'}.`);
+    }
+    if (run.failure?.kind === 'crashed') {
+        out.push(`**The service crashed** during ${run.failure.scenario ? `"${md(run.failure.scenario)}"` : 'the load'} (${md(run.failure.message)}); the log tail is below.`);
+    }
+    if (run.failure?.kind === 'aborted')
+        out.push(`**The run was interrupted** (${md(run.failure.message)}); the figures cover only what ran.`);
+    if (breached.length) {
+        const list = breached.map((t) => `${md(t.name)}${t.scenario ? ` in "${md(t.scenario)}"` : ''} (${t.measured === null ? '?' : md(formatValue(t.measured, t.unit))} against ${code(t.expr)})`);
+        out.push(`**${breached.length} of ${run.targets.length} targets breached**: ${list.join('; ')}.`);
+    }
+    if (unmeasured.length) {
+        out.push(`**${unmeasured.length} target${unmeasured.length === 1 ? ' was' : 's were'} not measured** and ${unmeasured.length === 1 ? 'counts' : 'count'} as failed: ${unmeasured.map((t) => md(t.name)).join(', ')}.`);
+    }
+    if (run.verdict === 'pass' && run.targets.length) {
+        out.push(`All ${run.targets.length} targets were measured and met. ${slowestSentence(run)}`.trim());
+    }
+    if (run.verdict === 'pass' && !run.targets.length)
+        out.push('No targets are configured, so this run passes without checking anything.');
+    out.push(...regressionSentences(run));
+    out.push(...abSentences(run));
+    out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
+    return out;
+}
+function slowestSentence(run) {
+    const withLatency = run.scenarios.filter((s) => s.summary.latency.count > 0);
+    if (!withLatency.length)
+        return '';
+    const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
+    return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
+}
+function scenarioView(s) {
+    const st = s.settings;
+    const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
+    const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
+    const description = `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
+        `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
+    const sum = s.summary;
+    const lat = sum.latency;
+    const figures = [
+        { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
+        { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
+        ...(sum.workflows
+            ? [
+                {
+                    label: 'Completed workflows',
+                    value: `${formatNumber(sum.workflows.completed, 0)} (${formatNumber(sum.workflows.perSecond, 1)}/s)`,
+                },
+            ]
+            : []),
+        {
+            label: 'Errors',
+            value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
+        },
+        {
+            label: 'Connections answered (fewest in a trial)',
+            value: `${sum.connectionsServed} of ${st.connections}`,
+        },
+        ...windowFigures(s.service),
+    ];
+    return {
+        name: md(s.name),
+        description,
+        interrupted: s.interrupted ? md(s.interrupted) : null,
+        figures,
+        latency: {
+            p50: formatMs(lat.p50),
+            p90: formatMs(lat.p90),
+            p95: formatMs(lat.p95),
+            p99: formatMs(lat.p99),
+            max: formatMs(lat.max),
+            mean: formatMs(lat.mean),
+        },
+        trials: s.trials.map((t) => ({
+            index: t.index + 1,
+            rps: formatNumber(t.rps, 1),
+            p50: formatMs(t.latency.p50),
+            p95: formatMs(t.latency.p95),
+            p99: formatMs(t.latency.p99),
+            errors: formatPercent(t.errors.rate),
+            extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
+        })),
+        hasWorkflow: s.kind === 'workflow',
+        steps: (sum.steps ?? []).map((step) => ({
+            name: md(step.name),
+            request: code(`${step.method} ${step.path}`),
+            requests: formatNumber(step.requests, 0),
+            errors: formatNumber(step.errors, 0),
+            p50: formatMs(step.latency.p50),
+            p95: formatMs(step.latency.p95),
+            p99: formatMs(step.latency.p99),
+        })),
+        statusCodes: Object.entries(sum.statusCodes)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([c, n]) => `${md(c)}: ${formatNumber(n, 0)}`)
+            .join(', '),
+    };
+}
+function windowFigures(w) {
+    const out = [];
+    if (w.cpu)
+        out.push({
+            label: 'Service CPU (mean / peak, % of one core)',
+            value: `${formatNumber(w.cpu.mean, 1)} % / ${formatNumber(w.cpu.peak, 1)} %`,
+        });
+    if (w.memory)
+        out.push({
+            label: 'Service memory (mean / peak RSS)',
+            value: `${formatBytes(w.memory.mean)} / ${formatBytes(w.memory.peak)}`,
+        });
+    if (w.uptime)
+        out.push({
+            label: 'Uptime probe',
+            value: `${formatPercent(w.uptime.ratio)} (${w.uptime.up}/${w.uptime.probes})`,
+        });
+    return out;
+}
+function serviceRows(run) {
+    const s = run.service;
+    const rows = [
+        {
+            label: 'Mode',
+            value: s.mode === 'managed' ? 'started and stopped by perfgate' : 'external target (already running)',
+        },
+        ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
+        { label: 'URL', value: code(s.url) },
+        {
+            label: 'Ready after',
+            value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
+        },
+        ...windowFigures(s),
+    ];
+    if (s.mode === 'managed') {
+        rows.push({
+            label: 'Exit',
+            value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
+        });
+    }
+    if (s.mode === 'external')
+        rows.push({
+            label: 'CPU and memory',
+            value: 'not measured: perfgate cannot see the processes of an external target',
+        });
+    return rows;
+}
+function configurationRows(run) {
+    const e = run.environment;
+    return [
+        { label: 'Config', value: code(run.config.file) },
+        {
+            label: 'Tools',
+            value: `perfgate ${md(e.perfgate)}, autocannon ${md(e.autocannon)} (in-process; latency recorded per response at µs resolution), Node.js ${md(e.node)}`,
+        },
+        {
+            label: 'Machine',
+            value: `${md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
+        },
+        {
+            label: 'OS',
+            value: `${md(e.os)} (${md(e.platform)}/${md(e.arch)})${e.ci ? ', CI' : ''}`,
+        },
+        { label: 'Started', value: md(run.startedAt) },
+        { label: 'Wall time', value: formatDuration(Math.round(run.durationMs)) },
+    ];
+}
+function checklist(run) {
+    const items = [];
+    const s = run.service;
+    items.push({
+        done: s.readyMs !== null,
+        text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
+    });
+    const configured = run.config.scenarios.length;
+    const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
+    items.push({
+        done: completed === configured && !run.failure,
+        text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
+    });
+    for (const t of run.targets) {
+        const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
+        items.push({
+            done: t.status === 'pass',
+            text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
+        });
+    }
+    const r = run.regression;
+    if (run.ab) {
+        items.push({
+            done: run.ab.counts.regression === 0 && run.ab.counts.inconclusive === 0 && run.ab.comparisons.length > 0,
+            text: `No regression against the base build (A/B, ${run.ab.trialsPerSide} trials per side${run.ab.counts.inconclusive ? `, ${run.ab.counts.inconclusive} comparisons inconclusive` : ''})`,
+        });
+    }
+    else if (!r)
+        items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
+    else {
+        const compared = r.comparisons.length - r.counts['insufficient baseline'];
+        items.push({
+            done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
+            text: compared === 0
+                ? `Compared against history: not possible yet (insufficient baseline, ${r.minRuns} comparable runs needed)`
+                : `No regression against a baseline of ${r.baseline.length} stored runs (${compared} comparisons${r.counts['insufficient baseline'] ? `, ${r.counts['insufficient baseline']} without baseline` : ''})`,
+        });
+    }
+    return items;
+}
+function recommendations(run, breached, unmeasured) {
+    const out = [];
+    const f = run.failure;
+    if (f?.kind === 'never-ready' || f?.kind === 'spawn-failed') {
+        out.push('Start the service by hand with the same command and check it answers the readiness check (`service.ready`) within its timeout; the log tail above shows how far it got.');
+    }
+    if (f?.kind === 'crashed')
+        out.push(`Find why the service exited under load (${md(f.message)}): the log tail above and the full service log hold its last words.`);
+    for (const t of breached) {
+        const where = t.scenario ? `"${md(t.scenario)}"` : 'the run';
+        const s = run.scenarios.find((x) => x.name === t.scenario);
+        switch (t.metric) {
+            case 'rate(errors)':
+            case 'errors': {
+                const codes = Object.entries((s ?? run.scenarios[0])?.summary.statusCodes ?? {})
+                    .filter(([c]) => !c.startsWith('2'))
+                    .map(([c, n]) => `${n}× ${c}`)
+                    .join(', ');
+                out.push(`Errors in ${where} exceed the target${codes ? ` (${md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`);
+                break;
+            }
+            case 'connections':
+                out.push(`The service did not sustain the connection target in ${where}: check its connection limits (backlog, max connections, open files) and the errors listed for that scenario.`);
+                break;
+            case 'rps':
+            case 'workflows_per_s':
+                out.push(`Throughput in ${where} is below the target: compare service CPU with the per-step latencies to see whether the service or a single step is the bottleneck.`);
+                break;
+            case 'uptime':
+                out.push('The health endpoint missed probes during load: a health check that shares the event loop with the API goes dark under load; keep it cheap and check what blocks the loop.');
+                break;
+            case 'memory.peak':
+            case 'memory.mean':
+                out.push('Service memory is above the target: take a heap snapshot under load and look for caches or buffers that grow with traffic.');
+                break;
+            case 'cpu.mean':
+            case 'cpu.peak':
+                out.push('Service CPU is above the target: profile the service under this load (e.g. `node --cpu-prof`) and look at the hottest functions.');
+                break;
+            default: {
+                const slowStep = s?.summary.steps?.reduce((a, b) => (b.latency.p95 > a.latency.p95 ? b : a));
+                out.push(`Latency target ${code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`);
+            }
+        }
+    }
+    for (const t of unmeasured)
+        out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
+    for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+        const last = run.regression.baseline[run.regression.baseline.length - 1];
+        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
+    }
+    for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+        out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
+    }
+    if (run.ab?.counts.inconclusive) {
+        out.push('Some A/B comparisons stayed inconclusive: raise ab.max-trials or the budget, or run `perfgate calibrate` to see how many trials δ needs on this machine.');
+    }
+    if (run.regression &&
+        run.regression.comparisons.length &&
+        run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')) {
+        out.push(`Build up history: runs of the default branch are saved automatically; ${run.regression.minRuns} comparable runs are needed before regressions can be proven.`);
+    }
+    if (!out.length) {
+        out.push('No action needed.');
+        if (!run.regression && !run.ab)
+            out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
+    }
+    return out;
+}
+const METRIC_LABELS = {
+    p50: 'p50 latency',
+    p95: 'p95 latency',
+    p99: 'p99 latency',
+    rps: 'Throughput',
+    workflows_per_s: 'Workflows/s',
+    errors: 'Error rate',
+};
+function metricLabel(m) {
+    return METRIC_LABELS[m];
+}
+const OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    unchanged: '⚪ unchanged',
+    inconclusive: '🟡 inconclusive',
+    'insufficient baseline': '❓ insufficient baseline',
+};
+function view_pct(f, digits = 1) {
+    return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
+}
+/** The change, signed so that + is worse for every metric. */
+function changeText(c) {
+    if (c.change === null)
+        return 'no baseline';
+    if (c.metric === 'errors')
+        return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
+    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
+    return `${view_pct(c.change)}${word ? ` ${word}` : ''}`;
+}
+function valueText(c, v) {
+    if (v === null)
+        return '–';
+    if (c.metric === 'errors')
+        return formatPercent(v);
+    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
+        return `${formatNumber(v, 1)}/s`;
+    return formatMs(v);
+}
+function pText(p) {
+    if (p === null)
+        return '–';
+    if (p < 0.0001)
+        return '< 0.0001';
+    return formatNumber(p, 4);
+}
+function regressionView(r) {
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    const first = r.baseline[0];
+    const last = r.baseline[r.baseline.length - 1];
+    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
+    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
+        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
+    let insufficient = null;
+    if (r.counts['insufficient baseline'] && compared === 0) {
+        const effect = r.onMissingBaseline === 'fail'
+            ? 'With on-missing-baseline: fail, **the gate fails**.'
+            : r.onMissingBaseline === 'warn'
+                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
+                : 'The gate passes on it (on-missing-baseline: pass).';
+        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
+    }
+    else if (r.counts['insufficient baseline']) {
+        const n = r.counts['insufficient baseline'];
+        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
+    }
+    return {
+        intro,
+        insufficient,
+        rows: r.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+            current: valueText(c, c.current),
+            change: changeText(c),
+            band: c.band ? `${view_pct(c.band[0])} … ${view_pct(c.band[1])}` : '–',
+            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : view_pct(c.mde),
+            outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
+        })),
+        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
+        warnings: r.warnings.map(md),
+        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+            `t = (this run − centre) / (spread·√(1 + 1/N)), one-sided p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}. ` +
+            `A regression needs adjusted p ≤ α and a change of at least δ (${deltaText(r)}). Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ` +
+            '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
+    };
+}
+function deltaText(r) {
+    const seen = new Map();
+    for (const c of r.comparisons)
+        seen.set(c.metric, c.delta);
+    return [...seen]
+        .map(([m, d]) => (m === 'errors' ? `errors +${formatNumber(d * 100, 2)} pp` : `${m} ${formatNumber(d * 100, 1)} %`))
+        .join(', ');
+}
+function regressionSentences(run) {
+    const r = run.regression;
+    if (!r)
+        return [];
+    const out = [];
+    const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
+    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    if (regressions.length) {
+        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
+    }
+    else if (compared > 0) {
+        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
+    }
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+    if (compared === 0 && r.comparisons.length) {
+        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
+    }
+    return out;
+}
+const AB_OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    'confident pass': '✅ confident pass',
+    inconclusive: '🟡 inconclusive',
+};
+function abValue(c, v) {
+    if (c.metric === 'errors')
+        return formatPercent(v);
+    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
+        return `${formatNumber(v, 1)}/s`;
+    return formatMs(v);
+}
+function abView(ab) {
+    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+    const errorsChange = (f) => `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
+    return {
+        intro: `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+            `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+            `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+            `Sampling stopped because ${md(ab.stoppedBecause)}.`,
+        rows: ab.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            base: abValue(c, c.base),
+            head: abValue(c, c.head),
+            change: c.metric === 'errors' ? errorsChange(c.change) : view_pct(c.change),
+            ci: c.metric === 'errors' ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}` : `${view_pct(c.ci[0])} … ${view_pct(c.ci[1])}`,
+            p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            outcome: AB_OUTCOME[c.outcome],
+        })),
+        findings: ab.comparisons
+            .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
+            .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
+        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+            `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+    };
+}
+function abSentences(run) {
+    const ab = run.ab;
+    if (!ab)
+        return [];
+    const out = [];
+    const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
+    if (regressions.length)
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
+    else
+        out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+    const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+    if (ab.counts.inconclusive)
+        out.push(`${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/compare.ts
+// `perfgate compare`: the analysis and the report without load. A finished run (result.json)
+// against baseline runs given as history directories, record files or other result.json files.
+
+
+
+
+
+
+
+
+
+async function runCompare(opts) {
+    const cwd = opts.cwd ?? process.cwd();
+    const currentFile = (0,external_node_path_namespaceObject.resolve)(cwd, opts.current);
+    let current;
+    try {
+        current = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(currentFile, 'utf8'));
+    }
+    catch (err) {
+        throw new UsageError(`--current ${opts.current}: cannot read a result.json (${err.message})`);
+    }
+    if (current.tool !== 'perfgate' || current.schemaVersion !== 1 || !current.config?.fingerprint) {
+        throw new UsageError(`--current ${opts.current}: not a perfgate result.json of schema version 1 with a config fingerprint`);
+    }
+    const { records, warnings } = await loadBaselines(opts.baseline.map((b) => (0,external_node_path_namespaceObject.resolve)(cwd, b)));
+    const settings = opts.settings ?? REGRESSION_DEFAULTS;
+    const regression = current.failure
+        ? null
+        : analyzeRegressions(records, currentFromScenarios(undefined, current.config.fingerprint, current.runner, current.scenarios), settings, `files: ${opts.baseline.join(', ')}`, warnings);
+    const { verdict, reason } = decide(current.targets, current.failure, regression);
+    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
+    const files = { result: (0,external_node_path_namespaceObject.join)(outDir, 'result.json'), report: (0,external_node_path_namespaceObject.join)(outDir, 'report.md') };
+    const result = {
+        ...current,
+        verdict,
+        reason,
+        regression,
+        history: null,
+        files: { ...current.files, result: files.result, report: files.report },
+    };
+    const report = (opts.template ? loadTemplate(opts.template) : loadTemplate())(buildView(result));
+    for (const [file, text] of [
+        [files.result, `${JSON.stringify(result, null, 2)}\n`],
+        [files.report, report],
+    ]) {
+        (0,external_node_fs_namespaceObject.writeFileSync)(`${file}.tmp`, text);
+        (0,external_node_fs_namespaceObject.renameSync)(`${file}.tmp`, file);
+    }
+    return { result, report, exitCode: verdict === 'pass' ? 0 : 1, files, warnings };
+}
+/** Records from directories (every *.json inside) and single files; unreadable ones become warnings. */
+async function loadBaselines(paths) {
+    const records = [];
+    const warnings = [];
+    for (const p of paths) {
+        let isDir;
+        try {
+            isDir = (0,external_node_fs_namespaceObject.statSync)(p).isDirectory();
+        }
+        catch {
+            throw new UsageError(`--baseline ${p}: no such file or directory`);
+        }
+        if (isDir) {
+            const loaded = await new DirStore(p).load();
+            records.push(...loaded.records);
+            warnings.push(...loaded.warnings);
+        }
+        else {
+            const parsed = parseRecord((0,external_node_fs_namespaceObject.readFileSync)(p, 'utf8'));
+            if (parsed.ok)
+                records.push(parsed.record);
+            else
+                warnings.push(`skipped ${p}: ${parsed.reason}`);
+        }
+    }
+    return { records, warnings };
+}
+
+;// CONCATENATED MODULE: ./src/config/fingerprint.ts
+// What makes two runs comparable: a hash of everything that changes the measurement
+// (scenarios, load settings, the service command), not of targets, names or report options.
+
+
+function configFingerprint(config) {
+    const material = {
+        command: config.service.command ?? null,
+        external: config.service.command ? null : config.service.url,
+        env: config.service.env,
+        scenarios: config.scenarios.map((s) => ({
+            name: s.name,
+            kind: s.kind,
+            ...loadSettings(s),
+            steps: s.steps.map((st) => ({
+                method: st.method,
+                path: st.path,
+                headers: st.headers,
+                body: st.body ?? null,
+                json: st.json ?? null,
+                capture: st.capture,
+            })),
+        })),
+    };
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
+}
+/** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonical).join(',')}]`;
+    if (value && typeof value === 'object') {
+        return `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+            .join(',')}}`;
+    }
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/stats/rng.ts
+// A seeded random number generator: xoshiro128** seeded by splitmix32. Nothing random in
+// perfgate may depend on Math.random, so every sampled result can be reproduced from its seed.
+function splitmix32(seed) {
+    let s = seed >>> 0;
+    return () => {
+        s = (s + 0x9e3779b9) >>> 0;
+        let z = s;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+        return (z ^ (z >>> 16)) >>> 0;
+    };
+}
+function createRng(seed) {
+    const sm = splitmix32(seed);
+    const s = new Uint32Array([sm(), sm(), sm(), sm()]);
+    if (s[0] === 0 && s[1] === 0 && s[2] === 0 && s[3] === 0)
+        s[0] = 1;
+    return fromState(s);
+}
+/** xoshiro128** from an explicit 128-bit state (for checking against the reference implementation). */
+function fromState(state) {
+    const s = new Uint32Array(state);
+    const rotl = (x, k) => ((x << k) | (x >>> (32 - k))) >>> 0;
+    const nextUint32 = () => {
+        const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+        const t = (s[1] << 9) >>> 0;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = rotl(s[3], 11);
+        return result;
+    };
+    let spare;
+    const rng = {
+        nextUint32,
+        next: () => nextUint32() / 4294967296,
+        int: (n) => Math.floor(rng.next() * n),
+        normal: () => {
+            if (spare !== undefined) {
+                const v = spare;
+                spare = undefined;
+                return v;
+            }
+            let u = 0;
+            while (u === 0)
+                u = rng.next();
+            const v = rng.next();
+            const r = Math.sqrt(-2 * Math.log(u));
+            spare = r * Math.sin(2 * Math.PI * v);
+            return r * Math.cos(2 * Math.PI * v);
+        },
+    };
+    return rng;
+}
+
+;// CONCATENATED MODULE: ./src/history/git-store.ts
+// The CI store: a data branch (default `perfgate-data`) on the repository's remote, one file per
+// run under runs/. It works in the user's own repository through git plumbing (a private ref, a
+// temporary index, commit-tree, push), so the checkout's auth applies and the working tree, the
+// index and HEAD are never touched. A rejected push (someone else saved first) is retried on top
+// of the new tip after a random pause; file names are unique, so there is never a conflict.
+
+
+
+
+
+
+
+const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+const DIR = 'runs';
+class GitStore {
+    opts;
+    label;
+    remote;
+    branch;
+    ref;
+    author;
+    attempts;
+    rng = createRng((process.pid * 2654435761) ^ Date.now());
+    constructor(opts) {
+        this.opts = opts;
+        this.remote = opts.remote ?? 'origin';
+        this.branch = opts.branch ?? 'perfgate-data';
+        this.ref = `refs/perfgate/${this.branch}`;
+        this.author = opts.author ?? BOT;
+        this.attempts = opts.attempts ?? 12;
+        this.label = `git ${this.remote} ${this.branch}`;
+    }
+    async load() {
+        const tip = await this.fetch();
+        if (!tip)
+            return { records: [], warnings: [] };
+        const list = await this.git(['ls-tree', '-r', '-z', '--name-only', tip, '--', `${DIR}/`]);
+        const names = list.stdout.split('\0').filter((n) => n.endsWith('.json'));
+        if (!names.length)
+            return { records: [], warnings: [] };
+        const batch = await this.git(['cat-file', '--batch'], names.map((n) => `${tip}:${n}`).join('\n') + '\n');
+        const records = [];
+        const warnings = [];
+        const buf = Buffer.from(batch.stdout, 'latin1');
+        let pos = 0;
+        for (const name of names) {
+            const nl = buf.indexOf(0x0a, pos);
+            const header = buf.subarray(pos, nl).toString('utf8');
+            const size = Number(header.split(' ')[2]);
+            const text = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
+            pos = nl + 1 + size + 1;
+            const parsed = parseRecord(text);
+            if (parsed.ok)
+                records.push(parsed.record);
+            else
+                warnings.push(`skipped ${this.branch}:${name}: ${parsed.reason} (left in place)`);
+        }
+        return { records, warnings };
+    }
+    async save(record) {
+        const path = `${DIR}/${record.id}.json`;
+        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], `${JSON.stringify(record)}\n`)).trim();
+        await this.commitAndPush(`perfgate: save run ${record.id}`, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
+        return `${this.branch}:${path}`;
+    }
+    async prune(keep) {
+        const { records } = await this.load();
+        const doomed = pruneSelection(records, keep);
+        if (!doomed.length)
+            return [];
+        await this.commitAndPush(`perfgate: prune ${doomed.length} run(s), keeping ${keep} per config`, doomed.map((r) => ['--force-remove', `${DIR}/${r.id}.json`]));
+        return doomed.map((r) => r.id);
+    }
+    /** Builds a commit on the current remote tip with the given index edits and pushes it. */
+    async commitAndPush(message, edits) {
+        let lastError = '';
+        for (let attempt = 1; attempt <= this.attempts; attempt++) {
+            const parent = await this.fetch();
+            const index = (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
+            const env = { GIT_INDEX_FILE: index };
+            try {
+                await this.gitOk(parent ? ['read-tree', parent] : ['read-tree', '--empty'], undefined, env);
+                for (const edit of edits)
+                    await this.gitOk(['update-index', ...edit], undefined, env);
+                const tree = (await this.gitOk(['write-tree'], undefined, env)).trim();
+                const commit = (await this.gitOk(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], undefined, {
+                    GIT_AUTHOR_NAME: this.author.name,
+                    GIT_AUTHOR_EMAIL: this.author.email,
+                    GIT_COMMITTER_NAME: this.author.name,
+                    GIT_COMMITTER_EMAIL: this.author.email,
+                })).trim();
+                const push = await this.git(['push', '--quiet', this.remote, `${commit}:refs/heads/${this.branch}`]);
+                if (push.code === 0) {
+                    await this.git(['update-ref', this.ref, commit]);
+                    return;
+                }
+                lastError = push.stderr.trim();
+                if (!/rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(lastError)) {
+                    throw new Error(`git push to ${this.remote} ${this.branch} failed: ${lastError}`);
+                }
+            }
+            finally {
+                await (0,promises_namespaceObject.rm)(index, { force: true });
+            }
+            // Someone else saved first: wait a random moment, then rebuild on the new tip.
+            await new Promise((r) => setTimeout(r, 20 + this.rng.int(60 * attempt)));
+        }
+        throw new Error(`git push to ${this.remote} ${this.branch} was rejected ${this.attempts} times: ${lastError}`);
+    }
+    /** Fetches the data branch into our private ref; the tip's sha, or null when it does not exist yet. */
+    async fetch() {
+        const r = await this.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.ref}`]);
+        if (r.code !== 0) {
+            if (/couldn't find remote ref|no such ref/i.test(r.stderr)) {
+                await this.git(['update-ref', '-d', this.ref]);
+                return null;
+            }
+            throw new Error(`git fetch ${this.remote} ${this.branch} failed: ${r.stderr.trim()}`);
+        }
+        return (await this.gitOk(['rev-parse', this.ref])).trim();
+    }
+    async gitOk(args, input, env) {
+        const r = await this.git(args, input, env);
+        if (r.code !== 0)
+            throw new Error(`git ${args[0]} failed: ${r.stderr.trim()}`);
+        return r.stdout;
+    }
+    git(args, input, env) {
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+                const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+                resolve({ code, stdout: String(stdout), stderr: Buffer.from(String(stderr), 'latin1').toString('utf8') });
+            });
+            if (input !== undefined)
+                child.stdin?.end(input);
+            else
+                child.stdin?.end();
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/open.ts
+// The store a config asks for.
+
+
+
+function openStore(history, repoDir) {
+    switch (history.store) {
+        case 'none':
+            return null;
+        case 'git':
+            return new GitStore({ cwd: repoDir, remote: history.remote, branch: history.branch });
+        default: {
+            const rel = (0,external_node_path_namespaceObject.relative)(process.cwd(), history.path);
+            return new DirStore(history.path, rel && !rel.startsWith('..') ? rel : history.path);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/analysis/targets.ts
+
+
+
+/** Errors above this share mean a connection count was not "sustained". */
+const SUSTAINED_ERROR_LIMIT = 0.01;
+function evaluateTargets(targets, run) {
+    return targets.map((t) => {
+        const m = measure(t, run);
+        const base = {
+            name: t.name,
+            expr: t.expr,
+            scenario: t.scenario ?? null,
+            metric: t.parsed.metric,
+            op: t.parsed.op,
+            threshold: t.parsed.threshold,
+            unit: t.parsed.info.unit,
+        };
+        if (m.value === null)
+            return {
+                ...base,
+                measured: null,
+                status: 'unmeasured',
+                note: joinNotes(m.note, t.notes),
+            };
+        const met = compare(m.value, t.parsed.op, t.parsed.threshold) && !m.fail;
+        const note = met
+            ? m.note
+            : (m.fail ??
+                `${formatValue(m.value, t.parsed.info.unit)} breaches ${t.parsed.op} ${formatValue(t.parsed.threshold, t.parsed.info.unit)}`);
+        return {
+            ...base,
+            measured: m.value,
+            status: met ? 'pass' : 'fail',
+            note: joinNotes(note, t.notes),
+        };
+    });
+}
+function joinNotes(...notes) {
+    return notes.filter(Boolean).join('. ');
+}
+function measure(t, run) {
+    const metric = t.parsed.metric;
+    let scenarios;
+    if (t.scenario !== undefined) {
+        const s = run.scenarios.find((x) => x.name === t.scenario);
+        if (!s || s.trials.length === 0)
+            return { value: null, note: notRunNote(t.scenario, run) };
+        scenarios = [s];
+    }
+    else {
+        scenarios = run.scenarios.filter((s) => s.trials.length > 0);
+        if (!scenarios.length)
+            return { value: null, note: notRunNote(undefined, run) };
+    }
+    const partial = scenarios.find((s) => s.interrupted);
+    const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
+    const window = t.scenario !== undefined ? scenarios[0].service : run.service;
+    const value = rawValue(metric, t.parsed.percentile, scenarios, window, run);
+    if (value.value !== null && partialNote)
+        return { ...value, note: joinNotes(value.note, partialNote) };
+    return value;
+}
+function notRunNote(scenario, run) {
+    const what = scenario ? `scenario "${scenario}" produced no measurement` : 'no scenario produced a measurement';
+    return run.failure ? `${what}: ${run.failure.message}` : what;
+}
+function rawValue(metric, percentile, scenarios, window, run) {
+    const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
+    const latency = () => mergeHistograms(scenarios.map((s) => decodeHistogram(s.summary.histogram)));
+    const noLatency = () => ({
+        value: null,
+        note: 'no successful response, so no latency to measure',
+    });
+    const external = run.service.mode === 'external';
+    switch (metric) {
+        case 'avg':
+        case 'min':
+        case 'med':
+        case 'max': {
+            const h = latency();
+            if (h.totalCount === 0)
+                return noLatency();
+            const us = metric === 'avg'
+                ? h.mean
+                : metric === 'min'
+                    ? h.minNonZeroValue
+                    : metric === 'max'
+                        ? h.getValueAtPercentile(100)
+                        : h.getValueAtPercentile(50);
+            return { value: Math.round(us) / 1000 };
+        }
+        case 'rps':
+            return { value: round(sum((s) => s.summary.rps)) };
+        case 'workflows_per_s': {
+            const w = scenarios.filter((s) => s.summary.workflows);
+            if (!w.length)
+                return { value: null, note: 'no workflow scenario ran' };
+            return {
+                value: round(w.reduce((a, s) => a + s.summary.workflows.perSecond, 0)),
+            };
+        }
+        case 'errors':
+            return { value: sum((s) => s.summary.errors.total) };
+        case 'rate(errors)': {
+            const attempts = sum((s) => s.summary.requests + s.summary.errors.timeouts + s.summary.errors.connection);
+            if (attempts === 0)
+                return { value: null, note: 'no request completed' };
+            return { value: sum((s) => s.summary.errors.total) / attempts };
+        }
+        case 'connections': {
+            const best = scenarios.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a));
+            const sustained = scenarios.filter((s) => s.summary.errors.rate < SUSTAINED_ERROR_LIMIT);
+            const top = sustained.length
+                ? sustained.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a))
+                : undefined;
+            if (!top) {
+                return {
+                    value: best.summary.connectionsServed,
+                    fail: `${best.summary.connectionsServed} connections served but errors were ${formatValue(best.summary.errors.rate, 'fraction')} (≥ ${SUSTAINED_ERROR_LIMIT * 100} %): not sustained`,
+                };
+            }
+            return {
+                value: top.summary.connectionsServed,
+                note: `${top.summary.connectionsServed} of ${top.settings.connections} connections got answers in every trial of "${top.name}", errors ${formatValue(top.summary.errors.rate, 'fraction')}`,
+            };
+        }
+        case 'uptime':
+            if (!window.uptime)
+                return {
+                    value: null,
+                    note: 'no health probe was answered or sent during load',
+                };
+            return {
+                value: window.uptime.ratio,
+                note: `${window.uptime.up} of ${window.uptime.probes} health probes answered 2xx`,
+            };
+        case 'memory.peak':
+        case 'memory.mean':
+            if (!window.memory)
+                return {
+                    value: null,
+                    note: external ? 'external target: perfgate cannot see its processes' : 'no memory sample was taken',
+                };
+            return {
+                value: metric === 'memory.peak' ? window.memory.peak : window.memory.mean,
+            };
+        case 'cpu.mean':
+        case 'cpu.peak':
+            if (!window.cpu)
+                return {
+                    value: null,
+                    note: external ? 'external target: perfgate cannot see its processes' : 'no CPU sample was taken',
+                };
+            return {
+                value: metric === 'cpu.mean' ? window.cpu.mean : window.cpu.peak,
+                note: `${window.cpu.samples} samples, whole process tree`,
+            };
+        default: {
+            if (percentile === undefined)
+                return { value: null, note: `unknown metric ${metric}` };
+            const h = latency();
+            if (h.totalCount === 0)
+                return noLatency();
+            return { value: percentileMs(h, percentile) };
+        }
+    }
+}
+function round(x) {
+    return Math.round(x * 100) / 100;
+}
+
+;// CONCATENATED MODULE: ./src/history/git-info.ts
+// Where this run comes from: commit, branch, whether that is the default branch, and whether
+// it is a pull request. From the GitHub Actions environment when present, else from git itself.
+
+
+function git(cwd, args) {
+    try {
+        return (0,external_node_child_process_namespaceObject.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    }
+    catch {
+        return null;
+    }
+}
+function gitInfo(cwd, env = process.env) {
+    const event = env.GITHUB_EVENT_NAME ?? null;
+    const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
+    const payload = readPayload(env);
+    // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
+    const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
+    let branch;
+    if (env.GITHUB_HEAD_REF)
+        branch = env.GITHUB_HEAD_REF;
+    else if (env.GITHUB_REF?.startsWith('refs/heads/'))
+        branch = env.GITHUB_REF.slice('refs/heads/'.length);
+    else {
+        const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
+        branch = b === 'HEAD' ? null : b;
+    }
+    const defaultBranch = payload?.repository?.default_branch ?? defaultBranchName(cwd, env);
+    // Scheduled workflows always run on the default branch.
+    const onDefaultBranch = !pullRequest && ((branch !== null && branch === defaultBranch) || event === 'schedule');
+    return {
+        sha,
+        branch,
+        defaultBranch,
+        onDefaultBranch,
+        pullRequest,
+        event,
+        pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
+    };
+}
+function readPayload(env) {
+    if (!env.GITHUB_EVENT_PATH)
+        return null;
+    try {
+        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+    }
+    catch {
+        return null;
+    }
+}
+function defaultBranchName(cwd, env) {
+    if (env.PERFGATE_DEFAULT_BRANCH)
+        return env.PERFGATE_DEFAULT_BRANCH;
+    const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
+    if (head)
+        return head.replace(/^origin\//, '');
+    for (const candidate of ['main', 'master']) {
+        if (git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`]))
+            return candidate;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/history/policy.ts
+const SAVING_EVENTS = new Set(['push', 'schedule']);
+const KNOWN_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'pull_request', 'pull_request_target', 'merge_group']);
+function saveDecision(setting, override, git, failure) {
+    const wanted = override ?? setting;
+    const event = git?.event ?? null;
+    if (git?.pullRequest)
+        return { save: false, reason: 'pull-request runs never write history' };
+    if (event !== null && !KNOWN_EVENTS.has(event))
+        return { save: false, reason: `not saved: "${event}" runs never write history` };
+    if (event === 'merge_group')
+        return { save: false, reason: 'not saved: merge-queue runs never write history' };
+    if (failure)
+        return { save: false, reason: `not saved: the run did not complete (${failure.kind})` };
+    if (wanted === false)
+        return { save: false, reason: override === false ? 'not saved (--no-save)' : 'not saved (history.save: false)' };
+    if (wanted === true)
+        return { save: true, reason: override === true ? 'saved (--save)' : 'saved (history.save: true)' };
+    if (event === 'workflow_dispatch')
+        return { save: false, reason: 'not saved: manual runs are saved only when asked (save-history: true)' };
+    if (event !== null && !SAVING_EVENTS.has(event))
+        return { save: false, reason: `not saved: "${event}" runs are not saved automatically` };
+    if (git?.onDefaultBranch)
+        return { save: true, reason: `saved: a run of the default branch (${git.defaultBranch})` };
+    const where = git?.branch ? `branch "${git.branch}"` : 'a detached or non-git checkout';
+    return {
+        save: false,
+        reason: `not saved: ${where} is not the default branch${git?.defaultBranch ? ` (${git.defaultBranch})` : ''}; use --save to keep it`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/history/runner.ts
+function runnerClass(env) {
+    const nodeMajor = /^v?(\d+)/.exec(env.node)?.[1] ?? env.node;
+    return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
+}
+
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -49455,33 +50190,6 @@ function fdProblem(connections, limit) {
         `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
 }
 
-;// CONCATENATED MODULE: ./src/progress.ts
-// Progress goes to stderr: on a terminal one live line redrawn in place, elsewhere plain lines
-// (CI logs stay readable).
-const silentProgress = { info() { }, live() { } };
-function streamProgress(stream = process.stderr) {
-    const tty = Boolean(stream.isTTY);
-    let liveShown = false;
-    const clear = () => {
-        if (liveShown)
-            stream.write('\r\x1b[2K');
-        liveShown = false;
-    };
-    return {
-        info(message) {
-            clear();
-            stream.write(`${message}\n`);
-        },
-        live(message) {
-            if (!tty)
-                return;
-            const width = (stream.columns || 100) - 1;
-            stream.write(`\r\x1b[2K${message.length > width ? message.slice(0, width) : message}`);
-            liveShown = true;
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/result.ts
 // The contract of result.json (schemas/result.schema.json describes the same shape).
 // Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
@@ -49491,6 +50199,7 @@ const RESULT_SCHEMA_VERSION = 1;
 ;// CONCATENATED MODULE: ./src/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
+
 
 
 
@@ -49546,7 +50255,10 @@ async function runGate(opts) {
         progress,
         display: (p) => displayPath(cwd, p),
     };
-    const measured = await measureOnce(config, ctx);
+    const ab = config.mode === 'ab';
+    const baseLog = ab && config.baseline?.service.command ? (0,external_node_path_namespaceObject.join)(outDir, 'base-service.log') : null;
+    const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
+    const abResult = 'ab' in measured ? measured.ab : null;
     const failure = measured.failure;
     const scenarios = measured.scenarios;
     const partial = { scenarios, failure, service: measured.service };
@@ -49558,7 +50270,8 @@ async function runGate(opts) {
     // History: compare with the stored runs of this config and runner class.
     const store = openStore(config.history, (0,external_node_path_namespaceObject.dirname)(config.file));
     let regression = null;
-    if (store && !failure && scenarios.some((s) => s.trials.length)) {
+    // A/B mode compares with the base build measured now; history mode with stored runs.
+    if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
         const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
         let records = [];
         const warnings = [];
@@ -49574,7 +50287,7 @@ async function runGate(opts) {
             progress.info(`perfgate: warning: ${w}`);
         regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
     }
-    const { verdict, reason } = decide(targets, failure, regression);
+    const { verdict, reason } = decide(targets, failure, regression, abResult);
     const finishedAt = new Date();
     const result = {
         schemaVersion: RESULT_SCHEMA_VERSION,
@@ -49591,6 +50304,7 @@ async function runGate(opts) {
         runner,
         git,
         regression,
+        ab: abResult,
         history: null,
         environment,
         files: {
@@ -49599,7 +50313,16 @@ async function runGate(opts) {
             serviceLog: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
         },
     };
-    if (store) {
+    if (store && ab) {
+        result.history = {
+            store: store.label,
+            saved: false,
+            reason: 'not saved: A/B runs are compared with their base build, not kept as history',
+            location: null,
+            pruned: 0,
+        };
+    }
+    else if (store) {
         const decision = saveDecision(config.history.save, opts.save, git, failure);
         result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
         if (decision.save) {
@@ -49644,6 +50367,7 @@ function writeAtomic(file, text) {
 
 
 
+
 const DEFAULT_OUT_DIR = '.perfgate';
 const HELP = `perfgate ${PERFGATE_VERSION}: a performance gate for HTTP services
 
@@ -49653,6 +50377,9 @@ Usage:
       write result.json and report.md. Runs of the default branch are saved to history.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
+    perfgate calibrate [--config FILE] [--trials K] [--out DIR]
+      Measure the same build as both A and B: trial-to-trial noise per metric, the trials
+      A/B mode needs to detect delta with 90 % power, and what the current settings detect.
   perfgate history list [--config FILE]
   perfgate history prune [--keep N] [--config FILE]
       Show the stored runs, or keep only the newest N per config.
@@ -49684,6 +50411,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 baseline: { type: 'string', multiple: true },
                 current: { type: 'string' },
                 keep: { type: 'string' },
+                trials: { type: 'string' },
                 help: { type: 'boolean', short: 'h' },
                 version: { type: 'boolean', short: 'v' },
             },
@@ -49705,6 +50433,8 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     const v = args.values;
     if (command === 'compare' && !rest.length)
         return guarded(complain, () => compareCommand(v, say, complain));
+    if (command === 'calibrate' && !rest.length)
+        return guarded(complain, () => calibrateCommand(v, say, io.stderr));
     if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
         return guarded(complain, () => historyCommand(rest[0], v, say));
     }
@@ -49771,10 +50501,39 @@ function summaryText(r) {
         else
             lines.push(`  History: ${reg.comparisons.length - missing} comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts.unchanged} unchanged, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`);
     }
+    if (r.ab) {
+        for (const c of r.ab.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement'))
+            lines.push(`  ${c.outcome.toUpperCase().padEnd(12)} ${c.sentence}`);
+        const k = r.ab.counts;
+        lines.push(`  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks): ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`);
+    }
     if (r.history)
         lines.push(`  ${r.history.reason}`);
     lines.push(`Report: ${r.files.report}`, `Result: ${r.files.result}`);
     return lines.join('\n');
+}
+async function calibrateCommand(v, say, stderr) {
+    const trials = v.trials === undefined ? 10 : Number(v.trials);
+    if (!Number.isInteger(trials) || trials < 3)
+        throw new UsageError(`--trials must be a whole number of at least 3, got "${v.trials}"`);
+    const controller = new AbortController();
+    const onSignal = (signal) => controller.abort(signal);
+    process.on('SIGINT', onSignal);
+    try {
+        const outcome = await runCalibrate({
+            config: v.config ?? DEFAULT_CONFIG_FILE,
+            outDir: v.out ?? DEFAULT_OUT_DIR,
+            trials,
+            signal: controller.signal,
+            progress: streamProgress(stderr),
+        });
+        say(outcome.markdown);
+        say(`Written: ${outcome.files.markdown}, ${outcome.files.json}`);
+        return outcome.exitCode;
+    }
+    finally {
+        process.off('SIGINT', onSignal);
+    }
 }
 /** Exit code and message for an error that escaped a command. */
 function errorCode(err, complain) {

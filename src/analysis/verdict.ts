@@ -1,12 +1,17 @@
 // The gate's decision and the one-line reason for it. Pure.
-import type { RegressionAnalysis, RunFailure, TargetResult } from '../result.js';
+import type { AbResult, RegressionAnalysis, RunFailure, TargetResult } from '../result.js';
 
 export interface Verdict {
   verdict: 'pass' | 'fail';
   reason: string;
 }
 
-export function decide(targets: TargetResult[], failure: RunFailure | null, regression: RegressionAnalysis | null = null): Verdict {
+export function decide(
+  targets: TargetResult[],
+  failure: RunFailure | null,
+  regression: RegressionAnalysis | null = null,
+  ab: AbResult | null = null,
+): Verdict {
   const breached = targets.filter((t) => t.status === 'fail').length;
   const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
   const regressions = regression?.counts.regression ?? 0;
@@ -17,8 +22,26 @@ export function decide(targets: TargetResult[], failure: RunFailure | null, regr
   if (breached) parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
   if (unmeasured) parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
   if (regressions) parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
+  const abRegressions = ab?.counts.regression ?? 0;
+  if (abRegressions) parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
   if (missingFails) parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
   if (parts.length) return { verdict: 'fail', reason: parts.join('; ') };
+  if (ab) {
+    const open = ab.counts.inconclusive;
+    const said = [
+      targets.length === 1
+        ? 'the one target was measured and met'
+        : targets.length
+          ? `all ${targets.length} targets measured and met`
+          : 'no targets are configured',
+    ];
+    said.push(
+      open
+        ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
+        : 'no regression against the base build (A/B)',
+    );
+    return { verdict: 'pass', reason: said.join('; ') };
+  }
   if (!targets.length && !regression)
     return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
   const said: string[] = [];

@@ -20,6 +20,7 @@ import {
 } from './types.js';
 import { parseDuration, parsePercent } from './units.js';
 import { REGRESSION_DEFAULTS } from '../analysis/regression.js';
+import { AB_DEFAULTS } from './types.js';
 import type { ComparedMetric } from '../result.js';
 
 export const DEFAULT_CONFIG_FILE = 'perfgate.yml';
@@ -62,19 +63,23 @@ interface RawScenario {
   headers?: StringMap;
   targets?: RawTarget[];
 }
+interface RawService {
+  command?: string;
+  cwd?: string;
+  env?: StringMap;
+  port?: number | 'auto';
+  url?: string;
+  ready?: { http?: string; tcp?: boolean; log?: string; timeout?: string };
+  health?: string;
+  'stop-timeout'?: string;
+  'allow-remote'?: boolean;
+}
 interface RawConfig {
   name?: string;
-  service?: {
-    command?: string;
-    cwd?: string;
-    env?: StringMap;
-    port?: number | 'auto';
-    url?: string;
-    ready?: { http?: string; tcp?: boolean; log?: string; timeout?: string };
-    health?: string;
-    'stop-timeout'?: string;
-    'allow-remote'?: boolean;
-  };
+  service?: RawService;
+  baseline?: { service: RawService };
+  ab?: { 'min-trials'?: number; 'max-trials'?: number; step?: number; budget?: string };
+  mode?: 'auto' | 'history' | 'ab';
   load?: {
     connections?: number;
     warmup?: string;
@@ -327,7 +332,8 @@ function strings(map: StringMap | undefined): Record<string, string> {
 
 function build(raw: RawConfig, file: string, at: Report): Config {
   const dir = dirname(file);
-  const service = buildService(raw, dir, at);
+  const service = buildService(raw.service, ['service'], dir, at);
+  const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
   const defaults = raw.load ?? {};
   const scenarios: ScenarioConfig[] = [];
   const targets: TargetConfig[] = [];
@@ -417,10 +423,24 @@ function build(raw: RawConfig, file: string, at: Report): Config {
   }
   const delta = { ...REGRESSION_DEFAULTS.delta };
   for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as ComparedMetric] = parsePercent(v)!;
+  const ab = raw.ab ?? {};
+  const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
+  const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
+  if (maxTrials < minTrials) at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
+  const mode = raw.mode ?? 'auto';
+  if (mode === 'ab' && !baseline) at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
   return {
     file,
     name: raw.name ?? 'perfgate',
     service,
+    baseline,
+    mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+    ab: {
+      minTrials,
+      maxTrials,
+      step: ab.step ?? AB_DEFAULTS.step,
+      budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+    },
     scenarios,
     targets,
     report: { template },
@@ -517,31 +537,31 @@ function defaultTargetName(label: string): string {
   return label.charAt(0).toUpperCase() + label.slice(1);
 }
 
-function buildService(raw: RawConfig, dir: string, at: Report): ServiceConfig {
-  const s = raw.service;
+function buildService(s: RawService | undefined, where: PathSegment[], dir: string, at: Report): ServiceConfig {
+  const name = formatPath(where);
   if (!s || (!s.command && !s.url)) {
-    at(s ? ['service'] : [], 'add service.command (how to start the service) or service.url (a service that is already running)');
+    at(s ? where : where.slice(0, -1), `add ${name}.command (how to start the service) or ${name}.url (a service that is already running)`);
   }
   const svc = s ?? {};
   const external = !svc.command;
   let port = svc.port;
   if (!external && port === undefined && !svc.url) port = 'auto';
-  if (external && port !== undefined) at(['service', 'port'], 'port only applies when perfgate starts the service (service.command)');
+  if (external && port !== undefined) at([...where, 'port'], 'port only applies when perfgate starts the service (a command)');
   let url = svc.url ?? (port !== undefined ? 'http://127.0.0.1:{port}' : '');
-  if (url.includes('{port}') && port === undefined) at(['service', 'url'], 'url uses {port} but service.port is not set', false);
+  if (url.includes('{port}') && port === undefined) at([...where, 'url'], 'url uses {port} but service.port is not set', false);
   url = url.replace(/\/+$/, '');
   if (url) {
     let parsed: URL | undefined;
     try {
       parsed = new URL(url.replace('{port}', '1'));
     } catch {
-      at(['service', 'url'], `"${svc.url}" is not a URL (e.g. http://127.0.0.1:3000)`, false);
+      at([...where, 'url'], `"${svc.url}" is not a URL (e.g. http://127.0.0.1:3000)`, false);
     }
     if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      at(['service', 'url'], `only http and https URLs can be loaded, got "${parsed.protocol}"`, false);
+      at([...where, 'url'], `only http and https URLs can be loaded, got "${parsed.protocol}"`, false);
     } else if (parsed && !isLoopback(parsed.hostname) && !svc['allow-remote']) {
       at(
-        ['service', 'url'],
+        [...where, 'url'],
         `"${parsed.hostname}" is not a loopback address; load goes to 127.0.0.1/::1/localhost unless service.allow-remote: true`,
         false,
       );
@@ -549,17 +569,17 @@ function buildService(raw: RawConfig, dir: string, at: Report): ServiceConfig {
   }
 
   const r = svc.ready ?? {};
-  const timeoutMs = ms(r.timeout, SERVICE_DEFAULTS.readyTimeoutMs, ['service', 'ready', 'timeout'], at);
+  const timeoutMs = ms(r.timeout, SERVICE_DEFAULTS.readyTimeoutMs, [...where, 'ready', 'timeout'], at);
   const kinds = [r.http !== undefined, r.tcp !== undefined, r.log !== undefined].filter(Boolean).length;
-  if (kinds > 1) at(['service', 'ready'], 'choose one of http, tcp or log');
+  if (kinds > 1) at([...where, 'ready'], 'choose one of http, tcp or log');
   let ready: ServiceConfig['ready'];
   if (r.log !== undefined) {
-    if (external) at(['service', 'ready', 'log'], 'log readiness needs service.command (an external target has no log)');
+    if (external) at([...where, 'ready', 'log'], 'log readiness needs service.command (an external target has no log)');
     let pattern = /$^/;
     try {
       pattern = new RegExp(r.log);
     } catch (err) {
-      at(['service', 'ready', 'log'], `not a valid regular expression: ${(err as Error).message}`, false);
+      at([...where, 'ready', 'log'], `not a valid regular expression: ${(err as Error).message}`, false);
     }
     ready = { kind: 'log', pattern, timeoutMs };
   } else if (r.http !== undefined) {
@@ -576,7 +596,7 @@ function buildService(raw: RawConfig, dir: string, at: Report): ServiceConfig {
     url,
     ready,
     health: svc.health ?? (r.http !== undefined ? r.http : '/health'),
-    stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, ['service', 'stop-timeout'], at),
+    stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, [...where, 'stop-timeout'], at),
     allowRemote: svc['allow-remote'] ?? false,
   };
 }

@@ -12,7 +12,25 @@ export interface Config {
   report: { template?: string };
   history: HistoryConfig;
   regression: RegressionSettings;
+  /** How to start the base build, for A/B mode. */
+  baseline?: { service: ServiceConfig };
+  /** `ab` when a baseline service is configured (unless mode says otherwise), else `history`. */
+  mode: 'history' | 'ab';
+  ab: AbSettings;
 }
+
+export interface AbSettings {
+  /** Trials per side before the first look. */
+  minTrials: number;
+  /** Trials per side at most. */
+  maxTrials: number;
+  /** Trials per side added between looks. */
+  step: number;
+  /** Wall-clock budget for the whole A/B measurement. */
+  budgetMs: number;
+}
+
+export const AB_DEFAULTS: AbSettings = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
 
 export interface HistoryConfig {
   store: 'dir' | 'git' | 'none';

@@ -32,6 +32,16 @@ export function annotationsFor(r: RunResult): Annotation[] {
       message: `${c.metric} of ${c.scenario}: ${change} than ${c.runs} baseline runs (adjusted p ${c.pAdjusted?.toPrecision(2)})`,
     });
   }
+  for (const c of r.ab?.comparisons ?? []) {
+    if (c.outcome === 'regression') out.push({ level: 'error', title: 'perfgate: regression (A/B)', message: c.sentence });
+  }
+  if (r.ab?.counts.inconclusive) {
+    out.push({
+      level: 'warning',
+      title: 'perfgate: A/B inconclusive',
+      message: `${r.ab.counts.inconclusive} comparisons still inconclusive: ${r.ab.stoppedBecause}`,
+    });
+  }
   const missing = reg?.counts['insufficient baseline'] ?? 0;
   if (reg && missing) {
     out.push({
@@ -54,6 +64,8 @@ export function stepFails(r: RunResult, failOn: FailOn): boolean {
   const targets = r.targets.some((t) => t.status !== 'pass');
   const reg = r.regression;
   const regressions =
-    (reg?.counts.regression ?? 0) > 0 || (reg !== null && reg.onMissingBaseline === 'fail' && reg.counts['insufficient baseline'] > 0);
+    (reg?.counts.regression ?? 0) > 0 ||
+    (r.ab?.counts.regression ?? 0) > 0 ||
+    (reg !== null && reg.onMissingBaseline === 'fail' && reg.counts['insufficient baseline'] > 0);
   return failOn === 'targets' ? targets : regressions;
 }

@@ -3,6 +3,9 @@
 import { formatMs, formatNumber, formatPercent, formatValue } from '../analysis/format.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type {
+  AbComparison,
+  AbOutcome,
+  AbResult,
   ComparedMetric,
   Comparison,
   Outcome,
@@ -37,11 +40,19 @@ export interface ReportView {
   service: { rows: { label: string; value: string }[] };
   configuration: { rows: { label: string; value: string }[] };
   regression: RegressionView | null;
+  ab: AbView | null;
   history: string | null;
   checklist: { done: boolean; text: string }[];
   recommendations: string[];
   files: { label: string; path: string }[];
   footer: string;
+}
+
+interface AbView {
+  intro: string;
+  rows: { scenario: string; metric: string; base: string; head: string; change: string; ci: string; p: string; outcome: string }[];
+  findings: string[];
+  method: string;
 }
 
 interface RegressionView {
@@ -141,6 +152,7 @@ export function buildView(run: RunResult): ReportView {
     service: { rows: serviceRows(run) },
     configuration: { rows: configurationRows(run) },
     regression: run.regression ? regressionView(run.regression) : null,
+    ab: run.ab ? abView(run.ab) : null,
     history: run.history
       ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
       : null,
@@ -207,6 +219,7 @@ function executiveSummary(run: RunResult, breached: TargetResult[], unmeasured: 
   }
   if (run.verdict === 'pass' && !run.targets.length) out.push('No targets are configured, so this run passes without checking anything.');
   out.push(...regressionSentences(run));
+  out.push(...abSentences(run));
   out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
   return out;
 }
@@ -378,7 +391,12 @@ function checklist(run: RunResult): { done: boolean; text: string }[] {
     });
   }
   const r = run.regression;
-  if (!r) items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
+  if (run.ab) {
+    items.push({
+      done: run.ab.counts.regression === 0 && run.ab.counts.inconclusive === 0 && run.ab.comparisons.length > 0,
+      text: `No regression against the base build (A/B, ${run.ab.trialsPerSide} trials per side${run.ab.counts.inconclusive ? `, ${run.ab.counts.inconclusive} comparisons inconclusive` : ''})`,
+    });
+  } else if (!r) items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
   else {
     const compared = r.comparisons.length - r.counts['insufficient baseline'];
     items.push({
@@ -460,6 +478,14 @@ function recommendations(run: RunResult, breached: TargetResult[], unmeasured: T
       `${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`,
     );
   }
+  for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+    out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
+  }
+  if (run.ab?.counts.inconclusive) {
+    out.push(
+      'Some A/B comparisons stayed inconclusive: raise ab.max-trials or the budget, or run `perfgate calibrate` to see how many trials δ needs on this machine.',
+    );
+  }
   if (
     run.regression &&
     run.regression.comparisons.length &&
@@ -471,7 +497,7 @@ function recommendations(run: RunResult, breached: TargetResult[], unmeasured: T
   }
   if (!out.length) {
     out.push('No action needed.');
-    if (!run.regression)
+    if (!run.regression && !run.ab)
       out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
   }
   return out;
@@ -600,5 +626,66 @@ function regressionSentences(run: RunResult): string[] {
   if (compared === 0 && r.comparisons.length) {
     out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
   }
+  return out;
+}
+
+const AB_OUTCOME: Record<AbOutcome, string> = {
+  regression: '🔴 regression',
+  improvement: '🟢 improvement',
+  'confident pass': '✅ confident pass',
+  inconclusive: '🟡 inconclusive',
+};
+
+function abValue(c: AbComparison, v: number): string {
+  if (c.metric === 'errors') return formatPercent(v);
+  if (c.metric === 'rps' || c.metric === 'workflows_per_s') return `${formatNumber(v, 1)}/s`;
+  return formatMs(v);
+}
+
+function abView(ab: AbResult): AbView {
+  const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+  const errorsChange = (f: number): string => `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
+  return {
+    intro:
+      `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+      `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+      `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+      `Sampling stopped because ${md(ab.stoppedBecause)}.`,
+    rows: ab.comparisons.map((c) => ({
+      scenario: md(c.scenario),
+      metric: metricLabel(c.metric),
+      base: abValue(c, c.base),
+      head: abValue(c, c.head),
+      change: c.metric === 'errors' ? errorsChange(c.change) : pct(c.change),
+      ci: c.metric === 'errors' ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}` : `${pct(c.ci[0])} … ${pct(c.ci[1])}`,
+      p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+      outcome: AB_OUTCOME[c.outcome],
+    })),
+    findings: ab.comparisons
+      .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
+      .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
+    method:
+      `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+      `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+      `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+  };
+}
+
+function abSentences(run: RunResult): string[] {
+  const ab = run.ab;
+  if (!ab) return [];
+  const out: string[] = [];
+  const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
+  if (regressions.length)
+    out.push(
+      `**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`,
+    );
+  else out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+  const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
+  if (improvements.length) out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+  if (ab.counts.inconclusive)
+    out.push(
+      `${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`,
+    );
   return out;
 }

@@ -1,0 +1,172 @@
+// A/B mode: base and head measured on the same machine, trials interleaved. Per scenario and
+// metric: one-sided Mann–Whitney U on log values, the Hodges–Lehmann ratio with a Moses
+// interval, Holm over the family. α is split evenly over the planned looks, so sampling more
+// while undecided cannot inflate false alarms. Pure.
+import type { TrialFigures } from '../history/record.js';
+import type { AbComparison, AbOutcome, ComparedMetric } from '../result.js';
+import { normalQuantile, normalSf } from '../stats/distributions.js';
+import { hodgesLehmann } from '../stats/hodges-lehmann.js';
+import { mannWhitneyU } from '../stats/mann-whitney.js';
+import { holm } from '../stats/multiple.js';
+import { median } from '../stats/robust.js';
+
+export interface AbDecisionSettings {
+  alpha: number;
+  /** Number of planned looks; each look tests at alpha / looks. */
+  looks: number;
+  delta: Record<ComparedMetric, number>;
+}
+
+interface MetricDef {
+  metric: Exclude<ComparedMetric, 'errors'>;
+  worse: 'up' | 'down';
+  pick: (t: TrialFigures) => number | null;
+}
+
+const METRICS: MetricDef[] = [
+  { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+  { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+  { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+  { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+  { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+
+/** The planned looks: at min, then every step trials per side, up to max. */
+export function lookSchedule(min: number, max: number, step: number): number[] {
+  const looks: number[] = [];
+  for (let n = min; n < max; n += step) looks.push(n);
+  looks.push(max);
+  return looks;
+}
+
+const logs = (trials: readonly TrialFigures[], pick: MetricDef['pick']): number[] =>
+  trials
+    .map(pick)
+    .filter((v): v is number => v !== null && v > 0 && Number.isFinite(v))
+    .map(Math.log);
+
+export function analyzeAb(
+  base: ReadonlyMap<string, readonly TrialFigures[]>,
+  head: ReadonlyMap<string, readonly TrialFigures[]>,
+  s: AbDecisionSettings,
+): AbComparison[] {
+  const level = s.alpha / s.looks;
+  const drafts: (AbComparison & { pBetter: number })[] = [];
+  for (const [scenario, headTrials] of head) {
+    const baseTrials = base.get(scenario) ?? [];
+    for (const def of METRICS) {
+      const h = logs(headTrials, def.pick);
+      const b = logs(baseTrials, def.pick);
+      if (!h.length || !b.length) continue;
+      // Orient everything so that "greater" means worse.
+      const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];
+      const p = mannWhitneyU(worseSide, otherSide, 'greater').p;
+      const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
+      // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
+      const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+      drafts.push({
+        scenario,
+        metric: def.metric,
+        worse: def.worse,
+        base: Math.exp(median(b)),
+        head: Math.exp(median(h)),
+        n: { base: b.length, head: h.length },
+        change: Math.expm1(hl.estimate),
+        ci: [Math.expm1(hl.lower), Math.expm1(hl.upper)],
+        ciLevel: 1 - 2 * level,
+        p,
+        pAdjusted: p,
+        delta: s.delta[def.metric],
+        outcome: 'inconclusive',
+        sentence: '',
+        pBetter,
+      });
+    }
+    // Errors: pooled rates, one-sided two-proportion test (as in history mode).
+    const sum = (ts: readonly TrialFigures[], f: (t: TrialFigures) => number): number => ts.reduce((a, t) => a + f(t), 0);
+    const hA = sum(headTrials, (t) => t.attempts);
+    const bA = sum(baseTrials, (t) => t.attempts);
+    if (hA && bA) {
+      const hE = sum(headTrials, (t) => t.errors);
+      const bE = sum(baseTrials, (t) => t.errors);
+      const hr = hE / hA;
+      const br = bE / bA;
+      const pooled = (hE + bE) / (hA + bA);
+      const se = Math.sqrt(pooled * (1 - pooled) * (1 / hA + 1 / bA));
+      const z = se > 0 ? (hr - br) / se : 0;
+      const tail = (x: number): number => (se > 0 ? normalSf(x) : 0.5);
+      const half = normalQuantile(1 - level) * Math.sqrt((hr * (1 - hr)) / hA + (br * (1 - br)) / bA);
+      drafts.push({
+        scenario,
+        metric: 'errors',
+        worse: 'up',
+        base: br,
+        head: hr,
+        n: { base: baseTrials.length, head: headTrials.length },
+        change: hr - br,
+        ci: [hr - br - half, hr - br + half],
+        ciLevel: 1 - 2 * level,
+        p: se > 0 ? tail(z) : 1,
+        pAdjusted: 1,
+        delta: s.delta.errors,
+        outcome: 'inconclusive',
+        sentence: '',
+        pBetter: se > 0 ? tail(-z) : 1,
+      });
+    }
+  }
+  const adj = holm(drafts.map((d) => d.p));
+  const adjBetter = holm(drafts.map((d) => d.pBetter));
+  return drafts.map(({ pBetter: _ignored, ...d }, i) => {
+    const c: AbComparison = { ...d, pAdjusted: adj[i]! };
+    c.outcome = decideOutcome(c, adj[i]!, adjBetter[i]!, level);
+    c.sentence = sentence(c);
+    return c;
+  });
+}
+
+function decideOutcome(c: AbComparison, adjusted: number, adjustedBetter: number, level: number): AbOutcome {
+  if (adjusted <= level && c.change >= c.delta) return 'regression';
+  if (adjustedBetter <= level && -c.change >= c.delta) return 'improvement';
+  if (c.ci[1] < c.delta) return 'confident pass';
+  return 'inconclusive';
+}
+
+const NAMES: Record<ComparedMetric, [string, string, string]> = {
+  // [metric name, word when worse, word when better]
+  p50: ['p50', 'slower', 'faster'],
+  p95: ['p95', 'slower', 'faster'],
+  p99: ['p99', 'slower', 'faster'],
+  rps: ['throughput', 'lower', 'higher'],
+  workflows_per_s: ['workflows/s', 'lower', 'higher'],
+  errors: ['the error rate', 'higher', 'lower'],
+};
+
+const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;
+const signed = (f: number): string => `${f < 0 ? '−' : ''}${pct(f)}`;
+
+/** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
+export function sentence(c: AbComparison): string {
+  const [name, worse, better] = NAMES[c.metric];
+  const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
+  if (c.metric === 'errors') {
+    // pct() turns a fraction into percent, which for a rate difference is percentage points.
+    const diff = `${pct(c.change)} percentage points`;
+    const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;
+    if (c.change === 0) return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+    return `${capital(name)} of ${c.scenario} is ${diff} ${c.change > 0 ? worse : better} (${ci}).`;
+  }
+  const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} %`;
+  const size = pct(c.change);
+  if (size === '0') return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+  return `${capital(name)} of ${c.scenario} is ${size} % ${c.change > 0 ? worse : better} (${ci}).`;
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Whether any gating comparison is still undecided (the reason to sample more). */
+export function undecided(comparisons: readonly AbComparison[]): AbComparison[] {
+  return comparisons.filter((c) => c.outcome === 'inconclusive');
+}
