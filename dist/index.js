@@ -74465,7 +74465,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 23699:
+/***/ 11305:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -83102,6 +83102,22 @@ function recordProblem(d) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
+const COMPARED_METRICS = [
+    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+/** log(value) of each trial where the metric exists and is positive. */
+function trialLogs(trials, pick) {
+    return trials
+        .map(pick)
+        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+        .map(Math.log);
+}
+
 ;// CONCATENATED MODULE: ./src/stats/special.ts
 // Special functions behind the distributions: log-gamma, the regularized incomplete beta and
 // gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
@@ -83486,6 +83502,7 @@ function withinRunFloor(trialLogs) {
 
 
 
+
 const REGRESSION_DEFAULTS = {
     window: 20,
     minRuns: 5,
@@ -83493,19 +83510,9 @@ const REGRESSION_DEFAULTS = {
     delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001 },
     onMissingBaseline: 'warn',
 };
-const regression_METRICS = [
-    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
 /** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
 function runLogMedian(trials, pick) {
-    const logs = trials
-        .map(pick)
-        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
-        .map(Math.log);
+    const logs = trialLogs(trials, pick);
     return logs.length ? median(logs) : null;
 }
 function selectBaseline(records, current, window) {
@@ -83535,7 +83542,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         const runs = window
             .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
             .filter((x) => Boolean(x.trials?.length));
-        for (const def of regression_METRICS) {
+        for (const def of COMPARED_METRICS) {
             const currentTrials = scenario.trials.map(def.pick).filter((v) => v !== null && v > 0);
             if (!currentTrials.length)
                 continue; // e.g. workflows/s of a single-request scenario
@@ -86086,13 +86093,7 @@ function hodgesLehmann(x, y, level = 0.95) {
 
 
 
-const ab_METRICS = [
-    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
+
 /** The planned looks: at min, then every step trials per side, up to max. */
 function lookSchedule(min, max, step) {
     const looks = [];
@@ -86101,18 +86102,14 @@ function lookSchedule(min, max, step) {
     looks.push(max);
     return looks;
 }
-const logs = (trials, pick) => trials
-    .map(pick)
-    .filter((v) => v !== null && v > 0 && Number.isFinite(v))
-    .map(Math.log);
 function analyzeAb(base, head, s) {
     const level = s.alpha / s.looks;
     const drafts = [];
     for (const [scenario, headTrials] of head) {
         const baseTrials = base.get(scenario) ?? [];
-        for (const def of ab_METRICS) {
-            const h = logs(headTrials, def.pick);
-            const b = logs(baseTrials, def.pick);
+        for (const def of COMPARED_METRICS) {
+            const h = trialLogs(headTrials, def.pick);
+            const b = trialLogs(baseTrials, def.pick);
             if (!h.length || !b.length)
                 continue;
             // Orient everything so that "greater" means worse.
@@ -87664,7 +87661,7 @@ async function publish(inputs, r, report, reportPath, resultPath) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(23699);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(11305);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

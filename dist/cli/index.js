@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1826);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4187);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1826:
+/***/ 4187:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45395,6 +45395,22 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
+const COMPARED_METRICS = [
+    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+/** log(value) of each trial where the metric exists and is positive. */
+function trialLogs(trials, pick) {
+    return trials
+        .map(pick)
+        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+        .map(Math.log);
+}
+
 ;// CONCATENATED MODULE: ./src/stats/special.ts
 // Special functions behind the distributions: log-gamma, the regularized incomplete beta and
 // gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
@@ -45820,13 +45836,7 @@ function benjaminiHochberg(p) {
 
 
 
-const METRICS = [
-    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
+
 /** The planned looks: at min, then every step trials per side, up to max. */
 function lookSchedule(min, max, step) {
     const looks = [];
@@ -45835,18 +45845,14 @@ function lookSchedule(min, max, step) {
     looks.push(max);
     return looks;
 }
-const logs = (trials, pick) => trials
-    .map(pick)
-    .filter((v) => v !== null && v > 0 && Number.isFinite(v))
-    .map(Math.log);
 function analyzeAb(base, head, s) {
     const level = s.alpha / s.looks;
     const drafts = [];
     for (const [scenario, headTrials] of head) {
         const baseTrials = base.get(scenario) ?? [];
-        for (const def of METRICS) {
-            const h = logs(headTrials, def.pick);
-            const b = logs(baseTrials, def.pick);
+        for (const def of COMPARED_METRICS) {
+            const h = trialLogs(headTrials, def.pick);
+            const b = trialLogs(baseTrials, def.pick);
             if (!h.length || !b.length)
                 continue;
             // Orient everything so that "greater" means worse.
@@ -45964,13 +45970,7 @@ function undecided(comparisons) {
 ;// CONCATENATED MODULE: ./src/analysis/calibrate.ts
 
 
-const PICK = {
-    p50: (t) => t.p50,
-    p95: (t) => t.p95,
-    p99: (t) => t.p99,
-    rps: (t) => t.rps,
-    workflows_per_s: (t) => t.workflowsPerSec,
-};
+
 /** Spread of log values pooled over both sides, each centred on its own median. */
 function pooledSpread(a, b) {
     const centred = (xs) => {
@@ -45985,13 +45985,9 @@ function calibrate(a, b, s) {
     const rows = [];
     for (const [scenario, ta] of a) {
         const tb = b.get(scenario) ?? [];
-        for (const metric of Object.keys(PICK)) {
-            const logs = (ts) => ts
-                .map(PICK[metric])
-                .filter((v) => v !== null && v > 0)
-                .map(Math.log);
-            const la = logs(ta);
-            const lb = logs(tb);
+        for (const { metric, pick } of COMPARED_METRICS) {
+            const la = trialLogs(ta, pick);
+            const lb = trialLogs(tb, pick);
             if (la.length < 2 || lb.length < 2)
                 continue;
             const spread = Math.max(pooledSpread(la, lb), 1e-6);
@@ -46012,7 +46008,7 @@ var dist = __nccwpck_require__(8815);
 // k6-style target expressions: `p(95) < 200ms`, `rate(errors) < 1%`, `memory.peak < 2GB`.
 // Pure: text in, a typed expression (or a message saying what is wrong) out.
 
-const expression_METRICS = {
+const METRICS = {
     avg: { unit: 'ms', scope: 'any', label: 'mean latency' },
     min: { unit: 'ms', scope: 'any', label: 'min latency' },
     med: { unit: 'ms', scope: 'any', label: 'median latency' },
@@ -46070,7 +46066,7 @@ const ALIASES = {
 function metricInfo(metric) {
     if (PERCENTILE.test(metric))
         return { unit: 'ms', scope: 'any', label: `${metric} latency` };
-    return expression_METRICS[metric];
+    return METRICS[metric];
 }
 function parseTarget(text) {
     const m = /^\s*([A-Za-z_][\w.]*(?:\(\s*[\w.]+\s*\))?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
@@ -46087,7 +46083,7 @@ function parseTarget(text) {
     if (!info) {
         return {
             ok: false,
-            message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(expression_METRICS).join(', ')}`,
+            message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}`,
         };
     }
     let percentile;
@@ -46498,6 +46494,7 @@ function withinRunFloor(trialLogs) {
 
 
 
+
 const REGRESSION_DEFAULTS = {
     window: 20,
     minRuns: 5,
@@ -46505,19 +46502,9 @@ const REGRESSION_DEFAULTS = {
     delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001 },
     onMissingBaseline: 'warn',
 };
-const regression_METRICS = [
-    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
 /** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
 function runLogMedian(trials, pick) {
-    const logs = trials
-        .map(pick)
-        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
-        .map(Math.log);
+    const logs = trialLogs(trials, pick);
     return logs.length ? median(logs) : null;
 }
 function selectBaseline(records, current, window) {
@@ -46547,7 +46534,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         const runs = window
             .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
             .filter((x) => Boolean(x.trials?.length));
-        for (const def of regression_METRICS) {
+        for (const def of COMPARED_METRICS) {
             const currentTrials = scenario.trials.map(def.pick).filter((v) => v !== null && v > 0);
             if (!currentTrials.length)
                 continue; // e.g. workflows/s of a single-request scenario

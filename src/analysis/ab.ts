@@ -3,6 +3,7 @@
 // interval, Holm over the family. α is split evenly over the planned looks, so sampling more
 // while undecided cannot inflate false alarms. Pure.
 import type { TrialFigures } from '../history/record.js';
+import { COMPARED_METRICS, trialLogs } from './compared-metrics.js';
 import type { AbComparison, AbOutcome, ComparedMetric } from '../result.js';
 import { normalQuantile, normalSf } from '../stats/distributions.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
@@ -17,20 +18,6 @@ export interface AbDecisionSettings {
   delta: Record<ComparedMetric, number>;
 }
 
-interface MetricDef {
-  metric: Exclude<ComparedMetric, 'errors'>;
-  worse: 'up' | 'down';
-  pick: (t: TrialFigures) => number | null;
-}
-
-const METRICS: MetricDef[] = [
-  { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-  { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-  { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-  { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-  { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
-
 /** The planned looks: at min, then every step trials per side, up to max. */
 export function lookSchedule(min: number, max: number, step: number): number[] {
   const looks: number[] = [];
@@ -38,12 +25,6 @@ export function lookSchedule(min: number, max: number, step: number): number[] {
   looks.push(max);
   return looks;
 }
-
-const logs = (trials: readonly TrialFigures[], pick: MetricDef['pick']): number[] =>
-  trials
-    .map(pick)
-    .filter((v): v is number => v !== null && v > 0 && Number.isFinite(v))
-    .map(Math.log);
 
 export function analyzeAb(
   base: ReadonlyMap<string, readonly TrialFigures[]>,
@@ -54,9 +35,9 @@ export function analyzeAb(
   const drafts: (AbComparison & { pBetter: number })[] = [];
   for (const [scenario, headTrials] of head) {
     const baseTrials = base.get(scenario) ?? [];
-    for (const def of METRICS) {
-      const h = logs(headTrials, def.pick);
-      const b = logs(baseTrials, def.pick);
+    for (const def of COMPARED_METRICS) {
+      const h = trialLogs(headTrials, def.pick);
+      const b = trialLogs(baseTrials, def.pick);
       if (!h.length || !b.length) continue;
       // Orient everything so that "greater" means worse.
       const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];

@@ -6,6 +6,7 @@
 // (the Mann–Whitney test's efficiency relative to the t-test is 3/π for normal data). The level a
 // is the strictest one a comparison faces: α split over the planned looks, then Holm's α/m.
 import type { TrialFigures } from '../history/record.js';
+import { COMPARED_METRICS, trialLogs } from './compared-metrics.js';
 import type { ComparedMetric } from '../result.js';
 import { normalQuantile } from '../stats/distributions.js';
 import { robustSd } from '../stats/robust.js';
@@ -33,14 +34,6 @@ export interface CalibrationSettings {
   delta: Record<ComparedMetric, number>;
 }
 
-const PICK: Record<CalibrationRow['metric'], (t: TrialFigures) => number | null> = {
-  p50: (t) => t.p50,
-  p95: (t) => t.p95,
-  p99: (t) => t.p99,
-  rps: (t) => t.rps,
-  workflows_per_s: (t) => t.workflowsPerSec,
-};
-
 /** Spread of log values pooled over both sides, each centred on its own median. */
 function pooledSpread(a: number[], b: number[]): number {
   const centred = (xs: number[]): number[] => {
@@ -60,14 +53,9 @@ export function calibrate(
   const rows: CalibrationRow[] = [];
   for (const [scenario, ta] of a) {
     const tb = b.get(scenario) ?? [];
-    for (const metric of Object.keys(PICK) as CalibrationRow['metric'][]) {
-      const logs = (ts: TrialFigures[]): number[] =>
-        ts
-          .map(PICK[metric])
-          .filter((v): v is number => v !== null && v > 0)
-          .map(Math.log);
-      const la = logs(ta);
-      const lb = logs(tb);
+    for (const { metric, pick } of COMPARED_METRICS) {
+      const la = trialLogs(ta, pick);
+      const lb = trialLogs(tb, pick);
       if (la.length < 2 || lb.length < 2) continue;
       const spread = Math.max(pooledSpread(la, lb), 1e-6);
       const delta = s.delta[metric];

@@ -2,6 +2,7 @@
 // default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
 // insufficient baseline. A regression needs both Holm-adjusted p ≤ α and an effect ≥ δ. Pure.
 import { scenarioFigures, type HistoryRecord, type TrialFigures } from '../history/record.js';
+import { COMPARED_METRICS, trialLogs, type MetricDef } from './compared-metrics.js';
 import type { BaselineRun, ComparedMetric, Comparison, Outcome, RegressionAnalysis, ScenarioResult } from '../result.js';
 import { latestChangePoint } from '../stats/changepoint.js';
 import { normalSf, tQuantile } from '../stats/distributions.js';
@@ -26,20 +27,6 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
   onMissingBaseline: 'warn',
 };
 
-interface MetricDef {
-  metric: Exclude<ComparedMetric, 'errors'>;
-  worse: 'up' | 'down';
-  pick: (t: TrialFigures) => number | null;
-}
-
-const METRICS: MetricDef[] = [
-  { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-  { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-  { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-  { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-  { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
-
 /** A comparison under construction: the test's internals ride along until Holm is done. */
 type Draft = Comparison & { pWorse: number | null; pBetter: number | null; scale: { value: number; df: number } | null };
 
@@ -52,10 +39,7 @@ export interface CurrentRun {
 
 /** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
 function runLogMedian(trials: readonly TrialFigures[], pick: MetricDef['pick']): number | null {
-  const logs = trials
-    .map(pick)
-    .filter((v): v is number => v !== null && v > 0 && Number.isFinite(v))
-    .map(Math.log);
+  const logs = trialLogs(trials, pick);
   return logs.length ? median(logs) : null;
 }
 
@@ -96,7 +80,7 @@ export function analyzeRegressions(
       .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
       .filter((x): x is { record: HistoryRecord; trials: TrialFigures[] } => Boolean(x.trials?.length));
 
-    for (const def of METRICS) {
+    for (const def of COMPARED_METRICS) {
       const currentTrials = scenario.trials.map(def.pick).filter((v): v is number => v !== null && v > 0);
       if (!currentTrials.length) continue; // e.g. workflows/s of a single-request scenario
       const logs = currentTrials.map(Math.log);
