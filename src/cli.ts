@@ -2,8 +2,9 @@
 // 0 pass · 1 fail · 2 usage or config error · 3 internal error · 130 interrupted.
 import { parseArgs } from 'node:util';
 import { formatValue } from './analysis/format.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCalibrate } from './calibrate.js';
+import { runDashboard } from './dashboard/command.js';
 import { runCompare } from './compare.js';
 import { configFingerprint } from './config/fingerprint.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
@@ -27,6 +28,8 @@ Usage:
     perfgate calibrate [--config FILE] [--trials K] [--out DIR]
       Measure the same build as both A and B: trial-to-trial noise per metric, the trials
       A/B mode needs to detect delta with 90 % power, and what the current settings detect.
+    perfgate dashboard --history <dir|git[:branch]> [--out DIR]
+      A self-contained HTML dashboard of the stored runs (index.html).
   perfgate history list [--config FILE]
   perfgate history prune [--keep N] [--config FILE]
       Show the stored runs, or keep only the newest N per config.
@@ -65,6 +68,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         current: { type: 'string' },
         keep: { type: 'string' },
         trials: { type: 'string' },
+        history: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -84,6 +88,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   }
   const v = args.values;
   if (command === 'compare' && !rest.length) return guarded(complain, () => compareCommand(v, say, complain));
+  if (command === 'dashboard' && !rest.length) {
+    return guarded(complain, async () => {
+      if (!v.history) throw new UsageError('dashboard needs --history <dir|git[:branch]>');
+      const r = await runDashboard({ history: v.history, outDir: v.out ?? join(DEFAULT_OUT_DIR, 'dashboard') });
+      for (const w of r.warnings) complain(`perfgate: warning: ${w}`);
+      say(`Dashboard of ${r.runs} stored run(s): ${r.file}`);
+      return 0;
+    });
+  }
   if (command === 'calibrate' && !rest.length) return guarded(complain, () => calibrateCommand(v, say, io.stderr));
   if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
     return guarded(complain, () => historyCommand(rest[0] as 'list' | 'prune', v, say));
@@ -169,7 +182,7 @@ export function summaryText(r: RunResult): string {
   return lines.join('\n');
 }
 
-type Values = { config?: string; out?: string; baseline?: string[]; current?: string; keep?: string; trials?: string };
+type Values = { config?: string; out?: string; baseline?: string[]; current?: string; keep?: string; trials?: string; history?: string };
 
 async function calibrateCommand(v: Values, say: (s: string) => void, stderr: NodeJS.WriteStream): Promise<number> {
   const trials = v.trials === undefined ? 10 : Number(v.trials);

@@ -5,14 +5,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { evaluateTargets } from './analysis/targets.js';
 import { decide } from './analysis/verdict.js';
-import { analyzeRegressions, currentFromScenarios } from './analysis/regression.js';
 import { configFingerprint } from './config/fingerprint.js';
 import { applyOverrides, type ConfigOverrides } from './config/overrides.js';
 import { gitInfo } from './history/git-info.js';
 import { openStore } from './history/open.js';
-import { saveDecision } from './history/policy.js';
-import { recordFromResult, type HistoryRecord } from './history/record.js';
 import { runnerClass } from './history/runner.js';
+import { repoUrl } from './dashboard/command.js';
+import { compareWithHistory, recordInHistory } from './history/steps.js';
 import { measureOnce, type MeasureContext } from './measure.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
 import { loadConfig } from './config/load.js';
@@ -102,18 +101,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   let regression: RegressionAnalysis | null = null;
   // A/B mode compares with the base build measured now; history mode with stored runs.
   if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
-    const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
-    let records: HistoryRecord[] = [];
-    const warnings: string[] = [];
-    try {
-      const loaded = await store.load();
-      records = loaded.records;
-      warnings.push(...loaded.warnings);
-    } catch (err) {
-      warnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
-    }
-    for (const w of warnings) progress.info(`perfgate: warning: ${w}`);
-    regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
+    regression = await compareWithHistory(store, { scenarios, runner, fingerprint }, config.regression, progress);
   }
   const { verdict, reason } = decide(targets, failure, regression, abResult);
   const finishedAt = new Date();
@@ -151,19 +139,12 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       pruned: 0,
     };
   } else if (store) {
-    const decision = saveDecision(config.history.save, opts.save, git, failure);
-    result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
-    if (decision.save) {
-      try {
-        result.history.location = await store.save(recordFromResult(result));
-        result.history.saved = true;
-        result.history.pruned = (await store.prune(config.history.keep)).length;
-      } catch (err) {
-        result.history.reason = `saving failed: ${(err as Error).message}`;
-      }
-    }
-    progress.info(
-      `perfgate: history (${store.label}): ${result.history.reason}${result.history.pruned ? `; pruned ${result.history.pruned} old run(s)` : ''}`,
+    const repo = repoUrl(dirname(config.file), opts.env ?? process.env);
+    result.history = await recordInHistory(
+      store,
+      result,
+      { history: config.history, save: opts.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo },
+      progress,
     );
   }
   const report = template(buildView(result));

@@ -202,6 +202,8 @@ export interface Comparison {
   delta: number;
   outcome: Outcome;
   note: string;
+  /** The baseline runs' values (after the cut), oldest first, in the metric's unit: for charts. */
+  trend: { id: string; sha: string | null; value: number }[];
 }
 
 export interface BaselineRun {
@@ -236,6 +238,8 @@ export interface HistoryInfo {
   reason: string;
   location: string | null;
   pruned: number;
+  /** Where the dashboard was published (git store, default-branch runs), if it was. */
+  dashboard?: string;
 }
 
 export type AbOutcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive';

@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4187);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5172);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4187:
+/***/ 5172:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46311,6 +46311,10 @@ function recordFromResult(result, savedAt = new Date()) {
         git: result.git,
         verdict: result.verdict,
         scenarios: scenarioFigures(result.scenarios),
+        service: { cpuMean: result.service.cpu?.mean ?? null, memoryPeak: result.service.memory?.peak ?? null },
+        regressions: (result.regression?.comparisons ?? [])
+            .filter((c) => c.outcome === 'regression')
+            .map((c) => `${c.metric} of ${c.scenario}`),
     };
 }
 /** What history keeps of each trial. */
@@ -46487,7 +46491,8 @@ function withinRunFloor(trialLogs) {
 ;// CONCATENATED MODULE: ./src/analysis/regression.ts
 // History mode: this run against the stored runs of the same config and runner class from the
 // default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
-// insufficient baseline. A regression needs both Holm-adjusted p ≤ α and an effect ≥ δ. Pure.
+// insufficient baseline. A regression needs the change to be significantly larger than δ
+// (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
 
 
 
@@ -46561,6 +46566,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
                 delta: settings.delta[def.metric],
                 outcome: 'insufficient baseline',
                 note: cp ? `baseline cut at a change point (${formatShift(cp.shift)} level shift)` : '',
+                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: Math.exp(k.v) })),
                 pWorse: null,
                 pBetter: null,
                 scale: null,
@@ -46608,6 +46614,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             delta: settings.delta.errors,
             outcome: 'insufficient baseline',
             note: '',
+            trend: [],
             pWorse: null,
             pBetter: null,
             scale: null,
@@ -46633,6 +46640,19 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
     }
     // Holm over every gating test of this run (worse direction), and over the better direction
     // for improvements.
+    // Minimum-effect tests: a regression must be significantly worse than δ, not merely
+    // significantly different from zero and observed above δ. (Measured in bench/: testing
+    // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
+    for (const d of drafts) {
+        if (!d.scale || d.change === null)
+            continue;
+        const up = d.worse === 'up';
+        const logWorse = up ? Math.log1p(d.change) : -Math.log1p(-d.change);
+        const worseBy = (f) => (up ? Math.log1p(f) : -Math.log1p(-f));
+        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.scale.value, d.scale.df);
+        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.scale.value, d.scale.df);
+        d.p = d.pWorse;
+    }
     const tested = drafts.filter((d) => d.pWorse !== null);
     const adjWorse = holm(tested.map((d) => d.pWorse));
     const adjBetter = holm(tested.map((d) => d.pBetter));
@@ -46641,10 +46661,11 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         d.pAdjusted = adjWorse[i];
         const effect = d.change ?? 0;
         if (d.scale) {
-            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level,
-            // and never below δ (smaller effects cannot fail the gate).
-            const logShift = tQuantile(1 - settings.alpha / m, d.scale.df) * d.scale.value;
-            d.mde = Math.max(d.worse === 'up' ? Math.expm1(logShift) : -Math.expm1(-logShift), d.delta);
+            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level
+            // in the minimum-effect test, so it is always above δ.
+            const up = d.worse === 'up';
+            const logShift = (up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.scale.df) * d.scale.value;
+            d.mde = up ? Math.expm1(logShift) : -Math.expm1(-logShift);
         }
         if (adjWorse[i] <= settings.alpha && effect >= d.delta)
             d.outcome = 'regression';
@@ -48779,62 +48800,6 @@ function render(rows, ab, settings, alpha, looks, file) {
     return lines.join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/analysis/verdict.ts
-function decide(targets, failure, regression = null, ab = null) {
-    const breached = targets.filter((t) => t.status === 'fail').length;
-    const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
-    const regressions = regression?.counts.regression ?? 0;
-    const missing = regression?.counts['insufficient baseline'] ?? 0;
-    const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
-    const parts = [];
-    if (failure)
-        parts.push(failure.message);
-    if (breached)
-        parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
-    if (unmeasured)
-        parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
-    if (regressions)
-        parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
-    const abRegressions = ab?.counts.regression ?? 0;
-    if (abRegressions)
-        parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
-    if (missingFails)
-        parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
-    if (parts.length)
-        return { verdict: 'fail', reason: parts.join('; ') };
-    if (ab) {
-        const open = ab.counts.inconclusive;
-        const said = [
-            targets.length === 1
-                ? 'the one target was measured and met'
-                : targets.length
-                    ? `all ${targets.length} targets measured and met`
-                    : 'no targets are configured',
-        ];
-        said.push(open
-            ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
-            : 'no regression against the base build (A/B)');
-        return { verdict: 'pass', reason: said.join('; ') };
-    }
-    if (!targets.length && !regression)
-        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
-    const said = [];
-    if (targets.length === 1)
-        said.push('the one target was measured and met');
-    else if (targets.length)
-        said.push(`all ${targets.length} targets measured and met`);
-    else
-        said.push('no targets are configured');
-    if (regression) {
-        const compared = regression.comparisons.length - missing;
-        if (compared > 0)
-            said.push('no regression against history');
-        if (missing)
-            said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
-    }
-    return { verdict: 'pass', reason: said.join('; ') };
-}
-
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/history/store.ts
@@ -48917,6 +48882,513 @@ class DirStore {
     }
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/stats/rng.ts
+// A seeded random number generator: xoshiro128** seeded by splitmix32. Nothing random in
+// perfgate may depend on Math.random, so every sampled result can be reproduced from its seed.
+function splitmix32(seed) {
+    let s = seed >>> 0;
+    return () => {
+        s = (s + 0x9e3779b9) >>> 0;
+        let z = s;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+        return (z ^ (z >>> 16)) >>> 0;
+    };
+}
+function createRng(seed) {
+    const sm = splitmix32(seed);
+    const s = new Uint32Array([sm(), sm(), sm(), sm()]);
+    if (s[0] === 0 && s[1] === 0 && s[2] === 0 && s[3] === 0)
+        s[0] = 1;
+    return fromState(s);
+}
+/** xoshiro128** from an explicit 128-bit state (for checking against the reference implementation). */
+function fromState(state) {
+    const s = new Uint32Array(state);
+    const rotl = (x, k) => ((x << k) | (x >>> (32 - k))) >>> 0;
+    const nextUint32 = () => {
+        const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+        const t = (s[1] << 9) >>> 0;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = rotl(s[3], 11);
+        return result;
+    };
+    let spare;
+    const rng = {
+        nextUint32,
+        next: () => nextUint32() / 4294967296,
+        int: (n) => Math.floor(rng.next() * n),
+        normal: () => {
+            if (spare !== undefined) {
+                const v = spare;
+                spare = undefined;
+                return v;
+            }
+            let u = 0;
+            while (u === 0)
+                u = rng.next();
+            const v = rng.next();
+            const r = Math.sqrt(-2 * Math.log(u));
+            spare = r * Math.sin(2 * Math.PI * v);
+            return r * Math.cos(2 * Math.PI * v);
+        },
+    };
+    return rng;
+}
+
+;// CONCATENATED MODULE: ./src/history/git-store.ts
+// The CI store: a data branch (default `perfgate-data`) on the repository's remote, one file per
+// run under runs/. It works in the user's own repository through git plumbing (a private ref, a
+// temporary index, commit-tree, push), so the checkout's auth applies and the working tree, the
+// index and HEAD are never touched. A rejected push (someone else saved first) is retried on top
+// of the new tip after a random pause; file names are unique, so there is never a conflict.
+
+
+
+
+
+
+
+const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+const DIR = 'runs';
+class GitStore {
+    opts;
+    label;
+    remote;
+    branch;
+    ref;
+    author;
+    attempts;
+    rng = createRng((process.pid * 2654435761) ^ Date.now());
+    constructor(opts) {
+        this.opts = opts;
+        this.remote = opts.remote ?? 'origin';
+        this.branch = opts.branch ?? 'perfgate-data';
+        this.ref = `refs/perfgate/${this.branch}`;
+        this.author = opts.author ?? BOT;
+        this.attempts = opts.attempts ?? 12;
+        this.label = `git ${this.remote} ${this.branch}`;
+    }
+    async load() {
+        const tip = await this.fetch();
+        if (!tip)
+            return { records: [], warnings: [] };
+        const list = await this.git(['ls-tree', '-r', '-z', '--name-only', tip, '--', `${DIR}/`]);
+        const names = list.stdout.split('\0').filter((n) => n.endsWith('.json'));
+        if (!names.length)
+            return { records: [], warnings: [] };
+        const batch = await this.git(['cat-file', '--batch'], names.map((n) => `${tip}:${n}`).join('\n') + '\n');
+        const records = [];
+        const warnings = [];
+        const buf = Buffer.from(batch.stdout, 'latin1');
+        let pos = 0;
+        for (const name of names) {
+            const nl = buf.indexOf(0x0a, pos);
+            const header = buf.subarray(pos, nl).toString('utf8');
+            const size = Number(header.split(' ')[2]);
+            const text = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
+            pos = nl + 1 + size + 1;
+            const parsed = parseRecord(text);
+            if (parsed.ok)
+                records.push(parsed.record);
+            else
+                warnings.push(`skipped ${this.branch}:${name}: ${parsed.reason} (left in place)`);
+        }
+        return { records, warnings };
+    }
+    async save(record) {
+        const path = `${DIR}/${record.id}.json`;
+        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], `${JSON.stringify(record)}\n`)).trim();
+        await this.commitAndPush(`perfgate: save run ${record.id}`, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
+        return `${this.branch}:${path}`;
+    }
+    async publish(path, content, message) {
+        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], content)).trim();
+        await this.commitAndPush(message, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
+        return `${this.branch}:${path}`;
+    }
+    async prune(keep) {
+        const { records } = await this.load();
+        const doomed = pruneSelection(records, keep);
+        if (!doomed.length)
+            return [];
+        await this.commitAndPush(`perfgate: prune ${doomed.length} run(s), keeping ${keep} per config`, doomed.map((r) => ['--force-remove', `${DIR}/${r.id}.json`]));
+        return doomed.map((r) => r.id);
+    }
+    /** Builds a commit on the current remote tip with the given index edits and pushes it. */
+    async commitAndPush(message, edits) {
+        let lastError = '';
+        for (let attempt = 1; attempt <= this.attempts; attempt++) {
+            const parent = await this.fetch();
+            const index = (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
+            const env = { GIT_INDEX_FILE: index };
+            try {
+                await this.gitOk(parent ? ['read-tree', parent] : ['read-tree', '--empty'], undefined, env);
+                for (const edit of edits)
+                    await this.gitOk(['update-index', ...edit], undefined, env);
+                const tree = (await this.gitOk(['write-tree'], undefined, env)).trim();
+                const commit = (await this.gitOk(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], undefined, {
+                    GIT_AUTHOR_NAME: this.author.name,
+                    GIT_AUTHOR_EMAIL: this.author.email,
+                    GIT_COMMITTER_NAME: this.author.name,
+                    GIT_COMMITTER_EMAIL: this.author.email,
+                })).trim();
+                const push = await this.git(['push', '--quiet', this.remote, `${commit}:refs/heads/${this.branch}`]);
+                if (push.code === 0) {
+                    await this.git(['update-ref', this.ref, commit]);
+                    return;
+                }
+                lastError = push.stderr.trim();
+                if (!/rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(lastError)) {
+                    throw new Error(`git push to ${this.remote} ${this.branch} failed: ${lastError}`);
+                }
+            }
+            finally {
+                await (0,promises_namespaceObject.rm)(index, { force: true });
+            }
+            // Someone else saved first: wait a random moment, then rebuild on the new tip.
+            await new Promise((r) => setTimeout(r, 20 + this.rng.int(60 * attempt)));
+        }
+        throw new Error(`git push to ${this.remote} ${this.branch} was rejected ${this.attempts} times: ${lastError}`);
+    }
+    /** Fetches the data branch into our private ref; the tip's sha, or null when it does not exist yet. */
+    async fetch() {
+        const r = await this.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.ref}`]);
+        if (r.code !== 0) {
+            if (/couldn't find remote ref|no such ref/i.test(r.stderr)) {
+                await this.git(['update-ref', '-d', this.ref]);
+                return null;
+            }
+            throw new Error(`git fetch ${this.remote} ${this.branch} failed: ${r.stderr.trim()}`);
+        }
+        return (await this.gitOk(['rev-parse', this.ref])).trim();
+    }
+    async gitOk(args, input, env) {
+        const r = await this.git(args, input, env);
+        if (r.code !== 0)
+            throw new Error(`git ${args[0]} failed: ${r.stderr.trim()}`);
+        return r.stdout;
+    }
+    git(args, input, env) {
+        return new Promise((resolve) => {
+            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+                const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+                resolve({ code, stdout: String(stdout), stderr: Buffer.from(String(stderr), 'latin1').toString('utf8') });
+            });
+            if (input !== undefined)
+                child.stdin?.end(input);
+            else
+                child.stdin?.end();
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/dashboard/data.ts
+
+
+const med = (xs) => (xs.length ? Math.round(median(xs) * 1000) / 1000 : null);
+/** All change points of a series by binary segmentation around the latest-change-point test. */
+function changePoints(values, depth = 4) {
+    const idx = values.map((v, i) => [v, i]).filter((x) => x[0] !== null && x[0] > 0);
+    const out = [];
+    const walk = (from, to, d) => {
+        if (d === 0 || to - from < 6)
+            return;
+        const cp = latestChangePoint(idx.slice(from, to).map(([v]) => Math.log(v)));
+        if (!cp)
+            return;
+        out.push(idx[from + cp.index][1]);
+        walk(from, from + cp.index, d - 1);
+        walk(from + cp.index, to, d - 1);
+    };
+    walk(0, idx.length, depth);
+    return out.sort((a, b) => a - b);
+}
+function buildDashboardData(records, opts) {
+    const sorted = [...records].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const latest = sorted[sorted.length - 1];
+    const fingerprint = latest?.fingerprint ?? '';
+    const runner = latest?.runner ?? '';
+    const runs = sorted.filter((r) => r.fingerprint === fingerprint && r.runner === runner);
+    const names = [...new Set(runs.flatMap((r) => r.scenarios.map((s) => s.name)))];
+    return {
+        title: opts.title,
+        generatedAt: opts.now.toISOString(),
+        repoUrl: opts.repoUrl,
+        fingerprint,
+        runner,
+        omitted: sorted.length - runs.length,
+        runs: runs.map((r) => ({
+            id: r.id,
+            t: Math.round(Date.parse(r.startedAt) / 1000),
+            sha: r.git?.sha ?? null,
+            branch: r.git?.branch ?? null,
+            verdict: r.verdict,
+            regressions: r.regressions ?? [],
+        })),
+        scenarios: names.map((name) => {
+            const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);
+            const series = (f) => trials.map((ts) => med(ts.map(f)));
+            const p95 = series((t) => t.p95);
+            return {
+                name,
+                p50: series((t) => t.p50),
+                p95,
+                p99: series((t) => t.p99),
+                rps: series((t) => t.rps),
+                changePoints: changePoints(p95),
+            };
+        }),
+        service: {
+            cpu: runs.map((r) => r.service?.cpuMean ?? null),
+            memoryMb: runs.map((r) => r.service?.memoryPeak === undefined || r.service.memoryPeak === null
+                ? null
+                : Math.round((r.service.memoryPeak / 2 ** 20) * 10) / 10),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/dashboard/html.ts
+/** JSON safe inside <script>: no "</script>", no "<!--", no U+2028/2029 surprises. */
+function scriptJson(value) {
+    return JSON.stringify(value)
+        .replace(/</g, '\\u003c')
+        .replace(/>/g, '\\u003e')
+        .replace(/&/g, '\\u0026')
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
+}
+function htmlText(s) {
+    return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+const PAGE_SCRIPT = String.raw `
+const data = JSON.parse(document.getElementById('perfgate-data').textContent);
+const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
+const when = (t) => new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const shaLink = (sha) => {
+  if (!sha) return el('span', '(no commit)');
+  if (!data.repoUrl) return el('code', sha.slice(0, 7));
+  const a = el('a', sha.slice(0, 7)); a.href = data.repoUrl + '/commit/' + encodeURIComponent(sha); a.target = '_blank'; a.rel = 'noopener'; return a;
+};
+const xs = data.runs.map((r) => r.t);
+const tip = document.getElementById('tooltip');
+const regressionIdx = data.runs.map((r, i) => (r.regressions.length ? i : -1)).filter((i) => i >= 0);
+
+function markers(changePoints) {
+  return { hooks: { draw: [(u) => {
+    const ctx = u.ctx; ctx.save();
+    const line = (i, color, dash) => { const x = Math.round(u.valToPos(xs[i], 'x', true)); ctx.strokeStyle = color; ctx.setLineDash(dash); ctx.lineWidth = 2 * devicePixelRatio; ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke(); };
+    for (const i of changePoints) line(i, '#8250df', [6 * devicePixelRatio, 4 * devicePixelRatio]);
+    for (const i of regressionIdx) line(i, '#cf222e', []);
+    ctx.restore();
+  }] } };
+}
+
+function hover(series, unit) {
+  return { hooks: { setCursor: [(u) => {
+    const i = u.cursor.idx;
+    if (i == null) { tip.hidden = true; return; }
+    const r = data.runs[i];
+    tip.replaceChildren();
+    const head = el('div'); head.append(shaLink(r.sha), el('span', ' · ' + when(r.t) + (r.branch ? ' · ' + r.branch : '')));
+    tip.append(head);
+    series.forEach((s, k) => { const v = u.data[k + 1][i]; tip.append(el('div', s + ': ' + (v == null ? '–' : v + ' ' + unit))); });
+    if (r.regressions.length) tip.append(el('div', 'regression: ' + r.regressions.join(', '), 'bad'));
+    tip.hidden = false;
+    const rect = u.over.getBoundingClientRect();
+    tip.style.left = (rect.left + window.scrollX + u.cursor.left + 12) + 'px';
+    tip.style.top = (rect.top + window.scrollY + u.cursor.top + 12) + 'px';
+  }] } };
+}
+
+function chart(target, title, series, unit, columns, changePoints) {
+  const box = el('section', undefined, 'chart'); box.append(el('h3', title)); target.append(box);
+  const colors = ['#1a7f37', '#0969da', '#bf8700', '#8250df'];
+  new uPlot({
+    width: Math.min(1100, document.body.clientWidth - 40), height: 260,
+    scales: { x: { time: true } },
+    series: [{}, ...series.map((label, k) => ({ label, stroke: colors[k % colors.length], width: 1.5, spanGaps: true, points: { show: xs.length <= 60 } }))],
+    axes: [{}, { label: unit }],
+    plugins: [markers(changePoints), hover(series, unit)],
+  }, [xs, ...columns], box);
+}
+
+document.getElementById('subtitle').textContent = data.runs.length + ' runs of one config (' + data.fingerprint + ') on ' + data.runner + (data.omitted ? '; ' + data.omitted + ' runs of other configs or runners left out' : '') + '. Generated ' + data.generatedAt + '.';
+const charts = document.getElementById('charts');
+if (!data.runs.length) charts.append(el('p', 'No stored runs yet.'));
+for (const s of data.scenarios) {
+  const h = el('h2', s.name); charts.append(h);
+  chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
+  chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
+}
+if (data.runs.length && data.service.cpu.some((v) => v != null)) {
+  charts.append(el('h2', 'Service'));
+  chart(charts, 'CPU (mean, % of one core)', ['cpu'], '%', [data.service.cpu], []);
+  chart(charts, 'Memory (peak RSS)', ['memory'], 'MB', [data.service.memoryMb], []);
+}
+const last = data.runs.length - 1;
+if (last >= 0) {
+  const t = document.getElementById('latest');
+  const cap = el('caption'); cap.append(el('span', 'Latest run: '), shaLink(data.runs[last].sha), el('span', ' · ' + when(data.runs[last].t) + ' · ' + data.runs[last].verdict)); t.append(cap);
+  const hr = el('tr'); for (const c of ['Scenario', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'req/s']) hr.append(el('th', c)); t.append(hr);
+  for (const s of data.scenarios) { const tr = el('tr'); for (const v of [s.name, s.p50[last], s.p95[last], s.p99[last], s.rps[last]]) tr.append(el('td', v == null ? '–' : String(v))); t.append(tr); }
+}
+`;
+function dashboardHtml(data, uplotJs, uplotCss) {
+    return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${htmlText(data.title)}</title>
+<style>${uplotCss}</style>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 20px; color: #1f2328; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { margin: 28px 0 4px; font-size: 18px; } h3 { margin: 8px 0; font-size: 14px; color: #59636e; }
+#subtitle { color: #59636e; margin: 0 0 12px; }
+.legend-key { display: inline-block; width: 18px; border-top: 3px solid; margin: 0 4px 3px 12px; vertical-align: middle; }
+#tooltip { position: absolute; background: #fff; border: 1px solid #d1d9e0; border-radius: 6px; padding: 6px 8px; pointer-events: auto; box-shadow: 0 2px 8px #0002; font-size: 12px; }
+.bad { color: #cf222e; } table { border-collapse: collapse; margin-top: 24px; } td, th { border: 1px solid #d1d9e0; padding: 4px 8px; text-align: right; } td:first-child, th:first-child { text-align: left; } caption { text-align: left; margin-bottom: 6px; font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>${htmlText(data.title)}</h1>
+<p id="subtitle"></p>
+<p><span class="legend-key" style="border-color:#cf222e"></span>a run that found a regression <span class="legend-key" style="border-color:#8250df;border-top-style:dashed"></span>a level shift (change point in p95)</p>
+<div id="charts"></div>
+<table id="latest"></table>
+<div id="tooltip" hidden></div>
+<script id="perfgate-data" type="application/json">${scriptJson(data)}</script>
+<script>${uplotJs}</script>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+;// CONCATENATED MODULE: ./src/dashboard/command.ts
+// `perfgate dashboard --history <store> --out DIR`: stored runs → a self-contained index.html.
+
+
+
+
+
+
+
+
+
+/** `git`, `git:<branch>`, `dir:<path>` or a plain directory path. */
+function storeFromSpec(spec, cwd) {
+    if (spec === 'git')
+        return new GitStore({ cwd });
+    const git = /^git:(.+)$/.exec(spec);
+    if (git)
+        return new GitStore({ cwd, branch: git[1] });
+    const dir = /^dir:(.+)$/.exec(spec);
+    return new DirStore((0,external_node_path_namespaceObject.resolve)(cwd, dir ? dir[1] : spec));
+}
+/** https://host/owner/repo for commit links, from Actions or from the origin remote. */
+function repoUrl(cwd, env = process.env) {
+    if (env.GITHUB_REPOSITORY)
+        return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+    try {
+        const url = (0,external_node_child_process_namespaceObject.execFileSync)('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        const ssh = /^git@([^:]+):(.+?)(\.git)?$/.exec(url);
+        if (ssh)
+            return `https://${ssh[1]}/${ssh[2]}`;
+        const https = /^https?:\/\/(?:[^@/]+@)?([^/]+)\/(.+?)(\.git)?$/.exec(url);
+        return https ? `https://${https[1]}/${https[2]}` : null;
+    }
+    catch {
+        return null;
+    }
+}
+function renderDashboard(records, title, url, now = new Date()) {
+    const js = (0,external_node_fs_namespaceObject.readFileSync)(assetPath('dist', 'vendor', 'uPlot.iife.min.js'), 'utf8');
+    const css = (0,external_node_fs_namespaceObject.readFileSync)(assetPath('dist', 'vendor', 'uPlot.min.css'), 'utf8');
+    return dashboardHtml(buildDashboardData(records, { title, repoUrl: url, now }), js, css);
+}
+async function runDashboard(opts) {
+    const cwd = opts.cwd ?? process.cwd();
+    const store = storeFromSpec(opts.history, cwd);
+    let loaded;
+    try {
+        loaded = await store.load();
+    }
+    catch (err) {
+        throw new UsageError(`cannot read history from ${store.label}: ${err.message}`);
+    }
+    const html = renderDashboard(loaded.records, opts.title ?? 'perfgate dashboard', repoUrl(cwd));
+    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
+    const file = (0,external_node_path_namespaceObject.join)(outDir, 'index.html');
+    (0,external_node_fs_namespaceObject.writeFileSync)(file, html);
+    return { file, runs: loaded.records.length, warnings: loaded.warnings };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/verdict.ts
+function decide(targets, failure, regression = null, ab = null) {
+    const breached = targets.filter((t) => t.status === 'fail').length;
+    const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
+    const regressions = regression?.counts.regression ?? 0;
+    const missing = regression?.counts['insufficient baseline'] ?? 0;
+    const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
+    const parts = [];
+    if (failure)
+        parts.push(failure.message);
+    if (breached)
+        parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
+    if (unmeasured)
+        parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
+    if (regressions)
+        parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
+    const abRegressions = ab?.counts.regression ?? 0;
+    if (abRegressions)
+        parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
+    if (missingFails)
+        parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
+    if (parts.length)
+        return { verdict: 'fail', reason: parts.join('; ') };
+    if (ab) {
+        const open = ab.counts.inconclusive;
+        const said = [
+            targets.length === 1
+                ? 'the one target was measured and met'
+                : targets.length
+                    ? `all ${targets.length} targets measured and met`
+                    : 'no targets are configured',
+        ];
+        said.push(open
+            ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
+            : 'no regression against the base build (A/B)');
+        return { verdict: 'pass', reason: said.join('; ') };
+    }
+    if (!targets.length && !regression)
+        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+    const said = [];
+    if (targets.length === 1)
+        said.push('the one target was measured and met');
+    else if (targets.length)
+        said.push(`all ${targets.length} targets measured and met`);
+    else
+        said.push('no targets are configured');
+    if (regression) {
+        const compared = regression.comparisons.length - missing;
+        if (compared > 0)
+            said.push('no regression against history');
+        if (missing)
+            said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
+    }
+    return { verdict: 'pass', reason: said.join('; ') };
+}
+
 // EXTERNAL MODULE: ./node_modules/handlebars/lib/index.js
 var lib = __nccwpck_require__(8508);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
@@ -48958,9 +49430,50 @@ function tidy(text) {
     return `${text.trim()}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/report/chart.ts
+/** Mermaid takes labels in double quotes: keep them to harmless characters. */
+function label(text, max = 40) {
+    const clean = text
+        .replace(/[^\p{L}\p{N} ._:/()-]/gu, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean || '?';
+}
+const num = (x) => String(Math.round(x * 1000) / 1000);
+/** The comparison the chart shows: p95 of the first scenario that has a trend. */
+function chartedComparison(run) {
+    const r = run.regression;
+    if (!r)
+        return undefined;
+    for (const name of run.config.scenarios) {
+        const c = r.comparisons.find((x) => x.scenario === name && x.metric === 'p95' && x.trend.length > 0);
+        if (c)
+            return c;
+    }
+    return undefined;
+}
+function mermaidTrend(run) {
+    const c = chartedComparison(run);
+    if (!c)
+        return null;
+    const points = [...c.trend.map((t) => ({ x: t.sha ? t.sha.slice(0, 7) : t.id.slice(-6), y: t.value })), { x: 'this run', y: c.current }];
+    const top = Math.max(...points.map((p) => p.y)) * 1.15;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "p95 of ${label(c.scenario)} (ms): ${c.trend.length} baseline runs and this run"`,
+        `    x-axis [${points.map((p) => `"${label(p.x, 12)}"`).join(', ')}]`,
+        `    y-axis "p95 (ms)" 0 --> ${num(top)}`,
+        `    line [${points.map((p) => num(p.y)).join(', ')}]`,
+        `    bar [${points.map((p, i) => (i === points.length - 1 ? num(p.y) : '0')).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/view.ts
 // RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
 // so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
+
 
 
 
@@ -49005,10 +49518,11 @@ function buildView(run) {
         notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
         service: { rows: serviceRows(run) },
         configuration: { rows: configurationRows(run) },
-        regression: run.regression ? regressionView(run.regression) : null,
+        regression: run.regression ? { ...regressionView(run.regression), chart: mermaidTrend(run) } : null,
         ab: run.ab ? abView(run.ab) : null,
         history: run.history
-            ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
+            ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}` +
+                (run.history.dashboard ? `. Trend dashboard: ${code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')
             : null,
         checklist: checklist(run),
         recommendations: recommendations(run, breached, unmeasured),
@@ -49403,8 +49917,8 @@ function regressionView(r) {
         baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
         warnings: r.warnings.map(md),
         method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
-            `t = (this run − centre) / (spread·√(1 + 1/N)), one-sided p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}. ` +
-            `A regression needs adjusted p ≤ α and a change of at least δ (${deltaText(r)}). Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ` +
+            `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
+            'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
             '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
     };
 }
@@ -49612,209 +50126,6 @@ function canonical(value) {
             .join(',')}}`;
     }
     return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: ./src/stats/rng.ts
-// A seeded random number generator: xoshiro128** seeded by splitmix32. Nothing random in
-// perfgate may depend on Math.random, so every sampled result can be reproduced from its seed.
-function splitmix32(seed) {
-    let s = seed >>> 0;
-    return () => {
-        s = (s + 0x9e3779b9) >>> 0;
-        let z = s;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-        return (z ^ (z >>> 16)) >>> 0;
-    };
-}
-function createRng(seed) {
-    const sm = splitmix32(seed);
-    const s = new Uint32Array([sm(), sm(), sm(), sm()]);
-    if (s[0] === 0 && s[1] === 0 && s[2] === 0 && s[3] === 0)
-        s[0] = 1;
-    return fromState(s);
-}
-/** xoshiro128** from an explicit 128-bit state (for checking against the reference implementation). */
-function fromState(state) {
-    const s = new Uint32Array(state);
-    const rotl = (x, k) => ((x << k) | (x >>> (32 - k))) >>> 0;
-    const nextUint32 = () => {
-        const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-        const t = (s[1] << 9) >>> 0;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = rotl(s[3], 11);
-        return result;
-    };
-    let spare;
-    const rng = {
-        nextUint32,
-        next: () => nextUint32() / 4294967296,
-        int: (n) => Math.floor(rng.next() * n),
-        normal: () => {
-            if (spare !== undefined) {
-                const v = spare;
-                spare = undefined;
-                return v;
-            }
-            let u = 0;
-            while (u === 0)
-                u = rng.next();
-            const v = rng.next();
-            const r = Math.sqrt(-2 * Math.log(u));
-            spare = r * Math.sin(2 * Math.PI * v);
-            return r * Math.cos(2 * Math.PI * v);
-        },
-    };
-    return rng;
-}
-
-;// CONCATENATED MODULE: ./src/history/git-store.ts
-// The CI store: a data branch (default `perfgate-data`) on the repository's remote, one file per
-// run under runs/. It works in the user's own repository through git plumbing (a private ref, a
-// temporary index, commit-tree, push), so the checkout's auth applies and the working tree, the
-// index and HEAD are never touched. A rejected push (someone else saved first) is retried on top
-// of the new tip after a random pause; file names are unique, so there is never a conflict.
-
-
-
-
-
-
-
-const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
-const DIR = 'runs';
-class GitStore {
-    opts;
-    label;
-    remote;
-    branch;
-    ref;
-    author;
-    attempts;
-    rng = createRng((process.pid * 2654435761) ^ Date.now());
-    constructor(opts) {
-        this.opts = opts;
-        this.remote = opts.remote ?? 'origin';
-        this.branch = opts.branch ?? 'perfgate-data';
-        this.ref = `refs/perfgate/${this.branch}`;
-        this.author = opts.author ?? BOT;
-        this.attempts = opts.attempts ?? 12;
-        this.label = `git ${this.remote} ${this.branch}`;
-    }
-    async load() {
-        const tip = await this.fetch();
-        if (!tip)
-            return { records: [], warnings: [] };
-        const list = await this.git(['ls-tree', '-r', '-z', '--name-only', tip, '--', `${DIR}/`]);
-        const names = list.stdout.split('\0').filter((n) => n.endsWith('.json'));
-        if (!names.length)
-            return { records: [], warnings: [] };
-        const batch = await this.git(['cat-file', '--batch'], names.map((n) => `${tip}:${n}`).join('\n') + '\n');
-        const records = [];
-        const warnings = [];
-        const buf = Buffer.from(batch.stdout, 'latin1');
-        let pos = 0;
-        for (const name of names) {
-            const nl = buf.indexOf(0x0a, pos);
-            const header = buf.subarray(pos, nl).toString('utf8');
-            const size = Number(header.split(' ')[2]);
-            const text = buf.subarray(nl + 1, nl + 1 + size).toString('utf8');
-            pos = nl + 1 + size + 1;
-            const parsed = parseRecord(text);
-            if (parsed.ok)
-                records.push(parsed.record);
-            else
-                warnings.push(`skipped ${this.branch}:${name}: ${parsed.reason} (left in place)`);
-        }
-        return { records, warnings };
-    }
-    async save(record) {
-        const path = `${DIR}/${record.id}.json`;
-        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], `${JSON.stringify(record)}\n`)).trim();
-        await this.commitAndPush(`perfgate: save run ${record.id}`, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
-        return `${this.branch}:${path}`;
-    }
-    async prune(keep) {
-        const { records } = await this.load();
-        const doomed = pruneSelection(records, keep);
-        if (!doomed.length)
-            return [];
-        await this.commitAndPush(`perfgate: prune ${doomed.length} run(s), keeping ${keep} per config`, doomed.map((r) => ['--force-remove', `${DIR}/${r.id}.json`]));
-        return doomed.map((r) => r.id);
-    }
-    /** Builds a commit on the current remote tip with the given index edits and pushes it. */
-    async commitAndPush(message, edits) {
-        let lastError = '';
-        for (let attempt = 1; attempt <= this.attempts; attempt++) {
-            const parent = await this.fetch();
-            const index = (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
-            const env = { GIT_INDEX_FILE: index };
-            try {
-                await this.gitOk(parent ? ['read-tree', parent] : ['read-tree', '--empty'], undefined, env);
-                for (const edit of edits)
-                    await this.gitOk(['update-index', ...edit], undefined, env);
-                const tree = (await this.gitOk(['write-tree'], undefined, env)).trim();
-                const commit = (await this.gitOk(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message], undefined, {
-                    GIT_AUTHOR_NAME: this.author.name,
-                    GIT_AUTHOR_EMAIL: this.author.email,
-                    GIT_COMMITTER_NAME: this.author.name,
-                    GIT_COMMITTER_EMAIL: this.author.email,
-                })).trim();
-                const push = await this.git(['push', '--quiet', this.remote, `${commit}:refs/heads/${this.branch}`]);
-                if (push.code === 0) {
-                    await this.git(['update-ref', this.ref, commit]);
-                    return;
-                }
-                lastError = push.stderr.trim();
-                if (!/rejected|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(lastError)) {
-                    throw new Error(`git push to ${this.remote} ${this.branch} failed: ${lastError}`);
-                }
-            }
-            finally {
-                await (0,promises_namespaceObject.rm)(index, { force: true });
-            }
-            // Someone else saved first: wait a random moment, then rebuild on the new tip.
-            await new Promise((r) => setTimeout(r, 20 + this.rng.int(60 * attempt)));
-        }
-        throw new Error(`git push to ${this.remote} ${this.branch} was rejected ${this.attempts} times: ${lastError}`);
-    }
-    /** Fetches the data branch into our private ref; the tip's sha, or null when it does not exist yet. */
-    async fetch() {
-        const r = await this.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.ref}`]);
-        if (r.code !== 0) {
-            if (/couldn't find remote ref|no such ref/i.test(r.stderr)) {
-                await this.git(['update-ref', '-d', this.ref]);
-                return null;
-            }
-            throw new Error(`git fetch ${this.remote} ${this.branch} failed: ${r.stderr.trim()}`);
-        }
-        return (await this.gitOk(['rev-parse', this.ref])).trim();
-    }
-    async gitOk(args, input, env) {
-        const r = await this.git(args, input, env);
-        if (r.code !== 0)
-            throw new Error(`git ${args[0]} failed: ${r.stderr.trim()}`);
-        return r.stdout;
-    }
-    git(args, input, env) {
-        return new Promise((resolve) => {
-            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
-                const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-                resolve({ code, stdout: String(stdout), stderr: Buffer.from(String(stderr), 'latin1').toString('utf8') });
-            });
-            if (input !== undefined)
-                child.stdin?.end(input);
-            else
-                child.stdin?.end();
-        });
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/history/open.ts
@@ -50071,6 +50382,12 @@ function defaultBranchName(cwd, env) {
     return null;
 }
 
+;// CONCATENATED MODULE: ./src/history/runner.ts
+function runnerClass(env) {
+    const nodeMajor = /^v?(\d+)/.exec(env.node)?.[1] ?? env.node;
+    return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
+}
+
 ;// CONCATENATED MODULE: ./src/history/policy.ts
 const SAVING_EVENTS = new Set(['push', 'schedule']);
 const KNOWN_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'pull_request', 'pull_request_target', 'merge_group']);
@@ -50102,10 +50419,55 @@ function saveDecision(setting, override, git, failure) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/history/runner.ts
-function runnerClass(env) {
-    const nodeMajor = /^v?(\d+)/.exec(env.node)?.[1] ?? env.node;
-    return `${env.platform}-${env.arch} · ${env.cpuModel} · ${env.cores} cores · node ${nodeMajor}`;
+;// CONCATENATED MODULE: ./src/history/steps.ts
+// The two history steps of a gate run: compare with the stored runs, then (when the policy says
+// so) store this run, prune, and publish the dashboard where the store can hold it.
+
+
+
+
+async function compareWithHistory(store, run, settings, progress) {
+    let records = [];
+    const warnings = [];
+    try {
+        const loaded = await store.load();
+        records = loaded.records;
+        warnings.push(...loaded.warnings);
+    }
+    catch (err) {
+        // Unreadable history is said out loud; with no runs every comparison is "insufficient baseline".
+        warnings.push(`history could not be read from ${store.label}: ${err.message}`);
+    }
+    for (const w of warnings)
+        progress.info(`perfgate: warning: ${w}`);
+    return analyzeRegressions(records, currentFromScenarios(undefined, run.fingerprint, run.runner, run.scenarios), settings, store.label, warnings);
+}
+async function recordInHistory(store, result, o, progress) {
+    const decision = saveDecision(o.history.save, o.save, result.git, result.failure);
+    const info = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
+    if (decision.save) {
+        try {
+            info.location = await store.save(recordFromResult(result));
+            info.saved = true;
+            info.pruned = (await store.prune(o.history.keep)).length;
+        }
+        catch (err) {
+            info.reason = info.saved ? `${info.reason}; pruning failed: ${err.message}` : `saving failed: ${err.message}`;
+        }
+        if (info.saved && store.publish) {
+            try {
+                // The dashboard lives next to the runs, so GitHub Pages can serve the data branch.
+                const { records } = await store.load();
+                const html = renderDashboard(records, o.dashboardTitle, o.repoUrl);
+                info.dashboard = await store.publish('dashboard/index.html', html, `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`);
+            }
+            catch (err) {
+                progress.info(`perfgate: warning: the dashboard could not be published: ${err.message}`);
+            }
+        }
+    }
+    progress.info(`perfgate: history (${store.label}): ${info.reason}${info.pruned ? `; pruned ${info.pruned} old run(s)` : ''}`);
+    return info;
 }
 
 ;// CONCATENATED MODULE: external "node:module"
@@ -50208,7 +50570,6 @@ const RESULT_SCHEMA_VERSION = 1;
 
 
 
-
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
@@ -50259,20 +50620,7 @@ async function runGate(opts) {
     let regression = null;
     // A/B mode compares with the base build measured now; history mode with stored runs.
     if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
-        const current = currentFromScenarios(undefined, fingerprint, runner, scenarios);
-        let records = [];
-        const warnings = [];
-        try {
-            const loaded = await store.load();
-            records = loaded.records;
-            warnings.push(...loaded.warnings);
-        }
-        catch (err) {
-            warnings.push(`history could not be read from ${store.label}: ${err.message}`);
-        }
-        for (const w of warnings)
-            progress.info(`perfgate: warning: ${w}`);
-        regression = analyzeRegressions(records, current, config.regression, store.label, warnings);
+        regression = await compareWithHistory(store, { scenarios, runner, fingerprint }, config.regression, progress);
     }
     const { verdict, reason } = decide(targets, failure, regression, abResult);
     const finishedAt = new Date();
@@ -50310,19 +50658,8 @@ async function runGate(opts) {
         };
     }
     else if (store) {
-        const decision = saveDecision(config.history.save, opts.save, git, failure);
-        result.history = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
-        if (decision.save) {
-            try {
-                result.history.location = await store.save(recordFromResult(result));
-                result.history.saved = true;
-                result.history.pruned = (await store.prune(config.history.keep)).length;
-            }
-            catch (err) {
-                result.history.reason = `saving failed: ${err.message}`;
-            }
-        }
-        progress.info(`perfgate: history (${store.label}): ${result.history.reason}${result.history.pruned ? `; pruned ${result.history.pruned} old run(s)` : ''}`);
+        const repo = repoUrl((0,external_node_path_namespaceObject.dirname)(config.file), opts.env ?? process.env);
+        result.history = await recordInHistory(store, result, { history: config.history, save: opts.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo }, progress);
     }
     const report = template(buildView(result));
     writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
@@ -50355,6 +50692,7 @@ function writeAtomic(file, text) {
 
 
 
+
 const DEFAULT_OUT_DIR = '.perfgate';
 const HELP = `perfgate ${PERFGATE_VERSION}: a performance gate for HTTP services
 
@@ -50367,6 +50705,8 @@ Usage:
     perfgate calibrate [--config FILE] [--trials K] [--out DIR]
       Measure the same build as both A and B: trial-to-trial noise per metric, the trials
       A/B mode needs to detect delta with 90 % power, and what the current settings detect.
+    perfgate dashboard --history <dir|git[:branch]> [--out DIR]
+      A self-contained HTML dashboard of the stored runs (index.html).
   perfgate history list [--config FILE]
   perfgate history prune [--keep N] [--config FILE]
       Show the stored runs, or keep only the newest N per config.
@@ -50399,6 +50739,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 current: { type: 'string' },
                 keep: { type: 'string' },
                 trials: { type: 'string' },
+                history: { type: 'string' },
                 help: { type: 'boolean', short: 'h' },
                 version: { type: 'boolean', short: 'v' },
             },
@@ -50420,6 +50761,17 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     const v = args.values;
     if (command === 'compare' && !rest.length)
         return guarded(complain, () => compareCommand(v, say, complain));
+    if (command === 'dashboard' && !rest.length) {
+        return guarded(complain, async () => {
+            if (!v.history)
+                throw new UsageError('dashboard needs --history <dir|git[:branch]>');
+            const r = await runDashboard({ history: v.history, outDir: v.out ?? (0,external_node_path_namespaceObject.join)(DEFAULT_OUT_DIR, 'dashboard') });
+            for (const w of r.warnings)
+                complain(`perfgate: warning: ${w}`);
+            say(`Dashboard of ${r.runs} stored run(s): ${r.file}`);
+            return 0;
+        });
+    }
     if (command === 'calibrate' && !rest.length)
         return guarded(complain, () => calibrateCommand(v, say, io.stderr));
     if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {

@@ -80,6 +80,12 @@ export class GitStore implements HistoryStore {
     return `${this.branch}:${path}`;
   }
 
+  async publish(path: string, content: string, message: string): Promise<string> {
+    const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], content)).trim();
+    await this.commitAndPush(message, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
+    return `${this.branch}:${path}`;
+  }
+
   async prune(keep: number): Promise<string[]> {
     const { records } = await this.load();
     const doomed = pruneSelection(records, keep);

@@ -29,6 +29,10 @@ export interface HistoryRecord {
   git: GitInfo | null;
   verdict: 'pass' | 'fail';
   scenarios: { name: string; trials: TrialFigures[] }[];
+  /** Service CPU (mean, % of one core) and memory (peak RSS, bytes) over the run; absent in older records. */
+  service?: { cpuMean: number | null; memoryPeak: number | null };
+  /** Comparisons found regressed when the run was made, e.g. "p95 of checkout". */
+  regressions?: string[];
 }
 
 export function recordFromResult(result: RunResult, savedAt = new Date()): HistoryRecord {
@@ -46,6 +50,10 @@ export function recordFromResult(result: RunResult, savedAt = new Date()): Histo
     git: result.git,
     verdict: result.verdict,
     scenarios: scenarioFigures(result.scenarios),
+    service: { cpuMean: result.service.cpu?.mean ?? null, memoryPeak: result.service.memory?.peak ?? null },
+    regressions: (result.regression?.comparisons ?? [])
+      .filter((c) => c.outcome === 'regression')
+      .map((c) => `${c.metric} of ${c.scenario}`),
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   ServiceWindow,
   TargetResult,
 } from '../result.js';
+import { mermaidTrend } from './chart.js';
 import { code, codeBlock, md } from './markdown.js';
 
 export interface ReportView {
@@ -56,6 +57,8 @@ interface AbView {
 }
 
 interface RegressionView {
+  /** A Mermaid xychart block of the main scenario's p95 over the baseline and this run, or null. */
+  chart: string | null;
   intro: string;
   insufficient: string | null;
   rows: {
@@ -151,10 +154,11 @@ export function buildView(run: RunResult): ReportView {
     notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
     service: { rows: serviceRows(run) },
     configuration: { rows: configurationRows(run) },
-    regression: run.regression ? regressionView(run.regression) : null,
+    regression: run.regression ? { ...regressionView(run.regression), chart: mermaidTrend(run) } : null,
     ab: run.ab ? abView(run.ab) : null,
     history: run.history
-      ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}`
+      ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}` +
+        (run.history.dashboard ? `. Trend dashboard: ${code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')
       : null,
     checklist: checklist(run),
     recommendations: recommendations(run, breached, unmeasured),
@@ -549,7 +553,7 @@ function pText(p: number | null): string {
   return formatNumber(p, 4);
 }
 
-function regressionView(r: RegressionAnalysis): RegressionView {
+function regressionView(r: RegressionAnalysis): Omit<RegressionView, 'chart'> {
   const compared = r.comparisons.length - r.counts['insufficient baseline'];
   const first = r.baseline[0];
   const last = r.baseline[r.baseline.length - 1];
@@ -592,8 +596,8 @@ function regressionView(r: RegressionAnalysis): RegressionView {
     warnings: r.warnings.map(md),
     method:
       'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
-      `t = (this run − centre) / (spread·√(1 + 1/N)), one-sided p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}. ` +
-      `A regression needs adjusted p ≤ α and a change of at least δ (${deltaText(r)}). Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ` +
+      `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
+      'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
       '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
   };
 }

@@ -228,8 +228,12 @@ describe('the Action on the default branch', () => {
     const r = await runAction(ws, api, 'push', pushPayload(ws.sha));
     expect(r.code, r.stdout).toBe(0);
     const files = dataBranchFiles(ws.bare);
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^runs\/.*\.json$/);
+    expect(files.filter((f) => f.startsWith('runs/'))).toHaveLength(1);
+    expect(files.filter((f) => f.startsWith('runs/'))[0]).toMatch(/^runs\/.*\.json$/);
+    // The trend dashboard sits next to the runs, for GitHub Pages, and the report links it.
+    expect(files).toContain('dashboard/index.html');
+    expect(git(ws.bare, 'show', 'perfgate-data:dashboard/index.html')).toContain('<script id="perfgate-data" type="application/json">');
+    expect(r.summary).toContain('Trend dashboard: `perfgate-data:dashboard/index.html`');
     expect(git(ws.bare, 'log', '-1', '--format=%an', 'perfgate-data')).toBe('github-actions[bot]');
     expect(r.stdout).toContain('saved: a run of the default branch (main)');
     // A manual run with overrides does not save unless asked, and says so.
@@ -242,7 +246,7 @@ describe('the Action on the default branch', () => {
     );
     expect(manual.code, manual.stdout).toBe(0);
     expect(manual.stdout).toContain('manual runs are saved only when asked');
-    expect(dataBranchFiles(ws.bare)).toHaveLength(1);
+    expect(dataBranchFiles(ws.bare).filter((f) => f.startsWith('runs/'))).toHaveLength(1);
     const result = JSON.parse(readFileSync(manual.outputs['result-path']!, 'utf8')) as {
       scenarios: { settings: { durationMs: number; trials: number } }[];
     };

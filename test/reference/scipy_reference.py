@@ -40,3 +40,10 @@ r = stats.mannwhitneyu(big2, big1, alternative="greater", method="asymptotic", u
 print(f"mannwhitneyu(big2, big1, 'greater', asymptotic) U={r.statistic!r} p={r.pvalue!r}")
 r = stats.mannwhitneyu([1, 2, 3], [4, 5, 6], alternative="less", method="exact")
 print(f"mannwhitneyu([1,2,3],[4,5,6],'less',exact) p={r.pvalue!r}")
+
+# Clopper-Pearson bounds: beta.ppf(alpha/2, k, n-k+1) and beta.ppf(1-alpha/2, k+1, n-k)
+for k, n in [(0, 300), (3, 300), (12, 400), (300, 300)]:
+    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
+    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
+    print(f"clopper_pearson({k}, {n}) = ({lo!r}, {hi!r})")
+print(f"beta.ppf(0.3, 2.5, 7) = {stats.beta.ppf(0.3, 2.5, 7)!r}")

@@ -125,8 +125,9 @@ describe('regression analysis against synthetic history (known answers)', () => 
     }));
     const a = analyze(runs, { ...current(0, {}), scenarios: [{ name: 'api', trials: trials(createRng(1), { p50: 2.06 }, 5, 0.002) }] });
     const p50 = find(a, 'p50');
-    expect(p50.pAdjusted).toBeLessThan(0.05);
     expect(p50.change).toBeGreaterThan(0.02);
+    expect(p50.band![0]).toBeGreaterThan(0); // clearly different from zero…
+    expect(p50.pAdjusted).toBeGreaterThan(0.05); // …but not significantly above δ = 5 %
     expect(p50.outcome).not.toBe('regression');
   });
 
@@ -151,6 +152,14 @@ describe('regression analysis against synthetic history (known answers)', () => 
       current(109, { errors: 6 }),
     );
     expect(find(same, 'errors').outcome).toBe('unchanged');
+  });
+
+  it('a true shift just under δ (a noisy neighbour) is not a regression; the same shift above δ is', () => {
+    const under = analyze(history(15, 12), current(113, { p50: 2.09 })); // +4.5 %
+    expect(find(under, 'p50').outcome).not.toBe('regression');
+    const over = analyze(history(15, 12), current(113, { p50: 2.5 })); // +25 %
+    expect(find(over, 'p50').outcome).toBe('regression');
+    expect(find(over, 'p50').mde).toBeGreaterThan(0.05); // the MDE of a minimum-effect test exceeds δ
   });
 
   it('Holm makes the family stricter than each test alone', () => {

@@ -1,6 +1,7 @@
 // The maths written by us, against reference values from established packages. The scripts
 // that printed them are in test/reference/ (scipy 1.17.1, R 4.2.2, the xoshiro reference C).
 import { describe, expect, it } from 'vitest';
+import { betaQuantile, clopperPearson } from '../../src/stats/binomial.js';
 import { latestChangePoint } from '../../src/stats/changepoint.js';
 import { normalCdf, normalQuantile, normalSf, tCdf, tQuantile, tSf } from '../../src/stats/distributions.js';
 import { hodgesLehmann } from '../../src/stats/hodges-lehmann.js';
@@ -243,5 +244,23 @@ describe('change point', () => {
     expect(latestChangePoint(outlier)).toBeNull();
     const small = Array.from({ length: 20 }, (_, i) => Math.log(i < 10 ? 100 : 103) + 0.002 * rng.normal());
     expect(latestChangePoint(small)).toBeNull(); // significant but only +3 %
+  });
+});
+
+describe('Clopper–Pearson interval (scipy.stats.beta.ppf)', () => {
+  it('matches beta quantiles at the edges and inside', () => {
+    close(betaQuantile(0.3, 2.5, 7), 0.17680146270511063, 1e-9); // beta.ppf(0.3, 2.5, 7)
+    const [lo0, hi0] = clopperPearson(0, 300); // (0, beta.ppf(0.975, 1, 300))
+    expect(lo0).toBe(0);
+    close(hi0, 0.01222097469429355, 1e-9);
+    const [lo3, hi3] = clopperPearson(3, 300); // beta.ppf(0.025, 3, 298), beta.ppf(0.975, 4, 297)
+    close(lo3, 0.0020670072350923163, 1e-8);
+    close(hi3, 0.028944511255692605, 1e-9);
+    const [lo12, hi12] = clopperPearson(12, 400);
+    close(lo12, 0.015595552999894341, 1e-9);
+    close(hi12, 0.05181721543058358, 1e-9);
+    const [lo300, hi300] = clopperPearson(300, 300);
+    close(lo300, 0.9877790253057065, 1e-9);
+    expect(hi300).toBe(1);
   });
 });

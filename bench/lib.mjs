@@ -1,0 +1,71 @@
+// Shared helpers for the benchmarks of the gate itself. They use perfgate's own modules as
+// compiled by `tsc` into build/ (npm run bench* does that first).
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEMO = join(ROOT, 'fixtures', 'demo-service', 'server.js');
+
+export const PROFILES = {
+  // perfgate's defaults: 10 connections, 2 s warm-up, 5 s trials (closed model).
+  full: {
+    durationMs: 5000,
+    warmupMs: 2000,
+    connections: 10,
+    jobs: 8,
+    trialsPerJob: 20,
+    abTrialsPerSide: 20,
+    levels: [0.05, 0.1, 0.2, 0.35],
+    resamples: 60,
+  },
+  quick: {
+    durationMs: 1000,
+    warmupMs: 500,
+    connections: 10,
+    jobs: 6,
+    trialsPerJob: 12,
+    abTrialsPerSide: 12,
+    levels: [0.1, 0.35],
+    resamples: 60,
+  },
+};
+
+export function profileFromArgs(argv = process.argv) {
+  const name = argv.includes('--quick') ? 'quick' : 'full';
+  return { name, ...PROFILES[name] };
+}
+
+export function machine() {
+  return `${cpus()[0].model}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** A config (as YAML) of one scenario against the demo products endpoint. */
+export function demoYaml(p, { headEnv = {}, baseEnv = null, trials } = {}) {
+  const env = (e) =>
+    `{ ${Object.entries(e)
+      .map(([k, v]) => `${k}: "${v}"`)
+      .join(', ')} }`;
+  return `name: bench
+service:
+  command: node ${JSON.stringify(DEMO)}
+  env: ${env(headEnv)}
+  ready: { http: /health, timeout: 20s }
+${baseEnv ? `baseline:\n  service:\n    command: node ${JSON.stringify(DEMO)}\n    env: ${env(baseEnv)}\n    ready: { http: /health, timeout: 20s }\n` : ''}history: { store: none }
+load: { connections: ${p.connections}, warmup: ${p.warmupMs}ms, duration: ${p.durationMs}ms, trials: ${trials ?? p.trialsPerJob} }
+scenarios:
+  - { name: products, request: { path: /api/products } }
+`;
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export function table(headers, rows) {
+  return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export const pct = (f, d = 1) => `${(f * 100).toFixed(d)} %`;

@@ -1,0 +1,73 @@
+// The two history steps of a gate run: compare with the stored runs, then (when the policy says
+// so) store this run, prune, and publish the dashboard where the store can hold it.
+import { analyzeRegressions, currentFromScenarios, type RegressionSettings } from '../analysis/regression.js';
+import type { HistoryConfig } from '../config/types.js';
+import { renderDashboard } from '../dashboard/command.js';
+import type { Progress } from '../progress.js';
+import type { HistoryInfo, RegressionAnalysis, RunResult } from '../result.js';
+import { saveDecision } from './policy.js';
+import { recordFromResult, type HistoryRecord } from './record.js';
+import type { HistoryStore } from './store.js';
+
+export async function compareWithHistory(
+  store: HistoryStore,
+  run: Pick<RunResult, 'scenarios' | 'runner'> & { fingerprint: string },
+  settings: RegressionSettings,
+  progress: Progress,
+): Promise<RegressionAnalysis> {
+  let records: HistoryRecord[] = [];
+  const warnings: string[] = [];
+  try {
+    const loaded = await store.load();
+    records = loaded.records;
+    warnings.push(...loaded.warnings);
+  } catch (err) {
+    // Unreadable history is said out loud; with no runs every comparison is "insufficient baseline".
+    warnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
+  }
+  for (const w of warnings) progress.info(`perfgate: warning: ${w}`);
+  return analyzeRegressions(
+    records,
+    currentFromScenarios(undefined, run.fingerprint, run.runner, run.scenarios),
+    settings,
+    store.label,
+    warnings,
+  );
+}
+
+export interface RecordOptions {
+  history: HistoryConfig;
+  save: boolean | undefined;
+  dashboardTitle: string;
+  repoUrl: string | null;
+}
+
+export async function recordInHistory(store: HistoryStore, result: RunResult, o: RecordOptions, progress: Progress): Promise<HistoryInfo> {
+  const decision = saveDecision(o.history.save, o.save, result.git, result.failure);
+  const info: HistoryInfo = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
+  if (decision.save) {
+    try {
+      info.location = await store.save(recordFromResult(result));
+      info.saved = true;
+      info.pruned = (await store.prune(o.history.keep)).length;
+    } catch (err) {
+      info.reason = info.saved ? `${info.reason}; pruning failed: ${(err as Error).message}` : `saving failed: ${(err as Error).message}`;
+    }
+    if (info.saved && store.publish) {
+      try {
+        // The dashboard lives next to the runs, so GitHub Pages can serve the data branch.
+        const { records } = await store.load();
+        const html = renderDashboard(records, o.dashboardTitle, o.repoUrl);
+        info.dashboard = await store.publish(
+          'dashboard/index.html',
+          html,
+          `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`,
+        );
+      } catch (err) {
+        progress.info(`perfgate: warning: the dashboard could not be published: ${(err as Error).message}`);
+      }
+    }
+  }
+  progress.info(`perfgate: history (${store.label}): ${info.reason}${info.pruned ? `; pruned ${info.pruned} old run(s)` : ''}`);
+  return info;
+}

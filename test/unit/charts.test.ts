@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../../src/analysis/regression.js';
+import { buildDashboardData, changePoints } from '../../src/dashboard/data.js';
+import { dashboardHtml, scriptJson } from '../../src/dashboard/html.js';
+import { trialFigures } from '../../src/history/record.js';
+import { mermaidTrend } from '../../src/report/chart.js';
+import { loadTemplate } from '../../src/report/render.js';
+import { buildView } from '../../src/report/view.js';
+import type { RunResult } from '../../src/result.js';
+import { createRng } from '../../src/stats/rng.js';
+import { history, record } from '../history-fixtures.js';
+
+const recorded = (name: string): RunResult =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/results/${name}`, import.meta.url), 'utf8')) as RunResult;
+
+/** The pass fixture compared with n stored runs like it. */
+function withHistory(n: number): RunResult {
+  const run = recorded('demo-pass.json');
+  const rng = createRng(3);
+  const records = Array.from({ length: n }, (_, i) => ({
+    ...record(rng, {}, {}, 700 + i),
+    fingerprint: run.config.fingerprint,
+    runner: run.runner,
+    scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
+  }));
+  run.regression = analyzeRegressions(
+    records,
+    currentFromScenarios(undefined, run.config.fingerprint, run.runner, run.scenarios),
+    REGRESSION_DEFAULTS,
+    'dir h',
+  );
+  return run;
+}
+
+describe('Mermaid trend chart', () => {
+  it('p95 of the main scenario over the baseline runs, this run marked by a bar', () => {
+    const chart = mermaidTrend(withHistory(6))!;
+    const lines = chart.split('\n');
+    expect(lines[0]).toBe('```mermaid');
+    expect(lines[1]).toBe('xychart-beta');
+    expect(lines[2]).toMatch(/^ {4}title "p95 of browse products \(ms\): 6 baseline runs and this run"$/);
+    expect(lines[3]).toMatch(/^ {4}x-axis \[("[0-9a-f]{7}", ){6}"this run"\]$/);
+    expect(lines[4]).toMatch(/^ {4}y-axis "p95 \(ms\)" 0 --> [\d.]+$/);
+    const line = /line \[(.*)\]/.exec(chart)![1]!.split(', ').map(Number);
+    const bar = /bar \[(.*)\]/.exec(chart)![1]!.split(', ').map(Number);
+    expect(line).toHaveLength(7);
+    expect(bar.slice(0, 6)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(bar[6]).toBe(line[6]);
+    expect(lines[lines.length - 1]).toBe('```');
+  });
+
+  it('is omitted cleanly when there is no history; it is in the report when there is', () => {
+    expect(mermaidTrend(recorded('demo-pass.json'))).toBeNull();
+    expect(loadTemplate()(buildView(recorded('demo-pass.json')))).not.toContain('```mermaid');
+    expect(loadTemplate()(buildView(withHistory(6)))).toContain('```mermaid\nxychart-beta');
+  });
+
+  it('keeps labels harmless for Mermaid', () => {
+    const run = withHistory(5);
+    run.regression!.comparisons.find((c) => c.metric === 'p95')!.scenario = 'a "quoted" ]name[ `x`';
+    run.config.scenarios[0] = 'a "quoted" ]name[ `x`';
+    expect(mermaidTrend(run)!).toMatch(/title "p95 of a quoted name x \(ms\)/);
+  });
+});
+
+describe('dashboard data', () => {
+  it('one config and runner only; series are medians over trials', () => {
+    const runs = [{ ...record(createRng(2), {}, {}, -5), fingerprint: 'other' }, ...history(1, 10)]; // the latest run decides the config shown
+    const d = buildDashboardData(runs, { title: 't', repoUrl: null, now: new Date(0) });
+    expect(d.omitted).toBe(1);
+    expect(d.runs).toHaveLength(10);
+    expect(d.scenarios.map((s) => s.name)).toEqual(['api']);
+    expect(d.scenarios[0]!.p95).toHaveLength(10);
+    expect(d.scenarios[0]!.p95.every((v) => v !== null && v > 4 && v < 6)).toBe(true);
+  });
+
+  it('marks level shifts, not noise', () => {
+    const shifted = [...Array(15).fill(5), ...Array(15).fill(7)].map((v, i) => v * (1 + 0.01 * Math.sin(i)));
+    expect(changePoints(shifted)).toEqual([15]);
+    expect(changePoints(Array.from({ length: 30 }, (_, i) => 5 * (1 + 0.01 * Math.sin(i))))).toEqual([]);
+  });
+
+  it('embeds data that cannot break out of its script element', () => {
+    const evil = '</script><script>alert(1)</script><!--';
+    expect(scriptJson({ x: evil })).not.toMatch(/<|>/);
+    expect(JSON.parse(scriptJson({ x: evil }))).toEqual({ x: evil });
+    const html = dashboardHtml(
+      buildDashboardData(history(3, 5), { title: `<img src=x onerror=alert(1)>`, repoUrl: null, now: new Date(0) }),
+      '/*uplot*/',
+      '',
+    );
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
+  });
+});
