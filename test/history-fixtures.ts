@@ -1,5 +1,7 @@
 // Synthetic history for tests: runs with known levels and seeded noise.
-import type { HistoryRecord, TrialFigures } from '../src/history/record.js';
+import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../src/analysis/regression.js';
+import { trialFigures, type HistoryRecord, type TrialFigures } from '../src/history/record.js';
+import type { RunResult } from '../src/result.js';
 import { createRng, type Rng } from '../src/stats/rng.js';
 
 export const FP = 'fp-test';
@@ -58,4 +60,23 @@ export function record(rng: Rng, level: Level, over: Partial<HistoryRecord> = {}
 export function history(seed: number, n: number, level: (i: number) => Level = () => ({})): HistoryRecord[] {
   const rng = createRng(seed);
   return Array.from({ length: n }, (_, i) => record(rng, level(i), {}, i));
+}
+
+/** A recorded run compared with `n` stored runs made of its own trials (a quiet history). */
+export function withStoredRuns(run: RunResult, n: number, seed: number, first = 500): RunResult {
+  const rng = createRng(seed);
+  const records = Array.from({ length: n }, (_, i) => ({
+    ...record(rng, {}, {}, first + i),
+    fingerprint: run.config.fingerprint,
+    runner: run.runner,
+    scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
+  }));
+  const out = structuredClone(run);
+  out.regression = analyzeRegressions(
+    records,
+    currentFromScenarios(undefined, run.config.fingerprint, run.runner, run.scenarios),
+    REGRESSION_DEFAULTS,
+    'dir h',
+  );
+  return out;
 }

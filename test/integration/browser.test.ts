@@ -7,16 +7,15 @@ import { pathToFileURL } from 'node:url';
 import { marked } from 'marked';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../../src/analysis/regression.js';
 import { runDashboard } from '../../src/dashboard/command.js';
 import { DirStore } from '../../src/history/dir-store.js';
-import { trialFigures, type HistoryRecord } from '../../src/history/record.js';
+import type { HistoryRecord } from '../../src/history/record.js';
 import { loadTemplate } from '../../src/report/render.js';
 import { buildView } from '../../src/report/view.js';
 import type { RunResult } from '../../src/result.js';
 import { createRng } from '../../src/stats/rng.js';
 import { REPO, tempDir } from '../helpers.js';
-import { record } from '../history-fixtures.js';
+import { record, withStoredRuns } from '../history-fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(REPO, 'test-output');
@@ -99,19 +98,11 @@ describe('dashboard in Chromium', () => {
 
 describe('report.md through a Markdown renderer, Mermaid through mermaid', () => {
   it('the trend block renders as a mermaid code block, parses and draws an SVG', async () => {
-    const run = JSON.parse(readFileSync(join(REPO, 'fixtures', 'results', 'demo-pass.json'), 'utf8')) as RunResult;
-    const rng = createRng(5);
-    const records = Array.from({ length: 8 }, (_, i) => ({
-      ...record(rng, {}, {}, 900 + i),
-      fingerprint: run.config.fingerprint,
-      runner: run.runner,
-      scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
-    }));
-    run.regression = analyzeRegressions(
-      records,
-      currentFromScenarios(undefined, run.config.fingerprint, run.runner, run.scenarios),
-      REGRESSION_DEFAULTS,
-      'dir h',
+    const run = withStoredRuns(
+      JSON.parse(readFileSync(join(REPO, 'fixtures', 'results', 'demo-pass.json'), 'utf8')) as RunResult,
+      8,
+      5,
+      900,
     );
     const report = loadTemplate()(buildView(run));
     const html = await marked.parse(report);

@@ -1,37 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../../src/analysis/regression.js';
 import { buildDashboardData, changePoints } from '../../src/dashboard/data.js';
 import { dashboardHtml, scriptJson } from '../../src/dashboard/html.js';
-import { trialFigures } from '../../src/history/record.js';
 import { mermaidTrend } from '../../src/report/chart.js';
 import { loadTemplate } from '../../src/report/render.js';
 import { buildView } from '../../src/report/view.js';
 import type { RunResult } from '../../src/result.js';
 import { createRng } from '../../src/stats/rng.js';
-import { history, record } from '../history-fixtures.js';
+import { history, record, withStoredRuns } from '../history-fixtures.js';
 
 const recorded = (name: string): RunResult =>
   JSON.parse(readFileSync(new URL(`../../fixtures/results/${name}`, import.meta.url), 'utf8')) as RunResult;
 
-/** The pass fixture compared with n stored runs like it. */
-function withHistory(n: number): RunResult {
-  const run = recorded('demo-pass.json');
-  const rng = createRng(3);
-  const records = Array.from({ length: n }, (_, i) => ({
-    ...record(rng, {}, {}, 700 + i),
-    fingerprint: run.config.fingerprint,
-    runner: run.runner,
-    scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
-  }));
-  run.regression = analyzeRegressions(
-    records,
-    currentFromScenarios(undefined, run.config.fingerprint, run.runner, run.scenarios),
-    REGRESSION_DEFAULTS,
-    'dir h',
-  );
-  return run;
-}
+const withHistory = (n: number): RunResult => withStoredRuns(recorded('demo-pass.json'), n, 3, 700);
 
 describe('Mermaid trend chart', () => {
   it('p95 of the main scenario over the baseline runs, this run marked by a bar', () => {
