@@ -1,14 +1,8 @@
+import type { ScenarioResult } from '../result.js';
 import type { ScenarioConfig } from './types.js';
 
 /** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
-export function loadSettings(s: ScenarioConfig): {
-  connections: number;
-  rate: number | null;
-  warmupMs: number;
-  trials: number;
-  durationMs: number;
-  timeoutMs: number;
-} {
+export function loadSettings(s: ScenarioConfig): Omit<ScenarioResult['settings'], 'steps'> {
   return {
     connections: s.connections,
     rate: s.rate ?? null,
