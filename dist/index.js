@@ -74465,7 +74465,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 26566:
+/***/ 86158:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82441,15 +82441,6 @@ function formatProblem(file, p) {
     const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
     return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
-/** The run was interrupted (Ctrl-C / SIGTERM). */
-class AbortedError extends Error {
-    signal;
-    name = 'AbortedError';
-    constructor(signal) {
-        super(`interrupted by ${signal}`);
-        this.signal = signal;
-    }
-}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
@@ -82978,29 +82969,22 @@ function decide(targets, failure, regression = null, ab = null) {
         parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
     if (parts.length)
         return { verdict: 'fail', reason: parts.join('; ') };
+    if (!targets.length && !regression && !ab) {
+        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+    }
+    const said = [
+        targets.length === 1
+            ? 'the one target was measured and met'
+            : targets.length
+                ? `all ${targets.length} targets measured and met`
+                : 'no targets are configured',
+    ];
     if (ab) {
         const open = ab.counts.inconclusive;
-        const said = [
-            targets.length === 1
-                ? 'the one target was measured and met'
-                : targets.length
-                    ? `all ${targets.length} targets measured and met`
-                    : 'no targets are configured',
-        ];
         said.push(open
             ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
             : 'no regression against the base build (A/B)');
-        return { verdict: 'pass', reason: said.join('; ') };
     }
-    if (!targets.length && !regression)
-        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
-    const said = [];
-    if (targets.length === 1)
-        said.push('the one target was measured and met');
-    else if (targets.length)
-        said.push(`all ${targets.length} targets measured and met`);
-    else
-        said.push('no targets are configured');
     if (regression) {
         const compared = regression.comparisons.length - missing;
         if (compared > 0)
@@ -86259,6 +86243,20 @@ async function measureOnce(config, ctx) {
     return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
 }
 
+;// CONCATENATED MODULE: ./src/output.ts
+// Writing a run's files: result.json and report.md, each replaced atomically (temp file + rename)
+// so a reader never sees half a file.
+
+function writeAtomic(file, text) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    (0,external_node_fs_namespaceObject.writeFileSync)(tmp, text);
+    (0,external_node_fs_namespaceObject.renameSync)(tmp, file);
+}
+function writeOutputs(files, result, report) {
+    writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
+    writeAtomic(files.report, report);
+}
+
 ;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
 // Mann–Whitney U test: exact null distribution for small samples without ties, normal
 // approximation with tie and continuity correction otherwise. Pure.
@@ -87506,6 +87504,7 @@ const RESULT_SCHEMA_VERSION = 1;
 
 
 
+
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
@@ -87598,19 +87597,13 @@ async function runGate(opts) {
         result.history = await recordInHistory(store, result, { history: config.history, save: opts.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo }, progress);
     }
     const report = template(buildView(result));
-    writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
-    writeAtomic(files.report, report);
+    writeOutputs(files, result, report);
     const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
     return { result, report, exitCode, files };
 }
 function displayPath(cwd, p) {
     const rel = (0,external_node_path_namespaceObject.relative)(cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
-}
-function writeAtomic(file, text) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    (0,external_node_fs_namespaceObject.writeFileSync)(tmp, text);
-    (0,external_node_fs_namespaceObject.renameSync)(tmp, file);
 }
 
 ;// CONCATENATED MODULE: ./src/github/annotations.ts
@@ -87998,7 +87991,7 @@ async function publish(inputs, r, report, reportPath, resultPath) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(26566);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(86158);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

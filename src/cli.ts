@@ -97,7 +97,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       return 0;
     });
   }
-  if (command === 'calibrate' && !rest.length) return guarded(complain, () => calibrateCommand(v, say, io.stderr));
+  if (command === 'calibrate' && !rest.length) return guarded(complain, () => calibrateCommand(v, say, complain, io.stderr));
   if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
     return guarded(complain, () => historyCommand(rest[0] as 'list' | 'prune', v, say));
   }
@@ -110,6 +110,23 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     return 2;
   }
 
+  return guarded(complain, () =>
+    interruptible(complain, async (signal) => {
+      const outcome = await runGate({
+        config: v.config ?? DEFAULT_CONFIG_FILE,
+        outDir: v.out ?? DEFAULT_OUT_DIR,
+        save: v.save ? true : v['no-save'] ? false : undefined,
+        signal,
+        progress: streamProgress(io.stderr),
+      });
+      say(summaryText(outcome.result));
+      return outcome.exitCode;
+    }),
+  );
+}
+
+/** Runs a command that loads a service; Ctrl-C or SIGTERM stops the load and the service, then it returns. */
+async function interruptible(complain: (s: string) => void, command: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!controller.signal.aborted) complain(`\nperfgate: ${signal} received: stopping the load and the service…`);
@@ -118,17 +135,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = await runGate({
-      config: v.config ?? DEFAULT_CONFIG_FILE,
-      outDir: v.out ?? DEFAULT_OUT_DIR,
-      save: v.save ? true : v['no-save'] ? false : undefined,
-      signal: controller.signal,
-      progress: streamProgress(io.stderr),
-    });
-    say(summaryText(outcome.result));
-    return outcome.exitCode;
-  } catch (err) {
-    return errorCode(err, complain);
+    return await command(controller.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -184,26 +191,26 @@ export function summaryText(r: RunResult): string {
 
 type Values = { config?: string; out?: string; baseline?: string[]; current?: string; keep?: string; trials?: string; history?: string };
 
-async function calibrateCommand(v: Values, say: (s: string) => void, stderr: NodeJS.WriteStream): Promise<number> {
+async function calibrateCommand(
+  v: Values,
+  say: (s: string) => void,
+  complain: (s: string) => void,
+  stderr: NodeJS.WriteStream,
+): Promise<number> {
   const trials = v.trials === undefined ? 10 : Number(v.trials);
   if (!Number.isInteger(trials) || trials < 3) throw new UsageError(`--trials must be a whole number of at least 3, got "${v.trials}"`);
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-  process.on('SIGINT', onSignal);
-  try {
+  return interruptible(complain, async (signal) => {
     const outcome = await runCalibrate({
       config: v.config ?? DEFAULT_CONFIG_FILE,
       outDir: v.out ?? DEFAULT_OUT_DIR,
       trials,
-      signal: controller.signal,
+      signal,
       progress: streamProgress(stderr),
     });
     say(outcome.markdown);
     say(`Written: ${outcome.files.markdown}, ${outcome.files.json}`);
     return outcome.exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-  }
+  });
 }
 
 /** Exit code and message for an error that escaped a command. */

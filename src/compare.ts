@@ -1,12 +1,13 @@
 // `perfgate compare`: the analysis and the report without load. A finished run (result.json)
 // against baseline runs given as history directories, record files or other result.json files.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS, type RegressionSettings } from './analysis/regression.js';
 import { decide } from './analysis/verdict.js';
 import { UsageError } from './errors.js';
 import { DirStore } from './history/dir-store.js';
 import { parseRecord, type HistoryRecord } from './history/record.js';
+import { writeOutputs } from './output.js';
 import { loadTemplate } from './report/render.js';
 import { buildView } from './report/view.js';
 import type { RunResult } from './result.js';
@@ -64,13 +65,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
     files: { ...current.files, result: files.result, report: files.report },
   };
   const report = (opts.template ? loadTemplate(opts.template) : loadTemplate())(buildView(result));
-  for (const [file, text] of [
-    [files.result, `${JSON.stringify(result, null, 2)}\n`],
-    [files.report, report],
-  ] as const) {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-  }
+  writeOutputs(files, result, report);
   return { result, report, exitCode: verdict === 'pass' ? 0 : 1, files, warnings };
 }
 

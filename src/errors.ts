@@ -28,11 +28,3 @@ export function formatProblem(file: string, p: ConfigProblem): string {
   const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
   return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
-
-/** The run was interrupted (Ctrl-C / SIGTERM). */
-export class AbortedError extends Error {
-  override name = 'AbortedError';
-  constructor(readonly signal: string) {
-    super(`interrupted by ${signal}`);
-  }
-}

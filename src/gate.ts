@@ -1,7 +1,7 @@
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { evaluateTargets } from './analysis/targets.js';
 import { decide } from './analysis/verdict.js';
@@ -13,9 +13,9 @@ import { runnerClass } from './history/runner.js';
 import { repoUrl } from './dashboard/command.js';
 import { compareWithHistory, recordInHistory } from './history/steps.js';
 import { measureOnce, type MeasureContext } from './measure.js';
+import { writeOutputs } from './output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
 import { loadConfig } from './config/load.js';
-import type { Config } from './config/types.js';
 import { describeEnvironment } from './environment.js';
 import { UsageError } from './errors.js';
 import { fdProblem, readFdLimit } from './load/fd-limit.js';
@@ -148,8 +148,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     );
   }
   const report = template(buildView(result));
-  writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
-  writeAtomic(files.report, report);
+  writeOutputs(files, result, report);
   const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
   return { result, report, exitCode, files };
 }
@@ -158,11 +157,3 @@ function displayPath(cwd: string, p: string): string {
   const rel = relative(cwd, p);
   return rel && !rel.startsWith('..') ? rel : p;
 }
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-export type { Config };

@@ -45260,7 +45260,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5172);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8805);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45271,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5172:
+/***/ 8805:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46207,15 +46207,6 @@ class ConfigError extends UsageError {
 function formatProblem(file, p) {
     const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
     return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
-/** The run was interrupted (Ctrl-C / SIGTERM). */
-class AbortedError extends Error {
-    signal;
-    name = 'AbortedError';
-    constructor(signal) {
-        super(`interrupted by ${signal}`);
-        this.signal = signal;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/config/yaml-locate.ts
@@ -49356,29 +49347,22 @@ function decide(targets, failure, regression = null, ab = null) {
         parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
     if (parts.length)
         return { verdict: 'fail', reason: parts.join('; ') };
+    if (!targets.length && !regression && !ab) {
+        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+    }
+    const said = [
+        targets.length === 1
+            ? 'the one target was measured and met'
+            : targets.length
+                ? `all ${targets.length} targets measured and met`
+                : 'no targets are configured',
+    ];
     if (ab) {
         const open = ab.counts.inconclusive;
-        const said = [
-            targets.length === 1
-                ? 'the one target was measured and met'
-                : targets.length
-                    ? `all ${targets.length} targets measured and met`
-                    : 'no targets are configured',
-        ];
         said.push(open
             ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
             : 'no regression against the base build (A/B)');
-        return { verdict: 'pass', reason: said.join('; ') };
     }
-    if (!targets.length && !regression)
-        return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
-    const said = [];
-    if (targets.length === 1)
-        said.push('the one target was measured and met');
-    else if (targets.length)
-        said.push(`all ${targets.length} targets measured and met`);
-    else
-        said.push('no targets are configured');
     if (regression) {
         const compared = regression.comparisons.length - missing;
         if (compared > 0)
@@ -49387,6 +49371,20 @@ function decide(targets, failure, regression = null, ab = null) {
             said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
     }
     return { verdict: 'pass', reason: said.join('; ') };
+}
+
+;// CONCATENATED MODULE: ./src/output.ts
+// Writing a run's files: result.json and report.md, each replaced atomically (temp file + rename)
+// so a reader never sees half a file.
+
+function writeAtomic(file, text) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    (0,external_node_fs_namespaceObject.writeFileSync)(tmp, text);
+    (0,external_node_fs_namespaceObject.renameSync)(tmp, file);
+}
+function writeOutputs(files, result, report) {
+    writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
+    writeAtomic(files.report, report);
 }
 
 // EXTERNAL MODULE: ./node_modules/handlebars/lib/index.js
@@ -50021,6 +50019,7 @@ function abSentences(run) {
 
 
 
+
 async function runCompare(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const currentFile = (0,external_node_path_namespaceObject.resolve)(cwd, opts.current);
@@ -50052,13 +50051,7 @@ async function runCompare(opts) {
         files: { ...current.files, result: files.result, report: files.report },
     };
     const report = (opts.template ? loadTemplate(opts.template) : loadTemplate())(buildView(result));
-    for (const [file, text] of [
-        [files.result, `${JSON.stringify(result, null, 2)}\n`],
-        [files.report, report],
-    ]) {
-        (0,external_node_fs_namespaceObject.writeFileSync)(`${file}.tmp`, text);
-        (0,external_node_fs_namespaceObject.renameSync)(`${file}.tmp`, file);
-    }
+    writeOutputs(files, result, report);
     return { result, report, exitCode: verdict === 'pass' ? 0 : 1, files, warnings };
 }
 /** Records from directories (every *.json inside) and single files; unreadable ones become warnings. */
@@ -50570,6 +50563,7 @@ const RESULT_SCHEMA_VERSION = 1;
 
 
 
+
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
@@ -50662,19 +50656,13 @@ async function runGate(opts) {
         result.history = await recordInHistory(store, result, { history: config.history, save: opts.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo }, progress);
     }
     const report = template(buildView(result));
-    writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
-    writeAtomic(files.report, report);
+    writeOutputs(files, result, report);
     const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
     return { result, report, exitCode, files };
 }
 function displayPath(cwd, p) {
     const rel = (0,external_node_path_namespaceObject.relative)(cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
-}
-function writeAtomic(file, text) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    (0,external_node_fs_namespaceObject.writeFileSync)(tmp, text);
-    (0,external_node_fs_namespaceObject.renameSync)(tmp, file);
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
@@ -50773,7 +50761,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         });
     }
     if (command === 'calibrate' && !rest.length)
-        return guarded(complain, () => calibrateCommand(v, say, io.stderr));
+        return guarded(complain, () => calibrateCommand(v, say, complain, io.stderr));
     if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
         return guarded(complain, () => historyCommand(rest[0], v, say));
     }
@@ -50785,6 +50773,20 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         complain('perfgate: --save and --no-save contradict each other');
         return 2;
     }
+    return guarded(complain, () => interruptible(complain, async (signal) => {
+        const outcome = await runGate({
+            config: v.config ?? DEFAULT_CONFIG_FILE,
+            outDir: v.out ?? DEFAULT_OUT_DIR,
+            save: v.save ? true : v['no-save'] ? false : undefined,
+            signal,
+            progress: streamProgress(io.stderr),
+        });
+        say(summaryText(outcome.result));
+        return outcome.exitCode;
+    }));
+}
+/** Runs a command that loads a service; Ctrl-C or SIGTERM stops the load and the service, then it returns. */
+async function interruptible(complain, command) {
     const controller = new AbortController();
     const onSignal = (signal) => {
         if (!controller.signal.aborted)
@@ -50794,18 +50796,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-        const outcome = await runGate({
-            config: v.config ?? DEFAULT_CONFIG_FILE,
-            outDir: v.out ?? DEFAULT_OUT_DIR,
-            save: v.save ? true : v['no-save'] ? false : undefined,
-            signal: controller.signal,
-            progress: streamProgress(io.stderr),
-        });
-        say(summaryText(outcome.result));
-        return outcome.exitCode;
-    }
-    catch (err) {
-        return errorCode(err, complain);
+        return await command(controller.signal);
     }
     finally {
         process.off('SIGINT', onSignal);
@@ -50851,28 +50842,22 @@ function summaryText(r) {
     lines.push(`Report: ${r.files.report}`, `Result: ${r.files.result}`);
     return lines.join('\n');
 }
-async function calibrateCommand(v, say, stderr) {
+async function calibrateCommand(v, say, complain, stderr) {
     const trials = v.trials === undefined ? 10 : Number(v.trials);
     if (!Number.isInteger(trials) || trials < 3)
         throw new UsageError(`--trials must be a whole number of at least 3, got "${v.trials}"`);
-    const controller = new AbortController();
-    const onSignal = (signal) => controller.abort(signal);
-    process.on('SIGINT', onSignal);
-    try {
+    return interruptible(complain, async (signal) => {
         const outcome = await runCalibrate({
             config: v.config ?? DEFAULT_CONFIG_FILE,
             outDir: v.out ?? DEFAULT_OUT_DIR,
             trials,
-            signal: controller.signal,
+            signal,
             progress: streamProgress(stderr),
         });
         say(outcome.markdown);
         say(`Written: ${outcome.files.markdown}, ${outcome.files.json}`);
         return outcome.exitCode;
-    }
-    finally {
-        process.off('SIGINT', onSignal);
-    }
+    });
 }
 /** Exit code and message for an error that escaped a command. */
 function errorCode(err, complain) {

@@ -3,7 +3,7 @@
 import type { TargetConfig } from '../config/types.js';
 import { decodeHistogram, mergeHistograms, percentileMs } from '../load/histogram.js';
 import type { RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../result.js';
-import { compare, type Unit } from './expression.js';
+import { compare } from './expression.js';
 import { formatValue } from './format.js';
 
 /** Errors above this share mean a connection count was not "sustained". */
@@ -179,5 +179,3 @@ function rawValue(
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
-
-export type { Unit };

@@ -26,28 +26,24 @@ export function decide(
   if (abRegressions) parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
   if (missingFails) parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
   if (parts.length) return { verdict: 'fail', reason: parts.join('; ') };
+  if (!targets.length && !regression && !ab) {
+    return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
+  }
+  const said = [
+    targets.length === 1
+      ? 'the one target was measured and met'
+      : targets.length
+        ? `all ${targets.length} targets measured and met`
+        : 'no targets are configured',
+  ];
   if (ab) {
     const open = ab.counts.inconclusive;
-    const said = [
-      targets.length === 1
-        ? 'the one target was measured and met'
-        : targets.length
-          ? `all ${targets.length} targets measured and met`
-          : 'no targets are configured',
-    ];
     said.push(
       open
         ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
         : 'no regression against the base build (A/B)',
     );
-    return { verdict: 'pass', reason: said.join('; ') };
   }
-  if (!targets.length && !regression)
-    return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
-  const said: string[] = [];
-  if (targets.length === 1) said.push('the one target was measured and met');
-  else if (targets.length) said.push(`all ${targets.length} targets measured and met`);
-  else said.push('no targets are configured');
   if (regression) {
     const compared = regression.comparisons.length - missing;
     if (compared > 0) said.push('no regression against history');

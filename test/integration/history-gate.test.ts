@@ -21,6 +21,7 @@ const config = writeConfig(
 );
 const historyDir = join(dir, '.perfgate', 'history');
 const baselineResults: string[] = [];
+const early: GateOutcome[] = [];
 let slow: GateOutcome;
 
 const describeRun = (o: GateOutcome): string =>
@@ -32,6 +33,7 @@ beforeAll(async () => {
     const o = await runGate({ config, outDir: out, env: cleanEnv(), save: true });
     expect(o.result.history).toMatchObject({ saved: true, reason: 'saved (--save)' });
     baselineResults.push(o.files.result);
+    early.push(o);
   }
   slow = await runGate({ config, outDir: join(dir, 'slow'), env: cleanEnv({ SLOWDOWN: '0.5' }), save: false });
 }, 120_000);
@@ -39,6 +41,13 @@ beforeAll(async () => {
 describe('history mode against real runs', () => {
   it('the first runs say "insufficient baseline" out loud and do not fail', () => {
     expect(readdirSync(historyDir)).toHaveLength(5);
+    for (const [i, o] of early.entries()) {
+      expect(o.exitCode).toBe(0);
+      expect(o.result.regression!.comparisons.every((c) => c.outcome === 'insufficient baseline')).toBe(true);
+      expect(o.result.regression!.comparisons[0]!.note).toBe(`${i} comparable run${i === 1 ? '' : 's'} stored; 5 needed`);
+      expect(o.result.reason).toMatch(/insufficient baseline for \d+ of \d+ comparisons/);
+      expect(o.report).toContain('**Insufficient baseline**');
+    }
   });
 
   it('SLOWDOWN=0.5 after five saved runs: regression found, gate fails (exit 1)', () => {
