@@ -2,7 +2,7 @@
 // against baseline runs given as history directories, record files or other result.json files.
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS, type RegressionSettings } from './analysis/regression.js';
+import { analyzeRegressions, currentFromResult, REGRESSION_DEFAULTS, type RegressionSettings } from './analysis/regression.js';
 import { decide } from './analysis/verdict.js';
 import { UsageError } from './errors.js';
 import { DirStore } from './history/dir-store.js';
@@ -45,13 +45,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
   const settings = opts.settings ?? REGRESSION_DEFAULTS;
   const regression = current.failure
     ? null
-    : analyzeRegressions(
-        records,
-        currentFromScenarios(undefined, current.config.fingerprint, current.runner, current.scenarios),
-        settings,
-        `files: ${opts.baseline.join(', ')}`,
-        warnings,
-      );
+    : analyzeRegressions(records, currentFromResult(undefined, current), settings, `files: ${opts.baseline.join(', ')}`, warnings);
   const { verdict, reason } = decide(current.targets, current.failure, regression);
   const outDir = resolve(cwd, opts.outDir);
   mkdirSync(outDir, { recursive: true });

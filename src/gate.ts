@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { currentFromResult } from './analysis/regression.js';
 import { evaluateTargets } from './analysis/targets.js';
 import { decide } from './analysis/verdict.js';
 import { configFingerprint } from './config/fingerprint.js';
@@ -60,7 +61,9 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const maxConnections = Math.max(...config.scenarios.map((s) => s.connections));
+  const maxConnections = Math.max(
+    ...config.scenarios.map((s) => (s.ramp?.by === 'connections' ? Math.max(...s.ramp.levels) : s.connections)),
+  );
   const fd = fdProblem(maxConnections, readFdLimit());
   if (fd) throw new UsageError(fd);
 
@@ -89,7 +92,12 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   const abResult = 'ab' in measured ? (measured as AbMeasurement).ab : null;
   const failure = measured.failure;
   const scenarios = measured.scenarios;
-  const partial: Pick<RunResult, 'scenarios' | 'service' | 'failure'> = { scenarios, failure, service: measured.service };
+  const partial: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics'> = {
+    scenarios,
+    failure,
+    service: measured.service,
+    metrics: measured.metrics ?? null,
+  };
   const targets = evaluateTargets(config.targets, partial);
   const environment = describeEnvironment(opts.env ?? process.env);
   const fingerprint = configFingerprint(config);
@@ -101,7 +109,12 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   let regression: RegressionAnalysis | null = null;
   // A/B mode compares with the base build measured now; history mode with stored runs.
   if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
-    regression = await compareWithHistory(store, { scenarios, runner, fingerprint }, config.regression, progress);
+    regression = await compareWithHistory(
+      store,
+      currentFromResult(undefined, { ...partial, runner, config: { fingerprint } }),
+      config.regression,
+      progress,
+    );
   }
   const { verdict, reason } = decide(targets, failure, regression, abResult);
   const finishedAt = new Date();

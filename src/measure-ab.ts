@@ -10,9 +10,13 @@ import type { Config, ScenarioConfig, ServiceConfig } from './config/types.js';
 import { trialFigures, type TrialFigures } from './history/record.js';
 import type { Histogram } from './load/histogram.js';
 import { runScenario } from './load/scenario.js';
+import { attachMetrics, reading, trialMetrics } from './analysis/service-metrics.js';
+import { serviceUrl } from './config/load.js';
+import { TrialScrapes } from './service/scrape.js';
 import {
   interruption,
   loadError,
+  metricsOf,
   progressHooks,
   scenarioResult,
   serviceFigures,
@@ -36,6 +40,8 @@ interface SideState {
   trials: Map<string, TrialResult[]>;
   histograms: Map<string, Histogram[]>;
   windows: Map<string, Window[]>;
+  /** Scrapes of the service's metrics, per scenario. */
+  scrapes: Map<string, TrialScrapes>;
   last: Launched | undefined;
 }
 
@@ -43,7 +49,12 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   if (!config.baseline) throw new Error('A/B mode without baseline.service');
   const settings = config.ab;
   const looks = lookSchedule(settings.minTrials, settings.maxTrials, settings.step);
-  const decision: AbDecisionSettings = { alpha: config.regression.alpha, looks: looks.length, delta: config.regression.delta };
+  const decision: AbDecisionSettings = {
+    alpha: config.regression.alpha,
+    looks: looks.length,
+    delta: config.regression.delta,
+    definitions: config.metrics,
+  };
   const side = (service: ServiceConfig, label: string, log: string | null): SideState => ({
     service,
     label,
@@ -51,6 +62,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     trials: new Map(config.scenarios.map((s) => [s.name, []])),
     histograms: new Map(config.scenarios.map((s) => [s.name, []])),
     windows: new Map(config.scenarios.map((s) => [s.name, []])),
+    scrapes: new Map(config.scenarios.map((s) => [s.name, new TrialScrapes(undefined, service.metrics?.timeoutMs ?? 0)])),
     last: undefined,
   });
   const sides: Record<Side, SideState> = {
@@ -94,6 +106,8 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       return undefined;
     }
     running = { side: s, launched };
+    const endpoint = state.service.metrics;
+    if (endpoint && config.metrics.length) for (const sc of state.scrapes.values()) sc.url = serviceUrl(launched.baseUrl, endpoint.url);
     if (s === 'head') headSamples.start(launched, state.service.health);
     for (const scenario of config.scenarios) {
       if (scenario.warmupMs <= 0) continue;
@@ -126,7 +140,15 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
         for (const scenario of config.scenarios) {
           let run: Awaited<ReturnType<typeof runScenario>>;
           try {
-            run = await runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, interruptHooks(launched, scenario, s));
+            const scrapes = sides[s].scrapes.get(scenario.name)!;
+            run = await runScenario(
+              launched.baseUrl,
+              { ...scenario, trials: 1, warmupMs: 0 },
+              { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) },
+            );
+            // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
+            const pair = scrapes.pairs[scrapes.pairs.length - 1];
+            if (scrapes.enabled) for (const t of run.trials) t.metrics = trialMetrics(reading(t, pair), config.metrics);
           } catch (err) {
             failure = loadError(launched, scenario.name, err);
             break outer;
@@ -167,11 +189,26 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   if (failure) stoppedBecause = `stopped by a failure: ${(failure as RunFailure).message}`;
   if (analysedAt !== batches && batches > 0) analyse();
 
+  const readings: { ramp: boolean; readings: ReturnType<typeof attachMetrics> }[] = [];
   const results = (s: Side) =>
     config.scenarios
       .filter((sc) => sides[s].trials.get(sc.name)!.length)
-      .map((sc) => scenarioResult(sc, sides[s].trials.get(sc.name)!, sides[s].histograms.get(sc.name)!));
+      .map((sc) => {
+        const result = scenarioResult(sc, sides[s].trials.get(sc.name)!, sides[s].histograms.get(sc.name)!);
+        const scrapes = sides[s].scrapes.get(sc.name)!;
+        if (scrapes.enabled) {
+          const r = attachMetrics(result, scrapes.pairs, config.metrics);
+          if (s === 'head') readings.push({ ramp: false, readings: r });
+        }
+        return result;
+      });
   const headScenarios = results('head');
+  const headScrapes = [...sides.head.scrapes.values()];
+  const scrapeStats = {
+    scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
+    failed: headScrapes.reduce((a, x) => a + x.failed, 0),
+    problems: new Set(headScrapes.flatMap((x) => [...x.problems])),
+  };
   const head = sides.head.last!;
   const service = head
     ? serviceFigures(
@@ -189,6 +226,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     scenarios: headScenarios,
     failure,
     service,
+    metrics: head ? metricsOf(config, head, scrapeStats, readings) : null,
     ab: {
       mode: 'ab',
       alpha: decision.alpha,

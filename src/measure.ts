@@ -1,16 +1,21 @@
 // Measuring one service: start it, run every scenario (warm-up, then K trials), sample its CPU,
 // memory and health meanwhile, stop it. What comes back is the measured part of a RunResult.
 import { serviceWindow, summarizeTrials, type Window } from './analysis/aggregate.js';
+import { memoryGrowth } from './analysis/growth.js';
+import type { TrialReading } from './analysis/metric-expr.js';
+import { attachMetrics, runMetrics } from './analysis/service-metrics.js';
 import { loadSettings } from './config/settings.js';
 import type { Config, ScenarioConfig } from './config/types.js';
 import type { Histogram } from './load/histogram.js';
-import { runScenario, type ScenarioHooks } from './load/scenario.js';
+import { runRamp, type RampRun } from './load/ramp.js';
+import { runScenario, type ScenarioHooks, type ScenarioRun } from './load/scenario.js';
 import type { Progress } from './progress.js';
-import type { RunFailure, RunResult, ScenarioResult, TrialResult } from './result.js';
+import type { RunFailure, RunResult, ScenarioResult, ServiceMetrics, TrialResult } from './result.js';
 import { serviceUrl } from './config/load.js';
 import { abortReason, launch, type Launched } from './service/launch.js';
 import { UptimeProbe, type ProbeSample } from './service/probe.js';
 import { ResourceSampler, type ResourceSample } from './service/sampler.js';
+import { TrialScrapes } from './service/scrape.js';
 
 export interface MeasureContext {
   env: NodeJS.ProcessEnv;
@@ -26,6 +31,7 @@ export interface Measurement {
   scenarios: ScenarioResult[];
   failure: RunFailure | null;
   service: RunResult['service'];
+  metrics?: ServiceMetrics | null;
 }
 
 /** Samples of one service across all of its starts. */
@@ -69,6 +75,58 @@ export function scenarioResult(
     service: { cpu: null, memory: null, uptime: null },
     ...(interrupted ? { interrupted } : {}),
   };
+}
+
+/** A ramp's result: its one trial is the capacity step (none when no step met the conditions); every step is in `ramp`. */
+export function rampScenarioResult(scenario: ScenarioConfig, run: RampRun): ScenarioResult {
+  const i = run.capacityIndex;
+  const result = scenarioResult(scenario, i === null ? [] : [run.trials[i]!], i === null ? [] : [run.histograms[i]!], run.interrupted);
+  const ramp = scenario.ramp!;
+  const cap = i === null ? null : run.steps[i]!;
+  result.ramp = {
+    by: ramp.by,
+    levels: ramp.levels,
+    stop: { p95Ms: ramp.stop.p95Ms ?? null, p99Ms: ramp.stop.p99Ms ?? null, errorRate: ramp.stop.errorRate },
+    steps: run.steps,
+    capacity: cap ? { level: cap.level, rps: cap.rps, p95: cap.p95 } : null,
+    stoppedBecause: run.stoppedBecause,
+  };
+  return result;
+}
+
+/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics attached. */
+export async function runAndRecord(
+  baseUrl: string,
+  scenario: ScenarioConfig,
+  hooks: ScenarioHooks,
+  config: Pick<Config, 'metrics'>,
+  scrapes: TrialScrapes,
+): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
+  const first = scrapes.pairs.length;
+  const withScrapes: ScenarioHooks = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
+  if (scenario.ramp) {
+    const run = await runRamp(baseUrl, scenario, withScrapes);
+    const result = rampScenarioResult(scenario, run);
+    const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
+    const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+    return { run, result, readings };
+  }
+  const run = await runScenario(baseUrl, scenario, withScrapes);
+  const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+  const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
+  return { run, result, readings };
+}
+
+/** The service metrics part of a run, or null when no endpoint is configured. */
+export function metricsOf(
+  config: Config,
+  launched: Pick<Launched, 'baseUrl'>,
+  scrapes: { scrapes: number; failed: number; problems: Iterable<string> },
+  readings: { ramp: boolean; readings: TrialReading[] }[],
+): ServiceMetrics | null {
+  const m = config.service.metrics;
+  if (!m) return null;
+  return runMetrics(serviceUrl(launched.baseUrl, m.url), config.metrics, readings, scrapes);
 }
 
 export function progressHooks(progress: Progress, scenario: ScenarioConfig, prefix = ''): Pick<ScenarioHooks, 'onPhase' | 'onLive'> {
@@ -120,10 +178,16 @@ export function serviceFigures(
   windowsByScenario: Window[][],
 ): RunResult['service'] {
   const data = { resources: launched.service ? samples.resources : null, probes: samples.probes };
-  scenarios.forEach((s, i) => (s.service = serviceWindow(data, windowsByScenario[i] ?? [])));
+  const withGrowth = (w: RunResult['service'] | ScenarioResult['service'], groups: Window[][]): typeof w => {
+    if (w.memory && data.resources) w.memory.growth = memoryGrowth(data.resources, groups);
+    return w;
+  };
+  scenarios.forEach((s, i) => (s.service = withGrowth(serviceWindow(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
+  // Run-wide figures leave stress ramps out: they push the service past its limits on purpose.
+  const steady = windowsByScenario.filter((_, i) => !scenarios[i]?.ramp);
   const exit = launched.service?.exit;
   return {
-    ...serviceWindow(data, windowsByScenario.flat()),
+    ...withGrowth(serviceWindow(data, steady.flat()), steady),
     mode: launched.service ? 'managed' : 'external',
     command: config.service.command ?? null,
     url: launched.baseUrl,
@@ -146,28 +210,34 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
   const scenarios: ScenarioResult[] = [];
   const windows: Window[][] = [];
   const samples = new ServiceSamples();
+  const endpoint = config.service.metrics;
+  const scrapes = new TrialScrapes(endpoint ? serviceUrl(launched.baseUrl, endpoint.url) : undefined, endpoint?.timeoutMs ?? 0);
+  const readings: { ramp: boolean; readings: TrialReading[] }[] = [];
   let failure = launched.failure;
   try {
     if (!failure) {
       samples.start(launched, config.service.health);
       for (const scenario of config.scenarios) {
-        ctx.progress.info(
-          `perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`,
-        );
-        let run: Awaited<ReturnType<typeof runScenario>>;
+        ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
+        let recorded: Awaited<ReturnType<typeof runAndRecord>>;
         try {
-          run = await runScenario(launched.baseUrl, scenario, {
-            interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
-            ...progressHooks(ctx.progress, scenario),
-          });
+          recorded = await runAndRecord(
+            launched.baseUrl,
+            scenario,
+            { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) },
+            config,
+            scrapes,
+          );
         } catch (err) {
           failure = loadError(launched, scenario.name, err);
           break;
         }
+        const { run, result } = recorded;
         windows.push(run.windows);
-        const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
         scenarios.push(result);
-        if (run.trials.length) ctx.progress.info(summaryLine(result));
+        readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });
+        if (result.ramp) ctx.progress.info(rampLine(result));
+        else if (run.trials.length) ctx.progress.info(summaryLine(result));
         if (run.interrupted) {
           failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
           break;
@@ -178,5 +248,24 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
     await samples.stop();
     await launched.stop();
   }
-  return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
+  return {
+    scenarios,
+    failure,
+    service: serviceFigures(config, launched, ctx, samples, scenarios, windows),
+    metrics: failure && !scenarios.length ? null : metricsOf(config, launched, scrapes, readings),
+  };
+}
+
+function describeLoad(s: ScenarioConfig): string {
+  if (s.ramp) {
+    const r = s.ramp;
+    const unit = r.by === 'connections' ? 'connections' : `req/s over ${s.connections} connections`;
+    return `stress ramp ${r.levels.join(' → ')} ${unit}, ${r.stepMs / 1000}s per step`;
+  }
+  return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s`;
+}
+
+function rampLine(s: ScenarioResult): string {
+  const cap = s.ramp!.capacity;
+  return `perfgate:   capacity ${cap ? `${Math.round(cap.rps)} req/s (p95 ${cap.p95} ms)` : 'not found: no step met the conditions'}; ${s.ramp!.stoppedBecause}`;
 }

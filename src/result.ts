@@ -57,11 +57,60 @@ export interface TrialResult {
   steps?: StepFigures[];
   /** HdrHistogram (µs) of this trial, compressed base64, for exact merging later. */
   histogram: string;
+  /** Metrics defined under service.metrics.define, over this trial (null: not measurable). */
+  metrics?: Record<string, number | null>;
+}
+
+/** A value read from the service's metrics, or why there is none. */
+export interface MetricValue {
+  value: number | null;
+  note?: string;
+}
+
+/** Least-squares RSS slope over the measured load (bytes per minute). */
+export interface MemoryGrowth {
+  slope: number;
+  /** 95 % interval for the slope (autocorrelation-corrected). */
+  ci: [number, number];
+  r2: number;
+  samples: number;
+  effectiveSamples: number;
+  /** Interval above zero, R² ≥ 0.5, at least 1 MB/min, over at least 30 s of load. */
+  steady: boolean;
+  sentence: string;
+}
+
+export interface RampStep {
+  /** Connections, or offered requests per second for a rate ramp. */
+  level: number;
+  connections: number;
+  rate: number | null;
+  startedAt: string;
+  durationMs: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errorRate: number;
+  /** Whether the step met every stop condition. */
+  ok: boolean;
+  /** Which condition it broke. */
+  broke: string | null;
+}
+
+export interface RampResult {
+  by: 'connections' | 'rate';
+  levels: number[];
+  stop: { p95Ms: number | null; p99Ms: number | null; errorRate: number };
+  steps: RampStep[];
+  /** The highest step that met every condition; null when even the first did not. */
+  capacity: { level: number; rps: number; p95: number } | null;
+  stoppedBecause: string;
 }
 
 export interface ServiceWindow {
   cpu: { mean: number; peak: number; samples: number } | null;
-  memory: { mean: number; peak: number; samples: number } | null;
+  memory: { mean: number; peak: number; samples: number; growth?: MemoryGrowth | null } | null;
   uptime: { probes: number; up: number; ratio: number } | null;
 }
 
@@ -86,6 +135,21 @@ export interface ScenarioResult {
   service: ServiceWindow;
   /** Why the scenario stopped early, when it did. */
   interrupted?: string;
+  /** Defined service metrics over all of this scenario's trials. */
+  metrics?: Record<string, MetricValue>;
+  /** A stress ramp: every step, and the capacity found. Its one trial is the capacity step. */
+  ramp?: RampResult;
+}
+
+export interface ServiceMetrics {
+  url: string;
+  definitions: { name: string; expr: string; unit: string; better: 'higher' | 'lower' | null; delta: number }[];
+  scrapes: number;
+  failed: number;
+  /** Distinct reasons scrapes failed. */
+  problems: string[];
+  /** Over every trial of the run (ramps excluded). */
+  values: Record<string, MetricValue>;
 }
 
 export type FailureKind = 'spawn-failed' | 'never-ready' | 'crashed' | 'load-error' | 'aborted';
@@ -150,6 +214,8 @@ export interface RunResult {
     logTail: string[];
   };
   failure: RunFailure | null;
+  /** The service's own Prometheus metrics, when service.metrics is configured. */
+  metrics?: ServiceMetrics | null;
   /** The config file, every scenario it defines (run or not), and the hash of what changes the measurement. */
   config: { file: string; scenarios: string[]; fingerprint: string };
   /** Runs compare only with runs of the same runner class (OS, arch, CPU model, cores, Node major). */
@@ -177,7 +243,9 @@ export interface GitInfo {
 }
 
 export type Outcome = 'regression' | 'improvement' | 'unchanged' | 'inconclusive' | 'insufficient baseline';
-export type ComparedMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors';
+export type BuiltinMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors' | 'capacity' | 'memory.growth';
+/** A built-in metric, or the name of a metric defined under service.metrics.define. */
+export type ComparedMetric = BuiltinMetric | (string & {});
 
 export interface Comparison {
   scenario: string;
@@ -204,6 +272,8 @@ export interface Comparison {
   note: string;
   /** The baseline runs' values (after the cut), oldest first, in the metric's unit: for charts. */
   trend: { id: string; sha: string | null; value: number }[];
+  /** `abs`: a share compared on its own scale; change, band, MDE and δ are differences (0.05 = 5 pp). */
+  scale?: 'abs';
 }
 
 export interface BaselineRun {
@@ -264,6 +334,8 @@ export interface AbComparison {
   delta: number;
   outcome: AbOutcome;
   sentence: string;
+  /** `abs`: a share compared on its own scale; change and interval are differences (0.05 = 5 pp). */
+  scale?: 'abs';
 }
 
 export interface AbResult {

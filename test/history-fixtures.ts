@@ -1,5 +1,5 @@
 // Synthetic history for tests: runs with known levels and seeded noise.
-import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../src/analysis/regression.js';
+import { analyzeRegressions, currentFromResult, REGRESSION_DEFAULTS } from '../src/analysis/regression.js';
 import { trialFigures, type HistoryRecord, type TrialFigures } from '../src/history/record.js';
 import type { RunResult } from '../src/result.js';
 import { createRng, type Rng } from '../src/stats/rng.js';
@@ -72,11 +72,6 @@ export function withStoredRuns(run: RunResult, n: number, seed: number, first = 
     scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
   }));
   const out = structuredClone(run);
-  out.regression = analyzeRegressions(
-    records,
-    currentFromScenarios(undefined, run.config.fingerprint, run.runner, run.scenarios),
-    REGRESSION_DEFAULTS,
-    'dir h',
-  );
+  out.regression = analyzeRegressions(records, currentFromResult(undefined, run), REGRESSION_DEFAULTS, 'dir h');
   return out;
 }

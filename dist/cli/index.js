@@ -36891,6 +36891,516 @@ module.exports = ZStream;
 
 /***/ }),
 
+/***/ 2625:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var shallowEqual = __nccwpck_require__(7014);
+
+function _classCallCheck(instance, Constructor) {
+  if (!(instance instanceof Constructor)) {
+    throw new TypeError("Cannot call a class as a function");
+  }
+}
+
+function _inherits(subClass, superClass) {
+  if (typeof superClass !== "function" && superClass !== null) {
+    throw new TypeError("Super expression must either be null or a function");
+  }
+
+  subClass.prototype = Object.create(superClass && superClass.prototype, {
+    constructor: {
+      value: subClass,
+      writable: true,
+      configurable: true
+    }
+  });
+  if (superClass) _setPrototypeOf(subClass, superClass);
+}
+
+function _getPrototypeOf(o) {
+  _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf : function _getPrototypeOf(o) {
+    return o.__proto__ || Object.getPrototypeOf(o);
+  };
+  return _getPrototypeOf(o);
+}
+
+function _setPrototypeOf(o, p) {
+  _setPrototypeOf = Object.setPrototypeOf || function _setPrototypeOf(o, p) {
+    o.__proto__ = p;
+    return o;
+  };
+
+  return _setPrototypeOf(o, p);
+}
+
+function isNativeReflectConstruct() {
+  if (typeof Reflect === "undefined" || !Reflect.construct) return false;
+  if (Reflect.construct.sham) return false;
+  if (typeof Proxy === "function") return true;
+
+  try {
+    Date.prototype.toString.call(Reflect.construct(Date, [], function () {}));
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+function _construct(Parent, args, Class) {
+  if (isNativeReflectConstruct()) {
+    _construct = Reflect.construct;
+  } else {
+    _construct = function _construct(Parent, args, Class) {
+      var a = [null];
+      a.push.apply(a, args);
+      var Constructor = Function.bind.apply(Parent, a);
+      var instance = new Constructor();
+      if (Class) _setPrototypeOf(instance, Class.prototype);
+      return instance;
+    };
+  }
+
+  return _construct.apply(null, arguments);
+}
+
+function _isNativeFunction(fn) {
+  return Function.toString.call(fn).indexOf("[native code]") !== -1;
+}
+
+function _wrapNativeSuper(Class) {
+  var _cache = typeof Map === "function" ? new Map() : undefined;
+
+  _wrapNativeSuper = function _wrapNativeSuper(Class) {
+    if (Class === null || !_isNativeFunction(Class)) return Class;
+
+    if (typeof Class !== "function") {
+      throw new TypeError("Super expression must either be null or a function");
+    }
+
+    if (typeof _cache !== "undefined") {
+      if (_cache.has(Class)) return _cache.get(Class);
+
+      _cache.set(Class, Wrapper);
+    }
+
+    function Wrapper() {
+      return _construct(Class, arguments, _getPrototypeOf(this).constructor);
+    }
+
+    Wrapper.prototype = Object.create(Class.prototype, {
+      constructor: {
+        value: Wrapper,
+        enumerable: false,
+        writable: true,
+        configurable: true
+      }
+    });
+    return _setPrototypeOf(Wrapper, Class);
+  };
+
+  return _wrapNativeSuper(Class);
+}
+
+function _assertThisInitialized(self) {
+  if (self === void 0) {
+    throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
+  }
+
+  return self;
+}
+
+function _possibleConstructorReturn(self, call) {
+  if (call && (typeof call === "object" || typeof call === "function")) {
+    return call;
+  }
+
+  return _assertThisInitialized(self);
+}
+
+var InvalidLineError =
+/*#__PURE__*/
+function (_Error) {
+  _inherits(InvalidLineError, _Error);
+
+  function InvalidLineError(message) {
+    _classCallCheck(this, InvalidLineError);
+
+    return _possibleConstructorReturn(this, _getPrototypeOf(InvalidLineError).call(this, 'Encountered invalid line: ' + message));
+  }
+
+  return InvalidLineError;
+}(_wrapNativeSuper(Error));
+
+Object.defineProperty(InvalidLineError.prototype, 'name', {
+  value: InvalidLineError.name
+});
+
+var STATE_NAME = 0;
+var STATE_STARTOFLABELNAME = 1;
+var STATE_ENDOFNAME = 2;
+var STATE_VALUE = 3;
+var STATE_ENDOFLABELS = 4;
+var STATE_LABELNAME = 5;
+var STATE_LABELVALUEQUOTE = 6;
+var STATE_LABELVALUEEQUALS = 7;
+var STATE_LABELVALUE = 8;
+var STATE_LABELVALUESLASH = 9;
+var STATE_NEXTLABEL = 10;
+var STATE_TIMESTAMP = 11;
+function parseSampleLine(line) {
+  var name = '';
+  var labelname = '';
+  var labelvalue = '';
+  var value = '';
+  var timestamp = '';
+  var labels = undefined;
+  var state = STATE_NAME;
+
+  for (var c = 0; c < line.length; ++c) {
+    var _char = line.charAt(c);
+
+    if (state === STATE_NAME) {
+      if (_char === '{') {
+        state = STATE_STARTOFLABELNAME;
+      } else if (_char === ' ' || _char === '\t') {
+        state = STATE_ENDOFNAME;
+      } else {
+        name += _char;
+      }
+    } else if (state === STATE_ENDOFNAME) {
+      if (_char === ' ' || _char === '\t') ; else if (_char === '{') {
+        state = STATE_STARTOFLABELNAME;
+      } else {
+        value += _char;
+        state = STATE_VALUE;
+      }
+    } else if (state === STATE_STARTOFLABELNAME) {
+      if (_char === ' ' || _char === '\t') ; else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else {
+        labelname += _char;
+        state = STATE_LABELNAME;
+      }
+    } else if (state === STATE_LABELNAME) {
+      if (_char === '=') {
+        state = STATE_LABELVALUEQUOTE;
+      } else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else if (_char === ' ' || _char === '\t') {
+        state = STATE_LABELVALUEEQUALS;
+      } else {
+        labelname += _char;
+      }
+    } else if (state === STATE_LABELVALUEEQUALS) {
+      if (_char === '=') {
+        state = STATE_LABELVALUEQUOTE;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_LABELVALUEQUOTE) {
+      if (_char === '"') {
+        state = STATE_LABELVALUE;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_LABELVALUE) {
+      if (_char === '\\') {
+        state = STATE_LABELVALUESLASH;
+      } else if (_char === '"') {
+        if (!labels) {
+          labels = {};
+        }
+
+        labels[labelname] = labelvalue;
+        labelname = '';
+        labelvalue = '';
+        state = STATE_NEXTLABEL;
+      } else {
+        labelvalue += _char;
+      }
+    } else if (state === STATE_LABELVALUESLASH) {
+      state = STATE_LABELVALUE;
+
+      if (_char === '\\') {
+        labelvalue += '\\';
+      } else if (_char === 'n') {
+        labelvalue += '\n';
+      } else if (_char === '"') {
+        labelvalue += '"';
+      } else {
+        labelvalue += "\\".concat(_char);
+      }
+    } else if (state === STATE_NEXTLABEL) {
+      if (_char === ',') {
+        state = STATE_LABELNAME;
+      } else if (_char === '}') {
+        state = STATE_ENDOFLABELS;
+      } else if (_char === ' ' || _char === '\t') ; else {
+        throw new InvalidLineError(line);
+      }
+    } else if (state === STATE_ENDOFLABELS) {
+      if (_char === ' ' || _char === '\t') ; else {
+        value += _char;
+        state = STATE_VALUE;
+      }
+    } else if (state === STATE_VALUE) {
+      if (_char === ' ' || _char === '\t') {
+        state = STATE_TIMESTAMP;
+      } else {
+        value += _char;
+      }
+    } else if (state === STATE_TIMESTAMP) {
+      if (_char === ' ' || _char === '\t') ; else {
+        timestamp += _char;
+      }
+    }
+  }
+
+  var ret = {
+    name: name,
+    value: value
+  };
+
+  if (labels) {
+    ret.labels = labels;
+  }
+
+  if (timestamp) {
+    ret.timestamp_ms = timestamp;
+  }
+
+  return ret;
+}
+
+/*
+Notes:
+* Empty line handling is slightly looser than the original implementation.
+* Everything else should be similarly strict.
+*/
+
+var SUMMARY_TYPE = 'SUMMARY';
+var HISTOGRAM_TYPE = 'HISTOGRAM';
+function parsePrometheusTextFormat(metrics) {
+  var lines = metrics.split('\n'); // Prometheus format defines LF endings
+
+  var converted = [];
+  var metric;
+  var help;
+  var type;
+  var samples = [];
+
+  for (var i = 0; i < lines.length; ++i) {
+    var line = lines[i].trim();
+    var lineMetric = null;
+    var lineHelp = null;
+    var lineType = null;
+    var lineSample = null;
+
+    if (line.length === 0) ; else if (line.startsWith('# ')) {
+      // process metadata lines
+      var lineData = line.substring(2);
+      var instr = null;
+
+      if (lineData.startsWith('HELP ')) {
+        instr = 1;
+      } else if (lineData.startsWith('TYPE ')) {
+        instr = 2;
+      }
+
+      if (instr) {
+        lineData = lineData.substring(5);
+        var spaceIndex = lineData.indexOf(' ');
+
+        if (spaceIndex !== -1) {
+          // expect another token
+          lineMetric = lineData.substring(0, spaceIndex);
+          var remain = lineData.substring(spaceIndex + 1);
+
+          if (instr === 1) {
+            // HELP
+            lineHelp = unescapeHelp(remain); // remain could be empty
+          } else {
+            // TYPE
+            if (remain.includes(' ')) {
+              throw new InvalidLineError(line);
+            }
+
+            lineType = remain.toUpperCase();
+          }
+        } else {
+          throw new InvalidLineError(line);
+        }
+      } // 100% pure comment line, ignore
+
+    } else {
+      // process sample lines
+      lineSample = parseSampleLine(line);
+      lineMetric = lineSample.name;
+    }
+
+    if (lineMetric === metric) {
+      // metadata always has same name
+      if (!help && lineHelp) {
+        help = lineHelp;
+      } else if (!type && lineType) {
+        type = lineType;
+      }
+    } // different types allow different suffixes
+
+
+    var suffixedCount = "".concat(metric, "_count");
+    var suffixedSum = "".concat(metric, "_sum");
+    var suffixedBucket = "".concat(metric, "_bucket");
+    var allowedNames = [metric];
+
+    if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+      allowedNames.push(suffixedCount);
+      allowedNames.push(suffixedSum);
+    }
+
+    if (type === HISTOGRAM_TYPE) {
+      allowedNames.push(suffixedBucket);
+    } // encountered new metric family or end of input
+
+
+    if (i + 1 === lines.length || lineMetric && !allowedNames.includes(lineMetric)) {
+      // write current
+      if (metric) {
+        if (type === SUMMARY_TYPE) {
+          samples = flattenMetrics(samples, 'quantiles', 'quantile', 'value');
+        } else if (type === HISTOGRAM_TYPE) {
+          samples = flattenMetrics(samples, 'buckets', 'le', 'bucket');
+        }
+
+        converted.push({
+          name: metric,
+          help: help ? help : '',
+          type: type ? type : 'UNTYPED',
+          metrics: samples
+        });
+      } // reset for new metric family
+
+
+      metric = lineMetric;
+      help = lineHelp ? lineHelp : null;
+      type = lineType ? lineType : null;
+      samples = [];
+    }
+
+    if (lineSample) {
+      // key is not called value in official implementation if suffixed count, sum, or bucket
+      if (lineSample.name !== metric) {
+        if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+          if (lineSample.name === suffixedCount) {
+            lineSample.count = lineSample.value;
+          } else if (lineSample.name === suffixedSum) {
+            lineSample.sum = lineSample.value;
+          }
+        }
+
+        if (type === HISTOGRAM_TYPE && lineSample.name === suffixedBucket) {
+          lineSample.bucket = lineSample.value;
+        }
+
+        delete lineSample.value;
+      }
+
+      delete lineSample.name; // merge into existing sample if labels are deep equal
+
+      var samplesLen = samples.length;
+      var lastSample = samplesLen === 0 ? null : samples[samplesLen - 1];
+
+      if (lastSample && shallowEqual.shallowEqualObjects(lineSample.labels, lastSample.labels)) {
+        delete lineSample.labels;
+
+        for (var key in lineSample) {
+          lastSample[key] = lineSample[key];
+        }
+      } else {
+        samples.push(lineSample);
+      }
+    }
+  }
+
+  return converted;
+}
+
+function flattenMetrics(metrics, groupName, keyName, valueName) {
+  var flattened = null;
+
+  for (var i = 0; i < metrics.length; ++i) {
+    var sample = metrics[i];
+
+    if (sample.labels && sample.labels[keyName] && sample[valueName]) {
+      if (!flattened) {
+        flattened = {};
+        flattened[groupName] = {};
+      }
+
+      flattened[groupName][sample.labels[keyName]] = sample[valueName];
+    } else if (!sample.labels) {
+      if (!flattened) {
+        flattened = {};
+      }
+
+      if (sample.count !== undefined) {
+        flattened.count = sample.count;
+      }
+
+      if (sample.sum !== undefined) {
+        flattened.sum = sample.sum;
+      }
+    }
+  }
+
+  if (flattened) {
+    return [flattened];
+  } else {
+    return metrics;
+  }
+} // adapted from https://github.com/prometheus/client_python/blob/0.0.19/prometheus_client/parser.py
+
+
+function unescapeHelp(line) {
+  var result = '';
+  var slash = false;
+
+  for (var c = 0; c < line.length; ++c) {
+    var _char = line.charAt(c);
+
+    if (slash) {
+      if (_char === '\\') {
+        result += '\\';
+      } else if (_char === 'n') {
+        result += '\n';
+      } else {
+        result += "\\".concat(_char);
+      }
+
+      slash = false;
+    } else {
+      if (_char === '\\') {
+        slash = true;
+      } else {
+        result += _char;
+      }
+    }
+  }
+
+  if (slash) {
+    result += '\\';
+  }
+
+  return result;
+}
+
+module.exports = parsePrometheusTextFormat;
+
+
+/***/ }),
+
 /***/ 7636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -41714,6 +42224,71 @@ module.exports = validRange
 
 /***/ }),
 
+/***/ 7014:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+
+function shallowEqualObjects(objA, objB) {
+  if (objA === objB) {
+    return true;
+  }
+
+  if (!objA || !objB) {
+    return false;
+  }
+
+  var aKeys = Object.keys(objA);
+  var bKeys = Object.keys(objB);
+  var len = aKeys.length;
+
+  if (bKeys.length !== len) {
+    return false;
+  }
+
+  for (var i = 0; i < len; i++) {
+    var key = aKeys[i];
+
+    if (objA[key] !== objB[key] || !Object.prototype.hasOwnProperty.call(objB, key)) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+function shallowEqualArrays(arrA, arrB) {
+  if (arrA === arrB) {
+    return true;
+  }
+
+  if (!arrA || !arrB) {
+    return false;
+  }
+
+  var len = arrA.length;
+
+  if (arrB.length !== len) {
+    return false;
+  }
+
+  for (var i = 0; i < len; i++) {
+    if (arrA[i] !== arrB[i]) {
+      return false;
+    }
+  }
+
+  return true;
+}
+
+exports.shallowEqualArrays = shallowEqualArrays;
+exports.shallowEqualObjects = shallowEqualObjects;
+
+
+/***/ }),
+
 /***/ 6934:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -45260,7 +45835,7 @@ function convert (value, unit, unitValues) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8805);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5284);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
 // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
@@ -45271,7 +45846,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8805:
+/***/ 5284:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45384,6 +45959,10 @@ function formatValue(value, unit) {
             return `${formatNumber(value, 1)} %`;
         case 'per-second':
             return `${formatNumber(value, 1)}/s`;
+        case 'bytes-per-minute':
+            return `${value < 0 ? '−' : ''}${formatNumber(Math.abs(value) / 1024 ** 2, 2)} MB/min`;
+        case 'number':
+            return formatNumber(value, Math.abs(value) < 1 ? 4 : 2);
         default:
             return formatNumber(value, 2);
     }
@@ -45403,6 +45982,35 @@ const COMPARED_METRICS = [
     { metric: 'rps', worse: 'down', pick: (t) => t.rps },
     { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
 ];
+/** The built-in metrics followed by the defined service metrics that say which way is better. */
+function comparedMetrics(definitions = []) {
+    return [
+        ...COMPARED_METRICS,
+        ...definitions
+            .filter((d) => d.better)
+            .map((d) => ({
+            metric: d.name,
+            worse: d.better === 'higher' ? 'down' : 'up',
+            pick: (t) => t.metrics?.[d.name] ?? null,
+            delta: d.delta,
+            ...(d.unit === 'fraction' ? { scale: 'abs' } : {}),
+        })),
+    ];
+}
+/** The minimum effect of a metric: its own, or the configured one of a built-in. */
+function deltaOf(def, deltas) {
+    return def.delta ?? deltas[def.metric] ?? 0.05;
+}
+/** Each trial's value on the metric's comparison scale: log(value) where positive, or the value itself for `abs`. */
+function trialValues(trials, def) {
+    if (def.scale !== 'abs')
+        return trialLogs(trials, def.pick);
+    return trials.map(def.pick).filter((v) => v !== null && Number.isFinite(v));
+}
+/** A value on the comparison scale back in the metric's unit. */
+function fromScale(def, x) {
+    return def.scale === 'abs' ? x : Math.exp(x);
+}
 /** log(value) of each trial where the metric exists and is positive. */
 function trialLogs(trials, pick) {
     return trials
@@ -45850,9 +46458,9 @@ function analyzeAb(base, head, s) {
     const drafts = [];
     for (const [scenario, headTrials] of head) {
         const baseTrials = base.get(scenario) ?? [];
-        for (const def of COMPARED_METRICS) {
-            const h = trialLogs(headTrials, def.pick);
-            const b = trialLogs(baseTrials, def.pick);
+        for (const def of comparedMetrics(s.definitions)) {
+            const h = trialValues(headTrials, def);
+            const b = trialValues(baseTrials, def);
             if (!h.length || !b.length)
                 continue;
             // Orient everything so that "greater" means worse.
@@ -45861,19 +46469,22 @@ function analyzeAb(base, head, s) {
             const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
             // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
             const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+            // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
+            const change = (x) => (def.scale === 'abs' ? x : Math.expm1(x));
             drafts.push({
                 scenario,
                 metric: def.metric,
                 worse: def.worse,
-                base: Math.exp(median(b)),
-                head: Math.exp(median(h)),
+                base: fromScale(def, median(b)),
+                head: fromScale(def, median(h)),
                 n: { base: b.length, head: h.length },
-                change: Math.expm1(hl.estimate),
-                ci: [Math.expm1(hl.lower), Math.expm1(hl.upper)],
+                change: change(hl.estimate),
+                ci: [change(hl.lower), change(hl.upper)],
+                ...(def.scale ? { scale: def.scale } : {}),
                 ciLevel: 1 - 2 * level,
                 p,
                 pAdjusted: p,
-                delta: s.delta[def.metric],
+                delta: deltaOf(def, s.delta),
                 outcome: 'inconclusive',
                 sentence: '',
                 pBetter,
@@ -45943,9 +46554,9 @@ const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
 const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
 /** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
 function sentence(c) {
-    const [name, worse, better] = NAMES[c.metric];
+    const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
     const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
-    if (c.metric === 'errors') {
+    if (c.metric === 'errors' || c.scale === 'abs') {
         // pct() turns a fraction into percent, which for a rate difference is percentage points.
         const diff = `${pct(c.change)} percentage points`;
         const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;
@@ -45991,7 +46602,7 @@ function calibrate(a, b, s) {
             if (la.length < 2 || lb.length < 2)
                 continue;
             const spread = Math.max(pooledSpread(la, lb), 1e-6);
-            const delta = s.delta[metric];
+            const delta = deltaOf({ metric }, s.delta);
             const needed = Math.ceil(((2 * z * z * spread * spread) / Math.log1p(delta) ** 2) * (Math.PI / 3));
             const mdeAtMax = Math.expm1(z * spread * Math.sqrt((2 / s.maxTrials) * (Math.PI / 3)));
             rows.push({ scenario, metric, spread, trials: Math.min(la.length, lb.length), delta, needed: Math.max(needed, 3), mdeAtMax });
@@ -46048,6 +46659,17 @@ const METRICS = {
         scope: 'any',
         label: 'service CPU (peak, % of one core)',
     },
+    'memory.growth': {
+        unit: 'bytes-per-minute',
+        scope: 'any',
+        label: 'service memory growth (RSS slope)',
+    },
+    capacity: {
+        unit: 'per-second',
+        scope: 'scenario',
+        label: 'capacity (req/s at the highest step that met the conditions)',
+        rampOnly: true,
+    },
 };
 const PERCENTILE = /^p\(\s*(\d+(?:\.\d+)?)\s*\)$/;
 const ALIASES = {
@@ -46062,13 +46684,15 @@ const ALIASES = {
     'cpu.avg': 'cpu.mean',
     'memory.avg': 'memory.mean',
     workflows: 'workflows_per_s',
+    'memory.slope': 'memory.growth',
 };
-function metricInfo(metric) {
+function metricInfo(metric, custom = {}) {
     if (PERCENTILE.test(metric))
         return { unit: 'ms', scope: 'any', label: `${metric} latency` };
-    return METRICS[metric];
+    return METRICS[metric] ?? (Object.hasOwn(custom, metric) ? custom[metric] : undefined);
 }
-function parseTarget(text) {
+/** Parses a target; `custom` holds the metrics defined under service.metrics.define. */
+function parseTarget(text, custom = {}) {
     const m = /^\s*([A-Za-z_][\w.]*(?:\(\s*[\w.]+\s*\))?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
     if (!m) {
         return {
@@ -46079,11 +46703,12 @@ function parseTarget(text) {
     let metric = m[1].replace(/\s+/g, '');
     metric = ALIASES[metric] ?? metric;
     const op = m[2];
-    const info = metricInfo(metric);
+    const info = metricInfo(metric, custom);
     if (!info) {
+        const defined = Object.keys(custom);
         return {
             ok: false,
-            message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}`,
+            message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}${defined.length ? `; defined under service.metrics.define: ${defined.join(', ')}` : '; a metric of the service needs a name under service.metrics.define'}`,
         };
     }
     let percentile;
@@ -46124,6 +46749,21 @@ function parseValue(unit, raw) {
         case 'bytes': {
             return parseSize(text) ?? `"${text}" is not a size (e.g. 512MB, 2GB)`;
         }
+        case 'bytes-per-minute': {
+            const m = /^(.*?)\s*\/\s*(min|m|minute|s|sec|second)$/.exec(text);
+            const size = parseSize(m ? m[1] : text);
+            if (size === undefined)
+                return `"${text}" is not a growth rate (e.g. 10MB/min)`;
+            return m && m[2].startsWith('s') ? size * 60 : size;
+        }
+        case 'number': {
+            const pct = parsePercent(text);
+            if (pct !== undefined)
+                return pct;
+            if (/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text))
+                return Number(text);
+            return `"${text}" is not a number`;
+        }
         case 'cpu': {
             const pct = parsePercent(text);
             if (pct !== undefined)
@@ -46151,6 +46791,293 @@ function compare(value, op, threshold) {
             return value > threshold;
         case '>=':
             return value >= threshold;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/analysis/metric-expr.ts
+// Expressions over a service's Prometheus metrics, evaluated per trial:
+//   rate(cache_hits_total) / (rate(cache_hits_total) + rate(cache_misses_total))
+//   delta(db_queries_total) / requests
+//   process_resident_memory_bytes            (a gauge: its value at the end of the trial)
+//   http_requests_total{route="GET /api/products", status!="500"}
+// Bare counters read as their increase over the trial, gauges as their value after it.
+// Label matchers (= and !=) select series; the matching series are summed. Built-in variables
+// describe the trial itself: requests, ok, errors, seconds. Pure: text → AST, AST + readings →
+// number or a note saying why not.
+const VARIABLES = ['requests', 'ok', 'errors', 'seconds'];
+function tokenize(text) {
+    const out = [];
+    let i = 0;
+    while (i < text.length) {
+        const c = text[i];
+        if (/\s/.test(c)) {
+            i++;
+            continue;
+        }
+        const num = /^(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?/i.exec(text.slice(i));
+        if (num) {
+            out.push({ t: 'num', v: Number(num[0]) });
+            i += num[0].length;
+            continue;
+        }
+        const id = /^[A-Za-z_:][\w:]*/.exec(text.slice(i));
+        if (id) {
+            out.push({ t: 'id', v: id[0] });
+            i += id[0].length;
+            continue;
+        }
+        if (c === '"') {
+            let s = '';
+            i++;
+            while (i < text.length && text[i] !== '"') {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                s += text[i];
+                i++;
+            }
+            if (i >= text.length)
+                return `unterminated string at column ${i + 1}`;
+            i++;
+            out.push({ t: 'str', v: s });
+            continue;
+        }
+        if (text.startsWith('!=', i)) {
+            out.push({ t: 'op', v: '!=' });
+            i += 2;
+            continue;
+        }
+        if ('+-*/(){},='.includes(c)) {
+            out.push({ t: 'op', v: c });
+            i++;
+            continue;
+        }
+        return `unexpected "${c}" at column ${i + 1}`;
+    }
+    out.push({ t: 'end' });
+    return out;
+}
+/** Parses an expression; the message says what is wrong and where. */
+function parseMetricExpr(text) {
+    const tokens = tokenize(text);
+    if (typeof tokens === 'string')
+        return { ok: false, message: `cannot read "${text}": ${tokens}` };
+    let pos = 0;
+    const peek = () => tokens[pos];
+    const isOp = (v) => {
+        const t = peek();
+        return t.t === 'op' && t.v === v;
+    };
+    const expect = (v) => {
+        if (!isOp(v))
+            throw new Error(`expected "${v}" but found ${describe(peek())}`);
+        pos++;
+    };
+    const expr = () => {
+        let l = term();
+        while (isOp('+') || isOp('-')) {
+            const op = tokens[pos++].v;
+            l = { k: 'bin', op, l, r: term() };
+        }
+        return l;
+    };
+    const term = () => {
+        let l = unary();
+        while (isOp('*') || isOp('/')) {
+            const op = tokens[pos++].v;
+            l = { k: 'bin', op, l, r: unary() };
+        }
+        return l;
+    };
+    const unary = () => {
+        if (isOp('-')) {
+            pos++;
+            return { k: 'neg', e: unary() };
+        }
+        return primary();
+    };
+    const selector = (fn) => {
+        const t = peek();
+        if (t.t !== 'id')
+            throw new Error(`expected a metric name but found ${describe(t)}`);
+        pos++;
+        const matchers = [];
+        if (isOp('{')) {
+            pos++;
+            while (!isOp('}')) {
+                const label = peek();
+                if (label.t !== 'id')
+                    throw new Error(`expected a label name but found ${describe(label)}`);
+                pos++;
+                const op = peek();
+                if (op.t !== 'op' || (op.v !== '=' && op.v !== '!='))
+                    throw new Error(`expected = or != after label "${label.v}"`);
+                pos++;
+                const value = peek();
+                if (value.t !== 'str')
+                    throw new Error(`expected a quoted value for label "${label.v}"`);
+                pos++;
+                matchers.push({ label: label.v, op: op.v, value: value.v });
+                if (isOp(','))
+                    pos++;
+                else if (!isOp('}'))
+                    throw new Error(`expected "," or "}" but found ${describe(peek())}`);
+            }
+            pos++;
+        }
+        return { k: 'series', fn, name: t.v, matchers };
+    };
+    const primary = () => {
+        const t = peek();
+        if (t.t === 'num') {
+            pos++;
+            return { k: 'num', v: t.v };
+        }
+        if (isOp('(')) {
+            pos++;
+            const e = expr();
+            expect(')');
+            return e;
+        }
+        if (t.t === 'id') {
+            const next = tokens[pos + 1];
+            if (next.t === 'op' && next.v === '(') {
+                if (t.v !== 'rate' && t.v !== 'delta' && t.v !== 'value')
+                    throw new Error(`unknown function "${t.v}" (known: rate, delta, value)`);
+                pos += 2;
+                const e = selector(t.v);
+                expect(')');
+                return e;
+            }
+            if (VARIABLES.includes(t.v) && !(next.t === 'op' && next.v === '{')) {
+                pos++;
+                return { k: 'var', name: t.v };
+            }
+            return selector('auto');
+        }
+        throw new Error(`expected a number, metric or "(" but found ${describe(t)}`);
+    };
+    try {
+        const e = expr();
+        if (peek().t !== 'end')
+            throw new Error(`unexpected ${describe(peek())} after the expression`);
+        return { ok: true, expr: e };
+    }
+    catch (err) {
+        return { ok: false, message: `cannot read "${text}": ${err.message}` };
+    }
+}
+function describe(t) {
+    return t.t === 'end' ? 'the end' : `"${String(t.v)}"`;
+}
+/** Metric names an expression reads. */
+function seriesNames(e) {
+    switch (e.k) {
+        case 'series':
+            return [e.name];
+        case 'bin':
+            return [...new Set([...seriesNames(e.l), ...seriesNames(e.r)])];
+        case 'neg':
+            return seriesNames(e.e);
+        default:
+            return [];
+    }
+}
+const matches = (labels, ms) => ms.every((m) => ((labels[m.label] ?? '') === m.value) === (m.op === '='));
+const labelKey = (labels) => Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+function selectorText(e) {
+    const m = e.matchers.map((x) => `${x.label}${x.op}"${x.value}"`).join(',');
+    return `${e.name}${m ? `{${m}}` : ''}`;
+}
+/**
+ * Evaluates over one trial, or over several pooled: counter increases and seconds add up across
+ * trials, gauges read from the last trial. A missing scrape, metric or series, or a division by
+ * zero, gives null and a note; nothing throws.
+ */
+function evaluateMetric(e, readings) {
+    if (!readings.length)
+        return { value: null, note: 'no trial was measured' };
+    const failed = readings.find((r) => !r.before || !r.after);
+    if (failed)
+        return { value: null, note: failed.problem ?? 'the metrics endpoint was not scraped' };
+    const notes = new Set();
+    const sum = (f) => readings.reduce((a, r) => a + f(r), 0);
+    const ev = (x) => {
+        switch (x.k) {
+            case 'num':
+                return x.v;
+            case 'var':
+                return sum((r) => r[x.name]);
+            case 'neg':
+                return -ev(x.e);
+            case 'bin': {
+                const l = ev(x.l);
+                const r = ev(x.r);
+                if (x.op === '/' && r === 0)
+                    throw new Missing(`division by zero: ${show(x.r)} was 0`);
+                return x.op === '+' ? l + r : x.op === '-' ? l - r : x.op === '*' ? l * r : l / r;
+            }
+            case 'series': {
+                const last = readings[readings.length - 1];
+                const found = last.after.get(x.name);
+                if (!found)
+                    throw new Missing(`${x.name} is not among the service's metrics`);
+                const fn = x.fn === 'auto' ? (found.type === 'counter' ? 'delta' : 'value') : x.fn;
+                const pick = (s) => (s.get(x.name)?.series ?? []).filter((p) => matches(p.labels, x.matchers));
+                if (!pick(last.after).length)
+                    throw new Missing(`no series of ${selectorText(x)} in the service's metrics`);
+                if (fn === 'value')
+                    return pick(last.after).reduce((a, p) => a + p.value, 0);
+                const increase = sum((r) => {
+                    const before = new Map(pick(r.before).map((p) => [labelKey(p.labels), p.value]));
+                    return pick(r.after).reduce((a, p) => {
+                        const b = before.get(labelKey(p.labels)) ?? 0;
+                        // A counter that went down was reset (the service restarted): Prometheus counts from zero.
+                        if (found.type === 'counter' && p.value < b) {
+                            notes.add(`${x.name} was reset during a trial`);
+                            return a + p.value;
+                        }
+                        return a + p.value - b;
+                    }, 0);
+                });
+                if (fn === 'delta')
+                    return increase;
+                const seconds = sum((r) => r.seconds);
+                if (seconds <= 0)
+                    throw new Missing('the trial lasted no time');
+                return increase / seconds;
+            }
+        }
+    };
+    try {
+        const value = ev(e);
+        if (!Number.isFinite(value))
+            return { value: null, note: 'the expression did not give a finite number' };
+        return notes.size ? { value, note: [...notes].join('; ') } : { value };
+    }
+    catch (err) {
+        if (err instanceof Missing)
+            return { value: null, note: err.message };
+        throw err;
+    }
+}
+class Missing extends Error {
+}
+/** The expression written back, for notes. */
+function show(e) {
+    switch (e.k) {
+        case 'num':
+            return String(e.v);
+        case 'var':
+            return e.name;
+        case 'neg':
+            return `-${show(e.e)}`;
+        case 'bin':
+            return `${e.l.k === 'bin' ? `(${show(e.l)})` : show(e.l)} ${e.op} ${e.r.k === 'bin' ? `(${show(e.r)})` : show(e.r)}`;
+        case 'series':
+            return e.fn === 'auto' ? selectorText(e) : `${e.fn}(${selectorText(e)})`;
     }
 }
 
@@ -46269,6 +47196,7 @@ function rangeStart(node) {
 
 ;// CONCATENATED MODULE: ./src/config/types.ts
 const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
+const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 };
 const LOAD_DEFAULTS = {
     connections: 10,
     warmupMs: 2000,
@@ -46302,7 +47230,12 @@ function recordFromResult(result, savedAt = new Date()) {
         git: result.git,
         verdict: result.verdict,
         scenarios: scenarioFigures(result.scenarios),
-        service: { cpuMean: result.service.cpu?.mean ?? null, memoryPeak: result.service.memory?.peak ?? null },
+        service: {
+            cpuMean: result.service.cpu?.mean ?? null,
+            memoryPeak: result.service.memory?.peak ?? null,
+            memoryGrowth: result.service.memory?.growth?.slope ?? null,
+            memoryGrowthSe: growthSe(result.service.memory?.growth),
+        },
         regressions: (result.regression?.comparisons ?? [])
             .filter((c) => c.outcome === 'regression')
             .map((c) => `${c.metric} of ${c.scenario}`),
@@ -46318,10 +47251,17 @@ function trialFigures(t) {
         workflowsPerSec: t.workflows?.perSecond ?? null,
         attempts: t.requests + t.errors.timeouts + t.errors.connection,
         errors: t.errors.total,
+        ...(t.metrics ? { metrics: t.metrics } : {}),
     };
 }
+/** Standard error of a growth slope, from its 95 % interval. */
+function growthSe(g) {
+    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
 function scenarioFigures(scenarios) {
-    return scenarios.filter((s) => s.trials.length).map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) }));
+    return scenarios
+        .filter((s) => s.trials.length || s.ramp)
+        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
 }
 /**
  * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
@@ -46495,13 +47435,15 @@ const REGRESSION_DEFAULTS = {
     window: 20,
     minRuns: 5,
     alpha: 0.05,
-    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001 },
+    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
     onMissingBaseline: 'warn',
 };
-/** Per-run summary of a metric: the median of log(value) over the run's trials (null if unusable). */
-function runLogMedian(trials, pick) {
-    const logs = trialLogs(trials, pick);
-    return logs.length ? median(logs) : null;
+/** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
+const WHOLE_RUN = 'the whole run';
+/** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
+function runMedian(trials, def) {
+    const values = trialValues(trials, def);
+    return values.length ? median(values) : null;
 }
 function selectBaseline(records, current, window) {
     const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
@@ -46524,20 +47466,24 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
     const { candidates, window } = selectBaseline(records, current, settings.window);
     const drafts = [];
     const used = new Map();
+    const defs = comparedMetrics(current.definitions);
     for (const scenario of current.scenarios) {
+        if (scenario.capacity !== undefined) {
+            drafts.push(capacityDraft(scenario, window, settings, used));
+            continue;
+        }
         if (!scenario.trials.length)
             continue;
         const runs = window
             .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
             .filter((x) => Boolean(x.trials?.length));
-        for (const def of COMPARED_METRICS) {
-            const currentTrials = scenario.trials.map(def.pick).filter((v) => v !== null && v > 0);
-            if (!currentTrials.length)
+        for (const def of defs) {
+            const logs = trialValues(scenario.trials, def);
+            if (!logs.length)
                 continue; // e.g. workflows/s of a single-request scenario
-            const logs = currentTrials.map(Math.log);
             const y = median(logs);
             const series = runs
-                .map((r) => ({ record: r.record, v: runLogMedian(r.trials, def.pick) }))
+                .map((r) => ({ record: r.record, v: runMedian(r.trials, def) }))
                 .filter((x) => x.v !== null);
             const cp = latestChangePoint(series.map((s) => s.v));
             const kept = cp ? series.slice(cp.index) : series;
@@ -46545,8 +47491,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
                 scenario: scenario.name,
                 metric: def.metric,
                 worse: def.worse,
-                baseline: kept.length ? Math.exp(median(kept.map((k) => k.v))) : null,
-                current: Math.exp(y),
+                baseline: kept.length ? fromScale(def, median(kept.map((k) => k.v))) : null,
+                current: fromScale(def, y),
                 runs: kept.length,
                 cutAt: cp ? (kept[0]?.record.id ?? null) : null,
                 change: null,
@@ -46554,32 +47500,27 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
                 p: null,
                 pAdjusted: null,
                 mde: null,
-                delta: settings.delta[def.metric],
+                delta: deltaOf(def, settings.delta),
                 outcome: 'insufficient baseline',
-                note: cp ? `baseline cut at a change point (${formatShift(cp.shift)} level shift)` : '',
-                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: Math.exp(k.v) })),
+                note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
+                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
                 pWorse: null,
                 pBetter: null,
-                scale: null,
+                dist: null,
             };
             if (kept.length < settings.minRuns) {
-                base.note = joinNote(base.note, `${kept.length} comparable run${kept.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`);
+                base.note = joinNote(base.note, tooFew(kept.length, settings));
                 drafts.push(base);
                 continue;
             }
             for (const k of kept)
                 used.set(k.record.id, k.record);
+            if (def.scale === 'abs') {
+                drafts.push(absoluteTest(base, kept.map((k) => k.v), y, withinRunFloor(logs), settings));
+                continue;
+            }
             const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
-            drafts.push({
-                ...base,
-                change: test.change,
-                band: test.band,
-                p: test.pWorse,
-                pWorse: test.pWorse,
-                pBetter: test.pBetter,
-                mde: test.mde,
-                scale: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
-            });
+            drafts.push(withTest(base, test));
         }
         // Errors: pooled counts; errors where the baseline had none are a regression once they
         // exceed δ; otherwise a one-sided two-proportion test.
@@ -46590,28 +47531,14 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
         const bRate = bAttempts ? bErrors / bAttempts : 0;
         const err = {
-            scenario: scenario.name,
-            metric: 'errors',
-            worse: 'up',
+            ...emptyDraft(scenario.name, 'errors', 'up', settings.delta.errors, rate),
             baseline: runs.length ? bRate : null,
-            current: rate,
             runs: runs.length,
-            cutAt: null,
             change: runs.length ? rate - bRate : null,
-            band: null,
-            p: null,
-            pAdjusted: null,
             mde: settings.delta.errors,
-            delta: settings.delta.errors,
-            outcome: 'insufficient baseline',
-            note: '',
-            trend: [],
-            pWorse: null,
-            pBetter: null,
-            scale: null,
         };
         if (runs.length < settings.minRuns) {
-            err.note = `${runs.length} comparable run${runs.length === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+            err.note = tooFew(runs.length, settings);
         }
         else if (bErrors === 0) {
             err.note = 'the baseline had no errors';
@@ -46629,19 +47556,22 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         }
         drafts.push(err);
     }
+    if (current.memoryGrowth)
+        drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
     // Holm over every gating test of this run (worse direction), and over the better direction
     // for improvements.
     // Minimum-effect tests: a regression must be significantly worse than δ, not merely
     // significantly different from zero and observed above δ. (Measured in bench/: testing
     // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
     for (const d of drafts) {
-        if (!d.scale || d.change === null)
+        if (!d.dist || d.change === null)
             continue;
         const up = d.worse === 'up';
-        const logWorse = up ? Math.log1p(d.change) : -Math.log1p(-d.change);
-        const worseBy = (f) => (up ? Math.log1p(f) : -Math.log1p(-f));
-        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.scale.value, d.scale.df);
-        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.scale.value, d.scale.df);
+        const abs = d.dist.abs === true;
+        const worseBy = (f) => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
+        const logWorse = worseBy(d.change);
+        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
+        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
         d.p = d.pWorse;
     }
     const tested = drafts.filter((d) => d.pWorse !== null);
@@ -46651,12 +47581,13 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
     tested.forEach((d, i) => {
         d.pAdjusted = adjWorse[i];
         const effect = d.change ?? 0;
-        if (d.scale) {
+        if (d.dist) {
             // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level
             // in the minimum-effect test, so it is always above δ.
             const up = d.worse === 'up';
-            const logShift = (up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.scale.df) * d.scale.value;
-            d.mde = up ? Math.expm1(logShift) : -Math.expm1(-logShift);
+            const abs = d.dist.abs === true;
+            const logShift = (abs ? d.delta : up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.dist.df) * d.dist.value;
+            d.mde = abs ? logShift : up ? Math.expm1(logShift) : -Math.expm1(-logShift);
         }
         if (adjWorse[i] <= settings.alpha && effect >= d.delta)
             d.outcome = 'regression';
@@ -46669,7 +47600,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         else
             d.outcome = 'inconclusive';
     });
-    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, scale: _s, ...c }) => c);
+    // A share compared on its own scale says so, so that the report shows percentage points.
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => _s?.abs && c.metric !== 'memory.growth' ? { ...c, scale: 'abs' } : c);
     const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
     for (const c of comparisons)
         counts[c.outcome]++;
@@ -46692,20 +47624,145 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         warnings,
     };
 }
-function formatShift(shift) {
-    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} %`;
+function formatShift(shift, scale) {
+    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} ${scale === 'abs' ? 'pp' : '%'}`;
 }
 function joinNote(a, b) {
     return [a, b].filter(Boolean).join('; ');
 }
 /** The figures history keeps, from a finished run. */
-function currentFromScenarios(id, fingerprint, runner, scenarios) {
-    return { id, fingerprint, runner, scenarios: scenarioFigures(scenarios) };
+function currentFromResult(id, run) {
+    const definitions = (run.metrics?.definitions ?? []).map((d) => ({
+        name: d.name,
+        delta: d.delta,
+        unit: d.unit,
+        ...(d.better ? { better: d.better } : {}),
+    }));
+    const g = run.service.memory?.growth;
+    return {
+        id,
+        fingerprint: run.config.fingerprint,
+        runner: run.runner,
+        scenarios: scenarioFigures(run.scenarios),
+        memoryGrowth: g ? { slope: g.slope, se: growthSe(g) } : null,
+        definitions,
+    };
+}
+function emptyDraft(scenario, metric, worse, delta, current) {
+    return {
+        scenario,
+        metric,
+        worse,
+        baseline: null,
+        current,
+        runs: 0,
+        cutAt: null,
+        change: null,
+        band: null,
+        p: null,
+        pAdjusted: null,
+        mde: null,
+        delta,
+        outcome: 'insufficient baseline',
+        note: '',
+        trend: [],
+        pWorse: null,
+        pBetter: null,
+        dist: null,
+    };
+}
+/** Stress-ramp capacity: one value per run, compared on the log scale like throughput. */
+function capacityDraft(scenario, window, settings, used) {
+    const series = window
+        .map((r) => ({ record: r, v: r.scenarios.find((s) => s.name === scenario.name)?.capacity }))
+        .filter((x) => typeof x.v === 'number' && x.v > 0);
+    const d = emptyDraft(scenario.name, 'capacity', 'down', settings.delta.capacity, scenario.capacity ?? 0);
+    d.runs = series.length;
+    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
+    if (series.length)
+        d.baseline = Math.exp(median(series.map((k) => Math.log(k.v))));
+    if (series.length < settings.minRuns) {
+        d.note = tooFew(series.length, settings);
+        return d;
+    }
+    for (const k of series)
+        used.set(k.record.id, k.record);
+    if (!scenario.capacity) {
+        // Not one step met the conditions where every baseline run found a capacity: nothing to test.
+        d.outcome = 'regression';
+        d.change = 1;
+        d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
+        return d;
+    }
+    const test = predictionTest(series.map((k) => Math.log(k.v)), Math.log(scenario.capacity), { worse: 'down', mdeAlpha: settings.alpha });
+    return withTest(d, test);
+}
+/** A draft with the prediction test's figures (the minimum-effect p-values follow after Holm). */
+function withTest(d, test) {
+    return {
+        ...d,
+        change: test.change,
+        band: test.band,
+        p: test.pWorse,
+        pWorse: test.pWorse,
+        pBetter: test.pBetter,
+        mde: test.mde,
+        dist: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
+    };
+}
+function tooFew(n, settings) {
+    return `${n} comparable run${n === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+}
+/**
+ * Memory growth: one slope per run, compared on its own scale (bytes per minute), with δ an
+ * absolute slope. The spread is floored by this run's own standard error, as trials floor it
+ * for latency.
+ */
+function growthDraft(current, window, settings, used) {
+    const series = window
+        .map((r) => ({ record: r, v: r.service?.memoryGrowth }))
+        .filter((x) => typeof x.v === 'number' && Number.isFinite(x.v));
+    const d = emptyDraft(WHOLE_RUN, 'memory.growth', 'up', settings.delta['memory.growth'], current.slope);
+    d.runs = series.length;
+    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
+    if (series.length)
+        d.baseline = median(series.map((k) => k.v));
+    if (series.length < settings.minRuns) {
+        d.note = tooFew(series.length, settings);
+        return d;
+    }
+    for (const k of series)
+        used.set(k.record.id, k.record);
+    return absoluteTest(d, series.map((k) => k.v), current.slope, Math.max(current.se, 1), settings);
+}
+/**
+ * The prediction test on the metric's own scale: centre = median, spread = 1.4826·MAD floored by
+ * `floor`, change = how much worse than the centre, in the metric's unit (memory growth: bytes
+ * per minute up; a hit rate: its share down).
+ */
+function absoluteTest(d, values, current, floor, settings) {
+    const n = values.length;
+    const spread = Math.max(robustSd(values), floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const change = (d.worse === 'up' ? 1 : -1) * (current - median(values));
+    const half = tQuantile(0.975, df) * scale;
+    return {
+        ...d,
+        change,
+        band: [change - half, change + half],
+        p: tSf(change / scale, df),
+        pWorse: tSf(change / scale, df),
+        pBetter: tCdf(change / scale, df),
+        mde: tQuantile(1 - settings.alpha, df) * scale,
+        dist: { value: scale, df, abs: true },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
 // perfgate.yml → a validated, typed Config. Every problem names the file, the YAML path and the
 // line; all problems found are reported together (exit 2), not only the first.
+
 
 
 
@@ -46740,6 +47797,7 @@ function schemaValidator() {
     const ajv = new dist_ajv.Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
     ajv.addFormat('duration', (s) => parseDuration(s) !== undefined);
     ajv.addFormat('percent', (s) => parsePercent(s) !== undefined);
+    ajv.addFormat('size', (s) => parseSize(s) !== undefined);
     validator = ajv.compile(schema);
     return validator;
 }
@@ -46835,37 +47893,39 @@ function schemaProblems(errors, data, doc, lines) {
                 onKey = false;
                 message =
                     e.params.format === 'duration'
-                        ? `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
+                        ? `${load_show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
                         : e.params.format === 'percent'
-                            ? `${show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
-                            : (e.message ?? 'invalid');
+                            ? `${load_show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
+                            : e.params.format === 'size'
+                                ? `${load_show(valueAt(data, path))} is not a size: write e.g. 5MB`
+                                : (e.message ?? 'invalid');
                 break;
             case 'enum':
                 onKey = false;
-                message = `${show(valueAt(data, path))} is not allowed; use one of ${(e.params.allowedValues ?? []).join(', ')}`;
+                message = `${load_show(valueAt(data, path))} is not allowed; use one of ${(e.params.allowedValues ?? []).join(', ')}`;
                 break;
             case 'type':
                 onKey = false;
                 if (e.schemaPath.startsWith('#/definitions/duration/')) {
-                    message = `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`;
+                    message = `${load_show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`;
                     break;
                 }
-                message = `must be ${String(e.params.type).replace(/,/g, ' or ')}, got ${show(valueAt(data, path))}`;
+                message = `must be ${String(e.params.type).replace(/,/g, ' or ')}, got ${load_show(valueAt(data, path))}`;
                 break;
             case 'const':
                 onKey = false;
-                message = `${show(valueAt(data, path))} is not allowed here`;
+                message = `${load_show(valueAt(data, path))} is not allowed here`;
                 break;
             case 'pattern':
                 onKey = false;
                 message =
                     path[path.length - 1] === 'path'
-                        ? `must start with "/", got ${show(valueAt(data, path))}`
-                        : `${show(valueAt(data, path))} ${e.message ?? 'is invalid'}`;
+                        ? `must start with "/", got ${load_show(valueAt(data, path))}`
+                        : `${load_show(valueAt(data, path))} ${e.message ?? 'is invalid'}`;
                 break;
             default:
                 onKey = false;
-                message = `${e.message ?? 'is invalid'}${path.length ? `, got ${show(valueAt(data, path))}` : ''}`;
+                message = `${e.message ?? 'is invalid'}${path.length ? `, got ${load_show(valueAt(data, path))}` : ''}`;
         }
         const p = {
             path: formatPath(target),
@@ -46885,7 +47945,7 @@ function schemaProblems(errors, data, doc, lines) {
         out.push({
             path: formatPath(path),
             ...locate(doc, lines, path, false),
-            message: `${show(valueAt(data, path))} is not valid here`,
+            message: `${load_show(valueAt(data, path))} is not valid here`,
         });
     }
     return out;
@@ -46909,7 +47969,7 @@ function valueAt(data, path) {
         node = node?.[seg];
     return node;
 }
-function show(value) {
+function load_show(value) {
     const s = JSON.stringify(value);
     if (s === undefined)
         return String(value);
@@ -46955,6 +48015,10 @@ function build(raw, file, at) {
     const dir = (0,external_node_path_namespaceObject.dirname)(file);
     const service = buildService(raw.service, ['service'], dir, at);
     const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
+    const metrics = buildDefinitions(raw.service?.metrics?.define, at);
+    if (baseline && metrics.length && !baseline.service.metrics)
+        at(['baseline', 'service'], 'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url');
+    const custom = Object.fromEntries(metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true }]));
     const defaults = raw.load ?? {};
     const scenarios = [];
     const targets = [];
@@ -46973,7 +48037,10 @@ function build(raw, file, at) {
         const stepPath = (j) => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
         const steps = buildSteps(rawSteps, headers, stepPath, at);
         const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
-        if (s.rate !== undefined && s.rate < connections) {
+        const ramp = s.ramp
+            ? buildRamp(s, connections, ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, [...path, 'duration'], at), path, at)
+            : undefined;
+        if (s.rate !== undefined && s.rate < connections && !ramp) {
             at([...path, 'rate'], `rate ${s.rate}/s is below connections (${connections}): each connection sends at least 1 request/s; lower connections or raise rate`, false);
         }
         scenarios.push({
@@ -46986,15 +48053,16 @@ function build(raw, file, at) {
             trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
             durationMs: ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, s.duration ? [...path, 'duration'] : ['load', 'duration'], at),
             timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+            ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0] : connections } : {}),
         });
         (s.targets ?? []).forEach((t, j) => {
-            const target = buildTarget(t, [...path, 'targets', j], at, s.name);
+            const target = buildTarget(t, [...path, 'targets', j], at, s.name, custom);
             if (target)
                 targets.push(target);
         });
     });
     (raw.targets ?? []).forEach((t, j) => {
-        const target = buildTarget(t, ['targets', j], at, undefined);
+        const target = buildTarget(t, ['targets', j], at, undefined, custom);
         if (target)
             targets.push(target);
     });
@@ -47015,6 +48083,12 @@ function build(raw, file, at) {
         if (t.parsed.info.workflowOnly && !scenario && !scenarios.some((s) => s.kind === 'workflow')) {
             at(exprPath, `"${t.parsed.metric}" needs a workflow scenario, and this config has none`, false);
         }
+        if (t.parsed.info.rampOnly && scenario && !scenario.ramp) {
+            at(exprPath, `"${t.parsed.metric}" is found by a stress ramp; "${scenario.name}" has no ramp: (add ramp: {start, max})`, false);
+        }
+        if (t.parsed.info.custom && !service.metrics) {
+            at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
+        }
     }
     let template;
     if (raw.report?.template)
@@ -47026,7 +48100,7 @@ function build(raw, file, at) {
     }
     const delta = { ...REGRESSION_DEFAULTS.delta };
     for (const [k, v] of Object.entries(r.delta ?? {}))
-        delta[k] = parsePercent(v);
+        delta[k] = k === 'memory.growth' ? parseSize(v) : parsePercent(v);
     const ab = raw.ab ?? {};
     const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
     const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
@@ -47035,6 +48109,13 @@ function build(raw, file, at) {
     const mode = raw.mode ?? 'auto';
     if (mode === 'ab' && !baseline)
         at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
+    if (baseline && mode !== 'history') {
+        const i = raw.scenarios.findIndex((s) => s.ramp);
+        if (i >= 0)
+            at(['scenarios', i, 'ramp'], 'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp');
+    }
+    if (raw.baseline?.service.metrics?.define)
+        at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
     return {
         file,
         name: raw.name ?? 'perfgate',
@@ -47049,6 +48130,7 @@ function build(raw, file, at) {
         },
         scenarios,
         targets,
+        metrics,
         report: { template },
         history: {
             store: h.store ?? 'dir',
@@ -47112,10 +48194,10 @@ function buildSteps(rawSteps, headers, stepPath, at) {
         return step;
     });
 }
-function buildTarget(t, path, at, scenario) {
+function buildTarget(t, path, at, scenario, custom) {
     const obj = typeof t === 'string' ? { expr: t } : t;
     const exprPath = typeof t === 'string' ? path : [...path, 'expr'];
-    const parsed = parseTarget(obj.expr);
+    const parsed = parseTarget(obj.expr, custom);
     if (!parsed.ok) {
         at(exprPath, parsed.message, false);
         return undefined;
@@ -47130,6 +48212,70 @@ function buildTarget(t, path, at, scenario) {
         scenario: scenario ?? obj.scenario,
         notes: obj.notes,
         path: formatPath(exprPath),
+    };
+}
+const DEFINITION_UNITS = { number: 'number', percent: 'fraction', bytes: 'bytes', ms: 'ms', 'per-second': 'per-second' };
+function buildDefinitions(define, at) {
+    const out = [];
+    for (const [name, raw] of Object.entries(define ?? {})) {
+        const path = ['service', 'metrics', 'define', name];
+        const obj = typeof raw === 'string' ? { expr: raw } : raw;
+        if (Object.hasOwn(METRICS, name) || VARIABLES.includes(name) || /^p\d+$/.test(name)) {
+            at(path, `"${name}" is a built-in name; choose another name for this metric`);
+            continue;
+        }
+        const parsed = parseMetricExpr(obj.expr);
+        if (!parsed.ok) {
+            at(typeof raw === 'string' ? path : [...path, 'expr'], parsed.message, false);
+            continue;
+        }
+        out.push({
+            name,
+            expr: obj.expr.trim(),
+            parsed: parsed.expr,
+            unit: DEFINITION_UNITS[obj.unit ?? 'number'],
+            ...(obj.better ? { better: obj.better } : {}),
+            delta: obj.delta !== undefined ? parsePercent(obj.delta) : 0.05,
+        });
+    }
+    return out;
+}
+function buildRamp(s, connections, durationMs, path, at) {
+    const r = s.ramp;
+    const by = r.by ?? 'connections';
+    const factor = r.factor ?? RAMP_DEFAULTS.factor;
+    const rp = [...path, 'ramp'];
+    if (s.trials !== undefined)
+        at([...path, 'trials'], "a ramp scenario runs steps, not trials: remove trials (ramp.step sets each step's duration)");
+    if (by === 'connections' && s.rate !== undefined)
+        at([...path, 'rate'], 'this ramp grows connections (closed model), so rate does not apply; use ramp.by: rate to grow the offered rate');
+    if (by === 'connections' && s.connections !== undefined)
+        at([...path, 'connections'], 'this ramp sets connections itself (ramp.start … ramp.max); remove connections');
+    if (r.max < r.start)
+        at([...rp, 'max'], `max (${r.max}) is below start (${r.start})`, false);
+    const levels = [];
+    for (let level = r.start; level <= r.max * (1 + 1e-9) && levels.length <= RAMP_DEFAULTS.maxSteps; level *= factor) {
+        const rounded = by === 'connections' ? Math.round(level) : Math.round(level * 10) / 10;
+        if (rounded !== levels[levels.length - 1])
+            levels.push(rounded);
+    }
+    if (levels.length > RAMP_DEFAULTS.maxSteps)
+        at(rp, `start ${r.start} × ${factor} per step up to ${r.max} makes more than ${RAMP_DEFAULTS.maxSteps} steps; raise factor or lower max`);
+    if (by === 'rate' && r.start < connections)
+        at([...rp, 'start'], `a rate ramp starting at ${r.start}/s is below connections (${connections}): each connection sends at least 1 request/s`, false);
+    const stop = r.stop ?? {};
+    return {
+        by,
+        start: r.start,
+        factor,
+        max: r.max,
+        levels,
+        stepMs: ms(r.step, durationMs, [...rp, 'step'], at),
+        stop: {
+            ...(stop.p95 ? { p95Ms: parseDuration(stop.p95) } : {}),
+            ...(stop.p99 ? { p99Ms: parseDuration(stop.p99) } : {}),
+            errorRate: stop.errors !== undefined ? parsePercent(stop.errors) : RAMP_DEFAULTS.errorRate,
+        },
     };
 }
 function defaultTargetName(label) {
@@ -47200,6 +48346,9 @@ function buildService(s, where, dir, at) {
         health: svc.health ?? (r.http !== undefined ? r.http : '/health'),
         stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, [...where, 'stop-timeout'], at),
         allowRemote: svc['allow-remote'] ?? false,
+        ...(svc.metrics
+            ? { metrics: { url: svc.metrics.url, timeoutMs: ms(svc.metrics.timeout, 2000, [...where, 'metrics', 'timeout'], at) } }
+            : {}),
     };
 }
 function isLoopback(hostname) {
@@ -47560,6 +48709,8 @@ async function runScenario(baseUrl, scenario, hooks) {
             break;
         }
         hooks.onPhase?.(phase.label);
+        if (phase.measured)
+            await hooks.trialBoundary?.('before', true);
         const start = Date.now();
         const run = startTrial(baseUrl, scenario, phase.ms);
         let stopReason;
@@ -47579,20 +48730,254 @@ async function runScenario(baseUrl, scenario, hooks) {
         if (stopReason) {
             out.interrupted = stopReason;
             // A cut-short trial is kept when it measured something: it shows what happened up to the failure.
-            if (phase.measured && data.result.requests + data.result.errors.total > 0) {
+            const kept = phase.measured && data.result.requests + data.result.errors.total > 0;
+            const end = Date.now();
+            if (phase.measured)
+                await hooks.trialBoundary?.('after', kept);
+            if (kept) {
                 out.trials.push({ index: out.trials.length, ...data.result });
                 out.histograms.push(data.histogram);
-                out.windows.push({ start, end: Date.now() });
+                out.windows.push({ start, end });
             }
             break;
         }
         if (phase.measured) {
+            const end = Date.now();
+            await hooks.trialBoundary?.('after', true);
             out.trials.push({ index: out.trials.length, ...data.result });
             out.histograms.push(data.histogram);
-            out.windows.push({ start, end: Date.now() });
+            out.windows.push({ start, end });
         }
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/service-metrics.ts
+
+function reading(trial, pair) {
+    return {
+        seconds: trial.durationMs / 1000,
+        requests: trial.requests,
+        ok: trial.ok,
+        errors: trial.errors.total,
+        before: pair?.before ?? null,
+        after: pair?.after ?? null,
+        problem: pair ? pair.problem : 'the metrics endpoint was not scraped around this trial',
+    };
+}
+/** Each definition over one trial. */
+function trialMetrics(r, defs) {
+    return Object.fromEntries(defs.map((d) => [d.name, evaluateMetric(d.parsed, [r]).value]));
+}
+function values(defs, readings) {
+    return Object.fromEntries(defs.map((d) => {
+        const v = evaluateMetric(d.parsed, readings);
+        return [d.name, v.note ? { value: v.value, note: v.note } : { value: v.value }];
+    }));
+}
+/** Sets trial.metrics and scenario.metrics from the scrapes of each trial (same order as the trials). */
+function attachMetrics(scenario, pairs, defs) {
+    if (!defs.length)
+        return [];
+    const readings = scenario.trials.map((t, i) => reading(t, pairs[i]));
+    scenario.trials.forEach((t, i) => (t.metrics = trialMetrics(readings[i], defs)));
+    scenario.metrics = values(defs, readings);
+    return readings;
+}
+/** The run's figure for each definition: every trial of every scenario but stress ramps, pooled. */
+function runMetrics(url, defs, readingsByScenario, stats) {
+    const pooled = readingsByScenario.filter((s) => !s.ramp).flatMap((s) => s.readings);
+    return {
+        url,
+        definitions: defs.map((d) => ({ name: d.name, expr: d.expr, unit: d.unit, better: d.better ?? null, delta: d.delta })),
+        scrapes: stats.scrapes,
+        failed: stats.failed,
+        problems: [...stats.problems],
+        values: values(defs, pooled),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
+var parse_prometheus_text_format_cjs = __nccwpck_require__(2625);
+var parse_prometheus_text_format_cjs_default = /*#__PURE__*/__nccwpck_require__.n(parse_prometheus_text_format_cjs);
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./src/service/http-get.ts
+
+
+/** One GET with a hard timeout and no connection reuse; never throws. */
+function httpGet(url, timeoutMs) {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+    return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r) => {
+            if (settled)
+                return;
+            settled = true;
+            resolve({ ...r, ms: elapsed() });
+        };
+        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
+        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+            res.resume();
+            res.on('end', () => settle({
+                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
+                status: res.statusCode,
+            }));
+            res.on('error', (err) => settle({ ok: false, error: err.message }));
+        });
+        req.on('timeout', () => {
+            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+        });
+        req.on('error', (err) => settle({
+            ok: false,
+            error: err.code ?? err.message,
+        }));
+    });
+}
+/** One GET that keeps the body (up to maxBytes), with a hard timeout over the whole exchange; never throws. */
+function httpGetText(url, timeoutMs, maxBytes) {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+    return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ ...r, ms: elapsed() });
+        };
+        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
+        const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' } }, (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (c) => {
+                size += c.length;
+                if (size > maxBytes) {
+                    settle({ error: `the answer is larger than ${Math.round(maxBytes / 1048576)} MB` });
+                    req.destroy();
+                    return;
+                }
+                chunks.push(c);
+            });
+            res.on('end', () => settle({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', (err) => settle({ error: err.message }));
+        });
+        const timer = setTimeout(() => {
+            settle({ error: `no complete answer within ${timeoutMs} ms` });
+            req.destroy();
+        }, timeoutMs);
+        req.on('error', (err) => settle({ error: err.code ?? err.message }));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/service/scrape.ts
+// Scraping a service's Prometheus endpoint: one GET with a timeout and a size cap, the text
+// parsed by parse-prometheus-text-format and flattened into a Scrape. Never throws: a failed
+// scrape is a message that ends up as a ❓ note.
+
+
+const MAX_BYTES = 8 * 1024 * 1024;
+async function scrapeMetrics(url, timeoutMs) {
+    const got = await httpGetText(url, timeoutMs, MAX_BYTES);
+    const where = `GET ${url}`;
+    if (got.error !== undefined)
+        return { ok: false, problem: `${where} failed: ${got.error}` };
+    if (got.status !== undefined && (got.status < 200 || got.status >= 300))
+        return { ok: false, problem: `${where} answered ${got.status}` };
+    const parsed = parsePrometheusText(got.body ?? '');
+    if (typeof parsed === 'string')
+        return { ok: false, problem: `${where}: ${parsed}` };
+    return { ok: true, scrape: parsed, ms: got.ms };
+}
+/** Prometheus text exposition → Scrape, or why it could not be read. */
+function parsePrometheusText(text) {
+    let families;
+    try {
+        families = parse_prometheus_text_format_cjs_default()(text);
+    }
+    catch (err) {
+        const why = err.message;
+        return `not Prometheus text exposition (${why.length > 120 ? `${why.slice(0, 117)}...` : why})`;
+    }
+    const out = new Map();
+    const add = (name, type, labels, raw) => {
+        const value = raw === undefined ? NaN : Number(raw);
+        if (Number.isNaN(value) && raw !== 'NaN')
+            return;
+        let entry = out.get(name);
+        if (!entry)
+            out.set(name, (entry = { type, series: [] }));
+        entry.series.push({ labels: { ...labels }, value });
+    };
+    for (const f of families) {
+        for (const m of f.metrics) {
+            if (f.type === 'HISTOGRAM' || f.type === 'SUMMARY') {
+                for (const [le, v] of Object.entries(m.buckets ?? {}))
+                    add(`${f.name}_bucket`, 'counter', { ...m.labels, le }, v);
+                for (const [q, v] of Object.entries(m.quantiles ?? {}))
+                    add(f.name, 'gauge', { ...m.labels, quantile: q }, v);
+                add(`${f.name}_sum`, 'counter', m.labels, m.sum);
+                add(`${f.name}_count`, 'counter', m.labels, m.count);
+            }
+            else {
+                add(f.name, f.type === 'COUNTER' ? 'counter' : f.type === 'GAUGE' ? 'gauge' : 'untyped', m.labels, m.value);
+            }
+        }
+    }
+    if (out.size === 0)
+        return 'no Prometheus samples in the response (is this the metrics endpoint?)';
+    return out;
+}
+/**
+ * Scrapes before and after every trial (ScenarioHooks.trialBoundary) and keeps one pair per
+ * recorded trial, in order. Without an endpoint it records nothing.
+ */
+class TrialScrapes {
+    timeoutMs;
+    pairs = [];
+    scrapes = 0;
+    failed = 0;
+    problems = new Set();
+    pending;
+    /** Where to scrape; A/B mode points it at each new start of a service (its port may change). */
+    url;
+    constructor(url, timeoutMs) {
+        this.timeoutMs = timeoutMs;
+        this.url = url;
+    }
+    get enabled() {
+        return this.url !== undefined;
+    }
+    boundary = async (when, kept) => {
+        if (!this.url)
+            return;
+        const got = await scrapeMetrics(this.url, this.timeoutMs);
+        this.scrapes++;
+        if (!got.ok) {
+            this.failed++;
+            this.problems.add(got.problem);
+        }
+        if (when === 'before') {
+            this.pending = got;
+            return;
+        }
+        const before = this.pending;
+        this.pending = undefined;
+        if (!kept)
+            return;
+        const problem = before && !before.ok ? before.problem : !got.ok ? got.problem : undefined;
+        this.pairs.push({
+            before: before?.ok ? before.scrape : null,
+            after: got.ok ? got.scrape : null,
+            ...(problem ? { problem } : {}),
+        });
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
@@ -47686,6 +49071,118 @@ function serviceWindow(samples, windows) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/stats/linear.ts
+// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
+// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
+// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
+// confidence interval uses Student-t on an effective sample size corrected for lag-1
+// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
+// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
+
+/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
+function withinSlope(points, level = 0.95) {
+    const groups = new Map();
+    for (const p of points) {
+        let g = groups.get(p.group);
+        if (!g)
+            groups.set(p.group, (g = []));
+        g.push(p);
+    }
+    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
+    const n = used.reduce((a, g) => a + g.length, 0);
+    const k = used.length;
+    if (n - k < 3)
+        return null;
+    let sxx = 0;
+    let sxy = 0;
+    let syy = 0;
+    const centred = used.map((g) => {
+        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
+        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
+        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
+    });
+    for (const g of centred)
+        for (const { dx, dy } of g) {
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+    if (sxx <= 0)
+        return null;
+    const slope = sxy / sxx;
+    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
+    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
+    // Lag-1 autocorrelation of residuals, within groups only.
+    let num = 0;
+    for (const g of residuals)
+        for (let i = 1; i < g.length; i++)
+            num += g[i] * g[i - 1];
+    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
+    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
+    const df = Math.max(1, nEff - k - 1);
+    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
+    const half = tQuantile(1 - (1 - level) / 2, df) * se;
+    return {
+        slope,
+        ci: [slope - half, slope + half],
+        level,
+        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
+        n,
+        nEff,
+        rho,
+        groups: k,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/growth.ts
+// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
+// excluded), one intercept per scenario so that a scenario holding more connections does not
+// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
+
+
+/**
+ * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
+ * this much growth, and this much load: in the first seconds of load a healthy Node service's
+ * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
+ * its heap grows to its working size, so a shorter window cannot tell that from a leak.
+ */
+const STEADY_R2 = 0.5;
+const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
+const STEADY_MIN_SPAN_MS = 30_000;
+/**
+ * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
+ * inside them, or they span no time.
+ */
+function memoryGrowth(samples, groups) {
+    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
+    const fit = withinSlope(points);
+    if (!fit)
+        return null;
+    const round = (x) => Math.round(x);
+    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
+    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
+    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
+    const fmt = (x) => formatValue(x, 'bytes-per-minute');
+    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
+    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
+    const sentence = steady
+        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
+        : straight
+            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
+            : fit.ci[0] > 0
+                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
+                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
+    return {
+        slope: round(fit.slope),
+        ci: [round(fit.ci[0]), round(fit.ci[1])],
+        r2: Math.round(fit.r2 * 1000) / 1000,
+        samples: fit.n,
+        effectiveSamples: Math.round(fit.nEff * 10) / 10,
+        steady,
+        sentence,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/config/settings.ts
 /** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
 function loadSettings(s) {
@@ -47697,6 +49194,84 @@ function loadSettings(s) {
         durationMs: s.durationMs,
         timeoutMs: s.timeoutMs,
     };
+}
+
+;// CONCATENATED MODULE: ./src/load/ramp.ts
+
+/** A rate ramp's step must deliver this share of the offered rate. */
+const RATE_KEPT_UP = 0.9;
+/** The load of one step. */
+function stepScenario(scenario, ramp, level, warmupMs) {
+    return {
+        ...scenario,
+        connections: ramp.by === 'connections' ? level : scenario.connections,
+        rate: ramp.by === 'rate' ? level : undefined,
+        warmupMs,
+        trials: 1,
+        durationMs: ramp.stepMs,
+    };
+}
+/** Which stop condition a step broke, or null. Pure. */
+function brokenCondition(ramp, level, t) {
+    const ms = (x) => `${Math.round(x * 100) / 100} ms`;
+    if (t.errors.rate > ramp.stop.errorRate)
+        return `errors ${(t.errors.rate * 100).toFixed(2)} % > ${+(ramp.stop.errorRate * 100).toFixed(3)} %`;
+    if (ramp.stop.p95Ms !== undefined && t.latency.p95 > ramp.stop.p95Ms)
+        return `p95 ${ms(t.latency.p95)} > ${ms(ramp.stop.p95Ms)}`;
+    if (ramp.stop.p99Ms !== undefined && t.latency.p99 > ramp.stop.p99Ms)
+        return `p99 ${ms(t.latency.p99)} > ${ms(ramp.stop.p99Ms)}`;
+    if (ramp.by === 'rate' && t.rps < RATE_KEPT_UP * level)
+        return `answered ${Math.round(t.rps)} of ${level} req/s offered (< ${RATE_KEPT_UP * 100} %)`;
+    return null;
+}
+async function runRamp(baseUrl, scenario, hooks) {
+    const ramp = scenario.ramp;
+    const out = { trials: [], histograms: [], windows: [], steps: [], capacityIndex: null, stoppedBecause: '' };
+    for (const [i, level] of ramp.levels.entries()) {
+        const step = stepScenario(scenario, ramp, level, i === 0 ? scenario.warmupMs : 0);
+        const run = await runScenario(baseUrl, step, {
+            ...hooks,
+            onPhase: (phase) => hooks.onPhase?.(phase === 'warm-up' ? `warm-up at ${label(ramp, level)}` : `step ${i + 1}/${ramp.levels.length}: ${label(ramp, level)}`),
+        });
+        const trial = run.trials[0];
+        if (trial) {
+            const broke = brokenCondition(ramp, level, trial);
+            out.trials.push({ ...trial, index: out.trials.length });
+            out.histograms.push(run.histograms[0]);
+            out.windows.push(run.windows[0]);
+            out.steps.push({
+                level,
+                connections: step.connections,
+                rate: step.rate ?? null,
+                startedAt: trial.startedAt,
+                durationMs: trial.durationMs,
+                rps: Math.round(trial.rps * 100) / 100,
+                p50: trial.latency.p50,
+                p95: trial.latency.p95,
+                p99: trial.latency.p99,
+                errorRate: trial.errors.rate,
+                ok: broke === null && !run.interrupted,
+                broke,
+            });
+            if (broke === null && !run.interrupted)
+                out.capacityIndex = out.trials.length - 1;
+            if (broke) {
+                out.stoppedBecause = `step ${i + 1} (${label(ramp, level)}) broke the stop condition: ${broke}`;
+                break;
+            }
+        }
+        if (run.interrupted) {
+            out.interrupted = run.interrupted;
+            out.stoppedBecause = `interrupted at step ${i + 1}: ${run.interrupted}`;
+            break;
+        }
+    }
+    if (!out.stoppedBecause)
+        out.stoppedBecause = `every step up to the maximum (${label(ramp, ramp.levels[ramp.levels.length - 1])}) met the conditions`;
+    return out;
+}
+function label(ramp, level) {
+    return ramp.by === 'connections' ? `${level} connections` : `${level} req/s`;
 }
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -48013,46 +49588,6 @@ function shellCommand(command) {
     return `exec ${trimmed}`;
 }
 
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-;// CONCATENATED MODULE: ./src/service/http-get.ts
-
-
-/** One GET with a hard timeout and no connection reuse; never throws. */
-function httpGet(url, timeoutMs) {
-    const started = process.hrtime.bigint();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
-    return new Promise((resolve) => {
-        let settled = false;
-        const settle = (r) => {
-            if (settled)
-                return;
-            settled = true;
-            resolve({ ...r, ms: elapsed() });
-        };
-        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
-            res.resume();
-            res.on('end', () => settle({
-                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
-                status: res.statusCode,
-            }));
-            res.on('error', (err) => settle({ ok: false, error: err.message }));
-        });
-        req.on('timeout', () => {
-            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-        });
-        req.on('error', (err) => settle({
-            ok: false,
-            error: err.code ?? err.message,
-        }));
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/service/readiness.ts
 // Waiting until the service can take load: an HTTP URL answering 2xx, a TCP port accepting,
 // or a log line matching — whichever the config chose — within a timeout, while watching for exit.
@@ -48332,6 +49867,10 @@ class ResourceSampler {
 
 
 
+
+
+
+
 /** Samples of one service across all of its starts. */
 class ServiceSamples {
     resources = [];
@@ -48367,6 +49906,45 @@ function scenarioResult(scenario, trials, histograms, interrupted) {
         service: { cpu: null, memory: null, uptime: null },
         ...(interrupted ? { interrupted } : {}),
     };
+}
+/** A ramp's result: its one trial is the capacity step (none when no step met the conditions); every step is in `ramp`. */
+function rampScenarioResult(scenario, run) {
+    const i = run.capacityIndex;
+    const result = scenarioResult(scenario, i === null ? [] : [run.trials[i]], i === null ? [] : [run.histograms[i]], run.interrupted);
+    const ramp = scenario.ramp;
+    const cap = i === null ? null : run.steps[i];
+    result.ramp = {
+        by: ramp.by,
+        levels: ramp.levels,
+        stop: { p95Ms: ramp.stop.p95Ms ?? null, p99Ms: ramp.stop.p99Ms ?? null, errorRate: ramp.stop.errorRate },
+        steps: run.steps,
+        capacity: cap ? { level: cap.level, rps: cap.rps, p95: cap.p95 } : null,
+        stoppedBecause: run.stoppedBecause,
+    };
+    return result;
+}
+/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics attached. */
+async function runAndRecord(baseUrl, scenario, hooks, config, scrapes) {
+    const first = scrapes.pairs.length;
+    const withScrapes = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
+    if (scenario.ramp) {
+        const run = await runRamp(baseUrl, scenario, withScrapes);
+        const result = rampScenarioResult(scenario, run);
+        const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
+        const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+        return { run, result, readings };
+    }
+    const run = await runScenario(baseUrl, scenario, withScrapes);
+    const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+    const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
+    return { run, result, readings };
+}
+/** The service metrics part of a run, or null when no endpoint is configured. */
+function metricsOf(config, launched, scrapes, readings) {
+    const m = config.service.metrics;
+    if (!m)
+        return null;
+    return runMetrics(serviceUrl(launched.baseUrl, m.url), config.metrics, readings, scrapes);
 }
 function progressHooks(progress, scenario, prefix = '') {
     return {
@@ -48404,10 +49982,17 @@ function summaryLine(s) {
 /** Attaches service figures to each scenario (its own trial windows) and to the run (all of them). */
 function serviceFigures(config, launched, ctx, samples, scenarios, windowsByScenario) {
     const data = { resources: launched.service ? samples.resources : null, probes: samples.probes };
-    scenarios.forEach((s, i) => (s.service = serviceWindow(data, windowsByScenario[i] ?? [])));
+    const withGrowth = (w, groups) => {
+        if (w.memory && data.resources)
+            w.memory.growth = memoryGrowth(data.resources, groups);
+        return w;
+    };
+    scenarios.forEach((s, i) => (s.service = withGrowth(serviceWindow(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
+    // Run-wide figures leave stress ramps out: they push the service past its limits on purpose.
+    const steady = windowsByScenario.filter((_, i) => !scenarios[i]?.ramp);
     const exit = launched.service?.exit;
     return {
-        ...serviceWindow(data, windowsByScenario.flat()),
+        ...withGrowth(serviceWindow(data, steady.flat()), steady),
         mode: launched.service ? 'managed' : 'external',
         command: config.service.command ?? null,
         url: launched.baseUrl,
@@ -48429,27 +50014,30 @@ async function measureOnce(config, ctx) {
     const scenarios = [];
     const windows = [];
     const samples = new ServiceSamples();
+    const endpoint = config.service.metrics;
+    const scrapes = new TrialScrapes(endpoint ? serviceUrl(launched.baseUrl, endpoint.url) : undefined, endpoint?.timeoutMs ?? 0);
+    const readings = [];
     let failure = launched.failure;
     try {
         if (!failure) {
             samples.start(launched, config.service.health);
             for (const scenario of config.scenarios) {
-                ctx.progress.info(`perfgate: scenario "${scenario.name}": ${scenario.connections} connections${scenario.rate ? ` at ${scenario.rate} req/s` : ''}, ${scenario.trials} × ${scenario.durationMs / 1000}s`);
-                let run;
+                ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
+                let recorded;
                 try {
-                    run = await runScenario(launched.baseUrl, scenario, {
-                        interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
-                        ...progressHooks(ctx.progress, scenario),
-                    });
+                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes);
                 }
                 catch (err) {
                     failure = loadError(launched, scenario.name, err);
                     break;
                 }
+                const { run, result } = recorded;
                 windows.push(run.windows);
-                const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
                 scenarios.push(result);
-                if (run.trials.length)
+                readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });
+                if (result.ramp)
+                    ctx.progress.info(rampLine(result));
+                else if (run.trials.length)
                     ctx.progress.info(summaryLine(result));
                 if (run.interrupted) {
                     failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
@@ -48462,7 +50050,24 @@ async function measureOnce(config, ctx) {
         await samples.stop();
         await launched.stop();
     }
-    return { scenarios, failure, service: serviceFigures(config, launched, ctx, samples, scenarios, windows) };
+    return {
+        scenarios,
+        failure,
+        service: serviceFigures(config, launched, ctx, samples, scenarios, windows),
+        metrics: failure && !scenarios.length ? null : metricsOf(config, launched, scrapes, readings),
+    };
+}
+function describeLoad(s) {
+    if (s.ramp) {
+        const r = s.ramp;
+        const unit = r.by === 'connections' ? 'connections' : `req/s over ${s.connections} connections`;
+        return `stress ramp ${r.levels.join(' → ')} ${unit}, ${r.stepMs / 1000}s per step`;
+    }
+    return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s`;
+}
+function rampLine(s) {
+    const cap = s.ramp.capacity;
+    return `perfgate:   capacity ${cap ? `${Math.round(cap.rps)} req/s (p95 ${cap.p95} ms)` : 'not found: no step met the conditions'}; ${s.ramp.stoppedBecause}`;
 }
 
 ;// CONCATENATED MODULE: ./src/measure-ab.ts
@@ -48477,12 +50082,20 @@ async function measureOnce(config, ctx) {
 
 
 
+
+
+
 async function measureAb(config, ctx) {
     if (!config.baseline)
         throw new Error('A/B mode without baseline.service');
     const settings = config.ab;
     const looks = lookSchedule(settings.minTrials, settings.maxTrials, settings.step);
-    const decision = { alpha: config.regression.alpha, looks: looks.length, delta: config.regression.delta };
+    const decision = {
+        alpha: config.regression.alpha,
+        looks: looks.length,
+        delta: config.regression.delta,
+        definitions: config.metrics,
+    };
     const side = (service, label, log) => ({
         service,
         label,
@@ -48490,6 +50103,7 @@ async function measureAb(config, ctx) {
         trials: new Map(config.scenarios.map((s) => [s.name, []])),
         histograms: new Map(config.scenarios.map((s) => [s.name, []])),
         windows: new Map(config.scenarios.map((s) => [s.name, []])),
+        scrapes: new Map(config.scenarios.map((s) => [s.name, new TrialScrapes(undefined, service.metrics?.timeoutMs ?? 0)])),
         last: undefined,
     });
     const sides = {
@@ -48534,6 +50148,10 @@ async function measureAb(config, ctx) {
             return undefined;
         }
         running = { side: s, launched };
+        const endpoint = state.service.metrics;
+        if (endpoint && config.metrics.length)
+            for (const sc of state.scrapes.values())
+                sc.url = serviceUrl(launched.baseUrl, endpoint.url);
         if (s === 'head')
             headSamples.start(launched, state.service.health);
         for (const scenario of config.scenarios) {
@@ -48565,7 +50183,13 @@ async function measureAb(config, ctx) {
                 for (const scenario of config.scenarios) {
                     let run;
                     try {
-                        run = await runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, interruptHooks(launched, scenario, s));
+                        const scrapes = sides[s].scrapes.get(scenario.name);
+                        run = await runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) });
+                        // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
+                        const pair = scrapes.pairs[scrapes.pairs.length - 1];
+                        if (scrapes.enabled)
+                            for (const t of run.trials)
+                                t.metrics = trialMetrics(reading(t, pair), config.metrics);
                     }
                     catch (err) {
                         failure = loadError(launched, scenario.name, err);
@@ -48609,10 +50233,26 @@ async function measureAb(config, ctx) {
         stoppedBecause = `stopped by a failure: ${failure.message}`;
     if (analysedAt !== batches && batches > 0)
         analyse();
+    const readings = [];
     const results = (s) => config.scenarios
         .filter((sc) => sides[s].trials.get(sc.name).length)
-        .map((sc) => scenarioResult(sc, sides[s].trials.get(sc.name), sides[s].histograms.get(sc.name)));
+        .map((sc) => {
+        const result = scenarioResult(sc, sides[s].trials.get(sc.name), sides[s].histograms.get(sc.name));
+        const scrapes = sides[s].scrapes.get(sc.name);
+        if (scrapes.enabled) {
+            const r = attachMetrics(result, scrapes.pairs, config.metrics);
+            if (s === 'head')
+                readings.push({ ramp: false, readings: r });
+        }
+        return result;
+    });
     const headScenarios = results('head');
+    const headScrapes = [...sides.head.scrapes.values()];
+    const scrapeStats = {
+        scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
+        failed: headScrapes.reduce((a, x) => a + x.failed, 0),
+        problems: new Set(headScrapes.flatMap((x) => [...x.problems])),
+    };
     const head = sides.head.last;
     const service = head
         ? serviceFigures(config, head, ctx, headSamples, headScenarios, headScenarios.map((s) => sides.head.windows.get(s.name)))
@@ -48624,6 +50264,7 @@ async function measureAb(config, ctx) {
         scenarios: headScenarios,
         failure,
         service,
+        metrics: head ? metricsOf(config, head, scrapeStats, readings) : null,
         ab: {
             mode: 'ab',
             alpha: decision.alpha,
@@ -49128,13 +50769,21 @@ function buildDashboardData(records, opts) {
             const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);
             const series = (f) => trials.map((ts) => med(ts.map(f)));
             const p95 = series((t) => t.p95);
+            const figures = runs.map((r) => r.scenarios.find((s) => s.name === name));
+            const ramp = figures.some((f) => f?.capacity !== undefined);
+            const metricNames = [...new Set(trials.flatMap((ts) => ts.flatMap((t) => Object.keys(t.metrics ?? {}))))];
             return {
                 name,
                 p50: series((t) => t.p50),
                 p95,
                 p99: series((t) => t.p99),
                 rps: series((t) => t.rps),
+                capacity: ramp ? figures.map((f) => (typeof f?.capacity === 'number' ? Math.round(f.capacity) : null)) : null,
                 changePoints: changePoints(p95),
+                metrics: metricNames.map((m) => ({
+                    name: m,
+                    values: trials.map((ts) => med(ts.map((t) => t.metrics?.[m]).filter((v) => typeof v === 'number'))),
+                })),
             };
         }),
         service: {
@@ -49142,6 +50791,7 @@ function buildDashboardData(records, opts) {
             memoryMb: runs.map((r) => r.service?.memoryPeak === undefined || r.service.memoryPeak === null
                 ? null
                 : Math.round((r.service.memoryPeak / 2 ** 20) * 10) / 10),
+            growthMbPerMin: runs.map((r) => typeof r.service?.memoryGrowth === 'number' ? Math.round((r.service.memoryGrowth / 2 ** 20) * 100) / 100 : null),
         },
     };
 }
@@ -49216,13 +50866,18 @@ const charts = document.getElementById('charts');
 if (!data.runs.length) charts.append(el('p', 'No stored runs yet.'));
 for (const s of data.scenarios) {
   const h = el('h2', s.name); charts.append(h);
-  chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
-  chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
+  if (s.capacity) chart(charts, 'Capacity (stress ramp)', ['capacity'], 'req/s', [s.capacity], []);
+  else {
+    chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
+    chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
+  }
+  for (const m of s.metrics) chart(charts, m.name, [m.name], '', [m.values], []);
 }
 if (data.runs.length && data.service.cpu.some((v) => v != null)) {
   charts.append(el('h2', 'Service'));
   chart(charts, 'CPU (mean, % of one core)', ['cpu'], '%', [data.service.cpu], []);
   chart(charts, 'Memory (peak RSS)', ['memory'], 'MB', [data.service.memoryMb], []);
+  if (data.service.growthMbPerMin.some((v) => v != null)) chart(charts, 'Memory growth (RSS slope)', ['growth'], 'MB/min', [data.service.growthMbPerMin], []);
 }
 const last = data.runs.length - 1;
 if (last >= 0) {
@@ -49430,7 +51085,7 @@ function tidy(text) {
 
 ;// CONCATENATED MODULE: ./src/report/chart.ts
 /** Mermaid takes labels in double quotes: keep them to harmless characters. */
-function label(text, max = 40) {
+function chart_label(text, max = 40) {
     const clean = text
         .replace(/[^\p{L}\p{N} ._:/()-]/gu, ' ')
         .replace(/\s+/g, ' ')
@@ -49459,8 +51114,8 @@ function mermaidTrend(run) {
     return [
         '```mermaid',
         'xychart-beta',
-        `    title "p95 of ${label(c.scenario)} (ms): ${c.trend.length} baseline runs and this run"`,
-        `    x-axis [${points.map((p) => `"${label(p.x, 12)}"`).join(', ')}]`,
+        `    title "p95 of ${chart_label(c.scenario)} (ms): ${c.trend.length} baseline runs and this run"`,
+        `    x-axis [${points.map((p) => `"${chart_label(p.x, 12)}"`).join(', ')}]`,
         `    y-axis "p95 (ms)" 0 --> ${num(top)}`,
         `    line [${points.map((p) => num(p.y)).join(', ')}]`,
         `    bar [${points.map((p, i) => (i === points.length - 1 ? num(p.y) : '0')).join(', ')}]`,
@@ -49468,9 +51123,114 @@ function mermaidTrend(run) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/report/internals.ts
+// The "Service internals" section: where a service got worse, not only that it did. Memory
+// growth (the RSS slope), stress-ramp capacity (every step, the knee) and the service's own
+// Prometheus metrics, each led by a plain sentence. Pure; everything from the service or the
+// config is escaped here.
+
+
+
+const mbMin = (x) => formatValue(x, 'bytes-per-minute');
+function growthRow(scope, g) {
+    return {
+        scope,
+        slope: mbMin(g.slope),
+        ci: `${mbMin(g.ci[0])} … ${mbMin(g.ci[1])}`,
+        r2: g.r2.toFixed(2),
+        samples: `${g.samples} (≈ ${formatNumber(g.effectiveSamples, 0)} independent)`,
+        reading: g.steady ? '📈 grew steadily' : g.ci[0] > 0 ? 'rose, not steadily' : 'flat within noise',
+    };
+}
+/** null when there is nothing to show (no samples, no ramp, no metrics endpoint). */
+function internalsView(run) {
+    const findings = [];
+    const growth = [];
+    const runGrowth = run.service.memory?.growth;
+    if (runGrowth) {
+        findings.push(md(runGrowth.sentence));
+        growth.push(growthRow('whole run (ramps excluded)', runGrowth));
+        for (const s of run.scenarios)
+            if (s.service.memory?.growth)
+                growth.push(growthRow(md(s.name), s.service.memory.growth));
+    }
+    const ramps = run.scenarios.filter((s) => s.ramp).map(rampView);
+    findings.push(...ramps.map((r) => r.sentence));
+    const metrics = metricsView(run, findings);
+    if (!growth.length && !ramps.length && !metrics)
+        return null;
+    return { findings, growth, ramps, metrics };
+}
+function rampView(s) {
+    const ramp = s.ramp;
+    const cap = ramp.capacity;
+    const sentence = cap
+        ? `Stress ramp "${md(s.name)}": capacity **${formatNumber(cap.rps, 0)} req/s** at ${label(ramp, cap.level)} (p95 ${formatValue(cap.p95, 'ms')}); ${md(ramp.stoppedBecause)}.`
+        : `Stress ramp "${md(s.name)}": **no capacity found**, not even the first step met the conditions; ${md(ramp.stoppedBecause)}.`;
+    return {
+        name: md(s.name),
+        sentence,
+        chart: rampChart(s),
+        rows: ramp.steps.map((st, i) => ({
+            step: i + 1,
+            load: label(ramp, st.level),
+            rps: formatNumber(st.rps, 0),
+            p50: formatValue(st.p50, 'ms'),
+            p95: formatValue(st.p95, 'ms'),
+            p99: formatValue(st.p99, 'ms'),
+            errors: formatValue(st.errorRate, 'fraction'),
+            status: st.ok ? (cap && cap.level === st.level ? '✅ capacity' : '✅') : `❌ ${md(st.broke ?? 'interrupted')}`,
+        })),
+    };
+}
+/** Throughput per step as bars and p95 as a line would need two axes: the chart shows req/s, the table the rest. */
+function rampChart(s) {
+    const steps = s.ramp.steps;
+    if (steps.length < 2)
+        return null;
+    const top = Math.max(...steps.map((x) => x.rps)) * 1.15;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "req/s per ramp step (${s.ramp.by === 'connections' ? 'connections' : 'offered req/s'})"`,
+        `    x-axis [${steps.map((x) => `"${x.level}"`).join(', ')}]`,
+        `    y-axis "req/s" 0 --> ${Math.ceil(top)}`,
+        `    bar [${steps.map((x) => Math.round(x.rps)).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+function metricsView(run, findings) {
+    const m = run.metrics;
+    if (!m)
+        return null;
+    const scenarios = run.scenarios.filter((s) => s.metrics);
+    const fmt = (unit, v) => !v ? '–' : v.value === null ? `❓ ${md(v.note ?? 'not measurable')}` : md(formatValue(v.value, unit));
+    for (const d of m.definitions) {
+        const v = m.values[d.name];
+        if (v?.value !== null && v?.value !== undefined)
+            findings.push(`${code(d.name)} was ${md(formatValue(v.value, d.unit))} over the run.`);
+        else
+            findings.push(`❓ ${code(d.name)} could not be measured: ${md(v?.note ?? 'not evaluated')}.`);
+    }
+    const problems = m.problems.map(md);
+    if (m.failed)
+        findings.push(`${m.failed} of ${m.scrapes} scrapes of ${code(m.url)} failed.`);
+    return {
+        intro: `Scraped ${code(m.url)} before and after every trial (${m.scrapes} scrapes, ${m.failed} failed). Counters count their increase over a trial, gauges their value after it; a scenario pools its trials.`,
+        columns: ['whole run', ...scenarios.map((s) => md(s.name))],
+        rows: m.definitions.map((d) => ({
+            name: code(d.name) + (d.better ? ` (${d.better} is better)` : ''),
+            expr: code(d.expr),
+            values: [fmt(d.unit, m.values[d.name]), ...scenarios.map((s) => fmt(d.unit, s.metrics?.[d.name]))],
+        })),
+        problems,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/view.ts
 // RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
 // so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
+
 
 
 
@@ -49515,9 +51275,10 @@ function buildView(run) {
         scenarios: run.scenarios.map(scenarioView),
         notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
         service: { rows: serviceRows(run) },
+        internals: internalsView(run),
         configuration: { rows: configurationRows(run) },
-        regression: run.regression ? { ...regressionView(run.regression), chart: mermaidTrend(run) } : null,
-        ab: run.ab ? abView(run.ab) : null,
+        regression: run.regression ? { ...regressionView(run.regression, unitsOf(run)), chart: mermaidTrend(run) } : null,
+        ab: run.ab ? abView(run.ab, unitsOf(run)) : null,
         history: run.history
             ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}` +
                 (run.history.dashboard ? `. Trend dashboard: ${code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')
@@ -49837,9 +51598,11 @@ const METRIC_LABELS = {
     rps: 'Throughput',
     workflows_per_s: 'Workflows/s',
     errors: 'Error rate',
+    capacity: 'Capacity',
+    'memory.growth': 'Memory growth',
 };
 function metricLabel(m) {
-    return METRIC_LABELS[m];
+    return METRIC_LABELS[m] ?? m;
 }
 const OUTCOME = {
     regression: '🔴 regression',
@@ -49851,23 +51614,41 @@ const OUTCOME = {
 function view_pct(f, digits = 1) {
     return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
 }
+/** The unit of each compared metric: built-ins by name, service metrics as defined. */
+function unitsOf(run) {
+    const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit]));
+    return (m) => {
+        if (m === 'errors')
+            return 'fraction';
+        if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity')
+            return 'per-second';
+        if (m === 'memory.growth')
+            return 'bytes-per-minute';
+        return defined.get(m) ?? 'ms';
+    };
+}
+/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
+function absoluteChange(metric, f, scale) {
+    if (metric === 'errors' || scale === 'abs')
+        return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
+    if (metric === 'memory.growth')
+        return `${f >= 0 ? '+' : '−'}${formatValue(Math.abs(f), 'bytes-per-minute')}`;
+    return null;
+}
 /** The change, signed so that + is worse for every metric. */
 function changeText(c) {
     if (c.change === null)
         return 'no baseline';
-    if (c.metric === 'errors')
-        return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
+    const abs = absoluteChange(c.metric, c.change, c.scale);
+    if (abs)
+        return abs;
     const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
     return `${view_pct(c.change)}${word ? ` ${word}` : ''}`;
 }
-function valueText(c, v) {
+function valueText(unit, v) {
     if (v === null)
         return '–';
-    if (c.metric === 'errors')
-        return formatPercent(v);
-    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
-        return `${formatNumber(v, 1)}/s`;
-    return formatMs(v);
+    return formatValue(v, unit);
 }
 function pText(p) {
     if (p === null)
@@ -49876,7 +51657,7 @@ function pText(p) {
         return '< 0.0001';
     return formatNumber(p, 4);
 }
-function regressionView(r) {
+function regressionView(r, units) {
     const compared = r.comparisons.length - r.counts['insufficient baseline'];
     const first = r.baseline[0];
     const last = r.baseline[r.baseline.length - 1];
@@ -49904,12 +51685,14 @@ function regressionView(r) {
         rows: r.comparisons.map((c) => ({
             scenario: md(c.scenario),
             metric: metricLabel(c.metric),
-            baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
-            current: valueText(c, c.current),
+            baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+            current: valueText(units(c.metric), c.current),
             change: changeText(c),
-            band: c.band ? `${view_pct(c.band[0])} … ${view_pct(c.band[1])}` : '–',
+            band: c.band
+                ? `${absoluteChange(c.metric, c.band[0], c.scale) ?? view_pct(c.band[0])} … ${absoluteChange(c.metric, c.band[1], c.scale) ?? view_pct(c.band[1])}`
+                : '–',
             p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : view_pct(c.mde),
+            mde: c.mde === null ? '–' : (absoluteChange(c.metric, c.mde, c.scale) ?? view_pct(c.mde)),
             outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
         })),
         baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
@@ -49917,16 +51700,15 @@ function regressionView(r) {
         method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
             `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
             'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
+            'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
             '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
     };
 }
 function deltaText(r) {
     const seen = new Map();
     for (const c of r.comparisons)
-        seen.set(c.metric, c.delta);
-    return [...seen]
-        .map(([m, d]) => (m === 'errors' ? `errors +${formatNumber(d * 100, 2)} pp` : `${m} ${formatNumber(d * 100, 1)} %`))
-        .join(', ');
+        seen.set(c.metric, c);
+    return [...seen].map(([m, c]) => `${m} ${absoluteChange(m, c.delta, c.scale) ?? `${formatNumber(c.delta * 100, 1)} %`}`).join(', ');
 }
 function regressionSentences(run) {
     const r = run.regression;
@@ -49956,14 +51738,7 @@ const AB_OUTCOME = {
     'confident pass': '✅ confident pass',
     inconclusive: '🟡 inconclusive',
 };
-function abValue(c, v) {
-    if (c.metric === 'errors')
-        return formatPercent(v);
-    if (c.metric === 'rps' || c.metric === 'workflows_per_s')
-        return `${formatNumber(v, 1)}/s`;
-    return formatMs(v);
-}
-function abView(ab) {
+function abView(ab, units) {
     const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
     const errorsChange = (f) => `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
     return {
@@ -49974,10 +51749,12 @@ function abView(ab) {
         rows: ab.comparisons.map((c) => ({
             scenario: md(c.scenario),
             metric: metricLabel(c.metric),
-            base: abValue(c, c.base),
-            head: abValue(c, c.head),
-            change: c.metric === 'errors' ? errorsChange(c.change) : view_pct(c.change),
-            ci: c.metric === 'errors' ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}` : `${view_pct(c.ci[0])} … ${view_pct(c.ci[1])}`,
+            base: formatValue(c.base, units(c.metric)),
+            head: formatValue(c.head, units(c.metric)),
+            change: c.metric === 'errors' || c.scale === 'abs' ? errorsChange(c.change) : view_pct(c.change),
+            ci: c.metric === 'errors' || c.scale === 'abs'
+                ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}`
+                : `${view_pct(c.ci[0])} … ${view_pct(c.ci[1])}`,
             p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
             outcome: AB_OUTCOME[c.outcome],
         })),
@@ -50037,7 +51814,7 @@ async function runCompare(opts) {
     const settings = opts.settings ?? REGRESSION_DEFAULTS;
     const regression = current.failure
         ? null
-        : analyzeRegressions(records, currentFromScenarios(undefined, current.config.fingerprint, current.runner, current.scenarios), settings, `files: ${opts.baseline.join(', ')}`, warnings);
+        : analyzeRegressions(records, currentFromResult(undefined, current), settings, `files: ${opts.baseline.join(', ')}`, warnings);
     const { verdict, reason } = decide(current.targets, current.failure, regression);
     const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
     (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
@@ -50104,6 +51881,8 @@ function configFingerprint(config) {
                 json: st.json ?? null,
                 capture: st.capture,
             })),
+            // Added only when present, so that fingerprints of configs without ramps stay as they were.
+            ...(s.ramp ? { ramp: { by: s.ramp.by, levels: s.ramp.levels, stepMs: s.ramp.stepMs, stop: s.ramp.stop } } : {}),
         })),
     };
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
@@ -50164,9 +51943,12 @@ function evaluateTargets(targets, run) {
                 status: 'unmeasured',
                 note: joinNotes(m.note, t.notes),
             };
-        const met = compare(m.value, t.parsed.op, t.parsed.threshold) && !m.fail;
+        const crosses = !compare(m.value, t.parsed.op, t.parsed.threshold);
+        const met = (!crosses || m.excuse !== undefined) && !m.fail;
         const note = met
-            ? m.note
+            ? crosses
+                ? m.excuse
+                : m.note
             : (m.fail ??
                 `${formatValue(m.value, t.parsed.info.unit)} breaches ${t.parsed.op} ${formatValue(t.parsed.threshold, t.parsed.info.unit)}`);
         return {
@@ -50185,28 +51967,57 @@ function measure(t, run) {
     let scenarios;
     if (t.scenario !== undefined) {
         const s = run.scenarios.find((x) => x.name === t.scenario);
+        if (s?.ramp && metric === 'capacity')
+            return capacity(s);
         if (!s || s.trials.length === 0)
             return { value: null, note: notRunNote(t.scenario, run) };
         scenarios = [s];
     }
     else {
-        scenarios = run.scenarios.filter((s) => s.trials.length > 0);
+        // Run-wide targets leave stress ramps out: a ramp overloads the service on purpose.
+        scenarios = run.scenarios.filter((s) => s.trials.length > 0 && !s.ramp);
         if (!scenarios.length)
-            return { value: null, note: notRunNote(undefined, run) };
+            return {
+                value: null,
+                note: run.scenarios.some((s) => s.ramp) ? 'only stress ramps ran, and run-wide targets leave them out' : notRunNote(undefined, run),
+            };
+    }
+    if (t.parsed.info.custom) {
+        const values = t.scenario !== undefined ? scenarios[0].metrics : run.metrics?.values;
+        const v = values?.[metric];
+        if (!v)
+            return { value: null, note: run.metrics ? `${metric} was not evaluated` : 'the service metrics endpoint was not scraped' };
+        if (v.value === null)
+            return { value: null, note: v.note ?? 'not measurable' };
+        return v.note ? { value: v.value, note: v.note } : { value: v.value };
     }
     const partial = scenarios.find((s) => s.interrupted);
     const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
     const window = t.scenario !== undefined ? scenarios[0].service : run.service;
-    const value = rawValue(metric, t.parsed.percentile, scenarios, window, run);
+    const value = rawValue(t, metric, t.parsed.percentile, scenarios, window, run);
     if (value.value !== null && partialNote)
         return { ...value, note: joinNotes(value.note, partialNote) };
     return value;
+}
+function capacity(s) {
+    const ramp = s.ramp;
+    const cap = ramp.capacity;
+    if (!cap) {
+        const first = ramp.steps[0];
+        if (!first)
+            return { value: null, note: `the ramp measured no step: ${ramp.stoppedBecause}` };
+        return { value: 0, fail: `no step met the conditions: ${first.broke ?? ramp.stoppedBecause}` };
+    }
+    return {
+        value: cap.rps,
+        note: `${cap.level} ${ramp.by === 'connections' ? 'connections' : 'req/s offered'}, p95 ${formatValue(cap.p95, 'ms')}; ${ramp.stoppedBecause}`,
+    };
 }
 function notRunNote(scenario, run) {
     const what = scenario ? `scenario "${scenario}" produced no measurement` : 'no scenario produced a measurement';
     return run.failure ? `${what}: ${run.failure.message}` : what;
 }
-function rawValue(metric, percentile, scenarios, window, run) {
+function rawValue(t, metric, percentile, scenarios, window, run) {
     const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
     const latency = () => mergeHistograms(scenarios.map((s) => decodeHistogram(s.summary.histogram)));
     const noLatency = () => ({
@@ -50286,6 +52097,29 @@ function rawValue(metric, percentile, scenarios, window, run) {
             return {
                 value: metric === 'memory.peak' ? window.memory.peak : window.memory.mean,
             };
+        case 'memory.growth': {
+            const g = window.memory?.growth;
+            if (!g)
+                return {
+                    value: null,
+                    note: external
+                        ? 'external target: perfgate cannot see its processes'
+                        : 'too few memory samples during load to fit a line (runs shorter than about 2 s)',
+                };
+            // An upper limit on growth fails only when the growth is proven above it (the interval's
+            // lower end beyond the limit): a short run's slope wobbles with heap sizing, and a wobble
+            // must not fail a gate. A leak well past the limit is still caught.
+            const proven = t.parsed.op === '<' ? g.ci[0] >= t.parsed.threshold : t.parsed.op === '<=' ? g.ci[0] > t.parsed.threshold : true;
+            return {
+                value: g.slope,
+                note: g.sentence,
+                ...(proven
+                    ? {}
+                    : {
+                        excuse: `${g.sentence} Not proven above ${formatValue(t.parsed.threshold, 'bytes-per-minute')}, so not held against the target`,
+                    }),
+            };
+        }
         case 'cpu.mean':
         case 'cpu.peak':
             if (!window.cpu)
@@ -50419,7 +52253,7 @@ function saveDecision(setting, override, git, failure) {
 
 
 
-async function compareWithHistory(store, run, settings, progress) {
+async function compareWithHistory(store, current, settings, progress) {
     let records = [];
     const warnings = [];
     try {
@@ -50433,7 +52267,7 @@ async function compareWithHistory(store, run, settings, progress) {
     }
     for (const w of warnings)
         progress.info(`perfgate: warning: ${w}`);
-    return analyzeRegressions(records, currentFromScenarios(undefined, run.fingerprint, run.runner, run.scenarios), settings, store.label, warnings);
+    return analyzeRegressions(records, current, settings, store.label, warnings);
 }
 async function recordInHistory(store, result, o, progress) {
     const decision = saveDecision(o.history.save, o.save, result.git, result.failure);
@@ -50564,6 +52398,7 @@ const RESULT_SCHEMA_VERSION = 1;
 
 
 
+
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
@@ -50576,7 +52411,7 @@ async function runGate(opts) {
     catch (err) {
         throw new UsageError(err.message);
     }
-    const maxConnections = Math.max(...config.scenarios.map((s) => s.connections));
+    const maxConnections = Math.max(...config.scenarios.map((s) => (s.ramp?.by === 'connections' ? Math.max(...s.ramp.levels) : s.connections)));
     const fd = fdProblem(maxConnections, readFdLimit());
     if (fd)
         throw new UsageError(fd);
@@ -50603,7 +52438,12 @@ async function runGate(opts) {
     const abResult = 'ab' in measured ? measured.ab : null;
     const failure = measured.failure;
     const scenarios = measured.scenarios;
-    const partial = { scenarios, failure, service: measured.service };
+    const partial = {
+        scenarios,
+        failure,
+        service: measured.service,
+        metrics: measured.metrics ?? null,
+    };
     const targets = evaluateTargets(config.targets, partial);
     const environment = describeEnvironment(opts.env ?? process.env);
     const fingerprint = configFingerprint(config);
@@ -50614,7 +52454,7 @@ async function runGate(opts) {
     let regression = null;
     // A/B mode compares with the base build measured now; history mode with stored runs.
     if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
-        regression = await compareWithHistory(store, { scenarios, runner, fingerprint }, config.regression, progress);
+        regression = await compareWithHistory(store, currentFromResult(undefined, { ...partial, runner, config: { fingerprint } }), config.regression, progress);
     }
     const { verdict, reason } = decide(targets, failure, regression, abResult);
     const finishedAt = new Date();

@@ -3,8 +3,8 @@
 // interval, Holm over the family. α is split evenly over the planned looks, so sampling more
 // while undecided cannot inflate false alarms. Pure.
 import type { TrialFigures } from '../history/record.js';
-import { COMPARED_METRICS, trialLogs } from './compared-metrics.js';
-import type { AbComparison, AbOutcome, ComparedMetric } from '../result.js';
+import { comparedMetrics, deltaOf, fromScale, trialValues, type ComparedDefinition } from './compared-metrics.js';
+import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../result.js';
 import { normalQuantile, normalSf } from '../stats/distributions.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
@@ -15,7 +15,9 @@ export interface AbDecisionSettings {
   alpha: number;
   /** Number of planned looks; each look tests at alpha / looks. */
   looks: number;
-  delta: Record<ComparedMetric, number>;
+  delta: Record<BuiltinMetric, number>;
+  /** Service metrics with a direction are compared too. */
+  definitions?: readonly ComparedDefinition[];
 }
 
 /** The planned looks: at min, then every step trials per side, up to max. */
@@ -35,9 +37,9 @@ export function analyzeAb(
   const drafts: (AbComparison & { pBetter: number })[] = [];
   for (const [scenario, headTrials] of head) {
     const baseTrials = base.get(scenario) ?? [];
-    for (const def of COMPARED_METRICS) {
-      const h = trialLogs(headTrials, def.pick);
-      const b = trialLogs(baseTrials, def.pick);
+    for (const def of comparedMetrics(s.definitions)) {
+      const h = trialValues(headTrials, def);
+      const b = trialValues(baseTrials, def);
       if (!h.length || !b.length) continue;
       // Orient everything so that "greater" means worse.
       const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];
@@ -45,19 +47,22 @@ export function analyzeAb(
       const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
       // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
       const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+      // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
+      const change = (x: number): number => (def.scale === 'abs' ? x : Math.expm1(x));
       drafts.push({
         scenario,
         metric: def.metric,
         worse: def.worse,
-        base: Math.exp(median(b)),
-        head: Math.exp(median(h)),
+        base: fromScale(def, median(b)),
+        head: fromScale(def, median(h)),
         n: { base: b.length, head: h.length },
-        change: Math.expm1(hl.estimate),
-        ci: [Math.expm1(hl.lower), Math.expm1(hl.upper)],
+        change: change(hl.estimate),
+        ci: [change(hl.lower), change(hl.upper)],
+        ...(def.scale ? { scale: def.scale } : {}),
         ciLevel: 1 - 2 * level,
         p,
         pAdjusted: p,
-        delta: s.delta[def.metric],
+        delta: deltaOf(def, s.delta),
         outcome: 'inconclusive',
         sentence: '',
         pBetter,
@@ -113,7 +118,7 @@ function decideOutcome(c: AbComparison, adjusted: number, adjustedBetter: number
   return 'inconclusive';
 }
 
-const NAMES: Record<ComparedMetric, [string, string, string]> = {
+const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   // [metric name, word when worse, word when better]
   p50: ['p50', 'slower', 'faster'],
   p95: ['p95', 'slower', 'faster'],
@@ -128,9 +133,9 @@ const signed = (f: number): string => `${f < 0 ? '−' : ''}${pct(f)}`;
 
 /** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
 export function sentence(c: AbComparison): string {
-  const [name, worse, better] = NAMES[c.metric];
+  const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
   const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
-  if (c.metric === 'errors') {
+  if (c.metric === 'errors' || c.scale === 'abs') {
     // pct() turns a fraction into percent, which for a rate difference is percentage points.
     const diff = `${pct(c.change)} percentage points`;
     const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;

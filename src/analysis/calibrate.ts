@@ -6,8 +6,8 @@
 // (the Mann–Whitney test's efficiency relative to the t-test is 3/π for normal data). The level a
 // is the strictest one a comparison faces: α split over the planned looks, then Holm's α/m.
 import type { TrialFigures } from '../history/record.js';
-import { COMPARED_METRICS, trialLogs } from './compared-metrics.js';
-import type { ComparedMetric } from '../result.js';
+import { COMPARED_METRICS, deltaOf, trialLogs } from './compared-metrics.js';
+import type { BuiltinMetric, ComparedMetric } from '../result.js';
 import { normalQuantile } from '../stats/distributions.js';
 import { robustSd } from '../stats/robust.js';
 
@@ -31,7 +31,7 @@ export interface CalibrationSettings {
   family: number;
   power: number;
   maxTrials: number;
-  delta: Record<ComparedMetric, number>;
+  delta: Record<BuiltinMetric, number>;
 }
 
 /** Spread of log values pooled over both sides, each centred on its own median. */
@@ -58,7 +58,7 @@ export function calibrate(
       const lb = trialLogs(tb, pick);
       if (la.length < 2 || lb.length < 2) continue;
       const spread = Math.max(pooledSpread(la, lb), 1e-6);
-      const delta = s.delta[metric];
+      const delta = deltaOf({ metric }, s.delta);
       const needed = Math.ceil(((2 * z * z * spread * spread) / Math.log1p(delta) ** 2) * (Math.PI / 3));
       const mdeAtMax = Math.expm1(z * spread * Math.sqrt((2 / s.maxTrials) * (Math.PI / 3)));
       rows.push({ scenario, metric, spread, trials: Math.min(la.length, lb.length), delta, needed: Math.max(needed, 3), mdeAtMax });

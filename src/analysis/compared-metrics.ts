@@ -1,12 +1,22 @@
 // The per-trial metrics that history and A/B mode compare, which way is worse for each, and how
-// to read them from a trial. Errors are compared by their own rule, not listed here.
+// to read them from a trial: the built-in latency and throughput figures, plus every service
+// metric defined with `better:`. Errors are compared by their own rule, not listed here; ramp
+// capacity and memory growth are one value per run (see regression.ts).
+import type { MetricDefinition } from '../config/types.js';
 import type { TrialFigures } from '../history/record.js';
-import type { ComparedMetric } from '../result.js';
+import type { BuiltinMetric, ComparedMetric } from '../result.js';
 
 export interface MetricDef {
   metric: Exclude<ComparedMetric, 'errors'>;
   worse: 'up' | 'down';
   pick: (t: TrialFigures) => number | null;
+  /** Own minimum effect (defined metrics); built-ins take theirs from the settings. */
+  delta?: number;
+  /**
+   * `abs`: compared on the metric's own scale, with δ in its unit: shares (a defined metric in
+   * percent, e.g. a cache hit rate) can fall to 0, where a log scale has no value. Default: log.
+   */
+  scale?: 'abs';
 }
 
 export const COMPARED_METRICS: readonly MetricDef[] = [
@@ -16,6 +26,41 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'rps', worse: 'down', pick: (t) => t.rps },
   { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
 ];
+
+/** Service metrics that have a direction, in definition order. */
+export type ComparedDefinition = Pick<MetricDefinition, 'name' | 'better' | 'delta'> & { unit?: string };
+
+/** The built-in metrics followed by the defined service metrics that say which way is better. */
+export function comparedMetrics(definitions: readonly ComparedDefinition[] = []): MetricDef[] {
+  return [
+    ...COMPARED_METRICS,
+    ...definitions
+      .filter((d) => d.better)
+      .map((d): MetricDef => ({
+        metric: d.name,
+        worse: d.better === 'higher' ? 'down' : 'up',
+        pick: (t) => t.metrics?.[d.name] ?? null,
+        delta: d.delta,
+        ...(d.unit === 'fraction' ? { scale: 'abs' as const } : {}),
+      })),
+  ];
+}
+
+/** The minimum effect of a metric: its own, or the configured one of a built-in. */
+export function deltaOf(def: Pick<MetricDef, 'metric' | 'delta'>, deltas: Readonly<Record<BuiltinMetric, number>>): number {
+  return def.delta ?? deltas[def.metric as BuiltinMetric] ?? 0.05;
+}
+
+/** Each trial's value on the metric's comparison scale: log(value) where positive, or the value itself for `abs`. */
+export function trialValues(trials: readonly TrialFigures[], def: Pick<MetricDef, 'pick' | 'scale'>): number[] {
+  if (def.scale !== 'abs') return trialLogs(trials, def.pick);
+  return trials.map(def.pick).filter((v): v is number => v !== null && Number.isFinite(v));
+}
+
+/** A value on the comparison scale back in the metric's unit. */
+export function fromScale(def: Pick<MetricDef, 'scale'>, x: number): number {
+  return def.scale === 'abs' ? x : Math.exp(x);
+}
 
 /** log(value) of each trial where the metric exists and is positive. */
 export function trialLogs(trials: readonly TrialFigures[], pick: MetricDef['pick']): number[] {

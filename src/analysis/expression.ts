@@ -2,7 +2,7 @@
 // Pure: text in, a typed expression (or a message saying what is wrong) out.
 import { parseDuration, parsePercent, parseSize } from '../config/units.js';
 
-export type Unit = 'ms' | 'fraction' | 'bytes' | 'cpu' | 'count' | 'per-second';
+export type Unit = 'ms' | 'fraction' | 'bytes' | 'bytes-per-minute' | 'cpu' | 'count' | 'number' | 'per-second';
 export type Op = '<' | '<=' | '>' | '>=';
 
 export interface MetricInfo {
@@ -12,6 +12,10 @@ export interface MetricInfo {
   label: string;
   /** Only measurable for workflow scenarios. */
   workflowOnly?: boolean;
+  /** Only measurable for ramp scenarios. */
+  rampOnly?: boolean;
+  /** A metric defined under service.metrics.define (read from the service's Prometheus endpoint). */
+  custom?: boolean;
 }
 
 export const METRICS: Record<string, MetricInfo> = {
@@ -54,6 +58,17 @@ export const METRICS: Record<string, MetricInfo> = {
     scope: 'any',
     label: 'service CPU (peak, % of one core)',
   },
+  'memory.growth': {
+    unit: 'bytes-per-minute',
+    scope: 'any',
+    label: 'service memory growth (RSS slope)',
+  },
+  capacity: {
+    unit: 'per-second',
+    scope: 'scenario',
+    label: 'capacity (req/s at the highest step that met the conditions)',
+    rampOnly: true,
+  },
 };
 
 export interface TargetExpr {
@@ -82,14 +97,16 @@ const ALIASES: Record<string, string> = {
   'cpu.avg': 'cpu.mean',
   'memory.avg': 'memory.mean',
   workflows: 'workflows_per_s',
+  'memory.slope': 'memory.growth',
 };
 
-export function metricInfo(metric: string): MetricInfo | undefined {
+export function metricInfo(metric: string, custom: Readonly<Record<string, MetricInfo>> = {}): MetricInfo | undefined {
   if (PERCENTILE.test(metric)) return { unit: 'ms', scope: 'any', label: `${metric} latency` };
-  return METRICS[metric];
+  return METRICS[metric] ?? (Object.hasOwn(custom, metric) ? custom[metric] : undefined);
 }
 
-export function parseTarget(text: string): ParseResult {
+/** Parses a target; `custom` holds the metrics defined under service.metrics.define. */
+export function parseTarget(text: string, custom: Readonly<Record<string, MetricInfo>> = {}): ParseResult {
   const m = /^\s*([A-Za-z_][\w.]*(?:\(\s*[\w.]+\s*\))?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
   if (!m) {
     return {
@@ -100,11 +117,12 @@ export function parseTarget(text: string): ParseResult {
   let metric = m[1]!.replace(/\s+/g, '');
   metric = ALIASES[metric] ?? metric;
   const op = m[2] as Op;
-  const info = metricInfo(metric);
+  const info = metricInfo(metric, custom);
   if (!info) {
+    const defined = Object.keys(custom);
     return {
       ok: false,
-      message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}`,
+      message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}${defined.length ? `; defined under service.metrics.define: ${defined.join(', ')}` : '; a metric of the service needs a name under service.metrics.define'}`,
     };
   }
   let percentile: number | undefined;
@@ -142,6 +160,18 @@ function parseValue(unit: Unit, raw: string): number | string {
     }
     case 'bytes': {
       return parseSize(text) ?? `"${text}" is not a size (e.g. 512MB, 2GB)`;
+    }
+    case 'bytes-per-minute': {
+      const m = /^(.*?)\s*\/\s*(min|m|minute|s|sec|second)$/.exec(text);
+      const size = parseSize(m ? m[1]! : text);
+      if (size === undefined) return `"${text}" is not a growth rate (e.g. 10MB/min)`;
+      return m && m[2]!.startsWith('s') ? size * 60 : size;
+    }
+    case 'number': {
+      const pct = parsePercent(text);
+      if (pct !== undefined) return pct;
+      if (/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text)) return Number(text);
+      return `"${text}" is not a number`;
     }
     case 'cpu': {
       const pct = parsePercent(text);

@@ -35,6 +35,10 @@ export function formatValue(value: number, unit: Unit | string): string {
       return `${formatNumber(value, 1)} %`;
     case 'per-second':
       return `${formatNumber(value, 1)}/s`;
+    case 'bytes-per-minute':
+      return `${value < 0 ? '−' : ''}${formatNumber(Math.abs(value) / 1024 ** 2, 2)} MB/min`;
+    case 'number':
+      return formatNumber(value, Math.abs(value) < 1 ? 4 : 2);
     default:
       return formatNumber(value, 2);
   }

@@ -9,9 +9,16 @@ import { formatValue } from './format.js';
 /** Errors above this share mean a connection count was not "sustained". */
 export const SUSTAINED_ERROR_LIMIT = 0.01;
 
-type Measured = { value: number; note?: string; fail?: string } | { value: null; note: string };
+/**
+ * `fail`: breached whatever the value says; `excuse`: met although the value crosses the
+ * threshold, for this reason (a growth slope that cannot be told apart from zero).
+ */
+type Measured = { value: number; note?: string; fail?: string; excuse?: string } | { value: null; note: string };
 
-export function evaluateTargets(targets: TargetConfig[], run: Pick<RunResult, 'scenarios' | 'service' | 'failure'>): TargetResult[] {
+export function evaluateTargets(
+  targets: TargetConfig[],
+  run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics'>,
+): TargetResult[] {
   return targets.map((t) => {
     const m = measure(t, run);
     const base = {
@@ -30,9 +37,12 @@ export function evaluateTargets(targets: TargetConfig[], run: Pick<RunResult, 's
         status: 'unmeasured',
         note: joinNotes(m.note, t.notes),
       };
-    const met = compare(m.value, t.parsed.op, t.parsed.threshold) && !m.fail;
+    const crosses = !compare(m.value, t.parsed.op, t.parsed.threshold);
+    const met = (!crosses || m.excuse !== undefined) && !m.fail;
     const note = met
-      ? m.note
+      ? crosses
+        ? m.excuse
+        : m.note
       : (m.fail ??
         `${formatValue(m.value, t.parsed.info.unit)} breaches ${t.parsed.op} ${formatValue(t.parsed.threshold, t.parsed.info.unit)}`);
     return {
@@ -48,23 +58,50 @@ function joinNotes(...notes: (string | undefined)[]): string {
   return notes.filter(Boolean).join('. ');
 }
 
-function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' | 'failure'>): Measured {
+function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics'>): Measured {
   const metric = t.parsed.metric;
   let scenarios: ScenarioResult[];
   if (t.scenario !== undefined) {
     const s = run.scenarios.find((x) => x.name === t.scenario);
+    if (s?.ramp && metric === 'capacity') return capacity(s);
     if (!s || s.trials.length === 0) return { value: null, note: notRunNote(t.scenario, run) };
     scenarios = [s];
   } else {
-    scenarios = run.scenarios.filter((s) => s.trials.length > 0);
-    if (!scenarios.length) return { value: null, note: notRunNote(undefined, run) };
+    // Run-wide targets leave stress ramps out: a ramp overloads the service on purpose.
+    scenarios = run.scenarios.filter((s) => s.trials.length > 0 && !s.ramp);
+    if (!scenarios.length)
+      return {
+        value: null,
+        note: run.scenarios.some((s) => s.ramp) ? 'only stress ramps ran, and run-wide targets leave them out' : notRunNote(undefined, run),
+      };
+  }
+  if (t.parsed.info.custom) {
+    const values = t.scenario !== undefined ? scenarios[0]!.metrics : run.metrics?.values;
+    const v = values?.[metric];
+    if (!v) return { value: null, note: run.metrics ? `${metric} was not evaluated` : 'the service metrics endpoint was not scraped' };
+    if (v.value === null) return { value: null, note: v.note ?? 'not measurable' };
+    return v.note ? { value: v.value, note: v.note } : { value: v.value };
   }
   const partial = scenarios.find((s) => s.interrupted);
   const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
   const window: ServiceWindow = t.scenario !== undefined ? scenarios[0]!.service : run.service;
-  const value = rawValue(metric, t.parsed.percentile, scenarios, window, run);
+  const value = rawValue(t, metric, t.parsed.percentile, scenarios, window, run);
   if (value.value !== null && partialNote) return { ...value, note: joinNotes(value.note, partialNote) };
   return value;
+}
+
+function capacity(s: ScenarioResult): Measured {
+  const ramp = s.ramp!;
+  const cap = ramp.capacity;
+  if (!cap) {
+    const first = ramp.steps[0];
+    if (!first) return { value: null, note: `the ramp measured no step: ${ramp.stoppedBecause}` };
+    return { value: 0, fail: `no step met the conditions: ${first.broke ?? ramp.stoppedBecause}` };
+  }
+  return {
+    value: cap.rps,
+    note: `${cap.level} ${ramp.by === 'connections' ? 'connections' : 'req/s offered'}, p95 ${formatValue(cap.p95, 'ms')}; ${ramp.stoppedBecause}`,
+  };
 }
 
 function notRunNote(scenario: string | undefined, run: Pick<RunResult, 'failure'>): string {
@@ -73,6 +110,7 @@ function notRunNote(scenario: string | undefined, run: Pick<RunResult, 'failure'
 }
 
 function rawValue(
+  t: TargetConfig,
   metric: string,
   percentile: number | undefined,
   scenarios: ScenarioResult[],
@@ -156,6 +194,29 @@ function rawValue(
       return {
         value: metric === 'memory.peak' ? window.memory.peak : window.memory.mean,
       };
+    case 'memory.growth': {
+      const g = window.memory?.growth;
+      if (!g)
+        return {
+          value: null,
+          note: external
+            ? 'external target: perfgate cannot see its processes'
+            : 'too few memory samples during load to fit a line (runs shorter than about 2 s)',
+        };
+      // An upper limit on growth fails only when the growth is proven above it (the interval's
+      // lower end beyond the limit): a short run's slope wobbles with heap sizing, and a wobble
+      // must not fail a gate. A leak well past the limit is still caught.
+      const proven = t.parsed.op === '<' ? g.ci[0] >= t.parsed.threshold : t.parsed.op === '<=' ? g.ci[0] > t.parsed.threshold : true;
+      return {
+        value: g.slope,
+        note: g.sentence,
+        ...(proven
+          ? {}
+          : {
+              excuse: `${g.sentence} Not proven above ${formatValue(t.parsed.threshold, 'bytes-per-minute')}, so not held against the target`,
+            }),
+      };
+    }
     case 'cpu.mean':
     case 'cpu.peak':
       if (!window.cpu)

@@ -21,6 +21,8 @@ export function configFingerprint(config: Pick<Config, 'service' | 'scenarios'>)
         json: st.json ?? null,
         capture: st.capture,
       })),
+      // Added only when present, so that fingerprints of configs without ramps stay as they were.
+      ...(s.ramp ? { ramp: { by: s.ramp.by, levels: s.ramp.levels, stepMs: s.ramp.stepMs, stop: s.ramp.stop } } : {}),
     })),
   };
   return createHash('sha256').update(canonical(material)).digest('hex').slice(0, 16);

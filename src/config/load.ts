@@ -4,24 +4,28 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { parseTarget } from '../analysis/expression.js';
+import { METRICS, parseTarget, type MetricInfo } from '../analysis/expression.js';
+import { parseMetricExpr, VARIABLES } from '../analysis/metric-expr.js';
 import { assetPath } from '../assets.js';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { formatPath, locate, type PathSegment } from './yaml-locate.js';
 import {
   LOAD_DEFAULTS,
   SERVICE_DEFAULTS,
+  RAMP_DEFAULTS,
   type Config,
   type HttpMethod,
+  type MetricDefinition,
+  type RampConfig,
   type ScenarioConfig,
   type ServiceConfig,
   type StepConfig,
   type TargetConfig,
 } from './types.js';
-import { parseDuration, parsePercent } from './units.js';
+import { parseDuration, parsePercent, parseSize } from './units.js';
 import { REGRESSION_DEFAULTS } from '../analysis/regression.js';
 import { AB_DEFAULTS } from './types.js';
-import type { ComparedMetric } from '../result.js';
+import type { BuiltinMetric } from '../result.js';
 
 export const DEFAULT_CONFIG_FILE = 'perfgate.yml';
 
@@ -62,7 +66,17 @@ interface RawScenario {
   timeout?: string;
   headers?: StringMap;
   targets?: RawTarget[];
+  ramp?: {
+    by?: 'connections' | 'rate';
+    start: number;
+    factor?: number;
+    max: number;
+    step?: string;
+    stop?: { p95?: string; p99?: string; errors?: string };
+  };
 }
+type RawDefinition =
+  string | { expr: string; unit?: 'number' | 'percent' | 'bytes' | 'ms' | 'per-second'; better?: 'higher' | 'lower'; delta?: string };
 interface RawService {
   command?: string;
   cwd?: string;
@@ -73,6 +87,7 @@ interface RawService {
   health?: string;
   'stop-timeout'?: string;
   'allow-remote'?: boolean;
+  metrics?: { url: string; timeout?: string; define?: Record<string, RawDefinition> };
 }
 interface RawConfig {
   name?: string;
@@ -96,7 +111,7 @@ interface RawConfig {
     window?: number;
     'min-runs'?: number;
     alpha?: number;
-    delta?: Partial<Record<ComparedMetric, string>>;
+    delta?: Partial<Record<BuiltinMetric, string>>;
     'on-missing-baseline'?: 'pass' | 'warn' | 'fail';
   };
 }
@@ -108,6 +123,7 @@ function schemaValidator(): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addFormat('duration', (s: string) => parseDuration(s) !== undefined);
   ajv.addFormat('percent', (s: string) => parsePercent(s) !== undefined);
+  ajv.addFormat('size', (s: string) => parseSize(s) !== undefined);
   validator = ajv.compile(schema);
   return validator;
 }
@@ -210,7 +226,9 @@ function schemaProblems(errors: ErrorObject[], data: unknown, doc: Document, lin
             ? `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
             : (e.params as { format: string }).format === 'percent'
               ? `${show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
-              : (e.message ?? 'invalid');
+              : (e.params as { format: string }).format === 'size'
+                ? `${show(valueAt(data, path))} is not a size: write e.g. 5MB`
+                : (e.message ?? 'invalid');
         break;
       case 'enum':
         onKey = false;
@@ -334,6 +352,15 @@ function build(raw: RawConfig, file: string, at: Report): Config {
   const dir = dirname(file);
   const service = buildService(raw.service, ['service'], dir, at);
   const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
+  const metrics = buildDefinitions(raw.service?.metrics?.define, at);
+  if (baseline && metrics.length && !baseline.service.metrics)
+    at(
+      ['baseline', 'service'],
+      'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url',
+    );
+  const custom: Record<string, MetricInfo> = Object.fromEntries(
+    metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true } satisfies MetricInfo]),
+  );
   const defaults = raw.load ?? {};
   const scenarios: ScenarioConfig[] = [];
   const targets: TargetConfig[] = [];
@@ -352,7 +379,10 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     const stepPath = (j: number): PathSegment[] => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
     const steps = buildSteps(rawSteps, headers, stepPath, at);
     const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
-    if (s.rate !== undefined && s.rate < connections) {
+    const ramp = s.ramp
+      ? buildRamp(s, connections, ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, [...path, 'duration'], at), path, at)
+      : undefined;
+    if (s.rate !== undefined && s.rate < connections && !ramp) {
       at(
         [...path, 'rate'],
         `rate ${s.rate}/s is below connections (${connections}): each connection sends at least 1 request/s; lower connections or raise rate`,
@@ -374,15 +404,16 @@ function build(raw: RawConfig, file: string, at: Report): Config {
         at,
       ),
       timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+      ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0]! : connections } : {}),
     });
     (s.targets ?? []).forEach((t, j) => {
-      const target = buildTarget(t, [...path, 'targets', j], at, s.name);
+      const target = buildTarget(t, [...path, 'targets', j], at, s.name, custom);
       if (target) targets.push(target);
     });
   });
 
   (raw.targets ?? []).forEach((t, j) => {
-    const target = buildTarget(t, ['targets', j], at, undefined);
+    const target = buildTarget(t, ['targets', j], at, undefined, custom);
     if (target) targets.push(target);
   });
 
@@ -411,6 +442,12 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     if (t.parsed.info.workflowOnly && !scenario && !scenarios.some((s) => s.kind === 'workflow')) {
       at(exprPath, `"${t.parsed.metric}" needs a workflow scenario, and this config has none`, false);
     }
+    if (t.parsed.info.rampOnly && scenario && !scenario.ramp) {
+      at(exprPath, `"${t.parsed.metric}" is found by a stress ramp; "${scenario.name}" has no ramp: (add ramp: {start, max})`, false);
+    }
+    if (t.parsed.info.custom && !service.metrics) {
+      at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
+    }
   }
 
   let template: string | undefined;
@@ -422,13 +459,26 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
   }
   const delta = { ...REGRESSION_DEFAULTS.delta };
-  for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as ComparedMetric] = parsePercent(v)!;
+  for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as BuiltinMetric] = k === 'memory.growth' ? parseSize(v)! : parsePercent(v)!;
   const ab = raw.ab ?? {};
   const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
   const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
   if (maxTrials < minTrials) at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
   const mode = raw.mode ?? 'auto';
   if (mode === 'ab' && !baseline) at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
+  if (baseline && mode !== 'history') {
+    const i = raw.scenarios.findIndex((s) => s.ramp);
+    if (i >= 0)
+      at(
+        ['scenarios', i, 'ramp'],
+        'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp',
+      );
+  }
+  if (raw.baseline?.service.metrics?.define)
+    at(
+      ['baseline', 'service', 'metrics', 'define'],
+      'define metrics under service.metrics.define; the same definitions apply to the base build',
+    );
   return {
     file,
     name: raw.name ?? 'perfgate',
@@ -443,6 +493,7 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     },
     scenarios,
     targets,
+    metrics,
     report: { template },
     history: {
       store: h.store ?? 'dir',
@@ -512,10 +563,16 @@ function buildSteps(
   });
 }
 
-function buildTarget(t: RawTarget, path: PathSegment[], at: Report, scenario: string | undefined): TargetConfig | undefined {
+function buildTarget(
+  t: RawTarget,
+  path: PathSegment[],
+  at: Report,
+  scenario: string | undefined,
+  custom: Record<string, MetricInfo>,
+): TargetConfig | undefined {
   const obj = typeof t === 'string' ? { expr: t } : t;
   const exprPath = typeof t === 'string' ? path : [...path, 'expr'];
-  const parsed = parseTarget(obj.expr);
+  const parsed = parseTarget(obj.expr, custom);
   if (!parsed.ok) {
     at(exprPath, parsed.message, false);
     return undefined;
@@ -530,6 +587,78 @@ function buildTarget(t: RawTarget, path: PathSegment[], at: Report, scenario: st
     scenario: scenario ?? obj.scenario,
     notes: obj.notes,
     path: formatPath(exprPath),
+  };
+}
+
+const DEFINITION_UNITS = { number: 'number', percent: 'fraction', bytes: 'bytes', ms: 'ms', 'per-second': 'per-second' } as const;
+
+function buildDefinitions(define: Record<string, RawDefinition> | undefined, at: Report): MetricDefinition[] {
+  const out: MetricDefinition[] = [];
+  for (const [name, raw] of Object.entries(define ?? {})) {
+    const path: PathSegment[] = ['service', 'metrics', 'define', name];
+    const obj = typeof raw === 'string' ? { expr: raw } : raw;
+    if (Object.hasOwn(METRICS, name) || (VARIABLES as readonly string[]).includes(name) || /^p\d+$/.test(name)) {
+      at(path, `"${name}" is a built-in name; choose another name for this metric`);
+      continue;
+    }
+    const parsed = parseMetricExpr(obj.expr);
+    if (!parsed.ok) {
+      at(typeof raw === 'string' ? path : [...path, 'expr'], parsed.message, false);
+      continue;
+    }
+    out.push({
+      name,
+      expr: obj.expr.trim(),
+      parsed: parsed.expr,
+      unit: DEFINITION_UNITS[obj.unit ?? 'number'],
+      ...(obj.better ? { better: obj.better } : {}),
+      delta: obj.delta !== undefined ? parsePercent(obj.delta)! : 0.05,
+    });
+  }
+  return out;
+}
+
+function buildRamp(s: RawScenario, connections: number, durationMs: number, path: PathSegment[], at: Report): RampConfig {
+  const r = s.ramp!;
+  const by = r.by ?? 'connections';
+  const factor = r.factor ?? RAMP_DEFAULTS.factor;
+  const rp = [...path, 'ramp'];
+  if (s.trials !== undefined)
+    at([...path, 'trials'], "a ramp scenario runs steps, not trials: remove trials (ramp.step sets each step's duration)");
+  if (by === 'connections' && s.rate !== undefined)
+    at([...path, 'rate'], 'this ramp grows connections (closed model), so rate does not apply; use ramp.by: rate to grow the offered rate');
+  if (by === 'connections' && s.connections !== undefined)
+    at([...path, 'connections'], 'this ramp sets connections itself (ramp.start … ramp.max); remove connections');
+  if (r.max < r.start) at([...rp, 'max'], `max (${r.max}) is below start (${r.start})`, false);
+  const levels: number[] = [];
+  for (let level = r.start; level <= r.max * (1 + 1e-9) && levels.length <= RAMP_DEFAULTS.maxSteps; level *= factor) {
+    const rounded = by === 'connections' ? Math.round(level) : Math.round(level * 10) / 10;
+    if (rounded !== levels[levels.length - 1]) levels.push(rounded);
+  }
+  if (levels.length > RAMP_DEFAULTS.maxSteps)
+    at(
+      rp,
+      `start ${r.start} × ${factor} per step up to ${r.max} makes more than ${RAMP_DEFAULTS.maxSteps} steps; raise factor or lower max`,
+    );
+  if (by === 'rate' && r.start < connections)
+    at(
+      [...rp, 'start'],
+      `a rate ramp starting at ${r.start}/s is below connections (${connections}): each connection sends at least 1 request/s`,
+      false,
+    );
+  const stop = r.stop ?? {};
+  return {
+    by,
+    start: r.start,
+    factor,
+    max: r.max,
+    levels,
+    stepMs: ms(r.step, durationMs, [...rp, 'step'], at),
+    stop: {
+      ...(stop.p95 ? { p95Ms: parseDuration(stop.p95)! } : {}),
+      ...(stop.p99 ? { p99Ms: parseDuration(stop.p99)! } : {}),
+      errorRate: stop.errors !== undefined ? parsePercent(stop.errors)! : RAMP_DEFAULTS.errorRate,
+    },
   };
 }
 
@@ -598,6 +727,9 @@ function buildService(s: RawService | undefined, where: PathSegment[], dir: stri
     health: svc.health ?? (r.http !== undefined ? r.http : '/health'),
     stopTimeoutMs: ms(svc['stop-timeout'], SERVICE_DEFAULTS.stopTimeoutMs, [...where, 'stop-timeout'], at),
     allowRemote: svc['allow-remote'] ?? false,
+    ...(svc.metrics
+      ? { metrics: { url: svc.metrics.url, timeoutMs: ms(svc.metrics.timeout, 2000, [...where, 'metrics', 'timeout'], at) } }
+      : {}),
   };
 }
 

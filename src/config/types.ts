@@ -1,4 +1,5 @@
-import type { TargetExpr } from '../analysis/expression.js';
+import type { TargetExpr, Unit } from '../analysis/expression.js';
+import type { MetricExpr } from '../analysis/metric-expr.js';
 import type { RegressionSettings } from '../analysis/regression.js';
 
 export interface Config {
@@ -17,6 +18,25 @@ export interface Config {
   /** `ab` when a baseline service is configured (unless mode says otherwise), else `history`. */
   mode: 'history' | 'ab';
   ab: AbSettings;
+  /** Named expressions over the service's Prometheus metrics (service.metrics.define). */
+  metrics: MetricDefinition[];
+}
+
+export interface MetricDefinition {
+  name: string;
+  expr: string;
+  parsed: MetricExpr;
+  unit: Extract<Unit, 'number' | 'fraction' | 'bytes' | 'ms' | 'per-second'>;
+  /** Compared against history and in A/B when set. */
+  better?: 'higher' | 'lower';
+  /** Smallest relative change that may fail the gate. */
+  delta: number;
+}
+
+export interface MetricsEndpoint {
+  /** Path below the service URL, or a full URL. */
+  url: string;
+  timeoutMs: number;
 }
 
 export interface AbSettings {
@@ -58,6 +78,8 @@ export interface ServiceConfig {
   health: string;
   stopTimeoutMs: number;
   allowRemote: boolean;
+  /** The service's Prometheus endpoint, scraped around every trial. */
+  metrics?: MetricsEndpoint;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
@@ -84,7 +106,24 @@ export interface ScenarioConfig {
   trials: number;
   durationMs: number;
   timeoutMs: number;
+  /** A stress ramp instead of trials. */
+  ramp?: RampConfig;
 }
+
+export interface RampConfig {
+  /** What grows: connections (closed model) or the offered rate (open model). */
+  by: 'connections' | 'rate';
+  start: number;
+  factor: number;
+  max: number;
+  /** Load level of every step, in order (connections, or requests per second). */
+  levels: number[];
+  stepMs: number;
+  /** A step breaking any of these ends the ramp. */
+  stop: { p95Ms?: number; p99Ms?: number; errorRate: number };
+}
+
+export const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 } as const;
 
 export interface TargetConfig {
   name: string;

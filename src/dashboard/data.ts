@@ -1,5 +1,6 @@
 // What the dashboard shows, from stored runs: one config's runs over time, per scenario
-// p50/p95/p99 and throughput (each run's median over its trials), service CPU and memory,
+// p50/p95/p99 and throughput (each run's median over its trials), stress-ramp capacity, defined
+// service metrics, service CPU, memory and memory growth,
 // regressions found when each run was made, and level shifts (change points). Pure.
 import type { HistoryRecord } from '../history/record.js';
 import { latestChangePoint } from '../stats/changepoint.js';
@@ -20,10 +21,14 @@ export interface DashboardData {
     p95: (number | null)[];
     p99: (number | null)[];
     rps: (number | null)[];
+    /** Stress ramps: the capacity each run found (req/s); null elsewhere. */
+    capacity: (number | null)[] | null;
     /** Indices of runs where the p95 level shifted. */
     changePoints: number[];
+    /** Service metrics defined in the config: each run's median over its trials. */
+    metrics: { name: string; values: (number | null)[] }[];
   }[];
-  service: { cpu: (number | null)[]; memoryMb: (number | null)[] };
+  service: { cpu: (number | null)[]; memoryMb: (number | null)[]; growthMbPerMin: (number | null)[] };
 }
 
 const med = (xs: number[]): number | null => (xs.length ? Math.round(median(xs) * 1000) / 1000 : null);
@@ -73,13 +78,21 @@ export function buildDashboardData(
       const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);
       const series = (f: (t: (typeof trials)[number][number]) => number) => trials.map((ts) => med(ts.map(f)));
       const p95 = series((t) => t.p95);
+      const figures = runs.map((r) => r.scenarios.find((s) => s.name === name));
+      const ramp = figures.some((f) => f?.capacity !== undefined);
+      const metricNames = [...new Set(trials.flatMap((ts) => ts.flatMap((t) => Object.keys(t.metrics ?? {}))))];
       return {
         name,
         p50: series((t) => t.p50),
         p95,
         p99: series((t) => t.p99),
         rps: series((t) => t.rps),
+        capacity: ramp ? figures.map((f) => (typeof f?.capacity === 'number' ? Math.round(f.capacity) : null)) : null,
         changePoints: changePoints(p95),
+        metrics: metricNames.map((m) => ({
+          name: m,
+          values: trials.map((ts) => med(ts.map((t) => t.metrics?.[m]).filter((v): v is number => typeof v === 'number'))),
+        })),
       };
     }),
     service: {
@@ -88,6 +101,9 @@ export function buildDashboardData(
         r.service?.memoryPeak === undefined || r.service.memoryPeak === null
           ? null
           : Math.round((r.service.memoryPeak / 2 ** 20) * 10) / 10,
+      ),
+      growthMbPerMin: runs.map((r) =>
+        typeof r.service?.memoryGrowth === 'number' ? Math.round((r.service.memoryGrowth / 2 ** 20) * 100) / 100 : null,
       ),
     },
   };

@@ -74,13 +74,18 @@ const charts = document.getElementById('charts');
 if (!data.runs.length) charts.append(el('p', 'No stored runs yet.'));
 for (const s of data.scenarios) {
   const h = el('h2', s.name); charts.append(h);
-  chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
-  chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
+  if (s.capacity) chart(charts, 'Capacity (stress ramp)', ['capacity'], 'req/s', [s.capacity], []);
+  else {
+    chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
+    chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
+  }
+  for (const m of s.metrics) chart(charts, m.name, [m.name], '', [m.values], []);
 }
 if (data.runs.length && data.service.cpu.some((v) => v != null)) {
   charts.append(el('h2', 'Service'));
   chart(charts, 'CPU (mean, % of one core)', ['cpu'], '%', [data.service.cpu], []);
   chart(charts, 'Memory (peak RSS)', ['memory'], 'MB', [data.service.memoryMb], []);
+  if (data.service.growthMbPerMin.some((v) => v != null)) chart(charts, 'Memory growth (RSS slope)', ['growth'], 'MB/min', [data.service.growthMbPerMin], []);
 }
 const last = data.runs.length - 1;
 if (last >= 0) {

@@ -1,7 +1,7 @@
 // One stored run: the figures history needs (per trial), and where the run came from. Small on
 // purpose (no histograms): a thousand of them load in milliseconds.
 import { randomBytes } from 'node:crypto';
-import type { GitInfo, RunResult, ScenarioResult, TrialResult } from '../result.js';
+import type { GitInfo, MemoryGrowth, RunResult, ScenarioResult, TrialResult } from '../result.js';
 
 export const RECORD_KIND = 'perfgate-run';
 export const RECORD_SCHEMA_VERSION = 1;
@@ -15,6 +15,16 @@ export interface TrialFigures {
   /** Attempts: responses + timeouts + connection errors. */
   attempts: number;
   errors: number;
+  /** Service metrics defined in the config (absent in older records). */
+  metrics?: Record<string, number | null>;
+}
+
+/** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
+export interface ScenarioFigures {
+  name: string;
+  trials: TrialFigures[];
+  /** Ramp scenarios: req/s at the highest step that met the conditions (null: none did). */
+  capacity?: number | null;
 }
 
 export interface HistoryRecord {
@@ -28,9 +38,12 @@ export interface HistoryRecord {
   runner: string;
   git: GitInfo | null;
   verdict: 'pass' | 'fail';
-  scenarios: { name: string; trials: TrialFigures[] }[];
-  /** Service CPU (mean, % of one core) and memory (peak RSS, bytes) over the run; absent in older records. */
-  service?: { cpuMean: number | null; memoryPeak: number | null };
+  scenarios: ScenarioFigures[];
+  /**
+   * Service CPU (mean, % of one core), memory (peak RSS, bytes) and memory growth (RSS slope,
+   * bytes per minute, with its standard error) over the run; absent in older records.
+   */
+  service?: { cpuMean: number | null; memoryPeak: number | null; memoryGrowth?: number | null; memoryGrowthSe?: number | null };
   /** Comparisons found regressed when the run was made, e.g. "p95 of checkout". */
   regressions?: string[];
 }
@@ -50,7 +63,12 @@ export function recordFromResult(result: RunResult, savedAt = new Date()): Histo
     git: result.git,
     verdict: result.verdict,
     scenarios: scenarioFigures(result.scenarios),
-    service: { cpuMean: result.service.cpu?.mean ?? null, memoryPeak: result.service.memory?.peak ?? null },
+    service: {
+      cpuMean: result.service.cpu?.mean ?? null,
+      memoryPeak: result.service.memory?.peak ?? null,
+      memoryGrowth: result.service.memory?.growth?.slope ?? null,
+      memoryGrowthSe: growthSe(result.service.memory?.growth),
+    },
     regressions: (result.regression?.comparisons ?? [])
       .filter((c) => c.outcome === 'regression')
       .map((c) => `${c.metric} of ${c.scenario}`),
@@ -67,11 +85,21 @@ export function trialFigures(t: TrialResult): TrialFigures {
     workflowsPerSec: t.workflows?.perSecond ?? null,
     attempts: t.requests + t.errors.timeouts + t.errors.connection,
     errors: t.errors.total,
+    ...(t.metrics ? { metrics: t.metrics } : {}),
   };
 }
 
-export function scenarioFigures(scenarios: readonly ScenarioResult[]): HistoryRecord['scenarios'] {
-  return scenarios.filter((s) => s.trials.length).map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) }));
+/** Standard error of a growth slope, from its 95 % interval. */
+export function growthSe(g: MemoryGrowth | null | undefined): number | null {
+  return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
+
+export function scenarioFigures(scenarios: readonly ScenarioResult[]): ScenarioFigures[] {
+  return scenarios
+    .filter((s) => s.trials.length || s.ramp)
+    .map((s) =>
+      s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) },
+    );
 }
 
 export type ParsedRecord = { ok: true; record: HistoryRecord } | { ok: false; reason: string };

@@ -1,6 +1,6 @@
 // The two history steps of a gate run: compare with the stored runs, then (when the policy says
 // so) store this run, prune, and publish the dashboard where the store can hold it.
-import { analyzeRegressions, currentFromScenarios, type RegressionSettings } from '../analysis/regression.js';
+import { analyzeRegressions, type CurrentRun, type RegressionSettings } from '../analysis/regression.js';
 import type { HistoryConfig } from '../config/types.js';
 import { renderDashboard } from '../dashboard/command.js';
 import type { Progress } from '../progress.js';
@@ -11,7 +11,7 @@ import type { HistoryStore } from './store.js';
 
 export async function compareWithHistory(
   store: HistoryStore,
-  run: Pick<RunResult, 'scenarios' | 'runner'> & { fingerprint: string },
+  current: CurrentRun,
   settings: RegressionSettings,
   progress: Progress,
 ): Promise<RegressionAnalysis> {
@@ -26,13 +26,7 @@ export async function compareWithHistory(
     warnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
   }
   for (const w of warnings) progress.info(`perfgate: warning: ${w}`);
-  return analyzeRegressions(
-    records,
-    currentFromScenarios(undefined, run.fingerprint, run.runner, run.scenarios),
-    settings,
-    store.label,
-    warnings,
-  );
+  return analyzeRegressions(records, current, settings, store.label, warnings);
 }
 
 export interface RecordOptions {

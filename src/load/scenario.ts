@@ -19,6 +19,11 @@ export interface ScenarioHooks {
   /** Live figures while a phase runs. */
   onLive?(phase: string, live: TrialLive, totalMs: number): void;
   onPhase?(phase: string): void;
+  /**
+   * Called before each measured trial starts and after it ends (`kept`: whether the trial was
+   * recorded), outside the trial's window: where the service's metrics are scraped.
+   */
+  trialBoundary?(when: 'before' | 'after', kept: boolean): Promise<void>;
 }
 
 export async function runScenario(baseUrl: string, scenario: ScenarioConfig, hooks: ScenarioHooks): Promise<ScenarioRun> {
@@ -39,6 +44,7 @@ export async function runScenario(baseUrl: string, scenario: ScenarioConfig, hoo
       break;
     }
     hooks.onPhase?.(phase.label);
+    if (phase.measured) await hooks.trialBoundary?.('before', true);
     const start = Date.now();
     const run = startTrial(baseUrl, scenario, phase.ms);
     let stopReason: string | undefined;
@@ -56,17 +62,22 @@ export async function runScenario(baseUrl: string, scenario: ScenarioConfig, hoo
     if (stopReason) {
       out.interrupted = stopReason;
       // A cut-short trial is kept when it measured something: it shows what happened up to the failure.
-      if (phase.measured && data.result.requests + data.result.errors.total > 0) {
+      const kept = phase.measured && data.result.requests + data.result.errors.total > 0;
+      const end = Date.now();
+      if (phase.measured) await hooks.trialBoundary?.('after', kept);
+      if (kept) {
         out.trials.push({ index: out.trials.length, ...data.result });
         out.histograms.push(data.histogram);
-        out.windows.push({ start, end: Date.now() });
+        out.windows.push({ start, end });
       }
       break;
     }
     if (phase.measured) {
+      const end = Date.now();
+      await hooks.trialBoundary?.('after', true);
       out.trials.push({ index: out.trials.length, ...data.result });
       out.histograms.push(data.histogram);
-      out.windows.push({ start, end: Date.now() });
+      out.windows.push({ start, end });
     }
   }
   return out;

@@ -1,9 +1,9 @@
 // RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
 // so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
 import { formatMs, formatNumber, formatPercent, formatValue } from '../analysis/format.js';
+import type { Unit } from '../analysis/expression.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import type {
-  AbComparison,
   AbOutcome,
   AbResult,
   ComparedMetric,
@@ -16,6 +16,7 @@ import type {
   TargetResult,
 } from '../result.js';
 import { mermaidTrend } from './chart.js';
+import { internalsView, type InternalsView } from './internals.js';
 import { code, codeBlock, md } from './markdown.js';
 
 export interface ReportView {
@@ -39,6 +40,8 @@ export interface ReportView {
   /** Configured scenarios that never started. */
   notRun: string[];
   service: { rows: { label: string; value: string }[] };
+  /** Memory growth, stress-ramp capacity and the service's own metrics; null when none apply. */
+  internals: InternalsView | null;
   configuration: { rows: { label: string; value: string }[] };
   regression: RegressionView | null;
   ab: AbView | null;
@@ -153,9 +156,10 @@ export function buildView(run: RunResult): ReportView {
     scenarios: run.scenarios.map(scenarioView),
     notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
     service: { rows: serviceRows(run) },
+    internals: internalsView(run),
     configuration: { rows: configurationRows(run) },
-    regression: run.regression ? { ...regressionView(run.regression), chart: mermaidTrend(run) } : null,
-    ab: run.ab ? abView(run.ab) : null,
+    regression: run.regression ? { ...regressionView(run.regression, unitsOf(run)), chart: mermaidTrend(run) } : null,
+    ab: run.ab ? abView(run.ab, unitsOf(run)) : null,
     history: run.history
       ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}` +
         (run.history.dashboard ? `. Trend dashboard: ${code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')
@@ -507,17 +511,19 @@ function recommendations(run: RunResult, breached: TargetResult[], unmeasured: T
   return out;
 }
 
-const METRIC_LABELS: Record<ComparedMetric, string> = {
+const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
   p50: 'p50 latency',
   p95: 'p95 latency',
   p99: 'p99 latency',
   rps: 'Throughput',
   workflows_per_s: 'Workflows/s',
   errors: 'Error rate',
+  capacity: 'Capacity',
+  'memory.growth': 'Memory growth',
 };
 
 function metricLabel(m: ComparedMetric): string {
-  return METRIC_LABELS[m];
+  return METRIC_LABELS[m] ?? m;
 }
 
 const OUTCOME: Record<Outcome, string> = {
@@ -532,19 +538,38 @@ function pct(f: number, digits = 1): string {
   return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
 }
 
+type Units = (metric: ComparedMetric) => Unit;
+
+/** The unit of each compared metric: built-ins by name, service metrics as defined. */
+function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
+  const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit as Unit]));
+  return (m) => {
+    if (m === 'errors') return 'fraction';
+    if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity') return 'per-second';
+    if (m === 'memory.growth') return 'bytes-per-minute';
+    return defined.get(m) ?? 'ms';
+  };
+}
+
+/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
+function absoluteChange(metric: ComparedMetric, f: number, scale?: 'abs'): string | null {
+  if (metric === 'errors' || scale === 'abs') return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
+  if (metric === 'memory.growth') return `${f >= 0 ? '+' : '−'}${formatValue(Math.abs(f), 'bytes-per-minute')}`;
+  return null;
+}
+
 /** The change, signed so that + is worse for every metric. */
 function changeText(c: Comparison): string {
   if (c.change === null) return 'no baseline';
-  if (c.metric === 'errors') return `${c.change >= 0 ? '+' : '−'}${formatNumber(Math.abs(c.change * 100), 2)} pp`;
+  const abs = absoluteChange(c.metric, c.change, c.scale);
+  if (abs) return abs;
   const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
   return `${pct(c.change)}${word ? ` ${word}` : ''}`;
 }
 
-function valueText(c: Comparison, v: number | null): string {
+function valueText(unit: Unit, v: number | null): string {
   if (v === null) return '–';
-  if (c.metric === 'errors') return formatPercent(v);
-  if (c.metric === 'rps' || c.metric === 'workflows_per_s') return `${formatNumber(v, 1)}/s`;
-  return formatMs(v);
+  return formatValue(v, unit);
 }
 
 function pText(p: number | null): string {
@@ -553,7 +578,7 @@ function pText(p: number | null): string {
   return formatNumber(p, 4);
 }
 
-function regressionView(r: RegressionAnalysis): Omit<RegressionView, 'chart'> {
+function regressionView(r: RegressionAnalysis, units: Units): Omit<RegressionView, 'chart'> {
   const compared = r.comparisons.length - r.counts['insufficient baseline'];
   const first = r.baseline[0];
   const last = r.baseline[r.baseline.length - 1];
@@ -582,12 +607,14 @@ function regressionView(r: RegressionAnalysis): Omit<RegressionView, 'chart'> {
     rows: r.comparisons.map((c) => ({
       scenario: md(c.scenario),
       metric: metricLabel(c.metric),
-      baseline: valueText(c, c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
-      current: valueText(c, c.current),
+      baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+      current: valueText(units(c.metric), c.current),
       change: changeText(c),
-      band: c.band ? `${pct(c.band[0])} … ${pct(c.band[1])}` : '–',
+      band: c.band
+        ? `${absoluteChange(c.metric, c.band[0], c.scale) ?? pct(c.band[0])} … ${absoluteChange(c.metric, c.band[1], c.scale) ?? pct(c.band[1])}`
+        : '–',
       p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-      mde: c.mde === null ? '–' : c.metric === 'errors' ? `${formatNumber(c.mde * 100, 2)} pp` : pct(c.mde),
+      mde: c.mde === null ? '–' : (absoluteChange(c.metric, c.mde, c.scale) ?? pct(c.mde)),
       outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
     })),
     baselineRuns: r.baseline.map(
@@ -598,16 +625,15 @@ function regressionView(r: RegressionAnalysis): Omit<RegressionView, 'chart'> {
       'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
       `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
       'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
+      'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
       '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
   };
 }
 
 function deltaText(r: RegressionAnalysis): string {
-  const seen = new Map<ComparedMetric, number>();
-  for (const c of r.comparisons) seen.set(c.metric, c.delta);
-  return [...seen]
-    .map(([m, d]) => (m === 'errors' ? `errors +${formatNumber(d * 100, 2)} pp` : `${m} ${formatNumber(d * 100, 1)} %`))
-    .join(', ');
+  const seen = new Map<ComparedMetric, Comparison>();
+  for (const c of r.comparisons) seen.set(c.metric, c);
+  return [...seen].map(([m, c]) => `${m} ${absoluteChange(m, c.delta, c.scale) ?? `${formatNumber(c.delta * 100, 1)} %`}`).join(', ');
 }
 
 function regressionSentences(run: RunResult): string[] {
@@ -640,13 +666,7 @@ const AB_OUTCOME: Record<AbOutcome, string> = {
   inconclusive: '🟡 inconclusive',
 };
 
-function abValue(c: AbComparison, v: number): string {
-  if (c.metric === 'errors') return formatPercent(v);
-  if (c.metric === 'rps' || c.metric === 'workflows_per_s') return `${formatNumber(v, 1)}/s`;
-  return formatMs(v);
-}
-
-function abView(ab: AbResult): AbView {
+function abView(ab: AbResult, units: Units): AbView {
   const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
   const errorsChange = (f: number): string => `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
   return {
@@ -658,10 +678,13 @@ function abView(ab: AbResult): AbView {
     rows: ab.comparisons.map((c) => ({
       scenario: md(c.scenario),
       metric: metricLabel(c.metric),
-      base: abValue(c, c.base),
-      head: abValue(c, c.head),
-      change: c.metric === 'errors' ? errorsChange(c.change) : pct(c.change),
-      ci: c.metric === 'errors' ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}` : `${pct(c.ci[0])} … ${pct(c.ci[1])}`,
+      base: formatValue(c.base, units(c.metric)),
+      head: formatValue(c.head, units(c.metric)),
+      change: c.metric === 'errors' || c.scale === 'abs' ? errorsChange(c.change) : pct(c.change),
+      ci:
+        c.metric === 'errors' || c.scale === 'abs'
+          ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}`
+          : `${pct(c.ci[0])} … ${pct(c.ci[1])}`,
       p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
       outcome: AB_OUTCOME[c.outcome],
     })),

@@ -41,3 +41,46 @@ export function httpGet(url: string, timeoutMs: number): Promise<GetResult> {
     );
   });
 }
+
+export interface GetTextResult {
+  status?: number;
+  body?: string;
+  error?: string;
+  ms: number;
+}
+
+/** One GET that keeps the body (up to maxBytes), with a hard timeout over the whole exchange; never throws. */
+export function httpGetText(url: string, timeoutMs: number, maxBytes: number): Promise<GetTextResult> {
+  const started = process.hrtime.bigint();
+  const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e6;
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (r: Omit<GetTextResult, 'ms'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...r, ms: elapsed() });
+    };
+    const lib = url.startsWith('https:') ? https : http;
+    const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          settle({ error: `the answer is larger than ${Math.round(maxBytes / 1048576)} MB` });
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => settle({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => settle({ error: err.message }));
+    });
+    const timer = setTimeout(() => {
+      settle({ error: `no complete answer within ${timeoutMs} ms` });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (err) => settle({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
+  });
+}

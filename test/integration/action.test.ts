@@ -143,7 +143,7 @@ describe('the Action on pull_request', () => {
     expect(first.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);
     // Said out loud, never a silent pass:
     // (the runner protocol escapes ':' and '%' in properties and '%' in messages)
-    expect(first.stdout).toMatch(/::warning title=perfgate%3A insufficient baseline::5 of 5 comparisons had fewer than 5/);
+    expect(first.stdout).toMatch(/::warning title=perfgate%3A insufficient baseline::6 of 6 comparisons had fewer than 5/);
     expect(first.stdout).toContain('pull-request runs never write history');
     expect(processesWithMarker(marker.PERFGATE_TEST_MARKER)).toEqual([]);
     const result = JSON.parse(readFileSync(first.outputs['result-path']!, 'utf8')) as { git: { pullRequestNumber: number; sha: string } };

@@ -1,32 +1,12 @@
 // The whole pipeline, in-process, against the real demo service over real HTTP.
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { runGate } from '../../src/gate.js';
 import { freePort } from '../../src/service/port.js';
-import { REPO, DEMO, demoConfig, newMarker, processesWithMarker, tempDir, writeConfig, type DemoOptions } from '../helpers.js';
+import { checkedGate } from '../checked-gate.js';
+import { DEMO, newMarker } from '../helpers.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const validateResult = ajv.compile(JSON.parse(readFileSync(join(REPO, 'schemas', 'result.schema.json'), 'utf8')) as object);
-
-async function gate(options: DemoOptions, extra: { signal?: AbortSignal; yaml?: string } = {}) {
-  const dir = tempDir();
-  const config = writeConfig(dir, extra.yaml ?? demoConfig(options));
-  const m = newMarker();
-  const outcome = await runGate({ config, outDir: join(dir, 'out'), env: { ...process.env, ...m }, signal: extra.signal });
-  // Whatever happened, nothing of the service is left running.
-  expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
-  expect(validateResult(outcome.result), JSON.stringify(validateResult.errors)).toBe(true);
-  const onDisk = JSON.parse(readFileSync(outcome.files.result, 'utf8')) as unknown;
-  expect(onDisk).toEqual(JSON.parse(JSON.stringify(outcome.result)));
-  expect(readFileSync(outcome.files.report, 'utf8')).toBe(outcome.report);
-  return { ...outcome, dir };
-}
+const gate = checkedGate;
 
 describe('runGate against the demo service', () => {
   it('a short healthy run passes with every target measured', async () => {

@@ -47,3 +47,15 @@ for k, n in [(0, 300), (3, 300), (12, 400), (300, 300)]:
     hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
     print(f"clopper_pearson({k}, {n}) = ({lo!r}, {hi!r})")
 print(f"beta.ppf(0.3, 2.5, 7) = {stats.beta.ppf(0.3, 2.5, 7)!r}")
+
+# Least squares with one intercept per group (the "within" slope of stats/linear.ts): numpy lstsq
+# on [x, group dummies], CI from Student-t with n - p degrees of freedom.
+import numpy as np
+x0 = np.arange(6.0); x1 = np.arange(10.0, 16.0)
+e = np.array([0.3, -0.2, 0.25, -0.3, 0.1, -0.15])
+y0 = 2.0 + 1.5 * x0 + e; y1 = 100 + 1.5 * x1 - e[::-1]
+X = np.column_stack([np.concatenate([x0, x1]), np.r_[np.ones(6), np.zeros(6)], np.r_[np.zeros(6), np.ones(6)]])
+yy = np.concatenate([y0, y1])
+beta, res, _, _ = np.linalg.lstsq(X, yy, rcond=None)
+se = np.sqrt(res[0] / (12 - 3) * np.linalg.inv(X.T @ X)[0, 0]); tq = stats.t.ppf(0.975, 12 - 3)
+print(f"within slope = {beta[0]!r}, 95% CI = ({beta[0] - tq * se!r}, {beta[0] + tq * se!r})")

@@ -28,6 +28,19 @@ describe('A/B decision on synthetic trials', () => {
     ).toBe('fail');
   });
 
+  it('a defined service metric with a direction is compared too; a share on its own scale, in percentage points', () => {
+    const withHit = (m: Map<string, TrialFigures[]>, hit: number) =>
+      new Map([...m].map(([k, ts]) => [k, ts.map((t, i) => ({ ...t, metrics: { hit_rate: hit + (i % 3) * 0.002 } }))]));
+    const defs = { ...settings, definitions: [{ name: 'hit_rate', better: 'higher' as const, delta: 0.05, unit: 'fraction' }] };
+    const cs = analyzeAb(withHit(side(1, {}, 10), 0.95), withHit(side(2, {}, 10), 0), defs);
+    const hit = find(cs, 'hit_rate');
+    expect(hit).toMatchObject({ outcome: 'regression', worse: 'down', scale: 'abs', head: expect.closeTo(0.002, 3) });
+    expect(hit.change).toBeCloseTo(0.95, 2);
+    expect(hit.sentence).toMatch(/^Hit_rate of api is 95 percentage points lower \(/);
+    const same = find(analyzeAb(withHit(side(1, {}, 10), 0.95), withHit(side(2, {}, 10), 0.95), defs), 'hit_rate');
+    expect(same.outcome).toBe('confident pass');
+  });
+
   it('throughput: lower is worse; a faster head is an improvement', () => {
     const cs = analyzeAb(side(3, {}, 10), side(4, { rps: 700, p50: 1.4 }, 10), settings);
     expect(find(cs, 'rps')).toMatchObject({ outcome: 'regression', worse: 'down' });

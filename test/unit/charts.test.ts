@@ -56,6 +56,22 @@ describe('dashboard data', () => {
     expect(d.scenarios[0]!.p95.every((v) => v !== null && v > 4 && v < 6)).toBe(true);
   });
 
+  it('charts ramp capacity, defined service metrics and memory growth where the records hold them', () => {
+    const runs = history(1, 4).map((r, i) => ({
+      ...r,
+      scenarios: [
+        { ...r.scenarios[0]!, trials: r.scenarios[0]!.trials.map((t, k) => ({ ...t, metrics: { hit_rate: 0.9 + k * 0.01 } })) },
+        { name: 'ramp', trials: [], capacity: 1000 + i },
+      ],
+      service: { cpuMean: 5, memoryPeak: 2 ** 27, memoryGrowth: i * 2 ** 20 },
+    }));
+    const d = buildDashboardData(runs, { title: 't', repoUrl: null, now: new Date(0) });
+    expect(d.scenarios[0]!.capacity).toBeNull();
+    expect(d.scenarios[0]!.metrics).toEqual([{ name: 'hit_rate', values: [0.92, 0.92, 0.92, 0.92] }]);
+    expect(d.scenarios[1]!.capacity).toEqual([1000, 1001, 1002, 1003]);
+    expect(d.service.growthMbPerMin).toEqual([0, 1, 2, 3]);
+  });
+
   it('marks level shifts, not noise', () => {
     const shifted = [...Array(15).fill(5), ...Array(15).fill(7)].map((v, i) => v * (1 + 0.01 * Math.sin(i)));
     expect(changePoints(shifted)).toEqual([15]);

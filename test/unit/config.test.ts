@@ -65,11 +65,14 @@ describe('config: a valid file', () => {
     ]);
   });
 
-  it('the repository root perfgate.yml is valid and holds the seven seed targets', () => {
+  it('the repository root perfgate.yml is valid and holds the seven seed targets, plus what the reference only claimed', () => {
     const c = loadConfig(new URL('../../perfgate.yml', import.meta.url).pathname);
-    expect(c.targets.map((t) => t.parsed.metric).sort()).toEqual(
-      ['connections', 'cpu.mean', 'memory.peak', 'p(95)', 'rate(errors)', 'uptime', 'workflows_per_s'].sort(),
-    );
+    const seven = ['connections', 'cpu.mean', 'memory.peak', 'p(95)', 'rate(errors)', 'uptime', 'workflows_per_s'];
+    // Leak detection, stress testing and the Day-5 cache hit rate, measured for real.
+    const claimed = ['memory.growth', 'capacity', 'cache_hit_rate'];
+    expect(c.targets.map((t) => t.parsed.metric).sort()).toEqual([...seven, ...claimed].sort());
+    expect(c.targets.find((t) => t.parsed.metric === 'cache_hit_rate')!.parsed.threshold).toBe(0.8);
+    expect(c.scenarios.find((s) => s.ramp)!.ramp!.stop.p95Ms).toBe(100);
   });
 });
 

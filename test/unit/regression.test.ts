@@ -176,3 +176,83 @@ describe('regression analysis against synthetic history (known answers)', () => 
     expect(single.comparisons.some((c) => c.metric === 'workflows_per_s')).toBe(false);
   });
 });
+
+describe('history comparison of service internals', () => {
+  const MB = 1024 ** 2;
+  const withInternals = (records: ReturnType<typeof history>, rng = createRng(9)) =>
+    records.map((r) => ({
+      ...r,
+      scenarios: [
+        {
+          ...r.scenarios[0]!,
+          trials: r.scenarios[0]!.trials.map((t) => ({ ...t, metrics: { hit_rate: 0.95 * Math.exp(0.01 * rng.normal()) } })),
+        },
+        { name: 'ramp', trials: [], capacity: 12_000 * Math.exp(0.03 * rng.normal()) },
+      ],
+      service: { cpuMean: 10, memoryPeak: 1e8, memoryGrowth: (2 + rng.normal()) * MB, memoryGrowthSe: 1.5 * MB },
+    }));
+  const run = (o: { hit?: number; capacity?: number | null; growth?: number }): CurrentRun => {
+    const rng = createRng(77);
+    return {
+      fingerprint: FP,
+      runner: RUNNER,
+      scenarios: [
+        {
+          name: 'api',
+          trials: trials(rng, {}).map((t) => ({ ...t, metrics: { hit_rate: (o.hit ?? 0.95) * Math.exp(0.01 * rng.normal()) } })),
+        },
+        { name: 'ramp', trials: [], capacity: o.capacity === undefined ? 12_000 : o.capacity },
+      ],
+      memoryGrowth: { slope: (o.growth ?? 2) * MB, se: 1.5 * MB },
+      definitions: [{ name: 'hit_rate', better: 'higher', delta: 0.05, unit: 'fraction' }],
+    };
+  };
+  const stored = withInternals(history(3, 20));
+
+  it('an unchanged run: capacity, growth and the defined metric are compared and quiet', () => {
+    const a = analyze(stored, run({}));
+    expect(find(a, 'capacity')).toMatchObject({ scenario: 'ramp', worse: 'down', runs: 20 });
+    expect(find(a, 'memory.growth')).toMatchObject({ scenario: 'the whole run', worse: 'up', runs: 20 });
+    expect(find(a, 'hit_rate')).toMatchObject({ scenario: 'api', worse: 'down', delta: 0.05 });
+    expect(a.counts.regression).toBe(0);
+    expect(find(a, 'capacity').outcome).not.toBe('regression');
+  });
+
+  it('capacity down 40 %, the cache hit rate down 30 %, and a 60 MB/min leak are each a regression', () => {
+    const a = analyze(stored, run({ capacity: 7200, hit: 0.66, growth: 60 }));
+    expect(find(a, 'capacity')).toMatchObject({ outcome: 'regression' });
+    expect(find(a, 'capacity').change).toBeCloseTo(0.4, 1);
+    // A share is compared on its own scale: 95 % → 66 % is 29 percentage points worse.
+    expect(find(a, 'hit_rate')).toMatchObject({ outcome: 'regression', scale: 'abs' });
+    expect(find(a, 'hit_rate').change!).toBeCloseTo(0.29, 2);
+    // Memory growth is compared on its own scale: the change is in bytes per minute.
+    expect(find(a, 'memory.growth').outcome).toBe('regression');
+    expect(find(a, 'memory.growth').change! / MB).toBeCloseTo(58, 0);
+    expect(decide([], null, a).verdict).toBe('fail');
+  });
+
+  it('a hit rate that falls to 0 is still compared (a log scale would have no value there)', () => {
+    const c = find(analyze(stored, run({ hit: 0 })), 'hit_rate');
+    expect(c).toMatchObject({ outcome: 'regression', current: 0, scale: 'abs' });
+    expect(c.change!).toBeCloseTo(0.95, 2);
+    expect(find(analyze(stored, run({ hit: 0.94 })), 'hit_rate').outcome).not.toBe('regression');
+  });
+
+  it('growth within δ (5 MB/min) of the baseline is not a regression, however certain', () => {
+    const a = analyze(stored, run({ growth: 5 }));
+    expect(find(a, 'memory.growth').outcome).not.toBe('regression');
+  });
+
+  it('a ramp where no step met the conditions, against a history that found capacity, is a regression', () => {
+    const c = find(analyze(stored, run({ capacity: null })), 'capacity');
+    expect(c.outcome).toBe('regression');
+    expect(c.note).toContain('no step of the ramp met the conditions');
+  });
+
+  it('older records without these figures: insufficient baseline, not a crash', () => {
+    const a = analyze(history(3, 20), run({}));
+    expect(find(a, 'capacity').outcome).toBe('insufficient baseline');
+    expect(find(a, 'memory.growth').outcome).toBe('insufficient baseline');
+    expect(find(a, 'hit_rate').outcome).toBe('insufficient baseline');
+  });
+});

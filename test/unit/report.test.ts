@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, loadTemplate } from '../../src/report/render.js';
 import { buildView } from '../../src/report/view.js';
-import { analyzeRegressions, currentFromScenarios, REGRESSION_DEFAULTS } from '../../src/analysis/regression.js';
+import { analyzeRegressions, currentFromResult, REGRESSION_DEFAULTS } from '../../src/analysis/regression.js';
 import { decide } from '../../src/analysis/verdict.js';
 import { trialFigures } from '../../src/history/record.js';
 import type { RunResult } from '../../src/result.js';
@@ -112,12 +112,7 @@ describe('the regression analysis section', () => {
       t.latency.p99 *= 1.4;
       t.rps *= 0.7;
     }
-    slower.regression = analyzeRegressions(
-      records,
-      currentFromScenarios(undefined, run.config.fingerprint, run.runner, slower.scenarios),
-      REGRESSION_DEFAULTS,
-      'dir .perfgate/history',
-    );
+    slower.regression = analyzeRegressions(records, currentFromResult(undefined, slower), REGRESSION_DEFAULTS, 'dir .perfgate/history');
     Object.assign(slower, decide(slower.targets, null, slower.regression));
     const md = render(slower);
     expect(md).toMatch(/\*\*FAILED\*\*: [2-4] regressions proven against history/);
