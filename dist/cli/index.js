@@ -51131,6 +51131,7 @@ function mermaidTrend(run) {
 
 
 
+
 const mbMin = (x) => formatValue(x, 'bytes-per-minute');
 function growthRow(scope, g) {
     return {
@@ -51139,7 +51140,13 @@ function growthRow(scope, g) {
         ci: `${mbMin(g.ci[0])} … ${mbMin(g.ci[1])}`,
         r2: g.r2.toFixed(2),
         samples: `${g.samples} (≈ ${formatNumber(g.effectiveSamples, 0)} independent)`,
-        reading: g.steady ? '📈 grew steadily' : g.ci[0] > 0 ? 'rose, not steadily' : 'flat within noise',
+        reading: g.steady
+            ? '📈 grew steadily'
+            : g.ci[0] > 0 && g.r2 >= STEADY_R2 && g.slope >= STEADY_MIN_BYTES_PER_MIN
+                ? 'rose; too short a window to tell'
+                : g.ci[0] > 0
+                    ? 'rose, not steadily'
+                    : 'flat within noise',
     };
 }
 /** null when there is nothing to show (no samples, no ramp, no metrics endpoint). */
@@ -51183,19 +51190,29 @@ function rampView(s) {
         })),
     };
 }
-/** Throughput per step as bars and p95 as a line would need two axes: the chart shows req/s, the table the rest. */
+/**
+ * The knee, on one axis: a rate ramp shows answered req/s per step (it stops following the offered
+ * rate); a connection ramp shows p95 per step against its limit (throughput saturates, and what
+ * grows is the wait).
+ */
 function rampChart(s) {
-    const steps = s.ramp.steps;
+    const ramp = s.ramp;
+    const steps = ramp.steps;
     if (steps.length < 2)
         return null;
-    const top = Math.max(...steps.map((x) => x.rps)) * 1.15;
+    const round = (x) => Math.round(x * 100) / 100;
+    const byRate = ramp.by === 'rate';
+    const values = steps.map((x) => (byRate ? Math.round(x.rps) : round(x.p95)));
+    const limit = byRate ? null : ramp.stop.p95Ms;
+    const top = Math.max(...values, limit ?? 0) * 1.15;
     return [
         '```mermaid',
         'xychart-beta',
-        `    title "req/s per ramp step (${s.ramp.by === 'connections' ? 'connections' : 'offered req/s'})"`,
+        `    title "${byRate ? 'answered req/s per offered req/s' : 'p95 (ms) per connections'}${limit !== null ? ` (limit ${limit} ms)` : ''}"`,
         `    x-axis [${steps.map((x) => `"${x.level}"`).join(', ')}]`,
-        `    y-axis "req/s" 0 --> ${Math.ceil(top)}`,
-        `    bar [${steps.map((x) => Math.round(x.rps)).join(', ')}]`,
+        `    y-axis "${byRate ? 'req/s' : 'p95 (ms)'}" 0 --> ${Math.ceil(top)}`,
+        `    bar [${values.join(', ')}]`,
+        ...(limit !== null ? [`    line [${steps.map(() => limit).join(', ')}]`] : []),
         '```',
     ].join('\n');
 }

@@ -72,7 +72,7 @@ describe('config: a valid file', () => {
     const claimed = ['memory.growth', 'capacity', 'cache_hit_rate'];
     expect(c.targets.map((t) => t.parsed.metric).sort()).toEqual([...seven, ...claimed].sort());
     expect(c.targets.find((t) => t.parsed.metric === 'cache_hit_rate')!.parsed.threshold).toBe(0.8);
-    expect(c.scenarios.find((s) => s.ramp)!.ramp!.stop.p95Ms).toBe(100);
+    expect(c.scenarios.find((s) => s.ramp)!.ramp!.stop.p95Ms).toBe(50);
   });
 });
 
