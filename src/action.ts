@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, UsageError } from './errors.js';
 import { runGate } from './gate.js';
+import { findShardFiles, runMerge, runShard } from './shard.js';
 import { annotationsFor, stepFails } from './github/annotations.js';
 import { upsertComment } from './github/comment.js';
 import { readInputs, type ActionInputs } from './github/inputs.js';
@@ -27,6 +28,7 @@ export async function run(): Promise<void> {
     regressions: '0',
     'breached-targets': '0',
     'comment-url': '',
+    'shard-path': '',
   })) {
     core.setOutput(name, value);
   }
@@ -41,6 +43,8 @@ export async function run(): Promise<void> {
     }
     const cwd = resolve(inputs.workingDirectory);
     if (inputs.mode === 'comment') await commentMode(inputs, cwd);
+    else if (inputs.mode === 'merge') await mergeMode(inputs, cwd);
+    else if (inputs.shard) await shardMode(inputs, cwd);
     else await runMode(inputs, cwd);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) core.setFailed(`perfgate: ${err.message}`);
@@ -54,13 +58,47 @@ async function runMode(inputs: ActionInputs, cwd: string): Promise<void> {
     outDir: inputs.outDir,
     cwd,
     save: inputs.saveHistory,
-    overrides: {
-      ...inputs.overrides,
-      history: inputs.overrides.history?.path
-        ? { ...inputs.overrides.history, path: resolve(cwd, inputs.overrides.history.path) }
-        : inputs.overrides.history,
-      template: inputs.template ? resolve(cwd, inputs.template) : undefined,
-    },
+    overrides: { ...inputs.overrides, ...pathOverrides(inputs, cwd) },
+    progress,
+  });
+  await publish(inputs, outcome.result, outcome.report, resolve(cwd, outcome.files.report), resolve(cwd, outcome.files.result));
+}
+
+/** The history store and template inputs, with their paths resolved against the working directory. */
+function pathOverrides(inputs: ActionInputs, cwd: string): Pick<ActionInputs['overrides'], 'history' | 'template'> {
+  return {
+    history: inputs.overrides.history?.path
+      ? { ...inputs.overrides.history, path: resolve(cwd, inputs.overrides.history.path) }
+      : inputs.overrides.history,
+    template: inputs.template ? resolve(cwd, inputs.template) : undefined,
+  };
+}
+
+/** One matrix job of a sharded run: its share of the load, a shard file for the merge job; no verdict, no comment. */
+async function shardMode(inputs: ActionInputs, cwd: string): Promise<void> {
+  const outcome = await runShard({
+    shard: inputs.shard!,
+    startAt: inputs.startAt,
+    config: inputs.config,
+    outDir: inputs.outDir,
+    cwd,
+    progress,
+  });
+  core.setOutput('shard-path', outcome.file);
+  core.setOutput('verdict', outcome.exitCode === 0 ? 'measured' : 'fail');
+  core.info(`perfgate: shard ${outcome.shard.shard.index} of ${outcome.shard.shard.count} written to ${outcome.file}`);
+  if (outcome.shard.failure) core.setFailed(`perfgate: shard ${inputs.shard}: ${outcome.shard.failure.message}`);
+}
+
+/** The merge job: every shard file found under `shards`, merged and gated like a run. */
+async function mergeMode(inputs: ActionInputs, cwd: string): Promise<void> {
+  const outcome = await runMerge({
+    files: findShardFiles(resolve(cwd, inputs.shards)),
+    config: inputs.config,
+    outDir: inputs.outDir,
+    cwd,
+    save: inputs.saveHistory,
+    overrides: pathOverrides(inputs, cwd),
     progress,
   });
   await publish(inputs, outcome.result, outcome.report, resolve(cwd, outcome.files.report), resolve(cwd, outcome.files.result));

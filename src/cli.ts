@@ -11,6 +11,8 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import { openStore } from './history/open.js';
 import { ConfigError, UsageError } from './errors.js';
 import { runGate } from './gate.js';
+import { runImport } from './import.js';
+import { runMerge, runShard } from './shard.js';
 import { streamProgress } from './progress.js';
 import type { RunResult } from './result.js';
 import { PERFGATE_VERSION } from './version.js';
@@ -23,6 +25,15 @@ Usage:
   perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
       Start the service, load it, check the targets, compare with history,
       write result.json and report.md. Runs of the default branch are saved to history.
+  perfgate run --shard I/N [--start-at ISO-TIME] [--config FILE] [--out DIR]
+      Send share I of N of the load to the (external) service and write
+      shard-I-of-N.json; one machine per shard, e.g. an Actions matrix.
+      --start-at waits for a common start so that the shards load together.
+  perfgate merge SHARD.json... [--config FILE] [--out DIR] [--save | --no-save]
+      Merge the shards of one run (histograms added exactly) and gate the result.
+  perfgate import --from k6|autocannon FILE [--config FILE] [--out DIR] [--scenario NAME]
+      Gate and report another tool's output (k6 handleSummary / --summary-export
+      JSON, autocannon --json), marking the figures it cannot provide.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
     perfgate calibrate [--config FILE] [--trials K] [--out DIR]
@@ -69,6 +80,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         keep: { type: 'string' },
         trials: { type: 'string' },
         history: { type: 'string' },
+        shard: { type: 'string' },
+        'start-at': { type: 'string' },
+        from: { type: 'string' },
+        scenario: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -101,6 +116,38 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
     return guarded(complain, () => historyCommand(rest[0] as 'list' | 'prune', v, say));
   }
+  if (command === 'merge') {
+    return guarded(complain, async () => {
+      if (!rest.length) throw new UsageError('merge needs the shard files: perfgate merge shard-*.json');
+      if (v.save && v['no-save']) throw new UsageError('--save and --no-save contradict each other');
+      const outcome = await runMerge({
+        files: rest,
+        config: v.config ?? DEFAULT_CONFIG_FILE,
+        outDir: v.out ?? DEFAULT_OUT_DIR,
+        save: v.save ? true : v['no-save'] ? false : undefined,
+        progress: streamProgress(io.stderr),
+      });
+      say(summaryText(outcome.result));
+      return outcome.exitCode;
+    });
+  }
+  if (command === 'import') {
+    return guarded(complain, async () => {
+      if (rest.length !== 1 || !v.from)
+        throw new UsageError('import needs --from k6|autocannon and one file: perfgate import --from k6 summary.json');
+      const outcome = await runImport({
+        from: v.from,
+        file: rest[0]!,
+        config: v.config,
+        scenario: v.scenario,
+        outDir: v.out ?? DEFAULT_OUT_DIR,
+        save: v.save ? true : v['no-save'] ? false : undefined,
+        progress: streamProgress(io.stderr),
+      });
+      say(summaryText(outcome.result));
+      return outcome.exitCode;
+    });
+  }
   if (command !== 'run' || rest.length) {
     complain(command ? `perfgate: unknown command "${[command, ...rest].join(' ')}"\n\n${HELP}` : HELP);
     return 2;
@@ -110,6 +157,25 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     return 2;
   }
 
+  if (v.shard !== undefined) {
+    return guarded(complain, () =>
+      interruptible(complain, async (signal) => {
+        const outcome = await runShard({
+          shard: v.shard!,
+          startAt: v['start-at'],
+          config: v.config ?? DEFAULT_CONFIG_FILE,
+          outDir: v.out ?? DEFAULT_OUT_DIR,
+          signal,
+          progress: streamProgress(io.stderr),
+        });
+        const s = outcome.shard;
+        say(
+          `${outcome.exitCode === 0 ? 'MEASURED' : 'FAILED'}: shard ${s.shard.index} of ${s.shard.count}${s.failure ? ` (${s.failure.message})` : ''}; merge the shards with perfgate merge\nShard: ${outcome.file}`,
+        );
+        return outcome.exitCode;
+      }),
+    );
+  }
   return guarded(complain, () =>
     interruptible(complain, async (signal) => {
       const outcome = await runGate({

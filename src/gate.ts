@@ -13,10 +13,11 @@ import { openStore } from './history/open.js';
 import { runnerClass } from './history/runner.js';
 import { repoUrl } from './dashboard/command.js';
 import { compareWithHistory, recordInHistory } from './history/steps.js';
-import { measureOnce, type MeasureContext } from './measure.js';
+import { measureOnce, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from './output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
 import { loadConfig } from './config/load.js';
+import type { Config } from './config/types.js';
 import { describeEnvironment } from './environment.js';
 import { UsageError } from './errors.js';
 import { fdProblem, readFdLimit } from './load/fd-limit.js';
@@ -55,12 +56,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   const progress = opts.progress ?? silentProgress;
   const config = applyOverrides(loadConfig(resolve(cwd, opts.config)), opts.overrides);
   // Everything that can be checked before the service starts is checked now.
-  let template: ReportTemplate;
-  try {
-    template = config.report.template ? loadTemplate(config.report.template) : loadTemplate();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const template = reportTemplate(config);
   const maxConnections = Math.max(
     ...config.scenarios.map((s) => (s.ramp?.by === 'connections' ? Math.max(...s.ramp.levels) : s.connections)),
   );
@@ -76,11 +72,9 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   };
 
   const startedAt = new Date();
-  const runId = randomUUID();
-
   const ctx: MeasureContext = {
     env: opts.env ?? process.env,
-    runId,
+    runId: randomUUID(),
     serviceLog: files.serviceLog,
     signal: opts.signal,
     progress,
@@ -89,6 +83,30 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   const ab = config.mode === 'ab';
   const baseLog = ab && config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
   const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
+  return finishRun({ config, cwd, env: opts.env ?? process.env, save: opts.save, progress, template, files, startedAt }, measured);
+}
+
+export interface FinishContext {
+  config: Config;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  save: boolean | undefined;
+  progress: Progress;
+  template: ReportTemplate;
+  files: { result: string; report: string; serviceLog: string | null };
+  startedAt: Date;
+  /** What else the RunResult carries (how shards were merged, where an import came from). */
+  extra?: Partial<Pick<RunResult, 'shards' | 'source'>>;
+  /** Overrides the environment and runner class (a merged or imported run keeps the one it was measured on). */
+  environment?: RunResult['environment'];
+  /** Overrides the config fingerprint (merged and imported runs are compared only with their own kind). */
+  fingerprint?: string;
+}
+
+/** Measured figures → targets, history comparison, verdict, history record, report and files. */
+export async function finishRun(f: FinishContext, measured: Measurement): Promise<GateOutcome> {
+  const { config, cwd, progress } = f;
+  const ab = config.mode === 'ab' && 'ab' in measured;
   const abResult = 'ab' in measured ? (measured as AbMeasurement).ab : null;
   const failure = measured.failure;
   const scenarios = measured.scenarios;
@@ -98,11 +116,11 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     service: measured.service,
     metrics: measured.metrics ?? null,
   };
-  const targets = evaluateTargets(config.targets, partial);
-  const environment = describeEnvironment(opts.env ?? process.env);
-  const fingerprint = configFingerprint(config);
+  const targets = evaluateTargets(config.targets, { ...partial, source: f.extra?.source ?? null });
+  const environment = f.environment ?? describeEnvironment(f.env);
+  const fingerprint = f.fingerprint ?? configFingerprint(config);
   const runner = runnerClass(environment);
-  const git = gitInfo(dirname(config.file), opts.env ?? process.env);
+  const git = gitInfo(dirname(config.file), f.env);
 
   // History: compare with the stored runs of this config and runner class.
   const store = openStore(config.history, dirname(config.file));
@@ -122,9 +140,9 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: 'perfgate',
     name: config.name,
-    startedAt: startedAt.toISOString(),
+    startedAt: f.startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    durationMs: finishedAt.getTime() - f.startedAt.getTime(),
     verdict,
     reason,
     targets,
@@ -137,10 +155,11 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     history: null,
     environment,
     files: {
-      result: displayPath(cwd, files.result),
-      report: displayPath(cwd, files.report),
-      serviceLog: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
+      result: displayPath(cwd, f.files.result),
+      report: displayPath(cwd, f.files.report),
+      serviceLog: f.files.serviceLog ? displayPath(cwd, f.files.serviceLog) : null,
     },
+    ...f.extra,
   };
 
   if (store && ab) {
@@ -152,21 +171,30 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       pruned: 0,
     };
   } else if (store) {
-    const repo = repoUrl(dirname(config.file), opts.env ?? process.env);
+    const repo = repoUrl(dirname(config.file), f.env);
     result.history = await recordInHistory(
       store,
       result,
-      { history: config.history, save: opts.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo },
+      { history: config.history, save: f.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo },
       progress,
     );
   }
-  const report = template(buildView(result));
-  writeOutputs(files, result, report);
+  const report = f.template(buildView(result));
+  writeOutputs(f.files, result, report);
   const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
-  return { result, report, exitCode, files };
+  return { result, report, exitCode, files: f.files };
 }
 
-function displayPath(cwd: string, p: string): string {
+/** The report template of a config (its own, or the bundled one); a broken one is a usage error. */
+export function reportTemplate(config: Config): ReportTemplate {
+  try {
+    return config.report.template ? loadTemplate(config.report.template) : loadTemplate();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function displayPath(cwd: string, p: string): string {
   const rel = relative(cwd, p);
   return rel && !rel.startsWith('..') ? rel : p;
 }

@@ -18,6 +18,7 @@ import {
   loadError,
   metricsOf,
   progressHooks,
+  withLoadPool,
   scenarioResult,
   serviceFigures,
   ServiceSamples,
@@ -111,7 +112,9 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     if (s === 'head') headSamples.start(launched, state.service.health);
     for (const scenario of config.scenarios) {
       if (scenario.warmupMs <= 0) continue;
-      const warm = await runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s));
+      const warm = await withLoadPool(scenario, (start) =>
+        runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s), start),
+      );
       if (warm.interrupted) {
         failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
         return undefined;
@@ -141,10 +144,13 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
           let run: Awaited<ReturnType<typeof runScenario>>;
           try {
             const scrapes = sides[s].scrapes.get(scenario.name)!;
-            run = await runScenario(
-              launched.baseUrl,
-              { ...scenario, trials: 1, warmupMs: 0 },
-              { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) },
+            run = await withLoadPool(scenario, (start) =>
+              runScenario(
+                launched.baseUrl,
+                { ...scenario, trials: 1, warmupMs: 0 },
+                { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) },
+                start,
+              ),
             );
             // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
             const pair = scrapes.pairs[scrapes.pairs.length - 1];

@@ -8,7 +8,8 @@ import { loadSettings } from './config/settings.js';
 import type { Config, ScenarioConfig } from './config/types.js';
 import type { Histogram } from './load/histogram.js';
 import { runRamp, type RampRun } from './load/ramp.js';
-import { runScenario, type ScenarioHooks, type ScenarioRun } from './load/scenario.js';
+import { LoadPool } from './load/processes.js';
+import { runScenario, type ScenarioHooks, type ScenarioRun, type TrialStarter } from './load/scenario.js';
 import type { Progress } from './progress.js';
 import type { RunFailure, RunResult, ScenarioResult, ServiceMetrics, TrialResult } from './result.js';
 import { serviceUrl } from './config/load.js';
@@ -104,17 +105,30 @@ export async function runAndRecord(
 ): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
   const first = scrapes.pairs.length;
   const withScrapes: ScenarioHooks = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
-  if (scenario.ramp) {
-    const run = await runRamp(baseUrl, scenario, withScrapes);
-    const result = rampScenarioResult(scenario, run);
-    const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
-    const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+  return withLoadPool(scenario, async (start) => {
+    if (scenario.ramp) {
+      const run = await runRamp(baseUrl, scenario, withScrapes, start);
+      const result = rampScenarioResult(scenario, run);
+      const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
+      const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+      return { run, result, readings };
+    }
+    const run = await runScenario(baseUrl, scenario, withScrapes, start);
+    const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+    const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
     return { run, result, readings };
+  });
+}
+
+/** Runs `body` with the trial starter the scenario asks for: in-process, or a pool of load processes (closed after). */
+export async function withLoadPool<T>(scenario: ScenarioConfig, body: (start: TrialStarter | undefined) => Promise<T>): Promise<T> {
+  if (scenario.processes <= 1) return body(undefined);
+  const pool = new LoadPool(scenario.processes);
+  try {
+    return await body(pool.start);
+  } finally {
+    await pool.close();
   }
-  const run = await runScenario(baseUrl, scenario, withScrapes);
-  const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
-  const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
-  return { run, result, readings };
 }
 
 /** The service metrics part of a run, or null when no endpoint is configured. */
@@ -262,7 +276,7 @@ function describeLoad(s: ScenarioConfig): string {
     const unit = r.by === 'connections' ? 'connections' : `req/s over ${s.connections} connections`;
     return `stress ramp ${r.levels.join(' → ')} ${unit}, ${r.stepMs / 1000}s per step`;
   }
-  return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s`;
+  return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s${s.processes > 1 ? ` from ${s.processes} load processes` : ''}`;
 }
 
 function rampLine(s: ScenarioResult): string {

@@ -17,6 +17,19 @@ export interface LatencySummary {
   max: number;
 }
 
+/**
+ * Latency as another tool reported it (perfgate import): null where its output holds nothing
+ * (k6 has no p99 unless summaryTrendStats asks for it; autocannon has no p95). perfgate's own
+ * measurements always have every field.
+ */
+export type ReportedLatency = { [K in keyof LatencySummary]: LatencySummary[K] | null };
+
+/** A latency figure perfgate measured itself (never null there). */
+export function own(v: number | null): number {
+  if (v === null) throw new Error('perfgate measured a trial without a latency figure');
+  return v;
+}
+
 export interface ErrorCounts {
   /** non2xx + timeouts + connection errors. */
   total: number;
@@ -48,7 +61,7 @@ export interface TrialResult {
   ok: number;
   /** Responses per second. */
   rps: number;
-  latency: LatencySummary;
+  latency: ReportedLatency;
   errors: ErrorCounts;
   /** Connections that got at least one 2xx response in this trial. */
   connectionsServed: number;
@@ -124,6 +137,8 @@ export interface ScenarioResult {
     trials: number;
     durationMs: number;
     timeoutMs: number;
+    /** Load generator processes, when more than one. */
+    processes?: number;
     steps: { name: string; method: string; path: string }[];
   };
   /** Over all trials: histograms merged, counts added, rps = responses / time under load. */
@@ -216,6 +231,10 @@ export interface RunResult {
   failure: RunFailure | null;
   /** The service's own Prometheus metrics, when service.metrics is configured. */
   metrics?: ServiceMetrics | null;
+  /** A run merged from shards measured on several machines (perfgate merge). */
+  shards?: ShardInfo | null;
+  /** A run imported from another tool's output (perfgate import). */
+  source?: ImportSource | null;
   /** The config file, every scenario it defines (run or not), and the hash of what changes the measurement. */
   config: { file: string; scenarios: string[]; fingerprint: string };
   /** Runs compare only with runs of the same runner class (OS, arch, CPU model, cores, Node major). */
@@ -228,6 +247,25 @@ export interface RunResult {
   history: HistoryInfo | null;
   environment: Environment;
   files: { result: string; report: string; serviceLog: string | null };
+}
+
+export interface ShardInfo {
+  count: number;
+  files: string[];
+  /** Per scenario and trial: how long all shards loaded together, of how long any did. */
+  trials: { scenario: string; trial: number; overlapMs: number; spanMs: number; shortestMs: number }[];
+  warnings: string[];
+}
+
+export interface ImportSource {
+  tool: 'k6' | 'autocannon';
+  file: string;
+  /** Hash of what makes two imports comparable (tool, scenario name, load shape). */
+  fingerprint: string;
+  /** Figures the tool's output provides, and those it cannot (shown as ❓). */
+  provides: string[];
+  missing: string[];
+  notes: string[];
 }
 
 export interface GitInfo {

@@ -45831,22 +45831,178 @@ function convert (value, unit, unitValues) {
 
 /***/ }),
 
+/***/ 8321:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _: () => (/* binding */ serviceWindow),
+/* harmony export */   f: () => (/* binding */ summarizeTrials)
+/* harmony export */ });
+/* harmony import */ var _load_histogram_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6846);
+// Trials → scenario summary; samples → service windows. Pure.
+
+function summarizeTrials(trials, histograms) {
+    const merged = (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(histograms ?? trials.map((t) => (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(t.histogram)));
+    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
+    const durationMs = sum((t) => t.durationMs);
+    const requests = sum((t) => t.requests);
+    const total = sum((t) => t.errors.total);
+    const timeouts = sum((t) => t.errors.timeouts);
+    const connection = sum((t) => t.errors.connection);
+    const attempts = requests + timeouts + connection;
+    const statusCodes = {};
+    for (const t of trials)
+        for (const [code, n] of Object.entries(t.statusCodes))
+            statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    const summary = {
+        durationMs,
+        requests,
+        ok: sum((t) => t.ok),
+        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+        latency: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(merged),
+        errors: {
+            total,
+            non2xx: sum((t) => t.errors.non2xx),
+            timeouts,
+            connection,
+            rate: attempts > 0 ? total / attempts : 0,
+        },
+        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
+        statusCodes,
+        histogram: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(merged),
+    };
+    if (trials.some((t) => t.workflows)) {
+        const completed = sum((t) => t.workflows?.completed ?? 0);
+        summary.workflows = {
+            completed,
+            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+        };
+    }
+    const first = trials[0]?.steps;
+    if (first) {
+        summary.steps = first.map((step, i) => {
+            const parts = trials.map((t) => t.steps[i]);
+            const h = (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(parts.map((p) => (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(p.histogram)));
+            return {
+                name: step.name,
+                method: step.method,
+                path: step.path,
+                requests: parts.reduce((a, p) => a + p.requests, 0),
+                ok: parts.reduce((a, p) => a + p.ok, 0),
+                errors: parts.reduce((a, p) => a + p.errors, 0),
+                latency: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(h),
+                histogram: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(h),
+            };
+        });
+    }
+    return summary;
+}
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+function serviceWindow(samples, windows) {
+    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
+    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+        cpu: res.length
+            ? {
+                mean: round(mean(res.map((s) => s.cpu))),
+                peak: round(Math.max(...res.map((s) => s.cpu))),
+                samples: res.length,
+            }
+            : null,
+        memory: res.length
+            ? {
+                mean: Math.round(mean(res.map((s) => s.rss))),
+                peak: Math.max(...res.map((s) => s.rss)),
+                samples: res.length,
+            }
+            : null,
+        uptime: probes.length
+            ? {
+                probes: probes.length,
+                up: probes.filter((p) => p.ok).length,
+                ratio: probes.filter((p) => p.ok).length / probes.length,
+            }
+            : null,
+    };
+}
+
+
+/***/ }),
+
+/***/ 5462:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ assetPath),
+/* harmony export */   Z: () => (/* binding */ packageRoot)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_2__);
+// Where perfgate's data files (templates/, schemas/) live: the package root, found by walking up
+// from this module. Works from src/ (tests), dist/index.js (Action) and dist/cli/index.js (CLI).
+
+
+
+let root;
+function packageRoot() {
+    if (root)
+        return root;
+    let dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)((0,node_url__WEBPACK_IMPORTED_MODULE_2__.fileURLToPath)(import.meta.url));
+    for (;;) {
+        const pkg = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'package.json');
+        if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(pkg) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'templates'))) {
+            try {
+                if (JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(pkg, 'utf8')).name === 'perfgate')
+                    return (root = dir);
+            }
+            catch {
+                // not ours; keep walking
+            }
+        }
+        const parent = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(dir);
+        if (parent === dir)
+            throw new Error(`perfgate: cannot find its package root above ${(0,node_url__WEBPACK_IMPORTED_MODULE_2__.fileURLToPath)(import.meta.url)}`);
+        dir = parent;
+    }
+}
+function assetPath(...parts) {
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(packageRoot(), ...parts);
+}
+
+
+/***/ }),
+
 /***/ 8084:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5284);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2727);
+/* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
-process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
-// autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
-setTimeout(() => process.exit(), 50).unref();
+
+if (process.argv[2] === _load_processes_js__WEBPACK_IMPORTED_MODULE_1__/* .LOAD_WORKER_FLAG */ .vU) {
+    // One of the load processes of `load.processes`: it lives until its parent disconnects.
+    (0,_load_processes_js__WEBPACK_IMPORTED_MODULE_1__/* .runLoadWorker */ .or)();
+}
+else {
+    process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
+    // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
+    setTimeout(() => process.exit(), 50).unref();
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 5284:
+/***/ 2727:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45968,12 +46124,12 @@ function formatValue(value, unit) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
 const COMPARED_METRICS = [
     { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
@@ -47081,47 +47237,15 @@ function show(e) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ./src/assets.ts
-// Where perfgate's data files (templates/, schemas/) live: the package root, found by walking up
-// from this module. Works from src/ (tests), dist/index.js (Action) and dist/cli/index.js (CLI).
-
-
-
-let root;
-function packageRoot() {
-    if (root)
-        return root;
-    let dir = (0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
-    for (;;) {
-        const pkg = (0,external_node_path_namespaceObject.join)(dir, 'package.json');
-        if ((0,external_node_fs_namespaceObject.existsSync)(pkg) && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'templates'))) {
-            try {
-                if (JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(pkg, 'utf8')).name === 'perfgate')
-                    return (root = dir);
-            }
-            catch {
-                // not ours; keep walking
-            }
-        }
-        const parent = (0,external_node_path_namespaceObject.dirname)(dir);
-        if (parent === dir)
-            throw new Error(`perfgate: cannot find its package root above ${(0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)}`);
-        dir = parent;
-    }
-}
-function assetPath(...parts) {
-    return (0,external_node_path_namespaceObject.join)(packageRoot(), ...parts);
-}
-
+// EXTERNAL MODULE: ./src/assets.ts
+var assets = __nccwpck_require__(5462);
 ;// CONCATENATED MODULE: ./src/errors.ts
 /** A problem with what the user gave us (config, flags). Exit code 2. */
-class UsageError extends Error {
+class errors_UsageError extends Error {
     name = 'UsageError';
 }
 /** Config file problems, each naming the file, the YAML path and the line. Exit code 2. */
-class ConfigError extends UsageError {
+class ConfigError extends errors_UsageError {
     file;
     problems;
     name = 'ConfigError';
@@ -47308,8 +47432,9 @@ function recordProblem(d) {
         if (typeof s?.name !== 'string' || !Array.isArray(s.trials))
             return 'a scenario without name or trials';
         for (const t of s.trials) {
+            // Percentiles may be null (an import from a tool that does not report them), never absent.
             for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
-                if (typeof t?.[k] !== 'number')
+                if (typeof t?.[k] !== 'number' && !(k.startsWith('p') && t?.[k] === null))
                     return `a trial without a numeric "${k}"`;
         }
     }
@@ -47780,20 +47905,20 @@ const DEFAULT_CONFIG_FILE = 'perfgate.yml';
 function loadConfig(file) {
     let text;
     try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
     }
     catch (err) {
         const code = err.code;
         const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : String(err);
         throw new ConfigError(file, [{ path: '', message: `cannot read config: ${why}` }]);
     }
-    return parseConfig(text, (0,external_node_path_namespaceObject.resolve)(file));
+    return parseConfig(text, (0,external_node_path_.resolve)(file));
 }
 let validator;
 function schemaValidator() {
     if (validator)
         return validator;
-    const schema = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(assetPath('schemas', 'perfgate.schema.json'), 'utf8'));
+    const schema = JSON.parse((0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('schemas', 'perfgate.schema.json'), 'utf8'));
     const ajv = new dist_ajv.Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
     ajv.addFormat('duration', (s) => parseDuration(s) !== undefined);
     ajv.addFormat('percent', (s) => parsePercent(s) !== undefined);
@@ -48012,7 +48137,7 @@ function strings(map) {
     return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
 }
 function build(raw, file, at) {
-    const dir = (0,external_node_path_namespaceObject.dirname)(file);
+    const dir = (0,external_node_path_.dirname)(file);
     const service = buildService(raw.service, ['service'], dir, at);
     const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
     const metrics = buildDefinitions(raw.service?.metrics?.define, at);
@@ -48040,6 +48165,10 @@ function build(raw, file, at) {
         const ramp = s.ramp
             ? buildRamp(s, connections, ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, [...path, 'duration'], at), path, at)
             : undefined;
+        const processes = s.processes ?? defaults.processes ?? 1;
+        const fewest = ramp?.by === 'connections' ? ramp.levels[0] : connections;
+        if (processes > fewest)
+            at(s.processes !== undefined ? [...path, 'processes'] : ['load', 'processes'], `${processes} load processes need at least as many connections; "${s.name}" has ${fewest}`, false);
         if (s.rate !== undefined && s.rate < connections && !ramp) {
             at([...path, 'rate'], `rate ${s.rate}/s is below connections (${connections}): each connection sends at least 1 request/s; lower connections or raise rate`, false);
         }
@@ -48053,6 +48182,7 @@ function build(raw, file, at) {
             trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
             durationMs: ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, s.duration ? [...path, 'duration'] : ['load', 'duration'], at),
             timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+            processes,
             ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0] : connections } : {}),
         });
         (s.targets ?? []).forEach((t, j) => {
@@ -48092,7 +48222,7 @@ function build(raw, file, at) {
     }
     let template;
     if (raw.report?.template)
-        template = (0,external_node_path_namespaceObject.resolve)(dir, raw.report.template);
+        template = (0,external_node_path_.resolve)(dir, raw.report.template);
     const h = raw.history ?? {};
     const r = raw.regression ?? {};
     if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
@@ -48134,7 +48264,7 @@ function build(raw, file, at) {
         report: { template },
         history: {
             store: h.store ?? 'dir',
-            path: (0,external_node_path_namespaceObject.resolve)(dir, h.path ?? '.perfgate/history'),
+            path: (0,external_node_path_.resolve)(dir, h.path ?? '.perfgate/history'),
             remote: h.remote ?? 'origin',
             branch: h.branch ?? 'perfgate-data',
             save: h.save ?? 'auto',
@@ -48338,7 +48468,7 @@ function buildService(s, where, dir, at) {
     }
     return {
         command: svc.command,
-        cwd: (0,external_node_path_namespaceObject.resolve)(dir, svc.cwd ?? '.'),
+        cwd: (0,external_node_path_.resolve)(dir, svc.cwd ?? '.'),
         env: strings(svc.env),
         port,
         url,
@@ -48380,318 +48510,11 @@ function applyOverrides(config, o = {}) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
-var autocannon = __nccwpck_require__(8174);
-var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
-// EXTERNAL MODULE: ./node_modules/hdr-histogram-js/dist/index.js
-var hdr_histogram_js_dist = __nccwpck_require__(2960);
-;// CONCATENATED MODULE: ./src/load/histogram.ts
-// Latency histograms at microsecond resolution (HdrHistogram, 3 significant digits), and the
-// figures perfgate reports from them. Values are recorded in µs and reported in ms as floats.
-
-/** Longest latency tracked: 10 minutes, far past any request timeout. */
-const HIGHEST_US = 600_000_000;
-function newHistogram() {
-    return hdr_histogram_js_dist.build({
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: HIGHEST_US,
-        numberOfSignificantValueDigits: 3,
-        bitBucketSize: 32,
-        useWebAssembly: false,
-    });
-}
-/** Records one latency given in ms (float); values are clamped into the trackable range. */
-function recordMs(h, ms, expectedIntervalMs) {
-    const us = Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000)));
-    if (expectedIntervalMs !== undefined && expectedIntervalMs > 0) {
-        // Coordinated-omission correction for the open model: a response slower than the send
-        // interval hid the requests that should have gone out meanwhile.
-        h.recordValueWithExpectedInterval(us, Math.round(expectedIntervalMs * 1000));
-    }
-    else {
-        h.recordValue(us);
-    }
-}
-function encodeHistogram(h) {
-    return hdr_histogram_js_dist.encodeIntoCompressedBase64(h);
-}
-function decodeHistogram(encoded) {
-    return hdr_histogram_js_dist.decodeFromCompressedBase64(encoded, 32, false);
-}
-/** The exact union of several histograms (counts added bucket by bucket). */
-function mergeHistograms(parts) {
-    const out = newHistogram();
-    for (const p of parts)
-        out.add(p);
-    return out;
-}
-const round3 = (x) => Math.round(x * 1000) / 1000;
-function summarize(h) {
-    if (h.totalCount === 0)
-        return {
-            count: 0,
-            min: 0,
-            mean: 0,
-            stdev: 0,
-            p50: 0,
-            p90: 0,
-            p95: 0,
-            p99: 0,
-            max: 0,
-        };
-    const ms = (us) => round3(us / 1000);
-    return {
-        count: h.totalCount,
-        min: ms(h.minNonZeroValue),
-        mean: ms(h.mean),
-        stdev: ms(h.stdDeviation),
-        p50: ms(h.getValueAtPercentile(50)),
-        p90: ms(h.getValueAtPercentile(90)),
-        p95: ms(h.getValueAtPercentile(95)),
-        p99: ms(h.getValueAtPercentile(99)),
-        // The bucket's upper edge, as a merged histogram knows it: a run and its merge agree.
-        max: ms(h.getValueAtPercentile(100)),
-    };
-}
-/** Any percentile, in ms. */
-function percentileMs(h, p) {
-    return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
-}
-
-;// CONCATENATED MODULE: ./src/load/requests.ts
-const requests_VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
-const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
-function buildRequests(steps) {
-    const workflow = steps.length > 1;
-    return steps.map((step, i) => {
-        const dynamic = hasVariables(step);
-        const req = {
-            stepIndex: i,
-            method: step.method,
-            path: step.path,
-            headers: { ...step.headers },
-        };
-        if (step.body !== undefined)
-            req.body = step.body;
-        if (step.json !== undefined && !dynamic)
-            req.body = JSON.stringify(step.json);
-        // The first step must always build (autocannon cannot restart before it).
-        if (i > 0 && (dynamic || workflow)) {
-            req.setupRequest = (r, context) => {
-                if (context.failed)
-                    return null;
-                const vars = context.vars ?? {};
-                const missing = (name) => !(name in vars);
-                if (needed(step).some(missing))
-                    return null;
-                return {
-                    ...r,
-                    path: interpolate(step.path, vars, encodeURIComponent),
-                    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, String)])),
-                    body: step.json !== undefined
-                        ? JSON.stringify(substitute(step.json, vars))
-                        : step.body !== undefined
-                            ? interpolate(step.body, vars, String)
-                            : undefined,
-                };
-            };
-        }
-        if (workflow || Object.keys(step.capture).length) {
-            req.onResponse = (status, body, context) => {
-                if (status < 200 || status >= 300) {
-                    context.failed = true;
-                    return;
-                }
-                const names = Object.entries(step.capture);
-                if (!names.length)
-                    return;
-                let parsed;
-                try {
-                    parsed = JSON.parse(body);
-                }
-                catch {
-                    context.failed = true;
-                    return;
-                }
-                context.vars ??= {};
-                for (const [name, path] of names) {
-                    const value = pick(parsed, path);
-                    if (value === undefined)
-                        context.failed = true;
-                    else
-                        context.vars[name] = value;
-                }
-            };
-        }
-        return req;
-    });
-}
-function hasVariables(step) {
-    return needed(step).length > 0;
-}
-function needed(step) {
-    const text = [step.path, step.body ?? '', JSON.stringify(step.json ?? null), ...Object.values(step.headers)].join('\n');
-    return [...new Set([...text.matchAll(requests_VARIABLE)].map((m) => m[1]))];
-}
-/** `data.items.0.id` → the value at that path of a parsed JSON document. */
-function pick(doc, path) {
-    let node = doc;
-    for (const key of path.split('.')) {
-        if (node === null || typeof node !== 'object')
-            return undefined;
-        node = node[key];
-    }
-    return node;
-}
-function interpolate(text, vars, encode) {
-    return text.replace(requests_VARIABLE, (_, name) => encode(typeof vars[name] === 'string' ? vars[name] : JSON.stringify(vars[name])));
-}
-/** Deep copy of a JSON body where "${x}" strings become the captured value itself (keeping its type). */
-function substitute(value, vars) {
-    if (typeof value === 'string') {
-        const whole = WHOLE_VARIABLE.exec(value);
-        if (whole)
-            return vars[whole[1]];
-        return interpolate(value, vars, String);
-    }
-    if (Array.isArray(value))
-        return value.map((v) => substitute(v, vars));
-    if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
-    }
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/load/trial.ts
-// One trial: an in-process autocannon instance for a fixed time, every response's latency
-// recorded at µs resolution into our own histograms (overall and per step).
-
-
-
-function startTrial(baseUrl, scenario, durationMs) {
-    const steps = scenario.steps;
-    const histogram = newHistogram();
-    const stepHistograms = steps.map(() => newHistogram());
-    const stepCounts = steps.map(() => ({ requests: 0, ok: 0, errors: 0 }));
-    const statusCodes = {};
-    const served = new Set();
-    // Open model: each connection should send every connections/rate seconds.
-    const expectedIntervalMs = scenario.rate ? (1000 * scenario.connections) / scenario.rate : undefined;
-    const lastStep = steps.length - 1;
-    let responses = 0;
-    let ok = 0;
-    let non2xx = 0;
-    let timeouts = 0;
-    let connection = 0;
-    let workflows = 0;
-    const startedAt = new Date();
-    const t0 = process.hrtime.bigint();
-    const elapsedMs = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    let finished = () => { };
-    const instance = autocannon_default()({
-        url: baseUrl,
-        connections: scenario.connections,
-        duration: durationMs / 1000,
-        timeout: scenario.timeoutMs / 1000,
-        pipelining: 1,
-        sampleInt: 50, // autocannon only notices the end of the run at a sample tick
-        overallRate: scenario.rate,
-        requests: buildRequests(steps),
-    }, (err) => finished(err ?? null));
-    const events = instance;
-    events.on('response', (client, statusCode, _bytes, responseTime) => {
-        responses++;
-        const step = client.requestIterator.currentRequest.stepIndex ?? 0;
-        const counts = stepCounts[step];
-        counts.requests++;
-        statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-        if (statusCode >= 200 && statusCode < 300) {
-            ok++;
-            counts.ok++;
-            served.add(client);
-            recordMs(histogram, responseTime, expectedIntervalMs);
-            recordMs(stepHistograms[step], responseTime, expectedIntervalMs);
-            if (scenario.kind === 'workflow' && step === lastStep && !client.requestIterator.context.failed)
-                workflows++;
-        }
-        else {
-            non2xx++;
-            counts.errors++;
-        }
-    });
-    events.on('reqError', (err) => {
-        if (/timed out/.test(err.message))
-            timeouts++;
-        else
-            connection++;
-    });
-    const done = new Promise((resolve, reject) => {
-        finished = (err) => {
-            if (err) {
-                reject(err);
-                return;
-            }
-            const ms = elapsedMs();
-            const total = non2xx + timeouts + connection;
-            const errors = {
-                total,
-                non2xx,
-                timeouts,
-                connection,
-                rate: responses + timeouts + connection > 0 ? total / (responses + timeouts + connection) : 0,
-            };
-            const stepFigures = scenario.kind === 'workflow'
-                ? steps.map((s, i) => ({
-                    name: s.name,
-                    method: s.method,
-                    path: s.path,
-                    ...stepCounts[i],
-                    latency: summarize(stepHistograms[i]),
-                    histogram: encodeHistogram(stepHistograms[i]),
-                }))
-                : undefined;
-            resolve({
-                histogram,
-                stepHistograms,
-                result: {
-                    startedAt: startedAt.toISOString(),
-                    durationMs: Math.round(ms * 1000) / 1000,
-                    requests: responses,
-                    ok,
-                    rps: ms > 0 ? (responses * 1000) / ms : 0,
-                    latency: summarize(histogram),
-                    errors,
-                    connectionsServed: served.size,
-                    statusCodes,
-                    ...(scenario.kind === 'workflow'
-                        ? {
-                            workflows: {
-                                completed: workflows,
-                                perSecond: ms > 0 ? (workflows * 1000) / ms : 0,
-                            },
-                        }
-                        : {}),
-                    ...(stepFigures ? { steps: stepFigures } : {}),
-                    histogram: encodeHistogram(histogram),
-                },
-            });
-        };
-    });
-    return {
-        done,
-        stop: () => instance.stop(),
-        live: () => ({
-            responses,
-            ok,
-            errors: non2xx + timeouts + connection,
-            elapsedMs: elapsedMs(),
-        }),
-    };
-}
-
+// EXTERNAL MODULE: ./src/load/trial.ts + 1 modules
+var trial = __nccwpck_require__(4516);
 ;// CONCATENATED MODULE: ./src/load/scenario.ts
 
-async function runScenario(baseUrl, scenario, hooks) {
+async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial */.p) {
     const out = { trials: [], histograms: [], windows: [] };
     const phases = [];
     if (scenario.warmupMs > 0)
@@ -48712,7 +48535,7 @@ async function runScenario(baseUrl, scenario, hooks) {
         if (phase.measured)
             await hooks.trialBoundary?.('before', true);
         const start = Date.now();
-        const run = startTrial(baseUrl, scenario, phase.ms);
+        const run = begin(baseUrl, scenario, phase.ms);
         let stopReason;
         const poll = setInterval(() => {
             hooks.onLive?.(phase.label, run.live(), phase.ms);
@@ -48980,97 +48803,8 @@ class TrialScrapes {
     };
 }
 
-;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
-// Trials → scenario summary; samples → service windows. Pure.
-
-function summarizeTrials(trials, histograms) {
-    const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
-    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
-    const durationMs = sum((t) => t.durationMs);
-    const requests = sum((t) => t.requests);
-    const total = sum((t) => t.errors.total);
-    const timeouts = sum((t) => t.errors.timeouts);
-    const connection = sum((t) => t.errors.connection);
-    const attempts = requests + timeouts + connection;
-    const statusCodes = {};
-    for (const t of trials)
-        for (const [code, n] of Object.entries(t.statusCodes))
-            statusCodes[code] = (statusCodes[code] ?? 0) + n;
-    const summary = {
-        durationMs,
-        requests,
-        ok: sum((t) => t.ok),
-        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
-        latency: summarize(merged),
-        errors: {
-            total,
-            non2xx: sum((t) => t.errors.non2xx),
-            timeouts,
-            connection,
-            rate: attempts > 0 ? total / attempts : 0,
-        },
-        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
-        statusCodes,
-        histogram: encodeHistogram(merged),
-    };
-    if (trials.some((t) => t.workflows)) {
-        const completed = sum((t) => t.workflows?.completed ?? 0);
-        summary.workflows = {
-            completed,
-            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
-        };
-    }
-    const first = trials[0]?.steps;
-    if (first) {
-        summary.steps = first.map((step, i) => {
-            const parts = trials.map((t) => t.steps[i]);
-            const h = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
-            return {
-                name: step.name,
-                method: step.method,
-                path: step.path,
-                requests: parts.reduce((a, p) => a + p.requests, 0),
-                ok: parts.reduce((a, p) => a + p.ok, 0),
-                errors: parts.reduce((a, p) => a + p.errors, 0),
-                latency: summarize(h),
-                histogram: encodeHistogram(h),
-            };
-        });
-    }
-    return summary;
-}
-/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
-function serviceWindow(samples, windows) {
-    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
-    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
-    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-    return {
-        cpu: res.length
-            ? {
-                mean: round(mean(res.map((s) => s.cpu))),
-                peak: round(Math.max(...res.map((s) => s.cpu))),
-                samples: res.length,
-            }
-            : null,
-        memory: res.length
-            ? {
-                mean: Math.round(mean(res.map((s) => s.rss))),
-                peak: Math.max(...res.map((s) => s.rss)),
-                samples: res.length,
-            }
-            : null,
-        uptime: probes.length
-            ? {
-                probes: probes.length,
-                up: probes.filter((p) => p.ok).length,
-                ratio: probes.filter((p) => p.ok).length / probes.length,
-            }
-            : null,
-    };
-}
-
+// EXTERNAL MODULE: ./src/analysis/aggregate.ts
+var aggregate = __nccwpck_require__(8321);
 ;// CONCATENATED MODULE: ./src/stats/linear.ts
 // Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
 // slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
@@ -49193,10 +48927,25 @@ function loadSettings(s) {
         trials: s.trials,
         durationMs: s.durationMs,
         timeoutMs: s.timeoutMs,
+        // Only when sharded, so that the settings (and fingerprints) of unsharded runs stay as they were.
+        ...(s.processes > 1 ? { processes: s.processes } : {}),
     };
 }
 
+;// CONCATENATED MODULE: ./src/result.ts
+// The contract of result.json (schemas/result.schema.json describes the same shape).
+// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
+// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
+const RESULT_SCHEMA_VERSION = 1;
+/** A latency figure perfgate measured itself (never null there). */
+function own(v) {
+    if (v === null)
+        throw new Error('perfgate measured a trial without a latency figure');
+    return v;
+}
+
 ;// CONCATENATED MODULE: ./src/load/ramp.ts
+
 
 /** A rate ramp's step must deliver this share of the offered rate. */
 const RATE_KEPT_UP = 0.9;
@@ -49216,15 +48965,15 @@ function brokenCondition(ramp, level, t) {
     const ms = (x) => `${Math.round(x * 100) / 100} ms`;
     if (t.errors.rate > ramp.stop.errorRate)
         return `errors ${(t.errors.rate * 100).toFixed(2)} % > ${+(ramp.stop.errorRate * 100).toFixed(3)} %`;
-    if (ramp.stop.p95Ms !== undefined && t.latency.p95 > ramp.stop.p95Ms)
-        return `p95 ${ms(t.latency.p95)} > ${ms(ramp.stop.p95Ms)}`;
-    if (ramp.stop.p99Ms !== undefined && t.latency.p99 > ramp.stop.p99Ms)
-        return `p99 ${ms(t.latency.p99)} > ${ms(ramp.stop.p99Ms)}`;
+    if (ramp.stop.p95Ms !== undefined && own(t.latency.p95) > ramp.stop.p95Ms)
+        return `p95 ${ms(own(t.latency.p95))} > ${ms(ramp.stop.p95Ms)}`;
+    if (ramp.stop.p99Ms !== undefined && own(t.latency.p99) > ramp.stop.p99Ms)
+        return `p99 ${ms(own(t.latency.p99))} > ${ms(ramp.stop.p99Ms)}`;
     if (ramp.by === 'rate' && t.rps < RATE_KEPT_UP * level)
         return `answered ${Math.round(t.rps)} of ${level} req/s offered (< ${RATE_KEPT_UP * 100} %)`;
     return null;
 }
-async function runRamp(baseUrl, scenario, hooks) {
+async function runRamp(baseUrl, scenario, hooks, start) {
     const ramp = scenario.ramp;
     const out = { trials: [], histograms: [], windows: [], steps: [], capacityIndex: null, stoppedBecause: '' };
     for (const [i, level] of ramp.levels.entries()) {
@@ -49232,7 +48981,7 @@ async function runRamp(baseUrl, scenario, hooks) {
         const run = await runScenario(baseUrl, step, {
             ...hooks,
             onPhase: (phase) => hooks.onPhase?.(phase === 'warm-up' ? `warm-up at ${label(ramp, level)}` : `step ${i + 1}/${ramp.levels.length}: ${label(ramp, level)}`),
-        });
+        }, start);
         const trial = run.trials[0];
         if (trial) {
             const broke = brokenCondition(ramp, level, trial);
@@ -49246,9 +48995,9 @@ async function runRamp(baseUrl, scenario, hooks) {
                 startedAt: trial.startedAt,
                 durationMs: trial.durationMs,
                 rps: Math.round(trial.rps * 100) / 100,
-                p50: trial.latency.p50,
-                p95: trial.latency.p95,
-                p99: trial.latency.p99,
+                p50: own(trial.latency.p50),
+                p95: own(trial.latency.p95),
+                p99: own(trial.latency.p99),
                 errorRate: trial.errors.rate,
                 ok: broke === null && !run.interrupted,
                 broke,
@@ -49274,6 +49023,8 @@ function label(ramp, level) {
     return ramp.by === 'connections' ? `${level} connections` : `${level} req/s`;
 }
 
+// EXTERNAL MODULE: ./src/load/processes.ts
+var processes = __nccwpck_require__(5369);
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/service/port.ts
@@ -49292,8 +49043,8 @@ function freePort() {
     });
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/service/log.ts
 // The service's output: every line goes to the log file and the last lines stay in memory for
 // the report; listeners see each line (log-based readiness).
@@ -49358,7 +49109,7 @@ class LogBuffer {
 
 function readProc(pid) {
     try {
-        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        const stat = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8');
         // The command name is in parentheses and may itself hold spaces or parentheses.
         const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         return {
@@ -49375,7 +49126,7 @@ function readProc(pid) {
 function allProcs() {
     if (process.platform === 'linux') {
         const out = [];
-        for (const name of (0,external_node_fs_namespaceObject.readdirSync)('/proc')) {
+        for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
             if (!/^\d+$/.test(name))
                 continue;
             const info = readProc(Number(name));
@@ -49385,7 +49136,7 @@ function allProcs() {
         return out;
     }
     try {
-        const text = (0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
+        const text = (0,external_node_child_process_.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
             encoding: 'utf8',
         });
         return text
@@ -49481,9 +49232,9 @@ async function waitGone(pids, ms) {
 function startService(opts) {
     let file;
     if (opts.logFile)
-        file = (0,external_node_fs_namespaceObject.createWriteStream)(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
+        file = (0,external_node_fs_.createWriteStream)(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
     const log = new LogBuffer(200, file ? (line) => file.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(shellCommand(opts.command), {
+    const child = (0,external_node_child_process_.spawn)(shellCommand(opts.command), {
         shell: true,
         cwd: opts.cwd,
         env: opts.env,
@@ -49871,6 +49622,7 @@ class ResourceSampler {
 
 
 
+
 /** Samples of one service across all of its starts. */
 class ServiceSamples {
     resources = [];
@@ -49901,7 +49653,7 @@ function scenarioResult(scenario, trials, histograms, interrupted) {
         name: scenario.name,
         kind: scenario.kind,
         settings: { ...loadSettings(scenario), steps: scenario.steps.map((s) => ({ name: s.name, method: s.method, path: s.path })) },
-        summary: summarizeTrials(trials, histograms),
+        summary: (0,aggregate/* summarizeTrials */.f)(trials, histograms),
         trials: trials.map((t, index) => ({ ...t, index })),
         service: { cpu: null, memory: null, uptime: null },
         ...(interrupted ? { interrupted } : {}),
@@ -49927,17 +49679,31 @@ function rampScenarioResult(scenario, run) {
 async function runAndRecord(baseUrl, scenario, hooks, config, scrapes) {
     const first = scrapes.pairs.length;
     const withScrapes = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
-    if (scenario.ramp) {
-        const run = await runRamp(baseUrl, scenario, withScrapes);
-        const result = rampScenarioResult(scenario, run);
-        const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
-        const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+    return withLoadPool(scenario, async (start) => {
+        if (scenario.ramp) {
+            const run = await runRamp(baseUrl, scenario, withScrapes, start);
+            const result = rampScenarioResult(scenario, run);
+            const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
+            const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+            return { run, result, readings };
+        }
+        const run = await runScenario(baseUrl, scenario, withScrapes, start);
+        const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+        const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
         return { run, result, readings };
+    });
+}
+/** Runs `body` with the trial starter the scenario asks for: in-process, or a pool of load processes (closed after). */
+async function withLoadPool(scenario, body) {
+    if (scenario.processes <= 1)
+        return body(undefined);
+    const pool = new processes/* LoadPool */.H6(scenario.processes);
+    try {
+        return await body(pool.start);
     }
-    const run = await runScenario(baseUrl, scenario, withScrapes);
-    const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
-    const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
-    return { run, result, readings };
+    finally {
+        await pool.close();
+    }
 }
 /** The service metrics part of a run, or null when no endpoint is configured. */
 function metricsOf(config, launched, scrapes, readings) {
@@ -49987,12 +49753,12 @@ function serviceFigures(config, launched, ctx, samples, scenarios, windowsByScen
             w.memory.growth = memoryGrowth(data.resources, groups);
         return w;
     };
-    scenarios.forEach((s, i) => (s.service = withGrowth(serviceWindow(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
+    scenarios.forEach((s, i) => (s.service = withGrowth((0,aggregate/* serviceWindow */._)(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
     // Run-wide figures leave stress ramps out: they push the service past its limits on purpose.
     const steady = windowsByScenario.filter((_, i) => !scenarios[i]?.ramp);
     const exit = launched.service?.exit;
     return {
-        ...withGrowth(serviceWindow(data, steady.flat()), steady),
+        ...withGrowth((0,aggregate/* serviceWindow */._)(data, steady.flat()), steady),
         mode: launched.service ? 'managed' : 'external',
         command: config.service.command ?? null,
         url: launched.baseUrl,
@@ -50063,7 +49829,7 @@ function describeLoad(s) {
         const unit = r.by === 'connections' ? 'connections' : `req/s over ${s.connections} connections`;
         return `stress ramp ${r.levels.join(' → ')} ${unit}, ${r.stepMs / 1000}s per step`;
     }
-    return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s`;
+    return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s${s.processes > 1 ? ` from ${s.processes} load processes` : ''}`;
 }
 function rampLine(s) {
     const cap = s.ramp.capacity;
@@ -50157,7 +49923,7 @@ async function measureAb(config, ctx) {
         for (const scenario of config.scenarios) {
             if (scenario.warmupMs <= 0)
                 continue;
-            const warm = await runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s));
+            const warm = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s), start));
             if (warm.interrupted) {
                 failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
                 return undefined;
@@ -50184,7 +49950,7 @@ async function measureAb(config, ctx) {
                     let run;
                     try {
                         const scrapes = sides[s].scrapes.get(scenario.name);
-                        run = await runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) });
+                        run = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) }, start));
                         // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
                         const pair = scrapes.pairs[scrapes.pairs.length - 1];
                         if (scrapes.enabled)
@@ -50369,11 +50135,11 @@ const POWER = 0.9;
 async function runCalibrate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
-    const loaded = applyOverrides(loadConfig((0,external_node_path_namespaceObject.resolve)(cwd, opts.config)));
+    const loaded = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)));
     if (!loaded.service.command)
-        throw new UsageError('calibrate starts the service twice per batch: it needs service.command');
+        throw new errors_UsageError('calibrate starts the service twice per batch: it needs service.command');
     if (opts.trials < 3)
-        throw new UsageError('--trials must be at least 3');
+        throw new errors_UsageError('--trials must be at least 3');
     // The same build on both sides, a fixed number of trials, no early stop.
     const config = {
         ...loaded,
@@ -50381,16 +50147,16 @@ async function runCalibrate(opts) {
         mode: 'ab',
         ab: { ...loaded.ab, minTrials: opts.trials, maxTrials: opts.trials, step: opts.trials, budgetMs: Number.MAX_SAFE_INTEGER },
     };
-    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
     const measured = await measureAb(config, {
         env: opts.env ?? process.env,
         runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
-        serviceLog: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate-a.log'),
-        baseLog: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate-b.log'),
+        serviceLog: (0,external_node_path_.join)(outDir, 'calibrate-a.log'),
+        baseLog: (0,external_node_path_.join)(outDir, 'calibrate-b.log'),
         signal: opts.signal,
         progress,
-        display: (p) => (0,external_node_path_namespaceObject.relative)(cwd, p) || p,
+        display: (p) => (0,external_node_path_.relative)(cwd, p) || p,
     });
     const figures = (scenarios) => new Map(scenarios.map((s) => [s.name, s.trials.map(trialFigures)]));
     const looks = lookSchedule(loaded.ab.minTrials, loaded.ab.maxTrials, loaded.ab.step).length;
@@ -50402,10 +50168,10 @@ async function runCalibrate(opts) {
         maxTrials: loaded.ab.maxTrials,
         delta: loaded.regression.delta,
     });
-    const markdown = render(rows, measured.ab, loaded.ab, loaded.regression.alpha, looks, (0,external_node_path_namespaceObject.relative)(cwd, loaded.file) || loaded.file);
-    const files = { markdown: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate.md'), json: (0,external_node_path_namespaceObject.join)(outDir, 'calibrate.json') };
-    (0,external_node_fs_namespaceObject.writeFileSync)(files.markdown, markdown);
-    (0,external_node_fs_namespaceObject.writeFileSync)(files.json, `${JSON.stringify({ rows, ab: measured.ab, failure: measured.failure }, null, 2)}\n`);
+    const markdown = render(rows, measured.ab, loaded.ab, loaded.regression.alpha, looks, (0,external_node_path_.relative)(cwd, loaded.file) || loaded.file);
+    const files = { markdown: (0,external_node_path_.join)(outDir, 'calibrate.md'), json: (0,external_node_path_.join)(outDir, 'calibrate.json') };
+    (0,external_node_fs_.writeFileSync)(files.markdown, markdown);
+    (0,external_node_fs_.writeFileSync)(files.json, `${JSON.stringify({ rows, ab: measured.ab, failure: measured.failure }, null, 2)}\n`);
     const exitCode = measured.failure ? (measured.failure.kind === 'aborted' ? 130 : 1) : 0;
     return { rows, ab: measured.ab, markdown, files, exitCode };
 }
@@ -50476,9 +50242,9 @@ class DirStore {
         }
         const records = [];
         const warnings = [];
-        const texts = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(this.dir, n), 'utf8').catch((e) => e)));
+        const texts = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(this.dir, n), 'utf8').catch((e) => e)));
         texts.forEach((text, i) => {
-            const file = (0,external_node_path_namespaceObject.join)(this.dir, names[i]);
+            const file = (0,external_node_path_.join)(this.dir, names[i]);
             if (text instanceof Error) {
                 warnings.push(`skipped ${file}: ${text.message}`);
                 return;
@@ -50493,7 +50259,7 @@ class DirStore {
     }
     async save(record) {
         await (0,promises_namespaceObject.mkdir)(this.dir, { recursive: true });
-        const file = (0,external_node_path_namespaceObject.join)(this.dir, `${record.id}.json`);
+        const file = (0,external_node_path_.join)(this.dir, `${record.id}.json`);
         const tmp = `${file}.${process.pid}.tmp`;
         await (0,promises_namespaceObject.writeFile)(tmp, `${JSON.stringify(record)}\n`, { flag: 'wx' });
         // link() publishes the complete file atomically and, unlike rename(), refuses to replace one.
@@ -50509,7 +50275,7 @@ class DirStore {
         const { records } = await this.load();
         const doomed = pruneSelection(records, keep);
         for (const r of doomed)
-            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(this.dir, `${r.id}.json`), { force: true });
+            await (0,promises_namespaceObject.rm)((0,external_node_path_.join)(this.dir, `${r.id}.json`), { force: true });
         return doomed.map((r) => r.id);
     }
 }
@@ -50659,7 +50425,7 @@ class GitStore {
         let lastError = '';
         for (let attempt = 1; attempt <= this.attempts; attempt++) {
             const parent = await this.fetch();
-            const index = (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
+            const index = (0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), `perfgate-index-${process.pid}-${attempt}-${this.rng.nextUint32()}`);
             const env = { GIT_INDEX_FILE: index };
             try {
                 await this.gitOk(parent ? ['read-tree', parent] : ['read-tree', '--empty'], undefined, env);
@@ -50710,7 +50476,7 @@ class GitStore {
     }
     git(args, input, env) {
         return new Promise((resolve) => {
-            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+            const child = (0,external_node_child_process_.execFile)('git', args, { cwd: this.opts.cwd, env: { ...process.env, ...env }, encoding: 'latin1', maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
                 const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
                 resolve({ code, stdout: String(stdout), stderr: Buffer.from(String(stderr), 'latin1').toString('utf8') });
             });
@@ -50767,7 +50533,7 @@ function buildDashboardData(records, opts) {
         })),
         scenarios: names.map((name) => {
             const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);
-            const series = (f) => trials.map((ts) => med(ts.map(f)));
+            const series = (f) => trials.map((ts) => med(ts.map(f).filter((v) => v !== null)));
             const p95 = series((t) => t.p95);
             const figures = runs.map((r) => r.scenarios.find((s) => s.name === name));
             const ramp = figures.some((f) => f?.capacity !== undefined);
@@ -50938,14 +50704,14 @@ function storeFromSpec(spec, cwd) {
     if (git)
         return new GitStore({ cwd, branch: git[1] });
     const dir = /^dir:(.+)$/.exec(spec);
-    return new DirStore((0,external_node_path_namespaceObject.resolve)(cwd, dir ? dir[1] : spec));
+    return new DirStore((0,external_node_path_.resolve)(cwd, dir ? dir[1] : spec));
 }
 /** https://host/owner/repo for commit links, from Actions or from the origin remote. */
 function repoUrl(cwd, env = process.env) {
     if (env.GITHUB_REPOSITORY)
         return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
     try {
-        const url = (0,external_node_child_process_namespaceObject.execFileSync)('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        const url = (0,external_node_child_process_.execFileSync)('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
         const ssh = /^git@([^:]+):(.+?)(\.git)?$/.exec(url);
         if (ssh)
             return `https://${ssh[1]}/${ssh[2]}`;
@@ -50957,8 +50723,8 @@ function repoUrl(cwd, env = process.env) {
     }
 }
 function renderDashboard(records, title, url, now = new Date()) {
-    const js = (0,external_node_fs_namespaceObject.readFileSync)(assetPath('dist', 'vendor', 'uPlot.iife.min.js'), 'utf8');
-    const css = (0,external_node_fs_namespaceObject.readFileSync)(assetPath('dist', 'vendor', 'uPlot.min.css'), 'utf8');
+    const js = (0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('dist', 'vendor', 'uPlot.iife.min.js'), 'utf8');
+    const css = (0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('dist', 'vendor', 'uPlot.min.css'), 'utf8');
     return dashboardHtml(buildDashboardData(records, { title, repoUrl: url, now }), js, css);
 }
 async function runDashboard(opts) {
@@ -50969,13 +50735,13 @@ async function runDashboard(opts) {
         loaded = await store.load();
     }
     catch (err) {
-        throw new UsageError(`cannot read history from ${store.label}: ${err.message}`);
+        throw new errors_UsageError(`cannot read history from ${store.label}: ${err.message}`);
     }
     const html = renderDashboard(loaded.records, opts.title ?? 'perfgate dashboard', repoUrl(cwd));
-    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
-    const file = (0,external_node_path_namespaceObject.join)(outDir, 'index.html');
-    (0,external_node_fs_namespaceObject.writeFileSync)(file, html);
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    const file = (0,external_node_path_.join)(outDir, 'index.html');
+    (0,external_node_fs_.writeFileSync)(file, html);
     return { file, runs: loaded.records.length, warnings: loaded.warnings };
 }
 
@@ -51034,8 +50800,8 @@ function decide(targets, failure, regression = null, ab = null) {
 
 function writeAtomic(file, text) {
     const tmp = `${file}.${process.pid}.tmp`;
-    (0,external_node_fs_namespaceObject.writeFileSync)(tmp, text);
-    (0,external_node_fs_namespaceObject.renameSync)(tmp, file);
+    (0,external_node_fs_.writeFileSync)(tmp, text);
+    (0,external_node_fs_.renameSync)(tmp, file);
 }
 function writeOutputs(files, result, report) {
     writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
@@ -51053,10 +50819,10 @@ var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
 
 const DEFAULT_TEMPLATE = 'report.md.hbs';
 /** Compiles a template file; throws with the path when it is missing or malformed. */
-function loadTemplate(file = assetPath('templates', DEFAULT_TEMPLATE)) {
+function loadTemplate(file = (0,assets/* assetPath */.Q)('templates', DEFAULT_TEMPLATE)) {
     let source;
     try {
-        source = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+        source = (0,external_node_fs_.readFileSync)(file, 'utf8');
     }
     catch (err) {
         throw new Error(`cannot read report template ${file}: ${err.code ?? String(err)}`, { cause: err });
@@ -51293,6 +51059,7 @@ function buildView(run) {
         notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
         service: { rows: serviceRows(run) },
         internals: internalsView(run),
+        provenance: provenanceView(run),
         configuration: { rows: configurationRows(run) },
         regression: run.regression ? { ...regressionView(run.regression, unitsOf(run)), chart: mermaidTrend(run) } : null,
         ab: run.ab ? abView(run.ab, unitsOf(run)) : null,
@@ -51309,6 +51076,39 @@ function buildView(run) {
         ],
         footer: `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
     };
+}
+function provenanceView(run) {
+    if (run.source) {
+        const s = run.source;
+        return {
+            heading: `Imported from ${md(s.tool)}`,
+            lines: [
+                `The figures come from ${code(s.file)}, written by ${md(s.tool)}; perfgate read them and measured nothing itself. An import is one trial: history compares it as a run of one trial.`,
+                ...s.notes.map((n) => `Note: ${md(n)}.`),
+            ],
+            rows: [
+                { label: 'Provided by the file', value: s.provides.map(md).join('; ') },
+                { label: 'Not in the file (❓)', value: s.missing.map(md).join('; ') },
+            ],
+        };
+    }
+    if (run.shards) {
+        const sh = run.shards;
+        const worst = sh.trials.reduce((a, t) => (!a || t.overlapMs / t.shortestMs < a.overlapMs / a.shortestMs ? t : a), undefined);
+        return {
+            heading: `Merged from ${sh.count} shards`,
+            lines: [
+                `Each shard sent its share of every scenario's connections and rate from its own machine; each trial's histograms were added exactly (not percentiles averaged) and counts summed. ` +
+                    `A merged percentile is the percentile of all responses of the trial, from every machine.`,
+                worst
+                    ? `The shards loaded together for at least ${formatNumber((100 * worst.overlapMs) / Math.max(1, worst.shortestMs), 1)} % of each trial (lowest: trial ${worst.trial + 1} of "${md(worst.scenario)}", ${formatNumber(worst.overlapMs, 0)} of ${formatNumber(worst.shortestMs, 0)} ms).`
+                    : '',
+                ...sh.warnings.map((w) => `⚠️ ${md(w)}`),
+            ].filter(Boolean),
+            rows: [{ label: 'Shard files', value: sh.files.map(code).join(', ') }],
+        };
+    }
+    return null;
 }
 function failureHeading(kind) {
     switch (kind) {
@@ -51332,8 +51132,13 @@ function executiveSummary(run, breached, unmeasured) {
     if (run.failure?.kind === 'never-ready' || run.failure?.kind === 'spawn-failed') {
         out.push(`${md(run.failure.message)}. No load was sent, so no target could be measured.`);
     }
+    else if (measured.length && run.source) {
+        out.push(`Imported from ${md(run.source.tool)}'s output ${code(run.source.file)}: ${formatNumber(requests, 0)} requests in ${formatNumber(seconds, 1)} s. ` +
+            `perfgate did not send this load; it checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'} on what ${md(run.source.tool)} reported, and figures it does not report are ❓.`);
+    }
     else if (measured.length) {
-        out.push(`perfgate sent ${formatNumber(requests, 0)} requests to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
+        const from = run.shards ? ` from ${run.shards.count} machines (shards, merged)` : '';
+        out.push(`perfgate sent ${formatNumber(requests, 0)} requests${from} to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
             `(${formatNumber(seconds, 1)} s of measured load) and checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'}.`);
     }
     if (run.failure?.kind === 'crashed') {
@@ -51358,8 +51163,12 @@ function executiveSummary(run, breached, unmeasured) {
     out.push(run.verdict === 'pass' ? 'The gate passes.' : '**The gate fails.**');
     return out;
 }
+/** A latency, or – where the tool that measured it did not report it (imported runs). */
+function view_ms(v) {
+    return v === null ? '–' : formatMs(v);
+}
 function slowestSentence(run) {
-    const withLatency = run.scenarios.filter((s) => s.summary.latency.count > 0);
+    const withLatency = run.scenarios.filter((s) => (s.summary.latency.count ?? 0) > 0 && s.summary.latency.p95 !== null);
     if (!withLatency.length)
         return '';
     const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
@@ -51400,19 +51209,19 @@ function scenarioView(s) {
         interrupted: s.interrupted ? md(s.interrupted) : null,
         figures,
         latency: {
-            p50: formatMs(lat.p50),
-            p90: formatMs(lat.p90),
-            p95: formatMs(lat.p95),
-            p99: formatMs(lat.p99),
-            max: formatMs(lat.max),
-            mean: formatMs(lat.mean),
+            p50: view_ms(lat.p50),
+            p90: view_ms(lat.p90),
+            p95: view_ms(lat.p95),
+            p99: view_ms(lat.p99),
+            max: view_ms(lat.max),
+            mean: view_ms(lat.mean),
         },
         trials: s.trials.map((t) => ({
             index: t.index + 1,
             rps: formatNumber(t.rps, 1),
-            p50: formatMs(t.latency.p50),
-            p95: formatMs(t.latency.p95),
-            p99: formatMs(t.latency.p99),
+            p50: view_ms(t.latency.p50),
+            p95: view_ms(t.latency.p95),
+            p99: view_ms(t.latency.p99),
             errors: formatPercent(t.errors.rate),
             extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
         })),
@@ -51816,26 +51625,26 @@ function abSentences(run) {
 
 async function runCompare(opts) {
     const cwd = opts.cwd ?? process.cwd();
-    const currentFile = (0,external_node_path_namespaceObject.resolve)(cwd, opts.current);
+    const currentFile = (0,external_node_path_.resolve)(cwd, opts.current);
     let current;
     try {
-        current = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(currentFile, 'utf8'));
+        current = JSON.parse((0,external_node_fs_.readFileSync)(currentFile, 'utf8'));
     }
     catch (err) {
-        throw new UsageError(`--current ${opts.current}: cannot read a result.json (${err.message})`);
+        throw new errors_UsageError(`--current ${opts.current}: cannot read a result.json (${err.message})`);
     }
     if (current.tool !== 'perfgate' || current.schemaVersion !== 1 || !current.config?.fingerprint) {
-        throw new UsageError(`--current ${opts.current}: not a perfgate result.json of schema version 1 with a config fingerprint`);
+        throw new errors_UsageError(`--current ${opts.current}: not a perfgate result.json of schema version 1 with a config fingerprint`);
     }
-    const { records, warnings } = await loadBaselines(opts.baseline.map((b) => (0,external_node_path_namespaceObject.resolve)(cwd, b)));
+    const { records, warnings } = await loadBaselines(opts.baseline.map((b) => (0,external_node_path_.resolve)(cwd, b)));
     const settings = opts.settings ?? REGRESSION_DEFAULTS;
     const regression = current.failure
         ? null
         : analyzeRegressions(records, currentFromResult(undefined, current), settings, `files: ${opts.baseline.join(', ')}`, warnings);
     const { verdict, reason } = decide(current.targets, current.failure, regression);
-    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
-    const files = { result: (0,external_node_path_namespaceObject.join)(outDir, 'result.json'), report: (0,external_node_path_namespaceObject.join)(outDir, 'report.md') };
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    const files = { result: (0,external_node_path_.join)(outDir, 'result.json'), report: (0,external_node_path_.join)(outDir, 'report.md') };
     const result = {
         ...current,
         verdict,
@@ -51855,10 +51664,10 @@ async function loadBaselines(paths) {
     for (const p of paths) {
         let isDir;
         try {
-            isDir = (0,external_node_fs_namespaceObject.statSync)(p).isDirectory();
+            isDir = (0,external_node_fs_.statSync)(p).isDirectory();
         }
         catch {
-            throw new UsageError(`--baseline ${p}: no such file or directory`);
+            throw new errors_UsageError(`--baseline ${p}: no such file or directory`);
         }
         if (isDir) {
             const loaded = await new DirStore(p).load();
@@ -51866,7 +51675,7 @@ async function loadBaselines(paths) {
             warnings.push(...loaded.warnings);
         }
         else {
-            const parsed = parseRecord((0,external_node_fs_namespaceObject.readFileSync)(p, 'utf8'));
+            const parsed = parseRecord((0,external_node_fs_.readFileSync)(p, 'utf8'));
             if (parsed.ok)
                 records.push(parsed.record);
             else
@@ -51929,12 +51738,14 @@ function openStore(history, repoDir) {
         case 'git':
             return new GitStore({ cwd: repoDir, remote: history.remote, branch: history.branch });
         default: {
-            const rel = (0,external_node_path_namespaceObject.relative)(process.cwd(), history.path);
+            const rel = (0,external_node_path_.relative)(process.cwd(), history.path);
             return new DirStore(history.path, rel && !rel.startsWith('..') ? rel : history.path);
         }
     }
 }
 
+// EXTERNAL MODULE: ./src/load/histogram.ts
+var histogram = __nccwpck_require__(6846);
 ;// CONCATENATED MODULE: ./src/analysis/targets.ts
 
 
@@ -51999,6 +51810,8 @@ function measure(t, run) {
                 note: run.scenarios.some((s) => s.ramp) ? 'only stress ramps ran, and run-wide targets leave them out' : notRunNote(undefined, run),
             };
     }
+    if (run.source)
+        return importedValue(t, scenarios, run.source);
     if (t.parsed.info.custom) {
         const values = t.scenario !== undefined ? scenarios[0].metrics : run.metrics?.values;
         const v = values?.[metric];
@@ -52015,6 +51828,39 @@ function measure(t, run) {
     if (value.value !== null && partialNote)
         return { ...value, note: joinNotes(value.note, partialNote) };
     return value;
+}
+/** A target on a run imported from another tool: only what its output holds, the rest ❓ with the reason. */
+function importedValue(t, scenarios, source) {
+    const s = scenarios[0];
+    const l = s.summary.latency;
+    const missing = (what) => ({ value: null, note: `${source.tool}'s output does not hold ${what}` });
+    const latency = (v, what) => v === null
+        ? missing(what)
+        : { value: v, note: `${source.tool}'s own figure${source.tool === 'autocannon' ? ' (whole milliseconds)' : ''}` };
+    const metric = t.parsed.metric;
+    switch (metric) {
+        case 'avg':
+            return latency(l.mean, 'the mean latency');
+        case 'min':
+            return latency(l.min, 'the min latency');
+        case 'max':
+            return latency(l.max, 'the max latency');
+        case 'med':
+            return latency(l.p50, 'the median latency');
+        case 'rps':
+            return { value: round(s.summary.rps) };
+        case 'errors':
+            return { value: s.summary.errors.total };
+        case 'rate(errors)':
+            return { value: s.summary.errors.rate };
+    }
+    const p = t.parsed.percentile;
+    if (p === undefined)
+        return missing(t.parsed.info.label);
+    const field = { 50: 'p50', 90: 'p90', 95: 'p95', 99: 'p99' }[p];
+    if (!field)
+        return missing(`p(${p}) (perfgate reads p50, p90, p95 and p99 from it)`);
+    return latency(l[field], source.tool === 'k6' ? `p(${p}): add it to the test's summaryTrendStats` : `p(${p})`);
 }
 function capacity(s) {
     const ramp = s.ramp;
@@ -52036,7 +51882,7 @@ function notRunNote(scenario, run) {
 }
 function rawValue(t, metric, percentile, scenarios, window, run) {
     const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
-    const latency = () => mergeHistograms(scenarios.map((s) => decodeHistogram(s.summary.histogram)));
+    const latency = () => (0,histogram/* mergeHistograms */.Q7)(scenarios.map((s) => (0,histogram/* decodeHistogram */.pr)(s.summary.histogram)));
     const noLatency = () => ({
         value: null,
         note: 'no successful response, so no latency to measure',
@@ -52154,7 +52000,7 @@ function rawValue(t, metric, percentile, scenarios, window, run) {
             const h = latency();
             if (h.totalCount === 0)
                 return noLatency();
-            return { value: percentileMs(h, percentile) };
+            return { value: (0,histogram/* percentileMs */.OZ)(h, percentile) };
         }
     }
 }
@@ -52169,7 +52015,7 @@ function round(x) {
 
 function git(cwd, args) {
     try {
-        return (0,external_node_child_process_namespaceObject.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+        return (0,external_node_child_process_.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
     }
     catch {
         return null;
@@ -52207,7 +52053,7 @@ function readPayload(env) {
     if (!env.GITHUB_EVENT_PATH)
         return null;
     try {
-        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        return JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
     }
     catch {
         return null;
@@ -52358,7 +52204,7 @@ function describeEnvironment(env = process.env) {
 const HEADROOM = 64;
 function readFdLimit() {
     try {
-        const line = (0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')
+        const line = (0,external_node_fs_.readFileSync)('/proc/self/limits', 'utf8')
             .split('\n')
             .find((l) => l.startsWith('Max open files'));
         const m = line && /Max open files\s+(\S+)\s+(\S+)/.exec(line);
@@ -52382,12 +52228,6 @@ function fdProblem(connections, limit) {
         `(hard limit ${limit.hard}; Node already raised its soft limit as far as the hard limit allows). ` +
         `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
 }
-
-;// CONCATENATED MODULE: ./src/result.ts
-// The contract of result.json (schemas/result.schema.json describes the same shape).
-// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
-// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
-const RESULT_SCHEMA_VERSION = 1;
 
 ;// CONCATENATED MODULE: ./src/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
@@ -52419,39 +52259,38 @@ const RESULT_SCHEMA_VERSION = 1;
 async function runGate(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const progress = opts.progress ?? silentProgress;
-    const config = applyOverrides(loadConfig((0,external_node_path_namespaceObject.resolve)(cwd, opts.config)), opts.overrides);
+    const config = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)), opts.overrides);
     // Everything that can be checked before the service starts is checked now.
-    let template;
-    try {
-        template = config.report.template ? loadTemplate(config.report.template) : loadTemplate();
-    }
-    catch (err) {
-        throw new UsageError(err.message);
-    }
+    const template = reportTemplate(config);
     const maxConnections = Math.max(...config.scenarios.map((s) => (s.ramp?.by === 'connections' ? Math.max(...s.ramp.levels) : s.connections)));
     const fd = fdProblem(maxConnections, readFdLimit());
     if (fd)
-        throw new UsageError(fd);
-    const outDir = (0,external_node_path_namespaceObject.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_namespaceObject.mkdirSync)(outDir, { recursive: true });
+        throw new errors_UsageError(fd);
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
     const files = {
-        result: (0,external_node_path_namespaceObject.join)(outDir, 'result.json'),
-        report: (0,external_node_path_namespaceObject.join)(outDir, 'report.md'),
-        serviceLog: config.service.command ? (0,external_node_path_namespaceObject.join)(outDir, 'service.log') : null,
+        result: (0,external_node_path_.join)(outDir, 'result.json'),
+        report: (0,external_node_path_.join)(outDir, 'report.md'),
+        serviceLog: config.service.command ? (0,external_node_path_.join)(outDir, 'service.log') : null,
     };
     const startedAt = new Date();
-    const runId = (0,external_node_crypto_namespaceObject.randomUUID)();
     const ctx = {
         env: opts.env ?? process.env,
-        runId,
+        runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
         serviceLog: files.serviceLog,
         signal: opts.signal,
         progress,
         display: (p) => displayPath(cwd, p),
     };
     const ab = config.mode === 'ab';
-    const baseLog = ab && config.baseline?.service.command ? (0,external_node_path_namespaceObject.join)(outDir, 'base-service.log') : null;
+    const baseLog = ab && config.baseline?.service.command ? (0,external_node_path_.join)(outDir, 'base-service.log') : null;
     const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
+    return finishRun({ config, cwd, env: opts.env ?? process.env, save: opts.save, progress, template, files, startedAt }, measured);
+}
+/** Measured figures → targets, history comparison, verdict, history record, report and files. */
+async function finishRun(f, measured) {
+    const { config, cwd, progress } = f;
+    const ab = config.mode === 'ab' && 'ab' in measured;
     const abResult = 'ab' in measured ? measured.ab : null;
     const failure = measured.failure;
     const scenarios = measured.scenarios;
@@ -52461,13 +52300,13 @@ async function runGate(opts) {
         service: measured.service,
         metrics: measured.metrics ?? null,
     };
-    const targets = evaluateTargets(config.targets, partial);
-    const environment = describeEnvironment(opts.env ?? process.env);
-    const fingerprint = configFingerprint(config);
+    const targets = evaluateTargets(config.targets, { ...partial, source: f.extra?.source ?? null });
+    const environment = f.environment ?? describeEnvironment(f.env);
+    const fingerprint = f.fingerprint ?? configFingerprint(config);
     const runner = runnerClass(environment);
-    const git = gitInfo((0,external_node_path_namespaceObject.dirname)(config.file), opts.env ?? process.env);
+    const git = gitInfo((0,external_node_path_.dirname)(config.file), f.env);
     // History: compare with the stored runs of this config and runner class.
-    const store = openStore(config.history, (0,external_node_path_namespaceObject.dirname)(config.file));
+    const store = openStore(config.history, (0,external_node_path_.dirname)(config.file));
     let regression = null;
     // A/B mode compares with the base build measured now; history mode with stored runs.
     if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
@@ -52479,9 +52318,9 @@ async function runGate(opts) {
         schemaVersion: RESULT_SCHEMA_VERSION,
         tool: 'perfgate',
         name: config.name,
-        startedAt: startedAt.toISOString(),
+        startedAt: f.startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        durationMs: finishedAt.getTime() - f.startedAt.getTime(),
         verdict,
         reason,
         targets,
@@ -52494,10 +52333,11 @@ async function runGate(opts) {
         history: null,
         environment,
         files: {
-            result: displayPath(cwd, files.result),
-            report: displayPath(cwd, files.report),
-            serviceLog: files.serviceLog ? displayPath(cwd, files.serviceLog) : null,
+            result: displayPath(cwd, f.files.result),
+            report: displayPath(cwd, f.files.report),
+            serviceLog: f.files.serviceLog ? displayPath(cwd, f.files.serviceLog) : null,
         },
+        ...f.extra,
     };
     if (store && ab) {
         result.history = {
@@ -52509,22 +52349,543 @@ async function runGate(opts) {
         };
     }
     else if (store) {
-        const repo = repoUrl((0,external_node_path_namespaceObject.dirname)(config.file), opts.env ?? process.env);
-        result.history = await recordInHistory(store, result, { history: config.history, save: opts.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo }, progress);
+        const repo = repoUrl((0,external_node_path_.dirname)(config.file), f.env);
+        result.history = await recordInHistory(store, result, { history: config.history, save: f.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo }, progress);
     }
-    const report = template(buildView(result));
-    writeOutputs(files, result, report);
+    const report = f.template(buildView(result));
+    writeOutputs(f.files, result, report);
     const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
-    return { result, report, exitCode, files };
+    return { result, report, exitCode, files: f.files };
+}
+/** The report template of a config (its own, or the bundled one); a broken one is a usage error. */
+function reportTemplate(config) {
+    try {
+        return config.report.template ? loadTemplate(config.report.template) : loadTemplate();
+    }
+    catch (err) {
+        throw new errors_UsageError(err.message);
+    }
 }
 function displayPath(cwd, p) {
-    const rel = (0,external_node_path_namespaceObject.relative)(cwd, p);
+    const rel = (0,external_node_path_.relative)(cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
+}
+
+;// CONCATENATED MODULE: ./src/import.ts
+// `perfgate import`: another tool's output as a RunResult, so the gate can check targets on it,
+// compare it with history and report it. What the tool's output holds is used as it is; what it
+// does not hold is marked missing and becomes ❓, never a guess. Neither tool records per-trial
+// figures or a histogram, so an import is one trial, and history treats it as one.
+
+
+
+
+
+
+
+const import_num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+/**
+ * k6's end-of-test summary as JSON: `handleSummary(data)` → `JSON.stringify(data)` (metrics as
+ * {type, contains, values}) or the legacy `--summary-export` file (metrics' values inline).
+ */
+function fromK6(doc) {
+    const root = obj(doc);
+    const metrics = obj(root?.metrics);
+    if (!metrics)
+        throw new errors_UsageError('not a k6 summary: no "metrics" object (write it with --summary-export or handleSummary)');
+    const values = (name) => {
+        const m = obj(metrics[name]);
+        return m ? (obj(m.values) ?? m) : undefined;
+    };
+    // Latency of expected (2xx/3xx) responses when k6 split it out, as perfgate's own is of 2xx responses.
+    const expected = values('http_req_duration{expected_response:true}');
+    const duration = expected ?? values('http_req_duration');
+    if (!duration)
+        throw new errors_UsageError('not a k6 summary of an HTTP test: no http_req_duration metric');
+    const reqs = values('http_reqs');
+    const requests = import_num(reqs?.count);
+    if (requests === null)
+        throw new errors_UsageError('the k6 summary has no http_reqs count');
+    const failed = values('http_req_failed');
+    // http_req_failed is a rate metric: "passes" counts requests for which "failed" was true.
+    const failures = import_num(failed?.passes) ?? 0;
+    const rate = import_num(reqs?.rate);
+    const stateMs = import_num(obj(root?.state)?.testRunDurationMs);
+    const durationMs = stateMs ?? (rate && rate > 0 ? (requests / rate) * 1000 : 0);
+    const vus = values('vus_max');
+    const latency = {
+        count: expected ? null : requests,
+        min: import_num(duration.min),
+        mean: import_num(duration.avg),
+        stdev: null,
+        p50: import_num(duration.med) ?? import_num(duration['p(50)']),
+        p90: import_num(duration['p(90)']),
+        p95: import_num(duration['p(95)']),
+        p99: import_num(duration['p(99)']),
+        max: import_num(duration.max),
+    };
+    const missing = ['histogram (exact percentiles and merging)', 'per-trial figures', 'status codes', 'service CPU, memory and uptime'];
+    for (const [k, v] of Object.entries({ p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99 }))
+        if (v === null)
+            missing.push(`${k} (add it to summaryTrendStats)`);
+    const notes = [
+        `latency is k6's ${expected ? 'http_req_duration{expected_response:true}' : 'http_req_duration (all responses, errors included)'}`,
+        'k6 reports percentiles it computed; perfgate cannot recompute or merge them',
+    ];
+    if (stateMs === null)
+        notes.push('the test duration is estimated as requests ÷ rate (the legacy --summary-export has no state)');
+    return {
+        tool: 'k6',
+        url: null,
+        connections: import_num(vus?.max) ?? import_num(vus?.value),
+        startedAt: null,
+        durationMs,
+        requests,
+        ok: requests - failures,
+        errors: { total: failures, non2xx: failures, timeouts: 0, connection: 0 },
+        latency,
+        statusCodes: {},
+        provides: [
+            'requests',
+            'req/s',
+            'error rate (http_req_failed)',
+            'latency min/avg/med/max and the percentiles in the summary',
+            'max VUs',
+        ],
+        missing,
+        notes,
+    };
+}
+/** `autocannon --json`: whole-millisecond latency percentiles, no p95. */
+function fromAutocannon(doc) {
+    const r = obj(doc);
+    const lat = obj(r?.latency);
+    const req = obj(r?.requests);
+    if (!r || !lat || !req || import_num(r.duration) === null)
+        throw new errors_UsageError('not an autocannon --json result: no latency, requests or duration');
+    const non2xx = import_num(r.non2xx) ?? 0;
+    const timeouts = import_num(r.timeouts) ?? 0;
+    const errorsAll = import_num(r.errors) ?? 0;
+    // autocannon's "errors" count timeouts among connection errors.
+    const connection = Math.max(0, errorsAll - timeouts);
+    const responses = import_num(req.total) ?? 0;
+    const statusCodes = {};
+    for (const [code, s] of Object.entries(obj(r.statusCodeStats) ?? {})) {
+        const c = import_num(obj(s)?.count);
+        if (c !== null)
+            statusCodes[code] = c;
+    }
+    const start = typeof r.start === 'string' ? r.start : null;
+    const finish = typeof r.finish === 'string' ? r.finish : null;
+    const durationMs = start && finish ? Date.parse(finish) - Date.parse(start) : (import_num(r.duration) ?? 0) * 1000;
+    return {
+        tool: 'autocannon',
+        url: typeof r.url === 'string' ? r.url : null,
+        connections: import_num(r.connections),
+        startedAt: start,
+        durationMs,
+        requests: responses,
+        ok: import_num(r['2xx']) ?? Math.max(0, responses - non2xx),
+        errors: { total: non2xx + timeouts + connection, non2xx, timeouts, connection },
+        latency: {
+            count: import_num(lat.totalCount),
+            min: import_num(lat.min),
+            mean: import_num(lat.mean) ?? import_num(lat.average),
+            stdev: import_num(lat.stddev),
+            p50: import_num(lat.p50),
+            p90: import_num(lat.p90),
+            p95: null,
+            p99: import_num(lat.p99),
+            max: import_num(lat.max),
+        },
+        statusCodes,
+        provides: ['requests', 'req/s', 'errors, timeouts and non-2xx', 'status codes', 'latency p50/p90/p97.5/p99/max in whole milliseconds'],
+        missing: ['p95 (autocannon does not compute it)', 'sub-millisecond latency', 'per-trial figures', 'service CPU, memory and uptime'],
+        notes: ["latency percentiles are autocannon's own, rounded to whole milliseconds"],
+    };
+}
+/** The imported figures as one scenario with one trial. */
+function importedScenario(name, x) {
+    const attempts = x.requests + x.errors.timeouts + x.errors.connection;
+    const trial = {
+        index: 0,
+        startedAt: x.startedAt ?? new Date(0).toISOString(),
+        durationMs: x.durationMs,
+        requests: x.requests,
+        ok: x.ok,
+        rps: x.durationMs > 0 ? (x.requests * 1000) / x.durationMs : 0,
+        latency: x.latency,
+        errors: { ...x.errors, rate: attempts > 0 ? x.errors.total / attempts : 0 },
+        connectionsServed: 0,
+        statusCodes: x.statusCodes,
+        histogram: '',
+    };
+    const { index: _i, startedAt: _s, ...summary } = trial;
+    return {
+        name,
+        kind: 'request',
+        settings: { connections: x.connections ?? 0, rate: null, warmupMs: 0, trials: 1, durationMs: x.durationMs, timeoutMs: 0, steps: [] },
+        summary,
+        trials: [trial],
+        service: { cpu: null, memory: null, uptime: null },
+    };
+}
+/** Without a config: no targets, no history; the report says what the tool measured. */
+function bareConfig(name, cwd) {
+    return parseConfig(`name: ${JSON.stringify(name)}\nservice: { url: "http://127.0.0.1:1" }\nscenarios: [{ name: x, request: { path: / } }]\nhistory: { store: none }\n`, (0,external_node_path_.join)(cwd, 'perfgate-import.yml'));
+}
+async function runImport(opts) {
+    const cwd = opts.cwd ?? process.cwd();
+    if (opts.from !== 'k6' && opts.from !== 'autocannon')
+        throw new errors_UsageError(`--from takes k6 or autocannon, got "${opts.from}"`);
+    const file = (0,external_node_path_.resolve)(cwd, opts.file);
+    let doc;
+    try {
+        doc = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+    }
+    catch (err) {
+        throw new errors_UsageError(`${opts.file}: not a readable JSON file (${err.message})`);
+    }
+    const x = opts.from === 'k6' ? fromK6(doc) : fromAutocannon(doc);
+    const loaded = opts.config ? loadConfig((0,external_node_path_.resolve)(cwd, opts.config)) : bareConfig(`${x.tool} import`, cwd);
+    // The import stands for the config's first scenario unless told otherwise, so its targets apply.
+    const name = opts.scenario ?? (opts.config ? loaded.scenarios[0].name : x.tool);
+    // The config lends its targets, history and report settings; its scenarios were not run here.
+    const config = { ...loaded, scenarios: [], mode: 'history' };
+    const stray = config.targets.find((t) => t.scenario !== undefined && t.scenario !== name);
+    if (stray)
+        throw new errors_UsageError(`target "${stray.name}" is for scenario "${stray.scenario}", but the import is scenario "${name}" (set --scenario)`);
+    const fingerprint = (0,external_node_crypto_namespaceObject.createHash)('sha256')
+        .update(JSON.stringify({ tool: x.tool, scenario: name, url: x.url, connections: x.connections }))
+        .digest('hex')
+        .slice(0, 16);
+    const source = {
+        tool: x.tool,
+        file: (0,external_node_path_.basename)(file),
+        fingerprint,
+        provides: x.provides,
+        missing: x.missing,
+        notes: x.notes,
+    };
+    const scenario = importedScenario(name, x);
+    const measured = {
+        scenarios: [scenario],
+        failure: null,
+        service: {
+            cpu: null,
+            memory: null,
+            uptime: null,
+            mode: 'external',
+            command: null,
+            url: x.url ?? '(not in the file)',
+            readyMs: null,
+            exit: null,
+            logFile: null,
+            logTail: [],
+        },
+        metrics: null,
+    };
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    return finishRun({
+        config,
+        cwd,
+        env: opts.env ?? process.env,
+        save: opts.save,
+        progress: opts.progress ?? silentProgress,
+        template: reportTemplate(config),
+        files: { result: (0,external_node_path_.join)(outDir, 'result.json'), report: (0,external_node_path_.join)(outDir, 'report.md'), serviceLog: null },
+        startedAt: x.startedAt ? new Date(x.startedAt) : new Date(),
+        fingerprint,
+        extra: { source },
+    }, measured);
+}
+
+// EXTERNAL MODULE: ./src/load/merge.ts
+var merge = __nccwpck_require__(9644);
+;// CONCATENATED MODULE: ./src/shard.ts
+// Load from several machines: `perfgate run --shard i/n` measures its share of every scenario
+// against one shared, external service and writes a shard file (histograms encoded, nothing
+// about the service); `perfgate merge` checks that the shards belong together, merges them trial
+// by trial (histograms added exactly, counts summed), states how far their trial windows
+// overlapped, and hands one RunResult to the normal targets → history → report path.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const SHARD_KIND = 'perfgate-shard';
+const SHARD_SCHEMA_VERSION = 1;
+/** Trials whose shards loaded together for less than this share of the shortest are called out. */
+const MIN_OVERLAP = 0.8;
+/** "2/4" → { index: 2, count: 4 }. */
+function parseShard(text) {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || count < 1 || index < 1 || index > count || count > 256)
+        throw new errors_UsageError(`--shard takes INDEX/COUNT with 1 ≤ INDEX ≤ COUNT, e.g. --shard 2/4; got "${text}"`);
+    return { index, count };
+}
+/** The config one shard runs: every scenario's connections and rate split, shard `index` taking its part. */
+function shardConfig(config, index, count) {
+    if (config.service.command)
+        throw new errors_UsageError(`--shard loads one shared service from several machines, so the service must already be running: give service.url without service.command in ${config.file} (external-target mode), or use load.processes to split the load on one machine`);
+    const ramp = config.scenarios.find((s) => s.ramp);
+    if (ramp)
+        throw new errors_UsageError(`scenario "${ramp.name}" is a stress ramp; ramps cannot be sharded (their steps would not line up across machines)`);
+    if (config.mode === 'ab')
+        throw new errors_UsageError('A/B mode measures two builds on one machine; it cannot be sharded');
+    const thin = config.scenarios.find((s) => s.connections < count);
+    if (thin)
+        throw new errors_UsageError(`scenario "${thin.name}" has ${thin.connections} connections, fewer than ${count} shards`);
+    return { ...config, scenarios: config.scenarios.map((s) => (0,processes/* shareOf */.tC)(s, index - 1, count, s.processes)) };
+}
+/** Longest wait for a common start time. */
+const MAX_START_WAIT_MS = 15 * 60_000;
+/**
+ * Waits until `startAt` (ISO-8601), so that shards started by separate jobs load together; a
+ * time already past starts at once. Ends early when `signal` aborts.
+ */
+async function waitUntil(startAt, progress, signal, now = Date.now()) {
+    const at = Date.parse(startAt);
+    if (!/^\d{4}-\d\d-\d\dT/.test(startAt) || Number.isNaN(at))
+        throw new errors_UsageError(`--start-at takes an ISO-8601 time such as 2026-11-26T12:00:00Z; got "${startAt}"`);
+    const wait = at - now;
+    if (wait > MAX_START_WAIT_MS)
+        throw new errors_UsageError(`--start-at ${startAt} is ${Math.round(wait / 60_000)} minutes away; at most 15 are allowed`);
+    if (wait <= 0) {
+        progress.info(`perfgate: warning: --start-at ${startAt} passed ${Math.round(-wait / 1000)} s ago; starting now, so this shard may not overlap the others`);
+        return;
+    }
+    progress.info(`perfgate: waiting ${Math.round(wait / 1000)} s for the common start at ${startAt}`);
+    await new Promise((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+}
+async function runShard(opts) {
+    const cwd = opts.cwd ?? process.cwd();
+    const progress = opts.progress ?? silentProgress;
+    const { index, count } = parseShard(opts.shard);
+    const config = loadConfig((0,external_node_path_.resolve)(cwd, opts.config));
+    const sharded = shardConfig(config, index, count);
+    const fd = fdProblem(Math.max(...sharded.scenarios.map((s) => s.connections)), readFdLimit());
+    if (fd)
+        throw new errors_UsageError(fd);
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    if (opts.startAt)
+        await waitUntil(opts.startAt, progress, opts.signal);
+    const startedAt = new Date();
+    progress.info(`perfgate: shard ${index} of ${count}: ${sharded.scenarios.map((s) => `${s.name} ${s.connections} connections${s.rate ? ` at ${Math.round(s.rate * 100) / 100} req/s` : ''}`).join('; ')}`);
+    const measured = await measureOnce(sharded, {
+        env: opts.env ?? process.env,
+        runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
+        serviceLog: null,
+        signal: opts.signal,
+        progress,
+        display: (p) => p,
+    });
+    const environment = describeEnvironment(opts.env ?? process.env);
+    const shard = {
+        kind: SHARD_KIND,
+        schemaVersion: SHARD_SCHEMA_VERSION,
+        shard: { index, count },
+        name: config.name,
+        fingerprint: configFingerprint(config),
+        configFile: (0,external_node_path_.basename)(config.file),
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        url: measured.service.url,
+        scenarios: measured.scenarios,
+        service: measured.service,
+        failure: measured.failure,
+        environment,
+        runner: runnerClass(environment),
+        git: gitInfo((0,external_node_path_.dirname)(config.file), opts.env ?? process.env),
+    };
+    const file = (0,external_node_path_.join)(outDir, `shard-${index}-of-${count}.json`);
+    (0,external_node_fs_.writeFileSync)(file, `${JSON.stringify(shard, null, 2)}\n`);
+    const exitCode = measured.failure?.kind === 'aborted' ? 130 : measured.failure ? 1 : 0;
+    return { file, shard, exitCode };
+}
+/** Shard files in a directory and the directories directly below it (where download-artifact puts each artifact). */
+function findShardFiles(dir) {
+    const found = [];
+    const look = (d, depth) => {
+        let entries;
+        try {
+            entries = readdirSync(d, { withFileTypes: true });
+        }
+        catch {
+            throw new UsageError(`${d}: no such directory of shard files`);
+        }
+        for (const e of entries) {
+            if (e.isFile() && /^shard-\d+-of-\d+\.json$/.test(e.name))
+                found.push(join(d, e.name));
+            else if (e.isDirectory() && depth > 0)
+                look(join(d, e.name), depth - 1);
+        }
+    };
+    look(dir, 1);
+    if (!found.length)
+        throw new UsageError(`${dir}: no shard-I-of-N.json files in it or in the directories below it`);
+    return found.sort();
+}
+/** Reads shard files; anything that is not one names the file. */
+function readShards(files) {
+    return files.map((file) => {
+        let doc;
+        try {
+            doc = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        }
+        catch (err) {
+            throw new errors_UsageError(`${file}: not a readable JSON file (${err.message})`);
+        }
+        const d = doc;
+        if (!d || d.kind !== SHARD_KIND)
+            throw new errors_UsageError(`${file}: not a perfgate shard file (write one with perfgate run --shard I/N)`);
+        if (d.schemaVersion !== SHARD_SCHEMA_VERSION)
+            throw new errors_UsageError(`${file}: shard schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${SHARD_SCHEMA_VERSION})`);
+        return { file, shard: d };
+    });
+}
+/** Why these shards cannot be merged with this config, or undefined. */
+function mergeProblem(shards, fingerprint, configFile) {
+    if (!shards.length)
+        return 'no shard files given';
+    const first = shards[0];
+    for (const s of shards) {
+        if (s.shard.fingerprint !== first.shard.fingerprint)
+            return `the shards come from different configs: ${s.file} has fingerprint ${s.shard.fingerprint}, ${first.file} has ${first.shard.fingerprint}`;
+        if (s.shard.shard.count !== first.shard.shard.count)
+            return `the shards come from different splits: ${s.file} is one of ${s.shard.shard.count}, ${first.file} one of ${first.shard.shard.count}`;
+    }
+    if (first.shard.fingerprint !== fingerprint)
+        return `the shards were measured with a different config than ${configFile} (fingerprint ${first.shard.fingerprint}, the config's is ${fingerprint}): scenarios or load settings differ`;
+    const n = first.shard.shard.count;
+    const seen = new Map();
+    for (const s of shards) {
+        const other = seen.get(s.shard.shard.index);
+        if (other)
+            return `shard ${s.shard.shard.index} of ${n} is given twice (${other} and ${s.file})`;
+        seen.set(s.shard.shard.index, s.file);
+    }
+    const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !seen.has(i));
+    if (missing.length)
+        return `shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${n} missing: a merge of part of the load would understate it`;
+    return undefined;
+}
+/** The shards merged into one measurement (pure, apart from decoding histograms). */
+function mergeShards(config, shards) {
+    const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index);
+    const warnings = [];
+    const trialsInfo = [];
+    const scenarios = [];
+    for (const sc of config.scenarios) {
+        const parts = ordered.map((s) => s.scenarios.find((x) => x.name === sc.name));
+        if (parts.some((p) => !p)) {
+            if (parts.some((p) => p))
+                warnings.push(`scenario "${sc.name}" is missing from some shards and was left out`);
+            continue;
+        }
+        const k = Math.min(...parts.map((p) => p.trials.length));
+        if (parts.some((p) => p.trials.length !== k))
+            warnings.push(`scenario "${sc.name}": shards measured different numbers of trials; the first ${k} were merged`);
+        const trials = [];
+        for (let t = 0; t < k; t++) {
+            const pieces = parts.map((p) => p.trials[t]);
+            const o = (0,merge/* overlap */.EF)(pieces);
+            trialsInfo.push({ scenario: sc.name, trial: t, ...o });
+            if (o.overlapMs < MIN_OVERLAP * o.shortestMs)
+                warnings.push(`trial ${t + 1} of "${sc.name}": the shards loaded together for ${Math.round(o.overlapMs)} of ${Math.round(o.shortestMs)} ms; their load did not coincide, so the merged figures mix load levels`);
+            trials.push({ ...(0,merge/* mergeParallel */.Gq)(pieces), index: t });
+        }
+        const result = scenarioResult(sc, trials, trials.map((t) => (0,histogram/* decodeHistogram */.pr)(t.histogram)), parts.find((p) => p.interrupted)?.interrupted);
+        result.service = sumWindows(parts.map((p) => p.service));
+        scenarios.push(result);
+    }
+    const failed = ordered.find((s) => s.failure);
+    const failure = failed
+        ? { ...failed.failure, message: `shard ${failed.shard.index} of ${failed.shard.count}: ${failed.failure.message}` }
+        : null;
+    const runners = new Set(ordered.map((s) => s.runner));
+    if (runners.size > 1)
+        warnings.push(`the shards ran on different runner classes (${[...runners].join('; ')})`);
+    const first = ordered[0];
+    return {
+        measured: {
+            scenarios,
+            failure,
+            service: { ...first.service, ...sumWindows(ordered.map((s) => s.service)) },
+            metrics: null,
+        },
+        info: { count: first.shard.count, trials: trialsInfo, warnings },
+    };
+}
+/** Shards see one external service: no CPU or memory; uptime probes add up. */
+function sumWindows(ws) {
+    const probes = ws.reduce((a, w) => a + (w.uptime?.probes ?? 0), 0);
+    const up = ws.reduce((a, w) => a + (w.uptime?.up ?? 0), 0);
+    return { cpu: null, memory: null, uptime: probes ? { probes, up, ratio: up / probes } : null };
+}
+async function runMerge(opts) {
+    const cwd = opts.cwd ?? process.cwd();
+    const config = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)), opts.overrides);
+    const template = reportTemplate(config);
+    const shards = readShards(opts.files.map((f) => (0,external_node_path_.resolve)(cwd, f)));
+    const problem = mergeProblem(shards, configFingerprint(config), config.file);
+    if (problem)
+        throw new errors_UsageError(problem);
+    const { measured, info } = mergeShards(config, shards.map((s) => s.shard));
+    const progress = opts.progress ?? silentProgress;
+    for (const w of info.warnings)
+        progress.info(`perfgate: warning: ${w}`);
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    const startedAt = new Date(Math.min(...shards.map((s) => Date.parse(s.shard.startedAt))));
+    const count = info.count;
+    return finishRun({
+        config,
+        cwd,
+        env: opts.env ?? process.env,
+        save: opts.save,
+        progress,
+        template,
+        files: { result: (0,external_node_path_.join)(outDir, 'result.json'), report: (0,external_node_path_.join)(outDir, 'report.md'), serviceLog: null },
+        startedAt,
+        environment: shards[0].shard.environment,
+        // Merged runs are compared only with merged runs of the same split.
+        fingerprint: (0,external_node_crypto_namespaceObject.createHash)('sha256')
+            .update(`${configFingerprint(config)}|shards:${count}`)
+            .digest('hex')
+            .slice(0, 16),
+        extra: {
+            shards: { ...info, files: [...shards].sort((x, y) => x.shard.shard.index - y.shard.shard.index).map((s) => (0,external_node_path_.basename)(s.file)) },
+        },
+    }, measured);
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
 // The CLI adapter: argv → gate options; progress on stderr; a short verdict on stdout; exit code.
 // 0 pass · 1 fail · 2 usage or config error · 3 internal error · 130 interrupted.
+
+
 
 
 
@@ -52545,6 +52906,15 @@ Usage:
   perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
       Start the service, load it, check the targets, compare with history,
       write result.json and report.md. Runs of the default branch are saved to history.
+  perfgate run --shard I/N [--start-at ISO-TIME] [--config FILE] [--out DIR]
+      Send share I of N of the load to the (external) service and write
+      shard-I-of-N.json; one machine per shard, e.g. an Actions matrix.
+      --start-at waits for a common start so that the shards load together.
+  perfgate merge SHARD.json... [--config FILE] [--out DIR] [--save | --no-save]
+      Merge the shards of one run (histograms added exactly) and gate the result.
+  perfgate import --from k6|autocannon FILE [--config FILE] [--out DIR] [--scenario NAME]
+      Gate and report another tool's output (k6 handleSummary / --summary-export
+      JSON, autocannon --json), marking the figures it cannot provide.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
     perfgate calibrate [--config FILE] [--trials K] [--out DIR]
@@ -52585,6 +52955,10 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 keep: { type: 'string' },
                 trials: { type: 'string' },
                 history: { type: 'string' },
+                shard: { type: 'string' },
+                'start-at': { type: 'string' },
+                from: { type: 'string' },
+                scenario: { type: 'string' },
                 help: { type: 'boolean', short: 'h' },
                 version: { type: 'boolean', short: 'v' },
             },
@@ -52609,8 +52983,8 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     if (command === 'dashboard' && !rest.length) {
         return guarded(complain, async () => {
             if (!v.history)
-                throw new UsageError('dashboard needs --history <dir|git[:branch]>');
-            const r = await runDashboard({ history: v.history, outDir: v.out ?? (0,external_node_path_namespaceObject.join)(DEFAULT_OUT_DIR, 'dashboard') });
+                throw new errors_UsageError('dashboard needs --history <dir|git[:branch]>');
+            const r = await runDashboard({ history: v.history, outDir: v.out ?? (0,external_node_path_.join)(DEFAULT_OUT_DIR, 'dashboard') });
             for (const w of r.warnings)
                 complain(`perfgate: warning: ${w}`);
             say(`Dashboard of ${r.runs} stored run(s): ${r.file}`);
@@ -52622,6 +52996,40 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
         return guarded(complain, () => historyCommand(rest[0], v, say));
     }
+    if (command === 'merge') {
+        return guarded(complain, async () => {
+            if (!rest.length)
+                throw new errors_UsageError('merge needs the shard files: perfgate merge shard-*.json');
+            if (v.save && v['no-save'])
+                throw new errors_UsageError('--save and --no-save contradict each other');
+            const outcome = await runMerge({
+                files: rest,
+                config: v.config ?? DEFAULT_CONFIG_FILE,
+                outDir: v.out ?? DEFAULT_OUT_DIR,
+                save: v.save ? true : v['no-save'] ? false : undefined,
+                progress: streamProgress(io.stderr),
+            });
+            say(summaryText(outcome.result));
+            return outcome.exitCode;
+        });
+    }
+    if (command === 'import') {
+        return guarded(complain, async () => {
+            if (rest.length !== 1 || !v.from)
+                throw new errors_UsageError('import needs --from k6|autocannon and one file: perfgate import --from k6 summary.json');
+            const outcome = await runImport({
+                from: v.from,
+                file: rest[0],
+                config: v.config,
+                scenario: v.scenario,
+                outDir: v.out ?? DEFAULT_OUT_DIR,
+                save: v.save ? true : v['no-save'] ? false : undefined,
+                progress: streamProgress(io.stderr),
+            });
+            say(summaryText(outcome.result));
+            return outcome.exitCode;
+        });
+    }
     if (command !== 'run' || rest.length) {
         complain(command ? `perfgate: unknown command "${[command, ...rest].join(' ')}"\n\n${HELP}` : HELP);
         return 2;
@@ -52629,6 +53037,21 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     if (v.save && v['no-save']) {
         complain('perfgate: --save and --no-save contradict each other');
         return 2;
+    }
+    if (v.shard !== undefined) {
+        return guarded(complain, () => interruptible(complain, async (signal) => {
+            const outcome = await runShard({
+                shard: v.shard,
+                startAt: v['start-at'],
+                config: v.config ?? DEFAULT_CONFIG_FILE,
+                outDir: v.out ?? DEFAULT_OUT_DIR,
+                signal,
+                progress: streamProgress(io.stderr),
+            });
+            const s = outcome.shard;
+            say(`${outcome.exitCode === 0 ? 'MEASURED' : 'FAILED'}: shard ${s.shard.index} of ${s.shard.count}${s.failure ? ` (${s.failure.message})` : ''}; merge the shards with perfgate merge\nShard: ${outcome.file}`);
+            return outcome.exitCode;
+        }));
     }
     return guarded(complain, () => interruptible(complain, async (signal) => {
         const outcome = await runGate({
@@ -52702,7 +53125,7 @@ function summaryText(r) {
 async function calibrateCommand(v, say, complain, stderr) {
     const trials = v.trials === undefined ? 10 : Number(v.trials);
     if (!Number.isInteger(trials) || trials < 3)
-        throw new UsageError(`--trials must be a whole number of at least 3, got "${v.trials}"`);
+        throw new errors_UsageError(`--trials must be a whole number of at least 3, got "${v.trials}"`);
     return interruptible(complain, async (signal) => {
         const outcome = await runCalibrate({
             config: v.config ?? DEFAULT_CONFIG_FILE,
@@ -52722,7 +53145,7 @@ function errorCode(err, complain) {
         complain(`perfgate: invalid config\n${err.message}`);
         return 2;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof errors_UsageError) {
         complain(`perfgate: ${err.message}`);
         return 2;
     }
@@ -52739,7 +53162,7 @@ async function guarded(complain, command) {
 }
 async function compareCommand(v, say, complain) {
     if (!v.baseline?.length || !v.current)
-        throw new UsageError('compare needs --baseline <dir|file>... and --current <result.json>');
+        throw new errors_UsageError('compare needs --baseline <dir|file>... and --current <result.json>');
     const config = v.config ? loadConfig(v.config) : undefined;
     const outcome = await runCompare({
         baseline: v.baseline,
@@ -52755,13 +53178,13 @@ async function compareCommand(v, say, complain) {
 }
 async function historyCommand(action, v, say) {
     const config = loadConfig(v.config ?? DEFAULT_CONFIG_FILE);
-    const store = openStore(config.history, (0,external_node_path_namespaceObject.dirname)(config.file));
+    const store = openStore(config.history, (0,external_node_path_.dirname)(config.file));
     if (!store)
-        throw new UsageError(`history is off in ${config.file} (history.store: none)`);
+        throw new errors_UsageError(`history is off in ${config.file} (history.store: none)`);
     if (action === 'prune') {
         const keep = v.keep === undefined ? config.history.keep : Number(v.keep);
         if (!Number.isInteger(keep) || keep < 1)
-            throw new UsageError(`--keep must be a whole number of at least 1, got "${v.keep}"`);
+            throw new errors_UsageError(`--keep must be a whole number of at least 1, got "${v.keep}"`);
         const removed = await store.prune(keep);
         say(`${store.label}: removed ${removed.length} run(s), keeping at most ${keep} per config`);
         return 0;
@@ -52776,6 +53199,551 @@ async function historyCommand(action, v, say) {
     for (const w of warnings)
         say(`warning: ${w}`);
     return 0;
+}
+
+
+/***/ }),
+
+/***/ 6846:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HL: () => (/* binding */ newHistogram),
+/* harmony export */   OZ: () => (/* binding */ percentileMs),
+/* harmony export */   Q7: () => (/* binding */ mergeHistograms),
+/* harmony export */   eh: () => (/* binding */ summarize),
+/* harmony export */   ll: () => (/* binding */ encodeHistogram),
+/* harmony export */   mw: () => (/* binding */ recordMs),
+/* harmony export */   pr: () => (/* binding */ decodeHistogram)
+/* harmony export */ });
+/* harmony import */ var hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2960);
+// Latency histograms at microsecond resolution (HdrHistogram, 3 significant digits), and the
+// figures perfgate reports from them. Values are recorded in µs and reported in ms as floats.
+
+/** Longest latency tracked: 10 minutes, far past any request timeout. */
+const HIGHEST_US = 600_000_000;
+function newHistogram() {
+    return hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__.build({
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: HIGHEST_US,
+        numberOfSignificantValueDigits: 3,
+        bitBucketSize: 32,
+        useWebAssembly: false,
+    });
+}
+/** Records one latency given in ms (float); values are clamped into the trackable range. */
+function recordMs(h, ms, expectedIntervalMs) {
+    const us = Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000)));
+    if (expectedIntervalMs !== undefined && expectedIntervalMs > 0) {
+        // Coordinated-omission correction for the open model: a response slower than the send
+        // interval hid the requests that should have gone out meanwhile.
+        h.recordValueWithExpectedInterval(us, Math.round(expectedIntervalMs * 1000));
+    }
+    else {
+        h.recordValue(us);
+    }
+}
+function encodeHistogram(h) {
+    return hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__.encodeIntoCompressedBase64(h);
+}
+function decodeHistogram(encoded) {
+    return hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__.decodeFromCompressedBase64(encoded, 32, false);
+}
+/** The exact union of several histograms (counts added bucket by bucket). */
+function mergeHistograms(parts) {
+    const out = newHistogram();
+    for (const p of parts)
+        out.add(p);
+    return out;
+}
+const round3 = (x) => Math.round(x * 1000) / 1000;
+function summarize(h) {
+    if (h.totalCount === 0)
+        return {
+            count: 0,
+            min: 0,
+            mean: 0,
+            stdev: 0,
+            p50: 0,
+            p90: 0,
+            p95: 0,
+            p99: 0,
+            max: 0,
+        };
+    const ms = (us) => round3(us / 1000);
+    return {
+        count: h.totalCount,
+        min: ms(h.minNonZeroValue),
+        mean: ms(h.mean),
+        stdev: ms(h.stdDeviation),
+        p50: ms(h.getValueAtPercentile(50)),
+        p90: ms(h.getValueAtPercentile(90)),
+        p95: ms(h.getValueAtPercentile(95)),
+        p99: ms(h.getValueAtPercentile(99)),
+        // The bucket's upper edge, as a merged histogram knows it: a run and its merge agree.
+        max: ms(h.getValueAtPercentile(100)),
+    };
+}
+/** Any percentile, in ms. */
+function percentileMs(h, p) {
+    return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
+}
+
+
+/***/ }),
+
+/***/ 9644:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EF: () => (/* binding */ overlap),
+/* harmony export */   Gq: () => (/* binding */ mergeParallel),
+/* harmony export */   lD: () => (/* binding */ split)
+/* harmony export */ });
+/* harmony import */ var _analysis_aggregate_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8321);
+/* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6846);
+// Trials that ran at the same time (in several processes, or on several machines) → one trial.
+// Histograms are merged exactly (decoded and added, never percentiles averaged), counts add up,
+// and the trial lasts from the earliest start to the latest end. Pure.
+
+
+function mergeParallel(parts, histograms) {
+    if (!parts.length)
+        throw new Error('nothing to merge');
+    const starts = parts.map((p) => Date.parse(p.startedAt));
+    const start = Math.min(...starts);
+    const end = Math.max(...parts.map((p, i) => starts[i] + p.durationMs));
+    // The sum of the parts, as summarizeTrials adds trials up; then the clock of parallel parts.
+    const sum = (0,_analysis_aggregate_js__WEBPACK_IMPORTED_MODULE_0__/* .summarizeTrials */ .f)(parts.map((p, index) => ({ ...p, index })), histograms ?? parts.map((p) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeHistogram */ .pr)(p.histogram)));
+    const durationMs = Math.max(end - start, ...parts.map((p) => p.durationMs));
+    return {
+        ...sum,
+        startedAt: new Date(start).toISOString(),
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        rps: durationMs > 0 ? (sum.requests * 1000) / durationMs : 0,
+        connectionsServed: parts.reduce((a, p) => a + p.connectionsServed, 0),
+        ...(sum.workflows
+            ? { workflows: { completed: sum.workflows.completed, perSecond: durationMs > 0 ? (sum.workflows.completed * 1000) / durationMs : 0 } }
+            : {}),
+    };
+}
+/** How far parallel parts overlapped in time: the common window, and each part's own. */
+function overlap(parts) {
+    const starts = parts.map((p) => Date.parse(p.startedAt));
+    const ends = parts.map((p, i) => starts[i] + p.durationMs);
+    return {
+        overlapMs: Math.max(0, Math.min(...ends) - Math.max(...starts)),
+        spanMs: Math.max(...ends) - Math.min(...starts),
+        shortestMs: Math.min(...parts.map((p) => p.durationMs)),
+    };
+}
+/** Splits a total (connections) over n parts as evenly as whole numbers allow, larger parts first. */
+function split(total, n) {
+    const base = Math.floor(total / n);
+    return Array.from({ length: n }, (_, i) => base + (i < total % n ? 1 : 0));
+}
+
+
+/***/ }),
+
+/***/ 5369:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H6: () => (/* binding */ LoadPool),
+/* harmony export */   or: () => (/* binding */ runLoadWorker),
+/* harmony export */   tC: () => (/* binding */ shareOf),
+/* harmony export */   vU: () => (/* binding */ LOAD_WORKER_FLAG)
+/* harmony export */ });
+/* unused harmony export workerScript */
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _assets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5462);
+/* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6846);
+/* harmony import */ var _merge_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9644);
+/* harmony import */ var _trial_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4516);
+// Load from several processes on one machine: each child runs an in-process autocannon (with
+// our µs histograms) for its share of the connections and rate; the parent merges each trial
+// exactly. The children are this same program started with a flag, so the CLI and the Action
+// bundle both carry their worker; from source (tests, benchmarks) the built CLI is used.
+
+
+
+
+
+
+
+
+const LOAD_WORKER_FLAG = '__perfgate-load-worker';
+/** The script a worker runs: this bundle when running from one, else the built CLI. */
+function workerScript() {
+    const self = (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(import.meta.url);
+    if (/[\\/]dist[\\/](cli[\\/])?index\.js$/.test(self))
+        return self;
+    const cli = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,_assets_js__WEBPACK_IMPORTED_MODULE_4__/* .packageRoot */ .Z)(), 'dist', 'cli', 'index.js');
+    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(cli))
+        throw new Error(`load.processes needs the built CLI (${cli}); run npm run build`);
+    return cli;
+}
+/** The share of one of `n` parts: connections split evenly, the rate in proportion. */
+function shareOf(scenario, index, n, processes = 1) {
+    const connections = (0,_merge_js__WEBPACK_IMPORTED_MODULE_6__/* .split */ .lD)(scenario.connections, n)[index];
+    return {
+        ...scenario,
+        connections,
+        ...(scenario.rate !== undefined ? { rate: (scenario.rate * connections) / scenario.connections } : {}),
+        processes: Math.min(processes, connections),
+    };
+}
+/** A set of worker processes for one scenario; trials start in all of them at once. */
+class LoadPool {
+    size;
+    children = [];
+    constructor(size) {
+        this.size = size;
+        const script = workerScript();
+        for (let i = 0; i < size; i++) {
+            this.children.push((0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.fork)(script, [LOAD_WORKER_FLAG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' }));
+        }
+    }
+    /** Same contract as startTrial, with the load split over the pool. */
+    start = (baseUrl, scenario, durationMs) => {
+        const lives = this.children.map(() => ({ responses: 0, ok: 0, errors: 0, elapsedMs: 0 }));
+        const parts = this.children.map((child, i) => new Promise((resolve, reject) => {
+            const onMessage = (m) => {
+                if (m.type === 'live')
+                    lives[i] = m.live;
+                else {
+                    cleanup();
+                    if (m.type === 'done')
+                        resolve(m);
+                    else
+                        reject(new Error(m.message));
+                }
+            };
+            const onExit = (code, signal) => {
+                cleanup();
+                reject(new Error(`load process ${i + 1} of ${this.size} exited (${signal ?? `code ${code}`}) during a trial`));
+            };
+            const cleanup = () => {
+                child.off('message', onMessage);
+                child.off('exit', onExit);
+            };
+            child.on('message', onMessage);
+            child.on('exit', onExit);
+            child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs });
+        }));
+        const done = Promise.all(parts).then((all) => {
+            const histograms = all.map((p) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .decodeHistogram */ .pr)(p.result.histogram));
+            const result = (0,_merge_js__WEBPACK_IMPORTED_MODULE_6__/* .mergeParallel */ .Gq)(all.map((p) => p.result), histograms);
+            return {
+                result,
+                histogram: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .mergeHistograms */ .Q7)(histograms),
+                stepHistograms: (result.steps ?? []).map((s) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .decodeHistogram */ .pr)(s.histogram)),
+            };
+        });
+        return {
+            done,
+            stop: () => {
+                for (const c of this.children)
+                    if (c.connected)
+                        c.send({ type: 'stop' });
+            },
+            live: () => ({
+                responses: lives.reduce((a, l) => a + l.responses, 0),
+                ok: lives.reduce((a, l) => a + l.ok, 0),
+                errors: lives.reduce((a, l) => a + l.errors, 0),
+                elapsedMs: Math.max(...lives.map((l) => l.elapsedMs)),
+            }),
+        };
+    };
+    /** Ends every worker; waits for them to exit. */
+    async close() {
+        await Promise.all(this.children.map((c) => new Promise((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null)
+                return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 3000).unref();
+        })));
+    }
+}
+/** The worker side: run each trial it is sent, report live figures, send back the result. */
+function runLoadWorker() {
+    let current;
+    process.on('message', (m) => {
+        if (m.type === 'stop') {
+            current?.stop();
+            return;
+        }
+        const run = (0,_trial_js__WEBPACK_IMPORTED_MODULE_7__/* .startTrial */ .p)(m.baseUrl, m.scenario, m.durationMs);
+        current = run;
+        const tick = setInterval(() => process.send?.({ type: 'live', live: run.live() }), 100);
+        run.done.then((data) => {
+            clearInterval(tick);
+            current = undefined;
+            process.send?.({ type: 'done', result: data.result });
+        }, (err) => {
+            clearInterval(tick);
+            current = undefined;
+            process.send?.({ type: 'error', message: err.message });
+        });
+    });
+    process.on('disconnect', () => process.exit(0));
+}
+
+
+/***/ }),
+
+/***/ 4516:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  p: () => (/* binding */ startTrial)
+});
+
+// EXTERNAL MODULE: ./node_modules/autocannon/autocannon.js
+var autocannon = __nccwpck_require__(8174);
+var autocannon_default = /*#__PURE__*/__nccwpck_require__.n(autocannon);
+// EXTERNAL MODULE: ./src/load/histogram.ts
+var load_histogram = __nccwpck_require__(6846);
+;// CONCATENATED MODULE: ./src/load/requests.ts
+const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
+const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
+function buildRequests(steps) {
+    const workflow = steps.length > 1;
+    return steps.map((step, i) => {
+        const dynamic = hasVariables(step);
+        const req = {
+            stepIndex: i,
+            method: step.method,
+            path: step.path,
+            headers: { ...step.headers },
+        };
+        if (step.body !== undefined)
+            req.body = step.body;
+        if (step.json !== undefined && !dynamic)
+            req.body = JSON.stringify(step.json);
+        // The first step must always build (autocannon cannot restart before it).
+        if (i > 0 && (dynamic || workflow)) {
+            req.setupRequest = (r, context) => {
+                if (context.failed)
+                    return null;
+                const vars = context.vars ?? {};
+                const missing = (name) => !(name in vars);
+                if (needed(step).some(missing))
+                    return null;
+                return {
+                    ...r,
+                    path: interpolate(step.path, vars, encodeURIComponent),
+                    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, String)])),
+                    body: step.json !== undefined
+                        ? JSON.stringify(substitute(step.json, vars))
+                        : step.body !== undefined
+                            ? interpolate(step.body, vars, String)
+                            : undefined,
+                };
+            };
+        }
+        if (workflow || Object.keys(step.capture).length) {
+            req.onResponse = (status, body, context) => {
+                if (status < 200 || status >= 300) {
+                    context.failed = true;
+                    return;
+                }
+                const names = Object.entries(step.capture);
+                if (!names.length)
+                    return;
+                let parsed;
+                try {
+                    parsed = JSON.parse(body);
+                }
+                catch {
+                    context.failed = true;
+                    return;
+                }
+                context.vars ??= {};
+                for (const [name, path] of names) {
+                    const value = pick(parsed, path);
+                    if (value === undefined)
+                        context.failed = true;
+                    else
+                        context.vars[name] = value;
+                }
+            };
+        }
+        return req;
+    });
+}
+function hasVariables(step) {
+    return needed(step).length > 0;
+}
+function needed(step) {
+    const text = [step.path, step.body ?? '', JSON.stringify(step.json ?? null), ...Object.values(step.headers)].join('\n');
+    return [...new Set([...text.matchAll(VARIABLE)].map((m) => m[1]))];
+}
+/** `data.items.0.id` → the value at that path of a parsed JSON document. */
+function pick(doc, path) {
+    let node = doc;
+    for (const key of path.split('.')) {
+        if (node === null || typeof node !== 'object')
+            return undefined;
+        node = node[key];
+    }
+    return node;
+}
+function interpolate(text, vars, encode) {
+    return text.replace(VARIABLE, (_, name) => encode(typeof vars[name] === 'string' ? vars[name] : JSON.stringify(vars[name])));
+}
+/** Deep copy of a JSON body where "${x}" strings become the captured value itself (keeping its type). */
+function substitute(value, vars) {
+    if (typeof value === 'string') {
+        const whole = WHOLE_VARIABLE.exec(value);
+        if (whole)
+            return vars[whole[1]];
+        return interpolate(value, vars, String);
+    }
+    if (Array.isArray(value))
+        return value.map((v) => substitute(v, vars));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/load/trial.ts
+// One trial: an in-process autocannon instance for a fixed time, every response's latency
+// recorded at µs resolution into our own histograms (overall and per step).
+
+
+
+function startTrial(baseUrl, scenario, durationMs) {
+    const steps = scenario.steps;
+    const histogram = (0,load_histogram/* newHistogram */.HL)();
+    const stepHistograms = steps.map(() => (0,load_histogram/* newHistogram */.HL)());
+    const stepCounts = steps.map(() => ({ requests: 0, ok: 0, errors: 0 }));
+    const statusCodes = {};
+    const served = new Set();
+    // Open model: each connection should send every connections/rate seconds.
+    const expectedIntervalMs = scenario.rate ? (1000 * scenario.connections) / scenario.rate : undefined;
+    const lastStep = steps.length - 1;
+    let responses = 0;
+    let ok = 0;
+    let non2xx = 0;
+    let timeouts = 0;
+    let connection = 0;
+    let workflows = 0;
+    const startedAt = new Date();
+    const t0 = process.hrtime.bigint();
+    const elapsedMs = () => Number(process.hrtime.bigint() - t0) / 1e6;
+    let finished = () => { };
+    const instance = autocannon_default()({
+        url: baseUrl,
+        connections: scenario.connections,
+        duration: durationMs / 1000,
+        timeout: scenario.timeoutMs / 1000,
+        pipelining: 1,
+        sampleInt: 50, // autocannon only notices the end of the run at a sample tick
+        overallRate: scenario.rate,
+        requests: buildRequests(steps),
+    }, (err) => finished(err ?? null));
+    const events = instance;
+    events.on('response', (client, statusCode, _bytes, responseTime) => {
+        responses++;
+        const step = client.requestIterator.currentRequest.stepIndex ?? 0;
+        const counts = stepCounts[step];
+        counts.requests++;
+        statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+        if (statusCode >= 200 && statusCode < 300) {
+            ok++;
+            counts.ok++;
+            served.add(client);
+            (0,load_histogram/* recordMs */.mw)(histogram, responseTime, expectedIntervalMs);
+            (0,load_histogram/* recordMs */.mw)(stepHistograms[step], responseTime, expectedIntervalMs);
+            if (scenario.kind === 'workflow' && step === lastStep && !client.requestIterator.context.failed)
+                workflows++;
+        }
+        else {
+            non2xx++;
+            counts.errors++;
+        }
+    });
+    events.on('reqError', (err) => {
+        if (/timed out/.test(err.message))
+            timeouts++;
+        else
+            connection++;
+    });
+    const done = new Promise((resolve, reject) => {
+        finished = (err) => {
+            if (err) {
+                reject(err);
+                return;
+            }
+            const ms = elapsedMs();
+            const total = non2xx + timeouts + connection;
+            const errors = {
+                total,
+                non2xx,
+                timeouts,
+                connection,
+                rate: responses + timeouts + connection > 0 ? total / (responses + timeouts + connection) : 0,
+            };
+            const stepFigures = scenario.kind === 'workflow'
+                ? steps.map((s, i) => ({
+                    name: s.name,
+                    method: s.method,
+                    path: s.path,
+                    ...stepCounts[i],
+                    latency: (0,load_histogram/* summarize */.eh)(stepHistograms[i]),
+                    histogram: (0,load_histogram/* encodeHistogram */.ll)(stepHistograms[i]),
+                }))
+                : undefined;
+            resolve({
+                histogram,
+                stepHistograms,
+                result: {
+                    startedAt: startedAt.toISOString(),
+                    durationMs: Math.round(ms * 1000) / 1000,
+                    requests: responses,
+                    ok,
+                    rps: ms > 0 ? (responses * 1000) / ms : 0,
+                    latency: (0,load_histogram/* summarize */.eh)(histogram),
+                    errors,
+                    connectionsServed: served.size,
+                    statusCodes,
+                    ...(scenario.kind === 'workflow'
+                        ? {
+                            workflows: {
+                                completed: workflows,
+                                perSecond: ms > 0 ? (workflows * 1000) / ms : 0,
+                            },
+                        }
+                        : {}),
+                    ...(stepFigures ? { steps: stepFigures } : {}),
+                    histogram: (0,load_histogram/* encodeHistogram */.ll)(histogram),
+                },
+            });
+        };
+    });
+    return {
+        done,
+        stop: () => instance.stop(),
+        live: () => ({
+            responses,
+            ok,
+            errors: non2xx + timeouts + connection,
+            elapsedMs: elapsedMs(),
+        }),
+    };
 }
 
 
@@ -52841,6 +53809,34 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 
 /***/ }),
 

@@ -2,7 +2,7 @@
 // `unmeasured` and fails the gate: nothing passes without a number beside it.
 import type { TargetConfig } from '../config/types.js';
 import { decodeHistogram, mergeHistograms, percentileMs } from '../load/histogram.js';
-import type { RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../result.js';
+import type { ImportSource, RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../result.js';
 import { compare } from './expression.js';
 import { formatValue } from './format.js';
 
@@ -17,7 +17,7 @@ type Measured = { value: number; note?: string; fail?: string; excuse?: string }
 
 export function evaluateTargets(
   targets: TargetConfig[],
-  run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics'>,
+  run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics' | 'source'>,
 ): TargetResult[] {
   return targets.map((t) => {
     const m = measure(t, run);
@@ -58,7 +58,7 @@ function joinNotes(...notes: (string | undefined)[]): string {
   return notes.filter(Boolean).join('. ');
 }
 
-function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics'>): Measured {
+function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics' | 'source'>): Measured {
   const metric = t.parsed.metric;
   let scenarios: ScenarioResult[];
   if (t.scenario !== undefined) {
@@ -75,6 +75,7 @@ function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' |
         note: run.scenarios.some((s) => s.ramp) ? 'only stress ramps ran, and run-wide targets leave them out' : notRunNote(undefined, run),
       };
   }
+  if (run.source) return importedValue(t, scenarios, run.source);
   if (t.parsed.info.custom) {
     const values = t.scenario !== undefined ? scenarios[0]!.metrics : run.metrics?.values;
     const v = values?.[metric];
@@ -88,6 +89,39 @@ function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' |
   const value = rawValue(t, metric, t.parsed.percentile, scenarios, window, run);
   if (value.value !== null && partialNote) return { ...value, note: joinNotes(value.note, partialNote) };
   return value;
+}
+
+/** A target on a run imported from another tool: only what its output holds, the rest ❓ with the reason. */
+function importedValue(t: TargetConfig, scenarios: ScenarioResult[], source: ImportSource): Measured {
+  const s = scenarios[0]!;
+  const l = s.summary.latency;
+  const missing = (what: string): Measured => ({ value: null, note: `${source.tool}'s output does not hold ${what}` });
+  const latency = (v: number | null, what: string): Measured =>
+    v === null
+      ? missing(what)
+      : { value: v, note: `${source.tool}'s own figure${source.tool === 'autocannon' ? ' (whole milliseconds)' : ''}` };
+  const metric = t.parsed.metric;
+  switch (metric) {
+    case 'avg':
+      return latency(l.mean, 'the mean latency');
+    case 'min':
+      return latency(l.min, 'the min latency');
+    case 'max':
+      return latency(l.max, 'the max latency');
+    case 'med':
+      return latency(l.p50, 'the median latency');
+    case 'rps':
+      return { value: round(s.summary.rps) };
+    case 'errors':
+      return { value: s.summary.errors.total };
+    case 'rate(errors)':
+      return { value: s.summary.errors.rate };
+  }
+  const p = t.parsed.percentile;
+  if (p === undefined) return missing(t.parsed.info.label);
+  const field = ({ 50: 'p50', 90: 'p90', 95: 'p95', 99: 'p99' } as const)[p as 50 | 90 | 95 | 99];
+  if (!field) return missing(`p(${p}) (perfgate reads p50, p90, p95 and p99 from it)`);
+  return latency(l[field], source.tool === 'k6' ? `p(${p}): add it to the test's summaryTrendStats` : `p(${p})`);
 }
 
 function capacity(s: ScenarioResult): Measured {

@@ -60,6 +60,7 @@ interface RawScenario {
   workflow?: RawRequest[];
   connections?: number;
   rate?: number;
+  processes?: number;
   warmup?: string;
   trials?: number;
   duration?: string;
@@ -96,6 +97,7 @@ interface RawConfig {
   ab?: { 'min-trials'?: number; 'max-trials'?: number; step?: number; budget?: string };
   mode?: 'auto' | 'history' | 'ab';
   load?: {
+    processes?: number;
     connections?: number;
     warmup?: string;
     trials?: number;
@@ -382,6 +384,14 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     const ramp = s.ramp
       ? buildRamp(s, connections, ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, [...path, 'duration'], at), path, at)
       : undefined;
+    const processes = s.processes ?? defaults.processes ?? 1;
+    const fewest = ramp?.by === 'connections' ? ramp.levels[0]! : connections;
+    if (processes > fewest)
+      at(
+        s.processes !== undefined ? [...path, 'processes'] : ['load', 'processes'],
+        `${processes} load processes need at least as many connections; "${s.name}" has ${fewest}`,
+        false,
+      );
     if (s.rate !== undefined && s.rate < connections && !ramp) {
       at(
         [...path, 'rate'],
@@ -404,6 +414,7 @@ function build(raw: RawConfig, file: string, at: Report): Config {
         at,
       ),
       timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+      processes,
       ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0]! : connections } : {}),
     });
     (s.targets ?? []).forEach((t, j) => {

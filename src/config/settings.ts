@@ -10,5 +10,7 @@ export function loadSettings(s: ScenarioConfig): Omit<ScenarioResult['settings']
     trials: s.trials,
     durationMs: s.durationMs,
     timeoutMs: s.timeoutMs,
+    // Only when sharded, so that the settings (and fingerprints) of unsharded runs stay as they were.
+    ...(s.processes > 1 ? { processes: s.processes } : {}),
   };
 }

@@ -108,6 +108,8 @@ export interface ScenarioConfig {
   timeoutMs: number;
   /** A stress ramp instead of trials. */
   ramp?: RampConfig;
+  /** Load generator processes on this machine (1: in-process). */
+  processes: number;
 }
 
 export interface RampConfig {

@@ -76,7 +76,8 @@ export function buildDashboardData(
     })),
     scenarios: names.map((name) => {
       const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);
-      const series = (f: (t: (typeof trials)[number][number]) => number) => trials.map((ts) => med(ts.map(f)));
+      const series = (f: (t: (typeof trials)[number][number]) => number | null) =>
+        trials.map((ts) => med(ts.map(f).filter((v): v is number => v !== null)));
       const p95 = series((t) => t.p95);
       const figures = runs.map((r) => r.scenarios.find((s) => s.name === name));
       const ramp = figures.some((f) => f?.capacity !== undefined);

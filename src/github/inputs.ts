@@ -6,7 +6,13 @@ import { UsageError } from '../errors.js';
 import type { FailOn } from './annotations.js';
 
 export interface ActionInputs {
-  mode: 'run' | 'comment';
+  mode: 'run' | 'comment' | 'merge';
+  /** mode run: measure only this share of the load ("2/4") and write a shard file. */
+  shard: string | undefined;
+  /** With `shard`: an ISO-8601 time to wait for, so that the matrix jobs load together. */
+  startAt: string | undefined;
+  /** mode merge: the directory holding the shard files (searched one level deep). */
+  shards: string;
   config: string;
   workingDirectory: string;
   token: string;
@@ -57,7 +63,10 @@ export function readInputs(get: Get): ActionInputs {
     throw new UsageError(`input "duration" must be a duration such as 10s or 500ms; got "${duration}"`);
   const history = parseHistorySpec(get('history') || 'git:perfgate-data');
   return {
-    mode: oneOf(get, 'mode', ['run', 'comment'] as const, 'run'),
+    mode: oneOf(get, 'mode', ['run', 'comment', 'merge'] as const, 'run'),
+    shard: get('shard').trim() || undefined,
+    startAt: get('start-at').trim() || undefined,
+    shards: get('shards').trim() || '.perfgate/shards',
     config: get('config').trim() || 'perfgate.yml',
     workingDirectory: get('working-directory').trim() || '.',
     token: get('github-token').trim(),

@@ -7,9 +7,10 @@ export const RECORD_KIND = 'perfgate-run';
 export const RECORD_SCHEMA_VERSION = 1;
 
 export interface TrialFigures {
-  p50: number;
-  p95: number;
-  p99: number;
+  /** null only for runs imported from a tool that does not report that percentile. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
   rps: number;
   workflowsPerSec: number | null;
   /** Attempts: responses + timeouts + connection errors. */
@@ -144,8 +145,9 @@ function recordProblem(d: Record<string, unknown>): string | undefined {
   for (const s of d.scenarios as { name?: unknown; trials?: unknown }[]) {
     if (typeof s?.name !== 'string' || !Array.isArray(s.trials)) return 'a scenario without name or trials';
     for (const t of s.trials as Record<string, unknown>[]) {
+      // Percentiles may be null (an import from a tool that does not report them), never absent.
       for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
-        if (typeof t?.[k] !== 'number') return `a trial without a numeric "${k}"`;
+        if (typeof t?.[k] !== 'number' && !(k.startsWith('p') && t?.[k] === null)) return `a trial without a numeric "${k}"`;
     }
   }
   return undefined;

@@ -2,8 +2,8 @@
 // offered rate), each a single trial, until a step breaks a stop condition or the last level
 // ran. Capacity is the highest step that met every condition.
 import type { RampConfig, ScenarioConfig } from '../config/types.js';
-import type { RampStep, TrialResult } from '../result.js';
-import { runScenario, type ScenarioHooks, type ScenarioRun } from './scenario.js';
+import { own, type RampStep, type TrialResult } from '../result.js';
+import { runScenario, type ScenarioHooks, type ScenarioRun, type TrialStarter } from './scenario.js';
 
 /** A rate ramp's step must deliver this share of the offered rate. */
 export const RATE_KEPT_UP = 0.9;
@@ -32,25 +32,32 @@ export function brokenCondition(ramp: RampConfig, level: number, t: Pick<TrialRe
   const ms = (x: number): string => `${Math.round(x * 100) / 100} ms`;
   if (t.errors.rate > ramp.stop.errorRate)
     return `errors ${(t.errors.rate * 100).toFixed(2)} % > ${+(ramp.stop.errorRate * 100).toFixed(3)} %`;
-  if (ramp.stop.p95Ms !== undefined && t.latency.p95 > ramp.stop.p95Ms) return `p95 ${ms(t.latency.p95)} > ${ms(ramp.stop.p95Ms)}`;
-  if (ramp.stop.p99Ms !== undefined && t.latency.p99 > ramp.stop.p99Ms) return `p99 ${ms(t.latency.p99)} > ${ms(ramp.stop.p99Ms)}`;
+  if (ramp.stop.p95Ms !== undefined && own(t.latency.p95) > ramp.stop.p95Ms)
+    return `p95 ${ms(own(t.latency.p95))} > ${ms(ramp.stop.p95Ms)}`;
+  if (ramp.stop.p99Ms !== undefined && own(t.latency.p99) > ramp.stop.p99Ms)
+    return `p99 ${ms(own(t.latency.p99))} > ${ms(ramp.stop.p99Ms)}`;
   if (ramp.by === 'rate' && t.rps < RATE_KEPT_UP * level)
     return `answered ${Math.round(t.rps)} of ${level} req/s offered (< ${RATE_KEPT_UP * 100} %)`;
   return null;
 }
 
-export async function runRamp(baseUrl: string, scenario: ScenarioConfig, hooks: ScenarioHooks): Promise<RampRun> {
+export async function runRamp(baseUrl: string, scenario: ScenarioConfig, hooks: ScenarioHooks, start?: TrialStarter): Promise<RampRun> {
   const ramp = scenario.ramp!;
   const out: RampRun = { trials: [], histograms: [], windows: [], steps: [], capacityIndex: null, stoppedBecause: '' };
   for (const [i, level] of ramp.levels.entries()) {
     const step = stepScenario(scenario, ramp, level, i === 0 ? scenario.warmupMs : 0);
-    const run = await runScenario(baseUrl, step, {
-      ...hooks,
-      onPhase: (phase) =>
-        hooks.onPhase?.(
-          phase === 'warm-up' ? `warm-up at ${label(ramp, level)}` : `step ${i + 1}/${ramp.levels.length}: ${label(ramp, level)}`,
-        ),
-    });
+    const run = await runScenario(
+      baseUrl,
+      step,
+      {
+        ...hooks,
+        onPhase: (phase) =>
+          hooks.onPhase?.(
+            phase === 'warm-up' ? `warm-up at ${label(ramp, level)}` : `step ${i + 1}/${ramp.levels.length}: ${label(ramp, level)}`,
+          ),
+      },
+      start,
+    );
     const trial = run.trials[0];
     if (trial) {
       const broke = brokenCondition(ramp, level, trial);
@@ -64,9 +71,9 @@ export async function runRamp(baseUrl: string, scenario: ScenarioConfig, hooks: 
         startedAt: trial.startedAt,
         durationMs: trial.durationMs,
         rps: Math.round(trial.rps * 100) / 100,
-        p50: trial.latency.p50,
-        p95: trial.latency.p95,
-        p99: trial.latency.p99,
+        p50: own(trial.latency.p50),
+        p95: own(trial.latency.p95),
+        p99: own(trial.latency.p99),
         errorRate: trial.errors.rate,
         ok: broke === null && !run.interrupted,
         broke,

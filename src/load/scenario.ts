@@ -26,7 +26,15 @@ export interface ScenarioHooks {
   trialBoundary?(when: 'before' | 'after', kept: boolean): Promise<void>;
 }
 
-export async function runScenario(baseUrl: string, scenario: ScenarioConfig, hooks: ScenarioHooks): Promise<ScenarioRun> {
+/** How a trial is started: in this process (startTrial), or split over a LoadPool. */
+export type TrialStarter = typeof startTrial;
+
+export async function runScenario(
+  baseUrl: string,
+  scenario: ScenarioConfig,
+  hooks: ScenarioHooks,
+  begin: TrialStarter = startTrial,
+): Promise<ScenarioRun> {
   const out: ScenarioRun = { trials: [], histograms: [], windows: [] };
   const phases: { label: string; ms: number; measured: boolean }[] = [];
   if (scenario.warmupMs > 0) phases.push({ label: 'warm-up', ms: scenario.warmupMs, measured: false });
@@ -46,7 +54,7 @@ export async function runScenario(baseUrl: string, scenario: ScenarioConfig, hoo
     hooks.onPhase?.(phase.label);
     if (phase.measured) await hooks.trialBoundary?.('before', true);
     const start = Date.now();
-    const run = startTrial(baseUrl, scenario, phase.ms);
+    const run = begin(baseUrl, scenario, phase.ms);
     let stopReason: string | undefined;
     const poll = setInterval(() => {
       hooks.onLive?.(phase.label, run.live(), phase.ms);

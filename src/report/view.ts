@@ -42,6 +42,8 @@ export interface ReportView {
   service: { rows: { label: string; value: string }[] };
   /** Memory growth, stress-ramp capacity and the service's own metrics; null when none apply. */
   internals: InternalsView | null;
+  /** Where the figures come from when perfgate did not measure them in one process: shards, or another tool. */
+  provenance: { heading: string; lines: string[]; rows: { label: string; value: string }[] } | null;
   configuration: { rows: { label: string; value: string }[] };
   regression: RegressionView | null;
   ab: AbView | null;
@@ -157,6 +159,7 @@ export function buildView(run: RunResult): ReportView {
     notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
     service: { rows: serviceRows(run) },
     internals: internalsView(run),
+    provenance: provenanceView(run),
     configuration: { rows: configurationRows(run) },
     regression: run.regression ? { ...regressionView(run.regression, unitsOf(run)), chart: mermaidTrend(run) } : null,
     ab: run.ab ? abView(run.ab, unitsOf(run)) : null,
@@ -173,6 +176,43 @@ export function buildView(run: RunResult): ReportView {
     ],
     footer: `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
   };
+}
+
+function provenanceView(run: RunResult): ReportView['provenance'] {
+  if (run.source) {
+    const s = run.source;
+    return {
+      heading: `Imported from ${md(s.tool)}`,
+      lines: [
+        `The figures come from ${code(s.file)}, written by ${md(s.tool)}; perfgate read them and measured nothing itself. An import is one trial: history compares it as a run of one trial.`,
+        ...s.notes.map((n) => `Note: ${md(n)}.`),
+      ],
+      rows: [
+        { label: 'Provided by the file', value: s.provides.map(md).join('; ') },
+        { label: 'Not in the file (❓)', value: s.missing.map(md).join('; ') },
+      ],
+    };
+  }
+  if (run.shards) {
+    const sh = run.shards;
+    const worst = sh.trials.reduce<(typeof sh.trials)[number] | undefined>(
+      (a, t) => (!a || t.overlapMs / t.shortestMs < a.overlapMs / a.shortestMs ? t : a),
+      undefined,
+    );
+    return {
+      heading: `Merged from ${sh.count} shards`,
+      lines: [
+        `Each shard sent its share of every scenario's connections and rate from its own machine; each trial's histograms were added exactly (not percentiles averaged) and counts summed. ` +
+          `A merged percentile is the percentile of all responses of the trial, from every machine.`,
+        worst
+          ? `The shards loaded together for at least ${formatNumber((100 * worst.overlapMs) / Math.max(1, worst.shortestMs), 1)} % of each trial (lowest: trial ${worst.trial + 1} of "${md(worst.scenario)}", ${formatNumber(worst.overlapMs, 0)} of ${formatNumber(worst.shortestMs, 0)} ms).`
+          : '',
+        ...sh.warnings.map((w) => `⚠️ ${md(w)}`),
+      ].filter(Boolean),
+      rows: [{ label: 'Shard files', value: sh.files.map(code).join(', ') }],
+    };
+  }
+  return null;
 }
 
 function failureHeading(kind: string): string {
@@ -197,9 +237,15 @@ function executiveSummary(run: RunResult, breached: TargetResult[], unmeasured: 
   const seconds = measured.reduce((a, s) => a + s.summary.durationMs, 0) / 1000;
   if (run.failure?.kind === 'never-ready' || run.failure?.kind === 'spawn-failed') {
     out.push(`${md(run.failure.message)}. No load was sent, so no target could be measured.`);
-  } else if (measured.length) {
+  } else if (measured.length && run.source) {
     out.push(
-      `perfgate sent ${formatNumber(requests, 0)} requests to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
+      `Imported from ${md(run.source.tool)}'s output ${code(run.source.file)}: ${formatNumber(requests, 0)} requests in ${formatNumber(seconds, 1)} s. ` +
+        `perfgate did not send this load; it checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'} on what ${md(run.source.tool)} reported, and figures it does not report are ❓.`,
+    );
+  } else if (measured.length) {
+    const from = run.shards ? ` from ${run.shards.count} machines (shards, merged)` : '';
+    out.push(
+      `perfgate sent ${formatNumber(requests, 0)} requests${from} to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
         `(${formatNumber(seconds, 1)} s of measured load) and checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'}.`,
     );
   }
@@ -232,11 +278,16 @@ function executiveSummary(run: RunResult, breached: TargetResult[], unmeasured: 
   return out;
 }
 
+/** A latency, or – where the tool that measured it did not report it (imported runs). */
+function ms(v: number | null): string {
+  return v === null ? '–' : formatMs(v);
+}
+
 function slowestSentence(run: RunResult): string {
-  const withLatency = run.scenarios.filter((s) => s.summary.latency.count > 0);
+  const withLatency = run.scenarios.filter((s) => (s.summary.latency.count ?? 0) > 0 && s.summary.latency.p95 !== null);
   if (!withLatency.length) return '';
-  const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
-  return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
+  const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95! > a.summary.latency.p95! ? s : a));
+  return `The highest p95 was ${formatMs(slowest.summary.latency.p95!)} in "${md(slowest.name)}".`;
 }
 
 function scenarioView(s: ScenarioResult): ScenarioView {
@@ -275,19 +326,19 @@ function scenarioView(s: ScenarioResult): ScenarioView {
     interrupted: s.interrupted ? md(s.interrupted) : null,
     figures,
     latency: {
-      p50: formatMs(lat.p50),
-      p90: formatMs(lat.p90),
-      p95: formatMs(lat.p95),
-      p99: formatMs(lat.p99),
-      max: formatMs(lat.max),
-      mean: formatMs(lat.mean),
+      p50: ms(lat.p50),
+      p90: ms(lat.p90),
+      p95: ms(lat.p95),
+      p99: ms(lat.p99),
+      max: ms(lat.max),
+      mean: ms(lat.mean),
     },
     trials: s.trials.map((t) => ({
       index: t.index + 1,
       rps: formatNumber(t.rps, 1),
-      p50: formatMs(t.latency.p50),
-      p95: formatMs(t.latency.p95),
-      p99: formatMs(t.latency.p99),
+      p50: ms(t.latency.p50),
+      p95: ms(t.latency.p95),
+      p99: ms(t.latency.p99),
       errors: formatPercent(t.errors.rate),
       extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
     })),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig, newMarker, processesWithMarker, REPO, tempDir } from '../helpers.js';
 import { parseOutputs, startFakeGitHub, type FakeGitHub } from '../github-api.js';
+import { freePort } from '../../src/service/port.js';
 
 const ACTION = join(REPO, 'dist', 'index.js');
 const git = (cwd: string, ...args: string[]): string =>
@@ -217,6 +218,7 @@ describe('the Action on pull_request', () => {
       regressions: '0',
       'breached-targets': '0',
       'comment-url': '',
+      'shard-path': '',
     });
     expect(r.stdout).toContain('::error::perfgate: input "fail-on" must be one of targets, regressions, both, none; got "sometimes"');
   });
@@ -303,5 +305,49 @@ describe('fork-safe commenting (mode: comment under workflow_run)', () => {
     const stale = await runAction(ws, api, 'workflow_run', runPayload, { mode: 'comment', result: resultPath });
     expect(stale.code).toBe(1);
     expect(stale.stdout).toMatch(/pull request #11 is at f{40}, not at the measured [0-9a-f]{40}; not commenting/);
+  });
+});
+
+describe('sharded load (an Actions matrix and a merge job)', () => {
+  it('two shard jobs write shard files; the merge job gates them as one run and saves it on push', async () => {
+    const port = await freePort();
+    const demo = spawn(process.execPath, [join(REPO, 'fixtures', 'demo-service', 'server.js')], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: 'ignore',
+    });
+    try {
+      for (let i = 0; i < 50 && !(await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const ws = workspace(`name: sharded
+service: { url: "http://127.0.0.1:${port}", ready: { http: /health } }
+load: { warmup: 200ms, trials: 2, duration: 1s }
+scenarios:
+  - { name: products, request: { path: /api/products }, connections: 4 }
+targets: [ "rate(errors) < 1%" ]
+`);
+      const startAt = new Date(Date.now() + 2500).toISOString();
+      const jobs = await Promise.all(
+        [1, 2].map((i) =>
+          runAction(ws, api, 'push', pushPayload(ws.sha), { shard: `${i}/2`, 'start-at': startAt, 'out-dir': `.perfgate/shards/job-${i}` }),
+        ),
+      );
+      for (const [i, j] of jobs.entries()) {
+        expect(j.code, j.stdout).toBe(0);
+        expect(j.outputs['shard-path']).toMatch(new RegExp(`job-${i + 1}/shard-${i + 1}-of-2\\.json$`));
+        expect(j.outputs.verdict).toBe('measured');
+      }
+      // No shard job wrote history or commented: only the merged run is a run.
+      expect(dataBranchFiles(ws.bare)).toEqual([]);
+      const merge = await runAction(ws, api, 'push', pushPayload(ws.sha), { mode: 'merge', shards: '.perfgate/shards' });
+      expect(merge.code, merge.stdout).toBe(0);
+      expect(merge.outputs.verdict).toBe('pass');
+      expect(merge.summary).toContain('## Merged from 2 shards');
+      const saved = dataBranchFiles(ws.bare).filter((f) => f.endsWith('.json'));
+      expect(saved).toHaveLength(1);
+      const record = JSON.parse(git(ws.bare, 'show', `perfgate-data:${saved[0]}`)) as { scenarios: { trials: unknown[] }[] };
+      expect(record.scenarios[0]!.trials).toHaveLength(2);
+    } finally {
+      demo.kill('SIGTERM');
+    }
   });
 });

@@ -48,7 +48,7 @@ function fixtureHistory(): HistoryRecord[] {
     const r = record(rng, { p50: 2, p95: i < 700 ? 5 : 6.5, p99: i < 700 ? 9 : 11 }, {}, i);
     r.scenarios.push({
       name: 'checkout',
-      trials: r.scenarios[0]!.trials.map((t) => ({ ...t, p50: t.p50 * 3, p95: t.p95 * 3, p99: t.p99 * 3, rps: t.rps / 3 })),
+      trials: r.scenarios[0]!.trials.map((t) => ({ ...t, p50: t.p50! * 3, p95: t.p95! * 3, p99: t.p99! * 3, rps: t.rps / 3 })),
     });
     r.service = { cpuMean: 40 + 5 * rng.normal(), memoryPeak: 90 * 2 ** 20 };
     r.regressions = [700, 701, 850].includes(i) ? ['p95 of api'] : [];

@@ -107,9 +107,9 @@ describe('the regression analysis section', () => {
     }));
     const slower = structuredClone(run);
     for (const t of slower.scenarios[0]!.trials) {
-      t.latency.p50 *= 1.4;
-      t.latency.p95 *= 1.4;
-      t.latency.p99 *= 1.4;
+      t.latency.p50 = t.latency.p50! * 1.4;
+      t.latency.p95 = t.latency.p95! * 1.4;
+      t.latency.p99 = t.latency.p99! * 1.4;
       t.rps *= 0.7;
     }
     slower.regression = analyzeRegressions(records, currentFromResult(undefined, slower), REGRESSION_DEFAULTS, 'dir .perfgate/history');

@@ -1,0 +1,270 @@
+// `perfgate import`: another tool's output as a RunResult, so the gate can check targets on it,
+// compare it with history and report it. What the tool's output holds is used as it is; what it
+// does not hold is marked missing and becomes ❓, never a guess. Neither tool records per-trial
+// figures or a histogram, so an import is one trial, and history treats it as one.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { loadConfig, parseConfig } from './config/load.js';
+import type { Config } from './config/types.js';
+import { UsageError } from './errors.js';
+import { finishRun, reportTemplate, type GateOutcome } from './gate.js';
+import type { Measurement } from './measure.js';
+import { silentProgress, type Progress } from './progress.js';
+import type { ImportSource, ReportedLatency, ScenarioResult, TrialResult } from './result.js';
+
+export type ImportTool = ImportSource['tool'];
+
+/** What an import found in the file: one trial's figures and what they could not say. */
+export interface Imported {
+  tool: ImportTool;
+  url: string | null;
+  connections: number | null;
+  startedAt: string | null;
+  durationMs: number;
+  requests: number;
+  ok: number;
+  errors: { total: number; non2xx: number; timeouts: number; connection: number };
+  latency: ReportedLatency;
+  statusCodes: Record<string, number>;
+  provides: string[];
+  missing: string[];
+  notes: string[];
+}
+
+type Json = Record<string, unknown>;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+
+/**
+ * k6's end-of-test summary as JSON: `handleSummary(data)` → `JSON.stringify(data)` (metrics as
+ * {type, contains, values}) or the legacy `--summary-export` file (metrics' values inline).
+ */
+export function fromK6(doc: unknown): Imported {
+  const root = obj(doc);
+  const metrics = obj(root?.metrics);
+  if (!metrics) throw new UsageError('not a k6 summary: no "metrics" object (write it with --summary-export or handleSummary)');
+  const values = (name: string): Json | undefined => {
+    const m = obj(metrics[name]);
+    return m ? (obj(m.values) ?? m) : undefined;
+  };
+  // Latency of expected (2xx/3xx) responses when k6 split it out, as perfgate's own is of 2xx responses.
+  const expected = values('http_req_duration{expected_response:true}');
+  const duration = expected ?? values('http_req_duration');
+  if (!duration) throw new UsageError('not a k6 summary of an HTTP test: no http_req_duration metric');
+  const reqs = values('http_reqs');
+  const requests = num(reqs?.count);
+  if (requests === null) throw new UsageError('the k6 summary has no http_reqs count');
+  const failed = values('http_req_failed');
+  // http_req_failed is a rate metric: "passes" counts requests for which "failed" was true.
+  const failures = num(failed?.passes) ?? 0;
+  const rate = num(reqs?.rate);
+  const stateMs = num(obj(root?.state)?.testRunDurationMs);
+  const durationMs = stateMs ?? (rate && rate > 0 ? (requests / rate) * 1000 : 0);
+  const vus = values('vus_max');
+  const latency: ReportedLatency = {
+    count: expected ? null : requests,
+    min: num(duration.min),
+    mean: num(duration.avg),
+    stdev: null,
+    p50: num(duration.med) ?? num(duration['p(50)']),
+    p90: num(duration['p(90)']),
+    p95: num(duration['p(95)']),
+    p99: num(duration['p(99)']),
+    max: num(duration.max),
+  };
+  const missing = ['histogram (exact percentiles and merging)', 'per-trial figures', 'status codes', 'service CPU, memory and uptime'];
+  for (const [k, v] of Object.entries({ p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99 }))
+    if (v === null) missing.push(`${k} (add it to summaryTrendStats)`);
+  const notes = [
+    `latency is k6's ${expected ? 'http_req_duration{expected_response:true}' : 'http_req_duration (all responses, errors included)'}`,
+    'k6 reports percentiles it computed; perfgate cannot recompute or merge them',
+  ];
+  if (stateMs === null) notes.push('the test duration is estimated as requests ÷ rate (the legacy --summary-export has no state)');
+  return {
+    tool: 'k6',
+    url: null,
+    connections: num(vus?.max) ?? num(vus?.value),
+    startedAt: null,
+    durationMs,
+    requests,
+    ok: requests - failures,
+    errors: { total: failures, non2xx: failures, timeouts: 0, connection: 0 },
+    latency,
+    statusCodes: {},
+    provides: [
+      'requests',
+      'req/s',
+      'error rate (http_req_failed)',
+      'latency min/avg/med/max and the percentiles in the summary',
+      'max VUs',
+    ],
+    missing,
+    notes,
+  };
+}
+
+/** `autocannon --json`: whole-millisecond latency percentiles, no p95. */
+export function fromAutocannon(doc: unknown): Imported {
+  const r = obj(doc);
+  const lat = obj(r?.latency);
+  const req = obj(r?.requests);
+  if (!r || !lat || !req || num(r.duration) === null)
+    throw new UsageError('not an autocannon --json result: no latency, requests or duration');
+  const non2xx = num(r.non2xx) ?? 0;
+  const timeouts = num(r.timeouts) ?? 0;
+  const errorsAll = num(r.errors) ?? 0;
+  // autocannon's "errors" count timeouts among connection errors.
+  const connection = Math.max(0, errorsAll - timeouts);
+  const responses = num(req.total) ?? 0;
+  const statusCodes: Record<string, number> = {};
+  for (const [code, s] of Object.entries(obj(r.statusCodeStats) ?? {})) {
+    const c = num(obj(s)?.count);
+    if (c !== null) statusCodes[code] = c;
+  }
+  const start = typeof r.start === 'string' ? r.start : null;
+  const finish = typeof r.finish === 'string' ? r.finish : null;
+  const durationMs = start && finish ? Date.parse(finish) - Date.parse(start) : (num(r.duration) ?? 0) * 1000;
+  return {
+    tool: 'autocannon',
+    url: typeof r.url === 'string' ? r.url : null,
+    connections: num(r.connections),
+    startedAt: start,
+    durationMs,
+    requests: responses,
+    ok: num(r['2xx']) ?? Math.max(0, responses - non2xx),
+    errors: { total: non2xx + timeouts + connection, non2xx, timeouts, connection },
+    latency: {
+      count: num(lat.totalCount),
+      min: num(lat.min),
+      mean: num(lat.mean) ?? num(lat.average),
+      stdev: num(lat.stddev),
+      p50: num(lat.p50),
+      p90: num(lat.p90),
+      p95: null,
+      p99: num(lat.p99),
+      max: num(lat.max),
+    },
+    statusCodes,
+    provides: ['requests', 'req/s', 'errors, timeouts and non-2xx', 'status codes', 'latency p50/p90/p97.5/p99/max in whole milliseconds'],
+    missing: ['p95 (autocannon does not compute it)', 'sub-millisecond latency', 'per-trial figures', 'service CPU, memory and uptime'],
+    notes: ["latency percentiles are autocannon's own, rounded to whole milliseconds"],
+  };
+}
+
+/** The imported figures as one scenario with one trial. */
+export function importedScenario(name: string, x: Imported): ScenarioResult {
+  const attempts = x.requests + x.errors.timeouts + x.errors.connection;
+  const trial: TrialResult = {
+    index: 0,
+    startedAt: x.startedAt ?? new Date(0).toISOString(),
+    durationMs: x.durationMs,
+    requests: x.requests,
+    ok: x.ok,
+    rps: x.durationMs > 0 ? (x.requests * 1000) / x.durationMs : 0,
+    latency: x.latency,
+    errors: { ...x.errors, rate: attempts > 0 ? x.errors.total / attempts : 0 },
+    connectionsServed: 0,
+    statusCodes: x.statusCodes,
+    histogram: '',
+  };
+  const { index: _i, startedAt: _s, ...summary } = trial;
+  return {
+    name,
+    kind: 'request',
+    settings: { connections: x.connections ?? 0, rate: null, warmupMs: 0, trials: 1, durationMs: x.durationMs, timeoutMs: 0, steps: [] },
+    summary,
+    trials: [trial],
+    service: { cpu: null, memory: null, uptime: null },
+  };
+}
+
+export interface ImportOptions {
+  from: string;
+  file: string;
+  config?: string;
+  scenario?: string;
+  outDir: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  save?: boolean;
+  progress?: Progress;
+}
+
+/** Without a config: no targets, no history; the report says what the tool measured. */
+function bareConfig(name: string, cwd: string): Config {
+  return parseConfig(
+    `name: ${JSON.stringify(name)}\nservice: { url: "http://127.0.0.1:1" }\nscenarios: [{ name: x, request: { path: / } }]\nhistory: { store: none }\n`,
+    join(cwd, 'perfgate-import.yml'),
+  );
+}
+
+export async function runImport(opts: ImportOptions): Promise<GateOutcome> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.from !== 'k6' && opts.from !== 'autocannon') throw new UsageError(`--from takes k6 or autocannon, got "${opts.from}"`);
+  const file = resolve(cwd, opts.file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${opts.file}: not a readable JSON file (${(err as Error).message})`);
+  }
+  const x = opts.from === 'k6' ? fromK6(doc) : fromAutocannon(doc);
+  const loaded = opts.config ? loadConfig(resolve(cwd, opts.config)) : bareConfig(`${x.tool} import`, cwd);
+  // The import stands for the config's first scenario unless told otherwise, so its targets apply.
+  const name = opts.scenario ?? (opts.config ? loaded.scenarios[0]!.name : x.tool);
+  // The config lends its targets, history and report settings; its scenarios were not run here.
+  const config: Config = { ...loaded, scenarios: [], mode: 'history' };
+  const stray = config.targets.find((t) => t.scenario !== undefined && t.scenario !== name);
+  if (stray)
+    throw new UsageError(
+      `target "${stray.name}" is for scenario "${stray.scenario}", but the import is scenario "${name}" (set --scenario)`,
+    );
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ tool: x.tool, scenario: name, url: x.url, connections: x.connections }))
+    .digest('hex')
+    .slice(0, 16);
+  const source: ImportSource = {
+    tool: x.tool,
+    file: basename(file),
+    fingerprint,
+    provides: x.provides,
+    missing: x.missing,
+    notes: x.notes,
+  };
+  const scenario = importedScenario(name, x);
+  const measured: Measurement = {
+    scenarios: [scenario],
+    failure: null,
+    service: {
+      cpu: null,
+      memory: null,
+      uptime: null,
+      mode: 'external',
+      command: null,
+      url: x.url ?? '(not in the file)',
+      readyMs: null,
+      exit: null,
+      logFile: null,
+      logTail: [],
+    },
+    metrics: null,
+  };
+  const outDir = resolve(cwd, opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  return finishRun(
+    {
+      config,
+      cwd,
+      env: opts.env ?? process.env,
+      save: opts.save,
+      progress: opts.progress ?? silentProgress,
+      template: reportTemplate(config),
+      files: { result: join(outDir, 'result.json'), report: join(outDir, 'report.md'), serviceLog: null },
+      startedAt: x.startedAt ? new Date(x.startedAt) : new Date(),
+      fingerprint,
+      extra: { source },
+    },
+    measured,
+  );
+}
