@@ -51055,7 +51055,7 @@ function buildView(run) {
             notes: md(t.note) || ' ',
         })),
         noTargets: run.targets.length === 0,
-        scenarios: run.scenarios.map(scenarioView),
+        scenarios: run.scenarios.map((s) => scenarioView(s, run.source?.tool)),
         notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
         service: { rows: serviceRows(run) },
         internals: internalsView(run),
@@ -51074,7 +51074,9 @@ function buildView(run) {
             { label: 'This report', path: code(run.files.report) },
             ...(run.files.serviceLog ? [{ label: 'Service log', path: code(run.files.serviceLog) }] : []),
         ],
-        footer: `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
+        footer: run.source
+            ? `perfgate ${md(run.environment.perfgate)} · the figures in this report were imported from ${md(run.source.tool)}'s output; perfgate measured none of them`
+            : `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
     };
 }
 function provenanceView(run) {
@@ -51174,12 +51176,14 @@ function slowestSentence(run) {
     const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
     return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
 }
-function scenarioView(s) {
+function scenarioView(s, importedFrom) {
     const st = s.settings;
     const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
     const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
-    const description = `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
-        `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
+    const description = importedFrom
+        ? `Load sent by ${md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
+        : `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
+            `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
     const sum = s.summary;
     const lat = sum.latency;
     const figures = [
@@ -51197,10 +51201,14 @@ function scenarioView(s) {
             label: 'Errors',
             value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
         },
-        {
-            label: 'Connections answered (fewest in a trial)',
-            value: `${sum.connectionsServed} of ${st.connections}`,
-        },
+        ...(importedFrom
+            ? []
+            : [
+                {
+                    label: 'Connections answered (fewest in a trial)',
+                    value: `${sum.connectionsServed} of ${st.connections}`,
+                },
+            ]),
         ...windowFigures(s.service),
     ];
     return {
@@ -51269,10 +51277,14 @@ function serviceRows(run) {
         },
         ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
         { label: 'URL', value: code(s.url) },
-        {
-            label: 'Ready after',
-            value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
-        },
+        ...(run.source
+            ? []
+            : [
+                {
+                    label: 'Ready after',
+                    value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
+                },
+            ]),
         ...windowFigures(s),
     ];
     if (s.mode === 'managed') {
@@ -51294,7 +51306,9 @@ function configurationRows(run) {
         { label: 'Config', value: code(run.config.file) },
         {
             label: 'Tools',
-            value: `perfgate ${md(e.perfgate)}, autocannon ${md(e.autocannon)} (in-process; latency recorded per response at µs resolution), Node.js ${md(e.node)}`,
+            value: run.source
+                ? `${md(run.source.tool)} sent the load (its output ${code(run.source.file)} was imported); perfgate ${md(e.perfgate)} read it on Node.js ${md(e.node)}`
+                : `perfgate ${md(e.perfgate)}, autocannon ${md(e.autocannon)} (in-process; latency recorded per response at µs resolution), Node.js ${md(e.node)}`,
         },
         {
             label: 'Machine',
@@ -51311,16 +51325,22 @@ function configurationRows(run) {
 function checklist(run) {
     const items = [];
     const s = run.service;
-    items.push({
-        done: s.readyMs !== null,
-        text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
-    });
-    const configured = run.config.scenarios.length;
-    const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
-    items.push({
-        done: completed === configured && !run.failure,
-        text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
-    });
+    if (run.source) {
+        // perfgate neither started the service nor sent the load: nothing to tick for either.
+        items.push({ done: false, text: `Measured by perfgate (this run was imported from ${md(run.source.tool)})` });
+    }
+    else {
+        items.push({
+            done: s.readyMs !== null,
+            text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
+        });
+        const configured = run.config.scenarios.length;
+        const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
+        items.push({
+            done: completed === configured && !run.failure,
+            text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
+        });
+    }
     for (const t of run.targets) {
         const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
         items.push({

@@ -156,6 +156,10 @@ targets: [ "p(95) < 200ms", "p(99) < 200ms", "rate(errors) < 1%", "uptime >= 99%
     expect(report).toContain(`## Imported from ${from}`);
     expect(report).toContain(hint);
     expect(report).toContain(`perfgate did not send this load`);
+    // No claim of a measurement perfgate did not make.
+    expect(report).toContain(`the figures in this report were imported from ${from}'s output; perfgate measured none of them`);
+    expect(report).not.toContain('every figure in this report was measured in this run');
+    expect(report).not.toContain('Service became ready');
     expect(out.stdout).toContain('NOT MEASURED');
   });
 });
