@@ -119,12 +119,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   if (command === 'merge') {
     return guarded(complain, async () => {
       if (!rest.length) throw new UsageError('merge needs the shard files: perfgate merge shard-*.json');
-      if (v.save && v['no-save']) throw new UsageError('--save and --no-save contradict each other');
       const outcome = await runMerge({
         files: rest,
         config: v.config ?? DEFAULT_CONFIG_FILE,
         outDir: v.out ?? DEFAULT_OUT_DIR,
-        save: v.save ? true : v['no-save'] ? false : undefined,
+        save: saveFlag(v),
         progress: streamProgress(io.stderr),
       });
       say(summaryText(outcome.result));
@@ -141,7 +140,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         config: v.config,
         scenario: v.scenario,
         outDir: v.out ?? DEFAULT_OUT_DIR,
-        save: v.save ? true : v['no-save'] ? false : undefined,
+        save: saveFlag(v),
         progress: streamProgress(io.stderr),
       });
       say(summaryText(outcome.result));
@@ -150,10 +149,6 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   }
   if (command !== 'run' || rest.length) {
     complain(command ? `perfgate: unknown command "${[command, ...rest].join(' ')}"\n\n${HELP}` : HELP);
-    return 2;
-  }
-  if (v.save && v['no-save']) {
-    complain('perfgate: --save and --no-save contradict each other');
     return 2;
   }
 
@@ -181,7 +176,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       const outcome = await runGate({
         config: v.config ?? DEFAULT_CONFIG_FILE,
         outDir: v.out ?? DEFAULT_OUT_DIR,
-        save: v.save ? true : v['no-save'] ? false : undefined,
+        save: saveFlag(v),
         signal,
         progress: streamProgress(io.stderr),
       });
@@ -189,6 +184,12 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       return outcome.exitCode;
     }),
   );
+}
+
+/** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
+function saveFlag(v: { save?: boolean; 'no-save'?: boolean }): boolean | undefined {
+  if (v.save && v['no-save']) throw new UsageError('--save and --no-save contradict each other');
+  return v.save ? true : v['no-save'] ? false : undefined;
 }
 
 /** Runs a command that loads a service; Ctrl-C or SIGTERM stops the load and the service, then it returns. */

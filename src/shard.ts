@@ -5,7 +5,7 @@
 // overlapped, and hands one RunResult to the normal targets → history → report path.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, type Dirent } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { configFingerprint } from './config/fingerprint.js';
 import { loadConfig } from './config/load.js';
 import { applyOverrides, type ConfigOverrides } from './config/overrides.js';
@@ -22,7 +22,6 @@ import { shareOf } from './load/processes.js';
 import { measureOnce, scenarioResult, type Measurement } from './measure.js';
 import { silentProgress, type Progress } from './progress.js';
 import type { Environment, GitInfo, RunFailure, RunResult, ScenarioResult, ServiceWindow, ShardInfo, TrialResult } from './result.js';
-import { dirname } from 'node:path';
 
 export const SHARD_KIND = 'perfgate-shard';
 export const SHARD_SCHEMA_VERSION = 1;

@@ -47028,22 +47028,17 @@ function parseMetricExpr(text) {
             throw new Error(`expected "${v}" but found ${describe(peek())}`);
         pos++;
     };
-    const expr = () => {
-        let l = term();
-        while (isOp('+') || isOp('-')) {
-            const op = tokens[pos++].v;
-            l = { k: 'bin', op, l, r: term() };
+    /** A left-associative chain of `next` joined by the operators of one precedence level. */
+    const chain = (ops, next) => () => {
+        let l = next();
+        for (let t = peek(); t.t === 'op' && ops.includes(t.v); t = peek()) {
+            pos++;
+            l = { k: 'bin', op: t.v, l, r: next() };
         }
         return l;
     };
-    const term = () => {
-        let l = unary();
-        while (isOp('*') || isOp('/')) {
-            const op = tokens[pos++].v;
-            l = { k: 'bin', op, l, r: unary() };
-        }
-        return l;
-    };
+    const term = chain(['*', '/'], () => unary());
+    const expr = chain(['+', '-'], term);
     const unary = () => {
         if (isOp('-')) {
             pos++;
@@ -47629,6 +47624,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
                 outcome: 'insufficient baseline',
                 note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
                 trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
+                // A share compared on its own scale says so, so that the report shows percentage points.
+                ...(def.scale ? { scale: def.scale } : {}),
                 pWorse: null,
                 pBetter: null,
                 dist: null,
@@ -47725,8 +47722,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         else
             d.outcome = 'inconclusive';
     });
-    // A share compared on its own scale says so, so that the report shows percentage points.
-    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => _s?.abs && c.metric !== 'memory.growth' ? { ...c, scale: 'abs' } : c);
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
     const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
     for (const c of comparisons)
         counts[c.outcome]++;
@@ -48162,9 +48158,8 @@ function build(raw, file, at) {
         const stepPath = (j) => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
         const steps = buildSteps(rawSteps, headers, stepPath, at);
         const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
-        const ramp = s.ramp
-            ? buildRamp(s, connections, ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, [...path, 'duration'], at), path, at)
-            : undefined;
+        const durationMs = ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, s.duration ? [...path, 'duration'] : ['load', 'duration'], at);
+        const ramp = s.ramp ? buildRamp(s, connections, durationMs, path, at) : undefined;
         const processes = s.processes ?? defaults.processes ?? 1;
         const fewest = ramp?.by === 'connections' ? ramp.levels[0] : connections;
         if (processes > fewest)
@@ -48180,7 +48175,7 @@ function build(raw, file, at) {
             rate: s.rate,
             warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
             trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
-            durationMs: ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, s.duration ? [...path, 'duration'] : ['load', 'duration'], at),
+            durationMs,
             timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
             processes,
             ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0] : connections } : {}),
@@ -51844,7 +51839,7 @@ function measure(t, run) {
     const partial = scenarios.find((s) => s.interrupted);
     const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
     const window = t.scenario !== undefined ? scenarios[0].service : run.service;
-    const value = rawValue(t, metric, t.parsed.percentile, scenarios, window, run);
+    const value = rawValue(t, scenarios, window, run);
     if (value.value !== null && partialNote)
         return { ...value, note: joinNotes(value.note, partialNote) };
     return value;
@@ -51900,7 +51895,8 @@ function notRunNote(scenario, run) {
     const what = scenario ? `scenario "${scenario}" produced no measurement` : 'no scenario produced a measurement';
     return run.failure ? `${what}: ${run.failure.message}` : what;
 }
-function rawValue(t, metric, percentile, scenarios, window, run) {
+function rawValue(t, scenarios, window, run) {
+    const { metric, percentile } = t.parsed;
     const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
     const latency = () => (0,histogram/* mergeHistograms */.Q7)(scenarios.map((s) => (0,histogram/* decodeHistogram */.pr)(s.summary.histogram)));
     const noLatency = () => ({
@@ -52647,7 +52643,6 @@ var merge = __nccwpck_require__(9644);
 
 
 
-
 const SHARD_KIND = 'perfgate-shard';
 const SHARD_SCHEMA_VERSION = 1;
 /** Trials whose shards loaded together for less than this share of the shortest are called out. */
@@ -53020,13 +53015,11 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         return guarded(complain, async () => {
             if (!rest.length)
                 throw new errors_UsageError('merge needs the shard files: perfgate merge shard-*.json');
-            if (v.save && v['no-save'])
-                throw new errors_UsageError('--save and --no-save contradict each other');
             const outcome = await runMerge({
                 files: rest,
                 config: v.config ?? DEFAULT_CONFIG_FILE,
                 outDir: v.out ?? DEFAULT_OUT_DIR,
-                save: v.save ? true : v['no-save'] ? false : undefined,
+                save: saveFlag(v),
                 progress: streamProgress(io.stderr),
             });
             say(summaryText(outcome.result));
@@ -53043,7 +53036,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 config: v.config,
                 scenario: v.scenario,
                 outDir: v.out ?? DEFAULT_OUT_DIR,
-                save: v.save ? true : v['no-save'] ? false : undefined,
+                save: saveFlag(v),
                 progress: streamProgress(io.stderr),
             });
             say(summaryText(outcome.result));
@@ -53052,10 +53045,6 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     }
     if (command !== 'run' || rest.length) {
         complain(command ? `perfgate: unknown command "${[command, ...rest].join(' ')}"\n\n${HELP}` : HELP);
-        return 2;
-    }
-    if (v.save && v['no-save']) {
-        complain('perfgate: --save and --no-save contradict each other');
         return 2;
     }
     if (v.shard !== undefined) {
@@ -53077,13 +53066,19 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         const outcome = await runGate({
             config: v.config ?? DEFAULT_CONFIG_FILE,
             outDir: v.out ?? DEFAULT_OUT_DIR,
-            save: v.save ? true : v['no-save'] ? false : undefined,
+            save: saveFlag(v),
             signal,
             progress: streamProgress(io.stderr),
         });
         say(summaryText(outcome.result));
         return outcome.exitCode;
     }));
+}
+/** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
+function saveFlag(v) {
+    if (v.save && v['no-save'])
+        throw new errors_UsageError('--save and --no-save contradict each other');
+    return v.save ? true : v['no-save'] ? false : undefined;
 }
 /** Runs a command that loads a service; Ctrl-C or SIGTERM stops the load and the service, then it returns. */
 async function interruptible(complain, command) {
@@ -53460,11 +53455,10 @@ class LoadPool {
             child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs });
         }));
         const done = Promise.all(parts).then((all) => {
-            const histograms = all.map((p) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .decodeHistogram */ .pr)(p.result.histogram));
-            const result = (0,_merge_js__WEBPACK_IMPORTED_MODULE_6__/* .mergeParallel */ .Gq)(all.map((p) => p.result), histograms);
+            const result = (0,_merge_js__WEBPACK_IMPORTED_MODULE_6__/* .mergeParallel */ .Gq)(all.map((p) => p.result));
             return {
                 result,
-                histogram: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .mergeHistograms */ .Q7)(histograms),
+                histogram: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .decodeHistogram */ .pr)(result.histogram),
                 stepHistograms: (result.steps ?? []).map((s) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_5__/* .decodeHistogram */ .pr)(s.histogram)),
             };
         });

@@ -93,22 +93,17 @@ export function parseMetricExpr(text: string): ParsedMetricExpr {
     if (!isOp(v)) throw new Error(`expected "${v}" but found ${describe(peek())}`);
     pos++;
   };
-  const expr = (): MetricExpr => {
-    let l = term();
-    while (isOp('+') || isOp('-')) {
-      const op = (tokens[pos++] as { v: '+' | '-' }).v;
-      l = { k: 'bin', op, l, r: term() };
+  /** A left-associative chain of `next` joined by the operators of one precedence level. */
+  const chain = (ops: readonly ('+' | '-' | '*' | '/')[], next: () => MetricExpr) => (): MetricExpr => {
+    let l = next();
+    for (let t = peek(); t.t === 'op' && (ops as readonly string[]).includes(t.v); t = peek()) {
+      pos++;
+      l = { k: 'bin', op: t.v as (typeof ops)[number], l, r: next() };
     }
     return l;
   };
-  const term = (): MetricExpr => {
-    let l = unary();
-    while (isOp('*') || isOp('/')) {
-      const op = (tokens[pos++] as { v: '*' | '/' }).v;
-      l = { k: 'bin', op, l, r: unary() };
-    }
-    return l;
-  };
+  const term = chain(['*', '/'], () => unary());
+  const expr = chain(['+', '-'], term);
   const unary = (): MetricExpr => {
     if (isOp('-')) {
       pos++;

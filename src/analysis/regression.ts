@@ -123,6 +123,8 @@ export function analyzeRegressions(
         outcome: 'insufficient baseline',
         note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
         trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
+        // A share compared on its own scale says so, so that the report shows percentage points.
+        ...(def.scale ? { scale: def.scale } : {}),
         pWorse: null,
         pBetter: null,
         dist: null,
@@ -224,10 +226,7 @@ export function analyzeRegressions(
     else d.outcome = 'inconclusive';
   });
 
-  // A share compared on its own scale says so, so that the report shows percentage points.
-  const comparisons: Comparison[] = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) =>
-    _s?.abs && c.metric !== 'memory.growth' ? { ...c, scale: 'abs' as const } : c,
-  );
+  const comparisons: Comparison[] = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
   const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 } as Record<Outcome, number>;
   for (const c of comparisons) counts[c.outcome]++;
   const baseline: BaselineRun[] = [...used.values()]

@@ -5,13 +5,14 @@ import type { MetricDefinition } from '../config/types.js';
 import type { MetricValue, ScenarioResult, ServiceMetrics, TrialResult } from '../result.js';
 import { evaluateMetric, type Scrape, type TrialReading } from './metric-expr.js';
 
-export interface ScrapePairLike {
+/** The scrapes around one trial, and why one is missing. */
+export interface ScrapePair {
   before: Scrape | null;
   after: Scrape | null;
   problem?: string;
 }
 
-export function reading(trial: TrialResult, pair: ScrapePairLike | undefined): TrialReading {
+export function reading(trial: TrialResult, pair: ScrapePair | undefined): TrialReading {
   return {
     seconds: trial.durationMs / 1000,
     requests: trial.requests,
@@ -40,7 +41,7 @@ function values(defs: readonly MetricDefinition[], readings: readonly TrialReadi
 /** Sets trial.metrics and scenario.metrics from the scrapes of each trial (same order as the trials). */
 export function attachMetrics(
   scenario: ScenarioResult,
-  pairs: readonly (ScrapePairLike | undefined)[],
+  pairs: readonly (ScrapePair | undefined)[],
   defs: readonly MetricDefinition[],
 ): TrialReading[] {
   if (!defs.length) return [];

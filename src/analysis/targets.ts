@@ -86,7 +86,7 @@ function measure(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'service' |
   const partial = scenarios.find((s) => s.interrupted);
   const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
   const window: ServiceWindow = t.scenario !== undefined ? scenarios[0]!.service : run.service;
-  const value = rawValue(t, metric, t.parsed.percentile, scenarios, window, run);
+  const value = rawValue(t, scenarios, window, run);
   if (value.value !== null && partialNote) return { ...value, note: joinNotes(value.note, partialNote) };
   return value;
 }
@@ -143,14 +143,8 @@ function notRunNote(scenario: string | undefined, run: Pick<RunResult, 'failure'
   return run.failure ? `${what}: ${run.failure.message}` : what;
 }
 
-function rawValue(
-  t: TargetConfig,
-  metric: string,
-  percentile: number | undefined,
-  scenarios: ScenarioResult[],
-  window: ServiceWindow,
-  run: Pick<RunResult, 'service'>,
-): Measured {
+function rawValue(t: TargetConfig, scenarios: ScenarioResult[], window: ServiceWindow, run: Pick<RunResult, 'service'>): Measured {
+  const { metric, percentile } = t.parsed;
   const sum = (f: (s: ScenarioResult) => number): number => scenarios.reduce((a, s) => a + f(s), 0);
   const latency = (): ReturnType<typeof mergeHistograms> => mergeHistograms(scenarios.map((s) => decodeHistogram(s.summary.histogram)));
   const noLatency = (): Measured => ({

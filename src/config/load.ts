@@ -381,9 +381,13 @@ function build(raw: RawConfig, file: string, at: Report): Config {
     const stepPath = (j: number): PathSegment[] => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
     const steps = buildSteps(rawSteps, headers, stepPath, at);
     const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
-    const ramp = s.ramp
-      ? buildRamp(s, connections, ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, [...path, 'duration'], at), path, at)
-      : undefined;
+    const durationMs = ms(
+      s.duration ?? defaults.duration,
+      LOAD_DEFAULTS.durationMs,
+      s.duration ? [...path, 'duration'] : ['load', 'duration'],
+      at,
+    );
+    const ramp = s.ramp ? buildRamp(s, connections, durationMs, path, at) : undefined;
     const processes = s.processes ?? defaults.processes ?? 1;
     const fewest = ramp?.by === 'connections' ? ramp.levels[0]! : connections;
     if (processes > fewest)
@@ -407,12 +411,7 @@ function build(raw: RawConfig, file: string, at: Report): Config {
       rate: s.rate,
       warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
       trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
-      durationMs: ms(
-        s.duration ?? defaults.duration,
-        LOAD_DEFAULTS.durationMs,
-        s.duration ? [...path, 'duration'] : ['load', 'duration'],
-        at,
-      ),
+      durationMs,
       timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
       processes,
       ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0]! : connections } : {}),

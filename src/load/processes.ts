@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../assets.js';
 import type { ScenarioConfig } from '../config/types.js';
-import { decodeHistogram, mergeHistograms } from './histogram.js';
+import { decodeHistogram } from './histogram.js';
 import { mergeParallel, split, type TrialPart } from './merge.js';
 import { startTrial, type TrialData, type TrialLive, type TrialRun } from './trial.js';
 
@@ -76,14 +76,10 @@ export class LoadPool {
         }),
     );
     const done: Promise<TrialData> = Promise.all(parts).then((all) => {
-      const histograms = all.map((p) => decodeHistogram(p.result.histogram));
-      const result = mergeParallel(
-        all.map((p) => p.result),
-        histograms,
-      );
+      const result = mergeParallel(all.map((p) => p.result));
       return {
         result,
-        histogram: mergeHistograms(histograms),
+        histogram: decodeHistogram(result.histogram),
         stepHistograms: (result.steps ?? []).map((s) => decodeHistogram(s.histogram)),
       };
     });

@@ -3,6 +3,7 @@
 // scrape is a message that ends up as a ❓ note.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { MetricType, Scrape } from '../analysis/metric-expr.js';
+import type { ScrapePair } from '../analysis/service-metrics.js';
 import { httpGetText } from './http-get.js';
 
 export type ScrapeResult = { ok: true; scrape: Scrape; ms: number } | { ok: false; problem: string };
@@ -50,13 +51,6 @@ export function parsePrometheusText(text: string): Scrape | string {
   }
   if (out.size === 0) return 'no Prometheus samples in the response (is this the metrics endpoint?)';
   return out;
-}
-
-/** The scrapes around one trial. */
-export interface ScrapePair {
-  before: Scrape | null;
-  after: Scrape | null;
-  problem?: string;
 }
 
 /**

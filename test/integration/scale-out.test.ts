@@ -45,7 +45,11 @@ scenarios:
       - { name: pay, method: POST, path: /api/payments, json: { cartId: "\${cartId}" } }
 targets: [ "rate(errors) < 1%", "p(95) < 1s" ]
 `;
-    const { result, exitCode } = await checkedGate({}, { yaml });
+    // The load must really come from two worker processes, not from this one.
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, workers().length)), 100);
+    const { result, exitCode } = await checkedGate({}, { yaml }).finally(() => clearInterval(watch));
+    expect(most).toBe(2);
     expect(exitCode).toBe(0);
     const s = result.scenarios[0]!;
     expect(s.settings.processes).toBe(2);
