@@ -220,7 +220,7 @@ export function renderTools(t, p) {
   const overhead = table(
     ['Load generator', 'req/s (median)', 'Ratio to autocannon CLI'],
     [
-      ['perfgate (in-process autocannon + per-response µs recording)', t.overhead.perfgate.toFixed(0), t.overhead.ratio.toFixed(3)],
+      ['perfgate (its own load engine, per-response µs recording)', t.overhead.perfgate.toFixed(0), t.overhead.ratio.toFixed(3)],
       ['autocannon CLI', t.overhead.autocannonCli.toFixed(0), '1'],
       [
         'wrk -t1 (reference)',

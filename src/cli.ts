@@ -31,9 +31,10 @@ Usage:
       --start-at waits for a common start so that the shards load together.
   perfgate merge SHARD.json... [--config FILE] [--out DIR] [--save | --no-save]
       Merge the shards of one run (histograms added exactly) and gate the result.
-  perfgate import --from k6|autocannon FILE [--config FILE] [--out DIR] [--scenario NAME]
+  perfgate import --from k6|autocannon|locust FILE [--config FILE] [--out DIR] [--scenario NAME]
       Gate and report another tool's output (k6 handleSummary / --summary-export
-      JSON, autocannon --json), marking the figures it cannot provide.
+      JSON, autocannon --json, Locust --csv PREFIX_stats.csv), marking the figures it
+      cannot provide.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
     perfgate calibrate [--config FILE] [--trials K] [--out DIR]
@@ -133,7 +134,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   if (command === 'import') {
     return guarded(complain, async () => {
       if (rest.length !== 1 || !v.from)
-        throw new UsageError('import needs --from k6|autocannon and one file: perfgate import --from k6 summary.json');
+        throw new UsageError('import needs --from k6|autocannon|locust and one file: perfgate import --from k6 summary.json');
       const outcome = await runImport({
         from: v.from,
         file: rest[0]!,

@@ -4,24 +4,23 @@ import os from 'node:os';
 import type { Environment } from './result.js';
 import { PERFGATE_VERSION } from './version.js';
 
-function autocannonVersion(): string {
+function parserVersion(): string {
   try {
-    return (
-      createRequire(import.meta.url)('autocannon/package.json') as {
-        version: string;
-      }
-    ).version;
+    return (createRequire(import.meta.url)('http-parser-js/package.json') as { version: string }).version;
   } catch {
     return 'unknown';
   }
 }
+
+/** perfgate's own load engine: HTTP/1.1 over node:net, responses parsed by http-parser-js. */
+export const ENGINE = `perfgate http/1.1 (node:net, http-parser-js ${parserVersion()})`;
 
 export function describeEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const cpus = os.cpus();
   return {
     perfgate: PERFGATE_VERSION,
     node: process.version,
-    autocannon: autocannonVersion(),
+    engine: ENGINE,
     os: `${os.type()} ${os.release()}`,
     platform: process.platform,
     arch: process.arch,

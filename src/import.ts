@@ -3,7 +3,7 @@
 // does not hold is marked missing and becomes ❓, never a guess. Neither tool records per-trial
 // figures or a histogram, so an import is one trial, and history treats it as one.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig, parseConfig } from './config/load.js';
 import type { Config } from './config/types.js';
@@ -152,6 +152,135 @@ export function fromAutocannon(doc: unknown): Imported {
   };
 }
 
+/** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines) → rows of fields. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => r.some((f) => f !== ''));
+}
+
+/**
+ * Locust's `--csv PREFIX` statistics: PREFIX_stats.csv (one row per request name and an
+ * "Aggregated" row), with PREFIX_failures.csv beside it when present to tell errors apart.
+ * Locust's percentiles are approximate: it rounds response times (whole ms under 100 ms, 10 ms
+ * up to 1 s, 100 ms above) before counting them.
+ */
+export function fromLocust(statsCsv: string, failuresCsv?: string): Imported {
+  const rows = parseCsv(statsCsv);
+  const header = rows[0] ?? [];
+  const col = (name: string): number => header.indexOf(name);
+  if (col('Request Count') < 0 || col('Name') < 0 || col('50%') < 0)
+    throw new UsageError('not a Locust --csv statistics file: no "Name", "Request Count" and "50%" columns (use PREFIX_stats.csv)');
+  const all = rows.find((r) => r[col('Name')] === 'Aggregated' && !r[col('Type')]);
+  if (!all) throw new UsageError('the Locust statistics have no "Aggregated" row');
+  const value = (name: string): number | null => {
+    const i = col(name);
+    const v = i >= 0 ? all[i] : undefined;
+    if (v === undefined || v === '' || v === 'N/A') return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  };
+  const requests = value('Request Count') ?? 0;
+  const failures = value('Failure Count') ?? 0;
+  const rate = value('Requests/s');
+  const durationMs = rate && rate > 0 ? (requests / rate) * 1000 : 0;
+  // Failures by kind, from PREFIX_failures.csv (Method, Name, Error, Occurrences).
+  let non2xx = 0;
+  let timeouts = 0;
+  let connection = 0;
+  const notes = [
+    "latency percentiles are Locust's own approximations (response times rounded before counting: whole ms below 100 ms, 10 ms up to 1 s, 100 ms above)",
+    'the test duration is estimated as requests ÷ Requests/s (the statistics file holds no start and end)',
+    'Locust counts failed requests among its requests and in its percentiles',
+  ];
+  if (failuresCsv !== undefined) {
+    const f = parseCsv(failuresCsv);
+    const h = f[0] ?? [];
+    const ei = h.indexOf('Error');
+    const ni = h.indexOf('Occurrences');
+    for (const r of f.slice(1)) {
+      const n = Number(r[ni]);
+      if (!Number.isFinite(n)) continue;
+      const error = r[ei] ?? '';
+      if (/timed? ?out/i.test(error)) timeouts += n;
+      else if (/HTTPError|Server Error|Client Error|status code/i.test(error)) non2xx += n;
+      else connection += n;
+    }
+    // Failures the file does not describe (a check in the user's own code) count as non-2xx.
+    non2xx += Math.max(0, failures - non2xx - timeouts - connection);
+  } else {
+    non2xx = failures;
+    if (failures > 0) notes.push('without PREFIX_failures.csv beside it, every failure is counted as a non-2xx response');
+  }
+  const names = rows
+    .slice(1)
+    .filter((r) => r !== all)
+    .map((r) => `${r[col('Type')] ?? ''} ${r[col('Name')] ?? ''}`.trim());
+  if (names.length) notes.push(`requests: ${names.join(', ')}`);
+  return {
+    tool: 'locust',
+    url: null,
+    connections: null,
+    startedAt: null,
+    durationMs,
+    requests,
+    ok: requests - failures,
+    errors: { total: failures, non2xx, timeouts, connection },
+    latency: {
+      count: requests,
+      min: value('Min Response Time'),
+      mean: value('Average Response Time'),
+      stdev: null,
+      p50: value('50%'),
+      p90: value('90%'),
+      p95: value('95%'),
+      p99: value('99%'),
+      max: value('Max Response Time') ?? value('100%'),
+    },
+    statusCodes: {},
+    provides: [
+      'requests',
+      'req/s',
+      'failures (split by PREFIX_failures.csv)',
+      'latency min/avg/max and p50/p90/p95/p99 (approximated by Locust)',
+    ],
+    missing: [
+      'users (connections)',
+      'status codes',
+      'histogram (exact percentiles and merging)',
+      'per-trial figures',
+      'service CPU, memory and uptime',
+    ],
+    notes,
+  };
+}
+
 /** The imported figures as one scenario with one trial. */
 export function importedScenario(name: string, x: Imported): ScenarioResult {
   const attempts = x.requests + x.errors.timeouts + x.errors.connection;
@@ -199,17 +328,37 @@ function bareConfig(name: string, cwd: string): Config {
   );
 }
 
-export async function runImport(opts: ImportOptions): Promise<GateOutcome> {
-  const cwd = opts.cwd ?? process.cwd();
-  if (opts.from !== 'k6' && opts.from !== 'autocannon') throw new UsageError(`--from takes k6 or autocannon, got "${opts.from}"`);
-  const file = resolve(cwd, opts.file);
+function read(file: string, shown: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${shown}: not readable (${(err as Error).message})`);
+  }
+}
+
+function readJson(file: string, shown: string, from: 'k6' | 'autocannon'): Imported {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(read(file, shown));
   } catch (err) {
-    throw new UsageError(`${opts.file}: not a readable JSON file (${(err as Error).message})`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${shown}: not a readable JSON file (${(err as Error).message})`);
   }
-  const x = opts.from === 'k6' ? fromK6(doc) : fromAutocannon(doc);
+  return from === 'k6' ? fromK6(doc) : fromAutocannon(doc);
+}
+
+/** PREFIX_stats.csv (or PREFIX), with PREFIX_failures.csv read when it is beside it. */
+function readLocust(file: string, shown: string): Imported {
+  const failures = file.replace(/_stats\.csv$/i, '_failures.csv');
+  return fromLocust(read(file, shown), failures !== file && existsSync(failures) ? read(failures, failures) : undefined);
+}
+
+export async function runImport(opts: ImportOptions): Promise<GateOutcome> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.from !== 'k6' && opts.from !== 'autocannon' && opts.from !== 'locust')
+    throw new UsageError(`--from takes k6, autocannon or locust, got "${opts.from}"`);
+  const file = resolve(cwd, opts.from === 'locust' && !/\.csv$/i.test(opts.file) ? `${opts.file}_stats.csv` : opts.file);
+  const x = opts.from === 'locust' ? readLocust(file, opts.file) : readJson(file, opts.file, opts.from);
   const loaded = opts.config ? loadConfig(resolve(cwd, opts.config)) : bareConfig(`${x.tool} import`, cwd);
   // The import stands for the config's first scenario unless told otherwise, so its targets apply.
   const name = opts.scenario ?? (opts.config ? loaded.scenarios[0]!.name : x.tool);

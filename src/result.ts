@@ -5,7 +5,7 @@
 export const RESULT_SCHEMA_VERSION = 1;
 
 export interface LatencySummary {
-  /** Number of latencies recorded (2xx responses, plus CO-correction fill-ins in the open model). */
+  /** Number of latencies recorded (2xx responses). */
   count: number;
   min: number;
   mean: number;
@@ -72,6 +72,41 @@ export interface TrialResult {
   histogram: string;
   /** Metrics defined under service.metrics.define, over this trial (null: not measurable). */
   metrics?: Record<string, number | null>;
+  /** How the connections behaved (perfgate's own trials; absent in imports and older results). */
+  connections?: ConnectionFigures;
+  /** Open model: the schedule of sends and how it was kept. */
+  pacing?: PacingFigures;
+}
+
+/** Connections opened in a trial, and how often the server closed one after a response. */
+export interface ConnectionFigures {
+  /** TCP connections opened (the initial ones included). */
+  opened: number;
+  /** Responses after which the server closed the connection (Connection: close, HTTP/1.0). */
+  closedByServer: number;
+  /** Time to open a connection (not part of any request's latency). */
+  handshake: LatencySummary;
+  /** HdrHistogram (µs) of the handshakes, compressed base64. */
+  handshakeHistogram: string;
+}
+
+/** The open model's schedule and how well it was kept. */
+export interface PacingFigures {
+  arrival: 'uniform' | 'poisson';
+  /** Requests per second offered. */
+  offered: number;
+  /** Requests that fell due during the trial. */
+  intended: number;
+  /** Requests sent. */
+  sent: number;
+  /** Requests that found no idle connection when due and waited (latency counted from when due). */
+  late: number;
+  /** Requests still waiting for a connection when the trial ended (never sent). */
+  dropped: number;
+  /** Sends per second achieved. */
+  achievedRate: number;
+  /** The load generator's own timer lag (p99, ms): how late it woke for a send that had a connection. */
+  lagP99Ms: number;
 }
 
 /** A value read from the service's metrics, or why there is none. */
@@ -139,6 +174,8 @@ export interface ScenarioResult {
     timeoutMs: number;
     /** Load generator processes, when more than one. */
     processes?: number;
+    /** Open model with Poisson arrivals (absent: evenly spaced). */
+    arrival?: 'poisson';
     steps: { name: string; method: string; path: string }[];
   };
   /** Over all trials: histograms merged, counts added, rps = responses / time under load. */
@@ -196,7 +233,10 @@ export interface TargetResult {
 export interface Environment {
   perfgate: string;
   node: string;
-  autocannon: string;
+  /** The load engine that measured the run. */
+  engine?: string;
+  /** Older results: the autocannon version that measured them. */
+  autocannon?: string;
   os: string;
   platform: string;
   arch: string;
@@ -258,7 +298,7 @@ export interface ShardInfo {
 }
 
 export interface ImportSource {
-  tool: 'k6' | 'autocannon';
+  tool: 'k6' | 'autocannon' | 'locust';
   file: string;
   /** Hash of what makes two imports comparable (tool, scenario name, load shape). */
   fingerprint: string;

@@ -1,6 +1,6 @@
 // Trials → scenario summary; samples → service windows. Pure.
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize, type Histogram } from '../load/histogram.js';
-import type { ScenarioResult, ServiceWindow, StepFigures, TrialResult } from '../result.js';
+import type { ConnectionFigures, PacingFigures, ScenarioResult, ServiceWindow, StepFigures, TrialResult } from '../result.js';
 
 export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[]): ScenarioResult['summary'] {
   const merged = mergeHistograms(histograms ?? trials.map((t) => decodeHistogram(t.histogram)));
@@ -37,6 +37,10 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
       perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
     };
   }
+  const connections = sumConnections(trials);
+  if (connections) summary.connections = connections;
+  const pacing = sumPacing(trials, durationMs);
+  if (pacing) summary.pacing = pacing;
   const first = trials[0]?.steps;
   if (first) {
     summary.steps = first.map((step, i): StepFigures => {
@@ -55,6 +59,36 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
     });
   }
   return summary;
+}
+
+/** Connection figures added up (handshake histograms merged), or undefined when no trial has them. */
+function sumConnections(trials: TrialResult[]): ConnectionFigures | undefined {
+  const parts = trials.map((t) => t.connections).filter((c): c is ConnectionFigures => c !== undefined);
+  if (!parts.length) return undefined;
+  const h = mergeHistograms(parts.map((c) => decodeHistogram(c.handshakeHistogram)));
+  return {
+    opened: parts.reduce((a, c) => a + c.opened, 0),
+    closedByServer: parts.reduce((a, c) => a + c.closedByServer, 0),
+    handshake: summarize(h),
+    handshakeHistogram: encodeHistogram(h),
+  };
+}
+
+/** The open model's schedule over several trials (or parallel parts): counts add up. */
+function sumPacing(trials: TrialResult[], durationMs: number): PacingFigures | undefined {
+  const parts = trials.map((t) => t.pacing).filter((p): p is PacingFigures => p !== undefined);
+  if (!parts.length) return undefined;
+  const sent = parts.reduce((a, p) => a + p.sent, 0);
+  return {
+    arrival: parts[0]!.arrival,
+    offered: parts[0]!.offered,
+    intended: parts.reduce((a, p) => a + p.intended, 0),
+    sent,
+    late: parts.reduce((a, p) => a + p.late, 0),
+    dropped: parts.reduce((a, p) => a + p.dropped, 0),
+    achievedRate: durationMs > 0 ? (sent * 1000) / durationMs : 0,
+    lagP99Ms: Math.max(...parts.map((p) => p.lagP99Ms)),
+  };
 }
 
 export interface Window {

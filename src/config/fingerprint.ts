@@ -21,6 +21,9 @@ export function configFingerprint(config: Pick<Config, 'service' | 'scenarios'>)
         json: st.json ?? null,
         capture: st.capture,
       })),
+      // The open model sends on a schedule since perfgate's own load engine (before: each second's quota
+      // at once), so its runs start a history of their own; closed-model fingerprints are unchanged.
+      ...(s.rate !== undefined || s.ramp?.by === 'rate' ? { openModel: 'scheduled' } : {}),
       // Added only when present, so that fingerprints of configs without ramps stay as they were.
       ...(s.ramp ? { ramp: { by: s.ramp.by, levels: s.ramp.levels, stepMs: s.ramp.stepMs, stop: s.ramp.stop } } : {}),
     })),

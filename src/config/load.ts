@@ -60,6 +60,7 @@ interface RawScenario {
   workflow?: RawRequest[];
   connections?: number;
   rate?: number;
+  arrival?: 'uniform' | 'poisson';
   processes?: number;
   warmup?: string;
   trials?: number;
@@ -98,6 +99,7 @@ interface RawConfig {
   mode?: 'auto' | 'history' | 'ab';
   load?: {
     processes?: number;
+    arrival?: 'uniform' | 'poisson';
     connections?: number;
     warmup?: string;
     trials?: number;
@@ -409,6 +411,7 @@ function build(raw: RawConfig, file: string, at: Report): Config {
       steps,
       connections,
       rate: s.rate,
+      ...(s.rate !== undefined && (s.arrival ?? defaults.arrival) === 'poisson' ? { arrival: 'poisson' as const } : {}),
       warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
       trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
       durationMs,

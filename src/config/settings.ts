@@ -12,5 +12,6 @@ export function loadSettings(s: ScenarioConfig): Omit<ScenarioResult['settings']
     timeoutMs: s.timeoutMs,
     // Only when sharded, so that the settings (and fingerprints) of unsharded runs stay as they were.
     ...(s.processes > 1 ? { processes: s.processes } : {}),
+    ...(s.rate !== undefined && s.arrival === 'poisson' ? { arrival: s.arrival } : {}),
   };
 }

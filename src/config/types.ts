@@ -102,6 +102,8 @@ export interface ScenarioConfig {
   connections: number;
   /** Open model: requests per second over all connections. */
   rate?: number;
+  /** Open model: how sends are spaced (evenly, or a Poisson process). */
+  arrival?: 'uniform' | 'poisson';
   warmupMs: number;
   trials: number;
   durationMs: number;

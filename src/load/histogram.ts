@@ -19,15 +19,8 @@ export function newHistogram(): Histogram {
 }
 
 /** Records one latency given in ms (float); values are clamped into the trackable range. */
-export function recordMs(h: Histogram, ms: number, expectedIntervalMs?: number): void {
-  const us = Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000)));
-  if (expectedIntervalMs !== undefined && expectedIntervalMs > 0) {
-    // Coordinated-omission correction for the open model: a response slower than the send
-    // interval hid the requests that should have gone out meanwhile.
-    h.recordValueWithExpectedInterval(us, Math.round(expectedIntervalMs * 1000));
-  } else {
-    h.recordValue(us);
-  }
+export function recordMs(h: Histogram, ms: number): void {
+  h.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
 }
 
 export function encodeHistogram(h: Histogram): string {

@@ -24,6 +24,16 @@ export function mergeParallel(parts: readonly TrialPart[], histograms?: Histogra
     durationMs: Math.round(durationMs * 1000) / 1000,
     rps: durationMs > 0 ? (sum.requests * 1000) / durationMs : 0,
     connectionsServed: parts.reduce((a, p) => a + p.connectionsServed, 0),
+    ...(sum.pacing
+      ? {
+          pacing: {
+            ...sum.pacing,
+            // Parallel parts each offered their share: the offer adds up, over the common clock.
+            offered: parts.reduce((a, p) => a + (p.pacing?.offered ?? 0), 0),
+            achievedRate: durationMs > 0 ? (sum.pacing.sent * 1000) / durationMs : 0,
+          },
+        }
+      : {}),
     ...(sum.workflows
       ? { workflows: { completed: sum.workflows.completed, perSecond: durationMs > 0 ? (sum.workflows.completed * 1000) / durationMs : 0 } }
       : {}),

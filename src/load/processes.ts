@@ -1,5 +1,5 @@
-// Load from several processes on one machine: each child runs an in-process autocannon (with
-// our µs histograms) for its share of the connections and rate; the parent merges each trial
+// Load from several processes on one machine: each child runs the load engine (with our µs
+// histograms) for its share of the connections and rate; the parent merges each trial
 // exactly. The children are this same program started with a flag, so the CLI and the Action
 // bundle both carry their worker; from source (tests, benchmarks) the built CLI is used.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -14,7 +14,7 @@ import { startTrial, type TrialData, type TrialLive, type TrialRun } from './tri
 
 export const LOAD_WORKER_FLAG = '__perfgate-load-worker';
 
-type ToWorker = { type: 'trial'; baseUrl: string; scenario: ScenarioConfig; durationMs: number } | { type: 'stop' };
+type ToWorker = { type: 'trial'; baseUrl: string; scenario: ScenarioConfig; durationMs: number; seed: number } | { type: 'stop' };
 type FromWorker = { type: 'live'; live: TrialLive } | { type: 'done'; result: TrialPart } | { type: 'error'; message: string };
 
 /** The script a worker runs: this bundle when running from one, else the built CLI. */
@@ -72,7 +72,7 @@ export class LoadPool {
           };
           child.on('message', onMessage);
           child.on('exit', onExit);
-          child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs } satisfies ToWorker);
+          child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs, seed: i + 1 } satisfies ToWorker);
         }),
     );
     const done: Promise<TrialData> = Promise.all(parts).then((all) => {
@@ -121,7 +121,7 @@ export function runLoadWorker(): void {
       current?.stop();
       return;
     }
-    const run = startTrial(m.baseUrl, m.scenario, m.durationMs);
+    const run = startTrial(m.baseUrl, m.scenario, m.durationMs, { seed: m.seed });
     current = run;
     const tick = setInterval(() => process.send?.({ type: 'live', live: run.live() } satisfies FromWorker), 100);
     run.done.then(

@@ -1,14 +1,15 @@
-// Scenario steps → autocannon request objects. A workflow is a list of steps that each
-// connection runs in order; values captured from a JSON response feed later steps. A failed
-// step (non-2xx, or a capture missing) restarts the workflow on that connection.
+// Scenario steps → requests on the wire. A workflow is a list of steps that each connection
+// runs in order; values captured from a JSON response feed later steps. A failed step (non-2xx,
+// or a capture missing) restarts the workflow on that connection.
 import type { StepConfig } from '../config/types.js';
+import type { WireRequest } from './connection.js';
 
 export interface WorkflowContext {
   vars?: Record<string, unknown>;
   failed?: boolean;
 }
 
-/** autocannon's request shape plus our step index, which autocannon carries through. */
+/** One step's request: fixed, or built per request from the workflow's captured values. */
 export interface StepRequest {
   stepIndex: number;
   method: string;
@@ -34,7 +35,7 @@ export function buildRequests(steps: StepConfig[]): StepRequest[] {
     };
     if (step.body !== undefined) req.body = step.body;
     if (step.json !== undefined && !dynamic) req.body = JSON.stringify(step.json);
-    // The first step must always build (autocannon cannot restart before it).
+    // The first step always builds: a failed workflow restarts there.
     if (i > 0 && (dynamic || workflow)) {
       req.setupRequest = (r, context) => {
         if (context.failed) return null;
@@ -118,4 +119,61 @@ export function substitute(value: unknown, vars: Record<string, unknown>): unkno
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
   }
   return value;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+/** HTTP/1.1 bytes of a request (Host and Content-Length added; keep-alive is HTTP/1.1's default). */
+export function wire(req: Pick<StepRequest, 'method' | 'path' | 'headers' | 'body'>, host: string): Buffer {
+  const body = req.body === undefined ? null : Buffer.from(req.body, 'utf8');
+  let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const [k, v] of Object.entries(req.headers)) {
+    const name = k.toLowerCase();
+    if (name === 'host' || name === 'content-length') continue;
+    head += `${k}: ${v}\r\n`;
+  }
+  if (body || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `Content-Length: ${body?.length ?? 0}\r\n`;
+  head += '\r\n';
+  return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
+}
+
+/** The steps ready to send: fixed ones serialised once, the others on each call. */
+export class RequestPlan {
+  private readonly fixed: (WireRequest | null)[];
+
+  constructor(
+    private readonly steps: StepRequest[],
+    private readonly configs: StepConfig[],
+    private readonly host: string,
+  ) {
+    this.fixed = steps.map((s, i) => (s.setupRequest ? null : this.toWire(s, i)));
+  }
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  /** The request of `step` for this workflow context, or null when the workflow must restart. */
+  build(step: number, context: WorkflowContext): WireRequest | null {
+    const fixed = this.fixed[step];
+    if (fixed) return fixed;
+    const s = this.steps[step]!;
+    const built = s.setupRequest!(s, context);
+    return built ? this.toWire(built, step) : null;
+  }
+
+  /** Hands a response to the step's capture logic. */
+  onResponse(step: number, status: number, body: string | null, context: WorkflowContext): void {
+    this.steps[step]!.onResponse?.(status, body ?? '', context);
+  }
+
+  private toWire(req: StepRequest, step: number): WireRequest {
+    return {
+      bytes: wire(req, this.host),
+      head: req.method === 'HEAD',
+      keepBody: Object.keys(this.configs[step]!.capture).length > 0,
+      idempotent: IDEMPOTENT.has(req.method),
+      step,
+    };
+  }
 }

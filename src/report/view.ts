@@ -17,6 +17,7 @@ import type {
 } from '../result.js';
 import { mermaidTrend } from './chart.js';
 import { internalsView, type InternalsView } from './internals.js';
+import { loadFigureRows, loadFindings } from './load-findings.js';
 import { code, codeBlock, md } from './markdown.js';
 
 export interface ReportView {
@@ -85,6 +86,8 @@ interface RegressionView {
 interface ScenarioView {
   name: string;
   description: string;
+  /** What the load engine noticed (connection closes, late sends). */
+  findings: string[];
   interrupted: string | null;
   figures: { label: string; value: string }[];
   latency: {
@@ -297,7 +300,7 @@ function scenarioView(s: ScenarioResult, importedFrom?: string): ScenarioView {
   const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
   const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
   const description = importedFrom
-    ? `Load sent by ${md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
+    ? `Load sent by ${md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : importedFrom === 'locust' ? 'users' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
     : `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
       `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
   const sum = s.summary;
@@ -325,11 +328,13 @@ function scenarioView(s: ScenarioResult, importedFrom?: string): ScenarioView {
             value: `${sum.connectionsServed} of ${st.connections}`,
           },
         ]),
+    ...loadFigureRows(sum),
     ...windowFigures(s.service),
   ];
   return {
     name: md(s.name),
     description,
+    findings: loadFindings(sum),
     interrupted: s.interrupted ? md(s.interrupted) : null,
     figures,
     latency: {
@@ -427,7 +432,7 @@ function configurationRows(run: RunResult): { label: string; value: string }[] {
       label: 'Tools',
       value: run.source
         ? `${md(run.source.tool)} sent the load (its output ${code(run.source.file)} was imported); perfgate ${md(e.perfgate)} read it on Node.js ${md(e.node)}`
-        : `perfgate ${md(e.perfgate)}, autocannon ${md(e.autocannon)} (in-process; latency recorded per response at µs resolution), Node.js ${md(e.node)}`,
+        : `perfgate ${md(e.perfgate)}, ${e.engine ? `${md(e.engine)} load engine` : `autocannon ${md(e.autocannon ?? 'unknown')}`} (in-process; latency from the request written to the response read, µs resolution; handshakes apart), Node.js ${md(e.node)}`,
     },
     {
       label: 'Machine',

@@ -1,7 +1,7 @@
 // Service CPU and memory during load: the whole process tree, summed, every interval.
 // pidusage reports 0 % the first time it sees a pid, so the first sample is discarded.
 import pidusage from 'pidusage';
-import { treePids } from './tree.js';
+import { treePidsAsync } from './tree.js';
 
 export interface ResourceSample {
   /** Epoch ms. */
@@ -41,7 +41,7 @@ export class ResourceSampler {
     if (this.busy) return;
     this.busy = true;
     try {
-      const pids = treePids(this.rootPid);
+      const pids = await treePidsAsync(this.rootPid);
       const stats = await Promise.allSettled(pids.map((pid) => pidusage(pid)));
       let cpu = 0;
       let rss = 0;

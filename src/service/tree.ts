@@ -2,6 +2,7 @@
 // Linux reads /proc; elsewhere `ps` answers the same questions.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 
 interface ProcInfo {
   pid: number;
@@ -10,20 +11,36 @@ interface ProcInfo {
   state: string;
 }
 
+function parseStat(pid: number, stat: string): ProcInfo {
+  // The command name is in parentheses and may itself hold spaces or parentheses.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: rest[0]!, ppid: Number(rest[1]), pgid: Number(rest[2]) };
+}
+
 function readProc(pid: number): ProcInfo | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return {
-      pid,
-      state: rest[0]!,
-      ppid: Number(rest[1]),
-      pgid: Number(rest[2]),
-    };
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The same as allProcs, without blocking: the resource sampler runs every 500 ms in the process
+ * that sends the load, and reading all of /proc at once held the load engine's timers back.
+ */
+async function allProcsAsync(): Promise<ProcInfo[]> {
+  if (process.platform !== 'linux') return allProcs();
+  const names = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  const read = await Promise.all(
+    names.map((n) =>
+      readFile(`/proc/${n}/stat`, 'utf8').then(
+        (t) => parseStat(Number(n), t),
+        () => undefined,
+      ),
+    ),
+  );
+  return read.filter((p): p is ProcInfo => p !== undefined);
 }
 
 function allProcs(): ProcInfo[] {
@@ -57,7 +74,16 @@ function allProcs(): ProcInfo[] {
 
 /** `root` and every live descendant of it, plus every live member of its process group. */
 export function treePids(root: number): number[] {
-  const procs = allProcs().filter((p) => p.state !== 'Z' && p.state !== 'X');
+  return treeOf(root, allProcs());
+}
+
+/** treePids without blocking the event loop (for sampling during load). */
+export async function treePidsAsync(root: number): Promise<number[]> {
+  return treeOf(root, await allProcsAsync());
+}
+
+function treeOf(root: number, all: ProcInfo[]): number[] {
+  const procs = all.filter((p) => p.state !== 'Z' && p.state !== 'X');
   const children = new Map<number, number[]>();
   for (const p of procs) {
     const list = children.get(p.ppid) ?? [];

@@ -1,5 +1,5 @@
 // History mode end to end: real runs of the demo service saved to a dir store, then a slower
-// build (SLOWDOWN=0.5) is caught; a pull-request run never writes; compare works on files.
+// build (SLOWDOWN=1.5) is caught; a pull-request run never writes; compare works on files.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,10 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 const dir = tempDir('perfgate-history-');
-// Handler work dominates (≈0.4 ms), so SLOWDOWN=0.5 is a ≈ +45 % latency change.
+// Handler work dominates (≈0.4 ms), so SLOWDOWN=1.5 is a ≈ +130 % latency change. Five runs of
+// three 1 s trials on a shared 2-core machine drift by up to ±15 % in level (another process on
+// the cores moves whole runs), and +35 % (SLOWDOWN=0.5) once came out inconclusive at adjusted
+// p 0.057: the effect is sized far past that drift so that "caught" never depends on the day.
 const config = writeConfig(
   dir,
   demoConfig({ connections: 2, trials: 3, duration: '1s', warmup: '300ms', env: { WORK_ITERATIONS: 400000 } }),
@@ -35,7 +38,7 @@ beforeAll(async () => {
     baselineResults.push(o.files.result);
     early.push(o);
   }
-  slow = await runGate({ config, outDir: join(dir, 'slow'), env: cleanEnv({ SLOWDOWN: '0.5' }), save: false });
+  slow = await runGate({ config, outDir: join(dir, 'slow'), env: cleanEnv({ SLOWDOWN: '1.5' }), save: false });
 }, 120_000);
 
 describe('history mode against real runs', () => {
@@ -50,12 +53,12 @@ describe('history mode against real runs', () => {
     }
   });
 
-  it('SLOWDOWN=0.5 after five saved runs: regression found, gate fails (exit 1)', () => {
+  it('SLOWDOWN=1.5 after five saved runs: p50 regression found, gate fails (exit 1)', () => {
     const r = slow.result.regression!;
     expect(r.baseline).toHaveLength(5);
     const p50 = r.comparisons.find((c) => c.metric === 'p50')!;
     expect(p50.outcome, describeRun(slow)).toBe('regression');
-    expect(p50.change!).toBeGreaterThan(0.2);
+    expect(p50.change!).toBeGreaterThan(0.5);
     expect(slow.exitCode).toBe(1);
     expect(slow.result.reason).toMatch(/regressions? proven against history/);
     expect(slow.report).toContain('## Regression analysis');

@@ -166,4 +166,20 @@ targets: [ "p(95) < 200ms", "p(99) < 200ms", "rate(errors) < 1%", "uptime >= 99%
     expect(report).not.toContain('Service became ready');
     expect(out.stdout).toContain('NOT MEASURED');
   });
+
+  it('Locust --csv statistics (recorded) round-trip: its percentiles judged, what it lacks as ❓', () => {
+    const out = run('locust', 'locust-demo_stats.csv', 'locust');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(1); // uptime is not in Locust's statistics
+    const result = JSON.parse(readFileSync(join(dir, 'locust', 'result.json'), 'utf8')) as RunResult;
+    expect(validateResult(result), JSON.stringify(validateResult.errors)).toBe(true);
+    expect(result.source).toMatchObject({ tool: 'locust', file: 'locust-demo_stats.csv' });
+    for (const expr of ['p(95) < 200ms', 'p(99) < 200ms', 'rate(errors) < 1%'])
+      expect(result.targets.find((x) => x.expr === expr)!.status, expr).toBe('pass');
+    expect(result.targets.find((x) => x.expr.startsWith('uptime'))!.note).toBe("locust's output does not hold uptime during load");
+    const report = readFileSync(join(dir, 'locust', 'report.md'), 'utf8');
+    expect(report).toContain('## Imported from locust');
+    expect(report).toContain("Locust's own approximations");
+    expect(report).toContain('perfgate did not send this load');
+  });
 });
