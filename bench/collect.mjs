@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../build/config/load.js';
-import { trialFigures } from '../build/history/record.js';
-import { measureOnce } from '../build/measure.js';
-import { measureAb } from '../build/measure-ab.js';
+import { trialFigures } from '../build/contract/record.js';
+import { measureOnce } from '../build/pipeline/measure.js';
+import { measureAb } from '../build/pipeline/measure-ab.js';
 import { demoYaml, machine, profileFromArgs, ROOT } from './lib.mjs';
 
 const p = profileFromArgs();

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { analyzeRegressions, REGRESSION_DEFAULTS } from '../build/analysis/regression.js';
+import { analyzeRegressions } from '../build/analysis/regression.js';
+import { REGRESSION_DEFAULTS } from '../build/config/types.js';
 import { DirStore } from '../build/history/dir-store.js';
 import { createRng } from '../build/stats/rng.js';
 

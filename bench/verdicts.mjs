@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeAb, lookSchedule } from '../build/analysis/ab.js';
-import { analyzeRegressions, REGRESSION_DEFAULTS } from '../build/analysis/regression.js';
+import { analyzeRegressions } from '../build/analysis/regression.js';
+import { REGRESSION_DEFAULTS } from '../build/config/types.js';
 import { clopperPearson } from '../build/stats/binomial.js';
 import { createRng } from '../build/stats/rng.js';
 import { median, pct, profileFromArgs, ROOT, table } from './lib.mjs';

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 const ncc = createRequire(import.meta.url).resolve('@vercel/ncc/dist/ncc/cli.js');
 rmSync('dist', { recursive: true, force: true });
 const bundles = [
-  ['src/index.ts', 'dist'],
-  ['src/cli-entry.ts', 'dist/cli'],
+  ['src/action/index.ts', 'dist'],
+  ['src/cli/bin.ts', 'dist/cli'],
 ];
 for (const [entry, out] of bundles) {
   execFileSync(process.execPath, [ncc, 'build', entry, '-o', out, '--license', 'licenses.txt', '-q'], { stdio: 'inherit' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
-import { runGate } from '../src/gate.js';
+import { runGate } from '../src/pipeline/gate.js';
 import { REPO, demoConfig, newMarker, processesWithMarker, tempDir, writeConfig, type DemoOptions } from './helpers.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

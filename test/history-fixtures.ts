@@ -1,7 +1,8 @@
 // Synthetic history for tests: runs with known levels and seeded noise.
-import { analyzeRegressions, currentFromResult, REGRESSION_DEFAULTS } from '../src/analysis/regression.js';
-import { trialFigures, type HistoryRecord, type TrialFigures } from '../src/history/record.js';
-import type { RunResult } from '../src/result.js';
+import { analyzeRegressions, currentFromResult } from '../src/analysis/regression.js';
+import { REGRESSION_DEFAULTS } from '../src/config/types.js';
+import { trialFigures, type HistoryRecord, type TrialFigures } from '../src/contract/record.js';
+import type { RunResult } from '../src/contract/result.js';
 import { createRng, type Rng } from '../src/stats/rng.js';
 
 export const FP = 'fp-test';

@@ -27022,195 +27022,11 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 
 /***/ }),
 
-/***/ 8321:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   _: () => (/* binding */ serviceWindow),
-/* harmony export */   f: () => (/* binding */ summarizeTrials)
-/* harmony export */ });
-/* harmony import */ var _load_histogram_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6846);
-// Trials → scenario summary; samples → service windows. Pure.
-
-function summarizeTrials(trials, histograms) {
-    const merged = (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(histograms ?? trials.map((t) => (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(t.histogram)));
-    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
-    const durationMs = sum((t) => t.durationMs);
-    const requests = sum((t) => t.requests);
-    const total = sum((t) => t.errors.total);
-    const timeouts = sum((t) => t.errors.timeouts);
-    const connection = sum((t) => t.errors.connection);
-    const attempts = requests + timeouts + connection;
-    const statusCodes = {};
-    for (const t of trials)
-        for (const [code, n] of Object.entries(t.statusCodes))
-            statusCodes[code] = (statusCodes[code] ?? 0) + n;
-    const summary = {
-        durationMs,
-        requests,
-        ok: sum((t) => t.ok),
-        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
-        latency: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(merged),
-        errors: {
-            total,
-            non2xx: sum((t) => t.errors.non2xx),
-            timeouts,
-            connection,
-            rate: attempts > 0 ? total / attempts : 0,
-        },
-        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
-        statusCodes,
-        histogram: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(merged),
-    };
-    if (trials.some((t) => t.workflows)) {
-        const completed = sum((t) => t.workflows?.completed ?? 0);
-        summary.workflows = {
-            completed,
-            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
-        };
-    }
-    const connections = sumConnections(trials);
-    if (connections)
-        summary.connections = connections;
-    const pacing = sumPacing(trials, durationMs);
-    if (pacing)
-        summary.pacing = pacing;
-    const first = trials[0]?.steps;
-    if (first) {
-        summary.steps = first.map((step, i) => {
-            const parts = trials.map((t) => t.steps[i]);
-            const h = (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(parts.map((p) => (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(p.histogram)));
-            return {
-                name: step.name,
-                method: step.method,
-                path: step.path,
-                requests: parts.reduce((a, p) => a + p.requests, 0),
-                ok: parts.reduce((a, p) => a + p.ok, 0),
-                errors: parts.reduce((a, p) => a + p.errors, 0),
-                latency: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(h),
-                histogram: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(h),
-            };
-        });
-    }
-    return summary;
-}
-/** Connection figures added up (handshake histograms merged), or undefined when no trial has them. */
-function sumConnections(trials) {
-    const parts = trials.map((t) => t.connections).filter((c) => c !== undefined);
-    if (!parts.length)
-        return undefined;
-    const h = (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(parts.map((c) => (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(c.handshakeHistogram)));
-    return {
-        opened: parts.reduce((a, c) => a + c.opened, 0),
-        closedByServer: parts.reduce((a, c) => a + c.closedByServer, 0),
-        handshake: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(h),
-        handshakeHistogram: (0,_load_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(h),
-    };
-}
-/** The open model's schedule over several trials (or parallel parts): counts add up. */
-function sumPacing(trials, durationMs) {
-    const parts = trials.map((t) => t.pacing).filter((p) => p !== undefined);
-    if (!parts.length)
-        return undefined;
-    const sent = parts.reduce((a, p) => a + p.sent, 0);
-    return {
-        arrival: parts[0].arrival,
-        offered: parts[0].offered,
-        intended: parts.reduce((a, p) => a + p.intended, 0),
-        sent,
-        late: parts.reduce((a, p) => a + p.late, 0),
-        dropped: parts.reduce((a, p) => a + p.dropped, 0),
-        achievedRate: durationMs > 0 ? (sent * 1000) / durationMs : 0,
-        lagP99Ms: Math.max(...parts.map((p) => p.lagP99Ms)),
-    };
-}
-/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
-function serviceWindow(samples, windows) {
-    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
-    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
-    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-    return {
-        cpu: res.length
-            ? {
-                mean: round(mean(res.map((s) => s.cpu))),
-                peak: round(Math.max(...res.map((s) => s.cpu))),
-                samples: res.length,
-            }
-            : null,
-        memory: res.length
-            ? {
-                mean: Math.round(mean(res.map((s) => s.rss))),
-                peak: Math.max(...res.map((s) => s.rss)),
-                samples: res.length,
-            }
-            : null,
-        uptime: probes.length
-            ? {
-                probes: probes.length,
-                up: probes.filter((p) => p.ok).length,
-                ratio: probes.filter((p) => p.ok).length / probes.length,
-            }
-            : null,
-    };
-}
-
-
-/***/ }),
-
-/***/ 5462:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Q: () => (/* binding */ assetPath),
-/* harmony export */   Z: () => (/* binding */ packageRoot)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3136);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_2__);
-// Where perfgate's data files (templates/, schemas/) live: the package root, found by walking up
-// from this module. Works from src/ (tests), dist/index.js (Action) and dist/cli/index.js (CLI).
-
-
-
-let root;
-function packageRoot() {
-    if (root)
-        return root;
-    let dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)((0,node_url__WEBPACK_IMPORTED_MODULE_2__.fileURLToPath)(import.meta.url));
-    for (;;) {
-        const pkg = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'package.json');
-        if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(pkg) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'templates'))) {
-            try {
-                if (JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(pkg, 'utf8')).name === 'perfgate')
-                    return (root = dir);
-            }
-            catch {
-                // not ours; keep walking
-            }
-        }
-        const parent = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(dir);
-        if (parent === dir)
-            throw new Error(`perfgate: cannot find its package root above ${(0,node_url__WEBPACK_IMPORTED_MODULE_2__.fileURLToPath)(import.meta.url)}`);
-        dir = parent;
-    }
-}
-function assetPath(...parts) {
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(packageRoot(), ...parts);
-}
-
-
-/***/ }),
-
-/***/ 8084:
+/***/ 2827:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2356);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8744);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27229,7 +27045,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2356:
+/***/ 8744:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27239,6 +27055,43 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // UNUSED EXPORTS: DEFAULT_OUT_DIR, summaryText
+
+;// CONCATENATED MODULE: ./src/util/errors.ts
+/** A problem with what the user gave us (config, flags). Exit code 2. */
+class errors_UsageError extends Error {
+    name = 'UsageError';
+}
+/** Config file problems, each naming the file, the YAML path and the line. Exit code 2. */
+class ConfigError extends errors_UsageError {
+    file;
+    problems;
+    name = 'ConfigError';
+    constructor(file, problems) {
+        super(problems.map((p) => formatProblem(file, p)).join('\n'));
+        this.file = file;
+        this.problems = problems;
+    }
+}
+function formatProblem(file, p) {
+    const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
+    return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/util/exit-codes.ts
+// perfgate's exit codes, decided in one place for every command and both doors:
+// 0 pass · 1 fail (a target breached, a regression proven, the run failed) · 2 usage or config
+// error · 3 internal error (a bug) · 130 interrupted (Ctrl-C, SIGTERM).
+
+/** A finished (or cut-short) run: interrupted before failed before passed. */
+function runExitCode(run) {
+    if (run.failure?.kind === 'aborted')
+        return 130;
+    return run.verdict === 'pass' && !run.failure ? 0 : 1;
+}
+/** An error thrown before or outside a run: the user's to fix (2), or perfgate's (3). */
+function errorExitCode(err) {
+    return err instanceof ConfigError || err instanceof errors_UsageError ? 2 : 3;
+}
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
@@ -27349,6 +27202,21 @@ function formatValue(value, unit) {
         default:
             return formatNumber(value, 2);
     }
+}
+/**
+ * A compared metric's change, the one way perfgate writes it everywhere (report, stdout,
+ * annotations): % for metrics compared as ratios (+ = worse), percentage points for error rates
+ * and shares compared on their own scale, MB/min for memory growth. `fixed`: a fixed number of
+ * decimals and ASCII signs, for terminals and logs.
+ */
+function signedChange(metric, change, scale, fixed = false) {
+    const sign = change >= 0 ? '+' : fixed ? '-' : '−';
+    const num = (x, digits) => (fixed ? x.toFixed(digits) : formatNumber(x, digits));
+    if (metric === 'errors' || scale === 'abs')
+        return `${sign}${num(Math.abs(change * 100), 2)} pp`;
+    if (metric === 'memory.growth')
+        return `${sign}${num(Math.abs(change) / 1024 ** 2, 2)} MB/min`;
+    return `${sign}${num(Math.abs(change * 100), 1)} %`;
 }
 
 // EXTERNAL MODULE: external "node:path"
@@ -27723,29 +27591,5059 @@ function exactCdf(n1, n2) {
     return cdf;
 }
 
-;// CONCATENATED MODULE: ./src/stats/robust.ts
-// Descriptive statistics used by the tests. Pure.
-function mean(xs) {
-    return xs.reduce((a, b) => a + b, 0) / xs.length;
+;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
+/**
+ * When adding a new value to a list, one does not have to necessary
+ * recompute the mean of the list in linear time. They can instead use
+ * this function to compute the new mean by providing the current mean,
+ * the number of elements in the list that produced it and the new
+ * value to add.
+ *
+ * @since 2.5.0
+ * @param {number} mean current mean
+ * @param {number} n number of items in the list
+ * @param {number} newValue the added value
+ * @returns {number} the new mean
+ *
+ * @example
+ * addToMean(14, 5, 53); // => 20.5
+ */
+function addToMean(mean, n, newValue) {
+    return mean + (newValue - mean) / (n + 1);
 }
-/** Sample variance (n − 1). */
-function variance(xs) {
-    if (xs.length < 2)
+
+/**
+ * Split an array into chunks of a specified size. This function
+ * has the same behavior as [PHP's array_chunk](http://php.net/manual/en/function.array-chunk.php)
+ * function, and thus will insert smaller-sized chunks at the end if
+ * the input size is not divisible by the chunk size.
+ *
+ * `x` is expected to be an array, and `chunkSize` a number.
+ * The `x` array can contain any kind of data.
+ *
+ * @param {Array} x a sample
+ * @param {number} chunkSize size of each output array. must be a positive integer
+ * @returns {Array<Array>} a chunked array
+ * @throws {Error} if chunk size is less than 1 or not an integer
+ * @example
+ * chunk([1, 2, 3, 4, 5, 6], 2);
+ * // => [[1, 2], [3, 4], [5, 6]]
+ */
+function chunk(x, chunkSize) {
+    // a list of result chunks, as arrays in an array
+    var output = [];
+
+    // `chunkSize` must be zero or higher - otherwise the loop below,
+    // in which we call `start += chunkSize`, will loop infinitely.
+    // So, we'll detect and throw in that case to indicate
+    // invalid input.
+    if (chunkSize < 1) {
+        throw new Error("chunk size must be a positive number");
+    }
+
+    if (Math.floor(chunkSize) !== chunkSize) {
+        throw new Error("chunk size must be an integer");
+    }
+
+    // `start` is the index at which `.slice` will start selecting
+    // new array elements
+    for (var start = 0; start < x.length; start += chunkSize) {
+        // for each chunk, slice that part of the array and add it
+        // to the output. The `.slice` function does not change
+        // the original array.
+        output.push(x.slice(start, start + chunkSize));
+    }
+    return output;
+}
+
+/**
+ * Create a new column x row matrix.
+ *
+ * @private
+ * @param {number} columns
+ * @param {number} rows
+ * @return {Array<Array<number>>} matrix
+ * @example
+ * makeMatrix(10, 10);
+ */
+function makeMatrix(columns, rows) {
+    var matrix = [];
+    for (var i = 0; i < columns; i++) {
+        var column = [];
+        for (var j = 0; j < rows; j++) {
+            column.push(0);
+        }
+        matrix.push(column);
+    }
+    return matrix;
+}
+
+/**
+ * Sort an array of numbers by their numeric value, ensuring that the
+ * array is not changed in place.
+ *
+ * This is necessary because the default behavior of .sort
+ * in JavaScript is to sort arrays as string values
+ *
+ *     [1, 10, 12, 102, 20].sort()
+ *     // output
+ *     [1, 10, 102, 12, 20]
+ *
+ * @param {Array<number>} x input array
+ * @return {Array<number>} sorted array
+ * @private
+ * @example
+ * numericSort([3, 2, 1]) // => [1, 2, 3]
+ */
+function numericSort(x) {
+    return (
+        x
+            // ensure the array is not changed in-place
+            .slice()
+            // comparator function that treats input as numeric
+            .sort(function (a, b) {
+                return a - b;
+            })
+    );
+}
+
+/**
+ * For a sorted input, counting the number of unique values
+ * is possible in constant time and constant memory. This is
+ * a simple implementation of the algorithm.
+ *
+ * Values are compared with `===`, so objects and non-primitive objects
+ * are not handled in any special way.
+ *
+ * @param {Array<*>} x an array of any kind of value
+ * @returns {number} count of unique values
+ * @example
+ * uniqueCountSorted([1, 2, 3]); // => 3
+ * uniqueCountSorted([1, 1, 1]); // => 1
+ */
+function uniqueCountSorted(x) {
+    var uniqueValueCount = 0;
+    var lastSeenValue;
+    for (var i = 0; i < x.length; i++) {
+        if (i === 0 || x[i] !== lastSeenValue) {
+            lastSeenValue = x[i];
+            uniqueValueCount++;
+        }
+    }
+    return uniqueValueCount;
+}
+
+/**
+ * Generates incrementally computed values based on the sums and sums of
+ * squares for the data array
+ *
+ * @private
+ * @param {number} j
+ * @param {number} i
+ * @param {Array<number>} sums
+ * @param {Array<number>} sumsOfSquares
+ * @return {number}
+ * @example
+ * ssq(0, 1, [-1, 0, 2], [1, 1, 5]);
+ */
+function ssq(j, i, sums, sumsOfSquares) {
+    var sji; // s(j, i)
+    if (j > 0) {
+        var muji = (sums[i] - sums[j - 1]) / (i - j + 1); // mu(j, i)
+        sji =
+            sumsOfSquares[i] - sumsOfSquares[j - 1] - (i - j + 1) * muji * muji;
+    } else {
+        sji = sumsOfSquares[i] - (sums[i] * sums[i]) / (i + 1);
+    }
+    if (sji < 0) {
         return 0;
-    const m = mean(xs);
-    return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
+    }
+    return sji;
 }
-function median(xs) {
-    if (!xs.length)
-        return NaN;
-    const s = [...xs].sort((a, b) => a - b);
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+
+/**
+ * Function that recursively divides and conquers computations
+ * for cluster j
+ *
+ * @private
+ * @param {number} iMin Minimum index in cluster to be computed
+ * @param {number} iMax Maximum index in cluster to be computed
+ * @param {number} cluster Index of the cluster currently being computed
+ * @param {Array<Array<number>>} matrix
+ * @param {Array<Array<number>>} backtrackMatrix
+ * @param {Array<number>} sums
+ * @param {Array<number>} sumsOfSquares
+ */
+function fillMatrixColumn(
+    iMin,
+    iMax,
+    cluster,
+    matrix,
+    backtrackMatrix,
+    sums,
+    sumsOfSquares
+) {
+    if (iMin > iMax) {
+        return;
+    }
+
+    // Start at midpoint between iMin and iMax
+    var i = Math.floor((iMin + iMax) / 2);
+
+    matrix[cluster][i] = matrix[cluster - 1][i - 1];
+    backtrackMatrix[cluster][i] = i;
+
+    var jlow = cluster; // the lower end for j
+
+    if (iMin > cluster) {
+        jlow = Math.max(jlow, backtrackMatrix[cluster][iMin - 1] || 0);
+    }
+    jlow = Math.max(jlow, backtrackMatrix[cluster - 1][i] || 0);
+
+    var jhigh = i - 1; // the upper end for j
+    if (iMax < matrix[0].length - 1) {
+        /* c8 ignore start */
+        jhigh = Math.min(jhigh, backtrackMatrix[cluster][iMax + 1] || 0);
+        /* c8 ignore end */
+    }
+
+    var sji;
+    var sjlowi;
+    var ssqjlow;
+    var ssqj;
+    for (var j = jhigh; j >= jlow; --j) {
+        sji = ssq(j, i, sums, sumsOfSquares);
+
+        if (sji + matrix[cluster - 1][jlow - 1] >= matrix[cluster][i]) {
+            break;
+        }
+
+        // Examine the lower bound of the cluster border
+        sjlowi = ssq(jlow, i, sums, sumsOfSquares);
+
+        ssqjlow = sjlowi + matrix[cluster - 1][jlow - 1];
+
+        if (ssqjlow < matrix[cluster][i]) {
+            // Shrink the lower bound
+            matrix[cluster][i] = ssqjlow;
+            backtrackMatrix[cluster][i] = jlow;
+        }
+        jlow++;
+
+        ssqj = sji + matrix[cluster - 1][j - 1];
+        if (ssqj < matrix[cluster][i]) {
+            matrix[cluster][i] = ssqj;
+            backtrackMatrix[cluster][i] = j;
+        }
+    }
+
+    fillMatrixColumn(
+        iMin,
+        i - 1,
+        cluster,
+        matrix,
+        backtrackMatrix,
+        sums,
+        sumsOfSquares
+    );
+    fillMatrixColumn(
+        i + 1,
+        iMax,
+        cluster,
+        matrix,
+        backtrackMatrix,
+        sums,
+        sumsOfSquares
+    );
+}
+
+/**
+ * Initializes the main matrices used in Ckmeans and kicks
+ * off the divide and conquer cluster computation strategy
+ *
+ * @private
+ * @param {Array<number>} data sorted array of values
+ * @param {Array<Array<number>>} matrix
+ * @param {Array<Array<number>>} backtrackMatrix
+ */
+function fillMatrices(data, matrix, backtrackMatrix) {
+    var nValues = matrix[0].length;
+
+    // Shift values by the median to improve numeric stability
+    var shift = data[Math.floor(nValues / 2)];
+
+    // Cumulative sum and cumulative sum of squares for all values in data array
+    var sums = [];
+    var sumsOfSquares = [];
+
+    // Initialize first column in matrix & backtrackMatrix
+    for (var i = 0, shiftedValue = (void 0); i < nValues; ++i) {
+        shiftedValue = data[i] - shift;
+        if (i === 0) {
+            sums.push(shiftedValue);
+            sumsOfSquares.push(shiftedValue * shiftedValue);
+        } else {
+            sums.push(sums[i - 1] + shiftedValue);
+            sumsOfSquares.push(
+                sumsOfSquares[i - 1] + shiftedValue * shiftedValue
+            );
+        }
+
+        // Initialize for cluster = 0
+        matrix[0][i] = ssq(0, i, sums, sumsOfSquares);
+        backtrackMatrix[0][i] = 0;
+    }
+
+    // Initialize the rest of the columns
+    var iMin;
+    for (var cluster = 1; cluster < matrix.length; ++cluster) {
+        if (cluster < matrix.length - 1) {
+            iMin = cluster;
+        } else {
+            // No need to compute matrix[K-1][0] ... matrix[K-1][N-2]
+            iMin = nValues - 1;
+        }
+
+        fillMatrixColumn(
+            iMin,
+            nValues - 1,
+            cluster,
+            matrix,
+            backtrackMatrix,
+            sums,
+            sumsOfSquares
+        );
+    }
+}
+
+/**
+ * Ckmeans clustering is an improvement on heuristic-based clustering
+ * approaches like Jenks. The algorithm was developed in
+ * [Haizhou Wang and Mingzhou Song](http://journal.r-project.org/archive/2011-2/RJournal_2011-2_Wang+Song.pdf)
+ * as a [dynamic programming](https://en.wikipedia.org/wiki/Dynamic_programming) approach
+ * to the problem of clustering numeric data into groups with the least
+ * within-group sum-of-squared-deviations.
+ *
+ * Minimizing the difference within groups - what Wang & Song refer to as
+ * `withinss`, or within sum-of-squares, means that groups are optimally
+ * homogenous within and the data is split into representative groups.
+ * This is very useful for visualization, where you may want to represent
+ * a continuous variable in discrete color or style groups. This function
+ * can provide groups that emphasize differences between data.
+ *
+ * Being a dynamic approach, this algorithm is based on two matrices that
+ * store incrementally-computed values for squared deviations and backtracking
+ * indexes.
+ *
+ * This implementation is based on Ckmeans 3.4.6, which introduced a new divide
+ * and conquer approach that improved runtime from O(kn^2) to O(kn log(n)).
+ *
+ * Unlike the [original implementation](https://cran.r-project.org/web/packages/Ckmeans.1d.dp/index.html),
+ * this implementation does not include any code to automatically determine
+ * the optimal number of clusters: this information needs to be explicitly
+ * provided.
+ *
+ * ### References
+ * _Ckmeans.1d.dp: Optimal k-means Clustering in One Dimension by Dynamic
+ * Programming_ Haizhou Wang and Mingzhou Song ISSN 2073-4859
+ *
+ * from The R Journal Vol. 3/2, December 2011
+ * @param {Array<number>} x input data, as an array of number values
+ * @param {number} nClusters number of desired classes. This cannot be
+ * greater than the number of values in the data array.
+ * @returns {Array<Array<number>>} clustered input
+ * @throws {Error} if the number of requested clusters is higher than the size of the data
+ * @example
+ * ckmeans([-1, 2, -1, 2, 4, 5, 6, -1, 2, -1], 3);
+ * // The input, clustered into groups of similar numbers.
+ * //= [[-1, -1, -1, -1], [2, 2, 2], [4, 5, 6]]);
+ */
+function ckmeans(x, nClusters) {
+    if (nClusters > x.length) {
+        throw new Error(
+            "cannot generate more classes than there are data values"
+        );
+    }
+
+    var sorted = numericSort(x);
+    // we'll use this as the maximum number of clusters
+    var uniqueCount = uniqueCountSorted(sorted);
+
+    // if all of the input values are identical, there's one cluster
+    // with all of the input in it.
+    if (uniqueCount === 1) {
+        return [sorted];
+    }
+
+    // named 'S' originally
+    var matrix = makeMatrix(nClusters, sorted.length);
+    // named 'J' originally
+    var backtrackMatrix = makeMatrix(nClusters, sorted.length);
+
+    // This is a dynamic programming way to solve the problem of minimizing
+    // within-cluster sum of squares. It's similar to linear regression
+    // in this way, and this calculation incrementally computes the
+    // sum of squares that are later read.
+    fillMatrices(sorted, matrix, backtrackMatrix);
+
+    // The real work of Ckmeans clustering happens in the matrix generation:
+    // the generated matrices encode all possible clustering combinations, and
+    // once they're generated we can solve for the best clustering groups
+    // very quickly.
+    var clusters = [];
+    var clusterRight = backtrackMatrix[0].length - 1;
+
+    // Backtrack the clusters from the dynamic programming matrix. This
+    // starts at the bottom-right corner of the matrix (if the top-left is 0, 0),
+    // and moves the cluster target with the loop.
+    for (var cluster = backtrackMatrix.length - 1; cluster >= 0; cluster--) {
+        var clusterLeft = backtrackMatrix[cluster][clusterRight];
+
+        // fill the cluster from the sorted input by taking a slice of the
+        // array. the backtrack matrix makes this easy - it stores the
+        // indexes where the cluster should start and end.
+        clusters[cluster] = sorted.slice(clusterLeft, clusterRight + 1);
+
+        if (cluster > 0) {
+            clusterRight = clusterLeft - 1;
+        }
+    }
+
+    return clusters;
+}
+
+/**
+ * Our default sum is the [Kahan-Babuska algorithm](https://pdfs.semanticscholar.org/1760/7d467cda1d0277ad272deb2113533131dc09.pdf).
+ * This method is an improvement over the classical
+ * [Kahan summation algorithm](https://en.wikipedia.org/wiki/Kahan_summation_algorithm).
+ * It aims at computing the sum of a list of numbers while correcting for
+ * floating-point errors. Traditionally, sums are calculated as many
+ * successive additions, each one with its own floating-point roundoff. These
+ * losses in precision add up as the number of numbers increases. This alternative
+ * algorithm is more accurate than the simple way of calculating sums by simple
+ * addition.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x input
+ * @return {number} sum of all input numbers
+ * @example
+ * sum([1, 2, 3]); // => 6
+ */
+function sum(x) {
+    // If the array is empty, we needn't bother computing its sum
+    if (x.length === 0) {
+        return 0;
+    }
+
+    // Initializing the sum as the first number in the array
+    var sum = x[0];
+
+    // Keeping track of the floating-point error correction
+    var correction = 0;
+
+    var transition;
+
+    if (typeof sum !== "number") {
+        return Number.NaN;
+    }
+
+    for (var i = 1; i < x.length; i++) {
+        if (typeof x[i] !== "number") {
+            return Number.NaN;
+        }
+        transition = sum + x[i];
+
+        // Here we need to update the correction in a different fashion
+        // if the new absolute value is greater than the absolute sum
+        if (Math.abs(sum) >= Math.abs(x[i])) {
+            correction += sum - transition + x[i];
+        } else {
+            correction += x[i] - transition + sum;
+        }
+
+        sum = transition;
+    }
+
+    // Returning the corrected sum
+    return sum + correction;
+}
+
+/**
+ * The mean, _also known as average_,
+ * is the sum of all values over the number of values.
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @throws {Error} if the length of x is less than one
+ * @returns {number} mean
+ * @example
+ * mean([0, 10]); // => 5
+ */
+function mean(x) {
+    if (x.length === 0) {
+        throw new Error("mean requires at least one data point");
+    }
+
+    return sum(x) / x.length;
+}
+
+/**
+ * The sum of deviations to the Nth power.
+ * When n=2 it's the sum of squared deviations.
+ * When n=3 it's the sum of cubed deviations.
+ *
+ * @param {Array<number>} x
+ * @param {number} n power
+ * @returns {number} sum of nth power deviations
+ *
+ * @example
+ * var input = [1, 2, 3];
+ * // since the variance of a set is the mean squared
+ * // deviations, we can calculate that with sumNthPowerDeviations:
+ * sumNthPowerDeviations(input, 2) / input.length;
+ */
+function sumNthPowerDeviations(x, n) {
+    var meanValue = mean(x);
+    var sum = 0;
+    var tempValue;
+    var i;
+
+    // This is an optimization: when n is 2 (we're computing a number squared),
+    // multiplying the number by itself is significantly faster than using
+    // the Math.pow method.
+    if (n === 2) {
+        for (i = 0; i < x.length; i++) {
+            tempValue = x[i] - meanValue;
+            sum += tempValue * tempValue;
+        }
+    } else {
+        for (i = 0; i < x.length; i++) {
+            sum += Math.pow(x[i] - meanValue, n);
+        }
+    }
+
+    return sum;
+}
+
+/**
+ * The [sample variance](https://en.wikipedia.org/wiki/Variance#Sample_variance)
+ * is the sum of squared deviations from the mean. The sample variance
+ * is distinguished from the variance by the usage of [Bessel's Correction](https://en.wikipedia.org/wiki/Bessel's_correction):
+ * instead of dividing the sum of squared deviations by the length of the input,
+ * it is divided by the length minus one. This corrects the bias in estimating
+ * a value from a set that you don't know if full.
+ *
+ * References:
+ * * [Wolfram MathWorld on Sample Variance](http://mathworld.wolfram.com/SampleVariance.html)
+ *
+ * @param {Array<number>} x a sample of two or more data points
+ * @throws {Error} if the length of x is less than 2
+ * @return {number} sample variance
+ * @example
+ * sampleVariance([1, 2, 3, 4, 5]); // => 2.5
+ */
+function sampleVariance(x) {
+    if (x.length < 2) {
+        throw new Error("sampleVariance requires at least two data points");
+    }
+
+    var sumSquaredDeviationsValue = sumNthPowerDeviations(x, 2);
+
+    // this is Bessels' Correction: an adjustment made to sample statistics
+    // that allows for the reduced degree of freedom entailed in calculating
+    // values from samples rather than complete populations.
+    var besselsCorrection = x.length - 1;
+
+    // Find the mean value of that list
+    return sumSquaredDeviationsValue / besselsCorrection;
+}
+
+/**
+ * The [sample standard deviation](http://en.wikipedia.org/wiki/Standard_deviation#Sample_standard_deviation)
+ * is the square root of the sample variance.
+ *
+ * @param {Array<number>} x input array
+ * @returns {number} sample standard deviation
+ * @example
+ * sampleStandardDeviation([2, 4, 4, 4, 5, 5, 7, 9]).toFixed(2);
+ * // => '2.14'
+ */
+function sampleStandardDeviation(x) {
+    var sampleVarianceX = sampleVariance(x);
+    return Math.sqrt(sampleVarianceX);
+}
+
+/**
+ * The`coefficient of variation`_ is the ratio of the standard deviation to the mean.
+ * .._`coefficient of variation`: https://en.wikipedia.org/wiki/Coefficient_of_variation
+ *
+ *
+ * @param {Array} x input
+ * @returns {number} coefficient of variation
+ * @example
+ * coefficientOfVariation([1, 2, 3, 4]).toFixed(3); // => 0.516
+ * coefficientOfVariation([1, 2, 3, 4, 5]).toFixed(3); // => 0.527
+ * coefficientOfVariation([-1, 0, 1, 2, 3, 4]).toFixed(3); // => 1.247
+ */
+function coefficientOfVariation(x) {
+    return sampleStandardDeviation(x) / mean(x);
+}
+
+/**
+ * Implementation of Combinations
+ * Combinations are unique subsets of a collection - in this case, k x from a collection at a time.
+ * https://en.wikipedia.org/wiki/Combination
+ * @param {Array} x any type of data
+ * @param {int} k the number of objects in each group (without replacement)
+ * @returns {Array<Array>} array of permutations
+ * @example
+ * combinations([1, 2, 3], 2); // => [[1,2], [1,3], [2,3]]
+ */
+
+function combinations(x, k) {
+    if (k === 0) {
+        return [[]];
+    }
+
+    var i;
+    var subI;
+    var combinationList = [];
+    var subsetCombinations;
+    var next;
+
+    for (i = 0; i < x.length; i++) {
+        if (k === 1) {
+            combinationList.push([x[i]]);
+        } else {
+            subsetCombinations = combinations(x.slice(i + 1, x.length), k - 1);
+            for (subI = 0; subI < subsetCombinations.length; subI++) {
+                next = subsetCombinations[subI];
+                next.unshift(x[i]);
+                combinationList.push(next);
+            }
+        }
+    }
+    return combinationList;
+}
+
+/**
+ * Implementation of [Combinations](https://en.wikipedia.org/wiki/Combination) with replacement
+ * Combinations are unique subsets of a collection - in this case, k x from a collection at a time.
+ * 'With replacement' means that a given element can be chosen multiple times.
+ * Unlike permutation, order doesn't matter for combinations.
+ *
+ * @param {Array} x any type of data
+ * @param {int} k the number of objects in each group (without replacement)
+ * @returns {Array<Array>} array of permutations
+ * @example
+ * combinationsReplacement([1, 2], 2); // => [[1, 1], [1, 2], [2, 2]]
+ */
+function combinationsReplacement(x, k) {
+    if (k === 0) {
+        return [[]];
+    }
+
+    var combinationList = [];
+
+    for (var i = 0; i < x.length; i++) {
+        if (k === 1) {
+            // If we're requested to find only one element, we don't need
+            // to recurse: just push `x[i]` onto the list of combinations.
+            combinationList.push([x[i]]);
+        } else {
+            // Otherwise, recursively find combinations, given `k - 1`. Note that
+            // we request `k - 1`, so if you were looking for k=3 combinations, we're
+            // requesting k=2. This -1 gets reversed in the for loop right after this
+            // code, since we concatenate `x[i]` onto the selected combinations,
+            // bringing `k` back up to your requested level.
+            // This recursion may go many levels deep, since it only stops once
+            // k=1.
+            var subsetCombinations = combinationsReplacement(
+                x.slice(i, x.length),
+                k - 1
+            );
+
+            for (var j = 0; j < subsetCombinations.length; j++) {
+                combinationList.push([x[i]].concat(subsetCombinations[j]));
+            }
+        }
+    }
+
+    return combinationList;
+}
+
+/**
+ * When combining two lists of values for which one already knows the means,
+ * one does not have to necessary recompute the mean of the combined lists in
+ * linear time. They can instead use this function to compute the combined
+ * mean by providing the mean & number of values of the first list and the mean
+ * & number of values of the second list.
+ *
+ * @since 3.0.0
+ * @param {number} mean1 mean of the first list
+ * @param {number} n1 number of items in the first list
+ * @param {number} mean2 mean of the second list
+ * @param {number} n2 number of items in the second list
+ * @returns {number} the combined mean
+ *
+ * @example
+ * combineMeans(5, 3, 4, 3); // => 4.5
+ */
+function combineMeans(mean1, n1, mean2, n2) {
+    return (mean1 * n1 + mean2 * n2) / (n1 + n2);
+}
+
+/**
+ * When combining two lists of values for which one already knows the variances,
+ * one does not have to necessary recompute the variance of the combined lists
+ * in linear time. They can instead use this function to compute the combined
+ * variance by providing the variance, mean & number of values of the first list
+ * and the variance, mean & number of values of the second list.
+ *
+ * @since 3.0.0
+ * @param {number} variance1 variance of the first list
+ * @param {number} mean1 mean of the first list
+ * @param {number} n1 number of items in the first list
+ * @param {number} variance2 variance of the second list
+ * @param {number} mean2 mean of the second list
+ * @param {number} n2 number of items in the second list
+ * @returns {number} the combined mean
+ *
+ * @example
+ * combineVariances(14 / 3, 5, 3, 8 / 3, 4, 3); // => 47 / 12
+ */
+function combineVariances(variance1, mean1, n1, variance2, mean2, n2) {
+    var newMean = combineMeans(mean1, n1, mean2, n2);
+
+    return (
+        (n1 * (variance1 + Math.pow(mean1 - newMean, 2)) +
+            n2 * (variance2 + Math.pow(mean2 - newMean, 2))) /
+        (n1 + n2)
+    );
+}
+
+/**
+ * This computes the maximum number in an array.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @returns {number} maximum value
+ * @throws {Error} if the length of x is less than one
+ * @example
+ * max([1, 2, 3, 4]);
+ * // => 4
+ */
+function max(x) {
+    if (x.length === 0) {
+        throw new Error("max requires at least one data point");
+    }
+
+    var value = x[0];
+    for (var i = 1; i < x.length; i++) {
+        if (x[i] > value) {
+            value = x[i];
+        }
+    }
+    return value;
+}
+
+/**
+ * The min is the lowest number in the array.
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @throws {Error} if the length of x is less than one
+ * @returns {number} minimum value
+ * @example
+ * min([1, 5, -10, 100, 2]); // => -10
+ */
+function min(x) {
+    if (x.length === 0) {
+        throw new Error("min requires at least one data point");
+    }
+
+    var value = x[0];
+    for (var i = 1; i < x.length; i++) {
+        if (x[i] < value) {
+            value = x[i];
+        }
+    }
+    return value;
+}
+
+/**
+ * Given an array of x, this will find the extent of the
+ * x and return an array of breaks that can be used
+ * to categorize the x into a number of classes. The
+ * returned array will always be 1 longer than the number of
+ * classes because it includes the minimum value.
+ *
+ * @param {Array<number>} x an array of number values
+ * @param {number} nClasses number of desired classes
+ * @returns {Array<number>} array of class break positions
+ * @example
+ * equalIntervalBreaks([1, 2, 3, 4, 5, 6], 4); // => [1, 2.25, 3.5, 4.75, 6]
+ */
+function equalIntervalBreaks(x, nClasses) {
+    if (x.length < 2) {
+        return x;
+    }
+
+    var theMin = min(x);
+    var theMax = max(x);
+
+    // the first break will always be the minimum value
+    // in the xset
+    var breaks = [theMin];
+
+    // The size of each break is the full range of the x
+    // divided by the number of classes requested
+    var breakSize = (theMax - theMin) / nClasses;
+
+    // In the case of nClasses = 1, this loop won't run
+    // and the returned breaks will be [min, max]
+    for (var i = 1; i < nClasses; i++) {
+        breaks.push(breaks[0] + breakSize * i);
+    }
+
+    // the last break will always be the
+    // maximum.
+    breaks.push(theMax);
+
+    return breaks;
+}
+
+/**
+ * This computes the minimum & maximum number in an array.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @returns {Array<number>} minimum & maximum value
+ * @throws {Error} if the length of x is less than one
+ * @example
+ * extent([1, 2, 3, 4]);
+ * // => [1, 4]
+ */
+function extent(x) {
+    if (x.length === 0) {
+        throw new Error("extent requires at least one data point");
+    }
+
+    var min = x[0];
+    var max = x[0];
+    for (var i = 1; i < x.length; i++) {
+        if (x[i] > max) {
+            max = x[i];
+        }
+        if (x[i] < min) {
+            min = x[i];
+        }
+    }
+    return [min, max];
+}
+
+/**
+ * The extent is the lowest & highest number in the array. With a sorted array,
+ * the first element in the array is always the lowest while the last element is always the largest, so this calculation
+ * can be done in one step, or constant time.
+ *
+ * @param {Array<number>} x input
+ * @returns {Array<number>} minimum & maximum value
+ * @example
+ * extentSorted([-100, -10, 1, 2, 5]); // => [-100, 5]
+ */
+function extentSorted(x) {
+    return [x[0], x[x.length - 1]];
+}
+
+/**
+ * The [Geometric Mean](https://en.wikipedia.org/wiki/Geometric_mean) is
+ * a mean function that is more useful for numbers in different
+ * ranges.
+ *
+ * This is the nth root of the input numbers multiplied by each other.
+ *
+ * The geometric mean is often useful for
+ * **[proportional growth](https://en.wikipedia.org/wiki/Geometric_mean#Proportional_growth)**: given
+ * growth rates for multiple years, like _80%, 16.66% and 42.85%_, a simple
+ * mean will incorrectly estimate an average growth rate, whereas a geometric
+ * mean will correctly estimate a growth rate that, over those years,
+ * will yield the same end value.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @returns {number} geometric mean
+ * @throws {Error} if x is empty
+ * @throws {Error} if x contains a negative number
+ * @example
+ * var growthRates = [1.80, 1.166666, 1.428571];
+ * var averageGrowth = ss.geometricMean(growthRates);
+ * var averageGrowthRates = [averageGrowth, averageGrowth, averageGrowth];
+ * var startingValue = 10;
+ * var startingValueMean = 10;
+ * growthRates.forEach(function(rate) {
+ *   startingValue *= rate;
+ * });
+ * averageGrowthRates.forEach(function(rate) {
+ *   startingValueMean *= rate;
+ * });
+ * startingValueMean === startingValue;
+ */
+function geometricMean(x) {
+    if (x.length === 0) {
+        throw new Error("geometricMean requires at least one data point");
+    }
+
+    // the starting value.
+    var value = 1;
+
+    for (var i = 0; i < x.length; i++) {
+        // the geometric mean is only valid for positive numbers
+        if (x[i] < 0) {
+            throw new Error(
+                "geometricMean requires only non-negative numbers as input"
+            );
+        }
+
+        // repeatedly multiply the value by each number
+        value *= x[i];
+    }
+
+    return Math.pow(value, 1 / x.length);
+}
+
+/**
+ * The [Harmonic Mean](https://en.wikipedia.org/wiki/Harmonic_mean) is
+ * a mean function typically used to find the average of rates.
+ * This mean is calculated by taking the reciprocal of the arithmetic mean
+ * of the reciprocals of the input numbers.
+ *
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @returns {number} harmonic mean
+ * @throws {Error} if x is empty
+ * @throws {Error} if x contains a negative number
+ * @example
+ * harmonicMean([2, 3]).toFixed(2) // => '2.40'
+ */
+function harmonicMean(x) {
+    if (x.length === 0) {
+        throw new Error("harmonicMean requires at least one data point");
+    }
+
+    var reciprocalSum = 0;
+
+    for (var i = 0; i < x.length; i++) {
+        // the harmonic mean is only valid for positive numbers
+        if (x[i] <= 0) {
+            throw new Error(
+                "harmonicMean requires only positive numbers as input"
+            );
+        }
+
+        reciprocalSum += 1 / x[i];
+    }
+
+    // divide n by the reciprocal sum
+    return x.length / reciprocalSum;
+}
+
+/**
+ * This is the internal implementation of quantiles: when you know
+ * that the order is sorted, you don't need to re-sort it, and the computations
+ * are faster.
+ *
+ * This implements the linear interpolation method (type=7 in R/numpy),
+ * which is the default in numpy.percentile and R's quantile.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @param {number} p desired quantile: a number between 0 to 1, inclusive
+ * @returns {number} quantile value
+ * @throws {Error} if p ix outside of the range from 0 to 1
+ * @throws {Error} if x is empty
+ * @example
+ * quantileSorted([3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20], 0.5); // => 9
+ */
+function quantileSorted(x, p) {
+    // Use (n-1) * p for index, matching numpy's linear method (type=7)
+    var idx = (x.length - 1) * p;
+    if (x.length === 0) {
+        throw new Error("quantile requires at least one data point.");
+    } else if (p < 0 || p > 1) {
+        throw new Error("quantiles must be between 0 and 1");
+    } else if (p === 1) {
+        // If p is 1, directly return the last element
+        return x[x.length - 1];
+    } else if (p === 0) {
+        // If p is 0, directly return the first element
+        return x[0];
+    } else if (idx % 1 !== 0) {
+        // If idx is not integer, interpolate linearly between floor and ceil
+        var lower = Math.floor(idx);
+        var upper = Math.ceil(idx);
+        var fraction = idx - lower;
+        return x[lower] + fraction * (x[upper] - x[lower]);
+    } else {
+        // If idx is integer, type=7 returns the value at that index
+        return x[idx];
+    }
+}
+
+/**
+ * Rearrange items in `arr` so that all items in `[left, k]` range are the smallest.
+ * The `k`-th element will have the `(k - left + 1)`-th smallest value in `[left, right]`.
+ *
+ * Implements Floyd-Rivest selection algorithm https://en.wikipedia.org/wiki/Floyd-Rivest_algorithm
+ *
+ * @param {Array<number>} arr input array
+ * @param {number} k pivot index
+ * @param {number} [left] left index
+ * @param {number} [right] right index
+ * @returns {void} mutates input array
+ * @example
+ * var arr = [65, 28, 59, 33, 21, 56, 22, 95, 50, 12, 90, 53, 28, 77, 39];
+ * quickselect(arr, 8);
+ * // = [39, 28, 28, 33, 21, 12, 22, 50, 53, 56, 59, 65, 90, 77, 95]
+ */
+function quickselect(arr, k, left, right) {
+    left = left || 0;
+    right = right || arr.length - 1;
+
+    while (right > left) {
+        // 600 and 0.5 are arbitrary constants chosen in the original paper to minimize execution time
+        if (right - left > 600) {
+            var n = right - left + 1;
+            var m = k - left + 1;
+            var z = Math.log(n);
+            var s = 0.5 * Math.exp((2 * z) / 3);
+            var sd = 0.5 * Math.sqrt((z * s * (n - s)) / n);
+            if (m - n / 2 < 0) { sd *= -1; }
+            var newLeft = Math.max(left, Math.floor(k - (m * s) / n + sd));
+            var newRight = Math.min(
+                right,
+                Math.floor(k + ((n - m) * s) / n + sd)
+            );
+            quickselect(arr, k, newLeft, newRight);
+        }
+
+        var t = arr[k];
+        var i = left;
+        var j = right;
+
+        swap(arr, left, k);
+        if (arr[right] > t) { swap(arr, left, right); }
+
+        while (i < j) {
+            swap(arr, i, j);
+            i++;
+            j--;
+            while (arr[i] < t) { i++; }
+            while (arr[j] > t) { j--; }
+        }
+
+        if (arr[left] === t) { swap(arr, left, j); }
+        else {
+            j++;
+            swap(arr, j, right);
+        }
+
+        if (j <= k) { left = j + 1; }
+        if (k <= j) { right = j - 1; }
+    }
+}
+
+function swap(arr, i, j) {
+    var tmp = arr[i];
+    arr[i] = arr[j];
+    arr[j] = tmp;
+}
+
+/**
+ * The [quantile](https://en.wikipedia.org/wiki/Quantile):
+ * this is a population quantile, since we assume to know the entire
+ * dataset in this library. This implementation uses linear interpolation,
+ * equivalent to R's type=7 and numpy's default percentile method.
+ *
+ * Sample is a one-dimensional array of numbers,
+ * and p is either a decimal number from 0 to 1 or an array of decimal
+ * numbers from 0 to 1.
+ * In terms of a k/q quantile, p = k/q - it's just dealing with fractions or dealing
+ * with decimal values.
+ * When p is an array, the result of the function is also an array containing the appropriate
+ * quantiles in input order
+ *
+ * @param {Array<number>} x sample of one or more numbers
+ * @param {Array<number> | number} p the desired quantile, as a number between 0 and 1
+ * @returns {number} quantile
+ * @example
+ * quantile([3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20], 0.5); // => 9
+ */
+function quantile(x, p) {
+    var copy = x.slice();
+
+    if (Array.isArray(p)) {
+        // rearrange elements so that each element corresponding to a requested
+        // quantile is on a place it would be if the array was fully sorted
+        multiQuantileSelect(copy, p);
+        // Initialize the result array
+        var results = [];
+        // For each requested quantile
+        for (var i = 0; i < p.length; i++) {
+            results[i] = quantileSorted(copy, p[i]);
+        }
+        return results;
+    } else {
+        var idx = quantileIndex(copy.length, p);
+        quantileSelect(copy, idx, 0, copy.length - 1);
+        return quantileSorted(copy, p);
+    }
+}
+
+function quantileSelect(arr, k, left, right) {
+    if (k % 1 === 0) {
+        quickselect(arr, k, left, right);
+    } else {
+        k = Math.floor(k);
+        quickselect(arr, k, left, right);
+        quickselect(arr, k + 1, k + 1, right);
+    }
+}
+
+function multiQuantileSelect(arr, p) {
+    // Collect every integer order statistic that the requested quantiles need.
+    // Linear interpolation (type=7) reads x[floor(idx)] and x[ceil(idx)], so both
+    // surrounding positions must be placed. Deduplicate to integer positions
+    // so each is selected with an unambiguous index.
+    var positions = new Set();
+    for (var i = 0; i < p.length; i++) {
+        var idx = quantileIndex(arr.length, p[i]);
+        positions.add(Math.floor(idx));
+        positions.add(Math.ceil(idx));
+    }
+    var indices = Array.from(positions).sort(compare);
+
+    multiselect(arr, indices, 0, indices.length - 1, 0, arr.length - 1);
+}
+
+// Place every order statistic in `indices` by partitioning around the median
+// requested position, then recursing into the two halves. The just-placed pivot
+// is excluded from the child ranges (indices[mid] ± 1) so that a later, narrower
+// quickselect cannot disturb an already-finalized position.
+function multiselect(arr, indices, lo, hi, left, right) {
+    if (lo > hi) { return; }
+    var mid = (lo + hi) >> 1;
+    quickselect(arr, indices[mid], left, right);
+    multiselect(arr, indices, lo, mid - 1, left, indices[mid] - 1);
+    multiselect(arr, indices, mid + 1, hi, indices[mid] + 1, right);
+}
+
+function compare(a, b) {
+    return a - b;
+}
+
+function quantileIndex(len, p) {
+    // Use (n-1) * p to match numpy's linear method (type=7)
+    var idx = (len - 1) * p;
+    if (p === 1) {
+        // If p is 1, directly return the last index
+        return len - 1;
+    } else if (p === 0) {
+        // If p is 0, directly return the first index
+        return 0;
+    } else if (idx % 1 !== 0) {
+        // If index is not integer, keep the fractional position so we can
+        // select both surrounding order statistics for interpolation.
+        return idx;
+    } else {
+        // If index is integer, return that exact position.
+        return idx;
+    }
+}
+
+/**
+ * The [Interquartile range](http://en.wikipedia.org/wiki/Interquartile_range) is
+ * a measure of statistical dispersion, or how scattered, spread, or
+ * concentrated a distribution is. It's computed as the difference between
+ * the third quartile and first quartile.
+ *
+ * @param {Array<number>} x sample of one or more numbers
+ * @returns {number} interquartile range: the span between lower and upper quartile,
+ * 0.25 and 0.75
+ * @example
+ * interquartileRange([0, 1, 2, 3]); // => 1.5
+ */
+function interquartileRange(x) {
+    // Interquartile range is the span between the upper quartile,
+    // at `0.75`, and lower quartile, `0.25`
+    var q1 = quantile(x, 0.75);
+    var q2 = quantile(x, 0.25);
+
+    if (typeof q1 === "number" && typeof q2 === "number") {
+        return q1 - q2;
+    }
+}
+
+/*
+ * Pull Breaks Values for Jenks
+ *
+ * the second part of the jenks recipe: take the calculated matrices
+ * and derive an array of n breaks.
+ *
+ * @private
+ */
+function jenksBreaks(data, lowerClassLimits, nClasses) {
+    var k = data.length;
+    var kclass = [];
+    var countNum = nClasses;
+
+    // the calculation of classes will never include the upper
+    // bound, so we need to explicitly set it
+    kclass[nClasses] = data[data.length - 1];
+
+    // the lowerClassLimits matrix is used as indices into itself
+    // here: the `k` variable is reused in each iteration.
+    while (countNum > 0) {
+        kclass[countNum - 1] = data[lowerClassLimits[k][countNum] - 1];
+        k = lowerClassLimits[k][countNum] - 1;
+        countNum--;
+    }
+
+    return kclass;
+}
+
+/*
+ * Compute Matrices for Jenks
+ *
+ * Compute the matrices required for Jenks breaks. These matrices
+ * can be used for any classing of data with `classes <= nClasses`
+ *
+ * @private
+ */
+function jenksMatrices(data, nClasses) {
+    // in the original implementation, these matrices are referred to
+    // as `LC` and `OP`
+    //
+    // * lowerClassLimits (LC): optimal lower class limits
+    // * varianceCombinations (OP): optimal variance combinations for all classes
+    var lowerClassLimits = [];
+    var varianceCombinations = [];
+    // loop counters
+    var i;
+    var j;
+    // the variance, as computed at each step in the calculation
+    var variance = 0;
+
+    // Initialize and fill each matrix with zeroes
+    for (i = 0; i < data.length + 1; i++) {
+        var tmp1 = [];
+        var tmp2 = [];
+        // despite these arrays having the same values, we need
+        // to keep them separate so that changing one does not change
+        // the other
+        for (j = 0; j < nClasses + 1; j++) {
+            tmp1.push(0);
+            tmp2.push(0);
+        }
+        lowerClassLimits.push(tmp1);
+        varianceCombinations.push(tmp2);
+    }
+
+    for (i = 1; i < nClasses + 1; i++) {
+        lowerClassLimits[1][i] = 1;
+        varianceCombinations[1][i] = 0;
+        // in the original implementation, 9999999 is used but
+        // since Javascript has `Infinity`, we use that.
+        for (j = 2; j < data.length + 1; j++) {
+            varianceCombinations[j][i] = Number.POSITIVE_INFINITY;
+        }
+    }
+
+    // Shift values by the median to improve numeric stability
+    var shift = data[Math.floor(data.length / 2)];
+
+    for (var l = 2; l < data.length + 1; l++) {
+        // `SZ` originally. this is the sum of the values seen thus
+        // far when calculating variance.
+        var sum = 0;
+        // `ZSQ` originally. the sum of squares of values seen
+        // thus far
+        var sumSquares = 0;
+        // `WT` originally. This is the number of
+        var w = 0;
+        // `IV` originally
+        var i4 = 0;
+
+        // in several instances, you could say `Math.pow(x, 2)`
+        // instead of `x * x`, but this is slower in some browsers
+        // introduces an unnecessary concept.
+        for (var m = 1; m < l + 1; m++) {
+            // `III` originally
+            var lowerClassLimit = l - m + 1;
+            var val = data[lowerClassLimit - 1] - shift;
+
+            // here we're estimating variance for each potential classing
+            // of the data, for each potential number of classes. `w`
+            // is the number of data points considered so far.
+            w++;
+
+            // increase the current sum and sum-of-squares
+            sum += val;
+            sumSquares += val * val;
+
+            // the variance at this point in the sequence is the difference
+            // between the sum of squares and the total x 2, over the number
+            // of samples.
+            variance = sumSquares - (sum * sum) / w;
+
+            i4 = lowerClassLimit - 1;
+
+            if (i4 !== 0) {
+                for (j = 2; j < nClasses + 1; j++) {
+                    // if adding this element to an existing class
+                    // will increase its variance beyond the limit, break
+                    // the class at this point, setting the `lowerClassLimit`
+                    // at this point.
+                    if (
+                        varianceCombinations[l][j] >=
+                        variance + varianceCombinations[i4][j - 1]
+                    ) {
+                        lowerClassLimits[l][j] = lowerClassLimit;
+                        varianceCombinations[l][j] =
+                            variance + varianceCombinations[i4][j - 1];
+                    }
+                }
+            }
+        }
+
+        lowerClassLimits[l][1] = 1;
+        varianceCombinations[l][1] = variance;
+    }
+
+    // return the two matrices. for just providing breaks, only
+    // `lowerClassLimits` is needed, but variances can be useful to
+    // evaluate goodness of fit.
+    return {
+        lowerClassLimits: lowerClassLimits,
+        varianceCombinations: varianceCombinations
+    };
+}
+
+/**
+ * The **[jenks natural breaks optimization](http://en.wikipedia.org/wiki/Jenks_natural_breaks_optimization)**
+ * is an algorithm commonly used in cartography and visualization to decide
+ * upon groupings of data values that minimize variance within themselves
+ * and maximize variation between themselves.
+ *
+ * For instance, cartographers often use jenks in order to choose which
+ * values are assigned to which colors in a [choropleth](https://en.wikipedia.org/wiki/Choropleth_map)
+ * map.
+ *
+ * @param {Array<number>} data input data, as an array of number values
+ * @param {number} nClasses number of desired classes
+ * @returns {Array<number> | null} array of class break positions, or null
+ * when nClasses is greater than the number of data points
+ * @example
+ * // split data into 3 break points
+ * jenks([1, 2, 4, 5, 7, 9, 10, 20], 3) // = [1, 7, 20, 20]
+ */
+function jenks(data, nClasses) {
+    if (nClasses > data.length) {
+        return null;
+    }
+
+    // sort data in numerical order, since this is expected
+    // by the matrices function
+    data = data.slice().sort(function (a, b) {
+        return a - b;
+    });
+
+    // get our basic matrices
+    var matrices = jenksMatrices(data, nClasses);
+    // we only need lower class limits here
+    var lowerClassLimits = matrices.lowerClassLimits;
+
+    // extract nClasses out of the computed matrices
+    return jenksBreaks(data, lowerClassLimits, nClasses);
+}
+
+/**
+ * [Simple linear regression](http://en.wikipedia.org/wiki/Simple_linear_regression)
+ * is a simple way to find a fitted line
+ * between a set of coordinates. This algorithm finds the slope and y-intercept of a regression line
+ * using the least sum of squares.
+ *
+ * @param {Array<Array<number>>} data an array of two-element of arrays,
+ * like `[[0, 1], [2, 3]]`
+ * @returns {Object} object containing slope and intersect of regression line
+ * @example
+ * linearRegression([[0, 0], [1, 1]]); // => { m: 1, b: 0 }
+ */
+function linearRegression(data) {
+    var m;
+    var b;
+
+    // Store data length in a local variable to reduce
+    // repeated object property lookups
+    var dataLength = data.length;
+
+    //if there's only one point, arbitrarily choose a slope of 0
+    //and a y-intercept of whatever the y of the initial point is
+    if (dataLength === 1) {
+        m = 0;
+        b = data[0][1];
+    } else {
+        // The means of x and y. Centering on them before accumulating the
+        // cross products keeps the sums small when the coordinates are not,
+        // which is what `weightedLinearRegression` already does.
+        var sumX = 0;
+        var sumY = 0;
+        for (var i = 0; i < dataLength; i++) {
+            sumX += data[i][0];
+            sumY += data[i][1];
+        }
+        var meanX = sumX / dataLength;
+        var meanY = sumY / dataLength;
+
+        var sumXY = 0;
+        var sumXX = 0;
+        for (var i$1 = 0; i$1 < dataLength; i$1++) {
+            var deviationX = data[i$1][0] - meanX;
+            sumXY += deviationX * (data[i$1][1] - meanY);
+            sumXX += deviationX * deviationX;
+        }
+
+        // `m` is the slope of the regression line, `b` its y-intercept.
+        m = sumXY / sumXX;
+        b = meanY - m * meanX;
+    }
+
+    // Return both values as an object.
+    return {
+        m: m,
+        b: b
+    };
+}
+
+/**
+ * Given the output of `linearRegression`: an object
+ * with `m` and `b` values indicating slope and intercept,
+ * respectively, generate a line function that translates
+ * x values into y values.
+ *
+ * @param {Object} mb object with `m` and `b` members, representing
+ * slope and intersect of desired line
+ * @returns {Function} method that computes y-value at any given
+ * x-value on the line.
+ * @example
+ * var l = linearRegressionLine(linearRegression([[0, 0], [1, 1]]));
+ * l(0) // = 0
+ * l(2) // = 2
+ * linearRegressionLine({ b: 0, m: 1 })(1); // => 1
+ * linearRegressionLine({ b: 1, m: 1 })(1); // => 2
+ */
+function linearRegressionLine(mb /*: { b: number, m: number }*/) {
+    // Return a function that computes a `y` value for each
+    // x value it is given, based on the values of `b` and `a`
+    // that we just computed.
+    return function (x) {
+        return mb.b + mb.m * x;
+    };
+}
+
+/**
+ * The [log average](https://en.wikipedia.org/wiki/https://en.wikipedia.org/wiki/Geometric_mean#Relationship_with_logarithms)
+ * is an equivalent way of computing the geometric mean of an array suitable for large or small products.
+ *
+ * It's found by calculating the average logarithm of the elements and exponentiating.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @returns {number} geometric mean
+ * @throws {Error} if x is empty
+ * @throws {Error} if x contains a negative number
+ */
+function logAverage(x) {
+    if (x.length === 0) {
+        throw new Error("logAverage requires at least one data point");
+    }
+
+    var value = 0;
+    for (var i = 0; i < x.length; i++) {
+        if (x[i] < 0) {
+            throw new Error(
+                "logAverage requires only non-negative numbers as input"
+            );
+        }
+        value += Math.log(x[i]);
+    }
+
+    return Math.exp(value / x.length);
+}
+
+/**
+ * The maximum is the highest number in the array. With a sorted array,
+ * the last element in the array is always the largest, so this calculation
+ * can be done in one step, or constant time.
+ *
+ * @param {Array<number>} x input
+ * @returns {number} maximum value
+ * @example
+ * maxSorted([-100, -10, 1, 2, 5]); // => 5
+ */
+function maxSorted(x) {
+    return x[x.length - 1];
+}
+
+/**
+ * The simple [sum](https://en.wikipedia.org/wiki/Summation) of an array
+ * is the result of adding all numbers together, starting from zero.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x input
+ * @return {number} sum of all input numbers
+ * @example
+ * sumSimple([1, 2, 3]); // => 6
+ */
+function sumSimple(x) {
+    var value = 0;
+    for (var i = 0; i < x.length; i++) {
+        if (typeof x[i] !== "number") {
+            return Number.NaN;
+        }
+        value += x[i];
+    }
+    return value;
+}
+
+/**
+ * The mean, _also known as average_,
+ * is the sum of all values over the number of values.
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * The simple mean uses the successive addition method internally
+ * to calculate it's result. Errors in floating-point addition are
+ * not accounted for, so if precision is required, the standard {@link mean}
+ * method should be used instead.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @throws {Error} if the length of x is less than one
+ * @returns {number} mean
+ * @example
+ * mean([0, 10]); // => 5
+ */
+function meanSimple(x) {
+    if (x.length === 0) {
+        throw new Error("meanSimple requires at least one data point");
+    }
+
+    return sumSimple(x) / x.length;
+}
+
+/**
+ * The [median](http://en.wikipedia.org/wiki/Median) is
+ * the middle number of a list. This is often a good indicator of 'the middle'
+ * when there are outliers that skew the `mean()` value.
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * The median isn't necessarily one of the elements in the list: the value
+ * can be the average of two elements if the list has an even length
+ * and the two central values are different.
+ *
+ * @param {Array<number>} x input
+ * @returns {number} median value
+ * @example
+ * median([10, 2, 5, 100, 2, 1]); // => 3.5
+ */
+function median(x) {
+    return +quantile(x, 0.5);
+}
+
+/**
+ * The [Median Absolute Deviation](http://en.wikipedia.org/wiki/Median_absolute_deviation) is
+ * a robust measure of statistical
+ * dispersion. It is more resilient to outliers than the standard deviation.
+ *
+ * @param {Array<number>} x input array
+ * @returns {number} median absolute deviation
+ * @example
+ * medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]); // => 1
+ */
+function medianAbsoluteDeviation(x) {
+    var medianValue = median(x);
+    var medianAbsoluteDeviations = [];
+
+    // Make a list of absolute deviations from the median
+    for (var i = 0; i < x.length; i++) {
+        medianAbsoluteDeviations.push(Math.abs(x[i] - medianValue));
+    }
+
+    // Find the median value of that list
+    return median(medianAbsoluteDeviations);
+}
+
+/**
+ * The [median](http://en.wikipedia.org/wiki/Median) is
+ * the middle number of a list. This is often a good indicator of 'the middle'
+ * when there are outliers that skew the `mean()` value.
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * The median isn't necessarily one of the elements in the list: the value
+ * can be the average of two elements if the list has an even length
+ * and the two central values are different.
+ *
+ * @param {Array<number>} sorted input
+ * @returns {number} median value
+ * @example
+ * medianSorted([10, 2, 5, 100, 2, 1]); // => 52.5
+ */
+function medianSorted(sorted) {
+    return quantileSorted(sorted, 0.5);
+}
+
+/**
+ * The minimum is the lowest number in the array. With a sorted array,
+ * the first element in the array is always the smallest, so this calculation
+ * can be done in one step, or constant time.
+ *
+ * @param {Array<number>} x input
+ * @returns {number} minimum value
+ * @example
+ * minSorted([-100, -10, 1, 2, 5]); // => -100
+ */
+function minSorted(x) {
+    return x[0];
+}
+
+/**
+ * The [mode](https://en.wikipedia.org/wiki/Mode_%28statistics%29) is the number
+ * that appears in a list the highest number of times.
+ * There can be multiple modes in a list. This algorithm expects sorted input,
+ * so equal values are adjacent and a tie resolves to the smallest of the tied
+ * values. `modeFast` breaks ties differently, returning whichever tied value
+ * reaches the highest count first.
+ *
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * This runs in `O(n)` because the input is sorted.
+ *
+ * @param {Array<number>} sorted a sample of one or more data points
+ * @returns {number} mode
+ * @throws {Error} if sorted is empty
+ * @example
+ * modeSorted([0, 0, 1]); // => 0
+ */
+function modeSorted(sorted) {
+    // Handle edge cases:
+    // The mode of an empty list is undefined
+    if (sorted.length === 0) {
+        throw new Error("mode requires at least one data point");
+    }
+    if (sorted.length === 1) {
+        return sorted[0];
+    }
+
+    // This assumes it is dealing with an array of size > 1, since size
+    // 0 and 1 are handled immediately. Hence it starts at index 1 in the
+    // array.
+    var last = sorted[0];
+    // store the mode as we find new modes
+    var value = Number.NaN;
+    // store how many times we've seen the mode
+    var maxSeen = 0;
+    // how many times the current candidate for the mode
+    // has been seen
+    var seenThis = 1;
+
+    // end at sorted.length + 1 to fix the case in which the mode is
+    // the highest number that occurs in the sequence. the last iteration
+    // compares sorted[i], which is undefined, to the highest number
+    // in the series
+    for (var i = 1; i < sorted.length + 1; i++) {
+        // we're seeing a new number pass by
+        if (sorted[i] !== last) {
+            // the last number is the new mode since we saw it more
+            // often than the old one
+            if (seenThis > maxSeen) {
+                maxSeen = seenThis;
+                value = last;
+            }
+            seenThis = 1;
+            last = sorted[i];
+            // if this isn't a new number, it's one more occurrence of
+            // the potential mode
+        } else {
+            seenThis++;
+        }
+    }
+    return value;
+}
+
+/**
+ * The [mode](https://en.wikipedia.org/wiki/Mode_%28statistics%29) is the number
+ * that appears in a list the highest number of times.
+ * There can be multiple modes in a list. This algorithm sorts its input, so a
+ * tie resolves to the smallest of the tied values regardless of the order they
+ * appeared in. `modeFast` breaks ties differently, returning whichever tied
+ * value reaches the highest count first.
+ *
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * This runs in `O(n log(n))` because it needs to sort the array internally
+ * before running an `O(n)` search to find the mode.
+ *
+ * @param {Array<number>} x input
+ * @returns {number} mode
+ * @example
+ * mode([0, 0, 1]); // => 0
+ */
+function mode(x) {
+    // Sorting the array lets us iterate through it below and be sure
+    // that every time we see a new number it's new and we'll never
+    // see the same number twice
+    return modeSorted(numericSort(x));
+}
+
+/* globals Map: false */
+
+/**
+ * The [mode](https://en.wikipedia.org/wiki/Mode_%28statistics%29) is the number
+ * that appears in a list the highest number of times.
+ * There can be multiple modes in a list. This algorithm walks the input in
+ * order, so a tie resolves to whichever tied value reaches the highest count
+ * first. `mode` and `modeSorted` break ties differently, returning the
+ * smallest of the tied values.
+ *
+ * modeFast uses a Map object to keep track of the mode, instead of the approach
+ * used with `mode`, a sorted array. As a result, it is faster
+ * than `mode` and supports any data type that can be compared with `==`.
+ * It also requires a
+ * [JavaScript environment with support for Map](https://kangax.github.io/compat-table/es6/#test-Map),
+ * and will throw an error if Map is not available.
+ *
+ * This is a [measure of central tendency](https://en.wikipedia.org/wiki/Central_tendency):
+ * a method of finding a typical or central value of a set of numbers.
+ *
+ * @param {Array<*>} x a sample of one or more data points
+ * @returns {?*} mode
+ * @throws {ReferenceError} if the JavaScript environment doesn't support Map
+ * @throws {Error} if x is empty
+ * @example
+ * modeFast(['rabbits', 'rabbits', 'squirrels']); // => 'rabbits'
+ */
+function modeFast(x) {
+    // This index will reflect the incidence of different values, indexing
+    // them like
+    // { value: count }
+    var index = new Map();
+
+    // A running `mode` and the number of times it has been encountered.
+    var mode;
+    var modeCount = 0;
+
+    for (var i = 0; i < x.length; i++) {
+        var newCount = index.get(x[i]);
+        if (newCount === undefined) {
+            newCount = 1;
+        } else {
+            newCount++;
+        }
+        if (newCount > modeCount) {
+            mode = x[i];
+            modeCount = newCount;
+        }
+        index.set(x[i], newCount);
+    }
+
+    if (modeCount === 0) {
+        throw new Error("mode requires at last one data point");
+    }
+
+    return mode;
+}
+
+/**
+ * Implementation of [Heap's Algorithm](https://en.wikipedia.org/wiki/Heap%27s_algorithm)
+ * for generating permutations.
+ *
+ * @param {Array} elements any type of data
+ * @returns {Array<Array>} array of permutations
+ */
+function permutationsHeap(elements) {
+    var indexes = new Array(elements.length);
+    var permutations = [elements.slice()];
+
+    for (var i = 0; i < elements.length; i++) {
+        indexes[i] = 0;
+    }
+
+    for (var i$1 = 0; i$1 < elements.length; ) {
+        if (indexes[i$1] < i$1) {
+            // At odd indexes, swap from indexes[i] instead
+            // of from the beginning of the array
+            var swapFrom = 0;
+            if (i$1 % 2 !== 0) {
+                swapFrom = indexes[i$1];
+            }
+
+            // swap between swapFrom and i, using
+            // a temporary variable as storage.
+            var temp = elements[swapFrom];
+            elements[swapFrom] = elements[i$1];
+            elements[i$1] = temp;
+
+            permutations.push(elements.slice());
+            indexes[i$1]++;
+            i$1 = 0;
+        } else {
+            indexes[i$1] = 0;
+            i$1++;
+        }
+    }
+
+    return permutations;
+}
+
+/**
+ * The [product](https://en.wikipedia.org/wiki/Product_(mathematics)) of an array
+ * is the result of multiplying all numbers together, starting using one as the multiplicative identity.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x input
+ * @return {number} product of all input numbers
+ * @example
+ * product([1, 2, 3, 4]); // => 24
+ */
+function product(x) {
+    var value = 1;
+    for (var i = 0; i < x.length; i++) {
+        value *= x[i];
+    }
+    return value;
+}
+
+/* eslint no-bitwise: 0 */
+
+/**
+ * This function returns the quantile in which one would find the given value in
+ * the given array. With a sorted array, leveraging binary search, we can find
+ * this information in logarithmic time.
+ *
+ * @param {Array<number>} x input
+ * @param {number} value the value for which to find the quantile rank
+ * @returns {number} the quantile rank
+ * @example
+ * quantileRankSorted([1, 2, 3, 4], 3); // => 0.75
+ * quantileRankSorted([1, 2, 3, 3, 4], 3); // => 0.7
+ * quantileRankSorted([1, 2, 3, 4], 6); // => 1
+ * quantileRankSorted([1, 2, 3, 3, 5], 4); // => 0.8
+ */
+function quantileRankSorted(x, value) {
+    // Value is lesser than any value in the array
+    if (value < x[0]) {
+        return 0;
+    }
+
+    // Value is greater than any value in the array
+    if (value > x[x.length - 1]) {
+        return 1;
+    }
+
+    var l = lowerBound(x, value);
+
+    // Value is not in the array
+    if (x[l] !== value) {
+        return l / x.length;
+    }
+
+    l++;
+
+    var u = upperBound(x, value);
+
+    // The value exists only once in the array
+    if (u === l) {
+        return l / x.length;
+    }
+
+    // Here, we are basically computing the mean of the range of indices
+    // containing our searched value. But, instead, of initializing an
+    // array and looping over it, there is a dedicated math formula that
+    // we apply below to get the result.
+    var r = u - l + 1;
+    var sum = (r * (u + l)) / 2;
+    var mean = sum / r;
+
+    return mean / x.length;
+}
+
+function lowerBound(x, value) {
+    var mid = 0;
+    var lo = 0;
+    var hi = x.length;
+
+    while (lo < hi) {
+        mid = (lo + hi) >>> 1;
+
+        if (value <= x[mid]) {
+            hi = mid;
+        } else {
+            lo = -~mid;
+        }
+    }
+
+    return lo;
+}
+
+function upperBound(x, value) {
+    var mid = 0;
+    var lo = 0;
+    var hi = x.length;
+
+    while (lo < hi) {
+        mid = (lo + hi) >>> 1;
+
+        if (value >= x[mid]) {
+            lo = -~mid;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo;
+}
+
+/**
+ * This function returns the quantile in which one would find the given value in
+ * the given array. It will copy and sort your array before each run, so
+ * if you know your array is already sorted, you should use `quantileRankSorted`
+ * instead.
+ *
+ * @param {Array<number>} x input
+ * @param {number} value the value for which to find the quantile rank
+ * @returns {number} the quantile rank
+ * @example
+ * quantileRank([4, 3, 1, 2], 3); // => 0.75
+ * quantileRank([4, 3, 2, 3, 1], 3); // => 0.7
+ * quantileRank([2, 4, 1, 3], 6); // => 1
+ * quantileRank([5, 3, 1, 2, 3], 4); // => 0.8
+ */
+function quantileRank(x, value) {
+    // Cloning and sorting the array
+    var sortedCopy = numericSort(x);
+
+    return quantileRankSorted(sortedCopy, value);
+}
+
+/**
+ * The [R Squared](http://en.wikipedia.org/wiki/Coefficient_of_determination)
+ * value of data compared with a function `f`
+ * is the sum of the squared differences between the prediction
+ * and the actual value.
+ *
+ * @param {Array<Array<number>>} x input data: this should be doubly-nested
+ * @param {Function} func function called on `[i][0]` values within the dataset
+ * @returns {number} r-squared value
+ * @example
+ * var samples = [[0, 0], [1, 1]];
+ * var regressionLine = linearRegressionLine(linearRegression(samples));
+ * rSquared(samples, regressionLine); // = 1 this line is a perfect fit
+ */
+function rSquared(x, func) {
+    if (x.length < 2) {
+        return 1;
+    }
+
+    // Compute the average y value for the actual
+    // data set in order to compute the
+    // _total sum of squares_
+    var sum = 0;
+    for (var i = 0; i < x.length; i++) {
+        sum += x[i][1];
+    }
+    var average = sum / x.length;
+
+    // Compute the total sum of squares - the
+    // squared difference between each point
+    // and the average of all points.
+    var sumOfSquares = 0;
+    for (var j = 0; j < x.length; j++) {
+        sumOfSquares += Math.pow(average - x[j][1], 2);
+    }
+
+    // Finally estimate the error: the squared
+    // difference between the estimate and the actual data
+    // value at each point.
+    var err = 0;
+    for (var k = 0; k < x.length; k++) {
+        err += Math.pow(x[k][1] - func(x[k][0]), 2);
+    }
+
+    // As the error grows larger, its ratio to the
+    // sum of squares increases and the r squared
+    // value grows lower.
+    return 1 - err / sumOfSquares;
+}
+
+/**
+ * The Root Mean Square (RMS) is
+ * a mean function used as a measure of the magnitude of a set
+ * of numbers, regardless of their sign.
+ * This is the square root of the mean of the squares of the
+ * input numbers.
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x a sample of one or more data points
+ * @returns {number} root mean square
+ * @throws {Error} if x is empty
+ * @example
+ * rootMeanSquare([-1, 1, -1, 1]); // => 1
+ */
+function rootMeanSquare(x) {
+    if (x.length === 0) {
+        throw new Error("rootMeanSquare requires at least one data point");
+    }
+
+    var sumOfSquares = 0;
+    for (var i = 0; i < x.length; i++) {
+        sumOfSquares += Math.pow(x[i], 2);
+    }
+
+    return Math.sqrt(sumOfSquares / x.length);
+}
+
+/**
+ * A [Fisher-Yates shuffle](http://en.wikipedia.org/wiki/Fisher%E2%80%93Yates_shuffle)
+ * in-place - which means that it **will change the order of the original
+ * array by reference**.
+ *
+ * This is an algorithm that generates a random [permutation](https://en.wikipedia.org/wiki/Permutation)
+ * of a set.
+ *
+ * @param {Array} x sample of one or more numbers
+ * @param {Function} [randomSource=Math.random] an optional entropy source that
+ * returns numbers between 0 inclusive and 1 exclusive: the range [0, 1)
+ * @returns {Array} x
+ * @example
+ * var x = [1, 2, 3, 4];
+ * shuffleInPlace(x);
+ * // x is shuffled to a value like [2, 1, 4, 3]
+ */
+function shuffleInPlace(x, randomSource) {
+    // a custom random number source can be provided if you want to use
+    // a fixed seed or another random number generator, like
+    // [random-js](https://www.npmjs.org/package/random-js)
+    randomSource = randomSource || Math.random;
+
+    // store the current length of the x to determine
+    // when no elements remain to shuffle.
+    var length = x.length;
+
+    // temporary is used to hold an item when it is being
+    // swapped between indices.
+    var temporary;
+
+    // The index to swap at each stage.
+    var index;
+
+    // While there are still items to shuffle
+    while (length > 0) {
+        // choose a random index within the subset of the array
+        // that is not yet shuffled
+        index = Math.floor(randomSource() * length--);
+
+        // store the value that we'll move temporarily
+        temporary = x[length];
+
+        // swap the value at `x[length]` with `x[index]`
+        x[length] = x[index];
+        x[index] = temporary;
+    }
+
+    return x;
+}
+
+/**
+ * A [Fisher-Yates shuffle](http://en.wikipedia.org/wiki/Fisher%E2%80%93Yates_shuffle)
+ * is a fast way to create a random permutation of a finite set. This is
+ * a function around `shuffle_in_place` that adds the guarantee that
+ * it will not modify its input.
+ *
+ * @param {Array} x sample of 0 or more numbers
+ * @param {Function} [randomSource=Math.random] an optional entropy source that
+ * returns numbers between 0 inclusive and 1 exclusive: the range [0, 1)
+ * @return {Array} shuffled version of input
+ * @example
+ * var shuffled = shuffle([1, 2, 3, 4]);
+ * shuffled; // = [2, 3, 1, 4] or any other random permutation
+ */
+function shuffle(x, randomSource) {
+    // slice the original array so that it is not modified
+    var sample = x.slice();
+
+    // and then shuffle that shallow-copied array, in place
+    return shuffleInPlace(sample, randomSource);
+}
+
+/**
+ * Create a [simple random sample](http://en.wikipedia.org/wiki/Simple_random_sample)
+ * from a given array of `n` elements.
+ *
+ * The sampled values will be in any order, not necessarily the order
+ * they appear in the input.
+ *
+ * @param {Array<any>} x input array. can contain any type
+ * @param {number} n count of how many elements to take
+ * @param {Function} [randomSource=Math.random] an optional entropy source that
+ * returns numbers between 0 inclusive and 1 exclusive: the range [0, 1)
+ * @return {Array} subset of n elements in original array
+ *
+ * @example
+ * var values = [1, 2, 4, 5, 6, 7, 8, 9];
+ * sample(values, 3); // returns 3 random values, like [2, 5, 8];
+ */
+function sample(x, n, randomSource) {
+    // shuffle the original array using a fisher-yates shuffle
+    var shuffled = shuffle(x, randomSource);
+
+    // and then return a subset of it - the first `n` elements.
+    return shuffled.slice(0, n);
+}
+
+/**
+ * [Sample covariance](https://en.wikipedia.org/wiki/Sample_mean_and_covariance) of two datasets:
+ * how much do the two datasets move together?
+ * x and y are two datasets, represented as arrays of numbers.
+ *
+ * @param {Array<number>} x a sample of two or more data points
+ * @param {Array<number>} y a sample of two or more data points
+ * @throws {Error} if x and y do not have equal lengths
+ * @throws {Error} if x or y have length of one or less
+ * @returns {number} sample covariance
+ * @example
+ * sampleCovariance([1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]); // => -3.5
+ */
+function sampleCovariance(x, y) {
+    // The two datasets must have the same length which must be more than 1
+    if (x.length !== y.length) {
+        throw new Error("sampleCovariance requires samples with equal lengths");
+    }
+
+    if (x.length < 2) {
+        throw new Error(
+            "sampleCovariance requires at least two data points in each sample"
+        );
+    }
+
+    // determine the mean of each dataset so that we can judge each
+    // value of the dataset fairly as the difference from the mean. this
+    // way, if one dataset is [1, 2, 3] and [2, 3, 4], their covariance
+    // does not suffer because of the difference in absolute values
+    var xmean = mean(x);
+    var ymean = mean(y);
+    var sum = 0;
+
+    // for each pair of values, the covariance increases when their
+    // difference from the mean is associated - if both are well above
+    // or if both are well below
+    // the mean, the covariance increases significantly.
+    for (var i = 0; i < x.length; i++) {
+        sum += (x[i] - xmean) * (y[i] - ymean);
+    }
+
+    // this is Bessels' Correction: an adjustment made to sample statistics
+    // that allows for the reduced degree of freedom entailed in calculating
+    // values from samples rather than complete populations.
+    var besselsCorrection = x.length - 1;
+
+    // the covariance is weighted by the length of the datasets.
+    return sum / besselsCorrection;
+}
+
+/**
+ * The [correlation](http://en.wikipedia.org/wiki/Correlation_and_dependence) is
+ * a measure of how correlated two datasets are, between -1 and 1
+ *
+ * @param {Array<number>} x first input
+ * @param {Array<number>} y second input
+ * @returns {number} sample correlation
+ * @example
+ * sampleCorrelation([1, 2, 3, 4, 5, 6], [2, 2, 3, 4, 5, 60]).toFixed(2);
+ * // => '0.69'
+ */
+function sampleCorrelation(x, y) {
+    var cov = sampleCovariance(x, y);
+    var xstd = sampleStandardDeviation(x);
+    var ystd = sampleStandardDeviation(y);
+
+    return cov / xstd / ystd;
+}
+
+/**
+ * [Kurtosis](http://en.wikipedia.org/wiki/Kurtosis) is
+ * a measure of the heaviness of a distribution's tails relative to its
+ * variance. The kurtosis value can be positive or negative, or even undefined.
+ *
+ * Implementation is based on Fisher's excess kurtosis definition and uses
+ * unbiased moment estimators. This is the version found in Excel and available
+ * in several statistical packages, including SAS and SciPy.
+ *
+ * @param {Array<number>} x a sample of 4 or more data points
+ * @returns {number} sample kurtosis
+ * @throws {Error} if x has length less than 4
+ * @example
+ * sampleKurtosis([1, 2, 2, 3, 5]); // => 1.4555765595463122
+ */
+function sampleKurtosis(x) {
+    var n = x.length;
+
+    if (n < 4) {
+        throw new Error("sampleKurtosis requires at least four data points");
+    }
+
+    var meanValue = mean(x);
+    var tempValue;
+    var secondCentralMoment = 0;
+    var fourthCentralMoment = 0;
+
+    for (var i = 0; i < n; i++) {
+        tempValue = x[i] - meanValue;
+        secondCentralMoment += tempValue * tempValue;
+        fourthCentralMoment += tempValue * tempValue * tempValue * tempValue;
+    }
+
+    return (
+        ((n - 1) / ((n - 2) * (n - 3))) *
+        ((n * (n + 1) * fourthCentralMoment) /
+            (secondCentralMoment * secondCentralMoment) -
+            3 * (n - 1))
+    );
+}
+
+/**
+ * Rank values, giving tied values the average of the ranks they span.
+ *
+ * Spearman's rho is defined on these midranks. Assigning tied values
+ * distinct consecutive ranks instead would make the rank of a value depend
+ * on where it happens to sit in the input array, and therefore make the
+ * correlation depend on the order the pairs are listed in.
+ *
+ * @private
+ * @param {Array<number>} values input
+ * @returns {Array<number>} ranks, in the order of the input
+ */
+function midranks(values) {
+    var order = values
+        .map(function (value, index) { return [value, index]; })
+        .sort(function (a, b) { return a[0] - b[0]; });
+
+    var ranks = Array(values.length);
+    var i = 0;
+    while (i < order.length) {
+        // Extend j across every value tied with the one at i.
+        var j = i;
+        while (j + 1 < order.length && order[j + 1][0] === order[i][0]) {
+            j++;
+        }
+        var rank = (i + j) / 2;
+        for (var k = i; k <= j; k++) {
+            ranks[order[k][1]] = rank;
+        }
+        i = j + 1;
+    }
+    return ranks;
+}
+
+/**
+ * The [rank correlation](https://en.wikipedia.org/wiki/Rank_correlation) is
+ * a measure of the strength of monotonic relationship between two arrays
+ *
+ * Tied values share the average of the ranks they span, so the result
+ * depends only on the paired data and not on the order the pairs are given
+ * in. When either input has no rank variance the correlation is undefined
+ * and the result is `NaN`.
+ *
+ * @param {Array<number>} x first input
+ * @param {Array<number>} y second input
+ * @returns {number} sample rank correlation
+ * @example
+ * sampleRankCorrelation([1, 2, 3, 4, 5], [1, 4, 9, 16, 25]);
+ * // => 1
+ */
+function sampleRankCorrelation(x, y) {
+    return sampleCorrelation(midranks(x), midranks(y));
+}
+
+/**
+ * [Skewness](http://en.wikipedia.org/wiki/Skewness) is
+ * a measure of the extent to which a probability distribution of a
+ * real-valued random variable "leans" to one side of the mean.
+ * The skewness value can be positive or negative, or even undefined.
+ *
+ * Implementation is based on the adjusted Fisher-Pearson standardized
+ * moment coefficient, which is the version found in Excel and several
+ * statistical packages including Minitab, SAS and SPSS.
+ *
+ * Pass `biased` to opt into the biased coefficient instead, which is the
+ * population moment ratio `m3 / m2^(3/2)`. That is what R reports and what
+ * scipy returns by default; the adjusted coefficient above is scipy's
+ * `bias=False`. The two differ by a factor of `sqrt(n * (n - 1)) / (n - 2)`.
+ *
+ * @since 4.1.0
+ * @param {Array<number>} x a sample of 3 or more data points
+ * @param {boolean} [biased=false] if true, return the biased coefficient
+ * @returns {number} sample skewness
+ * @throws {Error} if x has length less than 3
+ * @example
+ * sampleSkewness([2, 4, 6, 3, 1]); // => 0.590128656384365
+ * sampleSkewness([2, 4, 6, 3, 1], true); // => 0.3958703373438167
+ */
+function sampleSkewness(x, biased) {
+    if ( biased === void 0 ) biased = false;
+
+    if (x.length < 3) {
+        throw new Error("sampleSkewness requires at least three data points");
+    }
+
+    var meanValue = mean(x);
+    var tempValue;
+    var sumSquaredDeviations = 0;
+    var sumCubedDeviations = 0;
+
+    for (var i = 0; i < x.length; i++) {
+        tempValue = x[i] - meanValue;
+        sumSquaredDeviations += tempValue * tempValue;
+        sumCubedDeviations += tempValue * tempValue * tempValue;
+    }
+
+    var n = x.length;
+
+    if (biased) {
+        // The population moments, without Bessel's correction: the biased
+        // coefficient is the third central moment over the second raised
+        // to three halves.
+        var secondCentralMoment = sumSquaredDeviations / n;
+        var thirdCentralMoment = sumCubedDeviations / n;
+
+        return thirdCentralMoment / Math.pow(secondCentralMoment, 3 / 2);
+    }
+
+    // this is Bessels' Correction: an adjustment made to sample statistics
+    // that allows for the reduced degree of freedom entailed in calculating
+    // values from samples rather than complete populations.
+    var besselsCorrection = x.length - 1;
+
+    // Find the mean value of that list
+    var theSampleStandardDeviation = Math.sqrt(
+        sumSquaredDeviations / besselsCorrection
+    );
+
+    var cubedS = Math.pow(theSampleStandardDeviation, 3);
+
+    return (n * sumCubedDeviations) / ((n - 1) * (n - 2) * cubedS);
+}
+
+/**
+ * Sampling with replacement is a type of sampling that allows the same
+ * item to be picked out of a population more than once.
+ *
+ * @param {Array<*>} x an array of any kind of value
+ * @param {number} n count of how many elements to take
+ * @param {Function} [randomSource=Math.random] an optional entropy source that
+ * returns numbers between 0 inclusive and 1 exclusive: the range [0, 1)
+ * @return {Array} n sampled items from the population
+ * @example
+ * var values = [1, 2, 3, 4];
+ * sampleWithReplacement(values, 2); // returns 2 random values, like [2, 4];
+ */
+function sampleWithReplacement(x, n, randomSource) {
+    if (x.length === 0) {
+        return [];
+    }
+
+    // a custom random number source can be provided if you want to use
+    // a fixed seed or another random number generator, like
+    // [random-js](https://www.npmjs.org/package/random-js)
+    randomSource = randomSource || Math.random;
+
+    var length = x.length;
+    var sample = [];
+
+    for (var i = 0; i < n; i++) {
+        var index = Math.floor(randomSource() * length);
+
+        sample.push(x[index]);
+    }
+
+    return sample;
+}
+
+/**
+ * The [root mean square](https://en.wikipedia.org/wiki/Root_mean_square)
+ * computed by scaling, which is an equivalent way of computing
+ * `rootMeanSquare` suitable for values whose squares leave floating point
+ * range.
+ *
+ * `rootMeanSquare` sums the squares directly, so it returns `Infinity` once
+ * a value exceeds about 1e154 and `0` once every value falls below about
+ * 1e-162. This function divides through by the largest magnitude first, so
+ * the squares it sums are all at most one.
+ *
+ * It runs in `O(n)`, linear time, with respect to the length of the array,
+ * in two passes rather than one.
+ *
+ * @param {Array<number>} x a sample of one or more data points
+ * @returns {number} root mean square
+ * @throws {Error} if x is empty
+ * @example
+ * scaledRootMeanSquare([-1, 1, -1, 1]); // => 1
+ * scaledRootMeanSquare([1e200, 2e200, 3e200]); // => 2.1602468994692866e+200
+ */
+function scaledRootMeanSquare(x) {
+    if (x.length === 0) {
+        throw new Error(
+            "scaledRootMeanSquare requires at least one data point"
+        );
+    }
+
+    var max = 0;
+    for (var i = 0; i < x.length; i++) {
+        var magnitude = Math.abs(x[i]);
+        max = Math.max(max, magnitude);
+    }
+
+    // Every value is zero, and the division below would be 0 / 0.
+    if (max === 0) {
+        return 0;
+    }
+
+    // An infinite or missing largest value cannot be scaled away, and
+    // dividing by it would turn the result into NaN. Report it as
+    // `rootMeanSquare` does.
+    if (!Number.isFinite(max)) {
+        return max;
+    }
+
+    var sumOfSquares = 0;
+    for (var i$1 = 0; i$1 < x.length; i$1++) {
+        var scaled = x[i$1] / max;
+        sumOfSquares += scaled * scaled;
+    }
+
+    return max * Math.sqrt(sumOfSquares / x.length);
+}
+
+/**
+ * The [variance](http://en.wikipedia.org/wiki/Variance)
+ * is the sum of squared deviations from the mean.
+ *
+ * This is an implementation of variance, not sample variance:
+ * see the `sampleVariance` method if you want a sample measure.
+ *
+ * @param {Array<number>} x a population of one or more data points
+ * @returns {number} variance: a value greater than or equal to zero.
+ * zero indicates that all values are identical.
+ * @throws {Error} if x's length is 0
+ * @example
+ * variance([1, 2, 3, 4, 5, 6]); // => 2.9166666666666665
+ */
+function variance(x) {
+    if (x.length === 0) {
+        throw new Error("variance requires at least one data point");
+    }
+
+    // Find the mean of squared deviations between the
+    // mean value and each value.
+    return sumNthPowerDeviations(x, 2) / x.length;
+}
+
+/**
+ * The [standard deviation](http://en.wikipedia.org/wiki/Standard_deviation)
+ * is the square root of the variance. This is also known as the population
+ * standard deviation. It's useful for measuring the amount
+ * of variation or dispersion in a set of values.
+ *
+ * Standard deviation is only appropriate for full-population knowledge: for
+ * samples of a population, {@link sampleStandardDeviation} is
+ * more appropriate.
+ *
+ * @param {Array<number>} x input
+ * @returns {number} standard deviation
+ * @example
+ * variance([2, 4, 4, 4, 5, 5, 7, 9]); // => 4
+ * standardDeviation([2, 4, 4, 4, 5, 5, 7, 9]); // => 2
+ */
+function standardDeviation(x) {
+    if (x.length === 1) {
+        return 0;
+    }
+    var v = variance(x);
+    return Math.sqrt(v);
+}
+
+/**
+ * When removing a value from a list, one does not have to necessary
+ * recompute the mean of the list in linear time. They can instead use
+ * this function to compute the new mean by providing the current mean,
+ * the number of elements in the list that produced it and the value to remove.
+ *
+ * @since 3.0.0
+ * @param {number} mean current mean
+ * @param {number} n number of items in the list
+ * @param {number} value the value to remove
+ * @returns {number} the new mean
+ *
+ * @example
+ * subtractFromMean(20.5, 6, 53); // => 14
+ */
+function subtractFromMean(mean, n, value) {
+    return (mean * n - value) / (n - 1);
+}
+
+/**
+ * This is to compute [a one-sample t-test](https://en.wikipedia.org/wiki/Student%27s_t-test#One-sample_t-test), comparing the mean
+ * of a sample to a known value, x.
+ *
+ * in this case, we're trying to determine whether the
+ * population mean is equal to the value that we know, which is `x`
+ * here. Usually the results here are used to look up a
+ * [p-value](http://en.wikipedia.org/wiki/P-value), which, for
+ * a certain level of significance, will let you determine that the
+ * null hypothesis can or cannot be rejected.
+ *
+ * @param {Array<number>} x sample of one or more numbers
+ * @param {number} expectedValue expected value of the population mean
+ * @returns {number} value
+ * @example
+ * tTest([1, 2, 3, 4, 5, 6], 3.385).toFixed(2); // => '0.16'
+ */
+function tTest(x, expectedValue) {
+    // The mean of the sample
+    var sampleMean = mean(x);
+
+    // The standard deviation of the sample
+    var sd = standardDeviation(x);
+
+    // Square root the length of the sample
+    var rootN = Math.sqrt(x.length);
+
+    // returning the t value
+    return (sampleMean - expectedValue) / (sd / rootN);
+}
+
+/**
+ * This is to compute [two sample t-test](http://en.wikipedia.org/wiki/Student's_t-test).
+ * Tests whether "mean(X)-mean(Y) = difference", (
+ * in the most common case, we often have `difference == 0` to test if two samples
+ * are likely to be taken from populations with the same mean value) with
+ * no prior knowledge on standard deviations of both samples
+ * other than the fact that they have the same standard deviation.
+ *
+ * Usually the results here are used to look up a
+ * [p-value](http://en.wikipedia.org/wiki/P-value), which, for
+ * a certain level of significance, will let you determine that the
+ * null hypothesis can or cannot be rejected.
+ *
+ * `diff` can be omitted if it equals 0.
+ *
+ * [This is used to reject](https://en.wikipedia.org/wiki/Exclusion_of_the_null_hypothesis)
+ * a null hypothesis that the two populations that have been sampled into
+ * `sampleX` and `sampleY` are equal to each other.
+ *
+ * @param {Array<number>} sampleX a sample as an array of numbers
+ * @param {Array<number>} sampleY a sample as an array of numbers
+ * @param {number} [difference=0]
+ * @returns {number|null} test result
+ *
+ * @example
+ * tTestTwoSample([1, 2, 3, 4], [3, 4, 5, 6], 0); // => -2.1908902300206643
+ */
+function tTestTwoSample(sampleX, sampleY, difference) {
+    var n = sampleX.length;
+    var m = sampleY.length;
+
+    // If either sample doesn't actually have any values, we can't
+    // compute this at all, so we return `null`.
+    if (!n || !m) {
+        return null;
+    }
+
+    // default difference (mu) is zero
+    if (!difference) {
+        difference = 0;
+    }
+
+    var meanX = mean(sampleX);
+    var meanY = mean(sampleY);
+    var sampleVarianceX = sampleVariance(sampleX);
+    var sampleVarianceY = sampleVariance(sampleY);
+
+    if (
+        typeof meanX === "number" &&
+        typeof meanY === "number" &&
+        typeof sampleVarianceX === "number" &&
+        typeof sampleVarianceY === "number"
+    ) {
+        var weightedVariance =
+            ((n - 1) * sampleVarianceX + (m - 1) * sampleVarianceY) /
+            (n + m - 2);
+
+        return (
+            (meanX - meanY - difference) /
+            Math.sqrt(weightedVariance * (1 / n + 1 / m))
+        );
+    }
+}
+
+/**
+ * Validate values and weights for weighted statistics and return the total
+ * weight.
+ *
+ * @param {Array<number>} x input values
+ * @param {Array<number>} weights weights for each input value
+ * @param {string} name function name for error messages
+ * @returns {number} total weight
+ * @private
+ */
+function validateWeightedInput(x, weights, name) {
+    if (x.length === 0) {
+        throw new Error((name + " requires at least one data point"));
+    }
+
+    if (x.length !== weights.length) {
+        throw new Error(
+            (name + " requires values and weights to be the same length")
+        );
+    }
+
+    var totalWeight = 0;
+
+    for (var i = 0; i < weights.length; i++) {
+        if (weights[i] < 0) {
+            throw new Error((name + " requires weights to be non-negative"));
+        }
+
+        totalWeight += weights[i];
+    }
+
+    if (totalWeight === 0) {
+        throw new Error((name + " requires at least one positive weight"));
+    }
+
+    return totalWeight;
+}
+
+/**
+ * [Weighted least squares](https://en.wikipedia.org/wiki/Weighted_least_squares)
+ * fits a line through a set of coordinates in which some observations count
+ * for more than others, which is what R's `lm()` does when given a `weights`
+ * argument. `linearRegression` is the special case where every weight is
+ * equal.
+ *
+ * A weight of zero drops its observation from the fit. Weights are relative,
+ * so scaling all of them by the same factor leaves the line unchanged.
+ *
+ * @param {Array<Array<number>>} data an array of two-element arrays,
+ * like `[[0, 1], [2, 3]]`
+ * @param {Array<number>} weights weight for each coordinate
+ * @returns {Object} object containing slope and intersect of regression line
+ * @throws {Error} if data is empty, weights is a different length than data,
+ * all weights are zero, or a weight is negative
+ * @example
+ * weightedLinearRegression([[0, 0], [1, 1], [2, 2]], [1, 1, 1]); // => { m: 1, b: 0 }
+ */
+function weightedLinearRegression(data, weights) {
+    var totalWeight = validateWeightedInput(
+        data,
+        weights,
+        "weightedLinearRegression"
+    );
+
+    // With one point the slope is unconstrained, so match `linearRegression`
+    // and take the horizontal line through it.
+    if (data.length === 1) {
+        return { m: 0, b: data[0][1] };
+    }
+
+    // The weighted means of x and y. Centering on them before accumulating
+    // the cross products keeps the sums small when the coordinates are not.
+    var sumWeightedX = 0;
+    var sumWeightedY = 0;
+    for (var i = 0; i < data.length; i++) {
+        sumWeightedX += weights[i] * data[i][0];
+        sumWeightedY += weights[i] * data[i][1];
+    }
+    var meanX = sumWeightedX / totalWeight;
+    var meanY = sumWeightedY / totalWeight;
+
+    var sumXY = 0;
+    var sumXX = 0;
+    for (var i$1 = 0; i$1 < data.length; i$1++) {
+        var deviationX = data[i$1][0] - meanX;
+        sumXY += weights[i$1] * deviationX * (data[i$1][1] - meanY);
+        sumXX += weights[i$1] * deviationX * deviationX;
+    }
+
+    var m = sumXY / sumXX;
+
+    return { m: m, b: meanY - m * meanX };
+}
+
+/**
+ * The [weighted mean](https://en.wikipedia.org/wiki/Weighted_arithmetic_mean),
+ * _also known as weighted average_, is the sum of each value multiplied by its
+ * weight, divided by the total weight.
+ *
+ * The weighted values are accumulated with the same
+ * [Kahan-Babuska](https://pdfs.semanticscholar.org/1760/7d467cda1d0277ad272deb2113533131dc09.pdf)
+ * correction that {@link sum} uses, so that terms which cancel do not lose
+ * precision. The correction is applied in a single pass, without building an
+ * intermediate array.
+ *
+ * This runs in `O(n)`, linear time, with respect to the length of the array.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @param {Array<number>} weights non-negative weights for each data point
+ * @throws {Error} if x is empty, weights is a different length than x, all weights are zero, or a weight is negative
+ * @returns {number} weighted mean
+ * @example
+ * weightedMean([80, 90, 100], [1, 1, 2]); // => 92.5
+ */
+function weightedMean(x, weights) {
+    var totalWeight = validateWeightedInput(x, weights, "weightedMean");
+
+    var weightedSum = x[0] * weights[0];
+    var correction = 0;
+    var transition;
+    var value;
+
+    for (var i = 1; i < x.length; i++) {
+        value = x[i] * weights[i];
+        transition = weightedSum + value;
+
+        if (Math.abs(weightedSum) >= Math.abs(value)) {
+            correction += weightedSum - transition + value;
+        } else {
+            correction += value - transition + weightedSum;
+        }
+
+        weightedSum = transition;
+    }
+
+    return (weightedSum + correction) / totalWeight;
+}
+
+/**
+ * The weighted quantile is the value whose cumulative weight reaches the
+ * requested probability.
+ *
+ * This implementation sorts value/weight pairs by value, then returns the
+ * first value where cumulative weight is greater than or equal to `p` times the
+ * total weight. When p is an array, the result is also an array containing the
+ * appropriate weighted quantiles in input order.
+ *
+ * @param {Array<number>} x sample of one or more data points
+ * @param {Array<number>} weights non-negative weights for each data point
+ * @param {Array<number> | number} p the desired quantile, as a number between 0 and 1
+ * @throws {Error} if x is empty, weights is a different length than x, all weights are zero, a weight is negative, or p is outside of the range from 0 to 1
+ * @returns {number} weighted quantile
+ * @example
+ * weightedQuantile([1, 2, 3], [1, 1, 2], 0.5); // => 2
+ */
+function weightedQuantile(x, weights, p) {
+    var totalWeight = validateWeightedInput(x, weights, "weightedQuantile");
+    var sorted = [];
+
+    for (var i = 0; i < x.length; i++) {
+        sorted.push([x[i], weights[i]]);
+    }
+
+    sorted.sort(compareValue);
+
+    if (Array.isArray(p)) {
+        var results = [];
+
+        for (var i$1 = 0; i$1 < p.length; i$1++) {
+            results[i$1] = weightedQuantileSorted(sorted, totalWeight, p[i$1]);
+        }
+
+        return results;
+    }
+
+    return weightedQuantileSorted(sorted, totalWeight, p);
+}
+
+function weightedQuantileSorted(sorted, totalWeight, p) {
+    if (p < 0 || p > 1) {
+        throw new Error("quantiles must be between 0 and 1");
+    }
+
+    if (p === 0) {
+        return sorted[0][0];
+    }
+
+    var threshold = p * totalWeight;
+    var cumulativeWeight = 0;
+
+    for (var i = 0; i < sorted.length; i++) {
+        cumulativeWeight += sorted[i][1];
+
+        if (cumulativeWeight >= threshold) {
+            return sorted[i][0];
+        }
+    }
+
+    return sorted[sorted.length - 1][0];
+}
+
+function compareValue(a, b) {
+    return a[0] - b[0];
+}
+
+/**
+ * The [weighted variance](https://en.wikipedia.org/wiki/Weighted_arithmetic_mean#Weighted_sample_variance)
+ * is the average weighted squared deviation from the weighted mean.
+ *
+ * This is a population weighted variance: see the `variance` method for the
+ * unweighted population variance.
+ *
+ * @param {Array<number>} x population of one or more data points
+ * @param {Array<number>} weights non-negative weights for each data point
+ * @throws {Error} if x is empty, weights is a different length than x, all weights are zero, or a weight is negative
+ * @returns {number} weighted variance
+ * @example
+ * weightedVariance([2, 4, 4, 4, 5, 5, 7, 9], [1, 1, 1, 1, 1, 1, 1, 1]); // => 4
+ */
+function weightedVariance(x, weights) {
+    var totalWeight = validateWeightedInput(x, weights, "weightedVariance");
+    var mean = weightedMean(x, weights);
+    var weightedSumSquaredDeviations = 0;
+
+    for (var i = 0; i < x.length; i++) {
+        var deviation = x[i] - mean;
+        weightedSumSquaredDeviations += weights[i] * deviation * deviation;
+    }
+
+    return weightedSumSquaredDeviations / totalWeight;
+}
+
+/**
+ * The [weighted standard deviation](https://en.wikipedia.org/wiki/Standard_deviation)
+ * is the square root of the weighted variance.
+ *
+ * This is a population weighted standard deviation.
+ *
+ * @param {Array<number>} x population of one or more data points
+ * @param {Array<number>} weights non-negative weights for each data point
+ * @throws {Error} if x is empty, weights is a different length than x, all weights are zero, or a weight is negative
+ * @returns {number} weighted standard deviation
+ * @example
+ * weightedStandardDeviation([2, 4, 4, 4, 5, 5, 7, 9], [1, 1, 1, 1, 1, 1, 1, 1]); // => 2
+ */
+function weightedStandardDeviation(x, weights) {
+    return Math.sqrt(weightedVariance(x, weights));
+}
+
+/**
+ * This function calculates the Wilcoxon rank sum statistic for the first sample
+ * with respect to the second. The Wilcoxon rank sum test is a non-parametric
+ * alternative to the t-test which is equivalent to the
+ * [Mann-Whitney U test](https://en.wikipedia.org/wiki/Mann%E2%80%93Whitney_U_test).
+ * The statistic is calculated by pooling all the observations together, ranking them,
+ * and then summing the ranks associated with one of the samples. If this rank sum is
+ * sufficiently large or small we reject the hypothesis that the two samples come
+ * from the same distribution in favor of the alternative that one is shifted with
+ * respect to the other.
+ *
+ * @param {Array<number>} sampleX a sample as an array of numbers
+ * @param {Array<number>} sampleY a sample as an array of numbers
+ * @returns {number} rank sum for sampleX
+ *
+ * @example
+ * wilcoxonRankSum([1, 4, 8], [9, 12, 15]); // => 6
+ */
+function wilcoxonRankSum(sampleX, sampleY) {
+    if (!sampleX.length || !sampleY.length) {
+        throw new Error("Neither sample can be empty");
+    }
+
+    var pooledSamples = sampleX
+        .map(function (x) { return ({ label: "x", value: x }); })
+        .concat(sampleY.map(function (y) { return ({ label: "y", value: y }); }))
+        .sort(function (a, b) { return a.value - b.value; });
+
+    for (var rank = 0; rank < pooledSamples.length; rank++) {
+        pooledSamples[rank].rank = rank;
+    }
+
+    var tiedRanks = [pooledSamples[0].rank];
+    for (var i = 1; i < pooledSamples.length; i++) {
+        if (pooledSamples[i].value === pooledSamples[i - 1].value) {
+            tiedRanks.push(pooledSamples[i].rank);
+            if (i === pooledSamples.length - 1) {
+                replaceRanksInPlace(pooledSamples, tiedRanks);
+            }
+        } else {
+            if (tiedRanks.length > 1) {
+                replaceRanksInPlace(pooledSamples, tiedRanks);
+            }
+            tiedRanks = [pooledSamples[i].rank];
+        }
+    }
+
+    function replaceRanksInPlace(pooledSamples, tiedRanks) {
+        var average = (tiedRanks[0] + tiedRanks[tiedRanks.length - 1]) / 2;
+        for (var i = 0; i < tiedRanks.length; i++) {
+            pooledSamples[tiedRanks[i]].rank = average;
+        }
+    }
+
+    var rankSum = 0;
+
+    for (var i$1 = 0; i$1 < pooledSamples.length; i$1++) {
+        var sample = pooledSamples[i$1];
+        if (sample.label === "x") {
+            rankSum += sample.rank + 1;
+        }
+    }
+
+    return rankSum;
+}
+
+/**
+ * We use `ε`, epsilon, as a stopping criterion when we want to iterate
+ * until we're "close enough". Epsilon is a very small number: for
+ * simple statistics, that number is **0.0001**
+ *
+ * This is used in calculations like the binomialDistribution, in which
+ * the process of finding a value is [iterative](https://en.wikipedia.org/wiki/Iterative_method):
+ * it progresses until it is close enough.
+ *
+ * Below is an example of using epsilon in [gradient descent](https://en.wikipedia.org/wiki/Gradient_descent),
+ * where we're trying to find a local minimum of a function's derivative,
+ * given by the `fDerivative` method.
+ *
+ * @example
+ * // From calculation, we expect that the local minimum occurs at x=9/4
+ * var x_old = 0;
+ * // The algorithm starts at x=6
+ * var x_new = 6;
+ * var stepSize = 0.01;
+ *
+ * function fDerivative(x) {
+ *   return 4 * Math.pow(x, 3) - 9 * Math.pow(x, 2);
+ * }
+ *
+ * // The loop runs until the difference between the previous
+ * // value and the current value is smaller than epsilon - a rough
+ * // meaure of 'close enough'
+ * while (Math.abs(x_new - x_old) > ss.epsilon) {
+ *   x_old = x_new;
+ *   x_new = x_old - stepSize * fDerivative(x_old);
+ * }
+ *
+ * console.log('Local minimum occurs at', x_new);
+ */
+var epsilon = 0.0001;
+
+/**
+ * Relative error.
+ *
+ * This is more difficult to calculate than it first appears [1,2].  The usual
+ * formula for the relative error between an actual value A and an expected
+ * value E is `|(A-E)/E|`, but:
+ *
+ * 1. If the expected value is 0, any other value has infinite relative error,
+ *    which is counter-intuitive: if the expected voltage is 0, getting 1/10th
+ *    of a volt doesn't feel like an infinitely large error.
+ *
+ * 2. This formula does not satisfy the mathematical definition of a metric [3].
+ *    [4] solved this problem by defining the relative error as `|ln(|A/E|)|`,
+ *    but that formula only works if all values are positive: for example, it
+ *    reports the relative error of -10 and 10 as 0.
+ *
+ * Our implementation sticks with convention and returns:
+ *
+ * - 0 if the actual and expected values are both zero
+ * - Infinity if the actual value is non-zero and the expected value is zero
+ * - `|(A-E)/E|` in all other cases
+ *
+ * [1] https://math.stackexchange.com/questions/677852/how-to-calculate-relative-error-when-true-value-is-zero
+ * [2] https://en.wikipedia.org/wiki/Relative_change_and_difference
+ * [3] https://en.wikipedia.org/wiki/Metric_(mathematics)#Definition
+ * [4] F.W.J. Olver: "A New Approach to Error Arithmetic." SIAM Journal on
+ *     Numerical Analysis, 15(2), 1978, 10.1137/0715024.
+ *
+ * @param {number} actual The actual value.
+ * @param {number} expected The expected value.
+ * @return {number} The relative error.
+ */
+function relativeError(actual, expected) {
+    // These lines are actually covered by tests, but it seems
+    // like c8 has a bug that marks them as not covered.
+    /* c8 ignore start */
+    if (actual === 0 && expected === 0) {
+        return 0;
+    }
+    /* c8 ignore end */
+    return Math.abs((actual - expected) / expected);
+}
+
+/**
+ * Approximate equality.
+ *
+ * @param {number} actual The value to be tested.
+ * @param {number} expected The reference value.
+ * @param {number} [tolerance=epsilon] The acceptable relative difference.
+ * @return {boolean} Whether numbers are within tolerance.
+ */
+function approxEqual(actual, expected, tolerance) {
+    if ( tolerance === void 0 ) tolerance = epsilon;
+
+    return relativeError(actual, expected) <= tolerance;
+}
+
+/**
+ * [Bayesian Classifier](http://en.wikipedia.org/wiki/Naive_Bayes_classifier)
+ *
+ * This is a naïve bayesian classifier that takes
+ * singly-nested objects.
+ *
+ * @class
+ * @example
+ * var bayes = new BayesianClassifier();
+ * bayes.train({
+ *   species: 'Cat'
+ * }, 'animal');
+ * var result = bayes.score({
+ *   species: 'Cat'
+ * })
+ * // result
+ * // {
+ * //   animal: 1
+ * // }
+ */
+var BayesianClassifier = function BayesianClassifier() {
+    // The number of items that are currently
+    // classified in the model
+    this.totalCount = 0;
+    // Every item classified in the model
+    this.data = {};
+};
+
+/**
+ * Train the classifier with a new item, which has a single
+ * dimension of Javascript literal keys and values.
+ *
+ * @param {Object} item an object with singly-deep properties
+ * @param {string} category the category this item belongs to
+ * @return {undefined} adds the item to the classifier
+ */
+BayesianClassifier.prototype.train = function train (item, category) {
+    // If the data object doesn't have any values
+    // for this category, create a new object for it.
+    if (!this.data[category]) {
+        this.data[category] = {};
+    }
+
+    // Iterate through each key in the item.
+    for (var k in item) {
+        var v = item[k];
+        // Initialize the nested object `data[category][k][item[k]]`
+        // with an object of keys that equal 0.
+        if (this.data[category][k] === undefined) {
+            this.data[category][k] = {};
+        }
+        if (this.data[category][k][v] === undefined) {
+            this.data[category][k][v] = 0;
+        }
+
+        // And increment the key for this key/value combination.
+        this.data[category][k][v]++;
+    }
+
+    // Increment the number of items classified
+    this.totalCount++;
+};
+
+/**
+ * Generate a score of how well this item matches all
+ * possible categories based on its attributes
+ *
+ * @param {Object} item an item in the same format as with train
+ * @returns {Object} of probabilities that this item belongs to a
+ * given category.
+ */
+BayesianClassifier.prototype.score = function score (item) {
+    // Initialize an empty array of odds per category.
+    var odds = {};
+    var category;
+    // Iterate through each key in the item,
+    // then iterate through each category that has been used
+    // in previous calls to `.train()`
+    for (var k in item) {
+        var v = item[k];
+        for (category in this.data) {
+            // Create an empty object for storing key - value combinations
+            // for this category, keeping combinations already collected
+            // from earlier properties of the same item.
+            if (odds[category] === undefined) {
+                odds[category] = {};
+            }
+
+            // If this item doesn't even have a property, it counts for nothing,
+            // but if it does have the property that we're looking for from
+            // the item to categorize, it counts based on how popular it is
+            // versus the whole population.
+            if (this.data[category][k]) {
+                odds[category][k + "_" + v] =
+                    (this.data[category][k][v] || 0) / this.totalCount;
+            } else {
+                odds[category][k + "_" + v] = 0;
+            }
+        }
+    }
+
+    // Set up a new object that will contain sums of these odds by category
+    var oddsSums = {};
+
+    for (category in odds) {
+        // Tally all of the odds for each category-combination pair -
+        // the non-existence of a category does not add anything to the
+        // score.
+        oddsSums[category] = 0;
+        for (var combination in odds[category]) {
+            oddsSums[category] += odds[category][combination];
+        }
+    }
+
+    return oddsSums;
+};
+
+/**
+ * The [Bernoulli distribution](http://en.wikipedia.org/wiki/Bernoulli_distribution)
+ * is the probability discrete
+ * distribution of a random variable which takes value 1 with success
+ * probability `p` and value 0 with failure
+ * probability `q` = 1 - `p`. It can be used, for example, to represent the
+ * toss of a coin, where "1" is defined to mean "heads" and "0" is defined
+ * to mean "tails" (or vice versa). It is
+ * a special case of a Binomial Distribution
+ * where `n` = 1.
+ *
+ * @param {number} p input value, between 0 and 1 inclusive
+ * @returns {number[]} values of bernoulli distribution at this point
+ * @throws {Error} if p is outside 0 and 1
+ * @example
+ * bernoulliDistribution(0.3); // => [0.7, 0.3]
+ */
+function bernoulliDistribution(p) /*: number[] */ {
+    // Check that `p` is a valid probability (0 ≤ p ≤ 1)
+    if (p < 0 || p > 1) {
+        throw new Error(
+            "bernoulliDistribution requires probability to be between 0 and 1 inclusive"
+        );
+    }
+
+    return [1 - p, p];
+}
+
+// Define series coefficients
+var COEFFICIENTS = (/* unused pure expression or super */ null && ([
+    0.99999999999999709182, 57.156235665862923517, -59.59796035547549,
+    14.136097974741747174, -0.4919138160976202, 0.33994649984811888699e-4,
+    0.46523628927048575665e-4, -9837447530487956e-20,
+    0.15808870322491248884e-3, -21026444172410488e-20,
+    0.2174396181152126432e-3, -1643181065367639e-19,
+    0.84418223983852743293e-4, -26190838401581408e-21,
+    0.36899182659531622704e-5
+]));
+
+var g = (/* unused pure expression or super */ null && (607 / 128));
+var LOGSQRT2PI = Math.log(Math.sqrt(2 * Math.PI));
+
+/**
+ * Compute the logarithm of the [gamma function](https://en.wikipedia.org/wiki/Gamma_function) of a value using Lanczos' approximation.
+ * This function takes as input any real-value n greater than 0.
+ * This function is useful for values of n too large for the normal gamma function (n > 165).
+ * The code is based on Lanczo's Gamma approximation, defined [here](http://my.fit.edu/~gabdo/gamma.txt).
+ *
+ * @param {number} n Any real number greater than zero.
+ * @returns {number} The logarithm of gamma of the input value.
+ *
+ * @example
+ * gammaln(500); // 2605.1158503617335
+ * gammaln(2.4); // 0.21685932244884043
+ */
+function gammaln(n) {
+    // Return infinity if value not in domain
+    if (n <= 0) {
+        return Number.POSITIVE_INFINITY;
+    }
+
+    // Decrement n, because approximation is defined for n - 1
+    n--;
+
+    // Create series approximation
+    var a = COEFFICIENTS[0];
+
+    for (var i = 1; i < 15; i++) {
+        a += COEFFICIENTS[i] / (n + i);
+    }
+
+    var tmp = g + 0.5 + n;
+
+    // Return natural logarithm of gamma(n)
+    return LOGSQRT2PI + Math.log(a) - tmp + (n + 0.5) * Math.log(tmp);
+}
+
+/**
+ * Discrete distributions are tabulated cell by cell, and the Poisson
+ * distribution has no upper bound at all, so their tables need a length we can
+ * still allocate. Past this, `binomialDistribution` and `poissonDistribution`
+ * report a distribution they cannot produce rather than a partial one.
+ */
+var maxDistributionCells = 1e6;
+
+/**
+ * The [Binomial Distribution](http://en.wikipedia.org/wiki/Binomial_distribution) is the discrete probability
+ * distribution of the number of successes in a sequence of n independent yes/no experiments, each of which yields
+ * success with probability `probability`. Such a success/failure experiment is also called a Bernoulli experiment or
+ * Bernoulli trial; when trials = 1, the Binomial Distribution is a Bernoulli Distribution.
+ *
+ * Returns `undefined` when the distribution cannot be calculated: either
+ * argument is outside its domain or is not a number, or when `trials` is large
+ * enough that the table would run past a million cells.
+ *
+ * @param {number} trials number of trials to simulate
+ * @param {number} probability
+ * @returns {number[] | undefined} output
+ */
+function binomialDistribution(trials, probability) /*: ?number[] */ {
+    // Check that `p` is a valid probability (0 ≤ p ≤ 1),
+    // that `n` is an integer, strictly positive.
+    if (probability < 0 || probability > 1 || trials <= 0 || trials % 1 !== 0) {
+        return undefined;
+    }
+
+    // More successes than trials are impossible, and the table cannot outgrow
+    // what we can allocate.
+    var lastCell = Math.min(trials, maxDistributionCells - 1);
+
+    // The logarithms below are undefined at the ends of the probability range,
+    // where the outcome is certain anyway.
+    if (probability === 0) {
+        return [1];
+    }
+    if (probability === 1) {
+        if (trials > lastCell) {
+            return undefined;
+        }
+        var certain = new Array(trials + 1).fill(0);
+        certain[trials] = 1;
+        return certain;
+    }
+
+    // `x` is the random variable: the number of successes. We iterate until
+    // the cumulative probability is within `epsilon` of 1.0, at which point we
+    // have the useful range of the distribution.
+    var x = 0;
+    var cumulativeProbability = 0;
+    var cells = [];
+
+    // The terms of the mass function below that do not vary with `x`
+    var logTrialsFactorial = gammaln(trials + 1);
+    var logProbability = Math.log(probability);
+    // `log1p` rather than `Math.log(1 - probability)`, which cancels away the
+    // low digits of the complement as `probability` approaches 1.
+    var log1mProbability = Math.log1p(-probability);
+
+    // This algorithm iterates through each potential outcome,
+    // until the `cumulativeProbability` is very close to 1, at
+    // which point we've defined the vast majority of outcomes
+    do {
+        // A [probability mass function](https://en.wikipedia.org/wiki/Probability_mass_function),
+        // taken through its logarithm: the binomial coefficient and the two
+        // powers each leave floating-point range long before the product they
+        // form does, so computing them separately loses cells the distribution
+        // needs.
+        cells[x] = Math.exp(
+            logTrialsFactorial -
+                gammaln(x + 1) -
+                gammaln(trials - x + 1) +
+                x * logProbability +
+                (trials - x) * log1mProbability
+        );
+        cumulativeProbability += cells[x];
+        x++;
+        // When the `cumulativeProbability` is nearly 1, we've calculated
+        // the useful range of this distribution
+    } while (cumulativeProbability < 1 - epsilon && x <= lastCell);
+
+    // Stopping for any other reason - a probability that is not a number, or
+    // more trials than the table can hold - leaves cells that do not add up to
+    // a distribution, so report that rather than returning them.
+    if (
+        Number.isNaN(cumulativeProbability) ||
+        cumulativeProbability < 1 - epsilon
+    ) {
+        return undefined;
+    }
+
+    return cells;
+}
+
+/**
+ * [Sign](https://en.wikipedia.org/wiki/Sign_function) is a function
+ * that extracts the sign of a real number
+ *
+ * @param {number} x input value
+ * @returns {number} sign value either 1, 0 or -1
+ * @throws {TypeError} if the input argument x is not a number
+ * @private
+ *
+ * @example
+ * sign(2); // => 1
+ */
+function sign(x) {
+    if (typeof x === "number") {
+        if (x < 0) {
+            return -1;
+        } else if (x === 0) {
+            return 0;
+        } else {
+            return 1;
+        }
+    } else {
+        throw new TypeError("not a number");
+    }
+}
+
+/**
+ * [Bisection method](https://en.wikipedia.org/wiki/Bisection_method) is a root-finding
+ * method that repeatedly bisects an interval to find the root.
+ *
+ * This function returns a numerical approximation to the exact value.
+ *
+ * @param {Function} func input function
+ * @param {number} start - start of interval
+ * @param {number} end - end of interval
+ * @param {number} maxIterations - the maximum number of iterations
+ * @param {number} errorTolerance - the error tolerance
+ * @returns {number} estimated root value
+ * @throws {TypeError} Argument func must be a function
+ *
+ * @example
+ * bisect(Math.cos,0,4,100,0.003); // => 1.572265625
+ */
+function bisect(func, start, end, maxIterations, errorTolerance) {
+    if (typeof func !== "function")
+        { throw new TypeError("func must be a function"); }
+
+    for (var i = 0; i < maxIterations; i++) {
+        var output = (start + end) / 2;
+
+        if (
+            func(output) === 0 ||
+            Math.abs((end - start) / 2) < errorTolerance
+        ) {
+            return output;
+        }
+
+        if (sign(func(output)) === sign(func(start))) {
+            start = output;
+        } else {
+            end = output;
+        }
+    }
+
+    throw new Error("maximum number of iterations exceeded");
+}
+
+/**
+ * **Percentage Points of the χ2 (Chi-Squared) Distribution**
+ *
+ * The [χ2 (Chi-Squared) Distribution](http://en.wikipedia.org/wiki/Chi-squared_distribution) is used in the common
+ * chi-squared tests for goodness of fit of an observed distribution to a theoretical one, the independence of two
+ * criteria of classification of qualitative data, and in confidence interval estimation for a population standard
+ * deviation of a normal distribution from a sample standard deviation.
+ *
+ * Values from Appendix 1, Table III of William W. Hines & Douglas C. Montgomery, "Probability and Statistics in
+ * Engineering and Management Science", Wiley (1980).
+ */
+var chiSquaredDistributionTable = {
+    1: {
+        0.995: 0,
+        0.99: 0,
+        0.975: 0,
+        0.95: 0,
+        0.9: 0.02,
+        0.5: 0.45,
+        0.1: 2.71,
+        0.05: 3.84,
+        0.025: 5.02,
+        0.01: 6.63,
+        0.005: 7.88
+    },
+    2: {
+        0.995: 0.01,
+        0.99: 0.02,
+        0.975: 0.05,
+        0.95: 0.1,
+        0.9: 0.21,
+        0.5: 1.39,
+        0.1: 4.61,
+        0.05: 5.99,
+        0.025: 7.38,
+        0.01: 9.21,
+        0.005: 10.6
+    },
+    3: {
+        0.995: 0.07,
+        0.99: 0.11,
+        0.975: 0.22,
+        0.95: 0.35,
+        0.9: 0.58,
+        0.5: 2.37,
+        0.1: 6.25,
+        0.05: 7.81,
+        0.025: 9.35,
+        0.01: 11.34,
+        0.005: 12.84
+    },
+    4: {
+        0.995: 0.21,
+        0.99: 0.3,
+        0.975: 0.48,
+        0.95: 0.71,
+        0.9: 1.06,
+        0.5: 3.36,
+        0.1: 7.78,
+        0.05: 9.49,
+        0.025: 11.14,
+        0.01: 13.28,
+        0.005: 14.86
+    },
+    5: {
+        0.995: 0.41,
+        0.99: 0.55,
+        0.975: 0.83,
+        0.95: 1.15,
+        0.9: 1.61,
+        0.5: 4.35,
+        0.1: 9.24,
+        0.05: 11.07,
+        0.025: 12.83,
+        0.01: 15.09,
+        0.005: 16.75
+    },
+    6: {
+        0.995: 0.68,
+        0.99: 0.87,
+        0.975: 1.24,
+        0.95: 1.64,
+        0.9: 2.2,
+        0.5: 5.35,
+        0.1: 10.65,
+        0.05: 12.59,
+        0.025: 14.45,
+        0.01: 16.81,
+        0.005: 18.55
+    },
+    7: {
+        0.995: 0.99,
+        0.99: 1.24,
+        0.975: 1.69,
+        0.95: 2.17,
+        0.9: 2.83,
+        0.5: 6.35,
+        0.1: 12.02,
+        0.05: 14.07,
+        0.025: 16.01,
+        0.01: 18.48,
+        0.005: 20.28
+    },
+    8: {
+        0.995: 1.34,
+        0.99: 1.65,
+        0.975: 2.18,
+        0.95: 2.73,
+        0.9: 3.49,
+        0.5: 7.34,
+        0.1: 13.36,
+        0.05: 15.51,
+        0.025: 17.53,
+        0.01: 20.09,
+        0.005: 21.96
+    },
+    9: {
+        0.995: 1.73,
+        0.99: 2.09,
+        0.975: 2.7,
+        0.95: 3.33,
+        0.9: 4.17,
+        0.5: 8.34,
+        0.1: 14.68,
+        0.05: 16.92,
+        0.025: 19.02,
+        0.01: 21.67,
+        0.005: 23.59
+    },
+    10: {
+        0.995: 2.16,
+        0.99: 2.56,
+        0.975: 3.25,
+        0.95: 3.94,
+        0.9: 4.87,
+        0.5: 9.34,
+        0.1: 15.99,
+        0.05: 18.31,
+        0.025: 20.48,
+        0.01: 23.21,
+        0.005: 25.19
+    },
+    11: {
+        0.995: 2.6,
+        0.99: 3.05,
+        0.975: 3.82,
+        0.95: 4.57,
+        0.9: 5.58,
+        0.5: 10.34,
+        0.1: 17.28,
+        0.05: 19.68,
+        0.025: 21.92,
+        0.01: 24.72,
+        0.005: 26.76
+    },
+    12: {
+        0.995: 3.07,
+        0.99: 3.57,
+        0.975: 4.4,
+        0.95: 5.23,
+        0.9: 6.3,
+        0.5: 11.34,
+        0.1: 18.55,
+        0.05: 21.03,
+        0.025: 23.34,
+        0.01: 26.22,
+        0.005: 28.3
+    },
+    13: {
+        0.995: 3.57,
+        0.99: 4.11,
+        0.975: 5.01,
+        0.95: 5.89,
+        0.9: 7.04,
+        0.5: 12.34,
+        0.1: 19.81,
+        0.05: 22.36,
+        0.025: 24.74,
+        0.01: 27.69,
+        0.005: 29.82
+    },
+    14: {
+        0.995: 4.07,
+        0.99: 4.66,
+        0.975: 5.63,
+        0.95: 6.57,
+        0.9: 7.79,
+        0.5: 13.34,
+        0.1: 21.06,
+        0.05: 23.68,
+        0.025: 26.12,
+        0.01: 29.14,
+        0.005: 31.32
+    },
+    15: {
+        0.995: 4.6,
+        0.99: 5.23,
+        0.975: 6.27,
+        0.95: 7.26,
+        0.9: 8.55,
+        0.5: 14.34,
+        0.1: 22.31,
+        0.05: 25,
+        0.025: 27.49,
+        0.01: 30.58,
+        0.005: 32.8
+    },
+    16: {
+        0.995: 5.14,
+        0.99: 5.81,
+        0.975: 6.91,
+        0.95: 7.96,
+        0.9: 9.31,
+        0.5: 15.34,
+        0.1: 23.54,
+        0.05: 26.3,
+        0.025: 28.85,
+        0.01: 32,
+        0.005: 34.27
+    },
+    17: {
+        0.995: 5.7,
+        0.99: 6.41,
+        0.975: 7.56,
+        0.95: 8.67,
+        0.9: 10.09,
+        0.5: 16.34,
+        0.1: 24.77,
+        0.05: 27.59,
+        0.025: 30.19,
+        0.01: 33.41,
+        0.005: 35.72
+    },
+    18: {
+        0.995: 6.26,
+        0.99: 7.01,
+        0.975: 8.23,
+        0.95: 9.39,
+        0.9: 10.87,
+        0.5: 17.34,
+        0.1: 25.99,
+        0.05: 28.87,
+        0.025: 31.53,
+        0.01: 34.81,
+        0.005: 37.16
+    },
+    19: {
+        0.995: 6.84,
+        0.99: 7.63,
+        0.975: 8.91,
+        0.95: 10.12,
+        0.9: 11.65,
+        0.5: 18.34,
+        0.1: 27.2,
+        0.05: 30.14,
+        0.025: 32.85,
+        0.01: 36.19,
+        0.005: 38.58
+    },
+    20: {
+        0.995: 7.43,
+        0.99: 8.26,
+        0.975: 9.59,
+        0.95: 10.85,
+        0.9: 12.44,
+        0.5: 19.34,
+        0.1: 28.41,
+        0.05: 31.41,
+        0.025: 34.17,
+        0.01: 37.57,
+        0.005: 40
+    },
+    21: {
+        0.995: 8.03,
+        0.99: 8.9,
+        0.975: 10.28,
+        0.95: 11.59,
+        0.9: 13.24,
+        0.5: 20.34,
+        0.1: 29.62,
+        0.05: 32.67,
+        0.025: 35.48,
+        0.01: 38.93,
+        0.005: 41.4
+    },
+    22: {
+        0.995: 8.64,
+        0.99: 9.54,
+        0.975: 10.98,
+        0.95: 12.34,
+        0.9: 14.04,
+        0.5: 21.34,
+        0.1: 30.81,
+        0.05: 33.92,
+        0.025: 36.78,
+        0.01: 40.29,
+        0.005: 42.8
+    },
+    23: {
+        0.995: 9.26,
+        0.99: 10.2,
+        0.975: 11.69,
+        0.95: 13.09,
+        0.9: 14.85,
+        0.5: 22.34,
+        0.1: 32.01,
+        0.05: 35.17,
+        0.025: 38.08,
+        0.01: 41.64,
+        0.005: 44.18
+    },
+    24: {
+        0.995: 9.89,
+        0.99: 10.86,
+        0.975: 12.4,
+        0.95: 13.85,
+        0.9: 15.66,
+        0.5: 23.34,
+        0.1: 33.2,
+        0.05: 36.42,
+        0.025: 39.36,
+        0.01: 42.98,
+        0.005: 45.56
+    },
+    25: {
+        0.995: 10.52,
+        0.99: 11.52,
+        0.975: 13.12,
+        0.95: 14.61,
+        0.9: 16.47,
+        0.5: 24.34,
+        0.1: 34.38,
+        0.05: 37.65,
+        0.025: 40.65,
+        0.01: 44.31,
+        0.005: 46.93
+    },
+    26: {
+        0.995: 11.16,
+        0.99: 12.2,
+        0.975: 13.84,
+        0.95: 15.38,
+        0.9: 17.29,
+        0.5: 25.34,
+        0.1: 35.56,
+        0.05: 38.89,
+        0.025: 41.92,
+        0.01: 45.64,
+        0.005: 48.29
+    },
+    27: {
+        0.995: 11.81,
+        0.99: 12.88,
+        0.975: 14.57,
+        0.95: 16.15,
+        0.9: 18.11,
+        0.5: 26.34,
+        0.1: 36.74,
+        0.05: 40.11,
+        0.025: 43.19,
+        0.01: 46.96,
+        0.005: 49.65
+    },
+    28: {
+        0.995: 12.46,
+        0.99: 13.57,
+        0.975: 15.31,
+        0.95: 16.93,
+        0.9: 18.94,
+        0.5: 27.34,
+        0.1: 37.92,
+        0.05: 41.34,
+        0.025: 44.46,
+        0.01: 48.28,
+        0.005: 50.99
+    },
+    29: {
+        0.995: 13.12,
+        0.99: 14.26,
+        0.975: 16.05,
+        0.95: 17.71,
+        0.9: 19.77,
+        0.5: 28.34,
+        0.1: 39.09,
+        0.05: 42.56,
+        0.025: 45.72,
+        0.01: 49.59,
+        0.005: 52.34
+    },
+    30: {
+        0.995: 13.79,
+        0.99: 14.95,
+        0.975: 16.79,
+        0.95: 18.49,
+        0.9: 20.6,
+        0.5: 29.34,
+        0.1: 40.26,
+        0.05: 43.77,
+        0.025: 46.98,
+        0.01: 50.89,
+        0.005: 53.67
+    },
+    40: {
+        0.995: 20.71,
+        0.99: 22.16,
+        0.975: 24.43,
+        0.95: 26.51,
+        0.9: 29.05,
+        0.5: 39.34,
+        0.1: 51.81,
+        0.05: 55.76,
+        0.025: 59.34,
+        0.01: 63.69,
+        0.005: 66.77
+    },
+    50: {
+        0.995: 27.99,
+        0.99: 29.71,
+        0.975: 32.36,
+        0.95: 34.76,
+        0.9: 37.69,
+        0.5: 49.33,
+        0.1: 63.17,
+        0.05: 67.5,
+        0.025: 71.42,
+        0.01: 76.15,
+        0.005: 79.49
+    },
+    60: {
+        0.995: 35.53,
+        0.99: 37.48,
+        0.975: 40.48,
+        0.95: 43.19,
+        0.9: 46.46,
+        0.5: 59.33,
+        0.1: 74.4,
+        0.05: 79.08,
+        0.025: 83.3,
+        0.01: 88.38,
+        0.005: 91.95
+    },
+    70: {
+        0.995: 43.28,
+        0.99: 45.44,
+        0.975: 48.76,
+        0.95: 51.74,
+        0.9: 55.33,
+        0.5: 69.33,
+        0.1: 85.53,
+        0.05: 90.53,
+        0.025: 95.02,
+        0.01: 100.42,
+        0.005: 104.22
+    },
+    80: {
+        0.995: 51.17,
+        0.99: 53.54,
+        0.975: 57.15,
+        0.95: 60.39,
+        0.9: 64.28,
+        0.5: 79.33,
+        0.1: 96.58,
+        0.05: 101.88,
+        0.025: 106.63,
+        0.01: 112.33,
+        0.005: 116.32
+    },
+    90: {
+        0.995: 59.2,
+        0.99: 61.75,
+        0.975: 65.65,
+        0.95: 69.13,
+        0.9: 73.29,
+        0.5: 89.33,
+        0.1: 107.57,
+        0.05: 113.14,
+        0.025: 118.14,
+        0.01: 124.12,
+        0.005: 128.3
+    },
+    100: {
+        0.995: 67.33,
+        0.99: 70.06,
+        0.975: 74.22,
+        0.95: 77.93,
+        0.9: 82.36,
+        0.5: 99.33,
+        0.1: 118.5,
+        0.05: 124.34,
+        0.025: 129.56,
+        0.01: 135.81,
+        0.005: 140.17
+    }
+};
+
+/**
+ * The [χ2 (Chi-Squared) Goodness-of-Fit Test](http://en.wikipedia.org/wiki/Goodness_of_fit#Pearson.27s_chi-squared_test)
+ * uses a measure of goodness of fit which is the sum of differences between observed and expected outcome frequencies
+ * (that is, counts of observations), each squared and divided by the number of observations expected given the
+ * hypothesized distribution. The resulting χ2 statistic, `chiSquared`, can be compared to the chi-squared distribution
+ * to determine the goodness of fit. In order to determine the degrees of freedom of the chi-squared distribution, one
+ * takes the total number of observed frequencies and subtracts the number of estimated parameters. The test statistic
+ * follows, approximately, a chi-square distribution with (k − c) degrees of freedom where `k` is the number of non-empty
+ * cells and `c` is the number of estimated parameters for the distribution.
+ *
+ * @param {Array<number>} data
+ * @param {Function} distributionType a function that returns a point in a distribution:
+ * for instance, binomial, bernoulli, or poisson
+ * @param {number} significance
+ * @returns {number} chi squared goodness of fit
+ * @example
+ * // Data from Poisson goodness-of-fit example 10-19 in William W. Hines & Douglas C. Montgomery,
+ * // "Probability and Statistics in Engineering and Management Science", Wiley (1980).
+ * var data1019 = [
+ *     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+ *     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+ *     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+ *     2, 2, 2, 2, 2, 2, 2, 2, 2,
+ *     3, 3, 3, 3
+ * ];
+ * ss.chiSquaredGoodnessOfFit(data1019, ss.poissonDistribution, 0.05); //= false
+ */
+function chiSquaredGoodnessOfFit(data, distributionType, significance) {
+    // Estimate from the sample data, a weighted mean.
+    var inputMean = mean(data);
+    // Calculated value of the χ2 statistic.
+    var chiSquared = 0;
+    // Number of hypothesized distribution parameters estimated, expected to be supplied in the distribution test.
+    // Lose one degree of freedom for estimating `lambda` from the sample data.
+    var c = 1;
+    // The hypothesized distribution.
+    // Generate the hypothesized distribution.
+    var hypothesizedDistribution = distributionType(inputMean);
+    var observedFrequencies = [];
+    var expectedFrequencies = [];
+
+    // Create an array holding a histogram from the sample data, of
+    // the form `{ value: numberOfOcurrences }`
+    for (var i = 0; i < data.length; i++) {
+        if (observedFrequencies[data[i]] === undefined) {
+            observedFrequencies[data[i]] = 0;
+        }
+        observedFrequencies[data[i]]++;
+    }
+
+    // The histogram we created might be sparse - there might be gaps
+    // between values. So we iterate through the histogram, making
+    // sure that instead of undefined, gaps have 0 values.
+    for (var i$1 = 0; i$1 < observedFrequencies.length; i$1++) {
+        if (observedFrequencies[i$1] === undefined) {
+            observedFrequencies[i$1] = 0;
+        }
+    }
+
+    // Create an array holding a histogram of expected data given the
+    // sample size and hypothesized distribution.
+    for (var k in hypothesizedDistribution) {
+        if (k in observedFrequencies) {
+            expectedFrequencies[+k] = hypothesizedDistribution[k] * data.length;
+        }
+    }
+
+    if (expectedFrequencies.length === 0) {
+        throw new Error(
+            "chiSquaredGoodnessOfFit requires distributionType to return a distribution for the mean of the data"
+        );
+    }
+
+    // The hypothesized distribution can stop short of the largest observation,
+    // leaving those observations with no expected frequency to be compared
+    // against. Fold them into the last class the distribution does cover, the
+    // same treatment the collapse below gives to sparse classes, so that the
+    // two histograms describe the same classes.
+    var lastClass = expectedFrequencies.length - 1;
+    for (var k$1 = observedFrequencies.length - 1; k$1 > lastClass; k$1--) {
+        observedFrequencies[lastClass] += observedFrequencies[k$1];
+        observedFrequencies.pop();
+    }
+
+    // Working backward through the expected frequencies, collapse classes
+    // if less than three observations are expected for a class.
+    // This transformation is applied to the observed frequencies as well.
+    // The class that was merged is the one that has to go: popping instead
+    // drops the last class, which is only the same thing until a class is
+    // large enough to keep. The first class is left alone, since there is no
+    // class before it to collapse it into.
+    for (var k$2 = expectedFrequencies.length - 1; k$2 >= 1; k$2--) {
+        if (expectedFrequencies[k$2] < 3) {
+            expectedFrequencies[k$2 - 1] += expectedFrequencies[k$2];
+            expectedFrequencies.splice(k$2, 1);
+
+            observedFrequencies[k$2 - 1] += observedFrequencies[k$2];
+            observedFrequencies.splice(k$2, 1);
+        }
+    }
+
+    // Iterate through the squared differences between observed & expected
+    // frequencies, accumulating the `chiSquared` statistic.
+    for (var k$3 = 0; k$3 < observedFrequencies.length; k$3++) {
+        chiSquared +=
+            Math.pow(observedFrequencies[k$3] - expectedFrequencies[k$3], 2) /
+            expectedFrequencies[k$3];
+    }
+
+    if (!Number.isFinite(chiSquared)) {
+        throw new Error(
+            "chiSquaredGoodnessOfFit could not compute a test statistic for this data and distribution"
+        );
+    }
+
+    // Calculate degrees of freedom for this test and look it up in the
+    // `chiSquaredDistributionTable` in order to
+    // accept or reject the goodness-of-fit of the hypothesized distribution.
+    // Degrees of freedom, calculated as (number of class intervals -
+    // number of hypothesized distribution parameters estimated - 1)
+    var degreesOfFreedom = observedFrequencies.length - c - 1;
+    if (degreesOfFreedom < 1) {
+        throw new Error(
+            "chiSquaredGoodnessOfFit requires more data: the classes that survive collapsing leave no degrees of freedom"
+        );
+    }
+
+    var criticalValues = chiSquaredDistributionTable[degreesOfFreedom];
+    if (criticalValues === undefined) {
+        throw new Error(
+            ("chiSquaredGoodnessOfFit has no critical values tabulated for " + degreesOfFreedom + " degrees of freedom")
+        );
+    }
+    if (criticalValues[significance] === undefined) {
+        throw new Error(
+            ("chiSquaredGoodnessOfFit has no critical value tabulated for a significance of " + significance)
+        );
+    }
+
+    return criticalValues[significance] < chiSquared;
+}
+
+/**
+ * **[Logistic Cumulative Distribution Function](https://en.wikipedia.org/wiki/Logistic_distribution)**
+ *
+ * @param {number} x
+ * @returns {number} cumulative standard logistic probability
+ */
+function cumulativeStdLogisticProbability(x) {
+    return 1 / (Math.exp(-x) + 1);
+}
+
+var SQRT_2PI$1 = Math.sqrt(2 * Math.PI);
+
+function cumulativeDistribution(z) {
+    var sum = z;
+    var tmp = z;
+
+    // The series converges more slowly as z grows: 15 terms fall short of
+    // 4-digit precision above z = 2.9. 30 terms converge across the whole
+    // domain of the table below, which ends at z = 3.09.
+    for (var i = 1; i < 30; i++) {
+        tmp *= (z * z) / (2 * i + 1);
+        sum += tmp;
+    }
+    return (
+        Math.round((0.5 + (sum / SQRT_2PI$1) * Math.exp((-z * z) / 2)) * 1e4) /
+        1e4
+    );
+}
+
+/**
+ * A standard normal table, also called the unit normal table or Z table,
+ * is a mathematical table for the values of Φ (phi), which are the values of
+ * the [cumulative distribution function](https://en.wikipedia.org/wiki/Normal_distribution#Cumulative_distribution_function)
+ * of the normal distribution. It is used to find the probability that a
+ * statistic is observed below, above, or between values on the standard
+ * normal distribution, and by extension, any normal distribution.
+ */
+var standardNormalTable = [];
+
+for (var z = 0; z <= 3.09; z += 0.01) {
+    standardNormalTable.push(cumulativeDistribution(z));
+}
+
+/**
+ * **[Cumulative Standard Normal Probability](http://en.wikipedia.org/wiki/Standard_normal_table)**
+ *
+ * Since probability tables cannot be
+ * printed for every normal distribution, as there are an infinite variety
+ * of normal distributions, it is common practice to convert a normal to a
+ * standard normal and then use the standard normal table to find probabilities.
+ *
+ * You can use `.5 + .5 * errorFunction(x / Math.sqrt(2))` to calculate the probability
+ * instead of looking it up in a table.
+ *
+ * @param {number} z
+ * @returns {number} cumulative standard normal probability
+ */
+function cumulativeStdNormalProbability(z) {
+    // Calculate the position of this value.
+    var absZ = Math.abs(z);
+    // Each row begins with a different
+    // significant digit: 0.5, 0.6, 0.7, and so on. Each value in the table
+    // corresponds to a range of 0.01 in the input values, so the value is
+    // multiplied by 100.
+    var index = Math.min(
+        Math.round(absZ * 100),
+        standardNormalTable.length - 1
+    );
+
+    // The index we calculate must be in the table as a positive value,
+    // but we still pay attention to whether the input is positive
+    // or negative, and flip the output value as a last step.
+    if (z >= 0) {
+        return standardNormalTable[index];
+    } else {
+        // due to floating-point arithmetic, values in the table with
+        // 4 significant figures can nevertheless end up as repeating
+        // fractions when they're computed here.
+        return Math.round((1 - standardNormalTable[index]) * 1e4) / 1e4;
+    }
+}
+
+/**
+ * **[Gaussian error function](http://en.wikipedia.org/wiki/Error_function)**
+ *
+ * The `errorFunction(x/(sd * Math.sqrt(2)))` is the probability that a value in a
+ * normal distribution with standard deviation sd is within x of the mean.
+ *
+ * This function returns a numerical approximation to the exact value.
+ * It uses Horner's method to evaluate the polynomial of τ (tau).
+ *
+ * @param {number} x input
+ * @return {number} error estimation
+ * @example
+ * errorFunction(1).toFixed(2); // => '0.84'
+ */
+function errorFunction(x) {
+    var t = 1 / (1 + 0.5 * Math.abs(x));
+    var tau =
+        t *
+        Math.exp(
+            -x * x +
+                ((((((((0.17087277 * t - 0.82215223) * t + 1.48851587) * t -
+                    1.13520398) *
+                    t +
+                    0.27886807) *
+                    t -
+                    0.18628806) *
+                    t +
+                    0.09678418) *
+                    t +
+                    0.37409196) *
+                    t +
+                    1.00002368) *
+                    t -
+                1.26551223
+        );
+    if (x >= 0) {
+        return 1 - tau;
+    } else {
+        return tau - 1;
+    }
+}
+
+/**
+ * A [Factorial](https://en.wikipedia.org/wiki/Factorial), usually written n!, is the product of all positive
+ * integers less than or equal to n. Often factorial is implemented
+ * recursively, but this iterative approach is significantly faster
+ * and simpler.
+ *
+ * @param {number} n input, must be an integer number 1 or greater
+ * @returns {number} factorial: n!
+ * @throws {Error} if n is less than 0 or not an integer
+ * @example
+ * factorial(5); // => 120
+ */
+function factorial(n) {
+    // factorial is mathematically undefined for negative numbers
+    if (n < 0) {
+        throw new Error("factorial requires a non-negative value");
+    }
+
+    if (Math.floor(n) !== n) {
+        throw new Error("factorial requires an integer input");
+    }
+
+    // typically you'll expand the factorial function going down, like
+    // 5! = 5 * 4 * 3 * 2 * 1. This is going in the opposite direction,
+    // counting from 2 up to the number in question, and since anything
+    // multiplied by 1 is itself, the loop only needs to start at 2.
+    var accumulator = 1;
+    for (var i = 2; i <= n; i++) {
+        // for each number up to and including the number `n`, multiply
+        // the accumulator my that number.
+        accumulator *= i;
+    }
+    return accumulator;
+}
+
+/**
+ * Compute the [gamma function](https://en.wikipedia.org/wiki/Gamma_function) of a value using Nemes' approximation.
+ * The gamma of n is equivalent to (n-1)!, but unlike the factorial function, gamma is defined for all real n except zero
+ * and negative integers (where NaN is returned). Note, the gamma function is also well-defined for complex numbers,
+ * though this implementation currently does not handle complex numbers as input values.
+ * Nemes' approximation is defined [here](https://arxiv.org/abs/1003.6020) as Theorem 2.2.
+ * Negative values use [Euler's reflection formula](https://en.wikipedia.org/wiki/Gamma_function#Properties) for computation.
+ *
+ * @param {number} n Any real number except for zero and negative integers.
+ * @returns {number} The gamma of the input value.
+ *
+ * @example
+ * gamma(11.5); // 11899423.083964102
+ * gamma(-11.5); // 2.2957581048237436e-8
+ * gamma(5); // 24
+ */
+// The Nemes expansion is asymptotic, so it is only accurate for large
+// arguments. Below this the recurrence lifts the argument first. At 20
+// the worst relative error over (0, 30] is 1.9e-13, against 1.8 for the
+// expansion applied directly.
+var NEMES_MIN = 20;
+
+function gamma(n) {
+    if (Number.isInteger(n)) {
+        if (n <= 0) {
+            // gamma not defined for zero or negative integers
+            return Number.NaN;
+        } else {
+            // use factorial for integer inputs
+            return factorial(n - 1);
+        }
+    }
+
+    if (n > 0 && n < NEMES_MIN) {
+        // The Nemes expansion below divides its terms by powers of
+        // `n - 3/4`, so they stop shrinking once the argument is small
+        // and the series is worthless there: gamma(1.01) came back as
+        // 1.8 times its true value. Arguments in (0, 1) additionally
+        // recursed forever through the reflection branch, because the
+        // reflected argument stayed in (0, 1) and never reached the
+        // expansion at all.
+        //
+        // Lift into the range where the expansion converges, using the
+        // recurrence gamma(n) = gamma(n + 1) / n.
+        return gamma(n + 1) / n;
+    }
+
+    // Decrement n, because approximation is defined for n - 1
+    n--;
+
+    if (n < 0) {
+        // Use Euler's reflection formula for negative inputs
+        // see:  https://en.wikipedia.org/wiki/Gamma_function#Properties
+        return Math.PI / (Math.sin(Math.PI * -n) * gamma(-n));
+    } else {
+        // Nemes' expansion approximation
+        var seriesCoefficient =
+            Math.pow(n / Math.E, n) * Math.sqrt(2 * Math.PI * (n + 1 / 6));
+
+        var seriesDenom = n + 1 / 4;
+
+        var seriesExpansion =
+            1 +
+            1 / 144 / Math.pow(seriesDenom, 2) -
+            1 / 12960 / Math.pow(seriesDenom, 3) -
+            257 / 207360 / Math.pow(seriesDenom, 4) -
+            52 / 2612736 / Math.pow(seriesDenom, 5) +
+            5741173 / 9405849600 / Math.pow(seriesDenom, 6) +
+            37529 / 18811699200 / Math.pow(seriesDenom, 7);
+
+        return seriesCoefficient * seriesExpansion;
+    }
+}
+
+/**
+ * The Inverse [Gaussian error function](http://en.wikipedia.org/wiki/Error_function)
+ * returns a numerical approximation to the value that would have caused
+ * `errorFunction()` to return x.
+ *
+ * @param {number} x value of error function
+ * @returns {number} estimated inverted value
+ */
+function inverseErrorFunction(x) {
+    var a = (8 * (Math.PI - 3)) / (3 * Math.PI * (4 - Math.PI));
+
+    var inv = Math.sqrt(
+        Math.sqrt(
+            Math.pow(2 / (Math.PI * a) + Math.log(1 - x * x) / 2, 2) -
+                Math.log(1 - x * x) / a
+        ) -
+            (2 / (Math.PI * a) + Math.log(1 - x * x) / 2)
+    );
+
+    if (x >= 0) {
+        return inv;
+    } else {
+        return -inv;
+    }
+}
+
+/**
+ * Calculate Euclidean distance between two points.
+ * @param {Array<number>} left First N-dimensional point.
+ * @param {Array<number>} right Second N-dimensional point.
+ * @returns {number} Distance.
+ */
+function euclideanDistance(left, right) {
+    var sum = 0;
+    for (var i = 0; i < left.length; i++) {
+        var diff = left[i] - right[i];
+        sum += diff * diff;
+    }
+    return Math.sqrt(sum);
+}
+
+/**
+ * @typedef {Object} kMeansReturn
+ * @property {Array<number>} labels The labels.
+ * @property {Array<Array<number>>} centroids The cluster centroids.
+ */
+
+/**
+ * Perform k-means clustering.
+ *
+ * @param {Array<Array<number>>} points N-dimensional coordinates of points to be clustered.
+ * @param {number} numCluster How many clusters to create.
+ * @param {Function} randomSource An optional entropy source that generates uniform values in [0, 1).
+ * @return {kMeansReturn} Labels (same length as data) and centroids (same length as numCluster).
+ * @throws {Error} If any centroids wind up friendless (i.e., without associated points).
+ *
+ * @example
+ * kMeansCluster([[0.0, 0.5], [1.0, 0.5]], 2); // => {labels: [0, 1], centroids: [[0.0, 0.5], [1.0, 0.5]]}
+ */
+function kMeansCluster(points, numCluster, randomSource) {
+    if ( randomSource === void 0 ) randomSource = Math.random;
+
+    var oldCentroids = null;
+    var newCentroids = sample(points, numCluster, randomSource);
+    var labels = null;
+    var change = Number.MAX_VALUE;
+    while (change !== 0) {
+        labels = labelPoints(points, newCentroids);
+        oldCentroids = newCentroids;
+        newCentroids = calculateCentroids(points, labels, numCluster);
+        change = calculateChange(newCentroids, oldCentroids);
+    }
+    return {
+        labels: labels,
+        centroids: newCentroids
+    };
+}
+
+/**
+ * Label each point according to which centroid it is closest to.
+ *
+ * @private
+ * @param {Array<Array<number>>} points Array of XY coordinates.
+ * @param {Array<Array<number>>} centroids Current centroids.
+ * @return {Array<number>} Group labels.
+ */
+function labelPoints(points, centroids) {
+    return points.map(function (p) {
+        var minDist = Number.MAX_VALUE;
+        var label = -1;
+        for (var i = 0; i < centroids.length; i++) {
+            var dist = euclideanDistance(p, centroids[i]);
+            if (dist < minDist) {
+                minDist = dist;
+                label = i;
+            }
+        }
+        return label;
+    });
+}
+
+/**
+ * Calculate centroids for points given labels.
+ *
+ * @private
+ * @param {Array<Array<number>>} points Array of XY coordinates.
+ * @param {Array<number>} labels Which groups points belong to.
+ * @param {number} numCluster Number of clusters being created.
+ * @return {Array<Array<number>>} Centroid for each group.
+ * @throws {Error} If any centroids wind up friendless (i.e., without associated points).
+ */
+function calculateCentroids(points, labels, numCluster) {
+    // Initialize accumulators.
+    var dimension = points[0].length;
+    var centroids = makeMatrix(numCluster, dimension);
+    var counts = Array(numCluster).fill(0);
+
+    // Add points to centroids' accumulators and count points per centroid.
+    var numPoints = points.length;
+    for (var i = 0; i < numPoints; i++) {
+        var point = points[i];
+        var label = labels[i];
+        var current = centroids[label];
+        for (var j = 0; j < dimension; j++) {
+            current[j] += point[j];
+        }
+        counts[label] += 1;
+    }
+
+    // Rescale centroids, checking for any that have no points.
+    for (var i$1 = 0; i$1 < numCluster; i$1++) {
+        if (counts[i$1] === 0) {
+            throw new Error(("Centroid " + i$1 + " has no friends"));
+        }
+        var centroid = centroids[i$1];
+        for (var j$1 = 0; j$1 < dimension; j$1++) {
+            centroid[j$1] /= counts[i$1];
+        }
+    }
+
+    return centroids;
+}
+
+/**
+ * Calculate the difference between old centroids and new centroids.
+ *
+ * @private
+ * @param {Array<Array<number>>} left One list of centroids.
+ * @param {Array<Array<number>>} right Another list of centroids.
+ * @return {number} Distance between centroids.
+ */
+function calculateChange(left, right) {
+    var total = 0;
+    for (var i = 0; i < left.length; i++) {
+        total += euclideanDistance(left[i], right[i]);
+    }
+    return total;
+}
+
+var SQRT_2PI = Math.sqrt(2 * Math.PI);
+
+/**
+ * [Well-known kernels](https://en.wikipedia.org/wiki/Kernel_(statistics)#Kernel_functions_in_common_use)
+ * @private
+ */
+var kernels = {
+    /**
+     * The gaussian kernel.
+     * @private
+     */
+    gaussian: function (u) {
+        return Math.exp(-0.5 * u * u) / SQRT_2PI;
+    }
+};
+
+/**
+ * Well known bandwidth selection methods
+ * @private
+ */
+var bandwidthMethods = {
+    /**
+     * The ["normal reference distribution"
+     * rule-of-thumb](https://stat.ethz.ch/R-manual/R-devel/library/MASS/html/bandwidth.nrd.html),
+     * a commonly used version of [Silverman's
+     * rule-of-thumb](https://en.wikipedia.org/wiki/Kernel_density_estimation#A_rule-of-thumb_bandwidth_estimator).
+     * @private
+     */
+    nrd: function (x) {
+        var s = sampleStandardDeviation(x);
+        var iqr = interquartileRange(x);
+        if (typeof iqr === "number") {
+            s = Math.min(s, iqr / 1.34);
+        }
+        return 1.06 * s * Math.pow(x.length, -0.2);
+    }
+};
+
+/**
+ * [Kernel density estimation](https://en.wikipedia.org/wiki/Kernel_density_estimation)
+ * is a useful tool for, among other things, estimating the shape of the
+ * underlying probability distribution from a sample.
+ *
+ * @name kernelDensityEstimation
+ * @param X sample values
+ * @param kernel The kernel function to use. If a function is provided, it should return non-negative values and integrate to 1. Defaults to 'gaussian'.
+ * @param bandwidthMethod The "bandwidth selection" method to use, or a fixed bandwidth value. Defaults to "nrd", the commonly-used ["normal reference distribution" rule-of-thumb](https://stat.ethz.ch/R-manual/R-devel/library/MASS/html/bandwidth.nrd.html).
+ * @returns {Function} An estimated [probability density function](https://en.wikipedia.org/wiki/Probability_density_function) for the given sample. The returned function runs in `O(X.length)`.
+ */
+function kernelDensityEstimation(X, kernel, bandwidthMethod) {
+    var kernelFn;
+    if (kernel === undefined) {
+        kernelFn = kernels.gaussian;
+    } else if (typeof kernel === "string") {
+        if (!kernels[kernel]) {
+            throw new Error('Unknown kernel "' + kernel + '"');
+        }
+        kernelFn = kernels[kernel];
+    } else {
+        kernelFn = kernel;
+    }
+
+    var bandwidth;
+    if (typeof bandwidthMethod === "undefined") {
+        bandwidth = bandwidthMethods.nrd(X);
+    } else if (typeof bandwidthMethod === "string") {
+        if (!bandwidthMethods[bandwidthMethod]) {
+            throw new Error(
+                'Unknown bandwidth method "' + bandwidthMethod + '"'
+            );
+        }
+        bandwidth = bandwidthMethods[bandwidthMethod](X);
+    } else {
+        bandwidth = bandwidthMethod;
+    }
+
+    return function (x) {
+        var i = 0;
+        var sum = 0;
+        for (i = 0; i < X.length; i++) {
+            sum += kernelFn((x - X[i]) / bandwidth);
+        }
+        return sum / bandwidth / X.length;
+    };
+}
+
+/**
+ * The [Logit](https://en.wikipedia.org/wiki/Logit)
+ * is the inverse of cumulativeStdLogisticProbability,
+ * and is also known as the logistic quantile function.
+ *
+ * @param {number} p
+ * @returns {number} logit
+ */
+function logit(p) {
+    if (p <= 0 || p >= 1) {
+        throw new Error("p must be strictly between zero and one");
+    }
+    return Math.log(p / (1 - p));
+}
+
+/**
+ * **[Normal distribution](https://en.wikipedia.org/wiki/Normal_distribution)**
+ *
+ * Returns either the probability density or the cumulative probability of a
+ * normal distribution with the given mean and standard deviation, evaluated
+ * at x. It is the equivalent of the NORM.DIST function found in spreadsheet
+ * software.
+ *
+ * The cumulative form is computed with `errorFunction`, so it is more precise
+ * than converting x to a z-score and looking it up in the four-decimal
+ * `standardNormalTable` used by `cumulativeStdNormalProbability`.
+ *
+ * @param {number} x the value for which you want the distribution
+ * @param {number} mean the mean of the distribution
+ * @param {number} standardDeviation the standard deviation of the distribution
+ * @param {boolean} [cumulative=false] if true, return the cumulative
+ * distribution function; if false, return the probability density function
+ * @returns {number} the probability density at x, or the probability of a
+ * value at most x
+ * @throws {Error} if standardDeviation is not greater than zero
+ * @example
+ * normalDistribution(42, 40, 1.5, true).toFixed(4); // => '0.9088'
+ * normalDistribution(42, 40, 1.5, false).toFixed(4); // => '0.1093'
+ */
+function normalDistribution(x, mean, standardDeviation, cumulative) {
+    if ( cumulative === void 0 ) cumulative = false;
+
+    if (standardDeviation <= 0) {
+        throw new Error(
+            "normalDistribution requires a standard deviation greater than zero"
+        );
+    }
+
+    var standardizedX = (x - mean) / standardDeviation;
+
+    if (cumulative) {
+        return 0.5 * (1 + errorFunction(standardizedX / Math.SQRT2));
+    }
+    return (
+        Math.exp(-0.5 * standardizedX * standardizedX) /
+        (standardDeviation * Math.sqrt(2 * Math.PI))
+    );
+}
+
+/**
+ * This is a single-layer [Perceptron Classifier](http://en.wikipedia.org/wiki/Perceptron) that takes
+ * arrays of numbers and predicts whether they should be classified
+ * as either 0 or 1 (negative or positive examples).
+ * @class
+ * @example
+ * // Create the model
+ * var p = new PerceptronModel();
+ * // Train the model with input with a diagonal boundary.
+ * for (var i = 0; i < 5; i++) {
+ *     p.train([1, 1], 1);
+ *     p.train([0, 1], 0);
+ *     p.train([1, 0], 0);
+ *     p.train([0, 0], 0);
+ * }
+ * p.predict([0, 0]); // 0
+ * p.predict([0, 1]); // 0
+ * p.predict([1, 0]); // 0
+ * p.predict([1, 1]); // 1
+ */
+var PerceptronModel = function PerceptronModel() {
+    // The weights, or coefficients of the model;
+    // weights are only populated when training with data.
+    this.weights = [];
+    // The bias term, or intercept; it is also a weight but
+    // it's stored separately for convenience as it is always
+    // multiplied by one.
+    this.bias = 0;
+};
+/**
+ * **Predict**: Use an array of features with the weight array and bias
+ * to predict whether an example is labeled 0 or 1.
+ *
+ * @param {Array<number>} features an array of features as numbers
+ * @returns {number|null} 1 if the score is over 0, otherwise 0; null if
+ * the model has not been trained on feature arrays of this length
+ */
+PerceptronModel.prototype.predict = function predict (features) {
+    // Only predict if previously trained
+    // on the same size feature array(s).
+    if (features.length !== this.weights.length) {
+        return null;
+    }
+
+    // Calculate the sum of features times weights,
+    // with the bias added (implicitly times one).
+    var score = 0;
+    for (var i = 0; i < this.weights.length; i++) {
+        score += this.weights[i] * features[i];
+    }
+    score += this.bias;
+
+    // Classify as 1 if the score is over 0, otherwise 0.
+    if (score > 0) {
+        return 1;
+    } else {
+        return 0;
+    }
+};
+
+/**
+ * **Train** the classifier with a new example, which is
+ * a numeric array of features and a 0 or 1 label.
+ *
+ * @param {Array<number>} features an array of features as numbers
+ * @param {number} label either 0 or 1
+ * @returns {PerceptronModel|null} this, or null if the label is not 0 or 1
+ */
+PerceptronModel.prototype.train = function train (features, label) {
+    // Require that only labels of 0 or 1 are considered.
+    if (label !== 0 && label !== 1) {
+        return null;
+    }
+    // The length of the feature array determines
+    // the length of the weight array.
+    // The perceptron will continue learning as long as
+    // it keeps seeing feature arrays of the same length.
+    // When it sees a new data shape, it initializes.
+    if (features.length !== this.weights.length) {
+        this.weights = features.slice();
+        this.bias = 1;
+    }
+    // Make a prediction based on current weights.
+    var prediction = this.predict(features);
+    // Update the weights if the prediction is wrong.
+    if (typeof prediction === "number" && prediction !== label) {
+        var gradient = label - prediction;
+        for (var i = 0; i < this.weights.length; i++) {
+            this.weights[i] += gradient * features[i];
+        }
+        this.bias += gradient;
+    }
+    return this;
+};
+
+/**
+ * Conducts a [permutation test](https://en.wikipedia.org/wiki/Resampling_(statistics)#Permutation_tests)
+ * to determine if two data sets are *significantly* different from each other, using
+ * the difference of means between the groups as the test statistic.
+ * The function allows for the following hypotheses:
+ * - two_side = Null hypothesis: the two distributions are equal.
+ * - greater = Null hypothesis: observations from sampleX tend to be smaller than those from sampleY.
+ * - less = Null hypothesis: observations from sampleX tend to be greater than those from sampleY.
+ * [Learn more about one-tail vs two-tail tests.](https://en.wikipedia.org/wiki/One-_and_two-tailed_tests)
+ *
+ * @param {Array<number>} sampleX first dataset (e.g. treatment data)
+ * @param {Array<number>} sampleY second dataset (e.g. control data)
+ * @param {'two_side'|'greater'|'less'} [alternative='two_side'] alternative hypothesis
+ * @param {number} k number of values in permutation distribution.
+ * @param {Function} [randomSource=Math.random] an optional entropy source
+ * @returns {number} p-value The probability of observing the difference between groups (as or more extreme than what we did), assuming the null hypothesis.
+ *
+ * @example
+ * var control = [2, 5, 3, 6, 7, 2, 5];
+ * var treatment = [20, 5, 13, 12, 7, 2, 2];
+ * permutationTest(control, treatment); // ~0.1324
+ */
+function permutationTest(sampleX, sampleY, alternative, k, randomSource) {
+    // Set default arguments
+    if (k === undefined) {
+        k = 10000;
+    }
+    if (alternative === undefined) {
+        alternative = "two_side";
+    }
+    if (
+        alternative !== "two_side" &&
+        alternative !== "greater" &&
+        alternative !== "less"
+    ) {
+        throw new Error(
+            "`alternative` must be either 'two_side', 'greater', or 'less'."
+        );
+    }
+
+    // get means for each sample
+    var meanX = mean(sampleX);
+    var meanY = mean(sampleY);
+
+    // calculate initial test statistic. This will be our point of comparison with
+    // the generated test statistics.
+    var testStatistic = meanX - meanY;
+
+    // create test-statistic distribution
+    var testStatDsn = new Array(k);
+
+    // combine datsets so we can easily shuffle later
+    var allData = sampleX.concat(sampleY);
+    // Each permutation reassigns the pooled values into two groups that keep
+    // the original sample sizes. Splitting at the midpoint only matches when
+    // both samples are the same length; for unequal samples it built the
+    // permutation distribution from the wrong group sizes.
+    var splitIndex = sampleX.length;
+
+    for (var i = 0; i < k; i++) {
+        // 1. shuffle data assignments
+        shuffleInPlace(allData, randomSource);
+        var permLeft = allData.slice(0, splitIndex);
+        var permRight = allData.slice(splitIndex, allData.length);
+
+        // 2.re-calculate test statistic
+        var permTestStatistic = mean(permLeft) - mean(permRight);
+
+        // 3. store test statistic to build test statistic distribution
+        testStatDsn[i] = permTestStatistic;
+    }
+
+    // Calculate p-value depending on alternative
+    // For this test, we calculate the percentage of 'extreme' test statistics (subject to our hypothesis)
+    // more info on permutation test p-value calculations: https://onlinecourses.science.psu.edu/stat464/node/35
+    var numExtremeTStats = 0;
+    if (alternative === "two_side") {
+        for (var i$1 = 0; i$1 <= k; i$1++) {
+            if (Math.abs(testStatDsn[i$1]) >= Math.abs(testStatistic)) {
+                numExtremeTStats += 1;
+            }
+        }
+    } else if (alternative === "greater") {
+        for (var i$2 = 0; i$2 <= k; i$2++) {
+            if (testStatDsn[i$2] >= testStatistic) {
+                numExtremeTStats += 1;
+            }
+        }
+    } else {
+        // alternative === 'less'
+        for (var i$3 = 0; i$3 <= k; i$3++) {
+            /* c8 ignore start */
+            if (testStatDsn[i$3] <= testStatistic) {
+                numExtremeTStats += 1;
+            }
+            /* c8 ignore end */
+        }
+    }
+
+    return numExtremeTStats / k;
+}
+
+/**
+ * The [Poisson Distribution](http://en.wikipedia.org/wiki/Poisson_distribution)
+ * is a discrete probability distribution that expresses the probability
+ * of a given number of events occurring in a fixed interval of time
+ * and/or space if these events occur with a known average rate and
+ * independently of the time since the last event.
+ *
+ * The Poisson Distribution is characterized by the strictly positive
+ * mean arrival or occurrence rate, `λ`.
+ *
+ * Returns `undefined` when the distribution cannot be calculated: when `lambda`
+ * is not a strictly positive number, or when it is large enough that the table
+ * would run past a million cells.
+ *
+ * @param {number} lambda location poisson distribution
+ * @returns {number[] | undefined} values of poisson distribution at that point
+ */
+function poissonDistribution(lambda) /*: ?number[] */ {
+    // Check that lambda is strictly positive
+    if (lambda <= 0) {
+        return undefined;
+    }
+
+    // The distribution peaks at `lambda`, so past the length of the table
+    // there is nothing to tabulate and no reason to start.
+    if (lambda >= maxDistributionCells) {
+        return undefined;
+    }
+
+    // Our current place in the distribution
+    var x = 0;
+    // And we keep track of the current cumulative probability, in
+    // order to know when to stop calculating chances.
+    var cumulativeProbability = 0;
+    // The calculated cells to be returned
+    var cells = [];
+
+    // The only term of the mass function below that does not vary with `x`
+    var logLambda = Math.log(lambda);
+
+    // This algorithm iterates through each potential outcome,
+    // until the `cumulativeProbability` is very close to 1, at
+    // which point we've defined the vast majority of outcomes
+    do {
+        // a [probability mass function](https://en.wikipedia.org/wiki/Probability_mass_function),
+        // taken through its logarithm: `lambda` raised to `x` and the factorial
+        // of `x` each leave floating-point range long before their ratio does,
+        // so computing them separately loses cells the distribution needs.
+        cells[x] = Math.exp(x * logLambda - lambda - gammaln(x + 1));
+        cumulativeProbability += cells[x];
+        x++;
+        // When the `cumulativeProbability` is nearly 1, we've calculated
+        // the useful range of this distribution
+    } while (cumulativeProbability < 1 - epsilon && x < maxDistributionCells);
+
+    // Stopping for any other reason - a lambda that is not a number, or a
+    // distribution too wide for the table - leaves cells that do not add up to
+    // a distribution, so report that rather than returning them.
+    if (
+        Number.isNaN(cumulativeProbability) ||
+        cumulativeProbability < 1 - epsilon
+    ) {
+        return undefined;
+    }
+
+    return cells;
+}
+
+/**
+ * The [Probit](http://en.wikipedia.org/wiki/Probit)
+ * is the inverse of cumulativeStdNormalProbability(),
+ * and is also known as the normal quantile function.
+ *
+ * It returns the number of standard deviations from the mean
+ * where the p'th quantile of values can be found in a normal distribution.
+ * So, for example, probit(0.5 + 0.6827/2) ≈ 1 because 68.27% of values are
+ * normally found within 1 standard deviation above or below the mean.
+ *
+ * @param {number} p
+ * @returns {number} probit
+ */
+function probit(p) {
+    if (p === 0) {
+        p = epsilon;
+    } else if (p >= 1) {
+        p = 1 - epsilon;
+    }
+    return Math.sqrt(2) * inverseErrorFunction(2 * p - 1);
+}
+
+/**
+ * Calculate the [silhouette values](https://en.wikipedia.org/wiki/Silhouette_(clustering))
+ * for clustered data.
+ *
+ * @param {Array<Array<number>>} points N-dimensional coordinates of points.
+ * @param {Array<number>} labels Labels of points. This must be the same length as `points`,
+ * and values must lie in [0..G-1], where G is the number of groups.
+ * @return {Array<number>} The silhouette value for each point.
+ *
+ * @example
+ * silhouette([[0.25], [0.75]], [0, 0]); // => [1.0, 1.0]
+ */
+function silhouette(points, labels) {
+    if (points.length !== labels.length) {
+        throw new Error("must have exactly as many labels as points");
+    }
+    var groupings = createGroups(labels);
+    var distances = calculateAllDistances(points);
+    var result = [];
+    for (var i = 0; i < points.length; i++) {
+        var s = 0;
+        if (groupings[labels[i]].length > 1) {
+            var a = meanDistanceFromPointToGroup(
+                i,
+                groupings[labels[i]],
+                distances
+            );
+            var b = meanDistanceToNearestGroup(
+                i,
+                labels,
+                groupings,
+                distances
+            );
+            s = (b - a) / Math.max(a, b);
+        }
+        result.push(s);
+    }
+    return result;
+}
+
+/**
+ * Create a lookup table mapping group IDs to point IDs.
+ *
+ * @private
+ * @param {Array<number>} labels Labels of points. This must be the same length as `points`,
+ * and values must lie in [0..G-1], where G is the number of groups.
+ * @return {Array<Array<number>>} An array of length G, each of whose entries is an array
+ * containing the indices of the points in that group.
+ */
+function createGroups(labels) {
+    var numGroups = 1 + max(labels);
+    var result = Array(numGroups);
+    for (var i = 0; i < labels.length; i++) {
+        var label = labels[i];
+        if (result[label] === undefined) {
+            result[label] = [];
+        }
+        result[label].push(i);
+    }
+    return result;
+}
+
+/**
+ * Create a lookup table of all inter-point distances.
+ *
+ * @private
+ * @param {Array<Array<number>>} points N-dimensional coordinates of points.
+ * @return {Array<Array<number>>} A symmetric square array of inter-point distances
+ * (zero on the diagonal).
+ */
+function calculateAllDistances(points) {
+    var numPoints = points.length;
+    var result = makeMatrix(numPoints, numPoints);
+    for (var i = 0; i < numPoints; i++) {
+        for (var j = 0; j < i; j++) {
+            result[i][j] = euclideanDistance(points[i], points[j]);
+            result[j][i] = result[i][j];
+        }
+    }
+    return result;
+}
+
+/**
+ * Calculate the mean distance between this point and all the points in the
+ * nearest group (as determined by which point in another group is closest).
+ *
+ * @private
+ * @param {number} which The index of this point.
+ * @param {Array<number>} labels Labels of points.
+ * @param {Array<Array<number>>} groupings An array whose entries are arrays
+ * containing the indices of the points in that group.
+ * @param {Array<Array<number>>} distances A symmetric square array of inter-point
+ * distances.
+ * @return {number} The mean distance from this point to others in the nearest
+ * group.
+ */
+function meanDistanceToNearestGroup(which, labels, groupings, distances) {
+    var label = labels[which];
+    var result = Number.MAX_VALUE;
+    for (var i = 0; i < groupings.length; i++) {
+        if (i !== label) {
+            var d = meanDistanceFromPointToGroup(
+                which,
+                groupings[i],
+                distances
+            );
+            if (d < result) {
+                result = d;
+            }
+        }
+    }
+    return result;
+}
+
+/**
+ * Calculate the mean distance from a point to the other members of a group,
+ * which may be the point's own group.
+ *
+ * @private
+ * @param {number} which The index of this point.
+ * @param {Array<number>} group The indices of all the points in the group in
+ * question.
+ * @param {Array<Array<number>>} distances A symmetric square array of inter-point
+ * distances.
+ * @return {number} The mean distance from this point to others in the
+ * specified group.
+ */
+function meanDistanceFromPointToGroup(which, group, distances) {
+    var total = 0;
+    var count = 0;
+    for (var i = 0; i < group.length; i++) {
+        if (group[i] === which) {
+            continue;
+        }
+        total += distances[which][group[i]];
+        count++;
+    }
+    return total / count;
+}
+
+/**
+ * Calculate the [silhouette metric](https://en.wikipedia.org/wiki/Silhouette_(clustering))
+ * for a set of N-dimensional points arranged in groups. The metric is the largest
+ * individual silhouette value for the data.
+ *
+ * @param {Array<Array<number>>} points N-dimensional coordinates of points.
+ * @param {Array<number>} labels Labels of points. This must be the same length as `points`,
+ * and values must lie in [0..G-1], where G is the number of groups.
+ * @return {number} The silhouette metric for the groupings.
+ *
+ * @example
+ * silhouetteMetric([[0.25], [0.75]], [0, 0]); // => 1.0
+ */
+function silhouetteMetric(points, labels) {
+    var values = silhouette(points, labels);
+    return max(values);
+}
+
+/**
+ * The [Z-Score, or Standard Score](http://en.wikipedia.org/wiki/Standard_score).
+ *
+ * The standard score is the number of standard deviations an observation
+ * or datum is above or below the mean. Thus, a positive standard score
+ * represents a datum above the mean, while a negative standard score
+ * represents a datum below the mean. It is a dimensionless quantity
+ * obtained by subtracting the population mean from an individual raw
+ * score and then dividing the difference by the population standard
+ * deviation.
+ *
+ * The z-score is only defined if one knows the population parameters;
+ * if one only has a sample set, then the analogous computation with
+ * sample mean and sample standard deviation yields the
+ * Student's t-statistic.
+ *
+ * @param {number} x
+ * @param {number} mean
+ * @param {number} standardDeviation
+ * @return {number} z score
+ * @example
+ * zScore(78, 80, 5); // => -0.4
+ */
+function zScore(x, mean, standardDeviation) {
+    return (x - mean) / standardDeviation;
+}
+
+
+//# sourceMappingURL=simple-statistics.mjs.map
+
+;// CONCATENATED MODULE: ./src/stats/robust.ts
+// Descriptive statistics used by the tests, from simple-statistics (the design's statistics
+// package); perfgate keeps only the conventions around them. Pure.
+
+function robust_mean(xs) {
+    return xs.length ? mean([...xs]) : NaN;
+}
+/** Sample variance (n − 1); 0 below two values. */
+function robust_variance(xs) {
+    return xs.length < 2 ? 0 : sampleVariance([...xs]);
+}
+function robust_median(xs) {
+    return xs.length ? median([...xs]) : NaN;
 }
 /** Median absolute deviation (unscaled). */
 function mad(xs) {
-    const m = median(xs);
-    return median(xs.map((x) => Math.abs(x - m)));
+    return xs.length ? medianAbsoluteDeviation([...xs]) : NaN;
 }
 /** 1.4826 · MAD: a standard-deviation estimate that ignores outliers (consistent for normal data). */
 function robustSd(xs) {
@@ -27767,7 +32665,7 @@ function hodgesLehmann(x, y, level = 0.95) {
         for (const b of y)
             diffs.push(a - b);
     diffs.sort((a, b) => a - b);
-    const estimate = median(diffs);
+    const estimate = robust_median(diffs);
     const alpha = 1 - level;
     const m = n1 * n2;
     const ties = rank([...x, ...y]).tieTerm > 0;
@@ -27858,8 +32756,8 @@ function analyzeAb(base, head, s) {
                 scenario,
                 metric: def.metric,
                 worse: def.worse,
-                base: fromScale(def, median(b)),
-                head: fromScale(def, median(h)),
+                base: fromScale(def, robust_median(b)),
+                head: fromScale(def, robust_median(h)),
                 n: { base: b.length, head: h.length },
                 change: change(hl.estimate),
                 ci: [change(hl.lower), change(hl.upper)],
@@ -27961,7 +32859,7 @@ function undecided(comparisons) {
     return comparisons.filter((c) => c.outcome === 'inconclusive');
 }
 
-;// CONCATENATED MODULE: ./src/analysis/calibrate.ts
+;// CONCATENATED MODULE: ./src/analysis/calibration.ts
 
 
 
@@ -27994,11 +32892,305 @@ function calibrate(a, b, s) {
     return rows;
 }
 
+;// CONCATENATED MODULE: ./src/contract/record.ts
+// The contract of a stored run (one history record): the figures history needs (per trial), and
+// where the run came from. Small on purpose (no histograms): a thousand of them load in
+// milliseconds. The history stores write and read it; the analysis compares with it.
+
+const RECORD_KIND = 'perfgate-run';
+const RECORD_SCHEMA_VERSION = 1;
+function recordFromResult(result, savedAt = new Date()) {
+    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+    return {
+        kind: RECORD_KIND,
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
+        savedAt: savedAt.toISOString(),
+        startedAt: result.startedAt,
+        name: result.name,
+        fingerprint: result.config.fingerprint,
+        runner: result.runner,
+        git: result.git,
+        verdict: result.verdict,
+        scenarios: scenarioFigures(result.scenarios),
+        service: {
+            cpuMean: result.service.cpu?.mean ?? null,
+            memoryPeak: result.service.memory?.peak ?? null,
+            memoryGrowth: result.service.memory?.growth?.slope ?? null,
+            memoryGrowthSe: growthSe(result.service.memory?.growth),
+        },
+        regressions: (result.regression?.comparisons ?? [])
+            .filter((c) => c.outcome === 'regression')
+            .map((c) => `${c.metric} of ${c.scenario}`),
+    };
+}
+/** What history keeps of each trial. */
+function trialFigures(t) {
+    return {
+        p50: t.latency.p50,
+        p95: t.latency.p95,
+        p99: t.latency.p99,
+        rps: t.rps,
+        workflowsPerSec: t.workflows?.perSecond ?? null,
+        attempts: t.requests + t.errors.timeouts + t.errors.connection,
+        errors: t.errors.total,
+        ...(t.metrics ? { metrics: t.metrics } : {}),
+    };
+}
+/** Standard error of a growth slope, from its 95 % interval. */
+function growthSe(g) {
+    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
+function scenarioFigures(scenarios) {
+    return scenarios
+        .filter((s) => s.trials.length || s.ramp)
+        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
+}
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var dist_ajv = __nccwpck_require__(2463);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/analysis/expression.ts
+// EXTERNAL MODULE: ./src/util/assets.ts
+var assets = __nccwpck_require__(9123);
+;// CONCATENATED MODULE: ./src/config/yaml-locate.ts
+// Maps a path inside the parsed YAML (['scenarios', 1, 'connections']) to a line and column,
+// and formats it the way messages show it (`scenarios[1].connections`).
+
+function formatPath(path) {
+    let out = '';
+    for (const seg of path) {
+        if (typeof seg === 'number')
+            out += `[${seg}]`;
+        else if (/^[A-Za-z_][\w-]*$/.test(seg))
+            out += out ? `.${seg}` : seg;
+        else
+            out += `[${JSON.stringify(seg)}]`;
+    }
+    return out;
+}
+/**
+ * Line/column of the deepest node on `path` that exists. For a map entry the key's position is
+ * used (the line a reader looks for); `onKey: false` points at the value instead.
+ */
+function locate(doc, lines, path, onKey = true) {
+    let node = doc.contents;
+    let best = rangeStart(node);
+    for (let i = 0; i < path.length; i++) {
+        const seg = path[i];
+        const last = i === path.length - 1;
+        if ((0,dist/* isMap */.jh)(node)) {
+            const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && String(p.key.value) === String(seg));
+            if (!pair)
+                break;
+            const keyPos = rangeStart(pair.key);
+            const valuePos = rangeStart(pair.value);
+            best = last && onKey ? (keyPos ?? valuePos ?? best) : (valuePos ?? keyPos ?? best);
+            node = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number') {
+            const item = node.items[seg];
+            if (item === undefined)
+                break;
+            best = rangeStart(item) ?? best;
+            node = item;
+        }
+        else {
+            break;
+        }
+    }
+    return best === undefined
+        ? undefined
+        : lines.linePos(best) && {
+            line: lines.linePos(best).line,
+            column: lines.linePos(best).col,
+        };
+}
+function rangeStart(node) {
+    const range = node?.range;
+    return Array.isArray(range) ? range[0] : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/config/schema-errors.ts
+
+function firstLine(s) {
+    return s.split('\n')[0].trim();
+}
+// ---- schema errors → located, readable problems ----
+function schemaProblems(errors, data, doc, lines) {
+    const out = [];
+    const seen = new Set();
+    const relevant = errors.filter((e) => {
+        if (e.keyword === 'anyOf' || e.keyword === 'oneOf')
+            return false;
+        // For `string | object` unions, a wrong object also fails the string branch with a `type`
+        // error at the same spot: drop it when a more specific error exists inside.
+        if (e.keyword === 'type' || e.keyword === 'const') {
+            const inUnion = /\/(anyOf|oneOf)\/\d+\//.test(e.schemaPath);
+            const deeper = errors.some((o) => o !== e &&
+                o.keyword !== 'anyOf' &&
+                o.keyword !== 'oneOf' &&
+                o.keyword !== 'type' &&
+                o.keyword !== 'const' &&
+                o.instancePath.startsWith(e.instancePath));
+            if (inUnion && deeper)
+                return false;
+        }
+        return true;
+    });
+    for (const e of relevant) {
+        const path = toSegments(e.instancePath, data);
+        let message;
+        let target = path;
+        let onKey = true;
+        switch (e.keyword) {
+            case 'required':
+                message = `missing required key "${e.params.missingProperty}"`;
+                break;
+            case 'additionalProperties': {
+                const key = e.params.additionalProperty;
+                target = [...path, key];
+                const allowed = Object.keys(e.parentSchema?.properties ?? {});
+                const guess = closest(key, allowed);
+                message = `unknown key "${key}"${guess ? `; did you mean "${guess}"?` : allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`;
+                break;
+            }
+            case 'format':
+                onKey = false;
+                message =
+                    e.params.format === 'duration'
+                        ? `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
+                        : e.params.format === 'percent'
+                            ? `${show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
+                            : e.params.format === 'size'
+                                ? `${show(valueAt(data, path))} is not a size: write e.g. 5MB`
+                                : (e.message ?? 'invalid');
+                break;
+            case 'enum':
+                onKey = false;
+                message = `${show(valueAt(data, path))} is not allowed; use one of ${(e.params.allowedValues ?? []).join(', ')}`;
+                break;
+            case 'type':
+                onKey = false;
+                if (e.schemaPath.startsWith('#/definitions/duration/')) {
+                    message = `${show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`;
+                    break;
+                }
+                message = `must be ${String(e.params.type).replace(/,/g, ' or ')}, got ${show(valueAt(data, path))}`;
+                break;
+            case 'const':
+                onKey = false;
+                message = `${show(valueAt(data, path))} is not allowed here`;
+                break;
+            case 'pattern':
+                onKey = false;
+                message =
+                    path[path.length - 1] === 'path'
+                        ? `must start with "/", got ${show(valueAt(data, path))}`
+                        : `${show(valueAt(data, path))} ${e.message ?? 'is invalid'}`;
+                break;
+            default:
+                onKey = false;
+                message = `${e.message ?? 'is invalid'}${path.length ? `, got ${show(valueAt(data, path))}` : ''}`;
+        }
+        const p = {
+            path: formatPath(target),
+            ...locate(doc, lines, target, onKey),
+            message,
+        };
+        const key = `${p.path}|${p.message}`;
+        if (!seen.has(key)) {
+            seen.add(key);
+            out.push(p);
+        }
+    }
+    // A `port` union failure leaves only a const/type error that we filtered as "in union"
+    // when nothing deeper exists; make sure at least one problem is reported.
+    if (!out.length && errors[0]) {
+        const path = toSegments(errors[0].instancePath, data);
+        out.push({
+            path: formatPath(path),
+            ...locate(doc, lines, path, false),
+            message: `${show(valueAt(data, path))} is not valid here`,
+        });
+    }
+    return out;
+}
+function toSegments(pointer, data) {
+    if (!pointer)
+        return [];
+    const segs = [];
+    let node = data;
+    for (const raw of pointer.slice(1).split('/')) {
+        const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+        const seg = Array.isArray(node) ? Number(key) : key;
+        segs.push(seg);
+        node = node?.[seg];
+    }
+    return segs;
+}
+function valueAt(data, path) {
+    let node = data;
+    for (const seg of path)
+        node = node?.[seg];
+    return node;
+}
+function show(value) {
+    const s = JSON.stringify(value);
+    if (s === undefined)
+        return String(value);
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+function closest(word, options) {
+    let best;
+    let bestDistance = Infinity;
+    for (const option of options) {
+        const d = editDistance(word.toLowerCase(), option.toLowerCase());
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = option;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+;// CONCATENATED MODULE: ./src/config/types.ts
+const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
+const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 };
+const LOAD_DEFAULTS = {
+    connections: 10,
+    warmupMs: 2000,
+    trials: 5,
+    durationMs: 5000,
+    timeoutMs: 10_000,
+};
+const SERVICE_DEFAULTS = {
+    readyTimeoutMs: 30_000,
+    stopTimeoutMs: 5000,
+};
+const REGRESSION_DEFAULTS = {
+    window: 20,
+    minRuns: 5,
+    alpha: 0.05,
+    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
+    onMissingBaseline: 'warn',
+};
+
+;// CONCATENATED MODULE: ./src/config/target-expr.ts
 // k6-style target expressions: `p(95) < 200ms`, `rate(errors) < 1%`, `memory.peak < 2GB`.
 // Pure: text in, a typed expression (or a message saying what is wrong) out.
 
@@ -28164,7 +33356,7 @@ function parseValue(unit, raw) {
         }
     }
 }
-function compare(value, op, threshold) {
+function target_expr_compare(value, op, threshold) {
     switch (op) {
         case '<':
             return value < threshold;
@@ -28177,7 +33369,7 @@ function compare(value, op, threshold) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/analysis/metric-expr.ts
+;// CONCATENATED MODULE: ./src/config/metric-expr.ts
 // Expressions over a service's Prometheus metrics, evaluated per trial:
 //   rate(cache_hits_total) / (rate(cache_hits_total) + rate(cache_misses_total))
 //   delta(db_queries_total) / requests
@@ -28360,417 +33552,42 @@ function seriesNames(e) {
             return [];
     }
 }
-const matches = (labels, ms) => ms.every((m) => ((labels[m.label] ?? '') === m.value) === (m.op === '='));
-const labelKey = (labels) => Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
+// ---- evaluation ----
+/** The expression written back, for notes. */
+/** `name{label="v"}` as written. */
 function selectorText(e) {
     const m = e.matchers.map((x) => `${x.label}${x.op}"${x.value}"`).join(',');
     return `${e.name}${m ? `{${m}}` : ''}`;
 }
-/**
- * Evaluates over one trial, or over several pooled: counter increases and seconds add up across
- * trials, gauges read from the last trial. A missing scrape, metric or series, or a division by
- * zero, gives null and a note; nothing throws.
- */
-function evaluateMetric(e, readings) {
-    if (!readings.length)
-        return { value: null, note: 'no trial was measured' };
-    const failed = readings.find((r) => !r.before || !r.after);
-    if (failed)
-        return { value: null, note: failed.problem ?? 'the metrics endpoint was not scraped' };
-    const notes = new Set();
-    const sum = (f) => readings.reduce((a, r) => a + f(r), 0);
-    const ev = (x) => {
-        switch (x.k) {
-            case 'num':
-                return x.v;
-            case 'var':
-                return sum((r) => r[x.name]);
-            case 'neg':
-                return -ev(x.e);
-            case 'bin': {
-                const l = ev(x.l);
-                const r = ev(x.r);
-                if (x.op === '/' && r === 0)
-                    throw new Missing(`division by zero: ${show(x.r)} was 0`);
-                return x.op === '+' ? l + r : x.op === '-' ? l - r : x.op === '*' ? l * r : l / r;
-            }
-            case 'series': {
-                const last = readings[readings.length - 1];
-                const found = last.after.get(x.name);
-                if (!found)
-                    throw new Missing(`${x.name} is not among the service's metrics`);
-                const fn = x.fn === 'auto' ? (found.type === 'counter' ? 'delta' : 'value') : x.fn;
-                const pick = (s) => (s.get(x.name)?.series ?? []).filter((p) => matches(p.labels, x.matchers));
-                if (!pick(last.after).length)
-                    throw new Missing(`no series of ${selectorText(x)} in the service's metrics`);
-                if (fn === 'value')
-                    return pick(last.after).reduce((a, p) => a + p.value, 0);
-                const increase = sum((r) => {
-                    const before = new Map(pick(r.before).map((p) => [labelKey(p.labels), p.value]));
-                    return pick(r.after).reduce((a, p) => {
-                        const b = before.get(labelKey(p.labels)) ?? 0;
-                        // A counter that went down was reset (the service restarted): Prometheus counts from zero.
-                        if (found.type === 'counter' && p.value < b) {
-                            notes.add(`${x.name} was reset during a trial`);
-                            return a + p.value;
-                        }
-                        return a + p.value - b;
-                    }, 0);
-                });
-                if (fn === 'delta')
-                    return increase;
-                const seconds = sum((r) => r.seconds);
-                if (seconds <= 0)
-                    throw new Missing('the trial lasted no time');
-                return increase / seconds;
-            }
-        }
-    };
-    try {
-        const value = ev(e);
-        if (!Number.isFinite(value))
-            return { value: null, note: 'the expression did not give a finite number' };
-        return notes.size ? { value, note: [...notes].join('; ') } : { value };
-    }
-    catch (err) {
-        if (err instanceof Missing)
-            return { value: null, note: err.message };
-        throw err;
-    }
-}
-class Missing extends Error {
-}
-/** The expression written back, for notes. */
-function show(e) {
+function metric_expr_show(e) {
     switch (e.k) {
         case 'num':
             return String(e.v);
         case 'var':
             return e.name;
         case 'neg':
-            return `-${show(e.e)}`;
+            return `-${metric_expr_show(e.e)}`;
         case 'bin':
-            return `${e.l.k === 'bin' ? `(${show(e.l)})` : show(e.l)} ${e.op} ${e.r.k === 'bin' ? `(${show(e.r)})` : show(e.r)}`;
+            return `${e.l.k === 'bin' ? `(${metric_expr_show(e.l)})` : metric_expr_show(e.l)} ${e.op} ${e.r.k === 'bin' ? `(${metric_expr_show(e.r)})` : metric_expr_show(e.r)}`;
         case 'series':
             return e.fn === 'auto' ? selectorText(e) : `${e.fn}(${selectorText(e)})`;
     }
 }
 
-// EXTERNAL MODULE: ./src/assets.ts
-var assets = __nccwpck_require__(5462);
-;// CONCATENATED MODULE: ./src/errors.ts
-/** A problem with what the user gave us (config, flags). Exit code 2. */
-class errors_UsageError extends Error {
-    name = 'UsageError';
+;// CONCATENATED MODULE: ./src/config/service-url.ts
+// The service's URL: loopback checks and paths resolved against the base URL.
+function isLoopback(hostname) {
+    const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
-/** Config file problems, each naming the file, the YAML path and the line. Exit code 2. */
-class ConfigError extends errors_UsageError {
-    file;
-    problems;
-    name = 'ConfigError';
-    constructor(file, problems) {
-        super(problems.map((p) => formatProblem(file, p)).join('\n'));
-        this.file = file;
-        this.problems = problems;
-    }
-}
-function formatProblem(file, p) {
-    const where = p.line ? `${file}:${p.line}${p.column ? `:${p.column}` : ''}` : file;
-    return `${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+/** Resolves a path-or-URL against the service URL. */
+function serviceUrl(base, pathOrUrl) {
+    return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${base}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
 }
 
-;// CONCATENATED MODULE: ./src/config/yaml-locate.ts
-// Maps a path inside the parsed YAML (['scenarios', 1, 'connections']) to a line and column,
-// and formats it the way messages show it (`scenarios[1].connections`).
-
-function formatPath(path) {
-    let out = '';
-    for (const seg of path) {
-        if (typeof seg === 'number')
-            out += `[${seg}]`;
-        else if (/^[A-Za-z_][\w-]*$/.test(seg))
-            out += out ? `.${seg}` : seg;
-        else
-            out += `[${JSON.stringify(seg)}]`;
-    }
-    return out;
-}
-/**
- * Line/column of the deepest node on `path` that exists. For a map entry the key's position is
- * used (the line a reader looks for); `onKey: false` points at the value instead.
- */
-function locate(doc, lines, path, onKey = true) {
-    let node = doc.contents;
-    let best = rangeStart(node);
-    for (let i = 0; i < path.length; i++) {
-        const seg = path[i];
-        const last = i === path.length - 1;
-        if ((0,dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && String(p.key.value) === String(seg));
-            if (!pair)
-                break;
-            const keyPos = rangeStart(pair.key);
-            const valuePos = rangeStart(pair.value);
-            best = last && onKey ? (keyPos ?? valuePos ?? best) : (valuePos ?? keyPos ?? best);
-            node = pair.value;
-        }
-        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number') {
-            const item = node.items[seg];
-            if (item === undefined)
-                break;
-            best = rangeStart(item) ?? best;
-            node = item;
-        }
-        else {
-            break;
-        }
-    }
-    return best === undefined
-        ? undefined
-        : lines.linePos(best) && {
-            line: lines.linePos(best).line,
-            column: lines.linePos(best).col,
-        };
-}
-function rangeStart(node) {
-    const range = node?.range;
-    return Array.isArray(range) ? range[0] : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/config/types.ts
-const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
-const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 };
-const LOAD_DEFAULTS = {
-    connections: 10,
-    warmupMs: 2000,
-    trials: 5,
-    durationMs: 5000,
-    timeoutMs: 10_000,
-};
-const SERVICE_DEFAULTS = {
-    readyTimeoutMs: 30_000,
-    stopTimeoutMs: 5000,
-};
-
-;// CONCATENATED MODULE: ./src/history/record.ts
-// One stored run: the figures history needs (per trial), and where the run came from. Small on
-// purpose (no histograms): a thousand of them load in milliseconds.
-
-const RECORD_KIND = 'perfgate-run';
-const RECORD_SCHEMA_VERSION = 1;
-function recordFromResult(result, savedAt = new Date()) {
-    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
-    return {
-        kind: RECORD_KIND,
-        schemaVersion: RECORD_SCHEMA_VERSION,
-        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
-        savedAt: savedAt.toISOString(),
-        startedAt: result.startedAt,
-        name: result.name,
-        fingerprint: result.config.fingerprint,
-        runner: result.runner,
-        git: result.git,
-        verdict: result.verdict,
-        scenarios: scenarioFigures(result.scenarios),
-        service: {
-            cpuMean: result.service.cpu?.mean ?? null,
-            memoryPeak: result.service.memory?.peak ?? null,
-            memoryGrowth: result.service.memory?.growth?.slope ?? null,
-            memoryGrowthSe: growthSe(result.service.memory?.growth),
-        },
-        regressions: (result.regression?.comparisons ?? [])
-            .filter((c) => c.outcome === 'regression')
-            .map((c) => `${c.metric} of ${c.scenario}`),
-    };
-}
-/** What history keeps of each trial. */
-function trialFigures(t) {
-    return {
-        p50: t.latency.p50,
-        p95: t.latency.p95,
-        p99: t.latency.p99,
-        rps: t.rps,
-        workflowsPerSec: t.workflows?.perSecond ?? null,
-        attempts: t.requests + t.errors.timeouts + t.errors.connection,
-        errors: t.errors.total,
-        ...(t.metrics ? { metrics: t.metrics } : {}),
-    };
-}
-/** Standard error of a growth slope, from its 95 % interval. */
-function growthSe(g) {
-    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
-}
-function scenarioFigures(scenarios) {
-    return scenarios
-        .filter((s) => s.trials.length || s.ramp)
-        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
-}
-/**
- * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
- * `perfgate compare --baseline` takes either. Anything else says why it was skipped.
- */
-function parseRecord(text) {
-    let doc;
-    try {
-        doc = JSON.parse(text);
-    }
-    catch (err) {
-        return { ok: false, reason: `not JSON (${err.message})` };
-    }
-    if (!doc || typeof doc !== 'object')
-        return { ok: false, reason: 'not a JSON object' };
-    const d = doc;
-    if (d.kind === RECORD_KIND) {
-        if (d.schemaVersion !== RECORD_SCHEMA_VERSION) {
-            return {
-                ok: false,
-                reason: `record schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${RECORD_SCHEMA_VERSION}); upgrade perfgate`,
-            };
-        }
-        const problem = recordProblem(d);
-        return problem ? { ok: false, reason: problem } : { ok: true, record: d };
-    }
-    if (d.tool === 'perfgate' && d.schemaVersion === 1 && Array.isArray(d.scenarios)) {
-        const r = d;
-        if (!r.config?.fingerprint || !r.runner)
-            return { ok: false, reason: 'a result.json from before fingerprints were recorded: it cannot be matched to a config' };
-        const record = recordFromResult(r, new Date(r.finishedAt));
-        record.id = `result-${record.id}`;
-        return { ok: true, record };
-    }
-    return { ok: false, reason: 'neither a perfgate history record nor a perfgate result.json' };
-}
-function recordProblem(d) {
-    for (const key of ['id', 'savedAt', 'fingerprint', 'runner'])
-        if (typeof d[key] !== 'string')
-            return `missing "${key}"`;
-    if (!Array.isArray(d.scenarios))
-        return 'missing "scenarios"';
-    for (const s of d.scenarios) {
-        if (typeof s?.name !== 'string' || !Array.isArray(s.trials))
-            return 'a scenario without name or trials';
-        for (const t of s.trials) {
-            // Percentiles may be null (an import from a tool that does not report them), never absent.
-            for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
-                if (typeof t?.[k] !== 'number' && !(k.startsWith('p') && t?.[k] === null))
-                    return `a trial without a numeric "${k}"`;
-        }
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/stats/welch.ts
-// Welch's unequal-variances t-test. Pure.
-
-
-/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
-function welch(a, b) {
-    const na = a.length;
-    const nb = b.length;
-    const va = variance(a) / na;
-    const vb = variance(b) / nb;
-    const diff = mean(b) - mean(a);
-    const se2 = va + vb;
-    if (se2 === 0) {
-        // No spread at all: any difference is certain, none is nothing.
-        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
-        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
-    }
-    const t = diff / Math.sqrt(se2);
-    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
-    const pGreater = tSf(t, df);
-    const pLess = tCdf(t, df);
-    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
-}
-
-;// CONCATENATED MODULE: ./src/stats/changepoint.ts
-// The latest change point in a series of runs: a single split where the level shifted, found
-// with Welch's t on log values. Runs before it no longer describe the service. Pure.
-
-/**
- * The split with the largest |t| between the runs before and after it, when it is significant
- * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
- */
-function latestChangePoint(logValues, opts = {}) {
-    const alpha = opts.alpha ?? 0.001;
-    const minShift = opts.minShift ?? 0.05;
-    const minSegment = opts.minSegment ?? 2;
-    let best = null;
-    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
-        const before = logValues.slice(0, k);
-        const after = logValues.slice(k);
-        const w = welch(before, after);
-        const meanDiff = after.reduce((a, b) => a + b, 0) / after.length - before.reduce((a, b) => a + b, 0) / before.length;
-        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
-            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
-        }
-    }
-    if (!best || best.p > alpha)
-        return null;
-    const shift = Math.expm1(best.diff);
-    if (Math.abs(shift) < minShift)
-        return null;
-    return { index: best.index, p: best.p, shift };
-}
-
-;// CONCATENATED MODULE: ./src/stats/prediction.ts
-// History mode: is this run's value out of line with the runs before it? A prediction test on
-// the log scale with a robust centre and spread:
-//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
-//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
-
-
-function predictionTest(baseline, current, opts) {
-    const n = baseline.length;
-    const center = median(baseline);
-    const mad = robustSd(baseline);
-    const floor = opts.floor ?? 0;
-    const spread = Math.max(mad, floor, 1e-12);
-    const scale = spread * Math.sqrt(1 + 1 / n);
-    const df = Math.max(1, n - 1);
-    const diff = current - center;
-    const t = diff / scale;
-    const up = opts.worse === 'up';
-    const pUp = tSf(t, df);
-    const pDown = tCdf(t, df);
-    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
-    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
-    const a = worseFraction(diff - half);
-    const b = worseFraction(diff + half);
-    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
-    return {
-        n,
-        center,
-        spread,
-        floored: floor > mad,
-        t,
-        df,
-        pWorse: up ? pUp : pDown,
-        pBetter: up ? pDown : pUp,
-        change: worseFraction(diff),
-        band: [Math.min(a, b), Math.max(a, b)],
-        mde: up ? Math.expm1(d) : -Math.expm1(-d),
-    };
-}
-/** Spread floor from this run's own trials (log values): the standard error of their median. */
-function withinRunFloor(trialLogs) {
-    const k = trialLogs.length;
-    if (k < 2)
-        return 0;
-    const m = trialLogs.reduce((a, b) => a + b, 0) / k;
-    const sd = Math.sqrt(trialLogs.reduce((a, x) => a + (x - m) ** 2, 0) / (k - 1));
-    return (1.2533 * sd) / Math.sqrt(k);
-}
-
-;// CONCATENATED MODULE: ./src/analysis/regression.ts
-// History mode: this run against the stored runs of the same config and runner class from the
-// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
-// insufficient baseline. A regression needs the change to be significantly larger than δ
-// (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
+;// CONCATENATED MODULE: ./src/config/build-parts.ts
+// Building the parts of a Config: workflow steps, targets, defined metrics, stress ramps and the
+// service block.
 
 
 
@@ -28778,576 +33595,6 @@ function withinRunFloor(trialLogs) {
 
 
 
-const REGRESSION_DEFAULTS = {
-    window: 20,
-    minRuns: 5,
-    alpha: 0.05,
-    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
-    onMissingBaseline: 'warn',
-};
-/** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
-const WHOLE_RUN = 'the whole run';
-/** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
-function runMedian(trials, def) {
-    const values = trialValues(trials, def);
-    return values.length ? median(values) : null;
-}
-function selectBaseline(records, current, window) {
-    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
-    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
-    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
-    // no branch to speak of). Runs saved from other named branches never do.
-    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
-    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
-    return {
-        candidates: {
-            total: records.length,
-            sameConfig: sameConfig.length,
-            sameRunner: sameRunner.length,
-            defaultBranch: defaultBranch.length,
-        },
-        window: ordered.slice(-window),
-    };
-}
-function analyzeRegressions(records, current, settings, store, warnings = []) {
-    const { candidates, window } = selectBaseline(records, current, settings.window);
-    const drafts = [];
-    const used = new Map();
-    const defs = comparedMetrics(current.definitions);
-    for (const scenario of current.scenarios) {
-        if (scenario.capacity !== undefined) {
-            drafts.push(capacityDraft(scenario, window, settings, used));
-            continue;
-        }
-        if (!scenario.trials.length)
-            continue;
-        const runs = window
-            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
-            .filter((x) => Boolean(x.trials?.length));
-        for (const def of defs) {
-            const logs = trialValues(scenario.trials, def);
-            if (!logs.length)
-                continue; // e.g. workflows/s of a single-request scenario
-            const y = median(logs);
-            const series = runs
-                .map((r) => ({ record: r.record, v: runMedian(r.trials, def) }))
-                .filter((x) => x.v !== null);
-            const cp = latestChangePoint(series.map((s) => s.v));
-            const kept = cp ? series.slice(cp.index) : series;
-            const base = {
-                scenario: scenario.name,
-                metric: def.metric,
-                worse: def.worse,
-                baseline: kept.length ? fromScale(def, median(kept.map((k) => k.v))) : null,
-                current: fromScale(def, y),
-                runs: kept.length,
-                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
-                change: null,
-                band: null,
-                p: null,
-                pAdjusted: null,
-                mde: null,
-                delta: deltaOf(def, settings.delta),
-                outcome: 'insufficient baseline',
-                note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
-                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
-                // A share compared on its own scale says so, so that the report shows percentage points.
-                ...(def.scale ? { scale: def.scale } : {}),
-                pWorse: null,
-                pBetter: null,
-                dist: null,
-            };
-            if (kept.length < settings.minRuns) {
-                base.note = joinNote(base.note, tooFew(kept.length, settings));
-                drafts.push(base);
-                continue;
-            }
-            for (const k of kept)
-                used.set(k.record.id, k.record);
-            if (def.scale === 'abs') {
-                drafts.push(absoluteTest(base, kept.map((k) => k.v), y, withinRunFloor(logs), settings));
-                continue;
-            }
-            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
-            drafts.push(withTest(base, test));
-        }
-        // Errors: pooled counts; errors where the baseline had none are a regression once they
-        // exceed δ; otherwise a one-sided two-proportion test.
-        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
-        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
-        const rate = attempts ? errors / attempts : 0;
-        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
-        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
-        const bRate = bAttempts ? bErrors / bAttempts : 0;
-        const err = {
-            ...emptyDraft(scenario.name, 'errors', 'up', settings.delta.errors, rate),
-            baseline: runs.length ? bRate : null,
-            runs: runs.length,
-            change: runs.length ? rate - bRate : null,
-            mde: settings.delta.errors,
-        };
-        if (runs.length < settings.minRuns) {
-            err.note = tooFew(runs.length, settings);
-        }
-        else if (bErrors === 0) {
-            err.note = 'the baseline had no errors';
-            err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
-            if (err.outcome === 'regression')
-                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
-        }
-        else {
-            const pooled = (errors + bErrors) / (attempts + bAttempts);
-            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
-            const z = se > 0 ? (rate - bRate) / se : 0;
-            err.p = normalSf(z);
-            err.pWorse = err.p;
-            err.pBetter = normalSf(-z);
-        }
-        drafts.push(err);
-    }
-    if (current.memoryGrowth)
-        drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
-    // Holm over every gating test of this run (worse direction), and over the better direction
-    // for improvements.
-    // Minimum-effect tests: a regression must be significantly worse than δ, not merely
-    // significantly different from zero and observed above δ. (Measured in bench/: testing
-    // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
-    for (const d of drafts) {
-        if (!d.dist || d.change === null)
-            continue;
-        const up = d.worse === 'up';
-        const abs = d.dist.abs === true;
-        const worseBy = (f) => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
-        const logWorse = worseBy(d.change);
-        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
-        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
-        d.p = d.pWorse;
-    }
-    const tested = drafts.filter((d) => d.pWorse !== null);
-    const adjWorse = holm(tested.map((d) => d.pWorse));
-    const adjBetter = holm(tested.map((d) => d.pBetter));
-    const m = Math.max(1, tested.length);
-    tested.forEach((d, i) => {
-        d.pAdjusted = adjWorse[i];
-        const effect = d.change ?? 0;
-        if (d.dist) {
-            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level
-            // in the minimum-effect test, so it is always above δ.
-            const up = d.worse === 'up';
-            const abs = d.dist.abs === true;
-            const logShift = (abs ? d.delta : up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.dist.df) * d.dist.value;
-            d.mde = abs ? logShift : up ? Math.expm1(logShift) : -Math.expm1(-logShift);
-        }
-        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
-            d.outcome = 'regression';
-        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
-            d.outcome = 'improvement';
-        else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta)
-            d.outcome = 'unchanged';
-        else if (d.metric === 'errors' && effect < d.delta)
-            d.outcome = 'unchanged';
-        else
-            d.outcome = 'inconclusive';
-    });
-    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
-    const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
-    for (const c of comparisons)
-        counts[c.outcome]++;
-    const baseline = [...used.values()]
-        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
-    return {
-        mode: 'history',
-        store,
-        alpha: settings.alpha,
-        window: settings.window,
-        minRuns: settings.minRuns,
-        onMissingBaseline: settings.onMissingBaseline,
-        fingerprint: current.fingerprint,
-        runner: current.runner,
-        candidates,
-        baseline,
-        comparisons,
-        counts,
-        warnings,
-    };
-}
-function formatShift(shift, scale) {
-    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} ${scale === 'abs' ? 'pp' : '%'}`;
-}
-function joinNote(a, b) {
-    return [a, b].filter(Boolean).join('; ');
-}
-/** The figures history keeps, from a finished run. */
-function currentFromResult(id, run) {
-    const definitions = (run.metrics?.definitions ?? []).map((d) => ({
-        name: d.name,
-        delta: d.delta,
-        unit: d.unit,
-        ...(d.better ? { better: d.better } : {}),
-    }));
-    const g = run.service.memory?.growth;
-    return {
-        id,
-        fingerprint: run.config.fingerprint,
-        runner: run.runner,
-        scenarios: scenarioFigures(run.scenarios),
-        memoryGrowth: g ? { slope: g.slope, se: growthSe(g) } : null,
-        definitions,
-    };
-}
-function emptyDraft(scenario, metric, worse, delta, current) {
-    return {
-        scenario,
-        metric,
-        worse,
-        baseline: null,
-        current,
-        runs: 0,
-        cutAt: null,
-        change: null,
-        band: null,
-        p: null,
-        pAdjusted: null,
-        mde: null,
-        delta,
-        outcome: 'insufficient baseline',
-        note: '',
-        trend: [],
-        pWorse: null,
-        pBetter: null,
-        dist: null,
-    };
-}
-/** Stress-ramp capacity: one value per run, compared on the log scale like throughput. */
-function capacityDraft(scenario, window, settings, used) {
-    const series = window
-        .map((r) => ({ record: r, v: r.scenarios.find((s) => s.name === scenario.name)?.capacity }))
-        .filter((x) => typeof x.v === 'number' && x.v > 0);
-    const d = emptyDraft(scenario.name, 'capacity', 'down', settings.delta.capacity, scenario.capacity ?? 0);
-    d.runs = series.length;
-    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
-    if (series.length)
-        d.baseline = Math.exp(median(series.map((k) => Math.log(k.v))));
-    if (series.length < settings.minRuns) {
-        d.note = tooFew(series.length, settings);
-        return d;
-    }
-    for (const k of series)
-        used.set(k.record.id, k.record);
-    if (!scenario.capacity) {
-        // Not one step met the conditions where every baseline run found a capacity: nothing to test.
-        d.outcome = 'regression';
-        d.change = 1;
-        d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
-        return d;
-    }
-    const test = predictionTest(series.map((k) => Math.log(k.v)), Math.log(scenario.capacity), { worse: 'down', mdeAlpha: settings.alpha });
-    return withTest(d, test);
-}
-/** A draft with the prediction test's figures (the minimum-effect p-values follow after Holm). */
-function withTest(d, test) {
-    return {
-        ...d,
-        change: test.change,
-        band: test.band,
-        p: test.pWorse,
-        pWorse: test.pWorse,
-        pBetter: test.pBetter,
-        mde: test.mde,
-        dist: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
-    };
-}
-function tooFew(n, settings) {
-    return `${n} comparable run${n === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
-}
-/**
- * Memory growth: one slope per run, compared on its own scale (bytes per minute), with δ an
- * absolute slope. The spread is floored by this run's own standard error, as trials floor it
- * for latency.
- */
-function growthDraft(current, window, settings, used) {
-    const series = window
-        .map((r) => ({ record: r, v: r.service?.memoryGrowth }))
-        .filter((x) => typeof x.v === 'number' && Number.isFinite(x.v));
-    const d = emptyDraft(WHOLE_RUN, 'memory.growth', 'up', settings.delta['memory.growth'], current.slope);
-    d.runs = series.length;
-    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
-    if (series.length)
-        d.baseline = median(series.map((k) => k.v));
-    if (series.length < settings.minRuns) {
-        d.note = tooFew(series.length, settings);
-        return d;
-    }
-    for (const k of series)
-        used.set(k.record.id, k.record);
-    return absoluteTest(d, series.map((k) => k.v), current.slope, Math.max(current.se, 1), settings);
-}
-/**
- * The prediction test on the metric's own scale: centre = median, spread = 1.4826·MAD floored by
- * `floor`, change = how much worse than the centre, in the metric's unit (memory growth: bytes
- * per minute up; a hit rate: its share down).
- */
-function absoluteTest(d, values, current, floor, settings) {
-    const n = values.length;
-    const spread = Math.max(robustSd(values), floor, 1e-12);
-    const scale = spread * Math.sqrt(1 + 1 / n);
-    const df = Math.max(1, n - 1);
-    const change = (d.worse === 'up' ? 1 : -1) * (current - median(values));
-    const half = tQuantile(0.975, df) * scale;
-    return {
-        ...d,
-        change,
-        band: [change - half, change + half],
-        p: tSf(change / scale, df),
-        pWorse: tSf(change / scale, df),
-        pBetter: tCdf(change / scale, df),
-        mde: tQuantile(1 - settings.alpha, df) * scale,
-        dist: { value: scale, df, abs: true },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/config/load.ts
-// perfgate.yml → a validated, typed Config. Every problem names the file, the YAML path and the
-// line; all problems found are reported together (exit 2), not only the first.
-
-
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_CONFIG_FILE = 'perfgate.yml';
-/** Reads and validates a config file. Throws ConfigError (exit 2) for anything wrong with it. */
-function loadConfig(file) {
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
-    }
-    catch (err) {
-        const code = err.code;
-        const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : String(err);
-        throw new ConfigError(file, [{ path: '', message: `cannot read config: ${why}` }]);
-    }
-    return parseConfig(text, (0,external_node_path_.resolve)(file));
-}
-let validator;
-function schemaValidator() {
-    if (validator)
-        return validator;
-    const schema = JSON.parse((0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('schemas', 'perfgate.schema.json'), 'utf8'));
-    const ajv = new dist_ajv.Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    ajv.addFormat('duration', (s) => parseDuration(s) !== undefined);
-    ajv.addFormat('percent', (s) => parsePercent(s) !== undefined);
-    ajv.addFormat('size', (s) => parseSize(s) !== undefined);
-    validator = ajv.compile(schema);
-    return validator;
-}
-/** Validates config text. `file` is used for messages and to resolve relative paths. */
-function parseConfig(text, file) {
-    const lines = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, {
-        lineCounter: lines,
-        prettyErrors: true,
-        uniqueKeys: true,
-    });
-    const problems = [];
-    for (const err of doc.errors) {
-        const pos = err.linePos?.[0];
-        problems.push({
-            path: '',
-            line: pos?.line,
-            column: pos?.col,
-            message: `YAML syntax: ${firstLine(err.message)}`,
-        });
-    }
-    if (problems.length)
-        throw new ConfigError(file, problems);
-    const data = doc.toJS();
-    if (data === null || data === undefined) {
-        throw new ConfigError(file, [
-            {
-                path: '',
-                line: 1,
-                message: 'the file is empty; it needs at least `service` and `scenarios`',
-            },
-        ]);
-    }
-    const validate = schemaValidator();
-    if (!validate(data)) {
-        throw new ConfigError(file, schemaProblems(validate.errors ?? [], data, doc, lines));
-    }
-    const at = (path, message, onKey = true) => {
-        problems.push({
-            path: formatPath(path),
-            ...locate(doc, lines, path, onKey),
-            message,
-        });
-    };
-    const config = build(data, file, at);
-    if (problems.length)
-        throw new ConfigError(file, problems);
-    return config;
-}
-function firstLine(s) {
-    return s.split('\n')[0].trim();
-}
-// ---- schema errors → located, readable problems ----
-function schemaProblems(errors, data, doc, lines) {
-    const out = [];
-    const seen = new Set();
-    const relevant = errors.filter((e) => {
-        if (e.keyword === 'anyOf' || e.keyword === 'oneOf')
-            return false;
-        // For `string | object` unions, a wrong object also fails the string branch with a `type`
-        // error at the same spot: drop it when a more specific error exists inside.
-        if (e.keyword === 'type' || e.keyword === 'const') {
-            const inUnion = /\/(anyOf|oneOf)\/\d+\//.test(e.schemaPath);
-            const deeper = errors.some((o) => o !== e &&
-                o.keyword !== 'anyOf' &&
-                o.keyword !== 'oneOf' &&
-                o.keyword !== 'type' &&
-                o.keyword !== 'const' &&
-                o.instancePath.startsWith(e.instancePath));
-            if (inUnion && deeper)
-                return false;
-        }
-        return true;
-    });
-    for (const e of relevant) {
-        const path = toSegments(e.instancePath, data);
-        let message;
-        let target = path;
-        let onKey = true;
-        switch (e.keyword) {
-            case 'required':
-                message = `missing required key "${e.params.missingProperty}"`;
-                break;
-            case 'additionalProperties': {
-                const key = e.params.additionalProperty;
-                target = [...path, key];
-                const allowed = Object.keys(e.parentSchema?.properties ?? {});
-                const guess = closest(key, allowed);
-                message = `unknown key "${key}"${guess ? `; did you mean "${guess}"?` : allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`;
-                break;
-            }
-            case 'format':
-                onKey = false;
-                message =
-                    e.params.format === 'duration'
-                        ? `${load_show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`
-                        : e.params.format === 'percent'
-                            ? `${load_show(valueAt(data, path))} is not a percent: write e.g. 5% or 0.5%`
-                            : e.params.format === 'size'
-                                ? `${load_show(valueAt(data, path))} is not a size: write e.g. 5MB`
-                                : (e.message ?? 'invalid');
-                break;
-            case 'enum':
-                onKey = false;
-                message = `${load_show(valueAt(data, path))} is not allowed; use one of ${(e.params.allowedValues ?? []).join(', ')}`;
-                break;
-            case 'type':
-                onKey = false;
-                if (e.schemaPath.startsWith('#/definitions/duration/')) {
-                    message = `${load_show(valueAt(data, path))} is not a duration: write a number with a unit, e.g. 500ms, 10s, 2m`;
-                    break;
-                }
-                message = `must be ${String(e.params.type).replace(/,/g, ' or ')}, got ${load_show(valueAt(data, path))}`;
-                break;
-            case 'const':
-                onKey = false;
-                message = `${load_show(valueAt(data, path))} is not allowed here`;
-                break;
-            case 'pattern':
-                onKey = false;
-                message =
-                    path[path.length - 1] === 'path'
-                        ? `must start with "/", got ${load_show(valueAt(data, path))}`
-                        : `${load_show(valueAt(data, path))} ${e.message ?? 'is invalid'}`;
-                break;
-            default:
-                onKey = false;
-                message = `${e.message ?? 'is invalid'}${path.length ? `, got ${load_show(valueAt(data, path))}` : ''}`;
-        }
-        const p = {
-            path: formatPath(target),
-            ...locate(doc, lines, target, onKey),
-            message,
-        };
-        const key = `${p.path}|${p.message}`;
-        if (!seen.has(key)) {
-            seen.add(key);
-            out.push(p);
-        }
-    }
-    // A `port` union failure leaves only a const/type error that we filtered as "in union"
-    // when nothing deeper exists; make sure at least one problem is reported.
-    if (!out.length && errors[0]) {
-        const path = toSegments(errors[0].instancePath, data);
-        out.push({
-            path: formatPath(path),
-            ...locate(doc, lines, path, false),
-            message: `${load_show(valueAt(data, path))} is not valid here`,
-        });
-    }
-    return out;
-}
-function toSegments(pointer, data) {
-    if (!pointer)
-        return [];
-    const segs = [];
-    let node = data;
-    for (const raw of pointer.slice(1).split('/')) {
-        const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-        const seg = Array.isArray(node) ? Number(key) : key;
-        segs.push(seg);
-        node = node?.[seg];
-    }
-    return segs;
-}
-function valueAt(data, path) {
-    let node = data;
-    for (const seg of path)
-        node = node?.[seg];
-    return node;
-}
-function load_show(value) {
-    const s = JSON.stringify(value);
-    if (s === undefined)
-        return String(value);
-    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-function closest(word, options) {
-    let best;
-    let bestDistance = Infinity;
-    for (const option of options) {
-        const d = editDistance(word.toLowerCase(), option.toLowerCase());
-        if (d < bestDistance) {
-            bestDistance = d;
-            best = option;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}
 function ms(text, fallback, path, at, allowZero = false) {
     if (text === undefined)
         return fallback;
@@ -29359,150 +33606,6 @@ function ms(text, fallback, path, at, allowZero = false) {
 function strings(map) {
     return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
 }
-function build(raw, file, at) {
-    const dir = (0,external_node_path_.dirname)(file);
-    const service = buildService(raw.service, ['service'], dir, at);
-    const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
-    const metrics = buildDefinitions(raw.service?.metrics?.define, at);
-    if (baseline && metrics.length && !baseline.service.metrics)
-        at(['baseline', 'service'], 'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url');
-    const custom = Object.fromEntries(metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true }]));
-    const defaults = raw.load ?? {};
-    const scenarios = [];
-    const targets = [];
-    const names = new Map();
-    raw.scenarios.forEach((s, i) => {
-        const path = ['scenarios', i];
-        if (names.has(s.name))
-            at([...path, 'name'], `scenario name "${s.name}" is used twice (also scenarios[${names.get(s.name)}])`, false);
-        names.set(s.name, i);
-        if ((s.request ? 1 : 0) + (s.workflow ? 1 : 0) !== 1) {
-            at(path, `scenario "${s.name}" needs exactly one of "request" (one request) or "workflow" (a list of steps)`);
-            return;
-        }
-        const headers = { ...strings(defaults.headers), ...strings(s.headers) };
-        const rawSteps = s.request ? [s.request] : s.workflow;
-        const stepPath = (j) => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
-        const steps = buildSteps(rawSteps, headers, stepPath, at);
-        const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
-        const durationMs = ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, s.duration ? [...path, 'duration'] : ['load', 'duration'], at);
-        const ramp = s.ramp ? buildRamp(s, connections, durationMs, path, at) : undefined;
-        const processes = s.processes ?? defaults.processes ?? 1;
-        const fewest = ramp?.by === 'connections' ? ramp.levels[0] : connections;
-        if (processes > fewest)
-            at(s.processes !== undefined ? [...path, 'processes'] : ['load', 'processes'], `${processes} load processes need at least as many connections; "${s.name}" has ${fewest}`, false);
-        if (s.rate !== undefined && s.rate < connections && !ramp) {
-            at([...path, 'rate'], `rate ${s.rate}/s is below connections (${connections}): each connection sends at least 1 request/s; lower connections or raise rate`, false);
-        }
-        scenarios.push({
-            name: s.name,
-            kind: s.request ? 'request' : 'workflow',
-            steps,
-            connections,
-            rate: s.rate,
-            ...(s.rate !== undefined && (s.arrival ?? defaults.arrival) === 'poisson' ? { arrival: 'poisson' } : {}),
-            warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
-            trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
-            durationMs,
-            timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
-            processes,
-            ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0] : connections } : {}),
-        });
-        (s.targets ?? []).forEach((t, j) => {
-            const target = buildTarget(t, [...path, 'targets', j], at, s.name, custom);
-            if (target)
-                targets.push(target);
-        });
-    });
-    (raw.targets ?? []).forEach((t, j) => {
-        const target = buildTarget(t, ['targets', j], at, undefined, custom);
-        if (target)
-            targets.push(target);
-    });
-    // Scope checks need every scenario known.
-    for (const t of targets) {
-        const scenario = t.scenario === undefined ? undefined : scenarios.find((s) => s.name === t.scenario);
-        const exprPath = parsePath(t.path);
-        if (t.scenario !== undefined && !scenario) {
-            at(exprPath, `target refers to scenario "${t.scenario}", which does not exist (scenarios: ${scenarios.map((s) => s.name).join(', ')})`, false);
-            continue;
-        }
-        if (t.parsed.info.scope === 'scenario' && !scenario) {
-            at(exprPath, `"${t.parsed.metric}" is measured per scenario: put this target under a scenario's targets, or add scenario: NAME`, false);
-        }
-        if (t.parsed.info.workflowOnly && scenario && scenario.kind !== 'workflow') {
-            at(exprPath, `"${t.parsed.metric}" needs a workflow scenario; "${scenario.name}" sends a single request`, false);
-        }
-        if (t.parsed.info.workflowOnly && !scenario && !scenarios.some((s) => s.kind === 'workflow')) {
-            at(exprPath, `"${t.parsed.metric}" needs a workflow scenario, and this config has none`, false);
-        }
-        if (t.parsed.info.rampOnly && scenario && !scenario.ramp) {
-            at(exprPath, `"${t.parsed.metric}" is found by a stress ramp; "${scenario.name}" has no ramp: (add ramp: {start, max})`, false);
-        }
-        if (t.parsed.info.custom && !service.metrics) {
-            at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
-        }
-    }
-    let template;
-    if (raw.report?.template)
-        template = (0,external_node_path_.resolve)(dir, raw.report.template);
-    const h = raw.history ?? {};
-    const r = raw.regression ?? {};
-    if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
-        at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
-    }
-    const delta = { ...REGRESSION_DEFAULTS.delta };
-    for (const [k, v] of Object.entries(r.delta ?? {}))
-        delta[k] = k === 'memory.growth' ? parseSize(v) : parsePercent(v);
-    const ab = raw.ab ?? {};
-    const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
-    const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
-    if (maxTrials < minTrials)
-        at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
-    const mode = raw.mode ?? 'auto';
-    if (mode === 'ab' && !baseline)
-        at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
-    if (baseline && mode !== 'history') {
-        const i = raw.scenarios.findIndex((s) => s.ramp);
-        if (i >= 0)
-            at(['scenarios', i, 'ramp'], 'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp');
-    }
-    if (raw.baseline?.service.metrics?.define)
-        at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
-    return {
-        file,
-        name: raw.name ?? 'perfgate',
-        service,
-        baseline,
-        mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
-        ab: {
-            minTrials,
-            maxTrials,
-            step: ab.step ?? AB_DEFAULTS.step,
-            budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
-        },
-        scenarios,
-        targets,
-        metrics,
-        report: { template },
-        history: {
-            store: h.store ?? 'dir',
-            path: (0,external_node_path_.resolve)(dir, h.path ?? '.perfgate/history'),
-            remote: h.remote ?? 'origin',
-            branch: h.branch ?? 'perfgate-data',
-            save: h.save ?? 'auto',
-            keep: h.keep ?? 500,
-        },
-        regression: {
-            window: r.window ?? REGRESSION_DEFAULTS.window,
-            minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
-            alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
-            delta,
-            onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
-        },
-    };
-}
-/** The location stored on a target, turned back into segments. */
 function parsePath(text) {
     const segs = [];
     for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
@@ -29704,13 +33807,245 @@ function buildService(s, where, dir, at) {
             : {}),
     };
 }
-function isLoopback(hostname) {
-    const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+
+;// CONCATENATED MODULE: ./src/config/build.ts
+// The validated raw config → a typed Config: defaults applied, durations and sizes parsed,
+// and what the schema cannot say checked (each problem reported with its YAML path).
+
+
+
+
+
+// ---- meaning: what the schema cannot say ----
+function build(raw, file, at) {
+    const dir = (0,external_node_path_.dirname)(file);
+    const service = buildService(raw.service, ['service'], dir, at);
+    const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
+    const metrics = buildDefinitions(raw.service?.metrics?.define, at);
+    if (baseline && metrics.length && !baseline.service.metrics)
+        at(['baseline', 'service'], 'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url');
+    const custom = Object.fromEntries(metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true }]));
+    const defaults = raw.load ?? {};
+    const scenarios = [];
+    const targets = [];
+    const names = new Map();
+    raw.scenarios.forEach((s, i) => {
+        const path = ['scenarios', i];
+        if (names.has(s.name))
+            at([...path, 'name'], `scenario name "${s.name}" is used twice (also scenarios[${names.get(s.name)}])`, false);
+        names.set(s.name, i);
+        if ((s.request ? 1 : 0) + (s.workflow ? 1 : 0) !== 1) {
+            at(path, `scenario "${s.name}" needs exactly one of "request" (one request) or "workflow" (a list of steps)`);
+            return;
+        }
+        const headers = { ...strings(defaults.headers), ...strings(s.headers) };
+        const rawSteps = s.request ? [s.request] : s.workflow;
+        const stepPath = (j) => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
+        const steps = buildSteps(rawSteps, headers, stepPath, at);
+        const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
+        const durationMs = ms(s.duration ?? defaults.duration, LOAD_DEFAULTS.durationMs, s.duration ? [...path, 'duration'] : ['load', 'duration'], at);
+        const ramp = s.ramp ? buildRamp(s, connections, durationMs, path, at) : undefined;
+        const processes = s.processes ?? defaults.processes ?? 1;
+        const fewest = ramp?.by === 'connections' ? ramp.levels[0] : connections;
+        if (processes > fewest)
+            at(s.processes !== undefined ? [...path, 'processes'] : ['load', 'processes'], `${processes} load processes need at least as many connections; "${s.name}" has ${fewest}`, false);
+        if (s.rate !== undefined && s.rate < connections && !ramp) {
+            at([...path, 'rate'], `rate ${s.rate}/s is below connections (${connections}): each connection sends at least 1 request/s; lower connections or raise rate`, false);
+        }
+        scenarios.push({
+            name: s.name,
+            kind: s.request ? 'request' : 'workflow',
+            steps,
+            connections,
+            rate: s.rate,
+            ...(s.rate !== undefined && (s.arrival ?? defaults.arrival) === 'poisson' ? { arrival: 'poisson' } : {}),
+            warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
+            trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
+            durationMs,
+            timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+            processes,
+            ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0] : connections } : {}),
+        });
+        (s.targets ?? []).forEach((t, j) => {
+            const target = buildTarget(t, [...path, 'targets', j], at, s.name, custom);
+            if (target)
+                targets.push(target);
+        });
+    });
+    (raw.targets ?? []).forEach((t, j) => {
+        const target = buildTarget(t, ['targets', j], at, undefined, custom);
+        if (target)
+            targets.push(target);
+    });
+    // Scope checks need every scenario known.
+    for (const t of targets) {
+        const scenario = t.scenario === undefined ? undefined : scenarios.find((s) => s.name === t.scenario);
+        const exprPath = parsePath(t.path);
+        if (t.scenario !== undefined && !scenario) {
+            at(exprPath, `target refers to scenario "${t.scenario}", which does not exist (scenarios: ${scenarios.map((s) => s.name).join(', ')})`, false);
+            continue;
+        }
+        if (t.parsed.info.scope === 'scenario' && !scenario) {
+            at(exprPath, `"${t.parsed.metric}" is measured per scenario: put this target under a scenario's targets, or add scenario: NAME`, false);
+        }
+        if (t.parsed.info.workflowOnly && scenario && scenario.kind !== 'workflow') {
+            at(exprPath, `"${t.parsed.metric}" needs a workflow scenario; "${scenario.name}" sends a single request`, false);
+        }
+        if (t.parsed.info.workflowOnly && !scenario && !scenarios.some((s) => s.kind === 'workflow')) {
+            at(exprPath, `"${t.parsed.metric}" needs a workflow scenario, and this config has none`, false);
+        }
+        if (t.parsed.info.rampOnly && scenario && !scenario.ramp) {
+            at(exprPath, `"${t.parsed.metric}" is found by a stress ramp; "${scenario.name}" has no ramp: (add ramp: {start, max})`, false);
+        }
+        if (t.parsed.info.custom && !service.metrics) {
+            at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
+        }
+    }
+    let template;
+    if (raw.report?.template)
+        template = (0,external_node_path_.resolve)(dir, raw.report.template);
+    const h = raw.history ?? {};
+    const r = raw.regression ?? {};
+    if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
+        at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
+    }
+    const delta = { ...REGRESSION_DEFAULTS.delta };
+    for (const [k, v] of Object.entries(r.delta ?? {}))
+        delta[k] = k === 'memory.growth' ? parseSize(v) : parsePercent(v);
+    const ab = raw.ab ?? {};
+    const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
+    const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
+    if (maxTrials < minTrials)
+        at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
+    const mode = raw.mode ?? 'auto';
+    if (mode === 'ab' && !baseline)
+        at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
+    if (baseline && mode !== 'history') {
+        const i = raw.scenarios.findIndex((s) => s.ramp);
+        if (i >= 0)
+            at(['scenarios', i, 'ramp'], 'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp');
+    }
+    if (raw.baseline?.service.metrics?.define)
+        at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
+    return {
+        file,
+        name: raw.name ?? 'perfgate',
+        service,
+        baseline,
+        mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+        ab: {
+            minTrials,
+            maxTrials,
+            step: ab.step ?? AB_DEFAULTS.step,
+            budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+        },
+        scenarios,
+        targets,
+        metrics,
+        report: { template },
+        history: {
+            store: h.store ?? 'dir',
+            path: (0,external_node_path_.resolve)(dir, h.path ?? '.perfgate/history'),
+            remote: h.remote ?? 'origin',
+            branch: h.branch ?? 'perfgate-data',
+            save: h.save ?? 'auto',
+            keep: h.keep ?? 500,
+        },
+        regression: {
+            window: r.window ?? REGRESSION_DEFAULTS.window,
+            minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
+            alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+            delta,
+            onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+        },
+    };
 }
-/** Resolves a path-or-URL against the service URL. */
-function serviceUrl(base, pathOrUrl) {
-    return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${base}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
+/** The location stored on a target, turned back into segments. */
+
+;// CONCATENATED MODULE: ./src/config/load.ts
+// perfgate.yml → a validated, typed Config. Every problem names the file, the YAML path and the
+// line; all problems found are reported together (exit 2), not only the first.
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_CONFIG_FILE = 'perfgate.yml';
+/** Reads and validates a config file. Throws ConfigError (exit 2) for anything wrong with it. */
+function loadConfig(file) {
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (err) {
+        const code = err.code;
+        const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : String(err);
+        throw new ConfigError(file, [{ path: '', message: `cannot read config: ${why}` }]);
+    }
+    return parseConfig(text, (0,external_node_path_.resolve)(file));
+}
+let validator;
+function schemaValidator() {
+    if (validator)
+        return validator;
+    const schema = JSON.parse((0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('schemas', 'perfgate.schema.json'), 'utf8'));
+    const ajv = new dist_ajv.Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    ajv.addFormat('duration', (s) => parseDuration(s) !== undefined);
+    ajv.addFormat('percent', (s) => parsePercent(s) !== undefined);
+    ajv.addFormat('size', (s) => parseSize(s) !== undefined);
+    validator = ajv.compile(schema);
+    return validator;
+}
+/** Validates config text. `file` is used for messages and to resolve relative paths. */
+function parseConfig(text, file) {
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, {
+        lineCounter: lines,
+        prettyErrors: true,
+        uniqueKeys: true,
+    });
+    const problems = [];
+    for (const err of doc.errors) {
+        const pos = err.linePos?.[0];
+        problems.push({
+            path: '',
+            line: pos?.line,
+            column: pos?.col,
+            message: `YAML syntax: ${firstLine(err.message)}`,
+        });
+    }
+    if (problems.length)
+        throw new ConfigError(file, problems);
+    const data = doc.toJS();
+    if (data === null || data === undefined) {
+        throw new ConfigError(file, [
+            {
+                path: '',
+                line: 1,
+                message: 'the file is empty; it needs at least `service` and `scenarios`',
+            },
+        ]);
+    }
+    const validate = schemaValidator();
+    if (!validate(data)) {
+        throw new ConfigError(file, schemaProblems(validate.errors ?? [], data, doc, lines));
+    }
+    const at = (path, message, onKey = true) => {
+        problems.push({
+            path: formatPath(path),
+            ...locate(doc, lines, path, onKey),
+            message,
+        });
+    };
+    const config = build(data, file, at);
+    if (problems.length)
+        throw new ConfigError(file, problems);
+    return config;
 }
 
 ;// CONCATENATED MODULE: ./src/config/overrides.ts
@@ -29731,6 +34066,152 @@ function applyOverrides(config, o = {}) {
         history: { ...config.history, ...o.history },
         report: o.template ? { ...config.report, template: o.template } : config.report,
     };
+}
+
+;// CONCATENATED MODULE: ./src/load/fd-limit.ts
+// Before opening N connections: is the open-file limit high enough? Node raises its own soft
+// limit to the hard limit when it starts, so what is left to check is the hard limit.
+
+/** File descriptors perfgate needs besides the load's sockets (stdio, logs, probes, sampling). */
+const HEADROOM = 64;
+function readFdLimit() {
+    try {
+        const line = (0,external_node_fs_.readFileSync)('/proc/self/limits', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('Max open files'));
+        const m = line && /Max open files\s+(\S+)\s+(\S+)/.exec(line);
+        if (!m)
+            return undefined;
+        const num = (s) => (s === 'unlimited' ? Infinity : Number(s));
+        return { soft: num(m[1]), hard: num(m[2]) };
+    }
+    catch {
+        return undefined; // not Linux: nothing to read, the OS will say EMFILE if it comes to that
+    }
+}
+/** A message when `connections` sockets cannot be opened under `limit`, else undefined. */
+function fdProblem(connections, limit) {
+    if (!limit)
+        return undefined;
+    const needed = connections + HEADROOM;
+    if (needed <= limit.soft)
+        return undefined;
+    return (`${connections} connections need about ${needed} open files, but this process may open only ${limit.soft} ` +
+        `(hard limit ${limit.hard}; Node already raised its soft limit as far as the hard limit allows). ` +
+        `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
+}
+
+// EXTERNAL MODULE: ./node_modules/handlebars/lib/index.js
+var lib = __nccwpck_require__(8508);
+var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
+;// CONCATENATED MODULE: ./src/report/render.ts
+// Rendering the report view with Handlebars. The template is data: ours in templates/, or the
+// user's (report.template). Escaping happened in the view, so the template is compiled raw.
+
+
+
+const DEFAULT_TEMPLATE = 'report.md.hbs';
+/** Compiles a template file; throws with the path when it is missing or malformed. */
+function loadTemplate(file = (0,assets/* assetPath */.Q)('templates', DEFAULT_TEMPLATE)) {
+    let source;
+    try {
+        source = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (err) {
+        throw new Error(`cannot read report template ${file}: ${err.code ?? String(err)}`, { cause: err });
+    }
+    return compileTemplate(source, file);
+}
+function compileTemplate(source, name = 'template') {
+    const hb = lib_default().create();
+    let compiled;
+    try {
+        compiled = hb.compile(source, {
+            noEscape: true,
+            strict: false,
+        });
+        // Compile eagerly so that syntax errors surface now, not after the load ran.
+        hb.precompile(source);
+    }
+    catch (err) {
+        throw new Error(`report template ${name} does not compile: ${err.message}`, { cause: err });
+    }
+    return (view) => tidy(compiled(view));
+}
+function tidy(text) {
+    return `${text.trim()}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/util/progress.ts
+// Progress goes to stderr: on a terminal one live line redrawn in place, elsewhere plain lines
+// (CI logs stay readable).
+const silentProgress = { info() { }, live() { } };
+function streamProgress(stream = process.stderr) {
+    const tty = Boolean(stream.isTTY);
+    let liveShown = false;
+    const clear = () => {
+        if (liveShown)
+            stream.write('\r\x1b[2K');
+        liveShown = false;
+    };
+    return {
+        info(message) {
+            clear();
+            stream.write(`${message}\n`);
+        },
+        live(message) {
+            if (!tty)
+                return;
+            const width = (stream.columns || 100) - 1;
+            stream.write(`\r\x1b[2K${message.length > width ? message.slice(0, width) : message}`);
+            liveShown = true;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/prologue.ts
+// What every command that runs or gates does first, once and the same way: the config read with
+// the overrides applied (and reshaped for a shard), the report template loaded, the open-file
+// limit checked against the most connections any step will open (ramp levels included), and the
+// output directory made. Everything that can fail before a service starts fails here (exit 2).
+
+
+
+
+
+
+
+
+/**
+ * `shape` turns the config into the one that will run (a shard's share); `sendsLoad: false` for
+ * commands that open no connections (merge), which skip the open-file check.
+ */
+function prologue(opts, how = {}) {
+    const cwd = opts.cwd ?? process.cwd();
+    const loaded = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)), opts.overrides);
+    const config = how.shape ? how.shape(loaded) : loaded;
+    const template = reportTemplate(config);
+    if (how.sendsLoad !== false) {
+        const fd = fdProblem(mostConnections(config), readFdLimit());
+        if (fd)
+            throw new errors_UsageError(fd);
+    }
+    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
+    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    return { cwd, progress: opts.progress ?? silentProgress, config, template, outDir };
+}
+/** The most connections any trial or ramp step of the config opens at once. */
+function mostConnections(config) {
+    return Math.max(0, ...config.scenarios.map((s) => (s.ramp?.by === 'connections' ? Math.max(...s.ramp.levels) : s.connections)));
+}
+/** The report template of a config (its own, or the bundled one); a broken one is a usage error. */
+function reportTemplate(config) {
+    try {
+        return config.report.template ? loadTemplate(config.report.template) : loadTemplate();
+    }
+    catch (err) {
+        throw new errors_UsageError(err.message);
+    }
 }
 
 // EXTERNAL MODULE: ./src/load/trial.ts + 4 modules
@@ -29796,6 +34277,90 @@ async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial 
         }
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/metric-eval.ts
+// Evaluating a service-metric expression (config/metric-expr.ts parses it) over the Prometheus
+// scrapes taken before and after each trial. Pure.
+
+const matches = (labels, ms) => ms.every((m) => ((labels[m.label] ?? '') === m.value) === (m.op === '='));
+const labelKey = (labels) => Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+/**
+ * Evaluates over one trial, or over several pooled: counter increases and seconds add up across
+ * trials, gauges read from the last trial. A missing scrape, metric or series, or a division by
+ * zero, gives null and a note; nothing throws.
+ */
+function evaluateMetric(e, readings) {
+    if (!readings.length)
+        return { value: null, note: 'no trial was measured' };
+    const failed = readings.find((r) => !r.before || !r.after);
+    if (failed)
+        return { value: null, note: failed.problem ?? 'the metrics endpoint was not scraped' };
+    const notes = new Set();
+    const sum = (f) => readings.reduce((a, r) => a + f(r), 0);
+    const ev = (x) => {
+        switch (x.k) {
+            case 'num':
+                return x.v;
+            case 'var':
+                return sum((r) => r[x.name]);
+            case 'neg':
+                return -ev(x.e);
+            case 'bin': {
+                const l = ev(x.l);
+                const r = ev(x.r);
+                if (x.op === '/' && r === 0)
+                    throw new Missing(`division by zero: ${metric_expr_show(x.r)} was 0`);
+                return x.op === '+' ? l + r : x.op === '-' ? l - r : x.op === '*' ? l * r : l / r;
+            }
+            case 'series': {
+                const last = readings[readings.length - 1];
+                const found = last.after.get(x.name);
+                if (!found)
+                    throw new Missing(`${x.name} is not among the service's metrics`);
+                const fn = x.fn === 'auto' ? (found.type === 'counter' ? 'delta' : 'value') : x.fn;
+                const pick = (s) => (s.get(x.name)?.series ?? []).filter((p) => matches(p.labels, x.matchers));
+                if (!pick(last.after).length)
+                    throw new Missing(`no series of ${selectorText(x)} in the service's metrics`);
+                if (fn === 'value')
+                    return pick(last.after).reduce((a, p) => a + p.value, 0);
+                const increase = sum((r) => {
+                    const before = new Map(pick(r.before).map((p) => [labelKey(p.labels), p.value]));
+                    return pick(r.after).reduce((a, p) => {
+                        const b = before.get(labelKey(p.labels)) ?? 0;
+                        // A counter that went down was reset (the service restarted): Prometheus counts from zero.
+                        if (found.type === 'counter' && p.value < b) {
+                            notes.add(`${x.name} was reset during a trial`);
+                            return a + p.value;
+                        }
+                        return a + p.value - b;
+                    }, 0);
+                });
+                if (fn === 'delta')
+                    return increase;
+                const seconds = sum((r) => r.seconds);
+                if (seconds <= 0)
+                    throw new Missing('the trial lasted no time');
+                return increase / seconds;
+            }
+        }
+    };
+    try {
+        const value = ev(e);
+        if (!Number.isFinite(value))
+            return { value: null, note: 'the expression did not give a finite number' };
+        return notes.size ? { value, note: [...notes].join('; ') } : { value };
+    }
+    catch (err) {
+        if (err instanceof Missing)
+            return { value: null, note: err.message };
+        throw err;
+    }
+}
+class Missing extends Error {
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/service-metrics.ts
@@ -30026,8 +34591,41 @@ class TrialScrapes {
     };
 }
 
-// EXTERNAL MODULE: ./src/analysis/aggregate.ts
-var aggregate = __nccwpck_require__(8321);
+;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
+
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+function serviceWindow(samples, windows) {
+    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
+    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+        cpu: res.length
+            ? {
+                mean: round(robust_mean(res.map((s) => s.cpu))),
+                peak: round(Math.max(...res.map((s) => s.cpu))),
+                samples: res.length,
+            }
+            : null,
+        memory: res.length
+            ? {
+                mean: Math.round(robust_mean(res.map((s) => s.rss))),
+                peak: Math.max(...res.map((s) => s.rss)),
+                samples: res.length,
+            }
+            : null,
+        uptime: probes.length
+            ? {
+                probes: probes.length,
+                up: probes.filter((p) => p.ok).length,
+                ratio: probes.filter((p) => p.ok).length / probes.length,
+            }
+            : null,
+    };
+}
+
+// EXTERNAL MODULE: ./src/load/summary.ts
+var summary = __nccwpck_require__(7379);
 ;// CONCATENATED MODULE: ./src/stats/linear.ts
 // Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
 // slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
@@ -30156,7 +34754,7 @@ function loadSettings(s) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/result.ts
+;// CONCATENATED MODULE: ./src/contract/result.ts
 // The contract of result.json (schemas/result.schema.json describes the same shape).
 // Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
 // memory in bytes, throughput per second, timestamps ISO-8601 UTC.
@@ -30850,9 +35448,10 @@ class ResourceSampler {
     }
 }
 
-;// CONCATENATED MODULE: ./src/measure.ts
+;// CONCATENATED MODULE: ./src/pipeline/measure.ts
 // Measuring one service: start it, run every scenario (warm-up, then K trials), sample its CPU,
 // memory and health meanwhile, stop it. What comes back is the measured part of a RunResult.
+
 
 
 
@@ -30895,7 +35494,7 @@ function scenarioResult(scenario, trials, histograms, interrupted) {
         name: scenario.name,
         kind: scenario.kind,
         settings: { ...loadSettings(scenario), steps: scenario.steps.map((s) => ({ name: s.name, method: s.method, path: s.path })) },
-        summary: (0,aggregate/* summarizeTrials */.f)(trials, histograms),
+        summary: (0,summary/* summarizeTrials */.f)(trials, histograms),
         trials: trials.map((t, index) => ({ ...t, index })),
         service: { cpu: null, memory: null, uptime: null },
         ...(interrupted ? { interrupted } : {}),
@@ -30995,12 +35594,12 @@ function serviceFigures(config, launched, ctx, samples, scenarios, windowsByScen
             w.memory.growth = memoryGrowth(data.resources, groups);
         return w;
     };
-    scenarios.forEach((s, i) => (s.service = withGrowth((0,aggregate/* serviceWindow */._)(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
+    scenarios.forEach((s, i) => (s.service = withGrowth(serviceWindow(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
     // Run-wide figures leave stress ramps out: they push the service past its limits on purpose.
     const steady = windowsByScenario.filter((_, i) => !scenarios[i]?.ramp);
     const exit = launched.service?.exit;
     return {
-        ...withGrowth((0,aggregate/* serviceWindow */._)(data, steady.flat()), steady),
+        ...withGrowth(serviceWindow(data, steady.flat()), steady),
         mode: launched.service ? 'managed' : 'external',
         command: config.service.command ?? null,
         url: launched.baseUrl,
@@ -31078,7 +35677,7 @@ function rampLine(s) {
     return `perfgate:   capacity ${cap ? `${Math.round(cap.rps)} req/s (p95 ${cap.p95} ms)` : 'not found: no step met the conditions'}; ${s.ramp.stoppedBecause}`;
 }
 
-;// CONCATENATED MODULE: ./src/measure-ab.ts
+;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
 // A/B mode: the base and the head build on the same machine, one service at a time (never both:
 // they would share the CPU), trials interleaved B,H,H,B,B,H… so that drift hits both sides
 // alike. Each service start warms every scenario up once; each block then runs one trial of
@@ -31294,33 +35893,6 @@ async function measureAb(config, ctx) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/progress.ts
-// Progress goes to stderr: on a terminal one live line redrawn in place, elsewhere plain lines
-// (CI logs stay readable).
-const silentProgress = { info() { }, live() { } };
-function streamProgress(stream = process.stderr) {
-    const tty = Boolean(stream.isTTY);
-    let liveShown = false;
-    const clear = () => {
-        if (liveShown)
-            stream.write('\r\x1b[2K');
-        liveShown = false;
-    };
-    return {
-        info(message) {
-            clear();
-            stream.write(`${message}\n`);
-        },
-        live(message) {
-            if (!tty)
-                return;
-            const width = (stream.columns || 100) - 1;
-            stream.write(`\r\x1b[2K${message.length > width ? message.slice(0, width) : message}`);
-            liveShown = true;
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 // Making text that came from the service or the config safe inside Markdown: no HTML, no
 // links, mentions or issue references that nobody wrote, no broken tables. Pure.
@@ -31356,7 +35928,7 @@ function code(text) {
     return `${ticks}${pad}${oneLine}${pad}${ticks}`;
 }
 
-;// CONCATENATED MODULE: ./src/calibrate.ts
+;// CONCATENATED MODULE: ./src/commands/calibrate.ts
 // `perfgate calibrate`: the same build measured as both A and B (interleaved, as A/B mode does),
 // then how noisy each metric is, how many trials A/B mode needs to detect δ with 90 % power,
 // and what the current settings can detect. Writes calibrate.md and calibrate.json.
@@ -31372,12 +35944,9 @@ function code(text) {
 
 
 
-
 const POWER = 0.9;
 async function runCalibrate(opts) {
-    const cwd = opts.cwd ?? process.cwd();
-    const progress = opts.progress ?? silentProgress;
-    const loaded = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)));
+    const { cwd, progress, config: loaded, outDir } = prologue(opts);
     if (!loaded.service.command)
         throw new errors_UsageError('calibrate starts the service twice per batch: it needs service.command');
     if (opts.trials < 3)
@@ -31389,8 +35958,6 @@ async function runCalibrate(opts) {
         mode: 'ab',
         ab: { ...loaded.ab, minTrials: opts.trials, maxTrials: opts.trials, step: opts.trials, budgetMs: Number.MAX_SAFE_INTEGER },
     };
-    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
     const measured = await measureAb(config, {
         env: opts.env ?? process.env,
         runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
@@ -31414,7 +35981,7 @@ async function runCalibrate(opts) {
     const files = { markdown: (0,external_node_path_.join)(outDir, 'calibrate.md'), json: (0,external_node_path_.join)(outDir, 'calibrate.json') };
     (0,external_node_fs_.writeFileSync)(files.markdown, markdown);
     (0,external_node_fs_.writeFileSync)(files.json, `${JSON.stringify({ rows, ab: measured.ab, failure: measured.failure }, null, 2)}\n`);
-    const exitCode = measured.failure ? (measured.failure.kind === 'aborted' ? 130 : 1) : 0;
+    const exitCode = runExitCode({ verdict: 'pass', failure: measured.failure });
     return { rows, ab: measured.ab, markdown, files, exitCode };
 }
 function render(rows, ab, settings, alpha, looks, file) {
@@ -31438,6 +36005,143 @@ function render(rows, ab, settings, alpha, looks, file) {
         '',
     ];
     return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/history/git-info.ts
+// Where this run comes from: commit, branch, whether that is the default branch, and whether
+// it is a pull request. From the GitHub Actions environment when present, else from git itself.
+
+
+function git(cwd, args) {
+    try {
+        return (0,external_node_child_process_.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    }
+    catch {
+        return null;
+    }
+}
+function gitInfo(cwd, env = process.env) {
+    const event = env.GITHUB_EVENT_NAME ?? null;
+    const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
+    const payload = readPayload(env);
+    // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
+    const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
+    let branch;
+    if (env.GITHUB_HEAD_REF)
+        branch = env.GITHUB_HEAD_REF;
+    else if (env.GITHUB_REF?.startsWith('refs/heads/'))
+        branch = env.GITHUB_REF.slice('refs/heads/'.length);
+    else {
+        const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
+        branch = b === 'HEAD' ? null : b;
+    }
+    const defaultBranch = payload?.repository?.default_branch ?? defaultBranchName(cwd, env);
+    // Scheduled workflows always run on the default branch.
+    const onDefaultBranch = !pullRequest && ((branch !== null && branch === defaultBranch) || event === 'schedule');
+    return {
+        sha,
+        branch,
+        defaultBranch,
+        onDefaultBranch,
+        pullRequest,
+        event,
+        pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
+    };
+}
+function readPayload(env) {
+    if (!env.GITHUB_EVENT_PATH)
+        return null;
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+    }
+    catch {
+        return null;
+    }
+}
+function defaultBranchName(cwd, env) {
+    if (env.PERFGATE_DEFAULT_BRANCH)
+        return env.PERFGATE_DEFAULT_BRANCH;
+    const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
+    if (head)
+        return head.replace(/^origin\//, '');
+    for (const candidate of ['main', 'master']) {
+        if (git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`]))
+            return candidate;
+    }
+    return null;
+}
+/** https://host/owner/repo for commit links, from Actions or from the origin remote. */
+function repoUrl(cwd, env = process.env) {
+    if (env.GITHUB_REPOSITORY)
+        return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+    try {
+        const url = (0,external_node_child_process_.execFileSync)('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        const ssh = /^git@([^:]+):(.+?)(\.git)?$/.exec(url);
+        if (ssh)
+            return `https://${ssh[1]}/${ssh[2]}`;
+        const https = /^https?:\/\/(?:[^@/]+@)?([^/]+)\/(.+?)(\.git)?$/.exec(url);
+        return https ? `https://${https[1]}/${https[2]}` : null;
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/history/read-record.ts
+// Reading a stored record back: a record file, or a result.json migrated into a record on read.
+
+/**
+ * Reads a stored record, or a result.json (a RunResult is migrated into a record on read), so
+ * `perfgate compare --baseline` takes either. Anything else says why it was skipped.
+ */
+function parseRecord(text) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (err) {
+        return { ok: false, reason: `not JSON (${err.message})` };
+    }
+    if (!doc || typeof doc !== 'object')
+        return { ok: false, reason: 'not a JSON object' };
+    const d = doc;
+    if (d.kind === RECORD_KIND) {
+        if (d.schemaVersion !== RECORD_SCHEMA_VERSION) {
+            return {
+                ok: false,
+                reason: `record schemaVersion ${String(d.schemaVersion)} is not known to this perfgate (knows ${RECORD_SCHEMA_VERSION}); upgrade perfgate`,
+            };
+        }
+        const problem = recordProblem(d);
+        return problem ? { ok: false, reason: problem } : { ok: true, record: d };
+    }
+    if (d.tool === 'perfgate' && d.schemaVersion === 1 && Array.isArray(d.scenarios)) {
+        const r = d;
+        if (!r.config?.fingerprint || !r.runner)
+            return { ok: false, reason: 'a result.json from before fingerprints were recorded: it cannot be matched to a config' };
+        const record = recordFromResult(r, new Date(r.finishedAt));
+        record.id = `result-${record.id}`;
+        return { ok: true, record };
+    }
+    return { ok: false, reason: 'neither a perfgate history record nor a perfgate result.json' };
+}
+function recordProblem(d) {
+    for (const key of ['id', 'savedAt', 'fingerprint', 'runner'])
+        if (typeof d[key] !== 'string')
+            return `missing "${key}"`;
+    if (!Array.isArray(d.scenarios))
+        return 'missing "scenarios"';
+    for (const s of d.scenarios) {
+        if (typeof s?.name !== 'string' || !Array.isArray(s.trials))
+            return 'a scenario without name or trials';
+        for (const t of s.trials) {
+            // Percentiles may be null (an import from a tool that does not report them), never absent.
+            for (const k of ['p50', 'p95', 'p99', 'rps', 'attempts', 'errors'])
+                if (typeof t?.[k] !== 'number' && !(k.startsWith('p') && t?.[k] === null))
+                    return `a trial without a numeric "${k}"`;
+        }
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/history/store.ts
@@ -31672,10 +36376,93 @@ class GitStore {
     }
 }
 
-;// CONCATENATED MODULE: ./src/dashboard/data.ts
+;// CONCATENATED MODULE: ./src/history/open.ts
+// The store a config asks for, or one named on the command line.
 
 
-const med = (xs) => (xs.length ? Math.round(median(xs) * 1000) / 1000 : null);
+
+function openStore(history, repoDir) {
+    switch (history.store) {
+        case 'none':
+            return null;
+        case 'git':
+            return new GitStore({ cwd: repoDir, remote: history.remote, branch: history.branch });
+        default: {
+            const rel = (0,external_node_path_.relative)(process.cwd(), history.path);
+            return new DirStore(history.path, rel && !rel.startsWith('..') ? rel : history.path);
+        }
+    }
+}
+/** `git`, `git:<branch>`, `dir:<path>` or a plain directory path. */
+function storeFromSpec(spec, cwd) {
+    if (spec === 'git')
+        return new GitStore({ cwd });
+    const git = /^git:(.+)$/.exec(spec);
+    if (git)
+        return new GitStore({ cwd, branch: git[1] });
+    const dir = /^dir:(.+)$/.exec(spec);
+    return new DirStore((0,external_node_path_.resolve)(cwd, dir ? dir[1] : spec));
+}
+
+;// CONCATENATED MODULE: ./src/stats/welch.ts
+// Welch's unequal-variances t-test. Pure.
+
+
+/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
+function welch(a, b) {
+    const na = a.length;
+    const nb = b.length;
+    const va = robust_variance(a) / na;
+    const vb = robust_variance(b) / nb;
+    const diff = robust_mean(b) - robust_mean(a);
+    const se2 = va + vb;
+    if (se2 === 0) {
+        // No spread at all: any difference is certain, none is nothing.
+        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
+    }
+    const t = diff / Math.sqrt(se2);
+    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
+    const pGreater = tSf(t, df);
+    const pLess = tCdf(t, df);
+    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
+}
+
+;// CONCATENATED MODULE: ./src/stats/changepoint.ts
+// The latest change point in a series of runs: a single split where the level shifted, found
+// with Welch's t on log values. Runs before it no longer describe the service. Pure.
+
+
+/**
+ * The split with the largest |t| between the runs before and after it, when it is significant
+ * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
+ */
+function latestChangePoint(logValues, opts = {}) {
+    const alpha = opts.alpha ?? 0.001;
+    const minShift = opts.minShift ?? 0.05;
+    const minSegment = opts.minSegment ?? 2;
+    let best = null;
+    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
+        const before = logValues.slice(0, k);
+        const after = logValues.slice(k);
+        const w = welch(before, after);
+        const meanDiff = robust_mean(after) - robust_mean(before);
+        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
+            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
+        }
+    }
+    if (!best || best.p > alpha)
+        return null;
+    const shift = Math.expm1(best.diff);
+    if (Math.abs(shift) < minShift)
+        return null;
+    return { index: best.index, p: best.p, shift };
+}
+
+;// CONCATENATED MODULE: ./src/report/dashboard-data.ts
+
+
+const med = (xs) => (xs.length ? Math.round(robust_median(xs) * 1000) / 1000 : null);
 /** All change points of a series by binary segmentation around the latest-change-point test. */
 function changePoints(values, depth = 4) {
     const idx = values.map((v, i) => [v, i]).filter((x) => x[0] !== null && x[0] > 0);
@@ -31746,7 +36533,7 @@ function buildDashboardData(records, opts) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/dashboard/html.ts
+;// CONCATENATED MODULE: ./src/report/dashboard-html.ts
 /** JSON safe inside <script>: no "</script>", no "<!--", no U+2028/2029 surprises. */
 function scriptJson(value) {
     return JSON.stringify(value)
@@ -31869,7 +36656,19 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { margin: 28px 0 4px; font-size: 18p
 `;
 }
 
-;// CONCATENATED MODULE: ./src/dashboard/command.ts
+;// CONCATENATED MODULE: ./src/report/dashboard-page.ts
+// The dashboard page: stored runs → one self-contained index.html (uPlot inlined).
+
+
+
+
+function renderDashboard(records, title, url, now = new Date()) {
+    const js = (0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('dist', 'vendor', 'uPlot.iife.min.js'), 'utf8');
+    const css = (0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('dist', 'vendor', 'uPlot.min.css'), 'utf8');
+    return dashboardHtml(buildDashboardData(records, { title, repoUrl: url, now }), js, css);
+}
+
+;// CONCATENATED MODULE: ./src/commands/dashboard.ts
 // `perfgate dashboard --history <store> --out DIR`: stored runs → a self-contained index.html.
 
 
@@ -31877,40 +36676,6 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { margin: 28px 0 4px; font-size: 18p
 
 
 
-
-
-
-/** `git`, `git:<branch>`, `dir:<path>` or a plain directory path. */
-function storeFromSpec(spec, cwd) {
-    if (spec === 'git')
-        return new GitStore({ cwd });
-    const git = /^git:(.+)$/.exec(spec);
-    if (git)
-        return new GitStore({ cwd, branch: git[1] });
-    const dir = /^dir:(.+)$/.exec(spec);
-    return new DirStore((0,external_node_path_.resolve)(cwd, dir ? dir[1] : spec));
-}
-/** https://host/owner/repo for commit links, from Actions or from the origin remote. */
-function repoUrl(cwd, env = process.env) {
-    if (env.GITHUB_REPOSITORY)
-        return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
-    try {
-        const url = (0,external_node_child_process_.execFileSync)('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-        const ssh = /^git@([^:]+):(.+?)(\.git)?$/.exec(url);
-        if (ssh)
-            return `https://${ssh[1]}/${ssh[2]}`;
-        const https = /^https?:\/\/(?:[^@/]+@)?([^/]+)\/(.+?)(\.git)?$/.exec(url);
-        return https ? `https://${https[1]}/${https[2]}` : null;
-    }
-    catch {
-        return null;
-    }
-}
-function renderDashboard(records, title, url, now = new Date()) {
-    const js = (0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('dist', 'vendor', 'uPlot.iife.min.js'), 'utf8');
-    const css = (0,external_node_fs_.readFileSync)((0,assets/* assetPath */.Q)('dist', 'vendor', 'uPlot.min.css'), 'utf8');
-    return dashboardHtml(buildDashboardData(records, { title, repoUrl: url, now }), js, css);
-}
 async function runDashboard(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const store = storeFromSpec(opts.history, cwd);
@@ -31927,6 +36692,387 @@ async function runDashboard(opts) {
     const file = (0,external_node_path_.join)(outDir, 'index.html');
     (0,external_node_fs_.writeFileSync)(file, html);
     return { file, runs: loaded.records.length, warnings: loaded.warnings };
+}
+
+;// CONCATENATED MODULE: ./src/stats/prediction.ts
+// History mode: is this run's value out of line with the runs before it? A prediction test on
+// the log scale with a robust centre and spread:
+//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
+//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
+
+
+function predictionTest(baseline, current, opts) {
+    const n = baseline.length;
+    const center = robust_median(baseline);
+    const mad = robustSd(baseline);
+    const floor = opts.floor ?? 0;
+    const spread = Math.max(mad, floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const diff = current - center;
+    const t = diff / scale;
+    const up = opts.worse === 'up';
+    const pUp = tSf(t, df);
+    const pDown = tCdf(t, df);
+    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
+    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
+    const a = worseFraction(diff - half);
+    const b = worseFraction(diff + half);
+    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
+    return {
+        n,
+        center,
+        spread,
+        floored: floor > mad,
+        t,
+        df,
+        pWorse: up ? pUp : pDown,
+        pBetter: up ? pDown : pUp,
+        change: worseFraction(diff),
+        band: [Math.min(a, b), Math.max(a, b)],
+        mde: up ? Math.expm1(d) : -Math.expm1(-d),
+    };
+}
+/** Spread floor from this run's own trials (log values): the standard error of their median. */
+function withinRunFloor(trialLogs) {
+    const k = trialLogs.length;
+    if (k < 2)
+        return 0;
+    return (1.2533 * Math.sqrt(robust_variance(trialLogs))) / Math.sqrt(k);
+}
+
+;// CONCATENATED MODULE: ./src/analysis/regression.ts
+// History mode: this run against the stored runs of the same config and runner class from the
+// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
+// insufficient baseline. A regression needs the change to be significantly larger than δ
+// (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
+
+
+
+
+
+
+
+/** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
+const WHOLE_RUN = 'the whole run';
+/** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
+function runMedian(trials, def) {
+    const values = trialValues(trials, def);
+    return values.length ? robust_median(values) : null;
+}
+function selectBaseline(records, current, window) {
+    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
+    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
+    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
+    // no branch to speak of). Runs saved from other named branches never do.
+    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
+    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+    return {
+        candidates: {
+            total: records.length,
+            sameConfig: sameConfig.length,
+            sameRunner: sameRunner.length,
+            defaultBranch: defaultBranch.length,
+        },
+        window: ordered.slice(-window),
+    };
+}
+function analyzeRegressions(records, current, settings, store, warnings = []) {
+    const { candidates, window } = selectBaseline(records, current, settings.window);
+    const drafts = [];
+    const used = new Map();
+    const defs = comparedMetrics(current.definitions);
+    for (const scenario of current.scenarios) {
+        if (scenario.capacity !== undefined) {
+            drafts.push(capacityDraft(scenario, window, settings, used));
+            continue;
+        }
+        if (!scenario.trials.length)
+            continue;
+        const runs = window
+            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
+            .filter((x) => Boolean(x.trials?.length));
+        for (const def of defs) {
+            const logs = trialValues(scenario.trials, def);
+            if (!logs.length)
+                continue; // e.g. workflows/s of a single-request scenario
+            const y = robust_median(logs);
+            const series = runs
+                .map((r) => ({ record: r.record, v: runMedian(r.trials, def) }))
+                .filter((x) => x.v !== null);
+            const cp = latestChangePoint(series.map((s) => s.v));
+            const kept = cp ? series.slice(cp.index) : series;
+            const base = {
+                scenario: scenario.name,
+                metric: def.metric,
+                worse: def.worse,
+                baseline: kept.length ? fromScale(def, robust_median(kept.map((k) => k.v))) : null,
+                current: fromScale(def, y),
+                runs: kept.length,
+                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
+                change: null,
+                band: null,
+                p: null,
+                pAdjusted: null,
+                mde: null,
+                delta: deltaOf(def, settings.delta),
+                outcome: 'insufficient baseline',
+                note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
+                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
+                // A share compared on its own scale says so, so that the report shows percentage points.
+                ...(def.scale ? { scale: def.scale } : {}),
+                pWorse: null,
+                pBetter: null,
+                dist: null,
+            };
+            if (kept.length < settings.minRuns) {
+                base.note = joinNote(base.note, tooFew(kept.length, settings));
+                drafts.push(base);
+                continue;
+            }
+            for (const k of kept)
+                used.set(k.record.id, k.record);
+            if (def.scale === 'abs') {
+                drafts.push(absoluteTest(base, kept.map((k) => k.v), y, withinRunFloor(logs), settings));
+                continue;
+            }
+            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
+            drafts.push(withTest(base, test));
+        }
+        // Errors: pooled counts; errors where the baseline had none are a regression once they
+        // exceed δ; otherwise a one-sided two-proportion test.
+        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
+        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
+        const rate = attempts ? errors / attempts : 0;
+        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
+        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
+        const bRate = bAttempts ? bErrors / bAttempts : 0;
+        const err = {
+            ...emptyDraft(scenario.name, 'errors', 'up', settings.delta.errors, rate),
+            baseline: runs.length ? bRate : null,
+            runs: runs.length,
+            change: runs.length ? rate - bRate : null,
+            mde: settings.delta.errors,
+        };
+        if (runs.length < settings.minRuns) {
+            err.note = tooFew(runs.length, settings);
+        }
+        else if (bErrors === 0) {
+            err.note = 'the baseline had no errors';
+            err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
+            if (err.outcome === 'regression')
+                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
+        }
+        else {
+            const pooled = (errors + bErrors) / (attempts + bAttempts);
+            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
+            const z = se > 0 ? (rate - bRate) / se : 0;
+            err.p = normalSf(z);
+            err.pWorse = err.p;
+            err.pBetter = normalSf(-z);
+        }
+        drafts.push(err);
+    }
+    if (current.memoryGrowth)
+        drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
+    // Holm over every gating test of this run (worse direction), and over the better direction
+    // for improvements.
+    // Minimum-effect tests: a regression must be significantly worse than δ, not merely
+    // significantly different from zero and observed above δ. (Measured in bench/: testing
+    // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
+    for (const d of drafts) {
+        if (!d.dist || d.change === null)
+            continue;
+        const up = d.worse === 'up';
+        const abs = d.dist.abs === true;
+        const worseBy = (f) => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
+        const logWorse = worseBy(d.change);
+        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
+        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
+        d.p = d.pWorse;
+    }
+    const tested = drafts.filter((d) => d.pWorse !== null);
+    const adjWorse = holm(tested.map((d) => d.pWorse));
+    const adjBetter = holm(tested.map((d) => d.pBetter));
+    const m = Math.max(1, tested.length);
+    tested.forEach((d, i) => {
+        d.pAdjusted = adjWorse[i];
+        const effect = d.change ?? 0;
+        if (d.dist) {
+            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level
+            // in the minimum-effect test, so it is always above δ.
+            const up = d.worse === 'up';
+            const abs = d.dist.abs === true;
+            const logShift = (abs ? d.delta : up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.dist.df) * d.dist.value;
+            d.mde = abs ? logShift : up ? Math.expm1(logShift) : -Math.expm1(-logShift);
+        }
+        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
+            d.outcome = 'regression';
+        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
+            d.outcome = 'improvement';
+        else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta)
+            d.outcome = 'unchanged';
+        else if (d.metric === 'errors' && effect < d.delta)
+            d.outcome = 'unchanged';
+        else
+            d.outcome = 'inconclusive';
+    });
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
+    const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
+    for (const c of comparisons)
+        counts[c.outcome]++;
+    const baseline = [...used.values()]
+        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
+    return {
+        mode: 'history',
+        store,
+        alpha: settings.alpha,
+        window: settings.window,
+        minRuns: settings.minRuns,
+        onMissingBaseline: settings.onMissingBaseline,
+        fingerprint: current.fingerprint,
+        runner: current.runner,
+        candidates,
+        baseline,
+        comparisons,
+        counts,
+        warnings,
+    };
+}
+function formatShift(shift, scale) {
+    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} ${scale === 'abs' ? 'pp' : '%'}`;
+}
+function joinNote(a, b) {
+    return [a, b].filter(Boolean).join('; ');
+}
+/** The figures history keeps, from a finished run. */
+function currentFromResult(id, run) {
+    const definitions = (run.metrics?.definitions ?? []).map((d) => ({
+        name: d.name,
+        delta: d.delta,
+        unit: d.unit,
+        ...(d.better ? { better: d.better } : {}),
+    }));
+    const g = run.service.memory?.growth;
+    return {
+        id,
+        fingerprint: run.config.fingerprint,
+        runner: run.runner,
+        scenarios: scenarioFigures(run.scenarios),
+        memoryGrowth: g ? { slope: g.slope, se: growthSe(g) } : null,
+        definitions,
+    };
+}
+function emptyDraft(scenario, metric, worse, delta, current) {
+    return {
+        scenario,
+        metric,
+        worse,
+        baseline: null,
+        current,
+        runs: 0,
+        cutAt: null,
+        change: null,
+        band: null,
+        p: null,
+        pAdjusted: null,
+        mde: null,
+        delta,
+        outcome: 'insufficient baseline',
+        note: '',
+        trend: [],
+        pWorse: null,
+        pBetter: null,
+        dist: null,
+    };
+}
+/** Stress-ramp capacity: one value per run, compared on the log scale like throughput. */
+function capacityDraft(scenario, window, settings, used) {
+    const series = window
+        .map((r) => ({ record: r, v: r.scenarios.find((s) => s.name === scenario.name)?.capacity }))
+        .filter((x) => typeof x.v === 'number' && x.v > 0);
+    const d = emptyDraft(scenario.name, 'capacity', 'down', settings.delta.capacity, scenario.capacity ?? 0);
+    d.runs = series.length;
+    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
+    if (series.length)
+        d.baseline = Math.exp(robust_median(series.map((k) => Math.log(k.v))));
+    if (series.length < settings.minRuns) {
+        d.note = tooFew(series.length, settings);
+        return d;
+    }
+    for (const k of series)
+        used.set(k.record.id, k.record);
+    if (!scenario.capacity) {
+        // Not one step met the conditions where every baseline run found a capacity: nothing to test.
+        d.outcome = 'regression';
+        d.change = 1;
+        d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
+        return d;
+    }
+    const test = predictionTest(series.map((k) => Math.log(k.v)), Math.log(scenario.capacity), { worse: 'down', mdeAlpha: settings.alpha });
+    return withTest(d, test);
+}
+/** A draft with the prediction test's figures (the minimum-effect p-values follow after Holm). */
+function withTest(d, test) {
+    return {
+        ...d,
+        change: test.change,
+        band: test.band,
+        p: test.pWorse,
+        pWorse: test.pWorse,
+        pBetter: test.pBetter,
+        mde: test.mde,
+        dist: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
+    };
+}
+function tooFew(n, settings) {
+    return `${n} comparable run${n === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+}
+/**
+ * Memory growth: one slope per run, compared on its own scale (bytes per minute), with δ an
+ * absolute slope. The spread is floored by this run's own standard error, as trials floor it
+ * for latency.
+ */
+function growthDraft(current, window, settings, used) {
+    const series = window
+        .map((r) => ({ record: r, v: r.service?.memoryGrowth }))
+        .filter((x) => typeof x.v === 'number' && Number.isFinite(x.v));
+    const d = emptyDraft(WHOLE_RUN, 'memory.growth', 'up', settings.delta['memory.growth'], current.slope);
+    d.runs = series.length;
+    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
+    if (series.length)
+        d.baseline = robust_median(series.map((k) => k.v));
+    if (series.length < settings.minRuns) {
+        d.note = tooFew(series.length, settings);
+        return d;
+    }
+    for (const k of series)
+        used.set(k.record.id, k.record);
+    return absoluteTest(d, series.map((k) => k.v), current.slope, Math.max(current.se, 1), settings);
+}
+/**
+ * The prediction test on the metric's own scale: centre = median, spread = 1.4826·MAD floored by
+ * `floor`, change = how much worse than the centre, in the metric's unit (memory growth: bytes
+ * per minute up; a hit rate: its share down).
+ */
+function absoluteTest(d, values, current, floor, settings) {
+    const n = values.length;
+    const spread = Math.max(robustSd(values), floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const change = (d.worse === 'up' ? 1 : -1) * (current - robust_median(values));
+    const half = tQuantile(0.975, df) * scale;
+    return {
+        ...d,
+        change,
+        band: [change - half, change + half],
+        p: tSf(change / scale, df),
+        pWorse: tSf(change / scale, df),
+        pBetter: tCdf(change / scale, df),
+        mde: tQuantile(1 - settings.alpha, df) * scale,
+        dist: { value: scale, df, abs: true },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
@@ -31978,9 +37124,12 @@ function decide(targets, failure, regression = null, ab = null) {
     return { verdict: 'pass', reason: said.join('; ') };
 }
 
-;// CONCATENATED MODULE: ./src/output.ts
-// Writing a run's files: result.json and report.md, each replaced atomically (temp file + rename)
-// so a reader never sees half a file.
+;// CONCATENATED MODULE: ./src/util/output.ts
+// A run's files: result.json and report.md written, each replaced atomically (temp file + rename)
+// so a reader never sees half a file; and result.json read back, checked against the schema
+// version this perfgate writes.
+
+
 
 function writeAtomic(file, text) {
     const tmp = `${file}.${process.pid}.tmp`;
@@ -31991,46 +37140,21 @@ function writeOutputs(files, result, report) {
     writeAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
     writeAtomic(files.report, report);
 }
-
-// EXTERNAL MODULE: ./node_modules/handlebars/lib/index.js
-var lib = __nccwpck_require__(8508);
-var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
-;// CONCATENATED MODULE: ./src/report/render.ts
-// Rendering the report view with Handlebars. The template is data: ours in templates/, or the
-// user's (report.template). Escaping happened in the view, so the template is compiled raw.
-
-
-
-const DEFAULT_TEMPLATE = 'report.md.hbs';
-/** Compiles a template file; throws with the path when it is missing or malformed. */
-function loadTemplate(file = (0,assets/* assetPath */.Q)('templates', DEFAULT_TEMPLATE)) {
-    let source;
+/**
+ * Reads a result.json that a perfgate of this schema version wrote. `what` names where the file
+ * came from in messages (e.g. 'input "result"', '--current x.json'); anything else is a UsageError.
+ */
+function readResult(file, what) {
+    let doc;
     try {
-        source = (0,external_node_fs_.readFileSync)(file, 'utf8');
+        doc = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
     }
     catch (err) {
-        throw new Error(`cannot read report template ${file}: ${err.code ?? String(err)}`, { cause: err });
+        throw new errors_UsageError(`${what}: cannot read ${file}: ${err.message}`);
     }
-    return compileTemplate(source, file);
-}
-function compileTemplate(source, name = 'template') {
-    const hb = lib_default().create();
-    let compiled;
-    try {
-        compiled = hb.compile(source, {
-            noEscape: true,
-            strict: false,
-        });
-        // Compile eagerly so that syntax errors surface now, not after the load ran.
-        hb.precompile(source);
-    }
-    catch (err) {
-        throw new Error(`report template ${name} does not compile: ${err.message}`, { cause: err });
-    }
-    return (view) => tidy(compiled(view));
-}
-function tidy(text) {
-    return `${text.trim()}\n`;
+    if (doc?.tool !== 'perfgate' || doc.schemaVersion !== RESULT_SCHEMA_VERSION || !doc.config?.fingerprint)
+        throw new errors_UsageError(`${what}: ${file} is not a perfgate result.json of schema version ${RESULT_SCHEMA_VERSION} (written by this perfgate, with a config fingerprint)`);
+    return doc;
 }
 
 ;// CONCATENATED MODULE: ./src/report/chart.ts
@@ -32248,9 +37372,479 @@ function loadFindings(f) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/report/scenario-view.ts
+// A scenario's section of the report, the service's resources and the test configuration.
+
+
+
+
+function scenario_view_ms(v) {
+    return v === null ? '–' : formatMs(v);
+}
+function slowestSentence(run) {
+    const withLatency = run.scenarios.filter((s) => (s.summary.latency.count ?? 0) > 0 && s.summary.latency.p95 !== null);
+    if (!withLatency.length)
+        return '';
+    const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
+    return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
+}
+function scenarioView(s, importedFrom) {
+    const st = s.settings;
+    const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
+    const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
+    const description = importedFrom
+        ? `Load sent by ${md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : importedFrom === 'locust' ? 'users' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
+        : `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
+            `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
+    const sum = s.summary;
+    const lat = sum.latency;
+    const figures = [
+        { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
+        { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
+        ...(sum.workflows
+            ? [
+                {
+                    label: 'Completed workflows',
+                    value: `${formatNumber(sum.workflows.completed, 0)} (${formatNumber(sum.workflows.perSecond, 1)}/s)`,
+                },
+            ]
+            : []),
+        {
+            label: 'Errors',
+            value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
+        },
+        ...(importedFrom
+            ? []
+            : [
+                {
+                    label: 'Connections answered (fewest in a trial)',
+                    value: `${sum.connectionsServed} of ${st.connections}`,
+                },
+            ]),
+        ...loadFigureRows(sum),
+        ...windowFigures(s.service),
+    ];
+    return {
+        name: md(s.name),
+        description,
+        findings: loadFindings(sum),
+        interrupted: s.interrupted ? md(s.interrupted) : null,
+        figures,
+        latency: {
+            p50: scenario_view_ms(lat.p50),
+            p90: scenario_view_ms(lat.p90),
+            p95: scenario_view_ms(lat.p95),
+            p99: scenario_view_ms(lat.p99),
+            max: scenario_view_ms(lat.max),
+            mean: scenario_view_ms(lat.mean),
+        },
+        trials: s.trials.map((t) => ({
+            index: t.index + 1,
+            rps: formatNumber(t.rps, 1),
+            p50: scenario_view_ms(t.latency.p50),
+            p95: scenario_view_ms(t.latency.p95),
+            p99: scenario_view_ms(t.latency.p99),
+            errors: formatPercent(t.errors.rate),
+            extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
+        })),
+        hasWorkflow: s.kind === 'workflow',
+        steps: (sum.steps ?? []).map((step) => ({
+            name: md(step.name),
+            request: code(`${step.method} ${step.path}`),
+            requests: formatNumber(step.requests, 0),
+            errors: formatNumber(step.errors, 0),
+            p50: formatMs(step.latency.p50),
+            p95: formatMs(step.latency.p95),
+            p99: formatMs(step.latency.p99),
+        })),
+        statusCodes: Object.entries(sum.statusCodes)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([c, n]) => `${md(c)}: ${formatNumber(n, 0)}`)
+            .join(', '),
+    };
+}
+function windowFigures(w) {
+    const out = [];
+    if (w.cpu)
+        out.push({
+            label: 'Service CPU (mean / peak, % of one core)',
+            value: `${formatNumber(w.cpu.mean, 1)} % / ${formatNumber(w.cpu.peak, 1)} %`,
+        });
+    if (w.memory)
+        out.push({
+            label: 'Service memory (mean / peak RSS)',
+            value: `${formatBytes(w.memory.mean)} / ${formatBytes(w.memory.peak)}`,
+        });
+    if (w.uptime)
+        out.push({
+            label: 'Uptime probe',
+            value: `${formatPercent(w.uptime.ratio)} (${w.uptime.up}/${w.uptime.probes})`,
+        });
+    return out;
+}
+function serviceRows(run) {
+    const s = run.service;
+    const rows = [
+        {
+            label: 'Mode',
+            value: s.mode === 'managed' ? 'started and stopped by perfgate' : 'external target (already running)',
+        },
+        ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
+        { label: 'URL', value: code(s.url) },
+        ...(run.source
+            ? []
+            : [
+                {
+                    label: 'Ready after',
+                    value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
+                },
+            ]),
+        ...windowFigures(s),
+    ];
+    if (s.mode === 'managed') {
+        rows.push({
+            label: 'Exit',
+            value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
+        });
+    }
+    if (s.mode === 'external')
+        rows.push({
+            label: 'CPU and memory',
+            value: 'not measured: perfgate cannot see the processes of an external target',
+        });
+    return rows;
+}
+function configurationRows(run) {
+    const e = run.environment;
+    return [
+        { label: 'Config', value: code(run.config.file) },
+        {
+            label: 'Tools',
+            value: run.source
+                ? `${md(run.source.tool)} sent the load (its output ${code(run.source.file)} was imported); perfgate ${md(e.perfgate)} read it on Node.js ${md(e.node)}`
+                : `perfgate ${md(e.perfgate)}, ${e.engine ? `${md(e.engine)} load engine` : `autocannon ${md(e.autocannon ?? 'unknown')}`} (in-process; latency from the request written to the response read, µs resolution; handshakes apart), Node.js ${md(e.node)}`,
+        },
+        {
+            label: 'Machine',
+            value: `${md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
+        },
+        {
+            label: 'OS',
+            value: `${md(e.os)} (${md(e.platform)}/${md(e.arch)})${e.ci ? ', CI' : ''}`,
+        },
+        { label: 'Started', value: md(run.startedAt) },
+        { label: 'Wall time', value: formatDuration(Math.round(run.durationMs)) },
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/report/comparison-view.ts
+// The regression (history) and A/B sections: tables, sentences, and how a change is written.
+
+
+const METRIC_LABELS = {
+    p50: 'p50 latency',
+    p95: 'p95 latency',
+    p99: 'p99 latency',
+    rps: 'Throughput',
+    workflows_per_s: 'Workflows/s',
+    errors: 'Error rate',
+    capacity: 'Capacity',
+    'memory.growth': 'Memory growth',
+};
+function metricLabel(m) {
+    return METRIC_LABELS[m] ?? m;
+}
+const OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    unchanged: '⚪ unchanged',
+    inconclusive: '🟡 inconclusive',
+    'insufficient baseline': '❓ insufficient baseline',
+};
+/** The unit of each compared metric: built-ins by name, service metrics as defined. */
+function unitsOf(run) {
+    const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit]));
+    return (m) => {
+        if (m === 'errors')
+            return 'fraction';
+        if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity')
+            return 'per-second';
+        if (m === 'memory.growth')
+            return 'bytes-per-minute';
+        return defined.get(m) ?? 'ms';
+    };
+}
+/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
+/** The change, signed so that + is worse for every metric. */
+function changeText(c) {
+    if (c.change === null)
+        return 'no baseline';
+    if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth')
+        return signedChange(c.metric, c.change, c.scale);
+    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
+    return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
+}
+function valueText(unit, v) {
+    if (v === null)
+        return '–';
+    return formatValue(v, unit);
+}
+function pText(p) {
+    if (p === null)
+        return '–';
+    if (p < 0.0001)
+        return '< 0.0001';
+    return formatNumber(p, 4);
+}
+function regressionView(r, units) {
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    const first = r.baseline[0];
+    const last = r.baseline[r.baseline.length - 1];
+    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
+    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
+        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
+    let insufficient = null;
+    if (r.counts['insufficient baseline'] && compared === 0) {
+        const effect = r.onMissingBaseline === 'fail'
+            ? 'With on-missing-baseline: fail, **the gate fails**.'
+            : r.onMissingBaseline === 'warn'
+                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
+                : 'The gate passes on it (on-missing-baseline: pass).';
+        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
+    }
+    else if (r.counts['insufficient baseline']) {
+        const n = r.counts['insufficient baseline'];
+        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
+    }
+    return {
+        intro,
+        insufficient,
+        rows: r.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+            current: valueText(units(c.metric), c.current),
+            change: changeText(c),
+            band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
+            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
+            outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
+        })),
+        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
+        warnings: r.warnings.map(md),
+        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+            `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
+            'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
+            'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
+            '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
+    };
+}
+function deltaText(r) {
+    const seen = new Map();
+    for (const c of r.comparisons)
+        seen.set(c.metric, c);
+    return [...seen]
+        .map(([m, c]) => `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedChange(m, c.delta, c.scale) : `${formatNumber(c.delta * 100, 1)} %`}`)
+        .join(', ');
+}
+function regressionSentences(run) {
+    const r = run.regression;
+    if (!r)
+        return [];
+    const out = [];
+    const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
+    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
+    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    if (regressions.length) {
+        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
+    }
+    else if (compared > 0) {
+        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
+    }
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+    if (compared === 0 && r.comparisons.length) {
+        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
+    }
+    return out;
+}
+const AB_OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    'confident pass': '✅ confident pass',
+    inconclusive: '🟡 inconclusive',
+};
+function abView(ab, units) {
+    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+    return {
+        intro: `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+            `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+            `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+            `Sampling stopped because ${md(ab.stoppedBecause)}.`,
+        rows: ab.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            base: formatValue(c.base, units(c.metric)),
+            head: formatValue(c.head, units(c.metric)),
+            change: signedChange(c.metric, c.change, c.scale),
+            ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
+            p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            outcome: AB_OUTCOME[c.outcome],
+        })),
+        findings: ab.comparisons
+            .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
+            .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
+        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+            `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+    };
+}
+function abSentences(run) {
+    const ab = run.ab;
+    if (!ab)
+        return [];
+    const out = [];
+    const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
+    if (regressions.length)
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
+    else
+        out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+    const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+    if (ab.counts.inconclusive)
+        out.push(`${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/advice.ts
+// The checklist (ticked only for measured passes) and the recommendations drawn from what failed.
+
+
+
+function checklist(run) {
+    const items = [];
+    const s = run.service;
+    if (run.source) {
+        // perfgate neither started the service nor sent the load: nothing to tick for either.
+        items.push({ done: false, text: `Measured by perfgate (this run was imported from ${md(run.source.tool)})` });
+    }
+    else {
+        items.push({
+            done: s.readyMs !== null,
+            text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
+        });
+        const configured = run.config.scenarios.length;
+        const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
+        items.push({
+            done: completed === configured && !run.failure,
+            text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
+        });
+    }
+    for (const t of run.targets) {
+        const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
+        items.push({
+            done: t.status === 'pass',
+            text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
+        });
+    }
+    const r = run.regression;
+    if (run.ab) {
+        items.push({
+            done: run.ab.counts.regression === 0 && run.ab.counts.inconclusive === 0 && run.ab.comparisons.length > 0,
+            text: `No regression against the base build (A/B, ${run.ab.trialsPerSide} trials per side${run.ab.counts.inconclusive ? `, ${run.ab.counts.inconclusive} comparisons inconclusive` : ''})`,
+        });
+    }
+    else if (!r)
+        items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
+    else {
+        const compared = r.comparisons.length - r.counts['insufficient baseline'];
+        items.push({
+            done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
+            text: compared === 0
+                ? `Compared against history: not possible yet (insufficient baseline, ${r.minRuns} comparable runs needed)`
+                : `No regression against a baseline of ${r.baseline.length} stored runs (${compared} comparisons${r.counts['insufficient baseline'] ? `, ${r.counts['insufficient baseline']} without baseline` : ''})`,
+        });
+    }
+    return items;
+}
+function recommendations(run, breached, unmeasured) {
+    const out = [];
+    const f = run.failure;
+    if (f?.kind === 'never-ready' || f?.kind === 'spawn-failed') {
+        out.push('Start the service by hand with the same command and check it answers the readiness check (`service.ready`) within its timeout; the log tail above shows how far it got.');
+    }
+    if (f?.kind === 'crashed')
+        out.push(`Find why the service exited under load (${md(f.message)}): the log tail above and the full service log hold its last words.`);
+    for (const t of breached) {
+        const where = t.scenario ? `"${md(t.scenario)}"` : 'the run';
+        const s = run.scenarios.find((x) => x.name === t.scenario);
+        switch (t.metric) {
+            case 'rate(errors)':
+            case 'errors': {
+                const codes = Object.entries((s ?? run.scenarios[0])?.summary.statusCodes ?? {})
+                    .filter(([c]) => !c.startsWith('2'))
+                    .map(([c, n]) => `${n}× ${c}`)
+                    .join(', ');
+                out.push(`Errors in ${where} exceed the target${codes ? ` (${md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`);
+                break;
+            }
+            case 'connections':
+                out.push(`The service did not sustain the connection target in ${where}: check its connection limits (backlog, max connections, open files) and the errors listed for that scenario.`);
+                break;
+            case 'rps':
+            case 'workflows_per_s':
+                out.push(`Throughput in ${where} is below the target: compare service CPU with the per-step latencies to see whether the service or a single step is the bottleneck.`);
+                break;
+            case 'uptime':
+                out.push('The health endpoint missed probes during load: a health check that shares the event loop with the API goes dark under load; keep it cheap and check what blocks the loop.');
+                break;
+            case 'memory.peak':
+            case 'memory.mean':
+                out.push('Service memory is above the target: take a heap snapshot under load and look for caches or buffers that grow with traffic.');
+                break;
+            case 'cpu.mean':
+            case 'cpu.peak':
+                out.push('Service CPU is above the target: profile the service under this load (e.g. `node --cpu-prof`) and look at the hottest functions.');
+                break;
+            default: {
+                const slowStep = s?.summary.steps?.reduce((a, b) => (b.latency.p95 > a.latency.p95 ? b : a));
+                out.push(`Latency target ${code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`);
+            }
+        }
+    }
+    for (const t of unmeasured)
+        out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
+    for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+        const last = run.regression.baseline[run.regression.baseline.length - 1];
+        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
+    }
+    for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+        out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
+    }
+    if (run.ab?.counts.inconclusive) {
+        out.push('Some A/B comparisons stayed inconclusive: raise ab.max-trials or the budget, or run `perfgate calibrate` to see how many trials δ needs on this machine.');
+    }
+    if (run.regression &&
+        run.regression.comparisons.length &&
+        run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')) {
+        out.push(`Build up history: runs of the default branch are saved automatically; ${run.regression.minRuns} comparable runs are needed before regressions can be proven.`);
+    }
+    if (!out.length) {
+        out.push('No action needed.');
+        if (!run.regression && !run.ab)
+            out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/view.ts
 // RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
 // so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
+
 
 
 
@@ -32405,475 +37999,12 @@ function executiveSummary(run, breached, unmeasured) {
     return out;
 }
 /** A latency, or – where the tool that measured it did not report it (imported runs). */
-function view_ms(v) {
-    return v === null ? '–' : formatMs(v);
-}
-function slowestSentence(run) {
-    const withLatency = run.scenarios.filter((s) => (s.summary.latency.count ?? 0) > 0 && s.summary.latency.p95 !== null);
-    if (!withLatency.length)
-        return '';
-    const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
-    return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
-}
-function scenarioView(s, importedFrom) {
-    const st = s.settings;
-    const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
-    const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
-    const description = importedFrom
-        ? `Load sent by ${md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : importedFrom === 'locust' ? 'users' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
-        : `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
-            `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
-    const sum = s.summary;
-    const lat = sum.latency;
-    const figures = [
-        { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
-        { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
-        ...(sum.workflows
-            ? [
-                {
-                    label: 'Completed workflows',
-                    value: `${formatNumber(sum.workflows.completed, 0)} (${formatNumber(sum.workflows.perSecond, 1)}/s)`,
-                },
-            ]
-            : []),
-        {
-            label: 'Errors',
-            value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
-        },
-        ...(importedFrom
-            ? []
-            : [
-                {
-                    label: 'Connections answered (fewest in a trial)',
-                    value: `${sum.connectionsServed} of ${st.connections}`,
-                },
-            ]),
-        ...loadFigureRows(sum),
-        ...windowFigures(s.service),
-    ];
-    return {
-        name: md(s.name),
-        description,
-        findings: loadFindings(sum),
-        interrupted: s.interrupted ? md(s.interrupted) : null,
-        figures,
-        latency: {
-            p50: view_ms(lat.p50),
-            p90: view_ms(lat.p90),
-            p95: view_ms(lat.p95),
-            p99: view_ms(lat.p99),
-            max: view_ms(lat.max),
-            mean: view_ms(lat.mean),
-        },
-        trials: s.trials.map((t) => ({
-            index: t.index + 1,
-            rps: formatNumber(t.rps, 1),
-            p50: view_ms(t.latency.p50),
-            p95: view_ms(t.latency.p95),
-            p99: view_ms(t.latency.p99),
-            errors: formatPercent(t.errors.rate),
-            extra: t.workflows ? `${formatNumber(t.workflows.perSecond, 1)}/s` : '',
-        })),
-        hasWorkflow: s.kind === 'workflow',
-        steps: (sum.steps ?? []).map((step) => ({
-            name: md(step.name),
-            request: code(`${step.method} ${step.path}`),
-            requests: formatNumber(step.requests, 0),
-            errors: formatNumber(step.errors, 0),
-            p50: formatMs(step.latency.p50),
-            p95: formatMs(step.latency.p95),
-            p99: formatMs(step.latency.p99),
-        })),
-        statusCodes: Object.entries(sum.statusCodes)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([c, n]) => `${md(c)}: ${formatNumber(n, 0)}`)
-            .join(', '),
-    };
-}
-function windowFigures(w) {
-    const out = [];
-    if (w.cpu)
-        out.push({
-            label: 'Service CPU (mean / peak, % of one core)',
-            value: `${formatNumber(w.cpu.mean, 1)} % / ${formatNumber(w.cpu.peak, 1)} %`,
-        });
-    if (w.memory)
-        out.push({
-            label: 'Service memory (mean / peak RSS)',
-            value: `${formatBytes(w.memory.mean)} / ${formatBytes(w.memory.peak)}`,
-        });
-    if (w.uptime)
-        out.push({
-            label: 'Uptime probe',
-            value: `${formatPercent(w.uptime.ratio)} (${w.uptime.up}/${w.uptime.probes})`,
-        });
-    return out;
-}
-function serviceRows(run) {
-    const s = run.service;
-    const rows = [
-        {
-            label: 'Mode',
-            value: s.mode === 'managed' ? 'started and stopped by perfgate' : 'external target (already running)',
-        },
-        ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
-        { label: 'URL', value: code(s.url) },
-        ...(run.source
-            ? []
-            : [
-                {
-                    label: 'Ready after',
-                    value: s.readyMs === null ? 'never' : formatMs(s.readyMs),
-                },
-            ]),
-        ...windowFigures(s),
-    ];
-    if (s.mode === 'managed') {
-        rows.push({
-            label: 'Exit',
-            value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
-        });
-    }
-    if (s.mode === 'external')
-        rows.push({
-            label: 'CPU and memory',
-            value: 'not measured: perfgate cannot see the processes of an external target',
-        });
-    return rows;
-}
-function configurationRows(run) {
-    const e = run.environment;
-    return [
-        { label: 'Config', value: code(run.config.file) },
-        {
-            label: 'Tools',
-            value: run.source
-                ? `${md(run.source.tool)} sent the load (its output ${code(run.source.file)} was imported); perfgate ${md(e.perfgate)} read it on Node.js ${md(e.node)}`
-                : `perfgate ${md(e.perfgate)}, ${e.engine ? `${md(e.engine)} load engine` : `autocannon ${md(e.autocannon ?? 'unknown')}`} (in-process; latency from the request written to the response read, µs resolution; handshakes apart), Node.js ${md(e.node)}`,
-        },
-        {
-            label: 'Machine',
-            value: `${md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
-        },
-        {
-            label: 'OS',
-            value: `${md(e.os)} (${md(e.platform)}/${md(e.arch)})${e.ci ? ', CI' : ''}`,
-        },
-        { label: 'Started', value: md(run.startedAt) },
-        { label: 'Wall time', value: formatDuration(Math.round(run.durationMs)) },
-    ];
-}
-function checklist(run) {
-    const items = [];
-    const s = run.service;
-    if (run.source) {
-        // perfgate neither started the service nor sent the load: nothing to tick for either.
-        items.push({ done: false, text: `Measured by perfgate (this run was imported from ${md(run.source.tool)})` });
-    }
-    else {
-        items.push({
-            done: s.readyMs !== null,
-            text: s.readyMs !== null ? `Service became ready (after ${formatMs(s.readyMs)})` : 'Service became ready',
-        });
-        const configured = run.config.scenarios.length;
-        const completed = run.scenarios.filter((x) => x.trials.length && !x.interrupted).length;
-        items.push({
-            done: completed === configured && !run.failure,
-            text: `All ${configured} load scenario${configured === 1 ? '' : 's'} completed without a crash${completed < configured ? ` (${completed} did)` : ''}`,
-        });
-    }
-    for (const t of run.targets) {
-        const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
-        items.push({
-            done: t.status === 'pass',
-            text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
-        });
-    }
-    const r = run.regression;
-    if (run.ab) {
-        items.push({
-            done: run.ab.counts.regression === 0 && run.ab.counts.inconclusive === 0 && run.ab.comparisons.length > 0,
-            text: `No regression against the base build (A/B, ${run.ab.trialsPerSide} trials per side${run.ab.counts.inconclusive ? `, ${run.ab.counts.inconclusive} comparisons inconclusive` : ''})`,
-        });
-    }
-    else if (!r)
-        items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
-    else {
-        const compared = r.comparisons.length - r.counts['insufficient baseline'];
-        items.push({
-            done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
-            text: compared === 0
-                ? `Compared against history: not possible yet (insufficient baseline, ${r.minRuns} comparable runs needed)`
-                : `No regression against a baseline of ${r.baseline.length} stored runs (${compared} comparisons${r.counts['insufficient baseline'] ? `, ${r.counts['insufficient baseline']} without baseline` : ''})`,
-        });
-    }
-    return items;
-}
-function recommendations(run, breached, unmeasured) {
-    const out = [];
-    const f = run.failure;
-    if (f?.kind === 'never-ready' || f?.kind === 'spawn-failed') {
-        out.push('Start the service by hand with the same command and check it answers the readiness check (`service.ready`) within its timeout; the log tail above shows how far it got.');
-    }
-    if (f?.kind === 'crashed')
-        out.push(`Find why the service exited under load (${md(f.message)}): the log tail above and the full service log hold its last words.`);
-    for (const t of breached) {
-        const where = t.scenario ? `"${md(t.scenario)}"` : 'the run';
-        const s = run.scenarios.find((x) => x.name === t.scenario);
-        switch (t.metric) {
-            case 'rate(errors)':
-            case 'errors': {
-                const codes = Object.entries((s ?? run.scenarios[0])?.summary.statusCodes ?? {})
-                    .filter(([c]) => !c.startsWith('2'))
-                    .map(([c, n]) => `${n}× ${c}`)
-                    .join(', ');
-                out.push(`Errors in ${where} exceed the target${codes ? ` (${md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`);
-                break;
-            }
-            case 'connections':
-                out.push(`The service did not sustain the connection target in ${where}: check its connection limits (backlog, max connections, open files) and the errors listed for that scenario.`);
-                break;
-            case 'rps':
-            case 'workflows_per_s':
-                out.push(`Throughput in ${where} is below the target: compare service CPU with the per-step latencies to see whether the service or a single step is the bottleneck.`);
-                break;
-            case 'uptime':
-                out.push('The health endpoint missed probes during load: a health check that shares the event loop with the API goes dark under load; keep it cheap and check what blocks the loop.');
-                break;
-            case 'memory.peak':
-            case 'memory.mean':
-                out.push('Service memory is above the target: take a heap snapshot under load and look for caches or buffers that grow with traffic.');
-                break;
-            case 'cpu.mean':
-            case 'cpu.peak':
-                out.push('Service CPU is above the target: profile the service under this load (e.g. `node --cpu-prof`) and look at the hottest functions.');
-                break;
-            default: {
-                const slowStep = s?.summary.steps?.reduce((a, b) => (b.latency.p95 > a.latency.p95 ? b : a));
-                out.push(`Latency target ${code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`);
-            }
-        }
-    }
-    for (const t of unmeasured)
-        out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
-    for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
-        const last = run.regression.baseline[run.regression.baseline.length - 1];
-        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
-    }
-    for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
-        out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
-    }
-    if (run.ab?.counts.inconclusive) {
-        out.push('Some A/B comparisons stayed inconclusive: raise ab.max-trials or the budget, or run `perfgate calibrate` to see how many trials δ needs on this machine.');
-    }
-    if (run.regression &&
-        run.regression.comparisons.length &&
-        run.regression.comparisons.every((c) => c.outcome === 'insufficient baseline')) {
-        out.push(`Build up history: runs of the default branch are saved automatically; ${run.regression.minRuns} comparable runs are needed before regressions can be proven.`);
-    }
-    if (!out.length) {
-        out.push('No action needed.');
-        if (!run.regression && !run.ab)
-            out.push('This run was checked against absolute targets only: a slowdown that stays inside them is not flagged without history.');
-    }
-    return out;
-}
-const METRIC_LABELS = {
-    p50: 'p50 latency',
-    p95: 'p95 latency',
-    p99: 'p99 latency',
-    rps: 'Throughput',
-    workflows_per_s: 'Workflows/s',
-    errors: 'Error rate',
-    capacity: 'Capacity',
-    'memory.growth': 'Memory growth',
-};
-function metricLabel(m) {
-    return METRIC_LABELS[m] ?? m;
-}
-const OUTCOME = {
-    regression: '🔴 regression',
-    improvement: '🟢 improvement',
-    unchanged: '⚪ unchanged',
-    inconclusive: '🟡 inconclusive',
-    'insufficient baseline': '❓ insufficient baseline',
-};
-function view_pct(f, digits = 1) {
-    return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), digits)} %`;
-}
-/** The unit of each compared metric: built-ins by name, service metrics as defined. */
-function unitsOf(run) {
-    const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit]));
-    return (m) => {
-        if (m === 'errors')
-            return 'fraction';
-        if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity')
-            return 'per-second';
-        if (m === 'memory.growth')
-            return 'bytes-per-minute';
-        return defined.get(m) ?? 'ms';
-    };
-}
-/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
-function absoluteChange(metric, f, scale) {
-    if (metric === 'errors' || scale === 'abs')
-        return `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
-    if (metric === 'memory.growth')
-        return `${f >= 0 ? '+' : '−'}${formatValue(Math.abs(f), 'bytes-per-minute')}`;
-    return null;
-}
-/** The change, signed so that + is worse for every metric. */
-function changeText(c) {
-    if (c.change === null)
-        return 'no baseline';
-    const abs = absoluteChange(c.metric, c.change, c.scale);
-    if (abs)
-        return abs;
-    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
-    return `${view_pct(c.change)}${word ? ` ${word}` : ''}`;
-}
-function valueText(unit, v) {
-    if (v === null)
-        return '–';
-    return formatValue(v, unit);
-}
-function pText(p) {
-    if (p === null)
-        return '–';
-    if (p < 0.0001)
-        return '< 0.0001';
-    return formatNumber(p, 4);
-}
-function regressionView(r, units) {
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
-    const first = r.baseline[0];
-    const last = r.baseline[r.baseline.length - 1];
-    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
-    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
-    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
-        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
-        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
-    let insufficient = null;
-    if (r.counts['insufficient baseline'] && compared === 0) {
-        const effect = r.onMissingBaseline === 'fail'
-            ? 'With on-missing-baseline: fail, **the gate fails**.'
-            : r.onMissingBaseline === 'warn'
-                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
-                : 'The gate passes on it (on-missing-baseline: pass).';
-        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
-    }
-    else if (r.counts['insufficient baseline']) {
-        const n = r.counts['insufficient baseline'];
-        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
-    }
-    return {
-        intro,
-        insufficient,
-        rows: r.comparisons.map((c) => ({
-            scenario: md(c.scenario),
-            metric: metricLabel(c.metric),
-            baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
-            current: valueText(units(c.metric), c.current),
-            change: changeText(c),
-            band: c.band
-                ? `${absoluteChange(c.metric, c.band[0], c.scale) ?? view_pct(c.band[0])} … ${absoluteChange(c.metric, c.band[1], c.scale) ?? view_pct(c.band[1])}`
-                : '–',
-            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            mde: c.mde === null ? '–' : (absoluteChange(c.metric, c.mde, c.scale) ?? view_pct(c.mde)),
-            outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
-        })),
-        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
-        warnings: r.warnings.map(md),
-        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
-            `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
-            'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
-            'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
-            '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
-    };
-}
-function deltaText(r) {
-    const seen = new Map();
-    for (const c of r.comparisons)
-        seen.set(c.metric, c);
-    return [...seen].map(([m, c]) => `${m} ${absoluteChange(m, c.delta, c.scale) ?? `${formatNumber(c.delta * 100, 1)} %`}`).join(', ');
-}
-function regressionSentences(run) {
-    const r = run.regression;
-    if (!r)
-        return [];
-    const out = [];
-    const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
-    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
-    if (regressions.length) {
-        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
-        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
-    }
-    else if (compared > 0) {
-        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
-    }
-    if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
-    if (compared === 0 && r.comparisons.length) {
-        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
-    }
-    return out;
-}
-const AB_OUTCOME = {
-    regression: '🔴 regression',
-    improvement: '🟢 improvement',
-    'confident pass': '✅ confident pass',
-    inconclusive: '🟡 inconclusive',
-};
-function abView(ab, units) {
-    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
-    const errorsChange = (f) => `${f >= 0 ? '+' : '−'}${formatNumber(Math.abs(f * 100), 2)} pp`;
-    return {
-        intro: `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
-            `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
-            `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
-            `Sampling stopped because ${md(ab.stoppedBecause)}.`,
-        rows: ab.comparisons.map((c) => ({
-            scenario: md(c.scenario),
-            metric: metricLabel(c.metric),
-            base: formatValue(c.base, units(c.metric)),
-            head: formatValue(c.head, units(c.metric)),
-            change: c.metric === 'errors' || c.scale === 'abs' ? errorsChange(c.change) : view_pct(c.change),
-            ci: c.metric === 'errors' || c.scale === 'abs'
-                ? `${errorsChange(c.ci[0])} … ${errorsChange(c.ci[1])}`
-                : `${view_pct(c.ci[0])} … ${view_pct(c.ci[1])}`,
-            p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            outcome: AB_OUTCOME[c.outcome],
-        })),
-        findings: ab.comparisons
-            .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
-            .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
-        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
-            `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
-            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
-    };
-}
-function abSentences(run) {
-    const ab = run.ab;
-    if (!ab)
-        return [];
-    const out = [];
-    const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
-    if (regressions.length)
-        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
-    else
-        out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
-    const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
-    if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
-    if (ab.counts.inconclusive)
-        out.push(`${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`);
-    return out;
-}
 
-;// CONCATENATED MODULE: ./src/compare.ts
+;// CONCATENATED MODULE: ./src/commands/compare.ts
 // `perfgate compare`: the analysis and the report without load. A finished run (result.json)
 // against baseline runs given as history directories, record files or other result.json files.
+
+
 
 
 
@@ -32887,16 +38018,7 @@ function abSentences(run) {
 async function runCompare(opts) {
     const cwd = opts.cwd ?? process.cwd();
     const currentFile = (0,external_node_path_.resolve)(cwd, opts.current);
-    let current;
-    try {
-        current = JSON.parse((0,external_node_fs_.readFileSync)(currentFile, 'utf8'));
-    }
-    catch (err) {
-        throw new errors_UsageError(`--current ${opts.current}: cannot read a result.json (${err.message})`);
-    }
-    if (current.tool !== 'perfgate' || current.schemaVersion !== 1 || !current.config?.fingerprint) {
-        throw new errors_UsageError(`--current ${opts.current}: not a perfgate result.json of schema version 1 with a config fingerprint`);
-    }
+    const current = readResult(currentFile, `--current ${opts.current}`);
     const { records, warnings } = await loadBaselines(opts.baseline.map((b) => (0,external_node_path_.resolve)(cwd, b)));
     const settings = opts.settings ?? REGRESSION_DEFAULTS;
     const regression = current.failure
@@ -32916,7 +38038,7 @@ async function runCompare(opts) {
     };
     const report = (opts.template ? loadTemplate(opts.template) : loadTemplate())(buildView(result));
     writeOutputs(files, result, report);
-    return { result, report, exitCode: verdict === 'pass' ? 0 : 1, files, warnings };
+    return { result, report, exitCode: runExitCode({ verdict }), files, warnings };
 }
 /** Records from directories (every *.json inside) and single files; unreadable ones become warnings. */
 async function loadBaselines(paths) {
@@ -32946,68 +38068,6 @@ async function loadBaselines(paths) {
     return { records, warnings };
 }
 
-;// CONCATENATED MODULE: ./src/config/fingerprint.ts
-// What makes two runs comparable: a hash of everything that changes the measurement
-// (scenarios, load settings, the service command), not of targets, names or report options.
-
-
-function configFingerprint(config) {
-    const material = {
-        command: config.service.command ?? null,
-        external: config.service.command ? null : config.service.url,
-        env: config.service.env,
-        scenarios: config.scenarios.map((s) => ({
-            name: s.name,
-            kind: s.kind,
-            ...loadSettings(s),
-            steps: s.steps.map((st) => ({
-                method: st.method,
-                path: st.path,
-                headers: st.headers,
-                body: st.body ?? null,
-                json: st.json ?? null,
-                capture: st.capture,
-            })),
-            // The open model sends on a schedule since perfgate's own load engine (before: each second's quota
-            // at once), so its runs start a history of their own; closed-model fingerprints are unchanged.
-            ...(s.rate !== undefined || s.ramp?.by === 'rate' ? { openModel: 'scheduled' } : {}),
-            // Added only when present, so that fingerprints of configs without ramps stay as they were.
-            ...(s.ramp ? { ramp: { by: s.ramp.by, levels: s.ramp.levels, stepMs: s.ramp.stepMs, stop: s.ramp.stop } } : {}),
-        })),
-    };
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
-}
-/** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
-function canonical(value) {
-    if (Array.isArray(value))
-        return `[${value.map(canonical).join(',')}]`;
-    if (value && typeof value === 'object') {
-        return `{${Object.keys(value)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-            .join(',')}}`;
-    }
-    return JSON.stringify(value);
-}
-
-;// CONCATENATED MODULE: ./src/history/open.ts
-// The store a config asks for.
-
-
-
-function openStore(history, repoDir) {
-    switch (history.store) {
-        case 'none':
-            return null;
-        case 'git':
-            return new GitStore({ cwd: repoDir, remote: history.remote, branch: history.branch });
-        default: {
-            const rel = (0,external_node_path_.relative)(process.cwd(), history.path);
-            return new DirStore(history.path, rel && !rel.startsWith('..') ? rel : history.path);
-        }
-    }
-}
-
 // EXTERNAL MODULE: ./src/load/histogram.ts
 var histogram = __nccwpck_require__(6846);
 ;// CONCATENATED MODULE: ./src/analysis/targets.ts
@@ -33035,7 +38095,7 @@ function evaluateTargets(targets, run) {
                 status: 'unmeasured',
                 note: joinNotes(m.note, t.notes),
             };
-        const crosses = !compare(m.value, t.parsed.op, t.parsed.threshold);
+        const crosses = !target_expr_compare(m.value, t.parsed.op, t.parsed.threshold);
         const met = (!crosses || m.excuse !== undefined) && !m.fail;
         const note = met
             ? crosses
@@ -33273,68 +38333,48 @@ function round(x) {
     return Math.round(x * 100) / 100;
 }
 
-;// CONCATENATED MODULE: ./src/history/git-info.ts
-// Where this run comes from: commit, branch, whether that is the default branch, and whether
-// it is a pull request. From the GitHub Actions environment when present, else from git itself.
+;// CONCATENATED MODULE: ./src/config/fingerprint.ts
+// What makes two runs comparable: a hash of everything that changes the measurement
+// (scenarios, load settings, the service command), not of targets, names or report options.
 
 
-function git(cwd, args) {
-    try {
-        return (0,external_node_child_process_.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
-    }
-    catch {
-        return null;
-    }
-}
-function gitInfo(cwd, env = process.env) {
-    const event = env.GITHUB_EVENT_NAME ?? null;
-    const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
-    const payload = readPayload(env);
-    // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
-    const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
-    let branch;
-    if (env.GITHUB_HEAD_REF)
-        branch = env.GITHUB_HEAD_REF;
-    else if (env.GITHUB_REF?.startsWith('refs/heads/'))
-        branch = env.GITHUB_REF.slice('refs/heads/'.length);
-    else {
-        const b = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
-        branch = b === 'HEAD' ? null : b;
-    }
-    const defaultBranch = payload?.repository?.default_branch ?? defaultBranchName(cwd, env);
-    // Scheduled workflows always run on the default branch.
-    const onDefaultBranch = !pullRequest && ((branch !== null && branch === defaultBranch) || event === 'schedule');
-    return {
-        sha,
-        branch,
-        defaultBranch,
-        onDefaultBranch,
-        pullRequest,
-        event,
-        pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
+function configFingerprint(config) {
+    const material = {
+        command: config.service.command ?? null,
+        external: config.service.command ? null : config.service.url,
+        env: config.service.env,
+        scenarios: config.scenarios.map((s) => ({
+            name: s.name,
+            kind: s.kind,
+            ...loadSettings(s),
+            steps: s.steps.map((st) => ({
+                method: st.method,
+                path: st.path,
+                headers: st.headers,
+                body: st.body ?? null,
+                json: st.json ?? null,
+                capture: st.capture,
+            })),
+            // The open model sends on a schedule since perfgate's own load engine (before: each second's quota
+            // at once), so its runs start a history of their own; closed-model fingerprints are unchanged.
+            ...(s.rate !== undefined || s.ramp?.by === 'rate' ? { openModel: 'scheduled' } : {}),
+            // Added only when present, so that fingerprints of configs without ramps stay as they were.
+            ...(s.ramp ? { ramp: { by: s.ramp.by, levels: s.ramp.levels, stepMs: s.ramp.stepMs, stop: s.ramp.stop } } : {}),
+        })),
     };
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
 }
-function readPayload(env) {
-    if (!env.GITHUB_EVENT_PATH)
-        return null;
-    try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+/** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonical).join(',')}]`;
+    if (value && typeof value === 'object') {
+        return `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+            .join(',')}}`;
     }
-    catch {
-        return null;
-    }
-}
-function defaultBranchName(cwd, env) {
-    if (env.PERFGATE_DEFAULT_BRANCH)
-        return env.PERFGATE_DEFAULT_BRANCH;
-    const head = git(cwd, ['symbolic-ref', '--short', 'refs/remotes/origin/HEAD']);
-    if (head)
-        return head.replace(/^origin\//, '');
-    for (const candidate of ['main', 'master']) {
-        if (git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`]))
-            return candidate;
-    }
-    return null;
+    return JSON.stringify(value);
 }
 
 ;// CONCATENATED MODULE: ./src/history/runner.ts
@@ -33376,8 +38416,7 @@ function saveDecision(setting, override, git, failure) {
 
 ;// CONCATENATED MODULE: ./src/history/steps.ts
 // The two history steps of a gate run: compare with the stored runs, then (when the policy says
-// so) store this run, prune, and publish the dashboard where the store can hold it.
-
+// so) store this run and prune. (The pipeline publishes the dashboard after a save.)
 
 
 
@@ -33409,17 +38448,6 @@ async function recordInHistory(store, result, o, progress) {
         catch (err) {
             info.reason = info.saved ? `${info.reason}; pruning failed: ${err.message}` : `saving failed: ${err.message}`;
         }
-        if (info.saved && store.publish) {
-            try {
-                // The dashboard lives next to the runs, so GitHub Pages can serve the data branch.
-                const { records } = await store.load();
-                const html = renderDashboard(records, o.dashboardTitle, o.repoUrl);
-                info.dashboard = await store.publish('dashboard/index.html', html, `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`);
-            }
-            catch (err) {
-                progress.info(`perfgate: warning: the dashboard could not be published: ${err.message}`);
-            }
-        }
     }
     progress.info(`perfgate: history (${store.label}): ${info.reason}${info.pruned ? `; pruned ${info.pruned} old run(s)` : ''}`);
     return info;
@@ -33427,11 +38455,11 @@ async function recordInHistory(store, result, o, progress) {
 
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./src/version.ts
+;// CONCATENATED MODULE: ./src/util/version.ts
 /** perfgate's version; a test keeps it equal to package.json's. */
 const PERFGATE_VERSION = '0.1.0';
 
-;// CONCATENATED MODULE: ./src/environment.ts
+;// CONCATENATED MODULE: ./src/util/environment.ts
 // What the run was measured on: needed to read any figure, and (later) to pick comparable history.
 
 
@@ -33463,40 +38491,7 @@ function describeEnvironment(env = process.env) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/load/fd-limit.ts
-// Before opening N connections: is the open-file limit high enough? Node raises its own soft
-// limit to the hard limit when it starts, so what is left to check is the hard limit.
-
-/** File descriptors perfgate needs besides the load's sockets (stdio, logs, probes, sampling). */
-const HEADROOM = 64;
-function readFdLimit() {
-    try {
-        const line = (0,external_node_fs_.readFileSync)('/proc/self/limits', 'utf8')
-            .split('\n')
-            .find((l) => l.startsWith('Max open files'));
-        const m = line && /Max open files\s+(\S+)\s+(\S+)/.exec(line);
-        if (!m)
-            return undefined;
-        const num = (s) => (s === 'unlimited' ? Infinity : Number(s));
-        return { soft: num(m[1]), hard: num(m[2]) };
-    }
-    catch {
-        return undefined; // not Linux: nothing to read, the OS will say EMFILE if it comes to that
-    }
-}
-/** A message when `connections` sockets cannot be opened under `limit`, else undefined. */
-function fdProblem(connections, limit) {
-    if (!limit)
-        return undefined;
-    const needed = connections + HEADROOM;
-    if (needed <= limit.soft)
-        return undefined;
-    return (`${connections} connections need about ${needed} open files, but this process may open only ${limit.soft} ` +
-        `(hard limit ${limit.hard}; Node already raised its soft limit as far as the hard limit allows). ` +
-        `Raise the hard limit (e.g. \`ulimit -Hn ${needed * 2}\` as root, or LimitNOFILE= in a systemd unit) or lower connections.`);
-}
-
-;// CONCATENATED MODULE: ./src/gate.ts
+;// CONCATENATED MODULE: ./src/pipeline/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
 
@@ -33518,23 +38513,8 @@ function fdProblem(connections, limit) {
 
 
 
-
-
-
-
-
 async function runGate(opts) {
-    const cwd = opts.cwd ?? process.cwd();
-    const progress = opts.progress ?? silentProgress;
-    const config = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)), opts.overrides);
-    // Everything that can be checked before the service starts is checked now.
-    const template = reportTemplate(config);
-    const maxConnections = Math.max(...config.scenarios.map((s) => (s.ramp?.by === 'connections' ? Math.max(...s.ramp.levels) : s.connections)));
-    const fd = fdProblem(maxConnections, readFdLimit());
-    if (fd)
-        throw new errors_UsageError(fd);
-    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    const { cwd, progress, config, template, outDir } = prologue(opts);
     const files = {
         result: (0,external_node_path_.join)(outDir, 'result.json'),
         report: (0,external_node_path_.join)(outDir, 'report.md'),
@@ -33616,21 +38596,27 @@ async function finishRun(f, measured) {
         };
     }
     else if (store) {
-        const repo = repoUrl((0,external_node_path_.dirname)(config.file), f.env);
-        result.history = await recordInHistory(store, result, { history: config.history, save: f.save, dashboardTitle: `${config.name}: perfgate dashboard`, repoUrl: repo }, progress);
+        result.history = await recordInHistory(store, result, { history: config.history, save: f.save }, progress);
+        if (result.history.saved && store.publish) {
+            const dashboard = await publishDashboard(store, result, `${config.name}: perfgate dashboard`, repoUrl((0,external_node_path_.dirname)(config.file), f.env), progress);
+            if (dashboard)
+                result.history.dashboard = dashboard;
+        }
     }
     const report = f.template(buildView(result));
     writeOutputs(f.files, result, report);
-    const exitCode = failure?.kind === 'aborted' ? 130 : verdict === 'pass' ? 0 : 1;
+    const exitCode = runExitCode({ verdict, failure });
     return { result, report, exitCode, files: f.files };
 }
-/** The report template of a config (its own, or the bundled one); a broken one is a usage error. */
-function reportTemplate(config) {
+/** The dashboard next to the stored runs (a data branch GitHub Pages can serve); a failure is a warning. */
+async function publishDashboard(store, result, title, repo, progress) {
     try {
-        return config.report.template ? loadTemplate(config.report.template) : loadTemplate();
+        const { records } = await store.load();
+        return await store.publish('dashboard/index.html', renderDashboard(records, title, repo), `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`);
     }
     catch (err) {
-        throw new errors_UsageError(err.message);
+        progress.info(`perfgate: warning: the dashboard could not be published: ${err.message}`);
+        return undefined;
     }
 }
 function displayPath(cwd, p) {
@@ -33638,19 +38624,17 @@ function displayPath(cwd, p) {
     return rel && !rel.startsWith('..') ? rel : p;
 }
 
-;// CONCATENATED MODULE: ./src/import.ts
-// `perfgate import`: another tool's output as a RunResult, so the gate can check targets on it,
-// compare it with history and report it. What the tool's output holds is used as it is; what it
-// does not hold is marked missing and becomes ❓, never a guess. Neither tool records per-trial
-// figures or a histogram, so an import is one trial, and history treats it as one.
+;// CONCATENATED MODULE: ./src/commands/run.ts
+// `perfgate run` (and the Action's default mode): the whole gate, as the pipeline runs it. With
+// --shard the CLI calls ./shard.ts instead. Thin on purpose: the stages live in src/pipeline/.
 
+function runRun(opts) {
+    return runGate(opts);
+}
 
+;// CONCATENATED MODULE: ./src/load/imported.ts
 
-
-
-
-
-const import_num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const imported_num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
 /**
  * k6's end-of-test summary as JSON: `handleSummary(data)` → `JSON.stringify(data)` (metrics as
@@ -33671,26 +38655,26 @@ function fromK6(doc) {
     if (!duration)
         throw new errors_UsageError('not a k6 summary of an HTTP test: no http_req_duration metric');
     const reqs = values('http_reqs');
-    const requests = import_num(reqs?.count);
+    const requests = imported_num(reqs?.count);
     if (requests === null)
         throw new errors_UsageError('the k6 summary has no http_reqs count');
     const failed = values('http_req_failed');
     // http_req_failed is a rate metric: "passes" counts requests for which "failed" was true.
-    const failures = import_num(failed?.passes) ?? 0;
-    const rate = import_num(reqs?.rate);
-    const stateMs = import_num(obj(root?.state)?.testRunDurationMs);
+    const failures = imported_num(failed?.passes) ?? 0;
+    const rate = imported_num(reqs?.rate);
+    const stateMs = imported_num(obj(root?.state)?.testRunDurationMs);
     const durationMs = stateMs ?? (rate && rate > 0 ? (requests / rate) * 1000 : 0);
     const vus = values('vus_max');
     const latency = {
         count: expected ? null : requests,
-        min: import_num(duration.min),
-        mean: import_num(duration.avg),
+        min: imported_num(duration.min),
+        mean: imported_num(duration.avg),
         stdev: null,
-        p50: import_num(duration.med) ?? import_num(duration['p(50)']),
-        p90: import_num(duration['p(90)']),
-        p95: import_num(duration['p(95)']),
-        p99: import_num(duration['p(99)']),
-        max: import_num(duration.max),
+        p50: imported_num(duration.med) ?? imported_num(duration['p(50)']),
+        p90: imported_num(duration['p(90)']),
+        p95: imported_num(duration['p(95)']),
+        p99: imported_num(duration['p(99)']),
+        max: imported_num(duration.max),
     };
     const missing = ['histogram (exact percentiles and merging)', 'per-trial figures', 'status codes', 'service CPU, memory and uptime'];
     for (const [k, v] of Object.entries({ p50: latency.p50, p90: latency.p90, p95: latency.p95, p99: latency.p99 }))
@@ -33705,7 +38689,7 @@ function fromK6(doc) {
     return {
         tool: 'k6',
         url: null,
-        connections: import_num(vus?.max) ?? import_num(vus?.value),
+        connections: imported_num(vus?.max) ?? imported_num(vus?.value),
         startedAt: null,
         durationMs,
         requests,
@@ -33729,42 +38713,42 @@ function fromAutocannon(doc) {
     const r = obj(doc);
     const lat = obj(r?.latency);
     const req = obj(r?.requests);
-    if (!r || !lat || !req || import_num(r.duration) === null)
+    if (!r || !lat || !req || imported_num(r.duration) === null)
         throw new errors_UsageError('not an autocannon --json result: no latency, requests or duration');
-    const non2xx = import_num(r.non2xx) ?? 0;
-    const timeouts = import_num(r.timeouts) ?? 0;
-    const errorsAll = import_num(r.errors) ?? 0;
+    const non2xx = imported_num(r.non2xx) ?? 0;
+    const timeouts = imported_num(r.timeouts) ?? 0;
+    const errorsAll = imported_num(r.errors) ?? 0;
     // autocannon's "errors" count timeouts among connection errors.
     const connection = Math.max(0, errorsAll - timeouts);
-    const responses = import_num(req.total) ?? 0;
+    const responses = imported_num(req.total) ?? 0;
     const statusCodes = {};
     for (const [code, s] of Object.entries(obj(r.statusCodeStats) ?? {})) {
-        const c = import_num(obj(s)?.count);
+        const c = imported_num(obj(s)?.count);
         if (c !== null)
             statusCodes[code] = c;
     }
     const start = typeof r.start === 'string' ? r.start : null;
     const finish = typeof r.finish === 'string' ? r.finish : null;
-    const durationMs = start && finish ? Date.parse(finish) - Date.parse(start) : (import_num(r.duration) ?? 0) * 1000;
+    const durationMs = start && finish ? Date.parse(finish) - Date.parse(start) : (imported_num(r.duration) ?? 0) * 1000;
     return {
         tool: 'autocannon',
         url: typeof r.url === 'string' ? r.url : null,
-        connections: import_num(r.connections),
+        connections: imported_num(r.connections),
         startedAt: start,
         durationMs,
         requests: responses,
-        ok: import_num(r['2xx']) ?? Math.max(0, responses - non2xx),
+        ok: imported_num(r['2xx']) ?? Math.max(0, responses - non2xx),
         errors: { total: non2xx + timeouts + connection, non2xx, timeouts, connection },
         latency: {
-            count: import_num(lat.totalCount),
-            min: import_num(lat.min),
-            mean: import_num(lat.mean) ?? import_num(lat.average),
-            stdev: import_num(lat.stddev),
-            p50: import_num(lat.p50),
-            p90: import_num(lat.p90),
+            count: imported_num(lat.totalCount),
+            min: imported_num(lat.min),
+            mean: imported_num(lat.mean) ?? imported_num(lat.average),
+            stdev: imported_num(lat.stddev),
+            p50: imported_num(lat.p50),
+            p90: imported_num(lat.p90),
             p95: null,
-            p99: import_num(lat.p99),
-            max: import_num(lat.max),
+            p99: imported_num(lat.p99),
+            max: imported_num(lat.max),
         },
         statusCodes,
         provides: ['requests', 'req/s', 'errors, timeouts and non-2xx', 'status codes', 'latency p50/p90/p97.5/p99/max in whole milliseconds'],
@@ -33943,6 +38927,21 @@ function importedScenario(name, x) {
         service: { cpu: null, memory: null, uptime: null },
     };
 }
+
+;// CONCATENATED MODULE: ./src/commands/import.ts
+// `perfgate import`: another tool's output as a RunResult, so the gate can check targets on it,
+// compare it with history and report it. What the tool's output holds is used as it is; what it
+// does not hold is marked missing and becomes ❓, never a guess. Neither tool records per-trial
+// figures or a histogram, so an import is one trial, and history treats it as one.
+
+
+
+
+
+
+
+
+
 /** Without a config: no targets, no history; the report says what the tool measured. */
 function bareConfig(name, cwd) {
     return parseConfig(`name: ${JSON.stringify(name)}\nservice: { url: "http://127.0.0.1:1" }\nscenarios: [{ name: x, request: { path: / } }]\nhistory: { store: none }\n`, (0,external_node_path_.join)(cwd, 'perfgate-import.yml'));
@@ -34034,17 +39033,12 @@ async function runImport(opts) {
 
 // EXTERNAL MODULE: ./src/load/merge.ts
 var merge = __nccwpck_require__(9644);
-;// CONCATENATED MODULE: ./src/shard.ts
+;// CONCATENATED MODULE: ./src/commands/shard.ts
 // Load from several machines: `perfgate run --shard i/n` measures its share of every scenario
 // against one shared, external service and writes a shard file (histograms encoded, nothing
 // about the service); `perfgate merge` checks that the shards belong together, merges them trial
 // by trial (histograms added exactly, counts summed), states how far their trial windows
 // overlapped, and hands one RunResult to the normal targets → history → report path.
-
-
-
-
-
 
 
 
@@ -34108,16 +39102,14 @@ async function waitUntil(startAt, progress, signal, now = Date.now()) {
     });
 }
 async function runShard(opts) {
-    const cwd = opts.cwd ?? process.cwd();
-    const progress = opts.progress ?? silentProgress;
     const { index, count } = parseShard(opts.shard);
-    const config = loadConfig((0,external_node_path_.resolve)(cwd, opts.config));
-    const sharded = shardConfig(config, index, count);
-    const fd = fdProblem(Math.max(...sharded.scenarios.map((s) => s.connections)), readFdLimit());
-    if (fd)
-        throw new errors_UsageError(fd);
-    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
+    let config;
+    const { progress, config: sharded, outDir, } = prologue(opts, {
+        shape: (c) => {
+            config = c;
+            return shardConfig(c, index, count);
+        },
+    });
     if (opts.startAt)
         await waitUntil(opts.startAt, progress, opts.signal);
     const startedAt = new Date();
@@ -34150,9 +39142,24 @@ async function runShard(opts) {
     };
     const file = (0,external_node_path_.join)(outDir, `shard-${index}-of-${count}.json`);
     (0,external_node_fs_.writeFileSync)(file, `${JSON.stringify(shard, null, 2)}\n`);
-    const exitCode = measured.failure?.kind === 'aborted' ? 130 : measured.failure ? 1 : 0;
+    const exitCode = runExitCode({ verdict: 'pass', failure: measured.failure });
     return { file, shard, exitCode };
 }
+
+;// CONCATENATED MODULE: ./src/commands/merge-shards.ts
+// `perfgate merge SHARD.json…` (and the Action's mode: merge): the shards of one run, checked to
+// belong together, merged exactly into one run that the gate judges like any other.
+
+
+
+
+
+
+
+
+
+
+
 /** Shard files in a directory and the directories directly below it (where download-artifact puts each artifact). */
 function findShardFiles(dir) {
     const found = [];
@@ -34274,19 +39281,14 @@ function sumWindows(ws) {
     return { cpu: null, memory: null, uptime: probes ? { probes, up, ratio: up / probes } : null };
 }
 async function runMerge(opts) {
-    const cwd = opts.cwd ?? process.cwd();
-    const config = applyOverrides(loadConfig((0,external_node_path_.resolve)(cwd, opts.config)), opts.overrides);
-    const template = reportTemplate(config);
+    const { cwd, progress, config, template, outDir } = prologue(opts, { sendsLoad: false });
     const shards = readShards(opts.files.map((f) => (0,external_node_path_.resolve)(cwd, f)));
     const problem = mergeProblem(shards, configFingerprint(config), config.file);
     if (problem)
         throw new errors_UsageError(problem);
     const { measured, info } = mergeShards(config, shards.map((s) => s.shard));
-    const progress = opts.progress ?? silentProgress;
     for (const w of info.warnings)
         progress.info(`perfgate: warning: ${w}`);
-    const outDir = (0,external_node_path_.resolve)(cwd, opts.outDir);
-    (0,external_node_fs_.mkdirSync)(outDir, { recursive: true });
     const startedAt = new Date(Math.min(...shards.map((s) => Date.parse(s.shard.startedAt))));
     const count = info.count;
     return finishRun({
@@ -34310,9 +39312,47 @@ async function runMerge(opts) {
     }, measured);
 }
 
-;// CONCATENATED MODULE: ./src/cli.ts
+;// CONCATENATED MODULE: ./src/commands/history.ts
+// `perfgate history list|prune [--config FILE] [--keep N]`: what the config's history store holds,
+// and pruning it to the newest N runs per config (never a corrupt file: those are skipped).
+
+
+
+
+
+/** Lines to print; throws UsageError when the config has no history or --keep is wrong. */
+async function runHistory(action, opts) {
+    const out = [];
+    const say = (line) => void out.push(line);
+    const v = opts;
+    const config = loadConfig(opts.config);
+    const store = openStore(config.history, (0,external_node_path_.dirname)(config.file));
+    if (!store)
+        throw new errors_UsageError(`history is off in ${config.file} (history.store: none)`);
+    if (action === 'prune') {
+        const keep = v.keep === undefined ? config.history.keep : Number(v.keep);
+        if (!Number.isInteger(keep) || keep < 1)
+            throw new errors_UsageError(`--keep must be a whole number of at least 1, got "${v.keep}"`);
+        const removed = await store.prune(keep);
+        say(`${store.label}: removed ${removed.length} run(s), keeping at most ${keep} per config`);
+        return out;
+    }
+    const { records, warnings } = await store.load();
+    const fingerprint = configFingerprint(config);
+    say(`${store.label}: ${records.length} stored run(s); * = same config as ${config.file}`);
+    for (const r of [...records].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
+        const git = r.git ? `${r.git.branch ?? '(detached)'} ${r.git.sha?.slice(0, 7) ?? ''}`.trim() : '';
+        say(`${r.fingerprint === fingerprint ? '*' : ' '} ${r.id}  ${r.startedAt}  ${r.verdict.padEnd(4)}  ${git}  ${r.scenarios.map((s) => s.name).join(', ')}`);
+    }
+    for (const w of warnings)
+        say(`warning: ${w}`);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/cli/cli.ts
 // The CLI adapter: argv → gate options; progress on stderr; a short verdict on stdout; exit code.
 // 0 pass · 1 fail · 2 usage or config error · 3 internal error · 130 interrupted.
+
 
 
 
@@ -34424,7 +39464,11 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     if (command === 'calibrate' && !rest.length)
         return guarded(complain, () => calibrateCommand(v, say, complain, io.stderr));
     if (command === 'history' && rest.length === 1 && (rest[0] === 'list' || rest[0] === 'prune')) {
-        return guarded(complain, () => historyCommand(rest[0], v, say));
+        return guarded(complain, async () => {
+            for (const line of await runHistory(rest[0], { config: v.config ?? DEFAULT_CONFIG_FILE, keep: v.keep }))
+                say(line);
+            return 0;
+        });
     }
     if (command === 'merge') {
         return guarded(complain, async () => {
@@ -34478,7 +39522,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         }));
     }
     return guarded(complain, () => interruptible(complain, async (signal) => {
-        const outcome = await runGate({
+        const outcome = await runRun({
             config: v.config ?? DEFAULT_CONFIG_FILE,
             outDir: v.out ?? DEFAULT_OUT_DIR,
             save: saveFlag(v),
@@ -34529,11 +39573,7 @@ function summaryText(r) {
     if (reg) {
         const missing = reg.counts['insufficient baseline'];
         for (const c of reg.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement')) {
-            const change = c.change === null
-                ? ''
-                : c.metric === 'errors'
-                    ? `${(c.change * 100).toFixed(2)} pp`
-                    : `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} % (+ = worse)`;
+            const change = c.change === null ? '' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
             lines.push(`  ${c.outcome.toUpperCase().padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`);
         }
         if (missing === reg.comparisons.length)
@@ -34571,16 +39611,13 @@ async function calibrateCommand(v, say, complain, stderr) {
 }
 /** Exit code and message for an error that escaped a command. */
 function errorCode(err, complain) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError)
         complain(`perfgate: invalid config\n${err.message}`);
-        return 2;
-    }
-    if (err instanceof errors_UsageError) {
+    else if (err instanceof errors_UsageError)
         complain(`perfgate: ${err.message}`);
-        return 2;
-    }
-    complain(`perfgate: internal error (a bug in perfgate, please report it): ${err.stack ?? String(err)}`);
-    return 3;
+    else
+        complain(`perfgate: internal error (a bug in perfgate, please report it): ${err.stack ?? String(err)}`);
+    return errorExitCode(err);
 }
 async function guarded(complain, command) {
     try {
@@ -34605,30 +39642,6 @@ async function compareCommand(v, say, complain) {
         complain(`perfgate: warning: ${w}`);
     say(summaryText(outcome.result));
     return outcome.exitCode;
-}
-async function historyCommand(action, v, say) {
-    const config = loadConfig(v.config ?? DEFAULT_CONFIG_FILE);
-    const store = openStore(config.history, (0,external_node_path_.dirname)(config.file));
-    if (!store)
-        throw new errors_UsageError(`history is off in ${config.file} (history.store: none)`);
-    if (action === 'prune') {
-        const keep = v.keep === undefined ? config.history.keep : Number(v.keep);
-        if (!Number.isInteger(keep) || keep < 1)
-            throw new errors_UsageError(`--keep must be a whole number of at least 1, got "${v.keep}"`);
-        const removed = await store.prune(keep);
-        say(`${store.label}: removed ${removed.length} run(s), keeping at most ${keep} per config`);
-        return 0;
-    }
-    const { records, warnings } = await store.load();
-    const fingerprint = configFingerprint(config);
-    say(`${store.label}: ${records.length} stored run(s); * = same config as ${config.file}`);
-    for (const r of [...records].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
-        const git = r.git ? `${r.git.branch ?? '(detached)'} ${r.git.sha?.slice(0, 7) ?? ''}`.trim() : '';
-        say(`${r.fingerprint === fingerprint ? '*' : ' '} ${r.id}  ${r.startedAt}  ${r.verdict.padEnd(4)}  ${git}  ${r.scenarios.map((s) => s.name).join(', ')}`);
-    }
-    for (const w of warnings)
-        say(`warning: ${w}`);
-    return 0;
 }
 
 
@@ -34722,7 +39735,7 @@ function percentileMs(h, p) {
 /* harmony export */   Gq: () => (/* binding */ mergeParallel),
 /* harmony export */   lD: () => (/* binding */ split)
 /* harmony export */ });
-/* harmony import */ var _analysis_aggregate_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8321);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7379);
 /* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6846);
 // Trials that ran at the same time (in several processes, or on several machines) → one trial.
 // Histograms are merged exactly (decoded and added, never percentiles averaged), counts add up,
@@ -34736,7 +39749,7 @@ function mergeParallel(parts, histograms) {
     const start = Math.min(...starts);
     const end = Math.max(...parts.map((p, i) => starts[i] + p.durationMs));
     // The sum of the parts, as summarizeTrials adds trials up; then the clock of parallel parts.
-    const sum = (0,_analysis_aggregate_js__WEBPACK_IMPORTED_MODULE_0__/* .summarizeTrials */ .f)(parts.map((p, index) => ({ ...p, index })), histograms ?? parts.map((p) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeHistogram */ .pr)(p.histogram)));
+    const sum = (0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .summarizeTrials */ .f)(parts.map((p, index) => ({ ...p, index })), histograms ?? parts.map((p) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeHistogram */ .pr)(p.histogram)));
     const durationMs = Math.max(end - start, ...parts.map((p) => p.durationMs));
     return {
         ...sum,
@@ -34796,7 +39809,7 @@ function split(total, n) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _assets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5462);
+/* harmony import */ var _util_assets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9123);
 /* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6846);
 /* harmony import */ var _merge_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9644);
 /* harmony import */ var _trial_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7423);
@@ -34818,7 +39831,7 @@ function workerScript() {
     const self = (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(import.meta.url);
     if (/[\\/]dist[\\/](cli[\\/])?index\.js$/.test(self))
         return self;
-    const cli = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,_assets_js__WEBPACK_IMPORTED_MODULE_4__/* .packageRoot */ .Z)(), 'dist', 'cli', 'index.js');
+    const cli = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,_util_assets_js__WEBPACK_IMPORTED_MODULE_4__/* .packageRoot */ .Z)(), 'dist', 'cli', 'index.js');
     if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(cli))
         throw new Error(`load.processes needs the built CLI (${cli}); run npm run build`);
     return cli;
@@ -34927,6 +39940,110 @@ function runLoadWorker() {
         });
     });
     process.on('disconnect', () => process.exit(0));
+}
+
+
+/***/ }),
+
+/***/ 7379:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   f: () => (/* binding */ summarizeTrials)
+/* harmony export */ });
+/* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6846);
+
+function summarizeTrials(trials, histograms) {
+    const merged = (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(histograms ?? trials.map((t) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(t.histogram)));
+    const sum = (f) => trials.reduce((acc, t) => acc + f(t), 0);
+    const durationMs = sum((t) => t.durationMs);
+    const requests = sum((t) => t.requests);
+    const total = sum((t) => t.errors.total);
+    const timeouts = sum((t) => t.errors.timeouts);
+    const connection = sum((t) => t.errors.connection);
+    const attempts = requests + timeouts + connection;
+    const statusCodes = {};
+    for (const t of trials)
+        for (const [code, n] of Object.entries(t.statusCodes))
+            statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    const summary = {
+        durationMs,
+        requests,
+        ok: sum((t) => t.ok),
+        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+        latency: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(merged),
+        errors: {
+            total,
+            non2xx: sum((t) => t.errors.non2xx),
+            timeouts,
+            connection,
+            rate: attempts > 0 ? total / attempts : 0,
+        },
+        connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
+        statusCodes,
+        histogram: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(merged),
+    };
+    if (trials.some((t) => t.workflows)) {
+        const completed = sum((t) => t.workflows?.completed ?? 0);
+        summary.workflows = {
+            completed,
+            perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+        };
+    }
+    const connections = sumConnections(trials);
+    if (connections)
+        summary.connections = connections;
+    const pacing = sumPacing(trials, durationMs);
+    if (pacing)
+        summary.pacing = pacing;
+    const first = trials[0]?.steps;
+    if (first) {
+        summary.steps = first.map((step, i) => {
+            const parts = trials.map((t) => t.steps[i]);
+            const h = (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(parts.map((p) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(p.histogram)));
+            return {
+                name: step.name,
+                method: step.method,
+                path: step.path,
+                requests: parts.reduce((a, p) => a + p.requests, 0),
+                ok: parts.reduce((a, p) => a + p.ok, 0),
+                errors: parts.reduce((a, p) => a + p.errors, 0),
+                latency: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(h),
+                histogram: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(h),
+            };
+        });
+    }
+    return summary;
+}
+/** Connection figures added up (handshake histograms merged), or undefined when no trial has them. */
+function sumConnections(trials) {
+    const parts = trials.map((t) => t.connections).filter((c) => c !== undefined);
+    if (!parts.length)
+        return undefined;
+    const h = (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .mergeHistograms */ .Q7)(parts.map((c) => (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeHistogram */ .pr)(c.handshakeHistogram)));
+    return {
+        opened: parts.reduce((a, c) => a + c.opened, 0),
+        closedByServer: parts.reduce((a, c) => a + c.closedByServer, 0),
+        handshake: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(h),
+        handshakeHistogram: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeHistogram */ .ll)(h),
+    };
+}
+/** The open model's schedule over several trials (or parallel parts): counts add up. */
+function sumPacing(trials, durationMs) {
+    const parts = trials.map((t) => t.pacing).filter((p) => p !== undefined);
+    if (!parts.length)
+        return undefined;
+    const sent = parts.reduce((a, p) => a + p.sent, 0);
+    return {
+        arrival: parts[0].arrival,
+        offered: parts[0].offered,
+        intended: parts.reduce((a, p) => a + p.intended, 0),
+        sent,
+        late: parts.reduce((a, p) => a + p.late, 0),
+        dropped: parts.reduce((a, p) => a + p.dropped, 0),
+        achievedRate: durationMs > 0 ? (sent * 1000) / durationMs : 0,
+        lagP99Ms: Math.max(...parts.map((p) => p.lagP99Ms)),
+    };
 }
 
 
@@ -35740,6 +40857,53 @@ function fromState(state) {
         },
     };
     return rng;
+}
+
+
+/***/ }),
+
+/***/ 9123:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ assetPath),
+/* harmony export */   Z: () => (/* binding */ packageRoot)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_2__);
+// Where perfgate's data files (templates/, schemas/) live: the package root, found by walking up
+// from this module. Works from src/ (tests), dist/index.js (Action) and dist/cli/index.js (CLI).
+
+
+
+let root;
+function packageRoot() {
+    if (root)
+        return root;
+    let dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)((0,node_url__WEBPACK_IMPORTED_MODULE_2__.fileURLToPath)(import.meta.url));
+    for (;;) {
+        const pkg = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'package.json');
+        if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(pkg) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'templates'))) {
+            try {
+                if (JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(pkg, 'utf8')).name === 'perfgate')
+                    return (root = dir);
+            }
+            catch {
+                // not ours; keep walking
+            }
+        }
+        const parent = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(dir);
+        if (parent === dir)
+            throw new Error(`perfgate: cannot find its package root above ${(0,node_url__WEBPACK_IMPORTED_MODULE_2__.fileURLToPath)(import.meta.url)}`);
+        dir = parent;
+    }
+}
+function assetPath(...parts) {
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(packageRoot(), ...parts);
 }
 
 
@@ -46918,6 +52082,6 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(8084);
+/******/ var __webpack_exports__ = __nccwpck_require__(2827);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

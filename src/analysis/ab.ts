@@ -2,9 +2,9 @@
 // metric: one-sided Mann–Whitney U on log values, the Hodges–Lehmann ratio with a Moses
 // interval, Holm over the family. α is split evenly over the planned looks, so sampling more
 // while undecided cannot inflate false alarms. Pure.
-import type { TrialFigures } from '../history/record.js';
+import type { TrialFigures } from '../contract/record.js';
 import { comparedMetrics, deltaOf, fromScale, trialValues, type ComparedDefinition } from './compared-metrics.js';
-import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../result.js';
+import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
 import { normalQuantile, normalSf } from '../stats/distributions.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';

@@ -3,8 +3,8 @@
 // metric defined with `better:`. Errors are compared by their own rule, not listed here; ramp
 // capacity and memory growth are one value per run (see regression.ts).
 import type { MetricDefinition } from '../config/types.js';
-import type { TrialFigures } from '../history/record.js';
-import type { BuiltinMetric, ComparedMetric } from '../result.js';
+import type { TrialFigures } from '../contract/record.js';
+import type { BuiltinMetric, ComparedMetric } from '../contract/result.js';
 
 export interface MetricDef {
   metric: Exclude<ComparedMetric, 'errors'>;

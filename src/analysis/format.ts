@@ -1,6 +1,6 @@
 // Numbers as the report shows them, by unit. Pure.
 import { formatBytes } from '../config/units.js';
-import type { Unit } from './expression.js';
+import type { Unit } from '../config/target-expr.js';
 
 export function formatNumber(x: number, digits = 1): string {
   return x.toLocaleString('en-US', {
@@ -42,4 +42,18 @@ export function formatValue(value: number, unit: Unit | string): string {
     default:
       return formatNumber(value, 2);
   }
+}
+
+/**
+ * A compared metric's change, the one way perfgate writes it everywhere (report, stdout,
+ * annotations): % for metrics compared as ratios (+ = worse), percentage points for error rates
+ * and shares compared on their own scale, MB/min for memory growth. `fixed`: a fixed number of
+ * decimals and ASCII signs, for terminals and logs.
+ */
+export function signedChange(metric: string, change: number, scale?: 'abs', fixed = false): string {
+  const sign = change >= 0 ? '+' : fixed ? '-' : '−';
+  const num = (x: number, digits: number): string => (fixed ? x.toFixed(digits) : formatNumber(x, digits));
+  if (metric === 'errors' || scale === 'abs') return `${sign}${num(Math.abs(change * 100), 2)} pp`;
+  if (metric === 'memory.growth') return `${sign}${num(Math.abs(change) / 1024 ** 2, 2)} MB/min`;
+  return `${sign}${num(Math.abs(change * 100), 1)} %`;
 }

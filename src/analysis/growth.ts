@@ -3,7 +3,7 @@
 // read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
 import { formatValue } from './format.js';
 import { withinSlope } from '../stats/linear.js';
-import type { MemoryGrowth } from '../result.js';
+import type { MemoryGrowth } from '../contract/result.js';
 import type { Window } from './aggregate.js';
 
 /**

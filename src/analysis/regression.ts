@@ -2,31 +2,15 @@
 // default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
 // insufficient baseline. A regression needs the change to be significantly larger than δ
 // (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
-import { growthSe, scenarioFigures, type HistoryRecord, type ScenarioFigures, type TrialFigures } from '../history/record.js';
+import { growthSe, scenarioFigures, type HistoryRecord, type ScenarioFigures, type TrialFigures } from '../contract/record.js';
 import { comparedMetrics, deltaOf, fromScale, trialValues, type ComparedDefinition, type MetricDef } from './compared-metrics.js';
-import type { BaselineRun, BuiltinMetric, Comparison, Outcome, RegressionAnalysis, RunResult } from '../result.js';
+import type { BaselineRun, Comparison, Outcome, RegressionAnalysis, RunResult } from '../contract/result.js';
 import { latestChangePoint } from '../stats/changepoint.js';
 import { normalSf, tCdf, tQuantile, tSf } from '../stats/distributions.js';
+import type { RegressionSettings } from '../config/types.js';
 import { holm } from '../stats/multiple.js';
 import { predictionTest, withinRunFloor } from '../stats/prediction.js';
 import { median, robustSd } from '../stats/robust.js';
-
-export interface RegressionSettings {
-  window: number;
-  minRuns: number;
-  alpha: number;
-  /** Minimum effect per metric, as a fraction (errors: an absolute rate; memory.growth: bytes per minute). */
-  delta: Record<BuiltinMetric, number>;
-  onMissingBaseline: 'pass' | 'warn' | 'fail';
-}
-
-export const REGRESSION_DEFAULTS: RegressionSettings = {
-  window: 20,
-  minRuns: 5,
-  alpha: 0.05,
-  delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
-  onMissingBaseline: 'warn',
-};
 
 /**
  * A comparison under construction: the test's internals ride along until Holm is done. `abs`:

@@ -2,15 +2,9 @@
 // Pooling adds counter increases and seconds across trials before dividing, so a rate over a
 // scenario is the rate over all of its load, not an average of per-trial ratios. Pure.
 import type { MetricDefinition } from '../config/types.js';
-import type { MetricValue, ScenarioResult, ServiceMetrics, TrialResult } from '../result.js';
-import { evaluateMetric, type Scrape, type TrialReading } from './metric-expr.js';
-
-/** The scrapes around one trial, and why one is missing. */
-export interface ScrapePair {
-  before: Scrape | null;
-  after: Scrape | null;
-  problem?: string;
-}
+import type { MetricValue, ScenarioResult, ServiceMetrics, TrialResult } from '../contract/result.js';
+import { evaluateMetric, type TrialReading } from './metric-eval.js';
+import type { ScrapePair } from '../service/scrape.js';
 
 export function reading(trial: TrialResult, pair: ScrapePair | undefined): TrialReading {
   return {

@@ -2,8 +2,8 @@
 // `unmeasured` and fails the gate: nothing passes without a number beside it.
 import type { TargetConfig } from '../config/types.js';
 import { decodeHistogram, mergeHistograms, percentileMs } from '../load/histogram.js';
-import type { ImportSource, RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../result.js';
-import { compare } from './expression.js';
+import type { ImportSource, RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../contract/result.js';
+import { compare } from '../config/target-expr.js';
 import { formatValue } from './format.js';
 
 /** Errors above this share mean a connection count was not "sustained". */

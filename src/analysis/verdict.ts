@@ -1,5 +1,5 @@
 // The gate's decision and the one-line reason for it. Pure.
-import type { AbResult, RegressionAnalysis, RunFailure, TargetResult } from '../result.js';
+import type { AbResult, RegressionAnalysis, RunFailure, TargetResult } from '../contract/result.js';
 
 export interface Verdict {
   verdict: 'pass' | 'fail';

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../result.js';
+import type { ScenarioResult } from '../contract/result.js';
 import type { ScenarioConfig } from './types.js';
 
 /** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */

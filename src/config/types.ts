@@ -1,6 +1,6 @@
-import type { TargetExpr, Unit } from '../analysis/expression.js';
-import type { MetricExpr } from '../analysis/metric-expr.js';
-import type { RegressionSettings } from '../analysis/regression.js';
+import type { TargetExpr, Unit } from './target-expr.js';
+import type { MetricExpr } from './metric-expr.js';
+import type { BuiltinMetric } from '../contract/result.js';
 
 export interface Config {
   /** Absolute path of the config file. */
@@ -152,3 +152,21 @@ export const SERVICE_DEFAULTS = {
   readyTimeoutMs: 30_000,
   stopTimeoutMs: 5000,
 } as const;
+
+/** How history mode decides (regression: in the config). */
+export interface RegressionSettings {
+  window: number;
+  minRuns: number;
+  alpha: number;
+  /** Minimum effect per metric, as a fraction (errors: an absolute rate; memory.growth: bytes per minute). */
+  delta: Record<BuiltinMetric, number>;
+  onMissingBaseline: 'pass' | 'warn' | 'fail';
+}
+
+export const REGRESSION_DEFAULTS: RegressionSettings = {
+  window: 20,
+  minRuns: 5,
+  alpha: 0.05,
+  delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
+  onMissingBaseline: 'warn',
+};

@@ -1,7 +1,7 @@
 // Annotations for the Actions log and the PR's Files view: one error per breached or
 // unmeasured target and per regression, a warning for an insufficient baseline. Pure.
-import { formatValue } from '../analysis/format.js';
-import type { RunResult } from '../result.js';
+import { formatValue, signedChange } from '../analysis/format.js';
+import type { RunResult } from '../contract/result.js';
 
 export interface Annotation {
   level: 'error' | 'warning';
@@ -24,12 +24,11 @@ export function annotationsFor(r: RunResult): Annotation[] {
   const reg = r.regression;
   for (const c of reg?.comparisons ?? []) {
     if (c.outcome !== 'regression') continue;
-    const change =
-      c.change === null ? '' : c.metric === 'errors' ? `${(c.change * 100).toFixed(2)} pp` : `${(c.change * 100).toFixed(1)} % worse`;
+    const change = c.change === null ? 'changed' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
     out.push({
       level: 'error',
       title: 'perfgate: regression',
-      message: `${c.metric} of ${c.scenario}: ${change} than ${c.runs} baseline runs (adjusted p ${c.pAdjusted?.toPrecision(2)})`,
+      message: `${c.metric} of ${c.scenario}: ${change} against ${c.runs} baseline runs (adjusted p ${c.pAdjusted?.toPrecision(2)})`,
     });
   }
   for (const c of r.ab?.comparisons ?? []) {

@@ -2,7 +2,7 @@
 import type { ConfigOverrides } from '../config/overrides.js';
 import type { HistoryConfig } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 import type { FailOn } from './annotations.js';
 
 export interface ActionInputs {

@@ -1,7 +1,8 @@
 // The embedded default store: a directory with one JSON file per run, written atomically.
 import { link, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseRecord, type HistoryRecord } from './record.js';
+import type { HistoryRecord } from '../contract/record.js';
+import { parseRecord } from './read-record.js';
 import { pruneSelection, type HistoryStore, type LoadResult } from './store.js';
 
 export class DirStore implements HistoryStore {

@@ -2,7 +2,7 @@
 // it is a pull request. From the GitHub Actions environment when present, else from git itself.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { GitInfo } from '../result.js';
+import type { GitInfo } from '../contract/result.js';
 
 function git(cwd: string, args: string[]): string | null {
   try {
@@ -62,4 +62,18 @@ function defaultBranchName(cwd: string, env: NodeJS.ProcessEnv): string | null {
     if (git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`])) return candidate;
   }
   return null;
+}
+
+/** https://host/owner/repo for commit links, from Actions or from the origin remote. */
+export function repoUrl(cwd: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+  try {
+    const url = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const ssh = /^git@([^:]+):(.+?)(\.git)?$/.exec(url);
+    if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
+    const https = /^https?:\/\/(?:[^@/]+@)?([^/]+)\/(.+?)(\.git)?$/.exec(url);
+    return https ? `https://${https[1]}/${https[2]}` : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,7 +8,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '../stats/rng.js';
-import { parseRecord, type HistoryRecord } from './record.js';
+import type { HistoryRecord } from '../contract/record.js';
+import { parseRecord } from './read-record.js';
 import { pruneSelection, type HistoryStore, type LoadResult } from './store.js';
 
 export interface GitStoreOptions {

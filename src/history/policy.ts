@@ -2,7 +2,7 @@
 // history, whatever it asks for. In GitHub Actions the event decides what "auto" means: push and
 // schedule runs of the default branch are saved, manual dispatches only when asked, and events
 // perfgate does not know are never saved. Outside Actions, auto saves default-branch runs.
-import type { GitInfo, RunFailure } from '../result.js';
+import type { GitInfo, RunFailure } from '../contract/result.js';
 
 export interface SaveDecision {
   save: boolean;

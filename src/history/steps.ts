@@ -1,12 +1,12 @@
 // The two history steps of a gate run: compare with the stored runs, then (when the policy says
-// so) store this run, prune, and publish the dashboard where the store can hold it.
-import { analyzeRegressions, type CurrentRun, type RegressionSettings } from '../analysis/regression.js';
+// so) store this run and prune. (The pipeline publishes the dashboard after a save.)
+import { analyzeRegressions, type CurrentRun } from '../analysis/regression.js';
+import type { RegressionSettings } from '../config/types.js';
 import type { HistoryConfig } from '../config/types.js';
-import { renderDashboard } from '../dashboard/command.js';
-import type { Progress } from '../progress.js';
-import type { HistoryInfo, RegressionAnalysis, RunResult } from '../result.js';
+import type { Progress } from '../util/progress.js';
+import type { HistoryInfo, RegressionAnalysis, RunResult } from '../contract/result.js';
 import { saveDecision } from './policy.js';
-import { recordFromResult, type HistoryRecord } from './record.js';
+import { recordFromResult, type HistoryRecord } from '../contract/record.js';
 import type { HistoryStore } from './store.js';
 
 export async function compareWithHistory(
@@ -32,8 +32,6 @@ export async function compareWithHistory(
 export interface RecordOptions {
   history: HistoryConfig;
   save: boolean | undefined;
-  dashboardTitle: string;
-  repoUrl: string | null;
 }
 
 export async function recordInHistory(store: HistoryStore, result: RunResult, o: RecordOptions, progress: Progress): Promise<HistoryInfo> {
@@ -46,20 +44,6 @@ export async function recordInHistory(store: HistoryStore, result: RunResult, o:
       info.pruned = (await store.prune(o.history.keep)).length;
     } catch (err) {
       info.reason = info.saved ? `${info.reason}; pruning failed: ${(err as Error).message}` : `saving failed: ${(err as Error).message}`;
-    }
-    if (info.saved && store.publish) {
-      try {
-        // The dashboard lives next to the runs, so GitHub Pages can serve the data branch.
-        const { records } = await store.load();
-        const html = renderDashboard(records, o.dashboardTitle, o.repoUrl);
-        info.dashboard = await store.publish(
-          'dashboard/index.html',
-          html,
-          `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`,
-        );
-      } catch (err) {
-        progress.info(`perfgate: warning: the dashboard could not be published: ${(err as Error).message}`);
-      }
     }
   }
   progress.info(`perfgate: history (${store.label}): ${info.reason}${info.pruned ? `; pruned ${info.pruned} old run(s)` : ''}`);

@@ -1,6 +1,6 @@
 // History stores: where runs are kept between CI jobs. Both keep one file per run (no shared
 // file, so writers never conflict) and never delete or rewrite a file they cannot read.
-import type { HistoryRecord } from './record.js';
+import type { HistoryRecord } from '../contract/record.js';
 
 export interface LoadResult {
   records: HistoryRecord[];

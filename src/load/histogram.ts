@@ -1,7 +1,7 @@
 // Latency histograms at microsecond resolution (HdrHistogram, 3 significant digits), and the
 // figures perfgate reports from them. Values are recorded in µs and reported in ms as floats.
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySummary } from '../result.js';
+import type { LatencySummary } from '../contract/result.js';
 
 export type Histogram = ReturnType<typeof hdr.build>;
 

@@ -1,8 +1,8 @@
 // Trials that ran at the same time (in several processes, or on several machines) → one trial.
 // Histograms are merged exactly (decoded and added, never percentiles averaged), counts add up,
 // and the trial lasts from the earliest start to the latest end. Pure.
-import { summarizeTrials } from '../analysis/aggregate.js';
-import type { TrialResult } from '../result.js';
+import { summarizeTrials } from './summary.js';
+import type { TrialResult } from '../contract/result.js';
 import { decodeHistogram, type Histogram } from './histogram.js';
 
 export type TrialPart = Omit<TrialResult, 'index'>;

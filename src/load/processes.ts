@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageRoot } from '../assets.js';
+import { packageRoot } from '../util/assets.js';
 import type { ScenarioConfig } from '../config/types.js';
 import { decodeHistogram } from './histogram.js';
 import { mergeParallel, split, type TrialPart } from './merge.js';

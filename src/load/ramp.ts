@@ -2,7 +2,7 @@
 // offered rate), each a single trial, until a step breaks a stop condition or the last level
 // ran. Capacity is the highest step that met every condition.
 import type { RampConfig, ScenarioConfig } from '../config/types.js';
-import { own, type RampStep, type TrialResult } from '../result.js';
+import { own, type RampStep, type TrialResult } from '../contract/result.js';
 import { runScenario, type ScenarioHooks, type ScenarioRun, type TrialStarter } from './scenario.js';
 
 /** A rate ramp's step must deliver this share of the offered rate. */

@@ -1,7 +1,7 @@
 // One scenario: a warm-up, then K trials of fixed duration. Stops early (keeping what was
 // measured) when `interrupt()` gives a reason: the service died, the user pressed Ctrl-C.
 import type { ScenarioConfig } from '../config/types.js';
-import type { TrialResult } from '../result.js';
+import type { TrialResult } from '../contract/result.js';
 import type { Histogram } from './histogram.js';
 import { startTrial, type TrialLive } from './trial.js';
 

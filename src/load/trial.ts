@@ -6,7 +6,7 @@
 // from the time it was due, so a slow service cannot hide the requests it held back.
 import { performance } from 'node:perf_hooks';
 import type { ScenarioConfig } from '../config/types.js';
-import type { ConnectionFigures, ErrorCounts, PacingFigures, StepFigures, TrialResult } from '../result.js';
+import type { ConnectionFigures, ErrorCounts, PacingFigures, StepFigures, TrialResult } from '../contract/result.js';
 import { Connection, type ConnectionEvents, type Target } from './connection.js';
 import { encodeHistogram, newHistogram, recordMs, summarize, type Histogram } from './histogram.js';
 import { schedule } from './pacing.js';

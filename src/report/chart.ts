@@ -1,7 +1,7 @@
 // The trend chart for reports and PR comments: a Mermaid xychart-beta block (GitHub renders it)
 // of the gating latency (p95) of the main scenario over the baseline runs, with this run marked
 // by a bar. Absent when there is no history to draw. Pure.
-import type { Comparison, RunResult } from '../result.js';
+import type { Comparison, RunResult } from '../contract/result.js';
 
 /** Mermaid takes labels in double quotes: keep them to harmless characters. */
 function label(text: string, max = 40): string {

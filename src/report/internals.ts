@@ -5,7 +5,7 @@
 import { formatNumber, formatValue } from '../analysis/format.js';
 import { STEADY_MIN_BYTES_PER_MIN, STEADY_R2 } from '../analysis/growth.js';
 import { label as loadLabel } from '../load/ramp.js';
-import type { MemoryGrowth, RunResult, ScenarioResult } from '../result.js';
+import type { MemoryGrowth, RunResult, ScenarioResult } from '../contract/result.js';
 import { code, md } from './markdown.js';
 
 export interface InternalsView {

@@ -3,7 +3,7 @@
 // latency), and how the open model's schedule was kept (late sends, dropped sends, the rate
 // achieved). Pure; every string it returns is safe Markdown (numbers and fixed words only).
 import { formatMs, formatNumber, formatPercent } from '../analysis/format.js';
-import type { ConnectionFigures, PacingFigures } from '../result.js';
+import type { ConnectionFigures, PacingFigures } from '../contract/result.js';
 
 export interface LoadFigures {
   connections?: ConnectionFigures;

@@ -2,7 +2,7 @@
 // user's (report.template). Escaping happened in the view, so the template is compiled raw.
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { assetPath } from '../assets.js';
+import { assetPath } from '../util/assets.js';
 import type { ReportView } from './view.js';
 
 export const DEFAULT_TEMPLATE = 'report.md.hbs';

@@ -1,8 +1,8 @@
 // Starting a configured service (or pointing at an external one) and waiting until it is ready;
 // a service that cannot start or never becomes ready is a RunFailure with its log tail.
 import type { ServiceConfig } from '../config/types.js';
-import type { Progress } from '../progress.js';
-import type { RunFailure } from '../result.js';
+import type { Progress } from '../util/progress.js';
+import type { RunFailure } from '../contract/result.js';
 import { freePort } from './port.js';
 import { startService, type ServiceProcess } from './process.js';
 import { describeExit, waitReady } from './readiness.js';

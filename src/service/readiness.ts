@@ -2,7 +2,7 @@
 // or a log line matching — whichever the config chose — within a timeout, while watching for exit.
 import { connect } from 'node:net';
 import type { ServiceConfig } from '../config/types.js';
-import { serviceUrl } from '../config/load.js';
+import { serviceUrl } from '../config/service-url.js';
 import { httpGet } from './http-get.js';
 import type { ServiceProcess } from './process.js';
 

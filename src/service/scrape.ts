@@ -2,9 +2,19 @@
 // parsed by parse-prometheus-text-format and flattened into a Scrape. Never throws: a failed
 // scrape is a message that ends up as a ❓ note.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import type { MetricType, Scrape } from '../analysis/metric-expr.js';
-import type { ScrapePair } from '../analysis/service-metrics.js';
 import { httpGetText } from './http-get.js';
+
+export type MetricType = 'counter' | 'gauge' | 'untyped';
+
+/** One scrape, flattened: a histogram `h` becomes the counters h_bucket{le}, h_sum and h_count. */
+export type Scrape = Map<string, { type: MetricType; series: { labels: Record<string, string>; value: number }[] }>;
+
+/** The scrapes around one trial, and why one is missing. */
+export interface ScrapePair {
+  before: Scrape | null;
+  after: Scrape | null;
+  problem?: string;
+}
 
 export type ScrapeResult = { ok: true; scrape: Scrape; ms: number } | { ok: false; problem: string };
 

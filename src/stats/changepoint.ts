@@ -1,5 +1,6 @@
 // The latest change point in a series of runs: a single split where the level shifted, found
 // with Welch's t on log values. Runs before it no longer describe the service. Pure.
+import { mean } from './robust.js';
 import { welch } from './welch.js';
 
 export interface ChangePoint {
@@ -29,7 +30,7 @@ export function latestChangePoint(logValues: readonly number[], opts: ChangePoin
     const before = logValues.slice(0, k);
     const after = logValues.slice(k);
     const w = welch(before, after);
-    const meanDiff = after.reduce((a, b) => a + b, 0) / after.length - before.reduce((a, b) => a + b, 0) / before.length;
+    const meanDiff = mean(after) - mean(before);
     if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
       best = { index: k, t: w.t, p: w.p, diff: meanDiff };
     }

@@ -3,7 +3,7 @@
 //   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
 //   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
 import { tCdf, tQuantile, tSf } from './distributions.js';
-import { median, robustSd } from './robust.js';
+import { median, robustSd, variance } from './robust.js';
 
 export type Worse = 'up' | 'down';
 
@@ -74,7 +74,5 @@ export function predictionTest(baseline: readonly number[], current: number, opt
 export function withinRunFloor(trialLogs: readonly number[]): number {
   const k = trialLogs.length;
   if (k < 2) return 0;
-  const m = trialLogs.reduce((a, b) => a + b, 0) / k;
-  const sd = Math.sqrt(trialLogs.reduce((a, x) => a + (x - m) ** 2, 0) / (k - 1));
-  return (1.2533 * sd) / Math.sqrt(k);
+  return (1.2533 * Math.sqrt(variance(trialLogs))) / Math.sqrt(k);
 }

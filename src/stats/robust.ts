@@ -1,27 +1,23 @@
-// Descriptive statistics used by the tests. Pure.
+// Descriptive statistics used by the tests, from simple-statistics (the design's statistics
+// package); perfgate keeps only the conventions around them. Pure.
+import { mean as ssMean, median as ssMedian, medianAbsoluteDeviation, sampleVariance } from 'simple-statistics';
 
 export function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
+  return xs.length ? ssMean([...xs]) : NaN;
 }
 
-/** Sample variance (n − 1). */
+/** Sample variance (n − 1); 0 below two values. */
 export function variance(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
+  return xs.length < 2 ? 0 : sampleVariance([...xs]);
 }
 
 export function median(xs: readonly number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return xs.length ? ssMedian([...xs]) : NaN;
 }
 
 /** Median absolute deviation (unscaled). */
 export function mad(xs: readonly number[]): number {
-  const m = median(xs);
-  return median(xs.map((x) => Math.abs(x - m)));
+  return xs.length ? medianAbsoluteDeviation([...xs]) : NaN;
 }
 
 /** 1.4826 · MAD: a standard-deviation estimate that ignores outliers (consistent for normal data). */

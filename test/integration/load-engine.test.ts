@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioConfig, StepConfig } from '../../src/config/types.js';
-import { runGate } from '../../src/gate.js';
+import { runGate } from '../../src/pipeline/gate.js';
 import { startTrial } from '../../src/load/trial.js';
 import { demoConfig, tempDir, writeConfig } from '../helpers.js';
 import { rawServer } from '../servers.js';

@@ -1,0 +1,2 @@
+export const LAYERS: string[][];
+export function checkImports(src?: string): string[];

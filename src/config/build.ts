@@ -1,0 +1,189 @@
+// The validated raw config → a typed Config: defaults applied, durations and sizes parsed,
+// and what the schema cannot say checked (each problem reported with its YAML path).
+import { dirname, resolve } from 'node:path';
+import { type MetricInfo } from './target-expr.js';
+import { type PathSegment } from './yaml-locate.js';
+import { LOAD_DEFAULTS, type Config, type ScenarioConfig, type TargetConfig, REGRESSION_DEFAULTS } from './types.js';
+import { parsePercent, parseSize } from './units.js';
+import { AB_DEFAULTS } from './types.js';
+import type { BuiltinMetric } from '../contract/result.js';
+import type { RawConfig } from './raw.js';
+import { buildDefinitions, buildRamp, buildService, buildSteps, buildTarget, ms, parsePath, strings, type Report } from './build-parts.js';
+
+// ---- meaning: what the schema cannot say ----
+
+export function build(raw: RawConfig, file: string, at: Report): Config {
+  const dir = dirname(file);
+  const service = buildService(raw.service, ['service'], dir, at);
+  const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
+  const metrics = buildDefinitions(raw.service?.metrics?.define, at);
+  if (baseline && metrics.length && !baseline.service.metrics)
+    at(
+      ['baseline', 'service'],
+      'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url',
+    );
+  const custom: Record<string, MetricInfo> = Object.fromEntries(
+    metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true } satisfies MetricInfo]),
+  );
+  const defaults = raw.load ?? {};
+  const scenarios: ScenarioConfig[] = [];
+  const targets: TargetConfig[] = [];
+  const names = new Map<string, number>();
+
+  raw.scenarios.forEach((s, i) => {
+    const path: PathSegment[] = ['scenarios', i];
+    if (names.has(s.name)) at([...path, 'name'], `scenario name "${s.name}" is used twice (also scenarios[${names.get(s.name)}])`, false);
+    names.set(s.name, i);
+    if ((s.request ? 1 : 0) + (s.workflow ? 1 : 0) !== 1) {
+      at(path, `scenario "${s.name}" needs exactly one of "request" (one request) or "workflow" (a list of steps)`);
+      return;
+    }
+    const headers = { ...strings(defaults.headers), ...strings(s.headers) };
+    const rawSteps = s.request ? [s.request] : s.workflow!;
+    const stepPath = (j: number): PathSegment[] => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
+    const steps = buildSteps(rawSteps, headers, stepPath, at);
+    const connections = s.connections ?? defaults.connections ?? LOAD_DEFAULTS.connections;
+    const durationMs = ms(
+      s.duration ?? defaults.duration,
+      LOAD_DEFAULTS.durationMs,
+      s.duration ? [...path, 'duration'] : ['load', 'duration'],
+      at,
+    );
+    const ramp = s.ramp ? buildRamp(s, connections, durationMs, path, at) : undefined;
+    const processes = s.processes ?? defaults.processes ?? 1;
+    const fewest = ramp?.by === 'connections' ? ramp.levels[0]! : connections;
+    if (processes > fewest)
+      at(
+        s.processes !== undefined ? [...path, 'processes'] : ['load', 'processes'],
+        `${processes} load processes need at least as many connections; "${s.name}" has ${fewest}`,
+        false,
+      );
+    if (s.rate !== undefined && s.rate < connections && !ramp) {
+      at(
+        [...path, 'rate'],
+        `rate ${s.rate}/s is below connections (${connections}): each connection sends at least 1 request/s; lower connections or raise rate`,
+        false,
+      );
+    }
+    scenarios.push({
+      name: s.name,
+      kind: s.request ? 'request' : 'workflow',
+      steps,
+      connections,
+      rate: s.rate,
+      ...(s.rate !== undefined && (s.arrival ?? defaults.arrival) === 'poisson' ? { arrival: 'poisson' as const } : {}),
+      warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
+      trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
+      durationMs,
+      timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+      processes,
+      ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0]! : connections } : {}),
+    });
+    (s.targets ?? []).forEach((t, j) => {
+      const target = buildTarget(t, [...path, 'targets', j], at, s.name, custom);
+      if (target) targets.push(target);
+    });
+  });
+
+  (raw.targets ?? []).forEach((t, j) => {
+    const target = buildTarget(t, ['targets', j], at, undefined, custom);
+    if (target) targets.push(target);
+  });
+
+  // Scope checks need every scenario known.
+  for (const t of targets) {
+    const scenario = t.scenario === undefined ? undefined : scenarios.find((s) => s.name === t.scenario);
+    const exprPath = parsePath(t.path);
+    if (t.scenario !== undefined && !scenario) {
+      at(
+        exprPath,
+        `target refers to scenario "${t.scenario}", which does not exist (scenarios: ${scenarios.map((s) => s.name).join(', ')})`,
+        false,
+      );
+      continue;
+    }
+    if (t.parsed.info.scope === 'scenario' && !scenario) {
+      at(
+        exprPath,
+        `"${t.parsed.metric}" is measured per scenario: put this target under a scenario's targets, or add scenario: NAME`,
+        false,
+      );
+    }
+    if (t.parsed.info.workflowOnly && scenario && scenario.kind !== 'workflow') {
+      at(exprPath, `"${t.parsed.metric}" needs a workflow scenario; "${scenario.name}" sends a single request`, false);
+    }
+    if (t.parsed.info.workflowOnly && !scenario && !scenarios.some((s) => s.kind === 'workflow')) {
+      at(exprPath, `"${t.parsed.metric}" needs a workflow scenario, and this config has none`, false);
+    }
+    if (t.parsed.info.rampOnly && scenario && !scenario.ramp) {
+      at(exprPath, `"${t.parsed.metric}" is found by a stress ramp; "${scenario.name}" has no ramp: (add ramp: {start, max})`, false);
+    }
+    if (t.parsed.info.custom && !service.metrics) {
+      at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
+    }
+  }
+
+  let template: string | undefined;
+  if (raw.report?.template) template = resolve(dir, raw.report.template);
+
+  const h = raw.history ?? {};
+  const r = raw.regression ?? {};
+  if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
+    at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
+  }
+  const delta = { ...REGRESSION_DEFAULTS.delta };
+  for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as BuiltinMetric] = k === 'memory.growth' ? parseSize(v)! : parsePercent(v)!;
+  const ab = raw.ab ?? {};
+  const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
+  const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
+  if (maxTrials < minTrials) at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
+  const mode = raw.mode ?? 'auto';
+  if (mode === 'ab' && !baseline) at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
+  if (baseline && mode !== 'history') {
+    const i = raw.scenarios.findIndex((s) => s.ramp);
+    if (i >= 0)
+      at(
+        ['scenarios', i, 'ramp'],
+        'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp',
+      );
+  }
+  if (raw.baseline?.service.metrics?.define)
+    at(
+      ['baseline', 'service', 'metrics', 'define'],
+      'define metrics under service.metrics.define; the same definitions apply to the base build',
+    );
+  return {
+    file,
+    name: raw.name ?? 'perfgate',
+    service,
+    baseline,
+    mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+    ab: {
+      minTrials,
+      maxTrials,
+      step: ab.step ?? AB_DEFAULTS.step,
+      budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+    },
+    scenarios,
+    targets,
+    metrics,
+    report: { template },
+    history: {
+      store: h.store ?? 'dir',
+      path: resolve(dir, h.path ?? '.perfgate/history'),
+      remote: h.remote ?? 'origin',
+      branch: h.branch ?? 'perfgate-data',
+      save: h.save ?? 'auto',
+      keep: h.keep ?? 500,
+    },
+    regression: {
+      window: r.window ?? REGRESSION_DEFAULTS.window,
+      minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
+      alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+      delta,
+      onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+    },
+  };
+}
+
+/** The location stored on a target, turned back into segments. */

@@ -1,0 +1,105 @@
+// The contract of a stored run (one history record): the figures history needs (per trial), and
+// where the run came from. Small on purpose (no histograms): a thousand of them load in
+// milliseconds. The history stores write and read it; the analysis compares with it.
+import { randomBytes } from 'node:crypto';
+import type { GitInfo, MemoryGrowth, RunResult, ScenarioResult, TrialResult } from './result.js';
+
+export const RECORD_KIND = 'perfgate-run';
+export const RECORD_SCHEMA_VERSION = 1;
+
+export interface TrialFigures {
+  /** null only for runs imported from a tool that does not report that percentile. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  rps: number;
+  workflowsPerSec: number | null;
+  /** Attempts: responses + timeouts + connection errors. */
+  attempts: number;
+  errors: number;
+  /** Service metrics defined in the config (absent in older records). */
+  metrics?: Record<string, number | null>;
+}
+
+/** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
+export interface ScenarioFigures {
+  name: string;
+  trials: TrialFigures[];
+  /** Ramp scenarios: req/s at the highest step that met the conditions (null: none did). */
+  capacity?: number | null;
+}
+
+export interface HistoryRecord {
+  kind: typeof RECORD_KIND;
+  schemaVersion: typeof RECORD_SCHEMA_VERSION;
+  id: string;
+  savedAt: string;
+  startedAt: string;
+  name: string;
+  fingerprint: string;
+  runner: string;
+  git: GitInfo | null;
+  verdict: 'pass' | 'fail';
+  scenarios: ScenarioFigures[];
+  /**
+   * Service CPU (mean, % of one core), memory (peak RSS, bytes) and memory growth (RSS slope,
+   * bytes per minute, with its standard error) over the run; absent in older records.
+   */
+  service?: { cpuMean: number | null; memoryPeak: number | null; memoryGrowth?: number | null; memoryGrowthSe?: number | null };
+  /** Comparisons found regressed when the run was made, e.g. "p95 of checkout". */
+  regressions?: string[];
+}
+
+export function recordFromResult(result: RunResult, savedAt = new Date()): HistoryRecord {
+  const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+  return {
+    kind: RECORD_KIND,
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    id: `${stamp}-${sha}-${randomBytes(3).toString('hex')}`,
+    savedAt: savedAt.toISOString(),
+    startedAt: result.startedAt,
+    name: result.name,
+    fingerprint: result.config.fingerprint,
+    runner: result.runner,
+    git: result.git,
+    verdict: result.verdict,
+    scenarios: scenarioFigures(result.scenarios),
+    service: {
+      cpuMean: result.service.cpu?.mean ?? null,
+      memoryPeak: result.service.memory?.peak ?? null,
+      memoryGrowth: result.service.memory?.growth?.slope ?? null,
+      memoryGrowthSe: growthSe(result.service.memory?.growth),
+    },
+    regressions: (result.regression?.comparisons ?? [])
+      .filter((c) => c.outcome === 'regression')
+      .map((c) => `${c.metric} of ${c.scenario}`),
+  };
+}
+
+/** What history keeps of each trial. */
+export function trialFigures(t: TrialResult): TrialFigures {
+  return {
+    p50: t.latency.p50,
+    p95: t.latency.p95,
+    p99: t.latency.p99,
+    rps: t.rps,
+    workflowsPerSec: t.workflows?.perSecond ?? null,
+    attempts: t.requests + t.errors.timeouts + t.errors.connection,
+    errors: t.errors.total,
+    ...(t.metrics ? { metrics: t.metrics } : {}),
+  };
+}
+
+/** Standard error of a growth slope, from its 95 % interval. */
+export function growthSe(g: MemoryGrowth | null | undefined): number | null {
+  return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
+
+export function scenarioFigures(scenarios: readonly ScenarioResult[]): ScenarioFigures[] {
+  return scenarios
+    .filter((s) => s.trials.length || s.ramp)
+    .map((s) =>
+      s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) },
+    );
+}

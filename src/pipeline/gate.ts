@@ -1,0 +1,203 @@
+// The pipeline, the one function the CLI and the Action both call:
+// config → service → load → RunResult → targets → verdict → report files.
+import { runExitCode, type RunExitCode } from '../util/exit-codes.js';
+import { randomUUID } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
+import { currentFromResult } from '../analysis/regression.js';
+import { evaluateTargets } from '../analysis/targets.js';
+import { decide } from '../analysis/verdict.js';
+import { configFingerprint } from '../config/fingerprint.js';
+import { type ConfigOverrides } from '../config/overrides.js';
+import { gitInfo, repoUrl } from '../history/git-info.js';
+import { openStore } from '../history/open.js';
+import type { HistoryStore } from '../history/store.js';
+import { runnerClass } from '../history/runner.js';
+import { renderDashboard } from '../report/dashboard-page.js';
+import { compareWithHistory, recordInHistory } from '../history/steps.js';
+import { prologue } from './prologue.js';
+import { measureOnce, type MeasureContext, type Measurement } from './measure.js';
+import { writeOutputs } from '../util/output.js';
+import { measureAb, type AbMeasurement } from './measure-ab.js';
+import type { Config } from '../config/types.js';
+import { describeEnvironment } from '../util/environment.js';
+import { type Progress } from '../util/progress.js';
+import { type ReportTemplate } from '../report/render.js';
+import { buildView } from '../report/view.js';
+import { RESULT_SCHEMA_VERSION, type RegressionAnalysis, type RunResult } from '../contract/result.js';
+
+export interface GateOptions {
+  /** Config file path (relative to cwd). */
+  config: string;
+  /** Where result.json, report.md and service.log go (relative to cwd). */
+  outDir: string;
+  cwd?: string;
+  /** Environment the service inherits (before the config's `env`). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Dispatch-style overrides (duration, connections, trials) and the history store to use. */
+  overrides?: ConfigOverrides;
+  /** Save this run to history (true/false), overriding the config's `history.save`. */
+  save?: boolean;
+  /** Aborting stops the load, stops the service and still writes what was measured. */
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+export interface GateOutcome {
+  result: RunResult;
+  report: string;
+  /** 0 pass, 1 fail, 130 interrupted. */
+  exitCode: RunExitCode;
+  files: { result: string; report: string; serviceLog: string | null };
+}
+
+export async function runGate(opts: GateOptions): Promise<GateOutcome> {
+  const { cwd, progress, config, template, outDir } = prologue(opts);
+  const files = {
+    result: join(outDir, 'result.json'),
+    report: join(outDir, 'report.md'),
+    serviceLog: config.service.command ? join(outDir, 'service.log') : null,
+  };
+
+  const startedAt = new Date();
+  const ctx: MeasureContext = {
+    env: opts.env ?? process.env,
+    runId: randomUUID(),
+    serviceLog: files.serviceLog,
+    signal: opts.signal,
+    progress,
+    display: (p) => displayPath(cwd, p),
+  };
+  const ab = config.mode === 'ab';
+  const baseLog = ab && config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
+  const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
+  return finishRun({ config, cwd, env: opts.env ?? process.env, save: opts.save, progress, template, files, startedAt }, measured);
+}
+
+export interface FinishContext {
+  config: Config;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  save: boolean | undefined;
+  progress: Progress;
+  template: ReportTemplate;
+  files: { result: string; report: string; serviceLog: string | null };
+  startedAt: Date;
+  /** What else the RunResult carries (how shards were merged, where an import came from). */
+  extra?: Partial<Pick<RunResult, 'shards' | 'source'>>;
+  /** Overrides the environment and runner class (a merged or imported run keeps the one it was measured on). */
+  environment?: RunResult['environment'];
+  /** Overrides the config fingerprint (merged and imported runs are compared only with their own kind). */
+  fingerprint?: string;
+}
+
+/** Measured figures → targets, history comparison, verdict, history record, report and files. */
+export async function finishRun(f: FinishContext, measured: Measurement): Promise<GateOutcome> {
+  const { config, cwd, progress } = f;
+  const ab = config.mode === 'ab' && 'ab' in measured;
+  const abResult = 'ab' in measured ? (measured as AbMeasurement).ab : null;
+  const failure = measured.failure;
+  const scenarios = measured.scenarios;
+  const partial: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics'> = {
+    scenarios,
+    failure,
+    service: measured.service,
+    metrics: measured.metrics ?? null,
+  };
+  const targets = evaluateTargets(config.targets, { ...partial, source: f.extra?.source ?? null });
+  const environment = f.environment ?? describeEnvironment(f.env);
+  const fingerprint = f.fingerprint ?? configFingerprint(config);
+  const runner = runnerClass(environment);
+  const git = gitInfo(dirname(config.file), f.env);
+
+  // History: compare with the stored runs of this config and runner class.
+  const store = openStore(config.history, dirname(config.file));
+  let regression: RegressionAnalysis | null = null;
+  // A/B mode compares with the base build measured now; history mode with stored runs.
+  if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
+    regression = await compareWithHistory(
+      store,
+      currentFromResult(undefined, { ...partial, runner, config: { fingerprint } }),
+      config.regression,
+      progress,
+    );
+  }
+  const { verdict, reason } = decide(targets, failure, regression, abResult);
+  const finishedAt = new Date();
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: 'perfgate',
+    name: config.name,
+    startedAt: f.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - f.startedAt.getTime(),
+    verdict,
+    reason,
+    targets,
+    ...partial,
+    config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name), fingerprint },
+    runner,
+    git,
+    regression,
+    ab: abResult,
+    history: null,
+    environment,
+    files: {
+      result: displayPath(cwd, f.files.result),
+      report: displayPath(cwd, f.files.report),
+      serviceLog: f.files.serviceLog ? displayPath(cwd, f.files.serviceLog) : null,
+    },
+    ...f.extra,
+  };
+
+  if (store && ab) {
+    result.history = {
+      store: store.label,
+      saved: false,
+      reason: 'not saved: A/B runs are compared with their base build, not kept as history',
+      location: null,
+      pruned: 0,
+    };
+  } else if (store) {
+    result.history = await recordInHistory(store, result, { history: config.history, save: f.save }, progress);
+    if (result.history.saved && store.publish) {
+      const dashboard = await publishDashboard(
+        store,
+        result,
+        `${config.name}: perfgate dashboard`,
+        repoUrl(dirname(config.file), f.env),
+        progress,
+      );
+      if (dashboard) result.history.dashboard = dashboard;
+    }
+  }
+  const report = f.template(buildView(result));
+  writeOutputs(f.files, result, report);
+  const exitCode = runExitCode({ verdict, failure });
+  return { result, report, exitCode, files: f.files };
+}
+
+/** The dashboard next to the stored runs (a data branch GitHub Pages can serve); a failure is a warning. */
+async function publishDashboard(
+  store: HistoryStore,
+  result: RunResult,
+  title: string,
+  repo: string | null,
+  progress: Progress,
+): Promise<string | undefined> {
+  try {
+    const { records } = await store.load();
+    return await store.publish!(
+      'dashboard/index.html',
+      renderDashboard(records, title, repo),
+      `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`,
+    );
+  } catch (err) {
+    progress.info(`perfgate: warning: the dashboard could not be published: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+export function displayPath(cwd: string, p: string): string {
+  const rel = relative(cwd, p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}

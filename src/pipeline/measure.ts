@@ -1,0 +1,286 @@
+// Measuring one service: start it, run every scenario (warm-up, then K trials), sample its CPU,
+// memory and health meanwhile, stop it. What comes back is the measured part of a RunResult.
+import { serviceWindow, type Window } from '../analysis/aggregate.js';
+import { summarizeTrials } from '../load/summary.js';
+import { memoryGrowth } from '../analysis/growth.js';
+import type { TrialReading } from '../analysis/metric-eval.js';
+import { attachMetrics, runMetrics } from '../analysis/service-metrics.js';
+import { loadSettings } from '../config/settings.js';
+import type { Config, ScenarioConfig } from '../config/types.js';
+import type { Histogram } from '../load/histogram.js';
+import { runRamp, type RampRun } from '../load/ramp.js';
+import { LoadPool } from '../load/processes.js';
+import { runScenario, type ScenarioHooks, type ScenarioRun, type TrialStarter } from '../load/scenario.js';
+import type { Progress } from '../util/progress.js';
+import type { RunFailure, RunResult, ScenarioResult, ServiceMetrics, TrialResult } from '../contract/result.js';
+import { serviceUrl } from '../config/service-url.js';
+import { abortReason, launch, type Launched } from '../service/launch.js';
+import { UptimeProbe, type ProbeSample } from '../service/probe.js';
+import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
+import { TrialScrapes } from '../service/scrape.js';
+
+export interface MeasureContext {
+  env: NodeJS.ProcessEnv;
+  runId: string;
+  serviceLog: string | null;
+  signal?: AbortSignal;
+  progress: Progress;
+  /** Turns an absolute path into what result.json shows. */
+  display: (path: string) => string;
+}
+
+export interface Measurement {
+  scenarios: ScenarioResult[];
+  failure: RunFailure | null;
+  service: RunResult['service'];
+  metrics?: ServiceMetrics | null;
+}
+
+/** Samples of one service across all of its starts. */
+export class ServiceSamples {
+  readonly resources: ResourceSample[] = [];
+  readonly probes: ProbeSample[] = [];
+  private sampler: ResourceSampler | undefined;
+  private probe: UptimeProbe | undefined;
+
+  start(launched: Launched, healthPath: string): void {
+    if (launched.service) {
+      this.sampler = new ResourceSampler(launched.service.pid);
+      this.sampler.start();
+    }
+    this.probe = new UptimeProbe(serviceUrl(launched.baseUrl, healthPath));
+    this.probe.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.probe?.stop();
+    await this.sampler?.stop();
+    if (this.probe) this.probes.push(...this.probe.samples);
+    if (this.sampler) this.resources.push(...this.sampler.samples);
+    this.probe = undefined;
+    this.sampler = undefined;
+  }
+}
+
+export function scenarioResult(
+  scenario: ScenarioConfig,
+  trials: TrialResult[],
+  histograms: Histogram[],
+  interrupted?: string,
+): ScenarioResult {
+  return {
+    name: scenario.name,
+    kind: scenario.kind,
+    settings: { ...loadSettings(scenario), steps: scenario.steps.map((s) => ({ name: s.name, method: s.method, path: s.path })) },
+    summary: summarizeTrials(trials, histograms),
+    trials: trials.map((t, index) => ({ ...t, index })),
+    service: { cpu: null, memory: null, uptime: null },
+    ...(interrupted ? { interrupted } : {}),
+  };
+}
+
+/** A ramp's result: its one trial is the capacity step (none when no step met the conditions); every step is in `ramp`. */
+export function rampScenarioResult(scenario: ScenarioConfig, run: RampRun): ScenarioResult {
+  const i = run.capacityIndex;
+  const result = scenarioResult(scenario, i === null ? [] : [run.trials[i]!], i === null ? [] : [run.histograms[i]!], run.interrupted);
+  const ramp = scenario.ramp!;
+  const cap = i === null ? null : run.steps[i]!;
+  result.ramp = {
+    by: ramp.by,
+    levels: ramp.levels,
+    stop: { p95Ms: ramp.stop.p95Ms ?? null, p99Ms: ramp.stop.p99Ms ?? null, errorRate: ramp.stop.errorRate },
+    steps: run.steps,
+    capacity: cap ? { level: cap.level, rps: cap.rps, p95: cap.p95 } : null,
+    stoppedBecause: run.stoppedBecause,
+  };
+  return result;
+}
+
+/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics attached. */
+export async function runAndRecord(
+  baseUrl: string,
+  scenario: ScenarioConfig,
+  hooks: ScenarioHooks,
+  config: Pick<Config, 'metrics'>,
+  scrapes: TrialScrapes,
+): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
+  const first = scrapes.pairs.length;
+  const withScrapes: ScenarioHooks = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
+  return withLoadPool(scenario, async (start) => {
+    if (scenario.ramp) {
+      const run = await runRamp(baseUrl, scenario, withScrapes, start);
+      const result = rampScenarioResult(scenario, run);
+      const pairs = scrapes.enabled && run.capacityIndex !== null ? [scrapes.pairs[first + run.capacityIndex]] : [];
+      const readings = scrapes.enabled ? attachMetrics(result, pairs, config.metrics) : [];
+      return { run, result, readings };
+    }
+    const run = await runScenario(baseUrl, scenario, withScrapes, start);
+    const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
+    const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
+    return { run, result, readings };
+  });
+}
+
+/** Runs `body` with the trial starter the scenario asks for: in-process, or a pool of load processes (closed after). */
+export async function withLoadPool<T>(scenario: ScenarioConfig, body: (start: TrialStarter | undefined) => Promise<T>): Promise<T> {
+  if (scenario.processes <= 1) return body(undefined);
+  const pool = new LoadPool(scenario.processes);
+  try {
+    return await body(pool.start);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The service metrics part of a run, or null when no endpoint is configured. */
+export function metricsOf(
+  config: Config,
+  launched: Pick<Launched, 'baseUrl'>,
+  scrapes: { scrapes: number; failed: number; problems: Iterable<string> },
+  readings: { ramp: boolean; readings: TrialReading[] }[],
+): ServiceMetrics | null {
+  const m = config.service.metrics;
+  if (!m) return null;
+  return runMetrics(serviceUrl(launched.baseUrl, m.url), config.metrics, readings, scrapes);
+}
+
+export function progressHooks(progress: Progress, scenario: ScenarioConfig, prefix = ''): Pick<ScenarioHooks, 'onPhase' | 'onLive'> {
+  return {
+    onPhase: (phase) => progress.live(`  ${prefix}${scenario.name}: ${phase}`),
+    onLive: (phase, live, totalMs) =>
+      progress.live(
+        `  ${prefix}${scenario.name}: ${phase} ${Math.min(100, Math.round((100 * live.elapsedMs) / totalMs))}% · ${Math.round((live.responses * 1000) / Math.max(1, live.elapsedMs))} req/s · ${live.errors} errors`,
+      ),
+  };
+}
+
+/** The failure to record when a scenario stopped early: Ctrl-C, or the service died. */
+export function interruption(launched: Launched, reason: string, scenario: string, signal: AbortSignal | undefined): RunFailure {
+  const aborted = abortReason(signal);
+  if (aborted) return { kind: 'aborted', message: aborted, scenario, logTail: launched.logTail() };
+  const exit = launched.service?.exit;
+  return {
+    kind: 'crashed',
+    message: reason,
+    scenario,
+    exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
+    logTail: launched.logTail(),
+  };
+}
+
+export function loadError(launched: Launched, scenario: string, err: unknown): RunFailure {
+  // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
+  return {
+    kind: 'load-error',
+    message: `the load for "${scenario}" could not be sent: ${(err as Error).message}`,
+    scenario,
+    logTail: launched.logTail(),
+  };
+}
+
+export function summaryLine(s: ScenarioResult): string {
+  const l = s.summary.latency;
+  return `perfgate:   ${Math.round(s.summary.rps)} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${(s.summary.errors.rate * 100).toFixed(2)}%`;
+}
+
+/** Attaches service figures to each scenario (its own trial windows) and to the run (all of them). */
+export function serviceFigures(
+  config: Config,
+  launched: Launched,
+  ctx: MeasureContext,
+  samples: ServiceSamples,
+  scenarios: ScenarioResult[],
+  windowsByScenario: Window[][],
+): RunResult['service'] {
+  const data = { resources: launched.service ? samples.resources : null, probes: samples.probes };
+  const withGrowth = (w: RunResult['service'] | ScenarioResult['service'], groups: Window[][]): typeof w => {
+    if (w.memory && data.resources) w.memory.growth = memoryGrowth(data.resources, groups);
+    return w;
+  };
+  scenarios.forEach((s, i) => (s.service = withGrowth(serviceWindow(data, windowsByScenario[i] ?? []), [windowsByScenario[i] ?? []])));
+  // Run-wide figures leave stress ramps out: they push the service past its limits on purpose.
+  const steady = windowsByScenario.filter((_, i) => !scenarios[i]?.ramp);
+  const exit = launched.service?.exit;
+  return {
+    ...withGrowth(serviceWindow(data, steady.flat()), steady),
+    mode: launched.service ? 'managed' : 'external',
+    command: config.service.command ?? null,
+    url: launched.baseUrl,
+    readyMs: launched.readyMs,
+    exit: exit ? { code: exit.code, signal: exit.signal } : null,
+    logFile: ctx.serviceLog ? ctx.display(ctx.serviceLog) : null,
+    logTail: launched.logTail(),
+  };
+}
+
+export async function measureOnce(config: Config, ctx: MeasureContext): Promise<Measurement> {
+  const launched = await launch(config.service, {
+    env: ctx.env,
+    runId: ctx.runId,
+    logFile: ctx.serviceLog ?? undefined,
+    signal: ctx.signal,
+    progress: ctx.progress,
+    label: 'the service',
+  });
+  const scenarios: ScenarioResult[] = [];
+  const windows: Window[][] = [];
+  const samples = new ServiceSamples();
+  const endpoint = config.service.metrics;
+  const scrapes = new TrialScrapes(endpoint ? serviceUrl(launched.baseUrl, endpoint.url) : undefined, endpoint?.timeoutMs ?? 0);
+  const readings: { ramp: boolean; readings: TrialReading[] }[] = [];
+  let failure = launched.failure;
+  try {
+    if (!failure) {
+      samples.start(launched, config.service.health);
+      for (const scenario of config.scenarios) {
+        ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
+        let recorded: Awaited<ReturnType<typeof runAndRecord>>;
+        try {
+          recorded = await runAndRecord(
+            launched.baseUrl,
+            scenario,
+            { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) },
+            config,
+            scrapes,
+          );
+        } catch (err) {
+          failure = loadError(launched, scenario.name, err);
+          break;
+        }
+        const { run, result } = recorded;
+        windows.push(run.windows);
+        scenarios.push(result);
+        readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });
+        if (result.ramp) ctx.progress.info(rampLine(result));
+        else if (run.trials.length) ctx.progress.info(summaryLine(result));
+        if (run.interrupted) {
+          failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+          break;
+        }
+      }
+    }
+  } finally {
+    await samples.stop();
+    await launched.stop();
+  }
+  return {
+    scenarios,
+    failure,
+    service: serviceFigures(config, launched, ctx, samples, scenarios, windows),
+    metrics: failure && !scenarios.length ? null : metricsOf(config, launched, scrapes, readings),
+  };
+}
+
+function describeLoad(s: ScenarioConfig): string {
+  if (s.ramp) {
+    const r = s.ramp;
+    const unit = r.by === 'connections' ? 'connections' : `req/s over ${s.connections} connections`;
+    return `stress ramp ${r.levels.join(' → ')} ${unit}, ${r.stepMs / 1000}s per step`;
+  }
+  return `${s.connections} connections${s.rate ? ` at ${s.rate} req/s` : ''}, ${s.trials} × ${s.durationMs / 1000}s${s.processes > 1 ? ` from ${s.processes} load processes` : ''}`;
+}
+
+function rampLine(s: ScenarioResult): string {
+  const cap = s.ramp!.capacity;
+  return `perfgate:   capacity ${cap ? `${Math.round(cap.rps)} req/s (p95 ${cap.p95} ms)` : 'not found: no step met the conditions'}; ${s.ramp!.stoppedBecause}`;
+}

@@ -1,0 +1,228 @@
+// The regression (history) and A/B sections: tables, sentences, and how a change is written.
+import { formatNumber, formatValue, signedChange } from '../analysis/format.js';
+import type { Unit } from '../config/target-expr.js';
+import type { AbOutcome, AbResult, ComparedMetric, Comparison, Outcome, RegressionAnalysis, RunResult } from '../contract/result.js';
+import { code, md } from './markdown.js';
+
+export interface AbView {
+  intro: string;
+  rows: { scenario: string; metric: string; base: string; head: string; change: string; ci: string; p: string; outcome: string }[];
+  findings: string[];
+  method: string;
+}
+
+export interface RegressionView {
+  /** A Mermaid xychart block of the main scenario's p95 over the baseline and this run, or null. */
+  chart: string | null;
+  intro: string;
+  insufficient: string | null;
+  rows: {
+    scenario: string;
+    metric: string;
+    baseline: string;
+    current: string;
+    change: string;
+    band: string;
+    p: string;
+    mde: string;
+    outcome: string;
+  }[];
+  baselineRuns: string[];
+  warnings: string[];
+  method: string;
+}
+
+export const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
+  p50: 'p50 latency',
+  p95: 'p95 latency',
+  p99: 'p99 latency',
+  rps: 'Throughput',
+  workflows_per_s: 'Workflows/s',
+  errors: 'Error rate',
+  capacity: 'Capacity',
+  'memory.growth': 'Memory growth',
+};
+
+export function metricLabel(m: ComparedMetric): string {
+  return METRIC_LABELS[m] ?? m;
+}
+
+export const OUTCOME: Record<Outcome, string> = {
+  regression: '🔴 regression',
+  improvement: '🟢 improvement',
+  unchanged: '⚪ unchanged',
+  inconclusive: '🟡 inconclusive',
+  'insufficient baseline': '❓ insufficient baseline',
+};
+
+export type Units = (metric: ComparedMetric) => Unit;
+
+/** The unit of each compared metric: built-ins by name, service metrics as defined. */
+export function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
+  const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit as Unit]));
+  return (m) => {
+    if (m === 'errors') return 'fraction';
+    if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity') return 'per-second';
+    if (m === 'memory.growth') return 'bytes-per-minute';
+    return defined.get(m) ?? 'ms';
+  };
+}
+
+/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
+
+/** The change, signed so that + is worse for every metric. */
+export function changeText(c: Comparison): string {
+  if (c.change === null) return 'no baseline';
+  if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth') return signedChange(c.metric, c.change, c.scale);
+  const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
+  return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
+}
+
+export function valueText(unit: Unit, v: number | null): string {
+  if (v === null) return '–';
+  return formatValue(v, unit);
+}
+
+export function pText(p: number | null): string {
+  if (p === null) return '–';
+  if (p < 0.0001) return '< 0.0001';
+  return formatNumber(p, 4);
+}
+
+export function regressionView(r: RegressionAnalysis, units: Units): Omit<RegressionView, 'chart'> {
+  const compared = r.comparisons.length - r.counts['insufficient baseline'];
+  const first = r.baseline[0];
+  const last = r.baseline[r.baseline.length - 1];
+  const ref = (b: { sha: string | null; id: string }): string => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
+  const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+  const intro =
+    `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
+    `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+    `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
+  let insufficient: string | null = null;
+  if (r.counts['insufficient baseline'] && compared === 0) {
+    const effect =
+      r.onMissingBaseline === 'fail'
+        ? 'With on-missing-baseline: fail, **the gate fails**.'
+        : r.onMissingBaseline === 'warn'
+          ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
+          : 'The gate passes on it (on-missing-baseline: pass).';
+    insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
+  } else if (r.counts['insufficient baseline']) {
+    const n = r.counts['insufficient baseline'];
+    insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
+  }
+  return {
+    intro,
+    insufficient,
+    rows: r.comparisons.map((c) => ({
+      scenario: md(c.scenario),
+      metric: metricLabel(c.metric),
+      baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+      current: valueText(units(c.metric), c.current),
+      change: changeText(c),
+      band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
+      p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+      mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
+      outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
+    })),
+    baselineRuns: r.baseline.map(
+      (b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`,
+    ),
+    warnings: r.warnings.map(md),
+    method:
+      'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+      `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
+      'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
+      'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
+      '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
+  };
+}
+
+export function deltaText(r: RegressionAnalysis): string {
+  const seen = new Map<ComparedMetric, Comparison>();
+  for (const c of r.comparisons) seen.set(c.metric, c);
+  return [...seen]
+    .map(
+      ([m, c]) =>
+        `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedChange(m, c.delta, c.scale) : `${formatNumber(c.delta * 100, 1)} %`}`,
+    )
+    .join(', ');
+}
+
+export function regressionSentences(run: RunResult): string[] {
+  const r = run.regression;
+  if (!r) return [];
+  const out: string[] = [];
+  const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
+  const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
+  const compared = r.comparisons.length - r.counts['insufficient baseline'];
+  if (regressions.length) {
+    const list = regressions.map(
+      (c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`,
+    );
+    out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
+  } else if (compared > 0) {
+    out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
+  }
+  if (improvements.length)
+    out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+  if (compared === 0 && r.comparisons.length) {
+    out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
+  }
+  return out;
+}
+
+export const AB_OUTCOME: Record<AbOutcome, string> = {
+  regression: '🔴 regression',
+  improvement: '🟢 improvement',
+  'confident pass': '✅ confident pass',
+  inconclusive: '🟡 inconclusive',
+};
+
+export function abView(ab: AbResult, units: Units): AbView {
+  const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+  return {
+    intro:
+      `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+      `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+      `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+      `Sampling stopped because ${md(ab.stoppedBecause)}.`,
+    rows: ab.comparisons.map((c) => ({
+      scenario: md(c.scenario),
+      metric: metricLabel(c.metric),
+      base: formatValue(c.base, units(c.metric)),
+      head: formatValue(c.head, units(c.metric)),
+      change: signedChange(c.metric, c.change, c.scale),
+      ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
+      p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+      outcome: AB_OUTCOME[c.outcome],
+    })),
+    findings: ab.comparisons
+      .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
+      .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
+    method:
+      `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+      `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+      `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+  };
+}
+
+export function abSentences(run: RunResult): string[] {
+  const ab = run.ab;
+  if (!ab) return [];
+  const out: string[] = [];
+  const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
+  if (regressions.length)
+    out.push(
+      `**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`,
+    );
+  else out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+  const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
+  if (improvements.length) out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+  if (ab.counts.inconclusive)
+    out.push(
+      `${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`,
+    );
+  return out;
+}

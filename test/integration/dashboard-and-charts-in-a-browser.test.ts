@@ -1,0 +1,153 @@
+// The charts in a real browser: Debian's Chromium driven by playwright-core (installed by
+// .ci/run; no browser download). The dashboard is built from a fixture history; the report's
+// Mermaid block goes through a Markdown renderer and mermaid's own parser and renderer.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { marked } from 'marked';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDashboard } from '../../src/commands/dashboard.js';
+import { DirStore } from '../../src/history/dir-store.js';
+import type { HistoryRecord } from '../../src/contract/record.js';
+import { loadTemplate } from '../../src/report/render.js';
+import { buildView } from '../../src/report/view.js';
+import type { RunResult } from '../../src/contract/result.js';
+import { createRng } from '../../src/stats/rng.js';
+import { REPO, tempDir } from '../helpers.js';
+import { record, withStoredRuns } from '../history-fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = join(REPO, 'test-output');
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
+  mkdirSync(OUT, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** 1000 runs over two scenarios, p95 stepping up 30 % at run 700, three runs that found regressions. */
+function fixtureHistory(): HistoryRecord[] {
+  const rng = createRng(77);
+  return Array.from({ length: 1000 }, (_, i) => {
+    const r = record(rng, { p50: 2, p95: i < 700 ? 5 : 6.5, p99: i < 700 ? 9 : 11 }, {}, i);
+    r.scenarios.push({
+      name: 'checkout',
+      trials: r.scenarios[0]!.trials.map((t) => ({ ...t, p50: t.p50! * 3, p95: t.p95! * 3, p99: t.p99! * 3, rps: t.rps / 3 })),
+    });
+    r.service = { cpuMean: 40 + 5 * rng.normal(), memoryPeak: 90 * 2 ** 20 };
+    r.regressions = [700, 701, 850].includes(i) ? ['p95 of api'] : [];
+    return r;
+  });
+}
+
+describe('dashboard in Chromium', () => {
+  it('draws every chart, shows a SHA on hover, logs no error, with 1000 runs', async () => {
+    const dir = tempDir();
+    const store = new DirStore(join(dir, 'history'));
+    for (const r of fixtureHistory()) await store.save(r);
+    const { file, runs } = await runDashboard({ history: join(dir, 'history'), outDir: join(dir, 'dash'), title: 'shop <dashboard>' });
+    expect(runs).toBe(1000);
+    const html = readFileSync(file, 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // self-contained: nothing fetched
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    const t0 = Date.now();
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('.uplot canvas');
+    const loadMs = Date.now() - t0;
+    // 2 scenarios × (latency + throughput) + CPU + memory.
+    expect(await page.locator('.uplot').count()).toBe(6);
+    expect(await page.locator('.uplot canvas').count()).toBe(6);
+    expect(await page.title()).toBe('shop <dashboard>');
+    // The latency chart has three series (p50, p95, p99) plus x.
+    expect(await page.locator('.uplot').first().locator('.u-legend .u-series').count()).toBe(4);
+    expect(await page.locator('#latest tr').count()).toBe(3);
+    // Hover the middle of the first chart: the tooltip names a commit, a date and values.
+    const over = page.locator('.uplot .u-over').first();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const tip = page.locator('#tooltip');
+    await expect.poll(() => tip.isVisible()).toBe(true);
+    expect(await tip.textContent()).toMatch(/[0-9a-f]{7} · 2026-\d\d-\d\d \d\d:\d\d UTC · main.*p50: [\d.]+ ms/);
+    await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(loadMs).toBeLessThan(20_000); // generous: a sanity bound, not a benchmark
+    await page.close();
+  });
+});
+
+describe('report.md through a Markdown renderer, Mermaid through mermaid', () => {
+  it('the trend block renders as a mermaid code block, parses and draws an SVG', async () => {
+    const run = withStoredRuns(
+      JSON.parse(readFileSync(join(REPO, 'fixtures', 'results', 'demo-pass.json'), 'utf8')) as RunResult,
+      8,
+      5,
+      900,
+    );
+    const report = loadTemplate()(buildView(run));
+    const html = await marked.parse(report);
+    const block = /<pre><code class="language-mermaid">([\s\S]*?)<\/code><\/pre>/.exec(html);
+    expect(block, 'a ```mermaid block in the rendered report').not.toBeNull();
+    const source = block![1]!
+      .replace(/&quot;/g, '"')
+      .replace(/&gt;/g, '>')
+      .replace(/&lt;/g, '<')
+      .replace(/&amp;/g, '&');
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setContent('<!doctype html><html><body><div id="out"></div></body></html>');
+    await page.addScriptTag({ path: join(REPO, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+    const outcome = await page.evaluate(async (text) => {
+      const m = (
+        window as unknown as {
+          mermaid: {
+            initialize(o: object): void;
+            parse(t: string): Promise<unknown>;
+            render(id: string, t: string): Promise<{ svg: string }>;
+          };
+        }
+      ).mermaid;
+      m.initialize({ startOnLoad: false });
+      const parsed = await m.parse(text);
+      const { svg } = await m.render('trend', text);
+      return { parsed: Boolean(parsed), svg };
+    }, source);
+    expect(outcome.parsed).toBe(true);
+    expect(outcome.svg).toContain('<svg');
+    expect(outcome.svg).toContain('this run');
+    expect(errors).toEqual([]);
+    // A broken block is refused by the same parser, so the check above can fail.
+    const broken = await page.evaluate(async () => {
+      const m = (window as unknown as { mermaid: { parse(t: string): Promise<unknown> } }).mermaid;
+      try {
+        await m.parse('xychart-beta\n  x-axis [a, b\n  line [1, 2]');
+        return 'parsed';
+      } catch {
+        return 'refused';
+      }
+    });
+    expect(broken).toBe('refused');
+    await page.close();
+  });
+});

@@ -1,0 +1,116 @@
+// History mode end to end: real runs of the demo service saved to a dir store, then a slower
+// build (SLOWDOWN=1.5) is caught; a pull-request run never writes; compare works on files.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runGate, type GateOutcome } from '../../src/pipeline/gate.js';
+import { CLI, demoConfig, tempDir, writeConfig } from '../helpers.js';
+
+/** perfgate's environment without anything from a CI system that would change git facts. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_')));
+  return { ...env, ...extra };
+}
+
+const dir = tempDir('perfgate-history-');
+// Handler work dominates (≈0.4 ms), so SLOWDOWN=1.5 is a ≈ +130 % latency change. Five runs of
+// three 1 s trials on a shared 2-core machine drift by up to ±15 % in level (another process on
+// the cores moves whole runs), and +35 % (SLOWDOWN=0.5) once came out inconclusive at adjusted
+// p 0.057: the effect is sized far past that drift so that "caught" never depends on the day.
+const config = writeConfig(
+  dir,
+  demoConfig({ connections: 2, trials: 3, duration: '1s', warmup: '300ms', env: { WORK_ITERATIONS: 400000 } }),
+);
+const historyDir = join(dir, '.perfgate', 'history');
+const baselineResults: string[] = [];
+const early: GateOutcome[] = [];
+let slow: GateOutcome;
+
+const describeRun = (o: GateOutcome): string =>
+  JSON.stringify(o.result.regression?.comparisons.map((c) => [c.metric, c.outcome, c.change?.toFixed(3), c.pAdjusted?.toPrecision(2)]));
+
+beforeAll(async () => {
+  for (let i = 0; i < 5; i++) {
+    const out = join(dir, `base-${i}`);
+    const o = await runGate({ config, outDir: out, env: cleanEnv(), save: true });
+    expect(o.result.history).toMatchObject({ saved: true, reason: 'saved (--save)' });
+    baselineResults.push(o.files.result);
+    early.push(o);
+  }
+  slow = await runGate({ config, outDir: join(dir, 'slow'), env: cleanEnv({ SLOWDOWN: '1.5' }), save: false });
+}, 120_000);
+
+describe('history mode against real runs', () => {
+  it('the first runs say "insufficient baseline" out loud and do not fail', () => {
+    expect(readdirSync(historyDir)).toHaveLength(5);
+    for (const [i, o] of early.entries()) {
+      expect(o.exitCode).toBe(0);
+      expect(o.result.regression!.comparisons.every((c) => c.outcome === 'insufficient baseline')).toBe(true);
+      expect(o.result.regression!.comparisons[0]!.note).toBe(`${i} comparable run${i === 1 ? '' : 's'} stored; 5 needed`);
+      expect(o.result.reason).toMatch(/insufficient baseline for \d+ of \d+ comparisons/);
+      expect(o.report).toContain('**Insufficient baseline**');
+    }
+  });
+
+  it('SLOWDOWN=1.5 after five saved runs: p50 regression found, gate fails (exit 1)', () => {
+    const r = slow.result.regression!;
+    expect(r.baseline).toHaveLength(5);
+    const p50 = r.comparisons.find((c) => c.metric === 'p50')!;
+    expect(p50.outcome, describeRun(slow)).toBe('regression');
+    expect(p50.change!).toBeGreaterThan(0.5);
+    expect(slow.exitCode).toBe(1);
+    expect(slow.result.reason).toMatch(/regressions? proven against history/);
+    expect(slow.report).toContain('## Regression analysis');
+    expect(slow.report).toMatch(/\| products \| p50 latency \| [\d.]+ ms \(5 runs\) \| [\d.]+ ms \| \+[\d.]+ % worse \|.*🔴 regression/);
+    expect(slow.result.history).toMatchObject({ saved: false, reason: 'not saved (--no-save)' });
+  });
+
+  it('a pull-request run compares but never writes history, even when asked to save', async () => {
+    const o = await runGate({
+      config,
+      outDir: join(dir, 'pr'),
+      env: cleanEnv({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_HEAD_REF: 'feature' }),
+      save: true,
+    });
+    expect(o.result.history).toMatchObject({ saved: false, reason: 'pull-request runs never write history' });
+    expect(readdirSync(historyDir)).toHaveLength(5);
+    expect(o.result.regression!.baseline).toHaveLength(5);
+    expect(o.result.regression!.counts.regression, describeRun(o)).toBe(0);
+  });
+
+  it('perfgate compare: the same verdict from files, without load', () => {
+    const fromDir = spawnSync(
+      process.execPath,
+      [CLI, 'compare', '--baseline', historyDir, '--current', slow.files.result, '--out', join(dir, 'cmp1')],
+      { encoding: 'utf8' },
+    );
+    expect(fromDir.status, fromDir.stderr).toBe(1);
+    expect(fromDir.stdout).toMatch(/REGRESSION {3}p50 of products: \+\d+\.\d % \(\+ = worse\)/);
+    // Baselines given as result.json files are migrated on read.
+    const fromFiles = spawnSync(
+      process.execPath,
+      [CLI, 'compare', ...baselineResults.flatMap((f) => ['--baseline', f]), '--current', slow.files.result, '--out', join(dir, 'cmp2')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(fromFiles.status, fromFiles.stderr).toBe(1);
+    // A baseline run compared with itself is not a regression.
+    const self = spawnSync(
+      process.execPath,
+      [CLI, 'compare', '--baseline', historyDir, '--current', baselineResults[4]!, '--out', join(dir, 'cmp3')],
+      { encoding: 'utf8' },
+    );
+    expect(self.stdout).not.toContain('REGRESSION');
+  });
+
+  it('perfgate history list and prune', () => {
+    const list = spawnSync(process.execPath, [CLI, 'history', 'list', '--config', config], { encoding: 'utf8', cwd: dir });
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout.split('\n').filter((l) => l.startsWith('* '))).toHaveLength(5);
+    const prune = spawnSync(process.execPath, [CLI, 'history', 'prune', '--keep', '3', '--config', config], { encoding: 'utf8', cwd: dir });
+    expect(prune.stdout).toContain('removed 2 run(s), keeping at most 3 per config');
+    expect(readdirSync(historyDir)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeAb, lookSchedule, sentence } from '../../../src/analysis/ab.js';
+import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
+import { calibrate } from '../../../src/analysis/calibration.js';
+import { decide } from '../../../src/analysis/verdict.js';
+import type { TrialFigures } from '../../../src/contract/record.js';
+import { createRng } from '../../../src/stats/rng.js';
+import { trials, type Level } from '../../history-fixtures.js';
+
+const settings = { alpha: 0.05, looks: 1, delta: REGRESSION_DEFAULTS.delta };
+const side = (seed: number, level: Level, n: number, noise = 0.02): Map<string, TrialFigures[]> =>
+  new Map([['api', trials(createRng(seed), level, n, noise)]]);
+const find = (cs: ReturnType<typeof analyzeAb>, metric: string) => cs.find((c) => c.metric === metric)!;
+
+describe('A/B decision on synthetic trials', () => {
+  it('a known ratio: +30 % latency is a regression with an interval around 30 %', () => {
+    const cs = analyzeAb(side(1, {}, 10), side(2, { p50: 2.6, p95: 6.5, p99: 11.7 }, 10), settings);
+    const p50 = find(cs, 'p50');
+    expect(p50.outcome).toBe('regression');
+    expect(p50.change).toBeGreaterThan(0.25);
+    expect(p50.change).toBeLessThan(0.35);
+    expect(p50.ci[0]).toBeLessThan(0.3);
+    expect(p50.ci[1]).toBeGreaterThan(0.3);
+    expect(p50.sentence).toMatch(/^P50 of api is (29|3\d)(\.\d)? % slower \(90 % CI 2\d(\.\d)? to 3\d(\.\d)? %\)\.$/);
+    expect(find(cs, 'rps').outcome).toBe('confident pass');
+    expect(
+      decide([], null, null, { counts: { regression: 1, improvement: 0, 'confident pass': 0, inconclusive: 0 } } as never).verdict,
+    ).toBe('fail');
+  });
+
+  it('a defined service metric with a direction is compared too; a share on its own scale, in percentage points', () => {
+    const withHit = (m: Map<string, TrialFigures[]>, hit: number) =>
+      new Map([...m].map(([k, ts]) => [k, ts.map((t, i) => ({ ...t, metrics: { hit_rate: hit + (i % 3) * 0.002 } }))]));
+    const defs = { ...settings, definitions: [{ name: 'hit_rate', better: 'higher' as const, delta: 0.05, unit: 'fraction' }] };
+    const cs = analyzeAb(withHit(side(1, {}, 10), 0.95), withHit(side(2, {}, 10), 0), defs);
+    const hit = find(cs, 'hit_rate');
+    expect(hit).toMatchObject({ outcome: 'regression', worse: 'down', scale: 'abs', head: expect.closeTo(0.002, 3) });
+    expect(hit.change).toBeCloseTo(0.95, 2);
+    expect(hit.sentence).toMatch(/^Hit_rate of api is 95 percentage points lower \(/);
+    const same = find(analyzeAb(withHit(side(1, {}, 10), 0.95), withHit(side(2, {}, 10), 0.95), defs), 'hit_rate');
+    expect(same.outcome).toBe('confident pass');
+  });
+
+  it('throughput: lower is worse; a faster head is an improvement', () => {
+    const cs = analyzeAb(side(3, {}, 10), side(4, { rps: 700, p50: 1.4 }, 10), settings);
+    expect(find(cs, 'rps')).toMatchObject({ outcome: 'regression', worse: 'down' });
+    expect(find(cs, 'rps').sentence).toMatch(/^Throughput of api is \d+(\.\d)? % lower/);
+    expect(find(cs, 'p50').outcome).toBe('improvement');
+    expect(find(cs, 'p50').sentence).toMatch(/faster/);
+  });
+
+  it('identical builds: no regression, quiet metrics are confident passes', () => {
+    const cs = analyzeAb(side(5, {}, 20, 0.01), side(6, {}, 20, 0.01), settings);
+    expect(cs.filter((c) => c.outcome === 'regression')).toEqual([]);
+    expect(find(cs, 'p50').outcome).toBe('confident pass');
+  });
+
+  it('all-equal values (ties everywhere): p = 1, change 0, a confident pass', () => {
+    const flat: TrialFigures[] = Array.from({ length: 6 }, () => ({
+      p50: 2,
+      p95: 5,
+      p99: 9,
+      rps: 1000,
+      workflowsPerSec: null,
+      attempts: 100,
+      errors: 0,
+    }));
+    const cs = analyzeAb(new Map([['api', flat]]), new Map([['api', flat]]), settings);
+    const p50 = find(cs, 'p50');
+    expect(p50).toMatchObject({ change: 0, outcome: 'confident pass' });
+    expect(p50.p).toBeGreaterThan(0.4);
+    expect(p50.sentence).toMatch(/is unchanged/);
+  });
+
+  it('n = 3 is too few to prove anything (inconclusive), n = 30 proves +10 %', () => {
+    const small = analyzeAb(side(7, {}, 3), side(8, { p50: 2.6 }, 3), settings);
+    expect(find(small, 'p50').outcome).toBe('inconclusive'); // exact MWU floor 1/20 = 0.05 > α/m
+    const large = analyzeAb(side(9, {}, 30), side(10, { p50: 2.2 }, 30), settings);
+    expect(find(large, 'p50').outcome).toBe('regression');
+    expect(find(large, 'p50').change).toBeCloseTo(0.1, 1);
+  });
+
+  it('unequal sizes are fine (3 base vs 30 head)', () => {
+    const cs = analyzeAb(side(11, {}, 3), side(12, {}, 30), settings);
+    expect(find(cs, 'p50').n).toEqual({ base: 3, head: 30 });
+    expect(find(cs, 'p50').outcome).not.toBe('regression');
+  });
+
+  it('more looks make each one stricter (α split over looks)', () => {
+    const base = side(13, {}, 6);
+    const head = side(14, { p50: 2.3 }, 6);
+    const one = find(analyzeAb(base, head, settings), 'p50');
+    const ten = find(analyzeAb(base, head, { ...settings, looks: 10 }), 'p50');
+    expect(ten.ciLevel).toBeGreaterThan(one.ciLevel);
+    expect(ten.ci[1] - ten.ci[0]).toBeGreaterThanOrEqual(one.ci[1] - one.ci[0]);
+    expect(lookSchedule(6, 20, 2)).toEqual([6, 8, 10, 12, 14, 16, 18, 20]);
+    expect(lookSchedule(6, 6, 2)).toEqual([6]);
+    expect(lookSchedule(5, 12, 4)).toEqual([5, 9, 12]);
+  });
+
+  it('errors: a rise is a regression, measured in percentage points', () => {
+    const cs = analyzeAb(side(15, { errors: 0, attempts: 5000 }, 10), side(16, { errors: 100, attempts: 5000 }, 10), settings);
+    const e = find(cs, 'errors');
+    expect(e.outcome).toBe('regression');
+    expect(e.sentence).toMatch(/^The error rate of api is 2 percentage points higher/);
+  });
+
+  it('sentence wording for a small change', () => {
+    expect(
+      sentence({
+        scenario: 'checkout',
+        metric: 'p95',
+        worse: 'up',
+        base: 1,
+        head: 1,
+        n: { base: 1, head: 1 },
+        change: 0.12,
+        ci: [0.08, 0.16],
+        ciLevel: 0.95,
+        p: 0,
+        pAdjusted: 0,
+        delta: 0.1,
+        outcome: 'regression',
+        sentence: '',
+      }),
+    ).toBe('P95 of checkout is 12 % slower (95 % CI 8 to 16 %).');
+  });
+});
+
+describe('calibration maths', () => {
+  it('noisier metrics need more trials; the formula matches a hand computation', () => {
+    const a = side(20, {}, 20, 0.05);
+    const b = side(21, {}, 20, 0.05);
+    const rows = calibrate(a, b, { alpha: 0.05, looks: 1, family: 1, power: 0.9, maxTrials: 20, delta: REGRESSION_DEFAULTS.delta });
+    const p50 = rows.find((r) => r.metric === 'p50')!;
+    expect(p50.spread).toBeGreaterThan(0.03);
+    expect(p50.spread).toBeLessThan(0.08);
+    // n = 2 (z.95 + z.90)² σ² / ln(1.05)² · π/3 with z.95 = 1.6449, z.90 = 1.2816
+    const expected = Math.ceil(((2 * (1.6448536 + 1.2815516) ** 2 * p50.spread ** 2) / Math.log(1.05) ** 2) * (Math.PI / 3));
+    expect(p50.needed).toBe(expected);
+    const quiet = calibrate(side(22, {}, 20, 0.005), side(23, {}, 20, 0.005), {
+      alpha: 0.05,
+      looks: 1,
+      family: 1,
+      power: 0.9,
+      maxTrials: 20,
+      delta: REGRESSION_DEFAULTS.delta,
+    });
+    expect(quiet.find((r) => r.metric === 'p50')!.needed).toBeLessThan(p50.needed);
+    expect(quiet.find((r) => r.metric === 'p50')!.mdeAtMax).toBeLessThan(p50.mdeAtMax);
+  });
+});

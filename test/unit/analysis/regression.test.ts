@@ -1,0 +1,259 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeRegressions, type CurrentRun } from '../../../src/analysis/regression.js';
+import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
+import { decide } from '../../../src/analysis/verdict.js';
+import { createRng } from '../../../src/stats/rng.js';
+import { FP, history, record, RUNNER, trials, type Level } from '../../history-fixtures.js';
+
+const current = (seed: number, level: Level): CurrentRun => ({
+  fingerprint: FP,
+  runner: RUNNER,
+  scenarios: [{ name: 'api', trials: trials(createRng(seed), level) }],
+});
+const analyze = (records: ReturnType<typeof history>, run: CurrentRun, settings = REGRESSION_DEFAULTS) =>
+  analyzeRegressions(records, run, settings, 'test');
+const find = (a: ReturnType<typeof analyze>, metric: string) => a.comparisons.find((c) => c.metric === metric)!;
+
+describe('regression analysis against synthetic history (known answers)', () => {
+  it('identical behaviour: every metric unchanged, the gate stays quiet', () => {
+    const a = analyze(history(1, 20), current(100, {}));
+    expect(a.baseline).toHaveLength(20);
+    expect(a.counts.regression).toBe(0);
+    expect(a.counts.improvement).toBe(0);
+    for (const m of ['p50', 'p95', 'p99', 'rps']) expect(find(a, m).outcome).toBe('unchanged');
+    expect(find(a, 'errors').outcome).toBe('unchanged');
+    expect(decide([], null, a)).toEqual({ verdict: 'pass', reason: 'no targets are configured; no regression against history' });
+  });
+
+  it('+30 % latency: regression with the right size, p and a band that excludes 0', () => {
+    const a = analyze(history(2, 20), current(101, { p50: 2.6, p95: 6.5, p99: 11.7 }));
+    for (const m of ['p50', 'p95', 'p99']) {
+      const c = find(a, m);
+      expect(c.outcome).toBe('regression');
+      expect(c.change).toBeGreaterThan(0.25);
+      expect(c.change).toBeLessThan(0.35);
+      expect(c.band![0]).toBeGreaterThan(0);
+      expect(c.pAdjusted).toBeLessThan(0.001);
+      expect(c.mde).toBeGreaterThanOrEqual(c.delta);
+    }
+    expect(find(a, 'rps').outcome).toBe('unchanged');
+    expect(decide([], null, a).verdict).toBe('fail');
+  });
+
+  it('throughput down 30 % is a regression; latency down 30 % is an improvement', () => {
+    const a = analyze(history(3, 20), current(102, { rps: 700, p50: 1.4 }));
+    expect(find(a, 'rps')).toMatchObject({ outcome: 'regression', worse: 'down' });
+    expect(find(a, 'rps').change).toBeCloseTo(0.3, 1);
+    expect(find(a, 'p50').outcome).toBe('improvement');
+    expect(find(a, 'p50').change).toBeLessThan(-0.25);
+  });
+
+  it('one wild outlier run in history does not cause a false alarm', () => {
+    const runs = history(4, 20);
+    const rng = createRng(9);
+    runs[8] = record(rng, { p50: 20, p95: 50, p99: 90, rps: 100 }, {}, 8); // a 10× run (a noisy neighbour)
+    const a = analyze(runs, current(103, {}));
+    expect(a.counts.regression).toBe(0);
+    expect(a.counts.improvement).toBe(0);
+  });
+
+  it('a step change inside the window cuts the baseline at the change point', () => {
+    // Runs 0–11 at 2 ms, runs 12–19 at 2.6 ms (an accepted slowdown merged earlier).
+    const runs = history(5, 20, (i) => (i < 12 ? {} : { p50: 2.6 }));
+    const a = analyze(runs, current(104, { p50: 2.6 }));
+    const p50 = find(a, 'p50');
+    expect(p50.runs).toBe(8);
+    expect(p50.cutAt).toBe('run-0012');
+    expect(p50.note).toMatch(/change point \(\+(29|30|31)\.\d % level shift\)/);
+    expect(p50.outcome).toBe('unchanged'); // same as the new level, not a regression against the old one
+  });
+
+  it('fewer than 5 comparable runs: insufficient baseline, said out loud, and the policy decides', () => {
+    const a = analyze(history(6, 4), current(105, { p50: 4 }));
+    expect(a.comparisons.every((c) => c.outcome === 'insufficient baseline')).toBe(true);
+    expect(find(a, 'p50').note).toBe('4 comparable runs stored; 5 needed');
+    expect(decide([], null, a)).toEqual({
+      verdict: 'pass',
+      reason: 'no targets are configured; insufficient baseline for 5 of 5 comparisons',
+    });
+    const failing = analyze(history(6, 4), current(105, {}), { ...REGRESSION_DEFAULTS, onMissingBaseline: 'fail' });
+    expect(decide([], null, failing)).toMatchObject({
+      verdict: 'fail',
+      reason: 'insufficient baseline for 5 comparisons (on-missing-baseline: fail)',
+    });
+  });
+
+  it('only runs of the same config, runner class and default branch count', () => {
+    const rng = createRng(7);
+    const runs = [
+      ...history(7, 5),
+      record(rng, { p50: 9 }, { fingerprint: 'other-config' }, 100),
+      record(rng, { p50: 9 }, { runner: 'darwin-arm64 · M2 · 8 cores · node 22' }, 101),
+      record(
+        rng,
+        { p50: 9 },
+        {
+          git: {
+            sha: 'b',
+            branch: 'feature',
+            defaultBranch: 'main',
+            onDefaultBranch: false,
+            pullRequest: true,
+            event: 'pull_request',
+            pullRequestNumber: 3,
+          },
+        },
+        102,
+      ),
+    ];
+    const a = analyze(runs, current(106, {}));
+    expect(a.candidates).toEqual({ total: 8, sameConfig: 7, sameRunner: 6, defaultBranch: 5 });
+    expect(a.baseline.map((b) => b.id)).toEqual(['run-0000', 'run-0001', 'run-0002', 'run-0003', 'run-0004']);
+    expect(a.counts.regression).toBe(0);
+  });
+
+  it('the window keeps the last N runs', () => {
+    const a = analyze(history(8, 30), current(107, {}), { ...REGRESSION_DEFAULTS, window: 10 });
+    expect(a.baseline[0]!.id).toBe('run-0020');
+    expect(a.baseline).toHaveLength(10);
+  });
+
+  it('a significant but small change (below δ) does not fail the gate', () => {
+    // Very quiet history: +3 % p50 is detectable but below δ = 5 %.
+    const runs = history(9, 20).map((r) => ({
+      ...r,
+      scenarios: [{ name: 'api', trials: trials(createRng(r.id.length + Number(r.id.slice(4))), {}, 5, 0.002) }],
+    }));
+    const a = analyze(runs, { ...current(0, {}), scenarios: [{ name: 'api', trials: trials(createRng(1), { p50: 2.06 }, 5, 0.002) }] });
+    const p50 = find(a, 'p50');
+    expect(p50.change).toBeGreaterThan(0.02);
+    expect(p50.band![0]).toBeGreaterThan(0); // clearly different from zero…
+    expect(p50.pAdjusted).toBeGreaterThan(0.05); // …but not significantly above δ = 5 %
+    expect(p50.outcome).not.toBe('regression');
+  });
+
+  it('errors where the baseline had none are a regression once they reach δ; a trace below δ is not', () => {
+    const a = analyze(history(10, 10), current(108, { errors: 50, attempts: 5000 })); // 1 %
+    expect(find(a, 'errors')).toMatchObject({ outcome: 'regression', baseline: 0 });
+    expect(find(a, 'errors').note).toMatch(/had none/);
+    const trace = analyze(history(10, 10), current(108, { errors: 1, attempts: 5000 })); // 0.02 %
+    expect(find(trace, 'errors').outcome).toBe('unchanged');
+  });
+
+  it('errors rising against a baseline that had some: two-proportion test inside the Holm family', () => {
+    const a = analyze(
+      history(11, 10, () => ({ errors: 5 })),
+      current(109, { errors: 100 }),
+    ); // 0.1 % → 2 %
+    const e = find(a, 'errors');
+    expect(e.outcome).toBe('regression');
+    expect(e.p).toBeLessThan(1e-10);
+    const same = analyze(
+      history(11, 10, () => ({ errors: 5 })),
+      current(109, { errors: 6 }),
+    );
+    expect(find(same, 'errors').outcome).toBe('unchanged');
+  });
+
+  it('a true shift just under δ (a noisy neighbour) is not a regression; the same shift above δ is', () => {
+    const under = analyze(history(15, 12), current(113, { p50: 2.09 })); // +4.5 %
+    expect(find(under, 'p50').outcome).not.toBe('regression');
+    const over = analyze(history(15, 12), current(113, { p50: 2.5 })); // +25 %
+    expect(find(over, 'p50').outcome).toBe('regression');
+    expect(find(over, 'p50').mde).toBeGreaterThan(0.05); // the MDE of a minimum-effect test exceeds δ
+  });
+
+  it('Holm makes the family stricter than each test alone', () => {
+    const a = analyze(history(12, 20), current(110, { p50: 2.2 }));
+    const tested = a.comparisons.filter((c) => c.p !== null);
+    for (const c of tested) expect(c.pAdjusted!).toBeGreaterThanOrEqual(c.p!);
+  });
+
+  it('a workflow metric is compared only where it exists', () => {
+    const runs = history(13, 6, () => ({ wps: 150 }));
+    const a = analyze(runs, current(111, { wps: 100 }));
+    expect(find(a, 'workflows_per_s')).toMatchObject({ outcome: 'regression', worse: 'down' });
+    const single = analyze(history(14, 6), current(112, {}));
+    expect(single.comparisons.some((c) => c.metric === 'workflows_per_s')).toBe(false);
+  });
+});
+
+describe('history comparison of service internals', () => {
+  const MB = 1024 ** 2;
+  const withInternals = (records: ReturnType<typeof history>, rng = createRng(9)) =>
+    records.map((r) => ({
+      ...r,
+      scenarios: [
+        {
+          ...r.scenarios[0]!,
+          trials: r.scenarios[0]!.trials.map((t) => ({ ...t, metrics: { hit_rate: 0.95 * Math.exp(0.01 * rng.normal()) } })),
+        },
+        { name: 'ramp', trials: [], capacity: 12_000 * Math.exp(0.03 * rng.normal()) },
+      ],
+      service: { cpuMean: 10, memoryPeak: 1e8, memoryGrowth: (2 + rng.normal()) * MB, memoryGrowthSe: 1.5 * MB },
+    }));
+  const run = (o: { hit?: number; capacity?: number | null; growth?: number }): CurrentRun => {
+    const rng = createRng(77);
+    return {
+      fingerprint: FP,
+      runner: RUNNER,
+      scenarios: [
+        {
+          name: 'api',
+          trials: trials(rng, {}).map((t) => ({ ...t, metrics: { hit_rate: (o.hit ?? 0.95) * Math.exp(0.01 * rng.normal()) } })),
+        },
+        { name: 'ramp', trials: [], capacity: o.capacity === undefined ? 12_000 : o.capacity },
+      ],
+      memoryGrowth: { slope: (o.growth ?? 2) * MB, se: 1.5 * MB },
+      definitions: [{ name: 'hit_rate', better: 'higher', delta: 0.05, unit: 'fraction' }],
+    };
+  };
+  const stored = withInternals(history(3, 20));
+
+  it('an unchanged run: capacity, growth and the defined metric are compared and quiet', () => {
+    const a = analyze(stored, run({}));
+    expect(find(a, 'capacity')).toMatchObject({ scenario: 'ramp', worse: 'down', runs: 20 });
+    expect(find(a, 'memory.growth')).toMatchObject({ scenario: 'the whole run', worse: 'up', runs: 20 });
+    expect(find(a, 'hit_rate')).toMatchObject({ scenario: 'api', worse: 'down', delta: 0.05 });
+    expect(a.counts.regression).toBe(0);
+    expect(find(a, 'capacity').outcome).not.toBe('regression');
+  });
+
+  it('capacity down 40 %, the cache hit rate down 30 %, and a 60 MB/min leak are each a regression', () => {
+    const a = analyze(stored, run({ capacity: 7200, hit: 0.66, growth: 60 }));
+    expect(find(a, 'capacity')).toMatchObject({ outcome: 'regression' });
+    expect(find(a, 'capacity').change).toBeCloseTo(0.4, 1);
+    // A share is compared on its own scale: 95 % → 66 % is 29 percentage points worse.
+    expect(find(a, 'hit_rate')).toMatchObject({ outcome: 'regression', scale: 'abs' });
+    expect(find(a, 'hit_rate').change!).toBeCloseTo(0.29, 2);
+    // Memory growth is compared on its own scale: the change is in bytes per minute.
+    expect(find(a, 'memory.growth').outcome).toBe('regression');
+    expect(find(a, 'memory.growth').change! / MB).toBeCloseTo(58, 0);
+    expect(decide([], null, a).verdict).toBe('fail');
+  });
+
+  it('a hit rate that falls to 0 is still compared (a log scale would have no value there)', () => {
+    const c = find(analyze(stored, run({ hit: 0 })), 'hit_rate');
+    expect(c).toMatchObject({ outcome: 'regression', current: 0, scale: 'abs' });
+    expect(c.change!).toBeCloseTo(0.95, 2);
+    expect(find(analyze(stored, run({ hit: 0.94 })), 'hit_rate').outcome).not.toBe('regression');
+  });
+
+  it('growth within δ (5 MB/min) of the baseline is not a regression, however certain', () => {
+    const a = analyze(stored, run({ growth: 5 }));
+    expect(find(a, 'memory.growth').outcome).not.toBe('regression');
+  });
+
+  it('a ramp where no step met the conditions, against a history that found capacity, is a regression', () => {
+    const c = find(analyze(stored, run({ capacity: null })), 'capacity');
+    expect(c.outcome).toBe('regression');
+    expect(c.note).toContain('no step of the ramp met the conditions');
+  });
+
+  it('older records without these figures: insufficient baseline, not a crash', () => {
+    const a = analyze(history(3, 20), run({}));
+    expect(find(a, 'capacity').outcome).toBe('insufficient baseline');
+    expect(find(a, 'memory.growth').outcome).toBe('insufficient baseline');
+    expect(find(a, 'hit_rate').outcome).toBe('insufficient baseline');
+  });
+});

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { annotationsFor, stepFails } from '../../../src/github/annotations.js';
+import type { RunResult } from '../../../src/contract/result.js';
+
+const recorded = (name: string): RunResult =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/results/${name}`, import.meta.url), 'utf8')) as RunResult;
+
+describe('what fails the step', () => {
+  const pass = recorded('demo-pass.json');
+  const errors = recorded('demo-errors.json');
+  const crash = recorded('demo-crash.json');
+  const regressed = (): RunResult => {
+    const r = structuredClone(pass);
+    r.verdict = 'fail';
+    r.regression = { ...r.regression!, counts: { ...r.regression!.counts, regression: 1 } };
+    return r;
+  };
+
+  it('fail-on: both / targets / regressions / none', () => {
+    expect(stepFails(pass, 'both')).toBe(false);
+    expect(stepFails(errors, 'both')).toBe(true);
+    expect(stepFails(errors, 'targets')).toBe(true);
+    expect(stepFails(errors, 'regressions')).toBe(false);
+    expect(stepFails(regressed(), 'targets')).toBe(false);
+    expect(stepFails(regressed(), 'regressions')).toBe(true);
+    expect(stepFails(crash, 'regressions')).toBe(true); // a crash is never a pass
+    expect(stepFails(crash, 'none')).toBe(false);
+  });
+
+  it('annotations: an error per breached target, a warning for the missing baseline', () => {
+    const a = annotationsFor(errors);
+    expect(a.filter((x) => x.level === 'error').map((x) => x.title)).toEqual(['perfgate: target breached', 'perfgate: target breached']);
+    expect(a.find((x) => x.level === 'warning')?.title).toBe('perfgate: insufficient baseline');
+  });
+});
