@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8744);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9864);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27045,7 +27045,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8744:
+/***/ 9864:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33820,7 +33820,7 @@ function buildService(s, where, dir, at) {
 function build(raw, file, at) {
     const dir = (0,external_node_path_.dirname)(file);
     const service = buildService(raw.service, ['service'], dir, at);
-    const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
+    const baseline = buildBaseline(raw, service, dir, at);
     const metrics = buildDefinitions(raw.service?.metrics?.define, at);
     if (baseline && metrics.length && !baseline.service.metrics)
         at(['baseline', 'service'], 'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url');
@@ -33919,13 +33919,13 @@ function build(raw, file, at) {
         at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
     const mode = raw.mode ?? 'auto';
     if (mode === 'ab' && !baseline)
-        at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
+        at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
     if (baseline && mode !== 'history') {
         const i = raw.scenarios.findIndex((s) => s.ramp);
         if (i >= 0)
             at(['scenarios', i, 'ramp'], 'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp');
     }
-    if (raw.baseline?.service.metrics?.define)
+    if (raw.baseline?.service?.metrics?.define)
         at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
     return {
         file,
@@ -33961,6 +33961,25 @@ function build(raw, file, at) {
     };
 }
 /** The location stored on a target, turned back into segments. */
+/**
+ * The base build. With `ref`, the head's service block run inside the base checkout, with the
+ * fields of baseline.service (if any) laid over it; without, baseline.service as written.
+ */
+function buildBaseline(raw, service, dir, at) {
+    const b = raw.baseline;
+    if (!b)
+        return undefined;
+    if (b.setup !== undefined && b.ref === undefined)
+        at(['baseline', 'setup'], 'setup prepares a checkout of baseline.ref; without ref there is no checkout (start the base with baseline.service)');
+    if (b.ref === undefined && b.service === undefined) {
+        at(['baseline'], 'baseline needs ref (the base build as a git ref, or auto) or service (how to start it)');
+        return undefined;
+    }
+    if (b.ref === undefined)
+        return { service: buildService(b.service, ['baseline', 'service'], dir, at) };
+    const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
+    return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
+}
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
 // perfgate.yml → a validated, typed Config. Every problem names the file, the YAML path and the
@@ -35721,6 +35740,7 @@ async function measureAb(config, ctx) {
     const started = Date.now();
     let running;
     let failure = null;
+    let failedSide = null;
     let comparisons = [];
     let analysedAt = 0;
     let batches = 0;
@@ -35751,6 +35771,7 @@ async function measureAb(config, ctx) {
         state.last = launched;
         if (launched.failure) {
             failure = launched.failure;
+            failedSide = s;
             await launched.stop();
             return undefined;
         }
@@ -35767,6 +35788,7 @@ async function measureAb(config, ctx) {
             const warm = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s), start));
             if (warm.interrupted) {
                 failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
+                failedSide = s;
                 return undefined;
             }
         }
@@ -35800,6 +35822,7 @@ async function measureAb(config, ctx) {
                     }
                     catch (err) {
                         failure = loadError(launched, scenario.name, err);
+                        failedSide = s;
                         break outer;
                     }
                     sides[s].trials.get(scenario.name).push(...run.trials);
@@ -35807,6 +35830,7 @@ async function measureAb(config, ctx) {
                     sides[s].windows.get(scenario.name).push(...run.windows);
                     if (run.interrupted) {
                         failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+                        failedSide = s;
                         break outer;
                     }
                 }
@@ -35890,6 +35914,7 @@ async function measureAb(config, ctx) {
             comparisons,
             counts,
         },
+        failedSide,
     };
 }
 
@@ -37680,7 +37705,10 @@ const AB_OUTCOME = {
 function abView(ab, units) {
     const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
     return {
-        intro: `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+        intro: (ab.base.commit
+            ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
+            : '') +
+            `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
             `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
             `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
             `Sampling stopped because ${md(ab.stoppedBecause)}.`,
@@ -37878,6 +37906,13 @@ function buildView(run) {
                 heading: failureHeading(run.failure.kind),
                 message: md(run.failure.message),
                 logTail: run.failure.logTail.length ? codeBlock(run.failure.logTail.join('\n'), 'text') : null,
+            }
+            : null,
+        baseBuildFailure: run.baseBuildFailure
+            ? {
+                message: md(run.baseBuildFailure.message),
+                logTail: run.baseBuildFailure.logTail.length ? codeBlock(run.baseBuildFailure.logTail.join('\n'), 'text') : null,
+                log: run.baseBuildFailure.log ? code(run.baseBuildFailure.log) : null,
             }
             : null,
         targets: run.targets.map((t) => ({
@@ -38453,6 +38488,171 @@ async function recordInHistory(store, result, o, progress) {
     return info;
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/base-build.ts
+// The base build of an A/B run, made by perfgate itself: the base commit is resolved (a ref the
+// user names, or `auto`: a pull request's base, else the merge-base with the default branch),
+// checked out into a git worktree under the output directory (the user's work tree, index and
+// HEAD are never touched), prepared with `baseline.setup`, and removed afterwards, also after a
+// failure or Ctrl-C. A missing commit (actions/checkout fetches one) is fetched from origin.
+
+
+
+
+
+const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
+async function base_build_git(cwd, args, env) {
+    const { stdout } = await run('git', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim();
+}
+async function gitOk(cwd, args, env) {
+    try {
+        return await base_build_git(cwd, args, env);
+    }
+    catch {
+        return null;
+    }
+}
+async function repoRoot(dir) {
+    return gitOk(dir, ['rev-parse', '--show-toplevel']);
+}
+function eventPayload(env) {
+    if (!env.GITHUB_EVENT_PATH)
+        return null;
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+    }
+    catch {
+        return null;
+    }
+}
+/** The base commit for `ref`, or why there is none (a push to the default branch is a history run). */
+async function resolveBaseRef(ref, repo, env) {
+    if (ref !== 'auto') {
+        const sha = (await commitOf(repo, ref)) ??
+            (/^[0-9a-f]{7,40}$/i.test(ref) && (await fetchCommit(repo, ref, env)) ? await commitOf(repo, ref) : null);
+        return sha
+            ? { ok: true, base: { ref, sha, why: `baseline ${ref}` } }
+            : { ok: false, none: false, reason: `the base ref "${ref}" is not a commit in this checkout${hint(env)}` };
+    }
+    const event = env.GITHUB_EVENT_NAME ?? '';
+    const payload = eventPayload(env);
+    if (event === 'pull_request' || event === 'pull_request_target') {
+        const sha = payload?.pull_request?.base;
+        if (sha?.sha)
+            return { ok: true, base: { ref, sha: sha.sha, why: `the pull request's base (${sha.ref ?? 'base branch'})` } };
+    }
+    if (event === 'workflow_run') {
+        const pr = payload?.workflow_run?.pull_requests?.[0];
+        if (pr?.base?.sha)
+            return { ok: true, base: { ref, sha: pr.base.sha, why: `the pull request's base (${pr.base.ref ?? 'base branch'})` } };
+    }
+    const info = gitInfo(repo, env);
+    if (event && info.onDefaultBranch)
+        return { ok: false, none: true, reason: `a ${event} on the default branch is a history run, not an A/B` };
+    // A local checkout: the merge-base of HEAD and the default branch.
+    const head = await commitOf(repo, 'HEAD');
+    for (const branch of ['origin/HEAD', 'main', 'master', 'origin/main', 'origin/master']) {
+        if (!(await commitOf(repo, branch)))
+            continue;
+        const mb = await gitOk(repo, ['merge-base', 'HEAD', branch]);
+        if (!mb)
+            continue;
+        if (mb === head)
+            return { ok: false, none: true, reason: `HEAD is on ${branch} itself: nothing to compare it with, so a history run` };
+        return { ok: true, base: { ref, sha: mb, why: `the merge-base of HEAD and ${branch}` } };
+    }
+    return {
+        ok: false,
+        none: false,
+        reason: `no default branch found to compare with (tried origin/HEAD, main, master); name the base with --against REF or baseline.ref`,
+    };
+}
+async function commitOf(repo, ref) {
+    return gitOk(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+}
+/** Fetches one commit from origin with the checkout's own credentials (actions/checkout's extraheader). */
+async function fetchCommit(repo, sha, env) {
+    return (await gitOk(repo, ['fetch', '--no-tags', '--quiet', '--depth=1', 'origin', sha], { ...env, GIT_TERMINAL_PROMPT: '0' })) !== null;
+}
+function hint(env) {
+    return env.GITHUB_ACTIONS ? ' (with actions/checkout, set fetch-depth: 0 so that the base commit is there)' : '';
+}
+/** Checks the base commit out into OUT/base-worktree and runs `setup` there. */
+async function prepareBase(base, repo, outDir, setup, env, signal) {
+    const dir = (0,external_node_path_.join)(outDir, 'base-worktree');
+    await removeWorktree(repo, dir);
+    if (!(await commitOf(repo, base.sha)) && !(await fetchCommit(repo, base.sha, env)))
+        return {
+            ok: false,
+            message: `the base commit ${base.sha.slice(0, 7)} is not in this checkout and could not be fetched from origin${hint(env) || ' (fetch it, or clone with full history)'}`,
+            logTail: [],
+            setupLog: null,
+        };
+    try {
+        await base_build_git(repo, ['worktree', 'add', '--detach', '--quiet', dir, base.sha]);
+    }
+    catch (err) {
+        return { ok: false, message: `git worktree add failed: ${err.message.trim()}`, logTail: [], setupLog: null };
+    }
+    const checkout = { base, dir, setupLog: null, remove: () => removeWorktree(repo, dir) };
+    if (!setup)
+        return { ok: true, checkout };
+    const log = (0,external_node_path_.join)(outDir, 'base-setup.log');
+    checkout.setupLog = log;
+    const code = await runSetup(setup, dir, log, env, signal);
+    if (code === 0)
+        return { ok: true, checkout };
+    await checkout.remove();
+    return {
+        ok: false,
+        message: signal?.aborted ? 'interrupted while preparing the base build' : `the base build's setup (${setup}) exited with ${code}`,
+        logTail: tail(log, 20),
+        setupLog: log,
+    };
+}
+function runSetup(command, cwd, log, env, signal) {
+    return new Promise((done) => {
+        const fd = (0,external_node_fs_.openSync)(log, 'w');
+        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+        (0,external_node_fs_.closeSync)(fd);
+        const kill = () => {
+            try {
+                process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                // gone
+            }
+        };
+        signal?.addEventListener('abort', kill, { once: true });
+        child.on('error', (err) => done(err.message));
+        child.on('exit', (code, sig) => {
+            signal?.removeEventListener('abort', kill);
+            done(code ?? `signal ${sig}`);
+        });
+    });
+}
+function tail(file, n) {
+    try {
+        return (0,external_node_fs_.readFileSync)(file, 'utf8').trimEnd().split('\n').slice(-n);
+    }
+    catch {
+        return [];
+    }
+}
+async function removeWorktree(repo, dir) {
+    if ((0,external_node_fs_.existsSync)(dir))
+        await gitOk(repo, ['worktree', 'remove', '--force', dir]);
+    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    await gitOk(repo, ['worktree', 'prune']);
+}
+/** The service block moved into the checkout: a cwd inside the repository maps to the same place in the worktree. */
+function inCheckout(service, repo, worktree) {
+    const rel = (0,external_node_path_.relative)(repo, service.cwd);
+    if (rel.startsWith('..') || (0,external_node_path_.isAbsolute)(rel))
+        return service;
+    return { ...service, cwd: (0,external_node_path_.join)(worktree, rel) };
+}
+
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 ;// CONCATENATED MODULE: ./src/util/version.ts
@@ -38513,6 +38713,8 @@ function describeEnvironment(env = process.env) {
 
 
 
+
+
 async function runGate(opts) {
     const { cwd, progress, config, template, outDir } = prologue(opts);
     const files = {
@@ -38529,10 +38731,103 @@ async function runGate(opts) {
         progress,
         display: (p) => displayPath(cwd, p),
     };
-    const ab = config.mode === 'ab';
-    const baseLog = ab && config.baseline?.service.command ? (0,external_node_path_.join)(outDir, 'base-service.log') : null;
-    const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
-    return finishRun({ config, cwd, env: opts.env ?? process.env, save: opts.save, progress, template, files, startedAt }, measured);
+    const env = opts.env ?? process.env;
+    const base = await baseBuild(config, opts, outDir, env, progress);
+    try {
+        const measured = await measureWith(base.config, ctx, outDir, base.checkout);
+        let baseBuildFailure = base.failure;
+        let result = measured;
+        if ('failedSide' in measured && measured.failedSide === 'base' && measured.failure?.kind !== 'aborted') {
+            // A base build that cannot be measured is not the head's regression: measure the head alone.
+            const failure = measured.failure;
+            progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
+            baseBuildFailure = {
+                ref: base.checkout?.base.ref ?? 'baseline.service',
+                sha: base.checkout?.base.sha ?? null,
+                message: `the base build could not be measured: ${failure.message}`,
+                logTail: failure.logTail,
+                log: files.serviceLog ? (0,external_node_path_.join)(outDir, 'base-service.log') : null,
+            };
+            result = await measureOnce({ ...config, mode: 'history' }, ctx);
+        }
+        return await finishRun({
+            config: baseBuildFailure ? { ...config, mode: 'history' } : base.config,
+            cwd,
+            env,
+            save: opts.save,
+            progress,
+            template,
+            files,
+            startedAt,
+            ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
+        }, result);
+    }
+    finally {
+        await base.checkout?.remove();
+    }
+}
+async function measureWith(config, ctx, outDir, checkout) {
+    if (config.mode !== 'ab')
+        return measureOnce(config, ctx);
+    const baseLog = config.baseline?.service.command ? (0,external_node_path_.join)(outDir, 'base-service.log') : null;
+    const measured = await measureAb(config, { ...ctx, baseLog });
+    if (checkout)
+        measured.ab.base.commit = { ref: checkout.base.ref, sha: checkout.base.sha, why: checkout.base.why };
+    return measured;
+}
+/**
+ * The config to run: with baseline.ref (or --against), the base commit checked out and prepared,
+ * the base service moved into it; `auto` on a push to the default branch, or a base that could
+ * not be prepared, gives a history run (the latter with the reason kept for the report).
+ */
+async function baseBuild(config, opts, outDir, env, progress) {
+    const ref = opts.against ?? (config.mode === 'ab' ? config.baseline?.ref : undefined);
+    if (!ref)
+        return { config };
+    const ramp = config.scenarios.find((s) => s.ramp);
+    if (ramp)
+        throw new errors_UsageError(`scenario "${ramp.name}" is a stress ramp, which is not run in A/B mode (each side would need its own ramp)`);
+    const history = { ...config, mode: 'history' };
+    const repo = await repoRoot((0,external_node_path_.dirname)(config.file));
+    if (!repo)
+        return {
+            config: history,
+            failure: {
+                ref,
+                sha: null,
+                message: `the base build ${ref} needs a git checkout; ${(0,external_node_path_.dirname)(config.file)} is not in one`,
+                logTail: [],
+                log: null,
+            },
+        };
+    const resolved = await resolveBaseRef(ref, repo, env);
+    if (!resolved.ok) {
+        progress.info(`perfgate: no A/B: ${resolved.reason}`);
+        return resolved.none
+            ? { config: history }
+            : { config: history, failure: { ref, sha: null, message: resolved.reason, logTail: [], log: null } };
+    }
+    const { base } = resolved;
+    progress.info(`perfgate: base build: ${base.sha.slice(0, 7)} (${base.why}); checking it out under ${outDir}`);
+    const prepared = await prepareBase(base, repo, outDir, config.baseline?.setup, env, opts.signal);
+    if (!prepared.ok) {
+        progress.info(`perfgate: ${prepared.message}; measuring the head alone, against history`);
+        return {
+            config: history,
+            failure: {
+                ref,
+                sha: base.sha,
+                message: `the base build could not be measured: ${prepared.message}`,
+                logTail: prepared.logTail,
+                log: prepared.setupLog,
+            },
+        };
+    }
+    const service = inCheckout(config.baseline?.ref ? config.baseline.service : config.service, repo, prepared.checkout.dir);
+    return {
+        config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref } },
+        checkout: prepared.checkout,
+    };
 }
 /** Measured figures → targets, history comparison, verdict, history record, report and files. */
 async function finishRun(f, measured) {
@@ -39375,6 +39670,11 @@ Usage:
   perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
       Start the service, load it, check the targets, compare with history,
       write result.json and report.md. Runs of the default branch are saved to history.
+  perfgate run --against REF [--config FILE] [--out DIR]
+      "Is my branch slower than REF?": REF's build (e.g. main, HEAD~1, a SHA; auto: the
+      merge-base with the default branch) is checked out into a git worktree under the out
+      dir, prepared with baseline.setup, and measured against the work tree, trials
+      interleaved (A/B). Your work tree, index and HEAD are not touched.
   perfgate run --shard I/N [--start-at ISO-TIME] [--config FILE] [--out DIR]
       Send share I of N of the load to the (external) service and write
       shard-I-of-N.json; one machine per shard, e.g. an Actions matrix.
@@ -39427,6 +39727,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 history: { type: 'string' },
                 shard: { type: 'string' },
                 'start-at': { type: 'string' },
+                against: { type: 'string' },
                 from: { type: 'string' },
                 scenario: { type: 'string' },
                 help: { type: 'boolean', short: 'h' },
@@ -39506,6 +39807,10 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         complain(command ? `perfgate: unknown command "${[command, ...rest].join(' ')}"\n\n${HELP}` : HELP);
         return 2;
     }
+    if (v.shard !== undefined && v.against !== undefined) {
+        complain('perfgate: --against runs an A/B on this machine; it does not combine with --shard');
+        return 2;
+    }
     if (v.shard !== undefined) {
         return guarded(complain, () => interruptible(complain, async (signal) => {
             const outcome = await runShard({
@@ -39526,6 +39831,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
             config: v.config ?? DEFAULT_CONFIG_FILE,
             outDir: v.out ?? DEFAULT_OUT_DIR,
             save: saveFlag(v),
+            ...(v.against !== undefined ? { against: v.against } : {}),
             signal,
             progress: streamProgress(io.stderr),
         });

@@ -26,6 +26,11 @@ Usage:
   perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
       Start the service, load it, check the targets, compare with history,
       write result.json and report.md. Runs of the default branch are saved to history.
+  perfgate run --against REF [--config FILE] [--out DIR]
+      "Is my branch slower than REF?": REF's build (e.g. main, HEAD~1, a SHA; auto: the
+      merge-base with the default branch) is checked out into a git worktree under the out
+      dir, prepared with baseline.setup, and measured against the work tree, trials
+      interleaved (A/B). Your work tree, index and HEAD are not touched.
   perfgate run --shard I/N [--start-at ISO-TIME] [--config FILE] [--out DIR]
       Send share I of N of the load to the (external) service and write
       shard-I-of-N.json; one machine per shard, e.g. an Actions matrix.
@@ -84,6 +89,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         history: { type: 'string' },
         shard: { type: 'string' },
         'start-at': { type: 'string' },
+        against: { type: 'string' },
         from: { type: 'string' },
         scenario: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -158,6 +164,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     return 2;
   }
 
+  if (v.shard !== undefined && v.against !== undefined) {
+    complain('perfgate: --against runs an A/B on this machine; it does not combine with --shard');
+    return 2;
+  }
   if (v.shard !== undefined) {
     return guarded(complain, () =>
       interruptible(complain, async (signal) => {
@@ -183,6 +193,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         config: v.config ?? DEFAULT_CONFIG_FILE,
         outDir: v.out ?? DEFAULT_OUT_DIR,
         save: saveFlag(v),
+        ...(v.against !== undefined ? { against: v.against } : {}),
         signal,
         progress: streamProgress(io.stderr),
       });

@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { type MetricInfo } from './target-expr.js';
 import { type PathSegment } from './yaml-locate.js';
-import { LOAD_DEFAULTS, type Config, type ScenarioConfig, type TargetConfig, REGRESSION_DEFAULTS } from './types.js';
+import { LOAD_DEFAULTS, type Config, type ScenarioConfig, type ServiceConfig, type TargetConfig, REGRESSION_DEFAULTS } from './types.js';
 import { parsePercent, parseSize } from './units.js';
 import { AB_DEFAULTS } from './types.js';
 import type { BuiltinMetric } from '../contract/result.js';
@@ -15,7 +15,7 @@ import { buildDefinitions, buildRamp, buildService, buildSteps, buildTarget, ms,
 export function build(raw: RawConfig, file: string, at: Report): Config {
   const dir = dirname(file);
   const service = buildService(raw.service, ['service'], dir, at);
-  const baseline = raw.baseline ? { service: buildService(raw.baseline.service, ['baseline', 'service'], dir, at) } : undefined;
+  const baseline = buildBaseline(raw, service, dir, at);
   const metrics = buildDefinitions(raw.service?.metrics?.define, at);
   if (baseline && metrics.length && !baseline.service.metrics)
     at(
@@ -138,7 +138,8 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
   const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
   if (maxTrials < minTrials) at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
   const mode = raw.mode ?? 'auto';
-  if (mode === 'ab' && !baseline) at(['mode'], 'mode: ab needs baseline.service (how to start the base build)', false);
+  if (mode === 'ab' && !baseline)
+    at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
   if (baseline && mode !== 'history') {
     const i = raw.scenarios.findIndex((s) => s.ramp);
     if (i >= 0)
@@ -147,7 +148,7 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
         'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp',
       );
   }
-  if (raw.baseline?.service.metrics?.define)
+  if (raw.baseline?.service?.metrics?.define)
     at(
       ['baseline', 'service', 'metrics', 'define'],
       'define metrics under service.metrics.define; the same definitions apply to the base build',
@@ -187,3 +188,24 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
 }
 
 /** The location stored on a target, turned back into segments. */
+
+/**
+ * The base build. With `ref`, the head's service block run inside the base checkout, with the
+ * fields of baseline.service (if any) laid over it; without, baseline.service as written.
+ */
+function buildBaseline(raw: RawConfig, service: ServiceConfig, dir: string, at: Report): Config['baseline'] {
+  const b = raw.baseline;
+  if (!b) return undefined;
+  if (b.setup !== undefined && b.ref === undefined)
+    at(
+      ['baseline', 'setup'],
+      'setup prepares a checkout of baseline.ref; without ref there is no checkout (start the base with baseline.service)',
+    );
+  if (b.ref === undefined && b.service === undefined) {
+    at(['baseline'], 'baseline needs ref (the base build as a git ref, or auto) or service (how to start it)');
+    return undefined;
+  }
+  if (b.ref === undefined) return { service: buildService(b.service, ['baseline', 'service'], dir, at) };
+  const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
+  return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
+}

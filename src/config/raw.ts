@@ -53,7 +53,7 @@ export interface RawService {
 export interface RawConfig {
   name?: string;
   service?: RawService;
-  baseline?: { service: RawService };
+  baseline?: { service?: RawService; ref?: string; setup?: string };
   ab?: { 'min-trials'?: number; 'max-trials'?: number; step?: number; budget?: string };
   mode?: 'auto' | 'history' | 'ab';
   load?: {

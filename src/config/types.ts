@@ -13,8 +13,11 @@ export interface Config {
   report: { template?: string };
   history: HistoryConfig;
   regression: RegressionSettings;
-  /** How to start the base build, for A/B mode. */
-  baseline?: { service: ServiceConfig };
+  /**
+   * The base build, for A/B mode: how to start it, and (with `ref`) the git ref to check out into
+   * a worktree and `setup` to prepare it; the service's cwd is then moved into that checkout.
+   */
+  baseline?: { service: ServiceConfig; ref?: string; setup?: string };
   /** `ab` when a baseline service is configured (unless mode says otherwise), else `history`. */
   mode: 'history' | 'ab';
   ab: AbSettings;

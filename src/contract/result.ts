@@ -284,6 +284,8 @@ export interface RunResult {
   regression: RegressionAnalysis | null;
   /** Same-runner A/B comparison with the base build, in A/B mode. */
   ab: AbResult | null;
+  /** The base build could not be measured (setup failed, never ready, crashed): history mode instead. */
+  baseBuildFailure?: BaseBuildFailure;
   history: HistoryInfo | null;
   environment: Environment;
   files: { result: string; report: string; serviceLog: string | null };
@@ -416,6 +418,16 @@ export interface AbComparison {
   scale?: 'abs';
 }
 
+/** A base build perfgate could not measure: the run fell back to history mode. */
+export interface BaseBuildFailure {
+  ref: string;
+  sha: string | null;
+  message: string;
+  logTail: string[];
+  /** Where the setup's or the base service's output is, when there is one. */
+  log: string | null;
+}
+
 export interface AbResult {
   mode: 'ab';
   alpha: number;
@@ -427,7 +439,13 @@ export interface AbResult {
   stoppedBecause: string;
   elapsedMs: number;
   order: string;
-  base: { command: string | null; url: string; scenarios: ScenarioResult[] };
+  base: {
+    command: string | null;
+    url: string;
+    scenarios: ScenarioResult[];
+    /** When perfgate checked the base build out itself (baseline.ref, --against). */
+    commit?: { ref: string; sha: string; why: string } | null;
+  };
   comparisons: AbComparison[];
   counts: Record<AbOutcome, number>;
 }

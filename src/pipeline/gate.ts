@@ -15,6 +15,8 @@ import { runnerClass } from '../history/runner.js';
 import { renderDashboard } from '../report/dashboard-page.js';
 import { compareWithHistory, recordInHistory } from '../history/steps.js';
 import { prologue } from './prologue.js';
+import { UsageError } from '../util/errors.js';
+import { inCheckout, prepareBase, repoRoot, resolveBaseRef, type BaseCheckout } from './base-build.js';
 import { measureOnce, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
@@ -23,7 +25,7 @@ import { describeEnvironment } from '../util/environment.js';
 import { type Progress } from '../util/progress.js';
 import { type ReportTemplate } from '../report/render.js';
 import { buildView } from '../report/view.js';
-import { RESULT_SCHEMA_VERSION, type RegressionAnalysis, type RunResult } from '../contract/result.js';
+import { RESULT_SCHEMA_VERSION, type BaseBuildFailure, type RegressionAnalysis, type RunResult } from '../contract/result.js';
 
 export interface GateOptions {
   /** Config file path (relative to cwd). */
@@ -40,6 +42,8 @@ export interface GateOptions {
   /** Aborting stops the load, stops the service and still writes what was measured. */
   signal?: AbortSignal;
   progress?: Progress;
+  /** Judge against this git ref's build (an A/B run; `perfgate run --against main`). */
+  against?: string;
 }
 
 export interface GateOutcome {
@@ -67,10 +71,115 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     progress,
     display: (p) => displayPath(cwd, p),
   };
-  const ab = config.mode === 'ab';
-  const baseLog = ab && config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
-  const measured = ab ? await measureAb(config, { ...ctx, baseLog }) : await measureOnce(config, ctx);
-  return finishRun({ config, cwd, env: opts.env ?? process.env, save: opts.save, progress, template, files, startedAt }, measured);
+  const env = opts.env ?? process.env;
+  const base = await baseBuild(config, opts, outDir, env, progress);
+  try {
+    const measured = await measureWith(base.config, ctx, outDir, base.checkout);
+    let baseBuildFailure = base.failure;
+    let result = measured;
+    if ('failedSide' in measured && measured.failedSide === 'base' && measured.failure?.kind !== 'aborted') {
+      // A base build that cannot be measured is not the head's regression: measure the head alone.
+      const failure = measured.failure!;
+      progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
+      baseBuildFailure = {
+        ref: base.checkout?.base.ref ?? 'baseline.service',
+        sha: base.checkout?.base.sha ?? null,
+        message: `the base build could not be measured: ${failure.message}`,
+        logTail: failure.logTail,
+        log: files.serviceLog ? join(outDir, 'base-service.log') : null,
+      };
+      result = await measureOnce({ ...config, mode: 'history' }, ctx);
+    }
+    return await finishRun(
+      {
+        config: baseBuildFailure ? { ...config, mode: 'history' } : base.config,
+        cwd,
+        env,
+        save: opts.save,
+        progress,
+        template,
+        files,
+        startedAt,
+        ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
+      },
+      result,
+    );
+  } finally {
+    await base.checkout?.remove();
+  }
+}
+
+async function measureWith(
+  config: Config,
+  ctx: MeasureContext,
+  outDir: string,
+  checkout: BaseCheckout | undefined,
+): Promise<Measurement | AbMeasurement> {
+  if (config.mode !== 'ab') return measureOnce(config, ctx);
+  const baseLog = config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
+  const measured = await measureAb(config, { ...ctx, baseLog });
+  if (checkout) measured.ab.base.commit = { ref: checkout.base.ref, sha: checkout.base.sha, why: checkout.base.why };
+  return measured;
+}
+
+/**
+ * The config to run: with baseline.ref (or --against), the base commit checked out and prepared,
+ * the base service moved into it; `auto` on a push to the default branch, or a base that could
+ * not be prepared, gives a history run (the latter with the reason kept for the report).
+ */
+async function baseBuild(
+  config: Config,
+  opts: GateOptions,
+  outDir: string,
+  env: NodeJS.ProcessEnv,
+  progress: Progress,
+): Promise<{ config: Config; checkout?: BaseCheckout; failure?: BaseBuildFailure }> {
+  const ref = opts.against ?? (config.mode === 'ab' ? config.baseline?.ref : undefined);
+  if (!ref) return { config };
+  const ramp = config.scenarios.find((s) => s.ramp);
+  if (ramp)
+    throw new UsageError(`scenario "${ramp.name}" is a stress ramp, which is not run in A/B mode (each side would need its own ramp)`);
+  const history = { ...config, mode: 'history' as const };
+  const repo = await repoRoot(dirname(config.file));
+  if (!repo)
+    return {
+      config: history,
+      failure: {
+        ref,
+        sha: null,
+        message: `the base build ${ref} needs a git checkout; ${dirname(config.file)} is not in one`,
+        logTail: [],
+        log: null,
+      },
+    };
+  const resolved = await resolveBaseRef(ref, repo, env);
+  if (!resolved.ok) {
+    progress.info(`perfgate: no A/B: ${resolved.reason}`);
+    return resolved.none
+      ? { config: history }
+      : { config: history, failure: { ref, sha: null, message: resolved.reason, logTail: [], log: null } };
+  }
+  const { base } = resolved;
+  progress.info(`perfgate: base build: ${base.sha.slice(0, 7)} (${base.why}); checking it out under ${outDir}`);
+  const prepared = await prepareBase(base, repo, outDir, config.baseline?.setup, env, opts.signal);
+  if (!prepared.ok) {
+    progress.info(`perfgate: ${prepared.message}; measuring the head alone, against history`);
+    return {
+      config: history,
+      failure: {
+        ref,
+        sha: base.sha,
+        message: `the base build could not be measured: ${prepared.message}`,
+        logTail: prepared.logTail,
+        log: prepared.setupLog,
+      },
+    };
+  }
+  const service = inCheckout(config.baseline?.ref ? config.baseline.service : config.service, repo, prepared.checkout.dir);
+  return {
+    config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref } },
+    checkout: prepared.checkout,
+  };
 }
 
 export interface FinishContext {
@@ -83,7 +192,7 @@ export interface FinishContext {
   files: { result: string; report: string; serviceLog: string | null };
   startedAt: Date;
   /** What else the RunResult carries (how shards were merged, where an import came from). */
-  extra?: Partial<Pick<RunResult, 'shards' | 'source'>>;
+  extra?: Partial<Pick<RunResult, 'shards' | 'source' | 'baseBuildFailure'>>;
   /** Overrides the environment and runner class (a merged or imported run keeps the one it was measured on). */
   environment?: RunResult['environment'];
   /** Overrides the config fingerprint (merged and imported runs are compared only with their own kind). */

@@ -30,6 +30,8 @@ import { abortReason, launch, type Launched } from '../service/launch.js';
 
 export interface AbMeasurement extends Measurement {
   ab: AbResult;
+  /** Which build the failure (if any) came from: a failing base is not the head's regression. */
+  failedSide: Side | null;
 }
 
 type Side = 'base' | 'head';
@@ -74,6 +76,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   const started = Date.now();
   let running: { side: Side; launched: Launched } | undefined;
   let failure: RunFailure | null = null;
+  let failedSide: Side | null = null;
   let comparisons: AbComparison[] = [];
   let analysedAt = 0;
   let batches = 0;
@@ -103,6 +106,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     state.last = launched;
     if (launched.failure) {
       failure = launched.failure;
+      failedSide = s;
       await launched.stop();
       return undefined;
     }
@@ -117,6 +121,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       );
       if (warm.interrupted) {
         failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
+        failedSide = s;
         return undefined;
       }
     }
@@ -157,6 +162,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
             if (scrapes.enabled) for (const t of run.trials) t.metrics = trialMetrics(reading(t, pair), config.metrics);
           } catch (err) {
             failure = loadError(launched, scenario.name, err);
+            failedSide = s;
             break outer;
           }
           sides[s].trials.get(scenario.name)!.push(...run.trials);
@@ -164,6 +170,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
           sides[s].windows.get(scenario.name)!.push(...run.windows);
           if (run.interrupted) {
             failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
+            failedSide = s;
             break outer;
           }
         }
@@ -251,5 +258,6 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       comparisons,
       counts,
     },
+    failedSide,
   };
 }

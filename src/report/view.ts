@@ -18,6 +18,8 @@ export interface ReportView {
   readinessLine: string;
   summary: string[];
   failure: { heading: string; message: string; logTail: string | null } | null;
+  /** The base build could not be measured; the head was judged against history instead. */
+  baseBuildFailure: { message: string; logTail: string | null; log: string | null } | null;
   targets: {
     metric: string;
     target: string;
@@ -72,6 +74,13 @@ export function buildView(run: RunResult): ReportView {
           heading: failureHeading(run.failure.kind),
           message: md(run.failure.message),
           logTail: run.failure.logTail.length ? codeBlock(run.failure.logTail.join('\n'), 'text') : null,
+        }
+      : null,
+    baseBuildFailure: run.baseBuildFailure
+      ? {
+          message: md(run.baseBuildFailure.message),
+          logTail: run.baseBuildFailure.logTail.length ? codeBlock(run.baseBuildFailure.logTail.join('\n'), 'text') : null,
+          log: run.baseBuildFailure.log ? code(run.baseBuildFailure.log) : null,
         }
       : null,
     targets: run.targets.map((t) => ({

@@ -113,6 +113,41 @@ afterAll(async () => {
   await api.close();
 });
 
+describe('the Action on pull_request with baseline.ref: auto (zero-config A/B)', () => {
+  it('measures the PR against its base commit, checked out by perfgate, and comments once with the A/B result', async () => {
+    const ws = workspace(
+      demoConfig({
+        targets: ['rate(errors) < 1%'],
+        trials: 1,
+        duration: '400ms',
+        extra: 'baseline: { ref: auto }\nab: { min-trials: 3, max-trials: 3, step: 1 }\n',
+      }),
+    );
+    // The pull request's head: a second commit on top of the base.
+    writeFileSync(join(ws.repo, 'NOTES.md'), 'a change\n');
+    git(ws.repo, 'add', '.');
+    git(ws.repo, '-c', 'user.name=dev', '-c', 'user.email=dev@example.com', 'commit', '-q', '-m', 'feature');
+    const head = git(ws.repo, 'rev-parse', 'HEAD');
+    api.comments.set(8, []);
+    const payload = {
+      ...prPayload(head),
+      number: 8,
+      pull_request: { number: 8, head: { sha: head, ref: 'feature' }, base: { ref: 'main', sha: ws.sha } },
+    };
+    const r = await runAction({ ...ws, sha: head }, api, 'pull_request', payload);
+    expect(r.code, r.stdout).toBe(0);
+    const ours = api.comments.get(8)!.filter((c) => c.body.startsWith('<!-- perfgate:'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.body).toContain('## A/B comparison with the base build');
+    expect(ours[0]!.body).toContain(`Base build: commit \`${ws.sha.slice(0, 7)}\` (the pull request's base (main))`);
+    expect(ours[0]!.body).toMatch(/3 trials per side of every scenario/);
+    expect(ours[0]!.body).toMatch(/Sampling stopped because /);
+    expect(git(ws.repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+    expect(git(ws.repo, 'rev-parse', 'HEAD')).toBe(head);
+    api.calls.length = 0;
+  });
+});
+
 describe('the Action on pull_request', () => {
   const marker = newMarker();
   const ws = workspace(demoConfig({ targets: ['rate(errors) < 1%', 'p(95) < 2s'], env: marker }));
@@ -195,7 +230,9 @@ describe('the Action on pull_request', () => {
     const r = await runAction(ws, api, 'pull_request', prPayload(ws.sha), {}, { ERROR_RATE: '0.2' });
     expect(r.code).toBe(1);
     expect(r.outputs).toMatchObject({ verdict: 'fail', 'breached-targets': '1' });
-    expect(r.stdout).toMatch(/::error title=perfgate%3A target breached::Error rate: rate\(errors\) < 1%25, measured 2\d(\.\d+)? %25/);
+    expect(r.stdout).toMatch(
+      /::error title=perfgate%3A target breached::Error rate: rate\(errors\) < 1%25, measured (19\.9\d|2\d(\.\d+)?) %25/,
+    );
     expect(r.stdout).toMatch(/::error::perfgate: 1 of 2 targets breached/);
     // fail-on: none keeps the verdict but not the red step.
     const lenient = await runAction(ws, api, 'pull_request', prPayload(ws.sha), { 'fail-on': 'none' }, { ERROR_RATE: '0.2' });

@@ -1,0 +1,169 @@
+// `perfgate run --against REF` and baseline.ref: perfgate builds the base itself, in a git worktree
+// of a real repository (two commits of a small service; the second is slower by a code change),
+// measures base and head interleaved, and cleans up after itself, also on failure and Ctrl-C.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveBaseRef } from '../../src/pipeline/base-build.js';
+import { runGate } from '../../src/pipeline/gate.js';
+import { CLI, newMarker, processesWithMarker, tempDir } from '../helpers.js';
+
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
+
+/** A service whose handler hashes `rounds` times: the code change between commits is that number. */
+const server = (rounds: number): string => `const http = require('node:http');
+const crypto = require('node:crypto');
+const ROUNDS = ${rounds};
+http.createServer((req, res) => {
+  let h = 'x';
+  for (let i = 0; i < ROUNDS; i++) h = crypto.createHash('sha1').update(h).digest('hex');
+  res.end(JSON.stringify({ h }));
+}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+`;
+
+const config = (extra = ''): string => `name: against
+service:
+  command: node server.js
+  port: auto
+  ready: { http: /, timeout: 15s }
+${extra}load: { connections: 2, warmup: 200ms, duration: 400ms }
+ab: { min-trials: 4, max-trials: 6, step: 2 }
+history: { store: none }
+scenarios:
+  - { name: root, request: { path: / } }
+targets: [ "rate(errors) < 1%" ]
+`;
+
+/** A repository: commit 1 fast, commit 2 three times the work per request (≈ +200 % latency). */
+function repo(extra = ''): { dir: string; first: string; second: string } {
+  const dir = tempDir('perfgate-against-');
+  git(dir, 'init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'server.js'), server(300));
+  writeFileSync(join(dir, 'perfgate.yml'), config(extra));
+  writeFileSync(join(dir, '.gitignore'), '.perfgate/\n');
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-q', '-m', 'fast');
+  const first = git(dir, 'rev-parse', 'HEAD');
+  writeFileSync(join(dir, 'server.js'), server(900));
+  git(dir, 'commit', '-q', '-am', 'slower');
+  return { dir, first, second: git(dir, 'rev-parse', 'HEAD') };
+}
+
+const worktrees = (dir: string): number => git(dir, 'worktree', 'list').split('\n').length;
+
+describe('perfgate run --against REF', () => {
+  it('the last commit slowed the service: --against HEAD~1 proves the regression and exits 1; nothing is left', async () => {
+    const r = repo();
+    const m = newMarker();
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, against: 'HEAD~1', env: { ...process.env, ...m } });
+    const ab = o.result.ab!;
+    const p50 = ab.comparisons.find((c) => c.metric === 'p50')!;
+    expect(p50.outcome, JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(2)]))).toBe('regression');
+    expect(p50.change).toBeGreaterThan(0.5);
+    expect(o.exitCode).toBe(1);
+    expect(ab.base.commit).toEqual({ ref: 'HEAD~1', sha: r.first, why: 'baseline HEAD~1' });
+    expect(ab.stoppedBecause).toMatch(
+      /proven after 4 trials per side, so no further trial could change the gate's outcome|every comparison was decided/,
+    );
+    expect(o.report).toContain(`Base build: commit \`${r.first.slice(0, 7)}\``);
+    // The user's checkout is as it was; the worktree and every process are gone.
+    expect(git(r.dir, 'rev-parse', 'HEAD')).toBe(r.second);
+    expect(git(r.dir, 'status', '--porcelain')).toBe('');
+    expect(worktrees(r.dir)).toBe(1);
+    expect(existsSync(join(r.dir, '.perfgate', 'base-worktree'))).toBe(false);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+  }, 90_000);
+
+  it('the same commit on both sides: no regression, the gate passes', async () => {
+    const r = repo();
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, against: 'HEAD' });
+    expect(o.result.ab!.counts.regression).toBe(0);
+    expect(o.exitCode).toBe(0);
+  }, 90_000);
+
+  it('a base whose setup fails: "the base build could not be measured", the log tail, the head judged alone (exit 0)', async () => {
+    const r = repo('baseline: { ref: HEAD~1, setup: "echo preparing; echo npm ERR! missing script: build >&2; exit 3" }\n');
+    git(r.dir, 'commit', '-q', '-am', 'setup', '--allow-empty');
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir });
+    expect(o.result.ab).toBeNull();
+    expect(o.result.baseBuildFailure).toMatchObject({ ref: 'HEAD~1', message: expect.stringMatching(/setup .* exited with 3/) });
+    expect(o.result.baseBuildFailure!.logTail).toEqual(['preparing', 'npm ERR! missing script: build']);
+    expect(o.report).toContain('## ⚠️ The base build could not be measured');
+    expect(o.report).toContain('npm ERR! missing script: build');
+    expect(o.exitCode).toBe(0);
+    expect(worktrees(r.dir)).toBe(1);
+  }, 90_000);
+
+  it('a shallow clone (as actions/checkout makes): the base commit is fetched from origin', async () => {
+    const r = repo();
+    const bare = tempDir('perfgate-origin-');
+    git(bare, 'clone', '-q', '--bare', r.dir, join(bare, 'origin.git'));
+    const shallow = join(tempDir('perfgate-shallow-'), 'work');
+    git(bare, 'clone', '-q', '--depth', '1', `file://${join(bare, 'origin.git')}`, shallow);
+    expect(() => git(shallow, 'cat-file', '-e', `${r.first}^{commit}`)).toThrow();
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: shallow, against: r.first });
+    expect(o.result.ab!.base.commit!.sha).toBe(r.first);
+    expect(o.result.ab!.comparisons.find((c) => c.metric === 'p50')!.outcome).toBe('regression');
+    expect(worktrees(shallow)).toBe(1);
+  }, 90_000);
+
+  it('Ctrl-C mid-run: exit 130, no worktree and no process left', async () => {
+    const r = repo();
+    const m = newMarker();
+    const child = spawn(process.execPath, [CLI, 'run', '--against', 'HEAD~1'], { cwd: r.dir, env: { ...process.env, ...m } });
+    let err = '';
+    let sent = false;
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (!sent && /starting the base service/.test(err)) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 400);
+        }
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, err).toBe(130);
+    expect(worktrees(r.dir)).toBe(1);
+    expect(existsSync(join(r.dir, '.perfgate', 'base-worktree'))).toBe(false);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(JSON.parse(readFileSync(join(r.dir, '.perfgate', 'result.json'), 'utf8')).failure.kind).toBe('aborted');
+  }, 90_000);
+});
+
+describe('baseline.ref: auto', () => {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_')));
+
+  it('on a branch: the merge-base with main; on main itself, and on a push to the default branch: a history run', async () => {
+    const r = repo();
+    git(r.dir, 'checkout', '-q', '-b', 'feature', 'HEAD~1');
+    writeFileSync(join(r.dir, 'NOTES.md'), 'x\n');
+    git(r.dir, 'add', '.');
+    git(r.dir, 'commit', '-q', '-m', 'feature work');
+    expect(await resolveBaseRef('auto', r.dir, clean)).toEqual({
+      ok: true,
+      base: { ref: 'auto', sha: r.first, why: 'the merge-base of HEAD and main' },
+    });
+    git(r.dir, 'checkout', '-q', 'main');
+    expect(await resolveBaseRef('auto', r.dir, clean)).toMatchObject({
+      ok: false,
+      none: true,
+      reason: expect.stringContaining('HEAD is on main itself'),
+    });
+    const push = { ...clean, GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, against: 'auto', env: push });
+    expect(o.result.ab).toBeNull();
+    expect(o.result.baseBuildFailure).toBeUndefined();
+  }, 60_000);
+
+  it('a ref that is no commit is said, and the head is judged alone', async () => {
+    const r = repo();
+    expect(await resolveBaseRef('no-such-branch', r.dir, clean)).toMatchObject({
+      ok: false,
+      none: false,
+      reason: 'the base ref "no-such-branch" is not a commit in this checkout',
+    });
+  });
+});
