@@ -2,7 +2,7 @@
 // tables, and each goal met or not). `npm run bench` (full) or `npm run bench:quick` (writes RESULTS-quick.md).
 // --skip-collect reuses bench/data/trials-<profile>.json instead of measuring trials again.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureFixed, renderFixed } from './fixed.mjs';
 import { machine, pct, profileFromArgs, ROOT, table } from './lib.mjs';
@@ -103,6 +103,16 @@ ${toolTables.overhead}
 ## Fixed costs
 
 ${renderFixed(fixed)}
-`;
+${fidelityOnOtherServers()}`;
 writeFileSync(join(ROOT, 'bench', p.name === 'quick' ? 'RESULTS-quick.md' : 'RESULTS.md'), md);
 console.log(md);
+
+/** The rows of `npm run bench:fidelity` (servers perfgate did not write), carried into RESULTS.md. */
+function fidelityOnOtherServers() {
+  const file = join(ROOT, 'bench', 'RESULTS-fidelity.md');
+  if (!existsSync(file)) return '';
+  const body = readFileSync(file, 'utf8')
+    .replace(/^# .*\n/, '')
+    .replace(/^## /gm, '### ');
+  return `\n## Fidelity on servers perfgate did not write (from \`npm run bench:fidelity\`, bench/RESULTS-fidelity.md)\n${body}`;
+}
