@@ -40574,38 +40574,34 @@ class Connection {
     }
     /** The socket ended, failed or closed. */
     lost(socket, kind) {
+        const wasConnecting = this.connecting;
         this.drop(socket);
         if (this.closed)
             return;
         const f = this.inFlight;
-        const pending = this.pending;
         this.inFlight = null;
+        let failed = false;
         if (f) {
             // Closed before any byte of a response on a connection that had served requests: the
             // server closed an idle keep-alive connection as we wrote. Sent again once, if safe.
-            if (!f.received && this.reused && f.req.idempotent && !f.retried) {
+            if (!f.received && this.reused && f.req.idempotent && !f.retried)
                 this.pending = { req: f.req, origin: f.origin, retried: true };
-            }
-            else {
-                this.context.failed = true;
-                this.events.failure(this, kind);
-            }
+            else
+                failed = true;
         }
-        else if (this.connecting && pending) {
-            // The handshake failed: the waiting request fails, and the next attempt backs off.
-            this.pending = null;
-            this.context.failed = true;
-            this.events.failure(this, kind);
+        else if (wasConnecting) {
+            // The handshake failed: a waiting request fails, and the next attempt backs off.
+            if (this.pending) {
+                this.pending = null;
+                failed = true;
+            }
             this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
         }
-        else if (this.connecting) {
-            this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
-        }
-        else if (!f) {
+        else {
             // An idle connection the server ended (keep-alive timeout, or after its last response).
             this.events.serverClosed(this);
         }
-        this.connecting = false;
+        // Reconnect (after the back-off) before saying so: the owner may hand a new request at once.
         if (this.backoffMs > 0) {
             this.retryTimer = setTimeout(() => {
                 this.retryTimer = null;
@@ -40615,6 +40611,10 @@ class Connection {
         }
         else
             this.open();
+        if (failed) {
+            this.context.failed = true;
+            this.events.failure(this, kind);
+        }
     }
     drop(socket) {
         if (this.socket === socket) {
@@ -40915,6 +40915,9 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
                 connection++;
             stepCounts[c.step].errors++;
             restart(c);
+            // Closed model: the connection's user tries again at once (on the new socket, once it is up).
+            if (!open)
+                send(c);
         },
         connected(_c, ms) {
             opened++;
@@ -40999,9 +41002,10 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
             pace();
         }
         else {
+            // Every connection gets its first request now: on one still connecting (or refused and
+            // backing off) it waits for the handshake, and a failed handshake counts as its error.
             for (const c of conns)
-                if (c.isIdle)
-                    send(c);
+                send(c);
         }
     };
     const done = new Promise((resolve) => {

@@ -234,39 +234,39 @@ export class Connection {
 
   /** The socket ended, failed or closed. */
   private lost(socket: net.Socket, kind: 'connection'): void {
+    const wasConnecting = this.connecting;
     this.drop(socket);
     if (this.closed) return;
     const f = this.inFlight;
-    const pending = this.pending;
     this.inFlight = null;
+    let failed = false;
     if (f) {
       // Closed before any byte of a response on a connection that had served requests: the
       // server closed an idle keep-alive connection as we wrote. Sent again once, if safe.
-      if (!f.received && this.reused && f.req.idempotent && !f.retried) {
-        this.pending = { req: f.req, origin: f.origin, retried: true };
-      } else {
-        this.context.failed = true;
-        this.events.failure(this, kind);
+      if (!f.received && this.reused && f.req.idempotent && !f.retried) this.pending = { req: f.req, origin: f.origin, retried: true };
+      else failed = true;
+    } else if (wasConnecting) {
+      // The handshake failed: a waiting request fails, and the next attempt backs off.
+      if (this.pending) {
+        this.pending = null;
+        failed = true;
       }
-    } else if (this.connecting && pending) {
-      // The handshake failed: the waiting request fails, and the next attempt backs off.
-      this.pending = null;
-      this.context.failed = true;
-      this.events.failure(this, kind);
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
-    } else if (this.connecting) {
-      this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
-    } else if (!f) {
+    } else {
       // An idle connection the server ended (keep-alive timeout, or after its last response).
       this.events.serverClosed(this);
     }
-    this.connecting = false;
+    // Reconnect (after the back-off) before saying so: the owner may hand a new request at once.
     if (this.backoffMs > 0) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
         if (!this.closed) this.open();
       }, this.backoffMs);
     } else this.open();
+    if (failed) {
+      this.context.failed = true;
+      this.events.failure(this, kind);
+    }
   }
 
   private drop(socket: net.Socket): void {

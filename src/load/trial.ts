@@ -138,6 +138,8 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
       else connection++;
       stepCounts[c.step]!.errors++;
       restart(c);
+      // Closed model: the connection's user tries again at once (on the new socket, once it is up).
+      if (!open) send(c);
     },
     connected(_c, ms) {
       opened++;
@@ -212,7 +214,9 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
       for (const c of conns) if (c.isIdle) idle.push(c);
       pace();
     } else {
-      for (const c of conns) if (c.isIdle) send(c);
+      // Every connection gets its first request now: on one still connecting (or refused and
+      // backing off) it waits for the handshake, and a failed handshake counts as its error.
+      for (const c of conns) send(c);
     }
   };
 

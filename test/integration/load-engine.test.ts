@@ -98,6 +98,17 @@ describe('HTTP framings and closes', () => {
     }
   });
 
+  it('nothing listening: every attempt is a connection error, retried with a growing pause (no busy loop)', async () => {
+    const { freePort } = await import('../../src/service/port.js');
+    const port = await freePort();
+    const { result } = await startTrial(`http://127.0.0.1:${port}`, scenario(), 500).done;
+    expect(result.requests).toBe(0);
+    expect(result.errors.connection).toBeGreaterThan(4);
+    // Two connections backing off up to 100 ms between attempts: far fewer than a busy loop's thousands.
+    expect(result.errors.connection).toBeLessThan(100);
+    expect(result.errors.rate).toBe(1);
+  });
+
   it('a request unanswered past the timeout is a timeout, and the connection goes on', async () => {
     const server = await rawServer((_h, n) => (n % 2 === 0 ? { bytes: '' } : { bytes: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' }));
     try {
