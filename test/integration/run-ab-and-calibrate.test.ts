@@ -58,9 +58,14 @@ describe('A/B mode on the demo service', () => {
     expect(readFileSync(join(dir, 'out', 'base-service.log'), 'utf8')).toContain('demo-service: listening on');
   }, 90_000);
 
+  // Half-second trials at 2 connections put tens of percent of noise on p95 and p99 between
+  // trials: at α = 0.05 a same-build run occasionally "proved" a tail regression (once in about a
+  // dozen full runs here: p99 +41 %, adjusted p 0.007). The benchmark's false-fail rate (≤ 1 %)
+  // holds at its 5 s, 10-connection profile; this short test runs at α = 0.01 so that its pass
+  // does not depend on the day.
   it('the same build on both sides: no regression, the gate passes', async () => {
     const dir = tempDir();
-    const o = await runGate({ config: writeConfig(dir, abConfig('')), outDir: join(dir, 'out') });
+    const o = await runGate({ config: writeConfig(dir, abConfig('', 'regression: { alpha: 0.01 }\n')), outDir: join(dir, 'out') });
     const ab = o.result.ab!;
     expect(ab.counts.regression, JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(3), c.pAdjusted]))).toBe(
       0,
