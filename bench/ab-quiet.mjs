@@ -8,22 +8,13 @@ import { analyzeAb, lookSchedule } from '../build/analysis/ab.js';
 import { REGRESSION_DEFAULTS } from '../build/config/types.js';
 import { clopperPearson } from '../build/stats/binomial.js';
 import { createRng } from '../build/stats/rng.js';
-import { loadData } from './verdicts.mjs';
+import { loadData, shuffle } from './verdicts.mjs';
 import { machine, pct, profileFromArgs, ROOT, table } from './lib.mjs';
 
 const profile = profileFromArgs();
 const data = loadData(profile.name);
 const rng = createRng(20261203);
 const maxPerSide = Math.floor(data.profile.trialsPerJob / 2);
-
-function shuffle(xs) {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 const rows = [];
 for (const max of [6, 8, 10].filter((m) => m <= maxPerSide)) {
@@ -35,7 +26,7 @@ for (const max of [6, 8, 10].filter((m) => m <= maxPerSide)) {
   const open = {};
   for (const job of data.jobs)
     for (let r = 0; r < data.profile.resamples * 4; r++) {
-      const t = shuffle(job.trials);
+      const t = shuffle(rng, job.trials);
       let comparisons = [];
       for (const look of looks) {
         comparisons = analyzeAb(new Map([['s', t.slice(0, look)]]), new Map([['s', t.slice(maxPerSide, maxPerSide + look)]]), settings);

@@ -6,35 +6,12 @@
 // Usage: npm run bench:ab-stopping [-- --quick]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeAb, lookSchedule } from '../build/analysis/ab.js';
+import { lookSchedule } from '../build/analysis/ab.js';
 import { REGRESSION_DEFAULTS } from '../build/config/types.js';
 import { clopperPearson } from '../build/stats/binomial.js';
 import { createRng } from '../build/stats/rng.js';
-import { loadData } from './verdicts.mjs';
+import { loadData, runAbProcedure as procedure, shuffle } from './verdicts.mjs';
 import { machine, median, pct, profileFromArgs, ROOT, table } from './lib.mjs';
-
-function procedure(base, head, max, stopOnRegression) {
-  const looks = lookSchedule(6, max, 2);
-  const settings = { alpha: REGRESSION_DEFAULTS.alpha, looks: looks.length, delta: REGRESSION_DEFAULTS.delta };
-  let comparisons = [];
-  let n = 0;
-  for (const look of looks) {
-    n = look;
-    comparisons = analyzeAb(new Map([['s', base.slice(0, look)]]), new Map([['s', head.slice(0, look)]]), settings);
-    if (!comparisons.some((c) => c.outcome === 'inconclusive')) break;
-    if (stopOnRegression && comparisons.some((c) => c.outcome === 'regression')) break;
-  }
-  return { fail: comparisons.some((c) => c.outcome === 'regression'), n };
-}
-
-function shuffle(rng, xs) {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 const profile = profileFromArgs();
 const data = loadData(profile.name);

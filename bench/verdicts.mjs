@@ -18,7 +18,7 @@ export function loadData(name) {
   return JSON.parse(readFileSync(join(ROOT, 'bench', 'data', `trials-${name}.json`), 'utf8'));
 }
 
-function shuffle(rng, xs) {
+export function shuffle(rng, xs) {
   const a = [...xs];
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
@@ -29,8 +29,11 @@ function shuffle(rng, xs) {
 const sample = (rng, xs, k) => shuffle(rng, xs).slice(0, k);
 const resampleWithReplacement = (rng, xs, k) => Array.from({ length: k }, () => xs[rng.int(xs.length)]);
 
-/** A/B mode's sequential procedure on given per-side sequences: looks, early stop, verdict. */
-export function runAbProcedure(base, head, max) {
+/**
+ * A/B mode's sequential procedure on given per-side sequences: looks, early stop, verdict.
+ * `stopOnRegression`: also stop at the first look that proves a regression (bench/ab-stopping.mjs).
+ */
+export function runAbProcedure(base, head, max, stopOnRegression = false) {
   const looks = lookSchedule(AB.min, max, AB.step);
   const settings = { alpha: REGRESSION_DEFAULTS.alpha, looks: looks.length, delta: REGRESSION_DEFAULTS.delta };
   let comparisons = [];
@@ -39,8 +42,10 @@ export function runAbProcedure(base, head, max) {
     n = look;
     comparisons = analyzeAb(new Map([['s', base.slice(0, look)]]), new Map([['s', head.slice(0, look)]]), settings);
     if (!comparisons.some((c) => c.outcome === 'inconclusive')) break;
+    if (stopOnRegression && comparisons.some((c) => c.outcome === 'regression')) break;
   }
   return {
+    comparisons,
     fail: comparisons.some((c) => c.outcome === 'regression'),
     warn: comparisons.some((c) => c.outcome === 'inconclusive'),
     n,

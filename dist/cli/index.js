@@ -40393,8 +40393,6 @@ class Connection {
     step = 0;
     /** Got at least one 2xx in the current trial. */
     served = false;
-    /** Sockets opened, in all. */
-    opened = 0;
     socket = null;
     parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
     connecting = false;
@@ -40427,7 +40425,6 @@ class Connection {
             return;
         this.connecting = true;
         this.connectStart = external_node_perf_hooks_namespaceObject.performance.now();
-        this.opened++;
         this.reused = false;
         // No setNoDelay: each request is one write, and the response acknowledges it, so Nagle's
         // algorithm never holds a request back; it would cost a system call per connection.
@@ -40457,7 +40454,7 @@ class Connection {
                 this.inFlight.received = true;
             const ret = this.parser.execute(chunk);
             if (ret instanceof Error && this.socket === socket)
-                this.lost(socket, 'connection');
+                this.lost(socket);
         });
         socket.on('end', () => {
             if (this.socket !== socket)
@@ -40468,15 +40465,15 @@ class Connection {
                 this.parser.finish();
             }
             if (this.socket === socket)
-                this.lost(socket, 'connection');
+                this.lost(socket);
         });
         socket.on('error', () => {
             if (this.socket === socket)
-                this.lost(socket, 'connection');
+                this.lost(socket);
         });
         socket.on('close', () => {
             if (this.socket === socket)
-                this.lost(socket, 'connection');
+                this.lost(socket);
         });
     }
     /** Sends a request now, or as soon as the socket is connected. `origin` starts its latency. */
@@ -40573,7 +40570,7 @@ class Connection {
         };
     }
     /** The socket ended, failed or closed. */
-    lost(socket, kind) {
+    lost(socket) {
         const wasConnecting = this.connecting;
         this.drop(socket);
         if (this.closed)
@@ -40613,7 +40610,7 @@ class Connection {
             this.open();
         if (failed) {
             this.context.failed = true;
-            this.events.failure(this, kind);
+            this.events.failure(this, 'connection');
         }
     }
     drop(socket) {

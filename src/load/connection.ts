@@ -61,8 +61,6 @@ export class Connection {
   step = 0;
   /** Got at least one 2xx in the current trial. */
   served = false;
-  /** Sockets opened, in all. */
-  opened = 0;
 
   private socket: net.Socket | null = null;
   private parser = new HTTPParser(HTTPParser.RESPONSE);
@@ -100,7 +98,6 @@ export class Connection {
     if (this.closed || this.socket || this.retryTimer) return;
     this.connecting = true;
     this.connectStart = performance.now();
-    this.opened++;
     this.reused = false;
     // No setNoDelay: each request is one write, and the response acknowledges it, so Nagle's
     // algorithm never holds a request back; it would cost a system call per connection.
@@ -124,7 +121,7 @@ export class Connection {
       this.chunkAt = performance.now();
       if (this.inFlight) this.inFlight.received = true;
       const ret = this.parser.execute(chunk);
-      if (ret instanceof Error && this.socket === socket) this.lost(socket, 'connection');
+      if (ret instanceof Error && this.socket === socket) this.lost(socket);
     });
     socket.on('end', () => {
       if (this.socket !== socket) return;
@@ -133,13 +130,13 @@ export class Connection {
         this.chunkAt = performance.now();
         this.parser.finish();
       }
-      if (this.socket === socket) this.lost(socket, 'connection');
+      if (this.socket === socket) this.lost(socket);
     });
     socket.on('error', () => {
-      if (this.socket === socket) this.lost(socket, 'connection');
+      if (this.socket === socket) this.lost(socket);
     });
     socket.on('close', () => {
-      if (this.socket === socket) this.lost(socket, 'connection');
+      if (this.socket === socket) this.lost(socket);
     });
   }
 
@@ -233,7 +230,7 @@ export class Connection {
   }
 
   /** The socket ended, failed or closed. */
-  private lost(socket: net.Socket, kind: 'connection'): void {
+  private lost(socket: net.Socket): void {
     const wasConnecting = this.connecting;
     this.drop(socket);
     if (this.closed) return;
@@ -265,7 +262,7 @@ export class Connection {
     } else this.open();
     if (failed) {
       this.context.failed = true;
-      this.events.failure(this, kind);
+      this.events.failure(this, 'connection');
     }
   }
 
