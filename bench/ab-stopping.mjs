@@ -18,12 +18,16 @@ const data = loadData(profile.name);
 const rng = createRng(20261202);
 const maxPerSide = Math.floor(data.profile.trialsPerJob / 2);
 const rules = { final: false, first: true };
+// Every metric gating, as when this comparison was made (before regression.gate).
+const ALL = null;
 const aa = { final: [], first: [] };
 for (const job of data.jobs)
   for (let r = 0; r < data.profile.resamples * 4; r++) {
     const t = shuffle(rng, job.trials);
     for (const [name, stop] of Object.entries(rules))
-      aa[name].push(procedure(t.slice(0, maxPerSide), t.slice(maxPerSide, 2 * maxPerSide), maxPerSide, stop));
+      aa[name].push(
+        procedure(t.slice(0, maxPerSide), t.slice(maxPerSide, 2 * maxPerSide), maxPerSide, { stopOnRegression: stop, gate: ALL }),
+      );
   }
 const power = [];
 for (const job of data.ab) {
@@ -32,7 +36,7 @@ for (const job of data.ab) {
   for (let r = 0; r < data.profile.resamples * 2; r++) {
     const b = Array.from({ length: max }, () => job.base[rng.int(job.base.length)]);
     const h = Array.from({ length: max }, () => job.head[rng.int(job.head.length)]);
-    for (const [name, stop] of Object.entries(rules)) runs[name].push(procedure(b, h, max, stop));
+    for (const [name, stop] of Object.entries(rules)) runs[name].push(procedure(b, h, max, { stopOnRegression: stop, gate: ALL }));
   }
   power.push({ level: job.level, runs });
 }

@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks of the gate itself. They use perfgate's own modules as
 // compiled by `tsc` into build/ (npm run bench* does that first).
 import { cpus, totalmem } from 'node:os';
+import { clopperPearson } from '../build/stats/binomial.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -69,3 +70,9 @@ export function table(headers, rows) {
 }
 
 export const pct = (f, d = 1) => `${(f * 100).toFixed(d)} %`;
+
+/** "12.5 % (15/120; 95 % CI 7.2 %–19.8 %)": a rate with its Clopper–Pearson interval. */
+export function rateText(k, n) {
+  const [lo, hi] = clopperPearson(k, n);
+  return `${pct(k / n)} (${k}/${n}; 95 % CI ${pct(lo)}–${pct(hi)})`;
+}

@@ -103,16 +103,16 @@ ${toolTables.overhead}
 ## Fixed costs
 
 ${renderFixed(fixed)}
-${fidelityOnOtherServers()}`;
+${carried('RESULTS-fidelity.md', 'Fidelity on servers perfgate did not write', 'npm run bench:fidelity')}${carried('RESULTS-ab-quiet.md', 'A/B: which metrics gate, and how often an unchanged PR ends quiet', 'npm run bench:ab-quiet')}${carried('RESULTS-ab-demo.md', 'A/B pull requests on the demo, real commits', 'npm run bench:ab-demo')}${carried('RESULTS-history-gate.md', 'History mode with a noisy neighbour', 'npm run bench:history-gate')}`;
 writeFileSync(join(ROOT, 'bench', p.name === 'quick' ? 'RESULTS-quick.md' : 'RESULTS.md'), md);
 console.log(md);
 
-/** The rows of `npm run bench:fidelity` (servers perfgate did not write), carried into RESULTS.md. */
-function fidelityOnOtherServers() {
-  const file = join(ROOT, 'bench', 'RESULTS-fidelity.md');
+/** The tables of a benchmark with its own command and results file, carried into RESULTS.md. */
+function carried(name, title, command) {
+  const file = join(ROOT, 'bench', name);
   if (!existsSync(file)) return '';
   const body = readFileSync(file, 'utf8')
     .replace(/^# .*\n/, '')
     .replace(/^## /gm, '### ');
-  return `\n## Fidelity on servers perfgate did not write (from \`npm run bench:fidelity\`, bench/RESULTS-fidelity.md)\n${body}`;
+  return `\n## ${title} (from \`${command}\`, bench/${name})\n${body}`;
 }

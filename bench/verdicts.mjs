@@ -4,7 +4,7 @@
 // Usage: node bench/verdicts.mjs [--quick]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeAb, lookSchedule } from '../build/analysis/ab.js';
+import { analyzeAb, lookSchedule, stopReason } from '../build/analysis/ab.js';
 import { analyzeRegressions } from '../build/analysis/regression.js';
 import { REGRESSION_DEFAULTS } from '../build/config/types.js';
 import { clopperPearson } from '../build/stats/binomial.js';
@@ -31,29 +31,33 @@ const resampleWithReplacement = (rng, xs, k) => Array.from({ length: k }, () => 
 
 /**
  * A/B mode's sequential procedure on given per-side sequences: looks, early stop, verdict.
- * `stopOnRegression`: also stop at the first look that proves a regression (bench/ab-stopping.mjs).
+ * `stopOnRegression` false replays the old rule (stop only when every gating comparison is
+ * decided), for bench/ab-stopping.mjs; `gate`: regression.gate (default: perfgate's; null: every metric).
  */
-export function runAbProcedure(base, head, max, stopOnRegression = false) {
-  const looks = lookSchedule(AB.min, max, AB.step);
-  const settings = { alpha: REGRESSION_DEFAULTS.alpha, looks: looks.length, delta: REGRESSION_DEFAULTS.delta };
+export function runAbProcedure(base, head, max, { stopOnRegression = true, gate = REGRESSION_DEFAULTS.gate, min = AB.min } = {}) {
+  const looks = lookSchedule(min, max, AB.step);
+  const settings = { alpha: REGRESSION_DEFAULTS.alpha, looks: looks.length, delta: REGRESSION_DEFAULTS.delta, gate: gate ?? undefined };
   let comparisons = [];
   let n = 0;
   for (const look of looks) {
     n = look;
     comparisons = analyzeAb(new Map([['s', base.slice(0, look)]]), new Map([['s', head.slice(0, look)]]), settings);
-    if (!comparisons.some((c) => c.outcome === 'inconclusive')) break;
-    if (stopOnRegression && comparisons.some((c) => c.outcome === 'regression')) break;
+    const gating = comparisons.filter((c) => c.gating !== false);
+    if (stopOnRegression ? stopReason(comparisons, look) : !gating.some((c) => c.outcome === 'inconclusive')) break;
   }
+  const gating = comparisons.filter((c) => c.gating !== false);
   return {
     comparisons,
-    fail: comparisons.some((c) => c.outcome === 'regression'),
-    warn: comparisons.some((c) => c.outcome === 'inconclusive'),
+    fail: gating.some((c) => c.outcome === 'regression'),
+    warn: gating.some((c) => c.outcome === 'inconclusive'),
+    quiet: gating.every((c) => c.outcome === 'confident pass'),
     n,
     p50: comparisons.find((c) => c.metric === 'p50'),
   };
 }
 
-function record(id, trials, i) {
+/** A stored history record of one run's trials, the i-th hour of 2026. */
+export function record(id, trials, i) {
   const at = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
   return {
     kind: 'perfgate-run',

@@ -4,6 +4,7 @@ import { REGRESSION_DEFAULTS } from '../src/config/types.js';
 import { trialFigures, type HistoryRecord, type TrialFigures } from '../src/contract/record.js';
 import type { RunResult } from '../src/contract/result.js';
 import { createRng, type Rng } from '../src/stats/rng.js';
+import { decide } from '../src/analysis/verdict.js';
 
 export const FP = 'fp-test';
 export const RUNNER = 'linux-x64 · Test CPU · 2 cores · node 20';
@@ -75,4 +76,28 @@ export function withStoredRuns(run: RunResult, n: number, seed: number, first = 
   const out = structuredClone(run);
   out.regression = analyzeRegressions(records, currentFromResult(undefined, run), REGRESSION_DEFAULTS, 'dir h');
   return out;
+}
+
+/**
+ * The recorded run made slower in its first scenario (latencies × 1.4, throughput × 0.7) and
+ * compared with 8 stored runs of its own trials: a proven regression, decided as the gate does.
+ */
+export function slowerThanItsHistory(run: RunResult): RunResult {
+  const rng = createRng(21);
+  const records = Array.from({ length: 8 }, (_, i) => ({
+    ...record(rng, {}, {}, 500 + i),
+    fingerprint: run.config.fingerprint,
+    runner: run.runner,
+    scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
+  }));
+  const slower = structuredClone(run);
+  for (const t of slower.scenarios[0]!.trials) {
+    t.latency.p50 = t.latency.p50! * 1.4;
+    t.latency.p95 = t.latency.p95! * 1.4;
+    t.latency.p99 = t.latency.p99! * 1.4;
+    t.rps *= 0.7;
+  }
+  slower.regression = analyzeRegressions(records, currentFromResult(undefined, slower), REGRESSION_DEFAULTS, 'dir .perfgate/history');
+  Object.assign(slower, decide(slower.targets, null, slower.regression));
+  return slower;
 }

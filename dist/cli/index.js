@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9864);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2047);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27035,6 +27035,19 @@ if (process.argv[2] === _load_processes_js__WEBPACK_IMPORTED_MODULE_1__/* .LOAD_
     (0,_load_processes_js__WEBPACK_IMPORTED_MODULE_1__/* .runLoadWorker */ .or)();
 }
 else {
+    // A reader that goes away (`perfgate run | head`, a runner that is gone) must not crash the run
+    // midway, which would leave the service and the base worktree behind: it stops the run as
+    // SIGTERM does (load and service stopped, worktree removed, exit 130). Later output is dropped.
+    let gone = false;
+    for (const stream of [process.stdout, process.stderr])
+        stream.on('error', (err) => {
+            if (err.code !== 'EPIPE')
+                throw err;
+            if (gone)
+                return;
+            gone = true;
+            process.kill(process.pid, 'SIGTERM');
+        });
     process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2));
     // autocannon and the HTTP agents may leave timers behind; the verdict is final, so leave now.
     setTimeout(() => process.exit(), 50).unref();
@@ -27045,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9864:
+/***/ 2047:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27093,8 +27106,76 @@ function errorExitCode(err) {
     return err instanceof ConfigError || err instanceof errors_UsageError ? 2 : 3;
 }
 
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
+const COMPARED_METRICS = [
+    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
+    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
+    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
+    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
+    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+];
+/** The built-in metrics followed by the defined service metrics that say which way is better. */
+function comparedMetrics(definitions = []) {
+    return [
+        ...COMPARED_METRICS,
+        ...definitions
+            .filter((d) => d.better)
+            .map((d) => ({
+            metric: d.name,
+            worse: d.better === 'higher' ? 'down' : 'up',
+            pick: (t) => t.metrics?.[d.name] ?? null,
+            delta: d.delta,
+            ...(d.unit === 'fraction' ? { scale: 'abs' } : {}),
+        })),
+    ];
+}
+/** The minimum effect of a metric: its own, or the configured one of a built-in. */
+function deltaOf(def, deltas) {
+    return def.delta ?? deltas[def.metric] ?? 0.05;
+}
+/** Each trial's value on the metric's comparison scale: log(value) where positive, or the value itself for `abs`. */
+function trialValues(trials, def) {
+    if (def.scale !== 'abs')
+        return trialLogs(trials, def.pick);
+    return trials.map(def.pick).filter((v) => v !== null && Number.isFinite(v));
+}
+/** A value on the comparison scale back in the metric's unit. */
+function fromScale(def, x) {
+    return def.scale === 'abs' ? x : Math.exp(x);
+}
+/** log(value) of each trial where the metric exists and is positive. */
+function trialLogs(trials, pick) {
+    return trials
+        .map(pick)
+        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
+        .map(Math.log);
+}
+/** Whether a metric can fail the gate (regression.gate); without a gate list, every metric can. */
+function isGating(metric, gate) {
+    return gate === undefined || gate.includes(metric);
+}
+/**
+ * Holm's adjustment within each family: the gating comparisons form one, the rest (reported,
+ * never failing the run) another, so that reporting more metrics costs the gate no power.
+ */
+function holmByFamily(ps, gating, adjust) {
+    const out = new Array(ps.length);
+    for (const family of [true, false]) {
+        const idx = ps.map((_, i) => i).filter((i) => gating[i] === family);
+        const adj = adjust(idx.map((i) => ps[i]));
+        idx.forEach((i, k) => (out[i] = adj[k]));
+    }
+    return out;
+}
+/** The comparisons that can fail the gate (results written before regression.gate: all). */
+function gatingOf(comparisons) {
+    return comparisons.filter((c) => c.gating !== false);
+}
+/** The comparisons reported but outside the gate. */
+function notGating(comparisons) {
+    return comparisons.filter((c) => c.gating === false);
+}
+
 ;// CONCATENATED MODULE: ./src/config/units.ts
 // Parsing of the human units used in perfgate.yml: durations, sizes, percents.
 // Each parser returns undefined for text it does not understand, so callers can say where.
@@ -27219,55 +27300,39 @@ function signedChange(metric, change, scale, fixed = false) {
     return `${sign}${num(Math.abs(change * 100), 1)} %`;
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
-const COMPARED_METRICS = [
-    { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
-    { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
-    { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
-    { metric: 'rps', worse: 'down', pick: (t) => t.rps },
-    { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
-];
-/** The built-in metrics followed by the defined service metrics that say which way is better. */
-function comparedMetrics(definitions = []) {
-    return [
-        ...COMPARED_METRICS,
-        ...definitions
-            .filter((d) => d.better)
-            .map((d) => ({
-            metric: d.name,
-            worse: d.better === 'higher' ? 'down' : 'up',
-            pick: (t) => t.metrics?.[d.name] ?? null,
-            delta: d.delta,
-            ...(d.unit === 'fraction' ? { scale: 'abs' } : {}),
-        })),
-    ];
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Making text that came from the service or the config safe inside Markdown: no HTML, no
+// links, mentions or issue references that nobody wrote, no broken tables. Pure.
+const ZWSP = '\u200B';
+/** Inline text (paragraphs and table cells): one line, every Markdown control character inert. */
+function md(text) {
+    return String(text)
+        .replace(/\r?\n|\r/g, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/([\\`*_{}[\]#+!|~])/g, '\\$1')
+        .replace(/^(\s*)([-=])/, '$1\\$2') // list item / setext heading at the start of a line
+        .replace(/@(?=[\w-])/g, `@${ZWSP}`) // @mentions
+        .replace(/:\/\//g, `:${ZWSP}//`) // bare-URL autolinks
+        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
+        .replace(/(^|\s)(\\#)(?=\d)/g, `$1$2${ZWSP}`); // #123 issue references
 }
-/** The minimum effect of a metric: its own, or the configured one of a built-in. */
-function deltaOf(def, deltas) {
-    return def.delta ?? deltas[def.metric] ?? 0.05;
+/** A fenced code block whose fence is longer than any run of backticks inside. */
+function codeBlock(text, lang = '') {
+    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${lang}\n${text.replace(/\n+$/, '')}\n${fence}`;
 }
-/** Each trial's value on the metric's comparison scale: log(value) where positive, or the value itself for `abs`. */
-function trialValues(trials, def) {
-    if (def.scale !== 'abs')
-        return trialLogs(trials, def.pick);
-    return trials.map(def.pick).filter((v) => v !== null && Number.isFinite(v));
-}
-/** A value on the comparison scale back in the metric's unit. */
-function fromScale(def, x) {
-    return def.scale === 'abs' ? x : Math.exp(x);
-}
-/** log(value) of each trial where the metric exists and is positive. */
-function trialLogs(trials, pick) {
-    return trials
-        .map(pick)
-        .filter((v) => v !== null && v > 0 && Number.isFinite(v))
-        .map(Math.log);
+/** Inline code for short literal text (an expression, a command), safe for any backticks. */
+function code(text) {
+    const oneLine = String(text)
+        .replace(/\r?\n|\r/g, ' ')
+        .replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((m) => m[0].length));
+    const ticks = '`'.repeat(longest + 1);
+    const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
+    return `${ticks}${pad}${oneLine}${pad}${ticks}`;
 }
 
 ;// CONCATENATED MODULE: ./src/stats/special.ts
@@ -27482,113 +27547,6 @@ function tQuantile(p, df) {
 }
 function tLogPdf(x, df) {
     return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
-}
-
-;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
-// Mann–Whitney U test: exact null distribution for small samples without ties, normal
-// approximation with tie and continuity correction otherwise. Pure.
-
-/** Largest n1·n2 for which the exact distribution is computed. */
-const EXACT_LIMIT = 2500;
-/**
- * Tests whether x tends to be larger than y (`greater`), smaller (`less`) or either.
- * Matches scipy.stats.mannwhitneyu(x, y, alternative, method='auto'-like: exact when no ties and
- * n1·n2 ≤ 2500, else 'asymptotic' with use_continuity=True).
- */
-function mannWhitneyU(x, y, alternative) {
-    const n1 = x.length;
-    const n2 = y.length;
-    if (!n1 || !n2)
-        return { u: 0, p: 1, method: 'exact' };
-    const { ranks, tieTerm } = rank([...x, ...y]);
-    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
-    const u = r1 - (n1 * (n1 + 1)) / 2;
-    if (tieTerm === 0 && n1 * n2 <= EXACT_LIMIT) {
-        const cdf = exactCdf(n1, n2);
-        const sf = (k) => 1 - (k <= 0 ? 0 : cdf[Math.min(k - 1, cdf.length - 1)]); // P(U ≥ k)
-        const pGreater = sf(Math.round(u));
-        const pLess = cdf[Math.round(u)]; // P(U ≤ u)
-        const p = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * Math.min(pGreater, pLess));
-        return { u, p, method: 'exact' };
-    }
-    const n = n1 + n2;
-    const mu = (n1 * n2) / 2;
-    const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
-    if (sigma === 0)
-        return { u, p: 1, method: 'normal' };
-    const zGreater = (u - mu - 0.5) / sigma;
-    const zLess = (mu - u - 0.5) / sigma;
-    let p;
-    if (alternative === 'greater')
-        p = normalSf(zGreater);
-    else if (alternative === 'less')
-        p = normalSf(zLess);
-    else
-        p = Math.min(1, 2 * normalSf((Math.abs(u - mu) - 0.5) / sigma));
-    return { u, p, method: 'normal' };
-}
-/** Mid-ranks (1-based) and Σ(t³ − t) over tie groups. */
-function rank(values) {
-    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
-    const ranks = new Array(values.length);
-    let tieTerm = 0;
-    for (let i = 0; i < order.length;) {
-        let j = i;
-        while (j + 1 < order.length && order[j + 1][0] === order[i][0])
-            j++;
-        const r = (i + j) / 2 + 1;
-        for (let k = i; k <= j; k++)
-            ranks[order[k][1]] = r;
-        const t = j - i + 1;
-        tieTerm += t ** 3 - t;
-        i = j + 1;
-    }
-    return { ranks, tieTerm };
-}
-const cdfCache = new Map();
-/** P(U ≤ k) for k = 0 … n1·n2 under H0, no ties. */
-function exactCdf(n1, n2) {
-    const key = n1 <= n2 ? `${n1},${n2}` : `${n2},${n1}`;
-    const hit = cdfCache.get(key);
-    if (hit)
-        return hit;
-    const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
-    // f[i][u]: arrangements of i items of the first sample among j of the second, built up in j.
-    // Recurrence on the number of partitions of u into at most `a` parts each ≤ `b`:
-    // counts(a, b, u) = counts(a, b-1, u) + counts(a-1, b, u-b) — iterate with a 2-D table over a.
-    let prev = Array.from({ length: a + 1 }, (_, i) => {
-        const arr = new Float64Array(a * b + 1);
-        if (i === 0)
-            arr[0] = 1;
-        return arr;
-    });
-    // j = 0 columns: only u = 0 with i = 0 … for i > 0 and j = 0 there is one arrangement with U = 0.
-    for (let i = 1; i <= a; i++)
-        prev[i][0] = 1;
-    for (let j = 1; j <= b; j++) {
-        const next = Array.from({ length: a + 1 }, () => new Float64Array(a * b + 1));
-        next[0][0] = 1;
-        for (let i = 1; i <= a; i++) {
-            const cur = next[i];
-            const left = prev[i]; // one fewer of the second sample: last element is from the second sample
-            const up = next[i - 1]; // last element from the first sample, exceeding all j of the second
-            for (let u = 0; u <= i * j; u++)
-                cur[u] = left[u] + (u >= j ? up[u - j] : 0);
-        }
-        prev = next;
-    }
-    const counts = prev[a];
-    let total = 0;
-    for (const c of counts)
-        total += c;
-    const cdf = new Float64Array(counts.length);
-    let acc = 0;
-    for (let u = 0; u < counts.length; u++) {
-        acc += counts[u];
-        cdf[u] = Math.min(1, acc / total);
-    }
-    cdfCache.set(key, cdf);
-    return cdf;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -32650,6 +32608,464 @@ function robustSd(xs) {
     return 1.4826 * mad(xs);
 }
 
+;// CONCATENATED MODULE: ./src/analysis/calibration.ts
+
+
+
+/** Spread of log values pooled over both sides, each centred on its own median. */
+function pooledSpread(a, b) {
+    const centred = (xs) => {
+        const m = [...xs].sort((x, y) => x - y)[xs.length >> 1];
+        return xs.map((x) => x - m);
+    };
+    return robustSd([...centred(a), ...centred(b)]);
+}
+function calibrate(a, b, s) {
+    const level = s.alpha / s.looks / Math.max(1, s.family);
+    const z = normalQuantile(1 - level) + normalQuantile(s.power);
+    const rows = [];
+    for (const [scenario, ta] of a) {
+        const tb = b.get(scenario) ?? [];
+        for (const { metric, pick } of COMPARED_METRICS) {
+            const la = trialLogs(ta, pick);
+            const lb = trialLogs(tb, pick);
+            if (la.length < 2 || lb.length < 2)
+                continue;
+            const spread = Math.max(pooledSpread(la, lb), 1e-6);
+            const delta = deltaOf({ metric }, s.delta);
+            const needed = Math.ceil(((2 * z * z * spread * spread) / Math.log1p(delta) ** 2) * (Math.PI / 3));
+            const mdeAtMax = Math.expm1(z * spread * Math.sqrt((2 / s.maxTrials) * (Math.PI / 3)));
+            rows.push({ scenario, metric, spread, trials: Math.min(la.length, lb.length), delta, needed: Math.max(needed, 3), mdeAtMax });
+        }
+    }
+    return rows;
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/contract/record.ts
+// The contract of a stored run (one history record): the figures history needs (per trial), and
+// where the run came from. Small on purpose (no histograms): a thousand of them load in
+// milliseconds. The history stores write and read it; the analysis compares with it.
+
+const RECORD_KIND = 'perfgate-run';
+const RECORD_SCHEMA_VERSION = 1;
+function recordFromResult(result, savedAt = new Date()) {
+    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+    return {
+        kind: RECORD_KIND,
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
+        savedAt: savedAt.toISOString(),
+        startedAt: result.startedAt,
+        name: result.name,
+        fingerprint: result.config.fingerprint,
+        runner: result.runner,
+        git: result.git,
+        verdict: result.verdict,
+        scenarios: scenarioFigures(result.scenarios),
+        service: {
+            cpuMean: result.service.cpu?.mean ?? null,
+            memoryPeak: result.service.memory?.peak ?? null,
+            memoryGrowth: result.service.memory?.growth?.slope ?? null,
+            memoryGrowthSe: growthSe(result.service.memory?.growth),
+        },
+        regressions: (result.regression?.comparisons ?? [])
+            .filter((c) => c.outcome === 'regression' && c.gating !== false)
+            .map((c) => `${c.metric} of ${c.scenario}`),
+    };
+}
+/** What history keeps of each trial. */
+function trialFigures(t) {
+    return {
+        p50: t.latency.p50,
+        p95: t.latency.p95,
+        p99: t.latency.p99,
+        rps: t.rps,
+        workflowsPerSec: t.workflows?.perSecond ?? null,
+        attempts: t.requests + t.errors.timeouts + t.errors.connection,
+        errors: t.errors.total,
+        ...(t.metrics ? { metrics: t.metrics } : {}),
+    };
+}
+/** Standard error of a growth slope, from its 95 % interval. */
+function growthSe(g) {
+    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
+function scenarioFigures(scenarios) {
+    return scenarios
+        .filter((s) => s.trials.length || s.ramp)
+        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
+}
+
+;// CONCATENATED MODULE: ./src/report/comparison-view.ts
+// The regression (history) and A/B sections: tables, sentences, and how a change is written.
+
+
+
+
+
+const METRIC_LABELS = {
+    p50: 'p50 latency',
+    p95: 'p95 latency',
+    p99: 'p99 latency',
+    rps: 'Throughput',
+    workflows_per_s: 'Workflows/s',
+    errors: 'Error rate',
+    capacity: 'Capacity',
+    'memory.growth': 'Memory growth',
+};
+function metricLabel(m) {
+    return METRIC_LABELS[m] ?? m;
+}
+const OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    'confident pass': '✅ confident pass',
+    inconclusive: '🟡 inconclusive',
+    'insufficient baseline': '❓ insufficient baseline',
+};
+/** The unit of each compared metric: built-ins by name, service metrics as defined. */
+function unitsOf(run) {
+    const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit]));
+    return (m) => {
+        if (m === 'errors')
+            return 'fraction';
+        if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity')
+            return 'per-second';
+        if (m === 'memory.growth')
+            return 'bytes-per-minute';
+        return defined.get(m) ?? 'ms';
+    };
+}
+/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
+/** The change, signed so that + is worse for every metric. */
+function changeText(c) {
+    if (c.change === null)
+        return 'no baseline';
+    if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth')
+        return signedChange(c.metric, c.change, c.scale);
+    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
+    return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
+}
+function valueText(unit, v) {
+    if (v === null)
+        return '–';
+    return formatValue(v, unit);
+}
+function pText(p) {
+    if (p === null)
+        return '–';
+    if (p < 0.0001)
+        return '< 0.0001';
+    return formatNumber(p, 4);
+}
+/** The outcome cell: a comparison outside regression.gate says so. */
+function outcomeCell(label, c) {
+    return c.gating === false ? `${label} · not gating` : label;
+}
+/** "no regression larger than +10 % (upper bound +3.1 %)": what a confident pass rules out, in both modes. */
+function noRegressionText(c, upper) {
+    return `no regression larger than ${signedChange(c.metric, c.delta, c.scale)} (upper bound ${signedChange(c.metric, upper, c.scale)})`;
+}
+/** Gating comparisons that were tested (had a baseline). */
+function comparedCount(r) {
+    return gatingOf(r.comparisons).filter((c) => c.outcome !== 'insufficient baseline').length;
+}
+/** "p95, throughput and errors gate; p50 and p99 are reported only." */
+function gateSentence(comparisons) {
+    const names = (cs) => [...new Set(cs.map((c) => metricLabel(c.metric)))].join(', ');
+    const off = notGating(comparisons);
+    if (!off.length)
+        return '';
+    return ` Gating (regression.gate): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+}
+function regressionView(r, units) {
+    const compared = comparedCount(r);
+    const first = r.baseline[0];
+    const last = r.baseline[r.baseline.length - 1];
+    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
+    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
+        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
+        gateSentence(r.comparisons);
+    let insufficient = null;
+    if (r.counts['insufficient baseline'] && compared === 0) {
+        const effect = r.onMissingBaseline === 'fail'
+            ? 'With on-missing-baseline: fail, **the gate fails**.'
+            : r.onMissingBaseline === 'warn'
+                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
+                : 'The gate passes on it (on-missing-baseline: pass).';
+        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
+    }
+    else if (r.counts['insufficient baseline']) {
+        const n = r.counts['insufficient baseline'];
+        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
+    }
+    return {
+        intro,
+        insufficient,
+        rows: r.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
+            current: valueText(units(c.metric), c.current),
+            change: changeText(c),
+            band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
+            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
+            outcome: outcomeCell(OUTCOME[c.outcome], c) +
+                (c.outcome === 'confident pass' && typeof c.upper === 'number' ? `: ${noRegressionText(c, c.upper)}` : '') +
+                (c.note ? ` (${md(c.note)})` : ''),
+        })),
+        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
+        warnings: r.warnings.map(md),
+        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+            `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over the ${compared} gating comparisons at α = ${r.alpha} (the others form a family of their own and cannot fail the run): ` +
+            'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
+            'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
+            `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). ` +
+            `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.`,
+    };
+}
+function deltaText(r) {
+    const seen = new Map();
+    for (const c of r.comparisons)
+        seen.set(c.metric, c);
+    return [...seen]
+        .map(([m, c]) => `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedChange(m, c.delta, c.scale) : `${formatNumber(c.delta * 100, 1)} %`}`)
+        .join(', ');
+}
+function regressionSentences(run) {
+    const r = run.regression;
+    if (!r)
+        return [];
+    const out = [];
+    const regressions = gatingOf(r.comparisons).filter((c) => c.outcome === 'regression');
+    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
+    const worseOutside = notGating(r.comparisons).filter((c) => c.outcome === 'regression');
+    const compared = comparedCount(r);
+    if (regressions.length) {
+        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
+    }
+    else if (compared > 0) {
+        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
+    }
+    if (worseOutside.length)
+        out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+    if (compared === 0 && r.comparisons.length) {
+        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
+    }
+    return out;
+}
+const AB_OUTCOME = {
+    regression: '🔴 regression',
+    improvement: '🟢 improvement',
+    'confident pass': '✅ confident pass',
+    inconclusive: '🟡 inconclusive',
+};
+function abView(ab, units) {
+    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+    return {
+        intro: (ab.base.commit
+            ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
+            : '') +
+            `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+            `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+            `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+            `Sampling stopped because ${md(ab.stoppedBecause)}.` +
+            gateSentence(ab.comparisons),
+        rows: ab.comparisons.map((c) => ({
+            scenario: md(c.scenario),
+            metric: metricLabel(c.metric),
+            base: formatValue(c.base, units(c.metric)),
+            head: formatValue(c.head, units(c.metric)),
+            change: signedChange(c.metric, c.change, c.scale),
+            ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
+            p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
+            outcome: outcomeCell(AB_OUTCOME[c.outcome], c) + (c.outcome === 'confident pass' ? `: ${noRegressionText(c, c.ci[1])}` : ''),
+        })),
+        findings: ab.comparisons
+            .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
+            .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${md(c.sentence)}`),
+        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+            `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+    };
+}
+function abSentences(run) {
+    const ab = run.ab;
+    if (!ab)
+        return [];
+    const out = [];
+    const regressions = gatingOf(ab.comparisons).filter((c) => c.outcome === 'regression');
+    const worseOutside = notGating(ab.comparisons).filter((c) => c.outcome === 'regression');
+    if (regressions.length)
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
+    else
+        out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+    if (worseOutside.length)
+        out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => md(c.sentence)).join(' ')}`);
+    const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
+    if (improvements.length)
+        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+    const open = ab.comparisons.filter((c) => c.outcome === 'inconclusive');
+    if (open.length) {
+        const gatingOpen = gatingOf(open).length;
+        out.push(`${open.length} comparison${open.length === 1 ? ' is' : 's are'} still inconclusive (${gatingOpen} of them gating); sampling stopped because ${md(ab.stoppedBecause)}.`);
+        out.push(...whyUndecided(run));
+    }
+    return out;
+}
+/**
+ * For each gating comparison left inconclusive: how much its trials vary and how many trials per
+ * side telling δ apart would take at that spread (calibrate's formula on this run's own trials),
+ * so that "inconclusive" comes with what would decide it.
+ */
+function whyUndecided(run) {
+    const ab = run.ab;
+    if (!ab)
+        return [];
+    const open = gatingOf(ab.comparisons).filter((c) => c.outcome === 'inconclusive' && c.metric !== 'errors');
+    if (!open.length)
+        return [];
+    const side = (scenarios) => new Map(scenarios.map((s) => [s.name, s.trials.map(trialFigures)]));
+    const rows = calibrate(side(ab.base.scenarios), side(run.scenarios), {
+        alpha: ab.alpha,
+        looks: ab.looks.length,
+        family: gatingOf(ab.comparisons).length,
+        power: 0.9,
+        maxTrials: ab.trialsPerSide,
+        delta: Object.fromEntries(ab.comparisons.map((c) => [c.metric, c.delta])),
+    });
+    const out = [];
+    for (const c of open) {
+        const r = rows.find((x) => x.scenario === c.scenario && x.metric === c.metric);
+        if (!r)
+            continue;
+        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(r.spread * 100, 0)} % from trial to trial here: telling a change of ${formatNumber(r.delta * 100, 0)} % from that needs about ${r.needed} trials per side (this run had ${ab.trialsPerSide}; ${formatNumber(r.mdeAtMax * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
+// Mann–Whitney U test: exact null distribution for small samples without ties, normal
+// approximation with tie and continuity correction otherwise. Pure.
+
+/** Largest n1·n2 for which the exact distribution is computed. */
+const EXACT_LIMIT = 2500;
+/**
+ * Tests whether x tends to be larger than y (`greater`), smaller (`less`) or either.
+ * Matches scipy.stats.mannwhitneyu(x, y, alternative, method='auto'-like: exact when no ties and
+ * n1·n2 ≤ 2500, else 'asymptotic' with use_continuity=True).
+ */
+function mannWhitneyU(x, y, alternative) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (!n1 || !n2)
+        return { u: 0, p: 1, method: 'exact' };
+    const { ranks, tieTerm } = rank([...x, ...y]);
+    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
+    const u = r1 - (n1 * (n1 + 1)) / 2;
+    if (tieTerm === 0 && n1 * n2 <= EXACT_LIMIT) {
+        const cdf = exactCdf(n1, n2);
+        const sf = (k) => 1 - (k <= 0 ? 0 : cdf[Math.min(k - 1, cdf.length - 1)]); // P(U ≥ k)
+        const pGreater = sf(Math.round(u));
+        const pLess = cdf[Math.round(u)]; // P(U ≤ u)
+        const p = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * Math.min(pGreater, pLess));
+        return { u, p, method: 'exact' };
+    }
+    const n = n1 + n2;
+    const mu = (n1 * n2) / 2;
+    const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+    if (sigma === 0)
+        return { u, p: 1, method: 'normal' };
+    const zGreater = (u - mu - 0.5) / sigma;
+    const zLess = (mu - u - 0.5) / sigma;
+    let p;
+    if (alternative === 'greater')
+        p = normalSf(zGreater);
+    else if (alternative === 'less')
+        p = normalSf(zLess);
+    else
+        p = Math.min(1, 2 * normalSf((Math.abs(u - mu) - 0.5) / sigma));
+    return { u, p, method: 'normal' };
+}
+/** Mid-ranks (1-based) and Σ(t³ − t) over tie groups. */
+function rank(values) {
+    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const ranks = new Array(values.length);
+    let tieTerm = 0;
+    for (let i = 0; i < order.length;) {
+        let j = i;
+        while (j + 1 < order.length && order[j + 1][0] === order[i][0])
+            j++;
+        const r = (i + j) / 2 + 1;
+        for (let k = i; k <= j; k++)
+            ranks[order[k][1]] = r;
+        const t = j - i + 1;
+        tieTerm += t ** 3 - t;
+        i = j + 1;
+    }
+    return { ranks, tieTerm };
+}
+const cdfCache = new Map();
+/** P(U ≤ k) for k = 0 … n1·n2 under H0, no ties. */
+function exactCdf(n1, n2) {
+    const key = n1 <= n2 ? `${n1},${n2}` : `${n2},${n1}`;
+    const hit = cdfCache.get(key);
+    if (hit)
+        return hit;
+    const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
+    // f[i][u]: arrangements of i items of the first sample among j of the second, built up in j.
+    // Recurrence on the number of partitions of u into at most `a` parts each ≤ `b`:
+    // counts(a, b, u) = counts(a, b-1, u) + counts(a-1, b, u-b) — iterate with a 2-D table over a.
+    let prev = Array.from({ length: a + 1 }, (_, i) => {
+        const arr = new Float64Array(a * b + 1);
+        if (i === 0)
+            arr[0] = 1;
+        return arr;
+    });
+    // j = 0 columns: only u = 0 with i = 0 … for i > 0 and j = 0 there is one arrangement with U = 0.
+    for (let i = 1; i <= a; i++)
+        prev[i][0] = 1;
+    for (let j = 1; j <= b; j++) {
+        const next = Array.from({ length: a + 1 }, () => new Float64Array(a * b + 1));
+        next[0][0] = 1;
+        for (let i = 1; i <= a; i++) {
+            const cur = next[i];
+            const left = prev[i]; // one fewer of the second sample: last element is from the second sample
+            const up = next[i - 1]; // last element from the first sample, exceeding all j of the second
+            for (let u = 0; u <= i * j; u++)
+                cur[u] = left[u] + (u >= j ? up[u - j] : 0);
+        }
+        prev = next;
+    }
+    const counts = prev[a];
+    let total = 0;
+    for (const c of counts)
+        total += c;
+    const cdf = new Float64Array(counts.length);
+    let acc = 0;
+    for (let u = 0; u < counts.length; u++) {
+        acc += counts[u];
+        cdf[u] = Math.min(1, acc / total);
+    }
+    cdfCache.set(key, cdf);
+    return cdf;
+}
+
 ;// CONCATENATED MODULE: ./src/stats/hodges-lehmann.ts
 // Hodges–Lehmann shift estimate with the Moses confidence interval (two samples). Pure.
 // Conventions follow R's wilcox.test(x, y, conf.int = TRUE): the shift is of x relative to y,
@@ -32767,6 +33183,7 @@ function analyzeAb(base, head, s) {
                 pAdjusted: p,
                 delta: deltaOf(def, s.delta),
                 outcome: 'inconclusive',
+                gating: isGating(def.metric, s.gate),
                 sentence: '',
                 pBetter,
             });
@@ -32799,13 +33216,15 @@ function analyzeAb(base, head, s) {
                 pAdjusted: 1,
                 delta: s.delta.errors,
                 outcome: 'inconclusive',
+                gating: isGating('errors', s.gate),
                 sentence: '',
                 pBetter: se > 0 ? tail(-z) : 1,
             });
         }
     }
-    const adj = holm(drafts.map((d) => d.p));
-    const adjBetter = holm(drafts.map((d) => d.pBetter));
+    const gating = drafts.map((d) => d.gating !== false);
+    const adj = holmByFamily(drafts.map((d) => d.p), gating, holm);
+    const adjBetter = holmByFamily(drafts.map((d) => d.pBetter), gating, holm);
     return drafts.map(({ pBetter: _ignored, ...d }, i) => {
         const c = { ...d, pAdjusted: adj[i] };
         c.outcome = decideOutcome(c, adj[i], adjBetter[i], level);
@@ -32854,98 +33273,30 @@ function sentence(c) {
 function capital(s) {
     return s.charAt(0).toUpperCase() + s.slice(1);
 }
-/** Whether any gating comparison is still undecided (the reason to sample more). */
+/** The gating comparisons still undecided (the reason to sample more). */
 function undecided(comparisons) {
-    return comparisons.filter((c) => c.outcome === 'inconclusive');
+    return gatingOf(comparisons).filter((c) => c.outcome === 'inconclusive');
 }
-
-;// CONCATENATED MODULE: ./src/analysis/calibration.ts
-
-
-
-/** Spread of log values pooled over both sides, each centred on its own median. */
-function pooledSpread(a, b) {
-    const centred = (xs) => {
-        const m = [...xs].sort((x, y) => x - y)[xs.length >> 1];
-        return xs.map((x) => x - m);
-    };
-    return robustSd([...centred(a), ...centred(b)]);
+/**
+ * Why sampling may stop at this look, or null to go on: no further trial can change the gate's
+ * outcome once a gating comparison is a proven regression (α is spent per look, so the verdict
+ * holds) or every gating comparison is decided. Non-gating comparisons never keep it sampling.
+ */
+function stopReason(comparisons, trials) {
+    const gating = gatingOf(comparisons);
+    const proven = gating.filter((c) => c.outcome === 'regression').length;
+    if (proven)
+        return `${proven} gating regression${proven === 1 ? ' was' : 's were'} proven after ${trials} trials per side`;
+    if (!gating.some((c) => c.outcome === 'inconclusive'))
+        return `every gating comparison was decided after ${trials} trials per side`;
+    return null;
 }
-function calibrate(a, b, s) {
-    const level = s.alpha / s.looks / Math.max(1, s.family);
-    const z = normalQuantile(1 - level) + normalQuantile(s.power);
-    const rows = [];
-    for (const [scenario, ta] of a) {
-        const tb = b.get(scenario) ?? [];
-        for (const { metric, pick } of COMPARED_METRICS) {
-            const la = trialLogs(ta, pick);
-            const lb = trialLogs(tb, pick);
-            if (la.length < 2 || lb.length < 2)
-                continue;
-            const spread = Math.max(pooledSpread(la, lb), 1e-6);
-            const delta = deltaOf({ metric }, s.delta);
-            const needed = Math.ceil(((2 * z * z * spread * spread) / Math.log1p(delta) ** 2) * (Math.PI / 3));
-            const mdeAtMax = Math.expm1(z * spread * Math.sqrt((2 / s.maxTrials) * (Math.PI / 3)));
-            rows.push({ scenario, metric, spread, trials: Math.min(la.length, lb.length), delta, needed: Math.max(needed, 3), mdeAtMax });
-        }
-    }
-    return rows;
-}
-
-;// CONCATENATED MODULE: ./src/contract/record.ts
-// The contract of a stored run (one history record): the figures history needs (per trial), and
-// where the run came from. Small on purpose (no histograms): a thousand of them load in
-// milliseconds. The history stores write and read it; the analysis compares with it.
-
-const RECORD_KIND = 'perfgate-run';
-const RECORD_SCHEMA_VERSION = 1;
-function recordFromResult(result, savedAt = new Date()) {
-    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
-    return {
-        kind: RECORD_KIND,
-        schemaVersion: RECORD_SCHEMA_VERSION,
-        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
-        savedAt: savedAt.toISOString(),
-        startedAt: result.startedAt,
-        name: result.name,
-        fingerprint: result.config.fingerprint,
-        runner: result.runner,
-        git: result.git,
-        verdict: result.verdict,
-        scenarios: scenarioFigures(result.scenarios),
-        service: {
-            cpuMean: result.service.cpu?.mean ?? null,
-            memoryPeak: result.service.memory?.peak ?? null,
-            memoryGrowth: result.service.memory?.growth?.slope ?? null,
-            memoryGrowthSe: growthSe(result.service.memory?.growth),
-        },
-        regressions: (result.regression?.comparisons ?? [])
-            .filter((c) => c.outcome === 'regression')
-            .map((c) => `${c.metric} of ${c.scenario}`),
-    };
-}
-/** What history keeps of each trial. */
-function trialFigures(t) {
-    return {
-        p50: t.latency.p50,
-        p95: t.latency.p95,
-        p99: t.latency.p99,
-        rps: t.rps,
-        workflowsPerSec: t.workflows?.perSecond ?? null,
-        attempts: t.requests + t.errors.timeouts + t.errors.connection,
-        errors: t.errors.total,
-        ...(t.metrics ? { metrics: t.metrics } : {}),
-    };
-}
-/** Standard error of a growth slope, from its 95 % interval. */
-function growthSe(g) {
-    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
-}
-function scenarioFigures(scenarios) {
-    return scenarios
-        .filter((s) => s.trials.length || s.ramp)
-        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
+/** Outcome counts over the gating comparisons (what decides the verdict). */
+function abCounts(comparisons) {
+    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 };
+    for (const c of gatingOf(comparisons))
+        counts[c.outcome]++;
+    return counts;
 }
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
@@ -33169,7 +33520,7 @@ function editDistance(a, b) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/types.ts
-const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
+const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 10 * 60_000 };
 const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 };
 const LOAD_DEFAULTS = {
     connections: 10,
@@ -33182,12 +33533,22 @@ const SERVICE_DEFAULTS = {
     readyTimeoutMs: 30_000,
     stopTimeoutMs: 5000,
 };
+/**
+ * The metrics that gate by default, chosen from the benchmark (bench/RESULTS-ab-quiet.md): p95
+ * catches what p50 and p99 catch at +10 % with fewer unchanged PRs left inconclusive; errors,
+ * ramp capacity and memory growth are one figure each, and throughput and workflows/s are what
+ * an open-model scenario loses first when the service cannot keep up.
+ */
+const GATE_DEFAULT = ['p95', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
 const REGRESSION_DEFAULTS = {
     window: 20,
     minRuns: 5,
     alpha: 0.05,
     delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
     onMissingBaseline: 'warn',
+    gate: GATE_DEFAULT,
+    spreads: 'own',
+    summary: 'best',
 };
 
 ;// CONCATENATED MODULE: ./src/config/target-expr.ts
@@ -33816,6 +34177,7 @@ function buildService(s, where, dir, at) {
 
 
 
+
 // ---- meaning: what the schema cannot say ----
 function build(raw, file, at) {
     const dir = (0,external_node_path_.dirname)(file);
@@ -33920,11 +34282,6 @@ function build(raw, file, at) {
     const mode = raw.mode ?? 'auto';
     if (mode === 'ab' && !baseline)
         at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
-    if (baseline && mode !== 'history') {
-        const i = raw.scenarios.findIndex((s) => s.ramp);
-        if (i >= 0)
-            at(['scenarios', i, 'ramp'], 'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp');
-    }
     if (raw.baseline?.service?.metrics?.define)
         at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
     return {
@@ -33942,6 +34299,7 @@ function build(raw, file, at) {
         scenarios,
         targets,
         metrics,
+        unjudgeable: raw.unjudgeable ?? 'fail',
         report: { template },
         history: {
             store: h.store ?? 'dir',
@@ -33957,6 +34315,9 @@ function build(raw, file, at) {
             alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
             delta,
             onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+            gate: buildGate(r.gate, metrics, at),
+            spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
+            summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
         },
     };
 }
@@ -33979,6 +34340,27 @@ function buildBaseline(raw, service, dir, at) {
         return { service: buildService(b.service, ['baseline', 'service'], dir, at) };
     const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
     return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
+}
+const BUILTIN_METRICS = ['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
+/** regression.gate: built-in metrics and defined service metrics that say which way is better. */
+function buildGate(gate, metrics, at) {
+    if (gate === undefined) {
+        // Defined metrics with a direction gate by default, as they did before the gate existed.
+        return [...REGRESSION_DEFAULTS.gate, ...metrics.filter((m) => m.better).map((m) => m.name)];
+    }
+    const known = [...BUILTIN_METRICS, ...metrics.filter((m) => m.better).map((m) => m.name)];
+    gate.forEach((name, i) => {
+        if (known.includes(name))
+            return;
+        const defined = metrics.find((m) => m.name === name);
+        if (defined) {
+            at(['regression', 'gate', i], `"${name}" has no direction: add better: higher or lower to its definition to compare it`, false);
+            return;
+        }
+        const guess = closest(name, known);
+        at(['regression', 'gate', i], `unknown metric "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; one of: ${known.join(', ')}`, false);
+    });
+    return [...new Set(gate)];
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
@@ -34083,6 +34465,7 @@ function applyOverrides(config, o = {}) {
             };
         }),
         history: { ...config.history, ...o.history },
+        unjudgeable: o.unjudgeable ?? config.unjudgeable,
         report: o.template ? { ...config.report, template: o.template } : config.report,
     };
 }
@@ -35088,6 +35471,28 @@ async function waitGone(pids, ms) {
 
 
 
+/**
+ * Services still running. If perfgate exits without stopping them (a crash, a closed stdout),
+ * the exit handler kills their process groups, so that nothing is left behind.
+ */
+const running = new Set();
+let exitHook = false;
+function remember(pid) {
+    running.add(pid);
+    if (exitHook)
+        return;
+    exitHook = true;
+    process.once('exit', () => {
+        for (const p of running) {
+            try {
+                process.kill(-p, 'SIGKILL');
+            }
+            catch {
+                // already gone
+            }
+        }
+    });
+}
 function startService(opts) {
     let file;
     if (opts.logFile)
@@ -35100,6 +35505,8 @@ function startService(opts) {
         detached: true, // own process group: Ctrl-C in perfgate's terminal does not reach it, we stop it
         stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined)
+        remember(child.pid);
     child.stdout.on('data', (chunk) => log.write('stdout', chunk));
     child.stderr.on('data', (chunk) => log.write('stderr', chunk));
     let stopping;
@@ -35130,6 +35537,7 @@ function startService(opts) {
         stop(graceMs) {
             handle.stopping = true;
             stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
+                running.delete(handle.pid);
                 // The tree is gone; let Node's exit event land so the exit code is known.
                 await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
                 await new Promise((r) => (file ? file.end(r) : r()));
@@ -35303,7 +35711,7 @@ async function launch(svc, o) {
         service = startService({
             command: svc.command,
             cwd: svc.cwd,
-            env: { ...o.env, ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
+            env: { ...withoutTokens(o.env), ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
             logFile: o.logFile,
             appendLog: o.appendLog,
         });
@@ -35348,6 +35756,18 @@ async function launch(svc, o) {
         };
     }
     return launched;
+}
+/**
+ * The runner's credentials never reach the service under test (a pull request controls its
+ * code): the Action's token input and the runner's own tokens are removed. A service that needs a
+ * token gets it from the config's `env`.
+ */
+const WITHHELD_FROM_SERVICE = ['GITHUB_TOKEN', 'INPUT_GITHUB-TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+function withoutTokens(env) {
+    const out = { ...env };
+    for (const k of WITHHELD_FROM_SERVICE)
+        delete out[k];
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/service/probe.ts
@@ -35697,12 +36117,13 @@ function rampLine(s) {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
-// A/B mode: the base and the head build on the same machine, one service at a time (never both:
-// they would share the CPU), trials interleaved B,H,H,B,B,H… so that drift hits both sides
-// alike. Each service start warms every scenario up once; each block then runs one trial of
-// every scenario. After `min-trials` per side, and every `step` trials after that, the trials
-// are analysed; sampling stops when every gating comparison is decided, at `max-trials`, or
-// before the time budget would be exceeded.
+// A/B mode: the base and the head build on the same machine, only one of them loaded at a time
+// (the other idle, or stopped when both cannot run at once), trials interleaved B,H,H,B,B,H… so
+// that drift hits both sides alike. Each service start warms every scenario up once; each block
+// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials after that, the trials
+// are analysed; sampling stops as soon as no further trial can change the gate's outcome (a gating
+// regression proven, or every gating comparison decided), at `max-trials`, or before the time
+// budget would be exceeded.
 
 
 
@@ -35721,14 +36142,21 @@ async function measureAb(config, ctx) {
         looks: looks.length,
         delta: config.regression.delta,
         definitions: config.metrics,
+        gate: config.regression.gate,
     };
+    // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
+    // after the A/B trials, and their targets (capacity) are judged on the head alone.
+    const compared = config.scenarios.filter((s) => !s.ramp);
+    const ramps = config.scenarios.filter((s) => s.ramp);
+    const rampResults = new Map();
+    const rampWindows = new Map();
     const side = (service, label, log) => ({
         service,
         label,
         log,
-        trials: new Map(config.scenarios.map((s) => [s.name, []])),
-        histograms: new Map(config.scenarios.map((s) => [s.name, []])),
-        windows: new Map(config.scenarios.map((s) => [s.name, []])),
+        trials: new Map(compared.map((s) => [s.name, []])),
+        histograms: new Map(compared.map((s) => [s.name, []])),
+        windows: new Map(compared.map((s) => [s.name, []])),
         scrapes: new Map(config.scenarios.map((s) => [s.name, new TrialScrapes(undefined, service.metrics?.timeoutMs ?? 0)])),
         last: undefined,
     });
@@ -35736,9 +36164,13 @@ async function measureAb(config, ctx) {
         base: side(config.baseline.service, 'the base service', ctx.baseLog),
         head: side(config.service, 'the service', ctx.serviceLog),
     };
+    // Both sides are sampled alike (CPU/memory from /proc, the uptime probe): the sampling runs in
+    // the load generator's process and costs the sub-millisecond tail, so sampling only the head
+    // made a same-build head read p95 +126 % (measured on the demo). The base's samples are dropped.
     const headSamples = new ServiceSamples();
+    const baseSamples = new ServiceSamples();
+    const samplesOf = (s) => (s === 'head' ? headSamples : baseSamples);
     const started = Date.now();
-    let running;
     let failure = null;
     let failedSide = null;
     let comparisons = [];
@@ -35746,19 +36178,50 @@ async function measureAb(config, ctx) {
     let batches = 0;
     let order = '';
     let stoppedBecause = '';
-    const stopRunning = async () => {
-        if (!running)
+    const rampReadings = [];
+    // Both builds stay up for the whole measurement when they can (each on its own free port):
+    // the one not being loaded sits idle, so they do not share the CPU, and each is started and
+    // warmed up once. Restarting for every block made each trial a first trial after a start: on
+    // the demo, p95 varied by sd(log) 0.6 between A/B trials against 0.1–0.2 within one start.
+    // A fixed port, or a service without a command, falls back to one service at a time.
+    const keepBoth = sideBySide(config.baseline.service, config.service);
+    const alive = {};
+    let active;
+    const deactivate = async () => {
+        if (!active)
             return;
-        if (running.side === 'head')
-            await headSamples.stop();
-        await running.launched.stop();
-        running = undefined;
+        await samplesOf(active).stop();
+        if (!keepBoth) {
+            await alive[active]?.stop();
+            delete alive[active];
+        }
+        active = undefined;
+    };
+    const stopAll = async () => {
+        await deactivate();
+        for (const s of ['base', 'head']) {
+            await alive[s]?.stop();
+            delete alive[s];
+        }
     };
     const ensure = async (s) => {
-        if (running?.side === s)
-            return running.launched;
-        await stopRunning();
+        if (active === s)
+            return alive[s];
+        await deactivate();
         const state = sides[s];
+        const up = alive[s];
+        if (up) {
+            // Idle since its last block: it must still be there.
+            const crash = up.crashed();
+            if (crash) {
+                failure = interruption(up, crash, compared[0]?.name ?? '', ctx.signal);
+                failedSide = s;
+                return undefined;
+            }
+            active = s;
+            samplesOf(s).start(up, state.service.health);
+            return up;
+        }
         const launched = await launch(state.service, {
             env: ctx.env,
             runId: ctx.runId,
@@ -35775,14 +36238,14 @@ async function measureAb(config, ctx) {
             await launched.stop();
             return undefined;
         }
-        running = { side: s, launched };
+        alive[s] = launched;
+        active = s;
         const endpoint = state.service.metrics;
         if (endpoint && config.metrics.length)
             for (const sc of state.scrapes.values())
                 sc.url = serviceUrl(launched.baseUrl, endpoint.url);
-        if (s === 'head')
-            headSamples.start(launched, state.service.health);
-        for (const scenario of config.scenarios) {
+        samplesOf(s).start(launched, state.service.health);
+        for (const scenario of compared) {
             if (scenario.warmupMs <= 0)
                 continue;
             const warm = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s), start));
@@ -35809,7 +36272,7 @@ async function measureAb(config, ctx) {
                 const launched = await ensure(s);
                 if (!launched)
                     break outer;
-                for (const scenario of config.scenarios) {
+                for (const scenario of compared) {
                     let run;
                     try {
                         const scrapes = sides[s].scrapes.get(scenario.name);
@@ -35840,13 +36303,15 @@ async function measureAb(config, ctx) {
             if (looks.includes(batches)) {
                 analyse();
                 const open = undecided(comparisons).length;
-                ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${comparisons.length - open} decided, ${open} inconclusive`);
-                if (!open) {
-                    stoppedBecause = `every comparison was decided after ${batches} trials per side`;
+                const gating = comparisons.filter((c) => c.gating !== false).length;
+                ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${gating - open} of ${gating} gating comparisons decided`);
+                const stop = stopReason(comparisons, batches);
+                if (stop) {
+                    stoppedBecause = stop;
                     break;
                 }
                 if (batches >= settings.maxTrials) {
-                    stoppedBecause = `max-trials (${settings.maxTrials} per side) reached with ${open} comparison${open === 1 ? '' : 's'} still inconclusive`;
+                    stoppedBecause = `max-trials (${settings.maxTrials} per side) reached with ${open} gating comparison${open === 1 ? '' : 's'} still inconclusive`;
                     break;
                 }
             }
@@ -35856,16 +36321,39 @@ async function measureAb(config, ctx) {
                 break;
             }
         }
+        if (!failure && ramps.length) {
+            const launched = await ensure('head');
+            for (const scenario of launched ? ramps : []) {
+                ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
+                const scrapes = sides.head.scrapes.get(scenario.name);
+                try {
+                    const recorded = await runAndRecord(launched.baseUrl, scenario, interruptHooks(launched, scenario, 'head'), config, scrapes);
+                    rampResults.set(scenario.name, recorded.result);
+                    rampWindows.set(scenario.name, recorded.run.windows);
+                    rampReadings.push({ ramp: true, readings: recorded.readings });
+                    if (recorded.run.interrupted) {
+                        failure = interruption(launched, recorded.run.interrupted, scenario.name, ctx.signal);
+                        failedSide = 'head';
+                        break;
+                    }
+                }
+                catch (err) {
+                    failure = loadError(launched, scenario.name, err);
+                    failedSide = 'head';
+                    break;
+                }
+            }
+        }
     }
     finally {
-        await stopRunning();
+        await stopAll();
     }
     if (failure)
         stoppedBecause = `stopped by a failure: ${failure.message}`;
     if (analysedAt !== batches && batches > 0)
         analyse();
     const readings = [];
-    const results = (s) => config.scenarios
+    const results = (s) => compared
         .filter((sc) => sides[s].trials.get(sc.name).length)
         .map((sc) => {
         const result = scenarioResult(sc, sides[s].trials.get(sc.name), sides[s].histograms.get(sc.name));
@@ -35877,7 +36365,13 @@ async function measureAb(config, ctx) {
         }
         return result;
     });
-    const headScenarios = results('head');
+    const abHead = results('head');
+    readings.push(...rampReadings);
+    // The head's scenarios in config order: the compared ones, and the ramps it ran alone.
+    const headScenarios = config.scenarios
+        .map((sc) => rampResults.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
+        .filter((r) => r !== undefined);
+    const windowsOf = (name) => rampWindows.get(name) ?? sides.head.windows.get(name);
     const headScrapes = [...sides.head.scrapes.values()];
     const scrapeStats = {
         scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
@@ -35886,11 +36380,9 @@ async function measureAb(config, ctx) {
     };
     const head = sides.head.last;
     const service = head
-        ? serviceFigures(config, head, ctx, headSamples, headScenarios, headScenarios.map((s) => sides.head.windows.get(s.name)))
+        ? serviceFigures(config, head, ctx, headSamples, headScenarios, headScenarios.map((s) => windowsOf(s.name)))
         : serviceFigures(config, sides.base.last, ctx, headSamples, headScenarios, []);
-    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 };
-    for (const c of comparisons)
-        counts[c.outcome]++;
+    const counts = abCounts(comparisons);
     return {
         scenarios: headScenarios,
         failure,
@@ -35917,40 +36409,13 @@ async function measureAb(config, ctx) {
         failedSide,
     };
 }
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-// Making text that came from the service or the config safe inside Markdown: no HTML, no
-// links, mentions or issue references that nobody wrote, no broken tables. Pure.
-const ZWSP = '\u200B';
-/** Inline text (paragraphs and table cells): one line, every Markdown control character inert. */
-function md(text) {
-    return String(text)
-        .replace(/\r?\n|\r/g, ' ')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/([\\`*_{}[\]#+!|~])/g, '\\$1')
-        .replace(/^(\s*)([-=])/, '$1\\$2') // list item / setext heading at the start of a line
-        .replace(/@(?=[\w-])/g, `@${ZWSP}`) // @mentions
-        .replace(/:\/\//g, `:${ZWSP}//`) // bare-URL autolinks
-        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
-        .replace(/(^|\s)(\\#)(?=\d)/g, `$1$2${ZWSP}`); // #123 issue references
-}
-/** A fenced code block whose fence is longer than any run of backticks inside. */
-function codeBlock(text, lang = '') {
-    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${lang}\n${text.replace(/\n+$/, '')}\n${fence}`;
-}
-/** Inline code for short literal text (an expression, a command), safe for any backticks. */
-function code(text) {
-    const oneLine = String(text)
-        .replace(/\r?\n|\r/g, ' ')
-        .replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...oneLine.matchAll(/`+/g)].map((m) => m[0].length));
-    const ticks = '`'.repeat(longest + 1);
-    const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
-    return `${ticks}${pad}${oneLine}${pad}${ticks}`;
+/** Whether both builds can run at once: each started by perfgate on a port of its own. */
+function sideBySide(base, head) {
+    if (!base.command || !head.command)
+        return false;
+    if (base.port === 'auto' && head.port === 'auto')
+        return true;
+    return typeof base.port === 'number' && typeof head.port === 'number' && base.port !== head.port;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/calibrate.ts
@@ -36030,6 +36495,115 @@ function render(rows, ab, settings, alpha, looks, file) {
         '',
     ];
     return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/analysis/judgeable.ts
+// Whether a target can be judged with the run's settings, decided from the effective config
+// alone (so that the answer is the same on every run of it, and known before the load starts):
+// - memory growth needs the load window the growth sentence needs (30 s: a healthy service's
+//   heap grows in a straight line for its first seconds of load);
+// - `connections` on an open-model scenario needs trials long enough for every connection to be
+//   served in each (its rate × duration at least twice the connections);
+// - a percentile needs enough requests to be more than the few largest values (5 beyond it:
+//   p(99) of 500, p(95) of 100), where the rate says how many there will be;
+// - a rate ramp's step needs enough requests for the percentile its stop condition reads.
+// Below that a target is "not judged" with the reason and the setting that would make it
+// judgeable, never a pass or a fail on noise. Pure.
+
+/** Requests a percentile needs: five beyond it. */
+function requestsForPercentile(q) {
+    return Math.ceil(5 / (1 - Math.min(q, 99.9) / 100) - 1e-9);
+}
+/** How many times over the open model must serve every connection in a trial. */
+const TURNS_PER_CONNECTION = 2;
+function unjudgeableTargets(config) {
+    const out = [];
+    for (const target of config.targets) {
+        const why = judge(target, config.scenarios);
+        if (why)
+            out.push({ target, ...why });
+    }
+    return out;
+}
+function judge(t, all) {
+    const scenarios = t.scenario ? all.filter((s) => s.name === t.scenario) : all;
+    const steady = scenarios.filter((s) => !s.ramp);
+    const metric = t.parsed.metric;
+    if (metric === 'memory.growth') {
+        const loadMs = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials * s.durationMs, 0);
+        if (loadMs >= STEADY_MIN_SPAN_MS)
+            return null;
+        const trials = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials, 0);
+        const need = Math.ceil(STEADY_MIN_SPAN_MS / 1000 / Math.max(1, trials));
+        return {
+            reason: `${seconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`,
+            fix: `at least ${STEADY_MIN_SPAN_MS / 1000} s of trials in all (e.g. duration: ${need}s with these ${trials} trials)`,
+        };
+    }
+    if (metric === 'connections') {
+        // The scenario that could reach the threshold must give every connection its turns.
+        const short = steady.filter((s) => s.rate !== undefined && s.rate * (s.durationMs / 1000) < TURNS_PER_CONNECTION * s.connections);
+        if (!short.length || short.length < steady.length)
+            return null;
+        const s = short.reduce((a, b) => (b.connections > a.connections ? b : a));
+        const needMs = Math.ceil((TURNS_PER_CONNECTION * s.connections) / s.rate) * 1000;
+        return {
+            reason: `"${s.name}" sends ${Math.round(s.rate * (s.durationMs / 1000))} requests per ${seconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
+            fix: `duration: ${needMs / 1000}s or more (${TURNS_PER_CONNECTION} requests per connection per trial at ${s.rate} req/s)`,
+        };
+    }
+    const q = t.parsed.percentile;
+    if (q !== undefined) {
+        const need = requestsForPercentile(q);
+        // Only the open model says beforehand how many requests there will be.
+        if (!steady.length || steady.some((s) => s.rate === undefined))
+            return null;
+        const expected = steady.reduce((a, s) => a + s.rate * (s.durationMs / 1000) * s.trials, 0);
+        if (expected >= need)
+            return null;
+        return {
+            reason: `about ${Math.round(expected)} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
+            fix: `more trials, a longer duration or a higher rate: ${need} requests or more`,
+        };
+    }
+    if (metric === 'capacity') {
+        const s = scenarios.find((x) => x.ramp);
+        const ramp = s?.ramp;
+        if (!ramp || ramp.by !== 'rate')
+            return null;
+        const q = ramp.stop.p99Ms !== undefined ? 99 : ramp.stop.p95Ms !== undefined ? 95 : null;
+        if (q === null)
+            return null;
+        const need = requestsForPercentile(q);
+        const first = Math.min(...ramp.levels) * (ramp.stepMs / 1000);
+        if (first >= need)
+            return null;
+        return {
+            reason: `the ramp's first step sends ${Math.round(first)} requests; its stop condition on p(${q}) needs at least ${need}`,
+            fix: `step: ${Math.ceil(need / Math.min(...ramp.levels))}s or more, or a higher start`,
+        };
+    }
+    return null;
+}
+/** One line per target these settings cannot judge: what, why, and the setting that would. */
+function unjudgeableLines(config) {
+    return unjudgeableTargets(config).map((u) => `target "${u.target.name}" (${u.target.expr}${u.target.scenario ? `, ${u.target.scenario}` : ''}) cannot be judged with these settings: ${u.reason}; to judge it: ${u.fix}${config.unjudgeable === 'fail' ? ' (unjudgeable: fail, so it fails the gate)' : ''}`);
+}
+function seconds(ms) {
+    return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/check.ts
+// `perfgate run --check`: the effective config (overrides applied) read, and the targets these
+// settings cannot judge listed with the reason and the setting that would make them judgeable.
+// Nothing is started. Thin: the rules live in analysis/judgeable.ts.
+
+
+
+
+function runCheck(opts) {
+    const config = applyOverrides(loadConfig((0,external_node_path_.resolve)(opts.cwd ?? process.cwd(), opts.config)), opts.overrides);
+    return { targets: config.targets.length, problems: unjudgeableLines(config) };
 }
 
 ;// CONCATENATED MODULE: ./src/history/git-info.ts
@@ -36719,6 +37293,89 @@ async function runDashboard(opts) {
     return { file, runs: loaded.records.length, warnings: loaded.warnings };
 }
 
+;// CONCATENATED MODULE: ./src/stats/moderated.ts
+// Moderated variances (empirical Bayes, as in limma's squeezeVar / fitFDist; Smyth 2004): each
+// comparison's spread s² on d degrees of freedom is treated as a draw around a common prior
+// s0² on d0 degrees of freedom, fitted to all of them by moments of log s². The posterior
+//   s̃² = (d0·s0² + d·s²) / (d0 + d),   on d0 + d degrees of freedom,
+// shrinks each spread toward the others' and buys degrees of freedom when they agree. Pure.
+/** ψ(x), the digamma function (recurrence up to x ≥ 10, then the asymptotic series). */
+function digamma(x) {
+    let r = 0;
+    while (x < 10) {
+        r -= 1 / x;
+        x += 1;
+    }
+    const f = 1 / (x * x);
+    return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+/** ψ′(x), the trigamma function (recurrence up to x ≥ 10, then the asymptotic series). */
+function trigamma(x) {
+    let r = 0;
+    while (x < 10) {
+        r += 1 / (x * x);
+        x += 1;
+    }
+    const f = 1 / (x * x);
+    return r + 1 / x + f / 2 + (f / x) * (1 / 6 - f * (1 / 30 - f * (1 / 42 - f / 30)));
+}
+/** The x with trigamma(x) = y (Newton's method from limma's starting point). */
+function trigammaInverse(y) {
+    if (!(y > 0))
+        return Infinity;
+    if (y > 1e7)
+        return 1 / Math.sqrt(y);
+    if (y < 1e-6)
+        return 1 / y;
+    let x = 0.5 + 1 / y;
+    for (let i = 0; i < 50; i++) {
+        const tri = trigamma(x);
+        const dif = (tri * (1 - tri / y)) / trigammaDerivative(x);
+        x += dif;
+        if (-dif / x < 1e-8)
+            break;
+    }
+    return x;
+}
+/** ψ″(x), for Newton's step in trigammaInverse. */
+function trigammaDerivative(x) {
+    let r = 0;
+    while (x < 10) {
+        r -= 2 / (x * x * x);
+        x += 1;
+    }
+    const f = 1 / (x * x);
+    return r - f - 1 / (x * x * x) - f * f * (1 / 2 - f * (1 / 6 - f * (1 / 6 - (3 * f) / 10)));
+}
+/**
+ * Fits the scaled-F prior to variances `s2` on `df` degrees of freedom each (limma's fitFDist
+ * without covariates). Needs at least two positive variances; otherwise no prior (d0 = 0).
+ */
+function fitPrior(s2, df) {
+    const ok = s2.map((v, i) => [v, df[i]]).filter(([v, d]) => v > 0 && Number.isFinite(v) && d > 0);
+    if (ok.length < 2)
+        return { d0: 0, s0sq: ok[0]?.[0] ?? 0 };
+    const e = ok.map(([v, d]) => Math.log(v) - digamma(d / 2) + Math.log(d / 2));
+    const emean = e.reduce((a, x) => a + x, 0) / e.length;
+    const evar = e.reduce((a, x) => a + (x - emean) ** 2, 0) / (e.length - 1) - ok.reduce((a, [, d]) => a + trigamma(d / 2), 0) / ok.length;
+    if (evar > 0) {
+        const d0 = 2 * trigammaInverse(evar);
+        return { d0, s0sq: Math.exp(emean + digamma(d0 / 2) - Math.log(d0 / 2)) };
+    }
+    return { d0: Infinity, s0sq: Math.exp(emean) };
+}
+/** Posterior variances and their degrees of freedom (limma's squeezeVar). */
+function squeezeVariances(s2, df, prior = fitPrior(s2, df)) {
+    if (!(prior.d0 > 0))
+        return { s2: [...s2], df: [...df] };
+    if (prior.d0 === Infinity)
+        return { s2: s2.map(() => prior.s0sq), df: df.map(() => Infinity) };
+    return {
+        s2: s2.map((v, i) => (prior.d0 * prior.s0sq + df[i] * v) / (prior.d0 + df[i])),
+        df: df.map((d) => prior.d0 + d),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/stats/prediction.ts
 // History mode: is this run's value out of line with the runs before it? A prediction test on
 // the log scale with a robust centre and spread:
@@ -36778,12 +37435,18 @@ function withinRunFloor(trialLogs) {
 
 
 
+
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 const WHOLE_RUN = 'the whole run';
 /** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
-function runMedian(trials, def) {
+function runMedian(trials, def, summary = 'median') {
     const values = trialValues(trials, def);
-    return values.length ? robust_median(values) : null;
+    return values.length ? runLevel(values, def, summary) : null;
+}
+function runLevel(values, def, summary) {
+    if (summary === 'median')
+        return robust_median(values);
+    return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
 }
 function selectBaseline(records, current, window) {
     const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
@@ -36821,9 +37484,9 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             const logs = trialValues(scenario.trials, def);
             if (!logs.length)
                 continue; // e.g. workflows/s of a single-request scenario
-            const y = robust_median(logs);
+            const y = runLevel(logs, def, settings.summary ?? 'best');
             const series = runs
-                .map((r) => ({ record: r.record, v: runMedian(r.trials, def) }))
+                .map((r) => ({ record: r.record, v: runMedian(r.trials, def, settings.summary ?? 'best') }))
                 .filter((x) => x.v !== null);
             const cp = latestChangePoint(series.map((s) => s.v));
             const kept = cp ? series.slice(cp.index) : series;
@@ -36842,6 +37505,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
                 mde: null,
                 delta: deltaOf(def, settings.delta),
                 outcome: 'insufficient baseline',
+                upper: null,
                 note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
                 trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
                 // A share compared on its own scale says so, so that the report shows percentage points.
@@ -36862,7 +37526,9 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
                 continue;
             }
             const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
-            drafts.push(withTest(base, test));
+            const d = withTest(base, test);
+            d.dist = { ...d.dist, spread: test.spread, n: test.n };
+            drafts.push(d);
         }
         // Errors: pooled counts; errors where the baseline had none are a regression once they
         // exceed δ; otherwise a one-sided two-proportion test.
@@ -36879,12 +37545,20 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             change: runs.length ? rate - bRate : null,
             mde: settings.delta.errors,
         };
+        // One-sided upper bound of the rise (normal approximation, unpooled): below δ, a confident pass.
+        err.upper = runs.length
+            ? rate -
+                bRate +
+                normalQuantile(1 - settings.alpha) *
+                    Math.sqrt((rate * (1 - rate)) / Math.max(1, attempts) + (bRate * (1 - bRate)) / Math.max(1, bAttempts))
+            : null;
         if (runs.length < settings.minRuns) {
             err.note = tooFew(runs.length, settings);
         }
         else if (bErrors === 0) {
             err.note = 'the baseline had no errors';
-            err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
+            err.outcome =
+                errors > 0 && rate >= settings.delta.errors ? 'regression' : err.upper < settings.delta.errors ? 'confident pass' : 'inconclusive';
             if (err.outcome === 'regression')
                 err.note = `errors appeared where the ${runs.length} baseline runs had none`;
         }
@@ -36900,27 +37574,40 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
     }
     if (current.memoryGrowth)
         drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
-    // Holm over every gating test of this run (worse direction), and over the better direction
-    // for improvements.
+    // Holm over the gating tests of this run (worse direction), and over the better direction for
+    // improvements; the non-gating tests form a family of their own (reported, never failing).
     // Minimum-effect tests: a regression must be significantly worse than δ, not merely
     // significantly different from zero and observed above δ. (Measured in bench/: testing
     // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
+    // Moderated spreads: the trial metrics' baseline spreads are shrunk toward each other
+    // (empirical Bayes), which buys degrees of freedom when they agree (stats/moderated.ts).
+    if (settings.spreads === 'moderated')
+        moderateSpreads(drafts.filter((d) => d.dist?.spread !== undefined));
     for (const d of drafts) {
         if (!d.dist || d.change === null)
             continue;
         const up = d.worse === 'up';
         const abs = d.dist.abs === true;
         const worseBy = (f) => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
+        const fromWorse = (w) => (abs ? w : up ? Math.expm1(w) : -Math.expm1(-w));
         const logWorse = worseBy(d.change);
         d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
         d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
         d.p = d.pWorse;
+        const half = tQuantile(0.975, d.dist.df) * d.dist.value;
+        d.band = [fromWorse(logWorse - half), fromWorse(logWorse + half)];
+        // The one-sided upper bound of the worsening at 1 − α: below δ, no regression of δ can hide here.
+        d.upper = fromWorse(logWorse + tQuantile(1 - settings.alpha, d.dist.df) * d.dist.value);
     }
+    for (const d of drafts)
+        d.gating = isGating(d.metric, settings.gate);
     const tested = drafts.filter((d) => d.pWorse !== null);
-    const adjWorse = holm(tested.map((d) => d.pWorse));
-    const adjBetter = holm(tested.map((d) => d.pBetter));
-    const m = Math.max(1, tested.length);
+    const family = tested.map((d) => d.gating !== false);
+    const adjWorse = holmByFamily(tested.map((d) => d.pWorse), family, holm);
+    const adjBetter = holmByFamily(tested.map((d) => d.pBetter), family, holm);
+    const familySize = (gating) => Math.max(1, family.filter((g) => g === gating).length);
     tested.forEach((d, i) => {
+        const m = familySize(family[i]);
         d.pAdjusted = adjWorse[i];
         const effect = d.change ?? 0;
         if (d.dist) {
@@ -36935,17 +37622,16 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             d.outcome = 'regression';
         else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
             d.outcome = 'improvement';
-        else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta)
-            d.outcome = 'unchanged';
-        else if (d.metric === 'errors' && effect < d.delta)
-            d.outcome = 'unchanged';
+        else if (typeof d.upper === 'number' && d.upper < d.delta)
+            d.outcome = 'confident pass';
         else
             d.outcome = 'inconclusive';
     });
     const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
-    const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 };
+    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 };
     for (const c of comparisons)
-        counts[c.outcome]++;
+        if (c.gating !== false)
+            counts[c.outcome]++;
     const baseline = [...used.values()]
         .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
         .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
@@ -37007,6 +37693,7 @@ function emptyDraft(scenario, metric, worse, delta, current) {
         outcome: 'insufficient baseline',
         note: '',
         trend: [],
+        upper: null,
         pWorse: null,
         pBetter: null,
         dist: null,
@@ -37099,11 +37786,33 @@ function absoluteTest(d, values, current, floor, settings) {
         dist: { value: scale, df, abs: true },
     };
 }
+/**
+ * Shrinks the baseline spreads of the trial metrics toward their common prior (limma's
+ * squeezeVar) and gives each the degrees of freedom that buys, at most the family's total (the
+ * information there is). The test scale keeps its √(1 + 1/N).
+ */
+function moderateSpreads(drafts) {
+    if (drafts.length < 2)
+        return;
+    const s2 = drafts.map((d) => d.dist.spread ** 2);
+    const df = drafts.map((d) => d.dist.df);
+    const cap = df.reduce((a, x) => a + x, 0);
+    const post = squeezeVariances(s2, df);
+    drafts.forEach((d, i) => {
+        const spread = Math.sqrt(post.s2[i]);
+        d.dist = { ...d.dist, spread, df: Math.min(post.df[i], cap), value: spread * Math.sqrt(1 + 1 / d.dist.n) };
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
-function decide(targets, failure, regression = null, ab = null) {
+// The gate's decision and the one-line reason for it. Pure.
+
+function decide(targets, failure, regression = null, ab = null, 
+/** What a target the settings cannot judge does: fail (as an unmeasured one) or warn. */
+unjudgeable = 'fail') {
     const breached = targets.filter((t) => t.status === 'fail').length;
     const unmeasured = targets.filter((t) => t.status === 'unmeasured').length;
+    const unjudged = targets.filter((t) => t.status === 'unjudged').length;
     const regressions = regression?.counts.regression ?? 0;
     const missing = regression?.counts['insufficient baseline'] ?? 0;
     const missingFails = missing > 0 && regression?.onMissingBaseline === 'fail';
@@ -37114,37 +37823,45 @@ function decide(targets, failure, regression = null, ab = null) {
         parts.push(`${breached} of ${targets.length} target${targets.length === 1 ? '' : 's'} breached`);
     if (unmeasured)
         parts.push(`${unmeasured} target${unmeasured === 1 ? '' : 's'} could not be measured`);
+    const notJudged = `${unjudged} target${unjudged === 1 ? '' : 's'} cannot be judged with these settings`;
+    if (unjudged && unjudgeable === 'fail')
+        parts.push(`${notJudged} (unjudgeable: fail)`);
     if (regressions)
         parts.push(`${regressions} regression${regressions === 1 ? '' : 's'} proven against history`);
     const abRegressions = ab?.counts.regression ?? 0;
     if (abRegressions)
         parts.push(`${abRegressions} regression${abRegressions === 1 ? '' : 's'} against the base build (A/B)`);
     if (missingFails)
-        parts.push(`insufficient baseline for ${missing} comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
+        parts.push(`insufficient baseline for ${missing} gating comparison${missing === 1 ? '' : 's'} (on-missing-baseline: fail)`);
     if (parts.length)
         return { verdict: 'fail', reason: parts.join('; ') };
     if (!targets.length && !regression && !ab) {
         return { verdict: 'pass', reason: 'no targets are configured and no history is kept, so nothing was checked' };
     }
+    const judged = targets.length - unjudged;
     const said = [
-        targets.length === 1
-            ? 'the one target was measured and met'
-            : targets.length
-                ? `all ${targets.length} targets measured and met`
-                : 'no targets are configured',
+        judged === 1
+            ? `the one ${unjudged ? 'judged ' : ''}target was measured and met`
+            : judged
+                ? `all ${judged} ${unjudged ? 'judged ' : ''}targets measured and met`
+                : targets.length
+                    ? 'no target could be judged'
+                    : 'no targets are configured',
     ];
+    if (unjudged)
+        said.push(`${notJudged} (unjudgeable: warn)`);
     if (ab) {
         const open = ab.counts.inconclusive;
         said.push(open
-            ? `no regression against the base build; ${open} comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
+            ? `no regression against the base build; ${open} gating comparison${open === 1 ? '' : 's'} still inconclusive after ${ab.trialsPerSide} trials per side`
             : 'no regression against the base build (A/B)');
     }
     if (regression) {
-        const compared = regression.comparisons.length - missing;
-        if (compared > 0)
+        const gating = gatingOf(regression.comparisons).length;
+        if (gating - missing > 0)
             said.push('no regression against history');
         if (missing)
-            said.push(`insufficient baseline for ${missing} of ${regression.comparisons.length} comparisons`);
+            said.push(`insufficient baseline for ${missing} of ${gating} gating comparisons`);
     }
     return { verdict: 'pass', reason: said.join('; ') };
 }
@@ -37562,194 +38279,9 @@ function configurationRows(run) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/report/comparison-view.ts
-// The regression (history) and A/B sections: tables, sentences, and how a change is written.
-
-
-const METRIC_LABELS = {
-    p50: 'p50 latency',
-    p95: 'p95 latency',
-    p99: 'p99 latency',
-    rps: 'Throughput',
-    workflows_per_s: 'Workflows/s',
-    errors: 'Error rate',
-    capacity: 'Capacity',
-    'memory.growth': 'Memory growth',
-};
-function metricLabel(m) {
-    return METRIC_LABELS[m] ?? m;
-}
-const OUTCOME = {
-    regression: '🔴 regression',
-    improvement: '🟢 improvement',
-    unchanged: '⚪ unchanged',
-    inconclusive: '🟡 inconclusive',
-    'insufficient baseline': '❓ insufficient baseline',
-};
-/** The unit of each compared metric: built-ins by name, service metrics as defined. */
-function unitsOf(run) {
-    const defined = new Map((run.metrics?.definitions ?? []).map((d) => [d.name, d.unit]));
-    return (m) => {
-        if (m === 'errors')
-            return 'fraction';
-        if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity')
-            return 'per-second';
-        if (m === 'memory.growth')
-            return 'bytes-per-minute';
-        return defined.get(m) ?? 'ms';
-    };
-}
-/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
-/** The change, signed so that + is worse for every metric. */
-function changeText(c) {
-    if (c.change === null)
-        return 'no baseline';
-    if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth')
-        return signedChange(c.metric, c.change, c.scale);
-    const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
-    return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
-}
-function valueText(unit, v) {
-    if (v === null)
-        return '–';
-    return formatValue(v, unit);
-}
-function pText(p) {
-    if (p === null)
-        return '–';
-    if (p < 0.0001)
-        return '< 0.0001';
-    return formatNumber(p, 4);
-}
-function regressionView(r, units) {
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
-    const first = r.baseline[0];
-    const last = r.baseline[r.baseline.length - 1];
-    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
-    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
-    const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
-        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
-        `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
-    let insufficient = null;
-    if (r.counts['insufficient baseline'] && compared === 0) {
-        const effect = r.onMissingBaseline === 'fail'
-            ? 'With on-missing-baseline: fail, **the gate fails**.'
-            : r.onMissingBaseline === 'warn'
-                ? 'The gate does not fail on it (on-missing-baseline: warn), but no regression can be caught until the baseline exists.'
-                : 'The gate passes on it (on-missing-baseline: pass).';
-        insufficient = `**Insufficient baseline**: fewer than ${r.minRuns} comparable runs are stored, so this run could not be compared with history. ${effect}`;
-    }
-    else if (r.counts['insufficient baseline']) {
-        const n = r.counts['insufficient baseline'];
-        insufficient = `${n} comparison${n === 1 ? ' has' : 's have'} an insufficient baseline (marked ❓).`;
-    }
-    return {
-        intro,
-        insufficient,
-        rows: r.comparisons.map((c) => ({
-            scenario: md(c.scenario),
-            metric: metricLabel(c.metric),
-            baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
-            current: valueText(units(c.metric), c.current),
-            change: changeText(c),
-            band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
-            p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
-            outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
-        })),
-        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
-        warnings: r.warnings.map(md),
-        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
-            `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
-            'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
-            'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
-            '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
-    };
-}
-function deltaText(r) {
-    const seen = new Map();
-    for (const c of r.comparisons)
-        seen.set(c.metric, c);
-    return [...seen]
-        .map(([m, c]) => `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedChange(m, c.delta, c.scale) : `${formatNumber(c.delta * 100, 1)} %`}`)
-        .join(', ');
-}
-function regressionSentences(run) {
-    const r = run.regression;
-    if (!r)
-        return [];
-    const out = [];
-    const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
-    const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
-    if (regressions.length) {
-        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
-        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
-    }
-    else if (compared > 0) {
-        out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
-    }
-    if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
-    if (compared === 0 && r.comparisons.length) {
-        out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
-    }
-    return out;
-}
-const AB_OUTCOME = {
-    regression: '🔴 regression',
-    improvement: '🟢 improvement',
-    'confident pass': '✅ confident pass',
-    inconclusive: '🟡 inconclusive',
-};
-function abView(ab, units) {
-    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
-    return {
-        intro: (ab.base.commit
-            ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
-            : '') +
-            `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
-            `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
-            `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
-            `Sampling stopped because ${md(ab.stoppedBecause)}.`,
-        rows: ab.comparisons.map((c) => ({
-            scenario: md(c.scenario),
-            metric: metricLabel(c.metric),
-            base: formatValue(c.base, units(c.metric)),
-            head: formatValue(c.head, units(c.metric)),
-            change: signedChange(c.metric, c.change, c.scale),
-            ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
-            p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            outcome: AB_OUTCOME[c.outcome],
-        })),
-        findings: ab.comparisons
-            .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
-            .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
-        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
-            `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
-            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
-    };
-}
-function abSentences(run) {
-    const ab = run.ab;
-    if (!ab)
-        return [];
-    const out = [];
-    const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
-    if (regressions.length)
-        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
-    else
-        out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
-    const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
-    if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
-    if (ab.counts.inconclusive)
-        out.push(`${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`);
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/report/advice.ts
 // The checklist (ticked only for measured passes) and the recommendations drawn from what failed.
+
 
 
 
@@ -37789,7 +38321,7 @@ function checklist(run) {
     else if (!r)
         items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
     else {
-        const compared = r.comparisons.length - r.counts['insufficient baseline'];
+        const compared = gatingOf(r.comparisons).length - r.counts['insufficient baseline'];
         items.push({
             done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
             text: compared === 0
@@ -37846,11 +38378,11 @@ function recommendations(run, breached, unmeasured) {
     }
     for (const t of unmeasured)
         out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
-    for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+    for (const c of gatingOf(run.regression?.comparisons ?? []).filter((x) => x.outcome === 'regression')) {
         const last = run.regression.baseline[run.regression.baseline.length - 1];
         out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
     }
-    for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+    for (const c of gatingOf(run.ab?.comparisons ?? []).filter((x) => x.outcome === 'regression')) {
         out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
     }
     if (run.ab?.counts.inconclusive) {
@@ -37883,6 +38415,7 @@ const STATUS = {
     pass: '✅ MET',
     fail: '❌ BREACHED',
     unmeasured: '❓ NOT MEASURED',
+    unjudged: '❓ NOT JUDGED',
 };
 function buildView(run) {
     const passed = run.verdict === 'pass';
@@ -37918,9 +38451,9 @@ function buildView(run) {
         targets: run.targets.map((t) => ({
             metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
             target: code(t.expr),
-            measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)),
+            measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
             status: STATUS[t.status],
-            notes: md(t.note) || ' ',
+            notes: (md(t.note) || ' ') + (t.fix ? `; to judge it: ${md(t.fix)}` : ''),
         })),
         noTargets: run.targets.length === 0,
         scenarios: run.scenarios.map((s) => scenarioView(s, run.source?.tool)),
@@ -38109,11 +38642,15 @@ var histogram = __nccwpck_require__(6846);
 
 
 
+
 /** Errors above this share mean a connection count was not "sustained". */
 const SUSTAINED_ERROR_LIMIT = 0.01;
-function evaluateTargets(targets, run) {
+function evaluateTargets(targets, run, 
+/** What the effective config cannot judge (analysis/judgeable.ts): not judged, whatever was measured. */
+unjudgeable = []) {
     return targets.map((t) => {
         const m = measure(t, run);
+        const why = unjudgeable.find((u) => u.target === t) ?? tooFewRequests(t, run);
         const base = {
             name: t.name,
             expr: t.expr,
@@ -38123,6 +38660,14 @@ function evaluateTargets(targets, run) {
             threshold: t.parsed.threshold,
             unit: t.parsed.info.unit,
         };
+        if (why && !run.failure)
+            return {
+                ...base,
+                measured: m.value,
+                status: 'unjudged',
+                note: joinNotes(`not judged: ${why.reason}`, t.notes),
+                fix: why.fix,
+            };
         if (m.value === null)
             return {
                 ...base,
@@ -38145,6 +38690,26 @@ function evaluateTargets(targets, run) {
             note: joinNotes(note, t.notes),
         };
     });
+}
+/**
+ * A percentile over fewer requests than it needs (closed-model scenarios, whose count is known
+ * only afterwards): not judged. Imported runs and custom metrics are left as they are.
+ */
+function tooFewRequests(t, run) {
+    const q = t.parsed.percentile;
+    if (q === undefined || run.source || t.parsed.info.custom)
+        return undefined;
+    const scenarios = run.scenarios.filter((s) => (t.scenario !== undefined ? s.name === t.scenario : !s.ramp) && s.trials.length > 0);
+    if (!scenarios.length)
+        return undefined;
+    const requests = scenarios.reduce((a, s) => a + s.summary.requests, 0);
+    const need = requestsForPercentile(q);
+    if (requests >= need)
+        return undefined;
+    return {
+        reason: `${requests} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
+        fix: `more trials or a longer duration: ${need} requests or more`,
+    };
 }
 function joinNotes(...notes) {
     return notes.filter(Boolean).join('. ');
@@ -38499,6 +39064,7 @@ async function recordInHistory(store, result, o, progress) {
 
 
 
+
 const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
 async function base_build_git(cwd, args, env) {
     const { stdout } = await run('git', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
@@ -38594,7 +39160,18 @@ async function prepareBase(base, repo, outDir, setup, env, signal) {
     catch (err) {
         return { ok: false, message: `git worktree add failed: ${err.message.trim()}`, logTail: [], setupLog: null };
     }
-    const checkout = { base, dir, setupLog: null, remove: () => removeWorktree(repo, dir) };
+    // If perfgate dies without its finally blocks (a crash, a closed stdout), the worktree still goes.
+    const onExit = () => removeWorktreeNow(repo, dir);
+    process.once('exit', onExit);
+    const checkout = {
+        base,
+        dir,
+        setupLog: null,
+        remove: async () => {
+            process.off('exit', onExit);
+            await removeWorktree(repo, dir);
+        },
+    };
     if (!setup)
         return { ok: true, checkout };
     const log = (0,external_node_path_.join)(outDir, 'base-setup.log');
@@ -38613,7 +39190,7 @@ async function prepareBase(base, repo, outDir, setup, env, signal) {
 function runSetup(command, cwd, log, env, signal) {
     return new Promise((done) => {
         const fd = (0,external_node_fs_.openSync)(log, 'w');
-        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], { cwd, env: withoutTokens(env), detached: true, stdio: ['ignore', fd, fd] });
         (0,external_node_fs_.closeSync)(fd);
         const kill = () => {
             try {
@@ -38639,6 +39216,22 @@ function tail(file, n) {
         return [];
     }
 }
+/** The same, synchronously, for the process's exit event. */
+function removeWorktreeNow(repo, dir) {
+    for (const args of [
+        ['worktree', 'remove', '--force', dir],
+        ['worktree', 'prune'],
+    ]) {
+        try {
+            (0,external_node_child_process_.execFileSync)('git', args, { cwd: repo, stdio: 'ignore' });
+        }
+        catch {
+            // best effort: the directory is removed below either way
+        }
+        if (args[1] === 'remove')
+            (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    }
+}
 async function removeWorktree(repo, dir) {
     if ((0,external_node_fs_.existsSync)(dir))
         await gitOk(repo, ['worktree', 'remove', '--force', dir]);
@@ -38657,7 +39250,7 @@ function inCheckout(service, repo, worktree) {
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 ;// CONCATENATED MODULE: ./src/util/version.ts
 /** perfgate's version; a test keeps it equal to package.json's. */
-const PERFGATE_VERSION = '0.1.0';
+const PERFGATE_VERSION = '1.0.0';
 
 ;// CONCATENATED MODULE: ./src/util/environment.ts
 // What the run was measured on: needed to read any figure, and (later) to pick comparable history.
@@ -38717,6 +39310,9 @@ function describeEnvironment(env = process.env) {
 
 async function runGate(opts) {
     const { cwd, progress, config, template, outDir } = prologue(opts);
+    // Said before the load starts: what these settings cannot judge, and what would.
+    for (const line of unjudgeableLines(config))
+        progress.info(`perfgate: warning: ${line}`);
     const files = {
         result: (0,external_node_path_.join)(outDir, 'result.json'),
         report: (0,external_node_path_.join)(outDir, 'report.md'),
@@ -38784,9 +39380,6 @@ async function baseBuild(config, opts, outDir, env, progress) {
     const ref = opts.against ?? (config.mode === 'ab' ? config.baseline?.ref : undefined);
     if (!ref)
         return { config };
-    const ramp = config.scenarios.find((s) => s.ramp);
-    if (ramp)
-        throw new errors_UsageError(`scenario "${ramp.name}" is a stress ramp, which is not run in A/B mode (each side would need its own ramp)`);
     const history = { ...config, mode: 'history' };
     const repo = await repoRoot((0,external_node_path_.dirname)(config.file));
     if (!repo)
@@ -38842,7 +39435,7 @@ async function finishRun(f, measured) {
         service: measured.service,
         metrics: measured.metrics ?? null,
     };
-    const targets = evaluateTargets(config.targets, { ...partial, source: f.extra?.source ?? null });
+    const targets = evaluateTargets(config.targets, { ...partial, source: f.extra?.source ?? null }, f.extra?.source ? [] : unjudgeableTargets(config));
     const environment = f.environment ?? describeEnvironment(f.env);
     const fingerprint = f.fingerprint ?? configFingerprint(config);
     const runner = runnerClass(environment);
@@ -38854,7 +39447,7 @@ async function finishRun(f, measured) {
     if (store && !ab && !failure && scenarios.some((s) => s.trials.length)) {
         regression = await compareWithHistory(store, currentFromResult(undefined, { ...partial, runner, config: { fingerprint } }), config.regression, progress);
     }
-    const { verdict, reason } = decide(targets, failure, regression, abResult);
+    const { verdict, reason } = decide(targets, failure, regression, abResult, config.unjudgeable);
     const finishedAt = new Date();
     const result = {
         schemaVersion: RESULT_SCHEMA_VERSION,
@@ -39663,6 +40256,10 @@ async function runHistory(action, opts) {
 
 
 
+
+
+
+
 const DEFAULT_OUT_DIR = '.perfgate';
 const HELP = `perfgate ${PERFGATE_VERSION}: a performance gate for HTTP services
 
@@ -39670,6 +40267,12 @@ Usage:
   perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
       Start the service, load it, check the targets, compare with history,
       write result.json and report.md. Runs of the default branch are saved to history.
+      Overrides for a quick run: --duration 2s, --connections N, --trials N, and
+      --unjudgeable warn (targets these settings cannot judge pass with a warning).
+  perfgate run --check [--strict] [--config FILE] [overrides]
+      Only list the targets these settings cannot judge (too little load for a leak, too
+      short trials for every connection, too few requests for a percentile) and the setting
+      that would make each judgeable; nothing is started. Exit 0, or 2 with --strict.
   perfgate run --against REF [--config FILE] [--out DIR]
       "Is my branch slower than REF?": REF's build (e.g. main, HEAD~1, a SHA; auto: the
       merge-base with the default branch) is checked out into a git worktree under the out
@@ -39728,6 +40331,11 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 shard: { type: 'string' },
                 'start-at': { type: 'string' },
                 against: { type: 'string' },
+                duration: { type: 'string' },
+                connections: { type: 'string' },
+                unjudgeable: { type: 'string' },
+                check: { type: 'boolean' },
+                strict: { type: 'boolean' },
                 from: { type: 'string' },
                 scenario: { type: 'string' },
                 help: { type: 'boolean', short: 'h' },
@@ -39826,11 +40434,22 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
             return outcome.exitCode;
         }));
     }
+    if (v.check) {
+        return guarded(complain, async () => {
+            const r = runCheck({ config: v.config ?? DEFAULT_CONFIG_FILE, overrides: runOverrides(v) });
+            for (const p of r.problems)
+                say(`NOT JUDGEABLE: ${p}`);
+            if (!r.problems.length)
+                say(`OK: all ${r.targets} target${r.targets === 1 ? '' : 's'} can be judged with these settings`);
+            return r.problems.length && v.strict ? 2 : 0;
+        });
+    }
     return guarded(complain, () => interruptible(complain, async (signal) => {
         const outcome = await runRun({
             config: v.config ?? DEFAULT_CONFIG_FILE,
             outDir: v.out ?? DEFAULT_OUT_DIR,
             save: saveFlag(v),
+            overrides: runOverrides(v),
             ...(v.against !== undefined ? { against: v.against } : {}),
             signal,
             progress: streamProgress(io.stderr),
@@ -39838,6 +40457,28 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
         say(summaryText(outcome.result));
         return outcome.exitCode;
     }));
+}
+/** --duration, --connections, --trials and --unjudgeable for `run`: the Action's dispatch overrides. */
+function runOverrides(v) {
+    const count = (name, text) => {
+        if (text === undefined)
+            return undefined;
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 1)
+            throw new errors_UsageError(`--${name} must be a whole number of at least 1, got "${text}"`);
+        return n;
+    };
+    const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
+    if (v.duration !== undefined && !durationMs)
+        throw new errors_UsageError(`--duration must be a duration such as 10s or 500ms, got "${v.duration}"`);
+    if (v.unjudgeable !== undefined && v.unjudgeable !== 'fail' && v.unjudgeable !== 'warn')
+        throw new errors_UsageError(`--unjudgeable must be fail or warn, got "${v.unjudgeable}"`);
+    return {
+        ...(durationMs ? { durationMs } : {}),
+        ...(v.connections !== undefined ? { connections: count('connections', v.connections) } : {}),
+        ...(v.trials !== undefined ? { trials: count('trials', v.trials) } : {}),
+        ...(v.unjudgeable ? { unjudgeable: v.unjudgeable } : {}),
+    };
 }
 /** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
 function saveFlag(v) {
@@ -39867,31 +40508,45 @@ const MARK = {
     pass: 'PASS',
     fail: 'FAIL',
     unmeasured: 'NOT MEASURED',
+    unjudged: 'NOT JUDGED',
 };
 /** The plain-text verdict printed on stdout. */
+/** REGRESSION, IMPROVEMENT; a comparison outside regression.gate is marked as such. */
+function outcomeWord(c) {
+    return c.gating === false ? `${c.outcome.toUpperCase()} (not gating)` : c.outcome.toUpperCase();
+}
 function summaryText(r) {
     const lines = [`${r.verdict === 'pass' ? 'PASSED' : 'FAILED'}: ${r.reason}`];
     for (const t of r.targets) {
-        const measured = t.measured === null ? `not measured: ${t.note}` : `measured ${formatValue(t.measured, t.unit)}`;
+        const measured = t.status === 'unjudged'
+            ? `${t.note}${t.measured === null ? '' : ` (measured ${formatValue(t.measured, t.unit)})`}; to judge it: ${t.fix}`
+            : t.measured === null
+                ? `not measured: ${t.note}`
+                : `measured ${formatValue(t.measured, t.unit)}`;
         lines.push(`  ${MARK[t.status].padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`);
     }
     const reg = r.regression;
     if (reg) {
         const missing = reg.counts['insufficient baseline'];
+        const gating = gatingOf(reg.comparisons).length;
         for (const c of reg.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement')) {
             const change = c.change === null ? '' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
-            lines.push(`  ${c.outcome.toUpperCase().padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`);
+            lines.push(`  ${outcomeWord(c).padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`);
         }
-        if (missing === reg.comparisons.length)
+        for (const c of gatingOf(reg.comparisons).filter((x) => x.outcome === 'confident pass' && typeof x.upper === 'number'))
+            lines.push(`  ${'PASS'.padEnd(12)} ${c.metric} of ${c.scenario}: ${noRegressionText(c, c.upper)}`);
+        if (missing === gating)
             lines.push(`  History: insufficient baseline (${reg.minRuns} comparable runs needed); not compared`);
         else
-            lines.push(`  History: ${reg.comparisons.length - missing} comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts.unchanged} unchanged, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`);
+            lines.push(`  History: ${gating - missing} gating comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts['confident pass']} confident passes, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`);
     }
     if (r.ab) {
         for (const c of r.ab.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement'))
-            lines.push(`  ${c.outcome.toUpperCase().padEnd(12)} ${c.sentence}`);
+            lines.push(`  ${outcomeWord(c).padEnd(12)} ${c.sentence}`);
+        for (const c of gatingOf(r.ab.comparisons).filter((x) => x.outcome === 'confident pass'))
+            lines.push(`  ${'PASS'.padEnd(12)} ${c.metric} of ${c.scenario}: ${noRegressionText(c, c.ci[1])}`);
         const k = r.ab.counts;
-        lines.push(`  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks): ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`);
+        lines.push(`  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks), ${gatingOf(r.ab.comparisons).length} gating comparisons: ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`);
     }
     if (r.history)
         lines.push(`  ${r.history.reason}`);

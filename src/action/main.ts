@@ -13,9 +13,9 @@ import { annotationsFor, stepFails } from '../github/annotations.js';
 import { upsertComment } from '../github/sticky-comment.js';
 import { readInputs, type ActionInputs } from '../github/inputs.js';
 import type { Progress } from '../util/progress.js';
-import { buildComment, commentMarker, resolvedComment } from '../report/pr-comment.js';
-import { loadTemplate } from '../report/render.js';
+import { commentMarker, renderComment, resolvedComment } from '../report/pr-comment.js';
 import { buildView } from '../report/view.js';
+import { loadTemplate } from '../report/render.js';
 import type { RunResult } from '../contract/result.js';
 
 const progress: Progress = { info: (m) => core.info(m), live: () => {} };
@@ -156,14 +156,19 @@ async function publish(inputs: ActionInputs, r: RunResult, report: string, repor
         : null;
       const marker = commentMarker(r.name);
       const { owner, repo } = github.context.repo;
-      const noteworthy = r.verdict === 'fail' || (r.regression?.counts.regression ?? 0) > 0 || (r.regression?.counts.improvement ?? 0) > 0;
+      const noteworthy =
+        r.verdict === 'fail' ||
+        (r.regression?.counts.regression ?? 0) > 0 ||
+        (r.regression?.counts.improvement ?? 0) > 0 ||
+        (r.ab?.counts.regression ?? 0) > 0 ||
+        (r.ab?.counts.improvement ?? 0) > 0;
       const outcome = await upsertComment(
         github.getOctokit(inputs.token),
         { owner, repo, issueNumber: pr, marker },
         {
           mode: inputs.comment,
           noteworthy,
-          body: buildComment(report, { marker, summaryUrl }),
+          body: renderComment(r, buildView(r), { marker, summaryUrl }),
           resolvedBody: resolvedComment(marker, r.name, r.git?.sha ?? null, summaryUrl),
         },
       );

@@ -3,7 +3,16 @@
 // interval, Holm over the family. α is split evenly over the planned looks, so sampling more
 // while undecided cannot inflate false alarms. Pure.
 import type { TrialFigures } from '../contract/record.js';
-import { comparedMetrics, deltaOf, fromScale, trialValues, type ComparedDefinition } from './compared-metrics.js';
+import {
+  comparedMetrics,
+  deltaOf,
+  fromScale,
+  gatingOf,
+  holmByFamily,
+  isGating,
+  trialValues,
+  type ComparedDefinition,
+} from './compared-metrics.js';
 import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
 import { normalQuantile, normalSf } from '../stats/distributions.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
@@ -18,6 +27,8 @@ export interface AbDecisionSettings {
   delta: Record<BuiltinMetric, number>;
   /** Service metrics with a direction are compared too. */
   definitions?: readonly ComparedDefinition[];
+  /** The metrics that can fail the gate (regression.gate); default: all. */
+  gate?: readonly string[];
 }
 
 /** The planned looks: at min, then every step trials per side, up to max. */
@@ -64,6 +75,7 @@ export function analyzeAb(
         pAdjusted: p,
         delta: deltaOf(def, s.delta),
         outcome: 'inconclusive',
+        gating: isGating(def.metric, s.gate),
         sentence: '',
         pBetter,
       });
@@ -96,13 +108,23 @@ export function analyzeAb(
         pAdjusted: 1,
         delta: s.delta.errors,
         outcome: 'inconclusive',
+        gating: isGating('errors', s.gate),
         sentence: '',
         pBetter: se > 0 ? tail(-z) : 1,
       });
     }
   }
-  const adj = holm(drafts.map((d) => d.p));
-  const adjBetter = holm(drafts.map((d) => d.pBetter));
+  const gating = drafts.map((d) => d.gating !== false);
+  const adj = holmByFamily(
+    drafts.map((d) => d.p),
+    gating,
+    holm,
+  );
+  const adjBetter = holmByFamily(
+    drafts.map((d) => d.pBetter),
+    gating,
+    holm,
+  );
   return drafts.map(({ pBetter: _ignored, ...d }, i) => {
     const c: AbComparison = { ...d, pAdjusted: adj[i]! };
     c.outcome = decideOutcome(c, adj[i]!, adjBetter[i]!, level);
@@ -152,7 +174,27 @@ function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Whether any gating comparison is still undecided (the reason to sample more). */
+/** The gating comparisons still undecided (the reason to sample more). */
 export function undecided(comparisons: readonly AbComparison[]): AbComparison[] {
-  return comparisons.filter((c) => c.outcome === 'inconclusive');
+  return gatingOf(comparisons).filter((c) => c.outcome === 'inconclusive');
+}
+
+/**
+ * Why sampling may stop at this look, or null to go on: no further trial can change the gate's
+ * outcome once a gating comparison is a proven regression (α is spent per look, so the verdict
+ * holds) or every gating comparison is decided. Non-gating comparisons never keep it sampling.
+ */
+export function stopReason(comparisons: readonly AbComparison[], trials: number): string | null {
+  const gating = gatingOf(comparisons);
+  const proven = gating.filter((c) => c.outcome === 'regression').length;
+  if (proven) return `${proven} gating regression${proven === 1 ? ' was' : 's were'} proven after ${trials} trials per side`;
+  if (!gating.some((c) => c.outcome === 'inconclusive')) return `every gating comparison was decided after ${trials} trials per side`;
+  return null;
+}
+
+/** Outcome counts over the gating comparisons (what decides the verdict). */
+export function abCounts(comparisons: readonly AbComparison[]): Record<AbOutcome, number> {
+  const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 } as Record<AbOutcome, number>;
+  for (const c of gatingOf(comparisons)) counts[c.outcome]++;
+  return counts;
 }

@@ -69,3 +69,32 @@ export function trialLogs(trials: readonly TrialFigures[], pick: MetricDef['pick
     .filter((v): v is number => v !== null && v > 0 && Number.isFinite(v))
     .map(Math.log);
 }
+
+/** Whether a metric can fail the gate (regression.gate); without a gate list, every metric can. */
+export function isGating(metric: string, gate: readonly string[] | undefined): boolean {
+  return gate === undefined || gate.includes(metric);
+}
+
+/**
+ * Holm's adjustment within each family: the gating comparisons form one, the rest (reported,
+ * never failing the run) another, so that reporting more metrics costs the gate no power.
+ */
+export function holmByFamily(ps: readonly number[], gating: readonly boolean[], adjust: (ps: number[]) => number[]): number[] {
+  const out = new Array<number>(ps.length);
+  for (const family of [true, false]) {
+    const idx = ps.map((_, i) => i).filter((i) => gating[i] === family);
+    const adj = adjust(idx.map((i) => ps[i]!));
+    idx.forEach((i, k) => (out[i] = adj[k]!));
+  }
+  return out;
+}
+
+/** The comparisons that can fail the gate (results written before regression.gate: all). */
+export function gatingOf<T extends { gating?: boolean }>(comparisons: readonly T[]): T[] {
+  return comparisons.filter((c) => c.gating !== false);
+}
+
+/** The comparisons reported but outside the gate. */
+export function notGating<T extends { gating?: boolean }>(comparisons: readonly T[]): T[] {
+  return comparisons.filter((c) => c.gating === false);
+}

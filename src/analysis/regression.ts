@@ -3,10 +3,20 @@
 // insufficient baseline. A regression needs the change to be significantly larger than δ
 // (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
 import { growthSe, scenarioFigures, type HistoryRecord, type ScenarioFigures, type TrialFigures } from '../contract/record.js';
-import { comparedMetrics, deltaOf, fromScale, trialValues, type ComparedDefinition, type MetricDef } from './compared-metrics.js';
+import {
+  comparedMetrics,
+  deltaOf,
+  fromScale,
+  holmByFamily,
+  isGating,
+  trialValues,
+  type ComparedDefinition,
+  type MetricDef,
+} from './compared-metrics.js';
 import type { BaselineRun, Comparison, Outcome, RegressionAnalysis, RunResult } from '../contract/result.js';
 import { latestChangePoint } from '../stats/changepoint.js';
-import { normalSf, tCdf, tQuantile, tSf } from '../stats/distributions.js';
+import { normalQuantile, normalSf, tCdf, tQuantile, tSf } from '../stats/distributions.js';
+import { squeezeVariances } from '../stats/moderated.js';
 import type { RegressionSettings } from '../config/types.js';
 import { holm } from '../stats/multiple.js';
 import { predictionTest, withinRunFloor } from '../stats/prediction.js';
@@ -17,7 +27,15 @@ import { median, robustSd } from '../stats/robust.js';
  * compared on the metric's own scale (memory growth, which can be zero or negative) rather than
  * on the log scale.
  */
-type Draft = Comparison & { pWorse: number | null; pBetter: number | null; dist: { value: number; df: number; abs?: boolean } | null };
+type Draft = Comparison & {
+  pWorse: number | null;
+  pBetter: number | null;
+  /**
+   * The test's scale and degrees of freedom. `spread` and `n` (a trial metric's baseline spread
+   * and run count) mark the comparisons whose spreads are moderated together.
+   */
+  dist: { value: number; df: number; abs?: boolean; spread?: number; n?: number } | null;
+};
 
 export interface CurrentRun {
   id?: string;
@@ -34,9 +52,20 @@ export interface CurrentRun {
 export const WHOLE_RUN = 'the whole run';
 
 /** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
-function runMedian(trials: readonly TrialFigures[], def: MetricDef): number | null {
+function runMedian(trials: readonly TrialFigures[], def: MetricDef, summary: RunSummary = 'median'): number | null {
   const values = trialValues(trials, def);
-  return values.length ? median(values) : null;
+  return values.length ? runLevel(values, def, summary) : null;
+}
+
+/**
+ * A run's level from its trials' values (comparison scale): the median, or its least disturbed
+ * trial (the fastest latency, the highest throughput): contention from other work on the machine
+ * only ever makes a trial worse, so the best trial of a run is the one it touched least.
+ */
+export type RunSummary = 'median' | 'best';
+function runLevel(values: readonly number[], def: Pick<MetricDef, 'worse'>, summary: RunSummary): number {
+  if (summary === 'median') return median(values);
+  return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
 }
 
 export function selectBaseline(records: readonly HistoryRecord[], current: CurrentRun, window: number) {
@@ -84,9 +113,9 @@ export function analyzeRegressions(
     for (const def of defs) {
       const logs = trialValues(scenario.trials, def);
       if (!logs.length) continue; // e.g. workflows/s of a single-request scenario
-      const y = median(logs);
+      const y = runLevel(logs, def, settings.summary ?? 'best');
       const series = runs
-        .map((r) => ({ record: r.record, v: runMedian(r.trials, def) }))
+        .map((r) => ({ record: r.record, v: runMedian(r.trials, def, settings.summary ?? 'best') }))
         .filter((x): x is { record: HistoryRecord; v: number } => x.v !== null);
       const cp = latestChangePoint(series.map((s) => s.v));
       const kept = cp ? series.slice(cp.index) : series;
@@ -105,6 +134,7 @@ export function analyzeRegressions(
         mde: null,
         delta: deltaOf(def, settings.delta),
         outcome: 'insufficient baseline',
+        upper: null,
         note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
         trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
         // A share compared on its own scale says so, so that the report shows percentage points.
@@ -136,7 +166,9 @@ export function analyzeRegressions(
         y,
         { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha }, // MDE refined after Holm below
       );
-      drafts.push(withTest(base, test));
+      const d = withTest(base, test);
+      d.dist = { ...d.dist!, spread: test.spread, n: test.n };
+      drafts.push(d);
     }
 
     // Errors: pooled counts; errors where the baseline had none are a regression once they
@@ -154,11 +186,19 @@ export function analyzeRegressions(
       change: runs.length ? rate - bRate : null,
       mde: settings.delta.errors,
     };
+    // One-sided upper bound of the rise (normal approximation, unpooled): below δ, a confident pass.
+    err.upper = runs.length
+      ? rate -
+        bRate +
+        normalQuantile(1 - settings.alpha) *
+          Math.sqrt((rate * (1 - rate)) / Math.max(1, attempts) + (bRate * (1 - bRate)) / Math.max(1, bAttempts))
+      : null;
     if (runs.length < settings.minRuns) {
       err.note = tooFew(runs.length, settings);
     } else if (bErrors === 0) {
       err.note = 'the baseline had no errors';
-      err.outcome = errors > 0 && rate >= settings.delta.errors ? 'regression' : 'unchanged';
+      err.outcome =
+        errors > 0 && rate >= settings.delta.errors ? 'regression' : err.upper! < settings.delta.errors ? 'confident pass' : 'inconclusive';
       if (err.outcome === 'regression') err.note = `errors appeared where the ${runs.length} baseline runs had none`;
     } else {
       const pooled = (errors + bErrors) / (attempts + bAttempts);
@@ -172,26 +212,45 @@ export function analyzeRegressions(
   }
   if (current.memoryGrowth) drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
 
-  // Holm over every gating test of this run (worse direction), and over the better direction
-  // for improvements.
+  // Holm over the gating tests of this run (worse direction), and over the better direction for
+  // improvements; the non-gating tests form a family of their own (reported, never failing).
   // Minimum-effect tests: a regression must be significantly worse than δ, not merely
   // significantly different from zero and observed above δ. (Measured in bench/: testing
   // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
+  // Moderated spreads: the trial metrics' baseline spreads are shrunk toward each other
+  // (empirical Bayes), which buys degrees of freedom when they agree (stats/moderated.ts).
+  if (settings.spreads === 'moderated') moderateSpreads(drafts.filter((d) => d.dist?.spread !== undefined));
   for (const d of drafts) {
     if (!d.dist || d.change === null) continue;
     const up = d.worse === 'up';
     const abs = d.dist.abs === true;
     const worseBy = (f: number): number => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
+    const fromWorse = (w: number): number => (abs ? w : up ? Math.expm1(w) : -Math.expm1(-w));
     const logWorse = worseBy(d.change);
     d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
     d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
     d.p = d.pWorse;
+    const half = tQuantile(0.975, d.dist.df) * d.dist.value;
+    d.band = [fromWorse(logWorse - half), fromWorse(logWorse + half)];
+    // The one-sided upper bound of the worsening at 1 − α: below δ, no regression of δ can hide here.
+    d.upper = fromWorse(logWorse + tQuantile(1 - settings.alpha, d.dist.df) * d.dist.value);
   }
+  for (const d of drafts) d.gating = isGating(d.metric, settings.gate);
   const tested = drafts.filter((d) => d.pWorse !== null);
-  const adjWorse = holm(tested.map((d) => d.pWorse!));
-  const adjBetter = holm(tested.map((d) => d.pBetter!));
-  const m = Math.max(1, tested.length);
+  const family = tested.map((d) => d.gating !== false);
+  const adjWorse = holmByFamily(
+    tested.map((d) => d.pWorse!),
+    family,
+    holm,
+  );
+  const adjBetter = holmByFamily(
+    tested.map((d) => d.pBetter!),
+    family,
+    holm,
+  );
+  const familySize = (gating: boolean): number => Math.max(1, family.filter((g) => g === gating).length);
   tested.forEach((d, i) => {
+    const m = familySize(family[i]!);
     d.pAdjusted = adjWorse[i]!;
     const effect = d.change ?? 0;
     if (d.dist) {
@@ -205,14 +264,16 @@ export function analyzeRegressions(
     }
     if (adjWorse[i]! <= settings.alpha && effect >= d.delta) d.outcome = 'regression';
     else if (adjBetter[i]! <= settings.alpha && -effect >= d.delta) d.outcome = 'improvement';
-    else if (d.metric !== 'errors' && d.band && d.band[0] > -d.delta && d.band[1] < d.delta) d.outcome = 'unchanged';
-    else if (d.metric === 'errors' && effect < d.delta) d.outcome = 'unchanged';
+    else if (typeof d.upper === 'number' && d.upper < d.delta) d.outcome = 'confident pass';
     else d.outcome = 'inconclusive';
   });
 
   const comparisons: Comparison[] = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
-  const counts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0, 'insufficient baseline': 0 } as Record<Outcome, number>;
-  for (const c of comparisons) counts[c.outcome]++;
+  const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 } as Record<
+    Outcome,
+    number
+  >;
+  for (const c of comparisons) if (c.gating !== false) counts[c.outcome]++;
   const baseline: BaselineRun[] = [...used.values()]
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
@@ -281,6 +342,7 @@ function emptyDraft(scenario: string, metric: Draft['metric'], worse: Draft['wor
     outcome: 'insufficient baseline',
     note: '',
     trend: [],
+    upper: null,
     pWorse: null,
     pBetter: null,
     dist: null,
@@ -393,4 +455,21 @@ function absoluteTest(d: Draft, values: number[], current: number, floor: number
     mde: tQuantile(1 - settings.alpha, df) * scale,
     dist: { value: scale, df, abs: true },
   };
+}
+
+/**
+ * Shrinks the baseline spreads of the trial metrics toward their common prior (limma's
+ * squeezeVar) and gives each the degrees of freedom that buys, at most the family's total (the
+ * information there is). The test scale keeps its √(1 + 1/N).
+ */
+function moderateSpreads(drafts: Draft[]): void {
+  if (drafts.length < 2) return;
+  const s2 = drafts.map((d) => d.dist!.spread! ** 2);
+  const df = drafts.map((d) => d.dist!.df);
+  const cap = df.reduce((a, x) => a + x, 0);
+  const post = squeezeVariances(s2, df);
+  drafts.forEach((d, i) => {
+    const spread = Math.sqrt(post.s2[i]!);
+    d.dist = { ...d.dist!, spread, df: Math.min(post.df[i]!, cap), value: spread * Math.sqrt(1 + 1 / d.dist!.n!) };
+  });
 }

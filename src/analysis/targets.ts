@@ -2,6 +2,7 @@
 // `unmeasured` and fails the gate: nothing passes without a number beside it.
 import type { TargetConfig } from '../config/types.js';
 import { decodeHistogram, mergeHistograms, percentileMs } from '../load/histogram.js';
+import { requestsForPercentile, type Unjudgeable } from './judgeable.js';
 import type { ImportSource, RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../contract/result.js';
 import { compare } from '../config/target-expr.js';
 import { formatValue } from './format.js';
@@ -18,9 +19,12 @@ type Measured = { value: number; note?: string; fail?: string; excuse?: string }
 export function evaluateTargets(
   targets: TargetConfig[],
   run: Pick<RunResult, 'scenarios' | 'service' | 'failure' | 'metrics' | 'source'>,
+  /** What the effective config cannot judge (analysis/judgeable.ts): not judged, whatever was measured. */
+  unjudgeable: readonly Unjudgeable[] = [],
 ): TargetResult[] {
   return targets.map((t) => {
     const m = measure(t, run);
+    const why = unjudgeable.find((u) => u.target === t) ?? tooFewRequests(t, run);
     const base = {
       name: t.name,
       expr: t.expr,
@@ -30,6 +34,14 @@ export function evaluateTargets(
       threshold: t.parsed.threshold,
       unit: t.parsed.info.unit,
     };
+    if (why && !run.failure)
+      return {
+        ...base,
+        measured: m.value,
+        status: 'unjudged',
+        note: joinNotes(`not judged: ${why.reason}`, t.notes),
+        fix: why.fix,
+      };
     if (m.value === null)
       return {
         ...base,
@@ -52,6 +64,24 @@ export function evaluateTargets(
       note: joinNotes(note, t.notes),
     };
   });
+}
+
+/**
+ * A percentile over fewer requests than it needs (closed-model scenarios, whose count is known
+ * only afterwards): not judged. Imported runs and custom metrics are left as they are.
+ */
+function tooFewRequests(t: TargetConfig, run: Pick<RunResult, 'scenarios' | 'source'>): Omit<Unjudgeable, 'target'> | undefined {
+  const q = t.parsed.percentile;
+  if (q === undefined || run.source || t.parsed.info.custom) return undefined;
+  const scenarios = run.scenarios.filter((s) => (t.scenario !== undefined ? s.name === t.scenario : !s.ramp) && s.trials.length > 0);
+  if (!scenarios.length) return undefined;
+  const requests = scenarios.reduce((a, s) => a + s.summary.requests, 0);
+  const need = requestsForPercentile(q);
+  if (requests >= need) return undefined;
+  return {
+    reason: `${requests} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
+    fix: `more trials or a longer duration: ${need} requests or more`,
+  };
 }
 
 function joinNotes(...notes: (string | undefined)[]): string {

@@ -1,10 +1,15 @@
 // The CLI adapter: argv → gate options; progress on stderr; a short verdict on stdout; exit code.
 // 0 pass · 1 fail · 2 usage or config error · 3 internal error · 130 interrupted.
 import { errorExitCode } from '../util/exit-codes.js';
+import { gatingOf } from '../analysis/compared-metrics.js';
+import { noRegressionText } from '../report/comparison-view.js';
 import { parseArgs } from 'node:util';
 import { formatValue, signedChange } from '../analysis/format.js';
 import { join } from 'node:path';
 import { runCalibrate } from '../commands/calibrate.js';
+import { runCheck } from '../commands/check.js';
+import type { ConfigOverrides } from '../config/overrides.js';
+import { parseDuration } from '../config/units.js';
 import { runDashboard } from '../commands/dashboard.js';
 import { runCompare } from '../commands/compare.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
@@ -26,6 +31,12 @@ Usage:
   perfgate run [--config perfgate.yml] [--out .perfgate] [--save | --no-save]
       Start the service, load it, check the targets, compare with history,
       write result.json and report.md. Runs of the default branch are saved to history.
+      Overrides for a quick run: --duration 2s, --connections N, --trials N, and
+      --unjudgeable warn (targets these settings cannot judge pass with a warning).
+  perfgate run --check [--strict] [--config FILE] [overrides]
+      Only list the targets these settings cannot judge (too little load for a leak, too
+      short trials for every connection, too few requests for a percentile) and the setting
+      that would make each judgeable; nothing is started. Exit 0, or 2 with --strict.
   perfgate run --against REF [--config FILE] [--out DIR]
       "Is my branch slower than REF?": REF's build (e.g. main, HEAD~1, a SHA; auto: the
       merge-base with the default branch) is checked out into a git worktree under the out
@@ -90,6 +101,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         shard: { type: 'string' },
         'start-at': { type: 'string' },
         against: { type: 'string' },
+        duration: { type: 'string' },
+        connections: { type: 'string' },
+        unjudgeable: { type: 'string' },
+        check: { type: 'boolean' },
+        strict: { type: 'boolean' },
         from: { type: 'string' },
         scenario: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -187,12 +203,21 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       }),
     );
   }
+  if (v.check) {
+    return guarded(complain, async () => {
+      const r = runCheck({ config: v.config ?? DEFAULT_CONFIG_FILE, overrides: runOverrides(v) });
+      for (const p of r.problems) say(`NOT JUDGEABLE: ${p}`);
+      if (!r.problems.length) say(`OK: all ${r.targets} target${r.targets === 1 ? '' : 's'} can be judged with these settings`);
+      return r.problems.length && v.strict ? 2 : 0;
+    });
+  }
   return guarded(complain, () =>
     interruptible(complain, async (signal) => {
       const outcome = await runRun({
         config: v.config ?? DEFAULT_CONFIG_FILE,
         outDir: v.out ?? DEFAULT_OUT_DIR,
         save: saveFlag(v),
+        overrides: runOverrides(v),
         ...(v.against !== undefined ? { against: v.against } : {}),
         signal,
         progress: streamProgress(io.stderr),
@@ -201,6 +226,27 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       return outcome.exitCode;
     }),
   );
+}
+
+/** --duration, --connections, --trials and --unjudgeable for `run`: the Action's dispatch overrides. */
+function runOverrides(v: { duration?: string; connections?: string; trials?: string; unjudgeable?: string }): ConfigOverrides {
+  const count = (name: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1, got "${text}"`);
+    return n;
+  };
+  const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
+  if (v.duration !== undefined && !durationMs)
+    throw new UsageError(`--duration must be a duration such as 10s or 500ms, got "${v.duration}"`);
+  if (v.unjudgeable !== undefined && v.unjudgeable !== 'fail' && v.unjudgeable !== 'warn')
+    throw new UsageError(`--unjudgeable must be fail or warn, got "${v.unjudgeable}"`);
+  return {
+    ...(durationMs ? { durationMs } : {}),
+    ...(v.connections !== undefined ? { connections: count('connections', v.connections) } : {}),
+    ...(v.trials !== undefined ? { trials: count('trials', v.trials) } : {}),
+    ...(v.unjudgeable ? { unjudgeable: v.unjudgeable as 'fail' | 'warn' } : {}),
+  };
 }
 
 /** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
@@ -230,37 +276,52 @@ const MARK = {
   pass: 'PASS',
   fail: 'FAIL',
   unmeasured: 'NOT MEASURED',
+  unjudged: 'NOT JUDGED',
 } as const;
 
 /** The plain-text verdict printed on stdout. */
+/** REGRESSION, IMPROVEMENT; a comparison outside regression.gate is marked as such. */
+function outcomeWord(c: { outcome: string; gating?: boolean }): string {
+  return c.gating === false ? `${c.outcome.toUpperCase()} (not gating)` : c.outcome.toUpperCase();
+}
+
 export function summaryText(r: RunResult): string {
   const lines = [`${r.verdict === 'pass' ? 'PASSED' : 'FAILED'}: ${r.reason}`];
   for (const t of r.targets) {
-    const measured = t.measured === null ? `not measured: ${t.note}` : `measured ${formatValue(t.measured, t.unit)}`;
+    const measured =
+      t.status === 'unjudged'
+        ? `${t.note}${t.measured === null ? '' : ` (measured ${formatValue(t.measured, t.unit)})`}; to judge it: ${t.fix}`
+        : t.measured === null
+          ? `not measured: ${t.note}`
+          : `measured ${formatValue(t.measured, t.unit)}`;
     lines.push(`  ${MARK[t.status].padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`);
   }
   const reg = r.regression;
   if (reg) {
     const missing = reg.counts['insufficient baseline'];
+    const gating = gatingOf(reg.comparisons).length;
     for (const c of reg.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement')) {
       const change = c.change === null ? '' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
       lines.push(
-        `  ${c.outcome.toUpperCase().padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`,
+        `  ${outcomeWord(c).padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`,
       );
     }
-    if (missing === reg.comparisons.length)
-      lines.push(`  History: insufficient baseline (${reg.minRuns} comparable runs needed); not compared`);
+    for (const c of gatingOf(reg.comparisons).filter((x) => x.outcome === 'confident pass' && typeof x.upper === 'number'))
+      lines.push(`  ${'PASS'.padEnd(12)} ${c.metric} of ${c.scenario}: ${noRegressionText(c, c.upper!)}`);
+    if (missing === gating) lines.push(`  History: insufficient baseline (${reg.minRuns} comparable runs needed); not compared`);
     else
       lines.push(
-        `  History: ${reg.comparisons.length - missing} comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts.unchanged} unchanged, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`,
+        `  History: ${gating - missing} gating comparisons against ${reg.baseline.length} runs: ${reg.counts.regression} regressions, ${reg.counts.improvement} improvements, ${reg.counts['confident pass']} confident passes, ${reg.counts.inconclusive} inconclusive${missing ? `, ${missing} without baseline` : ''}`,
       );
   }
   if (r.ab) {
     for (const c of r.ab.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement'))
-      lines.push(`  ${c.outcome.toUpperCase().padEnd(12)} ${c.sentence}`);
+      lines.push(`  ${outcomeWord(c).padEnd(12)} ${c.sentence}`);
+    for (const c of gatingOf(r.ab.comparisons).filter((x) => x.outcome === 'confident pass'))
+      lines.push(`  ${'PASS'.padEnd(12)} ${c.metric} of ${c.scenario}: ${noRegressionText(c, c.ci[1])}`);
     const k = r.ab.counts;
     lines.push(
-      `  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks): ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`,
+      `  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks), ${gatingOf(r.ab.comparisons).length} gating comparisons: ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`,
     );
   }
   if (r.history) lines.push(`  ${r.history.reason}`);

@@ -8,6 +8,7 @@ import { parsePercent, parseSize } from './units.js';
 import { AB_DEFAULTS } from './types.js';
 import type { BuiltinMetric } from '../contract/result.js';
 import type { RawConfig } from './raw.js';
+import { closest } from './schema-errors.js';
 import { buildDefinitions, buildRamp, buildService, buildSteps, buildTarget, ms, parsePath, strings, type Report } from './build-parts.js';
 
 // ---- meaning: what the schema cannot say ----
@@ -140,14 +141,6 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
   const mode = raw.mode ?? 'auto';
   if (mode === 'ab' && !baseline)
     at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
-  if (baseline && mode !== 'history') {
-    const i = raw.scenarios.findIndex((s) => s.ramp);
-    if (i >= 0)
-      at(
-        ['scenarios', i, 'ramp'],
-        'stress ramps are not run in A/B mode (each side would need its own ramp); set mode: history to run this config with its ramp',
-      );
-  }
   if (raw.baseline?.service?.metrics?.define)
     at(
       ['baseline', 'service', 'metrics', 'define'],
@@ -168,6 +161,7 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
     scenarios,
     targets,
     metrics,
+    unjudgeable: raw.unjudgeable ?? 'fail',
     report: { template },
     history: {
       store: h.store ?? 'dir',
@@ -183,6 +177,9 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
       alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
       delta,
       onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+      gate: buildGate(r.gate, metrics, at),
+      spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
+      summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
     },
   };
 }
@@ -208,4 +205,30 @@ function buildBaseline(raw: RawConfig, service: ServiceConfig, dir: string, at: 
   if (b.ref === undefined) return { service: buildService(b.service, ['baseline', 'service'], dir, at) };
   const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
   return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
+}
+
+const BUILTIN_METRICS: readonly BuiltinMetric[] = ['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
+
+/** regression.gate: built-in metrics and defined service metrics that say which way is better. */
+function buildGate(gate: string[] | undefined, metrics: Config['metrics'], at: Report): readonly string[] {
+  if (gate === undefined) {
+    // Defined metrics with a direction gate by default, as they did before the gate existed.
+    return [...REGRESSION_DEFAULTS.gate, ...metrics.filter((m) => m.better).map((m) => m.name)];
+  }
+  const known = [...BUILTIN_METRICS, ...metrics.filter((m) => m.better).map((m) => m.name)];
+  gate.forEach((name, i) => {
+    if (known.includes(name)) return;
+    const defined = metrics.find((m) => m.name === name);
+    if (defined) {
+      at(['regression', 'gate', i], `"${name}" has no direction: add better: higher or lower to its definition to compare it`, false);
+      return;
+    }
+    const guess = closest(name, known);
+    at(
+      ['regression', 'gate', i],
+      `unknown metric "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; one of: ${known.join(', ')}`,
+      false,
+    );
+  });
+  return [...new Set(gate)];
 }

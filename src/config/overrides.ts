@@ -10,6 +10,8 @@ export interface ConfigOverrides {
   history?: Partial<HistoryConfig>;
   /** A report template (absolute path) replacing the config's. */
   template?: string;
+  /** What a target the settings cannot judge does (a quick manual run may choose warn). */
+  unjudgeable?: 'fail' | 'warn';
 }
 
 export function applyOverrides(config: Config, o: ConfigOverrides = {}): Config {
@@ -27,6 +29,7 @@ export function applyOverrides(config: Config, o: ConfigOverrides = {}): Config 
       };
     }),
     history: { ...config.history, ...o.history },
+    unjudgeable: o.unjudgeable ?? config.unjudgeable,
     report: o.template ? { ...config.report, template: o.template } : config.report,
   };
 }

@@ -68,6 +68,7 @@ export interface RawConfig {
   };
   scenarios: RawScenario[];
   targets?: RawTarget[];
+  unjudgeable?: 'fail' | 'warn';
   report?: { template?: string };
   history?: { store?: 'dir' | 'git' | 'none'; path?: string; remote?: string; branch?: string; save?: 'auto' | boolean; keep?: number };
   regression?: {
@@ -76,5 +77,8 @@ export interface RawConfig {
     alpha?: number;
     delta?: Partial<Record<BuiltinMetric, string>>;
     'on-missing-baseline'?: 'pass' | 'warn' | 'fail';
+    gate?: string[];
+    spreads?: 'own' | 'moderated';
+    'run-level'?: 'best' | 'median';
   };
 }

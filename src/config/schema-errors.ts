@@ -137,7 +137,7 @@ function show(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function closest(word: string, options: string[]): string | undefined {
+export function closest(word: string, options: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const option of options) {

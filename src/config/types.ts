@@ -23,6 +23,11 @@ export interface Config {
   ab: AbSettings;
   /** Named expressions over the service's Prometheus metrics (service.metrics.define). */
   metrics: MetricDefinition[];
+  /**
+   * A target the settings cannot judge (too short a load window, too few requests): `fail` (as
+   * an unmeasured target) or `warn` (not judged, said, and the gate decides without it).
+   */
+  unjudgeable: 'fail' | 'warn';
 }
 
 export interface MetricDefinition {
@@ -53,7 +58,7 @@ export interface AbSettings {
   budgetMs: number;
 }
 
-export const AB_DEFAULTS: AbSettings = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 15 * 60_000 };
+export const AB_DEFAULTS: AbSettings = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 10 * 60_000 };
 
 export interface HistoryConfig {
   store: 'dir' | 'git' | 'none';
@@ -156,6 +161,14 @@ export const SERVICE_DEFAULTS = {
   stopTimeoutMs: 5000,
 } as const;
 
+/**
+ * The metrics that gate by default, chosen from the benchmark (bench/RESULTS-ab-quiet.md): p95
+ * catches what p50 and p99 catch at +10 % with fewer unchanged PRs left inconclusive; errors,
+ * ramp capacity and memory growth are one figure each, and throughput and workflows/s are what
+ * an open-model scenario loses first when the service cannot keep up.
+ */
+export const GATE_DEFAULT: readonly string[] = ['p95', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
+
 /** How history mode decides (regression: in the config). */
 export interface RegressionSettings {
   window: number;
@@ -164,6 +177,22 @@ export interface RegressionSettings {
   /** Minimum effect per metric, as a fraction (errors: an absolute rate; memory.growth: bytes per minute). */
   delta: Record<BuiltinMetric, number>;
   onMissingBaseline: 'pass' | 'warn' | 'fail';
+  /**
+   * The metrics that can fail the gate (built-in names or defined service metrics). The others
+   * are compared and reported but sit outside the Holm family and never fail a run.
+   */
+  gate: readonly string[];
+  /**
+   * `moderated`: the trial metrics' spreads estimated together (empirical Bayes); `own`: each from
+   * its own baseline runs (default: the benchmark found no gain from moderating one scenario's
+   * metrics together; bench/RESULTS-history-gate.md).
+   */
+  spreads: 'own' | 'moderated';
+  /**
+   * A run's level per metric: its least disturbed trial (`best`: the fastest latency, the highest
+   * throughput; default) or the median over its trials.
+   */
+  summary: 'best' | 'median';
 }
 
 export const REGRESSION_DEFAULTS: RegressionSettings = {
@@ -172,4 +201,7 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
   alpha: 0.05,
   delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
   onMissingBaseline: 'warn',
+  gate: GATE_DEFAULT,
+  spreads: 'own',
+  summary: 'best',
 };

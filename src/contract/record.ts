@@ -72,7 +72,7 @@ export function recordFromResult(result: RunResult, savedAt = new Date()): Histo
       memoryGrowthSe: growthSe(result.service.memory?.growth),
     },
     regressions: (result.regression?.comparisons ?? [])
-      .filter((c) => c.outcome === 'regression')
+      .filter((c) => c.outcome === 'regression' && c.gating !== false)
       .map((c) => `${c.metric} of ${c.scenario}`),
   };
 }

@@ -214,7 +214,8 @@ export interface RunFailure {
   logTail: string[];
 }
 
-export type TargetStatus = 'pass' | 'fail' | 'unmeasured';
+/** `unjudged`: these settings cannot judge the target (too short a load window, too few requests); see TargetResult.fix. */
+export type TargetStatus = 'pass' | 'fail' | 'unmeasured' | 'unjudged';
 
 export interface TargetResult {
   name: string;
@@ -228,6 +229,8 @@ export interface TargetResult {
   measured: number | null;
   status: TargetStatus;
   note: string;
+  /** For an unjudged target: the setting that would make it judgeable. */
+  fix?: string;
 }
 
 export interface Environment {
@@ -322,7 +325,8 @@ export interface GitInfo {
   pullRequestNumber: number | null;
 }
 
-export type Outcome = 'regression' | 'improvement' | 'unchanged' | 'inconclusive' | 'insufficient baseline';
+/** History mode's outcomes; `confident pass`: no worsening of δ or more (results before 0.2 said `unchanged`). */
+export type Outcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive' | 'insufficient baseline';
 export type BuiltinMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors' | 'capacity' | 'memory.growth';
 /** A built-in metric, or the name of a metric defined under service.metrics.define. */
 export type ComparedMetric = BuiltinMetric | (string & {});
@@ -342,6 +346,8 @@ export interface Comparison {
   /** How much worse, as a fraction (+0.12 = 12 % worse, negative = better); null without baseline. */
   change: number | null;
   band: [number, number] | null;
+  /** One-sided upper bound of the worsening at 1 − α (below δ: a confident pass); null without a test. */
+  upper?: number | null;
   p: number | null;
   pAdjusted: number | null;
   /** Smallest worsening this comparison could have flagged (fraction), at least `delta`. */
@@ -349,6 +355,8 @@ export interface Comparison {
   /** Minimum effect that may fail the gate (fraction; for errors, an absolute rate). */
   delta: number;
   outcome: Outcome;
+  /** Whether this comparison can fail the gate (regression.gate); absent in older results: yes. */
+  gating?: boolean;
   note: string;
   /** The baseline runs' values (after the cut), oldest first, in the metric's unit: for charts. */
   trend: { id: string; sha: string | null; value: number }[];
@@ -377,6 +385,7 @@ export interface RegressionAnalysis {
   /** Runs that formed the baseline (any metric), oldest first. */
   baseline: BaselineRun[];
   comparisons: Comparison[];
+  /** Outcomes of the gating comparisons (regression.gate). */
   counts: Record<Outcome, number>;
   warnings: string[];
 }
@@ -413,6 +422,8 @@ export interface AbComparison {
   pAdjusted: number;
   delta: number;
   outcome: AbOutcome;
+  /** Whether this comparison can fail the gate (regression.gate); absent in older results: yes. */
+  gating?: boolean;
   sentence: string;
   /** `abs`: a share compared on its own scale; change and interval are differences (0.05 = 5 pp). */
   scale?: 'abs';
@@ -447,5 +458,6 @@ export interface AbResult {
     commit?: { ref: string; sha: string; why: string } | null;
   };
   comparisons: AbComparison[];
+  /** Outcomes of the gating comparisons. */
   counts: Record<AbOutcome, number>;
 }

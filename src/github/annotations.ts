@@ -15,6 +15,14 @@ export function annotationsFor(r: RunResult): Annotation[] {
   for (const t of r.targets) {
     if (t.status === 'pass') continue;
     const where = t.scenario ? ` (${t.scenario})` : '';
+    if (t.status === 'unjudged') {
+      out.push({
+        level: r.verdict === 'fail' && /cannot be judged/.test(r.reason) ? 'error' : 'warning',
+        title: 'perfgate: target not judged',
+        message: `${t.name}${where}: ${t.expr}, ${t.note}; to judge it: ${t.fix ?? 'longer or more trials'}`,
+      });
+      continue;
+    }
     out.push({
       level: 'error',
       title: `perfgate: ${t.status === 'fail' ? 'target breached' : 'target not measured'}`,
@@ -26,19 +34,24 @@ export function annotationsFor(r: RunResult): Annotation[] {
     if (c.outcome !== 'regression') continue;
     const change = c.change === null ? 'changed' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
     out.push({
-      level: 'error',
-      title: 'perfgate: regression',
+      level: c.gating === false ? 'warning' : 'error',
+      title: c.gating === false ? 'perfgate: regression outside the gate' : 'perfgate: regression',
       message: `${c.metric} of ${c.scenario}: ${change} against ${c.runs} baseline runs (adjusted p ${c.pAdjusted?.toPrecision(2)})`,
     });
   }
   for (const c of r.ab?.comparisons ?? []) {
-    if (c.outcome === 'regression') out.push({ level: 'error', title: 'perfgate: regression (A/B)', message: c.sentence });
+    if (c.outcome === 'regression')
+      out.push(
+        c.gating === false
+          ? { level: 'warning', title: 'perfgate: regression outside the gate (A/B)', message: c.sentence }
+          : { level: 'error', title: 'perfgate: regression (A/B)', message: c.sentence },
+      );
   }
   if (r.ab?.counts.inconclusive) {
     out.push({
       level: 'warning',
       title: 'perfgate: A/B inconclusive',
-      message: `${r.ab.counts.inconclusive} comparisons still inconclusive: ${r.ab.stoppedBecause}`,
+      message: `${r.ab.counts.inconclusive} gating comparisons still inconclusive: ${r.ab.stoppedBecause}`,
     });
   }
   const missing = reg?.counts['insufficient baseline'] ?? 0;
@@ -46,7 +59,7 @@ export function annotationsFor(r: RunResult): Annotation[] {
     out.push({
       level: 'warning',
       title: 'perfgate: insufficient baseline',
-      message: `${missing} of ${reg.comparisons.length} comparisons had fewer than ${reg.minRuns} comparable stored runs; regressions there cannot be detected yet (on-missing-baseline: ${reg.onMissingBaseline})`,
+      message: `${missing} of ${reg.comparisons.filter((c) => c.gating !== false).length} gating comparisons had fewer than ${reg.minRuns} comparable stored runs; regressions there cannot be detected yet (on-missing-baseline: ${reg.onMissingBaseline})`,
     });
   }
   for (const w of reg?.warnings ?? []) out.push({ level: 'warning', title: 'perfgate: history', message: w });

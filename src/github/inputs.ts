@@ -79,8 +79,16 @@ export function readInputs(get: Get): ActionInputs {
       durationMs,
       connections: positiveInt(get, 'connections'),
       trials: positiveInt(get, 'trials'),
+      ...unjudgeableInput(get),
       ...(history ? { history } : {}),
     },
     template: get('template').trim() || undefined,
   };
+}
+
+function unjudgeableInput(get: Get): { unjudgeable?: 'fail' | 'warn' } {
+  const v = get('unjudgeable').trim();
+  if (!v) return {};
+  if (v !== 'fail' && v !== 'warn') throw new UsageError(`input "unjudgeable" must be fail or warn; got "${v}"`);
+  return { unjudgeable: v };
 }

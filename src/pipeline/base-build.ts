@@ -3,11 +3,12 @@
 // checked out into a git worktree under the output directory (the user's work tree, index and
 // HEAD are never touched), prepared with `baseline.setup`, and removed afterwards, also after a
 // failure or Ctrl-C. A missing commit (actions/checkout fetches one) is fetched from origin.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { ServiceConfig } from '../config/types.js';
+import { withoutTokens } from '../service/launch.js';
 import { gitInfo } from '../history/git-info.js';
 
 const run = promisify(execFile);
@@ -133,7 +134,18 @@ export async function prepareBase(
   } catch (err) {
     return { ok: false, message: `git worktree add failed: ${(err as Error).message.trim()}`, logTail: [], setupLog: null };
   }
-  const checkout: BaseCheckout = { base, dir, setupLog: null, remove: () => removeWorktree(repo, dir) };
+  // If perfgate dies without its finally blocks (a crash, a closed stdout), the worktree still goes.
+  const onExit = (): void => removeWorktreeNow(repo, dir);
+  process.once('exit', onExit);
+  const checkout: BaseCheckout = {
+    base,
+    dir,
+    setupLog: null,
+    remove: async () => {
+      process.off('exit', onExit);
+      await removeWorktree(repo, dir);
+    },
+  };
   if (!setup) return { ok: true, checkout };
   const log = join(outDir, 'base-setup.log');
   checkout.setupLog = log;
@@ -151,7 +163,7 @@ export async function prepareBase(
 function runSetup(command: string, cwd: string, log: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<number | string> {
   return new Promise((done) => {
     const fd = openSync(log, 'w');
-    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn('sh', ['-c', command], { cwd, env: withoutTokens(env), detached: true, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const kill = (): void => {
       try {
@@ -174,6 +186,21 @@ function tail(file: string, n: number): string[] {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
   } catch {
     return [];
+  }
+}
+
+/** The same, synchronously, for the process's exit event. */
+function removeWorktreeNow(repo: string, dir: string): void {
+  for (const args of [
+    ['worktree', 'remove', '--force', dir],
+    ['worktree', 'prune'],
+  ]) {
+    try {
+      execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+    } catch {
+      // best effort: the directory is removed below either way
+    }
+    if (args[1] === 'remove') rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { currentFromResult } from '../analysis/regression.js';
 import { evaluateTargets } from '../analysis/targets.js';
+import { unjudgeableLines, unjudgeableTargets } from '../analysis/judgeable.js';
 import { decide } from '../analysis/verdict.js';
 import { configFingerprint } from '../config/fingerprint.js';
 import { type ConfigOverrides } from '../config/overrides.js';
@@ -15,7 +16,6 @@ import { runnerClass } from '../history/runner.js';
 import { renderDashboard } from '../report/dashboard-page.js';
 import { compareWithHistory, recordInHistory } from '../history/steps.js';
 import { prologue } from './prologue.js';
-import { UsageError } from '../util/errors.js';
 import { inCheckout, prepareBase, repoRoot, resolveBaseRef, type BaseCheckout } from './base-build.js';
 import { measureOnce, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
@@ -56,6 +56,8 @@ export interface GateOutcome {
 
 export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   const { cwd, progress, config, template, outDir } = prologue(opts);
+  // Said before the load starts: what these settings cannot judge, and what would.
+  for (const line of unjudgeableLines(config)) progress.info(`perfgate: warning: ${line}`);
   const files = {
     result: join(outDir, 'result.json'),
     report: join(outDir, 'report.md'),
@@ -136,9 +138,6 @@ async function baseBuild(
 ): Promise<{ config: Config; checkout?: BaseCheckout; failure?: BaseBuildFailure }> {
   const ref = opts.against ?? (config.mode === 'ab' ? config.baseline?.ref : undefined);
   if (!ref) return { config };
-  const ramp = config.scenarios.find((s) => s.ramp);
-  if (ramp)
-    throw new UsageError(`scenario "${ramp.name}" is a stress ramp, which is not run in A/B mode (each side would need its own ramp)`);
   const history = { ...config, mode: 'history' as const };
   const repo = await repoRoot(dirname(config.file));
   if (!repo)
@@ -212,7 +211,11 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
     service: measured.service,
     metrics: measured.metrics ?? null,
   };
-  const targets = evaluateTargets(config.targets, { ...partial, source: f.extra?.source ?? null });
+  const targets = evaluateTargets(
+    config.targets,
+    { ...partial, source: f.extra?.source ?? null },
+    f.extra?.source ? [] : unjudgeableTargets(config),
+  );
   const environment = f.environment ?? describeEnvironment(f.env);
   const fingerprint = f.fingerprint ?? configFingerprint(config);
   const runner = runnerClass(environment);
@@ -230,7 +233,7 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
       progress,
     );
   }
-  const { verdict, reason } = decide(targets, failure, regression, abResult);
+  const { verdict, reason } = decide(targets, failure, regression, abResult, config.unjudgeable);
   const finishedAt = new Date();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,

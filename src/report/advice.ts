@@ -1,5 +1,6 @@
 // The checklist (ticked only for measured passes) and the recommendations drawn from what failed.
 import { formatMs, formatValue } from '../analysis/format.js';
+import { gatingOf } from '../analysis/compared-metrics.js';
 import type { RunResult, TargetResult } from '../contract/result.js';
 import { code, md } from './markdown.js';
 import { changeText, metricLabel } from './comparison-view.js';
@@ -37,7 +38,7 @@ export function checklist(run: RunResult): { done: boolean; text: string }[] {
     });
   } else if (!r) items.push({ done: false, text: 'Compared against history for regressions (history is off for this run)' });
   else {
-    const compared = r.comparisons.length - r.counts['insufficient baseline'];
+    const compared = gatingOf(r.comparisons).length - r.counts['insufficient baseline'];
     items.push({
       done: compared > 0 && r.counts.regression === 0 && r.counts['insufficient baseline'] === 0,
       text:
@@ -111,13 +112,13 @@ export function recommendations(run: RunResult, breached: TargetResult[], unmeas
     }
   }
   for (const t of unmeasured) out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
-  for (const c of run.regression?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+  for (const c of gatingOf(run.regression?.comparisons ?? []).filter((x) => x.outcome === 'regression')) {
     const last = run.regression!.baseline[run.regression!.baseline.length - 1];
     out.push(
       `${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`,
     );
   }
-  for (const c of run.ab?.comparisons.filter((x) => x.outcome === 'regression') ?? []) {
+  for (const c of gatingOf(run.ab?.comparisons ?? []).filter((x) => x.outcome === 'regression')) {
     out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
   }
   if (run.ab?.counts.inconclusive) {

@@ -1,8 +1,21 @@
 // The regression (history) and A/B sections: tables, sentences, and how a change is written.
 import { formatNumber, formatValue, signedChange } from '../analysis/format.js';
 import type { Unit } from '../config/target-expr.js';
-import type { AbOutcome, AbResult, ComparedMetric, Comparison, Outcome, RegressionAnalysis, RunResult } from '../contract/result.js';
+import type {
+  AbOutcome,
+  AbResult,
+  BuiltinMetric,
+  ComparedMetric,
+  Comparison,
+  Outcome,
+  RegressionAnalysis,
+  RunResult,
+  ScenarioResult,
+} from '../contract/result.js';
 import { code, md } from './markdown.js';
+import { gatingOf, notGating } from '../analysis/compared-metrics.js';
+import { calibrate } from '../analysis/calibration.js';
+import { trialFigures, type TrialFigures } from '../contract/record.js';
 
 export interface AbView {
   intro: string;
@@ -50,7 +63,7 @@ export function metricLabel(m: ComparedMetric): string {
 export const OUTCOME: Record<Outcome, string> = {
   regression: '🔴 regression',
   improvement: '🟢 improvement',
-  unchanged: '⚪ unchanged',
+  'confident pass': '✅ confident pass',
   inconclusive: '🟡 inconclusive',
   'insufficient baseline': '❓ insufficient baseline',
 };
@@ -89,8 +102,31 @@ export function pText(p: number | null): string {
   return formatNumber(p, 4);
 }
 
+/** The outcome cell: a comparison outside regression.gate says so. */
+function outcomeCell(label: string, c: { gating?: boolean }): string {
+  return c.gating === false ? `${label} · not gating` : label;
+}
+
+/** "no regression larger than +10 % (upper bound +3.1 %)": what a confident pass rules out, in both modes. */
+export function noRegressionText(c: { metric: ComparedMetric; delta: number; scale?: 'abs' }, upper: number): string {
+  return `no regression larger than ${signedChange(c.metric, c.delta, c.scale)} (upper bound ${signedChange(c.metric, upper, c.scale)})`;
+}
+
+/** Gating comparisons that were tested (had a baseline). */
+function comparedCount(r: RegressionAnalysis): number {
+  return gatingOf(r.comparisons).filter((c) => c.outcome !== 'insufficient baseline').length;
+}
+
+/** "p95, throughput and errors gate; p50 and p99 are reported only." */
+function gateSentence(comparisons: readonly { metric: ComparedMetric; gating?: boolean }[]): string {
+  const names = (cs: readonly { metric: ComparedMetric }[]): string => [...new Set(cs.map((c) => metricLabel(c.metric)))].join(', ');
+  const off = notGating(comparisons);
+  if (!off.length) return '';
+  return ` Gating (regression.gate): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+}
+
 export function regressionView(r: RegressionAnalysis, units: Units): Omit<RegressionView, 'chart'> {
-  const compared = r.comparisons.length - r.counts['insufficient baseline'];
+  const compared = comparedCount(r);
   const first = r.baseline[0];
   const last = r.baseline[r.baseline.length - 1];
   const ref = (b: { sha: string | null; id: string }): string => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
@@ -98,7 +134,8 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
   const intro =
     `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
     `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
-    `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.`;
+    `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
+    gateSentence(r.comparisons);
   let insufficient: string | null = null;
   if (r.counts['insufficient baseline'] && compared === 0) {
     const effect =
@@ -124,7 +161,10 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
       band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
       p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
       mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
-      outcome: OUTCOME[c.outcome] + (c.note ? ` (${md(c.note)})` : ''),
+      outcome:
+        outcomeCell(OUTCOME[c.outcome], c) +
+        (c.outcome === 'confident pass' && typeof c.upper === 'number' ? `: ${noRegressionText(c, c.upper)}` : '') +
+        (c.note ? ` (${md(c.note)})` : ''),
     })),
     baselineRuns: r.baseline.map(
       (b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`,
@@ -132,10 +172,11 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
     warnings: r.warnings.map(md),
     method:
       'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
-      `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over all ${compared} comparisons at α = ${r.alpha}: ` +
+      `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over the ${compared} gating comparisons at α = ${r.alpha} (the others form a family of their own and cannot fail the run): ` +
       'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
       'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
-      '“Unchanged” means the 95 % band lies within ±δ; MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.',
+      `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). ` +
+      `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.`,
   };
 }
 
@@ -154,9 +195,10 @@ export function regressionSentences(run: RunResult): string[] {
   const r = run.regression;
   if (!r) return [];
   const out: string[] = [];
-  const regressions = r.comparisons.filter((c) => c.outcome === 'regression');
+  const regressions = gatingOf(r.comparisons).filter((c) => c.outcome === 'regression');
   const improvements = r.comparisons.filter((c) => c.outcome === 'improvement');
-  const compared = r.comparisons.length - r.counts['insufficient baseline'];
+  const worseOutside = notGating(r.comparisons).filter((c) => c.outcome === 'regression');
+  const compared = comparedCount(r);
   if (regressions.length) {
     const list = regressions.map(
       (c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`,
@@ -165,6 +207,10 @@ export function regressionSentences(run: RunResult): string[] {
   } else if (compared > 0) {
     out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
   }
+  if (worseOutside.length)
+    out.push(
+      `Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`,
+    );
   if (improvements.length)
     out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
   if (compared === 0 && r.comparisons.length) {
@@ -187,10 +233,11 @@ export function abView(ab: AbResult, units: Units): AbView {
       (ab.base.commit
         ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
         : '') +
-      `The base build and this build were measured on the same machine, one at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
-      `${ab.trialsPerSide} trials per side of every scenario, each service start warmed up first. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+      `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+      `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
       `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
-      `Sampling stopped because ${md(ab.stoppedBecause)}.`,
+      `Sampling stopped because ${md(ab.stoppedBecause)}.` +
+      gateSentence(ab.comparisons),
     rows: ab.comparisons.map((c) => ({
       scenario: md(c.scenario),
       metric: metricLabel(c.metric),
@@ -199,14 +246,14 @@ export function abView(ab: AbResult, units: Units): AbView {
       change: signedChange(c.metric, c.change, c.scale),
       ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
       p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-      outcome: AB_OUTCOME[c.outcome],
+      outcome: outcomeCell(AB_OUTCOME[c.outcome], c) + (c.outcome === 'confident pass' ? `: ${noRegressionText(c, c.ci[1])}` : ''),
     })),
     findings: ab.comparisons
       .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
-      .map((c) => `${AB_OUTCOME[c.outcome]}: ${md(c.sentence)}`),
+      .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${md(c.sentence)}`),
     method:
       `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
-      `Holm's correction over all ${ab.comparisons.length} comparisons. A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
+      `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
       `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
   };
 }
@@ -215,17 +262,55 @@ export function abSentences(run: RunResult): string[] {
   const ab = run.ab;
   if (!ab) return [];
   const out: string[] = [];
-  const regressions = ab.comparisons.filter((c) => c.outcome === 'regression');
+  const regressions = gatingOf(ab.comparisons).filter((c) => c.outcome === 'regression');
+  const worseOutside = notGating(ab.comparisons).filter((c) => c.outcome === 'regression');
   if (regressions.length)
     out.push(
       `**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`,
     );
   else out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
+  if (worseOutside.length)
+    out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => md(c.sentence)).join(' ')}`);
   const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
   if (improvements.length) out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
-  if (ab.counts.inconclusive)
+  const open = ab.comparisons.filter((c) => c.outcome === 'inconclusive');
+  if (open.length) {
+    const gatingOpen = gatingOf(open).length;
     out.push(
-      `${ab.counts.inconclusive} comparison${ab.counts.inconclusive === 1 ? ' is' : 's are'} still inconclusive: ${md(ab.stoppedBecause)}.`,
+      `${open.length} comparison${open.length === 1 ? ' is' : 's are'} still inconclusive (${gatingOpen} of them gating); sampling stopped because ${md(ab.stoppedBecause)}.`,
     );
+    out.push(...whyUndecided(run));
+  }
+  return out;
+}
+
+/**
+ * For each gating comparison left inconclusive: how much its trials vary and how many trials per
+ * side telling δ apart would take at that spread (calibrate's formula on this run's own trials),
+ * so that "inconclusive" comes with what would decide it.
+ */
+export function whyUndecided(run: RunResult): string[] {
+  const ab = run.ab;
+  if (!ab) return [];
+  const open = gatingOf(ab.comparisons).filter((c) => c.outcome === 'inconclusive' && c.metric !== 'errors');
+  if (!open.length) return [];
+  const side = (scenarios: readonly ScenarioResult[]): Map<string, TrialFigures[]> =>
+    new Map(scenarios.map((s) => [s.name, s.trials.map(trialFigures)]));
+  const rows = calibrate(side(ab.base.scenarios), side(run.scenarios), {
+    alpha: ab.alpha,
+    looks: ab.looks.length,
+    family: gatingOf(ab.comparisons).length,
+    power: 0.9,
+    maxTrials: ab.trialsPerSide,
+    delta: Object.fromEntries(ab.comparisons.map((c) => [c.metric, c.delta])) as Record<BuiltinMetric, number>,
+  });
+  const out: string[] = [];
+  for (const c of open) {
+    const r = rows.find((x) => x.scenario === c.scenario && x.metric === c.metric);
+    if (!r) continue;
+    out.push(
+      `${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(r.spread * 100, 0)} % from trial to trial here: telling a change of ${formatNumber(r.delta * 100, 0)} % from that needs about ${r.needed} trials per side (this run had ${ab.trialsPerSide}; ${formatNumber(r.mdeAtMax * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`,
+    );
+  }
   return out;
 }

@@ -50,6 +50,7 @@ const STATUS = {
   pass: '✅ MET',
   fail: '❌ BREACHED',
   unmeasured: '❓ NOT MEASURED',
+  unjudged: '❓ NOT JUDGED',
 } as const;
 
 export function buildView(run: RunResult): ReportView {
@@ -86,9 +87,10 @@ export function buildView(run: RunResult): ReportView {
     targets: run.targets.map((t) => ({
       metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
       target: code(t.expr),
-      measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)),
+      measured:
+        t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
       status: STATUS[t.status],
-      notes: md(t.note) || ' ',
+      notes: (md(t.note) || ' ') + (t.fix ? `; to judge it: ${md(t.fix)}` : ''),
     })),
     noTargets: run.targets.length === 0,
     scenarios: run.scenarios.map((s) => scenarioView(s, run.source?.tool)),

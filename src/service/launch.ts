@@ -46,7 +46,7 @@ export async function launch(svc: ServiceConfig, o: LaunchOptions): Promise<Laun
     service = startService({
       command: svc.command,
       cwd: svc.cwd,
-      env: { ...o.env, ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
+      env: { ...withoutTokens(o.env), ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
       logFile: o.logFile,
       appendLog: o.appendLog,
     });
@@ -87,4 +87,17 @@ export async function launch(svc: ServiceConfig, o: LaunchOptions): Promise<Laun
     };
   }
   return launched;
+}
+
+/**
+ * The runner's credentials never reach the service under test (a pull request controls its
+ * code): the Action's token input and the runner's own tokens are removed. A service that needs a
+ * token gets it from the config's `env`.
+ */
+export const WITHHELD_FROM_SERVICE = ['GITHUB_TOKEN', 'INPUT_GITHUB-TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+
+export function withoutTokens(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of WITHHELD_FROM_SERVICE) delete out[k];
+  return out;
 }

@@ -36,6 +36,27 @@ export interface StartOptions {
   appendLog?: boolean;
 }
 
+/**
+ * Services still running. If perfgate exits without stopping them (a crash, a closed stdout),
+ * the exit handler kills their process groups, so that nothing is left behind.
+ */
+const running = new Set<number>();
+let exitHook = false;
+function remember(pid: number): void {
+  running.add(pid);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const p of running) {
+      try {
+        process.kill(-p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 export function startService(opts: StartOptions): ServiceProcess {
   let file: WriteStream | undefined;
   if (opts.logFile) file = createWriteStream(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
@@ -48,6 +69,7 @@ export function startService(opts: StartOptions): ServiceProcess {
     detached: true, // own process group: Ctrl-C in perfgate's terminal does not reach it, we stop it
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined) remember(child.pid);
   child.stdout.on('data', (chunk: Buffer) => log.write('stdout', chunk));
   child.stderr.on('data', (chunk: Buffer) => log.write('stderr', chunk));
 
@@ -80,6 +102,7 @@ export function startService(opts: StartOptions): ServiceProcess {
     stop(graceMs: number) {
       handle.stopping = true;
       stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
+        running.delete(handle.pid);
         // The tree is gone; let Node's exit event land so the exit code is known.
         await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
         await new Promise<void>((r) => (file ? file.end(r) : r()));

@@ -74,7 +74,7 @@ describe('perfgate CLI', () => {
     expect(r.code).toBe(0);
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
     expect(r.stdout).toMatch(
-      /^PASSED: the one target was measured and met; insufficient baseline for 6 of 6 comparisons\n {2}PASS {9}Error rate: rate\(errors\) < 1%, measured 0 %\n/,
+      /^PASSED: the one target was measured and met; insufficient baseline for (\d) of \1 gating comparisons\n {2}PASS {9}Error rate: rate\(errors\) < 1%, measured 0 %\n/,
     );
     // Said out loud, never a silent pass: no history yet, and why this run was not saved.
     expect(r.stdout).toContain('  History: insufficient baseline (5 comparable runs needed); not compared\n');

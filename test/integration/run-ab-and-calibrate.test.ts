@@ -1,5 +1,5 @@
 // A/B mode end to end on the demo service: base and head are the same server with different
-// knobs, started one at a time, trials interleaved.
+// knobs, both started once (port: auto), loaded one at a time, trials interleaved.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,11 +51,21 @@ describe('A/B mode on the demo service', () => {
     expect(ab.order).toHaveLength(2 * ab.trialsPerSide);
     expect(ab.base.scenarios[0]!.trials).toHaveLength(ab.trialsPerSide);
     expect(o.result.scenarios[0]!.trials).toHaveLength(ab.trialsPerSide);
-    expect(ab.stoppedBecause).toMatch(/every comparison was decided|max-trials/);
+    // The gate's outcome is known at the first look that proves a gating regression (p95 or
+    // throughput here): sampling stops there.
+    expect(ab.stoppedBecause).toMatch(/gating regressions? (was|were) proven after \d+ trials per side|max-trials/);
+    expect(ab.comparisons.find((c) => c.metric === 'p95')!.gating).toBe(true);
+    expect(p50.gating).toBe(false);
     expect(o.report).toContain('## A/B comparison with the base build');
-    expect(o.report).toMatch(/- 🔴 regression: P50 of products is \d+(\.\d)? % slower \(\d+(\.\d+)? % CI/);
+    expect(o.report).toMatch(
+      /- 🔴 regression: (P95 of products is \d+(\.\d)? % slower|Throughput of products is \d+(\.\d)? % lower) \(\d+(\.\d+)? % CI/,
+    );
+    expect(o.report).toMatch(/- 🔴 regression · not gating: P50 of products is \d+(\.\d)? % slower \(\d+(\.\d+)? % CI/);
     expect(o.result.history?.reason).toBe('not saved: A/B runs are compared with their base build, not kept as history');
-    expect(readFileSync(join(dir, 'out', 'base-service.log'), 'utf8')).toContain('demo-service: listening on');
+    // Each build started once for the whole measurement, however many blocks ran.
+    const starts = (log: string): number => readFileSync(join(dir, 'out', log), 'utf8').split('demo-service: listening on').length - 1;
+    expect(starts('base-service.log')).toBe(1);
+    expect(starts('service.log')).toBe(1);
   }, 90_000);
 
   // Half-second trials at 2 connections put tens of percent of noise on p95 and p99 between

@@ -48,21 +48,22 @@ describe('history mode against real runs', () => {
       expect(o.exitCode).toBe(0);
       expect(o.result.regression!.comparisons.every((c) => c.outcome === 'insufficient baseline')).toBe(true);
       expect(o.result.regression!.comparisons[0]!.note).toBe(`${i} comparable run${i === 1 ? '' : 's'} stored; 5 needed`);
-      expect(o.result.reason).toMatch(/insufficient baseline for \d+ of \d+ comparisons/);
+      expect(o.result.reason).toMatch(/insufficient baseline for \d+ of \d+ gating comparisons/);
       expect(o.report).toContain('**Insufficient baseline**');
     }
   });
 
-  it('SLOWDOWN=1.5 after five saved runs: p50 regression found, gate fails (exit 1)', () => {
+  it('SLOWDOWN=1.5 after five saved runs: the gating p95 regression found, gate fails (exit 1)', () => {
     const r = slow.result.regression!;
     expect(r.baseline).toHaveLength(5);
-    const p50 = r.comparisons.find((c) => c.metric === 'p50')!;
-    expect(p50.outcome, describeRun(slow)).toBe('regression');
-    expect(p50.change!).toBeGreaterThan(0.5);
+    const p95 = r.comparisons.find((c) => c.metric === 'p95')!;
+    expect(p95.gating).toBe(true);
+    expect(p95.outcome, describeRun(slow)).toBe('regression');
+    expect(p95.change!).toBeGreaterThan(0.5);
     expect(slow.exitCode).toBe(1);
     expect(slow.result.reason).toMatch(/regressions? proven against history/);
     expect(slow.report).toContain('## Regression analysis');
-    expect(slow.report).toMatch(/\| products \| p50 latency \| [\d.]+ ms \(5 runs\) \| [\d.]+ ms \| \+[\d.]+ % worse \|.*🔴 regression/);
+    expect(slow.report).toMatch(/\| products \| p95 latency \| [\d.]+ ms \(5 runs\) \| [\d.]+ ms \| \+[\d.]+ % worse \|.*🔴 regression/);
     expect(slow.result.history).toMatchObject({ saved: false, reason: 'not saved (--no-save)' });
   });
 
@@ -86,7 +87,8 @@ describe('history mode against real runs', () => {
       { encoding: 'utf8' },
     );
     expect(fromDir.status, fromDir.stderr).toBe(1);
-    expect(fromDir.stdout).toMatch(/REGRESSION {3}p50 of products: \+\d+\.\d % \(\+ = worse\)/);
+    expect(fromDir.stdout).toMatch(/REGRESSION {3}p95 of products: \+\d+\.\d % \(\+ = worse\)/);
+    expect(fromDir.stdout).toMatch(/REGRESSION \(not gating\) p50 of products: \+\d+\.\d % \(\+ = worse\)/);
     // Baselines given as result.json files are migrated on read.
     const fromFiles = spawnSync(
       process.execPath,

@@ -1,6 +1,7 @@
 // The service lifecycle against real processes: readiness, failure to start, and a teardown
 // that leaves nothing behind, even for trees that ignore SIGTERM or leave the process group.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runGate } from '../../src/pipeline/gate.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/service/port.js';
@@ -125,5 +126,38 @@ describe('shell commands', () => {
     expect(shellCommand('PORT=1 node x')).toBe('PORT=1 node x');
     expect(shellCommand('node "$APP"')).toBe('node "$APP"');
     expect(shellCommand('cd app')).toBe('cd app');
+  });
+});
+
+describe("the runner's credentials", () => {
+  it('never reach the service under test; what the config passes does', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'server.js'),
+      `require('node:fs').writeFileSync('env.json', JSON.stringify(Object.keys(process.env).filter((k) => /TOKEN/.test(k)).sort()));
+require('node:http').createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    );
+    writeFileSync(
+      join(dir, 'perfgate.yml'),
+      `service: { command: node server.js, ready: { http: / }, env: { SERVICE_TOKEN: from-config } }
+load: { connections: 1, warmup: 0s, duration: 300ms, trials: 1 }
+history: { store: none }
+scenarios: [ { name: root, request: { path: / } } ]
+`,
+    );
+    const env = {
+      ...process.env,
+      GITHUB_TOKEN: 'ghs_secret',
+      'INPUT_GITHUB-TOKEN': 'ghs_secret',
+      ACTIONS_RUNTIME_TOKEN: 'x',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'y',
+    };
+    const o = await runGate({ config: join(dir, 'perfgate.yml'), outDir: join(dir, 'out'), env });
+    expect(o.exitCode, o.result.reason).toBe(0);
+    const seen = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')) as string[];
+    expect(seen).toContain('SERVICE_TOKEN');
+    for (const withheld of ['GITHUB_TOKEN', 'INPUT_GITHUB-TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'])
+      expect(seen).not.toContain(withheld);
   });
 });

@@ -59,3 +59,25 @@ yy = np.concatenate([y0, y1])
 beta, res, _, _ = np.linalg.lstsq(X, yy, rcond=None)
 se = np.sqrt(res[0] / (12 - 3) * np.linalg.inv(X.T @ X)[0, 0]); tq = stats.t.ppf(0.975, 12 - 3)
 print(f"within slope = {beta[0]!r}, 95% CI = ({beta[0] - tq * se!r}, {beta[0] + tq * se!r})")
+
+# Moderated variances (limma's fitFDist / squeezeVar, Smyth 2004) written out with scipy's special
+# functions and a bracketing root finder for the inverse trigamma (not limma's Newton iteration).
+from scipy import special, optimize
+for x in [0.5, 2.0, 4.5, 30.0]:
+    print(f"digamma({x}) = {special.digamma(x)!r}, trigamma({x}) = {float(special.polygamma(1, x))!r}")
+def trigamma_inverse(y):
+    return optimize.brentq(lambda x: float(special.polygamma(1, x)) - y, 1e-8, 1e8, xtol=1e-14, rtol=1e-14)
+for y in [0.3, 2.0, 11.0]:
+    print(f"trigammaInverse({y}) = {trigamma_inverse(y)!r}")
+def fit_prior(s2, d):
+    s2 = np.asarray(s2); d = np.asarray(d, dtype=float)
+    e = np.log(s2) - special.digamma(d / 2) + np.log(d / 2)
+    emean = e.mean(); evar = e.var(ddof=1) - special.polygamma(1, d / 2).mean()
+    if evar > 0:
+        d0 = 2 * trigamma_inverse(evar)
+        return d0, np.exp(emean + special.digamma(d0 / 2) - np.log(d0 / 2))
+    return np.inf, np.exp(emean)
+for s2, d in [([0.0004, 0.0009, 0.00025, 0.0016, 0.0006], [4, 4, 4, 4, 4]), ([1.0, 1.3, 0.8, 1.1], [9, 9, 19, 19]), ([0.01, 0.5, 2.0, 0.002], [3, 3, 3, 3]), ([0.0004, 0.0012, 0.0002, 0.003, 0.0007, 0.0001], [4, 4, 4, 4, 4, 4])]:
+    d0, s0 = fit_prior(s2, d)
+    post = [(d0 * s0 + di * v) / (d0 + di) if np.isfinite(d0) else s0 for v, di in zip(s2, d)]
+    print(f"fit_prior({s2}, {d}) = d0 {float(d0)!r}, s0sq {float(s0)!r}; posterior {[float(v) for v in post]!r}")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAb, lookSchedule, sentence } from '../../../src/analysis/ab.js';
+import { abCounts, analyzeAb, lookSchedule, sentence, stopReason } from '../../../src/analysis/ab.js';
 import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
 import { calibrate } from '../../../src/analysis/calibration.js';
 import { decide } from '../../../src/analysis/verdict.js';
@@ -124,6 +124,47 @@ describe('A/B decision on synthetic trials', () => {
         sentence: '',
       }),
     ).toBe('P95 of checkout is 12 % slower (95 % CI 8 to 16 %).');
+  });
+});
+
+describe('regression.gate: which comparisons can fail the run, and when sampling stops', () => {
+  it('a non-gating metric is compared and reported but sits outside the family and the counts', () => {
+    // Only p50 worse (+30 %); p95 and p99 unchanged: with p50 outside the gate nothing fails.
+    const head = side(2, { p50: 2.6 }, 10);
+    const cs = analyzeAb(side(1, {}, 10), head, { ...settings, gate: ['p95', 'errors'] });
+    const p50 = find(cs, 'p50');
+    expect(p50).toMatchObject({ outcome: 'regression', gating: false });
+    expect(find(cs, 'p95').gating).toBe(true);
+    expect(abCounts(cs).regression).toBe(0);
+    expect(decide([], null, null, { counts: abCounts(cs) } as never).verdict).toBe('pass');
+    // The same data with p50 in the gate fails.
+    const gated = analyzeAb(side(1, {}, 10), head, { ...settings, gate: ['p50', 'p95', 'errors'] });
+    expect(abCounts(gated).regression).toBe(1);
+  });
+
+  it('Holm runs within each family: the gating p-values do not depend on how many others are reported', () => {
+    const base = side(1, {}, 10);
+    const head = side(2, { p50: 2.3, p95: 5.6 }, 10);
+    const small = analyzeAb(base, head, { ...settings, gate: ['p95'] });
+    const p95 = find(small, 'p95');
+    // One gating comparison: its adjusted p is its own p.
+    expect(p95.pAdjusted).toBeCloseTo(p95.p, 12);
+    const all = analyzeAb(base, head, settings);
+    expect(find(all, 'p95').pAdjusted).toBeGreaterThan(p95.pAdjusted);
+  });
+
+  it('stops at a proven gating regression, or when every gating comparison is decided; never for a non-gating one', () => {
+    const regression = analyzeAb(side(1, {}, 10), side(2, { p95: 9 }, 10), { ...settings, gate: ['p95'] });
+    expect(find(regression, 'p95').outcome).toBe('regression');
+    expect(stopReason(regression, 10)).toBe('1 gating regression was proven after 10 trials per side');
+    const quiet = analyzeAb(side(5, {}, 20, 0.01), side(6, {}, 20, 0.01), settings);
+    expect(stopReason(quiet, 20)).toMatch(/^every gating comparison was decided after 20 trials per side$/);
+    // p95 +9 % (its δ is 10 %) cannot be decided from 5 trials; p50 is a proven regression but
+    // outside the gate: go on.
+    const open = analyzeAb(side(1, {}, 5), side(2, { p50: 4, p95: 5.45 }, 5), { ...settings, gate: ['p95'] });
+    expect(find(open, 'p50').outcome).toBe('regression');
+    expect(find(open, 'p95').outcome).toBe('inconclusive');
+    expect(stopReason(open, 5)).toBeNull();
   });
 });
 

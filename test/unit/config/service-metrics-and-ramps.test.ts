@@ -115,9 +115,10 @@ scenarios:
       'a rate ramp starting at 10/s is below connections (50)',
     ],
     [
-      `service: { command: node s.js }\nbaseline: { service: { command: node old.js } }\nscenarios:\n  - { name: a, request: { path: / }, ramp: { start: 1, max: 8 } }\n`,
-      'stress ramps are not run in A/B mode',
+      `${base}regression: { gate: [p95, p9] }\n`,
+      '11: regression.gate[1]: unknown metric "p9" (did you mean "p95"?); one of: p50, p95, p99',
     ],
+    [`${base}regression: { gate: [per_request] }\n`, 'regression.gate[0]: "per_request" has no direction: add better: higher or lower'],
     [`${base}regression: { delta: { memory.growth: lots } }\n`, '"lots" is not a size'],
   ])('refused with a located message (%#)', (yaml, message) => {
     const found = problems(yaml);

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildComment, COMMENT_LIMIT, commentMarker, resolvedComment } from '../../../src/report/pr-comment.js';
+import { COMMENT_LIMIT, commentMarker, renderComment, resolvedComment } from '../../../src/report/pr-comment.js';
 import { loadTemplate } from '../../../src/report/render.js';
 import { buildView } from '../../../src/report/view.js';
-import type { RunResult } from '../../../src/contract/result.js';
+import type { AbComparison, RunResult } from '../../../src/contract/result.js';
+import { slowerThanItsHistory } from '../../history-fixtures.js';
 
 const recorded = (name: string): RunResult =>
   JSON.parse(readFileSync(new URL(`../../../fixtures/results/${name}`, import.meta.url), 'utf8')) as RunResult;
+const comment = (run: RunResult, summaryUrl: string | null = 'https://github.com/a/b/actions/runs/1', limit?: number): string =>
+  renderComment(run, buildView(run), { marker: commentMarker(run.name), summaryUrl, ...(limit ? { limit } : {}) });
 
-describe('PR comment body', () => {
+const slowerRun = (): RunResult => slowerThanItsHistory(recorded('demo-pass.json'));
+
+describe('PR comment', () => {
   const marker = commentMarker('demo-payments');
 
   it('starts with a hidden marker that is safe inside an HTML comment', () => {
@@ -16,34 +21,86 @@ describe('PR comment body', () => {
     expect(commentMarker('a -- b')).not.toMatch(/--.*--.*--/);
   });
 
-  it('holds the whole report when it fits, with a link to the job summary', () => {
-    const report = loadTemplate()(buildView(recorded('demo-pass.json')));
-    const body = buildComment(report, { marker, summaryUrl: 'https://github.com/a/b/actions/runs/1' });
-    expect(body.startsWith(`${marker}\n# demo-payments`)).toBe(true);
-    expect(body).toContain(report.trim());
-    expect(body).toContain('[job summary](https://github.com/a/b/actions/runs/1)');
-  });
-
-  it('over 65 536 characters: drops detail, keeps the verdict, targets and regression tables, says where the rest is', () => {
-    const run = recorded('demo-crash.json');
-    // A huge log tail and scenario detail push the report far past the limit.
-    run.failure!.logTail = Array.from({ length: 4000 }, (_, i) => `log line ${i} ${'x'.repeat(40)}`);
+  it('a new repository: the verdict first, one sentence for 21 "insufficient baseline" rows, targets folded, a fraction of the report', () => {
+    const run = recorded('demo-pass.json');
+    const body = comment(run);
     const report = loadTemplate()(buildView(run));
-    expect(report.length).toBeGreaterThan(COMMENT_LIMIT);
-    const body = buildComment(report, { marker, summaryUrl: 'https://x/run' });
-    expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(body).toContain('**Overall status:** ❌ **FAILED**');
-    expect(body).toContain('## Performance Targets & Status');
-    expect(body).toContain('## Executive summary');
-    expect(body).toMatch(/> ✂️ Cut to fit a comment: .*The service crashed during load.* in the \[job summary\]\(https:\/\/x\/run\)/);
-    // No code fence is left open.
-    expect((body.match(/^`{3,}/gm) ?? []).length % 2).toBe(0);
+    expect(body.startsWith(`${marker}\n### ✅ PASSED: perfgate · demo-payments\n`)).toBe(true);
+    expect(body.match(/insufficient baseline/gi)).toHaveLength(2); // the reason line, and the one sentence
+    expect(body).toContain('**History**: insufficient baseline for every comparison (fewer than 5 comparable runs stored)');
+    expect(body).toMatch(/\*\*Targets\*\*: all \d+ met\.\n\n<details><summary>Targets<\/summary>/);
+    expect(body).not.toContain('**What changed**');
+    expect(body).toContain('[job summary](https://github.com/a/b/actions/runs/1)');
+    // A fraction of the full report (the job summary keeps all of it).
+    expect(body.length).toBeLessThan(report.length / 4);
   });
 
-  it('even a report whose essentials exceed the limit is cut at a line, with fences closed', () => {
-    const giant = `# t\n\n## Executive summary\n\n\`\`\`text\n${'y'.repeat(80_000)}\n\`\`\`\n`;
-    const body = buildComment(giant, { marker, summaryUrl: null });
+  it('a regression: the "what changed" table leads, before the targets; the rest folded', () => {
+    const body = comment(slowerRun());
+    expect(body).toMatch(/^### ❌ FAILED: perfgate · demo-payments$/m);
+    const changed = body.indexOf('**What changed**');
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(body.indexOf('**Targets**'));
+    expect(body).toMatch(/\| browse products \| p95 latency \| [\d.]+ ms → [\d.]+ ms \| \+40(\.0)? % worse \| 🔴 regression \|/);
+    expect(body).toMatch(/\| browse products \| p50 latency \|.*\| 🔴 regression · not gating \|/);
+    expect(body).toMatch(/<details><summary>All \d+ comparisons with history<\/summary>/);
+  });
+
+  it('A/B: names the base commit, trials per side and why sampling stopped; escapes what came from the service', () => {
+    const run = recorded('demo-pass.json');
+    run.regression = null;
+    const c = (metric: string, outcome: AbComparison['outcome'], change: number, gating = true): AbComparison => ({
+      scenario: 'browse <b>|products',
+      metric,
+      worse: 'up',
+      base: 1,
+      head: 1 + change,
+      n: { base: 8, head: 8 },
+      change,
+      ci: [change - 0.03, change + 0.03],
+      ciLevel: 0.967,
+      p: 0.5,
+      pAdjusted: 0.5,
+      delta: 0.1,
+      outcome,
+      gating,
+      sentence: '',
+    });
+    run.ab = {
+      mode: 'ab',
+      alpha: 0.05,
+      looks: [6, 8],
+      alphaPerLook: 0.025,
+      trialsPerSide: 8,
+      batches: 8,
+      stoppedBecause: 'every gating comparison was decided after 8 trials per side',
+      elapsedMs: 1000,
+      order: 'BHHB',
+      base: {
+        command: 'node s.js',
+        url: 'http://127.0.0.1:1',
+        scenarios: [],
+        commit: { ref: 'auto', sha: 'abcdef1234567', why: 'the pull request base' },
+      },
+      comparisons: [c('p95', 'confident pass', 0.01), c('p50', 'inconclusive', 0.04, false), c('rps', 'confident pass', 0)],
+      counts: { regression: 0, improvement: 0, 'confident pass': 2, inconclusive: 0 },
+    };
+    const body = comment(run);
+    expect(body).toContain(
+      '**A/B against the base build `abcdef1`**: 8 trials per side; 2 of 2 gating comparisons are confident passes (no change as large as δ). Sampling stopped because every gating comparison was decided after 8 trials per side.',
+    );
+    expect(body).not.toContain('<b>');
+    expect(body).toMatch(/browse &lt;b&gt;\\\|products|browse \\<b\\>\\\|products/);
+  });
+
+  it('never longer than 65 536 characters: cut at a line, folds and fences closed', () => {
+    const run = slowerRun();
+    const many = run.regression!.comparisons[0]!;
+    run.regression!.comparisons = Array.from({ length: 3000 }, (_, i) => ({ ...many, scenario: `scenario ${i}` }));
+    const body = comment(run);
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(body).toContain('> ✂️ Cut to fit a comment; the whole report is in the [job summary](');
+    expect((body.match(/<details>/g) ?? []).length).toBe((body.match(/<\/details>/g) ?? []).length);
     expect((body.match(/^`{3,}/gm) ?? []).length % 2).toBe(0);
   });
 

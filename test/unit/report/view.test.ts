@@ -4,13 +4,8 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, loadTemplate } from '../../../src/report/render.js';
 import { buildView } from '../../../src/report/view.js';
-import { analyzeRegressions, currentFromResult } from '../../../src/analysis/regression.js';
-import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
-import { decide } from '../../../src/analysis/verdict.js';
-import { trialFigures } from '../../../src/contract/record.js';
 import type { RunResult } from '../../../src/contract/result.js';
-import { createRng } from '../../../src/stats/rng.js';
-import { record } from '../../history-fixtures.js';
+import { slowerThanItsHistory } from '../../history-fixtures.js';
 
 const root = new URL('../../../', import.meta.url);
 const recorded = (name: string): RunResult => JSON.parse(readFileSync(new URL(`fixtures/results/${name}`, root), 'utf8')) as RunResult;
@@ -98,23 +93,7 @@ describe('report.md rendered from a recorded run', () => {
 
 describe('the regression analysis section', () => {
   it('shows a proven regression the same way for latency and throughput (+ = worse), with its recommendation', () => {
-    const run = recorded('demo-pass.json');
-    const rng = createRng(21);
-    const records = Array.from({ length: 8 }, (_, i) => ({
-      ...record(rng, {}, {}, 500 + i),
-      fingerprint: run.config.fingerprint,
-      runner: run.runner,
-      scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
-    }));
-    const slower = structuredClone(run);
-    for (const t of slower.scenarios[0]!.trials) {
-      t.latency.p50 = t.latency.p50! * 1.4;
-      t.latency.p95 = t.latency.p95! * 1.4;
-      t.latency.p99 = t.latency.p99! * 1.4;
-      t.rps *= 0.7;
-    }
-    slower.regression = analyzeRegressions(records, currentFromResult(undefined, slower), REGRESSION_DEFAULTS, 'dir .perfgate/history');
-    Object.assign(slower, decide(slower.targets, null, slower.regression));
+    const slower = slowerThanItsHistory(recorded('demo-pass.json'));
     const md = render(slower);
     expect(md).toMatch(/\*\*FAILED\*\*: [2-4] regressions proven against history/);
     expect(md).toMatch(/\| browse products \| p95 latency \| [\d.]+ ms \(8 runs\) \| [\d.]+ ms \| \+40(\.0)? % worse \|.*🔴 regression/);
@@ -125,5 +104,62 @@ describe('the regression analysis section', () => {
     );
     expect(md).toContain('<details><summary>Method and baseline runs</summary>');
     expect(md).toMatch(/- \[ \] No regression against a baseline of 8 stored runs/);
+    // p50 is outside the default gate: the same +40 % is reported, marked, and does not count.
+    expect(md).toMatch(/\| browse products \| p50 latency \|.*\| \+40(\.0)? % worse \|.*🔴 regression · not gating/);
+    expect(md).toMatch(/Worse, outside the gate \(reported, not failing\): p50 latency of "browse products" \+40(\.0)? % worse/);
+    expect(md).toContain('reported but never failing the run: p50 latency, p99 latency');
+    expect(md).not.toMatch(/- p50 latency of "browse products" regressed/);
+  });
+});
+
+describe('A/B: what would decide a comparison left inconclusive', () => {
+  it('names the trial-to-trial spread and the trials per side δ would need, from the run itself', async () => {
+    const { analyzeAb } = await import('../../../src/analysis/ab.js');
+    const { whyUndecided } = await import('../../../src/report/comparison-view.js');
+    const { REGRESSION_DEFAULTS } = await import('../../../src/config/types.js');
+    const { trialFigures } = await import('../../../src/contract/record.js');
+    const run = recorded('demo-pass.json');
+    const scenario = run.scenarios[0]!;
+    // p95 that swings by a factor of about 1.5 from trial to trial, on both sides alike.
+    const swing = (k: number) => [1, 1.5, 0.7, 1.3, 0.8, 1.4][k % 6]!;
+    const side = (shift: number) =>
+      Array.from({ length: 6 }, (_, k) => {
+        const t = structuredClone(scenario.trials[k % scenario.trials.length]!);
+        t.latency.p95 = 0.6 * swing(k + shift);
+        return t;
+      });
+    const base = side(0);
+    const head = side(3);
+    run.scenarios = [{ ...scenario, trials: head }];
+    const comparisons = analyzeAb(new Map([[scenario.name, base.map(trialFigures)]]), new Map([[scenario.name, head.map(trialFigures)]]), {
+      alpha: 0.05,
+      looks: 1,
+      delta: REGRESSION_DEFAULTS.delta,
+      gate: ['p95'],
+    });
+    expect(comparisons.find((c) => c.metric === 'p95')!.outcome).toBe('inconclusive');
+    run.ab = {
+      mode: 'ab',
+      alpha: 0.05,
+      looks: [6],
+      alphaPerLook: 0.05,
+      trialsPerSide: 6,
+      batches: 6,
+      stoppedBecause: 'max-trials (6 per side) reached with 1 gating comparison still inconclusive',
+      elapsedMs: 1,
+      order: 'BHHBBHHBBHHB',
+      base: { command: 'x', url: 'http://127.0.0.1:1', scenarios: [{ ...scenario, trials: base }] },
+      comparisons,
+      counts: { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 1 },
+    };
+    const [line] = whyUndecided(run);
+    const m =
+      /^p95 latency of "browse products" varies by about ±(\d+) % from trial to trial here: telling a change of 10 % from that needs about (\d+) trials per side \(this run had 6; (\d+) % is what it could tell\)\./.exec(
+        line!,
+      );
+    expect(m, line).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(20);
+    expect(Number(m![2])).toBeGreaterThan(6);
+    expect(render(run)).toContain(line!.replace(/`/g, '`'));
   });
 });

@@ -6,6 +6,7 @@ import { latestChangePoint } from '../../../src/stats/changepoint.js';
 import { normalCdf, normalQuantile, normalSf, tCdf, tQuantile, tSf } from '../../../src/stats/distributions.js';
 import { hodgesLehmann } from '../../../src/stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../../../src/stats/mann-whitney.js';
+import { digamma, fitPrior, squeezeVariances, trigamma, trigammaInverse } from '../../../src/stats/moderated.js';
 import { benjaminiHochberg, holm } from '../../../src/stats/multiple.js';
 import { predictionTest, withinRunFloor } from '../../../src/stats/prediction.js';
 import { createRng, fromState } from '../../../src/stats/rng.js';
@@ -262,5 +263,45 @@ describe('Clopper–Pearson interval (scipy.stats.beta.ppf)', () => {
     const [lo300, hi300] = clopperPearson(300, 300);
     close(lo300, 0.9877790253057065, 1e-9);
     expect(hi300).toBe(1);
+  });
+});
+
+describe('moderated variances (scipy.special; limma fitFDist / squeezeVar written out in scipy_reference.py)', () => {
+  it('digamma, trigamma and the inverse trigamma', () => {
+    close(digamma(0.5), -1.9635100260214235); // scipy.special.digamma(0.5)
+    close(digamma(2.0), 0.42278433509846713);
+    close(digamma(4.5), 1.388870926359529);
+    close(digamma(30.0), 3.384438132685525);
+    close(trigamma(0.5), 4.93480220054468); // scipy.special.polygamma(1, 0.5)
+    close(trigamma(2.0), 0.6449340668482266);
+    close(trigamma(4.5), 0.24872510303901035);
+    close(trigamma(30.0), 0.033895060357739946);
+    close(trigammaInverse(0.3), 3.808719012051168); // brentq on polygamma(1, x) - y
+    close(trigammaInverse(2.0), 0.87666407746426);
+    close(trigammaInverse(11.0), 0.3180301980466684);
+  });
+
+  it('the prior and the posterior variances', () => {
+    const spread = [0.0004, 0.0012, 0.0002, 0.003, 0.0007, 0.0001];
+    const prior = fitPrior(spread, [4, 4, 4, 4, 4, 4]);
+    close(prior.d0, 3.1762998049063405);
+    close(prior.s0sq, 0.00048332910794908067);
+    const post = squeezeVariances(spread, [4, 4, 4, 4, 4, 4]);
+    const want = [
+      0.0004368822703227543, 0.00088279452134273, 0.0003254042075677603, 0.0018860970861376758, 0.0006040993644552451,
+      0.0002696651761902633,
+    ];
+    post.s2.forEach((v, i) => close(v, want[i]!));
+    expect(post.df[0]).toBeCloseTo(4 + 3.1762998049063405, 9);
+    const wide = fitPrior([0.01, 0.5, 2.0, 0.002], [3, 3, 3, 3]);
+    close(wide.d0, 0.6864687580593438);
+    close(wide.s0sq, 0.013550529806228125);
+    // Spreads that agree more than chance allows: d0 = ∞, every posterior is the prior.
+    const same = fitPrior([0.0004, 0.0009, 0.00025, 0.0016, 0.0006], [4, 4, 4, 4, 4]);
+    expect(same.d0).toBe(Infinity);
+    close(same.s0sq, 0.0008030079415988003);
+    const unequal = fitPrior([1.0, 1.3, 0.8, 1.1], [9, 9, 19, 19]);
+    expect(unequal.d0).toBe(Infinity);
+    close(unequal.s0sq, 1.125258649108302);
   });
 });
