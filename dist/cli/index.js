@@ -27106,7 +27106,36 @@ function errorExitCode(err) {
     return err instanceof ConfigError || err instanceof errors_UsageError ? 2 : 3;
 }
 
+;// CONCATENATED MODULE: ./src/stats/multiple.ts
+// Multiple-comparison adjustments. Pure; the order of the input is kept.
+/** Holm's step-down adjustment (controls the family-wise error rate). Same as R's p.adjust(p, "holm"). */
+function holm(p) {
+    const m = p.length;
+    const order = p.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
+    const out = new Array(m);
+    let running = 0;
+    order.forEach(([v, i], k) => {
+        running = Math.max(running, Math.min(1, (m - k) * v));
+        out[i] = running;
+    });
+    return out;
+}
+/** Benjamini–Hochberg step-up adjustment (controls the false discovery rate). Same as R's p.adjust(p, "BH"). */
+function benjaminiHochberg(p) {
+    const m = p.length;
+    const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]);
+    const out = new Array(m);
+    let running = 1;
+    order.forEach(([v, i], k) => {
+        const rankFromTop = m - k; // 1-based rank in ascending order
+        running = Math.min(running, Math.min(1, (m / rankFromTop) * v));
+        out[i] = running;
+    });
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
+
 const COMPARED_METRICS = [
     { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
     { metric: 'p95', worse: 'up', pick: (t) => t.p95 },
@@ -27158,11 +27187,11 @@ function isGating(metric, gate) {
  * Holm's adjustment within each family: the gating comparisons form one, the rest (reported,
  * never failing the run) another, so that reporting more metrics costs the gate no power.
  */
-function holmByFamily(ps, gating, adjust) {
+function holmByFamily(ps, gating) {
     const out = new Array(ps.length);
     for (const family of [true, false]) {
         const idx = ps.map((_, i) => i).filter((i) => gating[i] === family);
-        const adj = adjust(idx.map((i) => ps[i]));
+        const adj = holm(idx.map((i) => ps[i]));
         idx.forEach((i, k) => (out[i] = adj[k]));
     }
     return out;
@@ -32822,11 +32851,13 @@ function regressionView(r, units) {
         })),
         baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
         warnings: r.warnings.map(md),
-        method: 'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+        method: `Per run, ${r.runLevel === 'best' ? 'its least disturbed trial (the fastest latency, the highest throughput)' : 'the median over its trials'} on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ` +
             `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over the ${compared} gating comparisons at α = ${r.alpha} (the others form a family of their own and cannot fail the run): ` +
             'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
             'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
-            `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). ` +
+            (r.spreads === 'moderated'
+                ? `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). `
+                : '') +
             `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.`,
     };
 }
@@ -33107,36 +33138,7 @@ function hodgesLehmann(x, y, level = 0.95) {
     return { estimate, lower, upper, level, method };
 }
 
-;// CONCATENATED MODULE: ./src/stats/multiple.ts
-// Multiple-comparison adjustments. Pure; the order of the input is kept.
-/** Holm's step-down adjustment (controls the family-wise error rate). Same as R's p.adjust(p, "holm"). */
-function holm(p) {
-    const m = p.length;
-    const order = p.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
-    const out = new Array(m);
-    let running = 0;
-    order.forEach(([v, i], k) => {
-        running = Math.max(running, Math.min(1, (m - k) * v));
-        out[i] = running;
-    });
-    return out;
-}
-/** Benjamini–Hochberg step-up adjustment (controls the false discovery rate). Same as R's p.adjust(p, "BH"). */
-function benjaminiHochberg(p) {
-    const m = p.length;
-    const order = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]);
-    const out = new Array(m);
-    let running = 1;
-    order.forEach(([v, i], k) => {
-        const rankFromTop = m - k; // 1-based rank in ascending order
-        running = Math.min(running, Math.min(1, (m / rankFromTop) * v));
-        out[i] = running;
-    });
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/ab.ts
-
 
 
 
@@ -33223,8 +33225,8 @@ function analyzeAb(base, head, s) {
         }
     }
     const gating = drafts.map((d) => d.gating !== false);
-    const adj = holmByFamily(drafts.map((d) => d.p), gating, holm);
-    const adjBetter = holmByFamily(drafts.map((d) => d.pBetter), gating, holm);
+    const adj = holmByFamily(drafts.map((d) => d.p), gating);
+    const adjBetter = holmByFamily(drafts.map((d) => d.pBetter), gating);
     return drafts.map(({ pBetter: _ignored, ...d }, i) => {
         const c = { ...d, pAdjusted: adj[i] };
         c.outcome = decideOutcome(c, adj[i], adjBetter[i], level);
@@ -34450,6 +34452,8 @@ function parseConfig(text, file) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/overrides.ts
+
+
 function applyOverrides(config, o = {}) {
     return {
         ...config,
@@ -34467,6 +34471,37 @@ function applyOverrides(config, o = {}) {
         history: { ...config.history, ...o.history },
         unjudgeable: o.unjudgeable ?? config.unjudgeable,
         report: o.template ? { ...config.report, template: o.template } : config.report,
+    };
+}
+/**
+ * The load overrides checked and parsed, the same way for the CLI and the Action; `label` names
+ * each one in messages (`--trials`, `input "trials"`).
+ */
+function parseOverrides(text, label) {
+    const given = (name) => text[name]?.trim() || undefined;
+    const count = (name) => {
+        const v = given(name);
+        if (v === undefined)
+            return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1)
+            throw new errors_UsageError(`${label(name)} must be a whole number of at least 1; got "${v}"`);
+        return n;
+    };
+    const duration = given('duration');
+    const durationMs = duration === undefined ? undefined : parseDuration(duration);
+    if (duration !== undefined && !durationMs)
+        throw new errors_UsageError(`${label('duration')} must be a duration such as 10s or 500ms; got "${duration}"`);
+    const unjudgeable = given('unjudgeable');
+    if (unjudgeable !== undefined && unjudgeable !== 'fail' && unjudgeable !== 'warn')
+        throw new errors_UsageError(`${label('unjudgeable')} must be fail or warn; got "${unjudgeable}"`);
+    const connections = count('connections');
+    const trials = count('trials');
+    return {
+        ...(durationMs ? { durationMs } : {}),
+        ...(connections ? { connections } : {}),
+        ...(trials ? { trials } : {}),
+        ...(unjudgeable ? { unjudgeable } : {}),
     };
 }
 
@@ -36120,10 +36155,11 @@ function rampLine(s) {
 // A/B mode: the base and the head build on the same machine, only one of them loaded at a time
 // (the other idle, or stopped when both cannot run at once), trials interleaved B,H,H,B,B,H… so
 // that drift hits both sides alike. Each service start warms every scenario up once; each block
-// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials after that, the trials
-// are analysed; sampling stops as soon as no further trial can change the gate's outcome (a gating
-// regression proven, or every gating comparison decided), at `max-trials`, or before the time
-// budget would be exceeded.
+// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
+// after that, the trials are analysed; sampling stops as soon as no further trial can change the
+// gate's outcome (a gating regression proven, or every gating comparison decided), at
+// `max-trials`, or before the time budget would be exceeded.
+
 
 
 
@@ -36303,7 +36339,7 @@ async function measureAb(config, ctx) {
             if (looks.includes(batches)) {
                 analyse();
                 const open = undecided(comparisons).length;
-                const gating = comparisons.filter((c) => c.gating !== false).length;
+                const gating = gatingOf(comparisons).length;
                 ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${gating - open} of ${gating} gating comparisons decided`);
                 const stop = stopReason(comparisons, batches);
                 if (stop) {
@@ -36321,27 +36357,25 @@ async function measureAb(config, ctx) {
                 break;
             }
         }
-        if (!failure && ramps.length) {
-            const launched = await ensure('head');
-            for (const scenario of launched ? ramps : []) {
-                ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
-                const scrapes = sides.head.scrapes.get(scenario.name);
-                try {
-                    const recorded = await runAndRecord(launched.baseUrl, scenario, interruptHooks(launched, scenario, 'head'), config, scrapes);
-                    rampResults.set(scenario.name, recorded.result);
-                    rampWindows.set(scenario.name, recorded.run.windows);
-                    rampReadings.push({ ramp: true, readings: recorded.readings });
-                    if (recorded.run.interrupted) {
-                        failure = interruption(launched, recorded.run.interrupted, scenario.name, ctx.signal);
-                        failedSide = 'head';
-                        break;
-                    }
-                }
-                catch (err) {
-                    failure = loadError(launched, scenario.name, err);
+        const rampHost = !failure && ramps.length ? await ensure('head') : undefined;
+        for (const scenario of rampHost ? ramps : []) {
+            ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
+            const scrapes = sides.head.scrapes.get(scenario.name);
+            try {
+                const recorded = await runAndRecord(rampHost.baseUrl, scenario, interruptHooks(rampHost, scenario, 'head'), config, scrapes);
+                rampResults.set(scenario.name, recorded.result);
+                rampWindows.set(scenario.name, recorded.run.windows);
+                rampReadings.push({ ramp: true, readings: recorded.readings });
+                if (recorded.run.interrupted) {
+                    failure = interruption(rampHost, recorded.run.interrupted, scenario.name, ctx.signal);
                     failedSide = 'head';
                     break;
                 }
+            }
+            catch (err) {
+                failure = loadError(rampHost, scenario.name, err);
+                failedSide = 'head';
+                break;
             }
         }
     }
@@ -37435,14 +37469,18 @@ function withinRunFloor(trialLogs) {
 
 
 
-
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 const WHOLE_RUN = 'the whole run';
-/** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
-function runMedian(trials, def, summary = 'median') {
+/** A stored run's level of a metric on its comparison scale (null if unusable). */
+function storedLevel(trials, def, summary) {
     const values = trialValues(trials, def);
     return values.length ? runLevel(values, def, summary) : null;
 }
+/**
+ * A run's level from its trials' values (comparison scale): the median, or its least disturbed
+ * trial (the fastest latency, the highest throughput): contention from other work on the machine
+ * only ever makes a trial worse, so the best trial of a run is the one it touched least.
+ */
 function runLevel(values, def, summary) {
     if (summary === 'median')
         return robust_median(values);
@@ -37484,9 +37522,9 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             const logs = trialValues(scenario.trials, def);
             if (!logs.length)
                 continue; // e.g. workflows/s of a single-request scenario
-            const y = runLevel(logs, def, settings.summary ?? 'best');
+            const y = runLevel(logs, def, settings.summary);
             const series = runs
-                .map((r) => ({ record: r.record, v: runMedian(r.trials, def, settings.summary ?? 'best') }))
+                .map((r) => ({ record: r.record, v: storedLevel(r.trials, def, settings.summary) }))
                 .filter((x) => x.v !== null);
             const cp = latestChangePoint(series.map((s) => s.v));
             const kept = cp ? series.slice(cp.index) : series;
@@ -37603,8 +37641,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         d.gating = isGating(d.metric, settings.gate);
     const tested = drafts.filter((d) => d.pWorse !== null);
     const family = tested.map((d) => d.gating !== false);
-    const adjWorse = holmByFamily(tested.map((d) => d.pWorse), family, holm);
-    const adjBetter = holmByFamily(tested.map((d) => d.pBetter), family, holm);
+    const adjWorse = holmByFamily(tested.map((d) => d.pWorse), family);
+    const adjBetter = holmByFamily(tested.map((d) => d.pBetter), family);
     const familySize = (gating) => Math.max(1, family.filter((g) => g === gating).length);
     tested.forEach((d, i) => {
         const m = familySize(family[i]);
@@ -37629,9 +37667,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
     });
     const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
     const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 };
-    for (const c of comparisons)
-        if (c.gating !== false)
-            counts[c.outcome]++;
+    for (const c of gatingOf(comparisons))
+        counts[c.outcome]++;
     const baseline = [...used.values()]
         .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
         .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
@@ -37642,6 +37679,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         window: settings.window,
         minRuns: settings.minRuns,
         onMissingBaseline: settings.onMissingBaseline,
+        runLevel: settings.summary,
+        spreads: settings.spreads,
         fingerprint: current.fingerprint,
         runner: current.runner,
         candidates,
@@ -39460,7 +39499,12 @@ async function finishRun(f, measured) {
         reason,
         targets,
         ...partial,
-        config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name), fingerprint },
+        config: {
+            file: displayPath(cwd, config.file),
+            scenarios: config.scenarios.map((s) => s.name),
+            fingerprint,
+            unjudgeable: config.unjudgeable,
+        },
         runner,
         git,
         regression,
@@ -40460,25 +40504,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
 }
 /** --duration, --connections, --trials and --unjudgeable for `run`: the Action's dispatch overrides. */
 function runOverrides(v) {
-    const count = (name, text) => {
-        if (text === undefined)
-            return undefined;
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 1)
-            throw new errors_UsageError(`--${name} must be a whole number of at least 1, got "${text}"`);
-        return n;
-    };
-    const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
-    if (v.duration !== undefined && !durationMs)
-        throw new errors_UsageError(`--duration must be a duration such as 10s or 500ms, got "${v.duration}"`);
-    if (v.unjudgeable !== undefined && v.unjudgeable !== 'fail' && v.unjudgeable !== 'warn')
-        throw new errors_UsageError(`--unjudgeable must be fail or warn, got "${v.unjudgeable}"`);
-    return {
-        ...(durationMs ? { durationMs } : {}),
-        ...(v.connections !== undefined ? { connections: count('connections', v.connections) } : {}),
-        ...(v.trials !== undefined ? { trials: count('trials', v.trials) } : {}),
-        ...(v.unjudgeable ? { unjudgeable: v.unjudgeable } : {}),
-    };
+    return parseOverrides(v, (name) => `--${name}`);
 }
 /** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
 function saveFlag(v) {
@@ -40510,11 +40536,11 @@ const MARK = {
     unmeasured: 'NOT MEASURED',
     unjudged: 'NOT JUDGED',
 };
-/** The plain-text verdict printed on stdout. */
 /** REGRESSION, IMPROVEMENT; a comparison outside regression.gate is marked as such. */
 function outcomeWord(c) {
     return c.gating === false ? `${c.outcome.toUpperCase()} (not gating)` : c.outcome.toUpperCase();
 }
+/** The plain-text verdict printed on stdout. */
 function summaryText(r) {
     const lines = [`${r.verdict === 'pass' ? 'PASSED' : 'FAILED'}: ${r.reason}`];
     for (const t of r.targets) {

@@ -17,7 +17,6 @@ import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../
 import { normalQuantile, normalSf } from '../stats/distributions.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
-import { holm } from '../stats/multiple.js';
 import { median } from '../stats/robust.js';
 
 export interface AbDecisionSettings {
@@ -118,12 +117,10 @@ export function analyzeAb(
   const adj = holmByFamily(
     drafts.map((d) => d.p),
     gating,
-    holm,
   );
   const adjBetter = holmByFamily(
     drafts.map((d) => d.pBetter),
     gating,
-    holm,
   );
   return drafts.map(({ pBetter: _ignored, ...d }, i) => {
     const c: AbComparison = { ...d, pAdjusted: adj[i]! };

@@ -5,6 +5,7 @@
 import type { MetricDefinition } from '../config/types.js';
 import type { TrialFigures } from '../contract/record.js';
 import type { BuiltinMetric, ComparedMetric } from '../contract/result.js';
+import { holm } from '../stats/multiple.js';
 
 export interface MetricDef {
   metric: Exclude<ComparedMetric, 'errors'>;
@@ -79,11 +80,11 @@ export function isGating(metric: string, gate: readonly string[] | undefined): b
  * Holm's adjustment within each family: the gating comparisons form one, the rest (reported,
  * never failing the run) another, so that reporting more metrics costs the gate no power.
  */
-export function holmByFamily(ps: readonly number[], gating: readonly boolean[], adjust: (ps: number[]) => number[]): number[] {
+export function holmByFamily(ps: readonly number[], gating: readonly boolean[]): number[] {
   const out = new Array<number>(ps.length);
   for (const family of [true, false]) {
     const idx = ps.map((_, i) => i).filter((i) => gating[i] === family);
-    const adj = adjust(idx.map((i) => ps[i]!));
+    const adj = holm(idx.map((i) => ps[i]!));
     idx.forEach((i, k) => (out[i] = adj[k]!));
   }
   return out;

@@ -7,6 +7,7 @@ import {
   comparedMetrics,
   deltaOf,
   fromScale,
+  gatingOf,
   holmByFamily,
   isGating,
   trialValues,
@@ -18,7 +19,6 @@ import { latestChangePoint } from '../stats/changepoint.js';
 import { normalQuantile, normalSf, tCdf, tQuantile, tSf } from '../stats/distributions.js';
 import { squeezeVariances } from '../stats/moderated.js';
 import type { RegressionSettings } from '../config/types.js';
-import { holm } from '../stats/multiple.js';
 import { predictionTest, withinRunFloor } from '../stats/prediction.js';
 import { median, robustSd } from '../stats/robust.js';
 
@@ -51,8 +51,8 @@ export interface CurrentRun {
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 export const WHOLE_RUN = 'the whole run';
 
-/** Per-run summary of a metric: the median over the run's trials on its comparison scale (null if unusable). */
-function runMedian(trials: readonly TrialFigures[], def: MetricDef, summary: RunSummary = 'median'): number | null {
+/** A stored run's level of a metric on its comparison scale (null if unusable). */
+function storedLevel(trials: readonly TrialFigures[], def: MetricDef, summary: RegressionSettings['summary']): number | null {
   const values = trialValues(trials, def);
   return values.length ? runLevel(values, def, summary) : null;
 }
@@ -62,8 +62,7 @@ function runMedian(trials: readonly TrialFigures[], def: MetricDef, summary: Run
  * trial (the fastest latency, the highest throughput): contention from other work on the machine
  * only ever makes a trial worse, so the best trial of a run is the one it touched least.
  */
-export type RunSummary = 'median' | 'best';
-function runLevel(values: readonly number[], def: Pick<MetricDef, 'worse'>, summary: RunSummary): number {
+function runLevel(values: readonly number[], def: Pick<MetricDef, 'worse'>, summary: RegressionSettings['summary']): number {
   if (summary === 'median') return median(values);
   return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
 }
@@ -113,9 +112,9 @@ export function analyzeRegressions(
     for (const def of defs) {
       const logs = trialValues(scenario.trials, def);
       if (!logs.length) continue; // e.g. workflows/s of a single-request scenario
-      const y = runLevel(logs, def, settings.summary ?? 'best');
+      const y = runLevel(logs, def, settings.summary);
       const series = runs
-        .map((r) => ({ record: r.record, v: runMedian(r.trials, def, settings.summary ?? 'best') }))
+        .map((r) => ({ record: r.record, v: storedLevel(r.trials, def, settings.summary) }))
         .filter((x): x is { record: HistoryRecord; v: number } => x.v !== null);
       const cp = latestChangePoint(series.map((s) => s.v));
       const kept = cp ? series.slice(cp.index) : series;
@@ -241,12 +240,10 @@ export function analyzeRegressions(
   const adjWorse = holmByFamily(
     tested.map((d) => d.pWorse!),
     family,
-    holm,
   );
   const adjBetter = holmByFamily(
     tested.map((d) => d.pBetter!),
     family,
-    holm,
   );
   const familySize = (gating: boolean): number => Math.max(1, family.filter((g) => g === gating).length);
   tested.forEach((d, i) => {
@@ -273,7 +270,7 @@ export function analyzeRegressions(
     Outcome,
     number
   >;
-  for (const c of comparisons) if (c.gating !== false) counts[c.outcome]++;
+  for (const c of gatingOf(comparisons)) counts[c.outcome]++;
   const baseline: BaselineRun[] = [...used.values()]
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
@@ -284,6 +281,8 @@ export function analyzeRegressions(
     window: settings.window,
     minRuns: settings.minRuns,
     onMissingBaseline: settings.onMissingBaseline,
+    runLevel: settings.summary,
+    spreads: settings.spreads,
     fingerprint: current.fingerprint,
     runner: current.runner,
     candidates,

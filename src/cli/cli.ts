@@ -8,8 +8,7 @@ import { formatValue, signedChange } from '../analysis/format.js';
 import { join } from 'node:path';
 import { runCalibrate } from '../commands/calibrate.js';
 import { runCheck } from '../commands/check.js';
-import type { ConfigOverrides } from '../config/overrides.js';
-import { parseDuration } from '../config/units.js';
+import { parseOverrides, type ConfigOverrides, type OverrideTexts } from '../config/overrides.js';
 import { runDashboard } from '../commands/dashboard.js';
 import { runCompare } from '../commands/compare.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
@@ -229,24 +228,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
 }
 
 /** --duration, --connections, --trials and --unjudgeable for `run`: the Action's dispatch overrides. */
-function runOverrides(v: { duration?: string; connections?: string; trials?: string; unjudgeable?: string }): ConfigOverrides {
-  const count = (name: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1, got "${text}"`);
-    return n;
-  };
-  const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
-  if (v.duration !== undefined && !durationMs)
-    throw new UsageError(`--duration must be a duration such as 10s or 500ms, got "${v.duration}"`);
-  if (v.unjudgeable !== undefined && v.unjudgeable !== 'fail' && v.unjudgeable !== 'warn')
-    throw new UsageError(`--unjudgeable must be fail or warn, got "${v.unjudgeable}"`);
-  return {
-    ...(durationMs ? { durationMs } : {}),
-    ...(v.connections !== undefined ? { connections: count('connections', v.connections) } : {}),
-    ...(v.trials !== undefined ? { trials: count('trials', v.trials) } : {}),
-    ...(v.unjudgeable ? { unjudgeable: v.unjudgeable as 'fail' | 'warn' } : {}),
-  };
+function runOverrides(v: OverrideTexts): ConfigOverrides {
+  return parseOverrides(v, (name) => `--${name}`);
 }
 
 /** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
@@ -279,12 +262,12 @@ const MARK = {
   unjudged: 'NOT JUDGED',
 } as const;
 
-/** The plain-text verdict printed on stdout. */
 /** REGRESSION, IMPROVEMENT; a comparison outside regression.gate is marked as such. */
 function outcomeWord(c: { outcome: string; gating?: boolean }): string {
   return c.gating === false ? `${c.outcome.toUpperCase()} (not gating)` : c.outcome.toUpperCase();
 }
 
+/** The plain-text verdict printed on stdout. */
 export function summaryText(r: RunResult): string {
   const lines = [`${r.verdict === 'pass' ? 'PASSED' : 'FAILED'}: ${r.reason}`];
   for (const t of r.targets) {

@@ -279,7 +279,13 @@ export interface RunResult {
   /** A run imported from another tool's output (perfgate import). */
   source?: ImportSource | null;
   /** The config file, every scenario it defines (run or not), and the hash of what changes the measurement. */
-  config: { file: string; scenarios: string[]; fingerprint: string };
+  config: {
+    file: string;
+    scenarios: string[];
+    fingerprint: string;
+    /** What an unjudged target did to the verdict (absent in older results: fail). */
+    unjudgeable?: 'fail' | 'warn';
+  };
   /** Runs compare only with runs of the same runner class (OS, arch, CPU model, cores, Node major). */
   runner: string;
   git: GitInfo | null;
@@ -378,6 +384,9 @@ export interface RegressionAnalysis {
   window: number;
   minRuns: number;
   onMissingBaseline: 'pass' | 'warn' | 'fail';
+  /** How each run's level was taken and how spreads were estimated (absent in older results: median, own). */
+  runLevel?: 'best' | 'median';
+  spreads?: 'own' | 'moderated';
   fingerprint: string;
   runner: string;
   /** Stored runs considered, and why others were not. */

@@ -1,5 +1,6 @@
 // Annotations for the Actions log and the PR's Files view: one error per breached or
 // unmeasured target and per regression, a warning for an insufficient baseline. Pure.
+import { gatingOf } from '../analysis/compared-metrics.js';
 import { formatValue, signedChange } from '../analysis/format.js';
 import type { RunResult } from '../contract/result.js';
 
@@ -17,7 +18,7 @@ export function annotationsFor(r: RunResult): Annotation[] {
     const where = t.scenario ? ` (${t.scenario})` : '';
     if (t.status === 'unjudged') {
       out.push({
-        level: r.verdict === 'fail' && /cannot be judged/.test(r.reason) ? 'error' : 'warning',
+        level: r.config.unjudgeable === 'warn' ? 'warning' : 'error',
         title: 'perfgate: target not judged',
         message: `${t.name}${where}: ${t.expr}, ${t.note}; to judge it: ${t.fix ?? 'longer or more trials'}`,
       });
@@ -59,7 +60,7 @@ export function annotationsFor(r: RunResult): Annotation[] {
     out.push({
       level: 'warning',
       title: 'perfgate: insufficient baseline',
-      message: `${missing} of ${reg.comparisons.filter((c) => c.gating !== false).length} gating comparisons had fewer than ${reg.minRuns} comparable stored runs; regressions there cannot be detected yet (on-missing-baseline: ${reg.onMissingBaseline})`,
+      message: `${missing} of ${gatingOf(reg.comparisons).length} gating comparisons had fewer than ${reg.minRuns} comparable stored runs; regressions there cannot be detected yet (on-missing-baseline: ${reg.onMissingBaseline})`,
     });
   }
   for (const w of reg?.warnings ?? []) out.push({ level: 'warning', title: 'perfgate: history', message: w });

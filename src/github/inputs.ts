@@ -1,7 +1,6 @@
 // The Action's inputs, read and checked once. A bad value is a usage error naming the input.
-import type { ConfigOverrides } from '../config/overrides.js';
+import { parseOverrides, type ConfigOverrides } from '../config/overrides.js';
 import type { HistoryConfig } from '../config/types.js';
-import { parseDuration } from '../config/units.js';
 import { UsageError } from '../util/errors.js';
 import type { FailOn } from './annotations.js';
 
@@ -34,14 +33,6 @@ function oneOf<T extends string>(get: Get, name: string, allowed: readonly T[], 
   return v as T;
 }
 
-function positiveInt(get: Get, name: string): number | undefined {
-  const v = get(name).trim();
-  if (!v) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`input "${name}" must be a whole number of at least 1; got "${v}"`);
-  return n;
-}
-
 /** `git` | `git:<branch>` | `dir:<path>` | `none` | `config` (what the config file says). */
 export function parseHistorySpec(spec: string): Partial<HistoryConfig> | undefined {
   const s = spec.trim();
@@ -57,10 +48,6 @@ export function parseHistorySpec(spec: string): Partial<HistoryConfig> | undefin
 
 export function readInputs(get: Get): ActionInputs {
   const save = oneOf(get, 'save-history', ['auto', 'true', 'false'] as const, 'auto');
-  const duration = get('duration').trim();
-  const durationMs = duration ? parseDuration(duration) : undefined;
-  if (duration && durationMs === undefined)
-    throw new UsageError(`input "duration" must be a duration such as 10s or 500ms; got "${duration}"`);
   const history = parseHistorySpec(get('history') || 'git:perfgate-data');
   return {
     mode: oneOf(get, 'mode', ['run', 'comment', 'merge'] as const, 'run'),
@@ -76,19 +63,12 @@ export function readInputs(get: Get): ActionInputs {
     outDir: get('out-dir').trim() || '.perfgate',
     result: get('result').trim() || '.perfgate/result.json',
     overrides: {
-      durationMs,
-      connections: positiveInt(get, 'connections'),
-      trials: positiveInt(get, 'trials'),
-      ...unjudgeableInput(get),
+      ...parseOverrides(
+        { duration: get('duration'), connections: get('connections'), trials: get('trials'), unjudgeable: get('unjudgeable') },
+        (name) => `input "${name}"`,
+      ),
       ...(history ? { history } : {}),
     },
     template: get('template').trim() || undefined,
   };
-}
-
-function unjudgeableInput(get: Get): { unjudgeable?: 'fail' | 'warn' } {
-  const v = get('unjudgeable').trim();
-  if (!v) return {};
-  if (v !== 'fail' && v !== 'warn') throw new UsageError(`input "unjudgeable" must be fail or warn; got "${v}"`);
-  return { unjudgeable: v };
 }

@@ -246,7 +246,12 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
     reason,
     targets,
     ...partial,
-    config: { file: displayPath(cwd, config.file), scenarios: config.scenarios.map((s) => s.name), fingerprint },
+    config: {
+      file: displayPath(cwd, config.file),
+      scenarios: config.scenarios.map((s) => s.name),
+      fingerprint,
+      unjudgeable: config.unjudgeable,
+    },
     runner,
     git,
     regression,

@@ -1,12 +1,13 @@
 // A/B mode: the base and the head build on the same machine, only one of them loaded at a time
 // (the other idle, or stopped when both cannot run at once), trials interleaved B,H,H,B,B,H… so
 // that drift hits both sides alike. Each service start warms every scenario up once; each block
-// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials after that, the trials
-// are analysed; sampling stops as soon as no further trial can change the gate's outcome (a gating
-// regression proven, or every gating comparison decided), at `max-trials`, or before the time
-// budget would be exceeded.
+// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
+// after that, the trials are analysed; sampling stops as soon as no further trial can change the
+// gate's outcome (a gating regression proven, or every gating comparison decided), at
+// `max-trials`, or before the time budget would be exceeded.
 import { abCounts, analyzeAb, lookSchedule, stopReason, undecided, type AbDecisionSettings } from '../analysis/ab.js';
 import type { Window } from '../analysis/aggregate.js';
+import { gatingOf } from '../analysis/compared-metrics.js';
 import type { Config, ScenarioConfig, ServiceConfig } from '../config/types.js';
 import { trialFigures, type TrialFigures } from '../contract/record.js';
 import type { Histogram } from '../load/histogram.js';
@@ -227,7 +228,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       if (looks.includes(batches)) {
         analyse();
         const open = undecided(comparisons).length;
-        const gating = comparisons.filter((c) => c.gating !== false).length;
+        const gating = gatingOf(comparisons).length;
         ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${gating - open} of ${gating} gating comparisons decided`);
         const stop = stopReason(comparisons, batches);
         if (stop) {
@@ -245,26 +246,24 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
         break;
       }
     }
-    if (!failure && ramps.length) {
-      const launched = await ensure('head');
-      for (const scenario of launched ? ramps : []) {
-        ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
-        const scrapes = sides.head.scrapes.get(scenario.name)!;
-        try {
-          const recorded = await runAndRecord(launched!.baseUrl, scenario, interruptHooks(launched!, scenario, 'head'), config, scrapes);
-          rampResults.set(scenario.name, recorded.result);
-          rampWindows.set(scenario.name, recorded.run.windows);
-          rampReadings.push({ ramp: true, readings: recorded.readings });
-          if (recorded.run.interrupted) {
-            failure = interruption(launched!, recorded.run.interrupted, scenario.name, ctx.signal);
-            failedSide = 'head';
-            break;
-          }
-        } catch (err) {
-          failure = loadError(launched!, scenario.name, err);
+    const rampHost = !failure && ramps.length ? await ensure('head') : undefined;
+    for (const scenario of rampHost ? ramps : []) {
+      ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
+      const scrapes = sides.head.scrapes.get(scenario.name)!;
+      try {
+        const recorded = await runAndRecord(rampHost!.baseUrl, scenario, interruptHooks(rampHost!, scenario, 'head'), config, scrapes);
+        rampResults.set(scenario.name, recorded.result);
+        rampWindows.set(scenario.name, recorded.run.windows);
+        rampReadings.push({ ramp: true, readings: recorded.readings });
+        if (recorded.run.interrupted) {
+          failure = interruption(rampHost!, recorded.run.interrupted, scenario.name, ctx.signal);
           failedSide = 'head';
           break;
         }
+      } catch (err) {
+        failure = loadError(rampHost!, scenario.name, err);
+        failedSide = 'head';
+        break;
       }
     }
   } finally {

@@ -171,11 +171,13 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
     ),
     warnings: r.warnings.map(md),
     method:
-      'Per stored run, the median over its trials on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ' +
+      `Per run, ${r.runLevel === 'best' ? 'its least disturbed trial (the fastest latency, the highest throughput)' : 'the median over its trials'} on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ` +
       `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over the ${compared} gating comparisons at α = ${r.alpha} (the others form a family of their own and cannot fail the run): ` +
       'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
       'Shares read from the service (defined metrics in percent) and memory growth are compared the same way on their own scale, their δ in percentage points or MB/min; a stress ramp’s capacity is one value per run. ' +
-      `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). ` +
+      (r.spreads === 'moderated'
+        ? `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). `
+        : '') +
       `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.`,
   };
 }

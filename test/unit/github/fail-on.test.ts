@@ -34,3 +34,17 @@ describe('what fails the step', () => {
     expect(a.find((x) => x.level === 'warning')?.title).toBe('perfgate: insufficient baseline');
   });
 });
+
+describe('annotations for a target not judged', () => {
+  it('an error when the policy failed the gate on it, a warning under unjudgeable: warn', () => {
+    const run = recorded('demo-pass.json');
+    run.targets[0] = { ...run.targets[0]!, status: 'unjudged', note: 'not judged: 6 s of load', fix: 'duration: 5s' };
+    const note = (r: RunResult) => annotationsFor(r).find((a) => a.title === 'perfgate: target not judged')!;
+    expect(note(run)).toMatchObject({
+      level: 'error',
+      message: expect.stringContaining('not judged: 6 s of load; to judge it: duration: 5s'),
+    });
+    run.config.unjudgeable = 'warn';
+    expect(note(run).level).toBe('warning');
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHistorySpec, readInputs } from '../../../src/github/inputs.js';
+import { parseOverrides } from '../../../src/config/overrides.js';
 
 describe('Action inputs', () => {
   const get = (values: Record<string, string>) => (name: string) => values[name] ?? '';
@@ -32,6 +33,16 @@ describe('Action inputs', () => {
     );
     expect(() => readInputs(get({ duration: '10' }))).toThrow('input "duration" must be a duration');
     expect(() => readInputs(get({ trials: '0' }))).toThrow('input "trials" must be a whole number of at least 1');
+    expect(() => readInputs(get({ unjudgeable: 'maybe' }))).toThrow('input "unjudgeable" must be fail or warn; got "maybe"');
+    expect(readInputs(get({ duration: '2s', trials: '3', unjudgeable: 'warn' })).overrides).toMatchObject({
+      durationMs: 2000,
+      trials: 3,
+      unjudgeable: 'warn',
+    });
+    // The CLI reads the same overrides through the same parser, naming its flags.
+    expect(() => parseOverrides({ connections: 'many' }, (n) => `--${n}`)).toThrow(
+      '--connections must be a whole number of at least 1; got "many"',
+    );
     expect(() => readInputs(get({ history: 's3://x' }))).toThrow('input "history" must be git');
   });
 });
