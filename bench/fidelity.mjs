@@ -1,6 +1,7 @@
 // Fidelity on servers perfgate did not write, side by side in one run, rounds interleaved:
 //  (a) closed model against gunicorn + Flask (sync workers: Connection: close) and Python's
-//      http.server (HTTP/1.0): perfgate vs wrk vs a raw socket client (bench/raw-client.mjs);
+//      http.server (HTTP/1.0), and the demo over https (TLS): perfgate vs wrk vs a raw socket
+//      client (bench/raw-client.mjs);
 //  (b) the open model at 1,000 req/s over 1,000 and over 50 connections (demo): perfgate vs an
 //      evenly paced raw client;
 //  (c) the keep-alive rows of measure-tools.mjs (fixed work and the cheap endpoint).
@@ -8,6 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../build/load/scenario.js';
@@ -22,14 +24,17 @@ const DURATION = quick ? 2000 : 5000;
 
 async function waitHttp(url) {
   for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((r) => http.get(url, (res) => (res.resume(), r(res.statusCode < 500))).on('error', () => r(false)));
+    const lib = url.startsWith('https:') ? https : http;
+    const ok = await new Promise((r) =>
+      lib.get(url, { rejectUnauthorized: false }, (res) => (res.resume(), r(res.statusCode < 500))).on('error', () => r(false)),
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer`);
 }
 
-async function server(cmd, args, opts, probe) {
+async function server(cmd, args, opts, probe, scheme = 'http') {
   const port = await freePort();
   const child = spawn(cmd, args(port), {
     ...opts,
@@ -37,12 +42,12 @@ async function server(cmd, args, opts, probe) {
     stdio: 'ignore',
     detached: true,
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   await waitHttp(url + probe);
   return { url, stop: () => process.kill(-child.pid, 'SIGTERM') };
 }
 
-const scenario = (path, connections, rate) => ({
+const scenario = (path, connections, rate, secure) => ({
   name: 'x',
   kind: 'request',
   steps: [{ name: path, method: 'GET', path, headers: {}, capture: {} }],
@@ -51,12 +56,13 @@ const scenario = (path, connections, rate) => ({
   warmupMs: 0,
   trials: 1,
   durationMs: DURATION,
-  timeoutMs: 10_000,
+  timeoutMs: DURATION,
   processes: 1,
+  ...(secure ? { tls: { insecure: true } } : {}),
 });
 
 async function perfgate(url, path, connections, rate) {
-  const run = await runScenario(url, scenario(path, connections, rate), { interrupt: () => undefined });
+  const run = await runScenario(url, scenario(path, connections, rate, url.startsWith('https:')), { interrupt: () => undefined });
   const t = run.trials[0];
   return { p50: t.latency.p50, p95: t.latency.p95, rps: t.rps, errors: t.errors.total, late: t.pacing?.late ?? 0 };
 }
@@ -106,6 +112,19 @@ async function closedRows() {
       start: () => server('python3', (p) => ['-m', 'http.server', String(p), '--bind', '127.0.0.1'], { cwd: site }, '/hello.json'),
       path: '/hello.json',
       connections: 4,
+    },
+    {
+      label: 'demo over https (TLS, keep-alive), GET /api/products, 8 connections',
+      start: () =>
+        server(
+          process.execPath,
+          () => [DEMO],
+          { env: { TLS_CERT: join(ROOT, 'fixtures', 'tls', 'server.pem'), TLS_KEY: join(ROOT, 'fixtures', 'tls', 'server-key.pem') } },
+          '/health',
+          'https',
+        ),
+      path: '/api/products',
+      connections: 8,
     },
   ];
   const out = [];
@@ -265,7 +284,7 @@ ${table(
   goals.map((g) => [g.what, g.value, g.ok ? '✅ met' : '❌ not met']),
 )}
 
-## (a) Servers that close the connection after every response (closed model)
+## (a) Closed model: servers that close the connection after every response, and one over TLS
 
 ${table(['Server', 'Figure', 'perfgate', 'wrk', 'raw client', 'perfgate ÷ wrk', 'perfgate ÷ raw'], closedTable)}
 

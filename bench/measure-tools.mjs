@@ -74,24 +74,18 @@ async function autocannonOwn(url, connections, durationMs) {
 }
 
 function autocannonCli(url, connections, durationMs) {
+  return autocannonCliRun(`${url}/api/products`, connections, durationMs);
+}
+
+/** The autocannon CLI (as a user runs it) against a full URL: its req/s and errors. */
+export function autocannonCliRun(url, connections, durationMs) {
   const out = execFileSync(
     process.execPath,
-    [
-      join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
-      '-c',
-      String(connections),
-      '-d',
-      String(durationMs / 1000),
-      '--json',
-      `${url}/api/products`,
-    ],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
+    [join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(connections), '-d', String(durationMs / 1000), '--json', url],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const r = JSON.parse(out);
-  return { rps: r.requests.total / r.duration };
+  return { rps: r.requests.total / r.duration, errors: r.errors + r.non2xx };
 }
 
 function wrk(url, connections, durationMs) {

@@ -51,24 +51,82 @@ export async function externalService(command: string, cwd: string, port: number
 export async function rawServer(
   answer: (head: string, n: number) => { bytes: string; close?: boolean },
 ): Promise<{ url: string; connections: () => number; close(): Promise<void> }> {
+  return wireServer(answer);
+}
+
+/** What a wire server does with one request: bytes to write (then maybe close), nothing (hold it), or a reset. */
+export type WireAnswer = { bytes: string | Buffer; close?: boolean; delayMs?: number } | 'hold' | 'destroy';
+
+export interface WireServer {
+  url: string;
+  port: number;
+  /** Request heads as read, in order (latin1: the bytes as sent). */
+  heads: string[];
+  /** Requests read but never answered (held, or the connection went before the answer). */
+  unanswered(): number;
+  /** Requests whose answer is still to be written (delayed). */
+  inProgress(): number;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A raw HTTP/1.1 server on a socket, for the conformance battery: it reads request heads (and
+ * Content-Length bodies), counts what it served, and answers as `answer` says. No HTTP library
+ * in between, so the bytes on the wire are exactly the test's.
+ */
+export async function wireServer(
+  answer: (head: string, n: number) => WireAnswer,
+  options: { onConnection?: (socket: net.Socket) => boolean } = {},
+): Promise<WireServer> {
   let n = 0;
   let conns = 0;
+  let held = 0;
+  let waiting = 0;
+  const heads: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     conns++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      let end: number;
-      while ((end = buf.indexOf('\r\n\r\n')) >= 0) {
-        const head = buf.slice(0, end);
-        buf = buf.slice(end + 4);
+    if (options.onConnection && !options.onConnection(socket)) return;
+    let buf = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        buf = buf.subarray(end + 4 + length);
+        heads.push(head);
         const a = answer(head, n++);
-        if (a.close) socket.end(a.bytes);
-        else socket.write(a.bytes);
+        if (a === 'hold') {
+          held++;
+          continue;
+        }
+        if (a === 'destroy') {
+          held++;
+          socket.destroy();
+          return;
+        }
+        const write = (): void => {
+          if (socket.destroyed) {
+            held++;
+            return;
+          }
+          if (a.close) socket.end(a.bytes);
+          else socket.write(a.bytes);
+        };
+        if (a.delayMs) {
+          waiting++;
+          setTimeout(() => {
+            waiting--;
+            write();
+          }, a.delayMs);
+        } else write();
       }
     });
   });
@@ -76,6 +134,10 @@ export async function rawServer(
   const port = (server.address() as net.AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
+    heads,
+    unanswered: () => held,
+    inProgress: () => waiting,
     connections: () => conns,
     close: () =>
       new Promise<void>((resolve) => {
@@ -83,4 +145,11 @@ export async function rawServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** `HTTP/1.1 <status>` with a Content-Length body (and extra header lines). */
+export function httpResponse(status: number, body = '', headers: string[] = []): string {
+  return [`HTTP/1.1 ${status} ${status < 300 ? 'OK' : 'X'}`, ...headers, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join(
+    '\r\n',
+  );
 }

@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2047);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7350);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2047:
+/***/ 7350:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27095,10 +27095,12 @@ function formatProblem(file, p) {
 // 0 pass · 1 fail (a target breached, a regression proven, the run failed) · 2 usage or config
 // error · 3 internal error (a bug) · 130 interrupted (Ctrl-C, SIGTERM).
 
-/** A finished (or cut-short) run: interrupted before failed before passed. */
+/** A finished (or cut-short) run: interrupted, then perfgate's own fault (its report still written), then failed, then passed. */
 function runExitCode(run) {
     if (run.failure?.kind === 'aborted')
         return 130;
+    if (run.failure?.kind === 'internal')
+        return 3;
     return run.verdict === 'pass' && !run.failure ? 0 : 1;
 }
 /** An error thrown before or outside a run: the user's to fix (2), or perfgate's (3). */
@@ -32670,8 +32672,8 @@ function calibrate(a, b, s) {
     return rows;
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/contract/record.ts
 // The contract of a stored run (one history record): the figures history needs (per trial), and
 // where the run came from. Small on purpose (no histograms): a thousand of them load in
@@ -32685,7 +32687,7 @@ function recordFromResult(result, savedAt = new Date()) {
     return {
         kind: RECORD_KIND,
         schemaVersion: RECORD_SCHEMA_VERSION,
-        id: `${stamp}-${sha}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`,
+        id: `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`,
         savedAt: savedAt.toISOString(),
         startedAt: result.startedAt,
         name: result.name,
@@ -33948,9 +33950,13 @@ function serviceUrl(base, pathOrUrl) {
     return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${base}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
 }
 
+// EXTERNAL MODULE: ./src/util/http-syntax.ts
+var http_syntax = __nccwpck_require__(4324);
 ;// CONCATENATED MODULE: ./src/config/build-parts.ts
 // Building the parts of a Config: workflow steps, targets, defined metrics, stress ramps and the
 // service block.
+
+
 
 
 
@@ -33976,11 +33982,49 @@ function parsePath(text) {
     return segs;
 }
 const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
+/**
+ * Header maps merged as HTTP does: names compared without case, the later (more specific) map's
+ * value replacing the earlier one's, spelled as the later map spells it.
+ */
+function mergeHeaders(...maps) {
+    const out = {};
+    for (const map of maps) {
+        for (const [name, value] of Object.entries(map)) {
+            for (const k of Object.keys(out))
+                if (k.toLowerCase() === name.toLowerCase())
+                    delete out[k];
+            out[name] = value;
+        }
+    }
+    return out;
+}
+/** Header names and values that cannot go on the wire, and paths that cannot be sent, refused where they are written. */
+function checkWire(r, path, at) {
+    for (const [name, value] of Object.entries(strings(r.headers))) {
+        if (!(0,http_syntax/* validHeaderName */.NP)(name))
+            at([...path, 'headers', name], `"${name}" is not a valid header name (letters, digits and !#$%&'*+.^_\`|~-)`, true);
+        const bad = (0,http_syntax/* invalidHeaderValue */.sQ)(value);
+        if (bad)
+            at([...path, 'headers', name], `the value of header "${name}" contains ${bad}; it cannot be sent`, false);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(r.path))
+        at([...path, 'path'], 'the path contains a control character (CR, LF, tab…); it cannot be sent', false);
+    else {
+        try {
+            (0,http_syntax/* encodePath */.O0)(r.path);
+        }
+        catch {
+            at([...path, 'path'], 'the path is not valid Unicode (a lone surrogate); it cannot be sent', false);
+        }
+    }
+}
 function buildSteps(rawSteps, headers, stepPath, at) {
     const captured = new Set();
     const usedNames = new Set();
     return rawSteps.map((r, j) => {
         const path = stepPath(j);
+        checkWire(r, path, at);
         const method = r.method ?? (r.body !== undefined || r.json !== undefined ? 'POST' : 'GET');
         if (r.body !== undefined && r.json !== undefined)
             at(path, 'give either "body" or "json", not both');
@@ -34000,8 +34044,9 @@ function buildSteps(rawSteps, headers, stepPath, at) {
             name,
             method,
             path: r.path,
-            headers: { ...headers, ...strings(r.headers) },
+            headers: mergeHeaders(headers, strings(r.headers)),
             capture: r.capture ?? {},
+            ...(r.expect ? { expect: [...new Set(r.expect)] } : {}),
         };
         if (r.body !== undefined)
             step.body = r.body;
@@ -34156,6 +34201,7 @@ function buildService(s, where, dir, at) {
         ready = { kind: 'tcp', timeoutMs };
     }
     return {
+        ...buildTls(svc, url, where, dir, at),
         command: svc.command,
         cwd: (0,external_node_path_.resolve)(dir, svc.cwd ?? '.'),
         env: strings(svc.env),
@@ -34169,6 +34215,29 @@ function buildService(s, where, dir, at) {
             ? { metrics: { url: svc.metrics.url, timeoutMs: ms(svc.metrics.timeout, 2000, [...where, 'metrics', 'timeout'], at) } }
             : {}),
     };
+}
+/** service.tls: only for an https URL; the CA file read now, so a missing one is a located error. */
+function buildTls(svc, url, where, dir, at) {
+    const t = svc.tls;
+    const https = url.startsWith('https:');
+    if (t && !https && url)
+        at([...where, 'tls'], `tls applies to an https:// url; ${formatPath([...where, 'url'])} is "${url}"`);
+    if (!https)
+        return {};
+    let ca;
+    let caFile;
+    if (t?.ca) {
+        caFile = (0,external_node_path_.resolve)(dir, t.ca);
+        try {
+            ca = (0,external_node_fs_.readFileSync)(caFile, 'utf8');
+            if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+                at([...where, 'tls', 'ca'], `${t.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, false);
+        }
+        catch (err) {
+            at([...where, 'tls', 'ca'], `cannot read ${t.ca}: ${err.code ?? err.message}`, false);
+        }
+    }
+    return { tls: { insecure: t?.insecure ?? false, ...(ca !== undefined ? { ca, caFile } : {}) } };
 }
 
 ;// CONCATENATED MODULE: ./src/config/build.ts
@@ -34202,7 +34271,7 @@ function build(raw, file, at) {
             at(path, `scenario "${s.name}" needs exactly one of "request" (one request) or "workflow" (a list of steps)`);
             return;
         }
-        const headers = { ...strings(defaults.headers), ...strings(s.headers) };
+        const headers = mergeHeaders(strings(defaults.headers), strings(s.headers));
         const rawSteps = s.request ? [s.request] : s.workflow;
         const stepPath = (j) => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
         const steps = buildSteps(rawSteps, headers, stepPath, at);
@@ -34226,7 +34295,8 @@ function build(raw, file, at) {
             warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
             trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
             durationMs,
-            timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+            ...timeouts(s, defaults, ramp?.stepMs ?? durationMs, path, at),
+            ...(service.tls ? { tls: service.tls } : {}),
             processes,
             ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0] : connections } : {}),
         });
@@ -34363,6 +34433,21 @@ function buildGate(gate, metrics, at) {
         at(['regression', 'gate', i], `unknown metric "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; one of: ${known.join(', ')}`, false);
     });
     return [...new Set(gate)];
+}
+/**
+ * A scenario's request and connect timeouts. The request timeout is never longer than a trial
+ * (a ramp step): a longer one could never be seen, so unanswered requests would vanish. Its
+ * default is 10 s or the trial's duration, whichever is shorter; a longer one is refused.
+ */
+function timeouts(s, defaults, trialMs, path, at) {
+    const written = s.timeout ?? defaults.timeout;
+    const where = s.timeout ? [...path, 'timeout'] : ['load', 'timeout'];
+    const timeoutMs = ms(written, Math.min(LOAD_DEFAULTS.timeoutMs, trialMs), where, at);
+    if (written !== undefined && timeoutMs > trialMs)
+        at(where, `timeout ${written} is longer than ${s.ramp ? 'a ramp step' : 'a trial'} of "${s.name}" (${trialMs / 1000}s): a request unanswered that long could never be counted; make it at most ${trialMs / 1000}s`, false);
+    const connect = s['connect-timeout'] ?? defaults['connect-timeout'];
+    const connectWhere = s['connect-timeout'] ? [...path, 'connect-timeout'] : ['load', 'connect-timeout'];
+    return { timeoutMs, connectTimeoutMs: ms(connect, timeoutMs, connectWhere, at) };
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
@@ -34651,11 +34736,11 @@ function reportTemplate(config) {
     }
 }
 
-// EXTERNAL MODULE: ./src/load/trial.ts + 4 modules
-var trial = __nccwpck_require__(7423);
+// EXTERNAL MODULE: ./src/load/trial.ts + 5 modules
+var trial = __nccwpck_require__(4542);
 ;// CONCATENATED MODULE: ./src/load/scenario.ts
 
-async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial */.p) {
+async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial */.pm) {
     const out = { trials: [], histograms: [], windows: [] };
     const phases = [];
     if (scenario.warmupMs > 0)
@@ -34854,9 +34939,32 @@ var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
 ;// CONCATENATED MODULE: ./src/service/http-get.ts
 
 
+
+
+/** TLS settings by origin (https://host:port): readiness, the uptime probe and scraping use the load's. */
+const tlsByOrigin = new Map();
+/** Makes every GET to this service's origin verify its certificate as `settings` say. */
+function useTls(baseUrl, settings) {
+    const origin = new URL(baseUrl).origin;
+    if (settings)
+        tlsByOrigin.set(origin, settings);
+    else
+        tlsByOrigin.delete(origin);
+}
+function tlsOptions(url) {
+    if (!url.startsWith('https:'))
+        return {};
+    const t = tlsByOrigin.get(new URL(url).origin);
+    if (!t)
+        return {};
+    return { rejectUnauthorized: !t.insecure, ...(t.ca ? { ca: [...(external_node_tls_default()).rootCertificates, t.ca] } : {}) };
+}
 /** One GET with a hard timeout and no connection reuse; never throws. */
 function httpGet(url, timeoutMs) {
     const started = process.hrtime.bigint();
@@ -34870,7 +34978,7 @@ function httpGet(url, timeoutMs) {
             resolve({ ...r, ms: elapsed() });
         };
         const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+        const req = lib.get(url, { agent: false, timeout: timeoutMs, ...tlsOptions(url) }, (res) => {
             res.resume();
             res.on('end', () => settle({
                 ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
@@ -34883,7 +34991,7 @@ function httpGet(url, timeoutMs) {
         });
         req.on('error', (err) => settle({
             ok: false,
-            error: err.code ?? err.message,
+            error: (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message),
         }));
     });
 }
@@ -34901,7 +35009,7 @@ function httpGetText(url, timeoutMs, maxBytes) {
             resolve({ ...r, ms: elapsed() });
         };
         const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' } }, (res) => {
+        const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' }, ...tlsOptions(url) }, (res) => {
             const chunks = [];
             let size = 0;
             res.on('data', (c) => {
@@ -34920,7 +35028,7 @@ function httpGetText(url, timeoutMs, maxBytes) {
             settle({ error: `no complete answer within ${timeoutMs} ms` });
             req.destroy();
         }, timeoutMs);
-        req.on('error', (err) => settle({ error: err.code ?? err.message }));
+        req.on('error', (err) => settle({ error: (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message) }));
     });
 }
 
@@ -35733,6 +35841,7 @@ function tcpConnect(host, port, timeoutMs) {
 
 
 
+
 const LOG_TAIL_LINES = 30;
 function abortReason(signal) {
     return signal?.aborted ? `interrupted (${String(signal.reason ?? 'abort')})` : undefined;
@@ -35740,6 +35849,7 @@ function abortReason(signal) {
 async function launch(svc, o) {
     const port = svc.port === 'auto' ? await freePort() : svc.port;
     const baseUrl = svc.url.replace('{port}', String(port));
+    useTls(baseUrl, svc.tls);
     let service;
     if (svc.command) {
         o.progress.info(`perfgate: starting ${o.label}: ${svc.command}`);
@@ -36048,7 +36158,9 @@ function interruption(launched, reason, scenario, signal) {
     };
 }
 function loadError(launched, scenario, err) {
-    // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
+    if (isInternal(err))
+        return internalFailure(err, launched.logTail(), scenario);
+    // The load could not start (e.g. a load process could not be forked): a verdict, not a crash of perfgate.
     return {
         kind: 'load-error',
         message: `the load for "${scenario}" could not be sent: ${err.message}`,
@@ -36149,6 +36261,21 @@ function describeLoad(s) {
 function rampLine(s) {
     const cap = s.ramp.capacity;
     return `perfgate:   capacity ${cap ? `${Math.round(cap.rps)} req/s (p95 ${cap.p95} ms)` : 'not found: no step met the conditions'}; ${s.ramp.stoppedBecause}`;
+}
+/** Whether an error is perfgate's own fault (the load engine threw), not the load's or the service's. */
+function isInternal(err) {
+    return Boolean(err?.internal);
+}
+/** perfgate's own fault as a run failure: the run's files are still written; exit 3. */
+function internalFailure(err, logTail, scenario) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const cause = e.cause instanceof Error ? e.cause : e;
+    return {
+        kind: 'internal',
+        message: `internal error (a bug in perfgate, please report it): ${e.message}${cause.stack ? `\n${cause.stack.split('\n').slice(0, 6).join('\n')}` : ''}`,
+        ...(scenario ? { scenario } : {}),
+        logTail,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
@@ -36484,7 +36611,7 @@ async function runCalibrate(opts) {
     };
     const measured = await measureAb(config, {
         env: opts.env ?? process.env,
-        runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
+        runId: (0,external_node_crypto_.randomUUID)(),
         serviceLog: (0,external_node_path_.join)(outDir, 'calibrate-a.log'),
         baseLog: (0,external_node_path_.join)(outDir, 'calibrate-b.log'),
         signal: opts.signal,
@@ -38126,7 +38253,7 @@ function loadFigureRows(f) {
         rows.push({
             label: `Open-model schedule (${p.arrival === 'poisson' ? 'Poisson arrivals' : 'evenly spaced'})`,
             value: `${formatNumber(p.sent, 0)} of ${formatNumber(p.intended, 0)} sends at ${formatNumber(p.achievedRate, 1)} of ${formatNumber(p.offered, 1)} req/s offered; ` +
-                `${formatNumber(p.late, 0)} late, ${formatNumber(p.dropped, 0)} dropped; generator lag p99 ${formatMs(p.lagP99Ms)}`,
+                `${formatNumber(p.late, 0)} late, ${formatNumber(p.dropped, 0)} dropped${p.expired ? `, ${formatNumber(p.expired, 0)} timed out waiting for a connection` : ''}; generator lag p99 ${formatMs(p.lagP99Ms)}`,
         });
     return rows;
 }
@@ -38180,8 +38307,14 @@ function scenarioView(s, importedFrom) {
     const sum = s.summary;
     const lat = sum.latency;
     const figures = [
-        { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
-        { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
+        {
+            label: 'Requests (responses)',
+            value: `${formatNumber(sum.requests, 0)}${sum.unfinished ? `; ${formatNumber(sum.unfinished, 0)} still unanswered when a trial's drain ended (not counted)` : ''}`,
+        },
+        {
+            label: 'Throughput (successful responses)',
+            value: `${formatNumber(sum.rps, 1)} req/s (all responses: ${formatNumber(sum.durationMs > 0 ? (sum.requests * 1000) / sum.durationMs : 0, 1)} req/s)`,
+        },
         ...(sum.workflows
             ? [
                 {
@@ -38192,8 +38325,11 @@ function scenarioView(s, importedFrom) {
             : []),
         {
             label: 'Errors',
-            value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
+            value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} unexpected statuses, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors${sum.errors.workflow ? `, ${sum.errors.workflow} workflow errors` : ''}`,
         },
+        ...Object.entries(sum.errors.reasons ?? {})
+            .slice(0, 5)
+            .map(([why, n]) => ({ label: `Error: ${md(why)}`, value: formatNumber(n, 0) })),
         ...(importedFrom
             ? []
             : [
@@ -38562,6 +38698,8 @@ function failureHeading(kind) {
             return 'The service crashed during load';
         case 'aborted':
             return 'The run was interrupted';
+        case 'internal':
+            return 'perfgate itself failed (a bug): no verdict on the service';
         default:
             return 'The load could not be sent';
     }
@@ -38588,6 +38726,8 @@ function executiveSummary(run, breached, unmeasured) {
     }
     if (run.failure?.kind === 'aborted')
         out.push(`**The run was interrupted** (${md(run.failure.message)}); the figures cover only what ran.`);
+    if (run.failure?.kind === 'internal')
+        out.push(`**perfgate itself failed** (a bug in perfgate, not a verdict on the service; exit code 3)${run.failure.scenario ? ` during "${md(run.failure.scenario)}"` : ''}: ${md(run.failure.message.split('\n')[0])}. The service and the load were stopped; the figures cover only what ran.`);
     if (breached.length) {
         const list = breached.map((t) => `${md(t.name)}${t.scenario ? ` in "${md(t.scenario)}"` : ''} (${t.measured === null ? '?' : md(formatValue(t.measured, t.unit))} against ${code(t.expr)})`);
         out.push(`**${breached.length} of ${run.targets.length} targets breached**: ${list.join('; ')}.`);
@@ -39001,7 +39141,7 @@ function configFingerprint(config) {
             ...(s.ramp ? { ramp: { by: s.ramp.by, levels: s.ramp.levels, stepMs: s.ramp.stepMs, stop: s.ramp.stop } } : {}),
         })),
     };
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
+    return (0,external_node_crypto_.createHash)('sha256').update(canonical(material)).digest('hex').slice(0, 16);
 }
 /** JSON with sorted keys, so that the hash does not depend on key order in the YAML. */
 function canonical(value) {
@@ -39358,21 +39498,25 @@ async function runGate(opts) {
         serviceLog: config.service.command ? (0,external_node_path_.join)(outDir, 'service.log') : null,
     };
     const startedAt = new Date();
+    const guard = new InternalGuard(opts.signal);
     const ctx = {
         env: opts.env ?? process.env,
-        runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
+        runId: (0,external_node_crypto_.randomUUID)(),
         serviceLog: files.serviceLog,
-        signal: opts.signal,
+        signal: guard.signal,
         progress,
         display: (p) => displayPath(cwd, p),
     };
     const env = opts.env ?? process.env;
     const base = await baseBuild(config, opts, outDir, env, progress);
     try {
-        const measured = await measureWith(base.config, ctx, outDir, base.checkout);
+        const measured = guard.settle(await measureWith(base.config, ctx, outDir, base.checkout).catch((err) => failedMeasurement(config, err)));
         let baseBuildFailure = base.failure;
         let result = measured;
-        if ('failedSide' in measured && measured.failedSide === 'base' && measured.failure?.kind !== 'aborted') {
+        if ('failedSide' in measured &&
+            measured.failedSide === 'base' &&
+            measured.failure?.kind !== 'aborted' &&
+            measured.failure?.kind !== 'internal') {
             // A base build that cannot be measured is not the head's regression: measure the head alone.
             const failure = measured.failure;
             progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
@@ -39398,7 +39542,57 @@ async function runGate(opts) {
         }, result);
     }
     finally {
+        guard.dispose();
         await base.checkout?.remove();
+    }
+}
+/** A measurement that threw (perfgate's fault; its stages stopped what they started): nothing measured, the reason kept. */
+function failedMeasurement(config, err) {
+    return {
+        scenarios: [],
+        failure: internalFailure(err, []),
+        service: {
+            cpu: null,
+            memory: null,
+            uptime: null,
+            mode: config.service.command ? 'managed' : 'external',
+            command: config.service.command ?? null,
+            url: config.service.url,
+            readyMs: null,
+            exit: null,
+            logFile: null,
+            logTail: [],
+        },
+    };
+}
+/**
+ * While a run measures, an exception nothing caught (a bug in perfgate, wherever it was thrown)
+ * stops the run as Ctrl-C would: the load and the service stop, and the run is recorded with an
+ * `internal` failure (exit 3), its result.json and report still written.
+ */
+class InternalGuard {
+    controller = new AbortController();
+    error = null;
+    signal;
+    onError = (err) => {
+        this.error ??= err;
+        if (!this.controller.signal.aborted)
+            this.controller.abort('internal error');
+    };
+    constructor(outer) {
+        this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
+        process.on('uncaughtException', this.onError);
+        process.on('unhandledRejection', this.onError);
+    }
+    /** The measurement, its failure replaced by the internal error when one was caught. */
+    settle(measured) {
+        if (this.error === null)
+            return measured;
+        return { ...measured, failure: internalFailure(this.error, measured.failure?.logTail ?? []) };
+    }
+    dispose() {
+        process.off('uncaughtException', this.onError);
+        process.off('unhandledRejection', this.onError);
     }
 }
 async function measureWith(config, ctx, outDir, checkout) {
@@ -39917,7 +40111,7 @@ async function runImport(opts) {
     const stray = config.targets.find((t) => t.scenario !== undefined && t.scenario !== name);
     if (stray)
         throw new errors_UsageError(`target "${stray.name}" is for scenario "${stray.scenario}", but the import is scenario "${name}" (set --scenario)`);
-    const fingerprint = (0,external_node_crypto_namespaceObject.createHash)('sha256')
+    const fingerprint = (0,external_node_crypto_.createHash)('sha256')
         .update(JSON.stringify({ tool: x.tool, scenario: name, url: x.url, connections: x.connections }))
         .digest('hex')
         .slice(0, 16);
@@ -40048,7 +40242,7 @@ async function runShard(opts) {
     progress.info(`perfgate: shard ${index} of ${count}: ${sharded.scenarios.map((s) => `${s.name} ${s.connections} connections${s.rate ? ` at ${Math.round(s.rate * 100) / 100} req/s` : ''}`).join('; ')}`);
     const measured = await measureOnce(sharded, {
         env: opts.env ?? process.env,
-        runId: (0,external_node_crypto_namespaceObject.randomUUID)(),
+        runId: (0,external_node_crypto_.randomUUID)(),
         serviceLog: null,
         signal: opts.signal,
         progress,
@@ -40234,7 +40428,7 @@ async function runMerge(opts) {
         startedAt,
         environment: shards[0].shard.environment,
         // Merged runs are compared only with merged runs of the same split.
-        fingerprint: (0,external_node_crypto_namespaceObject.createHash)('sha256')
+        fingerprint: (0,external_node_crypto_.createHash)('sha256')
             .update(`${configFingerprint(config)}|shards:${count}`)
             .digest('hex')
             .slice(0, 16),
@@ -40742,7 +40936,7 @@ function mergeParallel(parts, histograms) {
         ...sum,
         startedAt: new Date(start).toISOString(),
         durationMs: Math.round(durationMs * 1000) / 1000,
-        rps: durationMs > 0 ? (sum.requests * 1000) / durationMs : 0,
+        rps: durationMs > 0 ? (sum.ok * 1000) / durationMs : 0,
         connectionsServed: parts.reduce((a, p) => a + p.connectionsServed, 0),
         ...(sum.pacing
             ? {
@@ -40751,6 +40945,8 @@ function mergeParallel(parts, histograms) {
                     // Parallel parts each offered their share: the offer adds up, over the common clock.
                     offered: parts.reduce((a, p) => a + (p.pacing?.offered ?? 0), 0),
                     achievedRate: durationMs > 0 ? (sum.pacing.sent * 1000) / durationMs : 0,
+                    // Each part's schedule had its own seed: the first one names the set.
+                    ...(parts[0].pacing?.seed !== undefined ? { seed: parts[0].pacing.seed } : {}),
                 },
             }
             : {}),
@@ -40799,7 +40995,7 @@ function split(total, n) {
 /* harmony import */ var _util_assets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9123);
 /* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6846);
 /* harmony import */ var _merge_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9644);
-/* harmony import */ var _trial_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7423);
+/* harmony import */ var _trial_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4542);
 // Load from several processes on one machine: each child runs the load engine (with our µs
 // histograms) for its share of the connections and rate; the parent merges each trial
 // exactly. The children are this same program started with a flag, so the CLI and the Action
@@ -40847,6 +41043,8 @@ class LoadPool {
     /** Same contract as startTrial, with the load split over the pool. */
     start = (baseUrl, scenario, durationMs) => {
         const lives = this.children.map(() => ({ responses: 0, ok: 0, errors: 0, elapsedMs: 0 }));
+        // A fresh schedule every trial (independent samples), a different one in every process.
+        const seed = (0,_trial_js__WEBPACK_IMPORTED_MODULE_7__/* .newSeed */ .q4)();
         const parts = this.children.map((child, i) => new Promise((resolve, reject) => {
             const onMessage = (m) => {
                 if (m.type === 'live')
@@ -40869,7 +41067,7 @@ class LoadPool {
             };
             child.on('message', onMessage);
             child.on('exit', onExit);
-            child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs, seed: i + 1 });
+            child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs, seed: seed + i });
         }));
         const done = Promise.all(parts).then((all) => {
             const result = (0,_merge_js__WEBPACK_IMPORTED_MODULE_6__/* .mergeParallel */ .Gq)(all.map((p) => p.result));
@@ -40913,7 +41111,7 @@ function runLoadWorker() {
             current?.stop();
             return;
         }
-        const run = (0,_trial_js__WEBPACK_IMPORTED_MODULE_7__/* .startTrial */ .p)(m.baseUrl, m.scenario, m.durationMs, { seed: m.seed });
+        const run = (0,_trial_js__WEBPACK_IMPORTED_MODULE_7__/* .startTrial */ .pm)(m.baseUrl, m.scenario, m.durationMs, { seed: m.seed });
         current = run;
         const tick = setInterval(() => process.send?.({ type: 'live', live: run.live() }), 100);
         run.done.then((data) => {
@@ -40948,7 +41146,11 @@ function summarizeTrials(trials, histograms) {
     const total = sum((t) => t.errors.total);
     const timeouts = sum((t) => t.errors.timeouts);
     const connection = sum((t) => t.errors.connection);
+    const workflow = sum((t) => t.errors.workflow ?? 0);
+    const ok = sum((t) => t.ok);
     const attempts = requests + timeouts + connection;
+    const reasons = addReasons(trials);
+    const unfinished = sum((t) => t.unfinished ?? 0);
     const statusCodes = {};
     for (const t of trials)
         for (const [code, n] of Object.entries(t.statusCodes))
@@ -40956,15 +41158,18 @@ function summarizeTrials(trials, histograms) {
     const summary = {
         durationMs,
         requests,
-        ok: sum((t) => t.ok),
-        rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+        ok,
+        rps: durationMs > 0 ? (ok * 1000) / durationMs : 0,
+        ...(unfinished ? { unfinished } : {}),
         latency: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(merged),
         errors: {
             total,
             non2xx: sum((t) => t.errors.non2xx),
             timeouts,
             connection,
-            rate: attempts > 0 ? total / attempts : 0,
+            ...(workflow ? { workflow } : {}),
+            rate: attempts > 0 ? Math.min(1, total / attempts) : 0,
+            ...(reasons ? { reasons } : {}),
         },
         connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
         statusCodes,
@@ -41002,6 +41207,17 @@ function summarizeTrials(trials, histograms) {
     }
     return summary;
 }
+/** Error reasons added up over trials (at most 20 distinct, the most frequent kept), or undefined. */
+function addReasons(trials) {
+    const all = {};
+    for (const t of trials)
+        for (const [why, n] of Object.entries(t.errors.reasons ?? {}))
+            all[why] = (all[why] ?? 0) + n;
+    const top = Object.entries(all)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20);
+    return top.length ? Object.fromEntries(top) : undefined;
+}
 /** Connection figures added up (handshake histograms merged), or undefined when no trial has them. */
 function sumConnections(trials) {
     const parts = trials.map((t) => t.connections).filter((c) => c !== undefined);
@@ -41028,6 +41244,7 @@ function sumPacing(trials, durationMs) {
         sent,
         late: parts.reduce((a, p) => a + p.late, 0),
         dropped: parts.reduce((a, p) => a + p.dropped, 0),
+        ...(parts.some((p) => p.expired !== undefined) ? { expired: parts.reduce((a, p) => a + (p.expired ?? 0), 0) } : {}),
         achievedRate: durationMs > 0 ? (sent * 1000) / durationMs : 0,
         lagP99Ms: Math.max(...parts.map((p) => p.lagP99Ms)),
     };
@@ -41036,35 +41253,55 @@ function sumPacing(trials, durationMs) {
 
 /***/ }),
 
-/***/ 7423:
+/***/ 4542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  p: () => (/* binding */ startTrial)
+  q4: () => (/* binding */ newSeed),
+  pm: () => (/* binding */ startTrial)
 });
 
-// UNUSED EXPORTS: target
+// UNUSED EXPORTS: DRAIN_MAX_MS, target
 
-;// CONCATENATED MODULE: external "node:perf_hooks"
-const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+;// CONCATENATED MODULE: external "node:dns"
+const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+var external_node_dns_default = /*#__PURE__*/__nccwpck_require__.n(external_node_dns_namespaceObject);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:perf_hooks"
+const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
 // EXTERNAL MODULE: ./node_modules/http-parser-js/http-parser.js
 var http_parser = __nccwpck_require__(9460);
+// EXTERNAL MODULE: ./src/util/http-syntax.ts
+var http_syntax = __nccwpck_require__(4324);
 ;// CONCATENATED MODULE: ./src/load/connection.ts
-// One load connection ("virtual user"): a TCP socket speaking HTTP/1.1, one request at a time.
-// It keeps its workflow state across sockets: when the server closes the connection (say
+// One load connection ("virtual user"): a TCP (or TLS) socket speaking HTTP/1.1, one request at
+// a time. It keeps its workflow state across sockets: when the server closes the connection (say
 // `Connection: close` after every response, as gunicorn's sync workers and Python's http.server
 // do), the response is complete when it has been read, the socket is replaced, and the next
 // request goes out on the new one once its handshake is done. Latency runs from the request
-// being written to the response being read; the handshake is reported on its own.
+// being written to the final response being read; the handshake (TCP, and TLS for https) is
+// reported on its own. Interim responses (1xx: 100 Continue, 103 Early Hints) are skipped: the
+// request's answer is the final response that follows them.
 
 
 
+
+
+/** Pause before reconnecting after a failed attempt: doubles from 1 ms up to this. */
 const MAX_BACKOFF_MS = 100;
+/** Response heads larger than this are a protocol error (Node's own limit is 16 KB; cookies can be large). */
+const MAX_HEADER_BYTES = 1024 * 1024;
+// The parser resets its instance limit to this one after every message: set where it reads it.
+http_parser/* HTTPParser */.e.maxHeaderSize = MAX_HEADER_BYTES;
 class Connection {
     target;
     events;
@@ -41072,13 +41309,14 @@ class Connection {
     context = {};
     /** The workflow step the next request belongs to. */
     step = 0;
-    /** Got at least one 2xx in the current trial. */
+    /** Got at least one successful response in the current trial. */
     served = false;
     socket = null;
     parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
     connecting = false;
     connectStart = 0;
-    /** The socket has carried a request already (a close before any byte may then be a race). */
+    connectTimer = null;
+    /** The socket has carried a complete response already (a close before any byte may then be a race). */
     reused = false;
     inFlight = null;
     /** A request waiting for the socket to be connected. */
@@ -41088,6 +41326,9 @@ class Connection {
     retryTimer = null;
     /** When the chunk being parsed arrived. */
     chunkAt = 0;
+    /** Why the socket in use failed, when it did (for the failure's reason). */
+    socketError = null;
+    readBuffer = Buffer.allocUnsafe(64 * 1024);
     constructor(target, events) {
         this.target = target;
         this.events = events;
@@ -41097,9 +41338,25 @@ class Connection {
     get isIdle() {
         return !this.closed && this.socket !== null && !this.connecting && this.inFlight === null && this.pending === null;
     }
+    /** Nothing in flight or waiting to be sent (connected or not): it can be handed a request. */
+    get isFree() {
+        return !this.closed && this.inFlight === null && this.pending === null;
+    }
+    /** A request is written and not yet answered, or waits for the socket. */
+    get isBusy() {
+        return this.inFlight !== null || this.pending !== null;
+    }
     /** When the request in flight was written (ms), or null. */
     get inFlightSince() {
         return this.inFlight ? this.inFlight.written : null;
+    }
+    /** When the request in flight (or waiting for the socket) started its latency (ms), or null. */
+    get busySince() {
+        if (this.inFlight)
+            return this.inFlight.origin;
+        if (this.pending)
+            return Number.isNaN(this.pending.origin) ? null : this.pending.origin;
+        return null;
     }
     open() {
         if (this.closed || this.socket || this.retryTimer)
@@ -41107,37 +41364,56 @@ class Connection {
         this.connecting = true;
         this.connectStart = external_node_perf_hooks_namespaceObject.performance.now();
         this.reused = false;
+        this.socketError = null;
+        const t = this.target;
+        // Reads land in one buffer per connection (`onread`): no Buffer and no 'data' event per read.
+        // The parser copies whatever it keeps (body chunks for captures) before the buffer is reused.
+        const onread = {
+            buffer: this.readBuffer,
+            callback: (nread, buf) => {
+                this.guard(() => this.onData(socket, buf.subarray(0, nread)));
+                return true;
+            },
+        };
         // No setNoDelay: each request is one write, and the response acknowledges it, so Nagle's
         // algorithm never holds a request back; it would cost a system call per connection.
-        const socket = external_node_net_default().connect({ host: this.target.host, port: this.target.port });
+        const socket = t.tls
+            ? external_node_tls_default().connect({
+                host: t.host,
+                port: t.port,
+                servername: t.tls.servername,
+                rejectUnauthorized: !t.tls.insecure,
+                ...(t.tls.ca ? { ca: [...(external_node_tls_default()).rootCertificates, t.tls.ca] } : {}),
+                ...(t.lookup ? { lookup: t.lookup } : {}),
+            })
+            : external_node_net_default().connect({ host: t.host, port: t.port, ...(t.lookup ? { lookup: t.lookup } : {}), onread });
         this.socket = socket;
+        // TLS sockets have no onread: their reads arrive as 'data' events.
+        if (t.tls)
+            socket.on('data', (chunk) => this.guard(() => this.onData(socket, chunk)));
         this.parser.reinitialize(http_parser/* HTTPParser */.e.RESPONSE);
-        socket.on('connect', () => {
+        this.connectTimer = setTimeout(() => {
+            this.connectTimer = null;
+            if (this.socket !== socket || !this.connecting)
+                return;
+            this.socketError = `no connection within ${t.connectTimeoutMs} ms`;
+            this.guard(() => this.lost(socket));
+        }, t.connectTimeoutMs);
+        socket.on(t.tls ? 'secureConnect' : 'connect', () => this.guard(() => {
             if (this.socket !== socket)
                 return;
             this.connecting = false;
-            this.backoffMs = 0;
+            this.clearConnectTimer();
             this.events.connected(this, external_node_perf_hooks_namespaceObject.performance.now() - this.connectStart);
             const pending = this.pending;
             if (pending) {
                 this.pending = null;
-                this.write(pending.req, pending.origin, pending.retried);
+                this.write(pending.req, pending.origin, pending.retried, false);
             }
             else
                 this.events.idle(this);
-        });
-        socket.on('data', (chunk) => {
-            if (this.socket !== socket)
-                return;
-            // The response's last bytes were here when this chunk arrived: parsing is not its latency.
-            this.chunkAt = external_node_perf_hooks_namespaceObject.performance.now();
-            if (this.inFlight)
-                this.inFlight.received = true;
-            const ret = this.parser.execute(chunk);
-            if (ret instanceof Error && this.socket === socket)
-                this.lost(socket);
-        });
-        socket.on('end', () => {
+        }));
+        socket.on('end', () => this.guard(() => {
             if (this.socket !== socket)
                 return;
             // A body delimited by the end of the connection (HTTP/1.0 style) completes here.
@@ -41147,15 +41423,30 @@ class Connection {
             }
             if (this.socket === socket)
                 this.lost(socket);
-        });
-        socket.on('error', () => {
+        }));
+        socket.on('error', (err) => this.guard(() => {
+            if (this.socket !== socket)
+                return;
+            this.socketError ??= (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message);
+            this.lost(socket);
+        }));
+        socket.on('close', () => this.guard(() => {
             if (this.socket === socket)
                 this.lost(socket);
-        });
-        socket.on('close', () => {
-            if (this.socket === socket)
-                this.lost(socket);
-        });
+        }));
+    }
+    onData(socket, chunk) {
+        if (this.socket !== socket)
+            return;
+        // The response's last bytes were here when this chunk arrived: parsing is not its latency.
+        this.chunkAt = external_node_perf_hooks_namespaceObject.performance.now();
+        if (this.inFlight)
+            this.inFlight.received = true;
+        const ret = this.parser.execute(chunk);
+        if (ret instanceof Error && this.socket === socket) {
+            this.socketError = `the response could not be read (${ret.code ?? ret.message})`;
+            this.lost(socket);
+        }
     }
     /** Sends a request now, or as soon as the socket is connected. `origin` starts its latency. */
     send(req, origin) {
@@ -41166,17 +41457,21 @@ class Connection {
             this.open();
             return;
         }
-        this.write(req, origin ?? Number.NaN, false);
+        this.write(req, origin ?? Number.NaN, false, true);
+    }
+    /** Forgets a request that waits for the socket and was never written (the trial is over). */
+    abandonPending() {
+        this.pending = null;
     }
     /** Gives up the request in flight (timed out) and starts a new socket. */
-    timeout() {
+    timeout(timeoutMs) {
         if (!this.inFlight || !this.socket)
             return;
         const socket = this.socket;
         this.inFlight = null;
         this.drop(socket);
         this.context.failed = true;
-        this.events.failure(this, 'timeout');
+        this.events.failure(this, 'timeout', `no response within ${timeoutMs} ms`);
         this.open();
     }
     close() {
@@ -41189,7 +41484,21 @@ class Connection {
         if (this.socket)
             this.drop(this.socket);
     }
-    write(req, origin, retried) {
+    /** Runs a socket callback; anything it throws is perfgate's own fault, handed to the trial. */
+    guard(fn) {
+        try {
+            fn();
+        }
+        catch (err) {
+            this.events.internal(err);
+        }
+    }
+    clearConnectTimer() {
+        if (this.connectTimer)
+            clearTimeout(this.connectTimer);
+        this.connectTimer = null;
+    }
+    write(req, origin, retried, onOpenSocket) {
         const socket = this.socket;
         const written = external_node_perf_hooks_namespaceObject.performance.now();
         this.inFlight = {
@@ -41202,6 +41511,7 @@ class Connection {
             chunks: req.keepBody ? [] : null,
             received: false,
             retried,
+            onOpenSocket,
         };
         socket.write(req.bytes);
     }
@@ -41213,12 +41523,16 @@ class Connection {
             const f = this.inFlight;
             if (!f)
                 return undefined;
-            const info = args[0];
-            const status = typeof info === 'object' && info !== null ? info.statusCode : args[5];
-            const keepAlive = typeof info === 'object' && info !== null ? info.shouldKeepAlive : args[8];
+            const info = (typeof args[0] === 'object' && args[0] !== null
+                ? args[0]
+                : { versionMajor: args[0], versionMinor: args[1], headers: args[2], statusCode: args[5], shouldKeepAlive: args[8] });
+            const status = info.statusCode;
             f.status = status;
-            f.keepAlive = keepAlive;
-            return f.req.head || status === 204 || status === 304 || (status >= 100 && status < 200) ? 1 : undefined; // 1: no body follows
+            const bodiless = f.req.head || status === 204 || status === 304 || (status >= 100 && status < 200);
+            // The parser calls a response without a length "not keep-alive" (its body would run to the
+            // end of the connection); one that has no body by rule (HEAD, 1xx, 204, 304) is not.
+            f.keepAlive = bodiless ? persistent(info) : info.shouldKeepAlive;
+            return bodiless ? 1 : undefined; // 1: no body follows
         };
         p[http_parser/* HTTPParser */.e.kOnHeadersComplete] = onHeaders;
         p[http_parser/* HTTPParser */.e.kOnBody] = (chunk, start, len) => {
@@ -41230,9 +41544,15 @@ class Connection {
             const f = this.inFlight;
             if (!f)
                 return;
+            // An interim response (100 Continue, 103 Early Hints): the final one follows on this socket.
+            if (f.status >= 100 && f.status < 200 && f.status !== 101) {
+                f.status = 0;
+                return;
+            }
             const end = this.chunkAt;
             this.inFlight = null;
             this.reused = true;
+            this.backoffMs = 0;
             const body = f.chunks ? Buffer.concat(f.chunks).toString('utf8') : null;
             const socket = this.socket;
             // The server said it closes (or spoke HTTP/1.0 without keep-alive): the response is whole,
@@ -41253,55 +41573,77 @@ class Connection {
     /** The socket ended, failed or closed. */
     lost(socket) {
         const wasConnecting = this.connecting;
+        const why = this.socketError;
         this.drop(socket);
         if (this.closed)
             return;
         const f = this.inFlight;
         this.inFlight = null;
-        let failed = false;
+        let failed = null;
         if (f) {
-            // Closed before any byte of a response on a connection that had served requests: the
-            // server closed an idle keep-alive connection as we wrote. Sent again once, if safe.
-            if (!f.received && this.reused && f.req.idempotent && !f.retried)
+            // Closed before any byte of a response on a connection that was open before the request
+            // (it had served requests, or sat idle): the server closed an idle keep-alive connection as
+            // we wrote. Sent again once, if safe.
+            if (!f.received && (this.reused || f.onOpenSocket) && f.req.idempotent && !f.retried)
                 this.pending = { req: f.req, origin: f.origin, retried: true };
             else
-                failed = true;
+                failed = why ?? (f.received ? 'the connection closed in the middle of a response' : 'the connection closed without a response');
+            // Closed before answering on a fresh connection (accept, then close at once): back off as
+            // after a refused connect, or the error rate would measure how fast we can reconnect.
+            if (!f.received && !this.reused)
+                this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
         }
         else if (wasConnecting) {
             // The handshake failed: a waiting request fails, and the next attempt backs off.
             if (this.pending) {
                 this.pending = null;
-                failed = true;
+                failed = why ?? 'the connection could not be opened';
             }
             this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
         }
-        else {
+        else if (this.reused) {
             // An idle connection the server ended (keep-alive timeout, or after its last response).
             this.events.serverClosed(this);
+        }
+        else {
+            // Closed before it carried anything (accept, then close at once): back off, as after a refused connect.
+            this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoffMs * 2));
         }
         // Reconnect (after the back-off) before saying so: the owner may hand a new request at once.
         if (this.backoffMs > 0) {
             this.retryTimer = setTimeout(() => {
                 this.retryTimer = null;
                 if (!this.closed)
-                    this.open();
+                    this.guard(() => this.open());
             }, this.backoffMs);
         }
         else
             this.open();
-        if (failed) {
+        if (failed !== null) {
             this.context.failed = true;
-            this.events.failure(this, 'connection');
+            this.events.failure(this, 'connection', failed);
         }
     }
     drop(socket) {
         if (this.socket === socket) {
             this.socket = null;
             this.connecting = false;
+            this.clearConnectTimer();
         }
         // Its listeners ignore a socket that is no longer this connection's.
         socket.destroy();
     }
+}
+/** Whether a response leaves the connection open, from its version and Connection header alone. */
+function persistent(info) {
+    let connection = '';
+    for (let i = 0; i < info.headers.length; i += 2)
+        if (info.headers[i].toLowerCase() === 'connection')
+            connection += `${info.headers[i + 1]},`;
+    connection = connection.toLowerCase();
+    if (info.versionMajor === 1 && info.versionMinor === 0)
+        return connection.includes('keep-alive');
+    return !connection.includes('close');
 }
 
 // EXTERNAL MODULE: ./src/load/histogram.ts
@@ -41320,10 +41662,54 @@ function schedule(rate, arrival, seed = 1) {
     const rng = (0,stats_rng/* createRng */.S)(seed);
     return { nextGap: () => -Math.log(1 - rng.next()) * meanMs };
 }
+/**
+ * The open model's waiting room: due times (ms) of requests that found no free connection, in
+ * order. A ring buffer, so taking the oldest costs O(1) however long the queue grows under
+ * overload (Array.shift() copies the array: 42 µs a call at 400 000 waiting).
+ */
+class DueQueue {
+    items = new Float64Array(1024);
+    head = 0;
+    size = 0;
+    get length() {
+        return this.size;
+    }
+    push(due) {
+        if (this.size === this.items.length) {
+            const next = new Float64Array(this.items.length * 2);
+            for (let i = 0; i < this.size; i++)
+                next[i] = this.items[(this.head + i) % this.items.length];
+            this.items = next;
+            this.head = 0;
+        }
+        this.items[(this.head + this.size) % this.items.length] = due;
+        this.size++;
+    }
+    /** The oldest due time, or undefined. */
+    peek() {
+        return this.size ? this.items[this.head] : undefined;
+    }
+    shift() {
+        if (!this.size)
+            return undefined;
+        const due = this.items[this.head];
+        this.head = (this.head + 1) % this.items.length;
+        this.size--;
+        return due;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/load/requests.ts
+
 const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
 const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
+/** Statuses that answer a request successfully: the step's `expect` list, or any 2xx and 3xx (redirects are not followed). */
+function isSuccess(status, expect) {
+    return expect ? expect.includes(status) : status >= 200 && status < 400;
+}
+/** Thrown while building a request from captured values that cannot go on the wire. */
+class UnsendableValue extends Error {
+}
 function buildRequests(steps) {
     const workflow = steps.length > 1;
     return steps.map((step, i) => {
@@ -41349,8 +41735,8 @@ function buildRequests(steps) {
                     return null;
                 return {
                     ...r,
-                    path: interpolate(step.path, vars, encodeURIComponent),
-                    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, String)])),
+                    path: interpolate(step.path, vars, (s, name) => pathValue(s, name, step.name)),
+                    headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, (s, name) => headerValue(s, name, k, step.name))])),
                     body: step.json !== undefined
                         ? JSON.stringify(substitute(step.json, vars))
                         : step.body !== undefined
@@ -41361,7 +41747,7 @@ function buildRequests(steps) {
         }
         if (workflow || Object.keys(step.capture).length) {
             req.onResponse = (status, body, context) => {
-                if (status < 200 || status >= 300) {
+                if (!isSuccess(status, step.expect)) {
                     context.failed = true;
                     return;
                 }
@@ -41374,20 +41760,37 @@ function buildRequests(steps) {
                 }
                 catch {
                     context.failed = true;
+                    context.error = `capture \`${names[0][0]}\`: the response of step \`${step.name}\` is not JSON`;
                     return;
                 }
                 context.vars ??= {};
                 for (const [name, path] of names) {
                     const value = pick(parsed, path);
-                    if (value === undefined)
+                    if (value === undefined) {
                         context.failed = true;
-                    else
-                        context.vars[name] = value;
+                        context.error = `capture \`${name}\`: no field \`${path}\` in the response of step \`${step.name}\``;
+                        return;
+                    }
+                    context.vars[name] = value;
                 }
             };
         }
         return req;
     });
+}
+function pathValue(value, name, step) {
+    try {
+        return encodeURIComponent(value);
+    }
+    catch {
+        throw new UnsendableValue(`step \`${step}\`: captured \`${name}\` is not valid Unicode (a lone surrogate) and cannot go in a path; not sent`);
+    }
+}
+function headerValue(value, name, header, step) {
+    const bad = (0,http_syntax/* invalidHeaderValue */.sQ)(value);
+    if (bad)
+        throw new UnsendableValue(`step \`${step}\`: header \`${header}\` would carry ${bad} from captured \`${name}\`; not sent`);
+    return value;
 }
 function hasVariables(step) {
     return needed(step).length > 0;
@@ -41407,7 +41810,7 @@ function pick(doc, path) {
     return node;
 }
 function interpolate(text, vars, encode) {
-    return text.replace(VARIABLE, (_, name) => encode(typeof vars[name] === 'string' ? vars[name] : JSON.stringify(vars[name])));
+    return text.replace(VARIABLE, (_, name) => encode(typeof vars[name] === 'string' ? vars[name] : JSON.stringify(vars[name]), name));
 }
 /** Deep copy of a JSON body where "${x}" strings become the captured value itself (keeping its type). */
 function substitute(value, vars) {
@@ -41425,10 +41828,14 @@ function substitute(value, vars) {
     return value;
 }
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-/** HTTP/1.1 bytes of a request (Host and Content-Length added; keep-alive is HTTP/1.1's default). */
-function wire(req, host) {
+/**
+ * HTTP/1.1 bytes of a request: Host (the user's own when a step sets one) and Content-Length
+ * added; keep-alive is HTTP/1.1's default. `prefix` is the base URL's path.
+ */
+function wire(req, host, prefix = '') {
     const body = req.body === undefined ? null : Buffer.from(req.body, 'utf8');
-    let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+    const userHost = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'host')?.[1];
+    let head = `${req.method} ${(0,http_syntax/* encodePath */.O0)(prefix + req.path)} HTTP/1.1\r\nHost: ${userHost ?? host}\r\n`;
     for (const [k, v] of Object.entries(req.headers)) {
         const name = k.toLowerCase();
         if (name === 'host' || name === 'content-length')
@@ -41445,24 +41852,40 @@ class RequestPlan {
     steps;
     configs;
     host;
+    prefix;
     fixed;
-    constructor(steps, configs, host) {
+    constructor(steps, configs, host, prefix = '') {
         this.steps = steps;
         this.configs = configs;
         this.host = host;
+        this.prefix = prefix;
         this.fixed = steps.map((s, i) => (s.setupRequest ? null : this.toWire(s, i)));
     }
     get length() {
         return this.steps.length;
     }
-    /** The request of `step` for this workflow context, or null when the workflow must restart. */
+    /**
+     * The request of `step` for this workflow context; null when the workflow must restart; an
+     * Unsendable when the captured values cannot go on the wire.
+     */
     build(step, context) {
         const fixed = this.fixed[step];
         if (fixed)
             return fixed;
         const s = this.steps[step];
-        const built = s.setupRequest(s, context);
-        return built ? this.toWire(built, step) : null;
+        try {
+            const built = s.setupRequest(s, context);
+            return built ? this.toWire(built, step) : null;
+        }
+        catch (err) {
+            if (err instanceof UnsendableValue || err instanceof URIError)
+                return { error: err.message };
+            throw err;
+        }
+    }
+    /** Whether a status answers this step successfully. */
+    success(step, status) {
+        return isSuccess(status, this.configs[step].expect);
     }
     /** Hands a response to the step's capture logic. */
     onResponse(step, status, body, context) {
@@ -41470,7 +41893,7 @@ class RequestPlan {
     }
     toWire(req, step) {
         return {
-            bytes: wire(req, this.host),
+            bytes: wire(req, this.host, this.prefix),
             head: req.method === 'HEAD',
             keepBody: Object.keys(this.configs[step].capture).length > 0,
             idempotent: IDEMPOTENT.has(req.method),
@@ -41485,7 +41908,17 @@ class RequestPlan {
 // Closed model: each connection sends its next request when the last one is answered.
 // Open model (`rate`): requests are due on a schedule (evenly spaced, or Poisson) and go to the
 // connection idle longest; a request with no idle connection waits, and its latency then runs
-// from the time it was due, so a slow service cannot hide the requests it held back.
+// from the time it was due, so a slow service cannot hide the requests it held back. A request
+// that waits longer than the timeout is a timeout.
+//
+// The rules (docs/load-engine.md): 1xx are interim and never counted; a step's expected statuses
+// (default: 2xx and 3xx, redirects not followed) are successes, others are errors; req/s counts
+// successes (the total is beside it). At the window's end no request is sent any more; those in
+// flight get a short drain to be answered (counted: they were sent in the window), and what is
+// still unanswered then is reported as unfinished, or as a timeout when older than `timeout`.
+
+
+
 
 
 
@@ -41495,16 +41928,58 @@ class RequestPlan {
 const CONNECT_PHASE_MS = 5000;
 /** Send timestamps kept for inspection (tests, benchmarks), at most. */
 const SEND_LOG_MAX = 100_000;
-function target(baseUrl) {
+/** How long requests in flight at the window's end may take to be answered, at most. */
+const DRAIN_MAX_MS = 2000;
+/** Distinct error reasons kept per trial (the rest are counted under their kind only). */
+const MAX_REASONS = 20;
+/** A fresh seed for one trial's Poisson schedule. */
+function newSeed() {
+    return (0,external_node_crypto_.randomInt)(1, 2 ** 31 - 1);
+}
+/** Where the load goes: host, port, Host header, the base URL's path, TLS. */
+function target(baseUrl, scenario) {
     const url = new URL(baseUrl);
-    if (url.protocol !== 'http:')
-        throw new Error(`perfgate loads http:// services (got ${url.protocol})`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new Error(`perfgate loads http:// and https:// services (got ${url.protocol})`);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    return { host, port: Number(url.port || 80), hostHeader: url.host };
+    const https = url.protocol === 'https:';
+    const ip = external_node_net_default().isIP(host) !== 0;
+    return {
+        host,
+        port: Number(url.port || (https ? 443 : 80)),
+        hostHeader: url.host,
+        pathPrefix: url.pathname.replace(/\/+$/, ''),
+        connectTimeoutMs: scenario?.connectTimeoutMs ?? scenario?.timeoutMs ?? 10_000,
+        ...(https
+            ? {
+                tls: {
+                    insecure: scenario?.tls?.insecure ?? false,
+                    ...(scenario?.tls?.ca ? { ca: scenario.tls.ca } : {}),
+                    ...(ip ? {} : { servername: host }),
+                },
+            }
+            : {}),
+        ...(ip ? {} : { lookup: cachedLookup() }),
+    };
+}
+/** A lookup that asks the resolver once and answers every later socket from that answer. */
+function cachedLookup() {
+    let answer = null;
+    return ((hostname, options, cb) => {
+        answer ??= external_node_dns_default().promises.lookup(hostname, { family: options.family, hints: options.hints, all: true }).then((list) => {
+            if (!list.length)
+                throw new Error(`${hostname}: no address`);
+            return list;
+        });
+        answer.then((list) => (options.all ? cb(null, list) : cb(null, list[0].address, list[0].family)), (err) => {
+            answer = null; // a failed lookup is asked again by the next socket
+            cb(err);
+        });
+    });
 }
 function startTrial(baseUrl, scenario, durationMs, options = {}) {
-    const to = target(baseUrl);
-    const plan = new RequestPlan(buildRequests(scenario.steps), scenario.steps, to.hostHeader);
+    const to = target(baseUrl, scenario);
+    const plan = new RequestPlan(buildRequests(scenario.steps), scenario.steps, to.hostHeader, to.pathPrefix);
     const steps = scenario.steps;
     const lastStep = steps.length - 1;
     const histogram = (0,load_histogram/* newHistogram */.HL)();
@@ -41513,32 +41988,59 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
     const lag = (0,load_histogram/* newHistogram */.HL)();
     const stepCounts = steps.map(() => ({ requests: 0, ok: 0, errors: 0 }));
     const statusCodes = {};
+    const reasons = {};
     const sendLog = [];
     let responses = 0;
     let ok = 0;
     let non2xx = 0;
     let timeouts = 0;
     let connection = 0;
+    let workflowErrors = 0;
+    let unfinished = 0;
     let workflows = 0;
     let opened = 0;
     let closedByServer = 0;
+    /** Requests are being sent (the window is open). */
     let running = false;
+    /** The window closed; requests in flight are being answered. */
+    let draining = false;
+    let windowMs = 0;
     let finishedAt = 0;
     let t0 = external_node_perf_hooks_namespaceObject.performance.now();
     let startedAt = new Date();
     // Open model state.
     const open = scenario.rate !== undefined && scenario.rate > 0;
     const idle = [];
-    const waiting = [];
+    const waiting = new DueQueue();
     let intended = 0;
     let late = 0;
+    let expired = 0;
+    const seed = options.seed ?? newSeed();
+    const counting = () => running || draining;
+    const because = (reason) => {
+        if (reason in reasons || Object.keys(reasons).length < MAX_REASONS)
+            reasons[reason] = (reasons[reason] ?? 0) + 1;
+    };
+    const restart = (c) => {
+        c.step = 0;
+        c.context = {};
+    };
     /** The next request of a connection's workflow (restarting it when a step cannot be built). */
     const nextRequest = (c) => {
         let req = plan.build(c.step, c.context);
+        if (req && 'error' in req) {
+            // A captured value that cannot go on the wire: a workflow error, never sent.
+            if (counting()) {
+                workflowErrors++;
+                stepCounts[c.step].errors++;
+                because(req.error);
+            }
+            req = null;
+        }
         if (!req) {
-            c.step = 0;
-            c.context = {};
-            req = plan.build(0, c.context);
+            restart(c);
+            const first = plan.build(0, c.context);
+            return first && !('error' in first) ? first : null;
         }
         return req;
     };
@@ -41550,13 +42052,29 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
             sendLog.push(external_node_perf_hooks_namespaceObject.performance.now() - t0);
         c.send(req, origin);
     };
-    const restart = (c) => {
-        c.step = 0;
-        c.context = {};
+    /** Open model: requests that waited longer than the timeout for a connection are timeouts. */
+    const expire = (now) => {
+        let due = waiting.peek();
+        while (due !== undefined && now - due > scenario.timeoutMs) {
+            waiting.shift();
+            expired++;
+            timeouts++;
+            because(`waited longer than ${scenario.timeoutMs} ms for a free connection`);
+            due = waiting.peek();
+        }
+    };
+    /** Open model: a free connection takes the oldest waiting request, if any. */
+    const takeWaiting = (c) => {
+        expire(external_node_perf_hooks_namespaceObject.performance.now());
+        const due = waiting.shift();
+        if (due === undefined)
+            return false;
+        send(c, due);
+        return true;
     };
     const events = {
         response(c, status, body, origin, end) {
-            if (!running)
+            if (!counting())
                 return;
             const step = c.step;
             responses++;
@@ -41564,7 +42082,18 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
             counts.requests++;
             statusCodes[status] = (statusCodes[status] ?? 0) + 1;
             plan.onResponse(step, status, body, c.context);
-            if (status >= 200 && status < 300) {
+            if (!plan.success(step, status)) {
+                non2xx++;
+                counts.errors++;
+                c.context.failed = true;
+            }
+            else if (c.context.error) {
+                // Answered, but the workflow cannot go on (a capture missing): a workflow error.
+                workflowErrors++;
+                counts.errors++;
+                because(c.context.error);
+            }
+            else {
                 ok++;
                 counts.ok++;
                 c.served = true;
@@ -41574,28 +42103,30 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
                 if (step === lastStep && !c.context.failed && scenario.kind === 'workflow')
                     workflows++;
             }
-            else {
-                non2xx++;
-                counts.errors++;
-                c.context.failed = true;
-            }
             if (c.context.failed || step === lastStep)
                 restart(c);
             else
                 c.step = step + 1;
+            if (draining)
+                drained();
         },
-        failure(c, kind) {
-            if (!running)
+        failure(c, kind, reason) {
+            if (!counting())
                 return;
             if (kind === 'timeout')
                 timeouts++;
             else
                 connection++;
+            because(reason);
             stepCounts[c.step].errors++;
             restart(c);
+            if (draining)
+                return drained();
             // Closed model: the connection's user tries again at once (on the new socket, once it is up).
             if (!open)
                 send(c);
+            else
+                takeWaiting(c);
         },
         connected(_c, ms) {
             opened++;
@@ -41604,29 +42135,39 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
         idle(c) {
             if (!running)
                 return;
-            if (!open) {
+            if (!open)
                 send(c);
-                return;
-            }
-            const due = waiting.shift();
-            if (due !== undefined)
-                send(c, due);
-            else
+            else if (!takeWaiting(c))
                 idle.push(c);
         },
         serverClosed() {
-            if (running)
+            if (counting())
                 closedByServer++;
+        },
+        internal(err) {
+            fail(err);
         },
     };
     const conns = Array.from({ length: scenario.connections }, () => new Connection(to, events));
     let pacer = null;
     let sweeper = null;
     let ender = null;
+    let drainer = null;
     let connectWait = null;
     let finish = () => { };
-    // Open model: every due request goes to the connection idle longest, or waits for one.
-    const gaps = open ? schedule(scenario.rate, scenario.arrival ?? 'uniform', options.seed) : null;
+    let fail = () => { };
+    /** Runs a timer callback; a throw is perfgate's own fault and ends the trial. */
+    const guarded = (fn) => () => {
+        try {
+            fn();
+        }
+        catch (err) {
+            fail(err);
+        }
+    };
+    // Open model: every due request goes to the connection idle longest, or one that is free but
+    // not connected (it waits for the handshake, and a failed handshake is its error), or waits.
+    const gaps = open ? schedule(scenario.rate, scenario.arrival ?? 'uniform', seed) : null;
     let nextDue = 0;
     const end = () => t0 + durationMs;
     const pace = () => {
@@ -41634,6 +42175,7 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
         if (!running)
             return;
         const now = external_node_perf_hooks_namespaceObject.performance.now();
+        expire(now);
         while (nextDue <= now && nextDue < end()) {
             intended++;
             let c = idle.shift();
@@ -41644,6 +42186,9 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
                 (0,load_histogram/* recordMs */.mw)(lag, now - nextDue);
                 send(c);
             }
+            else if (!waiting.length && (c = conns.find((x) => x.isFree))) {
+                send(c, nextDue);
+            }
             else {
                 late++;
                 waiting.push(nextDue);
@@ -41651,15 +42196,17 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
             nextDue += gaps.nextGap();
         }
         if (nextDue < end())
-            pacer = setTimeout(pace, Math.max(0, nextDue - external_node_perf_hooks_namespaceObject.performance.now()));
+            pacer = setTimeout(guarded(pace), Math.max(0, nextDue - external_node_perf_hooks_namespaceObject.performance.now()));
     };
     const sweep = () => {
         const now = external_node_perf_hooks_namespaceObject.performance.now();
         for (const c of conns) {
             const since = c.inFlightSince;
             if (since !== null && now - since > scenario.timeoutMs)
-                c.timeout();
+                c.timeout(scenario.timeoutMs);
         }
+        if (open && running)
+            expire(now);
     };
     const begin = () => {
         if (connectWait)
@@ -41670,8 +42217,8 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
         running = true;
         t0 = external_node_perf_hooks_namespaceObject.performance.now();
         startedAt = new Date();
-        sweeper = setInterval(sweep, Math.min(100, Math.max(10, scenario.timeoutMs / 10)));
-        ender = setTimeout(() => finish(), durationMs);
+        sweeper = setInterval(guarded(sweep), Math.min(100, Math.max(10, scenario.timeoutMs / 10)));
+        ender = setTimeout(guarded(closeWindow), durationMs);
         if (open) {
             nextDue = t0;
             for (const c of conns)
@@ -41686,14 +42233,51 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
                 send(c);
         }
     };
-    const done = new Promise((resolve) => {
-        finish = () => {
-            if (finishedAt)
-                return;
+    /** The window ends: nothing more is sent; what is in flight gets up to the drain to be answered. */
+    function closeWindow() {
+        if (!running)
+            return;
+        running = false;
+        draining = true;
+        windowMs = external_node_perf_hooks_namespaceObject.performance.now() - t0;
+        if (pacer)
+            clearTimeout(pacer);
+        pacer = null;
+        for (const c of conns)
+            c.abandonPending();
+        if (!conns.some((c) => c.inFlightSince !== null))
+            return finish();
+        drainer = setTimeout(guarded(() => finish()), Math.min(scenario.timeoutMs, DRAIN_MAX_MS));
+    }
+    /** During the drain: finished once nothing is in flight. */
+    function drained() {
+        for (const c of conns)
+            c.abandonPending();
+        if (!conns.some((c) => c.inFlightSince !== null))
+            finish();
+    }
+    const done = new Promise((resolve, reject) => {
+        const stopAll = () => {
             finishedAt = external_node_perf_hooks_namespaceObject.performance.now();
-            const wasRunning = running;
+            const counted = running || draining;
+            const ms = draining ? windowMs : running ? finishedAt - t0 : 0;
+            if (counted) {
+                // Still unanswered: a timeout when older than the timeout, else unfinished.
+                for (const c of conns) {
+                    const since = c.inFlightSince;
+                    if (since === null)
+                        continue;
+                    if (finishedAt - since > scenario.timeoutMs) {
+                        timeouts++;
+                        because(`no response within ${scenario.timeoutMs} ms`);
+                    }
+                    else
+                        unfinished++;
+                }
+            }
             running = false;
-            for (const t of [pacer, ender])
+            draining = false;
+            for (const t of [pacer, ender, drainer])
                 if (t)
                     clearTimeout(t);
             if (sweeper)
@@ -41702,22 +42286,53 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
                 clearInterval(connectWait);
             for (const c of conns)
                 c.close();
-            const ms = wasRunning ? finishedAt - t0 : 0;
-            resolve(collect(ms));
+            return ms;
+        };
+        finish = () => {
+            if (finishedAt)
+                return;
+            const ms = stopAll();
+            try {
+                resolve(collect(ms));
+            }
+            catch (err) {
+                reject(err instanceof Error ? err : new Error(String(err)));
+            }
+        };
+        fail = (err) => {
+            if (finishedAt)
+                return;
+            stopAll();
+            const e = err instanceof Error ? err : new Error(String(err));
+            reject(Object.assign(new Error(`internal error in the load engine: ${e.message}`), { cause: e, internal: true }));
         };
     });
     // Open every connection, then start the clock (or after CONNECT_PHASE_MS, whichever is first).
     const connectStart = external_node_perf_hooks_namespaceObject.performance.now();
-    for (const c of conns)
-        c.open();
-    connectWait = setInterval(() => {
+    try {
+        for (const c of conns)
+            c.open();
+    }
+    catch (err) {
+        fail(err);
+    }
+    connectWait = setInterval(guarded(() => {
         if (conns.every((c) => c.isIdle) || external_node_perf_hooks_namespaceObject.performance.now() - connectStart > Math.min(CONNECT_PHASE_MS, durationMs))
             begin();
-    }, 5);
+    }), 5);
     function collect(ms) {
-        const total = non2xx + timeouts + connection;
+        const total = non2xx + timeouts + connection + workflowErrors;
+        // A workflow error comes after a response (its capture failed) or instead of a request (its value could not be sent).
         const attempts = responses + timeouts + connection;
-        const errors = { total, non2xx, timeouts, connection, rate: attempts > 0 ? total / attempts : 0 };
+        const errors = {
+            total,
+            non2xx,
+            timeouts,
+            connection,
+            workflow: workflowErrors,
+            rate: attempts > 0 ? Math.min(1, total / attempts) : 0,
+            ...(Object.keys(reasons).length ? { reasons } : {}),
+        };
         const stepFigures = scenario.kind === 'workflow'
             ? steps.map((s, i) => ({
                 name: s.name,
@@ -41734,16 +42349,19 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
             handshake: (0,load_histogram/* summarize */.eh)(handshakes),
             handshakeHistogram: (0,load_histogram/* encodeHistogram */.ll)(handshakes),
         };
+        const dropped = waiting.length;
         const pacing = open
             ? {
                 arrival: scenario.arrival ?? 'uniform',
                 offered: scenario.rate,
                 intended,
-                sent: intended - waiting.length,
+                sent: intended - dropped - expired,
                 late,
-                dropped: waiting.length,
-                achievedRate: ms > 0 ? ((intended - waiting.length) * 1000) / ms : 0,
+                dropped,
+                expired,
+                achievedRate: ms > 0 ? ((intended - dropped - expired) * 1000) / ms : 0,
                 lagP99Ms: (0,load_histogram/* summarize */.eh)(lag).p99,
+                ...(scenario.arrival === 'poisson' ? { seed } : {}),
             }
             : undefined;
         return {
@@ -41754,7 +42372,8 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
                 durationMs: Math.round(ms * 1000) / 1000,
                 requests: responses,
                 ok,
-                rps: ms > 0 ? (responses * 1000) / ms : 0,
+                rps: ms > 0 ? (ok * 1000) / ms : 0,
+                unfinished,
                 latency: (0,load_histogram/* summarize */.eh)(histogram),
                 errors,
                 connectionsServed: conns.filter((c) => c.served).length,
@@ -41774,8 +42393,8 @@ function startTrial(baseUrl, scenario, durationMs, options = {}) {
         live: () => ({
             responses,
             ok,
-            errors: non2xx + timeouts + connection,
-            elapsedMs: running ? external_node_perf_hooks_namespaceObject.performance.now() - t0 : 0,
+            errors: non2xx + timeouts + connection + workflowErrors,
+            elapsedMs: running ? external_node_perf_hooks_namespaceObject.performance.now() - t0 : draining ? windowMs : 0,
         }),
     };
 }
@@ -41897,6 +42516,70 @@ function assetPath(...parts) {
 
 /***/ }),
 
+/***/ 4324:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   NP: () => (/* binding */ validHeaderName),
+/* harmony export */   O0: () => (/* binding */ encodePath),
+/* harmony export */   ZZ: () => (/* binding */ tlsHint),
+/* harmony export */   sQ: () => (/* binding */ invalidHeaderValue)
+/* harmony export */ });
+// HTTP/1.1 syntax that perfgate checks before anything goes on the wire: header names are tokens,
+// header values hold no CR, LF or other control bytes, paths are percent-encoded as UTF-8. The
+// config refuses what a user wrote; the load engine refuses what a workflow captured.
+/** What makes a header value unsendable (CR/LF, other control bytes, characters beyond Latin-1), or null. */
+function invalidHeaderValue(value) {
+    if (/[\r\n]/.test(value))
+        return 'a CR or LF';
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+        return 'a control character';
+    if ([...value].some((ch) => ch.charCodeAt(0) > 0xff))
+        return 'a character beyond Latin-1 (percent-encode it)';
+    return null;
+}
+/** Whether a header name is an HTTP token. */
+function validHeaderName(name) {
+    return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name);
+}
+/**
+ * A path as it goes on the wire: characters a URL cannot carry as they are (spaces, non-ASCII,
+ * quotes…) percent-encoded as UTF-8; what is already percent-encoded, and the URL's own
+ * delimiters (/ ? & = + : @ …), kept. Throws on a lone surrogate (no UTF-8 for it).
+ */
+function encodePath(path) {
+    if (/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/.test(path) && !/%(?![0-9A-Fa-f]{2})/.test(path))
+        return path;
+    let out = '';
+    for (let i = 0; i < path.length; i++) {
+        const ch = path[i];
+        if (/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/.test(ch))
+            out += ch;
+        else if (ch === '%' && /^[0-9A-Fa-f]{2}$/.test(path.slice(i + 1, i + 3)))
+            out += ch;
+        else {
+            const code = path.codePointAt(i);
+            const char = String.fromCodePoint(code);
+            if (code >= 0xd800 && code <= 0xdfff)
+                throw new URIError('lone surrogate in a path');
+            out += encodeURIComponent(char);
+            if (char.length === 2)
+                i++;
+        }
+    }
+    return out;
+}
+/** A certificate error, with what to set. */
+function tlsHint(code) {
+    return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)
+        ? `${code} (the service's certificate is not trusted: service.tls.ca names a private CA; service.tls.insecure: true accepts a self-signed one)`
+        : code;
+}
+
+
+/***/ }),
+
 /***/ 181:
 /***/ ((module) => {
 
@@ -41925,6 +42608,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_p
 
 /***/ }),
 
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
 /***/ 3024:
 /***/ ((module) => {
 
@@ -41943,6 +42633,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 

@@ -1,5 +1,6 @@
 // Building the parts of a Config: workflow steps, targets, defined metrics, stress ramps and the
 // service block.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { METRICS, parseTarget, type MetricInfo } from './target-expr.js';
 import { parseMetricExpr, VARIABLES } from './metric-expr.js';
@@ -16,6 +17,7 @@ import {
 import { parseDuration, parsePercent } from './units.js';
 import type { RawDefinition, RawRequest, RawScenario, RawService, RawTarget, StringMap } from './raw.js';
 import { isLoopback } from './service-url.js';
+import { encodePath, invalidHeaderValue, validHeaderName } from '../util/http-syntax.js';
 
 export type Report = (path: PathSegment[], message: string, onKey?: boolean) => void;
 
@@ -38,6 +40,41 @@ export function parsePath(text: string): PathSegment[] {
 
 const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
 
+/**
+ * Header maps merged as HTTP does: names compared without case, the later (more specific) map's
+ * value replacing the earlier one's, spelled as the later map spells it.
+ */
+export function mergeHeaders(...maps: Record<string, string>[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const map of maps) {
+    for (const [name, value] of Object.entries(map)) {
+      for (const k of Object.keys(out)) if (k.toLowerCase() === name.toLowerCase()) delete out[k];
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+/** Header names and values that cannot go on the wire, and paths that cannot be sent, refused where they are written. */
+function checkWire(r: RawRequest, path: PathSegment[], at: Report): void {
+  for (const [name, value] of Object.entries(strings(r.headers))) {
+    if (!validHeaderName(name))
+      at([...path, 'headers', name], `"${name}" is not a valid header name (letters, digits and !#$%&'*+.^_\`|~-)`, true);
+    const bad = invalidHeaderValue(value);
+    if (bad) at([...path, 'headers', name], `the value of header "${name}" contains ${bad}; it cannot be sent`, false);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(r.path))
+    at([...path, 'path'], 'the path contains a control character (CR, LF, tab…); it cannot be sent', false);
+  else {
+    try {
+      encodePath(r.path);
+    } catch {
+      at([...path, 'path'], 'the path is not valid Unicode (a lone surrogate); it cannot be sent', false);
+    }
+  }
+}
+
 export function buildSteps(
   rawSteps: RawRequest[],
   headers: Record<string, string>,
@@ -48,6 +85,7 @@ export function buildSteps(
   const usedNames = new Set<string>();
   return rawSteps.map((r, j) => {
     const path = stepPath(j);
+    checkWire(r, path, at);
     const method = r.method ?? (r.body !== undefined || r.json !== undefined ? 'POST' : 'GET');
     if (r.body !== undefined && r.json !== undefined) at(path, 'give either "body" or "json", not both');
     const mentioned = [r.path, r.body ?? '', JSON.stringify(r.json ?? null), ...Object.values(strings(r.headers))].join('\n');
@@ -67,8 +105,9 @@ export function buildSteps(
       name,
       method,
       path: r.path,
-      headers: { ...headers, ...strings(r.headers) },
+      headers: mergeHeaders(headers, strings(r.headers)),
       capture: r.capture ?? {},
+      ...(r.expect ? { expect: [...new Set(r.expect)] } : {}),
     };
     if (r.body !== undefined) step.body = r.body;
     if (r.json !== undefined) {
@@ -234,6 +273,7 @@ export function buildService(s: RawService | undefined, where: PathSegment[], di
   }
 
   return {
+    ...buildTls(svc, url, where, dir, at),
     command: svc.command,
     cwd: resolve(dir, svc.cwd ?? '.'),
     env: strings(svc.env),
@@ -247,4 +287,25 @@ export function buildService(s: RawService | undefined, where: PathSegment[], di
       ? { metrics: { url: svc.metrics.url, timeoutMs: ms(svc.metrics.timeout, 2000, [...where, 'metrics', 'timeout'], at) } }
       : {}),
   };
+}
+
+/** service.tls: only for an https URL; the CA file read now, so a missing one is a located error. */
+function buildTls(svc: RawService, url: string, where: PathSegment[], dir: string, at: Report): Pick<ServiceConfig, 'tls'> {
+  const t = svc.tls;
+  const https = url.startsWith('https:');
+  if (t && !https && url) at([...where, 'tls'], `tls applies to an https:// url; ${formatPath([...where, 'url'])} is "${url}"`);
+  if (!https) return {};
+  let ca: string | undefined;
+  let caFile: string | undefined;
+  if (t?.ca) {
+    caFile = resolve(dir, t.ca);
+    try {
+      ca = readFileSync(caFile, 'utf8');
+      if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+        at([...where, 'tls', 'ca'], `${t.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, false);
+    } catch (err) {
+      at([...where, 'tls', 'ca'], `cannot read ${t.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false);
+    }
+  }
+  return { tls: { insecure: t?.insecure ?? false, ...(ca !== undefined ? { ca, caFile } : {}) } };
 }

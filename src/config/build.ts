@@ -7,9 +7,20 @@ import { LOAD_DEFAULTS, type Config, type ScenarioConfig, type ServiceConfig, ty
 import { parsePercent, parseSize } from './units.js';
 import { AB_DEFAULTS } from './types.js';
 import type { BuiltinMetric } from '../contract/result.js';
-import type { RawConfig } from './raw.js';
+import type { RawConfig, RawScenario } from './raw.js';
 import { closest } from './schema-errors.js';
-import { buildDefinitions, buildRamp, buildService, buildSteps, buildTarget, ms, parsePath, strings, type Report } from './build-parts.js';
+import {
+  buildDefinitions,
+  buildRamp,
+  buildService,
+  buildSteps,
+  buildTarget,
+  mergeHeaders,
+  ms,
+  parsePath,
+  strings,
+  type Report,
+} from './build-parts.js';
 
 // ---- meaning: what the schema cannot say ----
 
@@ -39,7 +50,7 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
       at(path, `scenario "${s.name}" needs exactly one of "request" (one request) or "workflow" (a list of steps)`);
       return;
     }
-    const headers = { ...strings(defaults.headers), ...strings(s.headers) };
+    const headers = mergeHeaders(strings(defaults.headers), strings(s.headers));
     const rawSteps = s.request ? [s.request] : s.workflow!;
     const stepPath = (j: number): PathSegment[] => (s.request ? [...path, 'request'] : [...path, 'workflow', j]);
     const steps = buildSteps(rawSteps, headers, stepPath, at);
@@ -76,7 +87,8 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
       warmupMs: ms(s.warmup ?? defaults.warmup, LOAD_DEFAULTS.warmupMs, s.warmup ? [...path, 'warmup'] : ['load', 'warmup'], at, true),
       trials: s.trials ?? defaults.trials ?? LOAD_DEFAULTS.trials,
       durationMs,
-      timeoutMs: ms(s.timeout ?? defaults.timeout, LOAD_DEFAULTS.timeoutMs, s.timeout ? [...path, 'timeout'] : ['load', 'timeout'], at),
+      ...timeouts(s, defaults, ramp?.stepMs ?? durationMs, path, at),
+      ...(service.tls ? { tls: service.tls } : {}),
       processes,
       ...(ramp ? { ramp, trials: 1, connections: ramp.by === 'connections' ? ramp.levels[0]! : connections } : {}),
     });
@@ -231,4 +243,30 @@ function buildGate(gate: string[] | undefined, metrics: Config['metrics'], at: R
     );
   });
   return [...new Set(gate)];
+}
+
+/**
+ * A scenario's request and connect timeouts. The request timeout is never longer than a trial
+ * (a ramp step): a longer one could never be seen, so unanswered requests would vanish. Its
+ * default is 10 s or the trial's duration, whichever is shorter; a longer one is refused.
+ */
+function timeouts(
+  s: RawScenario,
+  defaults: NonNullable<RawConfig['load']>,
+  trialMs: number,
+  path: PathSegment[],
+  at: Report,
+): Pick<ScenarioConfig, 'timeoutMs' | 'connectTimeoutMs'> {
+  const written = s.timeout ?? defaults.timeout;
+  const where: PathSegment[] = s.timeout ? [...path, 'timeout'] : ['load', 'timeout'];
+  const timeoutMs = ms(written, Math.min(LOAD_DEFAULTS.timeoutMs, trialMs), where, at);
+  if (written !== undefined && timeoutMs > trialMs)
+    at(
+      where,
+      `timeout ${written} is longer than ${s.ramp ? 'a ramp step' : 'a trial'} of "${s.name}" (${trialMs / 1000}s): a request unanswered that long could never be counted; make it at most ${trialMs / 1000}s`,
+      false,
+    );
+  const connect = s['connect-timeout'] ?? defaults['connect-timeout'];
+  const connectWhere: PathSegment[] = s['connect-timeout'] ? [...path, 'connect-timeout'] : ['load', 'connect-timeout'];
+  return { timeoutMs, connectTimeoutMs: ms(connect, timeoutMs, connectWhere, at) };
 }

@@ -11,6 +11,7 @@ export interface RawRequest {
   body?: string;
   json?: unknown;
   capture?: Record<string, string>;
+  expect?: number[];
 }
 export type RawTarget = string | { name?: string; expr: string; scenario?: string; notes?: string };
 export interface RawScenario {
@@ -25,6 +26,7 @@ export interface RawScenario {
   trials?: number;
   duration?: string;
   timeout?: string;
+  'connect-timeout'?: string;
   headers?: StringMap;
   targets?: RawTarget[];
   ramp?: {
@@ -48,6 +50,7 @@ export interface RawService {
   health?: string;
   'stop-timeout'?: string;
   'allow-remote'?: boolean;
+  tls?: { insecure?: boolean; ca?: string };
   metrics?: { url: string; timeout?: string; define?: Record<string, RawDefinition> };
 }
 export interface RawConfig {
@@ -64,6 +67,7 @@ export interface RawConfig {
     trials?: number;
     duration?: string;
     timeout?: string;
+    'connect-timeout'?: string;
     headers?: StringMap;
   };
   scenarios: RawScenario[];

@@ -88,6 +88,8 @@ export interface ServiceConfig {
   allowRemote: boolean;
   /** The service's Prometheus endpoint, scraped around every trial. */
   metrics?: MetricsEndpoint;
+  /** https: how to verify the service's certificate. */
+  tls?: TlsSettings;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
@@ -101,6 +103,18 @@ export interface StepConfig {
   body?: string;
   json?: unknown;
   capture: Record<string, string>;
+  /** Statuses that count as success; default any 2xx or 3xx. */
+  expect?: number[];
+}
+
+/** How perfgate speaks TLS to an https:// service (load, readiness, uptime probe, metrics). */
+export interface TlsSettings {
+  /** Accept a certificate no trusted CA signed (self-signed): still encrypted, not verified. */
+  insecure: boolean;
+  /** PEM text of a private CA to trust, read from `service.tls.ca`. */
+  ca?: string;
+  /** Where the CA was read from (for messages). */
+  caFile?: string;
 }
 
 export interface ScenarioConfig {
@@ -115,7 +129,12 @@ export interface ScenarioConfig {
   warmupMs: number;
   trials: number;
   durationMs: number;
+  /** Per request: no response within it is a timeout. Never longer than a trial. */
   timeoutMs: number;
+  /** Per connection attempt (TCP and TLS handshake): past it, a connection error. */
+  connectTimeoutMs?: number;
+  /** The service's TLS settings (https), copied here so that load processes carry them. */
+  tls?: TlsSettings;
   /** A stress ramp instead of trials. */
   ramp?: RampConfig;
   /** Load generator processes on this machine (1: in-process). */

@@ -31,13 +31,20 @@ export function own(v: number | null): number {
 }
 
 export interface ErrorCounts {
-  /** non2xx + timeouts + connection errors. */
+  /** non2xx + timeouts + connection errors + workflow errors. */
   total: number;
+  /** Responses with a status the step does not expect (by default: not 2xx or 3xx). */
   non2xx: number;
+  /** No response within the timeout (or no free connection within it, in an open model). */
   timeouts: number;
+  /** A connection refused, reset, closed without a response, a handshake that failed or timed out, a response that could not be read. */
   connection: number;
-  /** total / (responses + timeouts + connection errors). */
+  /** A workflow that could not go on: a capture missing, a captured value that cannot be sent. */
+  workflow?: number;
+  /** total / (responses + timeouts + connection errors), at most 1. */
   rate: number;
+  /** Why requests failed (besides their status), with counts; at most 20 distinct reasons a trial. */
+  reasons?: Record<string, number>;
 }
 
 export interface StepFigures {
@@ -59,8 +66,10 @@ export interface TrialResult {
   requests: number;
   /** 2xx responses. */
   ok: number;
-  /** Responses per second. */
+  /** Successful responses per second (`requests` is the total, any status). */
   rps: number;
+  /** Requests still unanswered at the end of the trial's drain, younger than the timeout (not errors). */
+  unfinished?: number;
   latency: ReportedLatency;
   errors: ErrorCounts;
   /** Connections that got at least one 2xx response in this trial. */
@@ -103,6 +112,10 @@ export interface PacingFigures {
   late: number;
   /** Requests still waiting for a connection when the trial ended (never sent). */
   dropped: number;
+  /** Requests that waited longer than the timeout for a connection (counted as timeouts, never sent). */
+  expired?: number;
+  /** The Poisson schedule's seed (a fresh one every trial). */
+  seed?: number;
   /** Sends per second achieved. */
   achievedRate: number;
   /** The load generator's own timer lag (p99, ms): how late it woke for a send that had a connection. */
@@ -204,7 +217,8 @@ export interface ServiceMetrics {
   values: Record<string, MetricValue>;
 }
 
-export type FailureKind = 'spawn-failed' | 'never-ready' | 'crashed' | 'load-error' | 'aborted';
+/** `internal`: perfgate itself failed (a bug); the run still stopped everything and wrote its files; exit 3. */
+export type FailureKind = 'spawn-failed' | 'never-ready' | 'crashed' | 'load-error' | 'aborted' | 'internal';
 
 export interface RunFailure {
   kind: FailureKind;

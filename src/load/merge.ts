@@ -22,7 +22,7 @@ export function mergeParallel(parts: readonly TrialPart[], histograms?: Histogra
     ...sum,
     startedAt: new Date(start).toISOString(),
     durationMs: Math.round(durationMs * 1000) / 1000,
-    rps: durationMs > 0 ? (sum.requests * 1000) / durationMs : 0,
+    rps: durationMs > 0 ? (sum.ok * 1000) / durationMs : 0,
     connectionsServed: parts.reduce((a, p) => a + p.connectionsServed, 0),
     ...(sum.pacing
       ? {
@@ -31,6 +31,8 @@ export function mergeParallel(parts: readonly TrialPart[], histograms?: Histogra
             // Parallel parts each offered their share: the offer adds up, over the common clock.
             offered: parts.reduce((a, p) => a + (p.pacing?.offered ?? 0), 0),
             achievedRate: durationMs > 0 ? (sum.pacing.sent * 1000) / durationMs : 0,
+            // Each part's schedule had its own seed: the first one names the set.
+            ...(parts[0]!.pacing?.seed !== undefined ? { seed: parts[0]!.pacing.seed } : {}),
           },
         }
       : {}),

@@ -10,7 +10,7 @@ import { packageRoot } from '../util/assets.js';
 import type { ScenarioConfig } from '../config/types.js';
 import { decodeHistogram } from './histogram.js';
 import { mergeParallel, split, type TrialPart } from './merge.js';
-import { startTrial, type TrialData, type TrialLive, type TrialRun } from './trial.js';
+import { newSeed, startTrial, type TrialData, type TrialLive, type TrialRun } from './trial.js';
 
 export const LOAD_WORKER_FLAG = '__perfgate-load-worker';
 
@@ -51,6 +51,8 @@ export class LoadPool {
   /** Same contract as startTrial, with the load split over the pool. */
   readonly start = (baseUrl: string, scenario: ScenarioConfig, durationMs: number): TrialRun => {
     const lives: TrialLive[] = this.children.map(() => ({ responses: 0, ok: 0, errors: 0, elapsedMs: 0 }));
+    // A fresh schedule every trial (independent samples), a different one in every process.
+    const seed = newSeed();
     const parts = this.children.map(
       (child, i) =>
         new Promise<{ result: TrialPart }>((resolve, reject) => {
@@ -72,7 +74,7 @@ export class LoadPool {
           };
           child.on('message', onMessage);
           child.on('exit', onExit);
-          child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs, seed: i + 1 } satisfies ToWorker);
+          child.send({ type: 'trial', baseUrl, scenario: shareOf(scenario, i, this.size), durationMs, seed: seed + i } satisfies ToWorker);
         }),
     );
     const done: Promise<TrialData> = Promise.all(parts).then((all) => {

@@ -1,12 +1,19 @@
 // Scenario steps → requests on the wire. A workflow is a list of steps that each connection
-// runs in order; values captured from a JSON response feed later steps. A failed step (non-2xx,
-// or a capture missing) restarts the workflow on that connection.
+// runs in order; values captured from a JSON response feed later steps. A failed step (a status
+// the step does not expect, or a capture missing) restarts the workflow on that connection.
+//
+// What goes on the wire is checked, never trusted: paths are percent-encoded as UTF-8, header
+// values that would carry CR, LF or other bytes a header cannot hold (from a captured value) make
+// that request a workflow error and are never sent (the config refuses them up front).
 import type { StepConfig } from '../config/types.js';
 import type { WireRequest } from './connection.js';
+import { encodePath, invalidHeaderValue } from '../util/http-syntax.js';
 
 export interface WorkflowContext {
   vars?: Record<string, unknown>;
   failed?: boolean;
+  /** Why the workflow failed, when perfgate should count it as a workflow error. */
+  error?: string;
 }
 
 /** One step's request: fixed, or built per request from the workflow's captured values. */
@@ -22,6 +29,14 @@ export interface StepRequest {
 
 const VARIABLE = /\$\{([A-Za-z_]\w*)\}/g;
 const WHOLE_VARIABLE = /^\$\{([A-Za-z_]\w*)\}$/;
+
+/** Statuses that answer a request successfully: the step's `expect` list, or any 2xx and 3xx (redirects are not followed). */
+export function isSuccess(status: number, expect: readonly number[] | undefined): boolean {
+  return expect ? expect.includes(status) : status >= 200 && status < 400;
+}
+
+/** Thrown while building a request from captured values that cannot go on the wire. */
+export class UnsendableValue extends Error {}
 
 export function buildRequests(steps: StepConfig[]): StepRequest[] {
   const workflow = steps.length > 1;
@@ -44,8 +59,10 @@ export function buildRequests(steps: StepConfig[]): StepRequest[] {
         if (needed(step).some(missing)) return null;
         return {
           ...r,
-          path: interpolate(step.path, vars, encodeURIComponent),
-          headers: Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, String)])),
+          path: interpolate(step.path, vars, (s, name) => pathValue(s, name, step.name)),
+          headers: Object.fromEntries(
+            Object.entries(step.headers).map(([k, v]) => [k, interpolate(v, vars, (s, name) => headerValue(s, name, k, step.name))]),
+          ),
           body:
             step.json !== undefined
               ? JSON.stringify(substitute(step.json, vars))
@@ -57,7 +74,7 @@ export function buildRequests(steps: StepConfig[]): StepRequest[] {
     }
     if (workflow || Object.keys(step.capture).length) {
       req.onResponse = (status, body, context) => {
-        if (status < 200 || status >= 300) {
+        if (!isSuccess(status, step.expect)) {
           context.failed = true;
           return;
         }
@@ -68,18 +85,39 @@ export function buildRequests(steps: StepConfig[]): StepRequest[] {
           parsed = JSON.parse(body);
         } catch {
           context.failed = true;
+          context.error = `capture \`${names[0]![0]}\`: the response of step \`${step.name}\` is not JSON`;
           return;
         }
         context.vars ??= {};
         for (const [name, path] of names) {
           const value = pick(parsed, path);
-          if (value === undefined) context.failed = true;
-          else context.vars[name] = value;
+          if (value === undefined) {
+            context.failed = true;
+            context.error = `capture \`${name}\`: no field \`${path}\` in the response of step \`${step.name}\``;
+            return;
+          }
+          context.vars[name] = value;
         }
       };
     }
     return req;
   });
+}
+
+function pathValue(value: string, name: string, step: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    throw new UnsendableValue(
+      `step \`${step}\`: captured \`${name}\` is not valid Unicode (a lone surrogate) and cannot go in a path; not sent`,
+    );
+  }
+}
+
+function headerValue(value: string, name: string, header: string, step: string): string {
+  const bad = invalidHeaderValue(value);
+  if (bad) throw new UnsendableValue(`step \`${step}\`: header \`${header}\` would carry ${bad} from captured \`${name}\`; not sent`);
+  return value;
 }
 
 function hasVariables(step: StepConfig): boolean {
@@ -101,9 +139,9 @@ export function pick(doc: unknown, path: string): unknown {
   return node;
 }
 
-export function interpolate(text: string, vars: Record<string, unknown>, encode: (s: string) => string): string {
+export function interpolate(text: string, vars: Record<string, unknown>, encode: (s: string, name: string) => string): string {
   return text.replace(VARIABLE, (_, name: string) =>
-    encode(typeof vars[name] === 'string' ? (vars[name] as string) : JSON.stringify(vars[name])),
+    encode(typeof vars[name] === 'string' ? (vars[name] as string) : JSON.stringify(vars[name]), name),
   );
 }
 
@@ -123,10 +161,14 @@ export function substitute(value: unknown, vars: Record<string, unknown>): unkno
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
-/** HTTP/1.1 bytes of a request (Host and Content-Length added; keep-alive is HTTP/1.1's default). */
-export function wire(req: Pick<StepRequest, 'method' | 'path' | 'headers' | 'body'>, host: string): Buffer {
+/**
+ * HTTP/1.1 bytes of a request: Host (the user's own when a step sets one) and Content-Length
+ * added; keep-alive is HTTP/1.1's default. `prefix` is the base URL's path.
+ */
+export function wire(req: Pick<StepRequest, 'method' | 'path' | 'headers' | 'body'>, host: string, prefix = ''): Buffer {
   const body = req.body === undefined ? null : Buffer.from(req.body, 'utf8');
-  let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  const userHost = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'host')?.[1];
+  let head = `${req.method} ${encodePath(prefix + req.path)} HTTP/1.1\r\nHost: ${userHost ?? host}\r\n`;
   for (const [k, v] of Object.entries(req.headers)) {
     const name = k.toLowerCase();
     if (name === 'host' || name === 'content-length') continue;
@@ -137,6 +179,11 @@ export function wire(req: Pick<StepRequest, 'method' | 'path' | 'headers' | 'bod
   return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
 
+/** A request that cannot be sent: the workflow fails with this reason. */
+export interface Unsendable {
+  error: string;
+}
+
 /** The steps ready to send: fixed ones serialised once, the others on each call. */
 export class RequestPlan {
   private readonly fixed: (WireRequest | null)[];
@@ -145,6 +192,7 @@ export class RequestPlan {
     private readonly steps: StepRequest[],
     private readonly configs: StepConfig[],
     private readonly host: string,
+    private readonly prefix = '',
   ) {
     this.fixed = steps.map((s, i) => (s.setupRequest ? null : this.toWire(s, i)));
   }
@@ -153,13 +201,26 @@ export class RequestPlan {
     return this.steps.length;
   }
 
-  /** The request of `step` for this workflow context, or null when the workflow must restart. */
-  build(step: number, context: WorkflowContext): WireRequest | null {
+  /**
+   * The request of `step` for this workflow context; null when the workflow must restart; an
+   * Unsendable when the captured values cannot go on the wire.
+   */
+  build(step: number, context: WorkflowContext): WireRequest | Unsendable | null {
     const fixed = this.fixed[step];
     if (fixed) return fixed;
     const s = this.steps[step]!;
-    const built = s.setupRequest!(s, context);
-    return built ? this.toWire(built, step) : null;
+    try {
+      const built = s.setupRequest!(s, context);
+      return built ? this.toWire(built, step) : null;
+    } catch (err) {
+      if (err instanceof UnsendableValue || err instanceof URIError) return { error: err.message };
+      throw err;
+    }
+  }
+
+  /** Whether a status answers this step successfully. */
+  success(step: number, status: number): boolean {
+    return isSuccess(status, this.configs[step]!.expect);
   }
 
   /** Hands a response to the step's capture logic. */
@@ -169,7 +230,7 @@ export class RequestPlan {
 
   private toWire(req: StepRequest, step: number): WireRequest {
     return {
-      bytes: wire(req, this.host),
+      bytes: wire(req, this.host, this.prefix),
       head: req.method === 'HEAD',
       keepBody: Object.keys(this.configs[step]!.capture).length > 0,
       idempotent: IDEMPOTENT.has(req.method),

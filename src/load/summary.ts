@@ -11,21 +11,28 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
   const total = sum((t) => t.errors.total);
   const timeouts = sum((t) => t.errors.timeouts);
   const connection = sum((t) => t.errors.connection);
+  const workflow = sum((t) => t.errors.workflow ?? 0);
+  const ok = sum((t) => t.ok);
   const attempts = requests + timeouts + connection;
+  const reasons = addReasons(trials);
+  const unfinished = sum((t) => t.unfinished ?? 0);
   const statusCodes: Record<string, number> = {};
   for (const t of trials) for (const [code, n] of Object.entries(t.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   const summary: ScenarioResult['summary'] = {
     durationMs,
     requests,
-    ok: sum((t) => t.ok),
-    rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+    ok,
+    rps: durationMs > 0 ? (ok * 1000) / durationMs : 0,
+    ...(unfinished ? { unfinished } : {}),
     latency: summarize(merged),
     errors: {
       total,
       non2xx: sum((t) => t.errors.non2xx),
       timeouts,
       connection,
-      rate: attempts > 0 ? total / attempts : 0,
+      ...(workflow ? { workflow } : {}),
+      rate: attempts > 0 ? Math.min(1, total / attempts) : 0,
+      ...(reasons ? { reasons } : {}),
     },
     connectionsServed: trials.length ? Math.min(...trials.map((t) => t.connectionsServed)) : 0,
     statusCodes,
@@ -62,6 +69,16 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
   return summary;
 }
 
+/** Error reasons added up over trials (at most 20 distinct, the most frequent kept), or undefined. */
+function addReasons(trials: TrialResult[]): Record<string, number> | undefined {
+  const all: Record<string, number> = {};
+  for (const t of trials) for (const [why, n] of Object.entries(t.errors.reasons ?? {})) all[why] = (all[why] ?? 0) + n;
+  const top = Object.entries(all)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20);
+  return top.length ? Object.fromEntries(top) : undefined;
+}
+
 /** Connection figures added up (handshake histograms merged), or undefined when no trial has them. */
 function sumConnections(trials: TrialResult[]): ConnectionFigures | undefined {
   const parts = trials.map((t) => t.connections).filter((c): c is ConnectionFigures => c !== undefined);
@@ -87,6 +104,7 @@ function sumPacing(trials: TrialResult[], durationMs: number): PacingFigures | u
     sent,
     late: parts.reduce((a, p) => a + p.late, 0),
     dropped: parts.reduce((a, p) => a + p.dropped, 0),
+    ...(parts.some((p) => p.expired !== undefined) ? { expired: parts.reduce((a, p) => a + (p.expired ?? 0), 0) } : {}),
     achievedRate: durationMs > 0 ? (sent * 1000) / durationMs : 0,
     lagP99Ms: Math.max(...parts.map((p) => p.lagP99Ms)),
   };

@@ -3,13 +3,23 @@
 // Closed model: each connection sends its next request when the last one is answered.
 // Open model (`rate`): requests are due on a schedule (evenly spaced, or Poisson) and go to the
 // connection idle longest; a request with no idle connection waits, and its latency then runs
-// from the time it was due, so a slow service cannot hide the requests it held back.
+// from the time it was due, so a slow service cannot hide the requests it held back. A request
+// that waits longer than the timeout is a timeout.
+//
+// The rules (docs/load-engine.md): 1xx are interim and never counted; a step's expected statuses
+// (default: 2xx and 3xx, redirects not followed) are successes, others are errors; req/s counts
+// successes (the total is beside it). At the window's end no request is sent any more; those in
+// flight get a short drain to be answered (counted: they were sent in the window), and what is
+// still unanswered then is reported as unfinished, or as a timeout when older than `timeout`.
+import dns from 'node:dns';
+import net, { type LookupFunction } from 'node:net';
+import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ScenarioConfig } from '../config/types.js';
 import type { ConnectionFigures, ErrorCounts, PacingFigures, StepFigures, TrialResult } from '../contract/result.js';
-import { Connection, type ConnectionEvents, type Target } from './connection.js';
+import { Connection, type ConnectionEvents, type Target, type WireRequest } from './connection.js';
 import { encodeHistogram, newHistogram, recordMs, summarize, type Histogram } from './histogram.js';
-import { schedule } from './pacing.js';
+import { DueQueue, schedule } from './pacing.js';
 import { buildRequests, RequestPlan } from './requests.js';
 
 export interface TrialLive {
@@ -20,7 +30,7 @@ export interface TrialLive {
 }
 
 export interface TrialRun {
-  /** Settles with the trial's figures (also after stop()). */
+  /** Settles with the trial's figures (also after stop()); rejects on an internal error. */
   done: Promise<TrialData>;
   stop(): void;
   live(): TrialLive;
@@ -38,24 +48,71 @@ export interface TrialData {
 const CONNECT_PHASE_MS = 5000;
 /** Send timestamps kept for inspection (tests, benchmarks), at most. */
 const SEND_LOG_MAX = 100_000;
+/** How long requests in flight at the window's end may take to be answered, at most. */
+export const DRAIN_MAX_MS = 2000;
+/** Distinct error reasons kept per trial (the rest are counted under their kind only). */
+const MAX_REASONS = 20;
 
 export interface TrialOptions {
   /** Keep the (relative, ms) time of every send, up to 100 000: for checking the pacing. */
   logSends?: boolean;
-  /** Seed of a Poisson schedule (parallel parts use different ones). */
+  /** Seed of a Poisson schedule; a fresh random one per trial by default (trials are independent samples). */
   seed?: number;
 }
 
-export function target(baseUrl: string): Target {
+/** A fresh seed for one trial's Poisson schedule. */
+export function newSeed(): number {
+  return randomInt(1, 2 ** 31 - 1);
+}
+
+/** Where the load goes: host, port, Host header, the base URL's path, TLS. */
+export function target(baseUrl: string, scenario?: Pick<ScenarioConfig, 'connectTimeoutMs' | 'tls' | 'timeoutMs'>): Target {
   const url = new URL(baseUrl);
-  if (url.protocol !== 'http:') throw new Error(`perfgate loads http:// services (got ${url.protocol})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`perfgate loads http:// and https:// services (got ${url.protocol})`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  return { host, port: Number(url.port || 80), hostHeader: url.host };
+  const https = url.protocol === 'https:';
+  const ip = net.isIP(host) !== 0;
+  return {
+    host,
+    port: Number(url.port || (https ? 443 : 80)),
+    hostHeader: url.host,
+    pathPrefix: url.pathname.replace(/\/+$/, ''),
+    connectTimeoutMs: scenario?.connectTimeoutMs ?? scenario?.timeoutMs ?? 10_000,
+    ...(https
+      ? {
+          tls: {
+            insecure: scenario?.tls?.insecure ?? false,
+            ...(scenario?.tls?.ca ? { ca: scenario.tls.ca } : {}),
+            ...(ip ? {} : { servername: host }),
+          },
+        }
+      : {}),
+    ...(ip ? {} : { lookup: cachedLookup() }),
+  };
+}
+
+/** A lookup that asks the resolver once and answers every later socket from that answer. */
+function cachedLookup(): LookupFunction {
+  let answer: Promise<dns.LookupAddress[]> | null = null;
+  return ((hostname: string, options: dns.LookupOptions, cb: (...args: unknown[]) => void) => {
+    answer ??= dns.promises.lookup(hostname, { family: options.family, hints: options.hints, all: true }).then((list) => {
+      if (!list.length) throw new Error(`${hostname}: no address`);
+      return list;
+    });
+    answer.then(
+      (list) => (options.all ? cb(null, list) : cb(null, list[0]!.address, list[0]!.family)),
+      (err: unknown) => {
+        answer = null; // a failed lookup is asked again by the next socket
+        cb(err);
+      },
+    );
+  }) as unknown as LookupFunction;
 }
 
 export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs: number, options: TrialOptions = {}): TrialRun {
-  const to = target(baseUrl);
-  const plan = new RequestPlan(buildRequests(scenario.steps), scenario.steps, to.hostHeader);
+  const to = target(baseUrl, scenario);
+  const plan = new RequestPlan(buildRequests(scenario.steps), scenario.steps, to.hostHeader, to.pathPrefix);
   const steps = scenario.steps;
   const lastStep = steps.length - 1;
   const histogram = newHistogram();
@@ -64,16 +121,23 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
   const lag = newHistogram();
   const stepCounts = steps.map(() => ({ requests: 0, ok: 0, errors: 0 }));
   const statusCodes: Record<string, number> = {};
+  const reasons: Record<string, number> = {};
   const sendLog: number[] = [];
   let responses = 0;
   let ok = 0;
   let non2xx = 0;
   let timeouts = 0;
   let connection = 0;
+  let workflowErrors = 0;
+  let unfinished = 0;
   let workflows = 0;
   let opened = 0;
   let closedByServer = 0;
+  /** Requests are being sent (the window is open). */
   let running = false;
+  /** The window closed; requests in flight are being answered. */
+  let draining = false;
+  let windowMs = 0;
   let finishedAt = 0;
   let t0 = performance.now();
   let startedAt = new Date();
@@ -81,17 +145,37 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
   // Open model state.
   const open = scenario.rate !== undefined && scenario.rate > 0;
   const idle: Connection[] = [];
-  const waiting: number[] = [];
+  const waiting = new DueQueue();
   let intended = 0;
   let late = 0;
+  let expired = 0;
+  const seed = options.seed ?? newSeed();
+
+  const counting = (): boolean => running || draining;
+  const because = (reason: string): void => {
+    if (reason in reasons || Object.keys(reasons).length < MAX_REASONS) reasons[reason] = (reasons[reason] ?? 0) + 1;
+  };
+  const restart = (c: Connection): void => {
+    c.step = 0;
+    c.context = {};
+  };
 
   /** The next request of a connection's workflow (restarting it when a step cannot be built). */
-  const nextRequest = (c: Connection): ReturnType<RequestPlan['build']> => {
+  const nextRequest = (c: Connection): WireRequest | null => {
     let req = plan.build(c.step, c.context);
+    if (req && 'error' in req) {
+      // A captured value that cannot go on the wire: a workflow error, never sent.
+      if (counting()) {
+        workflowErrors++;
+        stepCounts[c.step]!.errors++;
+        because(req.error);
+      }
+      req = null;
+    }
     if (!req) {
-      c.step = 0;
-      c.context = {};
-      req = plan.build(0, c.context);
+      restart(c);
+      const first = plan.build(0, c.context);
+      return first && !('error' in first) ? first : null;
     }
     return req;
   };
@@ -103,43 +187,68 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
     c.send(req, origin);
   };
 
-  const restart = (c: Connection): void => {
-    c.step = 0;
-    c.context = {};
+  /** Open model: requests that waited longer than the timeout for a connection are timeouts. */
+  const expire = (now: number): void => {
+    let due = waiting.peek();
+    while (due !== undefined && now - due > scenario.timeoutMs) {
+      waiting.shift();
+      expired++;
+      timeouts++;
+      because(`waited longer than ${scenario.timeoutMs} ms for a free connection`);
+      due = waiting.peek();
+    }
+  };
+
+  /** Open model: a free connection takes the oldest waiting request, if any. */
+  const takeWaiting = (c: Connection): boolean => {
+    expire(performance.now());
+    const due = waiting.shift();
+    if (due === undefined) return false;
+    send(c, due);
+    return true;
   };
 
   const events: ConnectionEvents = {
     response(c, status, body, origin, end) {
-      if (!running) return;
+      if (!counting()) return;
       const step = c.step;
       responses++;
       const counts = stepCounts[step]!;
       counts.requests++;
       statusCodes[status] = (statusCodes[status] ?? 0) + 1;
       plan.onResponse(step, status, body, c.context);
-      if (status >= 200 && status < 300) {
+      if (!plan.success(step, status)) {
+        non2xx++;
+        counts.errors++;
+        c.context.failed = true;
+      } else if (c.context.error) {
+        // Answered, but the workflow cannot go on (a capture missing): a workflow error.
+        workflowErrors++;
+        counts.errors++;
+        because(c.context.error);
+      } else {
         ok++;
         counts.ok++;
         c.served = true;
         recordMs(histogram, end - origin);
         if (scenario.kind === 'workflow') recordMs(stepHistograms[step]!, end - origin);
         if (step === lastStep && !c.context.failed && scenario.kind === 'workflow') workflows++;
-      } else {
-        non2xx++;
-        counts.errors++;
-        c.context.failed = true;
       }
       if (c.context.failed || step === lastStep) restart(c);
       else c.step = step + 1;
+      if (draining) drained();
     },
-    failure(c, kind) {
-      if (!running) return;
+    failure(c, kind, reason) {
+      if (!counting()) return;
       if (kind === 'timeout') timeouts++;
       else connection++;
+      because(reason);
       stepCounts[c.step]!.errors++;
       restart(c);
+      if (draining) return drained();
       // Closed model: the connection's user tries again at once (on the new socket, once it is up).
       if (!open) send(c);
+      else takeWaiting(c);
     },
     connected(_c, ms) {
       opened++;
@@ -147,16 +256,14 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
     },
     idle(c) {
       if (!running) return;
-      if (!open) {
-        send(c);
-        return;
-      }
-      const due = waiting.shift();
-      if (due !== undefined) send(c, due);
-      else idle.push(c);
+      if (!open) send(c);
+      else if (!takeWaiting(c)) idle.push(c);
     },
     serverClosed() {
-      if (running) closedByServer++;
+      if (counting()) closedByServer++;
+    },
+    internal(err) {
+      fail(err);
     },
   };
 
@@ -164,17 +271,31 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
   let pacer: NodeJS.Timeout | null = null;
   let sweeper: NodeJS.Timeout | null = null;
   let ender: NodeJS.Timeout | null = null;
+  let drainer: NodeJS.Timeout | null = null;
   let connectWait: NodeJS.Timeout | null = null;
   let finish: () => void = () => {};
+  let fail: (err: unknown) => void = () => {};
+  /** Runs a timer callback; a throw is perfgate's own fault and ends the trial. */
+  const guarded =
+    (fn: () => void): (() => void) =>
+    () => {
+      try {
+        fn();
+      } catch (err) {
+        fail(err);
+      }
+    };
 
-  // Open model: every due request goes to the connection idle longest, or waits for one.
-  const gaps = open ? schedule(scenario.rate!, scenario.arrival ?? 'uniform', options.seed) : null;
+  // Open model: every due request goes to the connection idle longest, or one that is free but
+  // not connected (it waits for the handshake, and a failed handshake is its error), or waits.
+  const gaps = open ? schedule(scenario.rate!, scenario.arrival ?? 'uniform', seed) : null;
   let nextDue = 0;
   const end = (): number => t0 + durationMs;
   const pace = (): void => {
     pacer = null;
     if (!running) return;
     const now = performance.now();
+    expire(now);
     while (nextDue <= now && nextDue < end()) {
       intended++;
       let c = idle.shift();
@@ -183,21 +304,24 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
         // Sent now: the generator's own timer lag is not the service's latency; it is reported.
         recordMs(lag, now - nextDue);
         send(c);
+      } else if (!waiting.length && (c = conns.find((x) => x.isFree))) {
+        send(c, nextDue);
       } else {
         late++;
         waiting.push(nextDue);
       }
       nextDue += gaps!.nextGap();
     }
-    if (nextDue < end()) pacer = setTimeout(pace, Math.max(0, nextDue - performance.now()));
+    if (nextDue < end()) pacer = setTimeout(guarded(pace), Math.max(0, nextDue - performance.now()));
   };
 
   const sweep = (): void => {
     const now = performance.now();
     for (const c of conns) {
       const since = c.inFlightSince;
-      if (since !== null && now - since > scenario.timeoutMs) c.timeout();
+      if (since !== null && now - since > scenario.timeoutMs) c.timeout(scenario.timeoutMs);
     }
+    if (open && running) expire(now);
   };
 
   const begin = (): void => {
@@ -207,8 +331,8 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
     running = true;
     t0 = performance.now();
     startedAt = new Date();
-    sweeper = setInterval(sweep, Math.min(100, Math.max(10, scenario.timeoutMs / 10)));
-    ender = setTimeout(() => finish(), durationMs);
+    sweeper = setInterval(guarded(sweep), Math.min(100, Math.max(10, scenario.timeoutMs / 10)));
+    ender = setTimeout(guarded(closeWindow), durationMs);
     if (open) {
       nextDue = t0;
       for (const c of conns) if (c.isIdle) idle.push(c);
@@ -220,32 +344,96 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
     }
   };
 
-  const done = new Promise<TrialData>((resolve) => {
-    finish = () => {
-      if (finishedAt) return;
+  /** The window ends: nothing more is sent; what is in flight gets up to the drain to be answered. */
+  function closeWindow(): void {
+    if (!running) return;
+    running = false;
+    draining = true;
+    windowMs = performance.now() - t0;
+    if (pacer) clearTimeout(pacer);
+    pacer = null;
+    for (const c of conns) c.abandonPending();
+    if (!conns.some((c) => c.inFlightSince !== null)) return finish();
+    drainer = setTimeout(
+      guarded(() => finish()),
+      Math.min(scenario.timeoutMs, DRAIN_MAX_MS),
+    );
+  }
+
+  /** During the drain: finished once nothing is in flight. */
+  function drained(): void {
+    for (const c of conns) c.abandonPending();
+    if (!conns.some((c) => c.inFlightSince !== null)) finish();
+  }
+
+  const done = new Promise<TrialData>((resolve, reject) => {
+    const stopAll = (): number => {
       finishedAt = performance.now();
-      const wasRunning = running;
+      const counted = running || draining;
+      const ms = draining ? windowMs : running ? finishedAt - t0 : 0;
+      if (counted) {
+        // Still unanswered: a timeout when older than the timeout, else unfinished.
+        for (const c of conns) {
+          const since = c.inFlightSince;
+          if (since === null) continue;
+          if (finishedAt - since > scenario.timeoutMs) {
+            timeouts++;
+            because(`no response within ${scenario.timeoutMs} ms`);
+          } else unfinished++;
+        }
+      }
       running = false;
-      for (const t of [pacer, ender]) if (t) clearTimeout(t);
+      draining = false;
+      for (const t of [pacer, ender, drainer]) if (t) clearTimeout(t);
       if (sweeper) clearInterval(sweeper);
       if (connectWait) clearInterval(connectWait);
       for (const c of conns) c.close();
-      const ms = wasRunning ? finishedAt - t0 : 0;
-      resolve(collect(ms));
+      return ms;
+    };
+    finish = () => {
+      if (finishedAt) return;
+      const ms = stopAll();
+      try {
+        resolve(collect(ms));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    fail = (err) => {
+      if (finishedAt) return;
+      stopAll();
+      const e = err instanceof Error ? err : new Error(String(err));
+      reject(Object.assign(new Error(`internal error in the load engine: ${e.message}`), { cause: e, internal: true }));
     };
   });
 
   // Open every connection, then start the clock (or after CONNECT_PHASE_MS, whichever is first).
   const connectStart = performance.now();
-  for (const c of conns) c.open();
-  connectWait = setInterval(() => {
-    if (conns.every((c) => c.isIdle) || performance.now() - connectStart > Math.min(CONNECT_PHASE_MS, durationMs)) begin();
-  }, 5);
+  try {
+    for (const c of conns) c.open();
+  } catch (err) {
+    fail(err);
+  }
+  connectWait = setInterval(
+    guarded(() => {
+      if (conns.every((c) => c.isIdle) || performance.now() - connectStart > Math.min(CONNECT_PHASE_MS, durationMs)) begin();
+    }),
+    5,
+  );
 
   function collect(ms: number): TrialData {
-    const total = non2xx + timeouts + connection;
+    const total = non2xx + timeouts + connection + workflowErrors;
+    // A workflow error comes after a response (its capture failed) or instead of a request (its value could not be sent).
     const attempts = responses + timeouts + connection;
-    const errors: ErrorCounts = { total, non2xx, timeouts, connection, rate: attempts > 0 ? total / attempts : 0 };
+    const errors: ErrorCounts = {
+      total,
+      non2xx,
+      timeouts,
+      connection,
+      workflow: workflowErrors,
+      rate: attempts > 0 ? Math.min(1, total / attempts) : 0,
+      ...(Object.keys(reasons).length ? { reasons } : {}),
+    };
     const stepFigures: StepFigures[] | undefined =
       scenario.kind === 'workflow'
         ? steps.map((s, i) => ({
@@ -263,16 +451,19 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
       handshake: summarize(handshakes),
       handshakeHistogram: encodeHistogram(handshakes),
     };
+    const dropped = waiting.length;
     const pacing: PacingFigures | undefined = open
       ? {
           arrival: scenario.arrival ?? 'uniform',
           offered: scenario.rate!,
           intended,
-          sent: intended - waiting.length,
+          sent: intended - dropped - expired,
           late,
-          dropped: waiting.length,
-          achievedRate: ms > 0 ? ((intended - waiting.length) * 1000) / ms : 0,
+          dropped,
+          expired,
+          achievedRate: ms > 0 ? ((intended - dropped - expired) * 1000) / ms : 0,
           lagP99Ms: summarize(lag).p99,
+          ...(scenario.arrival === 'poisson' ? { seed } : {}),
         }
       : undefined;
     return {
@@ -283,7 +474,8 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
         durationMs: Math.round(ms * 1000) / 1000,
         requests: responses,
         ok,
-        rps: ms > 0 ? (responses * 1000) / ms : 0,
+        rps: ms > 0 ? (ok * 1000) / ms : 0,
+        unfinished,
         latency: summarize(histogram),
         errors,
         connectionsServed: conns.filter((c) => c.served).length,
@@ -304,8 +496,8 @@ export function startTrial(baseUrl: string, scenario: ScenarioConfig, durationMs
     live: () => ({
       responses,
       ok,
-      errors: non2xx + timeouts + connection,
-      elapsedMs: running ? performance.now() - t0 : 0,
+      errors: non2xx + timeouts + connection + workflowErrors,
+      elapsedMs: running ? performance.now() - t0 : draining ? windowMs : 0,
     }),
   };
 }

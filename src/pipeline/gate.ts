@@ -17,7 +17,7 @@ import { renderDashboard } from '../report/dashboard-page.js';
 import { compareWithHistory, recordInHistory } from '../history/steps.js';
 import { prologue } from './prologue.js';
 import { inCheckout, prepareBase, repoRoot, resolveBaseRef, type BaseCheckout } from './base-build.js';
-import { measureOnce, type MeasureContext, type Measurement } from './measure.js';
+import { internalFailure, measureOnce, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
 import type { Config } from '../config/types.js';
@@ -65,21 +65,29 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   };
 
   const startedAt = new Date();
+  const guard = new InternalGuard(opts.signal);
   const ctx: MeasureContext = {
     env: opts.env ?? process.env,
     runId: randomUUID(),
     serviceLog: files.serviceLog,
-    signal: opts.signal,
+    signal: guard.signal,
     progress,
     display: (p) => displayPath(cwd, p),
   };
   const env = opts.env ?? process.env;
   const base = await baseBuild(config, opts, outDir, env, progress);
   try {
-    const measured = await measureWith(base.config, ctx, outDir, base.checkout);
+    const measured = guard.settle(
+      await measureWith(base.config, ctx, outDir, base.checkout).catch((err: unknown) => failedMeasurement(config, err)),
+    );
     let baseBuildFailure = base.failure;
     let result = measured;
-    if ('failedSide' in measured && measured.failedSide === 'base' && measured.failure?.kind !== 'aborted') {
+    if (
+      'failedSide' in measured &&
+      measured.failedSide === 'base' &&
+      measured.failure?.kind !== 'aborted' &&
+      measured.failure?.kind !== 'internal'
+    ) {
       // A base build that cannot be measured is not the head's regression: measure the head alone.
       const failure = measured.failure!;
       progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
@@ -107,7 +115,60 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       result,
     );
   } finally {
+    guard.dispose();
     await base.checkout?.remove();
+  }
+}
+
+/** A measurement that threw (perfgate's fault; its stages stopped what they started): nothing measured, the reason kept. */
+function failedMeasurement(config: Config, err: unknown): Measurement {
+  return {
+    scenarios: [],
+    failure: internalFailure(err, []),
+    service: {
+      cpu: null,
+      memory: null,
+      uptime: null,
+      mode: config.service.command ? 'managed' : 'external',
+      command: config.service.command ?? null,
+      url: config.service.url,
+      readyMs: null,
+      exit: null,
+      logFile: null,
+      logTail: [],
+    },
+  };
+}
+
+/**
+ * While a run measures, an exception nothing caught (a bug in perfgate, wherever it was thrown)
+ * stops the run as Ctrl-C would: the load and the service stop, and the run is recorded with an
+ * `internal` failure (exit 3), its result.json and report still written.
+ */
+class InternalGuard {
+  private readonly controller = new AbortController();
+  private error: unknown = null;
+  readonly signal: AbortSignal;
+  private readonly onError = (err: unknown): void => {
+    this.error ??= err;
+    if (!this.controller.signal.aborted) this.controller.abort('internal error');
+  };
+
+  constructor(outer: AbortSignal | undefined) {
+    this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
+    process.on('uncaughtException', this.onError);
+    process.on('unhandledRejection', this.onError);
+  }
+
+  /** The measurement, its failure replaced by the internal error when one was caught. */
+  settle<T extends Measurement | AbMeasurement>(measured: T): T {
+    if (this.error === null) return measured;
+    return { ...measured, failure: internalFailure(this.error, measured.failure?.logTail ?? []) };
+  }
+
+  dispose(): void {
+    process.off('uncaughtException', this.onError);
+    process.off('unhandledRejection', this.onError);
   }
 }
 

@@ -169,7 +169,8 @@ export function interruption(launched: Launched, reason: string, scenario: strin
 }
 
 export function loadError(launched: Launched, scenario: string, err: unknown): RunFailure {
-  // autocannon refused the scenario (e.g. a request it cannot build): a verdict, not a crash of perfgate.
+  if (isInternal(err)) return internalFailure(err, launched.logTail(), scenario);
+  // The load could not start (e.g. a load process could not be forked): a verdict, not a crash of perfgate.
   return {
     kind: 'load-error',
     message: `the load for "${scenario}" could not be sent: ${(err as Error).message}`,
@@ -283,4 +284,21 @@ function describeLoad(s: ScenarioConfig): string {
 function rampLine(s: ScenarioResult): string {
   const cap = s.ramp!.capacity;
   return `perfgate:   capacity ${cap ? `${Math.round(cap.rps)} req/s (p95 ${cap.p95} ms)` : 'not found: no step met the conditions'}; ${s.ramp!.stoppedBecause}`;
+}
+
+/** Whether an error is perfgate's own fault (the load engine threw), not the load's or the service's. */
+export function isInternal(err: unknown): boolean {
+  return Boolean((err as { internal?: boolean } | null)?.internal);
+}
+
+/** perfgate's own fault as a run failure: the run's files are still written; exit 3. */
+export function internalFailure(err: unknown, logTail: string[], scenario?: string): RunFailure {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const cause = e.cause instanceof Error ? e.cause : e;
+  return {
+    kind: 'internal',
+    message: `internal error (a bug in perfgate, please report it): ${e.message}${cause.stack ? `\n${cause.stack.split('\n').slice(0, 6).join('\n')}` : ''}`,
+    ...(scenario ? { scenario } : {}),
+    logTail,
+  };
 }

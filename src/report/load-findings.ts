@@ -34,7 +34,7 @@ export function loadFigureRows(f: LoadFigures): { label: string; value: string }
       label: `Open-model schedule (${p.arrival === 'poisson' ? 'Poisson arrivals' : 'evenly spaced'})`,
       value:
         `${formatNumber(p.sent, 0)} of ${formatNumber(p.intended, 0)} sends at ${formatNumber(p.achievedRate, 1)} of ${formatNumber(p.offered, 1)} req/s offered; ` +
-        `${formatNumber(p.late, 0)} late, ${formatNumber(p.dropped, 0)} dropped; generator lag p99 ${formatMs(p.lagP99Ms)}`,
+        `${formatNumber(p.late, 0)} late, ${formatNumber(p.dropped, 0)} dropped${p.expired ? `, ${formatNumber(p.expired, 0)} timed out waiting for a connection` : ''}; generator lag p99 ${formatMs(p.lagP99Ms)}`,
     });
   return rows;
 }

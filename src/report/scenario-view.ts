@@ -64,8 +64,14 @@ export function scenarioView(s: ScenarioResult, importedFrom?: string): Scenario
   const sum = s.summary;
   const lat = sum.latency;
   const figures = [
-    { label: 'Requests (responses)', value: formatNumber(sum.requests, 0) },
-    { label: 'Throughput', value: `${formatNumber(sum.rps, 1)} req/s` },
+    {
+      label: 'Requests (responses)',
+      value: `${formatNumber(sum.requests, 0)}${sum.unfinished ? `; ${formatNumber(sum.unfinished, 0)} still unanswered when a trial's drain ended (not counted)` : ''}`,
+    },
+    {
+      label: 'Throughput (successful responses)',
+      value: `${formatNumber(sum.rps, 1)} req/s (all responses: ${formatNumber(sum.durationMs > 0 ? (sum.requests * 1000) / sum.durationMs : 0, 1)} req/s)`,
+    },
     ...(sum.workflows
       ? [
           {
@@ -76,8 +82,11 @@ export function scenarioView(s: ScenarioResult, importedFrom?: string): Scenario
       : []),
     {
       label: 'Errors',
-      value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} non-2xx, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors`,
+      value: `${formatNumber(sum.errors.total, 0)} (${formatPercent(sum.errors.rate)}): ${sum.errors.non2xx} unexpected statuses, ${sum.errors.timeouts} timeouts, ${sum.errors.connection} connection errors${sum.errors.workflow ? `, ${sum.errors.workflow} workflow errors` : ''}`,
     },
+    ...Object.entries(sum.errors.reasons ?? {})
+      .slice(0, 5)
+      .map(([why, n]) => ({ label: `Error: ${md(why)}`, value: formatNumber(n, 0) })),
     ...(importedFrom
       ? []
       : [

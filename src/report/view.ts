@@ -165,6 +165,8 @@ function failureHeading(kind: string): string {
       return 'The service crashed during load';
     case 'aborted':
       return 'The run was interrupted';
+    case 'internal':
+      return 'perfgate itself failed (a bug): no verdict on the service';
     default:
       return 'The load could not be sent';
   }
@@ -196,6 +198,10 @@ function executiveSummary(run: RunResult, breached: TargetResult[], unmeasured: 
   }
   if (run.failure?.kind === 'aborted')
     out.push(`**The run was interrupted** (${md(run.failure.message)}); the figures cover only what ran.`);
+  if (run.failure?.kind === 'internal')
+    out.push(
+      `**perfgate itself failed** (a bug in perfgate, not a verdict on the service; exit code 3)${run.failure.scenario ? ` during "${md(run.failure.scenario)}"` : ''}: ${md(run.failure.message.split('\n')[0]!)}. The service and the load were stopped; the figures cover only what ran.`,
+    );
   if (breached.length) {
     const list = breached.map(
       (t) =>

@@ -1,5 +1,25 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
+import type { TlsSettings } from '../config/types.js';
+import { tlsHint } from '../util/http-syntax.js';
+
+/** TLS settings by origin (https://host:port): readiness, the uptime probe and scraping use the load's. */
+const tlsByOrigin = new Map<string, TlsSettings>();
+
+/** Makes every GET to this service's origin verify its certificate as `settings` say. */
+export function useTls(baseUrl: string, settings: TlsSettings | undefined): void {
+  const origin = new URL(baseUrl).origin;
+  if (settings) tlsByOrigin.set(origin, settings);
+  else tlsByOrigin.delete(origin);
+}
+
+function tlsOptions(url: string): https.RequestOptions {
+  if (!url.startsWith('https:')) return {};
+  const t = tlsByOrigin.get(new URL(url).origin);
+  if (!t) return {};
+  return { rejectUnauthorized: !t.insecure, ...(t.ca ? { ca: [...tls.rootCertificates, t.ca] } : {}) };
+}
 
 export interface GetResult {
   ok: boolean;
@@ -20,7 +40,7 @@ export function httpGet(url: string, timeoutMs: number): Promise<GetResult> {
       resolve({ ...r, ms: elapsed() });
     };
     const lib = url.startsWith('https:') ? https : http;
-    const req = lib.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = lib.get(url, { agent: false, timeout: timeoutMs, ...tlsOptions(url) }, (res) => {
       res.resume();
       res.on('end', () =>
         settle({
@@ -36,7 +56,7 @@ export function httpGet(url: string, timeoutMs: number): Promise<GetResult> {
     req.on('error', (err) =>
       settle({
         ok: false,
-        error: (err as NodeJS.ErrnoException).code ?? err.message,
+        error: tlsHint((err as NodeJS.ErrnoException).code ?? err.message),
       }),
     );
   });
@@ -62,7 +82,7 @@ export function httpGetText(url: string, timeoutMs: number, maxBytes: number): P
       resolve({ ...r, ms: elapsed() });
     };
     const lib = url.startsWith('https:') ? https : http;
-    const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' } }, (res) => {
+    const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' }, ...tlsOptions(url) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -81,6 +101,6 @@ export function httpGetText(url: string, timeoutMs: number, maxBytes: number): P
       settle({ error: `no complete answer within ${timeoutMs} ms` });
       req.destroy();
     }, timeoutMs);
-    req.on('error', (err) => settle({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.on('error', (err) => settle({ error: tlsHint((err as NodeJS.ErrnoException).code ?? err.message) }));
   });
 }

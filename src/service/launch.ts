@@ -4,6 +4,7 @@ import type { ServiceConfig } from '../config/types.js';
 import type { Progress } from '../util/progress.js';
 import type { RunFailure } from '../contract/result.js';
 import { freePort } from './port.js';
+import { useTls } from './http-get.js';
 import { startService, type ServiceProcess } from './process.js';
 import { describeExit, waitReady } from './readiness.js';
 
@@ -40,6 +41,7 @@ export function abortReason(signal: AbortSignal | undefined): string | undefined
 export async function launch(svc: ServiceConfig, o: LaunchOptions): Promise<Launched> {
   const port = svc.port === 'auto' ? await freePort() : svc.port;
   const baseUrl = svc.url.replace('{port}', String(port));
+  useTls(baseUrl, svc.tls);
   let service: ServiceProcess | undefined;
   if (svc.command) {
     o.progress.info(`perfgate: starting ${o.label}: ${svc.command}`);

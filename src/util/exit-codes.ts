@@ -3,11 +3,12 @@
 // error · 3 internal error (a bug) · 130 interrupted (Ctrl-C, SIGTERM).
 import { ConfigError, UsageError } from './errors.js';
 
-export type RunExitCode = 0 | 1 | 130;
+export type RunExitCode = 0 | 1 | 3 | 130;
 
-/** A finished (or cut-short) run: interrupted before failed before passed. */
+/** A finished (or cut-short) run: interrupted, then perfgate's own fault (its report still written), then failed, then passed. */
 export function runExitCode(run: { verdict: 'pass' | 'fail'; failure?: { kind: string } | null }): RunExitCode {
   if (run.failure?.kind === 'aborted') return 130;
+  if (run.failure?.kind === 'internal') return 3;
   return run.verdict === 'pass' && !run.failure ? 0 : 1;
 }
 

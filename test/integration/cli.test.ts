@@ -1,9 +1,9 @@
 // The CLI as a user runs it: the built bundle (dist/cli/index.js) in a child process.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, demoConfig, newMarker, processesWithMarker, tempDir, writeConfig } from '../helpers.js';
+import { CLI, REPO, demoConfig, newMarker, processesWithMarker, tempDir, writeConfig } from '../helpers.js';
 
 interface Run {
   code: number | null;
@@ -127,6 +127,64 @@ describe('perfgate CLI', () => {
       expect(r.code).toBe(1);
       expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
     }
+  });
+
+  it('an exception nothing caught inside perfgate mid-run: exit 3, result.json and report still written, nothing left running', async () => {
+    // A real uncaught exception in the perfgate process itself, thrown from a timer 1.5 s into the
+    // run (loaded with --import before perfgate), wherever the run happens to be then.
+    const dir = tempDir();
+    const thrower = join(dir, 'throw-later.mjs');
+    writeFileSync(thrower, "setTimeout(() => { throw new Error('boom from a timer'); }, 1500);\n");
+    const file = writeConfig(dir, demoConfig({ trials: 6, targets: ['rate(errors) < 1%'] }));
+    const m = newMarker();
+    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')], { env: { ...m, NODE_OPTIONS: `--import=${thrower}` } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as {
+      verdict: string;
+      failure: { kind: string; message: string };
+    };
+    expect(result.verdict).toBe('fail');
+    expect(result.failure.kind).toBe('internal');
+    expect(result.failure.message).toContain('boom from a timer');
+    expect(readFileSync(join(dir, 'out', 'report.md'), 'utf8')).toContain('perfgate itself failed');
+  });
+
+  it('an https service is gated end to end: verified against its CA, readiness and uptime probe over TLS', async () => {
+    const dir = tempDir();
+    const tls = join(REPO, 'fixtures', 'tls');
+    const yaml = demoConfig({
+      env: { TLS_CERT: join(tls, 'server.pem'), TLS_KEY: join(tls, 'server-key.pem') },
+      targets: ['rate(errors) < 1%', 'uptime >= 99%'],
+    }).replace(
+      'service:\n',
+      `service:\n  url: https://localhost:{port}\n  port: auto\n  tls: { ca: ${JSON.stringify(join(tls, 'ca.pem'))} }\n`,
+    );
+    const file = writeConfig(dir, yaml);
+    const r = await cli(['run', '-c', file, '-o', join(dir, 'out')]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as {
+      service: { url: string; uptime: { ratio: number } };
+      scenarios: { summary: { ok: number; errors: { total: number }; connections: { opened: number } } }[];
+    };
+    expect(result.service.url).toMatch(/^https:\/\/localhost:\d+$/);
+    expect(result.service.uptime.ratio).toBe(1);
+    expect(result.scenarios[0]!.summary.errors.total).toBe(0);
+    expect(result.scenarios[0]!.summary.ok).toBeGreaterThan(100);
+  });
+
+  it('header values and paths that cannot be sent are refused in the config, located (exit 2)', async () => {
+    const dir = tempDir();
+    const file = writeConfig(
+      dir,
+      'service: {url: "http://127.0.0.1:1"}\nscenarios:\n  - name: a\n    request:\n      path: "/a\\nb"\n      headers: {x-evil: "a\\r\\nHost: b"}\n',
+    );
+    const r = await cli(['run', '-c', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /perfgate\.yml:6:\d+: scenarios\[0\]\.request\.headers\.x-evil: the value of header "x-evil" contains a CR or LF/,
+    );
+    expect(r.stderr).toMatch(/perfgate\.yml:5:\d+: scenarios\[0\]\.request\.path: the path contains a control character/);
   });
 
   it('more connections than the open-file limit allows: exit 2 with how to fix it, before anything starts', async () => {

@@ -3,25 +3,11 @@
 // checked from the recorded send times (not from wall time).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioConfig, StepConfig } from '../../src/config/types.js';
 import { runGate } from '../../src/pipeline/gate.js';
 import { startTrial } from '../../src/load/trial.js';
 import { demoConfig, tempDir, writeConfig } from '../helpers.js';
 import { rawServer } from '../servers.js';
-
-const step = (over: Partial<StepConfig> = {}): StepConfig => ({ name: 's', method: 'GET', path: '/', headers: {}, capture: {}, ...over });
-const scenario = (over: Partial<ScenarioConfig> = {}): ScenarioConfig => ({
-  name: 'x',
-  kind: 'request',
-  steps: [step()],
-  connections: 2,
-  warmupMs: 0,
-  trials: 1,
-  durationMs: 400,
-  timeoutMs: 2000,
-  processes: 1,
-  ...over,
-});
+import { scenario, step } from '../load-scenario.js';
 
 const json = '{"id":"a1"}';
 
