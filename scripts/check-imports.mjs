@@ -48,9 +48,17 @@ export function checkImports(src = SRC) {
     else if (levelOf(room) < 0) problems.push(`${rel}: src/${room}/ is no room of the flow (scripts/check-imports.mjs lists them)`);
     const text = readFileSync(file, 'utf8');
     const edges = [];
-    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
-      const target = resolve(dirname(file), m[1].replace(/\.js$/, '.ts'));
-      edges.push(target);
+    // Named and type imports, re-exports, bare side-effect imports (`import '../x.js';`), and
+    // dynamic `import('../x.js')`: each is a dependency. Dynamic imports are checked for direction
+    // but not followed into circles (loading later is how a circle is broken on purpose).
+    const found = [
+      ...[...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)].map((m) => [m[1], true]),
+      ...[...text.matchAll(/^import\s+'(\.{1,2}\/[^']+)'/gm)].map((m) => [m[1], true]),
+      ...[...text.matchAll(/\bimport\s*\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)].map((m) => [m[1], false]),
+    ];
+    for (const [spec, follow] of found) {
+      const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+      if (follow) edges.push(target);
       const to = roomOf(target);
       if (to !== room && levelOf(to) <= levelOf(room))
         problems.push(

@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7350);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9263);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7350:
+/***/ 9263:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27144,7 +27144,18 @@ const COMPARED_METRICS = [
     { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
     { metric: 'rps', worse: 'down', pick: (t) => t.rps },
     { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+    { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
 ];
+/** A/B mode's default gate: the configured default plus the service's CPU time per request. */
+const AB_GATE_EXTRA = ['cpu_per_request'];
+/**
+ * Metrics an open model fixes by design (the schedule sets the request rate; a build that keeps
+ * up sends the same): comparing them says nothing, so they are left out, with this reason.
+ */
+const FIXED_BY_OPEN_MODEL = {
+    rps: 'the open model sets the request rate',
+    workflows_per_s: 'the open model sets the request rate',
+};
 /** The built-in metrics followed by the defined service metrics that say which way is better. */
 function comparedMetrics(definitions = []) {
     return [
@@ -32718,6 +32729,7 @@ function trialFigures(t) {
         attempts: t.requests + t.errors.timeouts + t.errors.connection,
         errors: t.errors.total,
         ...(t.metrics ? { metrics: t.metrics } : {}),
+        ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
     };
 }
 /** Standard error of a growth slope, from its 95 % interval. */
@@ -32737,6 +32749,7 @@ function scenarioFigures(scenarios) {
 
 
 
+
 const METRIC_LABELS = {
     p50: 'p50 latency',
     p95: 'p95 latency',
@@ -32746,6 +32759,7 @@ const METRIC_LABELS = {
     errors: 'Error rate',
     capacity: 'Capacity',
     'memory.growth': 'Memory growth',
+    cpu_per_request: 'Service CPU per request',
 };
 function metricLabel(m) {
     return METRIC_LABELS[m] ?? m;
@@ -32908,11 +32922,12 @@ function abView(ab, units) {
         intro: (ab.base.commit
             ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
             : '') +
-            `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+            designSentence(ab) +
             `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
             `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
             `Sampling stopped because ${md(ab.stoppedBecause)}.` +
-            gateSentence(ab.comparisons),
+            gateSentence(ab.comparisons) +
+            leftOutSentence(ab),
         rows: ab.comparisons.map((c) => ({
             scenario: md(c.scenario),
             metric: metricLabel(c.metric),
@@ -32926,10 +32941,29 @@ function abView(ab, units) {
         findings: ab.comparisons
             .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
             .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${md(c.sentence)}`),
-        method: `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+        method: (ab.comparisons.some((c) => c.spread !== undefined)
+            ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
+            : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
             `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
             `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
     };
+}
+/** How the two builds were loaded (older results: interleaved blocks). */
+function designSentence(ab) {
+    const order = `${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}`;
+    if (ab.design === 'duet')
+        return `The base build and this build were measured on the same machine in duet trials (${md(ab.designNote ?? 'both loaded at the same time')}): `;
+    return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${md(ab.designNote)}` : ''}: `;
+}
+/** The comparisons the design leaves out, and why. */
+function leftOutSentence(ab) {
+    const left = ab.leftOut ?? [];
+    if (!left.length)
+        return '';
+    const byWhy = new Map();
+    for (const l of left)
+        byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${md(l.scenario)}"`]);
+    return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${md(why)})`).join('; ')}.`;
 }
 function abSentences(run) {
     const ab = run.ab;
@@ -32977,7 +33011,16 @@ function whyUndecided(run) {
         delta: Object.fromEntries(ab.comparisons.map((c) => [c.metric, c.delta])),
     });
     const out = [];
+    const family = gatingOf(ab.comparisons).length;
     for (const c of open) {
+        if (c.spread !== undefined && c.scale !== 'abs') {
+            // Paired: the pairs' log-ratios vary by `spread`; n pairs tell δ when (z_α + z_β)·spread/√n < log(1 + δ).
+            const z = normalQuantile(1 - ab.alphaPerLook / Math.max(1, family)) + normalQuantile(0.9);
+            const needed = Math.ceil(((z * c.spread) / Math.log1p(c.delta)) ** 2);
+            const mde = Math.expm1((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)));
+            out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(c.spread * 100, 0)} % from pair to pair here: telling a change of ${formatNumber(c.delta * 100, 0)} % from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${formatNumber(mde * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
+            continue;
+        }
         const r = rows.find((x) => x.scenario === c.scenario && x.metric === c.metric);
         if (!r)
             continue;
@@ -32988,156 +33031,753 @@ function whyUndecided(run) {
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+// EXTERNAL MODULE: ./src/load/histogram.ts
+var histogram = __nccwpck_require__(6846);
+;// CONCATENATED MODULE: ./src/stats/linear.ts
+// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
+// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
+// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
+// confidence interval uses Student-t on an effective sample size corrected for lag-1
+// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
+// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
+
+/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
+function withinSlope(points, level = 0.95) {
+    const groups = new Map();
+    for (const p of points) {
+        let g = groups.get(p.group);
+        if (!g)
+            groups.set(p.group, (g = []));
+        g.push(p);
+    }
+    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
+    const n = used.reduce((a, g) => a + g.length, 0);
+    const k = used.length;
+    if (n - k < 3)
+        return null;
+    let sxx = 0;
+    let sxy = 0;
+    let syy = 0;
+    const centred = used.map((g) => {
+        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
+        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
+        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
+    });
+    for (const g of centred)
+        for (const { dx, dy } of g) {
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+    if (sxx <= 0)
+        return null;
+    const slope = sxy / sxx;
+    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
+    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
+    // Lag-1 autocorrelation of residuals, within groups only.
+    let num = 0;
+    for (const g of residuals)
+        for (let i = 1; i < g.length; i++)
+            num += g[i] * g[i - 1];
+    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
+    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
+    const df = Math.max(1, nEff - k - 1);
+    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
+    const half = tQuantile(1 - (1 - level) / 2, df) * se;
+    return {
+        slope,
+        ci: [slope - half, slope + half],
+        level,
+        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
+        n,
+        nEff,
+        rho,
+        groups: k,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/growth.ts
+// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
+// excluded), one intercept per scenario so that a scenario holding more connections does not
+// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
+
+
+/**
+ * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
+ * this much growth, and this much load: in the first seconds of load a healthy Node service's
+ * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
+ * its heap grows to its working size, so a shorter window cannot tell that from a leak.
+ */
+const STEADY_R2 = 0.5;
+const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
+const STEADY_MIN_SPAN_MS = 30_000;
+/**
+ * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
+ * inside them, or they span no time.
+ */
+function memoryGrowth(samples, groups) {
+    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
+    const fit = withinSlope(points);
+    if (!fit)
+        return null;
+    const round = (x) => Math.round(x);
+    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
+    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
+    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
+    const fmt = (x) => formatValue(x, 'bytes-per-minute');
+    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
+    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
+    const sentence = steady
+        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
+        : straight
+            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
+            : fit.ci[0] > 0
+                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
+                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
+    return {
+        slope: round(fit.slope),
+        ci: [round(fit.ci[0]), round(fit.ci[1])],
+        r2: Math.round(fit.r2 * 1000) / 1000,
+        samples: fit.n,
+        effectiveSamples: Math.round(fit.nEff * 10) / 10,
+        steady,
+        sentence,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/judgeable.ts
+// Whether a target can be judged with the run's settings, decided from the effective config
+// alone (so that the answer is the same on every run of it, and known before the load starts):
+// - memory growth needs the load window the growth sentence needs (30 s: a healthy service's
+//   heap grows in a straight line for its first seconds of load);
+// - `connections` on an open-model scenario needs trials long enough for every connection to be
+//   served in each (its rate × duration at least twice the connections);
+// - a percentile needs enough requests to be more than the few largest values (5 beyond it:
+//   p(99) of 500, p(95) of 100), where the rate says how many there will be;
+// - a rate ramp's step needs enough requests for the percentile its stop condition reads.
+// Below that a target is "not judged" with the reason and the setting that would make it
+// judgeable, never a pass or a fail on noise. Pure.
+
+/** Requests a percentile needs: five beyond it. */
+function requestsForPercentile(q) {
+    return Math.ceil(5 / (1 - Math.min(q, 99.9) / 100) - 1e-9);
+}
+/** How many times over the open model must serve every connection in a trial. */
+const TURNS_PER_CONNECTION = 2;
+function unjudgeableTargets(config) {
+    const out = [];
+    for (const target of config.targets) {
+        const why = judge(target, config.scenarios);
+        if (why)
+            out.push({ target, ...why });
+    }
+    return out;
+}
+function judge(t, all) {
+    const scenarios = t.scenario ? all.filter((s) => s.name === t.scenario) : all;
+    const steady = scenarios.filter((s) => !s.ramp);
+    const metric = t.parsed.metric;
+    if (metric === 'memory.growth') {
+        const loadMs = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials * s.durationMs, 0);
+        if (loadMs >= STEADY_MIN_SPAN_MS)
+            return null;
+        const trials = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials, 0);
+        const need = Math.ceil(STEADY_MIN_SPAN_MS / 1000 / Math.max(1, trials));
+        return {
+            reason: `${seconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`,
+            fix: `at least ${STEADY_MIN_SPAN_MS / 1000} s of trials in all (e.g. duration: ${need}s with these ${trials} trials)`,
+        };
+    }
+    if (metric === 'connections') {
+        // The scenario that could reach the threshold must give every connection its turns.
+        const short = steady.filter((s) => s.rate !== undefined && s.rate * (s.durationMs / 1000) < TURNS_PER_CONNECTION * s.connections);
+        if (!short.length || short.length < steady.length)
+            return null;
+        const s = short.reduce((a, b) => (b.connections > a.connections ? b : a));
+        const needMs = Math.ceil((TURNS_PER_CONNECTION * s.connections) / s.rate) * 1000;
+        return {
+            reason: `"${s.name}" sends ${Math.round(s.rate * (s.durationMs / 1000))} requests per ${seconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
+            fix: `duration: ${needMs / 1000}s or more (${TURNS_PER_CONNECTION} requests per connection per trial at ${s.rate} req/s)`,
+        };
+    }
+    const q = t.parsed.percentile;
+    if (q !== undefined) {
+        const need = requestsForPercentile(q);
+        // Only the open model says beforehand how many requests there will be.
+        if (!steady.length || steady.some((s) => s.rate === undefined))
+            return null;
+        const expected = steady.reduce((a, s) => a + s.rate * (s.durationMs / 1000) * s.trials, 0);
+        if (expected >= need)
+            return null;
+        return {
+            reason: `about ${Math.round(expected)} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
+            fix: `more trials, a longer duration or a higher rate: ${need} requests or more`,
+        };
+    }
+    if (metric === 'capacity') {
+        const s = scenarios.find((x) => x.ramp);
+        const ramp = s?.ramp;
+        if (!ramp || ramp.by !== 'rate')
+            return null;
+        const q = ramp.stop.p99Ms !== undefined ? 99 : ramp.stop.p95Ms !== undefined ? 95 : null;
+        if (q === null)
+            return null;
+        const need = requestsForPercentile(q);
+        const first = Math.min(...ramp.levels) * (ramp.stepMs / 1000);
+        if (first >= need)
+            return null;
+        return {
+            reason: `the ramp's first step sends ${Math.round(first)} requests; its stop condition on p(${q}) needs at least ${need}`,
+            fix: `step: ${Math.ceil(need / Math.min(...ramp.levels))}s or more, or a higher start`,
+        };
+    }
+    return null;
+}
+/** One line per target these settings cannot judge: what, why, and the setting that would. */
+function unjudgeableLines(config) {
+    return unjudgeableTargets(config).map((u) => `target "${u.target.name}" (${u.target.expr}${u.target.scenario ? `, ${u.target.scenario}` : ''}) cannot be judged with these settings: ${u.reason}; to judge it: ${u.fix}${config.unjudgeable === 'fail' ? ' (unjudgeable: fail, so it fails the gate)' : ''}`);
+}
+function seconds(ms) {
+    return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/config/target-expr.ts
+// k6-style target expressions: `p(95) < 200ms`, `rate(errors) < 1%`, `memory.peak < 2GB`.
+// Pure: text in, a typed expression (or a message saying what is wrong) out.
+
+const METRICS = {
+    avg: { unit: 'ms', scope: 'any', label: 'mean latency' },
+    min: { unit: 'ms', scope: 'any', label: 'min latency' },
+    med: { unit: 'ms', scope: 'any', label: 'median latency' },
+    max: { unit: 'ms', scope: 'any', label: 'max latency' },
+    rps: { unit: 'per-second', scope: 'scenario', label: 'throughput' },
+    workflows_per_s: {
+        unit: 'per-second',
+        scope: 'scenario',
+        label: 'completed workflows',
+        workflowOnly: true,
+    },
+    connections: {
+        unit: 'count',
+        scope: 'any',
+        label: 'concurrent connections sustained',
+    },
+    errors: { unit: 'count', scope: 'any', label: 'errors' },
+    'rate(errors)': { unit: 'fraction', scope: 'any', label: 'error rate' },
+    uptime: { unit: 'fraction', scope: 'any', label: 'uptime during load' },
+    'memory.peak': {
+        unit: 'bytes',
+        scope: 'any',
+        label: 'service memory (peak RSS)',
+    },
+    'memory.mean': {
+        unit: 'bytes',
+        scope: 'any',
+        label: 'service memory (mean RSS)',
+    },
+    'cpu.mean': {
+        unit: 'cpu',
+        scope: 'any',
+        label: 'service CPU (mean, % of one core)',
+    },
+    'cpu.peak': {
+        unit: 'cpu',
+        scope: 'any',
+        label: 'service CPU (peak, % of one core)',
+    },
+    'memory.growth': {
+        unit: 'bytes-per-minute',
+        scope: 'any',
+        label: 'service memory growth (RSS slope)',
+    },
+    cpu_per_request: {
+        unit: 'ms',
+        scope: 'scenario',
+        label: 'service CPU time per request',
+    },
+    capacity: {
+        unit: 'per-second',
+        scope: 'scenario',
+        label: 'capacity (req/s at the highest step that met the conditions)',
+        rampOnly: true,
+    },
+};
+const PERCENTILE = /^p\(\s*(\d+(?:\.\d+)?)\s*\)$/;
+const ALIASES = {
+    p50: 'p(50)',
+    p90: 'p(90)',
+    p95: 'p(95)',
+    p99: 'p(99)',
+    'rate(error)': 'rate(errors)',
+    error_rate: 'rate(errors)',
+    'memory.max': 'memory.peak',
+    'cpu.max': 'cpu.peak',
+    'cpu.avg': 'cpu.mean',
+    'memory.avg': 'memory.mean',
+    workflows: 'workflows_per_s',
+    'memory.slope': 'memory.growth',
+};
+function metricInfo(metric, custom = {}) {
+    if (PERCENTILE.test(metric))
+        return { unit: 'ms', scope: 'any', label: `${metric} latency` };
+    return METRICS[metric] ?? (Object.hasOwn(custom, metric) ? custom[metric] : undefined);
+}
+/** Parses a target; `custom` holds the metrics defined under service.metrics.define. */
+function parseTarget(text, custom = {}) {
+    const m = /^\s*([A-Za-z_][\w.]*(?:\(\s*[\w.]+\s*\))?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
+    if (!m) {
+        return {
+            ok: false,
+            message: `cannot read target "${text}": write it as METRIC OP VALUE, e.g. "p(95) < 200ms"`,
+        };
+    }
+    let metric = m[1].replace(/\s+/g, '');
+    metric = ALIASES[metric] ?? metric;
+    const op = m[2];
+    const info = metricInfo(metric, custom);
+    if (!info) {
+        const defined = Object.keys(custom);
+        return {
+            ok: false,
+            message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}${defined.length ? `; defined under service.metrics.define: ${defined.join(', ')}` : '; a metric of the service needs a name under service.metrics.define'}`,
+        };
+    }
+    let percentile;
+    const pm = PERCENTILE.exec(metric);
+    if (pm) {
+        percentile = Number(pm[1]);
+        if (!(percentile > 0 && percentile <= 100)) {
+            return {
+                ok: false,
+                message: `percentile in "${text}" must be between 0 and 100`,
+            };
+        }
+        metric = `p(${percentile})`;
+    }
+    const threshold = parseValue(info.unit, m[3]);
+    if (typeof threshold === 'string')
+        return { ok: false, message: `${threshold} in "${text}"` };
+    return { ok: true, expr: { metric, percentile, op, threshold, info } };
+}
+const NUMBER = /^\d+(?:\.\d+)?$/;
+/** A threshold in the metric's unit, or a message. */
+function parseValue(unit, raw) {
+    const text = raw.trim();
+    switch (unit) {
+        case 'ms': {
+            if (NUMBER.test(text))
+                return Number(text); // k6: a bare number is milliseconds
+            return parseDuration(text) ?? `"${text}" is not a duration (e.g. 200ms, 1.5s, 800us)`;
+        }
+        case 'fraction': {
+            const pct = parsePercent(text);
+            if (pct !== undefined)
+                return pct;
+            if (NUMBER.test(text) && Number(text) <= 1)
+                return Number(text);
+            return `"${text}" is not a rate: write a percent (1%, 99.9%) or a fraction (0.01)`;
+        }
+        case 'bytes': {
+            return parseSize(text) ?? `"${text}" is not a size (e.g. 512MB, 2GB)`;
+        }
+        case 'bytes-per-minute': {
+            const m = /^(.*?)\s*\/\s*(min|m|minute|s|sec|second)$/.exec(text);
+            const size = parseSize(m ? m[1] : text);
+            if (size === undefined)
+                return `"${text}" is not a growth rate (e.g. 10MB/min)`;
+            return m && m[2].startsWith('s') ? size * 60 : size;
+        }
+        case 'number': {
+            const pct = parsePercent(text);
+            if (pct !== undefined)
+                return pct;
+            if (/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text))
+                return Number(text);
+            return `"${text}" is not a number`;
+        }
+        case 'cpu': {
+            const pct = parsePercent(text);
+            if (pct !== undefined)
+                return pct * 100;
+            if (NUMBER.test(text))
+                return Number(text);
+            return `"${text}" is not a CPU share: write percent of one core (70%, 150% for 1.5 cores)`;
+        }
+        case 'count':
+        case 'per-second': {
+            const stripped = unit === 'per-second' ? text.replace(/\s*\/\s*s$/, '') : text;
+            if (NUMBER.test(stripped))
+                return Number(stripped);
+            return `"${text}" is not a number${unit === 'per-second' ? ' per second (e.g. 100 or 100/s)' : ''}`;
+        }
+    }
+}
+function target_expr_compare(value, op, threshold) {
+    switch (op) {
+        case '<':
+            return value < threshold;
+        case '<=':
+            return value <= threshold;
+        case '>':
+            return value > threshold;
+        case '>=':
+            return value >= threshold;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/analysis/targets.ts
+
+
+
+
+/** Errors above this share mean a connection count was not "sustained". */
+const SUSTAINED_ERROR_LIMIT = 0.01;
+function evaluateTargets(targets, run, 
+/** What the effective config cannot judge (analysis/judgeable.ts): not judged, whatever was measured. */
+unjudgeable = []) {
+    return targets.map((t) => {
+        const m = measure(t, run);
+        const why = unjudgeable.find((u) => u.target === t) ?? tooFewRequests(t, run);
+        const base = {
+            name: t.name,
+            expr: t.expr,
+            scenario: t.scenario ?? null,
+            metric: t.parsed.metric,
+            op: t.parsed.op,
+            threshold: t.parsed.threshold,
+            unit: t.parsed.info.unit,
+        };
+        if (why && !run.failure)
+            return {
+                ...base,
+                measured: m.value,
+                status: 'unjudged',
+                note: joinNotes(`not judged: ${why.reason}`, t.notes),
+                fix: why.fix,
+            };
+        if (m.value === null)
+            return {
+                ...base,
+                measured: null,
+                status: 'unmeasured',
+                note: joinNotes(m.note, t.notes),
+            };
+        const crosses = !target_expr_compare(m.value, t.parsed.op, t.parsed.threshold);
+        const met = (!crosses || m.excuse !== undefined) && !m.fail;
+        const note = met
+            ? crosses
+                ? m.excuse
+                : m.note
+            : (m.fail ??
+                `${formatValue(m.value, t.parsed.info.unit)} breaches ${t.parsed.op} ${formatValue(t.parsed.threshold, t.parsed.info.unit)}`);
+        return {
+            ...base,
+            measured: m.value,
+            status: met ? 'pass' : 'fail',
+            note: joinNotes(note, t.notes),
+            ...(m.interval ? { interval: { ...m.interval, notProven: met && crosses } } : {}),
+        };
+    });
+}
+/**
+ * A percentile over fewer requests than it needs (closed-model scenarios, whose count is known
+ * only afterwards): not judged. Imported runs and custom metrics are left as they are.
+ */
+function tooFewRequests(t, run) {
+    const q = t.parsed.percentile;
+    if (q === undefined || run.source || t.parsed.info.custom)
+        return undefined;
+    const scenarios = run.scenarios.filter((s) => (t.scenario !== undefined ? s.name === t.scenario : !s.ramp) && s.trials.length > 0);
+    if (!scenarios.length)
+        return undefined;
+    const requests = scenarios.reduce((a, s) => a + s.summary.requests, 0);
+    const need = requestsForPercentile(q);
+    if (requests >= need)
+        return undefined;
+    return {
+        reason: `${requests} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
+        fix: `more trials or a longer duration: ${need} requests or more`,
+    };
+}
+function joinNotes(...notes) {
+    return notes.filter(Boolean).join('. ');
+}
+function measure(t, run) {
+    const metric = t.parsed.metric;
+    let scenarios;
+    if (t.scenario !== undefined) {
+        const s = run.scenarios.find((x) => x.name === t.scenario);
+        if (s?.ramp && metric === 'capacity')
+            return capacity(s);
+        if (!s || s.trials.length === 0)
+            return { value: null, note: notRunNote(t.scenario, run) };
+        scenarios = [s];
+    }
+    else {
+        // Run-wide targets leave stress ramps out: a ramp overloads the service on purpose.
+        scenarios = run.scenarios.filter((s) => s.trials.length > 0 && !s.ramp);
+        if (!scenarios.length)
+            return {
+                value: null,
+                note: run.scenarios.some((s) => s.ramp) ? 'only stress ramps ran, and run-wide targets leave them out' : notRunNote(undefined, run),
+            };
+    }
+    if (run.source)
+        return importedValue(t, scenarios, run.source);
+    if (t.parsed.info.custom) {
+        const values = t.scenario !== undefined ? scenarios[0].metrics : run.metrics?.values;
+        const v = values?.[metric];
+        if (!v)
+            return { value: null, note: run.metrics ? `${metric} was not evaluated` : 'the service metrics endpoint was not scraped' };
+        if (v.value === null)
+            return { value: null, note: v.note ?? 'not measurable' };
+        return v.note ? { value: v.value, note: v.note } : { value: v.value };
+    }
+    const partial = scenarios.find((s) => s.interrupted);
+    const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
+    const window = t.scenario !== undefined ? scenarios[0].service : run.service;
+    const value = rawValue(t, scenarios, window, run);
+    if (value.value !== null && partialNote)
+        return { ...value, note: joinNotes(value.note, partialNote) };
+    return value;
+}
+/** A target on a run imported from another tool: only what its output holds, the rest ❓ with the reason. */
+function importedValue(t, scenarios, source) {
+    const s = scenarios[0];
+    const l = s.summary.latency;
+    const missing = (what) => ({ value: null, note: `${source.tool}'s output does not hold ${what}` });
+    const latency = (v, what) => v === null
+        ? missing(what)
+        : { value: v, note: `${source.tool}'s own figure${source.tool === 'autocannon' ? ' (whole milliseconds)' : ''}` };
+    const metric = t.parsed.metric;
+    switch (metric) {
+        case 'avg':
+            return latency(l.mean, 'the mean latency');
+        case 'min':
+            return latency(l.min, 'the min latency');
+        case 'max':
+            return latency(l.max, 'the max latency');
+        case 'med':
+            return latency(l.p50, 'the median latency');
+        case 'rps':
+            return { value: round(s.summary.rps) };
+        case 'errors':
+            return { value: s.summary.errors.total };
+        case 'rate(errors)':
+            return { value: s.summary.errors.rate };
+    }
+    const p = t.parsed.percentile;
+    if (p === undefined)
+        return missing(t.parsed.info.label);
+    const field = { 50: 'p50', 90: 'p90', 95: 'p95', 99: 'p99' }[p];
+    if (!field)
+        return missing(`p(${p}) (perfgate reads p50, p90, p95 and p99 from it)`);
+    return latency(l[field], source.tool === 'k6' ? `p(${p}): add it to the test's summaryTrendStats` : `p(${p})`);
+}
+function capacity(s) {
+    const ramp = s.ramp;
+    const cap = ramp.capacity;
+    if (!cap) {
+        const first = ramp.steps[0];
+        if (!first)
+            return { value: null, note: `the ramp measured no step: ${ramp.stoppedBecause}` };
+        return { value: 0, fail: `no step met the conditions: ${first.broke ?? ramp.stoppedBecause}` };
+    }
+    return {
+        value: cap.rps,
+        note: `${cap.level} ${ramp.by === 'connections' ? 'connections' : 'req/s offered'}, p95 ${formatValue(cap.p95, 'ms')}; ${ramp.stoppedBecause}`,
+    };
+}
+function notRunNote(scenario, run) {
+    const what = scenario ? `scenario "${scenario}" produced no measurement` : 'no scenario produced a measurement';
+    return run.failure ? `${what}: ${run.failure.message}` : what;
+}
+function rawValue(t, scenarios, window, run) {
+    const { metric, percentile } = t.parsed;
+    const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
+    const latency = () => (0,histogram/* mergeHistograms */.Q7)(scenarios.map((s) => (0,histogram/* decodeHistogram */.pr)(s.summary.histogram)));
+    const noLatency = () => ({
+        value: null,
+        note: 'no successful response, so no latency to measure',
+    });
+    const external = run.service.mode === 'external';
+    switch (metric) {
+        case 'avg':
+        case 'min':
+        case 'med':
+        case 'max': {
+            const h = latency();
+            if (h.totalCount === 0)
+                return noLatency();
+            const us = metric === 'avg'
+                ? h.mean
+                : metric === 'min'
+                    ? h.minNonZeroValue
+                    : metric === 'max'
+                        ? h.getValueAtPercentile(100)
+                        : h.getValueAtPercentile(50);
+            return { value: Math.round(us) / 1000 };
+        }
+        case 'rps':
+            return { value: round(sum((s) => s.summary.rps)) };
+        case 'workflows_per_s': {
+            const w = scenarios.filter((s) => s.summary.workflows);
+            if (!w.length)
+                return { value: null, note: 'no workflow scenario ran' };
+            return {
+                value: round(w.reduce((a, s) => a + s.summary.workflows.perSecond, 0)),
+            };
+        }
+        case 'errors':
+            return { value: sum((s) => s.summary.errors.total) };
+        case 'cpu_per_request': {
+            const measured = scenarios.filter((s) => s.summary.serviceCpu);
+            if (!measured.length)
+                return {
+                    value: null,
+                    note: external
+                        ? 'an external service: perfgate cannot read its CPU time'
+                        : 'the service CPU time could not be read (it needs Linux /proc)',
+                };
+            const responses = measured.reduce((a, s) => a + s.summary.requests, 0);
+            if (!responses)
+                return { value: null, note: 'no response, so no CPU time per request' };
+            return { value: Math.round(measured.reduce((a, s) => a + s.summary.serviceCpu.ns, 0) / responses) / 1e6 };
+        }
+        case 'rate(errors)': {
+            const attempts = sum((s) => s.summary.requests + s.summary.errors.timeouts + s.summary.errors.connection);
+            if (attempts === 0)
+                return { value: null, note: 'no request completed' };
+            return { value: sum((s) => s.summary.errors.total) / attempts };
+        }
+        case 'connections': {
+            const best = scenarios.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a));
+            const sustained = scenarios.filter((s) => s.summary.errors.rate < SUSTAINED_ERROR_LIMIT);
+            const top = sustained.length
+                ? sustained.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a))
+                : undefined;
+            if (!top) {
+                return {
+                    value: best.summary.connectionsServed,
+                    fail: `${best.summary.connectionsServed} connections served but errors were ${formatValue(best.summary.errors.rate, 'fraction')} (≥ ${SUSTAINED_ERROR_LIMIT * 100} %): not sustained`,
+                };
+            }
+            return {
+                value: top.summary.connectionsServed,
+                note: `${top.summary.connectionsServed} of ${top.settings.connections} connections got answers in every trial of "${top.name}", errors ${formatValue(top.summary.errors.rate, 'fraction')}`,
+            };
+        }
+        case 'uptime':
+            if (!window.uptime)
+                return {
+                    value: null,
+                    note: 'no health probe was answered or sent during load',
+                };
+            return {
+                value: window.uptime.ratio,
+                note: `${window.uptime.up} of ${window.uptime.probes} health probes answered 2xx`,
+            };
+        case 'memory.peak':
+        case 'memory.mean':
+            if (!window.memory)
+                return {
+                    value: null,
+                    note: external ? 'external target: perfgate cannot see its processes' : 'no memory sample was taken',
+                };
+            return {
+                value: metric === 'memory.peak' ? window.memory.peak : window.memory.mean,
+            };
+        case 'memory.growth': {
+            const g = window.memory?.growth;
+            if (!g)
+                return {
+                    value: null,
+                    note: external
+                        ? 'external target: perfgate cannot see its processes'
+                        : 'too few memory samples during load to fit a line (runs shorter than about 2 s)',
+                };
+            // An upper limit on growth fails only when the growth is proven above it (the interval's
+            // lower end beyond the limit): a short run's slope wobbles with heap sizing, and a wobble
+            // must not fail a gate. A leak well past the limit is still caught.
+            const proven = t.parsed.op === '<' ? g.ci[0] >= t.parsed.threshold : t.parsed.op === '<=' ? g.ci[0] > t.parsed.threshold : true;
+            return {
+                value: g.slope,
+                note: g.sentence,
+                interval: { lower: g.ci[0], upper: g.ci[1], level: 0.95 },
+                ...(proven
+                    ? {}
+                    : {
+                        excuse: `${g.sentence} Not proven above ${formatValue(t.parsed.threshold, 'bytes-per-minute')}, so not held against the target`,
+                    }),
+            };
+        }
+        case 'cpu.mean':
+        case 'cpu.peak':
+            if (!window.cpu)
+                return {
+                    value: null,
+                    note: external ? 'external target: perfgate cannot see its processes' : 'no CPU sample was taken',
+                };
+            return {
+                value: metric === 'cpu.mean' ? window.cpu.mean : window.cpu.peak,
+                note: `${window.cpu.samples} samples, whole process tree`,
+            };
+        default: {
+            if (percentile === undefined)
+                return { value: null, note: `unknown metric ${metric}` };
+            const h = latency();
+            if (h.totalCount === 0)
+                return noLatency();
+            return { value: (0,histogram/* percentileMs */.OZ)(h, percentile) };
+        }
+    }
+}
+function round(x) {
+    return Math.round(x * 100) / 100;
+}
+/**
+ * A target's measured value as people read it: the value, and where the status rests on an
+ * interval, the interval, and "not proven above" when the value is past the limit but met.
+ * `15.07 MB/min (95 % CI 2.1–28.0 MB/min; not proven above 10 MB/min)`.
+ */
+function measuredText(t) {
+    if (t.measured === null)
+        return 'not measured';
+    const unit = t.unit;
+    const value = formatValue(t.measured, unit);
+    const i = t.interval;
+    if (!i)
+        return value;
+    const ci = `${Math.round(i.level * 100)} % CI ${formatValue(i.lower, unit)} to ${formatValue(i.upper, unit)}`;
+    const side = t.op === '<' || t.op === '<=' ? 'above' : 'below';
+    return `${value} (${ci}${i.notProven ? `; not proven ${side} ${formatValue(t.threshold, unit)}` : ''})`;
+}
+
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
-// Mann–Whitney U test: exact null distribution for small samples without ties, normal
-// approximation with tie and continuity correction otherwise. Pure.
-
-/** Largest n1·n2 for which the exact distribution is computed. */
-const EXACT_LIMIT = 2500;
-/**
- * Tests whether x tends to be larger than y (`greater`), smaller (`less`) or either.
- * Matches scipy.stats.mannwhitneyu(x, y, alternative, method='auto'-like: exact when no ties and
- * n1·n2 ≤ 2500, else 'asymptotic' with use_continuity=True).
- */
-function mannWhitneyU(x, y, alternative) {
-    const n1 = x.length;
-    const n2 = y.length;
-    if (!n1 || !n2)
-        return { u: 0, p: 1, method: 'exact' };
-    const { ranks, tieTerm } = rank([...x, ...y]);
-    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
-    const u = r1 - (n1 * (n1 + 1)) / 2;
-    if (tieTerm === 0 && n1 * n2 <= EXACT_LIMIT) {
-        const cdf = exactCdf(n1, n2);
-        const sf = (k) => 1 - (k <= 0 ? 0 : cdf[Math.min(k - 1, cdf.length - 1)]); // P(U ≥ k)
-        const pGreater = sf(Math.round(u));
-        const pLess = cdf[Math.round(u)]; // P(U ≤ u)
-        const p = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * Math.min(pGreater, pLess));
-        return { u, p, method: 'exact' };
-    }
-    const n = n1 + n2;
-    const mu = (n1 * n2) / 2;
-    const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
-    if (sigma === 0)
-        return { u, p: 1, method: 'normal' };
-    const zGreater = (u - mu - 0.5) / sigma;
-    const zLess = (mu - u - 0.5) / sigma;
-    let p;
-    if (alternative === 'greater')
-        p = normalSf(zGreater);
-    else if (alternative === 'less')
-        p = normalSf(zLess);
-    else
-        p = Math.min(1, 2 * normalSf((Math.abs(u - mu) - 0.5) / sigma));
-    return { u, p, method: 'normal' };
-}
-/** Mid-ranks (1-based) and Σ(t³ − t) over tie groups. */
-function rank(values) {
-    const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
-    const ranks = new Array(values.length);
-    let tieTerm = 0;
-    for (let i = 0; i < order.length;) {
-        let j = i;
-        while (j + 1 < order.length && order[j + 1][0] === order[i][0])
-            j++;
-        const r = (i + j) / 2 + 1;
-        for (let k = i; k <= j; k++)
-            ranks[order[k][1]] = r;
-        const t = j - i + 1;
-        tieTerm += t ** 3 - t;
-        i = j + 1;
-    }
-    return { ranks, tieTerm };
-}
-const cdfCache = new Map();
-/** P(U ≤ k) for k = 0 … n1·n2 under H0, no ties. */
-function exactCdf(n1, n2) {
-    const key = n1 <= n2 ? `${n1},${n2}` : `${n2},${n1}`;
-    const hit = cdfCache.get(key);
-    if (hit)
-        return hit;
-    const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
-    // f[i][u]: arrangements of i items of the first sample among j of the second, built up in j.
-    // Recurrence on the number of partitions of u into at most `a` parts each ≤ `b`:
-    // counts(a, b, u) = counts(a, b-1, u) + counts(a-1, b, u-b) — iterate with a 2-D table over a.
-    let prev = Array.from({ length: a + 1 }, (_, i) => {
-        const arr = new Float64Array(a * b + 1);
-        if (i === 0)
-            arr[0] = 1;
-        return arr;
-    });
-    // j = 0 columns: only u = 0 with i = 0 … for i > 0 and j = 0 there is one arrangement with U = 0.
-    for (let i = 1; i <= a; i++)
-        prev[i][0] = 1;
-    for (let j = 1; j <= b; j++) {
-        const next = Array.from({ length: a + 1 }, () => new Float64Array(a * b + 1));
-        next[0][0] = 1;
-        for (let i = 1; i <= a; i++) {
-            const cur = next[i];
-            const left = prev[i]; // one fewer of the second sample: last element is from the second sample
-            const up = next[i - 1]; // last element from the first sample, exceeding all j of the second
-            for (let u = 0; u <= i * j; u++)
-                cur[u] = left[u] + (u >= j ? up[u - j] : 0);
-        }
-        prev = next;
-    }
-    const counts = prev[a];
-    let total = 0;
-    for (const c of counts)
-        total += c;
-    const cdf = new Float64Array(counts.length);
-    let acc = 0;
-    for (let u = 0; u < counts.length; u++) {
-        acc += counts[u];
-        cdf[u] = Math.min(1, acc / total);
-    }
-    cdfCache.set(key, cdf);
-    return cdf;
-}
-
-;// CONCATENATED MODULE: ./src/stats/hodges-lehmann.ts
-// Hodges–Lehmann shift estimate with the Moses confidence interval (two samples). Pure.
-// Conventions follow R's wilcox.test(x, y, conf.int = TRUE): the shift is of x relative to y,
-// estimated as the median of all pairwise differences x_i − y_j.
+;// CONCATENATED MODULE: ./src/stats/paired.ts
+// Paired observations: one difference per pair (in A/B duet trials, log(head / base) of a metric
+// measured on both builds at the same time). A one-sample t test and interval on the differences:
+// the pairs' shared noise (the machine, a neighbour) cancels in each difference, so what is left
+// is the spread of the differences alone. Pure.
 
 
-
-function hodgesLehmann(x, y, level = 0.95) {
-    const n1 = x.length;
-    const n2 = y.length;
-    const diffs = [];
-    for (const a of x)
-        for (const b of y)
-            diffs.push(a - b);
-    diffs.sort((a, b) => a - b);
-    const estimate = robust_median(diffs);
-    const alpha = 1 - level;
-    const m = n1 * n2;
-    const ties = rank([...x, ...y]).tieTerm > 0;
-    let qu;
-    let method;
-    if (!ties && m <= 2500) {
-        // qwilcox(alpha/2, n1, n2): the smallest u with P(U ≤ u) ≥ alpha/2.
-        const cdf = exactCdf(n1, n2);
-        qu = 0;
-        while (qu < m && cdf[qu] < alpha / 2)
-            qu++;
-        method = 'exact';
+function pairedT(diffs, level = 0.95) {
+    const n = diffs.length;
+    const m = n ? robust_mean(diffs) : 0;
+    if (n < 2)
+        return { n, estimate: m, lower: -Infinity, upper: Infinity, pGreater: 1, pLess: 1, sd: Number.NaN };
+    const sd = Math.sqrt(robust_variance(diffs));
+    const se = sd / Math.sqrt(n);
+    if (se <= 1e-12 * Math.max(1e-12, Math.abs(m))) {
+        // Every pair the same: the sign of the difference is certain, its size exactly known.
+        return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd };
     }
-    else {
-        const sigma = Math.sqrt((m * (n1 + n2 + 1)) / 12);
-        qu = Math.ceil(m / 2 + sigma * normalQuantile(alpha / 2) - 0.5);
-        method = 'normal';
-    }
-    if (qu < 1)
-        qu = 1; // as R: too few observations for the level; the interval is then the full range
-    const lower = diffs[qu - 1];
-    const upper = diffs[m - qu];
-    return { estimate, lower, upper, level, method };
+    const t = m / se;
+    const q = tQuantile(1 - (1 - level) / 2, n - 1);
+    return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/ab.ts
@@ -33145,7 +33785,25 @@ function hodgesLehmann(x, y, level = 0.95) {
 
 
 
-
+/** The comparisons an A/B run leaves out: metrics the open model fixes, per open-model scenario (workflows/s only for workflows). */
+function leftOut(scenarios, s) {
+    return scenarios.flatMap((sc) => s.openModel?.has(sc.name)
+        ? Object.entries(FIXED_BY_OPEN_MODEL)
+            .filter(([metric]) => metric !== 'workflows_per_s' || sc.kind === 'workflow')
+            .map(([metric, why]) => ({ scenario: sc.name, metric, why }))
+        : []);
+}
+/** Pairs of (base, head) values on the metric's comparison scale: trial i of each side, where both exist. */
+function pairedValues(base, head, def) {
+    const out = [];
+    for (let i = 0; i < Math.min(base.length, head.length); i++) {
+        const b = trialValues([base[i]], def)[0];
+        const h = trialValues([head[i]], def)[0];
+        if (b !== undefined && h !== undefined)
+            out.push([b, h]);
+    }
+    return out;
+}
 /** The planned looks: at min, then every step trials per side, up to max. */
 function lookSchedule(min, max, step) {
     const looks = [];
@@ -33159,28 +33817,31 @@ function analyzeAb(base, head, s) {
     const drafts = [];
     for (const [scenario, headTrials] of head) {
         const baseTrials = base.get(scenario) ?? [];
+        const fixed = s.openModel?.has(scenario) ? FIXED_BY_OPEN_MODEL : {};
         for (const def of comparedMetrics(s.definitions)) {
-            const h = trialValues(headTrials, def);
-            const b = trialValues(baseTrials, def);
-            if (!h.length || !b.length)
+            if (Object.hasOwn(fixed, def.metric))
                 continue;
-            // Orient everything so that "greater" means worse.
-            const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];
-            const p = mannWhitneyU(worseSide, otherSide, 'greater').p;
-            const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
-            // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
-            const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+            const pairs = pairedValues(baseTrials, headTrials, def);
+            if (pairs.length < 2)
+                continue;
+            // Each pair's difference, oriented so that "greater" means worse.
+            const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
+            // The interval at the look's level: its upper bound below δ is a confident pass.
+            const t = pairedT(diffs, 1 - 2 * level);
+            const p = t.pGreater;
+            const pBetter = t.pLess;
             // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
             const change = (x) => (def.scale === 'abs' ? x : Math.expm1(x));
             drafts.push({
                 scenario,
                 metric: def.metric,
                 worse: def.worse,
-                base: fromScale(def, robust_median(b)),
-                head: fromScale(def, robust_median(h)),
-                n: { base: b.length, head: h.length },
-                change: change(hl.estimate),
-                ci: [change(hl.lower), change(hl.upper)],
+                base: fromScale(def, robust_median(pairs.map((x) => x[0]))),
+                head: fromScale(def, robust_median(pairs.map((x) => x[1]))),
+                n: { base: pairs.length, head: pairs.length },
+                change: change(t.estimate),
+                ci: [change(t.lower), change(t.upper)],
+                spread: t.sd,
                 ...(def.scale ? { scale: def.scale } : {}),
                 ciLevel: 1 - 2 * level,
                 p,
@@ -33253,6 +33914,7 @@ const NAMES = {
     rps: ['throughput', 'lower', 'higher'],
     workflows_per_s: ['workflows/s', 'lower', 'higher'],
     errors: ['the error rate', 'higher', 'lower'],
+    cpu_per_request: ['service CPU per request', 'higher', 'lower'],
 };
 const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
 const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
@@ -33548,191 +34210,22 @@ const REGRESSION_DEFAULTS = {
     window: 20,
     minRuns: 5,
     alpha: 0.05,
-    delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
+    delta: {
+        p50: 0.05,
+        p95: 0.1,
+        p99: 0.1,
+        rps: 0.05,
+        workflows_per_s: 0.05,
+        errors: 0.001,
+        capacity: 0.1,
+        'memory.growth': 5 * 1024 ** 2,
+        cpu_per_request: 0.05,
+    },
     onMissingBaseline: 'warn',
     gate: GATE_DEFAULT,
     spreads: 'own',
     summary: 'best',
 };
-
-;// CONCATENATED MODULE: ./src/config/target-expr.ts
-// k6-style target expressions: `p(95) < 200ms`, `rate(errors) < 1%`, `memory.peak < 2GB`.
-// Pure: text in, a typed expression (or a message saying what is wrong) out.
-
-const METRICS = {
-    avg: { unit: 'ms', scope: 'any', label: 'mean latency' },
-    min: { unit: 'ms', scope: 'any', label: 'min latency' },
-    med: { unit: 'ms', scope: 'any', label: 'median latency' },
-    max: { unit: 'ms', scope: 'any', label: 'max latency' },
-    rps: { unit: 'per-second', scope: 'scenario', label: 'throughput' },
-    workflows_per_s: {
-        unit: 'per-second',
-        scope: 'scenario',
-        label: 'completed workflows',
-        workflowOnly: true,
-    },
-    connections: {
-        unit: 'count',
-        scope: 'any',
-        label: 'concurrent connections sustained',
-    },
-    errors: { unit: 'count', scope: 'any', label: 'errors' },
-    'rate(errors)': { unit: 'fraction', scope: 'any', label: 'error rate' },
-    uptime: { unit: 'fraction', scope: 'any', label: 'uptime during load' },
-    'memory.peak': {
-        unit: 'bytes',
-        scope: 'any',
-        label: 'service memory (peak RSS)',
-    },
-    'memory.mean': {
-        unit: 'bytes',
-        scope: 'any',
-        label: 'service memory (mean RSS)',
-    },
-    'cpu.mean': {
-        unit: 'cpu',
-        scope: 'any',
-        label: 'service CPU (mean, % of one core)',
-    },
-    'cpu.peak': {
-        unit: 'cpu',
-        scope: 'any',
-        label: 'service CPU (peak, % of one core)',
-    },
-    'memory.growth': {
-        unit: 'bytes-per-minute',
-        scope: 'any',
-        label: 'service memory growth (RSS slope)',
-    },
-    capacity: {
-        unit: 'per-second',
-        scope: 'scenario',
-        label: 'capacity (req/s at the highest step that met the conditions)',
-        rampOnly: true,
-    },
-};
-const PERCENTILE = /^p\(\s*(\d+(?:\.\d+)?)\s*\)$/;
-const ALIASES = {
-    p50: 'p(50)',
-    p90: 'p(90)',
-    p95: 'p(95)',
-    p99: 'p(99)',
-    'rate(error)': 'rate(errors)',
-    error_rate: 'rate(errors)',
-    'memory.max': 'memory.peak',
-    'cpu.max': 'cpu.peak',
-    'cpu.avg': 'cpu.mean',
-    'memory.avg': 'memory.mean',
-    workflows: 'workflows_per_s',
-    'memory.slope': 'memory.growth',
-};
-function metricInfo(metric, custom = {}) {
-    if (PERCENTILE.test(metric))
-        return { unit: 'ms', scope: 'any', label: `${metric} latency` };
-    return METRICS[metric] ?? (Object.hasOwn(custom, metric) ? custom[metric] : undefined);
-}
-/** Parses a target; `custom` holds the metrics defined under service.metrics.define. */
-function parseTarget(text, custom = {}) {
-    const m = /^\s*([A-Za-z_][\w.]*(?:\(\s*[\w.]+\s*\))?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
-    if (!m) {
-        return {
-            ok: false,
-            message: `cannot read target "${text}": write it as METRIC OP VALUE, e.g. "p(95) < 200ms"`,
-        };
-    }
-    let metric = m[1].replace(/\s+/g, '');
-    metric = ALIASES[metric] ?? metric;
-    const op = m[2];
-    const info = metricInfo(metric, custom);
-    if (!info) {
-        const defined = Object.keys(custom);
-        return {
-            ok: false,
-            message: `unknown metric "${m[1]}" in "${text}"; known: p(N), ${Object.keys(METRICS).join(', ')}${defined.length ? `; defined under service.metrics.define: ${defined.join(', ')}` : '; a metric of the service needs a name under service.metrics.define'}`,
-        };
-    }
-    let percentile;
-    const pm = PERCENTILE.exec(metric);
-    if (pm) {
-        percentile = Number(pm[1]);
-        if (!(percentile > 0 && percentile <= 100)) {
-            return {
-                ok: false,
-                message: `percentile in "${text}" must be between 0 and 100`,
-            };
-        }
-        metric = `p(${percentile})`;
-    }
-    const threshold = parseValue(info.unit, m[3]);
-    if (typeof threshold === 'string')
-        return { ok: false, message: `${threshold} in "${text}"` };
-    return { ok: true, expr: { metric, percentile, op, threshold, info } };
-}
-const NUMBER = /^\d+(?:\.\d+)?$/;
-/** A threshold in the metric's unit, or a message. */
-function parseValue(unit, raw) {
-    const text = raw.trim();
-    switch (unit) {
-        case 'ms': {
-            if (NUMBER.test(text))
-                return Number(text); // k6: a bare number is milliseconds
-            return parseDuration(text) ?? `"${text}" is not a duration (e.g. 200ms, 1.5s, 800us)`;
-        }
-        case 'fraction': {
-            const pct = parsePercent(text);
-            if (pct !== undefined)
-                return pct;
-            if (NUMBER.test(text) && Number(text) <= 1)
-                return Number(text);
-            return `"${text}" is not a rate: write a percent (1%, 99.9%) or a fraction (0.01)`;
-        }
-        case 'bytes': {
-            return parseSize(text) ?? `"${text}" is not a size (e.g. 512MB, 2GB)`;
-        }
-        case 'bytes-per-minute': {
-            const m = /^(.*?)\s*\/\s*(min|m|minute|s|sec|second)$/.exec(text);
-            const size = parseSize(m ? m[1] : text);
-            if (size === undefined)
-                return `"${text}" is not a growth rate (e.g. 10MB/min)`;
-            return m && m[2].startsWith('s') ? size * 60 : size;
-        }
-        case 'number': {
-            const pct = parsePercent(text);
-            if (pct !== undefined)
-                return pct;
-            if (/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text))
-                return Number(text);
-            return `"${text}" is not a number`;
-        }
-        case 'cpu': {
-            const pct = parsePercent(text);
-            if (pct !== undefined)
-                return pct * 100;
-            if (NUMBER.test(text))
-                return Number(text);
-            return `"${text}" is not a CPU share: write percent of one core (70%, 150% for 1.5 cores)`;
-        }
-        case 'count':
-        case 'per-second': {
-            const stripped = unit === 'per-second' ? text.replace(/\s*\/\s*s$/, '') : text;
-            if (NUMBER.test(stripped))
-                return Number(stripped);
-            return `"${text}" is not a number${unit === 'per-second' ? ' per second (e.g. 100 or 100/s)' : ''}`;
-        }
-    }
-}
-function target_expr_compare(value, op, threshold) {
-    switch (op) {
-        case '<':
-            return value < threshold;
-        case '<=':
-            return value <= threshold;
-        case '>':
-            return value > threshold;
-        case '>=':
-            return value >= threshold;
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/config/metric-expr.ts
 // Expressions over a service's Prometheus metrics, evaluated per trial:
@@ -34258,6 +34751,34 @@ function build(raw, file, at) {
     if (baseline && metrics.length && !baseline.service.metrics)
         at(['baseline', 'service'], 'service.metrics defines metrics but baseline.service has no metrics endpoint: add baseline.service.metrics.url');
     const custom = Object.fromEntries(metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true }]));
+    const { scenarios, targets } = buildScenarios(raw, service, custom, at);
+    checkTargetScopes(targets, scenarios, service, at);
+    let template;
+    if (raw.report?.template)
+        template = (0,external_node_path_.resolve)(dir, raw.report.template);
+    const mode = raw.mode ?? 'auto';
+    if (mode === 'ab' && !baseline)
+        at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
+    if (raw.baseline?.service?.metrics?.define)
+        at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
+    return {
+        file,
+        name: raw.name ?? 'perfgate',
+        service,
+        baseline,
+        mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+        ab: buildAb(raw, at),
+        scenarios,
+        targets,
+        metrics,
+        unjudgeable: raw.unjudgeable ?? 'fail',
+        report: { template },
+        history: buildHistory(raw, dir),
+        regression: buildRegression(raw, metrics, at),
+    };
+}
+/** Every scenario (load settings, steps, ramp, timeouts) and every target, scenario blocks included, in the order written. */
+function buildScenarios(raw, service, custom, at) {
     const defaults = raw.load ?? {};
     const scenarios = [];
     const targets = [];
@@ -34311,7 +34832,10 @@ function build(raw, file, at) {
         if (target)
             targets.push(target);
     });
-    // Scope checks need every scenario known.
+    return { scenarios, targets };
+}
+/** What a target may name depends on every scenario: checked once all are known. */
+function checkTargetScopes(targets, scenarios, service, at) {
     for (const t of targets) {
         const scenario = t.scenario === undefined ? undefined : scenarios.find((s) => s.name === t.scenario);
         const exprPath = parsePath(t.path);
@@ -34335,10 +34859,21 @@ function build(raw, file, at) {
             at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
         }
     }
-    let template;
-    if (raw.report?.template)
-        template = (0,external_node_path_.resolve)(dir, raw.report.template);
+}
+/** history: where runs are stored and when they are saved. */
+function buildHistory(raw, dir) {
     const h = raw.history ?? {};
+    return {
+        store: h.store ?? 'dir',
+        path: (0,external_node_path_.resolve)(dir, h.path ?? '.perfgate/history'),
+        remote: h.remote ?? 'origin',
+        branch: h.branch ?? 'perfgate-data',
+        save: h.save ?? 'auto',
+        keep: h.keep ?? 500,
+    };
+}
+/** regression: how runs are compared (history and A/B), the δ per metric and the gate. */
+function buildRegression(raw, metrics, at) {
     const r = raw.regression ?? {};
     if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
         at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
@@ -34346,51 +34881,31 @@ function build(raw, file, at) {
     const delta = { ...REGRESSION_DEFAULTS.delta };
     for (const [k, v] of Object.entries(r.delta ?? {}))
         delta[k] = k === 'memory.growth' ? parseSize(v) : parsePercent(v);
+    return {
+        window: r.window ?? REGRESSION_DEFAULTS.window,
+        minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
+        alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+        delta,
+        onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+        gate: buildGate(r.gate, metrics, at),
+        gateWritten: r.gate !== undefined,
+        spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
+        summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
+    };
+}
+/** ab: A/B sampling and design. */
+function buildAb(raw, at) {
     const ab = raw.ab ?? {};
     const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
     const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
     if (maxTrials < minTrials)
         at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
-    const mode = raw.mode ?? 'auto';
-    if (mode === 'ab' && !baseline)
-        at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
-    if (raw.baseline?.service?.metrics?.define)
-        at(['baseline', 'service', 'metrics', 'define'], 'define metrics under service.metrics.define; the same definitions apply to the base build');
     return {
-        file,
-        name: raw.name ?? 'perfgate',
-        service,
-        baseline,
-        mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
-        ab: {
-            minTrials,
-            maxTrials,
-            step: ab.step ?? AB_DEFAULTS.step,
-            budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
-        },
-        scenarios,
-        targets,
-        metrics,
-        unjudgeable: raw.unjudgeable ?? 'fail',
-        report: { template },
-        history: {
-            store: h.store ?? 'dir',
-            path: (0,external_node_path_.resolve)(dir, h.path ?? '.perfgate/history'),
-            remote: h.remote ?? 'origin',
-            branch: h.branch ?? 'perfgate-data',
-            save: h.save ?? 'auto',
-            keep: h.keep ?? 500,
-        },
-        regression: {
-            window: r.window ?? REGRESSION_DEFAULTS.window,
-            minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
-            alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
-            delta,
-            onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
-            gate: buildGate(r.gate, metrics, at),
-            spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
-            summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
-        },
+        minTrials,
+        maxTrials,
+        step: ab.step ?? AB_DEFAULTS.step,
+        budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+        ...(ab.design ? { design: ab.design } : {}),
     };
 }
 /** The location stored on a target, turned back into segments. */
@@ -34413,7 +34928,17 @@ function buildBaseline(raw, service, dir, at) {
     const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
     return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
 }
-const BUILTIN_METRICS = ['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
+const BUILTIN_METRICS = [
+    'p50',
+    'p95',
+    'p99',
+    'rps',
+    'workflows_per_s',
+    'errors',
+    'capacity',
+    'memory.growth',
+    'cpu_per_request',
+];
 /** regression.gate: built-in metrics and defined service metrics that say which way is better. */
 function buildGate(gate, metrics, at) {
     if (gate === undefined) {
@@ -34734,6 +35259,306 @@ function reportTemplate(config) {
     catch (err) {
         throw new errors_UsageError(err.message);
     }
+}
+
+// EXTERNAL MODULE: ./src/stats/rng.ts
+var stats_rng = __nccwpck_require__(1046);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/service/tree.ts
+// The process tree of a service: who belongs to it, who is still alive, how to signal all of it.
+// Linux reads /proc; elsewhere `ps` answers the same questions.
+
+
+
+function parseStat(pid, stat) {
+    // The command name is in parentheses and may itself hold spaces or parentheses.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, state: rest[0], ppid: Number(rest[1]), pgid: Number(rest[2]) };
+}
+function readProc(pid) {
+    try {
+        return parseStat(pid, (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The same as allProcs, without blocking: the resource sampler runs every 500 ms in the process
+ * that sends the load, and reading all of /proc at once held the load engine's timers back.
+ */
+async function allProcsAsync() {
+    if (process.platform !== 'linux')
+        return allProcs();
+    const names = (await (0,promises_namespaceObject.readdir)('/proc')).filter((n) => /^\d+$/.test(n));
+    const read = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)(`/proc/${n}/stat`, 'utf8').then((t) => parseStat(Number(n), t), () => undefined)));
+    return read.filter((p) => p !== undefined);
+}
+function allProcs() {
+    if (process.platform === 'linux') {
+        const out = [];
+        for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
+            if (!/^\d+$/.test(name))
+                continue;
+            const info = readProc(Number(name));
+            if (info)
+                out.push(info);
+        }
+        return out;
+    }
+    try {
+        const text = (0,external_node_child_process_.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
+            encoding: 'utf8',
+        });
+        return text
+            .trim()
+            .split('\n')
+            .map((line) => line.trim().split(/\s+/))
+            .map(([pid, ppid, pgid, state]) => ({
+            pid: Number(pid),
+            ppid: Number(ppid),
+            pgid: Number(pgid),
+            state: state?.[0] ?? '?',
+        }));
+    }
+    catch {
+        return [];
+    }
+}
+/** `root` and every live descendant of it, plus every live member of its process group. */
+function treePids(root) {
+    return treeOf(root, allProcs());
+}
+/** treePids without blocking the event loop (for sampling during load). */
+async function treePidsAsync(root) {
+    return treeOf(root, await allProcsAsync());
+}
+function treeOf(root, all) {
+    const procs = all.filter((p) => p.state !== 'Z' && p.state !== 'X');
+    const children = new Map();
+    for (const p of procs) {
+        const list = children.get(p.ppid) ?? [];
+        list.push(p.pid);
+        children.set(p.ppid, list);
+    }
+    const found = new Set();
+    if (procs.some((p) => p.pid === root))
+        found.add(root);
+    const queue = [root];
+    while (queue.length) {
+        for (const child of children.get(queue.pop()) ?? []) {
+            if (!found.has(child)) {
+                found.add(child);
+                queue.push(child);
+            }
+        }
+    }
+    for (const p of procs)
+        if (p.pgid === root)
+            found.add(p.pid);
+    return [...found];
+}
+/** A pid that exited but was not reaped yet (a zombie) counts as gone. */
+function isAlive(pid) {
+    if (process.platform === 'linux') {
+        const info = readProc(pid);
+        return info !== undefined && info.state !== 'Z' && info.state !== 'X';
+    }
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (err) {
+        return err.code === 'EPERM';
+    }
+}
+function signalAll(pgid, pids, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // group already gone
+    }
+    for (const pid of pids) {
+        try {
+            process.kill(pid, signal);
+        }
+        catch {
+            // already gone
+        }
+    }
+}
+/** Polls until every pid is gone or `ms` has passed; true when all are gone. */
+async function waitGone(pids, ms) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        if (pids.every((pid) => !isAlive(pid)))
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await new Promise((r) => setTimeout(r, 25));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/service/cpu-time.ts
+// The CPU time a service's whole process tree has used, for CPU time per request. Every thread's
+// run time from /proc/PID/task/TID/schedstat (nanoseconds); where schedstat is missing, utime +
+// stime from /proc/PID/stat (clock ticks, 10 ms). Processes that exit between two readings take
+// their time with them (their parent is charged only once it reaps them): a service that forks
+// a process per request is undercounted, which the report cannot see, so it is said in the docs.
+
+
+/** Linux's USER_HZ: /proc/PID/stat counts CPU time in 1/100 s. */
+const TICK_NS = 10_000_000;
+/** The tree's CPU time now, or null off Linux or when the root is gone. */
+async function treeCpu(root) {
+    if (process.platform !== 'linux')
+        return null;
+    const pids = await treePidsAsync(root);
+    if (!pids.length)
+        return null;
+    const byPid = new Map();
+    let source = 'schedstat';
+    await Promise.all(pids.map(async (pid) => {
+        const sched = await schedstatNs(pid);
+        if (sched !== null)
+            return void byPid.set(pid, sched);
+        const stat = await statNs(pid);
+        if (stat !== null) {
+            source = 'stat';
+            byPid.set(pid, stat);
+        }
+    }));
+    let ns = 0;
+    for (const v of byPid.values())
+        ns += v;
+    return { ns, source, byPid };
+}
+/** CPU time used between two readings of one tree: processes seen in both, plus those new in the second. */
+function cpuBetween(before, after) {
+    let ns = 0;
+    for (const [pid, v] of after.byPid)
+        ns += Math.max(0, v - (before.byPid.get(pid) ?? 0));
+    return ns;
+}
+async function schedstatNs(pid) {
+    try {
+        const tids = await (0,promises_namespaceObject.readdir)(`/proc/${pid}/task`);
+        const parts = await Promise.all(tids.map((t) => (0,promises_namespaceObject.readFile)(`/proc/${pid}/task/${t}/schedstat`, 'utf8').then((s) => Number(s.split(' ')[0]), () => 0)));
+        return parts.reduce((a, b) => a + b, 0);
+    }
+    catch {
+        return null;
+    }
+}
+async function statNs(pid) {
+    try {
+        const stat = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // Fields 14 and 15 (utime, stime) are at 11 and 12 after the state field.
+        return (Number(rest[11]) + Number(rest[12])) * TICK_NS;
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * The service's CPU time over each measured trial: read at the trial boundaries (outside the
+ * trial's window), one entry per kept trial, null where a reading failed.
+ */
+class TrialCpu {
+    root;
+    readings = [];
+    before = null;
+    constructor(root) {
+        this.root = root;
+    }
+    get enabled() {
+        return this.root !== undefined && process.platform === 'linux';
+    }
+    boundary = async (when, kept) => {
+        if (!this.enabled)
+            return;
+        if (when === 'before') {
+            this.before = await treeCpu(this.root);
+            return;
+        }
+        if (!kept)
+            return;
+        const after = await treeCpu(this.root);
+        const before = this.before;
+        this.readings.push(before && after
+            ? { ns: cpuBetween(before, after), source: after.source === 'stat' || before.source === 'stat' ? 'stat' : 'schedstat' }
+            : null);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/service/pin.ts
+// CPU pinning for duet trials (sched_setaffinity through util-linux's `taskset`): both services'
+// whole trees on one CPU set, the load generator on the others, so that the two builds share
+// the same CPU at the same time and whatever slows one slows the other alike.
+
+
+
+const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
+/** The CPUs this process may run on (its affinity list), or null where it cannot be read. */
+async function allowedCpus(pid = process.pid) {
+    if (process.platform !== 'linux')
+        return null;
+    try {
+        const { stdout } = await run('taskset', ['-c', '-p', String(pid)]);
+        const list = /:\s*([\d,\s-]+)$/.exec(stdout.trim())?.[1];
+        return list ? parseCpuList(list) : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** "0-2,5" → [0, 1, 2, 5]. */
+function parseCpuList(list) {
+    const out = [];
+    for (const part of list
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [a, b] = part.split('-').map(Number);
+        for (let c = a; c <= (b ?? a); c++)
+            out.push(c);
+    }
+    return out;
+}
+/** How to split the CPUs: the services on the upper half (at least one), the load generator on the rest. */
+function splitCpus(cpus) {
+    if (cpus.length < 2)
+        return null;
+    const n = Math.max(1, Math.floor(cpus.length / 2));
+    return { services: cpus.slice(cpus.length - n), load: cpus.slice(0, cpus.length - n) };
+}
+/** Pins every thread of `pid` to `cpus`; the reason it failed, or null. */
+async function pinProcess(pid, cpus) {
+    try {
+        await run('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)]);
+        return null;
+    }
+    catch (err) {
+        const e = err;
+        if (e.code === 'ENOENT')
+            return 'taskset (util-linux) is not installed';
+        return (e.stderr ?? e.message).trim().split('\n').pop() ?? 'taskset failed';
+    }
+}
+/** Pins a whole process tree (processes it starts later inherit the setting). */
+async function pinTree(root, cpus) {
+    for (const pid of await treePidsAsync(root)) {
+        const why = await pinProcess(pid, cpus);
+        // A process that exited meanwhile is not a failure of pinning.
+        if (why && !/No such process|failed to get pid/i.test(why))
+            return why;
+    }
+    return null;
 }
 
 // EXTERNAL MODULE: ./src/load/trial.ts + 5 modules
@@ -35171,118 +35996,6 @@ function serviceWindow(samples, windows) {
 
 // EXTERNAL MODULE: ./src/load/summary.ts
 var summary = __nccwpck_require__(7379);
-;// CONCATENATED MODULE: ./src/stats/linear.ts
-// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
-// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
-// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
-// confidence interval uses Student-t on an effective sample size corrected for lag-1
-// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
-// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
-
-/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
-function withinSlope(points, level = 0.95) {
-    const groups = new Map();
-    for (const p of points) {
-        let g = groups.get(p.group);
-        if (!g)
-            groups.set(p.group, (g = []));
-        g.push(p);
-    }
-    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
-    const n = used.reduce((a, g) => a + g.length, 0);
-    const k = used.length;
-    if (n - k < 3)
-        return null;
-    let sxx = 0;
-    let sxy = 0;
-    let syy = 0;
-    const centred = used.map((g) => {
-        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
-        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
-        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
-    });
-    for (const g of centred)
-        for (const { dx, dy } of g) {
-            sxx += dx * dx;
-            sxy += dx * dy;
-            syy += dy * dy;
-        }
-    if (sxx <= 0)
-        return null;
-    const slope = sxy / sxx;
-    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
-    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
-    // Lag-1 autocorrelation of residuals, within groups only.
-    let num = 0;
-    for (const g of residuals)
-        for (let i = 1; i < g.length; i++)
-            num += g[i] * g[i - 1];
-    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
-    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
-    const df = Math.max(1, nEff - k - 1);
-    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
-    const half = tQuantile(1 - (1 - level) / 2, df) * se;
-    return {
-        slope,
-        ci: [slope - half, slope + half],
-        level,
-        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
-        n,
-        nEff,
-        rho,
-        groups: k,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/growth.ts
-// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
-// excluded), one intercept per scenario so that a scenario holding more connections does not
-// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
-
-
-/**
- * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
- * this much growth, and this much load: in the first seconds of load a healthy Node service's
- * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
- * its heap grows to its working size, so a shorter window cannot tell that from a leak.
- */
-const STEADY_R2 = 0.5;
-const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
-const STEADY_MIN_SPAN_MS = 30_000;
-/**
- * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
- * inside them, or they span no time.
- */
-function memoryGrowth(samples, groups) {
-    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
-    const fit = withinSlope(points);
-    if (!fit)
-        return null;
-    const round = (x) => Math.round(x);
-    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
-    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
-    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
-    const fmt = (x) => formatValue(x, 'bytes-per-minute');
-    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
-    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
-    const sentence = steady
-        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
-        : straight
-            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
-            : fit.ci[0] > 0
-                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
-                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
-    return {
-        slope: round(fit.slope),
-        ci: [round(fit.ci[0]), round(fit.ci[1])],
-        r2: Math.round(fit.r2 * 1000) / 1000,
-        samples: fit.n,
-        effectiveSamples: Math.round(fit.nEff * 10) / 10,
-        steady,
-        sentence,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/config/settings.ts
 /** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
 function loadSettings(s) {
@@ -35410,8 +36123,6 @@ function freePort() {
     });
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/service/log.ts
 // The service's output: every line goes to the log file and the last lines stay in memory for
 // the report; listeners see each line (log-based readiness).
@@ -35466,144 +36177,6 @@ class LogBuffer {
         this.sink?.(line);
         for (const l of this.listeners)
             l(line);
-    }
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/service/tree.ts
-// The process tree of a service: who belongs to it, who is still alive, how to signal all of it.
-// Linux reads /proc; elsewhere `ps` answers the same questions.
-
-
-
-function parseStat(pid, stat) {
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: rest[0], ppid: Number(rest[1]), pgid: Number(rest[2]) };
-}
-function readProc(pid) {
-    try {
-        return parseStat(pid, (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * The same as allProcs, without blocking: the resource sampler runs every 500 ms in the process
- * that sends the load, and reading all of /proc at once held the load engine's timers back.
- */
-async function allProcsAsync() {
-    if (process.platform !== 'linux')
-        return allProcs();
-    const names = (await (0,promises_namespaceObject.readdir)('/proc')).filter((n) => /^\d+$/.test(n));
-    const read = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)(`/proc/${n}/stat`, 'utf8').then((t) => parseStat(Number(n), t), () => undefined)));
-    return read.filter((p) => p !== undefined);
-}
-function allProcs() {
-    if (process.platform === 'linux') {
-        const out = [];
-        for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
-            if (!/^\d+$/.test(name))
-                continue;
-            const info = readProc(Number(name));
-            if (info)
-                out.push(info);
-        }
-        return out;
-    }
-    try {
-        const text = (0,external_node_child_process_.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
-            encoding: 'utf8',
-        });
-        return text
-            .trim()
-            .split('\n')
-            .map((line) => line.trim().split(/\s+/))
-            .map(([pid, ppid, pgid, state]) => ({
-            pid: Number(pid),
-            ppid: Number(ppid),
-            pgid: Number(pgid),
-            state: state?.[0] ?? '?',
-        }));
-    }
-    catch {
-        return [];
-    }
-}
-/** `root` and every live descendant of it, plus every live member of its process group. */
-function treePids(root) {
-    return treeOf(root, allProcs());
-}
-/** treePids without blocking the event loop (for sampling during load). */
-async function treePidsAsync(root) {
-    return treeOf(root, await allProcsAsync());
-}
-function treeOf(root, all) {
-    const procs = all.filter((p) => p.state !== 'Z' && p.state !== 'X');
-    const children = new Map();
-    for (const p of procs) {
-        const list = children.get(p.ppid) ?? [];
-        list.push(p.pid);
-        children.set(p.ppid, list);
-    }
-    const found = new Set();
-    if (procs.some((p) => p.pid === root))
-        found.add(root);
-    const queue = [root];
-    while (queue.length) {
-        for (const child of children.get(queue.pop()) ?? []) {
-            if (!found.has(child)) {
-                found.add(child);
-                queue.push(child);
-            }
-        }
-    }
-    for (const p of procs)
-        if (p.pgid === root)
-            found.add(p.pid);
-    return [...found];
-}
-/** A pid that exited but was not reaped yet (a zombie) counts as gone. */
-function isAlive(pid) {
-    if (process.platform === 'linux') {
-        const info = readProc(pid);
-        return info !== undefined && info.state !== 'Z' && info.state !== 'X';
-    }
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (err) {
-        return err.code === 'EPERM';
-    }
-}
-function signalAll(pgid, pids, signal) {
-    try {
-        process.kill(-pgid, signal);
-    }
-    catch {
-        // group already gone
-    }
-    for (const pid of pids) {
-        try {
-            process.kill(pid, signal);
-        }
-        catch {
-            // already gone
-        }
-    }
-}
-/** Polls until every pid is gone or `ms` has passed; true when all are gone. */
-async function waitGone(pids, ms) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        if (pids.every((pid) => !isAlive(pid)))
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((r) => setTimeout(r, 25));
     }
 }
 
@@ -36048,6 +36621,7 @@ class ResourceSampler {
 
 
 
+
 /** Samples of one service across all of its starts. */
 class ServiceSamples {
     resources = [];
@@ -36100,10 +36674,37 @@ function rampScenarioResult(scenario, run) {
     };
     return result;
 }
-/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics attached. */
-async function runAndRecord(baseUrl, scenario, hooks, config, scrapes) {
+/**
+ * Hooks that read the service's CPU time and scrape its metrics around every measured trial
+ * (CPU first: a scrape costs the service CPU that no trial asked for).
+ */
+function boundaryHooks(hooks, cpu, scrapes) {
+    const steps = [cpu?.enabled ? cpu.boundary : undefined, scrapes?.enabled ? scrapes.boundary : undefined].filter((f) => f !== undefined);
+    if (!steps.length)
+        return hooks;
+    return {
+        ...hooks,
+        trialBoundary: async (when, kept) => {
+            for (const step of when === 'before' ? [...steps].reverse() : steps)
+                await step(when, kept);
+        },
+    };
+}
+/** Each trial's service CPU time, from the readings taken around it (in order). */
+function attachCpu(trials, cpu, first = 0) {
+    if (!cpu?.enabled)
+        return;
+    trials.forEach((t, i) => {
+        const r = cpu.readings[first + i];
+        if (r)
+            t.serviceCpu = { ns: r.ns, perRequestUs: t.requests > 0 ? r.ns / 1000 / t.requests : null, source: r.source };
+    });
+}
+/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics and CPU time attached. */
+async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, cpuRoot) {
     const first = scrapes.pairs.length;
-    const withScrapes = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
+    const cpu = scenario.ramp ? undefined : new TrialCpu(cpuRoot);
+    const withScrapes = boundaryHooks(hooks, cpu, scrapes);
     return withLoadPool(scenario, async (start) => {
         if (scenario.ramp) {
             const run = await runRamp(baseUrl, scenario, withScrapes, start);
@@ -36113,6 +36714,7 @@ async function runAndRecord(baseUrl, scenario, hooks, config, scrapes) {
             return { run, result, readings };
         }
         const run = await runScenario(baseUrl, scenario, withScrapes, start);
+        attachCpu(run.trials, cpu);
         const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
         const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
         return { run, result, readings };
@@ -36218,7 +36820,7 @@ async function measureOnce(config, ctx) {
                 ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
                 let recorded;
                 try {
-                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes);
+                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes, launched.service?.pid);
                 }
                 catch (err) {
                     failure = loadError(launched, scenario.name, err);
@@ -36295,6 +36897,9 @@ function internalFailure(err, logTail, scenario) {
 
 
 
+
+
+
 async function measureAb(config, ctx) {
     if (!config.baseline)
         throw new Error('A/B mode without baseline.service');
@@ -36305,7 +36910,9 @@ async function measureAb(config, ctx) {
         looks: looks.length,
         delta: config.regression.delta,
         definitions: config.metrics,
-        gate: config.regression.gate,
+        // CPU time per request gates by default in A/B mode (both builds measured on one machine at once).
+        gate: config.regression.gateWritten ? config.regression.gate : [...config.regression.gate, ...AB_GATE_EXTRA],
+        openModel: new Set(config.scenarios.filter((sc) => sc.rate !== undefined && sc.rate > 0).map((sc) => sc.name)),
     };
     // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
     // after the A/B trials, and their targets (capacity) are judged on the head alone.
@@ -36362,6 +36969,8 @@ async function measureAb(config, ctx) {
     };
     const stopAll = async () => {
         await deactivate();
+        await headSamples.stop();
+        await baseSamples.stop();
         for (const s of ['base', 'head']) {
             await alive[s]?.stop();
             delete alive[s];
@@ -36371,19 +36980,28 @@ async function measureAb(config, ctx) {
         if (active === s)
             return alive[s];
         await deactivate();
+        const launched = await up(s);
+        if (!launched)
+            return undefined;
+        active = s;
+        // After a duet (a ramp on the head), both sides are sampled already.
+        if (!duetReady)
+            samplesOf(s).start(launched, sides[s].service.health);
+        return launched;
+    };
+    /** The side's service, started (and warmed up) if it is not running; undefined after a failure. */
+    const up = async (s) => {
         const state = sides[s];
-        const up = alive[s];
-        if (up) {
+        const running = alive[s];
+        if (running) {
             // Idle since its last block: it must still be there.
-            const crash = up.crashed();
+            const crash = running.crashed();
             if (crash) {
-                failure = interruption(up, crash, compared[0]?.name ?? '', ctx.signal);
+                failure = interruption(running, crash, compared[0]?.name ?? '', ctx.signal);
                 failedSide = s;
                 return undefined;
             }
-            active = s;
-            samplesOf(s).start(up, state.service.health);
-            return up;
+            return running;
         }
         const launched = await launch(state.service, {
             env: ctx.env,
@@ -36402,12 +37020,10 @@ async function measureAb(config, ctx) {
             return undefined;
         }
         alive[s] = launched;
-        active = s;
         const endpoint = state.service.metrics;
         if (endpoint && config.metrics.length)
             for (const sc of state.scrapes.values())
                 sc.url = serviceUrl(launched.baseUrl, endpoint.url);
-        samplesOf(s).start(launched, state.service.health);
         for (const scenario of compared) {
             if (scenario.warmupMs <= 0)
                 continue;
@@ -36429,38 +37045,101 @@ async function measureAb(config, ctx) {
         comparisons = analyzeAb(figures('base'), figures('head'), decision);
         analysedAt = batches;
     };
+    /** One trial of a scenario on one side, with its CPU time and service metrics attached. */
+    const runOne = async (s, launched, scenario) => {
+        const scrapes = sides[s].scrapes.get(scenario.name);
+        const cpu = new TrialCpu(launched.service?.pid);
+        const run = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, boundaryHooks(interruptHooks(launched, scenario, s), cpu, scrapes), start));
+        attachCpu(run.trials, cpu);
+        // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
+        const pair = scrapes.pairs[scrapes.pairs.length - 1];
+        if (scrapes.enabled)
+            for (const t of run.trials)
+                t.metrics = trialMetrics(reading(t, pair), config.metrics);
+        return run;
+    };
+    /** Keeps a side's trial; false (with the failure set) when it was cut short. */
+    const record = (s, launched, scenario, run) => {
+        sides[s].trials.get(scenario.name).push(...run.trials);
+        sides[s].histograms.get(scenario.name).push(...run.histograms);
+        sides[s].windows.get(scenario.name).push(...run.windows);
+        if (!run.interrupted)
+            return true;
+        failure ??= interruption(launched, run.interrupted, scenario.name, ctx.signal);
+        failedSide ??= s;
+        return false;
+    };
+    // Duet: both builds loaded at the same time, their services pinned to the same CPUs and the
+    // load generator to the others, so that whatever slows the machine during a pair slows both.
+    let design = await chooseDesign(config.ab.design, keepBoth);
+    let pinned;
+    let duetReady = false;
+    /** Both services up (and, the first time, pinned and sampled); 'fallback' when pinning was refused. */
+    const duetUp = async () => {
+        const base = await up('base');
+        const head = base ? await up('head') : undefined;
+        if (!base || !head)
+            return undefined;
+        if (!duetReady) {
+            pinned = await pinDuet(design.cpus, [base, head]);
+            if (pinned.failed) {
+                ctx.progress.info(`perfgate: ${pinned.note}`);
+                design = { design: 'interleaved', note: `interleaved: ${pinned.note}` };
+                return 'fallback';
+            }
+            duetReady = true;
+            samplesOf('base').start(base, sides.base.service.health);
+            samplesOf('head').start(head, sides.head.service.health);
+        }
+        return { base, head };
+    };
+    const rng = (0,stats_rng/* createRng */.S)(batchSeed());
     try {
         outer: for (;;) {
-            for (const s of batches % 2 === 0 ? ['base', 'head'] : ['head', 'base']) {
-                const launched = await ensure(s);
-                if (!launched)
+            if (design.design === 'duet') {
+                const both = await duetUp();
+                if (!both)
                     break outer;
+                if (both === 'fallback')
+                    continue;
                 for (const scenario of compared) {
-                    let run;
+                    // Which side's trial starts first (microseconds apart) is drawn for every pair.
+                    const sidesInOrder = rng.next() < 0.5 ? ['base', 'head'] : ['head', 'base'];
+                    let runs;
                     try {
-                        const scrapes = sides[s].scrapes.get(scenario.name);
-                        run = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) }, start));
-                        // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
-                        const pair = scrapes.pairs[scrapes.pairs.length - 1];
-                        if (scrapes.enabled)
-                            for (const t of run.trials)
-                                t.metrics = trialMetrics(reading(t, pair), config.metrics);
+                        runs = await Promise.all(sidesInOrder.map((s) => runOne(s, both[s], scenario)));
                     }
                     catch (err) {
-                        failure = loadError(launched, scenario.name, err);
-                        failedSide = s;
+                        failure = loadError(both.head, scenario.name, err);
+                        failedSide = 'head';
                         break outer;
                     }
-                    sides[s].trials.get(scenario.name).push(...run.trials);
-                    sides[s].histograms.get(scenario.name).push(...run.histograms);
-                    sides[s].windows.get(scenario.name).push(...run.windows);
-                    if (run.interrupted) {
-                        failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
-                        failedSide = s;
+                    const kept = sidesInOrder.map((s, i) => record(s, both[s], scenario, runs[i]));
+                    if (kept.includes(false))
                         break outer;
-                    }
                 }
-                order += s === 'base' ? 'B' : 'H';
+                order += 'D';
+            }
+            else {
+                for (const s of batches % 2 === 0 ? ['base', 'head'] : ['head', 'base']) {
+                    const launched = await ensure(s);
+                    if (!launched)
+                        break outer;
+                    for (const scenario of compared) {
+                        let run;
+                        try {
+                            run = await runOne(s, launched, scenario);
+                        }
+                        catch (err) {
+                            failure = loadError(launched, scenario.name, err);
+                            failedSide = s;
+                            break outer;
+                        }
+                        if (!record(s, launched, scenario, run))
+                            break outer;
+                    }
+                    order += s === 'base' ? 'B' : 'H';
+                }
             }
             batches++;
             if (looks.includes(batches)) {
@@ -36508,6 +37187,7 @@ async function measureAb(config, ctx) {
     }
     finally {
         await stopAll();
+        await pinned?.restore();
     }
     if (failure)
         stoppedBecause = `stopped by a failure: ${failure.message}`;
@@ -36566,6 +37246,9 @@ async function measureAb(config, ctx) {
             },
             comparisons,
             counts,
+            design: design.design,
+            designNote: pinned && !pinned.failed ? `${design.note}; ${pinned.note}` : design.note,
+            leftOut: leftOut(compared, decision),
         },
         failedSide,
     };
@@ -36577,6 +37260,58 @@ function sideBySide(base, head) {
     if (base.port === 'auto' && head.port === 'auto')
         return true;
     return typeof base.port === 'number' && typeof head.port === 'number' && base.port !== head.port;
+}
+/** Duet when both builds can run side by side and the CPUs can be split (unless the config says interleaved); else interleaved, with why. */
+async function chooseDesign(wanted, sideBySide) {
+    if (wanted === 'interleaved')
+        return { design: 'interleaved', note: 'interleaved (ab.design: interleaved): one build loaded after the other' };
+    if (!sideBySide)
+        return {
+            design: 'interleaved',
+            note: 'interleaved: the two builds cannot run side by side (a fixed port, or a service perfgate does not start), so a duet is not possible',
+        };
+    const all = await allowedCpus();
+    const split = all ? splitCpus(all) : null;
+    if (!all || !split)
+        return {
+            design: 'interleaved',
+            note: all
+                ? `interleaved: this machine gives perfgate ${all.length} CPU, and a duet needs one for the services and one for the load`
+                : 'interleaved: the CPU affinity cannot be read here (taskset, Linux), so a duet cannot be pinned',
+        };
+    return {
+        design: 'duet',
+        note: `duet: both builds loaded at the same time, each from its own connections`,
+        cpus: { ...split, all },
+    };
+}
+/** Pins both services' trees to the service CPUs and perfgate (with its load processes) to the others. */
+async function pinDuet(cpus, services) {
+    const self = await pinProcess(process.pid, cpus.load);
+    const trees = self
+        ? null
+        : await Promise.all(services.map((l) => (l.service ? pinTree(l.service.pid, cpus.services) : Promise.resolve(null))));
+    const why = self ?? trees?.find((w) => w !== null) ?? null;
+    const restore = async () => {
+        await pinProcess(process.pid, cpus.all);
+    };
+    if (why) {
+        await restore();
+        return {
+            failed: true,
+            note: `a duet needs CPU pinning, and it was refused (${why}), so the builds were loaded one after the other`,
+            restore,
+        };
+    }
+    return {
+        failed: false,
+        note: `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
+        restore,
+    };
+}
+/** A seed for the order of each duet pair. */
+function batchSeed() {
+    return Math.floor(Math.random() * 2 ** 31);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/calibrate.ts
@@ -36658,102 +37393,6 @@ function render(rows, ab, settings, alpha, looks, file) {
     return lines.join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/analysis/judgeable.ts
-// Whether a target can be judged with the run's settings, decided from the effective config
-// alone (so that the answer is the same on every run of it, and known before the load starts):
-// - memory growth needs the load window the growth sentence needs (30 s: a healthy service's
-//   heap grows in a straight line for its first seconds of load);
-// - `connections` on an open-model scenario needs trials long enough for every connection to be
-//   served in each (its rate × duration at least twice the connections);
-// - a percentile needs enough requests to be more than the few largest values (5 beyond it:
-//   p(99) of 500, p(95) of 100), where the rate says how many there will be;
-// - a rate ramp's step needs enough requests for the percentile its stop condition reads.
-// Below that a target is "not judged" with the reason and the setting that would make it
-// judgeable, never a pass or a fail on noise. Pure.
-
-/** Requests a percentile needs: five beyond it. */
-function requestsForPercentile(q) {
-    return Math.ceil(5 / (1 - Math.min(q, 99.9) / 100) - 1e-9);
-}
-/** How many times over the open model must serve every connection in a trial. */
-const TURNS_PER_CONNECTION = 2;
-function unjudgeableTargets(config) {
-    const out = [];
-    for (const target of config.targets) {
-        const why = judge(target, config.scenarios);
-        if (why)
-            out.push({ target, ...why });
-    }
-    return out;
-}
-function judge(t, all) {
-    const scenarios = t.scenario ? all.filter((s) => s.name === t.scenario) : all;
-    const steady = scenarios.filter((s) => !s.ramp);
-    const metric = t.parsed.metric;
-    if (metric === 'memory.growth') {
-        const loadMs = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials * s.durationMs, 0);
-        if (loadMs >= STEADY_MIN_SPAN_MS)
-            return null;
-        const trials = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials, 0);
-        const need = Math.ceil(STEADY_MIN_SPAN_MS / 1000 / Math.max(1, trials));
-        return {
-            reason: `${seconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`,
-            fix: `at least ${STEADY_MIN_SPAN_MS / 1000} s of trials in all (e.g. duration: ${need}s with these ${trials} trials)`,
-        };
-    }
-    if (metric === 'connections') {
-        // The scenario that could reach the threshold must give every connection its turns.
-        const short = steady.filter((s) => s.rate !== undefined && s.rate * (s.durationMs / 1000) < TURNS_PER_CONNECTION * s.connections);
-        if (!short.length || short.length < steady.length)
-            return null;
-        const s = short.reduce((a, b) => (b.connections > a.connections ? b : a));
-        const needMs = Math.ceil((TURNS_PER_CONNECTION * s.connections) / s.rate) * 1000;
-        return {
-            reason: `"${s.name}" sends ${Math.round(s.rate * (s.durationMs / 1000))} requests per ${seconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
-            fix: `duration: ${needMs / 1000}s or more (${TURNS_PER_CONNECTION} requests per connection per trial at ${s.rate} req/s)`,
-        };
-    }
-    const q = t.parsed.percentile;
-    if (q !== undefined) {
-        const need = requestsForPercentile(q);
-        // Only the open model says beforehand how many requests there will be.
-        if (!steady.length || steady.some((s) => s.rate === undefined))
-            return null;
-        const expected = steady.reduce((a, s) => a + s.rate * (s.durationMs / 1000) * s.trials, 0);
-        if (expected >= need)
-            return null;
-        return {
-            reason: `about ${Math.round(expected)} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
-            fix: `more trials, a longer duration or a higher rate: ${need} requests or more`,
-        };
-    }
-    if (metric === 'capacity') {
-        const s = scenarios.find((x) => x.ramp);
-        const ramp = s?.ramp;
-        if (!ramp || ramp.by !== 'rate')
-            return null;
-        const q = ramp.stop.p99Ms !== undefined ? 99 : ramp.stop.p95Ms !== undefined ? 95 : null;
-        if (q === null)
-            return null;
-        const need = requestsForPercentile(q);
-        const first = Math.min(...ramp.levels) * (ramp.stepMs / 1000);
-        if (first >= need)
-            return null;
-        return {
-            reason: `the ramp's first step sends ${Math.round(first)} requests; its stop condition on p(${q}) needs at least ${need}`,
-            fix: `step: ${Math.ceil(need / Math.min(...ramp.levels))}s or more, or a higher start`,
-        };
-    }
-    return null;
-}
-/** One line per target these settings cannot judge: what, why, and the setting that would. */
-function unjudgeableLines(config) {
-    return unjudgeableTargets(config).map((u) => `target "${u.target.name}" (${u.target.expr}${u.target.scenario ? `, ${u.target.scenario}` : ''}) cannot be judged with these settings: ${u.reason}; to judge it: ${u.fix}${config.unjudgeable === 'fail' ? ' (unjudgeable: fail, so it fails the gate)' : ''}`);
-}
-function seconds(ms) {
-    return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 ;// CONCATENATED MODULE: ./src/commands/check.ts
 // `perfgate run --check`: the effective config (overrides applied) read, and the targets these
 // settings cannot judge listed with the reason and the setting that would make them judgeable.
@@ -36783,7 +37422,7 @@ function git(cwd, args) {
 function gitInfo(cwd, env = process.env) {
     const event = env.GITHUB_EVENT_NAME ?? null;
     const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
-    const payload = readPayload(env);
+    const payload = readEventPayload(env);
     // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
     const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
     let branch;
@@ -36808,11 +37447,13 @@ function gitInfo(cwd, env = process.env) {
         pullRequestNumber: pullRequest ? (payload?.pull_request?.number ?? payload?.number ?? null) : null,
     };
 }
-function readPayload(env) {
+/** The event payload at GITHUB_EVENT_PATH, or null when there is none or it cannot be read. The one reader of it. */
+function readEventPayload(env) {
     if (!env.GITHUB_EVENT_PATH)
         return null;
     try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        const parsed = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        return parsed !== null && typeof parsed === 'object' ? parsed : null;
     }
     catch {
         return null;
@@ -36987,8 +37628,6 @@ class DirStore {
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-// EXTERNAL MODULE: ./src/stats/rng.ts
-var rng = __nccwpck_require__(1046);
 ;// CONCATENATED MODULE: ./src/history/git-store.ts
 // The CI store: a data branch (default `perfgate-data`) on the repository's remote, one file per
 // run under runs/. It works in the user's own repository through git plumbing (a private ref, a
@@ -37012,7 +37651,7 @@ class GitStore {
     ref;
     author;
     attempts;
-    rng = (0,rng/* createRng */.S)((process.pid * 2654435761) ^ Date.now());
+    rng = (0,stats_rng/* createRng */.S)((process.pid * 2654435761) ^ Date.now());
     constructor(opts) {
         this.opts = opts;
         this.remote = opts.remote ?? 'origin';
@@ -38330,6 +38969,14 @@ function scenarioView(s, importedFrom) {
         ...Object.entries(sum.errors.reasons ?? {})
             .slice(0, 5)
             .map(([why, n]) => ({ label: `Error: ${md(why)}`, value: formatNumber(n, 0) })),
+        ...(sum.serviceCpu && sum.serviceCpu.perRequestUs !== null
+            ? [
+                {
+                    label: 'Service CPU time per request (whole process tree)',
+                    value: `${formatNumber(sum.serviceCpu.perRequestUs, 1)} µs (${formatNumber(sum.serviceCpu.ns / 1e9, 2)} s of CPU over ${formatNumber(sum.requests, 0)} responses)`,
+                },
+            ]
+            : []),
         ...(importedFrom
             ? []
             : [
@@ -38586,6 +39233,9 @@ function recommendations(run, breached, unmeasured) {
 
 
 
+
+/** Met, although the value is past the limit: the limit is held against what the interval proves. */
+const NOT_PROVEN = '⚠️ MET: NOT PROVEN PAST LIMIT';
 const STATUS = {
     pass: '✅ MET',
     fail: '❌ BREACHED',
@@ -38626,8 +39276,8 @@ function buildView(run) {
         targets: run.targets.map((t) => ({
             metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
             target: code(t.expr),
-            measured: t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
-            status: STATUS[t.status],
+            measured: t.measured === null ? 'not measured' : md(measuredText(t)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
+            status: t.interval?.notProven ? NOT_PROVEN : STATUS[t.status],
             notes: (md(t.note) || ' ') + (t.fix ? `; to judge it: ${md(t.fix)}` : ''),
         })),
         noTargets: run.targets.length === 0,
@@ -38815,303 +39465,6 @@ async function loadBaselines(paths) {
     return { records, warnings };
 }
 
-// EXTERNAL MODULE: ./src/load/histogram.ts
-var histogram = __nccwpck_require__(6846);
-;// CONCATENATED MODULE: ./src/analysis/targets.ts
-
-
-
-
-/** Errors above this share mean a connection count was not "sustained". */
-const SUSTAINED_ERROR_LIMIT = 0.01;
-function evaluateTargets(targets, run, 
-/** What the effective config cannot judge (analysis/judgeable.ts): not judged, whatever was measured. */
-unjudgeable = []) {
-    return targets.map((t) => {
-        const m = measure(t, run);
-        const why = unjudgeable.find((u) => u.target === t) ?? tooFewRequests(t, run);
-        const base = {
-            name: t.name,
-            expr: t.expr,
-            scenario: t.scenario ?? null,
-            metric: t.parsed.metric,
-            op: t.parsed.op,
-            threshold: t.parsed.threshold,
-            unit: t.parsed.info.unit,
-        };
-        if (why && !run.failure)
-            return {
-                ...base,
-                measured: m.value,
-                status: 'unjudged',
-                note: joinNotes(`not judged: ${why.reason}`, t.notes),
-                fix: why.fix,
-            };
-        if (m.value === null)
-            return {
-                ...base,
-                measured: null,
-                status: 'unmeasured',
-                note: joinNotes(m.note, t.notes),
-            };
-        const crosses = !target_expr_compare(m.value, t.parsed.op, t.parsed.threshold);
-        const met = (!crosses || m.excuse !== undefined) && !m.fail;
-        const note = met
-            ? crosses
-                ? m.excuse
-                : m.note
-            : (m.fail ??
-                `${formatValue(m.value, t.parsed.info.unit)} breaches ${t.parsed.op} ${formatValue(t.parsed.threshold, t.parsed.info.unit)}`);
-        return {
-            ...base,
-            measured: m.value,
-            status: met ? 'pass' : 'fail',
-            note: joinNotes(note, t.notes),
-        };
-    });
-}
-/**
- * A percentile over fewer requests than it needs (closed-model scenarios, whose count is known
- * only afterwards): not judged. Imported runs and custom metrics are left as they are.
- */
-function tooFewRequests(t, run) {
-    const q = t.parsed.percentile;
-    if (q === undefined || run.source || t.parsed.info.custom)
-        return undefined;
-    const scenarios = run.scenarios.filter((s) => (t.scenario !== undefined ? s.name === t.scenario : !s.ramp) && s.trials.length > 0);
-    if (!scenarios.length)
-        return undefined;
-    const requests = scenarios.reduce((a, s) => a + s.summary.requests, 0);
-    const need = requestsForPercentile(q);
-    if (requests >= need)
-        return undefined;
-    return {
-        reason: `${requests} requests; ${t.parsed.metric} needs at least ${need} to be more than its few largest values`,
-        fix: `more trials or a longer duration: ${need} requests or more`,
-    };
-}
-function joinNotes(...notes) {
-    return notes.filter(Boolean).join('. ');
-}
-function measure(t, run) {
-    const metric = t.parsed.metric;
-    let scenarios;
-    if (t.scenario !== undefined) {
-        const s = run.scenarios.find((x) => x.name === t.scenario);
-        if (s?.ramp && metric === 'capacity')
-            return capacity(s);
-        if (!s || s.trials.length === 0)
-            return { value: null, note: notRunNote(t.scenario, run) };
-        scenarios = [s];
-    }
-    else {
-        // Run-wide targets leave stress ramps out: a ramp overloads the service on purpose.
-        scenarios = run.scenarios.filter((s) => s.trials.length > 0 && !s.ramp);
-        if (!scenarios.length)
-            return {
-                value: null,
-                note: run.scenarios.some((s) => s.ramp) ? 'only stress ramps ran, and run-wide targets leave them out' : notRunNote(undefined, run),
-            };
-    }
-    if (run.source)
-        return importedValue(t, scenarios, run.source);
-    if (t.parsed.info.custom) {
-        const values = t.scenario !== undefined ? scenarios[0].metrics : run.metrics?.values;
-        const v = values?.[metric];
-        if (!v)
-            return { value: null, note: run.metrics ? `${metric} was not evaluated` : 'the service metrics endpoint was not scraped' };
-        if (v.value === null)
-            return { value: null, note: v.note ?? 'not measurable' };
-        return v.note ? { value: v.value, note: v.note } : { value: v.value };
-    }
-    const partial = scenarios.find((s) => s.interrupted);
-    const partialNote = partial ? `measured on a partial run (${partial.name}: ${partial.interrupted})` : undefined;
-    const window = t.scenario !== undefined ? scenarios[0].service : run.service;
-    const value = rawValue(t, scenarios, window, run);
-    if (value.value !== null && partialNote)
-        return { ...value, note: joinNotes(value.note, partialNote) };
-    return value;
-}
-/** A target on a run imported from another tool: only what its output holds, the rest ❓ with the reason. */
-function importedValue(t, scenarios, source) {
-    const s = scenarios[0];
-    const l = s.summary.latency;
-    const missing = (what) => ({ value: null, note: `${source.tool}'s output does not hold ${what}` });
-    const latency = (v, what) => v === null
-        ? missing(what)
-        : { value: v, note: `${source.tool}'s own figure${source.tool === 'autocannon' ? ' (whole milliseconds)' : ''}` };
-    const metric = t.parsed.metric;
-    switch (metric) {
-        case 'avg':
-            return latency(l.mean, 'the mean latency');
-        case 'min':
-            return latency(l.min, 'the min latency');
-        case 'max':
-            return latency(l.max, 'the max latency');
-        case 'med':
-            return latency(l.p50, 'the median latency');
-        case 'rps':
-            return { value: round(s.summary.rps) };
-        case 'errors':
-            return { value: s.summary.errors.total };
-        case 'rate(errors)':
-            return { value: s.summary.errors.rate };
-    }
-    const p = t.parsed.percentile;
-    if (p === undefined)
-        return missing(t.parsed.info.label);
-    const field = { 50: 'p50', 90: 'p90', 95: 'p95', 99: 'p99' }[p];
-    if (!field)
-        return missing(`p(${p}) (perfgate reads p50, p90, p95 and p99 from it)`);
-    return latency(l[field], source.tool === 'k6' ? `p(${p}): add it to the test's summaryTrendStats` : `p(${p})`);
-}
-function capacity(s) {
-    const ramp = s.ramp;
-    const cap = ramp.capacity;
-    if (!cap) {
-        const first = ramp.steps[0];
-        if (!first)
-            return { value: null, note: `the ramp measured no step: ${ramp.stoppedBecause}` };
-        return { value: 0, fail: `no step met the conditions: ${first.broke ?? ramp.stoppedBecause}` };
-    }
-    return {
-        value: cap.rps,
-        note: `${cap.level} ${ramp.by === 'connections' ? 'connections' : 'req/s offered'}, p95 ${formatValue(cap.p95, 'ms')}; ${ramp.stoppedBecause}`,
-    };
-}
-function notRunNote(scenario, run) {
-    const what = scenario ? `scenario "${scenario}" produced no measurement` : 'no scenario produced a measurement';
-    return run.failure ? `${what}: ${run.failure.message}` : what;
-}
-function rawValue(t, scenarios, window, run) {
-    const { metric, percentile } = t.parsed;
-    const sum = (f) => scenarios.reduce((a, s) => a + f(s), 0);
-    const latency = () => (0,histogram/* mergeHistograms */.Q7)(scenarios.map((s) => (0,histogram/* decodeHistogram */.pr)(s.summary.histogram)));
-    const noLatency = () => ({
-        value: null,
-        note: 'no successful response, so no latency to measure',
-    });
-    const external = run.service.mode === 'external';
-    switch (metric) {
-        case 'avg':
-        case 'min':
-        case 'med':
-        case 'max': {
-            const h = latency();
-            if (h.totalCount === 0)
-                return noLatency();
-            const us = metric === 'avg'
-                ? h.mean
-                : metric === 'min'
-                    ? h.minNonZeroValue
-                    : metric === 'max'
-                        ? h.getValueAtPercentile(100)
-                        : h.getValueAtPercentile(50);
-            return { value: Math.round(us) / 1000 };
-        }
-        case 'rps':
-            return { value: round(sum((s) => s.summary.rps)) };
-        case 'workflows_per_s': {
-            const w = scenarios.filter((s) => s.summary.workflows);
-            if (!w.length)
-                return { value: null, note: 'no workflow scenario ran' };
-            return {
-                value: round(w.reduce((a, s) => a + s.summary.workflows.perSecond, 0)),
-            };
-        }
-        case 'errors':
-            return { value: sum((s) => s.summary.errors.total) };
-        case 'rate(errors)': {
-            const attempts = sum((s) => s.summary.requests + s.summary.errors.timeouts + s.summary.errors.connection);
-            if (attempts === 0)
-                return { value: null, note: 'no request completed' };
-            return { value: sum((s) => s.summary.errors.total) / attempts };
-        }
-        case 'connections': {
-            const best = scenarios.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a));
-            const sustained = scenarios.filter((s) => s.summary.errors.rate < SUSTAINED_ERROR_LIMIT);
-            const top = sustained.length
-                ? sustained.reduce((a, s) => (s.summary.connectionsServed > a.summary.connectionsServed ? s : a))
-                : undefined;
-            if (!top) {
-                return {
-                    value: best.summary.connectionsServed,
-                    fail: `${best.summary.connectionsServed} connections served but errors were ${formatValue(best.summary.errors.rate, 'fraction')} (≥ ${SUSTAINED_ERROR_LIMIT * 100} %): not sustained`,
-                };
-            }
-            return {
-                value: top.summary.connectionsServed,
-                note: `${top.summary.connectionsServed} of ${top.settings.connections} connections got answers in every trial of "${top.name}", errors ${formatValue(top.summary.errors.rate, 'fraction')}`,
-            };
-        }
-        case 'uptime':
-            if (!window.uptime)
-                return {
-                    value: null,
-                    note: 'no health probe was answered or sent during load',
-                };
-            return {
-                value: window.uptime.ratio,
-                note: `${window.uptime.up} of ${window.uptime.probes} health probes answered 2xx`,
-            };
-        case 'memory.peak':
-        case 'memory.mean':
-            if (!window.memory)
-                return {
-                    value: null,
-                    note: external ? 'external target: perfgate cannot see its processes' : 'no memory sample was taken',
-                };
-            return {
-                value: metric === 'memory.peak' ? window.memory.peak : window.memory.mean,
-            };
-        case 'memory.growth': {
-            const g = window.memory?.growth;
-            if (!g)
-                return {
-                    value: null,
-                    note: external
-                        ? 'external target: perfgate cannot see its processes'
-                        : 'too few memory samples during load to fit a line (runs shorter than about 2 s)',
-                };
-            // An upper limit on growth fails only when the growth is proven above it (the interval's
-            // lower end beyond the limit): a short run's slope wobbles with heap sizing, and a wobble
-            // must not fail a gate. A leak well past the limit is still caught.
-            const proven = t.parsed.op === '<' ? g.ci[0] >= t.parsed.threshold : t.parsed.op === '<=' ? g.ci[0] > t.parsed.threshold : true;
-            return {
-                value: g.slope,
-                note: g.sentence,
-                ...(proven
-                    ? {}
-                    : {
-                        excuse: `${g.sentence} Not proven above ${formatValue(t.parsed.threshold, 'bytes-per-minute')}, so not held against the target`,
-                    }),
-            };
-        }
-        case 'cpu.mean':
-        case 'cpu.peak':
-            if (!window.cpu)
-                return {
-                    value: null,
-                    note: external ? 'external target: perfgate cannot see its processes' : 'no CPU sample was taken',
-                };
-            return {
-                value: metric === 'cpu.mean' ? window.cpu.mean : window.cpu.peak,
-                note: `${window.cpu.samples} samples, whole process tree`,
-            };
-        default: {
-            if (percentile === undefined)
-                return { value: null, note: `unknown metric ${metric}` };
-            const h = latency();
-            if (h.totalCount === 0)
-                return noLatency();
-            return { value: (0,histogram/* percentileMs */.OZ)(h, percentile) };
-        }
-    }
-}
-function round(x) {
-    return Math.round(x * 100) / 100;
-}
-
 ;// CONCATENATED MODULE: ./src/config/fingerprint.ts
 // What makes two runs comparable: a hash of everything that changes the measurement
 // (scenarios, load settings, the service command), not of targets, names or report options.
@@ -39244,9 +39597,9 @@ async function recordInHistory(store, result, o, progress) {
 
 
 
-const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
+const base_build_run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
 async function base_build_git(cwd, args, env) {
-    const { stdout } = await run('git', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await base_build_run('git', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
     return stdout.trim();
 }
 async function gitOk(cwd, args, env) {
@@ -39260,16 +39613,6 @@ async function gitOk(cwd, args, env) {
 async function repoRoot(dir) {
     return gitOk(dir, ['rev-parse', '--show-toplevel']);
 }
-function eventPayload(env) {
-    if (!env.GITHUB_EVENT_PATH)
-        return null;
-    try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-    }
-    catch {
-        return null;
-    }
-}
 /** The base commit for `ref`, or why there is none (a push to the default branch is a history run). */
 async function resolveBaseRef(ref, repo, env) {
     if (ref !== 'auto') {
@@ -39280,11 +39623,11 @@ async function resolveBaseRef(ref, repo, env) {
             : { ok: false, none: false, reason: `the base ref "${ref}" is not a commit in this checkout${hint(env)}` };
     }
     const event = env.GITHUB_EVENT_NAME ?? '';
-    const payload = eventPayload(env);
+    const payload = readEventPayload(env);
     if (event === 'pull_request' || event === 'pull_request_target') {
-        const sha = payload?.pull_request?.base;
-        if (sha?.sha)
-            return { ok: true, base: { ref, sha: sha.sha, why: `the pull request's base (${sha.ref ?? 'base branch'})` } };
+        const base = payload?.pull_request?.base;
+        if (base?.sha)
+            return { ok: true, base: { ref, sha: base.sha, why: `the pull request's base (${base.ref ?? 'base branch'})` } };
     }
     if (event === 'workflow_run') {
         const pr = payload?.workflow_run?.pull_requests?.[0];
@@ -40498,6 +40841,7 @@ async function runHistory(action, opts) {
 
 
 
+
 const DEFAULT_OUT_DIR = '.perfgate';
 const HELP = `perfgate ${PERFGATE_VERSION}: a performance gate for HTTP services
 
@@ -40514,8 +40858,8 @@ Usage:
   perfgate run --against REF [--config FILE] [--out DIR]
       "Is my branch slower than REF?": REF's build (e.g. main, HEAD~1, a SHA; auto: the
       merge-base with the default branch) is checked out into a git worktree under the out
-      dir, prepared with baseline.setup, and measured against the work tree, trials
-      interleaved (A/B). Your work tree, index and HEAD are not touched.
+      dir, prepared with baseline.setup, and measured against the work tree in pairs
+      (A/B: both loaded at once where they can be). Your work tree, index and HEAD are not touched.
   perfgate run --shard I/N [--start-at ISO-TIME] [--config FILE] [--out DIR]
       Send share I of N of the load to the (external) service and write
       shard-I-of-N.json; one machine per shard, e.g. an Actions matrix.
@@ -40528,10 +40872,10 @@ Usage:
       cannot provide.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
-    perfgate calibrate [--config FILE] [--trials K] [--out DIR]
+  perfgate calibrate [--config FILE] [--trials K] [--out DIR]
       Measure the same build as both A and B: trial-to-trial noise per metric, the trials
       A/B mode needs to detect delta with 90 % power, and what the current settings detect.
-    perfgate dashboard --history <dir|git[:branch]> [--out DIR]
+  perfgate dashboard --history <dir|git[:branch]> [--out DIR]
       A self-contained HTML dashboard of the stored runs (index.html).
   perfgate history list [--config FILE]
   perfgate history prune [--keep N] [--config FILE]
@@ -40742,8 +41086,8 @@ function summaryText(r) {
             ? `${t.note}${t.measured === null ? '' : ` (measured ${formatValue(t.measured, t.unit)})`}; to judge it: ${t.fix}`
             : t.measured === null
                 ? `not measured: ${t.note}`
-                : `measured ${formatValue(t.measured, t.unit)}`;
-        lines.push(`  ${MARK[t.status].padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`);
+                : `measured ${measuredText(t)}`;
+        lines.push(`  ${(t.interval?.notProven ? 'NOT PROVEN' : MARK[t.status]).padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`);
     }
     const reg = r.regression;
     if (reg) {
@@ -41180,6 +41524,15 @@ function summarizeTrials(trials, histograms) {
         summary.workflows = {
             completed,
             perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
+        };
+    }
+    const cpu = trials.filter((t) => t.serviceCpu);
+    if (cpu.length === trials.length && cpu.length) {
+        const ns = cpu.reduce((a, t) => a + t.serviceCpu.ns, 0);
+        summary.serviceCpu = {
+            ns,
+            perRequestUs: requests > 0 ? ns / 1000 / requests : null,
+            source: cpu.some((t) => t.serviceCpu.source === 'stat') ? 'stat' : 'schedstat',
         };
     }
     const connections = sumConnections(trials);

@@ -1,10 +1,14 @@
-// A/B mode: base and head measured on the same machine, trials interleaved. Per scenario and
-// metric: one-sided Mann–Whitney U on log values, the Hodges–Lehmann ratio with a Moses
-// interval, Holm over the family. α is split evenly over the planned looks, so sampling more
-// while undecided cannot inflate false alarms. Pure.
+// A/B mode: base and head measured on the same machine in pairs (a duet trial: both loaded at
+// the same time; interleaved: adjacent blocks). Per scenario and metric, each pair gives one
+// log-ratio head/base, so whatever moved the machine during a pair cancels in it; a one-sided
+// paired t test and interval on the log-ratios, Holm over the family. α is split evenly over the
+// planned looks, so sampling more while undecided cannot inflate false alarms. Metrics an open
+// model fixes by design (its request rate) are left out, with the reason. Pure.
 import type { TrialFigures } from '../contract/record.js';
 import {
   comparedMetrics,
+  FIXED_BY_OPEN_MODEL,
+  type MetricDef as ComparedMetricDef,
   deltaOf,
   fromScale,
   gatingOf,
@@ -15,8 +19,7 @@ import {
 } from './compared-metrics.js';
 import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
 import { normalQuantile, normalSf } from '../stats/distributions.js';
-import { hodgesLehmann } from '../stats/hodges-lehmann.js';
-import { mannWhitneyU } from '../stats/mann-whitney.js';
+import { pairedT } from '../stats/paired.js';
 import { median } from '../stats/robust.js';
 
 export interface AbDecisionSettings {
@@ -28,6 +31,41 @@ export interface AbDecisionSettings {
   definitions?: readonly ComparedDefinition[];
   /** The metrics that can fail the gate (regression.gate); default: all. */
   gate?: readonly string[];
+  /** Scenarios in an open model: the metrics it fixes (FIXED_BY_OPEN_MODEL) are not compared. */
+  openModel?: ReadonlySet<string>;
+}
+
+/** A comparison left out, and why. */
+export interface LeftOut {
+  scenario: string;
+  metric: string;
+  why: string;
+}
+
+/** The comparisons an A/B run leaves out: metrics the open model fixes, per open-model scenario (workflows/s only for workflows). */
+export function leftOut(scenarios: readonly { name: string; kind: string }[], s: Pick<AbDecisionSettings, 'openModel'>): LeftOut[] {
+  return scenarios.flatMap((sc) =>
+    s.openModel?.has(sc.name)
+      ? Object.entries(FIXED_BY_OPEN_MODEL)
+          .filter(([metric]) => metric !== 'workflows_per_s' || sc.kind === 'workflow')
+          .map(([metric, why]) => ({ scenario: sc.name, metric, why }))
+      : [],
+  );
+}
+
+/** Pairs of (base, head) values on the metric's comparison scale: trial i of each side, where both exist. */
+export function pairedValues(
+  base: readonly TrialFigures[],
+  head: readonly TrialFigures[],
+  def: Pick<ComparedMetricDef, 'pick' | 'scale'>,
+): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < Math.min(base.length, head.length); i++) {
+    const b = trialValues([base[i]!], def)[0];
+    const h = trialValues([head[i]!], def)[0];
+    if (b !== undefined && h !== undefined) out.push([b, h]);
+  }
+  return out;
 }
 
 /** The planned looks: at min, then every step trials per side, up to max. */
@@ -47,27 +85,29 @@ export function analyzeAb(
   const drafts: (AbComparison & { pBetter: number })[] = [];
   for (const [scenario, headTrials] of head) {
     const baseTrials = base.get(scenario) ?? [];
+    const fixed = s.openModel?.has(scenario) ? FIXED_BY_OPEN_MODEL : {};
     for (const def of comparedMetrics(s.definitions)) {
-      const h = trialValues(headTrials, def);
-      const b = trialValues(baseTrials, def);
-      if (!h.length || !b.length) continue;
-      // Orient everything so that "greater" means worse.
-      const [worseSide, otherSide] = def.worse === 'up' ? [h, b] : [b, h];
-      const p = mannWhitneyU(worseSide, otherSide, 'greater').p;
-      const pBetter = mannWhitneyU(worseSide, otherSide, 'less').p;
-      // The interval at the look's level: its upper bound below 1 + δ is a confident pass.
-      const hl = hodgesLehmann(worseSide, otherSide, 1 - 2 * level);
+      if (Object.hasOwn(fixed, def.metric)) continue;
+      const pairs = pairedValues(baseTrials, headTrials, def);
+      if (pairs.length < 2) continue;
+      // Each pair's difference, oriented so that "greater" means worse.
+      const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
+      // The interval at the look's level: its upper bound below δ is a confident pass.
+      const t = pairedT(diffs, 1 - 2 * level);
+      const p = t.pGreater;
+      const pBetter = t.pLess;
       // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
       const change = (x: number): number => (def.scale === 'abs' ? x : Math.expm1(x));
       drafts.push({
         scenario,
         metric: def.metric,
         worse: def.worse,
-        base: fromScale(def, median(b)),
-        head: fromScale(def, median(h)),
-        n: { base: b.length, head: h.length },
-        change: change(hl.estimate),
-        ci: [change(hl.lower), change(hl.upper)],
+        base: fromScale(def, median(pairs.map((x) => x[0]))),
+        head: fromScale(def, median(pairs.map((x) => x[1]))),
+        n: { base: pairs.length, head: pairs.length },
+        change: change(t.estimate),
+        ci: [change(t.lower), change(t.upper)],
+        spread: t.sd,
         ...(def.scale ? { scale: def.scale } : {}),
         ciLevel: 1 - 2 * level,
         p,
@@ -145,6 +185,7 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   rps: ['throughput', 'lower', 'higher'],
   workflows_per_s: ['workflows/s', 'lower', 'higher'],
   errors: ['the error rate', 'higher', 'lower'],
+  cpu_per_request: ['service CPU per request', 'higher', 'lower'],
 };
 
 const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;

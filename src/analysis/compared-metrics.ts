@@ -26,7 +26,20 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'p99', worse: 'up', pick: (t) => t.p99 },
   { metric: 'rps', worse: 'down', pick: (t) => t.rps },
   { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
+  { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
 ];
+
+/** A/B mode's default gate: the configured default plus the service's CPU time per request. */
+export const AB_GATE_EXTRA: readonly string[] = ['cpu_per_request'];
+
+/**
+ * Metrics an open model fixes by design (the schedule sets the request rate; a build that keeps
+ * up sends the same): comparing them says nothing, so they are left out, with this reason.
+ */
+export const FIXED_BY_OPEN_MODEL: Readonly<Record<string, string>> = {
+  rps: 'the open model sets the request rate',
+  workflows_per_s: 'the open model sets the request rate',
+};
 
 /** Service metrics that have a direction, in definition order. */
 export type ComparedDefinition = Pick<MetricDefinition, 'name' | 'better' | 'delta'> & { unit?: string };

@@ -4,7 +4,7 @@ import type { TargetConfig } from '../config/types.js';
 import { decodeHistogram, mergeHistograms, percentileMs } from '../load/histogram.js';
 import { requestsForPercentile, type Unjudgeable } from './judgeable.js';
 import type { ImportSource, RunResult, ScenarioResult, ServiceWindow, TargetResult } from '../contract/result.js';
-import { compare } from '../config/target-expr.js';
+import { compare, type Unit } from '../config/target-expr.js';
 import { formatValue } from './format.js';
 
 /** Errors above this share mean a connection count was not "sustained". */
@@ -14,7 +14,9 @@ export const SUSTAINED_ERROR_LIMIT = 0.01;
  * `fail`: breached whatever the value says; `excuse`: met although the value crosses the
  * threshold, for this reason (a growth slope that cannot be told apart from zero).
  */
-type Measured = { value: number; note?: string; fail?: string; excuse?: string } | { value: null; note: string };
+type Measured =
+  | { value: number; note?: string; fail?: string; excuse?: string; interval?: { lower: number; upper: number; level: number } }
+  | { value: null; note: string };
 
 export function evaluateTargets(
   targets: TargetConfig[],
@@ -62,6 +64,7 @@ export function evaluateTargets(
       measured: m.value,
       status: met ? 'pass' : 'fail',
       note: joinNotes(note, t.notes),
+      ...(m.interval ? { interval: { ...m.interval, notProven: met && crosses } } : {}),
     };
   });
 }
@@ -210,6 +213,19 @@ function rawValue(t: TargetConfig, scenarios: ScenarioResult[], window: ServiceW
     }
     case 'errors':
       return { value: sum((s) => s.summary.errors.total) };
+    case 'cpu_per_request': {
+      const measured = scenarios.filter((s) => s.summary.serviceCpu);
+      if (!measured.length)
+        return {
+          value: null,
+          note: external
+            ? 'an external service: perfgate cannot read its CPU time'
+            : 'the service CPU time could not be read (it needs Linux /proc)',
+        };
+      const responses = measured.reduce((a, s) => a + s.summary.requests, 0);
+      if (!responses) return { value: null, note: 'no response, so no CPU time per request' };
+      return { value: Math.round(measured.reduce((a, s) => a + s.summary.serviceCpu!.ns, 0) / responses) / 1e6 };
+    }
     case 'rate(errors)': {
       const attempts = sum((s) => s.summary.requests + s.summary.errors.timeouts + s.summary.errors.connection);
       if (attempts === 0) return { value: null, note: 'no request completed' };
@@ -268,6 +284,7 @@ function rawValue(t: TargetConfig, scenarios: ScenarioResult[], window: ServiceW
       return {
         value: g.slope,
         note: g.sentence,
+        interval: { lower: g.ci[0], upper: g.ci[1], level: 0.95 },
         ...(proven
           ? {}
           : {
@@ -297,4 +314,20 @@ function rawValue(t: TargetConfig, scenarios: ScenarioResult[], window: ServiceW
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/**
+ * A target's measured value as people read it: the value, and where the status rests on an
+ * interval, the interval, and "not proven above" when the value is past the limit but met.
+ * `15.07 MB/min (95 % CI 2.1–28.0 MB/min; not proven above 10 MB/min)`.
+ */
+export function measuredText(t: Pick<TargetResult, 'measured' | 'unit' | 'interval' | 'threshold' | 'op'>): string {
+  if (t.measured === null) return 'not measured';
+  const unit = t.unit as Unit;
+  const value = formatValue(t.measured, unit);
+  const i = t.interval;
+  if (!i) return value;
+  const ci = `${Math.round(i.level * 100)} % CI ${formatValue(i.lower, unit)} to ${formatValue(i.upper, unit)}`;
+  const side = t.op === '<' || t.op === '<=' ? 'above' : 'below';
+  return `${value} (${ci}${i.notProven ? `; not proven ${side} ${formatValue(t.threshold, unit)}` : ''})`;
 }

@@ -5,6 +5,7 @@ import { gatingOf } from '../analysis/compared-metrics.js';
 import { noRegressionText } from '../report/comparison-view.js';
 import { parseArgs } from 'node:util';
 import { formatValue, signedChange } from '../analysis/format.js';
+import { measuredText } from '../analysis/targets.js';
 import { join } from 'node:path';
 import { runCalibrate } from '../commands/calibrate.js';
 import { runCheck } from '../commands/check.js';
@@ -39,8 +40,8 @@ Usage:
   perfgate run --against REF [--config FILE] [--out DIR]
       "Is my branch slower than REF?": REF's build (e.g. main, HEAD~1, a SHA; auto: the
       merge-base with the default branch) is checked out into a git worktree under the out
-      dir, prepared with baseline.setup, and measured against the work tree, trials
-      interleaved (A/B). Your work tree, index and HEAD are not touched.
+      dir, prepared with baseline.setup, and measured against the work tree in pairs
+      (A/B: both loaded at once where they can be). Your work tree, index and HEAD are not touched.
   perfgate run --shard I/N [--start-at ISO-TIME] [--config FILE] [--out DIR]
       Send share I of N of the load to the (external) service and write
       shard-I-of-N.json; one machine per shard, e.g. an Actions matrix.
@@ -53,10 +54,10 @@ Usage:
       cannot provide.
   perfgate compare --baseline <dir|file>... --current <result.json> [--out DIR] [--config FILE]
       The history comparison and the report for a finished run, without load.
-    perfgate calibrate [--config FILE] [--trials K] [--out DIR]
+  perfgate calibrate [--config FILE] [--trials K] [--out DIR]
       Measure the same build as both A and B: trial-to-trial noise per metric, the trials
       A/B mode needs to detect delta with 90 % power, and what the current settings detect.
-    perfgate dashboard --history <dir|git[:branch]> [--out DIR]
+  perfgate dashboard --history <dir|git[:branch]> [--out DIR]
       A self-contained HTML dashboard of the stored runs (index.html).
   perfgate history list [--config FILE]
   perfgate history prune [--keep N] [--config FILE]
@@ -276,8 +277,10 @@ export function summaryText(r: RunResult): string {
         ? `${t.note}${t.measured === null ? '' : ` (measured ${formatValue(t.measured, t.unit)})`}; to judge it: ${t.fix}`
         : t.measured === null
           ? `not measured: ${t.note}`
-          : `measured ${formatValue(t.measured, t.unit)}`;
-    lines.push(`  ${MARK[t.status].padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`);
+          : `measured ${measuredText(t)}`;
+    lines.push(
+      `  ${(t.interval?.notProven ? 'NOT PROVEN' : MARK[t.status]).padEnd(12)} ${t.name}${t.scenario ? ` (${t.scenario})` : ''}: ${t.expr}, ${measured}`,
+    );
   }
   const reg = r.regression;
   if (reg) {

@@ -37,6 +37,44 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
   const custom: Record<string, MetricInfo> = Object.fromEntries(
     metrics.map((m) => [m.name, { unit: m.unit, scope: 'any', label: `service metric ${m.name}`, custom: true } satisfies MetricInfo]),
   );
+  const { scenarios, targets } = buildScenarios(raw, service, custom, at);
+  checkTargetScopes(targets, scenarios, service, at);
+
+  let template: string | undefined;
+  if (raw.report?.template) template = resolve(dir, raw.report.template);
+
+  const mode = raw.mode ?? 'auto';
+  if (mode === 'ab' && !baseline)
+    at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
+  if (raw.baseline?.service?.metrics?.define)
+    at(
+      ['baseline', 'service', 'metrics', 'define'],
+      'define metrics under service.metrics.define; the same definitions apply to the base build',
+    );
+  return {
+    file,
+    name: raw.name ?? 'perfgate',
+    service,
+    baseline,
+    mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
+    ab: buildAb(raw, at),
+    scenarios,
+    targets,
+    metrics,
+    unjudgeable: raw.unjudgeable ?? 'fail',
+    report: { template },
+    history: buildHistory(raw, dir),
+    regression: buildRegression(raw, metrics, at),
+  };
+}
+
+/** Every scenario (load settings, steps, ramp, timeouts) and every target, scenario blocks included, in the order written. */
+function buildScenarios(
+  raw: RawConfig,
+  service: ServiceConfig,
+  custom: Record<string, MetricInfo>,
+  at: Report,
+): { scenarios: ScenarioConfig[]; targets: TargetConfig[] } {
   const defaults = raw.load ?? {};
   const scenarios: ScenarioConfig[] = [];
   const targets: TargetConfig[] = [];
@@ -103,7 +141,11 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
     if (target) targets.push(target);
   });
 
-  // Scope checks need every scenario known.
+  return { scenarios, targets };
+}
+
+/** What a target may name depends on every scenario: checked once all are known. */
+function checkTargetScopes(targets: TargetConfig[], scenarios: ScenarioConfig[], service: ServiceConfig, at: Report): void {
   for (const t of targets) {
     const scenario = t.scenario === undefined ? undefined : scenarios.find((s) => s.name === t.scenario);
     const exprPath = parsePath(t.path);
@@ -135,64 +177,54 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
       at(exprPath, `"${t.parsed.metric}" is read from the service's metrics, but service.metrics.url is not set`, false);
     }
   }
+}
 
-  let template: string | undefined;
-  if (raw.report?.template) template = resolve(dir, raw.report.template);
-
+/** history: where runs are stored and when they are saved. */
+function buildHistory(raw: RawConfig, dir: string): Config['history'] {
   const h = raw.history ?? {};
+  return {
+    store: h.store ?? 'dir',
+    path: resolve(dir, h.path ?? '.perfgate/history'),
+    remote: h.remote ?? 'origin',
+    branch: h.branch ?? 'perfgate-data',
+    save: h.save ?? 'auto',
+    keep: h.keep ?? 500,
+  };
+}
+
+/** regression: how runs are compared (history and A/B), the δ per metric and the gate. */
+function buildRegression(raw: RawConfig, metrics: Config['metrics'], at: Report): Config['regression'] {
   const r = raw.regression ?? {};
   if (r['min-runs'] !== undefined && r.window !== undefined && r['min-runs'] > r.window) {
     at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
   }
   const delta = { ...REGRESSION_DEFAULTS.delta };
   for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as BuiltinMetric] = k === 'memory.growth' ? parseSize(v)! : parsePercent(v)!;
+  return {
+    window: r.window ?? REGRESSION_DEFAULTS.window,
+    minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
+    alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+    delta,
+    onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
+    gate: buildGate(r.gate, metrics, at),
+    gateWritten: r.gate !== undefined,
+    spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
+    summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
+  };
+}
+
+/** ab: A/B sampling and design. */
+function buildAb(raw: RawConfig, at: Report): Config['ab'] {
   const ab = raw.ab ?? {};
   const minTrials = ab['min-trials'] ?? AB_DEFAULTS.minTrials;
   const maxTrials = ab['max-trials'] ?? Math.max(AB_DEFAULTS.maxTrials, minTrials);
   if (maxTrials < minTrials) at(['ab', 'max-trials'], `max-trials (${maxTrials}) cannot be below min-trials (${minTrials})`, false);
-  const mode = raw.mode ?? 'auto';
-  if (mode === 'ab' && !baseline)
-    at(['mode'], 'mode: ab needs baseline.ref (the base build as a git ref) or baseline.service (how to start it)', false);
-  if (raw.baseline?.service?.metrics?.define)
-    at(
-      ['baseline', 'service', 'metrics', 'define'],
-      'define metrics under service.metrics.define; the same definitions apply to the base build',
-    );
   return {
-    file,
-    name: raw.name ?? 'perfgate',
-    service,
-    baseline,
-    mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
-    ab: {
-      minTrials,
-      maxTrials,
-      step: ab.step ?? AB_DEFAULTS.step,
-      budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
-    },
-    scenarios,
-    targets,
-    metrics,
-    unjudgeable: raw.unjudgeable ?? 'fail',
-    report: { template },
-    history: {
-      store: h.store ?? 'dir',
-      path: resolve(dir, h.path ?? '.perfgate/history'),
-      remote: h.remote ?? 'origin',
-      branch: h.branch ?? 'perfgate-data',
-      save: h.save ?? 'auto',
-      keep: h.keep ?? 500,
-    },
-    regression: {
-      window: r.window ?? REGRESSION_DEFAULTS.window,
-      minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
-      alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
-      delta,
-      onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
-      gate: buildGate(r.gate, metrics, at),
-      spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
-      summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
-    },
+    minTrials,
+    maxTrials,
+    step: ab.step ?? AB_DEFAULTS.step,
+    budgetMs: ms(ab.budget, AB_DEFAULTS.budgetMs, ['ab', 'budget'], at),
+    ...(ab.design ? { design: ab.design } : {}),
   };
 }
 
@@ -219,7 +251,17 @@ function buildBaseline(raw: RawConfig, service: ServiceConfig, dir: string, at: 
   return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
 }
 
-const BUILTIN_METRICS: readonly BuiltinMetric[] = ['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
+const BUILTIN_METRICS: readonly BuiltinMetric[] = [
+  'p50',
+  'p95',
+  'p99',
+  'rps',
+  'workflows_per_s',
+  'errors',
+  'capacity',
+  'memory.growth',
+  'cpu_per_request',
+];
 
 /** regression.gate: built-in metrics and defined service metrics that say which way is better. */
 function buildGate(gate: string[] | undefined, metrics: Config['metrics'], at: Report): readonly string[] {

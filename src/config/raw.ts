@@ -57,7 +57,7 @@ export interface RawConfig {
   name?: string;
   service?: RawService;
   baseline?: { service?: RawService; ref?: string; setup?: string };
-  ab?: { 'min-trials'?: number; 'max-trials'?: number; step?: number; budget?: string };
+  ab?: { 'min-trials'?: number; 'max-trials'?: number; step?: number; budget?: string; design?: 'duet' | 'interleaved' };
   mode?: 'auto' | 'history' | 'ab';
   load?: {
     processes?: number;

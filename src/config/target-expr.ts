@@ -63,6 +63,11 @@ export const METRICS: Record<string, MetricInfo> = {
     scope: 'any',
     label: 'service memory growth (RSS slope)',
   },
+  cpu_per_request: {
+    unit: 'ms',
+    scope: 'scenario',
+    label: 'service CPU time per request',
+  },
   capacity: {
     unit: 'per-second',
     scope: 'scenario',

@@ -56,6 +56,12 @@ export interface AbSettings {
   step: number;
   /** Wall-clock budget for the whole A/B measurement. */
   budgetMs: number;
+  /**
+   * `duet`: each trial loads both builds at the same time (services pinned to the same CPUs, the
+   * load generator to the others); `interleaved`: one after the other. Unset: duet when both
+   * builds can run side by side and the CPUs can be split, else interleaved.
+   */
+  design?: 'duet' | 'interleaved';
 }
 
 export const AB_DEFAULTS: AbSettings = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 10 * 60_000 };
@@ -201,6 +207,8 @@ export interface RegressionSettings {
    * are compared and reported but sit outside the Holm family and never fail a run.
    */
   gate: readonly string[];
+  /** Whether `gate` was written in the config (else A/B mode adds cpu_per_request to the default). */
+  gateWritten?: boolean;
   /**
    * `moderated`: the trial metrics' spreads estimated together (empirical Bayes); `own`: each from
    * its own baseline runs (default: the benchmark found no gain from moderating one scenario's
@@ -218,7 +226,17 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
   window: 20,
   minRuns: 5,
   alpha: 0.05,
-  delta: { p50: 0.05, p95: 0.1, p99: 0.1, rps: 0.05, workflows_per_s: 0.05, errors: 0.001, capacity: 0.1, 'memory.growth': 5 * 1024 ** 2 },
+  delta: {
+    p50: 0.05,
+    p95: 0.1,
+    p99: 0.1,
+    rps: 0.05,
+    workflows_per_s: 0.05,
+    errors: 0.001,
+    capacity: 0.1,
+    'memory.growth': 5 * 1024 ** 2,
+    cpu_per_request: 0.05,
+  },
   onMissingBaseline: 'warn',
   gate: GATE_DEFAULT,
   spreads: 'own',

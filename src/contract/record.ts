@@ -19,6 +19,8 @@ export interface TrialFigures {
   errors: number;
   /** Service metrics defined in the config (absent in older records). */
   metrics?: Record<string, number | null>;
+  /** Service CPU time per response, ms (absent in older records and where it cannot be read). */
+  cpuPerRequest?: number | null;
 }
 
 /** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
@@ -88,6 +90,7 @@ export function trialFigures(t: TrialResult): TrialFigures {
     attempts: t.requests + t.errors.timeouts + t.errors.connection,
     errors: t.errors.total,
     ...(t.metrics ? { metrics: t.metrics } : {}),
+    ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
   };
 }
 

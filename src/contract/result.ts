@@ -70,6 +70,12 @@ export interface TrialResult {
   rps: number;
   /** Requests still unanswered at the end of the trial's drain, younger than the timeout (not errors). */
   unfinished?: number;
+  /**
+   * The service's CPU time over the trial (its whole process tree, every thread) and per response:
+   * the figure that stays put when the machine's speed moves. Absent where it cannot be read (an
+   * external service, not Linux).
+   */
+  serviceCpu?: ServiceCpu;
   latency: ReportedLatency;
   errors: ErrorCounts;
   /** Connections that got at least one 2xx response in this trial. */
@@ -85,6 +91,14 @@ export interface TrialResult {
   connections?: ConnectionFigures;
   /** Open model: the schedule of sends and how it was kept. */
   pacing?: PacingFigures;
+}
+
+export interface ServiceCpu {
+  /** Nanoseconds of CPU time (schedstat: ns resolution; stat: 10 ms ticks). */
+  ns: number;
+  /** Microseconds of service CPU per response; null with no response. */
+  perRequestUs: number | null;
+  source: 'schedstat' | 'stat';
 }
 
 /** Connections opened in a trial, and how often the server closed one after a response. */
@@ -245,6 +259,11 @@ export interface TargetResult {
   note: string;
   /** For an unjudged target: the setting that would make it judgeable. */
   fix?: string;
+  /**
+   * Where the status rests on an interval, not the point value (memory.growth): the interval,
+   * and whether the value is past the limit without being proven past it (then met, but said so).
+   */
+  interval?: { lower: number; upper: number; level: number; notProven: boolean };
 }
 
 export interface Environment {
@@ -347,7 +366,7 @@ export interface GitInfo {
 
 /** History mode's outcomes; `confident pass`: no worsening of δ or more (results before 0.2 said `unchanged`). */
 export type Outcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive' | 'insufficient baseline';
-export type BuiltinMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors' | 'capacity' | 'memory.growth';
+export type BuiltinMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors' | 'capacity' | 'memory.growth' | 'cpu_per_request';
 /** A built-in metric, or the name of a metric defined under service.metrics.define. */
 export type ComparedMetric = BuiltinMetric | (string & {});
 
@@ -433,13 +452,16 @@ export interface AbComparison {
   /** Medians of the trials of each side (ms, per second, or an error rate). */
   base: number;
   head: number;
+  /** Trials per side; for a paired comparison, the pairs. */
   n: { base: number; head: number };
-  /** How much worse the head is, as a fraction (Hodges–Lehmann on logs; errors: rate difference). */
+  /** How much worse the head is, as a fraction (the mean of the pairs' log-ratios; errors: rate difference). */
   change: number;
+  /** Standard deviation of the pairs' log-ratios (paired comparisons; absent in older results). */
+  spread?: number;
   /** Interval for `change` at `ciLevel` (the look's level). */
   ci: [number, number];
   ciLevel: number;
-  /** One-sided Mann–Whitney p for "head worse" (errors: two-proportion test). */
+  /** One-sided p for "head worse": paired t on the log-ratios (older results: Mann–Whitney; errors: two-proportion test). */
   p: number;
   /** Holm-adjusted over the family; compared with alpha / looks. */
   pAdjusted: number;
@@ -483,4 +505,13 @@ export interface AbResult {
   comparisons: AbComparison[];
   /** Outcomes of the gating comparisons. */
   counts: Record<AbOutcome, number>;
+  /**
+   * How the builds were loaded: `duet` (both at the same time, their services pinned to the same
+   * CPUs, the load generator to the others) or `interleaved` (one after the other, alternating);
+   * absent in older results (interleaved). `designNote` says why, and where each ran.
+   */
+  design?: 'duet' | 'interleaved';
+  designNote?: string;
+  /** Comparisons not made because the design fixes the metric (an open model's request rate). */
+  leftOut?: { scenario: string; metric: string; why: string }[];
 }

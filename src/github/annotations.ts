@@ -1,7 +1,8 @@
 // Annotations for the Actions log and the PR's Files view: one error per breached or
 // unmeasured target and per regression, a warning for an insufficient baseline. Pure.
 import { gatingOf } from '../analysis/compared-metrics.js';
-import { formatValue, signedChange } from '../analysis/format.js';
+import { signedChange } from '../analysis/format.js';
+import { measuredText } from '../analysis/targets.js';
 import type { RunResult } from '../contract/result.js';
 
 export interface Annotation {
@@ -14,8 +15,14 @@ export function annotationsFor(r: RunResult): Annotation[] {
   const out: Annotation[] = [];
   if (r.failure) out.push({ level: 'error', title: 'perfgate: run failed', message: r.failure.message });
   for (const t of r.targets) {
-    if (t.status === 'pass') continue;
     const where = t.scenario ? ` (${t.scenario})` : '';
+    if (t.status === 'pass' && t.interval?.notProven)
+      out.push({
+        level: 'warning',
+        title: 'perfgate: target met, value past its limit',
+        message: `${t.name}${where}: ${t.expr}, measured ${measuredText(t)}: met because it is not proven past the limit`,
+      });
+    if (t.status === 'pass') continue;
     if (t.status === 'unjudged') {
       out.push({
         level: r.config.unjudgeable === 'warn' ? 'warning' : 'error',
@@ -27,7 +34,7 @@ export function annotationsFor(r: RunResult): Annotation[] {
     out.push({
       level: 'error',
       title: `perfgate: ${t.status === 'fail' ? 'target breached' : 'target not measured'}`,
-      message: `${t.name}${where}: ${t.expr}, ${t.measured === null ? `not measured: ${t.note}` : `measured ${formatValue(t.measured, t.unit)}`}`,
+      message: `${t.name}${where}: ${t.expr}, ${t.measured === null ? `not measured: ${t.note}` : `measured ${measuredText(t)}`}`,
     });
   }
   const reg = r.regression;

@@ -15,7 +15,7 @@ function git(cwd: string, args: string[]): string | null {
 export function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env): GitInfo {
   const event = env.GITHUB_EVENT_NAME ?? null;
   const pullRequest = event === 'pull_request' || event === 'pull_request_target' || Boolean(env.GITHUB_HEAD_REF);
-  const payload = readPayload(env);
+  const payload = readEventPayload(env);
   // For a pull request GITHUB_SHA is a merge commit nobody pushed; the head commit is what changed.
   const sha = (pullRequest ? payload?.pull_request?.head?.sha : undefined) ?? env.GITHUB_SHA ?? git(cwd, ['rev-parse', 'HEAD']);
   let branch: string | null;
@@ -39,16 +39,20 @@ export function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env): GitI
   };
 }
 
-interface Payload {
+/** The parts of a GitHub event payload perfgate reads (pull_request, workflow_run, push, schedule…). */
+export interface EventPayload {
   number?: number;
+  pull_request?: { number?: number; head?: { sha?: string }; base?: { sha?: string; ref?: string } };
+  workflow_run?: { pull_requests?: { base?: { sha?: string; ref?: string } }[] };
   repository?: { default_branch?: string };
-  pull_request?: { number?: number; head?: { sha?: string } };
 }
 
-function readPayload(env: NodeJS.ProcessEnv): Payload | null {
+/** The event payload at GITHUB_EVENT_PATH, or null when there is none or it cannot be read. The one reader of it. */
+export function readEventPayload(env: NodeJS.ProcessEnv): EventPayload | null {
   if (!env.GITHUB_EVENT_PATH) return null;
   try {
-    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Payload;
+    const parsed: unknown = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+    return parsed !== null && typeof parsed === 'object' ? (parsed as EventPayload) : null;
   } catch {
     return null;
   }

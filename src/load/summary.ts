@@ -45,6 +45,15 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
       perSecond: durationMs > 0 ? (completed * 1000) / durationMs : 0,
     };
   }
+  const cpu = trials.filter((t) => t.serviceCpu);
+  if (cpu.length === trials.length && cpu.length) {
+    const ns = cpu.reduce((a, t) => a + t.serviceCpu!.ns, 0);
+    summary.serviceCpu = {
+      ns,
+      perRequestUs: requests > 0 ? ns / 1000 / requests : null,
+      source: cpu.some((t) => t.serviceCpu!.source === 'stat') ? 'stat' : 'schedstat',
+    };
+  }
   const connections = sumConnections(trials);
   if (connections) summary.connections = connections;
   const pacing = sumPacing(trials, durationMs);

@@ -9,7 +9,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { ServiceConfig } from '../config/types.js';
 import { withoutTokens } from '../service/launch.js';
-import { gitInfo } from '../history/git-info.js';
+import { gitInfo, readEventPayload } from '../history/git-info.js';
 
 const run = promisify(execFile);
 
@@ -40,15 +40,6 @@ export async function repoRoot(dir: string): Promise<string | null> {
   return gitOk(dir, ['rev-parse', '--show-toplevel']);
 }
 
-function eventPayload(env: NodeJS.ProcessEnv): Record<string, unknown> | null {
-  if (!env.GITHUB_EVENT_PATH) return null;
-  try {
-    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
 /** The base commit for `ref`, or why there is none (a push to the default branch is a history run). */
 export async function resolveBaseRef(ref: string, repo: string, env: NodeJS.ProcessEnv): Promise<Resolved> {
   if (ref !== 'auto') {
@@ -60,13 +51,13 @@ export async function resolveBaseRef(ref: string, repo: string, env: NodeJS.Proc
       : { ok: false, none: false, reason: `the base ref "${ref}" is not a commit in this checkout${hint(env)}` };
   }
   const event = env.GITHUB_EVENT_NAME ?? '';
-  const payload = eventPayload(env);
+  const payload = readEventPayload(env);
   if (event === 'pull_request' || event === 'pull_request_target') {
-    const sha = (payload?.pull_request as { base?: { sha?: string; ref?: string } } | undefined)?.base;
-    if (sha?.sha) return { ok: true, base: { ref, sha: sha.sha, why: `the pull request's base (${sha.ref ?? 'base branch'})` } };
+    const base = payload?.pull_request?.base;
+    if (base?.sha) return { ok: true, base: { ref, sha: base.sha, why: `the pull request's base (${base.ref ?? 'base branch'})` } };
   }
   if (event === 'workflow_run') {
-    const pr = (payload?.workflow_run as { pull_requests?: { base?: { sha?: string; ref?: string } }[] } | undefined)?.pull_requests?.[0];
+    const pr = payload?.workflow_run?.pull_requests?.[0];
     if (pr?.base?.sha)
       return { ok: true, base: { ref, sha: pr.base.sha, why: `the pull request's base (${pr.base.ref ?? 'base branch'})` } };
   }

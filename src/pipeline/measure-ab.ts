@@ -5,17 +5,22 @@
 // after that, the trials are analysed; sampling stops as soon as no further trial can change the
 // gate's outcome (a gating regression proven, or every gating comparison decided), at
 // `max-trials`, or before the time budget would be exceeded.
-import { abCounts, analyzeAb, lookSchedule, stopReason, undecided, type AbDecisionSettings } from '../analysis/ab.js';
+import { abCounts, analyzeAb, leftOut, lookSchedule, stopReason, undecided, type AbDecisionSettings } from '../analysis/ab.js';
 import type { Window } from '../analysis/aggregate.js';
-import { gatingOf } from '../analysis/compared-metrics.js';
+import { AB_GATE_EXTRA, gatingOf } from '../analysis/compared-metrics.js';
+import { createRng } from '../stats/rng.js';
+import { TrialCpu } from '../service/cpu-time.js';
+import { allowedCpus, pinProcess, pinTree, splitCpus } from '../service/pin.js';
 import type { Config, ScenarioConfig, ServiceConfig } from '../config/types.js';
 import { trialFigures, type TrialFigures } from '../contract/record.js';
 import type { Histogram } from '../load/histogram.js';
-import { runScenario } from '../load/scenario.js';
+import { runScenario, type ScenarioRun } from '../load/scenario.js';
 import { attachMetrics, reading, trialMetrics } from '../analysis/service-metrics.js';
 import { serviceUrl } from '../config/service-url.js';
 import { TrialScrapes } from '../service/scrape.js';
 import {
+  attachCpu,
+  boundaryHooks,
   interruption,
   loadError,
   metricsOf,
@@ -60,7 +65,9 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     looks: looks.length,
     delta: config.regression.delta,
     definitions: config.metrics,
-    gate: config.regression.gate,
+    // CPU time per request gates by default in A/B mode (both builds measured on one machine at once).
+    gate: config.regression.gateWritten ? config.regression.gate : [...config.regression.gate, ...AB_GATE_EXTRA],
+    openModel: new Set(config.scenarios.filter((sc) => sc.rate !== undefined && sc.rate > 0).map((sc) => sc.name)),
   };
   // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
   // after the A/B trials, and their targets (capacity) are judged on the head alone.
@@ -118,6 +125,8 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   };
   const stopAll = async (): Promise<void> => {
     await deactivate();
+    await headSamples.stop();
+    await baseSamples.stop();
     for (const s of ['base', 'head'] as const) {
       await alive[s]?.stop();
       delete alive[s];
@@ -127,19 +136,27 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   const ensure = async (s: Side): Promise<Launched | undefined> => {
     if (active === s) return alive[s];
     await deactivate();
+    const launched = await up(s);
+    if (!launched) return undefined;
+    active = s;
+    // After a duet (a ramp on the head), both sides are sampled already.
+    if (!duetReady) samplesOf(s).start(launched, sides[s].service.health);
+    return launched;
+  };
+
+  /** The side's service, started (and warmed up) if it is not running; undefined after a failure. */
+  const up = async (s: Side): Promise<Launched | undefined> => {
     const state = sides[s];
-    const up = alive[s];
-    if (up) {
+    const running = alive[s];
+    if (running) {
       // Idle since its last block: it must still be there.
-      const crash = up.crashed();
+      const crash = running.crashed();
       if (crash) {
-        failure = interruption(up, crash, compared[0]?.name ?? '', ctx.signal);
+        failure = interruption(running, crash, compared[0]?.name ?? '', ctx.signal);
         failedSide = s;
         return undefined;
       }
-      active = s;
-      samplesOf(s).start(up, state.service.health);
-      return up;
+      return running;
     }
     const launched = await launch(state.service, {
       env: ctx.env,
@@ -158,10 +175,8 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       return undefined;
     }
     alive[s] = launched;
-    active = s;
     const endpoint = state.service.metrics;
     if (endpoint && config.metrics.length) for (const sc of state.scrapes.values()) sc.url = serviceUrl(launched.baseUrl, endpoint.url);
-    samplesOf(s).start(launched, state.service.health);
     for (const scenario of compared) {
       if (scenario.warmupMs <= 0) continue;
       const warm = await withLoadPool(scenario, (start) =>
@@ -188,41 +203,99 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     analysedAt = batches;
   };
 
+  /** One trial of a scenario on one side, with its CPU time and service metrics attached. */
+  const runOne = async (s: Side, launched: Launched, scenario: ScenarioConfig): Promise<ScenarioRun> => {
+    const scrapes = sides[s].scrapes.get(scenario.name)!;
+    const cpu = new TrialCpu(launched.service?.pid);
+    const run = await withLoadPool(scenario, (start) =>
+      runScenario(
+        launched.baseUrl,
+        { ...scenario, trials: 1, warmupMs: 0 },
+        boundaryHooks(interruptHooks(launched, scenario, s), cpu, scrapes),
+        start,
+      ),
+    );
+    attachCpu(run.trials, cpu);
+    // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
+    const pair = scrapes.pairs[scrapes.pairs.length - 1];
+    if (scrapes.enabled) for (const t of run.trials) t.metrics = trialMetrics(reading(t, pair), config.metrics);
+    return run;
+  };
+
+  /** Keeps a side's trial; false (with the failure set) when it was cut short. */
+  const record = (s: Side, launched: Launched, scenario: ScenarioConfig, run: ScenarioRun): boolean => {
+    sides[s].trials.get(scenario.name)!.push(...run.trials);
+    sides[s].histograms.get(scenario.name)!.push(...run.histograms);
+    sides[s].windows.get(scenario.name)!.push(...run.windows);
+    if (!run.interrupted) return true;
+    failure ??= interruption(launched, run.interrupted, scenario.name, ctx.signal);
+    failedSide ??= s;
+    return false;
+  };
+
+  // Duet: both builds loaded at the same time, their services pinned to the same CPUs and the
+  // load generator to the others, so that whatever slows the machine during a pair slows both.
+  let design = await chooseDesign(config.ab.design, keepBoth);
+  let pinned: Pinning | undefined;
+  let duetReady = false;
+  /** Both services up (and, the first time, pinned and sampled); 'fallback' when pinning was refused. */
+  const duetUp = async (): Promise<{ base: Launched; head: Launched } | 'fallback' | undefined> => {
+    const base = await up('base');
+    const head = base ? await up('head') : undefined;
+    if (!base || !head) return undefined;
+    if (!duetReady) {
+      pinned = await pinDuet(design.cpus!, [base, head]);
+      if (pinned.failed) {
+        ctx.progress.info(`perfgate: ${pinned.note}`);
+        design = { design: 'interleaved', note: `interleaved: ${pinned.note}` };
+        return 'fallback';
+      }
+      duetReady = true;
+      samplesOf('base').start(base, sides.base.service.health);
+      samplesOf('head').start(head, sides.head.service.health);
+    }
+    return { base, head };
+  };
+  const rng = createRng(batchSeed());
+
   try {
     outer: for (;;) {
-      for (const s of batches % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const)) {
-        const launched = await ensure(s);
-        if (!launched) break outer;
+      if (design.design === 'duet') {
+        const both = await duetUp();
+        if (!both) break outer;
+        if (both === 'fallback') continue;
         for (const scenario of compared) {
-          let run: Awaited<ReturnType<typeof runScenario>>;
+          // Which side's trial starts first (microseconds apart) is drawn for every pair.
+          const sidesInOrder: Side[] = rng.next() < 0.5 ? ['base', 'head'] : ['head', 'base'];
+          let runs: ScenarioRun[];
           try {
-            const scrapes = sides[s].scrapes.get(scenario.name)!;
-            run = await withLoadPool(scenario, (start) =>
-              runScenario(
-                launched.baseUrl,
-                { ...scenario, trials: 1, warmupMs: 0 },
-                { ...interruptHooks(launched, scenario, s), ...(scrapes.enabled ? { trialBoundary: scrapes.boundary } : {}) },
-                start,
-              ),
-            );
-            // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
-            const pair = scrapes.pairs[scrapes.pairs.length - 1];
-            if (scrapes.enabled) for (const t of run.trials) t.metrics = trialMetrics(reading(t, pair), config.metrics);
+            runs = await Promise.all(sidesInOrder.map((s) => runOne(s, both[s], scenario)));
           } catch (err) {
-            failure = loadError(launched, scenario.name, err);
-            failedSide = s;
+            failure = loadError(both.head, scenario.name, err);
+            failedSide = 'head';
             break outer;
           }
-          sides[s].trials.get(scenario.name)!.push(...run.trials);
-          sides[s].histograms.get(scenario.name)!.push(...run.histograms);
-          sides[s].windows.get(scenario.name)!.push(...run.windows);
-          if (run.interrupted) {
-            failure = interruption(launched, run.interrupted, scenario.name, ctx.signal);
-            failedSide = s;
-            break outer;
-          }
+          const kept = sidesInOrder.map((s, i) => record(s, both[s], scenario, runs[i]!));
+          if (kept.includes(false)) break outer;
         }
-        order += s === 'base' ? 'B' : 'H';
+        order += 'D';
+      } else {
+        for (const s of batches % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const)) {
+          const launched = await ensure(s);
+          if (!launched) break outer;
+          for (const scenario of compared) {
+            let run: ScenarioRun;
+            try {
+              run = await runOne(s, launched, scenario);
+            } catch (err) {
+              failure = loadError(launched, scenario.name, err);
+              failedSide = s;
+              break outer;
+            }
+            if (!record(s, launched, scenario, run)) break outer;
+          }
+          order += s === 'base' ? 'B' : 'H';
+        }
       }
       batches++;
       if (looks.includes(batches)) {
@@ -268,6 +341,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     }
   } finally {
     await stopAll();
+    await pinned?.restore();
   }
   if (failure) stoppedBecause = `stopped by a failure: ${(failure as RunFailure).message}`;
   if (analysedAt !== batches && batches > 0) analyse();
@@ -332,6 +406,9 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       },
       comparisons,
       counts,
+      design: design.design,
+      designNote: pinned && !pinned.failed ? `${design.note}; ${pinned.note}` : design.note,
+      leftOut: leftOut(compared, decision),
     },
     failedSide,
   };
@@ -342,4 +419,73 @@ export function sideBySide(base: ServiceConfig, head: ServiceConfig): boolean {
   if (!base.command || !head.command) return false;
   if (base.port === 'auto' && head.port === 'auto') return true;
   return typeof base.port === 'number' && typeof head.port === 'number' && base.port !== head.port;
+}
+
+interface Design {
+  design: 'duet' | 'interleaved';
+  /** Why, in words for the report. */
+  note: string;
+  /** Duet: the CPUs for the services and for the load generator. */
+  cpus?: { services: number[]; load: number[]; all: number[] };
+}
+
+/** Duet when both builds can run side by side and the CPUs can be split (unless the config says interleaved); else interleaved, with why. */
+async function chooseDesign(wanted: 'duet' | 'interleaved' | undefined, sideBySide: boolean): Promise<Design> {
+  if (wanted === 'interleaved')
+    return { design: 'interleaved', note: 'interleaved (ab.design: interleaved): one build loaded after the other' };
+  if (!sideBySide)
+    return {
+      design: 'interleaved',
+      note: 'interleaved: the two builds cannot run side by side (a fixed port, or a service perfgate does not start), so a duet is not possible',
+    };
+  const all = await allowedCpus();
+  const split = all ? splitCpus(all) : null;
+  if (!all || !split)
+    return {
+      design: 'interleaved',
+      note: all
+        ? `interleaved: this machine gives perfgate ${all.length} CPU, and a duet needs one for the services and one for the load`
+        : 'interleaved: the CPU affinity cannot be read here (taskset, Linux), so a duet cannot be pinned',
+    };
+  return {
+    design: 'duet',
+    note: `duet: both builds loaded at the same time, each from its own connections`,
+    cpus: { ...split, all },
+  };
+}
+
+interface Pinning {
+  failed: boolean;
+  note: string;
+  restore(): Promise<void>;
+}
+
+/** Pins both services' trees to the service CPUs and perfgate (with its load processes) to the others. */
+async function pinDuet(cpus: NonNullable<Design['cpus']>, services: Launched[]): Promise<Pinning> {
+  const self = await pinProcess(process.pid, cpus.load);
+  const trees = self
+    ? null
+    : await Promise.all(services.map((l) => (l.service ? pinTree(l.service.pid, cpus.services) : Promise.resolve(null))));
+  const why = self ?? trees?.find((w) => w !== null) ?? null;
+  const restore = async (): Promise<void> => {
+    await pinProcess(process.pid, cpus.all);
+  };
+  if (why) {
+    await restore();
+    return {
+      failed: true,
+      note: `a duet needs CPU pinning, and it was refused (${why}), so the builds were loaded one after the other`,
+      restore,
+    };
+  }
+  return {
+    failed: false,
+    note: `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
+    restore,
+  };
+}
+
+/** A seed for the order of each duet pair. */
+function batchSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
 }

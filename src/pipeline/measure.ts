@@ -18,6 +18,7 @@ import { abortReason, launch, type Launched } from '../service/launch.js';
 import { UptimeProbe, type ProbeSample } from '../service/probe.js';
 import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
 import { TrialScrapes } from '../service/scrape.js';
+import { TrialCpu } from '../service/cpu-time.js';
 
 export interface MeasureContext {
   env: NodeJS.ProcessEnv;
@@ -96,16 +97,44 @@ export function rampScenarioResult(scenario: ScenarioConfig, run: RampRun): Scen
   return result;
 }
 
-/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics attached. */
+/**
+ * Hooks that read the service's CPU time and scrape its metrics around every measured trial
+ * (CPU first: a scrape costs the service CPU that no trial asked for).
+ */
+export function boundaryHooks(hooks: ScenarioHooks, cpu: TrialCpu | undefined, scrapes: TrialScrapes | undefined): ScenarioHooks {
+  const steps = [cpu?.enabled ? cpu.boundary : undefined, scrapes?.enabled ? scrapes.boundary : undefined].filter(
+    (f): f is NonNullable<ScenarioHooks['trialBoundary']> => f !== undefined,
+  );
+  if (!steps.length) return hooks;
+  return {
+    ...hooks,
+    trialBoundary: async (when, kept) => {
+      for (const step of when === 'before' ? [...steps].reverse() : steps) await step(when, kept);
+    },
+  };
+}
+
+/** Each trial's service CPU time, from the readings taken around it (in order). */
+export function attachCpu(trials: TrialResult[], cpu: TrialCpu | undefined, first = 0): void {
+  if (!cpu?.enabled) return;
+  trials.forEach((t, i) => {
+    const r = cpu.readings[first + i];
+    if (r) t.serviceCpu = { ns: r.ns, perRequestUs: t.requests > 0 ? r.ns / 1000 / t.requests : null, source: r.source };
+  });
+}
+
+/** Runs a scenario (or its ramp) and turns it into a result, with its service metrics and CPU time attached. */
 export async function runAndRecord(
   baseUrl: string,
   scenario: ScenarioConfig,
   hooks: ScenarioHooks,
   config: Pick<Config, 'metrics'>,
   scrapes: TrialScrapes,
+  cpuRoot?: number,
 ): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
   const first = scrapes.pairs.length;
-  const withScrapes: ScenarioHooks = scrapes.enabled ? { ...hooks, trialBoundary: scrapes.boundary } : hooks;
+  const cpu = scenario.ramp ? undefined : new TrialCpu(cpuRoot);
+  const withScrapes = boundaryHooks(hooks, cpu, scrapes);
   return withLoadPool(scenario, async (start) => {
     if (scenario.ramp) {
       const run = await runRamp(baseUrl, scenario, withScrapes, start);
@@ -115,6 +144,7 @@ export async function runAndRecord(
       return { run, result, readings };
     }
     const run = await runScenario(baseUrl, scenario, withScrapes, start);
+    attachCpu(run.trials, cpu);
     const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
     const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
     return { run, result, readings };
@@ -243,6 +273,7 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
             { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) },
             config,
             scrapes,
+            launched.service?.pid,
           );
         } catch (err) {
           failure = loadError(launched, scenario.name, err);

@@ -16,6 +16,7 @@ import { code, md } from './markdown.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
 import { calibrate } from '../analysis/calibration.js';
 import { trialFigures, type TrialFigures } from '../contract/record.js';
+import { normalQuantile } from '../stats/distributions.js';
 
 export interface AbView {
   intro: string;
@@ -54,6 +55,7 @@ export const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
   errors: 'Error rate',
   capacity: 'Capacity',
   'memory.growth': 'Memory growth',
+  cpu_per_request: 'Service CPU per request',
 };
 
 export function metricLabel(m: ComparedMetric): string {
@@ -235,11 +237,12 @@ export function abView(ab: AbResult, units: Units): AbView {
       (ab.base.commit
         ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
         : '') +
-      `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}): ` +
+      designSentence(ab) +
       `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
       `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
       `Sampling stopped because ${md(ab.stoppedBecause)}.` +
-      gateSentence(ab.comparisons),
+      gateSentence(ab.comparisons) +
+      leftOutSentence(ab),
     rows: ab.comparisons.map((c) => ({
       scenario: md(c.scenario),
       metric: metricLabel(c.metric),
@@ -254,10 +257,29 @@ export function abView(ab: AbResult, units: Units): AbView {
       .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
       .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${md(c.sentence)}`),
     method:
-      `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), ` +
+      (ab.comparisons.some((c) => c.spread !== undefined)
+        ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
+        : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
       `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
       `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
   };
+}
+
+/** How the two builds were loaded (older results: interleaved blocks). */
+function designSentence(ab: AbResult): string {
+  const order = `${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}`;
+  if (ab.design === 'duet')
+    return `The base build and this build were measured on the same machine in duet trials (${md(ab.designNote ?? 'both loaded at the same time')}): `;
+  return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${md(ab.designNote)}` : ''}: `;
+}
+
+/** The comparisons the design leaves out, and why. */
+function leftOutSentence(ab: AbResult): string {
+  const left = ab.leftOut ?? [];
+  if (!left.length) return '';
+  const byWhy = new Map<string, string[]>();
+  for (const l of left) byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${md(l.scenario)}"`]);
+  return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${md(why)})`).join('; ')}.`;
 }
 
 export function abSentences(run: RunResult): string[] {
@@ -307,7 +329,18 @@ export function whyUndecided(run: RunResult): string[] {
     delta: Object.fromEntries(ab.comparisons.map((c) => [c.metric, c.delta])) as Record<BuiltinMetric, number>,
   });
   const out: string[] = [];
+  const family = gatingOf(ab.comparisons).length;
   for (const c of open) {
+    if (c.spread !== undefined && c.scale !== 'abs') {
+      // Paired: the pairs' log-ratios vary by `spread`; n pairs tell δ when (z_α + z_β)·spread/√n < log(1 + δ).
+      const z = normalQuantile(1 - ab.alphaPerLook / Math.max(1, family)) + normalQuantile(0.9);
+      const needed = Math.ceil(((z * c.spread) / Math.log1p(c.delta)) ** 2);
+      const mde = Math.expm1((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)));
+      out.push(
+        `${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(c.spread * 100, 0)} % from pair to pair here: telling a change of ${formatNumber(c.delta * 100, 0)} % from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${formatNumber(mde * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`,
+      );
+      continue;
+    }
     const r = rows.find((x) => x.scenario === c.scenario && x.metric === c.metric);
     if (!r) continue;
     out.push(

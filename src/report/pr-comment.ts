@@ -128,7 +128,7 @@ function comparisonSentences(run: RunResult): string[] {
     const pass = g.filter((c) => c.outcome === 'confident pass').length;
     const open = g.filter((c) => c.outcome === 'inconclusive');
     out.push(
-      `**A/B against the base build${commit}**: ${ab.trialsPerSide} trials per side; ${pass} of ${g.length} gating comparisons are confident passes (no change as large as δ)` +
+      `**A/B against the base build${commit}** (${ab.design === 'duet' ? 'duet: both builds loaded at the same time, pinned to the same CPU' : 'interleaved: one build at a time'}; gating: ${md([...new Set(g.map((c) => metricLabel(c.metric)))].join(', '))}): ${ab.trialsPerSide} ${ab.design === 'duet' ? 'pairs' : 'trials per side'}; ${pass} of ${g.length} gating comparisons are confident passes (no change as large as δ)` +
         (open.length
           ? `, ${open.length} inconclusive (${md(open.map((c) => `${metricLabel(c.metric)} of ${c.scenario}`).join(', '))})`
           : '') +

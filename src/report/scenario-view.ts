@@ -87,6 +87,14 @@ export function scenarioView(s: ScenarioResult, importedFrom?: string): Scenario
     ...Object.entries(sum.errors.reasons ?? {})
       .slice(0, 5)
       .map(([why, n]) => ({ label: `Error: ${md(why)}`, value: formatNumber(n, 0) })),
+    ...(sum.serviceCpu && sum.serviceCpu.perRequestUs !== null
+      ? [
+          {
+            label: 'Service CPU time per request (whole process tree)',
+            value: `${formatNumber(sum.serviceCpu.perRequestUs, 1)} µs (${formatNumber(sum.serviceCpu.ns / 1e9, 2)} s of CPU over ${formatNumber(sum.requests, 0)} responses)`,
+          },
+        ]
+      : []),
     ...(importedFrom
       ? []
       : [

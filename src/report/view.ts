@@ -1,6 +1,7 @@
 // RunResult → the report's view model: every string in it is display-ready and Markdown-safe,
 // so a template (ours or a user's) cannot forget to escape. Pure: no I/O, no clock.
 import { formatNumber, formatValue } from '../analysis/format.js';
+import { measuredText } from '../analysis/targets.js';
 import type { RunResult, TargetResult } from '../contract/result.js';
 import { mermaidTrend } from './chart.js';
 import { internalsView, type InternalsView } from './internals.js';
@@ -46,6 +47,9 @@ export interface ReportView {
   footer: string;
 }
 
+/** Met, although the value is past the limit: the limit is held against what the interval proves. */
+export const NOT_PROVEN = '⚠️ MET: NOT PROVEN PAST LIMIT';
+
 const STATUS = {
   pass: '✅ MET',
   fail: '❌ BREACHED',
@@ -87,9 +91,8 @@ export function buildView(run: RunResult): ReportView {
     targets: run.targets.map((t) => ({
       metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
       target: code(t.expr),
-      measured:
-        t.measured === null ? 'not measured' : md(formatValue(t.measured, t.unit)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
-      status: STATUS[t.status],
+      measured: t.measured === null ? 'not measured' : md(measuredText(t)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
+      status: t.interval?.notProven ? NOT_PROVEN : STATUS[t.status],
       notes: (md(t.note) || ' ') + (t.fix ? `; to judge it: ${md(t.fix)}` : ''),
     })),
     noTargets: run.targets.length === 0,

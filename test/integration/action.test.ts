@@ -140,7 +140,11 @@ describe('the Action on pull_request with baseline.ref: auto (zero-config A/B)',
     expect(ours).toHaveLength(1);
     // The short comment names the base commit, the trials per side and why sampling stopped; the
     // job summary keeps the whole A/B section.
-    expect(ours[0]!.body).toMatch(new RegExp(`\\*\\*A/B against the base build \`${ws.sha.slice(0, 7)}\`\\*\\*: 3 trials per side; `));
+    expect(ours[0]!.body).toMatch(
+      new RegExp(
+        `\\*\\*A/B against the base build \`${ws.sha.slice(0, 7)}\`\\*\\* \\(duet: both builds loaded at the same time, pinned to the same CPU; gating: [^)]+\\): 3 pairs; `,
+      ),
+    );
     expect(ours[0]!.body).toMatch(/Sampling stopped because /);
     expect(ours[0]!.body).toContain('<summary>All ');
     expect(git(ws.repo, 'worktree', 'list').split('\n')).toHaveLength(1);

@@ -39,6 +39,11 @@ describe('perfgate CLI', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('perfgate run [--config perfgate.yml] [--out .perfgate]');
+    // Every command starts at the same indent (two spaces), its description at six.
+    const commands = help.stdout.split('\n').filter((l) => /^\s+perfgate \w/.test(l));
+    expect(commands.length).toBeGreaterThan(8);
+    expect(commands.filter((l) => !l.startsWith('  perfgate '))).toEqual([]);
+    expect(commands.filter((l) => l.startsWith('   '))).toEqual([]);
     expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const none = await cli([]);
     expect(none.code).toBe(2);

@@ -1,11 +1,12 @@
 // A/B mode end to end on the demo service: base and head are the same server with different
-// knobs, both started once (port: auto), loaded one at a time, trials interleaved.
+// knobs, both started once (port: auto); by default loaded at the same time in duet trials (their
+// services pinned to one CPU, the load generator to the other), or one at a time, interleaved.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runGate } from '../../src/pipeline/gate.js';
-import { CLI, DEMO, newMarker, processesWithMarker, tempDir, writeConfig } from '../helpers.js';
+import { CLI, DEMO, newMarker, processesWithMarker, REPO, tempDir, writeConfig } from '../helpers.js';
 
 function abConfig(headEnv: string, extra = ''): string {
   return `name: ab-gate
@@ -30,11 +31,11 @@ describe('A/B mode on the demo service', () => {
   // SLOWDOWN=1.0 (≈ +90 % p50): +23 % (SLOWDOWN=0.3) once stayed inconclusive at 10 half-second
   // trials per side on a quiet machine, because a service restart per block moves the level of
   // short trials by more than that; the effect is sized so that every look separates the sides.
-  it('head with SLOWDOWN=1.0 against the base build: regression, gate fails, interleaved B,H,H,B…', async () => {
+  it('head with SLOWDOWN=1.0 against the base build (ab.design: interleaved): regression, gate fails, interleaved B,H,H,B…', async () => {
     const dir = tempDir();
     const m = newMarker();
     const o = await runGate({
-      config: writeConfig(dir, abConfig(', SLOWDOWN: "1.0"')),
+      config: writeConfig(dir, abConfig(', SLOWDOWN: "1.0"').replace('ab: { ', 'ab: { design: interleaved, ')),
       outDir: join(dir, 'out'),
       env: { ...process.env, ...m },
     });
@@ -47,6 +48,7 @@ describe('A/B mode on the demo service', () => {
     expect(p50.change).toBeGreaterThan(0.4);
     expect(o.exitCode).toBe(1);
     expect(o.result.reason).toMatch(/regressions? against the base build \(A\/B\)/);
+    expect(ab.design).toBe('interleaved');
     expect(ab.order.startsWith('BHHBBH')).toBe(true);
     expect(ab.order).toHaveLength(2 * ab.trialsPerSide);
     expect(ab.base.scenarios[0]!.trials).toHaveLength(ab.trialsPerSide);
@@ -73,16 +75,81 @@ describe('A/B mode on the demo service', () => {
   // dozen full runs here: p99 +41 %, adjusted p 0.007). The benchmark's false-fail rate (≤ 1 %)
   // holds at its 5 s, 10-connection profile; this short test runs at α = 0.01 so that its pass
   // does not depend on the day.
+  // Duet: +30 % handler CPU (SLOWDOWN=0.3) read CPU per request ×1.13 at 10 connections with a
+  // pair-to-pair spread of 0.7–4.5 % (sd of the log-ratio) on this 2-core machine, so six pairs
+  // prove it at every look; before the duet the same effect stayed inconclusive at ten trials.
+  it('duet (the default): SLOWDOWN=0.3 in the head is a regression named on service CPU per request', async () => {
+    const dir = tempDir();
+    const m = newMarker();
+    const o = await runGate({
+      config: writeConfig(
+        dir,
+        abConfig(', SLOWDOWN: "0.3"').replace(
+          'connections: 2, warmup: 200ms, duration: 500ms',
+          'connections: 10, warmup: 500ms, duration: 1s',
+        ),
+      ),
+      outDir: join(dir, 'out'),
+      env: { ...process.env, ...m },
+    });
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    const ab = o.result.ab!;
+    const cpu = ab.comparisons.find((c) => c.metric === 'cpu_per_request')!;
+    const summary = JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(3), c.spread?.toFixed(3)]));
+    expect(ab.design, ab.designNote).toBe('duet');
+    expect(ab.designNote).toMatch(/services pinned to CPU \d+, the load generator to CPU \d+ \(taskset\)/);
+    expect(ab.order).toMatch(/^D+$/);
+    expect(cpu.outcome, summary).toBe('regression');
+    expect(cpu.gating).toBe(true);
+    expect(cpu.change).toBeGreaterThan(0.05);
+    expect(o.exitCode).toBe(1);
+    expect(o.report).toMatch(/- 🔴 regression: Service CPU per request of products is \d+(\.\d)? % higher/);
+    expect(o.report).toContain('duet trials');
+    // Both sides' trials carry the CPU time of their own service tree.
+    expect(ab.base.scenarios[0]!.trials.every((t) => t.serviceCpu && t.serviceCpu.perRequestUs! > 0)).toBe(true);
+    expect(o.result.scenarios[0]!.summary.serviceCpu!.perRequestUs).toBeGreaterThan(
+      ab.base.scenarios[0]!.summary.serviceCpu!.perRequestUs!,
+    );
+  }, 90_000);
+
   it('the same build on both sides: no regression, the gate passes', async () => {
     const dir = tempDir();
     const o = await runGate({ config: writeConfig(dir, abConfig('', 'regression: { alpha: 0.01 }\n')), outDir: join(dir, 'out') });
     const ab = o.result.ab!;
+    expect(ab.design).toBe('duet');
     expect(ab.counts.regression, JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(3), c.pAdjusted]))).toBe(
       0,
     );
     expect(o.exitCode).toBe(0);
     expect(o.result.verdict).toBe('pass');
   }, 90_000);
+
+  it("the demo's own perfgate.yml, head with SLOWDOWN=0.3: fails within the default budget, on CPU per request; open-model rates not compared", async () => {
+    const dir = tempDir();
+    const own = readFileSync(join(REPO, 'perfgate.yml'), 'utf8')
+      .replace('command: node fixtures/demo-service/server.js', `command: node ${JSON.stringify(DEMO)}\n  env: { SLOWDOWN: "0.3" }`)
+      .replace(
+        /^load:/m,
+        `baseline:\n  service:\n    command: node ${JSON.stringify(DEMO)}\n    port: auto\n    ready: { http: /health, timeout: 20s }\n    metrics: { url: /metrics }\nhistory: { store: none }\nload:`,
+      );
+    // Shorter trials than the config's 5 s keep the suite's time down; the design is the default one.
+    const o = await runGate({ config: writeConfig(dir, own), outDir: join(dir, 'out'), overrides: { durationMs: 2000 } });
+    const ab = o.result.ab!;
+    const summary = JSON.stringify(ab.comparisons.map((c) => [c.scenario, c.metric, c.outcome, c.change.toFixed(3)]));
+    expect(ab.design).toBe('duet');
+    expect(o.exitCode, summary).toBe(1);
+    const regressions = ab.comparisons.filter((c) => c.outcome === 'regression' && c.gating !== false);
+    expect(regressions.map((c) => c.metric)).toContain('cpu_per_request');
+    expect(ab.elapsedMs).toBeLessThan(10 * 60_000);
+    expect(ab.comparisons.some((c) => c.metric === 'rps')).toBe(false);
+    expect(ab.leftOut).toContainEqual({ scenario: 'browse products', metric: 'rps', why: 'the open model sets the request rate' });
+    expect(ab.leftOut).toContainEqual({
+      scenario: 'payment workflow',
+      metric: 'workflows_per_s',
+      why: 'the open model sets the request rate',
+    });
+    expect(o.report).toMatch(/Not compared: Throughput of "browse products", .*\(the open model sets the request rate\)/);
+  }, 300_000);
 
   it('perfgate calibrate: spread per metric, trials needed for δ, MDE, written to calibrate.md', () => {
     const dir = tempDir();

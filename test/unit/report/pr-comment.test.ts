@@ -87,7 +87,7 @@ describe('PR comment', () => {
     };
     const body = comment(run);
     expect(body).toContain(
-      '**A/B against the base build `abcdef1`**: 8 trials per side; 2 of 2 gating comparisons are confident passes (no change as large as δ). Sampling stopped because every gating comparison was decided after 8 trials per side.',
+      '**A/B against the base build `abcdef1`** (interleaved: one build at a time; gating: p95 latency, Throughput): 8 trials per side; 2 of 2 gating comparisons are confident passes (no change as large as δ). Sampling stopped because every gating comparison was decided after 8 trials per side.',
     );
     expect(body).not.toContain('<b>');
     expect(body).toMatch(/browse &lt;b&gt;\\\|products|browse \\<b\\>\\\|products/);

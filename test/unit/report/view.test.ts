@@ -157,7 +157,7 @@ describe('A/B: what would decide a comparison left inconclusive', () => {
     };
     const [line] = whyUndecided(run);
     const m =
-      /^p95 latency of "browse products" varies by about ±(\d+) % from trial to trial here: telling a change of 10 % from that needs about (\d+) trials per side \(this run had 6; (\d+) % is what it could tell\)\./.exec(
+      /^p95 latency of "browse products" varies by about ±(\d+) % from pair to pair here: telling a change of 10 % from that needs about (\d+) pairs \(this run had 6; (\d+) % is what it could tell\)\./.exec(
         line!,
       );
     expect(m, line).not.toBeNull();

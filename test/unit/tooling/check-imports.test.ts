@@ -28,6 +28,26 @@ describe('check-imports', () => {
     expect(checkImports(src)).toEqual(['config/load.ts: imports analysis/regression.ts (analysis/ is above config/ in the flow)']);
   });
 
+  it('fails a bare side-effect import and a dynamic import() of a room above', () => {
+    const src = tree({
+      'stats/a.ts': "import '../report/view.js';\nexport const a = 1;\n",
+      'stats/b.ts': "export const b = () => import('../report/view.js');\n",
+      'report/view.ts': 'export const v = 1;\n',
+    });
+    expect(checkImports(src).sort()).toEqual([
+      'stats/a.ts: imports report/view.ts (report/ is above stats/ in the flow)',
+      'stats/b.ts: imports report/view.ts (report/ is above stats/ in the flow)',
+    ]);
+  });
+
+  it('a side-effect import closes a circle like any other', () => {
+    const src = tree({
+      'history/a.ts': "import './b.js';\nexport const a = 1;\n",
+      'history/b.ts': "import { a } from './a.js';\nexport const b = a;\n",
+    });
+    expect(checkImports(src)).toEqual(['import circle: history/a.ts → history/b.ts']);
+  });
+
   it('fails a circle inside one room, type-only imports included', () => {
     const src = tree({
       'history/a.ts': "import type { B } from './b.js';\nexport type A = B;\n",
