@@ -2,6 +2,8 @@
 // without being proven past it: met, but never shown as a plain ✅ beside a number over the limit,
 // in the report, the PR comment, stdout and the annotations alike.
 import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { RunResult, TargetResult } from '../../../src/contract/result.js';
 import { buildView } from '../../../src/report/view.js';
@@ -35,6 +37,16 @@ describe('a met target past its limit, not proven past it', () => {
     expect(row.measured).toBe('15.07 MB/min (95 % CI 2.1 MB/min to 28 MB/min; not proven above 10 MB/min)');
     expect(row.status).not.toBe('✅ MET');
     expect(row.status).toMatch(/NOT PROVEN/);
+  });
+
+  it('the result with the interval conforms to schemas/result.schema.json', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    (addFormatsModule as unknown as (a: Ajv) => Ajv)(ajv);
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(new URL('../../../schemas/result.schema.json', import.meta.url), 'utf8')) as object,
+    );
+    validate(run());
+    expect(validate.errors ?? []).toEqual([]);
   });
 
   it('PR comment, stdout and annotations say the same', () => {
