@@ -36881,10 +36881,12 @@ function internalFailure(err, logTail, scenario) {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
-// A/B mode: the base and the head build on the same machine, only one of them loaded at a time
-// (the other idle, or stopped when both cannot run at once), trials interleaved B,H,H,B,B,H… so
-// that drift hits both sides alike. Each service start warms every scenario up once; each block
-// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
+// A/B mode: the base and the head build on the same machine. Duet (the default where both can
+// run side by side and the CPUs split): both loaded at the same time in every trial, their
+// services pinned to the same CPUs and the load generator to the others. Interleaved: one loaded
+// at a time (the other idle, or stopped when both cannot run at once), blocks B,H,H,B,B,H… so
+// that drift hits both sides alike. Each service start warms every scenario up once; each pair
+// (or block) then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
 // after that, the trials are analysed; sampling stops as soon as no further trial can change the
 // gate's outcome (a gating regression proven, or every gating comparison decided), at
 // `max-trials`, or before the time budget would be exceeded.
@@ -41695,21 +41697,9 @@ class Connection {
     get isFree() {
         return !this.closed && this.inFlight === null && this.pending === null;
     }
-    /** A request is written and not yet answered, or waits for the socket. */
-    get isBusy() {
-        return this.inFlight !== null || this.pending !== null;
-    }
     /** When the request in flight was written (ms), or null. */
     get inFlightSince() {
         return this.inFlight ? this.inFlight.written : null;
-    }
-    /** When the request in flight (or waiting for the socket) started its latency (ms), or null. */
-    get busySince() {
-        if (this.inFlight)
-            return this.inFlight.origin;
-        if (this.pending)
-            return Number.isNaN(this.pending.origin) ? null : this.pending.origin;
-        return null;
     }
     open() {
         if (this.closed || this.socket || this.retryTimer)

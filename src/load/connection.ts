@@ -129,21 +129,9 @@ export class Connection {
     return !this.closed && this.inFlight === null && this.pending === null;
   }
 
-  /** A request is written and not yet answered, or waits for the socket. */
-  get isBusy(): boolean {
-    return this.inFlight !== null || this.pending !== null;
-  }
-
   /** When the request in flight was written (ms), or null. */
   get inFlightSince(): number | null {
     return this.inFlight ? this.inFlight.written : null;
-  }
-
-  /** When the request in flight (or waiting for the socket) started its latency (ms), or null. */
-  get busySince(): number | null {
-    if (this.inFlight) return this.inFlight.origin;
-    if (this.pending) return Number.isNaN(this.pending.origin) ? null : this.pending.origin;
-    return null;
   }
 
   open(): void {

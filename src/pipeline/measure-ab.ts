@@ -1,7 +1,9 @@
-// A/B mode: the base and the head build on the same machine, only one of them loaded at a time
-// (the other idle, or stopped when both cannot run at once), trials interleaved B,H,H,B,B,H… so
-// that drift hits both sides alike. Each service start warms every scenario up once; each block
-// then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
+// A/B mode: the base and the head build on the same machine. Duet (the default where both can
+// run side by side and the CPUs split): both loaded at the same time in every trial, their
+// services pinned to the same CPUs and the load generator to the others. Interleaved: one loaded
+// at a time (the other idle, or stopped when both cannot run at once), blocks B,H,H,B,B,H… so
+// that drift hits both sides alike. Each service start warms every scenario up once; each pair
+// (or block) then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
 // after that, the trials are analysed; sampling stops as soon as no further trial can change the
 // gate's outcome (a gating regression proven, or every gating comparison decided), at
 // `max-trials`, or before the time budget would be exceeded.
