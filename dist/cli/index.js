@@ -27146,8 +27146,26 @@ const COMPARED_METRICS = [
     { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
     { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
 ];
-/** A/B mode's default gate: the configured default plus the service's CPU time per request. */
-const AB_GATE_EXTRA = ['cpu_per_request'];
+/**
+ * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
+ * CPU time per request, errors, the head-only figures (ramp capacity, memory growth) and defined
+ * service metrics with a direction — two
+ * services sharing one CPU agree on CPU time per pair to ±3–4 %, while their latencies, each
+ * disturbed by the other, scatter ±10–28 % per pair on a fast service (bench/RESULTS-verdicts.md):
+ * latency is compared and reported, and gates where the config says so. Interleaved: the default
+ * gate plus CPU time per request.
+ */
+const DUET_GATE = ['cpu_per_request', 'errors', 'capacity', 'memory.growth'];
+const BUILTIN = new Set(['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth', 'cpu_per_request']);
+function abGate(gate, written, design) {
+    if (written)
+        return { gate, from: 'regression.gate' };
+    // Defined service metrics with a direction (read from the service, not timed) keep gating.
+    const defined = gate.filter((m) => !BUILTIN.has(m));
+    return design === 'duet'
+        ? { gate: [...DUET_GATE, ...defined], from: "the duet's default; regression.gate chooses others" }
+        : { gate: [...gate, 'cpu_per_request'], from: 'the default, with CPU per request; regression.gate chooses others' };
+}
 /**
  * Metrics an open model fixes by design (the schedule sets the request rate; a build that keeps
  * up sends the same): comparing them says nothing, so they are left out, with this reason.
@@ -27156,6 +27174,17 @@ const FIXED_BY_OPEN_MODEL = {
     rps: 'the open model sets the request rate',
     workflows_per_s: 'the open model sets the request rate',
 };
+/**
+ * The comparisons a run leaves out: the metrics an open model fixes, per open-model scenario
+ * (workflows/s only for workflows). A/B and history mode alike.
+ */
+function leftOut(scenarios, openModel) {
+    return scenarios.flatMap((sc) => openModel?.has(sc.name)
+        ? Object.entries(FIXED_BY_OPEN_MODEL)
+            .filter(([metric]) => metric !== 'workflows_per_s' || sc.kind === 'workflow')
+            .map(([metric, why]) => ({ scenario: sc.name, metric, why }))
+        : []);
+}
 /** The built-in metrics followed by the defined service metrics that say which way is better. */
 function comparedMetrics(definitions = []) {
     return [
@@ -32716,6 +32745,7 @@ function recordFromResult(result, savedAt = new Date()) {
         regressions: (result.regression?.comparisons ?? [])
             .filter((c) => c.outcome === 'regression' && c.gating !== false)
             .map((c) => `${c.metric} of ${c.scenario}`),
+        ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
     };
 }
 /** What history keeps of each trial. */
@@ -32819,12 +32849,26 @@ function comparedCount(r) {
     return gatingOf(r.comparisons).filter((c) => c.outcome !== 'insufficient baseline').length;
 }
 /** "p95, throughput and errors gate; p50 and p99 are reported only." */
-function gateSentence(comparisons) {
+function gateSentence(comparisons, from = 'regression.gate') {
     const names = (cs) => [...new Set(cs.map((c) => metricLabel(c.metric)))].join(', ');
     const off = notGating(comparisons);
     if (!off.length)
         return '';
-    return ` Gating (regression.gate): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+    return ` Gating (${md(from)}): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+}
+/**
+ * Runs of this config measured on another runner class (another CPU model, core count or Node
+ * major) are never compared: a faster machine's runs would hide a regression, a slower one's
+ * invent one, and CPU time per request is a property of the CPU model.
+ */
+function otherRunnersSentence(r) {
+    const other = r.candidates.sameConfig - r.candidates.sameRunner;
+    if (other <= 0)
+        return '';
+    const runner = code(r.runner);
+    if (r.candidates.sameRunner === 0)
+        return ` **History holds no run of this config on this runner class** (${runner}): the ${other} stored run${other === 1 ? ' was' : 's were'} measured on another CPU model, core count or Node version, and runs (CPU time per request above all) are compared only on the same one; this run's figures start that baseline.`;
+    return ` ${other} run${other === 1 ? '' : 's'} of this config measured on another runner class (CPU model, cores or Node version) ${other === 1 ? 'is' : 'are'} left out; this run is ${runner}.`;
 }
 function regressionView(r, units) {
     const compared = comparedCount(r);
@@ -32835,7 +32879,9 @@ function regressionView(r, units) {
     const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
         `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
         `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
-        gateSentence(r.comparisons);
+        otherRunnersSentence(r) +
+        gateSentence(r.comparisons) +
+        leftOutSentence(r.leftOut);
     let insufficient = null;
     if (r.counts['insufficient baseline'] && compared === 0) {
         const effect = r.onMissingBaseline === 'fail'
@@ -32926,8 +32972,8 @@ function abView(ab, units) {
             `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
             `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
             `Sampling stopped because ${md(ab.stoppedBecause)}.` +
-            gateSentence(ab.comparisons) +
-            leftOutSentence(ab),
+            gateSentence(ab.comparisons, ab.gateFrom) +
+            leftOutSentence(ab.leftOut),
         rows: ab.comparisons.map((c) => ({
             scenario: md(c.scenario),
             metric: metricLabel(c.metric),
@@ -32956,8 +33002,7 @@ function designSentence(ab) {
     return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${md(ab.designNote)}` : ''}: `;
 }
 /** The comparisons the design leaves out, and why. */
-function leftOutSentence(ab) {
-    const left = ab.leftOut ?? [];
+function leftOutSentence(left = []) {
     if (!left.length)
         return '';
     const byWhy = new Map();
@@ -33785,14 +33830,6 @@ function pairedT(diffs, level = 0.95) {
 
 
 
-/** The comparisons an A/B run leaves out: metrics the open model fixes, per open-model scenario (workflows/s only for workflows). */
-function leftOut(scenarios, s) {
-    return scenarios.flatMap((sc) => s.openModel?.has(sc.name)
-        ? Object.entries(FIXED_BY_OPEN_MODEL)
-            .filter(([metric]) => metric !== 'workflows_per_s' || sc.kind === 'workflow')
-            .map(([metric, why]) => ({ scenario: sc.name, metric, why }))
-        : []);
-}
 /** Pairs of (base, head) values on the metric's comparison scale: trial i of each side, where both exist. */
 function pairedValues(base, head, def) {
     const out = [];
@@ -34219,7 +34256,7 @@ const REGRESSION_DEFAULTS = {
         errors: 0.001,
         capacity: 0.1,
         'memory.growth': 5 * 1024 ** 2,
-        cpu_per_request: 0.05,
+        cpu_per_request: 0.04,
     },
     onMissingBaseline: 'warn',
     gate: GATE_DEFAULT,
@@ -36912,8 +36949,8 @@ async function measureAb(config, ctx) {
         looks: looks.length,
         delta: config.regression.delta,
         definitions: config.metrics,
-        // CPU time per request gates by default in A/B mode (both builds measured on one machine at once).
-        gate: config.regression.gateWritten ? config.regression.gate : [...config.regression.gate, ...AB_GATE_EXTRA],
+        // Set for the design below (and again if a duet falls back to interleaved).
+        gate: abGate(config.regression.gate, config.regression.gateWritten, 'interleaved').gate,
         openModel: new Set(config.scenarios.filter((sc) => sc.rate !== undefined && sc.rate > 0).map((sc) => sc.name)),
     };
     // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
@@ -37074,6 +37111,13 @@ async function measureAb(config, ctx) {
     // Duet: both builds loaded at the same time, their services pinned to the same CPUs and the
     // load generator to the others, so that whatever slows the machine during a pair slows both.
     let design = await chooseDesign(config.ab.design, keepBoth);
+    let gateFrom = '';
+    const setGate = () => {
+        const g = abGate(config.regression.gate, config.regression.gateWritten, design.design);
+        decision.gate = g.gate;
+        gateFrom = g.from;
+    };
+    setGate();
     let pinned;
     let duetReady = false;
     /** Both services up (and, the first time, pinned and sampled); 'fallback' when pinning was refused. */
@@ -37087,6 +37131,7 @@ async function measureAb(config, ctx) {
             if (pinned.failed) {
                 ctx.progress.info(`perfgate: ${pinned.note}`);
                 design = { design: 'interleaved', note: `interleaved: ${pinned.note}` };
+                setGate();
                 return 'fallback';
             }
             duetReady = true;
@@ -37250,7 +37295,8 @@ async function measureAb(config, ctx) {
             counts,
             design: design.design,
             designNote: pinned && !pinned.failed ? `${design.note}; ${pinned.note}` : design.note,
-            leftOut: leftOut(compared, decision),
+            leftOut: leftOut(compared, decision.openModel),
+            gateFrom,
         },
         failedSide,
     };
@@ -37863,7 +37909,26 @@ function latestChangePoint(logValues, opts = {}) {
 ;// CONCATENATED MODULE: ./src/report/dashboard-data.ts
 
 
-const med = (xs) => (xs.length ? Math.round(robust_median(xs) * 1000) / 1000 : null);
+/** Four significant digits: enough to tell values apart, small enough to embed (0.001234, 12.35, 1235). */
+function round4(x) {
+    return x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(4));
+}
+const med = (xs) => (xs.length ? round4(robust_median(xs)) : null);
+/** A defined metric's unit as charts show it, and the factor from stored values to shown ones. */
+function shownUnit(unit) {
+    switch (unit) {
+        case 'fraction':
+            return { unit: '%', factor: 100 };
+        case 'bytes':
+            return { unit: 'MB', factor: 1 / 2 ** 20 };
+        case 'ms':
+            return { unit: 'ms', factor: 1 };
+        case 'per-second':
+            return { unit: '/s', factor: 1 };
+        default:
+            return { unit: '', factor: 1 };
+    }
+}
 /** All change points of a series by binary segmentation around the latest-change-point test. */
 function changePoints(values, depth = 4) {
     const idx = values.map((v, i) => [v, i]).filter((x) => x[0] !== null && x[0] > 0);
@@ -37888,6 +37953,10 @@ function buildDashboardData(records, opts) {
     const runner = latest?.runner ?? '';
     const runs = sorted.filter((r) => r.fingerprint === fingerprint && r.runner === runner);
     const names = [...new Set(runs.flatMap((r) => r.scenarios.map((s) => s.name)))];
+    // Units of defined metrics: the newest record that names one decides (older records carry none).
+    const units = {};
+    for (const r of runs)
+        Object.assign(units, r.units ?? {});
     return {
         title: opts.title,
         generatedAt: opts.now.toISOString(),
@@ -37918,10 +37987,17 @@ function buildDashboardData(records, opts) {
                 rps: series((t) => t.rps),
                 capacity: ramp ? figures.map((f) => (typeof f?.capacity === 'number' ? Math.round(f.capacity) : null)) : null,
                 changePoints: changePoints(p95),
-                metrics: metricNames.map((m) => ({
-                    name: m,
-                    values: trials.map((ts) => med(ts.map((t) => t.metrics?.[m]).filter((v) => typeof v === 'number'))),
-                })),
+                metrics: metricNames.map((m) => {
+                    const shown = shownUnit(units[m]);
+                    return {
+                        name: m,
+                        unit: shown.unit,
+                        values: trials.map((ts) => med(ts
+                            .map((t) => t.metrics?.[m])
+                            .filter((v) => typeof v === 'number')
+                            .map((v) => v * shown.factor))),
+                    };
+                }),
             };
         }),
         service: {
@@ -37978,7 +38054,7 @@ function hover(series, unit) {
     tip.replaceChildren();
     const head = el('div'); head.append(shaLink(r.sha), el('span', ' · ' + when(r.t) + (r.branch ? ' · ' + r.branch : '')));
     tip.append(head);
-    series.forEach((s, k) => { const v = u.data[k + 1][i]; tip.append(el('div', s + ': ' + (v == null ? '–' : v + ' ' + unit))); });
+    series.forEach((s, k) => { const v = u.data[k + 1][i]; tip.append(el('div', s + ': ' + (v == null ? '–' : v + (unit ? ' ' + unit : '')))); });
     if (r.regressions.length) tip.append(el('div', 'regression: ' + r.regressions.join(', '), 'bad'));
     tip.hidden = false;
     const rect = u.over.getBoundingClientRect();
@@ -37987,14 +38063,29 @@ function hover(series, unit) {
   }] } };
 }
 
+// Tick labels with as many decimals as the step needs (no two alike, none rounded off its
+// value), the unit beside each; the labels drawn are kept on the chart's box (data-y-ticks).
+function tickLabels(box, unit) {
+  return (u, splits, axisIdx, space, incr) => {
+    let d = 0;
+    while (d < 12 && !splits.every((v) => Math.abs(Number(v.toFixed(d)) - v) <= Math.abs(incr) * 1e-6)) d++;
+    const labels = splits.map((v) => v.toFixed(d) + (unit ? (unit === '%' ? ' %' : ' ' + unit) : ''));
+    box.dataset.yTicks = JSON.stringify(labels);
+    return labels;
+  };
+}
+
 function chart(target, title, series, unit, columns, changePoints) {
-  const box = el('section', undefined, 'chart'); box.append(el('h3', title)); target.append(box);
+  const box = el('section', undefined, 'chart'); box.append(el('h3', unit ? title + ' (' + unit + ')' : title)); target.append(box);
+  box.dataset.unit = unit;
   const colors = ['#1a7f37', '#0969da', '#bf8700', '#8250df'];
+  // Percentages on 0–100; other scales from their data.
+  const y = unit === '%' ? { range: (u, min, max) => [0, Math.max(100, max == null ? 100 : max)] } : {};
   new uPlot({
     width: Math.min(1100, document.body.clientWidth - 40), height: 260,
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, y },
     series: [{}, ...series.map((label, k) => ({ label, stroke: colors[k % colors.length], width: 1.5, spanGaps: true, points: { show: xs.length <= 60 } }))],
-    axes: [{}, { label: unit }],
+    axes: [{}, { label: unit, values: tickLabels(box, unit), size: 70 }],
     plugins: [markers(changePoints), hover(series, unit)],
   }, [xs, ...columns], box);
 }
@@ -38009,11 +38100,11 @@ for (const s of data.scenarios) {
     chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
     chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
   }
-  for (const m of s.metrics) chart(charts, m.name, [m.name], '', [m.values], []);
+  for (const m of s.metrics) chart(charts, m.name, [m.name], m.unit, [m.values], []);
 }
 if (data.runs.length && data.service.cpu.some((v) => v != null)) {
   charts.append(el('h2', 'Service'));
-  chart(charts, 'CPU (mean, % of one core)', ['cpu'], '%', [data.service.cpu], []);
+  chart(charts, 'CPU, mean share of one core', ['cpu'], '%', [data.service.cpu], []);
   chart(charts, 'Memory (peak RSS)', ['memory'], 'MB', [data.service.memoryMb], []);
   if (data.service.growthMbPerMin.some((v) => v != null)) chart(charts, 'Memory growth (RSS slope)', ['growth'], 'MB/min', [data.service.growthMbPerMin], []);
 }
@@ -38287,6 +38378,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
             .filter((x) => Boolean(x.trials?.length));
         for (const def of defs) {
+            if (current.leftOut?.some((l) => l.scenario === scenario.name && l.metric === def.metric))
+                continue;
             const logs = trialValues(scenario.trials, def);
             if (!logs.length)
                 continue; // e.g. workflows/s of a single-request scenario
@@ -38456,6 +38549,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         comparisons,
         counts,
         warnings,
+        ...(current.leftOut?.length ? { leftOut: [...current.leftOut] } : {}),
     };
 }
 function formatShift(shift, scale) {
@@ -38480,6 +38574,7 @@ function currentFromResult(id, run) {
         scenarios: scenarioFigures(run.scenarios),
         memoryGrowth: g ? { slope: g.slope, se: growthSe(g) } : null,
         definitions,
+        leftOut: leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name))),
     };
 }
 function emptyDraft(scenario, metric, worse, delta, current) {
@@ -38715,7 +38810,7 @@ function chart_label(text, max = 40) {
         .trim();
     return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean || '?';
 }
-const num = (x) => String(Math.round(x * 1000) / 1000);
+const num = (x) => String(x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(4)));
 /** The comparison the chart shows: p95 of the first scenario that has a trend. */
 function chartedComparison(run) {
     const r = run.regression;

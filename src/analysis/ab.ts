@@ -35,24 +35,6 @@ export interface AbDecisionSettings {
   openModel?: ReadonlySet<string>;
 }
 
-/** A comparison left out, and why. */
-export interface LeftOut {
-  scenario: string;
-  metric: string;
-  why: string;
-}
-
-/** The comparisons an A/B run leaves out: metrics the open model fixes, per open-model scenario (workflows/s only for workflows). */
-export function leftOut(scenarios: readonly { name: string; kind: string }[], s: Pick<AbDecisionSettings, 'openModel'>): LeftOut[] {
-  return scenarios.flatMap((sc) =>
-    s.openModel?.has(sc.name)
-      ? Object.entries(FIXED_BY_OPEN_MODEL)
-          .filter(([metric]) => metric !== 'workflows_per_s' || sc.kind === 'workflow')
-          .map(([metric, why]) => ({ scenario: sc.name, metric, why }))
-      : [],
-  );
-}
-
 /** Pairs of (base, head) values on the metric's comparison scale: trial i of each side, where both exist. */
 export function pairedValues(
   base: readonly TrialFigures[],

@@ -29,8 +29,31 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
 ];
 
-/** A/B mode's default gate: the configured default plus the service's CPU time per request. */
-export const AB_GATE_EXTRA: readonly string[] = ['cpu_per_request'];
+/**
+ * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
+ * CPU time per request, errors, the head-only figures (ramp capacity, memory growth) and defined
+ * service metrics with a direction — two
+ * services sharing one CPU agree on CPU time per pair to ±3–4 %, while their latencies, each
+ * disturbed by the other, scatter ±10–28 % per pair on a fast service (bench/RESULTS-verdicts.md):
+ * latency is compared and reported, and gates where the config says so. Interleaved: the default
+ * gate plus CPU time per request.
+ */
+export const DUET_GATE: readonly string[] = ['cpu_per_request', 'errors', 'capacity', 'memory.growth'];
+
+const BUILTIN = new Set(['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth', 'cpu_per_request']);
+
+export function abGate(
+  gate: readonly string[],
+  written: boolean | undefined,
+  design: 'duet' | 'interleaved',
+): { gate: readonly string[]; from: string } {
+  if (written) return { gate, from: 'regression.gate' };
+  // Defined service metrics with a direction (read from the service, not timed) keep gating.
+  const defined = gate.filter((m) => !BUILTIN.has(m));
+  return design === 'duet'
+    ? { gate: [...DUET_GATE, ...defined], from: "the duet's default; regression.gate chooses others" }
+    : { gate: [...gate, 'cpu_per_request'], from: 'the default, with CPU per request; regression.gate chooses others' };
+}
 
 /**
  * Metrics an open model fixes by design (the schedule sets the request rate; a build that keeps
@@ -40,6 +63,27 @@ export const FIXED_BY_OPEN_MODEL: Readonly<Record<string, string>> = {
   rps: 'the open model sets the request rate',
   workflows_per_s: 'the open model sets the request rate',
 };
+
+/** A comparison left out, and why. */
+export interface LeftOut {
+  scenario: string;
+  metric: string;
+  why: string;
+}
+
+/**
+ * The comparisons a run leaves out: the metrics an open model fixes, per open-model scenario
+ * (workflows/s only for workflows). A/B and history mode alike.
+ */
+export function leftOut(scenarios: readonly { name: string; kind: string }[], openModel: ReadonlySet<string> | undefined): LeftOut[] {
+  return scenarios.flatMap((sc) =>
+    openModel?.has(sc.name)
+      ? Object.entries(FIXED_BY_OPEN_MODEL)
+          .filter(([metric]) => metric !== 'workflows_per_s' || sc.kind === 'workflow')
+          .map(([metric, why]) => ({ scenario: sc.name, metric, why }))
+      : [],
+  );
+}
 
 /** Service metrics that have a direction, in definition order. */
 export type ComparedDefinition = Pick<MetricDefinition, 'name' | 'better' | 'delta'> & { unit?: string };

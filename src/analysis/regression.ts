@@ -10,8 +10,10 @@ import {
   gatingOf,
   holmByFamily,
   isGating,
+  leftOut,
   trialValues,
   type ComparedDefinition,
+  type LeftOut,
   type MetricDef,
 } from './compared-metrics.js';
 import type { BaselineRun, Comparison, Outcome, RegressionAnalysis, RunResult } from '../contract/result.js';
@@ -46,6 +48,8 @@ export interface CurrentRun {
   memoryGrowth?: { slope: number; se: number } | null;
   /** Service metrics that are compared (those with `better`). */
   definitions?: readonly ComparedDefinition[];
+  /** Comparisons this run's design makes meaningless (an open model's request rate): not made. */
+  leftOut?: readonly LeftOut[];
 }
 
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
@@ -110,6 +114,7 @@ export function analyzeRegressions(
       .filter((x): x is { record: HistoryRecord; trials: TrialFigures[] } => Boolean(x.trials?.length));
 
     for (const def of defs) {
+      if (current.leftOut?.some((l) => l.scenario === scenario.name && l.metric === def.metric)) continue;
       const logs = trialValues(scenario.trials, def);
       if (!logs.length) continue; // e.g. workflows/s of a single-request scenario
       const y = runLevel(logs, def, settings.summary);
@@ -290,6 +295,7 @@ export function analyzeRegressions(
     comparisons,
     counts,
     warnings,
+    ...(current.leftOut?.length ? { leftOut: [...current.leftOut] } : {}),
   };
 }
 
@@ -320,6 +326,7 @@ export function currentFromResult(
     scenarios: scenarioFigures(run.scenarios),
     memoryGrowth: g ? { slope: g.slope, se: growthSe(g)! } : null,
     definitions,
+    leftOut: leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name))),
   };
 }
 

@@ -207,7 +207,7 @@ export interface RegressionSettings {
    * are compared and reported but sit outside the Holm family and never fail a run.
    */
   gate: readonly string[];
-  /** Whether `gate` was written in the config (else A/B mode adds cpu_per_request to the default). */
+  /** Whether `gate` was written in the config (else A/B mode chooses its gate by design: abGate). */
   gateWritten?: boolean;
   /**
    * `moderated`: the trial metrics' spreads estimated together (empirical Bayes); `own`: each from
@@ -235,7 +235,7 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
     errors: 0.001,
     capacity: 0.1,
     'memory.growth': 5 * 1024 ** 2,
-    cpu_per_request: 0.05,
+    cpu_per_request: 0.04,
   },
   onMissingBaseline: 'warn',
   gate: GATE_DEFAULT,

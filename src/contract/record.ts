@@ -50,6 +50,11 @@ export interface HistoryRecord {
   service?: { cpuMean: number | null; memoryPeak: number | null; memoryGrowth?: number | null; memoryGrowthSe?: number | null };
   /** Comparisons found regressed when the run was made, e.g. "p95 of checkout". */
   regressions?: string[];
+  /**
+   * The unit of each defined service metric (`fraction`, `bytes`, `ms`, `per-second`, `number`),
+   * so that charts label them without the config; absent in older records.
+   */
+  units?: Record<string, string>;
 }
 
 export function recordFromResult(result: RunResult, savedAt = new Date()): HistoryRecord {
@@ -76,6 +81,7 @@ export function recordFromResult(result: RunResult, savedAt = new Date()): Histo
     regressions: (result.regression?.comparisons ?? [])
       .filter((c) => c.outcome === 'regression' && c.gating !== false)
       .map((c) => `${c.metric} of ${c.scenario}`),
+    ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
   };
 }
 

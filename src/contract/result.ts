@@ -430,6 +430,8 @@ export interface RegressionAnalysis {
   /** Outcomes of the gating comparisons (regression.gate). */
   counts: Record<Outcome, number>;
   warnings: string[];
+  /** Comparisons not made because this run's design fixes the metric (an open model's request rate). */
+  leftOut?: { scenario: string; metric: string; why: string }[];
 }
 
 export interface HistoryInfo {
@@ -514,4 +516,6 @@ export interface AbResult {
   designNote?: string;
   /** Comparisons not made because the design fixes the metric (an open model's request rate). */
   leftOut?: { scenario: string; metric: string; why: string }[];
+  /** Where the gate came from: the config's regression.gate, or the design's default (absent in older results). */
+  gateFrom?: string;
 }

@@ -7,9 +7,9 @@
 // after that, the trials are analysed; sampling stops as soon as no further trial can change the
 // gate's outcome (a gating regression proven, or every gating comparison decided), at
 // `max-trials`, or before the time budget would be exceeded.
-import { abCounts, analyzeAb, leftOut, lookSchedule, stopReason, undecided, type AbDecisionSettings } from '../analysis/ab.js';
+import { abCounts, analyzeAb, lookSchedule, stopReason, undecided, type AbDecisionSettings } from '../analysis/ab.js';
 import type { Window } from '../analysis/aggregate.js';
-import { AB_GATE_EXTRA, gatingOf } from '../analysis/compared-metrics.js';
+import { abGate, gatingOf, leftOut } from '../analysis/compared-metrics.js';
 import { createRng } from '../stats/rng.js';
 import { TrialCpu } from '../service/cpu-time.js';
 import { allowedCpus, pinProcess, pinTree, splitCpus } from '../service/pin.js';
@@ -67,8 +67,8 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
     looks: looks.length,
     delta: config.regression.delta,
     definitions: config.metrics,
-    // CPU time per request gates by default in A/B mode (both builds measured on one machine at once).
-    gate: config.regression.gateWritten ? config.regression.gate : [...config.regression.gate, ...AB_GATE_EXTRA],
+    // Set for the design below (and again if a duet falls back to interleaved).
+    gate: abGate(config.regression.gate, config.regression.gateWritten, 'interleaved').gate,
     openModel: new Set(config.scenarios.filter((sc) => sc.rate !== undefined && sc.rate > 0).map((sc) => sc.name)),
   };
   // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
@@ -238,6 +238,13 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   // Duet: both builds loaded at the same time, their services pinned to the same CPUs and the
   // load generator to the others, so that whatever slows the machine during a pair slows both.
   let design = await chooseDesign(config.ab.design, keepBoth);
+  let gateFrom = '';
+  const setGate = (): void => {
+    const g = abGate(config.regression.gate, config.regression.gateWritten, design.design);
+    decision.gate = g.gate;
+    gateFrom = g.from;
+  };
+  setGate();
   let pinned: Pinning | undefined;
   let duetReady = false;
   /** Both services up (and, the first time, pinned and sampled); 'fallback' when pinning was refused. */
@@ -250,6 +257,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       if (pinned.failed) {
         ctx.progress.info(`perfgate: ${pinned.note}`);
         design = { design: 'interleaved', note: `interleaved: ${pinned.note}` };
+        setGate();
         return 'fallback';
       }
       duetReady = true;
@@ -410,7 +418,8 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       counts,
       design: design.design,
       designNote: pinned && !pinned.failed ? `${design.note}; ${pinned.note}` : design.note,
-      leftOut: leftOut(compared, decision),
+      leftOut: leftOut(compared, decision.openModel),
+      gateFrom,
     },
     failedSide,
   };

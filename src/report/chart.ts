@@ -12,7 +12,7 @@ function label(text: string, max = 40): string {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean || '?';
 }
 
-const num = (x: number): string => String(Math.round(x * 1000) / 1000);
+const num = (x: number): string => String(x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(4)));
 
 /** The comparison the chart shows: p95 of the first scenario that has a trend. */
 export function chartedComparison(run: RunResult): Comparison | undefined {

@@ -120,11 +120,25 @@ function comparedCount(r: RegressionAnalysis): number {
 }
 
 /** "p95, throughput and errors gate; p50 and p99 are reported only." */
-function gateSentence(comparisons: readonly { metric: ComparedMetric; gating?: boolean }[]): string {
+function gateSentence(comparisons: readonly { metric: ComparedMetric; gating?: boolean }[], from = 'regression.gate'): string {
   const names = (cs: readonly { metric: ComparedMetric }[]): string => [...new Set(cs.map((c) => metricLabel(c.metric)))].join(', ');
   const off = notGating(comparisons);
   if (!off.length) return '';
-  return ` Gating (regression.gate): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+  return ` Gating (${md(from)}): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+}
+
+/**
+ * Runs of this config measured on another runner class (another CPU model, core count or Node
+ * major) are never compared: a faster machine's runs would hide a regression, a slower one's
+ * invent one, and CPU time per request is a property of the CPU model.
+ */
+function otherRunnersSentence(r: RegressionAnalysis): string {
+  const other = r.candidates.sameConfig - r.candidates.sameRunner;
+  if (other <= 0) return '';
+  const runner = code(r.runner);
+  if (r.candidates.sameRunner === 0)
+    return ` **History holds no run of this config on this runner class** (${runner}): the ${other} stored run${other === 1 ? ' was' : 's were'} measured on another CPU model, core count or Node version, and runs (CPU time per request above all) are compared only on the same one; this run's figures start that baseline.`;
+  return ` ${other} run${other === 1 ? '' : 's'} of this config measured on another runner class (CPU model, cores or Node version) ${other === 1 ? 'is' : 'are'} left out; this run is ${runner}.`;
 }
 
 export function regressionView(r: RegressionAnalysis, units: Units): Omit<RegressionView, 'chart'> {
@@ -137,7 +151,9 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
     `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
     `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
     `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
-    gateSentence(r.comparisons);
+    otherRunnersSentence(r) +
+    gateSentence(r.comparisons) +
+    leftOutSentence(r.leftOut);
   let insufficient: string | null = null;
   if (r.counts['insufficient baseline'] && compared === 0) {
     const effect =
@@ -241,8 +257,8 @@ export function abView(ab: AbResult, units: Units): AbView {
       `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
       `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
       `Sampling stopped because ${md(ab.stoppedBecause)}.` +
-      gateSentence(ab.comparisons) +
-      leftOutSentence(ab),
+      gateSentence(ab.comparisons, ab.gateFrom) +
+      leftOutSentence(ab.leftOut),
     rows: ab.comparisons.map((c) => ({
       scenario: md(c.scenario),
       metric: metricLabel(c.metric),
@@ -274,8 +290,7 @@ function designSentence(ab: AbResult): string {
 }
 
 /** The comparisons the design leaves out, and why. */
-function leftOutSentence(ab: AbResult): string {
-  const left = ab.leftOut ?? [];
+function leftOutSentence(left: readonly { scenario: string; metric: string; why: string }[] = []): string {
   if (!left.length) return '';
   const byWhy = new Map<string, string[]>();
   for (const l of left) byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${md(l.scenario)}"`]);

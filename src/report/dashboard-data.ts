@@ -25,13 +25,37 @@ export interface DashboardData {
     capacity: (number | null)[] | null;
     /** Indices of runs where the p95 level shifted. */
     changePoints: number[];
-    /** Service metrics defined in the config: each run's median over its trials. */
-    metrics: { name: string; values: (number | null)[] }[];
+    /**
+     * Service metrics defined in the config: each run's median over its trials, in the unit
+     * shown (`%` for percent metrics, stored as fractions and drawn 0–100; '' when unknown).
+     */
+    metrics: { name: string; unit: string; values: (number | null)[] }[];
   }[];
   service: { cpu: (number | null)[]; memoryMb: (number | null)[]; growthMbPerMin: (number | null)[] };
 }
 
-const med = (xs: number[]): number | null => (xs.length ? Math.round(median(xs) * 1000) / 1000 : null);
+/** Four significant digits: enough to tell values apart, small enough to embed (0.001234, 12.35, 1235). */
+export function round4(x: number): number {
+  return x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(4));
+}
+
+const med = (xs: number[]): number | null => (xs.length ? round4(median(xs)) : null);
+
+/** A defined metric's unit as charts show it, and the factor from stored values to shown ones. */
+export function shownUnit(unit: string | undefined): { unit: string; factor: number } {
+  switch (unit) {
+    case 'fraction':
+      return { unit: '%', factor: 100 };
+    case 'bytes':
+      return { unit: 'MB', factor: 1 / 2 ** 20 };
+    case 'ms':
+      return { unit: 'ms', factor: 1 };
+    case 'per-second':
+      return { unit: '/s', factor: 1 };
+    default:
+      return { unit: '', factor: 1 };
+  }
+}
 
 /** All change points of a series by binary segmentation around the latest-change-point test. */
 export function changePoints(values: (number | null)[], depth = 4): number[] {
@@ -59,6 +83,9 @@ export function buildDashboardData(
   const runner = latest?.runner ?? '';
   const runs = sorted.filter((r) => r.fingerprint === fingerprint && r.runner === runner);
   const names = [...new Set(runs.flatMap((r) => r.scenarios.map((s) => s.name)))];
+  // Units of defined metrics: the newest record that names one decides (older records carry none).
+  const units: Record<string, string> = {};
+  for (const r of runs) Object.assign(units, r.units ?? {});
   return {
     title: opts.title,
     generatedAt: opts.now.toISOString(),
@@ -90,10 +117,21 @@ export function buildDashboardData(
         rps: series((t) => t.rps),
         capacity: ramp ? figures.map((f) => (typeof f?.capacity === 'number' ? Math.round(f.capacity) : null)) : null,
         changePoints: changePoints(p95),
-        metrics: metricNames.map((m) => ({
-          name: m,
-          values: trials.map((ts) => med(ts.map((t) => t.metrics?.[m]).filter((v): v is number => typeof v === 'number'))),
-        })),
+        metrics: metricNames.map((m) => {
+          const shown = shownUnit(units[m]);
+          return {
+            name: m,
+            unit: shown.unit,
+            values: trials.map((ts) =>
+              med(
+                ts
+                  .map((t) => t.metrics?.[m])
+                  .filter((v): v is number => typeof v === 'number')
+                  .map((v) => v * shown.factor),
+              ),
+            ),
+          };
+        }),
       };
     }),
     service: {

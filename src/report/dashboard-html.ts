@@ -48,7 +48,7 @@ function hover(series, unit) {
     tip.replaceChildren();
     const head = el('div'); head.append(shaLink(r.sha), el('span', ' · ' + when(r.t) + (r.branch ? ' · ' + r.branch : '')));
     tip.append(head);
-    series.forEach((s, k) => { const v = u.data[k + 1][i]; tip.append(el('div', s + ': ' + (v == null ? '–' : v + ' ' + unit))); });
+    series.forEach((s, k) => { const v = u.data[k + 1][i]; tip.append(el('div', s + ': ' + (v == null ? '–' : v + (unit ? ' ' + unit : '')))); });
     if (r.regressions.length) tip.append(el('div', 'regression: ' + r.regressions.join(', '), 'bad'));
     tip.hidden = false;
     const rect = u.over.getBoundingClientRect();
@@ -57,14 +57,29 @@ function hover(series, unit) {
   }] } };
 }
 
+// Tick labels with as many decimals as the step needs (no two alike, none rounded off its
+// value), the unit beside each; the labels drawn are kept on the chart's box (data-y-ticks).
+function tickLabels(box, unit) {
+  return (u, splits, axisIdx, space, incr) => {
+    let d = 0;
+    while (d < 12 && !splits.every((v) => Math.abs(Number(v.toFixed(d)) - v) <= Math.abs(incr) * 1e-6)) d++;
+    const labels = splits.map((v) => v.toFixed(d) + (unit ? (unit === '%' ? ' %' : ' ' + unit) : ''));
+    box.dataset.yTicks = JSON.stringify(labels);
+    return labels;
+  };
+}
+
 function chart(target, title, series, unit, columns, changePoints) {
-  const box = el('section', undefined, 'chart'); box.append(el('h3', title)); target.append(box);
+  const box = el('section', undefined, 'chart'); box.append(el('h3', unit ? title + ' (' + unit + ')' : title)); target.append(box);
+  box.dataset.unit = unit;
   const colors = ['#1a7f37', '#0969da', '#bf8700', '#8250df'];
+  // Percentages on 0–100; other scales from their data.
+  const y = unit === '%' ? { range: (u, min, max) => [0, Math.max(100, max == null ? 100 : max)] } : {};
   new uPlot({
     width: Math.min(1100, document.body.clientWidth - 40), height: 260,
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, y },
     series: [{}, ...series.map((label, k) => ({ label, stroke: colors[k % colors.length], width: 1.5, spanGaps: true, points: { show: xs.length <= 60 } }))],
-    axes: [{}, { label: unit }],
+    axes: [{}, { label: unit, values: tickLabels(box, unit), size: 70 }],
     plugins: [markers(changePoints), hover(series, unit)],
   }, [xs, ...columns], box);
 }
@@ -79,11 +94,11 @@ for (const s of data.scenarios) {
     chart(charts, 'Latency', ['p50', 'p95', 'p99'], 'ms', [s.p50, s.p95, s.p99], s.changePoints);
     chart(charts, 'Throughput', ['req/s'], 'req/s', [s.rps], s.changePoints);
   }
-  for (const m of s.metrics) chart(charts, m.name, [m.name], '', [m.values], []);
+  for (const m of s.metrics) chart(charts, m.name, [m.name], m.unit, [m.values], []);
 }
 if (data.runs.length && data.service.cpu.some((v) => v != null)) {
   charts.append(el('h2', 'Service'));
-  chart(charts, 'CPU (mean, % of one core)', ['cpu'], '%', [data.service.cpu], []);
+  chart(charts, 'CPU, mean share of one core', ['cpu'], '%', [data.service.cpu], []);
   chart(charts, 'Memory (peak RSS)', ['memory'], 'MB', [data.service.memoryMb], []);
   if (data.service.growthMbPerMin.some((v) => v != null)) chart(charts, 'Memory growth (RSS slope)', ['growth'], 'MB/min', [data.service.growthMbPerMin], []);
 }

@@ -120,6 +120,49 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     expect(loadMs).toBeLessThan(20_000); // generous: a sanity bound, not a benchmark
     await page.close();
   });
+  it("labels each defined metric's axis with its unit: a percent metric on 0–100 %, small ratios with ticks that differ", async () => {
+    const rng = createRng(5);
+    const dir = tempDir();
+    const store = new DirStore(join(dir, 'history'));
+    for (let i = 0; i < 40; i++) {
+      const r = record(rng, {}, {}, i);
+      r.scenarios[0]!.trials = r.scenarios[0]!.trials.map((t) => ({
+        ...t,
+        metrics: { cache_hit_rate: 0.85 + 0.1 * rng.next(), db_queries_per_request: 0.001 + 0.001 * rng.next() },
+      }));
+      r.units = { cache_hit_rate: 'fraction', db_queries_per_request: 'number' };
+      await store.save(r);
+    }
+    const { file } = await runDashboard({ history: join(dir, 'history'), outDir: join(dir, 'dash') });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'en-US' });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('.uplot canvas');
+    const chartOf = (title: string) => page.locator('section.chart', { has: page.locator('h3', { hasText: title }) });
+    const ticks = async (title: string): Promise<string[]> =>
+      JSON.parse((await chartOf(title).getAttribute('data-y-ticks')) ?? '[]') as string[];
+
+    expect(await chartOf('cache_hit_rate').locator('h3').textContent()).toBe('cache_hit_rate (%)');
+    const percent = await ticks('cache_hit_rate');
+    expect(percent.length).toBeGreaterThan(2);
+    expect(percent.every((t) => / %$/.test(t))).toBe(true);
+    const values = percent.map((t) => Number.parseFloat(t));
+    expect(Math.min(...values)).toBe(0); // drawn on 0–100, not 0–1
+    expect(Math.max(...values)).toBe(100);
+    expect(new Set(percent).size).toBe(percent.length);
+    // The hover shows the value in percent too.
+    await chartOf('cache_hit_rate').locator('.u-over').hover(); // scrolled into view, the pointer at its middle
+    await expect.poll(async () => (await page.locator('#tooltip').textContent()) ?? '').toMatch(/cache_hit_rate: (8\d|9\d)(\.\d+)? %/);
+
+    const small = await ticks('db_queries_per_request');
+    expect(small.length).toBeGreaterThan(2);
+    expect(new Set(small).size).toBe(small.length); // no 0.002, 0.002, 0.001, 0.001
+    for (const t of small) expect(Number(t)).toBeLessThan(0.01);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(OUT, 'dashboard-units.png'), fullPage: true });
+    await page.close();
+  });
 });
 
 describe.skipIf(!CHROMIUM)('report.md through a Markdown renderer, Mermaid through mermaid', () => {
@@ -162,6 +205,7 @@ describe.skipIf(!CHROMIUM)('report.md through a Markdown renderer, Mermaid throu
     expect(outcome.parsed).toBe(true);
     expect(outcome.svg).toContain('<svg');
     expect(outcome.svg).toContain('this run');
+    expect(outcome.svg).toContain('p95 (ms)'); // the y axis says its unit
     expect(errors).toEqual([]);
     // A broken block is refused by the same parser, so the check above can fail.
     const broken = await page.evaluate(async () => {

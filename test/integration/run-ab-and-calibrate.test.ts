@@ -153,6 +153,35 @@ describe('A/B mode on the demo service', () => {
     expect(o.report).toMatch(/Not compared: Throughput of "browse products", .*\(the open model sets the request rate\)/);
   }, 300_000);
 
+  it("the demo's own perfgate.yml, the same build on both sides: passes within the default budget, gated on CPU per request", async () => {
+    const dir = tempDir();
+    const own = readFileSync(join(REPO, 'perfgate.yml'), 'utf8')
+      .replace('command: node fixtures/demo-service/server.js', `command: node ${JSON.stringify(DEMO)}`)
+      .replace(
+        /^load:/m,
+        `baseline:\n  service:\n    command: node ${JSON.stringify(DEMO)}\n    port: auto\n    ready: { http: /health, timeout: 20s }\n    metrics: { url: /metrics }\nhistory: { store: none }\nload:`,
+      );
+    const o = await runGate({
+      config: writeConfig(dir, own),
+      outDir: join(dir, 'out'),
+      overrides: { durationMs: 2000, unjudgeable: 'warn' },
+    }); // 2 s trials leave a target unjudgeable: said, not failed
+    const ab = o.result.ab!;
+    const summary = JSON.stringify(ab.comparisons.map((c) => [c.scenario, c.metric, c.outcome, c.change.toFixed(3)]));
+    expect(ab.design).toBe('duet');
+    expect(ab.counts.regression, summary).toBe(0);
+    expect(o.result.verdict, `${o.result.reason}; ${summary}`).toBe('pass');
+    expect(o.exitCode).toBe(0);
+    expect(ab.elapsedMs).toBeLessThan(10 * 60_000);
+    // In a duet the gate is CPU per request and errors; latency is compared and reported.
+    const gating = new Set(ab.comparisons.filter((c) => c.gating !== false).map((c) => c.metric));
+    expect([...gating].sort()).toEqual(['cache_hit_rate', 'cpu_per_request', 'errors']);
+    expect(ab.comparisons.find((c) => c.metric === 'p95')).toMatchObject({ gating: false });
+    expect(o.report).toMatch(
+      /Gating \(the duet's default; regression.gate chooses others\): Service CPU per request, cache\\_hit\\_rate, Error rate;/,
+    );
+  }, 600_000);
+
   it('perfgate calibrate: spread per metric, trials needed for δ, MDE, written to calibrate.md', () => {
     const dir = tempDir();
     const config = writeConfig(dir, abConfig('').replace(/baseline:[\s\S]*?ready: \{ http: \/health \}\n/, ''));

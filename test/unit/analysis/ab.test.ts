@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { abCounts, analyzeAb, lookSchedule, sentence, stopReason } from '../../../src/analysis/ab.js';
 import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
+import { abGate, DUET_GATE } from '../../../src/analysis/compared-metrics.js';
 import { calibrate } from '../../../src/analysis/calibration.js';
 import { decide } from '../../../src/analysis/verdict.js';
 import type { TrialFigures } from '../../../src/contract/record.js';
@@ -11,6 +12,18 @@ const settings = { alpha: 0.05, looks: 1, delta: REGRESSION_DEFAULTS.delta };
 const side = (seed: number, level: Level, n: number, noise = 0.02): Map<string, TrialFigures[]> =>
   new Map([['api', trials(createRng(seed), level, n, noise)]]);
 const find = (cs: ReturnType<typeof analyzeAb>, metric: string) => cs.find((c) => c.metric === metric)!;
+
+describe("A/B mode's gate by design", () => {
+  it('duet: CPU per request and errors (with the head-only figures); interleaved: the default plus CPU; a written gate is kept', () => {
+    const def = REGRESSION_DEFAULTS.gate;
+    expect(abGate(def, false, 'duet')).toEqual({ gate: DUET_GATE, from: "the duet's default; regression.gate chooses others" });
+    expect(DUET_GATE).toEqual(['cpu_per_request', 'errors', 'capacity', 'memory.growth']);
+    expect(abGate(def, undefined, 'interleaved').gate).toEqual([...def, 'cpu_per_request']);
+    expect(abGate(['p95'], true, 'duet')).toEqual({ gate: ['p95'], from: 'regression.gate' });
+    // A defined metric with a direction keeps gating in a duet.
+    expect(abGate([...def, 'cache_hit_rate'], false, 'duet').gate).toEqual([...DUET_GATE, 'cache_hit_rate']);
+  });
+});
 
 describe('A/B decision on synthetic trials', () => {
   it('a known ratio: +30 % latency is a regression with an interval around 30 %', () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRegressions, type CurrentRun } from '../../../src/analysis/regression.js';
+import { readFileSync } from 'node:fs';
+import { analyzeRegressions, currentFromResult, type CurrentRun } from '../../../src/analysis/regression.js';
+import type { RunResult } from '../../../src/contract/result.js';
+import { regressionView, unitsOf } from '../../../src/report/comparison-view.js';
 import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
 import { decide } from '../../../src/analysis/verdict.js';
 import { createRng } from '../../../src/stats/rng.js';
@@ -110,6 +113,56 @@ describe('regression analysis against synthetic history (known answers)', () => 
     expect(a.candidates).toEqual({ total: 8, sameConfig: 7, sameRunner: 6, defaultBranch: 5 });
     expect(a.baseline.map((b) => b.id)).toEqual(['run-0000', 'run-0001', 'run-0002', 'run-0003', 'run-0004']);
     expect(a.counts.regression).toBe(0);
+  });
+
+  it('CPU time per request is compared only between runs of one CPU model; another model leaves it uncompared and says so', () => {
+    const withCpu = (rs: ReturnType<typeof history>, ms: number) =>
+      rs.map((r) => ({
+        ...r,
+        scenarios: r.scenarios.map((s) => ({
+          ...s,
+          trials: s.trials.map((t) => ({ ...t, cpuPerRequest: ms * (1 + 0.01 * Math.sin(t.rps)) })),
+        })),
+      }));
+    const run = (ms: number): CurrentRun => {
+      const c = current(108, {});
+      return { ...c, scenarios: c.scenarios.map((s) => ({ ...s, trials: s.trials.map((t) => ({ ...t, cpuPerRequest: ms })) })) };
+    };
+    // Same CPU model: +30 % CPU per request is found (reported: outside the default history gate).
+    const same = analyze(withCpu(history(9, 10), 0.1), run(0.13));
+    const cpu = find(same, 'cpu_per_request');
+    expect(cpu.outcome).toBe('regression');
+    expect(cpu.gating).toBe(false);
+    // A faster CPU model in history: its runs are never the baseline, so it cannot hide or invent anything.
+    const faster = withCpu(history(9, 10), 0.07).map((r) => ({ ...r, runner: 'linux-x64 · Faster CPU · 2 cores · node 20' }));
+    const other = analyze(faster, run(0.13));
+    expect(other.candidates).toMatchObject({ sameConfig: 10, sameRunner: 0 });
+    expect(find(other, 'cpu_per_request').outcome).toBe('insufficient baseline');
+    const intro = regressionView(other, unitsOf({})).intro;
+    expect(intro).toContain('**History holds no run of this config on this runner class**');
+    expect(intro).toContain(RUNNER);
+    // Some runs of another class beside enough of this one: counted out loud.
+    expect(regressionView(analyze([...faster.slice(0, 3), ...withCpu(history(10, 6), 0.1)], run(0.1)), unitsOf({})).intro).toContain(
+      '3 runs of this config measured on another runner class (CPU model, cores or Node version) are left out',
+    );
+  });
+
+  it("an open model's request rate is not compared in history mode either (the schedule sets it), and the report says so", () => {
+    const result = JSON.parse(readFileSync(new URL('../../../fixtures/results/demo-pass.json', import.meta.url), 'utf8')) as RunResult;
+    const c = currentFromResult(undefined, result);
+    const open = result.scenarios.filter((s) => (s.settings.rate ?? 0) > 0).map((s) => s.name);
+    expect(open.length).toBeGreaterThan(0);
+    expect(c.leftOut).toContainEqual({ scenario: open[0], metric: 'rps', why: 'the open model sets the request rate' });
+    // A closed-model run of the same shape compares throughput as before.
+    const slower = history(11, 10);
+    const a = analyze(slower, {
+      ...current(111, { rps: 700 }),
+      leftOut: [{ scenario: 'api', metric: 'rps', why: 'the open model sets the request rate' }],
+    });
+    expect(a.comparisons.some((x) => x.metric === 'rps')).toBe(false);
+    expect(a.counts.regression).toBe(0);
+    expect(regressionView(a, unitsOf({})).intro).toContain('Not compared: Throughput of "api" (the open model sets the request rate).');
+    expect(find(analyze(slower, current(111, { rps: 700 })), 'rps').outcome).toBe('regression');
   });
 
   it('the window keeps the last N runs', () => {

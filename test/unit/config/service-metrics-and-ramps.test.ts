@@ -124,4 +124,12 @@ scenarios:
     const found = problems(yaml);
     expect(found.join('\n')).toContain(message);
   });
+
+  it('CPU time per request takes its own δ (default 4 %) and can be named in the gate', () => {
+    expect(problems(`${base}regression: { delta: { cpu_per_request: 2% }, gate: [cpu_per_request, errors] }\n`)).toEqual([]);
+    const c = parseConfig(`${base}regression: { delta: { cpu_per_request: 2% }, gate: [cpu_per_request, errors] }\n`, 'perfgate.yml');
+    expect(c.regression.delta.cpu_per_request).toBe(0.02);
+    expect(c.regression.gateWritten).toBe(true);
+    expect(parseConfig(base, 'perfgate.yml').regression.delta.cpu_per_request).toBe(0.04);
+  });
 });

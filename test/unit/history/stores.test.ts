@@ -93,6 +93,19 @@ describe('records', () => {
     expect(parsed.record.scenarios[0]!.trials[0]!.p95).toBe(result.scenarios[0]!.trials[0]!.latency.p95);
     const direct = recordFromResult(result);
     expect(direct.id).not.toBe(recordFromResult(result).id); // ids never collide, even for the same run
+    expect(direct.units).toBeUndefined(); // no defined metrics, no units
+    const withMetrics: RunResult = {
+      ...result,
+      metrics: {
+        url: '/metrics',
+        definitions: [{ name: 'hit_rate', expr: 'x', unit: 'fraction', better: 'higher', delta: 0.05 }],
+        scrapes: 2,
+        failed: 0,
+        problems: [],
+        values: {},
+      },
+    };
+    expect(recordFromResult(withMetrics).units).toEqual({ hit_rate: 'fraction' }); // the dashboard labels its axis from this
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDashboardData, changePoints } from '../../../src/report/dashboard-data.js';
+import { buildDashboardData, changePoints, round4, shownUnit } from '../../../src/report/dashboard-data.js';
 import { dashboardHtml, scriptJson } from '../../../src/report/dashboard-html.js';
 import { createRng } from '../../../src/stats/rng.js';
 import { history, record } from '../../history-fixtures.js';
@@ -26,9 +26,32 @@ describe('dashboard data', () => {
     }));
     const d = buildDashboardData(runs, { title: 't', repoUrl: null, now: new Date(0) });
     expect(d.scenarios[0]!.capacity).toBeNull();
-    expect(d.scenarios[0]!.metrics).toEqual([{ name: 'hit_rate', values: [0.92, 0.92, 0.92, 0.92] }]);
+    expect(d.scenarios[0]!.metrics).toEqual([{ name: 'hit_rate', unit: '', values: [0.92, 0.92, 0.92, 0.92] }]);
     expect(d.scenarios[1]!.capacity).toEqual([1000, 1001, 1002, 1003]);
     expect(d.service.growthMbPerMin).toEqual([0, 1, 2, 3]);
+  });
+
+  it('draws defined metrics in their unit from the records: percent as 0–100, small values not rounded together', () => {
+    const runs = history(1, 3).map((r, i) => ({
+      ...r,
+      scenarios: [
+        {
+          ...r.scenarios[0]!,
+          trials: r.scenarios[0]!.trials.map((t) => ({ ...t, metrics: { hit: 0.9, q: 0.0012 + i * 0.0002, size: 3 * 2 ** 20 } })),
+        },
+      ],
+      // Only the newer records know the units (older ones were saved before units were kept).
+      ...(i > 0 ? { units: { hit: 'fraction', q: 'number', size: 'bytes' } } : {}),
+    }));
+    const d = buildDashboardData(runs, { title: 't', repoUrl: null, now: new Date(0) });
+    expect(d.scenarios[0]!.metrics).toEqual([
+      { name: 'hit', unit: '%', values: [90, 90, 90] },
+      { name: 'q', unit: '', values: [0.0012, 0.0014, 0.0016] },
+      { name: 'size', unit: 'MB', values: [3, 3, 3] },
+    ]);
+    expect(round4(0.00123456)).toBe(0.001235);
+    expect(round4(123456)).toBe(123500);
+    expect(shownUnit('per-second')).toEqual({ unit: '/s', factor: 1 });
   });
 
   it('marks level shifts, not noise', () => {
