@@ -30,10 +30,16 @@ async function expectNearRawClient(command: string, cwd: string, path: string, p
   const port = await freePort();
   const server = await externalService(command.replace('$PORT', String(port)), cwd, port);
   try {
-    const raw = await rawClosed(`http://127.0.0.1:${port}${path}`, { connections: 4, durationMs: 1000 });
-    expect(raw.errors).toBe(0);
-    expect(p50, `perfgate p50 ${p50} ms, raw client ${raw.p50} ms`).toBeLessThan(raw.p50 * 3 + 1);
-    expect(p50).toBeGreaterThan(raw.p50 / 3 - 1);
+    // Three short raw readings: a CPU-bound neighbour only ever slows a reading, so the bounds use
+    // the least and the most disturbed one (one 1 s reading under a neighbour once read 7 ms
+    // against perfgate's 1 ms taken a moment before).
+    const raws = [];
+    for (let i = 0; i < 3; i++) raws.push(await rawClosed(`http://127.0.0.1:${port}${path}`, { connections: 4, durationMs: 700 }));
+    for (const raw of raws) expect(raw.errors).toBe(0);
+    const p50s = raws.map((r) => r.p50);
+    const why = `perfgate p50 ${p50} ms, raw client ${p50s.join(', ')} ms`;
+    expect(p50, why).toBeLessThan(Math.max(...p50s) * 3 + 1);
+    expect(p50, why).toBeGreaterThan(Math.min(...p50s) / 3 - 1);
   } finally {
     await server.stop();
   }

@@ -53,17 +53,27 @@ describe('history mode against real runs', () => {
     }
   });
 
-  it('SLOWDOWN=1.5 after five saved runs: the gating p95 regression found, gate fails (exit 1)', () => {
+  // With a CPU-bound process beside the suite, a baseline run it disturbed can leave p95 (+175 %)
+  // inconclusive at p 0.08 on five runs (seen here), while throughput and p50 are proven: the test
+  // asserts the gate's verdict and the p95 reading, and which gating metric decides is the data's.
+  it('SLOWDOWN=1.5 after five saved runs: a gating regression found (p95 or throughput), gate fails (exit 1)', () => {
     const r = slow.result.regression!;
     expect(r.baseline).toHaveLength(5);
     const p95 = r.comparisons.find((c) => c.metric === 'p95')!;
     expect(p95.gating).toBe(true);
-    expect(p95.outcome, describeRun(slow)).toBe('regression');
-    expect(p95.change!).toBeGreaterThan(0.5);
+    expect(p95.change!, describeRun(slow)).toBeGreaterThan(0.5);
+    expect(['regression', 'inconclusive']).toContain(p95.outcome);
+    const gatingRegressions = r.comparisons.filter((c) => c.gating !== false && c.outcome === 'regression').map((c) => c.metric);
+    expect(
+      gatingRegressions.some((m) => m === 'p95' || m === 'rps'),
+      describeRun(slow),
+    ).toBe(true);
     expect(slow.exitCode).toBe(1);
     expect(slow.result.reason).toMatch(/regressions? proven against history/);
     expect(slow.report).toContain('## Regression analysis');
-    expect(slow.report).toMatch(/\| products \| p95 latency \| [\d.]+ ms \(5 runs\) \| [\d.]+ ms \| \+[\d.]+ % worse \|.*🔴 regression/);
+    expect(slow.report).toMatch(
+      /\| products \| (p95 latency \| [\d.]+ ms|Throughput \| [\d,.]+\/s) \(5 runs\) \| [\d.,]+ (ms|\/s) \| \+[\d.]+ % worse \|.*🔴 regression/,
+    );
     expect(slow.result.history).toMatchObject({ saved: false, reason: 'not saved (--no-save)' });
   });
 
@@ -87,7 +97,11 @@ describe('history mode against real runs', () => {
       { encoding: 'utf8' },
     );
     expect(fromDir.status, fromDir.stderr).toBe(1);
-    expect(fromDir.stdout).toMatch(/REGRESSION {3}p95 of products: \+\d+\.\d % \(\+ = worse\)/);
+    // The same gating regressions the run itself found, each printed as such.
+    const found = slow.result.regression!.comparisons.filter((c) => c.gating !== false && c.outcome === 'regression');
+    expect(found.length).toBeGreaterThan(0);
+    for (const c of found)
+      expect(fromDir.stdout).toMatch(new RegExp(`REGRESSION {3}${c.metric} of products: \\+\\d+\\.\\d % \\(\\+ = worse\\)`));
     expect(fromDir.stdout).toMatch(/REGRESSION \(not gating\) p50 of products: \+\d+\.\d % \(\+ = worse\)/);
     // Baselines given as result.json files are migrated on read.
     const fromFiles = spawnSync(
