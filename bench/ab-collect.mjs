@@ -11,14 +11,14 @@
 // 1,500 SHA-256 rounds per request; EXTRA_WORK in code). The neighbour is a CPU-bound process switched on and off at random
 // (2–8 s each way) for the whole job.
 // Usage: node bench/ab-collect.mjs --plan quick|full [--from K]   or   --service S --design D --knob K [--neighbour] [--pairs N]
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { trialFigures } from '../build/contract/record.js';
 import { createRng } from '../build/stats/rng.js';
-import { ROOT } from './lib.mjs';
+import { benchRepo, docsOnlyCommit, ROOT } from './lib.mjs';
 
 const CLI = join(ROOT, 'dist', 'cli', 'index.js');
 export const DATA = join(ROOT, 'bench', 'data', 'ab');
@@ -99,8 +99,6 @@ function neighbour(seed) {
 export async function collectJob({ service, design, knob, withNeighbour, pairs }) {
   const spec = SERVICES[service];
   const dir = mkdtempSync(join(tmpdir(), `perfgate-ab-${service}-`));
-  const git = (...args) =>
-    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
   for (const [to, from] of Object.entries(spec.files)) {
     mkdirSync(join(dir, to, '..'), { recursive: true });
     copyFileSync(join(ROOT, from), join(dir, to));
@@ -110,16 +108,9 @@ export async function collectJob({ service, design, knob, withNeighbour, pairs }
     join(dir, 'perfgate.yml'),
     `${yml}\nab: { design: ${design}, min-trials: ${pairs}, max-trials: ${pairs}, budget: 60m }\nhistory: { store: none }\n`,
   );
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, '.gitignore'), '.perfgate/\nnode_modules\n');
-  writeFileSync(join(dir, 'README.md'), '# bench\n');
-  git('init', '-q', '-b', 'main');
-  git('add', '.');
-  git('commit', '-q', '-m', 'the service');
-  if (Number(knob) === 0) {
-    writeFileSync(join(dir, 'README.md'), '# bench\n\nA sentence that changes nothing the service does.\n');
-    git('commit', '-q', '-am', 'docs only');
-  } else {
+  const git = benchRepo(dir, 'the service');
+  if (Number(knob) === 0) docsOnlyCommit(dir, git);
+  else {
     const [file, from, to] = spec.knob;
     const source = readFileSync(join(dir, file), 'utf8');
     if (!source.includes(from)) throw new Error(`${file} no longer reads ${from}`);

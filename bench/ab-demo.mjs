@@ -5,12 +5,12 @@
 // says how each ended (quiet = every gating comparison a confident pass), the trials per side,
 // why sampling stopped and the wall time of the whole run.
 // Usage: node bench/ab-demo.mjs [--unchanged N] [--slowed N] [--slowdown F]   (after npm run build)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machine, median, ROOT, table } from './lib.mjs';
+import { benchRepo, docsOnlyCommit, machine, median, ROOT, table } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -21,20 +21,11 @@ const { values } = parseArgs({
 });
 const CLI = join(ROOT, 'dist', 'cli', 'index.js');
 const dir = mkdtempSync(join(tmpdir(), 'perfgate-ab-demo-'));
-const git = (...args) =>
-  execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
-
 mkdirSync(join(dir, 'fixtures', 'demo-service'), { recursive: true });
 copyFileSync(join(ROOT, 'fixtures', 'demo-service', 'server.js'), join(dir, 'fixtures', 'demo-service', 'server.js'));
 copyFileSync(join(ROOT, 'perfgate.yml'), join(dir, 'perfgate.yml'));
-symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-writeFileSync(join(dir, '.gitignore'), '.perfgate/\nnode_modules\n');
-writeFileSync(join(dir, 'README.md'), '# demo\n');
-git('init', '-q', '-b', 'main');
-git('add', '.');
-git('commit', '-q', '-m', 'the demo');
-writeFileSync(join(dir, 'README.md'), '# demo\n\nA sentence that changes nothing the service does.\n');
-git('commit', '-q', '-am', 'docs only');
+const git = benchRepo(dir, 'the demo');
+docsOnlyCommit(dir, git);
 const unchanged = git('rev-parse', 'HEAD');
 const server = join(dir, 'fixtures', 'demo-service', 'server.js');
 const source = readFileSync(server, 'utf8');

@@ -1,5 +1,7 @@
 // Shared helpers for the benchmarks of the gate itself. They use perfgate's own modules as
 // compiled by `tsc` into build/ (npm run bench* does that first).
+import { execFileSync } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { clopperPearson } from '../build/stats/binomial.js';
 import { fileURLToPath } from 'node:url';
@@ -67,4 +69,26 @@ export const pct = (f, d = 1) => `${(f * 100).toFixed(d)} %`;
 export function rateText(k, n) {
   const [lo, hi] = clopperPearson(k, n);
   return `${pct(k / n)} (${k}/${n}; 95 % CI ${pct(lo)}–${pct(hi)})`;
+}
+
+/**
+ * A git repository for real-commit benchmarks in `dir` (its files already written): node_modules
+ * linked, .perfgate ignored, a README, one commit. Returns a git runner for later commits.
+ */
+export function benchRepo(dir, message) {
+  const git = (...args) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, '.gitignore'), '.perfgate/\nnode_modules\n');
+  writeFileSync(join(dir, 'README.md'), '# bench\n');
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', message);
+  return git;
+}
+
+/** A commit that changes only the README: an unchanged PR. */
+export function docsOnlyCommit(dir, git) {
+  writeFileSync(join(dir, 'README.md'), '# bench\n\nA sentence that changes nothing the service does.\n');
+  git('commit', '-q', '-am', 'docs only');
 }
