@@ -22,4 +22,10 @@ export default defineConfig(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: nodeGlobals } },
+  // The profiling agent is CommonJS: NODE_OPTIONS=--require loads it before any service code.
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

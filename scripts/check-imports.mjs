@@ -2,7 +2,7 @@
 // files import each other in a circle. Part of `npm run lint`; exits 1 naming each offence.
 //
 //   entry points (cli/, action/)  →  commands/  →  pipeline/  →  github/  →  report/  →  history/
-//   →  analysis/  →  load/  →  service/  →  config/  →  util/  →  stats/, contract/, types/
+//   →  analysis/  →  profile/  →  load/  →  service/  →  config/  →  util/  →  stats/, contract/, types/
 //
 // A room may import its own files and any room below it; never a room above it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,6 +21,7 @@ export const LAYERS = [
   ['report'],
   ['history'],
   ['analysis'],
+  ['profile'],
   ['load'],
   ['service'],
   ['config'],

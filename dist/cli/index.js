@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9263);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4377);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9263:
+/***/ 4377:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27376,7 +27376,7 @@ function signedChange(metric, change, scale, fixed = false) {
 // links, mentions or issue references that nobody wrote, no broken tables. Pure.
 const ZWSP = '\u200B';
 /** Inline text (paragraphs and table cells): one line, every Markdown control character inert. */
-function md(text) {
+function markdown_md(text) {
     return String(text)
         .replace(/\r?\n|\r/g, ' ')
         .replace(/&/g, '&amp;')
@@ -27396,7 +27396,7 @@ function codeBlock(text, lang = '') {
     return `${fence}${lang}\n${text.replace(/\n+$/, '')}\n${fence}`;
 }
 /** Inline code for short literal text (an expression, a command), safe for any backticks. */
-function code(text) {
+function markdown_code(text) {
     const oneLine = String(text)
         .replace(/\r?\n|\r/g, ' ')
         .replace(/\|/g, '\\|');
@@ -32721,13 +32721,15 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 const RECORD_KIND = 'perfgate-run';
 const RECORD_SCHEMA_VERSION = 1;
-function recordFromResult(result, savedAt = new Date()) {
+function recordFromResult(result, savedAt = new Date(), o = {}) {
     const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+    const id = `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+    const profiles = o.publishesProfiles ? profilePages(result, id) : [];
     return {
         kind: RECORD_KIND,
         schemaVersion: RECORD_SCHEMA_VERSION,
-        id: `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`,
+        id,
         savedAt: savedAt.toISOString(),
         startedAt: result.startedAt,
         name: result.name,
@@ -32746,7 +32748,18 @@ function recordFromResult(result, savedAt = new Date()) {
             .filter((c) => c.outcome === 'regression' && c.gating !== false)
             .map((c) => `${c.metric} of ${c.scenario}`),
         ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
+        ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
     };
+}
+/**
+ * Where a run's flame graphs go next to the dashboard (`profiles/ID/FILE`, relative to it) and
+ * which file each is (as result.json names it): the head build's, one per profiled scenario.
+ */
+function profilePages(result, id) {
+    return (result.profile?.scenarios ?? []).flatMap((sc) => {
+        const file = sc.sides.find((s) => s.side === 'head')?.files?.flameGraph;
+        return file ? [{ scenario: sc.scenario, page: `profiles/${id}/${file.split('/').pop()}`, file }] : [];
+    });
 }
 /** What history keeps of each trial. */
 function trialFigures(t) {
@@ -32854,7 +32867,7 @@ function gateSentence(comparisons, from = 'regression.gate') {
     const off = notGating(comparisons);
     if (!off.length)
         return '';
-    return ` Gating (${md(from)}): ${md(names(gatingOf(comparisons)))}; reported but never failing the run: ${md(names(off))}.`;
+    return ` Gating (${markdown_md(from)}): ${markdown_md(names(gatingOf(comparisons)))}; reported but never failing the run: ${markdown_md(names(off))}.`;
 }
 /**
  * Runs of this config measured on another runner class (another CPU model, core count or Node
@@ -32865,7 +32878,7 @@ function otherRunnersSentence(r) {
     const other = r.candidates.sameConfig - r.candidates.sameRunner;
     if (other <= 0)
         return '';
-    const runner = code(r.runner);
+    const runner = markdown_code(r.runner);
     if (r.candidates.sameRunner === 0)
         return ` **History holds no run of this config on this runner class** (${runner}): the ${other} stored run${other === 1 ? ' was' : 's were'} measured on another CPU model, core count or Node version, and runs (CPU time per request above all) are compared only on the same one; this run's figures start that baseline.`;
     return ` ${other} run${other === 1 ? '' : 's'} of this config measured on another runner class (CPU model, cores or Node version) ${other === 1 ? 'is' : 'are'} left out; this run is ${runner}.`;
@@ -32874,10 +32887,10 @@ function regressionView(r, units) {
     const compared = comparedCount(r);
     const first = r.baseline[0];
     const last = r.baseline[r.baseline.length - 1];
-    const ref = (b) => (b.sha ? code(b.sha.slice(0, 7)) : md(b.id));
-    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${md(first.savedAt.slice(0, 10))} … ${md(last.savedAt.slice(0, 10))})` : '';
+    const ref = (b) => (b.sha ? markdown_code(b.sha.slice(0, 7)) : markdown_md(b.id));
+    const span = first && last ? ` (${ref(first)} … ${ref(last)}, ${markdown_md(first.savedAt.slice(0, 10))} … ${markdown_md(last.savedAt.slice(0, 10))})` : '';
     const intro = `Compared with ${r.baseline.length} stored run${r.baseline.length === 1 ? '' : 's'} of the same config and runner class from the default branch${span}: ` +
-        `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
+        `the last ${r.window} at most, cut after the latest change point. Store: ${markdown_md(r.store)}. ` +
         `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
         otherRunnersSentence(r) +
         gateSentence(r.comparisons) +
@@ -32899,7 +32912,7 @@ function regressionView(r, units) {
         intro,
         insufficient,
         rows: r.comparisons.map((c) => ({
-            scenario: md(c.scenario),
+            scenario: markdown_md(c.scenario),
             metric: metricLabel(c.metric),
             baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
             current: valueText(units(c.metric), c.current),
@@ -32909,10 +32922,10 @@ function regressionView(r, units) {
             mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
             outcome: outcomeCell(OUTCOME[c.outcome], c) +
                 (c.outcome === 'confident pass' && typeof c.upper === 'number' ? `: ${noRegressionText(c, c.upper)}` : '') +
-                (c.note ? ` (${md(c.note)})` : ''),
+                (c.note ? ` (${markdown_md(c.note)})` : ''),
         })),
-        baselineRuns: r.baseline.map((b) => `${md(b.id)}${b.sha ? ` ${code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${md(b.branch)}` : ''}, saved ${md(b.savedAt)}`),
-        warnings: r.warnings.map(md),
+        baselineRuns: r.baseline.map((b) => `${markdown_md(b.id)}${b.sha ? ` ${markdown_code(b.sha.slice(0, 7))}` : ''}${b.branch ? ` on ${markdown_md(b.branch)}` : ''}, saved ${markdown_md(b.savedAt)}`),
+        warnings: r.warnings.map(markdown_md),
         method: `Per run, ${r.runLevel === 'best' ? 'its least disturbed trial (the fastest latency, the highest throughput)' : 'the median over its trials'} on the log scale; centre = median of the baseline runs, spread = 1.4826·MAD (at least the standard error of this run’s own trials); ` +
             `t = (this run − centre − δ) / (spread·√(1 + 1/N)), a one-sided test that the change exceeds δ (${deltaText(r)}), p from Student-t with N − 1 degrees of freedom, Holm-adjusted over the ${compared} gating comparisons at α = ${r.alpha} (the others form a family of their own and cannot fail the run): ` +
             'a regression is a change significantly larger than δ. Error rates use a one-sided two-proportion test, and errors where the baseline had none count once they reach δ. ' +
@@ -32941,16 +32954,16 @@ function regressionSentences(run) {
     const worseOutside = notGating(r.comparisons).filter((c) => c.outcome === 'regression');
     const compared = comparedCount(r);
     if (regressions.length) {
-        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
+        const list = regressions.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${changeText(c)} (adjusted p ${pText(c.pAdjusted)})`);
         out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} proven against history**: ${list.join('; ')}.`);
     }
     else if (compared > 0) {
         out.push(`Compared with ${r.baseline.length} stored runs, no regression was found in ${compared} comparisons.`);
     }
     if (worseOutside.length)
-        out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+        out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
     if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
+        out.push(`Improved: ${improvements.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
     if (compared === 0 && r.comparisons.length) {
         out.push(`**Insufficient baseline**: this run could not be compared with history (fewer than ${r.minRuns} comparable runs stored).`);
     }
@@ -32966,16 +32979,16 @@ function abView(ab, units) {
     const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
     return {
         intro: (ab.base.commit
-            ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
+            ? `Base build: commit ${markdown_code(ab.base.commit.sha.slice(0, 7))} (${markdown_md(ab.base.commit.why)}), checked out and started by perfgate. `
             : '') +
             designSentence(ab) +
             `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
             `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
-            `Sampling stopped because ${md(ab.stoppedBecause)}.` +
+            `Sampling stopped because ${markdown_md(ab.stoppedBecause)}.` +
             gateSentence(ab.comparisons, ab.gateFrom) +
             leftOutSentence(ab.leftOut),
         rows: ab.comparisons.map((c) => ({
-            scenario: md(c.scenario),
+            scenario: markdown_md(c.scenario),
             metric: metricLabel(c.metric),
             base: formatValue(c.base, units(c.metric)),
             head: formatValue(c.head, units(c.metric)),
@@ -32986,7 +32999,7 @@ function abView(ab, units) {
         })),
         findings: ab.comparisons
             .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
-            .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${md(c.sentence)}`),
+            .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${markdown_md(c.sentence)}`),
         method: (ab.comparisons.some((c) => c.spread !== undefined)
             ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
             : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
@@ -32996,10 +33009,10 @@ function abView(ab, units) {
 }
 /** How the two builds were loaded (older results: interleaved blocks). */
 function designSentence(ab) {
-    const order = `${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}`;
+    const order = `${markdown_md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}`;
     if (ab.design === 'duet')
-        return `The base build and this build were measured on the same machine in duet trials (${md(ab.designNote ?? 'both loaded at the same time')}): `;
-    return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${md(ab.designNote)}` : ''}: `;
+        return `The base build and this build were measured on the same machine in duet trials (${markdown_md(ab.designNote ?? 'both loaded at the same time')}): `;
+    return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${markdown_md(ab.designNote)}` : ''}: `;
 }
 /** The comparisons the design leaves out, and why. */
 function leftOutSentence(left = []) {
@@ -33007,8 +33020,8 @@ function leftOutSentence(left = []) {
         return '';
     const byWhy = new Map();
     for (const l of left)
-        byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${md(l.scenario)}"`]);
-    return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${md(why)})`).join('; ')}.`;
+        byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${markdown_md(l.scenario)}"`]);
+    return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${markdown_md(why)})`).join('; ')}.`;
 }
 function abSentences(run) {
     const ab = run.ab;
@@ -33018,18 +33031,18 @@ function abSentences(run) {
     const regressions = gatingOf(ab.comparisons).filter((c) => c.outcome === 'regression');
     const worseOutside = notGating(ab.comparisons).filter((c) => c.outcome === 'regression');
     if (regressions.length)
-        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => md(c.sentence)).join(' ')}`);
+        out.push(`**${regressions.length} regression${regressions.length === 1 ? '' : 's'} against the base build**: ${regressions.map((c) => markdown_md(c.sentence)).join(' ')}`);
     else
         out.push(`Against the base build measured alongside it (${ab.trialsPerSide} trials per side), no regression was found.`);
     if (worseOutside.length)
-        out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => md(c.sentence)).join(' ')}`);
+        out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => markdown_md(c.sentence)).join(' ')}`);
     const improvements = ab.comparisons.filter((c) => c.outcome === 'improvement');
     if (improvements.length)
-        out.push(`Improved: ${improvements.map((c) => md(c.sentence)).join(' ')}`);
+        out.push(`Improved: ${improvements.map((c) => markdown_md(c.sentence)).join(' ')}`);
     const open = ab.comparisons.filter((c) => c.outcome === 'inconclusive');
     if (open.length) {
         const gatingOpen = gatingOf(open).length;
-        out.push(`${open.length} comparison${open.length === 1 ? ' is' : 's are'} still inconclusive (${gatingOpen} of them gating); sampling stopped because ${md(ab.stoppedBecause)}.`);
+        out.push(`${open.length} comparison${open.length === 1 ? ' is' : 's are'} still inconclusive (${gatingOpen} of them gating); sampling stopped because ${markdown_md(ab.stoppedBecause)}.`);
         out.push(...whyUndecided(run));
     }
     return out;
@@ -33063,13 +33076,13 @@ function whyUndecided(run) {
             const z = normalQuantile(1 - ab.alphaPerLook / Math.max(1, family)) + normalQuantile(0.9);
             const needed = Math.ceil(((z * c.spread) / Math.log1p(c.delta)) ** 2);
             const mde = Math.expm1((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)));
-            out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(c.spread * 100, 0)} % from pair to pair here: telling a change of ${formatNumber(c.delta * 100, 0)} % from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${formatNumber(mde * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
+            out.push(`${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" varies by about ±${formatNumber(c.spread * 100, 0)} % from pair to pair here: telling a change of ${formatNumber(c.delta * 100, 0)} % from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${formatNumber(mde * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
             continue;
         }
         const r = rows.find((x) => x.scenario === c.scenario && x.metric === c.metric);
         if (!r)
             continue;
-        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(r.spread * 100, 0)} % from trial to trial here: telling a change of ${formatNumber(r.delta * 100, 0)} % from that needs about ${r.needed} trials per side (this run had ${ab.trialsPerSide}; ${formatNumber(r.mdeAtMax * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
+        out.push(`${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" varies by about ±${formatNumber(r.spread * 100, 0)} % from trial to trial here: telling a change of ${formatNumber(r.delta * 100, 0)} % from that needs about ${r.needed} trials per side (this run had ${ab.trialsPerSide}; ${formatNumber(r.mdeAtMax * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
     }
     return out;
 }
@@ -34809,6 +34822,7 @@ function build(raw, file, at) {
         targets,
         metrics,
         unjudgeable: raw.unjudgeable ?? 'fail',
+        profile: { mode: raw.profile ?? 'auto', requested: false },
         report: { template },
         history: buildHistory(raw, dir),
         regression: buildRegression(raw, metrics, at),
@@ -35117,6 +35131,10 @@ function applyOverrides(config, o = {}) {
         }),
         history: { ...config.history, ...o.history },
         unjudgeable: o.unjudgeable ?? config.unjudgeable,
+        profile: {
+            mode: o.profile?.mode ?? config.profile.mode,
+            requested: o.profile?.requested ?? config.profile.requested,
+        },
         report: o.template ? { ...config.report, template: o.template } : config.report,
     };
 }
@@ -35142,6 +35160,10 @@ function parseOverrides(text, label) {
     const unjudgeable = given('unjudgeable');
     if (unjudgeable !== undefined && unjudgeable !== 'fail' && unjudgeable !== 'warn')
         throw new errors_UsageError(`${label('unjudgeable')} must be fail or warn; got "${unjudgeable}"`);
+    const profileText = given('profile');
+    const modes = ['auto', 'off', 'node', 'python', 'perf'];
+    if (profileText !== undefined && profileText !== 'on' && !modes.includes(profileText))
+        throw new errors_UsageError(`${label('profile')} must be on, auto, off, node, python or perf; got "${profileText}"`);
     const connections = count('connections');
     const trials = count('trials');
     return {
@@ -35149,6 +35171,7 @@ function parseOverrides(text, label) {
         ...(connections ? { connections } : {}),
         ...(trials ? { trials } : {}),
         ...(unjudgeable ? { unjudgeable } : {}),
+        ...(profileText === 'on' ? { profile: { requested: true } } : profileText ? { profile: { mode: profileText } } : {}),
     };
 }
 
@@ -36463,10 +36486,16 @@ async function launch(svc, o) {
     let service;
     if (svc.command) {
         o.progress.info(`perfgate: starting ${o.label}: ${svc.command}`);
+        const env = {
+            ...withoutTokens(o.env),
+            ...svc.env,
+            ...(port !== undefined ? { PORT: String(port) } : {}),
+            PERFGATE_RUN_ID: o.runId,
+        };
         service = startService({
             command: svc.command,
             cwd: svc.cwd,
-            env: { ...withoutTokens(o.env), ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
+            env: { ...env, ...o.extraEnv?.(env) },
             logFile: o.logFile,
             appendLog: o.appendLog,
         });
@@ -37422,16 +37451,16 @@ function render(rows, ab, settings, alpha, looks, file) {
     const pct = (f) => `${formatNumber(f * 100, 1)} %`;
     const falseAlarms = ab.comparisons.filter((c) => c.outcome === 'regression').length;
     const lines = [
-        `# perfgate calibration: ${code(file)}`,
+        `# perfgate calibration: ${markdown_code(file)}`,
         '',
-        `The same build was measured as both A and B, interleaved (${md(ab.order)}), ${ab.trialsPerSide} trials per side. ` +
+        `The same build was measured as both A and B, interleaved (${markdown_md(ab.order)}), ${ab.trialsPerSide} trials per side. ` +
             `"Needed" is the number of trials per side for A/B mode to detect a change of δ with ${POWER * 100} % power at α = ${alpha}, ` +
             `split over ${looks} planned looks and Holm's correction over ${ab.comparisons.length} comparisons. ` +
             `"MDE" is the smallest change the current max-trials (${settings.maxTrials}) detects with the same power.`,
         '',
         '| Scenario | Metric | Trial-to-trial spread | δ | Trials needed per side | MDE at max-trials | Current settings |',
         '|---|---|---|---|---|---|---|',
-        ...rows.map((r) => `| ${md(r.scenario)} | ${r.metric} | ${pct(r.spread)} | ${pct(r.delta)} | ${r.needed} | ${pct(r.mdeAtMax)} | ${r.needed <= settings.maxTrials ? '✅ enough' : `❌ raise max-trials to ${r.needed} or δ`} |`),
+        ...rows.map((r) => `| ${markdown_md(r.scenario)} | ${r.metric} | ${pct(r.spread)} | ${pct(r.delta)} | ${r.needed} | ${pct(r.mdeAtMax)} | ${r.needed <= settings.maxTrials ? '✅ enough' : `❌ raise max-trials to ${r.needed} or δ`} |`),
         '',
         falseAlarms
             ? `⚠️ The A/A comparison reported ${falseAlarms} regression${falseAlarms === 1 ? '' : 's'} between identical builds: this machine is noisier than the statistics assume; raise the trial duration or lower the connections.`
@@ -37742,10 +37771,15 @@ class GitStore {
         await this.commitAndPush(`perfgate: save run ${record.id}`, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
         return `${this.branch}:${path}`;
     }
-    async publish(path, content, message) {
-        const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], content)).trim();
-        await this.commitAndPush(message, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
-        return `${this.branch}:${path}`;
+    /** Writes files onto the data branch in one commit; the location of the first. */
+    async publish(files, message) {
+        const edits = [];
+        for (const f of files) {
+            const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], f.content)).trim();
+            edits.push(['--add', '--cacheinfo', `100644,${blob},${f.path}`]);
+        }
+        await this.commitAndPush(message, edits);
+        return `${this.branch}:${files[0].path}`;
     }
     async prune(keep) {
         const { records } = await this.load();
@@ -37971,6 +38005,8 @@ function buildDashboardData(records, opts) {
             branch: r.git?.branch ?? null,
             verdict: r.verdict,
             regressions: r.regressions ?? [],
+            // Only pages perfgate wrote (profiles/ID/FILE.html), whatever a record says.
+            profiles: (r.profiles ?? []).filter((p) => /^profiles\/[\w.-]+\/[\w.-]+\.html$/.test(p.page)),
         })),
         scenarios: names.map((name) => {
             const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);
@@ -38115,6 +38151,19 @@ if (last >= 0) {
   const hr = el('tr'); for (const c of ['Scenario', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'req/s']) hr.append(el('th', c)); t.append(hr);
   for (const s of data.scenarios) { const tr = el('tr'); for (const v of [s.name, s.p50[last], s.p95[last], s.p99[last], s.rps[last]]) tr.append(el('td', v == null ? '–' : String(v))); t.append(tr); }
 }
+// Where the time went: the flame graphs of profiled runs, newest first.
+const profiled = data.runs.filter((r) => r.profiles.length).reverse().slice(0, 20);
+if (profiled.length) {
+  const box = document.getElementById('profiles');
+  box.append(el('h2', 'Flame graphs of profiled runs'));
+  const list = el('ul');
+  for (const r of profiled) {
+    const li = el('li'); li.append(shaLink(r.sha), el('span', ' · ' + when(r.t) + ': '));
+    r.profiles.forEach((p, i) => { const a = el('a', p.scenario); a.href = p.page; if (i) li.append(el('span', ', ')); li.append(a); });
+    list.append(li);
+  }
+  box.append(list);
+}
 `;
 function dashboardHtml(data, uplotJs, uplotCss) {
     return `<!doctype html>
@@ -38139,6 +38188,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { margin: 28px 0 4px; font-size: 18p
 <p><span class="legend-key" style="border-color:#cf222e"></span>a run that found a regression <span class="legend-key" style="border-color:#8250df;border-top-style:dashed"></span>a level shift (change point in p95)</p>
 <div id="charts"></div>
 <table id="latest"></table>
+<div id="profiles"></div>
 <div id="tooltip" hidden></div>
 <script id="perfgate-data" type="application/json">${scriptJson(data)}</script>
 <script>${uplotJs}</script>
@@ -38873,11 +38923,11 @@ function internalsView(run) {
     const growth = [];
     const runGrowth = run.service.memory?.growth;
     if (runGrowth) {
-        findings.push(md(runGrowth.sentence));
+        findings.push(markdown_md(runGrowth.sentence));
         growth.push(growthRow('whole run (ramps excluded)', runGrowth));
         for (const s of run.scenarios)
             if (s.service.memory?.growth)
-                growth.push(growthRow(md(s.name), s.service.memory.growth));
+                growth.push(growthRow(markdown_md(s.name), s.service.memory.growth));
     }
     const ramps = run.scenarios.filter((s) => s.ramp).map(rampView);
     findings.push(...ramps.map((r) => r.sentence));
@@ -38890,10 +38940,10 @@ function rampView(s) {
     const ramp = s.ramp;
     const cap = ramp.capacity;
     const sentence = cap
-        ? `Stress ramp "${md(s.name)}": capacity **${formatNumber(cap.rps, 0)} req/s** at ${label(ramp, cap.level)} (p95 ${formatValue(cap.p95, 'ms')}); ${md(ramp.stoppedBecause)}.`
-        : `Stress ramp "${md(s.name)}": **no capacity found**, not even the first step met the conditions; ${md(ramp.stoppedBecause)}.`;
+        ? `Stress ramp "${markdown_md(s.name)}": capacity **${formatNumber(cap.rps, 0)} req/s** at ${label(ramp, cap.level)} (p95 ${formatValue(cap.p95, 'ms')}); ${markdown_md(ramp.stoppedBecause)}.`
+        : `Stress ramp "${markdown_md(s.name)}": **no capacity found**, not even the first step met the conditions; ${markdown_md(ramp.stoppedBecause)}.`;
     return {
-        name: md(s.name),
+        name: markdown_md(s.name),
         sentence,
         chart: rampChart(s),
         rows: ramp.steps.map((st, i) => ({
@@ -38904,7 +38954,7 @@ function rampView(s) {
             p95: formatValue(st.p95, 'ms'),
             p99: formatValue(st.p99, 'ms'),
             errors: formatValue(st.errorRate, 'fraction'),
-            status: st.ok ? (cap && cap.level === st.level ? '✅ capacity' : '✅') : `❌ ${md(st.broke ?? 'interrupted')}`,
+            status: st.ok ? (cap && cap.level === st.level ? '✅ capacity' : '✅') : `❌ ${markdown_md(st.broke ?? 'interrupted')}`,
         })),
     };
 }
@@ -38939,27 +38989,157 @@ function metricsView(run, findings) {
     if (!m)
         return null;
     const scenarios = run.scenarios.filter((s) => s.metrics);
-    const fmt = (unit, v) => !v ? '–' : v.value === null ? `❓ ${md(v.note ?? 'not measurable')}` : md(formatValue(v.value, unit));
+    const fmt = (unit, v) => !v ? '–' : v.value === null ? `❓ ${markdown_md(v.note ?? 'not measurable')}` : markdown_md(formatValue(v.value, unit));
     for (const d of m.definitions) {
         const v = m.values[d.name];
         if (v?.value !== null && v?.value !== undefined)
-            findings.push(`${code(d.name)} was ${md(formatValue(v.value, d.unit))} over the run.`);
+            findings.push(`${markdown_code(d.name)} was ${markdown_md(formatValue(v.value, d.unit))} over the run.`);
         else
-            findings.push(`❓ ${code(d.name)} could not be measured: ${md(v?.note ?? 'not evaluated')}.`);
+            findings.push(`❓ ${markdown_code(d.name)} could not be measured: ${markdown_md(v?.note ?? 'not evaluated')}.`);
     }
-    const problems = m.problems.map(md);
+    const problems = m.problems.map(markdown_md);
     if (m.failed)
-        findings.push(`${m.failed} of ${m.scrapes} scrapes of ${code(m.url)} failed.`);
+        findings.push(`${m.failed} of ${m.scrapes} scrapes of ${markdown_code(m.url)} failed.`);
     return {
-        intro: `Scraped ${code(m.url)} before and after every trial (${m.scrapes} scrapes, ${m.failed} failed). Counters count their increase over a trial, gauges their value after it; a scenario pools its trials.`,
-        columns: ['whole run', ...scenarios.map((s) => md(s.name))],
+        intro: `Scraped ${markdown_code(m.url)} before and after every trial (${m.scrapes} scrapes, ${m.failed} failed). Counters count their increase over a trial, gauges their value after it; a scenario pools its trials.`,
+        columns: ['whole run', ...scenarios.map((s) => markdown_md(s.name))],
         rows: m.definitions.map((d) => ({
-            name: code(d.name) + (d.better ? ` (${d.better} is better)` : ''),
-            expr: code(d.expr),
+            name: markdown_code(d.name) + (d.better ? ` (${d.better} is better)` : ''),
+            expr: markdown_code(d.expr),
             values: [fmt(d.unit, m.values[d.name]), ...scenarios.map((s) => fmt(d.unit, s.metrics?.[d.name]))],
         })),
         problems,
     };
+}
+
+;// CONCATENATED MODULE: ./src/report/profile-view.ts
+
+const profile_view_pct = (x) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+const pp = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pp`;
+/** A time per request: µs below 0.1 ms, else ms. */
+function perRequest(us, signed = false) {
+    if (us === null)
+        return '–';
+    const sign = signed ? (us >= 0 ? '+' : '−') : '';
+    const a = Math.abs(us);
+    return a < 100 ? `${sign}${a.toFixed(a < 10 ? 1 : 0)} µs` : `${sign}${(a / 1000).toFixed(2)} ms`;
+}
+const where = (f) => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '(native)');
+/** "`work` in `server.js:137`" */
+function functionText(f) {
+    return `${markdown_code(f.name)} in ${markdown_code(where(f))}`;
+}
+/** "`work` in `app.py:12`: 31 % → 46 % of service CPU (+15.0 pp); self time per request +0.41 ms" */
+function growthSentence(g) {
+    const time = g.selfUsDelta === null ? '' : `; self time per request ${perRequest(g.selfUsDelta, true)}`;
+    return `${functionText(g)}: ${profile_view_pct(g.baseSelfShare)} → ${profile_view_pct(g.headSelfShare)} of service CPU (${pp(g.headSelfShare - g.baseSelfShare)})${time}`;
+}
+/** The profiler's cost: the profiled trial against the unprofiled one run just before it. */
+function overhead(s) {
+    const parts = [];
+    if (s.rps !== null && s.referenceRps)
+        parts.push(`${Math.round(s.rps)} req/s against ${Math.round(s.referenceRps)} unprofiled (${signedPct(s.rps / s.referenceRps - 1)})`);
+    if (s.cpuPerRequestUs !== null && s.referenceCpuPerRequestUs)
+        parts.push(`CPU per request ${perRequest(s.cpuPerRequestUs)} against ${perRequest(s.referenceCpuPerRequestUs)} (${signedPct(s.cpuPerRequestUs / s.referenceCpuPerRequestUs - 1)})`);
+    return parts.join(', ');
+}
+const signedPct = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} %`;
+function sideLine(s) {
+    if (!s.profiler)
+        return `- ${s.side}: no profile: ${markdown_md(s.note ?? 'no reason given')}`;
+    const cost = overhead(s);
+    return `- ${s.side}: ${markdown_md(s.profiler)}, ${s.samples} samples${cost ? `; profiler's cost: ${cost}` : ''}${s.note ? ` (${markdown_md(s.note)})` : ''}`;
+}
+function topTable(sides, n) {
+    const withTop = sides.filter((s) => s.top.length);
+    if (!withTop.length)
+        return [];
+    const rows = [];
+    for (const s of withTop)
+        for (const f of s.top.slice(0, n))
+            rows.push(`| ${s.side} | ${markdown_code(f.name)} | ${markdown_code(where(f))} | ${profile_view_pct(f.selfShare)} | ${perRequest(f.selfUs)} | ${profile_view_pct(f.totalShare)} | ${perRequest(f.totalUs)} |`);
+    return ['| Build | Function | Where | Self | Self / request | Total | Total / request |', '|---|---|---|---|---|---|---|', ...rows];
+}
+function growthTable(growth, n) {
+    if (!growth.length)
+        return [];
+    return [
+        '| Function | Where | Self, base → head | Self / request, base → head | Change / request | Total, base → head |',
+        '|---|---|---|---|---|---|',
+        ...growth
+            .slice(0, n)
+            .map((g) => `| ${markdown_code(g.name)} | ${markdown_code(where(g))} | ${profile_view_pct(g.baseSelfShare)} → ${profile_view_pct(g.headSelfShare)} | ${perRequest(g.baseSelfUs)} → ${perRequest(g.headSelfUs)} | ${perRequest(g.selfUsDelta, true)} | ${profile_view_pct(g.baseTotalShare)} → ${profile_view_pct(g.headTotalShare)} |`),
+    ];
+}
+/** The headline per scenario: what grew most (A/B), or what is hottest (a plain run). */
+function headline(sc, n = 3) {
+    const missing = sc.sides.filter((s) => !s.profiler);
+    if (sc.sides.length > 1 && missing.length)
+        return [
+            `- ${markdown_md(sc.scenario)}: not compared: ${missing.map((s) => `no profile of the ${s.side} build (${markdown_md(s.note ?? 'no reason given')})`).join('; ')}`,
+        ];
+    if (sc.growth) {
+        if (!sc.growth.length)
+            return [`- ${markdown_md(sc.scenario)}: no function's self time grew.`];
+        return sc.growth.slice(0, n).map((g) => `- ${markdown_md(sc.scenario)}: ${growthSentence(g)}`);
+    }
+    const head = sc.sides.find((s) => s.side === 'head');
+    if (!head?.top.length)
+        return [`- ${markdown_md(sc.scenario)}: no profile${head?.note ? `: ${markdown_md(head.note)}` : ''}`];
+    return head.top
+        .slice(0, n)
+        .map((f) => `- ${markdown_md(sc.scenario)}: ${functionText(f)}: ${profile_view_pct(f.selfShare)} of service CPU; self time per request ${perRequest(f.selfUs)}`);
+}
+/** The report's section: why profiled, the headline, then per scenario the profilers, their cost, the tables and the files. */
+function profileLines(p) {
+    const ab = p.scenarios.some((s) => s.sides.length > 1);
+    const out = [
+        `Profiled because ${markdown_md(p.why)}: after the measured trials, ${ab ? 'each build' : 'the service'} was started once more and every scenario ran an unprofiled trial, then one under a sampling profiler (neither is part of any judged figure; their difference is the profiler's cost). Shares are of the service's sampled CPU; time per request is a share times the measured CPU time per request.`,
+        '',
+    ];
+    if (!p.scenarios.length)
+        return out;
+    out.push(ab ? '**Functions whose self time grew most (head against base)**' : '**Hottest functions (self time)**', '');
+    for (const sc of p.scenarios)
+        out.push(...headline(sc));
+    out.push('');
+    for (const sc of p.scenarios) {
+        out.push(`### Scenario ${markdown_md(sc.scenario)}`, '', ...sc.sides.map(sideLine), '');
+        if (sc.growth?.length)
+            out.push(...growthTable(sc.growth, 10), '');
+        const top = topTable(sc.sides, 8);
+        if (top.length)
+            out.push(...top, '');
+        const files = [
+            ...sc.sides.filter((s) => s.files).map((s) => `${s.side}: ${markdown_code(s.files.flameGraph)} (speedscope: ${markdown_code(s.files.speedscope)})`),
+            ...(sc.diffFile ? [`differential: ${markdown_code(sc.diffFile)}`] : []),
+        ];
+        if (files.length)
+            out.push(`Flame graphs: ${files.join('; ')}.`, '');
+    }
+    if (p.index)
+        out.push(`All of them, linked: ${markdown_code(p.index)} (upload the out dir as an artifact to keep them).`, '');
+    return out;
+}
+/** The PR comment's part: the headline, and the tables folded. */
+function profileCommentLines(p) {
+    if (!p.scenarios.length)
+        return [`**Where the time went**: ${md(p.why)}.`, ''];
+    const ab = p.scenarios.some((s) => s.sides.length > 1);
+    const out = [`**Where the time went** (${ab ? 'profiled on both builds' : 'profiled'}: ${md(p.why)})`, ''];
+    for (const sc of p.scenarios)
+        out.push(...headline(sc));
+    out.push('');
+    const details = [];
+    for (const sc of p.scenarios) {
+        details.push(`**${md(sc.scenario)}**`, '', ...sc.sides.map(sideLine), '');
+        if (sc.growth?.length)
+            details.push(...growthTable(sc.growth, 5), '');
+        else
+            details.push(...topTable(sc.sides, 5), '');
+    }
+    out.push('<details><summary>Profiles: profilers, their cost, top functions</summary>', '', ...details, `Flame graphs: ${code(p.index ?? 'profiles/index.html')} in the run's artifact (the out dir).`, '', '</details>', '');
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/report/load-findings.ts
@@ -39030,15 +39210,15 @@ function slowestSentence(run) {
     if (!withLatency.length)
         return '';
     const slowest = withLatency.reduce((a, s) => (s.summary.latency.p95 > a.summary.latency.p95 ? s : a));
-    return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${md(slowest.name)}".`;
+    return `The highest p95 was ${formatMs(slowest.summary.latency.p95)} in "${markdown_md(slowest.name)}".`;
 }
 function scenarioView(s, importedFrom) {
     const st = s.settings;
     const model = st.rate ? `open model at ${formatNumber(st.rate, 1)} req/s` : 'closed model (as fast as answers come)';
     const reqs = st.steps.map((x) => `${x.method} ${x.path}`);
     const description = importedFrom
-        ? `Load sent by ${md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : importedFrom === 'locust' ? 'users' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
-        : `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${md(reqs.join(' → '))})` : code(reqs[0] ?? '')}, ` +
+        ? `Load sent by ${markdown_md(importedFrom)}${st.connections ? ` with up to ${st.connections} ${importedFrom === 'k6' ? 'VUs' : importedFrom === 'locust' ? 'users' : 'connections'}` : ''} for ${formatDuration(Math.round(st.durationMs))}, imported as one trial.`
+        : `${s.kind === 'workflow' ? `Workflow of ${st.steps.length} steps (${markdown_md(reqs.join(' → '))})` : markdown_code(reqs[0] ?? '')}, ` +
             `${st.connections} connections, ${model}; warm-up ${formatDuration(st.warmupMs)}, ${st.trials} × ${formatDuration(st.durationMs)} trials.`;
     const sum = s.summary;
     const lat = sum.latency;
@@ -39065,7 +39245,7 @@ function scenarioView(s, importedFrom) {
         },
         ...Object.entries(sum.errors.reasons ?? {})
             .slice(0, 5)
-            .map(([why, n]) => ({ label: `Error: ${md(why)}`, value: formatNumber(n, 0) })),
+            .map(([why, n]) => ({ label: `Error: ${markdown_md(why)}`, value: formatNumber(n, 0) })),
         ...(sum.serviceCpu && sum.serviceCpu.perRequestUs !== null
             ? [
                 {
@@ -39086,10 +39266,10 @@ function scenarioView(s, importedFrom) {
         ...windowFigures(s.service),
     ];
     return {
-        name: md(s.name),
+        name: markdown_md(s.name),
         description,
         findings: loadFindings(sum),
-        interrupted: s.interrupted ? md(s.interrupted) : null,
+        interrupted: s.interrupted ? markdown_md(s.interrupted) : null,
         figures,
         latency: {
             p50: scenario_view_ms(lat.p50),
@@ -39110,8 +39290,8 @@ function scenarioView(s, importedFrom) {
         })),
         hasWorkflow: s.kind === 'workflow',
         steps: (sum.steps ?? []).map((step) => ({
-            name: md(step.name),
-            request: code(`${step.method} ${step.path}`),
+            name: markdown_md(step.name),
+            request: markdown_code(`${step.method} ${step.path}`),
             requests: formatNumber(step.requests, 0),
             errors: formatNumber(step.errors, 0),
             p50: formatMs(step.latency.p50),
@@ -39120,7 +39300,7 @@ function scenarioView(s, importedFrom) {
         })),
         statusCodes: Object.entries(sum.statusCodes)
             .sort(([a], [b]) => a.localeCompare(b))
-            .map(([c, n]) => `${md(c)}: ${formatNumber(n, 0)}`)
+            .map(([c, n]) => `${markdown_md(c)}: ${formatNumber(n, 0)}`)
             .join(', '),
     };
 }
@@ -39150,8 +39330,8 @@ function serviceRows(run) {
             label: 'Mode',
             value: s.mode === 'managed' ? 'started and stopped by perfgate' : 'external target (already running)',
         },
-        ...(s.command ? [{ label: 'Command', value: code(s.command) }] : []),
-        { label: 'URL', value: code(s.url) },
+        ...(s.command ? [{ label: 'Command', value: markdown_code(s.command) }] : []),
+        { label: 'URL', value: markdown_code(s.url) },
         ...(run.source
             ? []
             : [
@@ -39165,7 +39345,7 @@ function serviceRows(run) {
     if (s.mode === 'managed') {
         rows.push({
             label: 'Exit',
-            value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
+            value: s.exit ? (s.exit.signal ? `stopped by ${markdown_md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
         });
     }
     if (s.mode === 'external')
@@ -39178,22 +39358,22 @@ function serviceRows(run) {
 function configurationRows(run) {
     const e = run.environment;
     return [
-        { label: 'Config', value: code(run.config.file) },
+        { label: 'Config', value: markdown_code(run.config.file) },
         {
             label: 'Tools',
             value: run.source
-                ? `${md(run.source.tool)} sent the load (its output ${code(run.source.file)} was imported); perfgate ${md(e.perfgate)} read it on Node.js ${md(e.node)}`
-                : `perfgate ${md(e.perfgate)}, ${e.engine ? `${md(e.engine)} load engine` : `autocannon ${md(e.autocannon ?? 'unknown')}`} (in-process; latency from the request written to the response read, µs resolution; handshakes apart), Node.js ${md(e.node)}`,
+                ? `${markdown_md(run.source.tool)} sent the load (its output ${markdown_code(run.source.file)} was imported); perfgate ${markdown_md(e.perfgate)} read it on Node.js ${markdown_md(e.node)}`
+                : `perfgate ${markdown_md(e.perfgate)}, ${e.engine ? `${markdown_md(e.engine)} load engine` : `autocannon ${markdown_md(e.autocannon ?? 'unknown')}`} (in-process; latency from the request written to the response read, µs resolution; handshakes apart), Node.js ${markdown_md(e.node)}`,
         },
         {
             label: 'Machine',
-            value: `${md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
+            value: `${markdown_md(e.cpuModel)}, ${e.cores} cores, ${formatBytes(e.totalMemory)} RAM`,
         },
         {
             label: 'OS',
-            value: `${md(e.os)} (${md(e.platform)}/${md(e.arch)})${e.ci ? ', CI' : ''}`,
+            value: `${markdown_md(e.os)} (${markdown_md(e.platform)}/${markdown_md(e.arch)})${e.ci ? ', CI' : ''}`,
         },
-        { label: 'Started', value: md(run.startedAt) },
+        { label: 'Started', value: markdown_md(run.startedAt) },
         { label: 'Wall time', value: formatDuration(Math.round(run.durationMs)) },
     ];
 }
@@ -39209,7 +39389,7 @@ function checklist(run) {
     const s = run.service;
     if (run.source) {
         // perfgate neither started the service nor sent the load: nothing to tick for either.
-        items.push({ done: false, text: `Measured by perfgate (this run was imported from ${md(run.source.tool)})` });
+        items.push({ done: false, text: `Measured by perfgate (this run was imported from ${markdown_md(run.source.tool)})` });
     }
     else {
         items.push({
@@ -39227,7 +39407,7 @@ function checklist(run) {
         const measured = t.measured === null ? 'not measured' : `measured ${formatValue(t.measured, t.unit)}`;
         items.push({
             done: t.status === 'pass',
-            text: `${md(t.name)}${t.scenario ? ` (${md(t.scenario)})` : ''}: ${code(t.expr)}, ${md(measured)}`,
+            text: `${markdown_md(t.name)}${t.scenario ? ` (${markdown_md(t.scenario)})` : ''}: ${markdown_code(t.expr)}, ${markdown_md(measured)}`,
         });
     }
     const r = run.regression;
@@ -39257,9 +39437,9 @@ function recommendations(run, breached, unmeasured) {
         out.push('Start the service by hand with the same command and check it answers the readiness check (`service.ready`) within its timeout; the log tail above shows how far it got.');
     }
     if (f?.kind === 'crashed')
-        out.push(`Find why the service exited under load (${md(f.message)}): the log tail above and the full service log hold its last words.`);
+        out.push(`Find why the service exited under load (${markdown_md(f.message)}): the log tail above and the full service log hold its last words.`);
     for (const t of breached) {
-        const where = t.scenario ? `"${md(t.scenario)}"` : 'the run';
+        const where = t.scenario ? `"${markdown_md(t.scenario)}"` : 'the run';
         const s = run.scenarios.find((x) => x.name === t.scenario);
         switch (t.metric) {
             case 'rate(errors)':
@@ -39268,7 +39448,7 @@ function recommendations(run, breached, unmeasured) {
                     .filter(([c]) => !c.startsWith('2'))
                     .map(([c, n]) => `${n}× ${c}`)
                     .join(', ');
-                out.push(`Errors in ${where} exceed the target${codes ? ` (${md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`);
+                out.push(`Errors in ${where} exceed the target${codes ? ` (${markdown_md(codes)})` : ''}: look for the first failures in the service log and fix the cause before tuning anything else.`);
                 break;
             }
             case 'connections':
@@ -39291,18 +39471,18 @@ function recommendations(run, breached, unmeasured) {
                 break;
             default: {
                 const slowStep = s?.summary.steps?.reduce((a, b) => (b.latency.p95 > a.latency.p95 ? b : a));
-                out.push(`Latency target ${code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`);
+                out.push(`Latency target ${markdown_code(t.expr)} missed in ${where}${slowStep ? `; the slowest step is "${markdown_md(slowStep.name)}" (p95 ${formatMs(slowStep.latency.p95)})` : ''}: profile that path under load before raising the target.`);
             }
         }
     }
     for (const t of unmeasured)
-        out.push(`Make "${md(t.name)}" measurable: ${md(t.note)}.`);
+        out.push(`Make "${markdown_md(t.name)}" measurable: ${markdown_md(t.note)}.`);
     for (const c of gatingOf(run.regression?.comparisons ?? []).filter((x) => x.outcome === 'regression')) {
         const last = run.regression.baseline[run.regression.baseline.length - 1];
-        out.push(`${metricLabel(c.metric)} of "${md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
+        out.push(`${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" regressed (${changeText(c)}): look at what changed between ${last?.sha ? markdown_code(last.sha.slice(0, 7)) : 'the last baseline run'} and ${run.git?.sha ? markdown_code(run.git.sha.slice(0, 7)) : 'this run'}, and profile that scenario under load.`);
     }
     for (const c of gatingOf(run.ab?.comparisons ?? []).filter((x) => x.outcome === 'regression')) {
-        out.push(`${md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
+        out.push(`${markdown_md(c.sentence)} Compare the two builds' code on that path and profile it under this scenario's load.`);
     }
     if (run.ab?.counts.inconclusive) {
         out.push('Some A/B comparisons stayed inconclusive: raise ab.max-trials or the budget, or run `perfgate calibrate` to see how many trials δ needs on this machine.');
@@ -39331,6 +39511,7 @@ function recommendations(run, breached, unmeasured) {
 
 
 
+
 /** Met, although the value is past the limit: the limit is held against what the interval proves. */
 const NOT_PROVEN = '⚠️ MET: NOT PROVEN PAST LIMIT';
 const STATUS = {
@@ -39345,11 +39526,11 @@ function buildView(run) {
     const breached = run.targets.filter((t) => t.status === 'fail');
     const unmeasured = run.targets.filter((t) => t.status === 'unmeasured');
     return {
-        title: `${md(run.name)}: Performance Gate Report`,
+        title: `${markdown_md(run.name)}: Performance Gate Report`,
         date,
-        name: md(run.name),
+        name: markdown_md(run.name),
         passed,
-        statusLine: passed ? `✅ **PASSED**: ${md(run.reason)}` : `❌ **FAILED**: ${md(run.reason)}`,
+        statusLine: passed ? `✅ **PASSED**: ${markdown_md(run.reason)}` : `❌ **FAILED**: ${markdown_md(run.reason)}`,
         readinessLine: passed
             ? run.targets.length
                 ? '**READY**: every target was measured in this run and met.'
@@ -39359,61 +39540,62 @@ function buildView(run) {
         failure: run.failure
             ? {
                 heading: failureHeading(run.failure.kind),
-                message: md(run.failure.message),
+                message: markdown_md(run.failure.message),
                 logTail: run.failure.logTail.length ? codeBlock(run.failure.logTail.join('\n'), 'text') : null,
             }
             : null,
         baseBuildFailure: run.baseBuildFailure
             ? {
-                message: md(run.baseBuildFailure.message),
+                message: markdown_md(run.baseBuildFailure.message),
                 logTail: run.baseBuildFailure.logTail.length ? codeBlock(run.baseBuildFailure.logTail.join('\n'), 'text') : null,
-                log: run.baseBuildFailure.log ? code(run.baseBuildFailure.log) : null,
+                log: run.baseBuildFailure.log ? markdown_code(run.baseBuildFailure.log) : null,
             }
             : null,
         targets: run.targets.map((t) => ({
-            metric: md(t.name) + (t.scenario ? ` (${md(t.scenario)})` : ''),
-            target: code(t.expr),
-            measured: t.measured === null ? 'not measured' : md(measuredText(t)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
+            metric: markdown_md(t.name) + (t.scenario ? ` (${markdown_md(t.scenario)})` : ''),
+            target: markdown_code(t.expr),
+            measured: t.measured === null ? 'not measured' : markdown_md(measuredText(t)) + (t.status === 'unjudged' ? ' (not judged)' : ''),
             status: t.interval?.notProven ? NOT_PROVEN : STATUS[t.status],
-            notes: (md(t.note) || ' ') + (t.fix ? `; to judge it: ${md(t.fix)}` : ''),
+            notes: (markdown_md(t.note) || ' ') + (t.fix ? `; to judge it: ${markdown_md(t.fix)}` : ''),
         })),
         noTargets: run.targets.length === 0,
         scenarios: run.scenarios.map((s) => scenarioView(s, run.source?.tool)),
-        notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(md),
+        notRun: run.config.scenarios.filter((n) => !run.scenarios.some((s) => s.name === n)).map(markdown_md),
         service: { rows: serviceRows(run) },
         internals: internalsView(run),
         provenance: provenanceView(run),
         configuration: { rows: configurationRows(run) },
         regression: run.regression ? { ...regressionView(run.regression, unitsOf(run)), chart: mermaidTrend(run) } : null,
         ab: run.ab ? abView(run.ab, unitsOf(run)) : null,
+        profile: run.profile ? { lines: profileLines(run.profile) } : null,
         history: run.history
-            ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}` +
-                (run.history.dashboard ? `. Trend dashboard: ${code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')
+            ? `${markdown_md(run.history.store)}: ${markdown_md(run.history.reason)}${run.history.location ? ` (${markdown_code(run.history.location)})` : ''}` +
+                (run.history.dashboard ? `. Trend dashboard: ${markdown_code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')
             : null,
         checklist: checklist(run),
         recommendations: recommendations(run, breached, unmeasured),
         files: [
-            { label: 'Result (JSON)', path: code(run.files.result) },
-            { label: 'This report', path: code(run.files.report) },
-            ...(run.files.serviceLog ? [{ label: 'Service log', path: code(run.files.serviceLog) }] : []),
+            { label: 'Result (JSON)', path: markdown_code(run.files.result) },
+            { label: 'This report', path: markdown_code(run.files.report) },
+            ...(run.files.serviceLog ? [{ label: 'Service log', path: markdown_code(run.files.serviceLog) }] : []),
         ],
         footer: run.source
-            ? `perfgate ${md(run.environment.perfgate)} · the figures in this report were imported from ${md(run.source.tool)}'s output; perfgate measured none of them`
-            : `perfgate ${md(run.environment.perfgate)} · every figure in this report was measured in this run`,
+            ? `perfgate ${markdown_md(run.environment.perfgate)} · the figures in this report were imported from ${markdown_md(run.source.tool)}'s output; perfgate measured none of them`
+            : `perfgate ${markdown_md(run.environment.perfgate)} · every figure in this report was measured in this run`,
     };
 }
 function provenanceView(run) {
     if (run.source) {
         const s = run.source;
         return {
-            heading: `Imported from ${md(s.tool)}`,
+            heading: `Imported from ${markdown_md(s.tool)}`,
             lines: [
-                `The figures come from ${code(s.file)}, written by ${md(s.tool)}; perfgate read them and measured nothing itself. An import is one trial: history compares it as a run of one trial.`,
-                ...s.notes.map((n) => `Note: ${md(n)}.`),
+                `The figures come from ${markdown_code(s.file)}, written by ${markdown_md(s.tool)}; perfgate read them and measured nothing itself. An import is one trial: history compares it as a run of one trial.`,
+                ...s.notes.map((n) => `Note: ${markdown_md(n)}.`),
             ],
             rows: [
-                { label: 'Provided by the file', value: s.provides.map(md).join('; ') },
-                { label: 'Not in the file (❓)', value: s.missing.map(md).join('; ') },
+                { label: 'Provided by the file', value: s.provides.map(markdown_md).join('; ') },
+                { label: 'Not in the file (❓)', value: s.missing.map(markdown_md).join('; ') },
             ],
         };
     }
@@ -39426,11 +39608,11 @@ function provenanceView(run) {
                 `Each shard sent its share of every scenario's connections and rate from its own machine; each trial's histograms were added exactly (not percentiles averaged) and counts summed. ` +
                     `A merged percentile is the percentile of all responses of the trial, from every machine.`,
                 worst
-                    ? `The shards loaded together for at least ${formatNumber((100 * worst.overlapMs) / Math.max(1, worst.shortestMs), 1)} % of each trial (lowest: trial ${worst.trial + 1} of "${md(worst.scenario)}", ${formatNumber(worst.overlapMs, 0)} of ${formatNumber(worst.shortestMs, 0)} ms).`
+                    ? `The shards loaded together for at least ${formatNumber((100 * worst.overlapMs) / Math.max(1, worst.shortestMs), 1)} % of each trial (lowest: trial ${worst.trial + 1} of "${markdown_md(worst.scenario)}", ${formatNumber(worst.overlapMs, 0)} of ${formatNumber(worst.shortestMs, 0)} ms).`
                     : '',
-                ...sh.warnings.map((w) => `⚠️ ${md(w)}`),
+                ...sh.warnings.map((w) => `⚠️ ${markdown_md(w)}`),
             ].filter(Boolean),
-            rows: [{ label: 'Shard files', value: sh.files.map(code).join(', ') }],
+            rows: [{ label: 'Shard files', value: sh.files.map(markdown_code).join(', ') }],
         };
     }
     return null;
@@ -39457,30 +39639,30 @@ function executiveSummary(run, breached, unmeasured) {
     const requests = measured.reduce((a, s) => a + s.summary.requests, 0);
     const seconds = measured.reduce((a, s) => a + s.summary.durationMs, 0) / 1000;
     if (run.failure?.kind === 'never-ready' || run.failure?.kind === 'spawn-failed') {
-        out.push(`${md(run.failure.message)}. No load was sent, so no target could be measured.`);
+        out.push(`${markdown_md(run.failure.message)}. No load was sent, so no target could be measured.`);
     }
     else if (measured.length && run.source) {
-        out.push(`Imported from ${md(run.source.tool)}'s output ${code(run.source.file)}: ${formatNumber(requests, 0)} requests in ${formatNumber(seconds, 1)} s. ` +
-            `perfgate did not send this load; it checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'} on what ${md(run.source.tool)} reported, and figures it does not report are ❓.`);
+        out.push(`Imported from ${markdown_md(run.source.tool)}'s output ${markdown_code(run.source.file)}: ${formatNumber(requests, 0)} requests in ${formatNumber(seconds, 1)} s. ` +
+            `perfgate did not send this load; it checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'} on what ${markdown_md(run.source.tool)} reported, and figures it does not report are ❓.`);
     }
     else if (measured.length) {
         const from = run.shards ? ` from ${run.shards.count} machines (shards, merged)` : '';
-        out.push(`perfgate sent ${formatNumber(requests, 0)} requests${from} to ${code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
+        out.push(`perfgate sent ${formatNumber(requests, 0)} requests${from} to ${markdown_code(run.service.url)} in ${measured.length} scenario${measured.length === 1 ? '' : 's'} ` +
             `(${formatNumber(seconds, 1)} s of measured load) and checked ${run.targets.length} target${run.targets.length === 1 ? '' : 's'}.`);
     }
     if (run.failure?.kind === 'crashed') {
-        out.push(`**The service crashed** during ${run.failure.scenario ? `"${md(run.failure.scenario)}"` : 'the load'} (${md(run.failure.message)}); the log tail is below.`);
+        out.push(`**The service crashed** during ${run.failure.scenario ? `"${markdown_md(run.failure.scenario)}"` : 'the load'} (${markdown_md(run.failure.message)}); the log tail is below.`);
     }
     if (run.failure?.kind === 'aborted')
-        out.push(`**The run was interrupted** (${md(run.failure.message)}); the figures cover only what ran.`);
+        out.push(`**The run was interrupted** (${markdown_md(run.failure.message)}); the figures cover only what ran.`);
     if (run.failure?.kind === 'internal')
-        out.push(`**perfgate itself failed** (a bug in perfgate, not a verdict on the service; exit code 3)${run.failure.scenario ? ` during "${md(run.failure.scenario)}"` : ''}: ${md(run.failure.message.split('\n')[0])}. The service and the load were stopped; the figures cover only what ran.`);
+        out.push(`**perfgate itself failed** (a bug in perfgate, not a verdict on the service; exit code 3)${run.failure.scenario ? ` during "${markdown_md(run.failure.scenario)}"` : ''}: ${markdown_md(run.failure.message.split('\n')[0])}. The service and the load were stopped; the figures cover only what ran.`);
     if (breached.length) {
-        const list = breached.map((t) => `${md(t.name)}${t.scenario ? ` in "${md(t.scenario)}"` : ''} (${t.measured === null ? '?' : md(formatValue(t.measured, t.unit))} against ${code(t.expr)})`);
+        const list = breached.map((t) => `${markdown_md(t.name)}${t.scenario ? ` in "${markdown_md(t.scenario)}"` : ''} (${t.measured === null ? '?' : markdown_md(formatValue(t.measured, t.unit))} against ${markdown_code(t.expr)})`);
         out.push(`**${breached.length} of ${run.targets.length} targets breached**: ${list.join('; ')}.`);
     }
     if (unmeasured.length) {
-        out.push(`**${unmeasured.length} target${unmeasured.length === 1 ? ' was' : 's were'} not measured** and ${unmeasured.length === 1 ? 'counts' : 'count'} as failed: ${unmeasured.map((t) => md(t.name)).join(', ')}.`);
+        out.push(`**${unmeasured.length} target${unmeasured.length === 1 ? ' was' : 's were'} not measured** and ${unmeasured.length === 1 ? 'counts' : 'count'} as failed: ${unmeasured.map((t) => markdown_md(t.name)).join(', ')}.`);
     }
     if (run.verdict === 'pass' && run.targets.length) {
         out.push(`All ${run.targets.length} targets were measured and met. ${slowestSentence(run)}`.trim());
@@ -39670,7 +39852,7 @@ async function recordInHistory(store, result, o, progress) {
     const info = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
     if (decision.save) {
         try {
-            info.location = await store.save(recordFromResult(result));
+            info.location = await store.save(recordFromResult(result, new Date(), { publishesProfiles: Boolean(store.publish) }));
             info.saved = true;
             info.pruned = (await store.prune(o.history.keep)).length;
         }
@@ -39865,6 +40047,1044 @@ function inCheckout(service, repo, worktree) {
     return { ...service, cwd: (0,external_node_path_.join)(worktree, rel) };
 }
 
+;// CONCATENATED MODULE: ./src/profile/stacks.ts
+const functionKey = (f) => `${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`;
+/** One profile builder: frames interned, equal stacks summed. */
+class StackBuilder {
+    frames = [];
+    frameIds = new Map();
+    stacks = new Map();
+    idle = 0;
+    processes = 0;
+    frame(f) {
+        const key = functionKey(f);
+        let id = this.frameIds.get(key);
+        if (id === undefined) {
+            id = this.frames.length;
+            this.frames.push(f);
+            this.frameIds.set(key, id);
+        }
+        return id;
+    }
+    /** Adds a stack (root first) of frames. */
+    add(stack, weight) {
+        if (!(weight > 0) || !stack.length)
+            return;
+        const ids = stack.map((f) => this.frame(f));
+        const key = ids.join(',');
+        const s = this.stacks.get(key);
+        if (s)
+            s.weight += weight;
+        else
+            this.stacks.set(key, { frames: ids, weight });
+    }
+    build(kind, profiler) {
+        return { kind, profiler, frames: this.frames, stacks: [...this.stacks.values()], idle: this.idle, processes: this.processes };
+    }
+}
+/** Profiles of several processes as one. */
+function mergeProfiles(profiles) {
+    if (!profiles.length)
+        return null;
+    const b = new StackBuilder();
+    for (const p of profiles) {
+        for (const s of p.stacks)
+            b.add(s.frames.map((i) => p.frames[i]), s.weight);
+        b.idle += p.idle;
+        b.processes += p.processes;
+    }
+    return b.build(profiles[0].kind, profiles[0].profiler);
+}
+const sampledWeight = (p) => p.stacks.reduce((a, s) => a + s.weight, 0);
+/** Each function's self and total share of the sampled (non-idle) weight. */
+function functionShares(p) {
+    const all = sampledWeight(p);
+    const out = new Map();
+    if (all <= 0)
+        return out;
+    const get = (i) => {
+        const f = p.frames[i];
+        const key = functionKey(f);
+        let s = out.get(key);
+        if (!s)
+            out.set(key, (s = { frame: f, self: 0, total: 0 }));
+        return s;
+    };
+    for (const st of p.stacks) {
+        const seen = new Set();
+        st.frames.forEach((i, depth) => {
+            const s = get(i);
+            const key = functionKey(s.frame);
+            // Recursion counts a function's total once per sample.
+            if (!seen.has(key)) {
+                seen.add(key);
+                s.total += st.weight / all;
+            }
+            if (depth === st.frames.length - 1)
+                s.self += st.weight / all;
+        });
+    }
+    return out;
+}
+/** The `n` functions with the most self time (ties by total), scaled by the CPU time per request (µs) when known. */
+function hotFunctions(p, cpuPerRequestUs, n = 10) {
+    return [...functionShares(p).values()]
+        .sort((a, b) => b.self - a.self || b.total - a.total)
+        .slice(0, n)
+        .map((s) => ({
+        ...s.frame,
+        selfShare: s.self,
+        totalShare: s.total,
+        selfUs: cpuPerRequestUs === null ? null : s.self * cpuPerRequestUs,
+        totalUs: cpuPerRequestUs === null ? null : s.total * cpuPerRequestUs,
+    }));
+}
+/**
+ * The functions whose self time per request grew most from base to head (by share of service CPU
+ * where either side lacks CPU time per request); only those that grew.
+ */
+function functionGrowth(base, head, baseCpuUs, headCpuUs, n = 10) {
+    const b = functionShares(base);
+    const h = functionShares(head);
+    const perRequest = baseCpuUs !== null && headCpuUs !== null;
+    const rows = [];
+    for (const key of new Set([...b.keys(), ...h.keys()])) {
+        const x = b.get(key);
+        const y = h.get(key);
+        const frame = (y ?? x).frame;
+        const baseSelfUs = perRequest ? (x?.self ?? 0) * baseCpuUs : null;
+        const headSelfUs = perRequest ? (y?.self ?? 0) * headCpuUs : null;
+        rows.push({
+            ...frame,
+            baseSelfShare: x?.self ?? 0,
+            headSelfShare: y?.self ?? 0,
+            baseTotalShare: x?.total ?? 0,
+            headTotalShare: y?.total ?? 0,
+            baseSelfUs,
+            headSelfUs,
+            selfUsDelta: perRequest ? headSelfUs - baseSelfUs : null,
+        });
+    }
+    const growth = (r) => r.selfUsDelta ?? r.headSelfShare - r.baseSelfShare;
+    return rows
+        .filter((r) => growth(r) > 0)
+        .sort((a, b) => growth(b) - growth(a))
+        .slice(0, n);
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/profile/formats.ts
+// The profilers' own output formats read into one shape (StackProfile): V8's .cpuprofile,
+// perfgate's Python sampler (JSON), austin's collapsed stacks and `perf script` text.
+
+
+const V8_IDLE = '(idle)';
+/**
+ * A V8 CPU profile: each sample's node, its path from the root; "(idle)" kept apart, "(root)"
+ * dropped. Optimised code carries the functions inlined into it: V8 charges their samples to the
+ * caller, but its line ticks still point into the inlined function's body. A tick on a line
+ * above the caller's own first line cannot be the caller's code, so it goes to the function of
+ * that script that starts nearest above the line (as a callee of the caller).
+ */
+function readCpuProfile(profile, into = new StackBuilder(), 
+/** The functions a script defines (read from its source): inlined functions the profile never names. */
+defined = () => []) {
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const starts = functionStarts(profile.nodes, defined);
+    const parent = new Map();
+    for (const n of profile.nodes)
+        for (const c of n.children ?? [])
+            parent.set(c, n.id);
+    const counts = new Map();
+    for (const id of profile.samples ?? [])
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const [id, count] of counts) {
+        const node = byId.get(id);
+        if (!node)
+            continue;
+        if (node.callFrame.functionName === V8_IDLE) {
+            into.idle += count;
+            continue;
+        }
+        const stack = [];
+        for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+            const n = byId.get(cur);
+            if (parent.get(cur) === undefined && n.callFrame.functionName === '(root)')
+                break;
+            stack.push(v8Frame(n.callFrame));
+        }
+        stack.reverse();
+        let own = count;
+        const own0 = node.callFrame.lineNumber + 1;
+        for (const t of node.positionTicks ?? []) {
+            if (!(t.line < own0) || t.ticks <= 0)
+                continue;
+            const inlined = nearestAbove(starts.get(node.callFrame.url) ?? [], t.line);
+            if (!inlined)
+                continue;
+            const ticks = Math.min(t.ticks, own);
+            into.add([...stack, inlined], ticks);
+            own -= ticks;
+        }
+        into.add(stack, own);
+    }
+    into.processes++;
+    return into;
+}
+function nearestAbove(frames, line) {
+    let found;
+    for (const f of frames)
+        if (f.line <= line)
+            found = f;
+    return found;
+}
+/** Per script, the functions the profile names, by first line (ascending). */
+function functionStarts(nodes, defined) {
+    const out = new Map();
+    for (const n of nodes) {
+        const cf = n.callFrame;
+        if (!cf.url || cf.lineNumber < 0)
+            continue;
+        let m = out.get(cf.url);
+        if (!m) {
+            out.set(cf.url, (m = new Map()));
+            const file = v8Frame(cf).file;
+            for (const f of file ? defined(file) : [])
+                m.set(f.line, f);
+        }
+        m.set(cf.lineNumber + 1, v8Frame(cf));
+    }
+    return new Map([...out].map(([url, m]) => [url, [...m.values()].sort((a, b) => a.line - b.line)]));
+}
+const JS_FUNCTION = [
+    /\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/,
+    /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/,
+    /^\s*(?:static\s+)?(?:async\s+)?\*?([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{\s*$/,
+];
+const NOT_A_NAME = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'function']);
+/** The named functions a JavaScript source defines, by line (1-based): a light scan, not a parser. */
+function jsFunctions(source, file) {
+    const out = [];
+    source.split('\n').forEach((text, i) => {
+        for (const re of JS_FUNCTION) {
+            const name = re.exec(text)?.[1];
+            if (name && !NOT_A_NAME.has(name)) {
+                out.push({ name, file, line: i + 1 });
+                return;
+            }
+        }
+    });
+    return out;
+}
+function v8Frame(cf) {
+    const native = !cf.url;
+    return {
+        name: cf.functionName || (native ? '(native)' : '(anonymous)'),
+        file: native ? null : cf.url.startsWith('file://') ? safeFilePath(cf.url) : cf.url,
+        line: native || cf.lineNumber < 0 ? null : cf.lineNumber + 1,
+    };
+}
+function safeFilePath(url) {
+    try {
+        return (0,external_node_url_.fileURLToPath)(url);
+    }
+    catch {
+        return url;
+    }
+}
+/** perfgate's Python sampler: stacks of (qualified name, file, first line), root first. */
+function readSampler(out, into = new StackBuilder()) {
+    const frames = out.frames.map(([name, file, line]) => ({ name, file: file || null, line: line > 0 ? line : null }));
+    for (const s of out.samples)
+        into.add(s.stack.map((i) => frames[i]).filter(Boolean), s.count);
+    into.processes++;
+    return into;
+}
+/**
+ * austin's collapsed stacks: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>` per line.
+ * `Ln` is the line running in the frame before it, not the function's own line, so frames are
+ * keyed by name and file (lines vary within a function).
+ */
+function readAustin(text, into = new StackBuilder()) {
+    const pids = new Set();
+    for (const raw of text.split('\n')) {
+        const line = raw.trim();
+        const cut = line.lastIndexOf(' ');
+        if (cut < 0)
+            continue;
+        const weight = Number(line.slice(cut + 1));
+        if (!Number.isFinite(weight) || weight <= 0)
+            continue;
+        const stack = [];
+        for (const part of line.slice(0, cut).split(';')) {
+            if (/^L\d+$/.test(part))
+                continue;
+            const process = /^Process (\S+)/.exec(part);
+            if (process) {
+                pids.add(process[1]);
+                continue;
+            }
+            if (/^Thread /.test(part))
+                continue;
+            const m = /^(.*) \((.*)\)$/.exec(part);
+            if (m)
+                stack.push({ name: m[1], file: m[2], line: null });
+        }
+        into.add(stack, weight);
+    }
+    into.processes += Math.max(1, pids.size);
+    return into;
+}
+/**
+ * `perf script` text: a header line per sample, then one frame per line (leaf first) as
+ * `addr symbol+off (dso)`, then a blank line. An unknown symbol is named after its object file.
+ */
+function readPerfScript(text, into = new StackBuilder()) {
+    const pids = new Set();
+    let frames = null;
+    const flush = () => {
+        if (frames?.length)
+            into.add([...frames].reverse(), 1);
+        frames = null;
+    };
+    for (const line of text.split('\n')) {
+        if (!line.trim()) {
+            flush();
+            continue;
+        }
+        if (!/^\s/.test(line)) {
+            flush();
+            frames = [];
+            const pid = /\s(\d+)(?:\/\d+)?\s/.exec(line);
+            if (pid)
+                pids.add(pid[1]);
+            continue;
+        }
+        const m = /^\s*[0-9a-f]+\s+(.*?)\s+\((.*)\)\s*$/.exec(line);
+        if (!m || !frames)
+            continue;
+        const dso = m[2];
+        const symbol = m[1].replace(/\+0x[0-9a-f]+$/, '');
+        const known = symbol && symbol !== '[unknown]';
+        frames.push({
+            name: known ? symbol : `[${dso === '[unknown]' ? 'unknown' : (dso.split('/').pop() ?? dso)}]`,
+            file: dso === '[unknown]' ? null : dso,
+            line: null,
+        });
+    }
+    flush();
+    into.processes += pids.size;
+    return into;
+}
+
+;// CONCATENATED MODULE: ./src/profile/session.ts
+// Running a profiler on the service's process tree for one trial. The service was started with
+// perfgate's agents on hand (profileEnv): Node.js processes load the V8 agent, Python processes
+// the sampler; both wait for a command in the control file. Which profiler runs follows what
+// the tree holds (or the config's choice): Node.js → V8's CPU profiler; Python → austin where it
+// can read the interpreter, else perfgate's sampler; anything else → `perf record` (software
+// clock). Every way out of here gives a profile or a plain reason, never a failed run.
+
+
+
+
+
+
+
+/** Sampling interval of every profiler (µs): 1 kHz. */
+const INTERVAL_US = 1000;
+/** How long stopping waits for the agents' files and the tools to exit. */
+const COLLECT_MS = 8000;
+/** What the service's environment gets for a profiled start: the agents, idle until told. */
+function profileEnv(dir, inherited) {
+    const nodeOptions = [inherited.NODE_OPTIONS, `--require ${JSON.stringify((0,assets/* assetPath */.Q)('templates', 'profilers', 'node-agent.cjs'))}`];
+    const pythonPath = [(0,assets/* assetPath */.Q)('templates', 'profilers', 'python'), inherited.PYTHONPATH];
+    return {
+        PERFGATE_PROFILE_DIR: dir,
+        NODE_OPTIONS: nodeOptions.filter(Boolean).join(' '),
+        PYTHONPATH: pythonPath.filter(Boolean).join(external_node_path_.delimiter),
+    };
+}
+/** Starts the profiler the tree needs; a reason when none can run. */
+async function startProfiler(mode, root, dir) {
+    const pids = await treePidsAsync(root);
+    if (!pids.length)
+        return { reason: 'the service has no running process to profile' };
+    const ready = (0,external_node_fs_.readdirSync)(dir);
+    const agents = (runtime) => pids.filter((p) => ready.includes(`${runtime}-${p}.ready`));
+    const node = agents('node');
+    const python = agents('python');
+    const pythonExe = pids.filter((p) => /python/.test(exeName(p)));
+    const kind = mode === 'auto' ? (node.length ? 'node' : python.length || pythonExe.length ? 'python' : 'perf') : mode;
+    if (kind === 'node') {
+        if (!node.length)
+            return {
+                reason: `no Node.js process of the service loaded perfgate's agent (processes ${pids.map((p) => `${p} ${exeName(p) || '?'}`).join(', ')}); NODE_OPTIONS must reach the node process`,
+            };
+        return agentProfiler('node', 'V8 CPU profiler', node, dir);
+    }
+    if (kind === 'python') {
+        if (!python.length && !pythonExe.length)
+            return { reason: `no Python process in the service's tree (processes ${pids.map((p) => `${p} ${exeName(p) || '?'}`).join(', ')})` };
+        const austin = await startAustin(pythonExe[0] ?? python[0], dir);
+        if ('running' in austin)
+            return austin.running;
+        if (!python.length)
+            return { reason: `${austin.reason}; and no Python process loaded perfgate's sampler (PYTHONPATH must reach it)` };
+        const sampler = agentProfiler('python', "perfgate's Python sampler", python, dir);
+        return { ...sampler, stop: async () => ({ ...(await sampler.stop()), note: austin.reason }) };
+    }
+    return startPerf(pids, dir);
+}
+/** The functions a service's own script defines (read from disk; nothing for files that are not there). */
+function sourceFunctions(file) {
+    try {
+        return file.startsWith('/') ? jsFunctions((0,external_node_fs_.readFileSync)(file, 'utf8'), file) : [];
+    }
+    catch {
+        return [];
+    }
+}
+let commands = 0;
+function command(dir, text) {
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'control'), `${text} ${++commands}\n`);
+}
+function agentProfiler(runtime, profiler, pids, dir) {
+    const ext = runtime === 'node' ? 'cpuprofile' : 'json';
+    const files = pids.map((p) => (0,external_node_path_.join)(dir, `${runtime}-${p}.${ext}`));
+    // The last trial's profiles are not this one's.
+    for (const f of files)
+        (0,external_node_fs_.rmSync)(f, { force: true });
+    command(dir, `start ${INTERVAL_US}`);
+    return {
+        profiler,
+        stop: async () => {
+            command(dir, 'stop');
+            await waitFor(() => files.every((f, i) => (0,external_node_fs_.existsSync)(f) || !alive(pids[i])), COLLECT_MS);
+            const b = new StackBuilder();
+            const problems = [];
+            for (const f of files.filter((x) => (0,external_node_fs_.existsSync)(x))) {
+                try {
+                    const data = JSON.parse((0,external_node_fs_.readFileSync)(f, 'utf8'));
+                    if (data.error)
+                        problems.push(data.error);
+                    else if (runtime === 'node')
+                        readCpuProfile(data, b, sourceFunctions);
+                    else
+                        readSampler(data, b);
+                }
+                catch (err) {
+                    problems.push(err.message);
+                }
+            }
+            const missing = files.length - files.filter((x) => (0,external_node_fs_.existsSync)(x)).length;
+            if (!b.processes)
+                return {
+                    profile: null,
+                    note: `${profiler}: no profile came back from ${pids.length} process${pids.length === 1 ? '' : 'es'}${problems.length ? ` (${problems[0]})` : ''}`,
+                };
+            const note = missing ? `${missing} of ${files.length} processes sent no profile` : null;
+            return { profile: b.build(runtime, profiler), note, raw: files.filter((x) => (0,external_node_fs_.existsSync)(x)) };
+        },
+    };
+}
+/**
+ * The newest CPython each austin release reads (it follows the interpreter's internals; an older
+ * austin searches a newer interpreter for ever). Debian 12's austin 1.0.1 reads 3.10, not 3.11
+ * (checked here with pyenv's 3.8–3.11).
+ */
+function austinReads(austin, python) {
+    const [a = 0, b = 0] = austin.split('.').map(Number);
+    const [major = 0, minor = 0] = python.split('.').map(Number);
+    if (major !== 3)
+        return major === 2;
+    const newest = a < 3 ? 10 : a === 3 && b < 4 ? 10 : a === 3 && b < 5 ? 11 : a === 3 && b < 7 ? 12 : 13;
+    return minor <= newest || (a > 3 && minor <= 14);
+}
+/** The CPython version a process runs (from its executable's or library's name), or null. */
+function pythonVersion(pid) {
+    const fromName = /python(\d+\.\d+)/.exec(exeName(pid))?.[1];
+    if (fromName)
+        return fromName;
+    try {
+        return /libpython(\d+\.\d+)/.exec((0,external_node_fs_.readFileSync)(`/proc/${pid}/maps`, 'utf8'))?.[1] ?? null;
+    }
+    catch {
+        return null;
+    }
+}
+async function startAustin(pid, dir) {
+    const austin = onPath('austin');
+    if (!austin)
+        return { reason: 'austin is not installed (Debian: apt-get install austin)' };
+    const version = toolVersion(austin, /austin\s+(\S+)/) ?? '';
+    const python = pythonVersion(pid);
+    if (python && version && !austinReads(version, python))
+        return { reason: `austin ${version} cannot read CPython ${python} (it reads up to an older version)` };
+    const out = (0,external_node_path_.join)(dir, 'austin.txt');
+    (0,external_node_fs_.rmSync)(out, { force: true });
+    const child = (0,external_node_child_process_.spawn)(austin, ['-C', '-s', '-i', String(INTERVAL_US), '-t', '500', '-o', out, '-p', String(pid)], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d.toString()));
+    const exited = exitOf(child);
+    // A reader that cannot find the interpreter says so within its -t start-up wait.
+    const early = await Promise.race([exited, sleep(900).then(() => null)]);
+    if (early) {
+        const why = stderr.trim().split('\n').pop() || `exit ${early.code ?? early.signal}`;
+        return { reason: `austin ${version} could not read this interpreter (${why})` };
+    }
+    const name = `austin ${version}`.trim();
+    return {
+        running: {
+            profiler: name,
+            stop: async () => {
+                child.kill('SIGINT');
+                await Promise.race([exited, sleep(COLLECT_MS)]);
+                if (child.exitCode === null)
+                    child.kill('SIGKILL');
+                const text = (0,external_node_fs_.existsSync)(out) ? (0,external_node_fs_.readFileSync)(out, 'utf8') : '';
+                const b = readAustin(text);
+                const empty = !b.frames.length;
+                return {
+                    raw: [out],
+                    profile: empty ? null : b.build('python', name),
+                    note: empty ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}` : null,
+                };
+            },
+        },
+    };
+}
+async function startPerf(pids, dir) {
+    const perf = onPath('perf');
+    if (!perf)
+        return {
+            reason: 'no profiler for this service: it runs no Node.js or Python, and Linux perf is not installed (Debian: apt-get install linux-perf)',
+        };
+    const paranoid = readParanoid();
+    if (process.getuid?.() !== 0 && paranoid !== null && paranoid > 1)
+        return {
+            reason: `perf cannot sample other processes here: kernel.perf_event_paranoid is ${paranoid}; allow it with \`sudo sysctl kernel.perf_event_paranoid=1\``,
+        };
+    const version = toolVersion(perf, /perf version\s+(\S+)/);
+    const name = `perf ${version ?? ''}`.trim();
+    const data = (0,external_node_path_.join)(dir, 'perf.data');
+    const child = (0,external_node_child_process_.spawn)(perf, ['record', '-q', '-e', 'cpu-clock', '-F', String(1e6 / INTERVAL_US), '-g', '-p', pids.join(','), '-o', data], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d.toString()));
+    const exited = exitOf(child);
+    const early = await Promise.race([exited, sleep(400).then(() => null)]);
+    if (early)
+        return { reason: `${name} could not record: ${stderr.trim().split('\n').slice(-2).join(' ') || `exit ${early.code}`}` };
+    return {
+        profiler: name,
+        stop: async () => {
+            child.kill('SIGINT');
+            await Promise.race([exited, sleep(COLLECT_MS)]);
+            if (child.exitCode === null)
+                child.kill('SIGKILL');
+            const script = (0,external_node_child_process_.spawnSync)(perf, ['script', '-i', data], {
+                encoding: 'utf8',
+                maxBuffer: 512 * 1024 * 1024,
+                stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            const b = readPerfScript(script.stdout ?? '');
+            if (!b.frames.length)
+                return { profile: null, note: `${name} recorded no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}` };
+            return { profile: b.build('perf', name), note: null };
+        },
+    };
+}
+function readParanoid() {
+    try {
+        return Number((0,external_node_fs_.readFileSync)('/proc/sys/kernel/perf_event_paranoid', 'utf8').trim());
+    }
+    catch {
+        return null;
+    }
+}
+function exeName(pid) {
+    try {
+        return (0,external_node_fs_.readlinkSync)(`/proc/${pid}/exe`).split('/').pop() ?? '';
+    }
+    catch {
+        try {
+            return (0,external_node_fs_.readFileSync)(`/proc/${pid}/comm`, 'utf8').trim();
+        }
+        catch {
+            return '';
+        }
+    }
+}
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function onPath(tool) {
+    for (const d of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
+        const p = (0,external_node_path_.join)(d, tool);
+        if (d && (0,external_node_fs_.existsSync)(p))
+            return p;
+    }
+    return null;
+}
+function toolVersion(path, re) {
+    const r = (0,external_node_child_process_.spawnSync)(path, ['--version'], { encoding: 'utf8', timeout: 5000 });
+    return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? null;
+}
+function exitOf(child) {
+    return new Promise((resolve) => {
+        child.on('exit', (code, signal) => resolve({ code, signal }));
+        child.on('error', () => resolve({ code: -1, signal: null }));
+    });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(done, ms) {
+    const until = Date.now() + ms;
+    while (!done() && Date.now() < until)
+        await sleep(50);
+}
+
+;// CONCATENATED MODULE: ./src/report/flame-graph.ts
+
+function callTree(p) {
+    const root = { frame: null, weight: 0, children: new Map() };
+    for (const s of p.stacks) {
+        root.weight += s.weight;
+        let node = root;
+        for (const i of s.frames) {
+            const f = p.frames[i];
+            const key = functionKey(f);
+            let child = node.children.get(key);
+            if (!child)
+                node.children.set(key, (child = { frame: f, weight: 0, children: new Map() }));
+            child.weight += s.weight;
+            node = child;
+        }
+    }
+    return root;
+}
+/** Each call path's share of the sampled weight (path of function keys → share). */
+function pathShares(p) {
+    const out = new Map();
+    const all = sampledWeight(p) || 1;
+    const walk = (n, path) => {
+        for (const [key, c] of n.children) {
+            const here = `${path}\u0001${key}`;
+            out.set(here, c.weight / all);
+            walk(c, here);
+        }
+    };
+    walk(callTree(p), '');
+    return out;
+}
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const frameLabel = (f) => `${f.name}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`;
+function hue(name) {
+    let h = 0;
+    for (const ch of name)
+        h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    return `hsl(${10 + (h % 40)}, ${70 + (h % 20)}%, ${55 + (h % 15)}%)`;
+}
+/** Red for growth, blue for shrinkage, by percentage points of service CPU (saturating at ±10 pp). */
+function diffColour(deltaPp) {
+    const t = Math.min(1, Math.abs(deltaPp) / 10);
+    if (Math.abs(deltaPp) < 0.05)
+        return 'hsl(0, 0%, 85%)';
+    return deltaPp > 0 ? `hsl(0, ${40 + 50 * t}%, ${85 - 35 * t}%)` : `hsl(220, ${40 + 50 * t}%, ${85 - 35 * t}%)`;
+}
+const WIDTH = 1200;
+const ROW = 18;
+/** A flame graph page: root at the bottom, one rectangle per call path, tooltips with shares. */
+function flameGraphHtml(page) {
+    const tree = callTree(page.profile);
+    const all = tree.weight || 1;
+    const baseShares = page.base ? pathShares(page.base) : null;
+    const rects = [];
+    let maxDepth = 0;
+    const walk = (n, x, depth, path) => {
+        let cx = x;
+        const children = [...n.children.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+        for (const [key, c] of children) {
+            const w = (c.weight / all) * WIDTH;
+            const here = `${path}\u0001${key}`;
+            if (w >= 0.3) {
+                const share = c.weight / all;
+                const label = frameLabel(c.frame);
+                let tip = `${label}\n${(share * 100).toFixed(2)} % of sampled service CPU (${c.weight} samples)`;
+                let fill = hue(c.frame.name);
+                if (baseShares) {
+                    const before = baseShares.get(here) ?? 0;
+                    const pp = (share - before) * 100;
+                    tip += `\nbase ${(before * 100).toFixed(2)} % → head ${(share * 100).toFixed(2)} % (${pp >= 0 ? '+' : ''}${pp.toFixed(2)} pp)`;
+                    fill = diffColour(pp);
+                }
+                rects.push({ depth, x: cx, w, label, tip, fill });
+                maxDepth = Math.max(maxDepth, depth);
+                walk(c, cx, depth + 1, here);
+            }
+            cx += w;
+        }
+    };
+    walk(tree, 0, 0, '');
+    const height = (maxDepth + 1) * ROW + 4;
+    const svgRects = rects
+        .map((r) => {
+        const y = height - (r.depth + 1) * ROW;
+        const chars = Math.floor((r.w - 6) / 7);
+        const text = chars >= 3 ? (r.label.length > chars ? `${r.label.slice(0, chars - 1)}…` : r.label) : '';
+        return `<g class="f" data-x="${r.x.toFixed(2)}" data-w="${r.w.toFixed(2)}" data-name="${esc(r.label)}"><title>${esc(r.tip)}</title><rect x="${r.x.toFixed(2)}" y="${y}" width="${Math.max(0.3, r.w - 0.5).toFixed(2)}" height="${ROW - 1}" fill="${r.fill}" rx="2"/><text x="${(r.x + 3).toFixed(2)}" y="${y + ROW - 5}">${esc(text)}</text></g>`;
+    })
+        .join('\n');
+    return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${esc(page.title)}</title>
+<style>
+body { font: 14px system-ui, sans-serif; margin: 16px; color: #222; }
+svg text { font: 11px ui-monospace, monospace; pointer-events: none; }
+g.f:hover rect { stroke: #000; stroke-width: 0.8; }
+g.match rect { fill: #e040fb !important; }
+#legend span { display: inline-block; width: 14px; height: 10px; margin: 0 4px 0 12px; }
+</style>
+</head>
+<body>
+<h1>${esc(page.title)}</h1>
+<p>${esc(page.subtitle)}</p>
+<p>${page.base ? '<span id="legend">colour: <span style="background:hsl(0,90%,50%)"></span>share grew <span style="background:hsl(220,90%,50%)"></span>share shrank <span style="background:hsl(0,0%,85%)"></span>unchanged</span> · ' : ''}Width: share of sampled service CPU; the root is at the bottom. Hover for figures; search: <input id="q" placeholder="function or file"> <span id="found"></span></p>
+<svg id="flame" xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">
+${svgRects}
+</svg>
+<script>
+const q = document.getElementById('q');
+q.addEventListener('input', () => {
+  const term = q.value.trim().toLowerCase();
+  let n = 0;
+  for (const g of document.querySelectorAll('g.f')) {
+    const hit = term !== '' && g.dataset.name.toLowerCase().includes(term);
+    g.classList.toggle('match', hit);
+    if (hit) n++;
+  }
+  document.getElementById('found').textContent = term ? n + ' frames match' : '';
+});
+</script>
+</body>
+</html>
+`;
+}
+/** The profile in speedscope's file format (https://www.speedscope.app/file-format-schema.json). */
+function speedscopeJson(name, p) {
+    const total = sampledWeight(p);
+    return JSON.stringify({
+        $schema: 'https://www.speedscope.app/file-format-schema.json',
+        exporter: 'perfgate',
+        name,
+        activeProfileIndex: 0,
+        shared: { frames: p.frames.map((f) => ({ name: f.name, ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}) })) },
+        profiles: [
+            {
+                type: 'sampled',
+                name,
+                unit: 'none',
+                startValue: 0,
+                endValue: total,
+                samples: p.stacks.map((s) => s.frames),
+                weights: p.stacks.map((s) => s.weight),
+            },
+        ],
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/profile-index.ts
+// OUT/profiles/index.html: one page linking every flame graph and speedscope file of the run,
+// with each build's hottest functions. Self-contained; the files sit next to it.
+
+const profile_index_esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const profile_index_pct = (x) => `${(x * 100).toFixed(1)} %`;
+const us = (x) => (x === null ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
+const profile_index_where = (f) => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '');
+function profileIndexHtml(name, why, scenarios) {
+    const link = (file, text) => `<a href="${profile_index_esc(encodeURI((0,external_node_path_.basename)(file)))}">${profile_index_esc(text)}</a>`;
+    const sections = scenarios.map((sc) => {
+        const sides = sc.sides.map((s) => {
+            const files = s.files ? `${link(s.files.flameGraph, 'flame graph')} · ${link(s.files.speedscope, 'speedscope JSON')}` : '';
+            const rows = s.top
+                .map((f) => `<tr><td><code>${profile_index_esc(f.name)}</code></td><td>${profile_index_esc(profile_index_where(f))}</td><td>${profile_index_pct(f.selfShare)}</td><td>${us(f.selfUs)}</td><td>${profile_index_pct(f.totalShare)}</td><td>${us(f.totalUs)}</td></tr>`)
+                .join('');
+            return `<h3>${profile_index_esc(s.side)} build</h3>
+<p>${s.profiler ? `${profile_index_esc(s.profiler)}, ${s.samples} samples. ${files}` : `No profile: ${profile_index_esc(s.note ?? 'unknown')}`}${s.profiler && s.note ? ` (${profile_index_esc(s.note)})` : ''}</p>
+${rows ? `<table><tr><th>function</th><th>where</th><th>self</th><th>self / request</th><th>total</th><th>total / request</th></tr>${rows}</table>` : ''}`;
+        });
+        return `<h2>Scenario ${profile_index_esc(sc.scenario)}</h2>
+${sc.diffFile ? `<p>${link(sc.diffFile, 'differential flame graph (head against base)')}</p>` : ''}
+${sides.join('\n')}`;
+    });
+    return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${profile_index_esc(name)}: where the time went</title>
+<style>body{font:14px system-ui,sans-serif;margin:16px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style>
+</head>
+<body>
+<h1>${profile_index_esc(name)}: where the time went</h1>
+<p>Profiled because ${profile_index_esc(why)}. Shares are of the service's sampled CPU; time per request is the share times the measured CPU time per request.</p>
+${sections.join('\n')}
+</body>
+</html>
+`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/profile.ts
+// The profiled trial: after the measured trials (so that a profiler never biases a figure that
+// is judged), each build is started once more with perfgate's agents on hand, every scenario is
+// warmed up and loaded for two trials at its own load: an unprofiled reference, then one while a
+// sampling profiler watches the service's process tree (their difference is the profiler's cost). Out come the hottest functions per request, in A/B mode the functions
+// whose self time grew from base to head, and flame graphs (per build and differential) and
+// speedscope files in OUT/profiles/. Nothing here changes the verdict; a profiler that cannot
+// run leaves its reason in the report.
+
+
+
+
+
+
+
+
+
+
+
+
+/** The profilers' own files of one scenario and build, kept in OUT/profiles/raw/. */
+function keepRaw(files, outDir, scenario, side) {
+    if (!files?.length)
+        return;
+    const raw = (0,external_node_path_.join)(outDir, 'profiles', 'raw');
+    (0,external_node_fs_.mkdirSync)(raw, { recursive: true });
+    for (const f of files)
+        (0,external_node_fs_.copyFileSync)(f, (0,external_node_path_.join)(raw, `${slug(scenario)}-${side}-${(0,external_node_path_.basename)(f)}`));
+}
+/** Whether (and why) this run is profiled: null for not. */
+function profileWhy(config, verdict, failed) {
+    if (failed)
+        return null;
+    if (config.profile.requested)
+        return 'asked for (perfgate run --profile, or the Action input profile: on)';
+    if (config.profile.mode === 'off')
+        return null;
+    if (config.profile.mode !== 'auto')
+        return `the config asks for it (profile: ${config.profile.mode})`;
+    if (config.mode === 'ab' && verdict === 'fail')
+        return 'the A/B gate failed: the report says where the time went';
+    return null;
+}
+async function profileRun(config, targets, ctx, outDir, why) {
+    const scenarios = config.scenarios.filter((s) => !s.ramp);
+    ctx.progress.info(`perfgate: profiling ${targets.map((t) => t.side).join(' and ')} (${why}): one more trial of each scenario`);
+    // The last run's profiles are not this one's.
+    (0,external_node_fs_.rmSync)((0,external_node_path_.join)(outDir, 'profiles'), { recursive: true, force: true });
+    const runs = new Map();
+    for (const t of targets) {
+        if (abortReason(ctx.signal))
+            break;
+        runs.set(t.side, await profileSide(config.profile.mode === 'off' ? 'auto' : config.profile.mode, t, scenarios, ctx, outDir));
+    }
+    const dir = (0,external_node_path_.join)(outDir, 'profiles');
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    const out = [];
+    for (const sc of scenarios) {
+        const sides = [];
+        const profiles = new Map();
+        for (const t of targets) {
+            const r = runs.get(t.side)?.get(sc.name);
+            if (!r)
+                continue;
+            if (r.profile) {
+                const stem = (0,external_node_path_.join)(dir, `${slug(sc.name)}-${t.side}`);
+                const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · ${r.side.profiler} · ${sampledWeight(r.profile)} samples from ${r.profile.processes} process${r.profile.processes === 1 ? '' : 'es'}`;
+                (0,external_node_fs_.writeFileSync)(`${stem}.html`, flameGraphHtml({ title: `Flame graph: ${sc.name} (${t.side})`, subtitle, profile: r.profile }));
+                (0,external_node_fs_.writeFileSync)(`${stem}.speedscope.json`, speedscopeJson(`${sc.name} (${t.side})`, r.profile));
+                r.side.files = { flameGraph: ctx.display(`${stem}.html`), speedscope: ctx.display(`${stem}.speedscope.json`) };
+                profiles.set(t.side, r.profile);
+            }
+            sides.push(r.side);
+        }
+        const base = profiles.get('base');
+        const head = profiles.get('head');
+        const ab = targets.length > 1;
+        let diffFile = null;
+        if (base && head) {
+            const file = (0,external_node_path_.join)(dir, `${slug(sc.name)}-diff.html`);
+            (0,external_node_fs_.writeFileSync)(file, flameGraphHtml({
+                title: `Differential flame graph: ${sc.name}`,
+                subtitle: `${config.name} · scenario "${sc.name}" · the head build's stacks, coloured by the change of each call path's share of service CPU against the base build`,
+                profile: head,
+                base,
+            }));
+            diffFile = ctx.display(file);
+        }
+        const cpu = (s) => sides.find((x) => x.side === s)?.measuredCpuPerRequestUs ?? null;
+        out.push({
+            scenario: sc.name,
+            sides,
+            growth: ab && base && head ? functionGrowth(base, head, cpu('base'), cpu('head')) : null,
+            diffFile,
+        });
+    }
+    const index = (0,external_node_path_.join)(dir, 'index.html');
+    (0,external_node_fs_.writeFileSync)(index, profileIndexHtml(config.name, why, out));
+    return { mode: config.profile.mode, why, scenarios: out, index: ctx.display(index) };
+}
+async function profileSide(mode, t, scenarios, ctx, outDir) {
+    const out = new Map();
+    const blank = (sc, note) => ({
+        side: {
+            side: t.side,
+            profiler: null,
+            note,
+            samples: 0,
+            rps: null,
+            referenceRps: null,
+            cpuPerRequestUs: null,
+            referenceCpuPerRequestUs: null,
+            ...reference(t, sc.name),
+            top: [],
+            files: null,
+        },
+        profile: null,
+    });
+    if (!t.service.command) {
+        for (const sc of scenarios)
+            out.set(sc.name, blank(sc, 'an external service (no command) runs outside perfgate: it cannot be profiled'));
+        return out;
+    }
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'perfgate-profiling-'));
+    const launched = await launch(t.service, {
+        env: ctx.env,
+        runId: ctx.runId,
+        logFile: t.log ?? undefined,
+        appendLog: true,
+        signal: ctx.signal,
+        progress: ctx.progress,
+        label: `${t.label} (profiled)`,
+        extraEnv: (env) => profileEnv(dir, env),
+    });
+    try {
+        if (launched.failure || !launched.service) {
+            for (const sc of scenarios)
+                out.set(sc.name, blank(sc, `the profiled start failed: ${launched.failure?.message ?? 'no process'}`));
+            return out;
+        }
+        const pid = launched.service.pid;
+        const stopped = new Map();
+        const stopOnce = (r) => {
+            if (!stopped.has(r))
+                stopped.set(r, r.stop());
+            return stopped.get(r);
+        };
+        for (const sc of scenarios) {
+            const cpu = new TrialCpu(pid);
+            let running;
+            let collected = { profile: null, note: null };
+            let reason = null;
+            // Two trials on this start: an unprofiled reference, then the profiled one, under the same
+            // conditions (the measured trials may have run as a duet, pinned beside the other build).
+            let index = 0;
+            const run = await withLoadPool(sc, (start) => runScenario(launched.baseUrl, { ...sc, trials: 2 }, {
+                interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
+                ...progressHooks(ctx.progress, sc, `profile · ${t.side} · `),
+                trialBoundary: async (when, kept) => {
+                    const profiled = index === 1;
+                    if (when === 'before') {
+                        if (profiled) {
+                            const r = await startProfiler(mode, pid, dir);
+                            if ('reason' in r)
+                                reason = r.reason;
+                            else
+                                running = r;
+                        }
+                        await cpu.boundary(when, kept);
+                    }
+                    else {
+                        await cpu.boundary(when, kept);
+                        if (profiled && running)
+                            collected = await stopOnce(running);
+                        index++;
+                    }
+                },
+            }, start)).catch((err) => ({ trials: [], histograms: [], windows: [], interrupted: err.message }));
+            // A trial that threw never reached its end: the profiler (austin, perf) is stopped all the same.
+            if (running)
+                collected = await stopOnce(running);
+            attachCpu(run.trials, cpu);
+            keepRaw(collected.raw, outDir, sc.name, t.side);
+            const [unprofiled, trial] = run.trials;
+            const ref = reference(t, sc.name);
+            const profile = collected.profile ? relativeFiles(collected.profile, t.root) : null;
+            const note = reason ?? collected.note ?? (run.interrupted ? `the profiled trial stopped: ${run.interrupted}` : null);
+            out.set(sc.name, {
+                side: {
+                    side: t.side,
+                    profiler: profile ? (running?.profiler ?? profile.profiler) : null,
+                    note,
+                    samples: profile ? sampledWeight(profile) : 0,
+                    rps: trial ? trial.rps : null,
+                    referenceRps: unprofiled ? unprofiled.rps : null,
+                    cpuPerRequestUs: trial?.serviceCpu?.perRequestUs ?? null,
+                    referenceCpuPerRequestUs: unprofiled?.serviceCpu?.perRequestUs ?? null,
+                    ...ref,
+                    top: profile ? hotFunctions(profile, ref.measuredCpuPerRequestUs ?? trial?.serviceCpu?.perRequestUs ?? null) : [],
+                    files: null,
+                },
+                profile,
+            });
+            if (profile)
+                ctx.progress.info(`perfgate:   ${t.side} · ${sc.name}: ${sampledWeight(profile)} samples (${running?.profiler})`);
+            else
+                ctx.progress.info(`perfgate:   ${t.side} · ${sc.name}: no profile: ${note}`);
+            if (run.interrupted)
+                break;
+        }
+        return out;
+    }
+    finally {
+        await launched.stop();
+        (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    }
+}
+/** The measured trials' median req/s and CPU time per request: what the profiled trial is held against. */
+function reference(t, scenario) {
+    const trials = t.measured.find((s) => s.name === scenario)?.trials ?? [];
+    const cpu = trials.map((x) => x.serviceCpu?.perRequestUs).filter((x) => typeof x === 'number');
+    return {
+        measuredRps: trials.length ? robust_median(trials.map((x) => x.rps)) : null,
+        measuredCpuPerRequestUs: cpu.length ? robust_median(cpu) : null,
+    };
+}
+/** File paths under the build's root shown relative to it (the base's checkout and the head's tree alike). */
+function relativeFiles(p, root) {
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    return {
+        ...p,
+        frames: p.frames.map((f) => (f.file?.startsWith(prefix) ? { ...f, file: f.file.slice(prefix.length) } : f)),
+    };
+}
+function slug(name) {
+    return (name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60) || 'scenario');
+}
+
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 ;// CONCATENATED MODULE: ./src/util/version.ts
@@ -39906,6 +41126,9 @@ function describeEnvironment(env = process.env) {
 ;// CONCATENATED MODULE: ./src/pipeline/gate.ts
 // The pipeline, the one function the CLI and the Action both call:
 // config → service → load → RunResult → targets → verdict → report files.
+
+
+
 
 
 
@@ -39979,11 +41202,53 @@ async function runGate(opts) {
             files,
             startedAt,
             ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
+            profile: (verdict, m) => profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
+                ctx,
+                outDir,
+                baseDir: base.checkout?.dir,
+                logs: { head: files.serviceLog, base: files.serviceLog ? (0,external_node_path_.join)(outDir, 'base-service.log') : null },
+            }),
         }, result);
     }
     finally {
         guard.dispose();
         await base.checkout?.remove();
+    }
+}
+/** The profiled trial of each build this run measured, when the config, the flag or a failed A/B gate asks for it. */
+async function profileStage(config, measured, verdict, o) {
+    const why = profileWhy(config, verdict, measured.failure !== null || !measured.scenarios.length);
+    if (!why)
+        return undefined;
+    const targets = [];
+    if (config.mode === 'ab' && config.baseline && 'ab' in measured)
+        targets.push({
+            side: 'base',
+            service: config.baseline.service,
+            label: 'the base service',
+            log: config.baseline.service.command ? o.logs.base : null,
+            root: o.baseDir ?? config.baseline.service.cwd,
+            measured: measured.ab.base.scenarios,
+        });
+    targets.push({
+        side: 'head',
+        service: config.service,
+        label: 'the service',
+        log: o.logs.head,
+        root: (await repoRoot((0,external_node_path_.dirname)(config.file))) ?? config.service.cwd,
+        measured: measured.scenarios,
+    });
+    try {
+        return await profileRun(config, targets, o.ctx, o.outDir, why);
+    }
+    catch (err) {
+        o.ctx.progress.info(`perfgate: warning: the profiled trial failed: ${err.message}`);
+        return {
+            mode: config.profile.mode,
+            why: `${why}; but the profiled trial failed: ${err.message}`,
+            scenarios: [],
+            index: null,
+        };
     }
 }
 /** A measurement that threw (perfgate's fault; its stages stopped what they started): nothing measured, the reason kept. */
@@ -40121,6 +41386,7 @@ async function finishRun(f, measured) {
         regression = await compareWithHistory(store, currentFromResult(undefined, { ...partial, runner, config: { fingerprint } }), config.regression, progress);
     }
     const { verdict, reason } = decide(targets, failure, regression, abResult, config.unjudgeable);
+    const profile = f.profile ? await f.profile(verdict, measured) : undefined;
     const finishedAt = new Date();
     const result = {
         schemaVersion: RESULT_SCHEMA_VERSION,
@@ -40151,6 +41417,7 @@ async function finishRun(f, measured) {
             serviceLog: f.files.serviceLog ? displayPath(cwd, f.files.serviceLog) : null,
         },
         ...f.extra,
+        ...(profile ? { profile } : {}),
     };
     if (store && ab) {
         result.history = {
@@ -40164,7 +41431,7 @@ async function finishRun(f, measured) {
     else if (store) {
         result.history = await recordInHistory(store, result, { history: config.history, save: f.save }, progress);
         if (result.history.saved && store.publish) {
-            const dashboard = await publishDashboard(store, result, `${config.name}: perfgate dashboard`, repoUrl((0,external_node_path_.dirname)(config.file), f.env), progress);
+            const dashboard = await publishDashboard(store, result, `${config.name}: perfgate dashboard`, repoUrl((0,external_node_path_.dirname)(config.file), f.env), progress, cwd);
             if (dashboard)
                 result.history.dashboard = dashboard;
         }
@@ -40175,10 +41442,16 @@ async function finishRun(f, measured) {
     return { result, report, exitCode, files: f.files };
 }
 /** The dashboard next to the stored runs (a data branch GitHub Pages can serve); a failure is a warning. */
-async function publishDashboard(store, result, title, repo, progress) {
+async function publishDashboard(store, result, title, repo, progress, cwd) {
     try {
         const { records } = await store.load();
-        return await store.publish('dashboard/index.html', renderDashboard(records, title, repo), `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`);
+        // This run's flame graphs go next to the dashboard, which links them (the record says where).
+        const saved = records.find((r) => result.history?.location?.endsWith(`/${r.id}.json`));
+        const pages = saved?.profiles?.length ? profilePages(result, saved.id) : [];
+        return await store.publish([
+            { path: 'dashboard/index.html', content: renderDashboard(records, title, repo) },
+            ...pages.map((p) => ({ path: `dashboard/${p.page}`, content: (0,external_node_fs_.readFileSync)((0,external_node_path_.resolve)(cwd, p.file), 'utf8') })),
+        ], `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`);
     }
     catch (err) {
         progress.info(`perfgate: warning: the dashboard could not be published: ${err.message}`);
@@ -40948,6 +42221,9 @@ Usage:
       write result.json and report.md. Runs of the default branch are saved to history.
       Overrides for a quick run: --duration 2s, --connections N, --trials N, and
       --unjudgeable warn (targets these settings cannot judge pass with a warning).
+      --profile: one more trial of each scenario under a sampling profiler (both builds
+      with --against); the report says where the service's time went, with flame graphs
+      in OUT/profiles/. Without it, an A/B run profiles itself when its gate fails.
   perfgate run --check [--strict] [--config FILE] [overrides]
       Only list the targets these settings cannot judge (too little load for a leak, too
       short trials for every connection, too few requests for a percentile) and the setting
@@ -41013,6 +42289,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
                 duration: { type: 'string' },
                 connections: { type: 'string' },
                 unjudgeable: { type: 'string' },
+                profile: { type: 'boolean' },
                 check: { type: 'boolean' },
                 strict: { type: 'boolean' },
                 from: { type: 'string' },
@@ -41139,7 +42416,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
 }
 /** --duration, --connections, --trials and --unjudgeable for `run`: the Action's dispatch overrides. */
 function runOverrides(v) {
-    return parseOverrides(v, (name) => `--${name}`);
+    return parseOverrides({ ...v, profile: v.profile ? 'on' : undefined }, (name) => `--${name}`);
 }
 /** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */
 function saveFlag(v) {

@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { readResult } from '../util/output.js';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../util/errors.js';
 import { runRun } from '../commands/run.js';
 import { findShardFiles, runMerge } from '../commands/merge-shards.js';
@@ -26,6 +26,7 @@ export async function run(): Promise<void> {
     verdict: 'error',
     'report-path': '',
     'result-path': '',
+    'profile-path': '',
     regressions: '0',
     'breached-targets': '0',
     'comment-url': '',
@@ -136,6 +137,8 @@ async function publish(inputs: ActionInputs, r: RunResult, report: string, repor
   core.setOutput('verdict', r.verdict);
   core.setOutput('report-path', reportPath ?? '');
   core.setOutput('result-path', resultPath);
+  // The flame graphs sit next to result.json: OUT/profiles/index.html.
+  core.setOutput('profile-path', r.profile?.index ? join(dirname(resultPath), 'profiles', 'index.html') : '');
   core.setOutput('regressions', String(r.regression?.counts.regression ?? 0));
   core.setOutput('breached-targets', String(r.targets.filter((t) => t.status !== 'pass').length));
 

@@ -33,6 +33,9 @@ Usage:
       write result.json and report.md. Runs of the default branch are saved to history.
       Overrides for a quick run: --duration 2s, --connections N, --trials N, and
       --unjudgeable warn (targets these settings cannot judge pass with a warning).
+      --profile: one more trial of each scenario under a sampling profiler (both builds
+      with --against); the report says where the service's time went, with flame graphs
+      in OUT/profiles/. Without it, an A/B run profiles itself when its gate fails.
   perfgate run --check [--strict] [--config FILE] [overrides]
       Only list the targets these settings cannot judge (too little load for a leak, too
       short trials for every connection, too few requests for a percentile) and the setting
@@ -104,6 +107,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         duration: { type: 'string' },
         connections: { type: 'string' },
         unjudgeable: { type: 'string' },
+        profile: { type: 'boolean' },
         check: { type: 'boolean' },
         strict: { type: 'boolean' },
         from: { type: 'string' },
@@ -229,8 +233,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
 }
 
 /** --duration, --connections, --trials and --unjudgeable for `run`: the Action's dispatch overrides. */
-function runOverrides(v: OverrideTexts): ConfigOverrides {
-  return parseOverrides(v, (name) => `--${name}`);
+function runOverrides(v: Omit<OverrideTexts, 'profile'> & { profile?: boolean }): ConfigOverrides {
+  return parseOverrides({ ...v, profile: v.profile ? 'on' : undefined }, (name) => `--${name}`);
 }
 
 /** --save / --no-save as the gate takes it: true, false, or undefined for the config's policy. */

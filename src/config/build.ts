@@ -62,6 +62,7 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
     targets,
     metrics,
     unjudgeable: raw.unjudgeable ?? 'fail',
+    profile: { mode: raw.profile ?? 'auto', requested: false },
     report: { template },
     history: buildHistory(raw, dir),
     regression: buildRegression(raw, metrics, at),

@@ -4,6 +4,7 @@
 import type { Config, HistoryConfig } from './types.js';
 import { parseDuration } from './units.js';
 import { UsageError } from '../util/errors.js';
+import type { ProfileMode } from '../contract/profile.js';
 
 export interface ConfigOverrides {
   durationMs?: number;
@@ -14,6 +15,8 @@ export interface ConfigOverrides {
   template?: string;
   /** What a target the settings cannot judge does (a quick manual run may choose warn). */
   unjudgeable?: 'fail' | 'warn';
+  /** The profiler choice, and whether this run is profiled whatever the config says (`--profile`). */
+  profile?: { mode?: ProfileMode; requested?: boolean };
 }
 
 export function applyOverrides(config: Config, o: ConfigOverrides = {}): Config {
@@ -32,6 +35,10 @@ export function applyOverrides(config: Config, o: ConfigOverrides = {}): Config 
     }),
     history: { ...config.history, ...o.history },
     unjudgeable: o.unjudgeable ?? config.unjudgeable,
+    profile: {
+      mode: o.profile?.mode ?? config.profile.mode,
+      requested: o.profile?.requested ?? config.profile.requested,
+    },
     report: o.template ? { ...config.report, template: o.template } : config.report,
   };
 }
@@ -42,6 +49,8 @@ export interface OverrideTexts {
   connections?: string;
   trials?: string;
   unjudgeable?: string;
+  /** auto, off, node, python, perf: the profiler choice; on: profile this run. */
+  profile?: string;
 }
 
 /**
@@ -64,6 +73,10 @@ export function parseOverrides(text: OverrideTexts, label: (name: keyof Override
   const unjudgeable = given('unjudgeable');
   if (unjudgeable !== undefined && unjudgeable !== 'fail' && unjudgeable !== 'warn')
     throw new UsageError(`${label('unjudgeable')} must be fail or warn; got "${unjudgeable}"`);
+  const profileText = given('profile');
+  const modes = ['auto', 'off', 'node', 'python', 'perf'];
+  if (profileText !== undefined && profileText !== 'on' && !modes.includes(profileText))
+    throw new UsageError(`${label('profile')} must be on, auto, off, node, python or perf; got "${profileText}"`);
   const connections = count('connections');
   const trials = count('trials');
   return {
@@ -71,5 +84,6 @@ export function parseOverrides(text: OverrideTexts, label: (name: keyof Override
     ...(connections ? { connections } : {}),
     ...(trials ? { trials } : {}),
     ...(unjudgeable ? { unjudgeable } : {}),
+    ...(profileText === 'on' ? { profile: { requested: true } } : profileText ? { profile: { mode: profileText as ProfileMode } } : {}),
   };
 }

@@ -73,6 +73,7 @@ export interface RawConfig {
   scenarios: RawScenario[];
   targets?: RawTarget[];
   unjudgeable?: 'fail' | 'warn';
+  profile?: 'auto' | 'off' | 'node' | 'python' | 'perf';
   report?: { template?: string };
   history?: { store?: 'dir' | 'git' | 'none'; path?: string; remote?: string; branch?: string; save?: 'auto' | boolean; keep?: number };
   regression?: {

@@ -1,3 +1,4 @@
+import type { ProfileMode } from '../contract/profile.js';
 import type { TargetExpr, Unit } from './target-expr.js';
 import type { MetricExpr } from './metric-expr.js';
 import type { BuiltinMetric } from '../contract/result.js';
@@ -28,6 +29,12 @@ export interface Config {
    * an unmeasured target) or `warn` (not judged, said, and the gate decides without it).
    */
   unjudgeable: 'fail' | 'warn';
+  /**
+   * The profiled trial: `mode` chooses the profiler (`auto` by what the service runs) and when
+   * (`auto`: when an A/B gate fails; a named profiler: every run; `off`: never); `requested`
+   * (`perfgate run --profile`) profiles this run whatever the mode.
+   */
+  profile: { mode: ProfileMode; requested: boolean };
 }
 
 export interface MetricDefinition {

@@ -55,15 +55,22 @@ export interface HistoryRecord {
    * so that charts label them without the config; absent in older records.
    */
   units?: Record<string, string>;
+  /**
+   * Flame graphs of this run published next to the dashboard (a store that publishes, a
+   * profiled run): per scenario the page's path relative to the dashboard.
+   */
+  profiles?: { scenario: string; page: string }[];
 }
 
-export function recordFromResult(result: RunResult, savedAt = new Date()): HistoryRecord {
+export function recordFromResult(result: RunResult, savedAt = new Date(), o: { publishesProfiles?: boolean } = {}): HistoryRecord {
   const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+  const id = `${stamp}-${sha}-${randomBytes(3).toString('hex')}`;
+  const profiles = o.publishesProfiles ? profilePages(result, id) : [];
   return {
     kind: RECORD_KIND,
     schemaVersion: RECORD_SCHEMA_VERSION,
-    id: `${stamp}-${sha}-${randomBytes(3).toString('hex')}`,
+    id,
     savedAt: savedAt.toISOString(),
     startedAt: result.startedAt,
     name: result.name,
@@ -82,7 +89,19 @@ export function recordFromResult(result: RunResult, savedAt = new Date()): Histo
       .filter((c) => c.outcome === 'regression' && c.gating !== false)
       .map((c) => `${c.metric} of ${c.scenario}`),
     ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
+    ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
   };
+}
+
+/**
+ * Where a run's flame graphs go next to the dashboard (`profiles/ID/FILE`, relative to it) and
+ * which file each is (as result.json names it): the head build's, one per profiled scenario.
+ */
+export function profilePages(result: RunResult, id: string): { scenario: string; page: string; file: string }[] {
+  return (result.profile?.scenarios ?? []).flatMap((sc) => {
+    const file = sc.sides.find((s) => s.side === 'head')?.files?.flameGraph;
+    return file ? [{ scenario: sc.scenario, page: `profiles/${id}/${file.split('/').pop()}`, file }] : [];
+  });
 }
 
 /** What history keeps of each trial. */

@@ -2,6 +2,8 @@
 // Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
 // memory in bytes, throughput per second, timestamps ISO-8601 UTC.
 
+import type { ProfileResult } from './profile.js';
+
 export const RESULT_SCHEMA_VERSION = 1;
 
 export interface LatencySummary {
@@ -328,6 +330,8 @@ export interface RunResult {
   ab: AbResult | null;
   /** The base build could not be measured (setup failed, never ready, crashed): history mode instead. */
   baseBuildFailure?: BaseBuildFailure;
+  /** The profiled trial (where the time went), when this run was profiled. */
+  profile?: ProfileResult;
   history: HistoryInfo | null;
   environment: Environment;
   files: { result: string; report: string; serviceLog: string | null };

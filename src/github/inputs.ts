@@ -64,7 +64,13 @@ export function readInputs(get: Get): ActionInputs {
     result: get('result').trim() || '.perfgate/result.json',
     overrides: {
       ...parseOverrides(
-        { duration: get('duration'), connections: get('connections'), trials: get('trials'), unjudgeable: get('unjudgeable') },
+        {
+          duration: get('duration'),
+          connections: get('connections'),
+          trials: get('trials'),
+          unjudgeable: get('unjudgeable'),
+          profile: get('profile'),
+        },
         (name) => `input "${name}"`,
       ),
       ...(history ? { history } : {}),

@@ -81,10 +81,15 @@ export class GitStore implements HistoryStore {
     return `${this.branch}:${path}`;
   }
 
-  async publish(path: string, content: string, message: string): Promise<string> {
-    const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], content)).trim();
-    await this.commitAndPush(message, [['--add', '--cacheinfo', `100644,${blob},${path}`]]);
-    return `${this.branch}:${path}`;
+  /** Writes files onto the data branch in one commit; the location of the first. */
+  async publish(files: { path: string; content: string }[], message: string): Promise<string> {
+    const edits: string[][] = [];
+    for (const f of files) {
+      const blob = (await this.gitOk(['hash-object', '-w', '--stdin'], f.content)).trim();
+      edits.push(['--add', '--cacheinfo', `100644,${blob},${f.path}`]);
+    }
+    await this.commitAndPush(message, edits);
+    return `${this.branch}:${files[0]!.path}`;
   }
 
   async prune(keep: number): Promise<string[]> {

@@ -39,7 +39,7 @@ export async function recordInHistory(store: HistoryStore, result: RunResult, o:
   const info: HistoryInfo = { store: store.label, saved: false, reason: decision.reason, location: null, pruned: 0 };
   if (decision.save) {
     try {
-      info.location = await store.save(recordFromResult(result));
+      info.location = await store.save(recordFromResult(result, new Date(), { publishesProfiles: Boolean(store.publish) }));
       info.saved = true;
       info.pruned = (await store.prune(o.history.keep)).length;
     } catch (err) {

@@ -17,7 +17,7 @@ export interface HistoryStore {
   /** Keeps the newest `keep` runs per config fingerprint; returns the ids removed. */
   prune(keep: number): Promise<string[]>;
   /** Stores a file next to the runs (the dashboard), where the store can; returns where. */
-  publish?(path: string, content: string, message: string): Promise<string>;
+  publish?(files: { path: string; content: string }[], message: string): Promise<string>;
 }
 
 /** Ids to remove so that at most `keep` runs remain per fingerprint (oldest go first). */

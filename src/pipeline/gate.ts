@@ -2,7 +2,8 @@
 // config → service → load → RunResult → targets → verdict → report files.
 import { runExitCode, type RunExitCode } from '../util/exit-codes.js';
 import { randomUUID } from 'node:crypto';
-import { dirname, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { currentFromResult } from '../analysis/regression.js';
 import { evaluateTargets } from '../analysis/targets.js';
 import { unjudgeableLines, unjudgeableTargets } from '../analysis/judgeable.js';
@@ -20,11 +21,14 @@ import { inCheckout, prepareBase, repoRoot, resolveBaseRef, type BaseCheckout } 
 import { internalFailure, measureOnce, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
+import { profileRun, profileWhy, type ProfileTarget } from './profile.js';
+import type { ProfileResult } from '../contract/profile.js';
 import type { Config } from '../config/types.js';
 import { describeEnvironment } from '../util/environment.js';
 import { type Progress } from '../util/progress.js';
 import { type ReportTemplate } from '../report/render.js';
 import { buildView } from '../report/view.js';
+import { profilePages } from '../contract/record.js';
 import { RESULT_SCHEMA_VERSION, type BaseBuildFailure, type RegressionAnalysis, type RunResult } from '../contract/result.js';
 
 export interface GateOptions {
@@ -111,12 +115,59 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
         files,
         startedAt,
         ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
+        profile: (verdict, m) =>
+          profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
+            ctx,
+            outDir,
+            baseDir: base.checkout?.dir,
+            logs: { head: files.serviceLog, base: files.serviceLog ? join(outDir, 'base-service.log') : null },
+          }),
       },
       result,
     );
   } finally {
     guard.dispose();
     await base.checkout?.remove();
+  }
+}
+
+/** The profiled trial of each build this run measured, when the config, the flag or a failed A/B gate asks for it. */
+async function profileStage(
+  config: Config,
+  measured: Measurement,
+  verdict: RunResult['verdict'],
+  o: { ctx: MeasureContext; outDir: string; baseDir: string | undefined; logs: { head: string | null; base: string | null } },
+): Promise<ProfileResult | undefined> {
+  const why = profileWhy(config, verdict, measured.failure !== null || !measured.scenarios.length);
+  if (!why) return undefined;
+  const targets: ProfileTarget[] = [];
+  if (config.mode === 'ab' && config.baseline && 'ab' in measured)
+    targets.push({
+      side: 'base',
+      service: config.baseline.service,
+      label: 'the base service',
+      log: config.baseline.service.command ? o.logs.base : null,
+      root: o.baseDir ?? config.baseline.service.cwd,
+      measured: (measured as AbMeasurement).ab.base.scenarios,
+    });
+  targets.push({
+    side: 'head',
+    service: config.service,
+    label: 'the service',
+    log: o.logs.head,
+    root: (await repoRoot(dirname(config.file))) ?? config.service.cwd,
+    measured: measured.scenarios,
+  });
+  try {
+    return await profileRun(config, targets, o.ctx, o.outDir, why);
+  } catch (err) {
+    o.ctx.progress.info(`perfgate: warning: the profiled trial failed: ${(err as Error).message}`);
+    return {
+      mode: config.profile.mode,
+      why: `${why}; but the profiled trial failed: ${(err as Error).message}`,
+      scenarios: [],
+      index: null,
+    };
   }
 }
 
@@ -257,6 +308,8 @@ export interface FinishContext {
   environment?: RunResult['environment'];
   /** Overrides the config fingerprint (merged and imported runs are compared only with their own kind). */
   fingerprint?: string;
+  /** The profiled trial, once the verdict is known (it decides whether `auto` profiles). */
+  profile?: (verdict: RunResult['verdict'], measured: Measurement) => Promise<ProfileResult | undefined>;
 }
 
 /** Measured figures → targets, history comparison, verdict, history record, report and files. */
@@ -295,6 +348,7 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
     );
   }
   const { verdict, reason } = decide(targets, failure, regression, abResult, config.unjudgeable);
+  const profile = f.profile ? await f.profile(verdict, measured) : undefined;
   const finishedAt = new Date();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -325,6 +379,7 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
       serviceLog: f.files.serviceLog ? displayPath(cwd, f.files.serviceLog) : null,
     },
     ...f.extra,
+    ...(profile ? { profile } : {}),
   };
 
   if (store && ab) {
@@ -344,6 +399,7 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
         `${config.name}: perfgate dashboard`,
         repoUrl(dirname(config.file), f.env),
         progress,
+        cwd,
       );
       if (dashboard) result.history.dashboard = dashboard;
     }
@@ -361,12 +417,18 @@ async function publishDashboard(
   title: string,
   repo: string | null,
   progress: Progress,
+  cwd: string,
 ): Promise<string | undefined> {
   try {
     const { records } = await store.load();
+    // This run's flame graphs go next to the dashboard, which links them (the record says where).
+    const saved = records.find((r) => result.history?.location?.endsWith(`/${r.id}.json`));
+    const pages = saved?.profiles?.length ? profilePages(result, saved.id) : [];
     return await store.publish!(
-      'dashboard/index.html',
-      renderDashboard(records, title, repo),
+      [
+        { path: 'dashboard/index.html', content: renderDashboard(records, title, repo) },
+        ...pages.map((p) => ({ path: `dashboard/${p.page}`, content: readFileSync(resolve(cwd, p.file), 'utf8') })),
+      ],
       `perfgate: dashboard after ${result.git?.sha?.slice(0, 7) ?? 'a run'}`,
     );
   } catch (err) {

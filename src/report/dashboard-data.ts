@@ -14,7 +14,16 @@ export interface DashboardData {
   runner: string;
   /** Other configs' runs left out (different fingerprints are not comparable). */
   omitted: number;
-  runs: { id: string; t: number; sha: string | null; branch: string | null; verdict: string; regressions: string[] }[];
+  runs: {
+    id: string;
+    t: number;
+    sha: string | null;
+    branch: string | null;
+    verdict: string;
+    regressions: string[];
+    /** Flame graphs published next to the dashboard: scenario → page (relative to the dashboard). */
+    profiles: { scenario: string; page: string }[];
+  }[];
   scenarios: {
     name: string;
     p50: (number | null)[];
@@ -100,6 +109,8 @@ export function buildDashboardData(
       branch: r.git?.branch ?? null,
       verdict: r.verdict,
       regressions: r.regressions ?? [],
+      // Only pages perfgate wrote (profiles/ID/FILE.html), whatever a record says.
+      profiles: (r.profiles ?? []).filter((p) => /^profiles\/[\w.-]+\/[\w.-]+\.html$/.test(p.page)),
     })),
     scenarios: names.map((name) => {
       const trials = runs.map((r) => r.scenarios.find((s) => s.name === name)?.trials ?? []);

@@ -109,6 +109,19 @@ if (last >= 0) {
   const hr = el('tr'); for (const c of ['Scenario', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'req/s']) hr.append(el('th', c)); t.append(hr);
   for (const s of data.scenarios) { const tr = el('tr'); for (const v of [s.name, s.p50[last], s.p95[last], s.p99[last], s.rps[last]]) tr.append(el('td', v == null ? '–' : String(v))); t.append(tr); }
 }
+// Where the time went: the flame graphs of profiled runs, newest first.
+const profiled = data.runs.filter((r) => r.profiles.length).reverse().slice(0, 20);
+if (profiled.length) {
+  const box = document.getElementById('profiles');
+  box.append(el('h2', 'Flame graphs of profiled runs'));
+  const list = el('ul');
+  for (const r of profiled) {
+    const li = el('li'); li.append(shaLink(r.sha), el('span', ' · ' + when(r.t) + ': '));
+    r.profiles.forEach((p, i) => { const a = el('a', p.scenario); a.href = p.page; if (i) li.append(el('span', ', ')); li.append(a); });
+    list.append(li);
+  }
+  box.append(list);
+}
 `;
 
 export function dashboardHtml(data: DashboardData, uplotJs: string, uplotCss: string): string {
@@ -134,6 +147,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { margin: 28px 0 4px; font-size: 18p
 <p><span class="legend-key" style="border-color:#cf222e"></span>a run that found a regression <span class="legend-key" style="border-color:#8250df;border-top-style:dashed"></span>a level shift (change point in p95)</p>
 <div id="charts"></div>
 <table id="latest"></table>
+<div id="profiles"></div>
 <div id="tooltip" hidden></div>
 <script id="perfgate-data" type="application/json">${scriptJson(data)}</script>
 <script>${uplotJs}</script>

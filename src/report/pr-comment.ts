@@ -3,6 +3,7 @@
 // in one table), then the targets, then everything else folded; comparisons that say the same
 // thing are one sentence. The full report stays in the job summary and report.md. A comment is
 // still cut to GitHub's 65 536-character limit if it must be. Pure.
+import { profileCommentLines } from './profile-view.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
 import type { AbComparison, Comparison, RunResult } from '../contract/result.js';
 import { AB_OUTCOME, changeText, metricLabel, OUTCOME, unitsOf, valueText, whyUndecided } from './comparison-view.js';
@@ -84,6 +85,7 @@ export function renderComment(run: RunResult, view: ReportView, opts: CommentOpt
     );
   }
   out.push(...comparisonSentences(run), '');
+  if (run.profile) out.push(...profileCommentLines(run.profile));
 
   // Targets: one line when all are met, else the table.
   const met = run.targets.filter((t) => t.status === 'pass').length;

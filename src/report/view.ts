@@ -5,6 +5,7 @@ import { measuredText } from '../analysis/targets.js';
 import type { RunResult, TargetResult } from '../contract/result.js';
 import { mermaidTrend } from './chart.js';
 import { internalsView, type InternalsView } from './internals.js';
+import { profileLines } from './profile-view.js';
 import { code, codeBlock, md } from './markdown.js';
 import { type ScenarioView, configurationRows, scenarioView, serviceRows, slowestSentence } from './scenario-view.js';
 import { checklist, recommendations } from './advice.js';
@@ -40,6 +41,8 @@ export interface ReportView {
   configuration: { rows: { label: string; value: string }[] };
   regression: RegressionView | null;
   ab: AbView | null;
+  /** Where the time went: the profiled trial's Markdown lines; null when the run was not profiled. */
+  profile: { lines: string[] } | null;
   history: string | null;
   checklist: { done: boolean; text: string }[];
   recommendations: string[];
@@ -104,6 +107,7 @@ export function buildView(run: RunResult): ReportView {
     configuration: { rows: configurationRows(run) },
     regression: run.regression ? { ...regressionView(run.regression, unitsOf(run)), chart: mermaidTrend(run) } : null,
     ab: run.ab ? abView(run.ab, unitsOf(run)) : null,
+    profile: run.profile ? { lines: profileLines(run.profile) } : null,
     history: run.history
       ? `${md(run.history.store)}: ${md(run.history.reason)}${run.history.location ? ` (${code(run.history.location)})` : ''}` +
         (run.history.dashboard ? `. Trend dashboard: ${code(run.history.dashboard)} (serve the branch with GitHub Pages to browse it)` : '')

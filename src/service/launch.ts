@@ -32,6 +32,8 @@ export interface LaunchOptions {
   progress: Progress;
   /** "the service", "the base service" … for messages. */
   label: string;
+  /** Variables added last, from the environment the service would get (a profiled start's agents). */
+  extraEnv?: (env: NodeJS.ProcessEnv) => Record<string, string>;
 }
 
 export function abortReason(signal: AbortSignal | undefined): string | undefined {
@@ -45,10 +47,16 @@ export async function launch(svc: ServiceConfig, o: LaunchOptions): Promise<Laun
   let service: ServiceProcess | undefined;
   if (svc.command) {
     o.progress.info(`perfgate: starting ${o.label}: ${svc.command}`);
+    const env: NodeJS.ProcessEnv = {
+      ...withoutTokens(o.env),
+      ...svc.env,
+      ...(port !== undefined ? { PORT: String(port) } : {}),
+      PERFGATE_RUN_ID: o.runId,
+    };
     service = startService({
       command: svc.command,
       cwd: svc.cwd,
-      env: { ...withoutTokens(o.env), ...svc.env, ...(port !== undefined ? { PORT: String(port) } : {}), PERFGATE_RUN_ID: o.runId },
+      env: { ...env, ...o.extraEnv?.(env) },
       logFile: o.logFile,
       appendLog: o.appendLog,
     });

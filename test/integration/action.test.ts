@@ -2,7 +2,7 @@
 // variables, event payloads on disk, the job summary and output files, and GITHUB_API_URL
 // pointing at a local emulator of the REST API that the real Octokit client talks to.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig, newMarker, processesWithMarker, REPO, tempDir } from '../helpers.js';
@@ -134,7 +134,8 @@ describe('the Action on pull_request with baseline.ref: auto (zero-config A/B)',
       number: 8,
       pull_request: { number: 8, head: { sha: head, ref: 'feature' }, base: { ref: 'main', sha: ws.sha } },
     };
-    const r = await runAction({ ...ws, sha: head }, api, 'pull_request', payload);
+    // profile: on: both builds profiled although the gate passes.
+    const r = await runAction({ ...ws, sha: head }, api, 'pull_request', payload, { profile: 'on' });
     expect(r.code, r.stdout).toBe(0);
     const ours = api.comments.get(8)!.filter((c) => c.body.startsWith('<!-- perfgate:'));
     expect(ours).toHaveLength(1);
@@ -147,6 +148,14 @@ describe('the Action on pull_request with baseline.ref: auto (zero-config A/B)',
     );
     expect(ours[0]!.body).toMatch(/Sampling stopped because /);
     expect(ours[0]!.body).toContain('<summary>All ');
+    // Where the time went: the comment's headline, the flame graphs in the out dir (the artifact).
+    expect(ours[0]!.body).toContain(
+      '**Where the time went** (profiled on both builds: asked for (perfgate run --profile, or the Action input profile: on))',
+    );
+    expect(ours[0]!.body).toMatch(/\n- products: `[^`]+` in `[^`]+`: /);
+    expect(r.outputs['profile-path']).toBe(join(ws.repo, '.perfgate', 'profiles', 'index.html'));
+    expect(existsSync(r.outputs['profile-path']!)).toBe(true);
+    expect(existsSync(join(ws.repo, '.perfgate', 'profiles', 'products-diff.html'))).toBe(true);
     expect(git(ws.repo, 'worktree', 'list').split('\n')).toHaveLength(1);
     expect(git(ws.repo, 'rev-parse', 'HEAD')).toBe(head);
     api.calls.length = 0;
@@ -258,6 +267,7 @@ describe('the Action on pull_request', () => {
       verdict: 'error',
       'report-path': '',
       'result-path': '',
+      'profile-path': '',
       regressions: '0',
       'breached-targets': '0',
       'comment-url': '',
@@ -270,14 +280,20 @@ describe('the Action on pull_request', () => {
 describe('the Action on the default branch', () => {
   it('push writes history to the git data branch on origin, as github-actions[bot]', async () => {
     const ws = workspace(demoConfig({ targets: ['rate(errors) < 1%'] }));
-    const r = await runAction(ws, api, 'push', pushPayload(ws.sha));
+    // profile: on: the run's flame graph is published next to the dashboard, which links it.
+    const r = await runAction(ws, api, 'push', pushPayload(ws.sha), { profile: 'on' });
     expect(r.code, r.stdout).toBe(0);
     const files = dataBranchFiles(ws.bare);
     expect(files.filter((f) => f.startsWith('runs/'))).toHaveLength(1);
     expect(files.filter((f) => f.startsWith('runs/'))[0]).toMatch(/^runs\/.*\.json$/);
     // The trend dashboard sits next to the runs, for GitHub Pages, and the report links it.
     expect(files).toContain('dashboard/index.html');
-    expect(git(ws.bare, 'show', 'perfgate-data:dashboard/index.html')).toContain('<script id="perfgate-data" type="application/json">');
+    const dashboard = git(ws.bare, 'show', 'perfgate-data:dashboard/index.html');
+    expect(dashboard).toContain('<script id="perfgate-data" type="application/json">');
+    const id = /^runs\/(.*)\.json$/.exec(files.find((f) => f.startsWith('runs/'))!)![1]!;
+    expect(files).toContain(`dashboard/profiles/${id}/products-head.html`);
+    expect(git(ws.bare, 'show', `perfgate-data:dashboard/profiles/${id}/products-head.html`)).toContain('<svg id="flame"');
+    expect(dashboard).toContain(`"profiles":[{"scenario":"products","page":"profiles/${id}/products-head.html"}]`);
     expect(r.summary).toContain('Trend dashboard: `perfgate-data:dashboard/index.html`');
     expect(git(ws.bare, 'log', '-1', '--format=%an', 'perfgate-data')).toBe('github-actions[bot]');
     expect(r.stdout).toContain('saved: a run of the default branch (main)');

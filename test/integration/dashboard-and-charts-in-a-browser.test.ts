@@ -1,15 +1,12 @@
-// The charts in a real browser: Chromium driven by playwright-core. The browser comes from npm
-// (@sparticuz/chromium ships a Chromium binary inside its package, needing only libc, libexpat
-// and libgcc from the system), so `npm ci && npm test` runs it on a machine with only Node and
-// git; nothing is downloaded at test time. Debian's /usr/bin/chromium is the fallback. Where
-// neither starts, the tests say so loudly and are skipped, except under CI, where they must run.
+// The charts in a real browser: Chromium (test/browser.ts: from npm, else Debian's) driven by
+// playwright-core.
 // The dashboard is built from a fixture history; the report's Mermaid block goes through a
 // Markdown renderer and mermaid's own parser and renderer.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { marked } from 'marked';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDashboard } from '../../src/commands/dashboard.js';
 import { DirStore } from '../../src/history/dir-store.js';
@@ -19,49 +16,16 @@ import { buildView } from '../../src/report/view.js';
 import type { RunResult } from '../../src/contract/result.js';
 import { createRng } from '../../src/stats/rng.js';
 import { REPO, tempDir } from '../helpers.js';
+import { CHROMIUM, launchChromium } from '../browser.js';
 import { record, withStoredRuns } from '../history-fixtures.js';
 
 const OUT = join(REPO, 'test-output');
 let browser: Browser;
 
-/** A Chromium binary: the npm package's first, then the system's. */
-async function findChromium(): Promise<{ path: string; from: string } | { problems: string[] }> {
-  const problems: string[] = [];
-  try {
-    const packaged = (await import('@sparticuz/chromium')).default;
-    return { path: await packaged.executablePath(), from: '@sparticuz/chromium (npm)' };
-  } catch (err) {
-    problems.push(`@sparticuz/chromium: ${(err as Error).message}`);
-  }
-  if (existsSync('/usr/bin/chromium')) return { path: '/usr/bin/chromium', from: "Debian's chromium" };
-  problems.push('/usr/bin/chromium: not installed');
-  return { problems };
-}
-const found = await findChromium();
-if ('problems' in found) {
-  const message = `no Chromium for the browser tests (${found.problems.join('; ')})`;
-  if (process.env.CI) throw new Error(`${message}: CI must run them (npm ci installs @sparticuz/chromium)`);
-  process.stderr.write(`\n*** ${message}: the browser tests are SKIPPED ***\n\n`);
-}
-const CHROMIUM = 'path' in found ? found.path : '';
-
 beforeAll(async () => {
   if (!CHROMIUM) return;
   mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // The packaged build takes its locale from LANG; C.UTF-8 gives an "en-US@posix" that Intl rejects.
-      '--lang=en-US',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -78,6 +42,8 @@ function fixtureHistory(): HistoryRecord[] {
     });
     r.service = { cpuMean: 40 + 5 * rng.normal(), memoryPeak: 90 * 2 ** 20 };
     r.regressions = [700, 701, 850].includes(i) ? ['p95 of api'] : [];
+    // Two profiled runs whose flame graphs were published next to the dashboard.
+    if (i === 850 || i === 990) r.profiles = [{ scenario: 'api', page: `profiles/${r.id}/api-head.html` }];
     return r;
   });
 }
@@ -108,6 +74,10 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     // The latency chart has three series (p50, p95, p99) plus x.
     expect(await page.locator('.uplot').first().locator('.u-legend .u-series').count()).toBe(4);
     expect(await page.locator('#latest tr').count()).toBe(3);
+    // The flame graphs of profiled runs, newest first, linked next to the dashboard.
+    const links = await page.locator('#profiles a[href^="profiles/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toHaveLength(2);
+    expect(links.every((h) => /^profiles\/[\w.-]+\/api-head\.html$/.test(h ?? ''))).toBe(true);
     // Hover the middle of the first chart: the tooltip names a commit, a date and values.
     const over = page.locator('.uplot .u-over').first();
     const box = (await over.boundingBox())!;

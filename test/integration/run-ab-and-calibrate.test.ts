@@ -112,6 +112,16 @@ describe('A/B mode on the demo service', () => {
     expect(o.result.scenarios[0]!.summary.serviceCpu!.perRequestUs).toBeGreaterThan(
       ab.base.scenarios[0]!.summary.serviceCpu!.perRequestUs!,
     );
+    // The failed gate profiles both builds: the growth table's top row is the demo's busy-wait
+    // (slowdown, line 147) or the hashing it spins on (work, line 137). The config sits outside
+    // any git checkout, so the demo's path stays absolute.
+    const profile = o.result.profile!;
+    expect(profile.why).toBe('the A/B gate failed: the report says where the time went');
+    const growth = profile.scenarios[0]!.growth!;
+    expect(growth[0], JSON.stringify(growth.slice(0, 3))).toMatchObject({ name: expect.stringMatching(/^(slowdown|work)$/), file: DEMO });
+    expect(o.report).toMatch(
+      /- products: `(slowdown|work)` in `\S*fixtures\/demo-service\/server\.js:1(47|37)`: [\d.]+ % → [\d.]+ % of service CPU \([+−]/,
+    );
   }, 90_000);
 
   it('the same build on both sides: no regression, the gate passes', async () => {

@@ -55,6 +55,9 @@ describe('config: a valid file', () => {
       health: '/health',
     });
     expect(c.service.ready).toEqual({ kind: 'http', url: '/health', timeoutMs: 5000 });
+    // Profiled when an A/B gate fails, with the profiler the service needs.
+    expect(c.profile).toEqual({ mode: 'auto', requested: false });
+    expect(parseConfig(`profile: python\n${VALID}`, FILE).profile).toEqual({ mode: 'python', requested: false });
     expect(c.scenarios[0]).toMatchObject({ name: 'list', kind: 'request', connections: 8, durationMs: 2000, trials: 5, warmupMs: 2000 });
     expect(c.scenarios[1]).toMatchObject({ kind: 'workflow', connections: 3, rate: 30 });
     expect(c.scenarios[1]!.steps[0]!.headers['content-type']).toBe('application/json');
@@ -191,6 +194,13 @@ describe('config: malformed files name the file, the YAML path and the line', ()
       path: 'service.ready.log',
       line: 4,
       message: /not a valid regular expression/,
+    },
+    {
+      title: 'unknown profiler',
+      yaml: withLine(1, 'name: shop\nprofile: sometimes'),
+      path: 'profile',
+      line: 2,
+      message: /"sometimes" is not allowed; use one of auto, off, node, python, perf/,
     },
     { title: 'duplicate scenario names', yaml: withLine(12, '  - name: list'), path: 'scenarios[1].name', line: 12, message: /used twice/ },
   ];

@@ -45,4 +45,11 @@ describe('Action inputs', () => {
     );
     expect(() => readInputs(get({ history: 's3://x' }))).toThrow('input "history" must be git');
   });
+
+  it('profile: "on" asks for this run to be profiled; a profiler name replaces the config\'s choice', () => {
+    expect(readInputs(get({ profile: 'on' })).overrides.profile).toEqual({ requested: true });
+    expect(readInputs(get({ profile: 'python' })).overrides.profile).toEqual({ mode: 'python' });
+    expect(readInputs(get({})).overrides.profile).toBeUndefined();
+    expect(() => readInputs(get({ profile: 'yes' }))).toThrow('input "profile" must be on, auto, off, node, python or perf; got "yes"');
+  });
 });

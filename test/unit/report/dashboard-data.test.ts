@@ -54,6 +54,17 @@ describe('dashboard data', () => {
     expect(shownUnit('per-second')).toEqual({ unit: '/s', factor: 1 });
   });
 
+  it("links each profiled run's flame graphs, and only pages perfgate wrote", () => {
+    const runs = history(1, 3);
+    runs[1]!.profiles = [
+      { scenario: 'api', page: 'profiles/r1/api-head.html' },
+      { scenario: 'evil', page: 'javascript:alert(1)' },
+      { scenario: 'up', page: 'profiles/../../x.html' },
+    ];
+    const d = buildDashboardData(runs, { title: 't', repoUrl: null, now: new Date(0) });
+    expect(d.runs.map((r) => r.profiles)).toEqual([[], [{ scenario: 'api', page: 'profiles/r1/api-head.html' }], []]);
+  });
+
   it('marks level shifts, not noise', () => {
     const shifted = [...Array(15).fill(5), ...Array(15).fill(7)].map((v, i) => v * (1 + 0.01 * Math.sin(i)));
     expect(changePoints(shifted)).toEqual([15]);

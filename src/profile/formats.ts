@@ -1,0 +1,215 @@
+// The profilers' own output formats read into one shape (StackProfile): V8's .cpuprofile,
+// perfgate's Python sampler (JSON), austin's collapsed stacks and `perf script` text.
+import { fileURLToPath } from 'node:url';
+import type { ProfileFrame } from '../contract/profile.js';
+import { StackBuilder } from './stacks.js';
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+  /** Samples per source line (1-based) inside this node's code. */
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+const V8_IDLE = '(idle)';
+
+/**
+ * A V8 CPU profile: each sample's node, its path from the root; "(idle)" kept apart, "(root)"
+ * dropped. Optimised code carries the functions inlined into it: V8 charges their samples to the
+ * caller, but its line ticks still point into the inlined function's body. A tick on a line
+ * above the caller's own first line cannot be the caller's code, so it goes to the function of
+ * that script that starts nearest above the line (as a callee of the caller).
+ */
+export function readCpuProfile(
+  profile: CpuProfile,
+  into = new StackBuilder(),
+  /** The functions a script defines (read from its source): inlined functions the profile never names. */
+  defined: (file: string) => ProfileFrame[] = () => [],
+): StackBuilder {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const starts = functionStarts(profile.nodes, defined);
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const counts = new Map<number, number>();
+  for (const id of profile.samples ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const [id, count] of counts) {
+    const node = byId.get(id);
+    if (!node) continue;
+    if (node.callFrame.functionName === V8_IDLE) {
+      into.idle += count;
+      continue;
+    }
+    const stack: ProfileFrame[] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur)!;
+      if (parent.get(cur) === undefined && n.callFrame.functionName === '(root)') break;
+      stack.push(v8Frame(n.callFrame));
+    }
+    stack.reverse();
+    let own = count;
+    const own0 = node.callFrame.lineNumber + 1;
+    for (const t of node.positionTicks ?? []) {
+      if (!(t.line < own0) || t.ticks <= 0) continue;
+      const inlined = nearestAbove(starts.get(node.callFrame.url) ?? [], t.line);
+      if (!inlined) continue;
+      const ticks = Math.min(t.ticks, own);
+      into.add([...stack, inlined], ticks);
+      own -= ticks;
+    }
+    into.add(stack, own);
+  }
+  into.processes++;
+  return into;
+}
+
+function nearestAbove(frames: ProfileFrame[], line: number): ProfileFrame | undefined {
+  let found: ProfileFrame | undefined;
+  for (const f of frames) if (f.line! <= line) found = f;
+  return found;
+}
+
+/** Per script, the functions the profile names, by first line (ascending). */
+function functionStarts(nodes: CpuProfileNode[], defined: (file: string) => ProfileFrame[]): Map<string, ProfileFrame[]> {
+  const out = new Map<string, Map<number, ProfileFrame>>();
+  for (const n of nodes) {
+    const cf = n.callFrame;
+    if (!cf.url || cf.lineNumber < 0) continue;
+    let m = out.get(cf.url);
+    if (!m) {
+      out.set(cf.url, (m = new Map()));
+      const file = v8Frame(cf).file;
+      for (const f of file ? defined(file) : []) m.set(f.line!, f);
+    }
+    m.set(cf.lineNumber + 1, v8Frame(cf));
+  }
+  return new Map([...out].map(([url, m]) => [url, [...m.values()].sort((a, b) => a.line! - b.line!)]));
+}
+
+const JS_FUNCTION = [
+  /\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/,
+  /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/,
+  /^\s*(?:static\s+)?(?:async\s+)?\*?([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{\s*$/,
+];
+const NOT_A_NAME = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'function']);
+
+/** The named functions a JavaScript source defines, by line (1-based): a light scan, not a parser. */
+export function jsFunctions(source: string, file: string): ProfileFrame[] {
+  const out: ProfileFrame[] = [];
+  source.split('\n').forEach((text, i) => {
+    for (const re of JS_FUNCTION) {
+      const name = re.exec(text)?.[1];
+      if (name && !NOT_A_NAME.has(name)) {
+        out.push({ name, file, line: i + 1 });
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+function v8Frame(cf: CpuProfileNode['callFrame']): ProfileFrame {
+  const native = !cf.url;
+  return {
+    name: cf.functionName || (native ? '(native)' : '(anonymous)'),
+    file: native ? null : cf.url.startsWith('file://') ? safeFilePath(cf.url) : cf.url,
+    line: native || cf.lineNumber < 0 ? null : cf.lineNumber + 1,
+  };
+}
+
+function safeFilePath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return url;
+  }
+}
+
+export interface SamplerOutput {
+  frames: [string, string, number][];
+  samples: { stack: number[]; count: number }[];
+}
+
+/** perfgate's Python sampler: stacks of (qualified name, file, first line), root first. */
+export function readSampler(out: SamplerOutput, into = new StackBuilder()): StackBuilder {
+  const frames = out.frames.map(([name, file, line]): ProfileFrame => ({ name, file: file || null, line: line > 0 ? line : null }));
+  for (const s of out.samples) into.add(s.stack.map((i) => frames[i]!).filter(Boolean), s.count);
+  into.processes++;
+  return into;
+}
+
+/**
+ * austin's collapsed stacks: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>` per line.
+ * `Ln` is the line running in the frame before it, not the function's own line, so frames are
+ * keyed by name and file (lines vary within a function).
+ */
+export function readAustin(text: string, into = new StackBuilder()): StackBuilder {
+  const pids = new Set<string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const cut = line.lastIndexOf(' ');
+    if (cut < 0) continue;
+    const weight = Number(line.slice(cut + 1));
+    if (!Number.isFinite(weight) || weight <= 0) continue;
+    const stack: ProfileFrame[] = [];
+    for (const part of line.slice(0, cut).split(';')) {
+      if (/^L\d+$/.test(part)) continue;
+      const process = /^Process (\S+)/.exec(part);
+      if (process) {
+        pids.add(process[1]!);
+        continue;
+      }
+      if (/^Thread /.test(part)) continue;
+      const m = /^(.*) \((.*)\)$/.exec(part);
+      if (m) stack.push({ name: m[1]!, file: m[2]!, line: null });
+    }
+    into.add(stack, weight);
+  }
+  into.processes += Math.max(1, pids.size);
+  return into;
+}
+
+/**
+ * `perf script` text: a header line per sample, then one frame per line (leaf first) as
+ * `addr symbol+off (dso)`, then a blank line. An unknown symbol is named after its object file.
+ */
+export function readPerfScript(text: string, into = new StackBuilder()): StackBuilder {
+  const pids = new Set<string>();
+  let frames: ProfileFrame[] | null = null;
+  const flush = (): void => {
+    if (frames?.length) into.add([...frames].reverse(), 1);
+    frames = null;
+  };
+  for (const line of text.split('\n')) {
+    if (!line.trim()) {
+      flush();
+      continue;
+    }
+    if (!/^\s/.test(line)) {
+      flush();
+      frames = [];
+      const pid = /\s(\d+)(?:\/\d+)?\s/.exec(line);
+      if (pid) pids.add(pid[1]!);
+      continue;
+    }
+    const m = /^\s*[0-9a-f]+\s+(.*?)\s+\((.*)\)\s*$/.exec(line);
+    if (!m || !frames) continue;
+    const dso = m[2]!;
+    const symbol = m[1]!.replace(/\+0x[0-9a-f]+$/, '');
+    const known = symbol && symbol !== '[unknown]';
+    frames.push({
+      name: known ? symbol : `[${dso === '[unknown]' ? 'unknown' : (dso.split('/').pop() ?? dso)}]`,
+      file: dso === '[unknown]' ? null : dso,
+      line: null,
+    });
+  }
+  flush();
+  into.processes += pids.size;
+  return into;
+}

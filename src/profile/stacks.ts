@@ -1,0 +1,145 @@
+// Pure arithmetic over stack profiles: merging processes, the hottest functions (self and total
+// share of the service's sampled CPU, scaled to time per request) and, base against head, the
+// functions whose self time grew. A function is its name, file and line.
+import type { FunctionGrowth, HotFunction, ProfileFrame, StackProfile } from '../contract/profile.js';
+
+export const functionKey = (f: ProfileFrame): string => `${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`;
+
+/** One profile builder: frames interned, equal stacks summed. */
+export class StackBuilder {
+  readonly frames: ProfileFrame[] = [];
+  private readonly frameIds = new Map<string, number>();
+  private readonly stacks = new Map<string, { frames: number[]; weight: number }>();
+  idle = 0;
+  processes = 0;
+
+  frame(f: ProfileFrame): number {
+    const key = functionKey(f);
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(f);
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Adds a stack (root first) of frames. */
+  add(stack: ProfileFrame[], weight: number): void {
+    if (!(weight > 0) || !stack.length) return;
+    const ids = stack.map((f) => this.frame(f));
+    const key = ids.join(',');
+    const s = this.stacks.get(key);
+    if (s) s.weight += weight;
+    else this.stacks.set(key, { frames: ids, weight });
+  }
+
+  build(kind: StackProfile['kind'], profiler: string): StackProfile {
+    return { kind, profiler, frames: this.frames, stacks: [...this.stacks.values()], idle: this.idle, processes: this.processes };
+  }
+}
+
+/** Profiles of several processes as one. */
+export function mergeProfiles(profiles: StackProfile[]): StackProfile | null {
+  if (!profiles.length) return null;
+  const b = new StackBuilder();
+  for (const p of profiles) {
+    for (const s of p.stacks)
+      b.add(
+        s.frames.map((i) => p.frames[i]!),
+        s.weight,
+      );
+    b.idle += p.idle;
+    b.processes += p.processes;
+  }
+  return b.build(profiles[0]!.kind, profiles[0]!.profiler);
+}
+
+export const sampledWeight = (p: StackProfile): number => p.stacks.reduce((a, s) => a + s.weight, 0);
+
+interface Shares {
+  frame: ProfileFrame;
+  self: number;
+  total: number;
+}
+
+/** Each function's self and total share of the sampled (non-idle) weight. */
+export function functionShares(p: StackProfile): Map<string, Shares> {
+  const all = sampledWeight(p);
+  const out = new Map<string, Shares>();
+  if (all <= 0) return out;
+  const get = (i: number): Shares => {
+    const f = p.frames[i]!;
+    const key = functionKey(f);
+    let s = out.get(key);
+    if (!s) out.set(key, (s = { frame: f, self: 0, total: 0 }));
+    return s;
+  };
+  for (const st of p.stacks) {
+    const seen = new Set<string>();
+    st.frames.forEach((i, depth) => {
+      const s = get(i);
+      const key = functionKey(s.frame);
+      // Recursion counts a function's total once per sample.
+      if (!seen.has(key)) {
+        seen.add(key);
+        s.total += st.weight / all;
+      }
+      if (depth === st.frames.length - 1) s.self += st.weight / all;
+    });
+  }
+  return out;
+}
+
+/** The `n` functions with the most self time (ties by total), scaled by the CPU time per request (µs) when known. */
+export function hotFunctions(p: StackProfile, cpuPerRequestUs: number | null, n = 10): HotFunction[] {
+  return [...functionShares(p).values()]
+    .sort((a, b) => b.self - a.self || b.total - a.total)
+    .slice(0, n)
+    .map((s) => ({
+      ...s.frame,
+      selfShare: s.self,
+      totalShare: s.total,
+      selfUs: cpuPerRequestUs === null ? null : s.self * cpuPerRequestUs,
+      totalUs: cpuPerRequestUs === null ? null : s.total * cpuPerRequestUs,
+    }));
+}
+
+/**
+ * The functions whose self time per request grew most from base to head (by share of service CPU
+ * where either side lacks CPU time per request); only those that grew.
+ */
+export function functionGrowth(
+  base: StackProfile,
+  head: StackProfile,
+  baseCpuUs: number | null,
+  headCpuUs: number | null,
+  n = 10,
+): FunctionGrowth[] {
+  const b = functionShares(base);
+  const h = functionShares(head);
+  const perRequest = baseCpuUs !== null && headCpuUs !== null;
+  const rows: FunctionGrowth[] = [];
+  for (const key of new Set([...b.keys(), ...h.keys()])) {
+    const x = b.get(key);
+    const y = h.get(key);
+    const frame = (y ?? x)!.frame;
+    const baseSelfUs = perRequest ? (x?.self ?? 0) * baseCpuUs : null;
+    const headSelfUs = perRequest ? (y?.self ?? 0) * headCpuUs : null;
+    rows.push({
+      ...frame,
+      baseSelfShare: x?.self ?? 0,
+      headSelfShare: y?.self ?? 0,
+      baseTotalShare: x?.total ?? 0,
+      headTotalShare: y?.total ?? 0,
+      baseSelfUs,
+      headSelfUs,
+      selfUsDelta: perRequest ? headSelfUs! - baseSelfUs! : null,
+    });
+  }
+  const growth = (r: FunctionGrowth): number => r.selfUsDelta ?? r.headSelfShare - r.baseSelfShare;
+  return rows
+    .filter((r) => growth(r) > 0)
+    .sort((a, b) => growth(b) - growth(a))
+    .slice(0, n);
+}

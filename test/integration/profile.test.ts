@@ -1,0 +1,326 @@
+// Where the time went: the profiled trial end to end. Real repositories whose last commit makes
+// a handler do more work, `perfgate run --against HEAD~1` from the built CLI: the gate fails on
+// the regression, then profiles both builds, and the report, the PR comment and result.json name
+// the function that got slower (the demo under V8's profiler, Flask under gunicorn with the
+// Python sampler). A profiler that cannot attach leaves its reason and the gate still decides;
+// `perf` samples a service that is neither; the flame graphs open in Chromium.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProfileResult } from '../../src/contract/profile.js';
+import type { RunResult } from '../../src/contract/result.js';
+import { renderComment } from '../../src/report/pr-comment.js';
+import { buildView } from '../../src/report/view.js';
+import { runGate } from '../../src/pipeline/gate.js';
+import { CHROMIUM, launchChromium } from '../browser.js';
+import { validateResult } from '../checked-gate.js';
+import { CLI, DEMO, newMarker, processesWithMarker, REPO, tempDir, writeConfig } from '../helpers.js';
+
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
+
+const hasGunicorn =
+  spawnSync('/usr/bin/gunicorn', ['--version']).status === 0 && spawnSync('/usr/bin/python3', ['-c', 'import flask']).status === 0;
+if (!hasGunicorn && process.env.CI) throw new Error('CI must run the gunicorn tests: .ci/run installs gunicorn and python3-flask');
+const hasPerf = spawnSync('perf', ['--version']).status === 0;
+if (!hasPerf && process.env.CI) throw new Error('CI must run the perf test: .ci/run installs linux-perf');
+
+/** A repository with two commits; the second rewrites `file` with `slower` (a code change). */
+function repo(files: Record<string, string>, config: string, file: string, slower: (text: string) => string): string {
+  const dir = tempDir('perfgate-profile-');
+  git(dir, 'init', '-q', '-b', 'main');
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, 'perfgate.yml'), config);
+  writeFileSync(join(dir, '.gitignore'), '.perfgate/\n__pycache__/\nnode_modules\n');
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-q', '-m', 'fast');
+  const before = readFileSync(join(dir, file), 'utf8');
+  const after = slower(before);
+  expect(after).not.toBe(before);
+  writeFileSync(join(dir, file), after);
+  git(dir, 'commit', '-q', '-am', 'slower');
+  return dir;
+}
+
+/** An A/B config of one scenario, short trials, at most 8 pairs. */
+function abConfig(name: string, command: string, readyTimeout: string, connections: number, scenario: string, path: string): string {
+  return `name: ${name}
+service:
+  command: ${command}
+  port: auto
+  ready: { http: /health, timeout: ${readyTimeout} }
+load: { connections: ${connections}, warmup: 500ms, duration: 1s }
+ab: { min-trials: 4, max-trials: 8, step: 2 }
+history: { store: none }
+scenarios:
+  - { name: ${scenario}, request: { path: ${path} } }
+targets: [ "rate(errors) < 1%" ]
+`;
+}
+
+/** `perfgate run --against HEAD~1` with the built CLI: exit code, result.json and report.md. */
+function runAgainst(
+  dir: string,
+  env: Record<string, string>,
+): { status: number | null; result: RunResult; report: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'run', '--against', 'HEAD~1'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  const result = JSON.parse(readFileSync(join(dir, '.perfgate', 'result.json'), 'utf8')) as RunResult;
+  return { status: r.status, result, report: readFileSync(join(dir, '.perfgate', 'report.md'), 'utf8'), stderr: r.stderr };
+}
+
+/** The run against HEAD~1 proves the regression on CPU per request, exits 1 and leaves no process. */
+function failsAgainstHeadMinusOne(dir: string): ReturnType<typeof runAgainst> {
+  const m = newMarker();
+  const o = runAgainst(dir, m);
+  expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+  const cpu = o.result.ab!.comparisons.find((c) => c.metric === 'cpu_per_request')!;
+  expect(cpu.outcome, o.stderr.slice(-2000)).toBe('regression');
+  expect(o.status).toBe(1);
+  return o;
+}
+
+const comment = (result: RunResult): string => renderComment(result, buildView(result), { marker: '<!-- perfgate -->', summaryUrl: null });
+
+function expectFiles(dir: string, p: ProfileResult): void {
+  for (const sc of p.scenarios) {
+    for (const s of sc.sides) {
+      expect(s.files, `${sc.scenario} ${s.side}: ${s.note}`).not.toBeNull();
+      expect(existsSync(join(dir, s.files!.flameGraph))).toBe(true);
+      const speedscope = JSON.parse(readFileSync(join(dir, s.files!.speedscope), 'utf8')) as { profiles: { samples: number[][] }[] };
+      expect(speedscope.profiles[0]!.samples.length).toBeGreaterThan(0);
+    }
+    if (sc.growth) expect(existsSync(join(dir, sc.diffFile!))).toBe(true);
+  }
+  expect(existsSync(join(dir, p.index!))).toBe(true);
+}
+
+let demoDir = '';
+
+describe('the profiled trial names the function that got slower', () => {
+  // The demo's handlers call work(WORK_ITERATIONS); the last commit triples its default. The duet
+  // proves CPU per request ×2 or more at the first look; then both builds are profiled.
+  it('the demo (Node.js, V8 CPU profiler): --against HEAD~1 fails and names `work` in server.js', () => {
+    const config = abConfig('demo-profile', 'node server.js', '15s', 10, 'products', '/api/products');
+    const dir = repo({ 'server.js': readFileSync(DEMO, 'utf8') }, config, 'server.js', (t) =>
+      t.replace('env.WORK_ITERATIONS ?? 40000', 'env.WORK_ITERATIONS ?? 160000'),
+    );
+    // The demo's packages (an ES module resolves them from the parent folders, the base's worktree too).
+    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+    const o = failsAgainstHeadMinusOne(dir);
+    const p = o.result.profile!;
+    expect(p.why).toBe('the A/B gate failed: the report says where the time went');
+    const sc = p.scenarios[0]!;
+    expect(sc.sides.map((s) => [s.side, s.profiler])).toEqual([
+      ['base', 'V8 CPU profiler'],
+      ['head', 'V8 CPU profiler'],
+    ]);
+    // The head does four times the hashing per request: `work` grows most, by share and by time.
+    const top = sc.growth![0]!;
+    expect(top, JSON.stringify(sc.growth!.slice(0, 3))).toMatchObject({ name: 'work', file: 'server.js', line: 137 });
+    expect(top.headSelfShare).toBeGreaterThan(top.baseSelfShare);
+    expect(top.selfUsDelta).toBeGreaterThan(0);
+    expect(o.report).toContain('## Where the time went');
+    expect(o.report).toMatch(
+      /- products: `work` in `server\.js:137`: \d+(\.\d)? % → \d+(\.\d)? % of service CPU \(\+\d+\.\d pp\); self time per request \+/,
+    );
+    expect(comment(o.result)).toMatch(
+      /\*\*Where the time went\*\* \(profiled on both builds[^\n]*\n\n- products: `work` in `server\.js:137`/,
+    );
+    // What the profiler cost: the profiled trial against an unprofiled one just before it.
+    for (const s of sc.sides) {
+      expect(s.rps).toBeGreaterThan(0);
+      expect(s.referenceRps).toBeGreaterThan(0);
+      expect(s.cpuPerRequestUs).toBeGreaterThan(0);
+      expect(s.referenceCpuPerRequestUs).toBeGreaterThan(0);
+      expect(s.measuredCpuPerRequestUs).toBeGreaterThan(0);
+    }
+    expect(o.report).toMatch(
+      /- head: V8 CPU profiler, \d+ samples; profiler's cost: \d+ req\/s against \d+ unprofiled \([+−]\d+\.\d %\), CPU per request [\d.]+ (µs|ms) against [\d.]+ (µs|ms) \([+−]\d+\.\d %\)/,
+    );
+    expectFiles(dir, p);
+    expect(validateResult(o.result), JSON.stringify(validateResult.errors)).toBe(true);
+    // Both builds gone, the worktree too.
+    expect(git(dir, 'worktree', 'list').split('\n')).toHaveLength(1);
+    demoDir = dir;
+  }, 120_000);
+
+  // app.py's `items` hashes HASH_ROUNDS times per request; the last commit makes the default 4×.
+  // Debian's austin (1.0) cannot read Python 3.11, so perfgate's own sampler runs, and says so.
+  it.skipIf(!hasGunicorn)(
+    'Flask under gunicorn (Python sampler): --against HEAD~1 fails and names `items` in app.py',
+    () => {
+      const config = abConfig('flask-profile', '/usr/bin/gunicorn --workers 2 --bind 127.0.0.1:$PORT app:app', '20s', 4, 'items', '/items');
+      const app = readFileSync(join(REPO, 'fixtures', 'flask-hash-app', 'app.py'), 'utf8');
+      const dir = repo({ 'app.py': app }, config, 'app.py', (t) => t.replace('"HASH_ROUNDS", "300"', '"HASH_ROUNDS", "1200"'));
+      const o = failsAgainstHeadMinusOne(dir);
+      const sc = o.result.profile!.scenarios[0]!;
+      for (const s of sc.sides) {
+        expect(s.profiler, s.note ?? '').toMatch(/^(perfgate's Python sampler|austin .*)$/);
+        if (s.profiler === "perfgate's Python sampler" && existsSync('/usr/bin/austin'))
+          expect(s.note).toMatch(/^austin \S+ cannot read CPython 3\.\d+/);
+      }
+      expect(sc.growth![0], JSON.stringify(sc.growth!.slice(0, 3))).toMatchObject({ name: 'items', file: 'app.py' });
+      expect(o.report).toMatch(/- items: `items` in `app\.py:\d+`: \d+(\.\d)? % → \d+(\.\d)? % of service CPU/);
+      expect(comment(o.result)).toContain('- items: `items` in `app.py:');
+      expectFiles(dir, o.result.profile!);
+      expect(validateResult(o.result), JSON.stringify(validateResult.errors)).toBe(true);
+    },
+    120_000,
+  );
+});
+
+const hasUvicorn = hasGunicorn && spawnSync('/usr/bin/python3', ['-c', 'import uvicorn, fastapi']).status === 0;
+if (!hasUvicorn && process.env.CI) throw new Error('CI must run the FastAPI test: .ci/run installs python3-uvicorn and python3-fastapi');
+
+describe.skipIf(!hasUvicorn)("FastAPI under gunicorn's uvicorn workers", () => {
+  // Two UvicornWorker processes forked by gunicorn: each runs the sampler (begun again after the
+  // fork). The async handler runs on the worker's main-thread event loop, where the sampler looks.
+  it('perfgate run --profile names the hashing handler `digest` in app.py', async () => {
+    const dir = tempDir();
+    const m = newMarker();
+    const o = await runGate({
+      config: writeConfig(
+        dir,
+        `name: fastapi
+service:
+  command: /usr/bin/gunicorn -k uvicorn.workers.UvicornWorker --workers 2 --bind 127.0.0.1:$PORT app:app
+  cwd: ${JSON.stringify(join(REPO, 'fixtures', 'fastapi-hash-app'))}
+  port: auto
+  ready: { http: /health, timeout: 30s }
+load: { connections: 4, warmup: 500ms, trials: 1, duration: 1s }
+history: { store: none }
+scenarios:
+  - { name: digest, request: { path: /digest } }
+targets: [ "rate(errors) < 1%" ]
+`,
+      ),
+      outDir: join(dir, 'out'),
+      env: { ...process.env, ...m },
+      overrides: { profile: { requested: true } },
+    });
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    const side = o.result.profile!.scenarios[0]!.sides[0]!;
+    expect(side.profiler, side.note ?? '').toMatch(/^(perfgate's Python sampler|austin .*)$/);
+    expect(side.top[0], JSON.stringify(side.top.slice(0, 3))).toMatchObject({ name: 'digest', file: expect.stringMatching(/app\.py$/) });
+    expect(o.report).toMatch(/- digest: `digest` in `\S*app\.py:\d+`: \d+(\.\d)? % of service CPU; self time per request/);
+  }, 60_000);
+});
+
+describe('a service the profiler cannot attach to, and one that is neither Node.js nor Python', () => {
+  const site = tempDir('perfgate-site-');
+  writeFileSync(join(site, 'hello.json'), JSON.stringify({ message: 'hello' }));
+  const config = (profile: string): string => `name: attach
+service:
+  command: python3 -m http.server $PORT --bind 127.0.0.1
+  cwd: ${JSON.stringify(site)}
+  port: auto
+  ready: { tcp: true, timeout: 20s }
+profile: ${profile}
+load: { connections: 2, warmup: 200ms, trials: 2, duration: 1s }
+history: { store: none }
+scenarios:
+  - { name: hello, request: { path: /hello.json } }
+targets: [ "rate(errors) < 1%" ]
+`;
+
+  it('profile: node on a Python server: the plain reason, and the gate still decides', async () => {
+    const dir = tempDir();
+    const m = newMarker();
+    const o = await runGate({
+      config: writeConfig(dir, config('node')),
+      outDir: join(dir, 'out'),
+      env: { ...process.env, ...m },
+    });
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    expect(o.result.verdict).toBe('pass');
+    const side = o.result.profile!.scenarios[0]!.sides[0]!;
+    expect(side).toMatchObject({ side: 'head', profiler: null, files: null, top: [] });
+    expect(side.note).toMatch(/^no Node\.js process of the service loaded perfgate's agent \(processes [^)]*python3[^)]*\)/);
+    expect(o.report).toContain("- head: no profile: no Node.js process of the service loaded perfgate's agent");
+    expect(validateResult(o.result), JSON.stringify(validateResult.errors)).toBe(true);
+  }, 60_000);
+
+  it.skipIf(!hasPerf)(
+    'profile: perf samples the service with Linux perf (or says what to set)',
+    async () => {
+      const dir = tempDir();
+      const o = await runGate({ config: writeConfig(dir, config('perf')), outDir: join(dir, 'out') });
+      expect(o.exitCode).toBe(0);
+      const side = o.result.profile!.scenarios[0]!.sides[0]!;
+      if (side.profiler === null) {
+        // Not root and perf_event_paranoid > 1: the one setting that allows it is named.
+        expect(side.note).toMatch(/sudo sysctl kernel\.perf_event_paranoid=1/);
+        return;
+      }
+      expect(side.profiler).toMatch(/^perf \d/);
+      expect(side.samples).toBeGreaterThan(50);
+      // The interpreter's own C functions, from its shared objects.
+      expect(
+        side.top.some((f) => /python|libc|kernel/.test(`${f.name} ${f.file}`)),
+        JSON.stringify(side.top.slice(0, 5)),
+      ).toBe(true);
+    },
+    60_000,
+  );
+});
+
+describe.skipIf(!CHROMIUM)('flame graphs in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('each build and the differential one open, draw their frames and find `work`', async (ctx) => {
+    if (!demoDir) ctx.skip();
+    const p = (JSON.parse(readFileSync(join(demoDir, '.perfgate', 'result.json'), 'utf8')) as RunResult).profile!;
+    const sc = p.scenarios[0]!;
+    const pages = [...sc.sides.map((s) => s.files!.flameGraph), sc.diffFile!, p.index!];
+    for (const file of pages) {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(pathToFileURL(join(demoDir, file)).href);
+      expect(errors).toEqual([]);
+      // Self-contained: nothing but the file itself is fetched.
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      if (file === p.index) {
+        const links = await page.locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')));
+        expect(links).toContain('products-diff.html');
+        expect(links).toContain('products-head.html');
+        await page.close();
+        continue;
+      }
+      const frames = await page.locator('g.f').count();
+      expect(frames).toBeGreaterThan(10);
+      const box = await page.locator('svg#flame').boundingBox();
+      expect(box!.width).toBeGreaterThan(1000);
+      await page.fill('#q', 'work');
+      await expect.poll(() => page.locator('g.match').count()).toBeGreaterThan(0);
+      expect(await page.locator('#found').textContent()).toMatch(/^\d+ frames match$/);
+      if (file === sc.diffFile) {
+        // The head's `work` frames grew: drawn red (hue 0), not grey or blue.
+        const fills = await page.locator('g.f[data-name^="work "] rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
+        expect(
+          fills.some((f) => /^hsl\(0, /.test(f ?? '')),
+          JSON.stringify(fills),
+        ).toBe(true);
+      }
+      await page.screenshot({ path: join(REPO, 'test-output', `flame-${file.split('/').pop()}.png`) });
+      await page.close();
+    }
+  }, 60_000);
+});

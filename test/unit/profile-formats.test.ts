@@ -1,0 +1,177 @@
+// The profilers' outputs read into one shape, checked on real files the tools wrote on this
+// machine (test/fixtures/profiles/README.md), and the arithmetic over that shape.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { StackProfile } from '../../src/contract/profile.js';
+import { jsFunctions, readAustin, readCpuProfile, readPerfScript, readSampler, type SamplerOutput } from '../../src/profile/formats.js';
+import { austinReads } from '../../src/profile/session.js';
+import { functionGrowth, hotFunctions, mergeProfiles, sampledWeight, StackBuilder } from '../../src/profile/stacks.js';
+import { DEMO, REPO } from '../helpers.js';
+
+const FIXTURES = join(REPO, 'test', 'fixtures', 'profiles');
+const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+
+describe('V8 .cpuprofile', () => {
+  const raw = JSON.parse(fixture('demo-head.cpuprofile')) as Parameters<typeof readCpuProfile>[0];
+  const demoSource = jsFunctions(readFileSync(DEMO, 'utf8'), '/tmp/dr/server.js');
+
+  it("the demo's own functions are found in its source, by first line", () => {
+    const at = (name: string): number | null | undefined => demoSource.find((f) => f.name === name)?.line;
+    expect(at('work')).toBe(137);
+    expect(at('slowdown')).toBe(147);
+    expect(at('handler')).toBe(237);
+    expect(at('catalog')).toBe(117);
+    // Control flow is not a function.
+    expect(demoSource.some((f) => ['if', 'for', 'while', 'switch'].includes(f.name))).toBe(false);
+  });
+
+  it('inlined `work` gets the samples its line ticks point at; idle and (root) stay out', () => {
+    const p = readCpuProfile(raw, new StackBuilder(), (file) => (file === '/tmp/dr/server.js' ? demoSource : [])).build('node', 'V8');
+    const hot = hotFunctions(p, null, 3);
+    expect(hot[0]).toMatchObject({ name: 'work', file: '/tmp/dr/server.js', line: 137 });
+    expect(hot[0]!.selfShare).toBeGreaterThan(0.6);
+    // Every sample of the file is counted once: idle apart, the rest in stacks.
+    const idle = raw.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id);
+    const idleSamples = raw.samples!.filter((s) => idle.includes(s)).length;
+    expect(p.idle).toBe(idleSamples);
+    expect(sampledWeight(p) + p.idle).toBe(raw.samples!.length);
+    expect(p.frames.some((f) => f.name === '(root)' || f.name === '(idle)')).toBe(false);
+    expect(p.processes).toBe(1);
+  });
+
+  it("without the line ticks, V8's nodes charge most of the inlined code to the callers", () => {
+    const share = (p: StackProfile): number => hotFunctions(p, null, 50).find((h) => h.name === 'work')?.selfShare ?? 0;
+    const noTicks = { ...raw, nodes: raw.nodes.map((n) => ({ ...n, positionTicks: undefined })) };
+    const asCharged = share(readCpuProfile(noTicks).build('node', 'V8'));
+    const putBack = share(readCpuProfile(raw).build('node', 'V8'));
+    expect(asCharged).toBeLessThan(0.5);
+    expect(putBack).toBeGreaterThan(asCharged + 0.2);
+  });
+
+  it('a tick on a line below the caller is its own code; a node without ticks keeps all its samples', () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2] },
+        {
+          id: 2,
+          callFrame: { functionName: 'outer', url: 'file:///app/a.js', lineNumber: 19 },
+          children: [3],
+          positionTicks: [
+            { line: 22, ticks: 3 },
+            { line: 6, ticks: 5 },
+          ],
+        },
+        { id: 3, callFrame: { functionName: 'leaf', url: 'file:///app/a.js', lineNumber: 39 } },
+      ],
+      samples: [2, 2, 2, 2, 2, 2, 2, 2, 3, 3],
+    };
+    const p = readCpuProfile(profile, new StackBuilder(), () => [{ name: 'helper', file: '/app/a.js', line: 5 }]).build('node', 'V8');
+    const hot = new Map(hotFunctions(p, 1000).map((h) => [h.name, h]));
+    expect(hot.get('helper')).toMatchObject({ selfShare: 0.5, selfUs: 500 });
+    expect(hot.get('outer')).toMatchObject({ selfShare: 0.3, totalShare: 1 });
+    expect(hot.get('leaf')).toMatchObject({ selfShare: 0.2, line: 40, file: '/app/a.js' });
+  });
+});
+
+describe("perfgate's Python sampler", () => {
+  it('a gunicorn worker: the Flask handler `items` in app.py is the hottest own function, under gunicorn', () => {
+    const p = readSampler(JSON.parse(fixture('gunicorn-worker.json')) as SamplerOutput).build('python', 'sampler');
+    const hot = hotFunctions(p, null, 1)[0]!;
+    expect(hot).toMatchObject({ name: 'items' });
+    expect(hot.file).toMatch(/app\.py$/);
+    expect(hot.line).toBeGreaterThan(0);
+    // Every stack starts at the worker's entry point, gunicorn's.
+    const roots = new Set(p.stacks.map((s) => p.frames[s.frames[0]!]!.file));
+    expect([...roots].every((f) => /gunicorn|python3/.test(f ?? ''))).toBe(true);
+  });
+});
+
+describe('austin', () => {
+  it('collapsed stacks: `work` under `handler`, weighted by time; L-lines and Thread parts are not frames', () => {
+    const p = readAustin(fixture('austin-3.10.txt')).build('python', 'austin 1.0.1');
+    const hot = hotFunctions(p, null, 5);
+    expect(hot[0]).toMatchObject({ name: 'work', file: '/tmp/busy310.py', line: null });
+    expect(hot[0]!.selfShare).toBeGreaterThan(0.5);
+    const handler = hotFunctions(p, null, 50).find((h) => h.name === 'handler')!;
+    expect(handler.totalShare).toBeGreaterThanOrEqual(hot[0]!.selfShare);
+    expect(p.frames.some((f) => /^(L\d+|Thread)/.test(f.name))).toBe(false);
+  });
+
+  it('which CPython each austin reads: Debian 12 austin 1.0.1 reads 3.10, not 3.11', () => {
+    expect(austinReads('1.0.1', '3.10')).toBe(true);
+    expect(austinReads('1.0.1', '3.11')).toBe(false);
+    expect(austinReads('3.4.1', '3.11')).toBe(true);
+    expect(austinReads('3.4.1', '3.12')).toBe(false);
+    expect(austinReads('3.7.0', '3.13')).toBe(true);
+  });
+});
+
+describe('perf script', () => {
+  it('leaf-first frames become root-first stacks; symbols lose their offsets, unknown ones are named after their object', () => {
+    const p = readPerfScript(fixture('perf-script.txt')).build('perf', 'perf 6.1');
+    expect(sampledWeight(p)).toBeGreaterThan(90);
+    expect(p.processes).toBe(1);
+    expect(p.frames.every((f) => !/\+0x[0-9a-f]+$/.test(f.name))).toBe(true);
+    expect(p.frames.some((f) => f.name === '[libcrypto.so.3]' && f.file === '/usr/lib/x86_64-linux-gnu/libcrypto.so.3')).toBe(true);
+    // Hashing in a loop: libcrypto or the interpreter is where the time went.
+    const top = hotFunctions(p, null, 3);
+    expect(
+      top.some((f) => /libcrypto|libpython|python|hashlib/.test(`${f.name} ${f.file}`)),
+      JSON.stringify(top),
+    ).toBe(true);
+  });
+});
+
+describe('hot functions and growth', () => {
+  const profile = (stacks: [string[], number][]): StackProfile => {
+    const b = new StackBuilder();
+    for (const [names, w] of stacks)
+      b.add(
+        names.map((n) => ({ name: n, file: 'app.py', line: n.length })),
+        w,
+      );
+    b.processes = 1;
+    return b.build('python', 'test');
+  };
+
+  it('self and total shares; recursion counts a total once per sample', () => {
+    const p = profile([
+      [['main', 'f', 'f', 'g'], 2],
+      [['main', 'f'], 1],
+      [['main'], 1],
+    ]);
+    const hot = new Map(hotFunctions(p, 400).map((h) => [h.name, h]));
+    expect(hot.get('g')).toMatchObject({ selfShare: 0.5, totalShare: 0.5, selfUs: 200, totalUs: 200 });
+    expect(hot.get('f')).toMatchObject({ selfShare: 0.25, totalShare: 0.75 });
+    expect(hot.get('main')).toMatchObject({ selfShare: 0.25, totalShare: 1 });
+  });
+
+  it("the issue's example: `work` 31 % → 46 % of service CPU; the largest growth per request first, only growth", () => {
+    const base = profile([
+      [['main', 'work'], 31],
+      [['main', 'parse'], 49],
+      [['main'], 20],
+    ]);
+    const head = profile([
+      [['main', 'work'], 46],
+      [['main', 'parse'], 36],
+      [['main'], 18],
+    ]);
+    const g = functionGrowth(base, head, 1000, 1400);
+    expect(g.map((r) => r.name)).toEqual(['work', 'main', 'parse']);
+    expect(g[0]).toMatchObject({ baseSelfShare: 0.31, headSelfShare: 0.46 });
+    expect(g[0]!.selfUsDelta).toBeCloseTo(0.46 * 1400 - 0.31 * 1000, 9);
+    // Without CPU time per request, growth is by share (parse shrank, main too).
+    expect(functionGrowth(base, head, null, null).map((r) => r.name)).toEqual(['work']);
+  });
+
+  it('merging processes sums equal stacks and keeps idle', () => {
+    const a = profile([[['main', 'work'], 3]]);
+    const b = { ...profile([[['main', 'work'], 2]]), idle: 4 };
+    const m = mergeProfiles([a, b])!;
+    expect(m.stacks).toEqual([{ frames: [0, 1], weight: 5 }]);
+    expect(m).toMatchObject({ idle: 4, processes: 2 });
+    expect(mergeProfiles([])).toBeNull();
+  });
+});
