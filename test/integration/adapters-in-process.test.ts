@@ -75,7 +75,7 @@ describe('the Action adapter, in process', () => {
     await run();
     expect(core.failed).toEqual(['perfgate: input "comment" must be one of always, on-change, never; got "sometimes"']);
     expect(Object.keys(core.outputs).sort()).toEqual(
-      ['breached-targets', 'comment-url', 'regressions', 'report-path', 'result-path', 'shard-path', 'verdict'].sort(),
+      ['breached-targets', 'comment-url', 'profile-path', 'regressions', 'report-path', 'result-path', 'shard-path', 'verdict'].sort(),
     );
     expect(core.outputs.verdict).toBe('error');
   });

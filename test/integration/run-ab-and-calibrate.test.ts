@@ -66,10 +66,12 @@ describe('A/B mode on the demo service', () => {
     );
     expect(o.report).toMatch(/- 🔴 regression · not gating: P50 of products is \d+(\.\d)? % slower \(\d+(\.\d+)? % CI/);
     expect(o.result.history?.reason).toBe('not saved: A/B runs are compared with their base build, not kept as history');
-    // Each build started once for the whole measurement, however many blocks ran.
+    // Each build started once for the whole measurement, however many blocks ran; then once more
+    // for the profiled trial, since the gate failed (appended to the same log).
     const starts = (log: string): number => readFileSync(join(dir, 'out', log), 'utf8').split('demo-service: listening on').length - 1;
-    expect(starts('base-service.log')).toBe(1);
-    expect(starts('service.log')).toBe(1);
+    expect(o.result.profile!.scenarios[0]!.sides.map((s) => s.side)).toEqual(['base', 'head']);
+    expect(starts('base-service.log')).toBe(2);
+    expect(starts('service.log')).toBe(2);
   }, 90_000);
 
   // Half-second trials at 2 connections put tens of percent of noise on p95 and p99 between
