@@ -39025,9 +39025,10 @@ function perRequest(us, signed = false) {
     return a < 100 ? `${sign}${a.toFixed(a < 10 ? 1 : 0)} µs` : `${sign}${(a / 1000).toFixed(2)} ms`;
 }
 const where = (f) => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '(native)');
-/** "`work` in `server.js:137`" */
+/** "`work` in `server.js:137`"; outside the service's own code, where it was called from. */
 function functionText(f) {
-    return `${markdown_code(f.name)} in ${markdown_code(where(f))}`;
+    const from = f.calledFrom ? `, called from ${markdown_code(f.calledFrom.name)} in ${markdown_code(where(f.calledFrom))}` : '';
+    return `${markdown_code(f.name)} in ${markdown_code(where(f))}${from}`;
 }
 /** "`work` in `app.py:12`: 31 % → 46 % of service CPU (+15.0 pp); self time per request +0.41 ms" */
 function growthSentence(g) {
@@ -40126,13 +40127,53 @@ function functionShares(p) {
     }
     return out;
 }
+/**
+ * The service's own code, as far as a path can tell: a file that is not the runtime's (`node:…`,
+ * native, `<frozen …>`), a library's (node_modules, site- or dist-packages, a shared object), the
+ * interpreter's (…/lib/pythonX.Y/) or the kernel's (`[kernel.kallsyms]`).
+ */
+function isOwnCode(f) {
+    const file = f.file;
+    if (!file || file.startsWith('node:') || file.startsWith('<'))
+        return false;
+    return !/(^|\/)(node_modules|site-packages|dist-packages)\/|^\/usr\/lib\/python\d|\/lib\/python\d+\.\d+\/|\.so(\.\d+)*$|^\[/.test(file);
+}
+/** Per function outside own code: the own-code caller most of its (self) samples came through. */
+function ownCallers(p) {
+    const weights = new Map();
+    for (const st of p.stacks) {
+        const leaf = p.frames[st.frames[st.frames.length - 1]];
+        if (isOwnCode(leaf))
+            continue;
+        let caller;
+        for (let i = st.frames.length - 2; i >= 0 && !caller; i--)
+            if (isOwnCode(p.frames[st.frames[i]]))
+                caller = p.frames[st.frames[i]];
+        if (!caller)
+            continue;
+        const key = functionKey(leaf);
+        let m = weights.get(key);
+        if (!m)
+            weights.set(key, (m = new Map()));
+        const ck = functionKey(caller);
+        const entry = m.get(ck) ?? { frame: caller, w: 0 };
+        entry.w += st.weight;
+        m.set(ck, entry);
+    }
+    const out = new Map();
+    for (const [key, m] of weights)
+        out.set(key, [...m.values()].sort((a, b) => b.w - a.w)[0].frame);
+    return out;
+}
 /** The `n` functions with the most self time (ties by total), scaled by the CPU time per request (µs) when known. */
 function hotFunctions(p, cpuPerRequestUs, n = 10) {
+    const callers = ownCallers(p);
     return [...functionShares(p).values()]
         .sort((a, b) => b.self - a.self || b.total - a.total)
         .slice(0, n)
         .map((s) => ({
         ...s.frame,
+        calledFrom: callers.get(functionKey(s.frame)) ?? null,
         selfShare: s.self,
         totalShare: s.total,
         selfUs: cpuPerRequestUs === null ? null : s.self * cpuPerRequestUs,
@@ -40147,6 +40188,7 @@ function functionGrowth(base, head, baseCpuUs, headCpuUs, n = 10) {
     const b = functionShares(base);
     const h = functionShares(head);
     const perRequest = baseCpuUs !== null && headCpuUs !== null;
+    const callers = ownCallers(head);
     const rows = [];
     for (const key of new Set([...b.keys(), ...h.keys()])) {
         const x = b.get(key);
@@ -40156,6 +40198,7 @@ function functionGrowth(base, head, baseCpuUs, headCpuUs, n = 10) {
         const headSelfUs = perRequest ? (y?.self ?? 0) * headCpuUs : null;
         rows.push({
             ...frame,
+            calledFrom: callers.get(key) ?? null,
             baseSelfShare: x?.self ?? 0,
             headSelfShare: y?.self ?? 0,
             baseTotalShare: x?.total ?? 0,

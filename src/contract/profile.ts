@@ -26,6 +26,11 @@ export interface StackProfile {
 }
 
 export interface HotFunction extends ProfileFrame {
+  /**
+   * For a function outside the service's own code (native, the runtime's, a library's): the
+   * nearest caller in its own code that most of its samples came through; null otherwise.
+   */
+  calledFrom: ProfileFrame | null;
   /** Share of the service's sampled CPU in the function itself (0–1). */
   selfShare: number;
   /** Share in the function and everything it called (0–1). */
@@ -36,6 +41,8 @@ export interface HotFunction extends ProfileFrame {
 }
 
 export interface FunctionGrowth extends ProfileFrame {
+  /** As in HotFunction, from the head's profile. */
+  calledFrom: ProfileFrame | null;
   baseSelfShare: number;
   headSelfShare: number;
   baseTotalShare: number;

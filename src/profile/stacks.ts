@@ -91,13 +91,48 @@ export function functionShares(p: StackProfile): Map<string, Shares> {
   return out;
 }
 
+/**
+ * The service's own code, as far as a path can tell: a file that is not the runtime's (`node:…`,
+ * native, `<frozen …>`), a library's (node_modules, site- or dist-packages, a shared object), the
+ * interpreter's (…/lib/pythonX.Y/) or the kernel's (`[kernel.kallsyms]`).
+ */
+export function isOwnCode(f: ProfileFrame): boolean {
+  const file = f.file;
+  if (!file || file.startsWith('node:') || file.startsWith('<')) return false;
+  return !/(^|\/)(node_modules|site-packages|dist-packages)\/|^\/usr\/lib\/python\d|\/lib\/python\d+\.\d+\/|\.so(\.\d+)*$|^\[/.test(file);
+}
+
+/** Per function outside own code: the own-code caller most of its (self) samples came through. */
+function ownCallers(p: StackProfile): Map<string, ProfileFrame> {
+  const weights = new Map<string, Map<string, { frame: ProfileFrame; w: number }>>();
+  for (const st of p.stacks) {
+    const leaf = p.frames[st.frames[st.frames.length - 1]!]!;
+    if (isOwnCode(leaf)) continue;
+    let caller: ProfileFrame | undefined;
+    for (let i = st.frames.length - 2; i >= 0 && !caller; i--) if (isOwnCode(p.frames[st.frames[i]!]!)) caller = p.frames[st.frames[i]!]!;
+    if (!caller) continue;
+    const key = functionKey(leaf);
+    let m = weights.get(key);
+    if (!m) weights.set(key, (m = new Map()));
+    const ck = functionKey(caller);
+    const entry = m.get(ck) ?? { frame: caller, w: 0 };
+    entry.w += st.weight;
+    m.set(ck, entry);
+  }
+  const out = new Map<string, ProfileFrame>();
+  for (const [key, m] of weights) out.set(key, [...m.values()].sort((a, b) => b.w - a.w)[0]!.frame);
+  return out;
+}
+
 /** The `n` functions with the most self time (ties by total), scaled by the CPU time per request (µs) when known. */
 export function hotFunctions(p: StackProfile, cpuPerRequestUs: number | null, n = 10): HotFunction[] {
+  const callers = ownCallers(p);
   return [...functionShares(p).values()]
     .sort((a, b) => b.self - a.self || b.total - a.total)
     .slice(0, n)
     .map((s) => ({
       ...s.frame,
+      calledFrom: callers.get(functionKey(s.frame)) ?? null,
       selfShare: s.self,
       totalShare: s.total,
       selfUs: cpuPerRequestUs === null ? null : s.self * cpuPerRequestUs,
@@ -119,6 +154,7 @@ export function functionGrowth(
   const b = functionShares(base);
   const h = functionShares(head);
   const perRequest = baseCpuUs !== null && headCpuUs !== null;
+  const callers = ownCallers(head);
   const rows: FunctionGrowth[] = [];
   for (const key of new Set([...b.keys(), ...h.keys()])) {
     const x = b.get(key);
@@ -128,6 +164,7 @@ export function functionGrowth(
     const headSelfUs = perRequest ? (y?.self ?? 0) * headCpuUs : null;
     rows.push({
       ...frame,
+      calledFrom: callers.get(key) ?? null,
       baseSelfShare: x?.self ?? 0,
       headSelfShare: y?.self ?? 0,
       baseTotalShare: x?.total ?? 0,

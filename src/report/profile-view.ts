@@ -18,9 +18,10 @@ export function perRequest(us: number | null, signed = false): string {
 
 export const where = (f: ProfileFrame): string => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '(native)');
 
-/** "`work` in `server.js:137`" */
-export function functionText(f: ProfileFrame): string {
-  return `${code(f.name)} in ${code(where(f))}`;
+/** "`work` in `server.js:137`"; outside the service's own code, where it was called from. */
+export function functionText(f: ProfileFrame & { calledFrom?: ProfileFrame | null }): string {
+  const from = f.calledFrom ? `, called from ${code(f.calledFrom.name)} in ${code(where(f.calledFrom))}` : '';
+  return `${code(f.name)} in ${code(where(f))}${from}`;
 }
 
 /** "`work` in `app.py:12`: 31 % → 46 % of service CPU (+15.0 pp); self time per request +0.41 ms" */

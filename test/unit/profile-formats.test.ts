@@ -166,6 +166,19 @@ describe('hot functions and growth', () => {
     expect(functionGrowth(base, head, null, null).map((r) => r.name)).toEqual(['work']);
   });
 
+  it("a function outside the service's own code is named with its own-code caller", () => {
+    const b = new StackBuilder();
+    const main = { name: 'main', file: 'app.py', line: 1 };
+    const handler = { name: 'handler', file: 'app.py', line: 5 };
+    const lib = { name: 'dumps', file: '/usr/lib/python3.11/json/__init__.py', line: 183 };
+    const native = { name: 'hrtimeBigInt', file: null, line: null };
+    b.add([main, handler, lib], 6);
+    b.add([main, lib], 2);
+    b.add([main, { name: 'helper', file: 'node_modules/x/index.js', line: 3 }, native], 4);
+    const hot = new Map(hotFunctions(b.build('python', 't'), null).map((h) => [h.name, h.calledFrom?.name ?? null]));
+    expect(Object.fromEntries(hot)).toEqual({ dumps: 'handler', hrtimeBigInt: 'main', handler: null, main: null, helper: null });
+  });
+
   it('merging processes sums equal stacks and keeps idle', () => {
     const a = profile([[['main', 'work'], 3]]);
     const b = { ...profile([[['main', 'work'], 2]]), idle: 4 };

@@ -11,6 +11,7 @@ const growth = (over: Partial<FunctionGrowth> = {}): FunctionGrowth => ({
   name: 'work',
   file: 'app.py',
   line: 12,
+  calledFrom: null,
   baseSelfShare: 0.31,
   headSelfShare: 0.46,
   baseTotalShare: 0.4,
@@ -32,7 +33,7 @@ const side = (s: 'head' | 'base', over: Partial<ProfiledSide> = {}): ProfiledSid
   cpuPerRequestUs: 330,
   referenceCpuPerRequestUs: 300,
   measuredCpuPerRequestUs: 310,
-  top: [{ name: 'work', file: 'app.py', line: 12, selfShare: 0.46, totalShare: 0.5, selfUs: 143, totalUs: 155 }],
+  top: [{ name: 'work', file: 'app.py', line: 12, calledFrom: null, selfShare: 0.46, totalShare: 0.5, selfUs: 143, totalUs: 155 }],
   files: { flameGraph: 'out/profiles/api-head.html', speedscope: 'out/profiles/api-head.speedscope.json' },
   ...over,
 });
@@ -43,6 +44,14 @@ describe('where the time went, in words', () => {
   it("the issue's sentence: `work` in `app.py:12`: 31 % → 46 % of service CPU (+15.0 pp); self time per request +0.41 ms", () => {
     expect(growthSentence(growth())).toBe('`work` in `app.py:12`: 31 % → 46 % of service CPU (+15.0 pp); self time per request +0.41 ms');
     expect(growthSentence(growth({ selfUsDelta: null }))).toBe('`work` in `app.py:12`: 31 % → 46 % of service CPU (+15.0 pp)');
+    // A native or library function is named with the service's own function it was called from.
+    expect(
+      growthSentence(
+        growth({ name: 'hrtimeBigInt', file: null, line: null, calledFrom: { name: 'slowdown', file: 'server.js', line: 147 } }),
+      ),
+    ).toBe(
+      '`hrtimeBigInt` in `(native)`, called from `slowdown` in `server.js:147`: 31 % → 46 % of service CPU (+15.0 pp); self time per request +0.41 ms',
+    );
     expect(perRequest(41)).toBe('41 µs');
     expect(perRequest(4.12)).toBe('4.1 µs');
     expect(perRequest(-1234, true)).toBe('−1.23 ms');
@@ -97,7 +106,10 @@ describe('where the time went, in words', () => {
         {
           scenario: EVIL,
           sides: [
-            side('head', { note: EVIL, top: [{ name: EVIL, file: EVIL, line: 1, selfShare: 1, totalShare: 1, selfUs: 1, totalUs: 1 }] }),
+            side('head', {
+              note: EVIL,
+              top: [{ name: EVIL, file: EVIL, line: 1, calledFrom: null, selfShare: 1, totalShare: 1, selfUs: 1, totalUs: 1 }],
+            }),
           ],
           growth: null,
           diffFile: null,
