@@ -3,7 +3,7 @@
 // trials: an unprofiled reference, then the profiled one, back to back at the same load (what
 // the report quotes). Per pair: req/s profiled / unprofiled and the service's CPU time per
 // request profiled / unprofiled. Node.js: the demo under V8's CPU profiler; Python: gunicorn +
-// Flask under perfgate's sampler (Debian 12's austin cannot read its Python 3.11); anything else:
+// Flask under perfgate's sampler; anything else:
 // nginx (or Python's http.server) under `perf record`. Writes bench/RESULTS-profile.md and the
 // raw pairs to bench/data/profile/.
 //

@@ -40345,9 +40345,10 @@ function readSampler(out, into = new StackBuilder()) {
     return into;
 }
 /**
- * austin's collapsed stacks: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>` per line.
- * `Ln` is the line running in the frame before it, not the function's own line, so frames are
- * keyed by name and file (lines vary within a function).
+ * austin's samples: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>`, a line per sample
+ * and thread. `Ln` is the line running in the frame before it, not the function's own line, so
+ * frames are keyed by name and file. A thread without frames is idle; perfgate's own sampler
+ * thread (sitecustomize.py's poller, asleep) is left out.
  */
 function readAustin(text, into = new StackBuilder()) {
     const pids = new Set();
@@ -40356,8 +40357,7 @@ function readAustin(text, into = new StackBuilder()) {
         const cut = line.lastIndexOf(' ');
         if (cut < 0)
             continue;
-        const weight = Number(line.slice(cut + 1));
-        if (!Number.isFinite(weight) || weight <= 0)
+        if (!Number.isFinite(Number(line.slice(cut + 1))))
             continue;
         const stack = [];
         for (const part of line.slice(0, cut).split(';')) {
@@ -40374,7 +40374,12 @@ function readAustin(text, into = new StackBuilder()) {
             if (m)
                 stack.push({ name: m[1], file: m[2], line: null });
         }
-        into.add(stack, weight);
+        if (stack.some((f) => f.file?.endsWith('/profilers/python/sitecustomize.py')))
+            continue;
+        if (stack.length)
+            into.add(stack, 1);
+        else
+            into.idle++;
     }
     into.processes += Math.max(1, pids.size);
     return into;
@@ -40425,9 +40430,9 @@ function readPerfScript(text, into = new StackBuilder()) {
 // Running a profiler on the service's process tree for one trial. The service was started with
 // perfgate's agents on hand (profileEnv): Node.js processes load the V8 agent, Python processes
 // the sampler; both wait for a command in the control file. Which profiler runs follows what
-// the tree holds (or the config's choice): Node.js → V8's CPU profiler; Python → austin where it
-// can read the interpreter, else perfgate's sampler; anything else → `perf record` (software
-// clock). Every way out of here gives a profile or a plain reason, never a failed run.
+// the tree holds (or the config's choice): Node.js → V8's CPU profiler; Python → perfgate's
+// sampler, or austin attached from outside where no process loaded the sampler and austin can
+// read the interpreter; anything else → `perf record` (software clock). Every way out of here gives a profile or a plain reason, never a failed run.
 
 
 
@@ -40470,13 +40475,14 @@ async function startProfiler(mode, root, dir) {
     if (kind === 'python') {
         if (!python.length && !pythonExe.length)
             return { reason: `no Python process in the service's tree (processes ${pids.map((p) => `${p} ${exeName(p) || '?'}`).join(', ')})` };
-        const austin = await startAustin(pythonExe[0] ?? python[0], dir);
+        // The sampler counts CPU time in every process that loaded it; austin (attached from outside)
+        // is for Python that did not load it (PYTHONPATH ignored: `python -E`, `-I`, a reset environment).
+        if (python.length)
+            return agentProfiler('python', "perfgate's Python sampler", python, dir);
+        const austin = await startAustin(pythonExe[0], dir);
         if ('running' in austin)
             return austin.running;
-        if (!python.length)
-            return { reason: `${austin.reason}; and no Python process loaded perfgate's sampler (PYTHONPATH must reach it)` };
-        const sampler = agentProfiler('python', "perfgate's Python sampler", python, dir);
-        return { ...sampler, stop: async () => ({ ...(await sampler.stop()), note: austin.reason }) };
+        return { reason: `no Python process loaded perfgate's sampler (PYTHONPATH must reach it), and ${austin.reason}` };
     }
     return startPerf(pids, dir);
 }
@@ -40594,7 +40600,9 @@ async function startAustin(pid, dir) {
                 return {
                     raw: [out],
                     profile: empty ? null : b.build('python', name),
-                    note: empty ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}` : null,
+                    note: empty
+                        ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}`
+                        : "perfgate's sampler was not loaded (PYTHONPATH did not reach the service); austin samples every thread in wall time, so waits count too",
                 };
             },
         },

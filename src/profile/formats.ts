@@ -145,9 +145,10 @@ export function readSampler(out: SamplerOutput, into = new StackBuilder()): Stac
 }
 
 /**
- * austin's collapsed stacks: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>` per line.
- * `Ln` is the line running in the frame before it, not the function's own line, so frames are
- * keyed by name and file (lines vary within a function).
+ * austin's samples: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>`, a line per sample
+ * and thread. `Ln` is the line running in the frame before it, not the function's own line, so
+ * frames are keyed by name and file. A thread without frames is idle; perfgate's own sampler
+ * thread (sitecustomize.py's poller, asleep) is left out.
  */
 export function readAustin(text: string, into = new StackBuilder()): StackBuilder {
   const pids = new Set<string>();
@@ -155,8 +156,7 @@ export function readAustin(text: string, into = new StackBuilder()): StackBuilde
     const line = raw.trim();
     const cut = line.lastIndexOf(' ');
     if (cut < 0) continue;
-    const weight = Number(line.slice(cut + 1));
-    if (!Number.isFinite(weight) || weight <= 0) continue;
+    if (!Number.isFinite(Number(line.slice(cut + 1)))) continue;
     const stack: ProfileFrame[] = [];
     for (const part of line.slice(0, cut).split(';')) {
       if (/^L\d+$/.test(part)) continue;
@@ -169,7 +169,9 @@ export function readAustin(text: string, into = new StackBuilder()): StackBuilde
       const m = /^(.*) \((.*)\)$/.exec(part);
       if (m) stack.push({ name: m[1]!, file: m[2]!, line: null });
     }
-    into.add(stack, weight);
+    if (stack.some((f) => f.file?.endsWith('/profilers/python/sitecustomize.py'))) continue;
+    if (stack.length) into.add(stack, 1);
+    else into.idle++;
   }
   into.processes += Math.max(1, pids.size);
   return into;

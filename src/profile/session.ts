@@ -1,9 +1,9 @@
 // Running a profiler on the service's process tree for one trial. The service was started with
 // perfgate's agents on hand (profileEnv): Node.js processes load the V8 agent, Python processes
 // the sampler; both wait for a command in the control file. Which profiler runs follows what
-// the tree holds (or the config's choice): Node.js → V8's CPU profiler; Python → austin where it
-// can read the interpreter, else perfgate's sampler; anything else → `perf record` (software
-// clock). Every way out of here gives a profile or a plain reason, never a failed run.
+// the tree holds (or the config's choice): Node.js → V8's CPU profiler; Python → perfgate's
+// sampler, or austin attached from outside where no process loaded the sampler and austin can
+// read the interpreter; anything else → `perf record` (software clock). Every way out of here gives a profile or a plain reason, never a failed run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -67,11 +67,12 @@ export async function startProfiler(
   if (kind === 'python') {
     if (!python.length && !pythonExe.length)
       return { reason: `no Python process in the service's tree (processes ${pids.map((p) => `${p} ${exeName(p) || '?'}`).join(', ')})` };
-    const austin = await startAustin(pythonExe[0] ?? python[0]!, dir);
+    // The sampler counts CPU time in every process that loaded it; austin (attached from outside)
+    // is for Python that did not load it (PYTHONPATH ignored: `python -E`, `-I`, a reset environment).
+    if (python.length) return agentProfiler('python', "perfgate's Python sampler", python, dir);
+    const austin = await startAustin(pythonExe[0]!, dir);
     if ('running' in austin) return austin.running;
-    if (!python.length) return { reason: `${austin.reason}; and no Python process loaded perfgate's sampler (PYTHONPATH must reach it)` };
-    const sampler = agentProfiler('python', "perfgate's Python sampler", python, dir);
-    return { ...sampler, stop: async () => ({ ...(await sampler.stop()), note: austin.reason }) };
+    return { reason: `no Python process loaded perfgate's sampler (PYTHONPATH must reach it), and ${austin.reason}` };
   }
   return startPerf(pids, dir);
 }
@@ -184,7 +185,9 @@ async function startAustin(pid: number, dir: string): Promise<{ running: Running
         return {
           raw: [out],
           profile: empty ? null : b.build('python', name),
-          note: empty ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}` : null,
+          note: empty
+            ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}`
+            : "perfgate's sampler was not loaded (PYTHONPATH did not reach the service); austin samples every thread in wall time, so waits count too",
         };
       },
     },

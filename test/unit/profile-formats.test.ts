@@ -88,14 +88,24 @@ describe("perfgate's Python sampler", () => {
 });
 
 describe('austin', () => {
-  it('collapsed stacks: `work` under `handler`, weighted by time; L-lines and Thread parts are not frames', () => {
+  it('a line per sample: `work` under `handler`; L-lines and Thread parts are not frames; a thread without frames is idle', () => {
     const p = readAustin(fixture('austin-3.10.txt')).build('python', 'austin 1.0.1');
+    const lines = fixture('austin-3.10.txt')
+      .split('\n')
+      .filter((l) => l.startsWith('Thread '));
+    expect(sampledWeight(p) + p.idle).toBe(lines.length);
+    expect(p.idle).toBe(lines.filter((l) => !l.includes(';')).length);
     const hot = hotFunctions(p, null, 5);
     expect(hot[0]).toMatchObject({ name: 'work', file: '/tmp/busy310.py', line: null });
     expect(hot[0]!.selfShare).toBeGreaterThan(0.5);
     const handler = hotFunctions(p, null, 50).find((h) => h.name === 'handler')!;
     expect(handler.totalShare).toBeGreaterThanOrEqual(hot[0]!.selfShare);
     expect(p.frames.some((f) => /^(L\d+|Thread)/.test(f.name))).toBe(false);
+    // perfgate's own sampler thread, asleep in its poll loop, is not the service's time.
+    const withAgent = readAustin(
+      'Thread 1;poll (/x/templates/profilers/python/sitecustomize.py);L60 1000\nThread 2;main (app.py);L3 1000\n',
+    );
+    expect(sampledWeight(withAgent.build('python', 'a'))).toBe(1);
   });
 
   it('which CPython each austin reads: Debian 12 austin 1.0.1 reads 3.10, not 3.11', () => {
