@@ -131,8 +131,8 @@ const md = `# What the profiler costs, per runtime
 \`node bench/profile-overhead.mjs${quick ? ' --quick' : ''}\` on ${machine()}. Each pair: one
 unprofiled trial, then one profiled, back to back on the same start of the service, at the same
 closed-model load (8 connections, ${DURATION}); ${SCENARIOS} identical scenarios per start, ${RUNS}
-start${RUNS === 1 ? '' : 's'} per runtime. Median change (range over the pairs); the load generator
-shares the 2 cores with the service, so req/s moves with the service's CPU cost less than 1:1.
+start${RUNS === 1 ? '' : 's'} per runtime. Median change (range over the pairs); CPU per request is the
+service's own cost, req/s also moves with whatever else shares the two cores.
 
 ${table(['Runtime', 'Profiler', 'Pairs', 'req/s, profiled vs unprofiled', 'CPU per request, profiled vs unprofiled', 'Samples per trial', 'Hottest function (first pair)'], rows)}
 `;

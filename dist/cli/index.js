@@ -27389,6 +27389,10 @@ function markdown_md(text) {
         .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
         .replace(/(^|\s)(\\#)(?=\d)/g, `$1$2${ZWSP}`); // #123 issue references
 }
+/** Text for HTML (element content or a quoted attribute): every character that could open markup as an entity. */
+function htmlText(s) {
+    return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 /** A fenced code block whose fence is longer than any run of backticks inside. */
 function codeBlock(text, lang = '') {
     const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
@@ -38047,6 +38051,10 @@ function buildDashboardData(records, opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/dashboard-html.ts
+// The dashboard page: one self-contained HTML file (no CDN; uPlot inlined), data embedded as
+// JSON that cannot close its script element, and every text set through textContent. Pure:
+// the caller passes uPlot's code and CSS in.
+
 /** JSON safe inside <script>: no "</script>", no "<!--", no U+2028/2029 surprises. */
 function scriptJson(value) {
     return JSON.stringify(value)
@@ -38055,9 +38063,6 @@ function scriptJson(value) {
         .replace(/&/g, '\\u0026')
         .replace(/\u2028/g, '\\u2028')
         .replace(/\u2029/g, '\\u2029');
-}
-function htmlText(s) {
-    return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 const PAGE_SCRIPT = String.raw `
 const data = JSON.parse(document.getElementById('perfgate-data').textContent);
@@ -39014,7 +39019,9 @@ function metricsView(run, findings) {
 
 ;// CONCATENATED MODULE: ./src/report/profile-view.ts
 
-const profile_view_pct = (x) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+/** A share as a percentage: one decimal below 10 %. */
+const sharePct = (x) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+const profile_view_pct = sharePct;
 const pp = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pp`;
 /** A time per request: µs below 0.1 ms, else ms. */
 function perRequest(us, signed = false) {
@@ -40083,19 +40090,6 @@ class StackBuilder {
         return { kind, profiler, frames: this.frames, stacks: [...this.stacks.values()], idle: this.idle, processes: this.processes };
     }
 }
-/** Profiles of several processes as one. */
-function mergeProfiles(profiles) {
-    if (!profiles.length)
-        return null;
-    const b = new StackBuilder();
-    for (const p of profiles) {
-        for (const s of p.stacks)
-            b.add(s.frames.map((i) => p.frames[i]), s.weight);
-        b.idle += p.idle;
-        b.processes += p.processes;
-    }
-    return b.build(profiles[0].kind, profiles[0].profiler);
-}
 const sampledWeight = (p) => p.stacks.reduce((a, s) => a + s.weight, 0);
 /** Each function's self and total share of the sampled (non-idle) weight. */
 function functionShares(p) {
@@ -40707,6 +40701,7 @@ async function waitFor(done, ms) {
 
 ;// CONCATENATED MODULE: ./src/report/flame-graph.ts
 
+
 function callTree(p) {
     const root = { frame: null, weight: 0, children: new Map() };
     for (const s of p.stacks) {
@@ -40738,7 +40733,7 @@ function pathShares(p) {
     walk(callTree(p), '');
     return out;
 }
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const esc = htmlText;
 const frameLabel = (f) => `${f.name}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`;
 function hue(name) {
     let h = 0;
@@ -40860,34 +40855,32 @@ function speedscopeJson(name, p) {
 // OUT/profiles/index.html: one page linking every flame graph and speedscope file of the run,
 // with each build's hottest functions. Self-contained; the files sit next to it.
 
-const profile_index_esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const profile_index_pct = (x) => `${(x * 100).toFixed(1)} %`;
-const us = (x) => (x === null ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
-const profile_index_where = (f) => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '');
+
+
 function profileIndexHtml(name, why, scenarios) {
-    const link = (file, text) => `<a href="${profile_index_esc(encodeURI((0,external_node_path_.basename)(file)))}">${profile_index_esc(text)}</a>`;
+    const link = (file, text) => `<a href="${htmlText(encodeURI((0,external_node_path_.basename)(file)))}">${htmlText(text)}</a>`;
     const sections = scenarios.map((sc) => {
         const sides = sc.sides.map((s) => {
             const files = s.files ? `${link(s.files.flameGraph, 'flame graph')} · ${link(s.files.speedscope, 'speedscope JSON')}` : '';
             const rows = s.top
-                .map((f) => `<tr><td><code>${profile_index_esc(f.name)}</code></td><td>${profile_index_esc(profile_index_where(f))}</td><td>${profile_index_pct(f.selfShare)}</td><td>${us(f.selfUs)}</td><td>${profile_index_pct(f.totalShare)}</td><td>${us(f.totalUs)}</td></tr>`)
+                .map((f) => `<tr><td><code>${htmlText(f.name)}</code></td><td>${htmlText(where(f))}</td><td>${sharePct(f.selfShare)}</td><td>${perRequest(f.selfUs)}</td><td>${sharePct(f.totalShare)}</td><td>${perRequest(f.totalUs)}</td></tr>`)
                 .join('');
-            return `<h3>${profile_index_esc(s.side)} build</h3>
-<p>${s.profiler ? `${profile_index_esc(s.profiler)}, ${s.samples} samples. ${files}` : `No profile: ${profile_index_esc(s.note ?? 'unknown')}`}${s.profiler && s.note ? ` (${profile_index_esc(s.note)})` : ''}</p>
+            return `<h3>${htmlText(s.side)} build</h3>
+<p>${s.profiler ? `${htmlText(s.profiler)}, ${s.samples} samples. ${files}` : `No profile: ${htmlText(s.note ?? 'unknown')}`}${s.profiler && s.note ? ` (${htmlText(s.note)})` : ''}</p>
 ${rows ? `<table><tr><th>function</th><th>where</th><th>self</th><th>self / request</th><th>total</th><th>total / request</th></tr>${rows}</table>` : ''}`;
         });
-        return `<h2>Scenario ${profile_index_esc(sc.scenario)}</h2>
+        return `<h2>Scenario ${htmlText(sc.scenario)}</h2>
 ${sc.diffFile ? `<p>${link(sc.diffFile, 'differential flame graph (head against base)')}</p>` : ''}
 ${sides.join('\n')}`;
     });
     return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${profile_index_esc(name)}: where the time went</title>
+<head><meta charset="utf-8"><title>${htmlText(name)}: where the time went</title>
 <style>body{font:14px system-ui,sans-serif;margin:16px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style>
 </head>
 <body>
-<h1>${profile_index_esc(name)}: where the time went</h1>
-<p>Profiled because ${profile_index_esc(why)}. Shares are of the service's sampled CPU; time per request is the share times the measured CPU time per request.</p>
+<h1>${htmlText(name)}: where the time went</h1>
+<p>Profiled because ${htmlText(why)}. Shares are of the service's sampled CPU; time per request is the share times the measured CPU time per request.</p>
 ${sections.join('\n')}
 </body>
 </html>
@@ -41211,6 +41204,8 @@ async function runGate(opts) {
         report: (0,external_node_path_.join)(outDir, 'report.md'),
         serviceLog: config.service.command ? (0,external_node_path_.join)(outDir, 'service.log') : null,
     };
+    /** The base build's log in A/B mode (next to the head's). */
+    const baseLog = files.serviceLog ? (0,external_node_path_.join)(outDir, 'base-service.log') : null;
     const startedAt = new Date();
     const guard = new InternalGuard(opts.signal);
     const ctx = {
@@ -41239,7 +41234,7 @@ async function runGate(opts) {
                 sha: base.checkout?.base.sha ?? null,
                 message: `the base build could not be measured: ${failure.message}`,
                 logTail: failure.logTail,
-                log: files.serviceLog ? (0,external_node_path_.join)(outDir, 'base-service.log') : null,
+                log: baseLog,
             };
             result = await measureOnce({ ...config, mode: 'history' }, ctx);
         }
@@ -41257,7 +41252,7 @@ async function runGate(opts) {
                 ctx,
                 outDir,
                 baseDir: base.checkout?.dir,
-                logs: { head: files.serviceLog, base: files.serviceLog ? (0,external_node_path_.join)(outDir, 'base-service.log') : null },
+                logs: { head: files.serviceLog, base: baseLog },
             }),
         }, result);
     }

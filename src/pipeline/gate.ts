@@ -67,6 +67,8 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     report: join(outDir, 'report.md'),
     serviceLog: config.service.command ? join(outDir, 'service.log') : null,
   };
+  /** The base build's log in A/B mode (next to the head's). */
+  const baseLog = files.serviceLog ? join(outDir, 'base-service.log') : null;
 
   const startedAt = new Date();
   const guard = new InternalGuard(opts.signal);
@@ -100,7 +102,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
         sha: base.checkout?.base.sha ?? null,
         message: `the base build could not be measured: ${failure.message}`,
         logTail: failure.logTail,
-        log: files.serviceLog ? join(outDir, 'base-service.log') : null,
+        log: baseLog,
       };
       result = await measureOnce({ ...config, mode: 'history' }, ctx);
     }
@@ -120,7 +122,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
             ctx,
             outDir,
             baseDir: base.checkout?.dir,
-            logs: { head: files.serviceLog, base: files.serviceLog ? join(outDir, 'base-service.log') : null },
+            logs: { head: files.serviceLog, base: baseLog },
           }),
       },
       result,

@@ -39,22 +39,6 @@ export class StackBuilder {
   }
 }
 
-/** Profiles of several processes as one. */
-export function mergeProfiles(profiles: StackProfile[]): StackProfile | null {
-  if (!profiles.length) return null;
-  const b = new StackBuilder();
-  for (const p of profiles) {
-    for (const s of p.stacks)
-      b.add(
-        s.frames.map((i) => p.frames[i]!),
-        s.weight,
-      );
-    b.idle += p.idle;
-    b.processes += p.processes;
-  }
-  return b.build(profiles[0]!.kind, profiles[0]!.profiler);
-}
-
 export const sampledWeight = (p: StackProfile): number => p.stacks.reduce((a, s) => a + s.weight, 0);
 
 interface Shares {

@@ -1,6 +1,7 @@
 // The dashboard page: one self-contained HTML file (no CDN; uPlot inlined), data embedded as
 // JSON that cannot close its script element, and every text set through textContent. Pure:
 // the caller passes uPlot's code and CSS in.
+import { htmlText } from './markdown.js';
 import type { DashboardData } from './dashboard-data.js';
 
 /** JSON safe inside <script>: no "</script>", no "<!--", no U+2028/2029 surprises. */
@@ -11,10 +12,6 @@ export function scriptJson(value: unknown): string {
     .replace(/&/g, '\\u0026')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
-}
-
-function htmlText(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const PAGE_SCRIPT = String.raw`

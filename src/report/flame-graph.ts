@@ -4,6 +4,7 @@
 // the same stacks in speedscope's file format, for its viewer. Pure: text in, text out.
 import type { ProfileFrame, StackProfile } from '../contract/profile.js';
 import { functionKey, sampledWeight } from '../profile/stacks.js';
+import { htmlText } from './markdown.js';
 
 interface TreeNode {
   frame: ProfileFrame | null;
@@ -43,8 +44,7 @@ function pathShares(p: StackProfile): Map<string, number> {
   return out;
 }
 
-const esc = (s: string): string =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = htmlText;
 
 export const frameLabel = (f: ProfileFrame): string => `${f.name}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`;
 

@@ -18,6 +18,11 @@ export function md(text: string): string {
     .replace(/(^|\s)(\\#)(?=\d)/g, `$1$2${ZWSP}`); // #123 issue references
 }
 
+/** Text for HTML (element content or a quoted attribute): every character that could open markup as an entity. */
+export function htmlText(s: string): string {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** A fenced code block whose fence is longer than any run of backticks inside. */
 export function codeBlock(text: string, lang = ''): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));

@@ -1,14 +1,9 @@
 // OUT/profiles/index.html: one page linking every flame graph and speedscope file of the run,
 // with each build's hottest functions. Self-contained; the files sit next to it.
 import { basename } from 'node:path';
-import type { HotFunction, ProfiledScenario } from '../contract/profile.js';
-
-const esc = (s: string): string =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
-const us = (x: number | null): string => (x === null ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
-const where = (f: HotFunction): string => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '');
+import type { ProfiledScenario } from '../contract/profile.js';
+import { htmlText as esc } from './markdown.js';
+import { perRequest as us, sharePct as pct, where } from './profile-view.js';
 
 export function profileIndexHtml(name: string, why: string, scenarios: ProfiledScenario[]): string {
   const link = (file: string, text: string): string => `<a href="${esc(encodeURI(basename(file)))}">${esc(text)}</a>`;

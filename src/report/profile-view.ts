@@ -5,7 +5,9 @@
 import type { FunctionGrowth, HotFunction, ProfiledScenario, ProfiledSide, ProfileFrame, ProfileResult } from '../contract/profile.js';
 import { code, md } from './markdown.js';
 
-const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+/** A share as a percentage: one decimal below 10 %. */
+export const sharePct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+const pct = sharePct;
 const pp = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pp`;
 
 /** A time per request: µs below 0.1 ms, else ms. */

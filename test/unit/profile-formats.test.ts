@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { StackProfile } from '../../src/contract/profile.js';
 import { jsFunctions, readAustin, readCpuProfile, readPerfScript, readSampler, type SamplerOutput } from '../../src/profile/formats.js';
 import { austinReads } from '../../src/profile/session.js';
-import { functionGrowth, hotFunctions, mergeProfiles, sampledWeight, StackBuilder } from '../../src/profile/stacks.js';
+import { functionGrowth, hotFunctions, sampledWeight, StackBuilder } from '../../src/profile/stacks.js';
 import { DEMO, REPO } from '../helpers.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'profiles');
@@ -189,12 +189,19 @@ describe('hot functions and growth', () => {
     expect(Object.fromEntries(hot)).toEqual({ dumps: 'handler', hrtimeBigInt: 'main', handler: null, main: null, helper: null });
   });
 
-  it('merging processes sums equal stacks and keeps idle', () => {
-    const a = profile([[['main', 'work'], 3]]);
-    const b = { ...profile([[['main', 'work'], 2]]), idle: 4 };
-    const m = mergeProfiles([a, b])!;
+  it("several processes' profiles read into one builder: equal stacks summed, each process counted", () => {
+    const out = (count: number): SamplerOutput => ({
+      frames: [
+        ['main', 'app.py', 1],
+        ['work', 'app.py', 9],
+      ],
+      samples: [{ stack: [0, 1], count }],
+    });
+    const b = new StackBuilder();
+    readSampler(out(3), b);
+    readSampler(out(2), b);
+    const m = b.build('python', 'sampler');
     expect(m.stacks).toEqual([{ frames: [0, 1], weight: 5 }]);
-    expect(m).toMatchObject({ idle: 4, processes: 2 });
-    expect(mergeProfiles([])).toBeNull();
+    expect(m).toMatchObject({ idle: 0, processes: 2 });
   });
 });
