@@ -27327,6 +27327,10 @@ function formatMs(ms) {
         return `${formatNumber(ms, 1)} ms`;
     return `${formatNumber(ms, 2)} ms`;
 }
+/** A span of time in seconds: whole seconds from 10 s or on the second, else one decimal. */
+function formatSeconds(ms) {
+    return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
 function formatPercent(fraction) {
     const pct = fraction * 100;
     if (pct === 0 || pct === 100)
@@ -27408,6 +27412,79 @@ function markdown_code(text) {
     const ticks = '`'.repeat(longest + 1);
     const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
     return `${ticks}${pad}${oneLine}${pad}${ticks}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/contract/record.ts
+// The contract of a stored run (one history record): the figures history needs (per trial), and
+// where the run came from. Small on purpose (no histograms): a thousand of them load in
+// milliseconds. The history stores write and read it; the analysis compares with it.
+
+const RECORD_KIND = 'perfgate-run';
+const RECORD_SCHEMA_VERSION = 1;
+function recordFromResult(result, savedAt = new Date(), o = {}) {
+    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+    const id = `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+    const profiles = o.publishesProfiles ? profilePages(result, id) : [];
+    return {
+        kind: RECORD_KIND,
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        id,
+        savedAt: savedAt.toISOString(),
+        startedAt: result.startedAt,
+        name: result.name,
+        fingerprint: result.config.fingerprint,
+        runner: result.runner,
+        git: result.git,
+        verdict: result.verdict,
+        scenarios: scenarioFigures(result.scenarios),
+        service: {
+            cpuMean: result.service.cpu?.mean ?? null,
+            memoryPeak: result.service.memory?.peak ?? null,
+            memoryGrowth: result.service.memory?.growth?.slope ?? null,
+            memoryGrowthSe: growthSe(result.service.memory?.growth),
+        },
+        regressions: (result.regression?.comparisons ?? [])
+            .filter((c) => c.outcome === 'regression' && c.gating !== false)
+            .map((c) => `${c.metric} of ${c.scenario}`),
+        ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
+        ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
+    };
+}
+/**
+ * Where a run's flame graphs go next to the dashboard (`profiles/ID/FILE`, relative to it) and
+ * which file each is (as result.json names it): the head build's, one per profiled scenario.
+ */
+function profilePages(result, id) {
+    return (result.profile?.scenarios ?? []).flatMap((sc) => {
+        const file = sc.sides.find((s) => s.side === 'head')?.files?.flameGraph;
+        return file ? [{ scenario: sc.scenario, page: `profiles/${id}/${file.split('/').pop()}`, file }] : [];
+    });
+}
+/** What history keeps of each trial. */
+function trialFigures(t) {
+    return {
+        p50: t.latency.p50,
+        p95: t.latency.p95,
+        p99: t.latency.p99,
+        rps: t.rps,
+        workflowsPerSec: t.workflows?.perSecond ?? null,
+        attempts: t.requests + t.errors.timeouts + t.errors.connection,
+        errors: t.errors.total,
+        ...(t.metrics ? { metrics: t.metrics } : {}),
+        ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
+    };
+}
+/** Standard error of a growth slope, from its 95 % interval. */
+function growthSe(g) {
+    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
+function scenarioFigures(scenarios) {
+    return scenarios
+        .filter((s) => s.trials.length || s.ramp)
+        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
 }
 
 ;// CONCATENATED MODULE: ./src/stats/special.ts
@@ -27622,6 +27699,127 @@ function tQuantile(p, df) {
 }
 function tLogPdf(x, df) {
     return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
+}
+
+;// CONCATENATED MODULE: ./src/stats/linear.ts
+// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
+// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
+// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
+// confidence interval uses Student-t on an effective sample size corrected for lag-1
+// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
+// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
+
+/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
+function withinSlope(points, level = 0.95) {
+    const groups = new Map();
+    for (const p of points) {
+        let g = groups.get(p.group);
+        if (!g)
+            groups.set(p.group, (g = []));
+        g.push(p);
+    }
+    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
+    const n = used.reduce((a, g) => a + g.length, 0);
+    const k = used.length;
+    if (n - k < 3)
+        return null;
+    let sxx = 0;
+    let sxy = 0;
+    let syy = 0;
+    const centred = used.map((g) => {
+        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
+        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
+        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
+    });
+    for (const g of centred)
+        for (const { dx, dy } of g) {
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+    if (sxx <= 0)
+        return null;
+    const slope = sxy / sxx;
+    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
+    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
+    // Lag-1 autocorrelation of residuals, within groups only.
+    let num = 0;
+    for (const g of residuals)
+        for (let i = 1; i < g.length; i++)
+            num += g[i] * g[i - 1];
+    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
+    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
+    const df = Math.max(1, nEff - k - 1);
+    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
+    const half = tQuantile(1 - (1 - level) / 2, df) * se;
+    return {
+        slope,
+        ci: [slope - half, slope + half],
+        level,
+        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
+        n,
+        nEff,
+        rho,
+        groups: k,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/growth.ts
+// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
+// excluded), one intercept per scenario so that a scenario holding more connections does not
+// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
+
+
+/**
+ * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
+ * this much growth, and this much load: in the first seconds of load a healthy Node service's
+ * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
+ * its heap grows to its working size, so a shorter window cannot tell that from a leak.
+ */
+const STEADY_R2 = 0.5;
+const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
+const STEADY_MIN_SPAN_MS = 30_000;
+/**
+ * Why `loadMs` of measured load is too short to judge memory growth by (a target or a
+ * comparison), or null when it is long enough.
+ */
+function tooShortForGrowth(loadMs) {
+    if (loadMs >= STEADY_MIN_SPAN_MS)
+        return null;
+    return `${formatSeconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`;
+}
+/**
+ * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
+ * inside them, or they span no time.
+ */
+function memoryGrowth(samples, groups) {
+    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
+    const fit = withinSlope(points);
+    if (!fit)
+        return null;
+    const round = (x) => Math.round(x);
+    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
+    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
+    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
+    const fmt = (x) => formatValue(x, 'bytes-per-minute');
+    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
+    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
+    const sentence = steady
+        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
+        : straight
+            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
+            : fit.ci[0] > 0
+                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
+                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
+    return {
+        slope: round(fit.slope),
+        ci: [round(fit.ci[0]), round(fit.ci[1])],
+        r2: Math.round(fit.r2 * 1000) / 1000,
+        samples: fit.n,
+        effectiveSamples: Math.round(fit.nEff * 10) / 10,
+        steady,
+        sentence,
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -32683,6 +32881,590 @@ function robustSd(xs) {
     return 1.4826 * mad(xs);
 }
 
+;// CONCATENATED MODULE: ./src/stats/welch.ts
+// Welch's unequal-variances t-test. Pure.
+
+
+/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
+function welch(a, b) {
+    const na = a.length;
+    const nb = b.length;
+    const va = robust_variance(a) / na;
+    const vb = robust_variance(b) / nb;
+    const diff = robust_mean(b) - robust_mean(a);
+    const se2 = va + vb;
+    if (se2 === 0) {
+        // No spread at all: any difference is certain, none is nothing.
+        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
+    }
+    const t = diff / Math.sqrt(se2);
+    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
+    const pGreater = tSf(t, df);
+    const pLess = tCdf(t, df);
+    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
+}
+
+;// CONCATENATED MODULE: ./src/stats/changepoint.ts
+// The latest change point in a series of runs: a single split where the level shifted, found
+// with Welch's t on log values. Runs before it no longer describe the service. Pure.
+
+
+/**
+ * The split with the largest |t| between the runs before and after it, when it is significant
+ * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
+ */
+function latestChangePoint(logValues, opts = {}) {
+    const alpha = opts.alpha ?? 0.001;
+    const minShift = opts.minShift ?? 0.05;
+    const minSegment = opts.minSegment ?? 2;
+    let best = null;
+    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
+        const before = logValues.slice(0, k);
+        const after = logValues.slice(k);
+        const w = welch(before, after);
+        const meanDiff = robust_mean(after) - robust_mean(before);
+        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
+            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
+        }
+    }
+    if (!best || best.p > alpha)
+        return null;
+    const shift = Math.expm1(best.diff);
+    if (Math.abs(shift) < minShift)
+        return null;
+    return { index: best.index, p: best.p, shift };
+}
+
+;// CONCATENATED MODULE: ./src/stats/moderated.ts
+// Moderated variances (empirical Bayes, as in limma's squeezeVar / fitFDist; Smyth 2004): each
+// comparison's spread s² on d degrees of freedom is treated as a draw around a common prior
+// s0² on d0 degrees of freedom, fitted to all of them by moments of log s². The posterior
+//   s̃² = (d0·s0² + d·s²) / (d0 + d),   on d0 + d degrees of freedom,
+// shrinks each spread toward the others' and buys degrees of freedom when they agree. Pure.
+/** ψ(x), the digamma function (recurrence up to x ≥ 10, then the asymptotic series). */
+function digamma(x) {
+    let r = 0;
+    while (x < 10) {
+        r -= 1 / x;
+        x += 1;
+    }
+    const f = 1 / (x * x);
+    return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+/** ψ′(x), the trigamma function (recurrence up to x ≥ 10, then the asymptotic series). */
+function trigamma(x) {
+    let r = 0;
+    while (x < 10) {
+        r += 1 / (x * x);
+        x += 1;
+    }
+    const f = 1 / (x * x);
+    return r + 1 / x + f / 2 + (f / x) * (1 / 6 - f * (1 / 30 - f * (1 / 42 - f / 30)));
+}
+/** The x with trigamma(x) = y (Newton's method from limma's starting point). */
+function trigammaInverse(y) {
+    if (!(y > 0))
+        return Infinity;
+    if (y > 1e7)
+        return 1 / Math.sqrt(y);
+    if (y < 1e-6)
+        return 1 / y;
+    let x = 0.5 + 1 / y;
+    for (let i = 0; i < 50; i++) {
+        const tri = trigamma(x);
+        const dif = (tri * (1 - tri / y)) / trigammaDerivative(x);
+        x += dif;
+        if (-dif / x < 1e-8)
+            break;
+    }
+    return x;
+}
+/** ψ″(x), for Newton's step in trigammaInverse. */
+function trigammaDerivative(x) {
+    let r = 0;
+    while (x < 10) {
+        r -= 2 / (x * x * x);
+        x += 1;
+    }
+    const f = 1 / (x * x);
+    return r - f - 1 / (x * x * x) - f * f * (1 / 2 - f * (1 / 6 - f * (1 / 6 - (3 * f) / 10)));
+}
+/**
+ * Fits the scaled-F prior to variances `s2` on `df` degrees of freedom each (limma's fitFDist
+ * without covariates). Needs at least two positive variances; otherwise no prior (d0 = 0).
+ */
+function fitPrior(s2, df) {
+    const ok = s2.map((v, i) => [v, df[i]]).filter(([v, d]) => v > 0 && Number.isFinite(v) && d > 0);
+    if (ok.length < 2)
+        return { d0: 0, s0sq: ok[0]?.[0] ?? 0 };
+    const e = ok.map(([v, d]) => Math.log(v) - digamma(d / 2) + Math.log(d / 2));
+    const emean = e.reduce((a, x) => a + x, 0) / e.length;
+    const evar = e.reduce((a, x) => a + (x - emean) ** 2, 0) / (e.length - 1) - ok.reduce((a, [, d]) => a + trigamma(d / 2), 0) / ok.length;
+    if (evar > 0) {
+        const d0 = 2 * trigammaInverse(evar);
+        return { d0, s0sq: Math.exp(emean + digamma(d0 / 2) - Math.log(d0 / 2)) };
+    }
+    return { d0: Infinity, s0sq: Math.exp(emean) };
+}
+/** Posterior variances and their degrees of freedom (limma's squeezeVar). */
+function squeezeVariances(s2, df, prior = fitPrior(s2, df)) {
+    if (!(prior.d0 > 0))
+        return { s2: [...s2], df: [...df] };
+    if (prior.d0 === Infinity)
+        return { s2: s2.map(() => prior.s0sq), df: df.map(() => Infinity) };
+    return {
+        s2: s2.map((v, i) => (prior.d0 * prior.s0sq + df[i] * v) / (prior.d0 + df[i])),
+        df: df.map((d) => prior.d0 + d),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stats/prediction.ts
+// History mode: is this run's value out of line with the runs before it? A prediction test on
+// the log scale with a robust centre and spread:
+//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
+//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
+
+
+function predictionTest(baseline, current, opts) {
+    const n = baseline.length;
+    const center = robust_median(baseline);
+    const mad = robustSd(baseline);
+    const floor = opts.floor ?? 0;
+    const spread = Math.max(mad, floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const diff = current - center;
+    const t = diff / scale;
+    const up = opts.worse === 'up';
+    const pUp = tSf(t, df);
+    const pDown = tCdf(t, df);
+    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
+    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
+    const a = worseFraction(diff - half);
+    const b = worseFraction(diff + half);
+    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
+    return {
+        n,
+        center,
+        spread,
+        floored: floor > mad,
+        t,
+        df,
+        pWorse: up ? pUp : pDown,
+        pBetter: up ? pDown : pUp,
+        change: worseFraction(diff),
+        band: [Math.min(a, b), Math.max(a, b)],
+        mde: up ? Math.expm1(d) : -Math.expm1(-d),
+    };
+}
+/** Spread floor from this run's own trials (log values): the standard error of their median. */
+function withinRunFloor(trialLogs) {
+    const k = trialLogs.length;
+    if (k < 2)
+        return 0;
+    return (1.2533 * Math.sqrt(robust_variance(trialLogs))) / Math.sqrt(k);
+}
+
+;// CONCATENATED MODULE: ./src/analysis/regression.ts
+// History mode: this run against the stored runs of the same config and runner class from the
+// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
+// insufficient baseline. A regression needs the change to be significantly larger than δ
+// (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
+
+
+
+
+
+
+
+
+/** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
+const WHOLE_RUN = 'the whole run';
+/** A stored run's level of a metric on its comparison scale (null if unusable). */
+function storedLevel(trials, def, summary) {
+    const values = trialValues(trials, def);
+    return values.length ? runLevel(values, def, summary) : null;
+}
+/**
+ * A run's level from its trials' values (comparison scale): the median, or its least disturbed
+ * trial (the fastest latency, the highest throughput): contention from other work on the machine
+ * only ever makes a trial worse, so the best trial of a run is the one it touched least.
+ */
+function runLevel(values, def, summary) {
+    if (summary === 'median')
+        return robust_median(values);
+    return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
+}
+function selectBaseline(records, current, window) {
+    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
+    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
+    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
+    // no branch to speak of). Runs saved from other named branches never do.
+    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
+    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+    return {
+        candidates: {
+            total: records.length,
+            sameConfig: sameConfig.length,
+            sameRunner: sameRunner.length,
+            defaultBranch: defaultBranch.length,
+        },
+        window: ordered.slice(-window),
+    };
+}
+function analyzeRegressions(records, current, settings, store, warnings = []) {
+    const { candidates, window } = selectBaseline(records, current, settings.window);
+    const drafts = [];
+    const used = new Map();
+    const defs = comparedMetrics(current.definitions);
+    for (const scenario of current.scenarios) {
+        if (scenario.capacity !== undefined) {
+            drafts.push(capacityDraft(scenario, window, settings, used));
+            continue;
+        }
+        if (!scenario.trials.length)
+            continue;
+        const runs = window
+            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
+            .filter((x) => Boolean(x.trials?.length));
+        for (const def of defs) {
+            if (current.leftOut?.some((l) => l.scenario === scenario.name && l.metric === def.metric))
+                continue;
+            const logs = trialValues(scenario.trials, def);
+            if (!logs.length)
+                continue; // e.g. workflows/s of a single-request scenario
+            const y = runLevel(logs, def, settings.summary);
+            const series = runs
+                .map((r) => ({ record: r.record, v: storedLevel(r.trials, def, settings.summary) }))
+                .filter((x) => x.v !== null);
+            const cp = latestChangePoint(series.map((s) => s.v));
+            const kept = cp ? series.slice(cp.index) : series;
+            const base = {
+                scenario: scenario.name,
+                metric: def.metric,
+                worse: def.worse,
+                baseline: kept.length ? fromScale(def, robust_median(kept.map((k) => k.v))) : null,
+                current: fromScale(def, y),
+                runs: kept.length,
+                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
+                change: null,
+                band: null,
+                p: null,
+                pAdjusted: null,
+                mde: null,
+                delta: deltaOf(def, settings.delta),
+                outcome: 'insufficient baseline',
+                upper: null,
+                note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
+                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
+                // A share compared on its own scale says so, so that the report shows percentage points.
+                ...(def.scale ? { scale: def.scale } : {}),
+                pWorse: null,
+                pBetter: null,
+                dist: null,
+            };
+            if (kept.length < settings.minRuns) {
+                base.note = joinNote(base.note, tooFew(kept.length, settings));
+                drafts.push(base);
+                continue;
+            }
+            for (const k of kept)
+                used.set(k.record.id, k.record);
+            if (def.scale === 'abs') {
+                drafts.push(absoluteTest(base, kept.map((k) => k.v), y, withinRunFloor(logs), settings));
+                continue;
+            }
+            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
+            const d = withTest(base, test);
+            d.dist = { ...d.dist, spread: test.spread, n: test.n };
+            drafts.push(d);
+        }
+        // Errors: pooled counts; errors where the baseline had none are a regression once they
+        // exceed δ; otherwise a one-sided two-proportion test.
+        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
+        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
+        const rate = attempts ? errors / attempts : 0;
+        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
+        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
+        const bRate = bAttempts ? bErrors / bAttempts : 0;
+        const err = {
+            ...emptyDraft(scenario.name, 'errors', 'up', settings.delta.errors, rate),
+            baseline: runs.length ? bRate : null,
+            runs: runs.length,
+            change: runs.length ? rate - bRate : null,
+            mde: settings.delta.errors,
+        };
+        // One-sided upper bound of the rise (normal approximation, unpooled): below δ, a confident pass.
+        err.upper = runs.length
+            ? rate -
+                bRate +
+                normalQuantile(1 - settings.alpha) *
+                    Math.sqrt((rate * (1 - rate)) / Math.max(1, attempts) + (bRate * (1 - bRate)) / Math.max(1, bAttempts))
+            : null;
+        if (runs.length < settings.minRuns) {
+            err.note = tooFew(runs.length, settings);
+        }
+        else if (bErrors === 0) {
+            err.note = 'the baseline had no errors';
+            err.outcome =
+                errors > 0 && rate >= settings.delta.errors ? 'regression' : err.upper < settings.delta.errors ? 'confident pass' : 'inconclusive';
+            if (err.outcome === 'regression')
+                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
+        }
+        else {
+            const pooled = (errors + bErrors) / (attempts + bAttempts);
+            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
+            const z = se > 0 ? (rate - bRate) / se : 0;
+            err.p = normalSf(z);
+            err.pWorse = err.p;
+            err.pBetter = normalSf(-z);
+        }
+        drafts.push(err);
+    }
+    if (current.memoryGrowth)
+        drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
+    // Holm over the gating tests of this run (worse direction), and over the better direction for
+    // improvements; the non-gating tests form a family of their own (reported, never failing).
+    // Minimum-effect tests: a regression must be significantly worse than δ, not merely
+    // significantly different from zero and observed above δ. (Measured in bench/: testing
+    // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
+    // Moderated spreads: the trial metrics' baseline spreads are shrunk toward each other
+    // (empirical Bayes), which buys degrees of freedom when they agree (stats/moderated.ts).
+    if (settings.spreads === 'moderated')
+        moderateSpreads(drafts.filter((d) => d.dist?.spread !== undefined));
+    for (const d of drafts) {
+        if (!d.dist || d.change === null)
+            continue;
+        const up = d.worse === 'up';
+        const abs = d.dist.abs === true;
+        const worseBy = (f) => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
+        const fromWorse = (w) => (abs ? w : up ? Math.expm1(w) : -Math.expm1(-w));
+        const logWorse = worseBy(d.change);
+        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
+        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
+        d.p = d.pWorse;
+        const half = tQuantile(0.975, d.dist.df) * d.dist.value;
+        d.band = [fromWorse(logWorse - half), fromWorse(logWorse + half)];
+        // The one-sided upper bound of the worsening at 1 − α: below δ, no regression of δ can hide here.
+        d.upper = fromWorse(logWorse + tQuantile(1 - settings.alpha, d.dist.df) * d.dist.value);
+    }
+    for (const d of drafts)
+        d.gating = isGating(d.metric, settings.gate);
+    const tested = drafts.filter((d) => d.pWorse !== null);
+    const family = tested.map((d) => d.gating !== false);
+    const adjWorse = holmByFamily(tested.map((d) => d.pWorse), family);
+    const adjBetter = holmByFamily(tested.map((d) => d.pBetter), family);
+    const familySize = (gating) => Math.max(1, family.filter((g) => g === gating).length);
+    tested.forEach((d, i) => {
+        const m = familySize(family[i]);
+        d.pAdjusted = adjWorse[i];
+        const effect = d.change ?? 0;
+        if (d.dist) {
+            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level
+            // in the minimum-effect test, so it is always above δ.
+            const up = d.worse === 'up';
+            const abs = d.dist.abs === true;
+            const logShift = (abs ? d.delta : up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.dist.df) * d.dist.value;
+            d.mde = abs ? logShift : up ? Math.expm1(logShift) : -Math.expm1(-logShift);
+        }
+        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
+            d.outcome = 'regression';
+        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
+            d.outcome = 'improvement';
+        else if (typeof d.upper === 'number' && d.upper < d.delta)
+            d.outcome = 'confident pass';
+        else
+            d.outcome = 'inconclusive';
+    });
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
+    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 };
+    for (const c of gatingOf(comparisons))
+        counts[c.outcome]++;
+    const baseline = [...used.values()]
+        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
+    return {
+        mode: 'history',
+        store,
+        alpha: settings.alpha,
+        window: settings.window,
+        minRuns: settings.minRuns,
+        onMissingBaseline: settings.onMissingBaseline,
+        runLevel: settings.summary,
+        spreads: settings.spreads,
+        fingerprint: current.fingerprint,
+        runner: current.runner,
+        candidates,
+        baseline,
+        comparisons,
+        counts,
+        warnings,
+        ...(current.leftOut?.length ? { leftOut: [...current.leftOut] } : {}),
+    };
+}
+function formatShift(shift, scale) {
+    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} ${scale === 'abs' ? 'pp' : '%'}`;
+}
+function joinNote(a, b) {
+    return [a, b].filter(Boolean).join('; ');
+}
+/** The figures history keeps, from a finished run. */
+function currentFromResult(id, run) {
+    const definitions = (run.metrics?.definitions ?? []).map((d) => ({
+        name: d.name,
+        delta: d.delta,
+        unit: d.unit,
+        ...(d.better ? { better: d.better } : {}),
+    }));
+    const g = run.service.memory?.growth;
+    const left = leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name)));
+    // A slope over a few seconds is the heap growing to its working size, and its run-to-run
+    // scatter proved "regressions" on 3 s runs: memory growth is compared over 30 s of load or
+    // not at all (the stored runs of a config have the same load).
+    const loadMs = run.scenarios.filter((sc) => !sc.ramp).reduce((a, sc) => a + sc.trials.reduce((b, t) => b + t.durationMs, 0), 0);
+    const short = g ? tooShortForGrowth(loadMs) : null;
+    if (short)
+        left.push({ scenario: WHOLE_RUN, metric: 'memory.growth', why: short });
+    return {
+        id,
+        fingerprint: run.config.fingerprint,
+        runner: run.runner,
+        scenarios: scenarioFigures(run.scenarios),
+        memoryGrowth: g && !short ? { slope: g.slope, se: growthSe(g) } : null,
+        definitions,
+        leftOut: left,
+    };
+}
+function emptyDraft(scenario, metric, worse, delta, current) {
+    return {
+        scenario,
+        metric,
+        worse,
+        baseline: null,
+        current,
+        runs: 0,
+        cutAt: null,
+        change: null,
+        band: null,
+        p: null,
+        pAdjusted: null,
+        mde: null,
+        delta,
+        outcome: 'insufficient baseline',
+        note: '',
+        trend: [],
+        upper: null,
+        pWorse: null,
+        pBetter: null,
+        dist: null,
+    };
+}
+/** Stress-ramp capacity: one value per run, compared on the log scale like throughput. */
+function capacityDraft(scenario, window, settings, used) {
+    const series = window
+        .map((r) => ({ record: r, v: r.scenarios.find((s) => s.name === scenario.name)?.capacity }))
+        .filter((x) => typeof x.v === 'number' && x.v > 0);
+    const d = emptyDraft(scenario.name, 'capacity', 'down', settings.delta.capacity, scenario.capacity ?? 0);
+    d.runs = series.length;
+    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
+    if (series.length)
+        d.baseline = Math.exp(robust_median(series.map((k) => Math.log(k.v))));
+    if (series.length < settings.minRuns) {
+        d.note = tooFew(series.length, settings);
+        return d;
+    }
+    for (const k of series)
+        used.set(k.record.id, k.record);
+    if (!scenario.capacity) {
+        // Not one step met the conditions where every baseline run found a capacity: nothing to test.
+        d.outcome = 'regression';
+        d.change = 1;
+        d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
+        return d;
+    }
+    const test = predictionTest(series.map((k) => Math.log(k.v)), Math.log(scenario.capacity), { worse: 'down', mdeAlpha: settings.alpha });
+    return withTest(d, test);
+}
+/** A draft with the prediction test's figures (the minimum-effect p-values follow after Holm). */
+function withTest(d, test) {
+    return {
+        ...d,
+        change: test.change,
+        band: test.band,
+        p: test.pWorse,
+        pWorse: test.pWorse,
+        pBetter: test.pBetter,
+        mde: test.mde,
+        dist: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
+    };
+}
+function tooFew(n, settings) {
+    return `${n} comparable run${n === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
+}
+/**
+ * Memory growth: one slope per run, compared on its own scale (bytes per minute), with δ an
+ * absolute slope. The spread is floored by this run's own standard error, as trials floor it
+ * for latency.
+ */
+function growthDraft(current, window, settings, used) {
+    const series = window
+        .map((r) => ({ record: r, v: r.service?.memoryGrowth }))
+        .filter((x) => typeof x.v === 'number' && Number.isFinite(x.v));
+    const d = emptyDraft(WHOLE_RUN, 'memory.growth', 'up', settings.delta['memory.growth'], current.slope);
+    d.runs = series.length;
+    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
+    if (series.length)
+        d.baseline = robust_median(series.map((k) => k.v));
+    if (series.length < settings.minRuns) {
+        d.note = tooFew(series.length, settings);
+        return d;
+    }
+    for (const k of series)
+        used.set(k.record.id, k.record);
+    return absoluteTest(d, series.map((k) => k.v), current.slope, Math.max(current.se, 1), settings);
+}
+/**
+ * The prediction test on the metric's own scale: centre = median, spread = 1.4826·MAD floored by
+ * `floor`, change = how much worse than the centre, in the metric's unit (memory growth: bytes
+ * per minute up; a hit rate: its share down).
+ */
+function absoluteTest(d, values, current, floor, settings) {
+    const n = values.length;
+    const spread = Math.max(robustSd(values), floor, 1e-12);
+    const scale = spread * Math.sqrt(1 + 1 / n);
+    const df = Math.max(1, n - 1);
+    const change = (d.worse === 'up' ? 1 : -1) * (current - robust_median(values));
+    const half = tQuantile(0.975, df) * scale;
+    return {
+        ...d,
+        change,
+        band: [change - half, change + half],
+        p: tSf(change / scale, df),
+        pWorse: tSf(change / scale, df),
+        pBetter: tCdf(change / scale, df),
+        mde: tQuantile(1 - settings.alpha, df) * scale,
+        dist: { value: scale, df, abs: true },
+    };
+}
+/**
+ * Shrinks the baseline spreads of the trial metrics toward their common prior (limma's
+ * squeezeVar) and gives each the degrees of freedom that buys, at most the family's total (the
+ * information there is). The test scale keeps its √(1 + 1/N).
+ */
+function moderateSpreads(drafts) {
+    if (drafts.length < 2)
+        return;
+    const s2 = drafts.map((d) => d.dist.spread ** 2);
+    const df = drafts.map((d) => d.dist.df);
+    const cap = df.reduce((a, x) => a + x, 0);
+    const post = squeezeVariances(s2, df);
+    drafts.forEach((d, i) => {
+        const spread = Math.sqrt(post.s2[i]);
+        d.dist = { ...d.dist, spread, df: Math.min(post.df[i], cap), value: spread * Math.sqrt(1 + 1 / d.dist.n) };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/analysis/calibration.ts
 
 
@@ -32716,81 +33498,9 @@ function calibrate(a, b, s) {
     return rows;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/contract/record.ts
-// The contract of a stored run (one history record): the figures history needs (per trial), and
-// where the run came from. Small on purpose (no histograms): a thousand of them load in
-// milliseconds. The history stores write and read it; the analysis compares with it.
-
-const RECORD_KIND = 'perfgate-run';
-const RECORD_SCHEMA_VERSION = 1;
-function recordFromResult(result, savedAt = new Date(), o = {}) {
-    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
-    const id = `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    const profiles = o.publishesProfiles ? profilePages(result, id) : [];
-    return {
-        kind: RECORD_KIND,
-        schemaVersion: RECORD_SCHEMA_VERSION,
-        id,
-        savedAt: savedAt.toISOString(),
-        startedAt: result.startedAt,
-        name: result.name,
-        fingerprint: result.config.fingerprint,
-        runner: result.runner,
-        git: result.git,
-        verdict: result.verdict,
-        scenarios: scenarioFigures(result.scenarios),
-        service: {
-            cpuMean: result.service.cpu?.mean ?? null,
-            memoryPeak: result.service.memory?.peak ?? null,
-            memoryGrowth: result.service.memory?.growth?.slope ?? null,
-            memoryGrowthSe: growthSe(result.service.memory?.growth),
-        },
-        regressions: (result.regression?.comparisons ?? [])
-            .filter((c) => c.outcome === 'regression' && c.gating !== false)
-            .map((c) => `${c.metric} of ${c.scenario}`),
-        ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
-        ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
-    };
-}
-/**
- * Where a run's flame graphs go next to the dashboard (`profiles/ID/FILE`, relative to it) and
- * which file each is (as result.json names it): the head build's, one per profiled scenario.
- */
-function profilePages(result, id) {
-    return (result.profile?.scenarios ?? []).flatMap((sc) => {
-        const file = sc.sides.find((s) => s.side === 'head')?.files?.flameGraph;
-        return file ? [{ scenario: sc.scenario, page: `profiles/${id}/${file.split('/').pop()}`, file }] : [];
-    });
-}
-/** What history keeps of each trial. */
-function trialFigures(t) {
-    return {
-        p50: t.latency.p50,
-        p95: t.latency.p95,
-        p99: t.latency.p99,
-        rps: t.rps,
-        workflowsPerSec: t.workflows?.perSecond ?? null,
-        attempts: t.requests + t.errors.timeouts + t.errors.connection,
-        errors: t.errors.total,
-        ...(t.metrics ? { metrics: t.metrics } : {}),
-        ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
-    };
-}
-/** Standard error of a growth slope, from its 95 % interval. */
-function growthSe(g) {
-    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
-}
-function scenarioFigures(scenarios) {
-    return scenarios
-        .filter((s) => s.trials.length || s.ramp)
-        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
-}
-
 ;// CONCATENATED MODULE: ./src/report/comparison-view.ts
 // The regression (history) and A/B sections: tables, sentences, and how a change is written.
+
 
 
 
@@ -33024,7 +33734,10 @@ function leftOutSentence(left = []) {
         return '';
     const byWhy = new Map();
     for (const l of left)
-        byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${markdown_md(l.scenario)}"`]);
+        byWhy.set(l.why, [
+            ...(byWhy.get(l.why) ?? []),
+            `${metricLabel(l.metric)} of ${l.scenario === WHOLE_RUN ? WHOLE_RUN : `"${markdown_md(l.scenario)}"`}`,
+        ]);
     return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${markdown_md(why)})`).join('; ')}.`;
 }
 function abSentences(run) {
@@ -33095,118 +33808,6 @@ function whyUndecided(run) {
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 // EXTERNAL MODULE: ./src/load/histogram.ts
 var histogram = __nccwpck_require__(6846);
-;// CONCATENATED MODULE: ./src/stats/linear.ts
-// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
-// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
-// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
-// confidence interval uses Student-t on an effective sample size corrected for lag-1
-// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
-// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
-
-/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
-function withinSlope(points, level = 0.95) {
-    const groups = new Map();
-    for (const p of points) {
-        let g = groups.get(p.group);
-        if (!g)
-            groups.set(p.group, (g = []));
-        g.push(p);
-    }
-    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
-    const n = used.reduce((a, g) => a + g.length, 0);
-    const k = used.length;
-    if (n - k < 3)
-        return null;
-    let sxx = 0;
-    let sxy = 0;
-    let syy = 0;
-    const centred = used.map((g) => {
-        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
-        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
-        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
-    });
-    for (const g of centred)
-        for (const { dx, dy } of g) {
-            sxx += dx * dx;
-            sxy += dx * dy;
-            syy += dy * dy;
-        }
-    if (sxx <= 0)
-        return null;
-    const slope = sxy / sxx;
-    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
-    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
-    // Lag-1 autocorrelation of residuals, within groups only.
-    let num = 0;
-    for (const g of residuals)
-        for (let i = 1; i < g.length; i++)
-            num += g[i] * g[i - 1];
-    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
-    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
-    const df = Math.max(1, nEff - k - 1);
-    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
-    const half = tQuantile(1 - (1 - level) / 2, df) * se;
-    return {
-        slope,
-        ci: [slope - half, slope + half],
-        level,
-        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
-        n,
-        nEff,
-        rho,
-        groups: k,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/growth.ts
-// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
-// excluded), one intercept per scenario so that a scenario holding more connections does not
-// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
-
-
-/**
- * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
- * this much growth, and this much load: in the first seconds of load a healthy Node service's
- * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
- * its heap grows to its working size, so a shorter window cannot tell that from a leak.
- */
-const STEADY_R2 = 0.5;
-const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
-const STEADY_MIN_SPAN_MS = 30_000;
-/**
- * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
- * inside them, or they span no time.
- */
-function memoryGrowth(samples, groups) {
-    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
-    const fit = withinSlope(points);
-    if (!fit)
-        return null;
-    const round = (x) => Math.round(x);
-    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
-    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
-    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
-    const fmt = (x) => formatValue(x, 'bytes-per-minute');
-    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
-    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
-    const sentence = steady
-        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
-        : straight
-            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
-            : fit.ci[0] > 0
-                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
-                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
-    return {
-        slope: round(fit.slope),
-        ci: [round(fit.ci[0]), round(fit.ci[1])],
-        r2: Math.round(fit.r2 * 1000) / 1000,
-        samples: fit.n,
-        effectiveSamples: Math.round(fit.nEff * 10) / 10,
-        steady,
-        sentence,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/judgeable.ts
 // Whether a target can be judged with the run's settings, decided from the effective config
 // alone (so that the answer is the same on every run of it, and known before the load starts):
@@ -33219,6 +33820,7 @@ function memoryGrowth(samples, groups) {
 // - a rate ramp's step needs enough requests for the percentile its stop condition reads.
 // Below that a target is "not judged" with the reason and the setting that would make it
 // judgeable, never a pass or a fail on noise. Pure.
+
 
 /** Requests a percentile needs: five beyond it. */
 function requestsForPercentile(q) {
@@ -33241,12 +33843,13 @@ function judge(t, all) {
     const metric = t.parsed.metric;
     if (metric === 'memory.growth') {
         const loadMs = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials * s.durationMs, 0);
-        if (loadMs >= STEADY_MIN_SPAN_MS)
+        const reason = tooShortForGrowth(loadMs);
+        if (!reason)
             return null;
         const trials = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials, 0);
         const need = Math.ceil(STEADY_MIN_SPAN_MS / 1000 / Math.max(1, trials));
         return {
-            reason: `${seconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`,
+            reason,
             fix: `at least ${STEADY_MIN_SPAN_MS / 1000} s of trials in all (e.g. duration: ${need}s with these ${trials} trials)`,
         };
     }
@@ -33258,7 +33861,7 @@ function judge(t, all) {
         const s = short.reduce((a, b) => (b.connections > a.connections ? b : a));
         const needMs = Math.ceil((TURNS_PER_CONNECTION * s.connections) / s.rate) * 1000;
         return {
-            reason: `"${s.name}" sends ${Math.round(s.rate * (s.durationMs / 1000))} requests per ${seconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
+            reason: `"${s.name}" sends ${Math.round(s.rate * (s.durationMs / 1000))} requests per ${formatSeconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
             fix: `duration: ${needMs / 1000}s or more (${TURNS_PER_CONNECTION} requests per connection per trial at ${s.rate} req/s)`,
         };
     }
@@ -33298,9 +33901,6 @@ function judge(t, all) {
 /** One line per target these settings cannot judge: what, why, and the setting that would. */
 function unjudgeableLines(config) {
     return unjudgeableTargets(config).map((u) => `target "${u.target.name}" (${u.target.expr}${u.target.scenario ? `, ${u.target.scenario}` : ''}) cannot be judged with these settings: ${u.reason}; to judge it: ${u.fix}${config.unjudgeable === 'fail' ? ' (unjudgeable: fail, so it fails the gate)' : ''}`);
-}
-function seconds(ms) {
-    return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 ;// CONCATENATED MODULE: ./src/config/target-expr.ts
@@ -37889,61 +38489,6 @@ function storeFromSpec(spec, cwd) {
     return new DirStore((0,external_node_path_.resolve)(cwd, dir ? dir[1] : spec));
 }
 
-;// CONCATENATED MODULE: ./src/stats/welch.ts
-// Welch's unequal-variances t-test. Pure.
-
-
-/** Compares b against a (t > 0 when b's mean is larger). Each sample needs at least 2 values. */
-function welch(a, b) {
-    const na = a.length;
-    const nb = b.length;
-    const va = robust_variance(a) / na;
-    const vb = robust_variance(b) / nb;
-    const diff = robust_mean(b) - robust_mean(a);
-    const se2 = va + vb;
-    if (se2 === 0) {
-        // No spread at all: any difference is certain, none is nothing.
-        const t = diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
-        return { t, df: na + nb - 2, p: diff === 0 ? 1 : 0, pGreater: diff > 0 ? 0 : 1, pLess: diff < 0 ? 0 : 1 };
-    }
-    const t = diff / Math.sqrt(se2);
-    const df = se2 ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
-    const pGreater = tSf(t, df);
-    const pLess = tCdf(t, df);
-    return { t, df, p: Math.min(1, 2 * Math.min(pGreater, pLess)), pGreater, pLess };
-}
-
-;// CONCATENATED MODULE: ./src/stats/changepoint.ts
-// The latest change point in a series of runs: a single split where the level shifted, found
-// with Welch's t on log values. Runs before it no longer describe the service. Pure.
-
-
-/**
- * The split with the largest |t| between the runs before and after it, when it is significant
- * (p ≤ alpha, default 0.001) and large (|shift| ≥ minShift, default 5 %); otherwise null.
- */
-function latestChangePoint(logValues, opts = {}) {
-    const alpha = opts.alpha ?? 0.001;
-    const minShift = opts.minShift ?? 0.05;
-    const minSegment = opts.minSegment ?? 2;
-    let best = null;
-    for (let k = minSegment; k <= logValues.length - minSegment; k++) {
-        const before = logValues.slice(0, k);
-        const after = logValues.slice(k);
-        const w = welch(before, after);
-        const meanDiff = robust_mean(after) - robust_mean(before);
-        if (!best || Math.abs(w.t) > Math.abs(best.t) || (Math.abs(w.t) === Math.abs(best.t) && k > best.index)) {
-            best = { index: k, t: w.t, p: w.p, diff: meanDiff };
-        }
-    }
-    if (!best || best.p > alpha)
-        return null;
-    const shift = Math.expm1(best.diff);
-    if (Math.abs(shift) < minShift)
-        return null;
-    return { index: best.index, p: best.p, shift };
-}
-
 ;// CONCATENATED MODULE: ./src/report/dashboard-data.ts
 
 
@@ -38239,526 +38784,6 @@ async function runDashboard(opts) {
     const file = (0,external_node_path_.join)(outDir, 'index.html');
     (0,external_node_fs_.writeFileSync)(file, html);
     return { file, runs: loaded.records.length, warnings: loaded.warnings };
-}
-
-;// CONCATENATED MODULE: ./src/stats/moderated.ts
-// Moderated variances (empirical Bayes, as in limma's squeezeVar / fitFDist; Smyth 2004): each
-// comparison's spread s² on d degrees of freedom is treated as a draw around a common prior
-// s0² on d0 degrees of freedom, fitted to all of them by moments of log s². The posterior
-//   s̃² = (d0·s0² + d·s²) / (d0 + d),   on d0 + d degrees of freedom,
-// shrinks each spread toward the others' and buys degrees of freedom when they agree. Pure.
-/** ψ(x), the digamma function (recurrence up to x ≥ 10, then the asymptotic series). */
-function digamma(x) {
-    let r = 0;
-    while (x < 10) {
-        r -= 1 / x;
-        x += 1;
-    }
-    const f = 1 / (x * x);
-    return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
-}
-/** ψ′(x), the trigamma function (recurrence up to x ≥ 10, then the asymptotic series). */
-function trigamma(x) {
-    let r = 0;
-    while (x < 10) {
-        r += 1 / (x * x);
-        x += 1;
-    }
-    const f = 1 / (x * x);
-    return r + 1 / x + f / 2 + (f / x) * (1 / 6 - f * (1 / 30 - f * (1 / 42 - f / 30)));
-}
-/** The x with trigamma(x) = y (Newton's method from limma's starting point). */
-function trigammaInverse(y) {
-    if (!(y > 0))
-        return Infinity;
-    if (y > 1e7)
-        return 1 / Math.sqrt(y);
-    if (y < 1e-6)
-        return 1 / y;
-    let x = 0.5 + 1 / y;
-    for (let i = 0; i < 50; i++) {
-        const tri = trigamma(x);
-        const dif = (tri * (1 - tri / y)) / trigammaDerivative(x);
-        x += dif;
-        if (-dif / x < 1e-8)
-            break;
-    }
-    return x;
-}
-/** ψ″(x), for Newton's step in trigammaInverse. */
-function trigammaDerivative(x) {
-    let r = 0;
-    while (x < 10) {
-        r -= 2 / (x * x * x);
-        x += 1;
-    }
-    const f = 1 / (x * x);
-    return r - f - 1 / (x * x * x) - f * f * (1 / 2 - f * (1 / 6 - f * (1 / 6 - (3 * f) / 10)));
-}
-/**
- * Fits the scaled-F prior to variances `s2` on `df` degrees of freedom each (limma's fitFDist
- * without covariates). Needs at least two positive variances; otherwise no prior (d0 = 0).
- */
-function fitPrior(s2, df) {
-    const ok = s2.map((v, i) => [v, df[i]]).filter(([v, d]) => v > 0 && Number.isFinite(v) && d > 0);
-    if (ok.length < 2)
-        return { d0: 0, s0sq: ok[0]?.[0] ?? 0 };
-    const e = ok.map(([v, d]) => Math.log(v) - digamma(d / 2) + Math.log(d / 2));
-    const emean = e.reduce((a, x) => a + x, 0) / e.length;
-    const evar = e.reduce((a, x) => a + (x - emean) ** 2, 0) / (e.length - 1) - ok.reduce((a, [, d]) => a + trigamma(d / 2), 0) / ok.length;
-    if (evar > 0) {
-        const d0 = 2 * trigammaInverse(evar);
-        return { d0, s0sq: Math.exp(emean + digamma(d0 / 2) - Math.log(d0 / 2)) };
-    }
-    return { d0: Infinity, s0sq: Math.exp(emean) };
-}
-/** Posterior variances and their degrees of freedom (limma's squeezeVar). */
-function squeezeVariances(s2, df, prior = fitPrior(s2, df)) {
-    if (!(prior.d0 > 0))
-        return { s2: [...s2], df: [...df] };
-    if (prior.d0 === Infinity)
-        return { s2: s2.map(() => prior.s0sq), df: df.map(() => Infinity) };
-    return {
-        s2: s2.map((v, i) => (prior.d0 * prior.s0sq + df[i] * v) / (prior.d0 + df[i])),
-        df: df.map((d) => prior.d0 + d),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/stats/prediction.ts
-// History mode: is this run's value out of line with the runs before it? A prediction test on
-// the log scale with a robust centre and spread:
-//   c = median(baseline), s = max(1.4826·MAD(baseline), floor), t = (y − c) / (s·√(1 + 1/N)),
-//   one-sided p from Student-t with N − 1 degrees of freedom. Pure.
-
-
-function predictionTest(baseline, current, opts) {
-    const n = baseline.length;
-    const center = robust_median(baseline);
-    const mad = robustSd(baseline);
-    const floor = opts.floor ?? 0;
-    const spread = Math.max(mad, floor, 1e-12);
-    const scale = spread * Math.sqrt(1 + 1 / n);
-    const df = Math.max(1, n - 1);
-    const diff = current - center;
-    const t = diff / scale;
-    const up = opts.worse === 'up';
-    const pUp = tSf(t, df);
-    const pDown = tCdf(t, df);
-    const half = tQuantile(1 - (1 - (opts.bandLevel ?? 0.95)) / 2, df) * scale;
-    const worseFraction = (logDiff) => (up ? Math.expm1(logDiff) : -Math.expm1(logDiff));
-    const a = worseFraction(diff - half);
-    const b = worseFraction(diff + half);
-    const d = tQuantile(1 - opts.mdeAlpha, df) * scale;
-    return {
-        n,
-        center,
-        spread,
-        floored: floor > mad,
-        t,
-        df,
-        pWorse: up ? pUp : pDown,
-        pBetter: up ? pDown : pUp,
-        change: worseFraction(diff),
-        band: [Math.min(a, b), Math.max(a, b)],
-        mde: up ? Math.expm1(d) : -Math.expm1(-d),
-    };
-}
-/** Spread floor from this run's own trials (log values): the standard error of their median. */
-function withinRunFloor(trialLogs) {
-    const k = trialLogs.length;
-    if (k < 2)
-        return 0;
-    return (1.2533 * Math.sqrt(robust_variance(trialLogs))) / Math.sqrt(k);
-}
-
-;// CONCATENATED MODULE: ./src/analysis/regression.ts
-// History mode: this run against the stored runs of the same config and runner class from the
-// default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
-// insufficient baseline. A regression needs the change to be significantly larger than δ
-// (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
-
-
-
-
-
-
-
-/** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
-const WHOLE_RUN = 'the whole run';
-/** A stored run's level of a metric on its comparison scale (null if unusable). */
-function storedLevel(trials, def, summary) {
-    const values = trialValues(trials, def);
-    return values.length ? runLevel(values, def, summary) : null;
-}
-/**
- * A run's level from its trials' values (comparison scale): the median, or its least disturbed
- * trial (the fastest latency, the highest throughput): contention from other work on the machine
- * only ever makes a trial worse, so the best trial of a run is the one it touched least.
- */
-function runLevel(values, def, summary) {
-    if (summary === 'median')
-        return robust_median(values);
-    return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
-}
-function selectBaseline(records, current, window) {
-    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
-    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
-    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
-    // no branch to speak of). Runs saved from other named branches never do.
-    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
-    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
-    return {
-        candidates: {
-            total: records.length,
-            sameConfig: sameConfig.length,
-            sameRunner: sameRunner.length,
-            defaultBranch: defaultBranch.length,
-        },
-        window: ordered.slice(-window),
-    };
-}
-function analyzeRegressions(records, current, settings, store, warnings = []) {
-    const { candidates, window } = selectBaseline(records, current, settings.window);
-    const drafts = [];
-    const used = new Map();
-    const defs = comparedMetrics(current.definitions);
-    for (const scenario of current.scenarios) {
-        if (scenario.capacity !== undefined) {
-            drafts.push(capacityDraft(scenario, window, settings, used));
-            continue;
-        }
-        if (!scenario.trials.length)
-            continue;
-        const runs = window
-            .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
-            .filter((x) => Boolean(x.trials?.length));
-        for (const def of defs) {
-            if (current.leftOut?.some((l) => l.scenario === scenario.name && l.metric === def.metric))
-                continue;
-            const logs = trialValues(scenario.trials, def);
-            if (!logs.length)
-                continue; // e.g. workflows/s of a single-request scenario
-            const y = runLevel(logs, def, settings.summary);
-            const series = runs
-                .map((r) => ({ record: r.record, v: storedLevel(r.trials, def, settings.summary) }))
-                .filter((x) => x.v !== null);
-            const cp = latestChangePoint(series.map((s) => s.v));
-            const kept = cp ? series.slice(cp.index) : series;
-            const base = {
-                scenario: scenario.name,
-                metric: def.metric,
-                worse: def.worse,
-                baseline: kept.length ? fromScale(def, robust_median(kept.map((k) => k.v))) : null,
-                current: fromScale(def, y),
-                runs: kept.length,
-                cutAt: cp ? (kept[0]?.record.id ?? null) : null,
-                change: null,
-                band: null,
-                p: null,
-                pAdjusted: null,
-                mde: null,
-                delta: deltaOf(def, settings.delta),
-                outcome: 'insufficient baseline',
-                upper: null,
-                note: cp ? `baseline cut at a change point (${formatShift(cp.shift, def.scale)} level shift)` : '',
-                trend: kept.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: fromScale(def, k.v) })),
-                // A share compared on its own scale says so, so that the report shows percentage points.
-                ...(def.scale ? { scale: def.scale } : {}),
-                pWorse: null,
-                pBetter: null,
-                dist: null,
-            };
-            if (kept.length < settings.minRuns) {
-                base.note = joinNote(base.note, tooFew(kept.length, settings));
-                drafts.push(base);
-                continue;
-            }
-            for (const k of kept)
-                used.set(k.record.id, k.record);
-            if (def.scale === 'abs') {
-                drafts.push(absoluteTest(base, kept.map((k) => k.v), y, withinRunFloor(logs), settings));
-                continue;
-            }
-            const test = predictionTest(kept.map((k) => k.v), y, { worse: def.worse, floor: withinRunFloor(logs), mdeAlpha: settings.alpha });
-            const d = withTest(base, test);
-            d.dist = { ...d.dist, spread: test.spread, n: test.n };
-            drafts.push(d);
-        }
-        // Errors: pooled counts; errors where the baseline had none are a regression once they
-        // exceed δ; otherwise a one-sided two-proportion test.
-        const attempts = scenario.trials.reduce((a, t) => a + t.attempts, 0);
-        const errors = scenario.trials.reduce((a, t) => a + t.errors, 0);
-        const rate = attempts ? errors / attempts : 0;
-        const bAttempts = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.attempts, 0), 0);
-        const bErrors = runs.reduce((a, r) => a + r.trials.reduce((x, t) => x + t.errors, 0), 0);
-        const bRate = bAttempts ? bErrors / bAttempts : 0;
-        const err = {
-            ...emptyDraft(scenario.name, 'errors', 'up', settings.delta.errors, rate),
-            baseline: runs.length ? bRate : null,
-            runs: runs.length,
-            change: runs.length ? rate - bRate : null,
-            mde: settings.delta.errors,
-        };
-        // One-sided upper bound of the rise (normal approximation, unpooled): below δ, a confident pass.
-        err.upper = runs.length
-            ? rate -
-                bRate +
-                normalQuantile(1 - settings.alpha) *
-                    Math.sqrt((rate * (1 - rate)) / Math.max(1, attempts) + (bRate * (1 - bRate)) / Math.max(1, bAttempts))
-            : null;
-        if (runs.length < settings.minRuns) {
-            err.note = tooFew(runs.length, settings);
-        }
-        else if (bErrors === 0) {
-            err.note = 'the baseline had no errors';
-            err.outcome =
-                errors > 0 && rate >= settings.delta.errors ? 'regression' : err.upper < settings.delta.errors ? 'confident pass' : 'inconclusive';
-            if (err.outcome === 'regression')
-                err.note = `errors appeared where the ${runs.length} baseline runs had none`;
-        }
-        else {
-            const pooled = (errors + bErrors) / (attempts + bAttempts);
-            const se = Math.sqrt(pooled * (1 - pooled) * (1 / attempts + 1 / bAttempts));
-            const z = se > 0 ? (rate - bRate) / se : 0;
-            err.p = normalSf(z);
-            err.pWorse = err.p;
-            err.pBetter = normalSf(-z);
-        }
-        drafts.push(err);
-    }
-    if (current.memoryGrowth)
-        drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
-    // Holm over the gating tests of this run (worse direction), and over the better direction for
-    // improvements; the non-gating tests form a family of their own (reported, never failing).
-    // Minimum-effect tests: a regression must be significantly worse than δ, not merely
-    // significantly different from zero and observed above δ. (Measured in bench/: testing
-    // against zero let a noisy neighbour's 4–5 % shift fail 3.1 % of unchanged PRs.)
-    // Moderated spreads: the trial metrics' baseline spreads are shrunk toward each other
-    // (empirical Bayes), which buys degrees of freedom when they agree (stats/moderated.ts).
-    if (settings.spreads === 'moderated')
-        moderateSpreads(drafts.filter((d) => d.dist?.spread !== undefined));
-    for (const d of drafts) {
-        if (!d.dist || d.change === null)
-            continue;
-        const up = d.worse === 'up';
-        const abs = d.dist.abs === true;
-        const worseBy = (f) => (abs ? f : up ? Math.log1p(f) : -Math.log1p(-f));
-        const fromWorse = (w) => (abs ? w : up ? Math.expm1(w) : -Math.expm1(-w));
-        const logWorse = worseBy(d.change);
-        d.pWorse = tSf((logWorse - worseBy(d.delta)) / d.dist.value, d.dist.df);
-        d.pBetter = tCdf((logWorse - worseBy(-d.delta)) / d.dist.value, d.dist.df);
-        d.p = d.pWorse;
-        const half = tQuantile(0.975, d.dist.df) * d.dist.value;
-        d.band = [fromWorse(logWorse - half), fromWorse(logWorse + half)];
-        // The one-sided upper bound of the worsening at 1 − α: below δ, no regression of δ can hide here.
-        d.upper = fromWorse(logWorse + tQuantile(1 - settings.alpha, d.dist.df) * d.dist.value);
-    }
-    for (const d of drafts)
-        d.gating = isGating(d.metric, settings.gate);
-    const tested = drafts.filter((d) => d.pWorse !== null);
-    const family = tested.map((d) => d.gating !== false);
-    const adjWorse = holmByFamily(tested.map((d) => d.pWorse), family);
-    const adjBetter = holmByFamily(tested.map((d) => d.pBetter), family);
-    const familySize = (gating) => Math.max(1, family.filter((g) => g === gating).length);
-    tested.forEach((d, i) => {
-        const m = familySize(family[i]);
-        d.pAdjusted = adjWorse[i];
-        const effect = d.change ?? 0;
-        if (d.dist) {
-            // Holm's first rejection needs p ≤ α/m: the MDE is the worsening that reaches that level
-            // in the minimum-effect test, so it is always above δ.
-            const up = d.worse === 'up';
-            const abs = d.dist.abs === true;
-            const logShift = (abs ? d.delta : up ? Math.log1p(d.delta) : -Math.log1p(-d.delta)) + tQuantile(1 - settings.alpha / m, d.dist.df) * d.dist.value;
-            d.mde = abs ? logShift : up ? Math.expm1(logShift) : -Math.expm1(-logShift);
-        }
-        if (adjWorse[i] <= settings.alpha && effect >= d.delta)
-            d.outcome = 'regression';
-        else if (adjBetter[i] <= settings.alpha && -effect >= d.delta)
-            d.outcome = 'improvement';
-        else if (typeof d.upper === 'number' && d.upper < d.delta)
-            d.outcome = 'confident pass';
-        else
-            d.outcome = 'inconclusive';
-    });
-    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
-    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 };
-    for (const c of gatingOf(comparisons))
-        counts[c.outcome]++;
-    const baseline = [...used.values()]
-        .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
-        .map((r) => ({ id: r.id, savedAt: r.savedAt, sha: r.git?.sha ?? null, branch: r.git?.branch ?? null }));
-    return {
-        mode: 'history',
-        store,
-        alpha: settings.alpha,
-        window: settings.window,
-        minRuns: settings.minRuns,
-        onMissingBaseline: settings.onMissingBaseline,
-        runLevel: settings.summary,
-        spreads: settings.spreads,
-        fingerprint: current.fingerprint,
-        runner: current.runner,
-        candidates,
-        baseline,
-        comparisons,
-        counts,
-        warnings,
-        ...(current.leftOut?.length ? { leftOut: [...current.leftOut] } : {}),
-    };
-}
-function formatShift(shift, scale) {
-    return `${shift >= 0 ? '+' : '−'}${Math.abs(shift * 100).toFixed(1)} ${scale === 'abs' ? 'pp' : '%'}`;
-}
-function joinNote(a, b) {
-    return [a, b].filter(Boolean).join('; ');
-}
-/** The figures history keeps, from a finished run. */
-function currentFromResult(id, run) {
-    const definitions = (run.metrics?.definitions ?? []).map((d) => ({
-        name: d.name,
-        delta: d.delta,
-        unit: d.unit,
-        ...(d.better ? { better: d.better } : {}),
-    }));
-    const g = run.service.memory?.growth;
-    return {
-        id,
-        fingerprint: run.config.fingerprint,
-        runner: run.runner,
-        scenarios: scenarioFigures(run.scenarios),
-        memoryGrowth: g ? { slope: g.slope, se: growthSe(g) } : null,
-        definitions,
-        leftOut: leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name))),
-    };
-}
-function emptyDraft(scenario, metric, worse, delta, current) {
-    return {
-        scenario,
-        metric,
-        worse,
-        baseline: null,
-        current,
-        runs: 0,
-        cutAt: null,
-        change: null,
-        band: null,
-        p: null,
-        pAdjusted: null,
-        mde: null,
-        delta,
-        outcome: 'insufficient baseline',
-        note: '',
-        trend: [],
-        upper: null,
-        pWorse: null,
-        pBetter: null,
-        dist: null,
-    };
-}
-/** Stress-ramp capacity: one value per run, compared on the log scale like throughput. */
-function capacityDraft(scenario, window, settings, used) {
-    const series = window
-        .map((r) => ({ record: r, v: r.scenarios.find((s) => s.name === scenario.name)?.capacity }))
-        .filter((x) => typeof x.v === 'number' && x.v > 0);
-    const d = emptyDraft(scenario.name, 'capacity', 'down', settings.delta.capacity, scenario.capacity ?? 0);
-    d.runs = series.length;
-    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
-    if (series.length)
-        d.baseline = Math.exp(robust_median(series.map((k) => Math.log(k.v))));
-    if (series.length < settings.minRuns) {
-        d.note = tooFew(series.length, settings);
-        return d;
-    }
-    for (const k of series)
-        used.set(k.record.id, k.record);
-    if (!scenario.capacity) {
-        // Not one step met the conditions where every baseline run found a capacity: nothing to test.
-        d.outcome = 'regression';
-        d.change = 1;
-        d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
-        return d;
-    }
-    const test = predictionTest(series.map((k) => Math.log(k.v)), Math.log(scenario.capacity), { worse: 'down', mdeAlpha: settings.alpha });
-    return withTest(d, test);
-}
-/** A draft with the prediction test's figures (the minimum-effect p-values follow after Holm). */
-function withTest(d, test) {
-    return {
-        ...d,
-        change: test.change,
-        band: test.band,
-        p: test.pWorse,
-        pWorse: test.pWorse,
-        pBetter: test.pBetter,
-        mde: test.mde,
-        dist: { value: test.spread * Math.sqrt(1 + 1 / test.n), df: test.df },
-    };
-}
-function tooFew(n, settings) {
-    return `${n} comparable run${n === 1 ? '' : 's'} stored; ${settings.minRuns} needed`;
-}
-/**
- * Memory growth: one slope per run, compared on its own scale (bytes per minute), with δ an
- * absolute slope. The spread is floored by this run's own standard error, as trials floor it
- * for latency.
- */
-function growthDraft(current, window, settings, used) {
-    const series = window
-        .map((r) => ({ record: r, v: r.service?.memoryGrowth }))
-        .filter((x) => typeof x.v === 'number' && Number.isFinite(x.v));
-    const d = emptyDraft(WHOLE_RUN, 'memory.growth', 'up', settings.delta['memory.growth'], current.slope);
-    d.runs = series.length;
-    d.trend = series.map((k) => ({ id: k.record.id, sha: k.record.git?.sha ?? null, value: k.v }));
-    if (series.length)
-        d.baseline = robust_median(series.map((k) => k.v));
-    if (series.length < settings.minRuns) {
-        d.note = tooFew(series.length, settings);
-        return d;
-    }
-    for (const k of series)
-        used.set(k.record.id, k.record);
-    return absoluteTest(d, series.map((k) => k.v), current.slope, Math.max(current.se, 1), settings);
-}
-/**
- * The prediction test on the metric's own scale: centre = median, spread = 1.4826·MAD floored by
- * `floor`, change = how much worse than the centre, in the metric's unit (memory growth: bytes
- * per minute up; a hit rate: its share down).
- */
-function absoluteTest(d, values, current, floor, settings) {
-    const n = values.length;
-    const spread = Math.max(robustSd(values), floor, 1e-12);
-    const scale = spread * Math.sqrt(1 + 1 / n);
-    const df = Math.max(1, n - 1);
-    const change = (d.worse === 'up' ? 1 : -1) * (current - robust_median(values));
-    const half = tQuantile(0.975, df) * scale;
-    return {
-        ...d,
-        change,
-        band: [change - half, change + half],
-        p: tSf(change / scale, df),
-        pWorse: tSf(change / scale, df),
-        pBetter: tCdf(change / scale, df),
-        mde: tQuantile(1 - settings.alpha, df) * scale,
-        dist: { value: scale, df, abs: true },
-    };
-}
-/**
- * Shrinks the baseline spreads of the trial metrics toward their common prior (limma's
- * squeezeVar) and gives each the degrees of freedom that buys, at most the family's total (the
- * information there is). The test scale keeps its √(1 + 1/N).
- */
-function moderateSpreads(drafts) {
-    if (drafts.length < 2)
-        return;
-    const s2 = drafts.map((d) => d.dist.spread ** 2);
-    const df = drafts.map((d) => d.dist.df);
-    const cap = df.reduce((a, x) => a + x, 0);
-    const post = squeezeVariances(s2, df);
-    drafts.forEach((d, i) => {
-        const spread = Math.sqrt(post.s2[i]);
-        d.dist = { ...d.dist, spread, df: Math.min(post.df[i], cap), value: spread * Math.sqrt(1 + 1 / d.dist.n) };
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts

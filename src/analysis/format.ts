@@ -16,6 +16,11 @@ export function formatMs(ms: number): string {
   return `${formatNumber(ms, 2)} ms`;
 }
 
+/** A span of time in seconds: whole seconds from 10 s or on the second, else one decimal. */
+export function formatSeconds(ms: number): string {
+  return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 export function formatPercent(fraction: number): string {
   const pct = fraction * 100;
   if (pct === 0 || pct === 100) return `${pct} %`;

@@ -1,7 +1,7 @@
 // Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
 // excluded), one intercept per scenario so that a scenario holding more connections does not
 // read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
-import { formatValue } from './format.js';
+import { formatSeconds, formatValue } from './format.js';
 import { withinSlope } from '../stats/linear.js';
 import type { MemoryGrowth } from '../contract/result.js';
 import type { Window } from './aggregate.js';
@@ -15,6 +15,15 @@ import type { Window } from './aggregate.js';
 export const STEADY_R2 = 0.5;
 export const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
 export const STEADY_MIN_SPAN_MS = 30_000;
+
+/**
+ * Why `loadMs` of measured load is too short to judge memory growth by (a target or a
+ * comparison), or null when it is long enough.
+ */
+export function tooShortForGrowth(loadMs: number): string | null {
+  if (loadMs >= STEADY_MIN_SPAN_MS) return null;
+  return `${formatSeconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`;
+}
 
 /**
  * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall

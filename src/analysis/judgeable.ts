@@ -9,7 +9,8 @@
 // - a rate ramp's step needs enough requests for the percentile its stop condition reads.
 // Below that a target is "not judged" with the reason and the setting that would make it
 // judgeable, never a pass or a fail on noise. Pure.
-import { STEADY_MIN_SPAN_MS } from './growth.js';
+import { STEADY_MIN_SPAN_MS, tooShortForGrowth } from './growth.js';
+import { formatSeconds } from './format.js';
 import type { Config, ScenarioConfig, TargetConfig } from '../config/types.js';
 
 export interface Unjudgeable {
@@ -44,11 +45,12 @@ function judge(t: TargetConfig, all: readonly ScenarioConfig[]): Omit<Unjudgeabl
 
   if (metric === 'memory.growth') {
     const loadMs = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials * s.durationMs, 0);
-    if (loadMs >= STEADY_MIN_SPAN_MS) return null;
+    const reason = tooShortForGrowth(loadMs);
+    if (!reason) return null;
     const trials = all.filter((s) => !s.ramp).reduce((a, s) => a + s.trials, 0);
     const need = Math.ceil(STEADY_MIN_SPAN_MS / 1000 / Math.max(1, trials));
     return {
-      reason: `${seconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`,
+      reason,
       fix: `at least ${STEADY_MIN_SPAN_MS / 1000} s of trials in all (e.g. duration: ${need}s with these ${trials} trials)`,
     };
   }
@@ -60,7 +62,7 @@ function judge(t: TargetConfig, all: readonly ScenarioConfig[]): Omit<Unjudgeabl
     const s = short.reduce((a, b) => (b.connections > a.connections ? b : a));
     const needMs = Math.ceil((TURNS_PER_CONNECTION * s.connections) / s.rate!) * 1000;
     return {
-      reason: `"${s.name}" sends ${Math.round(s.rate! * (s.durationMs / 1000))} requests per ${seconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
+      reason: `"${s.name}" sends ${Math.round(s.rate! * (s.durationMs / 1000))} requests per ${formatSeconds(s.durationMs)} trial over ${s.connections} connections: not every connection is served in a trial`,
       fix: `duration: ${needMs / 1000}s or more (${TURNS_PER_CONNECTION} requests per connection per trial at ${s.rate} req/s)`,
     };
   }
@@ -101,8 +103,4 @@ export function unjudgeableLines(config: Pick<Config, 'scenarios' | 'targets' | 
     (u) =>
       `target "${u.target.name}" (${u.target.expr}${u.target.scenario ? `, ${u.target.scenario}` : ''}) cannot be judged with these settings: ${u.reason}; to judge it: ${u.fix}${config.unjudgeable === 'fail' ? ' (unjudgeable: fail, so it fails the gate)' : ''}`,
   );
-}
-
-function seconds(ms: number): string {
-  return ms >= 10_000 || ms % 1000 === 0 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }

@@ -17,6 +17,7 @@ import {
   type MetricDef,
 } from './compared-metrics.js';
 import type { BaselineRun, Comparison, Outcome, RegressionAnalysis, RunResult } from '../contract/result.js';
+import { tooShortForGrowth } from './growth.js';
 import { latestChangePoint } from '../stats/changepoint.js';
 import { normalQuantile, normalSf, tCdf, tQuantile, tSf } from '../stats/distributions.js';
 import { squeezeVariances } from '../stats/moderated.js';
@@ -319,14 +320,21 @@ export function currentFromResult(
     ...(d.better ? { better: d.better } : {}),
   }));
   const g = run.service.memory?.growth;
+  const left = leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name)));
+  // A slope over a few seconds is the heap growing to its working size, and its run-to-run
+  // scatter proved "regressions" on 3 s runs: memory growth is compared over 30 s of load or
+  // not at all (the stored runs of a config have the same load).
+  const loadMs = run.scenarios.filter((sc) => !sc.ramp).reduce((a, sc) => a + sc.trials.reduce((b, t) => b + t.durationMs, 0), 0);
+  const short = g ? tooShortForGrowth(loadMs) : null;
+  if (short) left.push({ scenario: WHOLE_RUN, metric: 'memory.growth', why: short });
   return {
     id,
     fingerprint: run.config.fingerprint,
     runner: run.runner,
     scenarios: scenarioFigures(run.scenarios),
-    memoryGrowth: g ? { slope: g.slope, se: growthSe(g)! } : null,
+    memoryGrowth: g && !short ? { slope: g.slope, se: growthSe(g)! } : null,
     definitions,
-    leftOut: leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name))),
+    leftOut: left,
   };
 }
 

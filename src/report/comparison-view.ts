@@ -14,6 +14,7 @@ import type {
 } from '../contract/result.js';
 import { code, md } from './markdown.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
+import { WHOLE_RUN } from '../analysis/regression.js';
 import { calibrate } from '../analysis/calibration.js';
 import { trialFigures, type TrialFigures } from '../contract/record.js';
 import { normalQuantile } from '../stats/distributions.js';
@@ -293,7 +294,11 @@ function designSentence(ab: AbResult): string {
 function leftOutSentence(left: readonly { scenario: string; metric: string; why: string }[] = []): string {
   if (!left.length) return '';
   const byWhy = new Map<string, string[]>();
-  for (const l of left) byWhy.set(l.why, [...(byWhy.get(l.why) ?? []), `${metricLabel(l.metric)} of "${md(l.scenario)}"`]);
+  for (const l of left)
+    byWhy.set(l.why, [
+      ...(byWhy.get(l.why) ?? []),
+      `${metricLabel(l.metric)} of ${l.scenario === WHOLE_RUN ? WHOLE_RUN : `"${md(l.scenario)}"`}`,
+    ]);
   return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${md(why)})`).join('; ')}.`;
 }
 

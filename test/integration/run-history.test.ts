@@ -41,6 +41,8 @@ beforeAll(async () => {
   slow = await runGate({ config, outDir: join(dir, 'slow'), env: cleanEnv({ SLOWDOWN: '1.5' }), save: false });
 }, 120_000);
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('history mode against real runs', () => {
   it('the first runs say "insufficient baseline" out loud and do not fail', () => {
     expect(readdirSync(historyDir)).toHaveLength(5);
@@ -100,8 +102,12 @@ describe('history mode against real runs', () => {
     // The same gating regressions the run itself found, each printed as such.
     const found = slow.result.regression!.comparisons.filter((c) => c.gating !== false && c.outcome === 'regression');
     expect(found.length).toBeGreaterThan(0);
+    // Per-scenario metrics read "p95 of products: +12.3 %"; run-wide ones (memory growth) read
+    // "memory.growth of the whole run: +24.58 MB/min".
     for (const c of found)
-      expect(fromDir.stdout).toMatch(new RegExp(`REGRESSION {3}${c.metric} of products: \\+\\d+\\.\\d % \\(\\+ = worse\\)`));
+      expect(fromDir.stdout).toMatch(
+        new RegExp(`REGRESSION {3}${escapeRegExp(c.metric)} of ${escapeRegExp(c.scenario)}: \\+\\d+\\.\\d+ (%|MB/min) \\(\\+ = worse\\)`),
+      );
     expect(fromDir.stdout).toMatch(/REGRESSION \(not gating\) p50 of products: \+\d+\.\d % \(\+ = worse\)/);
     // Baselines given as result.json files are migrated on read.
     const fromFiles = spawnSync(

@@ -165,6 +165,35 @@ describe('regression analysis against synthetic history (known answers)', () => 
     expect(find(analyze(slower, current(111, { rps: 700 })), 'rps').outcome).toBe('regression');
   });
 
+  it('memory growth is compared over 30 s of load or not at all (a short run reads heap sizing), and the report says so', () => {
+    const stored = JSON.parse(readFileSync(new URL('../../../fixtures/results/demo-pass.json', import.meta.url), 'utf8')) as RunResult;
+    const growth = { slope: 3 * 2 ** 20, ci: [2 * 2 ** 20, 4 * 2 ** 20] as [number, number], r2: 0.6, samples: 120, effectiveSamples: 40 };
+    const result = {
+      ...stored,
+      service: { ...stored.service, memory: { ...stored.service.memory!, growth: { ...growth, steady: false, sentence: '' } } },
+    };
+    const long = currentFromResult(undefined, result);
+    expect(long.memoryGrowth?.slope).toBe(result.service.memory!.growth!.slope);
+    expect(long.leftOut!.some((l) => l.metric === 'memory.growth')).toBe(false);
+    // The same run cut to three 1 s trials of one scenario: 3 s of load.
+    const [first] = result.scenarios.filter((s) => !s.ramp);
+    const short = currentFromResult(undefined, {
+      ...result,
+      scenarios: [{ ...first!, trials: first!.trials.slice(0, 3).map((t) => ({ ...t, durationMs: 1000 })) }],
+    });
+    expect(short.memoryGrowth).toBeNull();
+    expect(short.leftOut).toContainEqual({
+      scenario: 'the whole run',
+      metric: 'memory.growth',
+      why: '3 s of load; a leak needs at least 30 s to tell from heap sizing',
+    });
+    const a = analyze(history(12, 10), { ...current(112, {}), leftOut: short.leftOut!.filter((l) => l.metric === 'memory.growth') });
+    expect(a.comparisons.some((x) => x.metric === 'memory.growth')).toBe(false);
+    expect(regressionView(a, unitsOf({})).intro).toContain(
+      'Not compared: Memory growth of the whole run (3 s of load; a leak needs at least 30 s to tell from heap sizing).',
+    );
+  });
+
   it('the window keeps the last N runs', () => {
     const a = analyze(history(8, 30), current(107, {}), { ...REGRESSION_DEFAULTS, window: 10 });
     expect(a.baseline[0]!.id).toBe('run-0020');
