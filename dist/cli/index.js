@@ -33321,8 +33321,10 @@ function currentFromResult(id, run) {
     const left = leftOut(run.scenarios, new Set(run.scenarios.filter((sc) => (sc.settings?.rate ?? 0) > 0).map((sc) => sc.name)));
     // A slope over a few seconds is the heap growing to its working size, and its run-to-run
     // scatter proved "regressions" on 3 s runs: memory growth is compared over 30 s of load or
-    // not at all (the stored runs of a config have the same load).
-    const loadMs = run.scenarios.filter((sc) => !sc.ramp).reduce((a, sc) => a + sc.trials.reduce((b, t) => b + t.durationMs, 0), 0);
+    // not at all (the config's load, as for a memory.growth target: its stored runs have the same).
+    const loadMs = run.scenarios
+        .filter((sc) => !sc.ramp)
+        .reduce((a, sc) => a + (sc.settings?.trials ?? sc.trials.length) * (sc.settings?.durationMs ?? 0), 0);
     const short = g ? tooShortForGrowth(loadMs) : null;
     if (short)
         left.push({ scenario: WHOLE_RUN, metric: 'memory.growth', why: short });

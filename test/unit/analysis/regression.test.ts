@@ -179,7 +179,7 @@ describe('regression analysis against synthetic history (known answers)', () => 
     const [first] = result.scenarios.filter((s) => !s.ramp);
     const short = currentFromResult(undefined, {
       ...result,
-      scenarios: [{ ...first!, trials: first!.trials.slice(0, 3).map((t) => ({ ...t, durationMs: 1000 })) }],
+      scenarios: [{ ...first!, settings: { ...first!.settings, trials: 3, durationMs: 1000 }, trials: first!.trials.slice(0, 3) }],
     });
     expect(short.memoryGrowth).toBeNull();
     expect(short.leftOut).toContainEqual({
