@@ -33081,6 +33081,9 @@ function withinRunFloor(trialLogs) {
 
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 const WHOLE_RUN = 'the whole run';
+function isLeftOut(current, scenario, metric) {
+    return current.leftOut?.some((l) => l.scenario === scenario && l.metric === metric) ?? false;
+}
 /** A stored run's level of a metric on its comparison scale (null if unusable). */
 function storedLevel(trials, def, summary) {
     const values = trialValues(trials, def);
@@ -33129,7 +33132,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
             .map((r) => ({ record: r, trials: r.scenarios.find((s) => s.name === scenario.name)?.trials }))
             .filter((x) => Boolean(x.trials?.length));
         for (const def of defs) {
-            if (current.leftOut?.some((l) => l.scenario === scenario.name && l.metric === def.metric))
+            if (isLeftOut(current, scenario.name, def.metric))
                 continue;
             const logs = trialValues(scenario.trials, def);
             if (!logs.length)
@@ -33222,7 +33225,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         }
         drafts.push(err);
     }
-    if (current.memoryGrowth)
+    if (current.memoryGrowth && !isLeftOut(current, WHOLE_RUN, 'memory.growth'))
         drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
     // Holm over the gating tests of this run (worse direction), and over the better direction for
     // improvements; the non-gating tests form a family of their own (reported, never failing).
@@ -33333,7 +33336,7 @@ function currentFromResult(id, run) {
         fingerprint: run.config.fingerprint,
         runner: run.runner,
         scenarios: scenarioFigures(run.scenarios),
-        memoryGrowth: g && !short ? { slope: g.slope, se: growthSe(g) } : null,
+        memoryGrowth: g ? { slope: g.slope, se: growthSe(g) } : null,
         definitions,
         leftOut: left,
     };

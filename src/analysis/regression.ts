@@ -56,6 +56,10 @@ export interface CurrentRun {
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 export const WHOLE_RUN = 'the whole run';
 
+function isLeftOut(current: CurrentRun, scenario: string, metric: string): boolean {
+  return current.leftOut?.some((l) => l.scenario === scenario && l.metric === metric) ?? false;
+}
+
 /** A stored run's level of a metric on its comparison scale (null if unusable). */
 function storedLevel(trials: readonly TrialFigures[], def: MetricDef, summary: RegressionSettings['summary']): number | null {
   const values = trialValues(trials, def);
@@ -115,7 +119,7 @@ export function analyzeRegressions(
       .filter((x): x is { record: HistoryRecord; trials: TrialFigures[] } => Boolean(x.trials?.length));
 
     for (const def of defs) {
-      if (current.leftOut?.some((l) => l.scenario === scenario.name && l.metric === def.metric)) continue;
+      if (isLeftOut(current, scenario.name, def.metric)) continue;
       const logs = trialValues(scenario.trials, def);
       if (!logs.length) continue; // e.g. workflows/s of a single-request scenario
       const y = runLevel(logs, def, settings.summary);
@@ -215,7 +219,8 @@ export function analyzeRegressions(
     }
     drafts.push(err);
   }
-  if (current.memoryGrowth) drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
+  if (current.memoryGrowth && !isLeftOut(current, WHOLE_RUN, 'memory.growth'))
+    drafts.push(growthDraft(current.memoryGrowth, window, settings, used));
 
   // Holm over the gating tests of this run (worse direction), and over the better direction for
   // improvements; the non-gating tests form a family of their own (reported, never failing).
@@ -334,7 +339,7 @@ export function currentFromResult(
     fingerprint: run.config.fingerprint,
     runner: run.runner,
     scenarios: scenarioFigures(run.scenarios),
-    memoryGrowth: g && !short ? { slope: g.slope, se: growthSe(g)! } : null,
+    memoryGrowth: g ? { slope: g.slope, se: growthSe(g)! } : null,
     definitions,
     leftOut: left,
   };

@@ -181,17 +181,11 @@ describe('regression analysis against synthetic history (known answers)', () => 
       ...result,
       scenarios: [{ ...first!, settings: { ...first!.settings, trials: 3, durationMs: 1000 }, trials: first!.trials.slice(0, 3) }],
     });
-    expect(short.memoryGrowth).toBeNull();
     expect(short.leftOut).toContainEqual({
       scenario: 'the whole run',
       metric: 'memory.growth',
       why: '3 s of load; a leak needs at least 30 s to tell from heap sizing',
     });
-    const a = analyze(history(12, 10), { ...current(112, {}), leftOut: short.leftOut!.filter((l) => l.metric === 'memory.growth') });
-    expect(a.comparisons.some((x) => x.metric === 'memory.growth')).toBe(false);
-    expect(regressionView(a, unitsOf({})).intro).toContain(
-      'Not compared: Memory growth of the whole run (3 s of load; a leak needs at least 30 s to tell from heap sizing).',
-    );
   });
 
   it('the window keeps the last N runs', () => {
@@ -354,6 +348,15 @@ describe('history comparison of service internals', () => {
     expect(c.change!).toBeGreaterThan(0.94);
     expect(c.change!).toBeLessThan(0.98);
     expect(find(analyze(stored, run({ hit: 0.94 })), 'hit_rate').outcome).not.toBe('regression');
+  });
+
+  it('growth left out (a run too short to tell a leak from heap sizing) is not compared, and the report says why', () => {
+    const why = '3 s of load; a leak needs at least 30 s to tell from heap sizing';
+    expect(find(analyze(stored, run({ growth: 60 })), 'memory.growth').outcome).toBe('regression');
+    const a = analyze(stored, { ...run({ growth: 60 }), leftOut: [{ scenario: 'the whole run', metric: 'memory.growth', why }] });
+    expect(a.comparisons.some((x) => x.metric === 'memory.growth')).toBe(false);
+    expect(a.counts.regression).toBe(0);
+    expect(regressionView(a, unitsOf({})).intro).toContain(`Not compared: Memory growth of the whole run (${why}).`);
   });
 
   it('growth within δ (5 MB/min) of the baseline is not a regression, however certain', () => {
