@@ -96,11 +96,18 @@ export interface TrialResult {
 }
 
 export interface ServiceCpu {
-  /** Nanoseconds of CPU time (schedstat: ns resolution; stat: 10 ms ticks). */
+  /** Nanoseconds of CPU time (cgroup: the service's own cgroup's cpu.stat, µs resolution; schedstat: ns; stat: 10 ms ticks). */
   ns: number;
   /** Microseconds of service CPU per response; null with no response. */
   perRequestUs: number | null;
-  source: 'schedstat' | 'stat';
+  source: 'cgroup' | 'schedstat' | 'stat';
+}
+
+/** How a service's CPU time was counted, in words for the report. */
+export interface CpuTimeCounting {
+  /** cgroup: the service's own cgroup; proc: its process tree in /proc; none: not measured. */
+  counted: 'cgroup' | 'proc' | 'none';
+  note: string;
 }
 
 /** Connections opened in a trial, and how often the server closed one after a response. */
@@ -305,6 +312,8 @@ export interface RunResult {
     exit: { code: number | null; signal: string | null } | null;
     logFile: string | null;
     logTail: string[];
+    /** How the service's CPU time was counted (absent: an external target, or an older result). */
+    cpuTime?: CpuTimeCounting;
   };
   failure: RunFailure | null;
   /** The service's own Prometheus metrics, when service.metrics is configured. */

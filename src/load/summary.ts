@@ -51,7 +51,11 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
     summary.serviceCpu = {
       ns,
       perRequestUs: requests > 0 ? ns / 1000 / requests : null,
-      source: cpu.some((t) => t.serviceCpu!.source === 'stat') ? 'stat' : 'schedstat',
+      source: cpu.some((t) => t.serviceCpu!.source === 'stat')
+        ? 'stat'
+        : cpu.every((t) => t.serviceCpu!.source === 'cgroup')
+          ? 'cgroup'
+          : 'schedstat',
     };
   }
   const connections = sumConnections(trials);

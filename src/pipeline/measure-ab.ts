@@ -208,7 +208,7 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   /** One trial of a scenario on one side, with its CPU time and service metrics attached. */
   const runOne = async (s: Side, launched: Launched, scenario: ScenarioConfig): Promise<ScenarioRun> => {
     const scrapes = sides[s].scrapes.get(scenario.name)!;
-    const cpu = new TrialCpu(launched.service?.pid);
+    const cpu = new TrialCpu(launched.service);
     const run = await withLoadPool(scenario, (start) =>
       runScenario(
         launched.baseUrl,
@@ -489,9 +489,13 @@ async function pinDuet(cpus: NonNullable<Design['cpus']>, services: Launched[]):
       restore,
     };
   }
+  // A container runtime's client is pinned, not the container: say so rather than "pinned".
+  const contained = services.some((l) => l.service?.cpuNotMeasured);
   return {
     failed: false,
-    note: `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
+    note: contained
+      ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
+      : `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
     restore,
   };
 }

@@ -18,7 +18,7 @@ import { abortReason, launch, type Launched } from '../service/launch.js';
 import { UptimeProbe, type ProbeSample } from '../service/probe.js';
 import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
 import { TrialScrapes } from '../service/scrape.js';
-import { TrialCpu } from '../service/cpu-time.js';
+import { cpuCounting, TrialCpu, type CpuTarget } from '../service/cpu-time.js';
 
 export interface MeasureContext {
   env: NodeJS.ProcessEnv;
@@ -130,10 +130,10 @@ export async function runAndRecord(
   hooks: ScenarioHooks,
   config: Pick<Config, 'metrics'>,
   scrapes: TrialScrapes,
-  cpuRoot?: number,
+  cpuTarget?: CpuTarget,
 ): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
   const first = scrapes.pairs.length;
-  const cpu = scenario.ramp ? undefined : new TrialCpu(cpuRoot);
+  const cpu = scenario.ramp ? undefined : new TrialCpu(cpuTarget);
   const withScrapes = boundaryHooks(hooks, cpu, scrapes);
   return withLoadPool(scenario, async (start) => {
     if (scenario.ramp) {
@@ -241,6 +241,7 @@ export function serviceFigures(
     exit: exit ? { code: exit.code, signal: exit.signal } : null,
     logFile: ctx.serviceLog ? ctx.display(ctx.serviceLog) : null,
     logTail: launched.logTail(),
+    ...(launched.service ? { cpuTime: cpuCounting(launched.service) } : {}),
   };
 }
 
@@ -273,7 +274,7 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
             { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) },
             config,
             scrapes,
-            launched.service?.pid,
+            launched.service,
           );
         } catch (err) {
           failure = loadError(launched, scenario.name, err);

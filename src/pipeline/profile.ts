@@ -172,7 +172,7 @@ async function profileSide(
       return stopped.get(r)!;
     };
     for (const sc of scenarios) {
-      const cpu = new TrialCpu(pid);
+      const cpu = new TrialCpu(launched.service);
       let running: RunningProfiler | undefined;
       let collected: Collected = { profile: null, note: null };
       let reason: string | null = null;

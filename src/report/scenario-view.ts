@@ -191,6 +191,7 @@ export function serviceRows(run: RunResult): { label: string; value: string }[] 
       value: s.exit ? (s.exit.signal ? `stopped by ${md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
     });
   }
+  if (s.cpuTime) rows.push({ label: 'Service CPU time', value: md(s.cpuTime.note) });
   if (s.mode === 'external')
     rows.push({
       label: 'CPU and memory',

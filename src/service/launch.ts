@@ -84,6 +84,11 @@ export async function launch(svc: ServiceConfig, o: LaunchOptions): Promise<Laun
   const ready = await waitReady(svc.ready, baseUrl, service, o.signal);
   if (ready.ready) {
     launched.readyMs = ready.ms;
+    // The shell joins its cgroup before it runs the command; where it could not, /proc is read.
+    if (service?.cgroup && !service.cgroup.holds(service.pid)) {
+      service.cgroup.remove();
+      service.cgroup = null;
+    }
     o.progress.info(`perfgate: ${o.label} is ready after ${ready.ms} ms at ${baseUrl}`);
   } else if (ready.reason === 'aborted') {
     launched.failure = { kind: 'aborted', message: abortReason(o.signal) ?? 'interrupted', logTail: logTail() };

@@ -2,6 +2,8 @@
 // exit detection, and a teardown that leaves no process of the tree behind.
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { createCpuGroup, joinLine, type CpuGroup } from './cgroup.js';
+import { containerRuntime } from './cpu-time.js';
 import { LogBuffer } from './log.js';
 import { isAlive, signalAll, treePids, waitGone } from './tree.js';
 
@@ -15,6 +17,10 @@ export interface ExitInfo {
 
 export interface ServiceProcess {
   pid: number;
+  /** The cgroup the service runs in (its CPU time counted there), or null: /proc is read instead. */
+  cgroup: CpuGroup | null;
+  /** Why its CPU time is not measured (a container runtime), or undefined. */
+  cpuNotMeasured?: string;
   log: LogBuffer;
   /** Settles when the service's main process exits, for whatever reason. */
   exited: Promise<ExitInfo>;
@@ -34,25 +40,28 @@ export interface StartOptions {
   logFile?: string;
   /** Append to logFile instead of replacing it. */
   appendLog?: boolean;
+  /** Run it in a cgroup of its own where one can be made (default true). */
+  cgroup?: boolean;
 }
 
 /**
  * Services still running. If perfgate exits without stopping them (a crash, a closed stdout),
  * the exit handler kills their process groups, so that nothing is left behind.
  */
-const running = new Set<number>();
+const running = new Map<number, CpuGroup | null>();
 let exitHook = false;
-function remember(pid: number): void {
-  running.add(pid);
+function remember(pid: number, group: CpuGroup | null): void {
+  running.set(pid, group);
   if (exitHook) return;
   exitHook = true;
   process.once('exit', () => {
-    for (const p of running) {
+    for (const [p, g] of running) {
       try {
         process.kill(-p, 'SIGKILL');
       } catch {
         // already gone
       }
+      g?.remove();
     }
   });
 }
@@ -62,20 +71,24 @@ export function startService(opts: StartOptions): ServiceProcess {
   if (opts.logFile) file = createWriteStream(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
   const log = new LogBuffer(200, file ? (line) => file!.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
 
-  const child = spawn(shellCommand(opts.command), {
+  const cpuNotMeasured = containerRuntime(opts.command);
+  const group = opts.cgroup === false || cpuNotMeasured ? null : createCpuGroup(opts.env);
+  const child = spawn(`${group ? joinLine(group) + ' ' : ''}${shellCommand(opts.command)}`, {
     shell: true,
     cwd: opts.cwd,
     env: opts.env,
     detached: true, // own process group: Ctrl-C in perfgate's terminal does not reach it, we stop it
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid !== undefined) remember(child.pid);
+  if (child.pid !== undefined) remember(child.pid, group);
   child.stdout.on('data', (chunk: Buffer) => log.write('stdout', chunk));
   child.stderr.on('data', (chunk: Buffer) => log.write('stderr', chunk));
 
   let stopping: Promise<{ forced: boolean; survivors: number[] }> | undefined;
   const handle: ServiceProcess = {
     pid: child.pid ?? -1,
+    cgroup: group,
+    ...(cpuNotMeasured ? { cpuNotMeasured } : {}),
     log,
     stopping: false,
     exited: new Promise<ExitInfo>((resolve) => {
@@ -103,6 +116,8 @@ export function startService(opts: StartOptions): ServiceProcess {
       handle.stopping = true;
       stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
         running.delete(handle.pid);
+        // Whatever left the tree but not the group (a daemon that re-parented itself) goes too.
+        group?.remove();
         // The tree is gone; let Node's exit event land so the exit code is known.
         await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
         await new Promise<void>((r) => (file ? file.end(r) : r()));

@@ -77,13 +77,17 @@ export function treePids(root: number): number[] {
   return treeOf(root, allProcs());
 }
 
-/** treePids without blocking the event loop (for sampling during load). */
-export async function treePidsAsync(root: number): Promise<number[]> {
-  return treeOf(root, await allProcsAsync());
+/**
+ * treePids without blocking the event loop (for sampling during load). With `zombies`, exited
+ * processes not reaped yet are kept too (their CPU count is final, and their parent is charged
+ * only once it reaps them).
+ */
+export async function treePidsAsync(root: number, o: { zombies?: boolean } = {}): Promise<number[]> {
+  return treeOf(root, await allProcsAsync(), o.zombies);
 }
 
-function treeOf(root: number, all: ProcInfo[]): number[] {
-  const procs = all.filter((p) => p.state !== 'Z' && p.state !== 'X');
+function treeOf(root: number, all: ProcInfo[], zombies = false): number[] {
+  const procs = all.filter((p) => p.state !== 'X' && (zombies || p.state !== 'Z'));
   const children = new Map<number, number[]>();
   for (const p of procs) {
     const list = children.get(p.ppid) ?? [];
