@@ -7,7 +7,7 @@
 // Each with and without a neighbour: a CPU-bound process switched on or off at random before
 // every pair (on 40 % of pairs). Services: the demo (1,000 req/s keep-alive each) with SLOWDOWN,
 // and gunicorn + Flask (fixtures/flask-hash-app, 2 sync workers, 200 req/s each) with EXTRA_WORK.
-// Usage: npm run bench:duet [-- --quick]   → bench/RESULTS-duet.md
+// Usage: npm run bench:designs [-- --quick]   → bench/RESULTS-duet.md
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -79,7 +79,7 @@ const scenario = (s) => ({
 
 /** One side's trial with its service CPU time per request (µs), p50 and p95 (ms). */
 async function measured(service, side) {
-  const cpu = new TrialCpu(side.pid);
+  const cpu = new TrialCpu({ pid: side.pid });
   await cpu.boundary('before', true);
   const { result } = await startTrial(side.url, scenario(service), TRIAL_MS).done;
   await cpu.boundary('after', true);
@@ -182,7 +182,7 @@ const body = table(
 );
 const md = `# A/B designs: how much a pair of trials agrees
 
-${machine()}. \`npm run bench:duet${quick ? ' -- --quick' : ''}\`: ${PAIRS} pairs of ${TRIAL_MS / 1000} s open-model trials per row (${Math.round((Date.now() - started) / 1000)} s in all).
+${machine()}. \`npm run bench:designs${quick ? ' -- --quick' : ''}\`: ${PAIRS} pairs of ${TRIAL_MS / 1000} s open-model trials per row (${Math.round((Date.now() - started) / 1000)} s in all).
 Each row: B/A is the geometric mean of the pairs' ratios (a same-build row should read ×1.000),
 sd is the standard deviation of log(B/A) over the pairs (what a paired test has to beat).
 CPU/request is the service tree's CPU time (schedstat, every thread) per response, read by perfgate's own code.

@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4377);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4290);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4377:
+/***/ 4290:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27108,6 +27108,62 @@ function errorExitCode(err) {
     return err instanceof ConfigError || err instanceof errors_UsageError ? 2 : 3;
 }
 
+;// CONCATENATED MODULE: ./src/config/types.ts
+const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 10 * 60_000 };
+const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 };
+const LOAD_DEFAULTS = {
+    connections: 10,
+    warmupMs: 2000,
+    trials: 5,
+    durationMs: 5000,
+    timeoutMs: 10_000,
+};
+const SERVICE_DEFAULTS = {
+    readyTimeoutMs: 30_000,
+    stopTimeoutMs: 5000,
+};
+/**
+ * The metrics that gate by default, chosen from the benchmark (bench/RESULTS-ab-quiet.md): p95
+ * catches what p50 and p99 catch at +10 % with fewer unchanged PRs left inconclusive; errors,
+ * ramp capacity and memory growth are one figure each, and throughput and workflows/s are what
+ * an open-model scenario loses first when the service cannot keep up.
+ */
+const GATE_DEFAULT = ['p95', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
+/** Every built-in metric a comparison or regression.gate can name. */
+const BUILTIN_METRICS = [
+    'p50',
+    'p95',
+    'p99',
+    'rps',
+    'workflows_per_s',
+    'errors',
+    'capacity',
+    'memory.growth',
+    'cpu_per_request',
+    'dependency_cpu_per_request',
+];
+const REGRESSION_DEFAULTS = {
+    window: 20,
+    minRuns: 5,
+    alpha: 0.05,
+    delta: {
+        p50: 0.05,
+        p95: 0.1,
+        p99: 0.1,
+        rps: 0.05,
+        workflows_per_s: 0.05,
+        errors: 0.001,
+        capacity: 0.1,
+        'memory.growth': 5 * 1024 ** 2,
+        cpu_per_request: 0.04,
+        dependency_cpu_per_request: 0.05,
+    },
+    onMissingBaseline: 'warn',
+    gate: GATE_DEFAULT,
+    spreads: 'own',
+    summary: 'best',
+};
+
 ;// CONCATENATED MODULE: ./src/stats/multiple.ts
 // Multiple-comparison adjustments. Pure; the order of the input is kept.
 /** Holm's step-down adjustment (controls the family-wise error rate). Same as R's p.adjust(p, "holm"). */
@@ -27137,6 +27193,11 @@ function benjaminiHochberg(p) {
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/compared-metrics.ts
+// The per-trial metrics that history and A/B mode compare, which way is worse for each, and how
+// to read them from a trial: the built-in latency and throughput figures, plus every service
+// metric defined with `better:`. Errors are compared by their own rule, not listed here; ramp
+// capacity and memory growth are one value per run (see regression.ts).
+
 
 const COMPARED_METRICS = [
     { metric: 'p50', worse: 'up', pick: (t) => t.p50 },
@@ -27145,26 +27206,35 @@ const COMPARED_METRICS = [
     { metric: 'rps', worse: 'down', pick: (t) => t.rps },
     { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
     { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
+    { metric: 'dependency_cpu_per_request', worse: 'up', pick: (t) => t.dependencyCpuPerRequest ?? null },
 ];
 /**
  * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
- * CPU time per request, errors, the head-only figures (ramp capacity, memory growth) and defined
- * service metrics with a direction — two
- * services sharing one CPU agree on CPU time per pair to ±3–4 %, while their latencies, each
- * disturbed by the other, scatter ±10–28 % per pair on a fast service (bench/RESULTS-verdicts.md):
- * latency is compared and reported, and gates where the config says so. Interleaved: the default
- * gate plus CPU time per request.
+ * CPU time per request, errors, p50 and p95 (each latency only in the scenarios whose pairs
+ * scatter little enough for its δ: ab.ts latencyNotGating), and defined service metrics with a
+ * direction. Two services sharing one CPU agree on CPU time per pair to ±3–4 %; their latencies,
+ * each disturbed by the other, scatter ±10–28 % per pair on a sub-millisecond service
+ * (bench/RESULTS-verdicts.md), and ±0.4–5 % on one whose requests wait on I/O, where latency is
+ * the only signal of a wait. Interleaved: the default gate plus CPU time per request.
+ * Ramp capacity and memory growth are one figure per run of the head, never compared with the
+ * base: their targets judge them, and they are out of every A/B gate.
  */
-const DUET_GATE = ['cpu_per_request', 'errors', 'capacity', 'memory.growth'];
-const BUILTIN = new Set(['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth', 'cpu_per_request']);
+const DUET_GATE = ['cpu_per_request', 'dependency_cpu_per_request', 'errors', 'p50', 'p95'];
+/** Figures A/B mode does not compare with the base (one per run, of the head alone). */
+const HEAD_ONLY = new Set(['capacity', 'memory.growth']);
+const BUILTIN = new Set(BUILTIN_METRICS);
 function abGate(gate, written, design) {
+    const compared = gate.filter((m) => !HEAD_ONLY.has(m));
     if (written)
-        return { gate, from: 'regression.gate' };
+        return { gate: compared, from: 'regression.gate' };
     // Defined service metrics with a direction (read from the service, not timed) keep gating.
     const defined = gate.filter((m) => !BUILTIN.has(m));
     return design === 'duet'
         ? { gate: [...DUET_GATE, ...defined], from: "the duet's default; regression.gate chooses others" }
-        : { gate: [...gate, 'cpu_per_request'], from: 'the default, with CPU per request; regression.gate chooses others' };
+        : {
+            gate: [...compared, 'cpu_per_request', 'dependency_cpu_per_request'],
+            from: 'the default, with CPU per request; regression.gate chooses others',
+        };
 }
 /**
  * Metrics an open model fixes by design (the schedule sets the request rate; a build that keeps
@@ -27475,6 +27545,9 @@ function trialFigures(t) {
         errors: t.errors.total,
         ...(t.metrics ? { metrics: t.metrics } : {}),
         ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
+        ...(t.dependencyCpu
+            ? { dependencyCpuPerRequest: t.dependencyCpu.perRequestUs === null ? null : t.dependencyCpu.perRequestUs / 1000 }
+            : {}),
     };
 }
 /** Standard error of a growth slope, from its 95 % interval. */
@@ -33522,6 +33595,7 @@ const METRIC_LABELS = {
     capacity: 'Capacity',
     'memory.growth': 'Memory growth',
     cpu_per_request: 'Service CPU per request',
+    dependency_cpu_per_request: "Dependencies' CPU per request",
 };
 function metricLabel(m) {
     return METRIC_LABELS[m] ?? m;
@@ -33701,10 +33775,13 @@ function abView(ab, units) {
             ? `Base build: commit ${markdown_code(ab.base.commit.sha.slice(0, 7))} (${markdown_md(ab.base.commit.why)}), checked out and started by perfgate. `
             : '') +
             designSentence(ab) +
-            `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+            (ab.design === 'duet'
+                ? `${ab.trialsPerSide} pairs of trials of every scenario, each service warmed up after every start. Looks were planned at ${ab.looks.join(', ')} pairs; `
+                : `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; `) +
             `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
             `Sampling stopped because ${markdown_md(ab.stoppedBecause)}.` +
             gateSentence(ab.comparisons, ab.gateFrom) +
+            notGatingSentence(ab) +
             leftOutSentence(ab.leftOut),
         rows: ab.comparisons.map((c) => ({
             scenario: markdown_md(c.scenario),
@@ -33730,8 +33807,33 @@ function abView(ab, units) {
 function designSentence(ab) {
     const order = `${markdown_md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}`;
     if (ab.design === 'duet')
-        return `The base build and this build were measured on the same machine in duet trials (${markdown_md(ab.designNote ?? 'both loaded at the same time')}): `;
+        return (`The base build and this build were measured on the same machine in duet trials (${markdown_md(ab.designNote ?? 'both loaded at the same time')})` +
+            (ab.firstSlot && /B/.test(ab.firstSlot) && /H/.test(ab.firstSlot)
+                ? `, crossed over: both were restarted with the other one started, given its port and warmed up first, so that each build held the first slot in some pairs (${markdown_md(crossoverText(ab.firstSlot))}) and the slot's own effect cancels in the analysis: `
+                : ': '));
     return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${markdown_md(ab.designNote)}` : ''}: `;
+}
+/** "BBBHHHBB" → "base first in pairs 1–3 and 7–8, head first in 4–6". */
+function crossoverText(firstSlot) {
+    const runs = { B: [], H: [] };
+    let i = 0;
+    while (i < firstSlot.length) {
+        const c = firstSlot[i];
+        let j = i;
+        while (firstSlot[j + 1] === c)
+            j++;
+        runs[c].push(i === j ? `${i + 1}` : `${i + 1}–${j + 1}`);
+        i = j + 1;
+    }
+    const list = (xs) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? ''));
+    return `base first in pairs ${list(runs.B)}, head first in ${list(runs.H)}`;
+}
+/** The latency comparisons this run's pairs left out of the gate, and why. */
+function notGatingSentence(ab) {
+    const n = ab.notGating ?? [];
+    if (!n.length)
+        return '';
+    return ` ${n.map((x) => `${metricLabel(x.metric)} of "${markdown_md(x.scenario)}" does not gate: ${markdown_md(x.why)}`).join('; ')}.`;
 }
 /** The comparisons the design leaves out, and why. */
 function leftOutSentence(left = []) {
@@ -33744,6 +33846,36 @@ function leftOutSentence(left = []) {
             `${metricLabel(l.metric)} of ${l.scenario === WHOLE_RUN ? WHOLE_RUN : `"${markdown_md(l.scenario)}"`}`,
         ]);
     return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${markdown_md(why)})`).join('; ')}.`;
+}
+/**
+ * Which kinds of slowdown this A/B run could see, from what gated: work in the service (CPU time
+ * per request), waits (latency, per scenario), errors; and what it could not, with why.
+ */
+function seenSentence(run) {
+    const ab = run.ab;
+    if (!ab)
+        return '';
+    const gating = gatingOf(ab.comparisons);
+    const has = (m) => gating.some((c) => c.metric === m);
+    const waitScenarios = [...new Set(gating.filter((c) => c.metric === 'p50' || c.metric === 'p95').map((c) => c.scenario))];
+    const seen = [];
+    if (has('cpu_per_request'))
+        seen.push('more work in the service (its CPU time per request)');
+    if (waitScenarios.length)
+        seen.push(`waits and slower dependencies (latency) in ${waitScenarios.map((s) => `"${markdown_md(s)}"`).join(', ')}`);
+    if (has('errors'))
+        seen.push('errors');
+    const unseen = [];
+    if (!has('cpu_per_request')) {
+        const cpu = run.service.cpuTime;
+        unseen.push(`more work in the service (${cpu?.counted === 'none' ? markdown_md(cpu.note) : 'CPU time per request does not gate here'})`);
+    }
+    for (const n of ab.notGating ?? [])
+        unseen.push(`a wait in "${markdown_md(n.scenario)}" through ${metricLabel(n.metric)} (${markdown_md(n.why)})`);
+    if (!waitScenarios.length && !(ab.notGating ?? []).length)
+        unseen.push('a wait or a slower dependency that burns no CPU in the service (no latency gates)');
+    return (`This run could see ${seen.length ? seen.join('; ') : 'nothing: no comparison gates'}.` +
+        (unseen.length ? ` It could not see ${unseen.join('; ')}.` : ''));
 }
 function abSentences(run) {
     const ab = run.ab;
@@ -33767,6 +33899,7 @@ function abSentences(run) {
         out.push(`${open.length} comparison${open.length === 1 ? ' is' : 's are'} still inconclusive (${gatingOpen} of them gating); sampling stopped because ${markdown_md(ab.stoppedBecause)}.`);
         out.push(...whyUndecided(run));
     }
+    out.push(seenSentence(run));
     return out;
 }
 /**
@@ -34446,20 +34579,50 @@ function pairedT(diffs, level = 0.95) {
     const q = tQuantile(1 - (1 - level) / 2, n - 1);
     return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd };
 }
+/**
+ * Pairs measured in two arrangements (a duet crossed over: the base held the first slot, then
+ * the head did): each pair's difference is the effect plus the slot's effect in arrangement 0,
+ * minus it in arrangement 1. The effect is the mean of the two arrangements' means, so the slot
+ * effect cancels however many pairs each arrangement has; its variance is σ²/4 · (1/n0 + 1/n1),
+ * σ² pooled within the arrangements (n − 2 degrees of freedom). With pairs in one arrangement
+ * only, the plain paired test.
+ */
+function crossoverT(diffs, arrangement, level = 0.95) {
+    const groups = [[], []];
+    diffs.forEach((d, i) => groups[arrangement[i] ?? 0].push(d));
+    const [g0, g1] = groups;
+    if (!g0.length || !g1.length || diffs.length < 3)
+        return pairedT(diffs, level);
+    const m0 = robust_mean(g0);
+    const m1 = robust_mean(g1);
+    const m = (m0 + m1) / 2;
+    const slot = (m0 - m1) / 2;
+    const df = diffs.length - 2;
+    const ss = g0.reduce((a, x) => a + (x - m0) ** 2, 0) + g1.reduce((a, x) => a + (x - m1) ** 2, 0);
+    const sd = Math.sqrt(ss / df);
+    const se = (sd / 2) * Math.sqrt(1 / g0.length + 1 / g1.length);
+    if (se <= 1e-12 * Math.max(1e-12, Math.abs(m)))
+        return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot };
+    const t = m / se;
+    const q = tQuantile(1 - (1 - level) / 2, df);
+    return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot };
+}
 
 ;// CONCATENATED MODULE: ./src/analysis/ab.ts
 
 
 
 
-/** Pairs of (base, head) values on the metric's comparison scale: trial i of each side, where both exist. */
+/** The key of a comparison in AbDecisionSettings.notGating. */
+const comparisonKey = (c) => `${c.metric} of ${c.scenario}`;
+/** Pairs of (base, head) values on the metric's comparison scale, with the pair's index: trial i of each side, where both exist. */
 function pairedValues(base, head, def) {
     const out = [];
     for (let i = 0; i < Math.min(base.length, head.length); i++) {
         const b = trialValues([base[i]], def)[0];
         const h = trialValues([head[i]], def)[0];
         if (b !== undefined && h !== undefined)
-            out.push([b, h]);
+            out.push([b, h, i]);
     }
     return out;
 }
@@ -34485,8 +34648,11 @@ function analyzeAb(base, head, s) {
                 continue;
             // Each pair's difference, oriented so that "greater" means worse.
             const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
-            // The interval at the look's level: its upper bound below δ is a confident pass.
-            const t = pairedT(diffs, 1 - 2 * level);
+            // The interval at the look's level: its upper bound below δ is a confident pass. Crossed
+            // over, the slot's effect cancels between the arrangements.
+            const t = s.arrangement
+                ? crossoverT(diffs, pairs.map(([, , i]) => s.arrangement[i] ?? 0), 1 - 2 * level)
+                : pairedT(diffs, 1 - 2 * level);
             const p = t.pGreater;
             const pBetter = t.pLess;
             // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
@@ -34501,13 +34667,14 @@ function analyzeAb(base, head, s) {
                 change: change(t.estimate),
                 ci: [change(t.lower), change(t.upper)],
                 spread: t.sd,
+                ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
                 ...(def.scale ? { scale: def.scale } : {}),
                 ciLevel: 1 - 2 * level,
                 p,
                 pAdjusted: p,
                 delta: deltaOf(def, s.delta),
                 outcome: 'inconclusive',
-                gating: isGating(def.metric, s.gate),
+                gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
                 sentence: '',
                 pBetter,
             });
@@ -34556,6 +34723,30 @@ function analyzeAb(base, head, s) {
         return c;
     });
 }
+/** The latency metrics a duet's default gate admits, where the run's pairs can resolve their δ. */
+const DUET_LATENCY = ['p50', 'p95'];
+/**
+ * The latency comparisons that stay out of a duet's default gate, with why: those whose pairs
+ * scatter so widely that max-trials pairs would not resolve δ with margin (an interval
+ * half-width of δ/2 at the look's level). Pairs of a sub-millisecond latency on a shared CPU
+ * scatter ±10–26 %; a service whose requests wait on I/O scatters ±0.4–5 % (p50, p95).
+ */
+function latencyNotGating(comparisons, s) {
+    const out = new Map();
+    const level = s.alpha / s.looks;
+    const q = tQuantile(1 - level, Math.max(1, s.maxTrials - 2));
+    for (const c of comparisons) {
+        if (!DUET_LATENCY.includes(c.metric) || !isGating(c.metric, s.gate) || c.spread === undefined)
+            continue;
+        const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
+        if (c.spread <= limit)
+            continue;
+        out.set(comparisonKey(c), Number.isFinite(c.spread)
+            ? `its pairs scatter ±${pct(c.spread)} % here; δ ${pct(c.delta)} % within ${s.maxTrials} pairs needs ±${pct(limit)} % or less`
+            : 'too few pairs to tell how widely they scatter');
+    }
+    return out;
+}
 function decideOutcome(c, adjusted, adjustedBetter, level) {
     if (adjusted <= level && c.change >= c.delta)
         return 'regression';
@@ -34574,6 +34765,7 @@ const NAMES = {
     workflows_per_s: ['workflows/s', 'lower', 'higher'],
     errors: ['the error rate', 'higher', 'lower'],
     cpu_per_request: ['service CPU per request', 'higher', 'lower'],
+    dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
 };
 const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
 const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
@@ -34843,48 +35035,6 @@ function editDistance(a, b) {
     }
     return row[b.length];
 }
-
-;// CONCATENATED MODULE: ./src/config/types.ts
-const AB_DEFAULTS = { minTrials: 6, maxTrials: 20, step: 2, budgetMs: 10 * 60_000 };
-const RAMP_DEFAULTS = { factor: 2, errorRate: 0.01, maxSteps: 30 };
-const LOAD_DEFAULTS = {
-    connections: 10,
-    warmupMs: 2000,
-    trials: 5,
-    durationMs: 5000,
-    timeoutMs: 10_000,
-};
-const SERVICE_DEFAULTS = {
-    readyTimeoutMs: 30_000,
-    stopTimeoutMs: 5000,
-};
-/**
- * The metrics that gate by default, chosen from the benchmark (bench/RESULTS-ab-quiet.md): p95
- * catches what p50 and p99 catch at +10 % with fewer unchanged PRs left inconclusive; errors,
- * ramp capacity and memory growth are one figure each, and throughput and workflows/s are what
- * an open-model scenario loses first when the service cannot keep up.
- */
-const GATE_DEFAULT = ['p95', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth'];
-const REGRESSION_DEFAULTS = {
-    window: 20,
-    minRuns: 5,
-    alpha: 0.05,
-    delta: {
-        p50: 0.05,
-        p95: 0.1,
-        p99: 0.1,
-        rps: 0.05,
-        workflows_per_s: 0.05,
-        errors: 0.001,
-        capacity: 0.1,
-        'memory.growth': 5 * 1024 ** 2,
-        cpu_per_request: 0.04,
-    },
-    onMissingBaseline: 'warn',
-    gate: GATE_DEFAULT,
-    spreads: 'own',
-    summary: 'best',
-};
 
 ;// CONCATENATED MODULE: ./src/config/metric-expr.ts
 // Expressions over a service's Prometheus metrics, evaluated per trial:
@@ -35391,6 +35541,35 @@ function buildTls(svc, url, where, dir, at) {
     }
     return { tls: { insecure: t?.insecure ?? false, ...(ca !== undefined ? { ca, caFile } : {}) } };
 }
+/**
+ * dependencies: each started like a service (command, port, readiness), with what it provides to
+ * the service. A per-build dependency runs twice at once in A/B mode, so it needs port: auto.
+ */
+function buildDependencies(raw, dir, at) {
+    const seen = new Set();
+    return (raw ?? []).map((d, i) => {
+        const where = ['dependencies', i];
+        if (seen.has(d.name))
+            at([...where, 'name'], `another dependency is already named "${d.name}"`, false);
+        seen.add(d.name);
+        const perBuild = d['per-build'] ?? false;
+        if (perBuild && typeof d.port === 'number')
+            at([...where, 'port'], 'a per-build dependency runs once for each build at the same time: use port: auto (it gets its port as PORT)', false);
+        const provides = strings(d.provides);
+        for (const [k, v] of Object.entries(provides))
+            if (/\{(?!port\})[^}]*\}/.test(v))
+                at([...where, 'provides', k], `only {port} is replaced here, got "${v}"`, false);
+        const service = buildService({ command: d.command, cwd: d.cwd, env: d.env, port: d.port, ready: d.ready, 'stop-timeout': d['stop-timeout'] }, where, dir, at);
+        return {
+            name: d.name,
+            service: { ...service, stopRootFirst: true },
+            ...(d.setup !== undefined ? { setup: d.setup } : {}),
+            ...(d.stop !== undefined ? { stop: d.stop } : {}),
+            provides,
+            perBuild,
+        };
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/config/build.ts
 // The validated raw config → a typed Config: defaults applied, durations and sizes parsed,
@@ -35405,6 +35584,7 @@ function buildTls(svc, url, where, dir, at) {
 function build(raw, file, at) {
     const dir = (0,external_node_path_.dirname)(file);
     const service = buildService(raw.service, ['service'], dir, at);
+    const dependencies = buildDependencies(raw.dependencies, dir, at);
     const baseline = buildBaseline(raw, service, dir, at);
     const metrics = buildDefinitions(raw.service?.metrics?.define, at);
     if (baseline && metrics.length && !baseline.service.metrics)
@@ -35424,6 +35604,7 @@ function build(raw, file, at) {
         file,
         name: raw.name ?? 'perfgate',
         service,
+        dependencies,
         baseline,
         mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
         ab: buildAb(raw, at),
@@ -35588,17 +35769,6 @@ function buildBaseline(raw, service, dir, at) {
     const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
     return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
 }
-const BUILTIN_METRICS = [
-    'p50',
-    'p95',
-    'p99',
-    'rps',
-    'workflows_per_s',
-    'errors',
-    'capacity',
-    'memory.growth',
-    'cpu_per_request',
-];
 /** regression.gate: built-in metrics and defined service metrics that say which way is better. */
 function buildGate(gate, metrics, at) {
     if (gate === undefined) {
@@ -35930,371 +36100,41 @@ function reportTemplate(config) {
     }
 }
 
-// EXTERNAL MODULE: ./src/stats/rng.ts
-var stats_rng = __nccwpck_require__(1046);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/service/tree.ts
-// The process tree of a service: who belongs to it, who is still alive, how to signal all of it.
-// Linux reads /proc; elsewhere `ps` answers the same questions.
+;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
 
-
-
-function parseStat(pid, stat) {
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: rest[0], ppid: Number(rest[1]), pgid: Number(rest[2]) };
-}
-function readProc(pid) {
-    try {
-        return parseStat(pid, (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * The same as allProcs, without blocking: the resource sampler runs every 500 ms in the process
- * that sends the load, and reading all of /proc at once held the load engine's timers back.
- */
-async function allProcsAsync() {
-    if (process.platform !== 'linux')
-        return allProcs();
-    const names = (await (0,promises_namespaceObject.readdir)('/proc')).filter((n) => /^\d+$/.test(n));
-    const read = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)(`/proc/${n}/stat`, 'utf8').then((t) => parseStat(Number(n), t), () => undefined)));
-    return read.filter((p) => p !== undefined);
-}
-function allProcs() {
-    if (process.platform === 'linux') {
-        const out = [];
-        for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
-            if (!/^\d+$/.test(name))
-                continue;
-            const info = readProc(Number(name));
-            if (info)
-                out.push(info);
-        }
-        return out;
-    }
-    try {
-        const text = (0,external_node_child_process_.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
-            encoding: 'utf8',
-        });
-        return text
-            .trim()
-            .split('\n')
-            .map((line) => line.trim().split(/\s+/))
-            .map(([pid, ppid, pgid, state]) => ({
-            pid: Number(pid),
-            ppid: Number(ppid),
-            pgid: Number(pgid),
-            state: state?.[0] ?? '?',
-        }));
-    }
-    catch {
-        return [];
-    }
-}
-/** `root` and every live descendant of it, plus every live member of its process group. */
-function treePids(root) {
-    return treeOf(root, allProcs());
-}
-/** treePids without blocking the event loop (for sampling during load). */
-async function treePidsAsync(root) {
-    return treeOf(root, await allProcsAsync());
-}
-function treeOf(root, all) {
-    const procs = all.filter((p) => p.state !== 'Z' && p.state !== 'X');
-    const children = new Map();
-    for (const p of procs) {
-        const list = children.get(p.ppid) ?? [];
-        list.push(p.pid);
-        children.set(p.ppid, list);
-    }
-    const found = new Set();
-    if (procs.some((p) => p.pid === root))
-        found.add(root);
-    const queue = [root];
-    while (queue.length) {
-        for (const child of children.get(queue.pop()) ?? []) {
-            if (!found.has(child)) {
-                found.add(child);
-                queue.push(child);
+/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
+function serviceWindow(samples, windows) {
+    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
+    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
+    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
+    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+        cpu: res.length
+            ? {
+                mean: round(robust_mean(res.map((s) => s.cpu))),
+                peak: round(Math.max(...res.map((s) => s.cpu))),
+                samples: res.length,
             }
-        }
-    }
-    for (const p of procs)
-        if (p.pgid === root)
-            found.add(p.pid);
-    return [...found];
-}
-/** A pid that exited but was not reaped yet (a zombie) counts as gone. */
-function isAlive(pid) {
-    if (process.platform === 'linux') {
-        const info = readProc(pid);
-        return info !== undefined && info.state !== 'Z' && info.state !== 'X';
-    }
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (err) {
-        return err.code === 'EPERM';
-    }
-}
-function signalAll(pgid, pids, signal) {
-    try {
-        process.kill(-pgid, signal);
-    }
-    catch {
-        // group already gone
-    }
-    for (const pid of pids) {
-        try {
-            process.kill(pid, signal);
-        }
-        catch {
-            // already gone
-        }
-    }
-}
-/** Polls until every pid is gone or `ms` has passed; true when all are gone. */
-async function waitGone(pids, ms) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        if (pids.every((pid) => !isAlive(pid)))
-            return true;
-        if (Date.now() >= deadline)
-            return false;
-        await new Promise((r) => setTimeout(r, 25));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/service/cpu-time.ts
-// The CPU time a service's whole process tree has used, for CPU time per request. Every thread's
-// run time from /proc/PID/task/TID/schedstat (nanoseconds); where schedstat is missing, utime +
-// stime from /proc/PID/stat (clock ticks, 10 ms). Processes that exit between two readings take
-// their time with them (their parent is charged only once it reaps them): a service that forks
-// a process per request is undercounted, which the report cannot see, so it is said in the docs.
-
-
-/** Linux's USER_HZ: /proc/PID/stat counts CPU time in 1/100 s. */
-const TICK_NS = 10_000_000;
-/** The tree's CPU time now, or null off Linux or when the root is gone. */
-async function treeCpu(root) {
-    if (process.platform !== 'linux')
-        return null;
-    const pids = await treePidsAsync(root);
-    if (!pids.length)
-        return null;
-    const byPid = new Map();
-    let source = 'schedstat';
-    await Promise.all(pids.map(async (pid) => {
-        const sched = await schedstatNs(pid);
-        if (sched !== null)
-            return void byPid.set(pid, sched);
-        const stat = await statNs(pid);
-        if (stat !== null) {
-            source = 'stat';
-            byPid.set(pid, stat);
-        }
-    }));
-    let ns = 0;
-    for (const v of byPid.values())
-        ns += v;
-    return { ns, source, byPid };
-}
-/** CPU time used between two readings of one tree: processes seen in both, plus those new in the second. */
-function cpuBetween(before, after) {
-    let ns = 0;
-    for (const [pid, v] of after.byPid)
-        ns += Math.max(0, v - (before.byPid.get(pid) ?? 0));
-    return ns;
-}
-async function schedstatNs(pid) {
-    try {
-        const tids = await (0,promises_namespaceObject.readdir)(`/proc/${pid}/task`);
-        const parts = await Promise.all(tids.map((t) => (0,promises_namespaceObject.readFile)(`/proc/${pid}/task/${t}/schedstat`, 'utf8').then((s) => Number(s.split(' ')[0]), () => 0)));
-        return parts.reduce((a, b) => a + b, 0);
-    }
-    catch {
-        return null;
-    }
-}
-async function statNs(pid) {
-    try {
-        const stat = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/stat`, 'utf8');
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // Fields 14 and 15 (utime, stime) are at 11 and 12 after the state field.
-        return (Number(rest[11]) + Number(rest[12])) * TICK_NS;
-    }
-    catch {
-        return null;
-    }
-}
-/**
- * The service's CPU time over each measured trial: read at the trial boundaries (outside the
- * trial's window), one entry per kept trial, null where a reading failed.
- */
-class TrialCpu {
-    root;
-    readings = [];
-    before = null;
-    constructor(root) {
-        this.root = root;
-    }
-    get enabled() {
-        return this.root !== undefined && process.platform === 'linux';
-    }
-    boundary = async (when, kept) => {
-        if (!this.enabled)
-            return;
-        if (when === 'before') {
-            this.before = await treeCpu(this.root);
-            return;
-        }
-        if (!kept)
-            return;
-        const after = await treeCpu(this.root);
-        const before = this.before;
-        this.readings.push(before && after
-            ? { ns: cpuBetween(before, after), source: after.source === 'stat' || before.source === 'stat' ? 'stat' : 'schedstat' }
-            : null);
+            : null,
+        memory: res.length
+            ? {
+                mean: Math.round(robust_mean(res.map((s) => s.rss))),
+                peak: Math.max(...res.map((s) => s.rss)),
+                samples: res.length,
+            }
+            : null,
+        uptime: probes.length
+            ? {
+                probes: probes.length,
+                up: probes.filter((p) => p.ok).length,
+                ratio: probes.filter((p) => p.ok).length / probes.length,
+            }
+            : null,
     };
 }
 
-;// CONCATENATED MODULE: ./src/service/pin.ts
-// CPU pinning for duet trials (sched_setaffinity through util-linux's `taskset`): both services'
-// whole trees on one CPU set, the load generator on the others, so that the two builds share
-// the same CPU at the same time and whatever slows one slows the other alike.
-
-
-
-const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
-/** The CPUs this process may run on (its affinity list), or null where it cannot be read. */
-async function allowedCpus(pid = process.pid) {
-    if (process.platform !== 'linux')
-        return null;
-    try {
-        const { stdout } = await run('taskset', ['-c', '-p', String(pid)]);
-        const list = /:\s*([\d,\s-]+)$/.exec(stdout.trim())?.[1];
-        return list ? parseCpuList(list) : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** "0-2,5" → [0, 1, 2, 5]. */
-function parseCpuList(list) {
-    const out = [];
-    for (const part of list
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean)) {
-        const [a, b] = part.split('-').map(Number);
-        for (let c = a; c <= (b ?? a); c++)
-            out.push(c);
-    }
-    return out;
-}
-/** How to split the CPUs: the services on the upper half (at least one), the load generator on the rest. */
-function splitCpus(cpus) {
-    if (cpus.length < 2)
-        return null;
-    const n = Math.max(1, Math.floor(cpus.length / 2));
-    return { services: cpus.slice(cpus.length - n), load: cpus.slice(0, cpus.length - n) };
-}
-/** Pins every thread of `pid` to `cpus`; the reason it failed, or null. */
-async function pinProcess(pid, cpus) {
-    try {
-        await run('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)]);
-        return null;
-    }
-    catch (err) {
-        const e = err;
-        if (e.code === 'ENOENT')
-            return 'taskset (util-linux) is not installed';
-        return (e.stderr ?? e.message).trim().split('\n').pop() ?? 'taskset failed';
-    }
-}
-/** Pins a whole process tree (processes it starts later inherit the setting). */
-async function pinTree(root, cpus) {
-    for (const pid of await treePidsAsync(root)) {
-        const why = await pinProcess(pid, cpus);
-        // A process that exited meanwhile is not a failure of pinning.
-        if (why && !/No such process|failed to get pid/i.test(why))
-            return why;
-    }
-    return null;
-}
-
-// EXTERNAL MODULE: ./src/load/trial.ts + 5 modules
-var trial = __nccwpck_require__(4542);
-;// CONCATENATED MODULE: ./src/load/scenario.ts
-
-async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial */.pm) {
-    const out = { trials: [], histograms: [], windows: [] };
-    const phases = [];
-    if (scenario.warmupMs > 0)
-        phases.push({ label: 'warm-up', ms: scenario.warmupMs, measured: false });
-    for (let i = 0; i < scenario.trials; i++)
-        phases.push({
-            label: `trial ${i + 1}/${scenario.trials}`,
-            ms: scenario.durationMs,
-            measured: true,
-        });
-    for (const phase of phases) {
-        const reason = hooks.interrupt();
-        if (reason) {
-            out.interrupted = reason;
-            break;
-        }
-        hooks.onPhase?.(phase.label);
-        if (phase.measured)
-            await hooks.trialBoundary?.('before', true);
-        const start = Date.now();
-        const run = begin(baseUrl, scenario, phase.ms);
-        let stopReason;
-        const poll = setInterval(() => {
-            hooks.onLive?.(phase.label, run.live(), phase.ms);
-            stopReason ??= hooks.interrupt();
-            if (stopReason)
-                run.stop();
-        }, 100);
-        let data;
-        try {
-            data = await run.done;
-        }
-        finally {
-            clearInterval(poll);
-        }
-        if (stopReason) {
-            out.interrupted = stopReason;
-            // A cut-short trial is kept when it measured something: it shows what happened up to the failure.
-            const kept = phase.measured && data.result.requests + data.result.errors.total > 0;
-            const end = Date.now();
-            if (phase.measured)
-                await hooks.trialBoundary?.('after', kept);
-            if (kept) {
-                out.trials.push({ index: out.trials.length, ...data.result });
-                out.histograms.push(data.histogram);
-                out.windows.push({ start, end });
-            }
-            break;
-        }
-        if (phase.measured) {
-            const end = Date.now();
-            await hooks.trialBoundary?.('after', true);
-            out.trials.push({ index: out.trials.length, ...data.result });
-            out.histograms.push(data.histogram);
-            out.windows.push({ start, end });
-        }
-    }
-    return out;
-}
-
+// EXTERNAL MODULE: ./src/load/summary.ts
+var summary = __nccwpck_require__(7379);
 ;// CONCATENATED MODULE: ./src/analysis/metric-eval.ts
 // Evaluating a service-metric expression (config/metric-expr.ts parses it) over the Prometheus
 // scrapes taken before and after each trial. Pure.
@@ -36424,247 +36264,6 @@ function runMetrics(url, defs, readingsByScenario, stats) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
-var parse_prometheus_text_format_cjs = __nccwpck_require__(2625);
-var parse_prometheus_text_format_cjs_default = /*#__PURE__*/__nccwpck_require__.n(parse_prometheus_text_format_cjs);
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
-;// CONCATENATED MODULE: ./src/service/http-get.ts
-
-
-
-
-/** TLS settings by origin (https://host:port): readiness, the uptime probe and scraping use the load's. */
-const tlsByOrigin = new Map();
-/** Makes every GET to this service's origin verify its certificate as `settings` say. */
-function useTls(baseUrl, settings) {
-    const origin = new URL(baseUrl).origin;
-    if (settings)
-        tlsByOrigin.set(origin, settings);
-    else
-        tlsByOrigin.delete(origin);
-}
-function tlsOptions(url) {
-    if (!url.startsWith('https:'))
-        return {};
-    const t = tlsByOrigin.get(new URL(url).origin);
-    if (!t)
-        return {};
-    return { rejectUnauthorized: !t.insecure, ...(t.ca ? { ca: [...(external_node_tls_default()).rootCertificates, t.ca] } : {}) };
-}
-/** One GET with a hard timeout and no connection reuse; never throws. */
-function httpGet(url, timeoutMs) {
-    const started = process.hrtime.bigint();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
-    return new Promise((resolve) => {
-        let settled = false;
-        const settle = (r) => {
-            if (settled)
-                return;
-            settled = true;
-            resolve({ ...r, ms: elapsed() });
-        };
-        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, timeout: timeoutMs, ...tlsOptions(url) }, (res) => {
-            res.resume();
-            res.on('end', () => settle({
-                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
-                status: res.statusCode,
-            }));
-            res.on('error', (err) => settle({ ok: false, error: err.message }));
-        });
-        req.on('timeout', () => {
-            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-        });
-        req.on('error', (err) => settle({
-            ok: false,
-            error: (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message),
-        }));
-    });
-}
-/** One GET that keeps the body (up to maxBytes), with a hard timeout over the whole exchange; never throws. */
-function httpGetText(url, timeoutMs, maxBytes) {
-    const started = process.hrtime.bigint();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
-    return new Promise((resolve) => {
-        let settled = false;
-        const settle = (r) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({ ...r, ms: elapsed() });
-        };
-        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
-        const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' }, ...tlsOptions(url) }, (res) => {
-            const chunks = [];
-            let size = 0;
-            res.on('data', (c) => {
-                size += c.length;
-                if (size > maxBytes) {
-                    settle({ error: `the answer is larger than ${Math.round(maxBytes / 1048576)} MB` });
-                    req.destroy();
-                    return;
-                }
-                chunks.push(c);
-            });
-            res.on('end', () => settle({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', (err) => settle({ error: err.message }));
-        });
-        const timer = setTimeout(() => {
-            settle({ error: `no complete answer within ${timeoutMs} ms` });
-            req.destroy();
-        }, timeoutMs);
-        req.on('error', (err) => settle({ error: (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message) }));
-    });
-}
-
-;// CONCATENATED MODULE: ./src/service/scrape.ts
-// Scraping a service's Prometheus endpoint: one GET with a timeout and a size cap, the text
-// parsed by parse-prometheus-text-format and flattened into a Scrape. Never throws: a failed
-// scrape is a message that ends up as a ❓ note.
-
-
-const MAX_BYTES = 8 * 1024 * 1024;
-async function scrapeMetrics(url, timeoutMs) {
-    const got = await httpGetText(url, timeoutMs, MAX_BYTES);
-    const where = `GET ${url}`;
-    if (got.error !== undefined)
-        return { ok: false, problem: `${where} failed: ${got.error}` };
-    if (got.status !== undefined && (got.status < 200 || got.status >= 300))
-        return { ok: false, problem: `${where} answered ${got.status}` };
-    const parsed = parsePrometheusText(got.body ?? '');
-    if (typeof parsed === 'string')
-        return { ok: false, problem: `${where}: ${parsed}` };
-    return { ok: true, scrape: parsed, ms: got.ms };
-}
-/** Prometheus text exposition → Scrape, or why it could not be read. */
-function parsePrometheusText(text) {
-    let families;
-    try {
-        families = parse_prometheus_text_format_cjs_default()(text);
-    }
-    catch (err) {
-        const why = err.message;
-        return `not Prometheus text exposition (${why.length > 120 ? `${why.slice(0, 117)}...` : why})`;
-    }
-    const out = new Map();
-    const add = (name, type, labels, raw) => {
-        const value = raw === undefined ? NaN : Number(raw);
-        if (Number.isNaN(value) && raw !== 'NaN')
-            return;
-        let entry = out.get(name);
-        if (!entry)
-            out.set(name, (entry = { type, series: [] }));
-        entry.series.push({ labels: { ...labels }, value });
-    };
-    for (const f of families) {
-        for (const m of f.metrics) {
-            if (f.type === 'HISTOGRAM' || f.type === 'SUMMARY') {
-                for (const [le, v] of Object.entries(m.buckets ?? {}))
-                    add(`${f.name}_bucket`, 'counter', { ...m.labels, le }, v);
-                for (const [q, v] of Object.entries(m.quantiles ?? {}))
-                    add(f.name, 'gauge', { ...m.labels, quantile: q }, v);
-                add(`${f.name}_sum`, 'counter', m.labels, m.sum);
-                add(`${f.name}_count`, 'counter', m.labels, m.count);
-            }
-            else {
-                add(f.name, f.type === 'COUNTER' ? 'counter' : f.type === 'GAUGE' ? 'gauge' : 'untyped', m.labels, m.value);
-            }
-        }
-    }
-    if (out.size === 0)
-        return 'no Prometheus samples in the response (is this the metrics endpoint?)';
-    return out;
-}
-/**
- * Scrapes before and after every trial (ScenarioHooks.trialBoundary) and keeps one pair per
- * recorded trial, in order. Without an endpoint it records nothing.
- */
-class TrialScrapes {
-    timeoutMs;
-    pairs = [];
-    scrapes = 0;
-    failed = 0;
-    problems = new Set();
-    pending;
-    /** Where to scrape; A/B mode points it at each new start of a service (its port may change). */
-    url;
-    constructor(url, timeoutMs) {
-        this.timeoutMs = timeoutMs;
-        this.url = url;
-    }
-    get enabled() {
-        return this.url !== undefined;
-    }
-    boundary = async (when, kept) => {
-        if (!this.url)
-            return;
-        const got = await scrapeMetrics(this.url, this.timeoutMs);
-        this.scrapes++;
-        if (!got.ok) {
-            this.failed++;
-            this.problems.add(got.problem);
-        }
-        if (when === 'before') {
-            this.pending = got;
-            return;
-        }
-        const before = this.pending;
-        this.pending = undefined;
-        if (!kept)
-            return;
-        const problem = before && !before.ok ? before.problem : !got.ok ? got.problem : undefined;
-        this.pairs.push({
-            before: before?.ok ? before.scrape : null,
-            after: got.ok ? got.scrape : null,
-            ...(problem ? { problem } : {}),
-        });
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
-
-/** Service figures over the given time windows (epoch ms). null where nothing was sampled. */
-function serviceWindow(samples, windows) {
-    const inside = (t) => windows.some((w) => t >= w.start && t <= w.end);
-    const res = samples.resources?.filter((s) => inside(s.t)) ?? [];
-    const probes = samples.probes?.filter((p) => inside(p.t)) ?? [];
-    const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-    return {
-        cpu: res.length
-            ? {
-                mean: round(robust_mean(res.map((s) => s.cpu))),
-                peak: round(Math.max(...res.map((s) => s.cpu))),
-                samples: res.length,
-            }
-            : null,
-        memory: res.length
-            ? {
-                mean: Math.round(robust_mean(res.map((s) => s.rss))),
-                peak: Math.max(...res.map((s) => s.rss)),
-                samples: res.length,
-            }
-            : null,
-        uptime: probes.length
-            ? {
-                probes: probes.length,
-                up: probes.filter((p) => p.ok).length,
-                ratio: probes.filter((p) => p.ok).length / probes.length,
-            }
-            : null,
-    };
-}
-
-// EXTERNAL MODULE: ./src/load/summary.ts
-var summary = __nccwpck_require__(7379);
 ;// CONCATENATED MODULE: ./src/config/settings.ts
 /** The load settings of a scenario, as result.json records them and the fingerprint hashes them. */
 function loadSettings(s) {
@@ -36691,6 +36290,71 @@ function own(v) {
     if (v === null)
         throw new Error('perfgate measured a trial without a latency figure');
     return v;
+}
+
+// EXTERNAL MODULE: ./src/load/trial.ts + 5 modules
+var trial = __nccwpck_require__(4542);
+;// CONCATENATED MODULE: ./src/load/scenario.ts
+
+async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial */.pm) {
+    const out = { trials: [], histograms: [], windows: [] };
+    const phases = [];
+    if (scenario.warmupMs > 0)
+        phases.push({ label: 'warm-up', ms: scenario.warmupMs, measured: false });
+    for (let i = 0; i < scenario.trials; i++)
+        phases.push({
+            label: `trial ${i + 1}/${scenario.trials}`,
+            ms: scenario.durationMs,
+            measured: true,
+        });
+    for (const phase of phases) {
+        const reason = hooks.interrupt();
+        if (reason) {
+            out.interrupted = reason;
+            break;
+        }
+        hooks.onPhase?.(phase.label);
+        if (phase.measured)
+            await hooks.trialBoundary?.('before', true);
+        const start = Date.now();
+        const run = begin(baseUrl, scenario, phase.ms);
+        let stopReason;
+        const poll = setInterval(() => {
+            hooks.onLive?.(phase.label, run.live(), phase.ms);
+            stopReason ??= hooks.interrupt();
+            if (stopReason)
+                run.stop();
+        }, 100);
+        let data;
+        try {
+            data = await run.done;
+        }
+        finally {
+            clearInterval(poll);
+        }
+        if (stopReason) {
+            out.interrupted = stopReason;
+            // A cut-short trial is kept when it measured something: it shows what happened up to the failure.
+            const kept = phase.measured && data.result.requests + data.result.errors.total > 0;
+            const end = Date.now();
+            if (phase.measured)
+                await hooks.trialBoundary?.('after', kept);
+            if (kept) {
+                out.trials.push({ index: out.trials.length, ...data.result });
+                out.histograms.push(data.histogram);
+                out.windows.push({ start, end });
+            }
+            break;
+        }
+        if (phase.measured) {
+            const end = Date.now();
+            await hooks.trialBoundary?.('after', true);
+            out.trials.push({ index: out.trials.length, ...data.result });
+            out.histograms.push(data.histogram);
+            out.windows.push({ start, end });
+        }
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/load/ramp.ts
@@ -36792,6 +36456,522 @@ function freePort() {
     });
 }
 
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
+;// CONCATENATED MODULE: ./src/service/http-get.ts
+
+
+
+
+/** TLS settings by origin (https://host:port): readiness, the uptime probe and scraping use the load's. */
+const tlsByOrigin = new Map();
+/** Makes every GET to this service's origin verify its certificate as `settings` say. */
+function useTls(baseUrl, settings) {
+    const origin = new URL(baseUrl).origin;
+    if (settings)
+        tlsByOrigin.set(origin, settings);
+    else
+        tlsByOrigin.delete(origin);
+}
+function tlsOptions(url) {
+    if (!url.startsWith('https:'))
+        return {};
+    const t = tlsByOrigin.get(new URL(url).origin);
+    if (!t)
+        return {};
+    return { rejectUnauthorized: !t.insecure, ...(t.ca ? { ca: [...(external_node_tls_default()).rootCertificates, t.ca] } : {}) };
+}
+/** One GET with a hard timeout and no connection reuse; never throws. */
+function httpGet(url, timeoutMs) {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+    return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r) => {
+            if (settled)
+                return;
+            settled = true;
+            resolve({ ...r, ms: elapsed() });
+        };
+        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
+        const req = lib.get(url, { agent: false, timeout: timeoutMs, ...tlsOptions(url) }, (res) => {
+            res.resume();
+            res.on('end', () => settle({
+                ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
+                status: res.statusCode,
+            }));
+            res.on('error', (err) => settle({ ok: false, error: err.message }));
+        });
+        req.on('timeout', () => {
+            req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+        });
+        req.on('error', (err) => settle({
+            ok: false,
+            error: (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message),
+        }));
+    });
+}
+/** One GET that keeps the body (up to maxBytes), with a hard timeout over the whole exchange; never throws. */
+function httpGetText(url, timeoutMs, maxBytes) {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+    return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ ...r, ms: elapsed() });
+        };
+        const lib = url.startsWith('https:') ? (external_node_https_default()) : (external_node_http_default());
+        const req = lib.get(url, { agent: false, headers: { accept: 'text/plain' }, ...tlsOptions(url) }, (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (c) => {
+                size += c.length;
+                if (size > maxBytes) {
+                    settle({ error: `the answer is larger than ${Math.round(maxBytes / 1048576)} MB` });
+                    req.destroy();
+                    return;
+                }
+                chunks.push(c);
+            });
+            res.on('end', () => settle({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', (err) => settle({ error: err.message }));
+        });
+        const timer = setTimeout(() => {
+            settle({ error: `no complete answer within ${timeoutMs} ms` });
+            req.destroy();
+        }, timeoutMs);
+        req.on('error', (err) => settle({ error: (0,http_syntax/* tlsHint */.ZZ)(err.code ?? err.message) }));
+    });
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/service/cgroup.ts
+// A cgroup (v2) of the service's own, where perfgate may make one (root, or a delegated
+// subtree): its cpu.stat counts the CPU time of every thread and process that ran in it, those
+// that exited during a trial included, in microseconds. The service's shell joins it before it
+// runs the command, so everything it starts is inside. Where no cgroup can be made (no cgroup2
+// mount, no write permission: a hosted runner's unprivileged user), the caller counts /proc.
+
+
+
+let made = 0;
+/** Where this process's own cgroup v2 is, as a directory, or null when there is none to write to. */
+function ownCgroupDir() {
+    if (process.platform !== 'linux')
+        return null;
+    try {
+        const line = (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith('0::'));
+        if (!line)
+            return null;
+        const mount = (0,external_node_fs_.readFileSync)('/proc/self/mountinfo', 'utf8')
+            .split('\n')
+            .map((l) => l.split(' '))
+            .find((f) => f[f.indexOf('-') + 1] === 'cgroup2');
+        if (!mount)
+            return null;
+        // Field 4 is the mount's root within the hierarchy, field 5 where it is mounted.
+        const [root, at] = [mount[3], mount[4]];
+        const own = line.slice(3).trim();
+        if (!own.startsWith(root))
+            return null;
+        return (0,external_node_path_.join)(at, own.slice(root.length));
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * A new cgroup for one service start, beside nothing else of perfgate's (a child of perfgate's
+ * own cgroup), or null where it cannot be made. PERFGATE_CGROUP=off counts /proc instead.
+ */
+function createCpuGroup(env = process.env) {
+    if (env.PERFGATE_CGROUP === 'off')
+        return null;
+    const parent = ownCgroupDir();
+    if (!parent || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(parent, 'cgroup.procs')))
+        return null;
+    const dir = (0,external_node_path_.join)(parent, `perfgate-${process.pid}-${++made}`);
+    try {
+        (0,external_node_fs_.mkdirSync)(dir);
+    }
+    catch {
+        return null;
+    }
+    if (!(0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, 'cpu.stat'))) {
+        tryRmdir(dir);
+        return null;
+    }
+    const pids = () => {
+        try {
+            return (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+        }
+        catch {
+            return [];
+        }
+    };
+    return {
+        dir,
+        async usageNs() {
+            try {
+                const stat = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(dir, 'cpu.stat'), 'utf8');
+                const m = /^usage_usec (\d+)$/m.exec(stat);
+                return m ? Number(m[1]) * 1000 : null;
+            }
+            catch {
+                return null;
+            }
+        },
+        holds: (pid) => pids().includes(pid),
+        pids,
+        remove() {
+            for (const pid of pids()) {
+                try {
+                    process.kill(pid, 'SIGKILL');
+                }
+                catch {
+                    // already gone
+                }
+            }
+            tryRmdir(dir);
+        },
+    };
+}
+/** A killed process leaves the group a moment after the signal: a few tries, then leave it. */
+function tryRmdir(dir) {
+    for (let i = 0; i < 50; i++) {
+        try {
+            (0,external_node_fs_.rmdirSync)(dir);
+            return;
+        }
+        catch (err) {
+            if (err.code === 'ENOENT')
+                return;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        }
+    }
+}
+/** The shell line that moves the service's shell into the group before it runs the command. */
+function joinLine(group) {
+    return `echo $$ > '${(0,external_node_path_.join)(group.dir, 'cgroup.procs').replace(/'/g, `'\\''`)}' 2>/dev/null;`;
+}
+
+;// CONCATENATED MODULE: ./src/service/tree.ts
+// The process tree of a service: who belongs to it, who is still alive, how to signal all of it.
+// Linux reads /proc; elsewhere `ps` answers the same questions.
+
+
+
+function parseStat(pid, stat) {
+    // The command name is in parentheses and may itself hold spaces or parentheses.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, state: rest[0], ppid: Number(rest[1]), pgid: Number(rest[2]) };
+}
+function readProc(pid) {
+    try {
+        return parseStat(pid, (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The same as allProcs, without blocking: the resource sampler runs every 500 ms in the process
+ * that sends the load, and reading all of /proc at once held the load engine's timers back.
+ */
+async function allProcsAsync() {
+    if (process.platform !== 'linux')
+        return allProcs();
+    const names = (await (0,promises_namespaceObject.readdir)('/proc')).filter((n) => /^\d+$/.test(n));
+    const read = await Promise.all(names.map((n) => (0,promises_namespaceObject.readFile)(`/proc/${n}/stat`, 'utf8').then((t) => parseStat(Number(n), t), () => undefined)));
+    return read.filter((p) => p !== undefined);
+}
+function allProcs() {
+    if (process.platform === 'linux') {
+        const out = [];
+        for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
+            if (!/^\d+$/.test(name))
+                continue;
+            const info = readProc(Number(name));
+            if (info)
+                out.push(info);
+        }
+        return out;
+    }
+    try {
+        const text = (0,external_node_child_process_.execFileSync)('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], {
+            encoding: 'utf8',
+        });
+        return text
+            .trim()
+            .split('\n')
+            .map((line) => line.trim().split(/\s+/))
+            .map(([pid, ppid, pgid, state]) => ({
+            pid: Number(pid),
+            ppid: Number(ppid),
+            pgid: Number(pgid),
+            state: state?.[0] ?? '?',
+        }));
+    }
+    catch {
+        return [];
+    }
+}
+/** `root` and every live descendant of it, plus every live member of its process group. */
+function treePids(root) {
+    return treeOf(root, allProcs());
+}
+/**
+ * treePids without blocking the event loop (for sampling during load). With `zombies`, exited
+ * processes not reaped yet are kept too (their CPU count is final, and their parent is charged
+ * only once it reaps them).
+ */
+async function treePidsAsync(root, o = {}) {
+    return treeOf(root, await allProcsAsync(), o.zombies);
+}
+function treeOf(root, all, zombies = false) {
+    const procs = all.filter((p) => p.state !== 'X' && (zombies || p.state !== 'Z'));
+    const children = new Map();
+    for (const p of procs) {
+        const list = children.get(p.ppid) ?? [];
+        list.push(p.pid);
+        children.set(p.ppid, list);
+    }
+    const found = new Set();
+    if (procs.some((p) => p.pid === root))
+        found.add(root);
+    const queue = [root];
+    while (queue.length) {
+        for (const child of children.get(queue.pop()) ?? []) {
+            if (!found.has(child)) {
+                found.add(child);
+                queue.push(child);
+            }
+        }
+    }
+    for (const p of procs)
+        if (p.pgid === root)
+            found.add(p.pid);
+    return [...found];
+}
+/** A pid that exited but was not reaped yet (a zombie) counts as gone. */
+function isAlive(pid) {
+    if (process.platform === 'linux') {
+        const info = readProc(pid);
+        return info !== undefined && info.state !== 'Z' && info.state !== 'X';
+    }
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (err) {
+        return err.code === 'EPERM';
+    }
+}
+function signalAll(pgid, pids, signal) {
+    try {
+        process.kill(-pgid, signal);
+    }
+    catch {
+        // group already gone
+    }
+    for (const pid of pids) {
+        try {
+            process.kill(pid, signal);
+        }
+        catch {
+            // already gone
+        }
+    }
+}
+/** Polls until every pid is gone or `ms` has passed (or `until` is gone); true when all are gone. */
+async function waitGone(pids, ms, until) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        if (pids.every((pid) => !isAlive(pid)))
+            return true;
+        if (Date.now() >= deadline || (until !== undefined && !isAlive(until)))
+            return false;
+        await new Promise((r) => setTimeout(r, 25));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/service/cpu-time.ts
+// The CPU time a service has used, for CPU time per request. Two ways, best first:
+// - cgroup: the service runs in a cgroup of its own (service/cgroup.ts); its cpu.stat counts
+//   every thread and process that ran in it, those that exited included (µs).
+// - proc: the service's process tree in /proc. Per process, the live threads' run time from
+//   /proc/PID/task/TID/schedstat (ns), and the process's whole count from /proc/PID/stat: utime
+//   + stime (every thread it ever had, the exited ones included) + cutime + cstime (children it
+//   reaped), in 10 ms ticks. Between two readings a process is charged its schedstat growth,
+//   unless its stat count grew by more than that (threads or children that ended meanwhile took
+//   their run time out of schedstat): then the stat growth, less what the reaped children had
+//   already used before the first reading. Lost: a process that leaves the tree (a daemon that
+//   re-parents itself to init) and what its children used.
+// A service started through a container runtime (docker run …) runs in the runtime's processes,
+// not perfgate's children: its CPU time is not measured, and the report says so.
+
+
+/** Linux's USER_HZ: /proc/PID/stat counts CPU time in 1/100 s. */
+const TICK_NS = 10_000_000;
+/** A reading of the target now, or null off Linux, when it is gone, or when it is not measured. */
+async function readCpu(target) {
+    if (process.platform !== 'linux' || target.cpuNotMeasured)
+        return null;
+    if (target.cgroup) {
+        const ns = await target.cgroup.usageNs();
+        return ns === null ? null : { ns, source: 'cgroup' };
+    }
+    return treeCpu(target.pid);
+}
+/** The process tree's CPU figures now (zombies included: their count is final until reaped). */
+async function treeCpu(root) {
+    if (process.platform !== 'linux')
+        return null;
+    const pids = await treePidsAsync(root, { zombies: true });
+    if (!pids.length)
+        return null;
+    const byPid = new Map();
+    await Promise.all(pids.map(async (pid) => {
+        const stat = await statOf(pid);
+        if (stat)
+            byPid.set(pid, { ...stat, sched: await schedstatNs(pid) });
+    }));
+    if (!byPid.size)
+        return null;
+    const source = [...byPid.values()].some((p) => p.sched === null) ? 'stat' : 'schedstat';
+    return { source, byPid };
+}
+/** CPU time used between two readings of one target, in ns. */
+function cpuBetween(before, after) {
+    if (before.ns !== undefined && after.ns !== undefined)
+        return Math.max(0, after.ns - before.ns);
+    const b = before.byPid ?? new Map();
+    const a = after.byPid ?? new Map();
+    // What each surviving parent's children had used by the first reading, for those reaped since.
+    const reapedBefore = new Map();
+    for (const [pid, p] of b) {
+        if (a.has(pid))
+            continue;
+        reapedBefore.set(p.ppid, (reapedBefore.get(p.ppid) ?? 0) + p.stat);
+    }
+    let ns = 0;
+    for (const [pid, now] of a) {
+        const was = b.get(pid);
+        const stat = now.stat - (was?.stat ?? 0) - (now.children > (was?.children ?? 0) ? (reapedBefore.get(pid) ?? 0) : 0);
+        if (now.sched === null || (was && was.sched === null)) {
+            ns += Math.max(0, stat);
+            continue;
+        }
+        const sched = now.sched - (was?.sched ?? 0);
+        // Within two ticks the two agree up to stat's resolution: keep schedstat's nanoseconds.
+        ns += Math.max(0, stat - sched > 2 * TICK_NS ? stat : sched);
+    }
+    return ns;
+}
+async function schedstatNs(pid) {
+    try {
+        const tids = await (0,promises_namespaceObject.readdir)(`/proc/${pid}/task`);
+        if (!tids.length)
+            return null;
+        const parts = await Promise.all(tids.map((t) => (0,promises_namespaceObject.readFile)(`/proc/${pid}/task/${t}/schedstat`, 'utf8').then((s) => Number(s.split(' ')[0]), () => 0)));
+        return parts.reduce((a, b) => a + b, 0);
+    }
+    catch {
+        return null;
+    }
+}
+async function statOf(pid) {
+    try {
+        const stat = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/stat`, 'utf8');
+        // After the command name: state (0), ppid (1), … utime (11), stime (12), cutime (13), cstime (14).
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const children = (Number(rest[13]) + Number(rest[14])) * TICK_NS;
+        return { ppid: Number(rest[1]), stat: (Number(rest[11]) + Number(rest[12])) * TICK_NS + children, children };
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * The service's CPU time over each measured trial: read at the trial boundaries (outside the
+ * trial's window), one entry per kept trial, null where a reading failed.
+ */
+class TrialCpu {
+    target;
+    readings = [];
+    before = null;
+    constructor(target) {
+        this.target = target;
+    }
+    get enabled() {
+        return this.target !== undefined && !this.target.cpuNotMeasured && process.platform === 'linux';
+    }
+    boundary = async (when, kept) => {
+        if (!this.enabled)
+            return;
+        if (when === 'before') {
+            this.before = await readCpu(this.target);
+            return;
+        }
+        if (!kept)
+            return;
+        const after = await readCpu(this.target);
+        const before = this.before;
+        this.readings.push(before && after ? { ns: cpuBetween(before, after), source: worse(before.source, after.source) } : null);
+    };
+}
+/** The coarser of two readings' sources. */
+function worse(a, b) {
+    return a === 'stat' || b === 'stat' ? 'stat' : a === 'cgroup' && b === 'cgroup' ? 'cgroup' : 'schedstat';
+}
+/** How a started service's CPU time is counted, for the report. */
+function cpuCounting(target) {
+    if (target.cpuNotMeasured)
+        return { counted: 'none', note: `not measured: ${target.cpuNotMeasured}` };
+    if (process.platform !== 'linux')
+        return { counted: 'none', note: 'not measured: CPU time is read from Linux /proc or a cgroup' };
+    if (target.cgroup)
+        return {
+            counted: 'cgroup',
+            note: "counted in the service's own cgroup (cpu.stat): every thread and process it ran, those that exited during a trial included",
+        };
+    return {
+        counted: 'proc',
+        note: "counted over the service's process tree in /proc (no cgroup could be made here): threads that exited and children that were reaped included; a process that leaves the tree (a daemon re-parented to init) is not",
+    };
+}
+/**
+ * Why a service's CPU time cannot be measured, or undefined: a container runtime starts the
+ * service in processes that are not the command's children (the runtime's daemon), so neither
+ * the tree nor perfgate's cgroup holds them, and pinning does not reach them.
+ */
+function containerRuntime(command) {
+    if (!command)
+        return undefined;
+    const m = /(?:^|[;&|(]\s*|\bexec\s+|\bsudo\s+)(docker|podman|nerdctl)(?:\s+-\S+(?:\s+\S+)?)*?\s+(run|start|compose|container\s+run)\b/.exec(command);
+    const m2 = m ? null : /(?:^|[;&|(]\s*|\bexec\s+)(docker-compose)\s+up\b/.exec(command);
+    const tool = m ? `${m[1]} ${m[2]}` : m2 ? 'docker-compose up' : undefined;
+    return tool
+        ? `the service runs in a container (${tool}): its processes belong to the container runtime, not to the command perfgate started, so its CPU time is not measured and pinning does not reach it`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/service/log.ts
 // The service's output: every line goes to the log file and the last lines stay in memory for
 // the report; listeners see each line (log-based readiness).
@@ -36856,25 +37036,28 @@ class LogBuffer {
 
 
 
+
+
 /**
  * Services still running. If perfgate exits without stopping them (a crash, a closed stdout),
  * the exit handler kills their process groups, so that nothing is left behind.
  */
-const running = new Set();
+const running = new Map();
 let exitHook = false;
-function remember(pid) {
-    running.add(pid);
+function remember(pid, group) {
+    running.set(pid, group);
     if (exitHook)
         return;
     exitHook = true;
     process.once('exit', () => {
-        for (const p of running) {
+        for (const [p, g] of running) {
             try {
                 process.kill(-p, 'SIGKILL');
             }
             catch {
                 // already gone
             }
+            g?.remove();
         }
     });
 }
@@ -36883,7 +37066,9 @@ function startService(opts) {
     if (opts.logFile)
         file = (0,external_node_fs_.createWriteStream)(opts.logFile, { flags: opts.appendLog ? 'a' : 'w' });
     const log = new LogBuffer(200, file ? (line) => file.write(`${line.stream === 'stderr' ? '! ' : '  '}${line.text}\n`) : undefined);
-    const child = (0,external_node_child_process_.spawn)(shellCommand(opts.command), {
+    const cpuNotMeasured = containerRuntime(opts.command);
+    const group = opts.cgroup === false || cpuNotMeasured ? null : createCpuGroup(opts.env);
+    const child = (0,external_node_child_process_.spawn)(`${group ? joinLine(group) + ' ' : ''}${shellCommand(opts.command)}`, {
         shell: true,
         cwd: opts.cwd,
         env: opts.env,
@@ -36891,12 +37076,14 @@ function startService(opts) {
         stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid !== undefined)
-        remember(child.pid);
+        remember(child.pid, group);
     child.stdout.on('data', (chunk) => log.write('stdout', chunk));
     child.stderr.on('data', (chunk) => log.write('stderr', chunk));
     let stopping;
     const handle = {
         pid: child.pid ?? -1,
+        cgroup: group,
+        ...(cpuNotMeasured ? { cpuNotMeasured } : {}),
         log,
         stopping: false,
         exited: new Promise((resolve) => {
@@ -36919,10 +37106,12 @@ function startService(opts) {
             // and give the pipes a moment to drain.
             child.on('exit', (code, signal) => setTimeout(() => finish({ code, signal, at: Date.now() }), 50));
         }),
-        stop(graceMs) {
+        stop(graceMs, o) {
             handle.stopping = true;
-            stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
+            stopping ??= stopTree(handle, graceMs, o?.rootFirst ?? false).then(async (outcome) => {
                 running.delete(handle.pid);
+                // Whatever left the tree but not the group (a daemon that re-parented itself) goes too.
+                group?.remove();
                 // The tree is gone; let Node's exit event land so the exit code is known.
                 await Promise.race([handle.exited, new Promise((r) => setTimeout(r, 1000))]);
                 await new Promise((r) => (file ? file.end(r) : r()));
@@ -36933,7 +37122,7 @@ function startService(opts) {
     };
     return handle;
 }
-async function stopTree(handle, graceMs) {
+async function stopTree(handle, graceMs, rootFirst) {
     if (handle.pid < 0)
         return { forced: false, survivors: [] };
     // Snapshot the tree before signalling: once the root dies its children are re-parented and
@@ -36941,6 +37130,17 @@ async function stopTree(handle, graceMs) {
     const known = new Set(treePids(handle.pid));
     if (handle.exit === undefined)
         known.add(handle.pid);
+    if (rootFirst && handle.exit === undefined) {
+        try {
+            process.kill(handle.pid, 'SIGTERM');
+        }
+        catch {
+            // gone already
+        }
+        // Until the tree is gone, or the root is (a shell that did not wait for its children): then the tree gets it too.
+        if (await waitGone([...known], graceMs, handle.pid))
+            return { forced: false, survivors: [] };
+    }
     signalAll(handle.pid, [...known], 'SIGTERM');
     let pids = [...known];
     if (await waitGone(pids, graceMs))
@@ -37126,7 +37326,7 @@ async function launch(svc, o) {
             if (!service)
                 return;
             o.progress.info(`perfgate: stopping ${o.label}`);
-            const stopped = await service.stop(svc.stopTimeoutMs);
+            const stopped = await service.stop(svc.stopTimeoutMs, { rootFirst: svc.stopRootFirst });
             if (stopped.survivors.length)
                 o.progress.info(`perfgate: warning: processes ${stopped.survivors.join(', ')} survived SIGKILL`);
         },
@@ -37134,6 +37334,11 @@ async function launch(svc, o) {
     const ready = await waitReady(svc.ready, baseUrl, service, o.signal);
     if (ready.ready) {
         launched.readyMs = ready.ms;
+        // The shell joins its cgroup before it runs the command; where it could not, /proc is read.
+        if (service?.cgroup && !service.cgroup.holds(service.pid)) {
+            service.cgroup.remove();
+            service.cgroup = null;
+        }
         o.progress.info(`perfgate: ${o.label} is ready after ${ready.ms} ms at ${baseUrl}`);
     }
     else if (ready.reason === 'aborted') {
@@ -37280,9 +37485,280 @@ class ResourceSampler {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
+var parse_prometheus_text_format_cjs = __nccwpck_require__(2625);
+var parse_prometheus_text_format_cjs_default = /*#__PURE__*/__nccwpck_require__.n(parse_prometheus_text_format_cjs);
+;// CONCATENATED MODULE: ./src/service/scrape.ts
+// Scraping a service's Prometheus endpoint: one GET with a timeout and a size cap, the text
+// parsed by parse-prometheus-text-format and flattened into a Scrape. Never throws: a failed
+// scrape is a message that ends up as a ❓ note.
+
+
+const MAX_BYTES = 8 * 1024 * 1024;
+async function scrapeMetrics(url, timeoutMs) {
+    const got = await httpGetText(url, timeoutMs, MAX_BYTES);
+    const where = `GET ${url}`;
+    if (got.error !== undefined)
+        return { ok: false, problem: `${where} failed: ${got.error}` };
+    if (got.status !== undefined && (got.status < 200 || got.status >= 300))
+        return { ok: false, problem: `${where} answered ${got.status}` };
+    const parsed = parsePrometheusText(got.body ?? '');
+    if (typeof parsed === 'string')
+        return { ok: false, problem: `${where}: ${parsed}` };
+    return { ok: true, scrape: parsed, ms: got.ms };
+}
+/** Prometheus text exposition → Scrape, or why it could not be read. */
+function parsePrometheusText(text) {
+    let families;
+    try {
+        families = parse_prometheus_text_format_cjs_default()(text);
+    }
+    catch (err) {
+        const why = err.message;
+        return `not Prometheus text exposition (${why.length > 120 ? `${why.slice(0, 117)}...` : why})`;
+    }
+    const out = new Map();
+    const add = (name, type, labels, raw) => {
+        const value = raw === undefined ? NaN : Number(raw);
+        if (Number.isNaN(value) && raw !== 'NaN')
+            return;
+        let entry = out.get(name);
+        if (!entry)
+            out.set(name, (entry = { type, series: [] }));
+        entry.series.push({ labels: { ...labels }, value });
+    };
+    for (const f of families) {
+        for (const m of f.metrics) {
+            if (f.type === 'HISTOGRAM' || f.type === 'SUMMARY') {
+                for (const [le, v] of Object.entries(m.buckets ?? {}))
+                    add(`${f.name}_bucket`, 'counter', { ...m.labels, le }, v);
+                for (const [q, v] of Object.entries(m.quantiles ?? {}))
+                    add(f.name, 'gauge', { ...m.labels, quantile: q }, v);
+                add(`${f.name}_sum`, 'counter', m.labels, m.sum);
+                add(`${f.name}_count`, 'counter', m.labels, m.count);
+            }
+            else {
+                add(f.name, f.type === 'COUNTER' ? 'counter' : f.type === 'GAUGE' ? 'gauge' : 'untyped', m.labels, m.value);
+            }
+        }
+    }
+    if (out.size === 0)
+        return 'no Prometheus samples in the response (is this the metrics endpoint?)';
+    return out;
+}
+/**
+ * Scrapes before and after every trial (ScenarioHooks.trialBoundary) and keeps one pair per
+ * recorded trial, in order. Without an endpoint it records nothing.
+ */
+class TrialScrapes {
+    timeoutMs;
+    pairs = [];
+    scrapes = 0;
+    failed = 0;
+    problems = new Set();
+    pending;
+    /** Where to scrape; A/B mode points it at each new start of a service (its port may change). */
+    url;
+    constructor(url, timeoutMs) {
+        this.timeoutMs = timeoutMs;
+        this.url = url;
+    }
+    get enabled() {
+        return this.url !== undefined;
+    }
+    boundary = async (when, kept) => {
+        if (!this.url)
+            return;
+        const got = await scrapeMetrics(this.url, this.timeoutMs);
+        this.scrapes++;
+        if (!got.ok) {
+            this.failed++;
+            this.problems.add(got.problem);
+        }
+        if (when === 'before') {
+            this.pending = got;
+            return;
+        }
+        const before = this.pending;
+        this.pending = undefined;
+        if (!kept)
+            return;
+        const problem = before && !before.ok ? before.problem : !got.ok ? got.problem : undefined;
+        this.pairs.push({
+            before: before?.ok ? before.scrape : null,
+            after: got.ok ? got.scrape : null,
+            ...(problem ? { problem } : {}),
+        });
+    };
+}
+
+;// CONCATENATED MODULE: ./src/service/dependencies.ts
+// The service's dependencies (a database, a cache): each started like a service (its own process
+// group and cgroup, a free port, readiness, its log), then set up (a schema, seed data), in the
+// order the config lists them, before the service; stopped after it, in reverse order, with the
+// same guarantees (a gentle `stop` command if given, SIGTERM to the tree, SIGKILL after the
+// grace). A dependency that never becomes ready, whose setup fails, or that exits during the
+// load stops the run with its log tail, as the service does.
+
+
+
+const SETUP_TIMEOUT_MS = 10 * 60_000;
+/** Starts the dependencies in order; on a failure, stops the ones already up and says which failed. */
+async function startDependencies(deps, o) {
+    const running = [];
+    const env = {};
+    const set = {
+        running,
+        env,
+        failure: null,
+        crashed: () => {
+            for (const d of running) {
+                const why = d.launched.crashed();
+                if (why)
+                    return why;
+            }
+            return undefined;
+        },
+        stop: async () => {
+            for (const d of [...running].reverse()) {
+                if (d.config.stop && d.launched.service && !d.launched.service.exit)
+                    await runCommand(d.config.stop, d.config.service.cwd, { ...withoutTokens(o.env), ...d.config.service.env, ...portEnv(d.port) }, undefined, d.config.service.stopTimeoutMs);
+                await d.launched.stop();
+            }
+        },
+    };
+    for (const dep of deps) {
+        const label = `the dependency "${dep.name}"${o.labelSuffix ?? ''}`;
+        const logFile = o.logFile?.(dep.name);
+        const launched = await launch(dep.service, { ...o, env: { ...o.env, ...env }, label, logFile, appendLog: o.appendLog });
+        if (launched.failure) {
+            await launched.stop();
+            await set.stop();
+            set.failure = launched.failure;
+            return set;
+        }
+        const port = portOf(launched.baseUrl);
+        const provides = Object.fromEntries(Object.entries(dep.provides).map(([k, v]) => [k, v.replaceAll('{port}', String(port ?? ''))]));
+        const d = { name: dep.name, config: dep, launched, port, provides };
+        running.push(d);
+        if (dep.setup) {
+            o.progress.info(`perfgate: setting up ${label}: ${dep.setup}`);
+            const setupEnv = { ...withoutTokens(o.env), ...env, ...dep.service.env, ...provides, ...portEnv(port) };
+            const outcome = await runCommand(dep.setup, dep.service.cwd, setupEnv, logFile, SETUP_TIMEOUT_MS, o.signal);
+            if (outcome.code !== 0) {
+                await set.stop();
+                set.failure = {
+                    kind: 'never-ready',
+                    message: `${label} could not be set up: \`${dep.setup}\` ${outcome.code === null ? outcome.why : `exited with ${outcome.code}`}`,
+                    logTail: outcome.tail,
+                };
+                return set;
+            }
+        }
+        Object.assign(env, provides);
+    }
+    return set;
+}
+function portOf(url) {
+    try {
+        const p = new URL(url).port;
+        return p ? Number(p) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const portEnv = (port) => (port !== undefined ? { PORT: String(port) } : {});
+/**
+ * A shell command in its own process group, its output appended to the log (when there is one),
+ * killed after `timeoutMs` or on abort. Its exit code (null when it did not exit by itself), and
+ * the last lines of its output.
+ */
+function runCommand(command, cwd, env, log, timeoutMs, signal) {
+    return new Promise((done) => {
+        const fd = log ? (0,external_node_fs_.openSync)(log, 'a') : 'ignore';
+        const lines = [];
+        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', log ? fd : 'pipe', log ? fd : 'pipe'] });
+        if (typeof fd === 'number')
+            (0,external_node_fs_.closeSync)(fd);
+        for (const stream of [child.stdout, child.stderr])
+            stream?.on('data', (b) => lines.push(...b.toString('utf8').split('\n').filter(Boolean)));
+        let why = '';
+        const kill = (reason) => {
+            why = reason;
+            try {
+                process.kill(-child.pid, 'SIGKILL');
+            }
+            catch {
+                // gone
+            }
+        };
+        const timer = setTimeout(() => kill(`did not finish within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+        const onAbort = () => kill('was interrupted');
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const finish = (code, fallback) => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            const tail = log ? tailOf(log, 20) : lines.slice(-20);
+            done({ code, why: why || fallback, tail });
+        };
+        child.on('error', (err) => finish(null, `could not run (${err.message})`));
+        child.on('exit', (code, sig) => finish(why ? null : code, sig ? `was stopped by ${sig}` : ''));
+    });
+}
+function tailOf(file, n) {
+    try {
+        return (0,external_node_fs_.readFileSync)(file, 'utf8').trimEnd().split('\n').slice(-n);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * One build's system: its own (per-build) dependencies, then the service with what they provide
+ * in its environment. Stopping it stops the service first; a dependency exiting during the load
+ * stops the load as the service's own exit would.
+ */
+async function launchSystem(svc, deps, o) {
+    if (!deps.length) {
+        const alone = await launch(svc, o);
+        const shared = o.shared;
+        if (!shared)
+            return alone;
+        const crashedService = alone.crashed;
+        return { ...alone, crashed: () => crashedService() ?? shared.crashed() };
+    }
+    const own = await startDependencies(deps, { ...o, logFile: o.dependencyLog, labelSuffix: o.labelSuffix });
+    if (own.failure)
+        return {
+            service: undefined,
+            baseUrl: '',
+            readyMs: null,
+            failure: own.failure,
+            logTail: () => own.failure.logTail,
+            crashed: () => undefined,
+            stop: async () => { },
+            dependencies: [],
+        };
+    const launched = await launch(svc, { ...o, env: { ...o.env, ...own.env } });
+    const stopService = launched.stop;
+    const crashedService = launched.crashed;
+    return {
+        ...launched,
+        crashed: () => crashedService() ?? own.crashed() ?? o.shared?.crashed(),
+        stop: async () => {
+            await stopService();
+            await own.stop();
+        },
+        dependencies: own.running,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/measure.ts
 // Measuring one service: start it, run every scenario (warm-up, then K trials), sample its CPU,
 // memory and health meanwhile, stop it. What comes back is the measured part of a RunResult.
+
+
 
 
 
@@ -37365,20 +37841,44 @@ function boundaryHooks(hooks, cpu, scrapes) {
         },
     };
 }
-/** Each trial's service CPU time, from the readings taken around it (in order). */
-function attachCpu(trials, cpu, first = 0) {
-    if (!cpu?.enabled)
-        return;
-    trials.forEach((t, i) => {
-        const r = cpu.readings[first + i];
-        if (r)
-            t.serviceCpu = { ns: r.ns, perRequestUs: t.requests > 0 ? r.ns / 1000 / t.requests : null, source: r.source };
-    });
+/**
+ * The CPU time of a build's system over each trial: the service's, and its own (per-build)
+ * dependencies', read at the trial boundaries one after the other.
+ */
+class SystemCpu {
+    service;
+    deps;
+    constructor(launched) {
+        this.service = new TrialCpu(launched?.service);
+        this.deps = (launched?.dependencies ?? []).map((d) => ({ name: d.name, cpu: new TrialCpu(d.launched.service) }));
+    }
+    get enabled() {
+        return this.service.enabled || this.deps.some((d) => d.cpu.enabled);
+    }
+    boundary = async (when, kept) => {
+        await this.service.boundary(when, kept);
+        for (const d of this.deps)
+            await d.cpu.boundary(when, kept);
+    };
+    /** Each trial's CPU time, from the readings taken around it (in order; `first`: readings of earlier trials). */
+    attach(trials, first = 0) {
+        trials.forEach((t, i) => {
+            const perRequest = (ns) => (t.requests > 0 ? ns / 1000 / t.requests : null);
+            const r = this.service.enabled ? this.service.readings[first + i] : null;
+            if (r)
+                t.serviceCpu = { ns: r.ns, perRequestUs: perRequest(r.ns), source: r.source };
+            const deps = this.deps.map((d) => ({ name: d.name, r: d.cpu.enabled ? d.cpu.readings[first + i] : null }));
+            if (deps.length && deps.every((d) => d.r)) {
+                const ns = deps.reduce((a, d) => a + d.r.ns, 0);
+                t.dependencyCpu = { ns, perRequestUs: perRequest(ns), byName: Object.fromEntries(deps.map((d) => [d.name, d.r.ns])) };
+            }
+        });
+    }
 }
 /** Runs a scenario (or its ramp) and turns it into a result, with its service metrics and CPU time attached. */
-async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, cpuRoot) {
+async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, system) {
     const first = scrapes.pairs.length;
-    const cpu = scenario.ramp ? undefined : new TrialCpu(cpuRoot);
+    const cpu = scenario.ramp ? undefined : new SystemCpu(system);
     const withScrapes = boundaryHooks(hooks, cpu, scrapes);
     return withLoadPool(scenario, async (start) => {
         if (scenario.ramp) {
@@ -37389,7 +37889,7 @@ async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, cpuRoot) 
             return { run, result, readings };
         }
         const run = await runScenario(baseUrl, scenario, withScrapes, start);
-        attachCpu(run.trials, cpu);
+        cpu?.attach(run.trials);
         const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
         const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
         return { run, result, readings };
@@ -37470,16 +37970,19 @@ function serviceFigures(config, launched, ctx, samples, scenarios, windowsByScen
         exit: exit ? { code: exit.code, signal: exit.signal } : null,
         logFile: ctx.serviceLog ? ctx.display(ctx.serviceLog) : null,
         logTail: launched.logTail(),
+        ...(launched.service ? { cpuTime: cpuCounting(launched.service) } : {}),
     };
 }
 async function measureOnce(config, ctx) {
-    const launched = await launch(config.service, {
+    const launched = await launchSystem(config.service, perBuild(config.dependencies), {
         env: ctx.env,
         runId: ctx.runId,
         logFile: ctx.serviceLog ?? undefined,
         signal: ctx.signal,
         progress: ctx.progress,
         label: 'the service',
+        dependencyLog: dependencyLog(ctx, ''),
+        shared: ctx.shared,
     });
     const scenarios = [];
     const windows = [];
@@ -37495,7 +37998,7 @@ async function measureOnce(config, ctx) {
                 ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
                 let recorded;
                 try {
-                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes, launched.service?.pid);
+                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes, launched);
                 }
                 catch (err) {
                     failure = loadError(launched, scenario.name, err);
@@ -37554,391 +38057,380 @@ function internalFailure(err, logTail, scenario) {
         logTail,
     };
 }
-
-;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
-// A/B mode: the base and the head build on the same machine. Duet (the default where both can
-// run side by side and the CPUs split): both loaded at the same time in every trial, their
-// services pinned to the same CPUs and the load generator to the others. Interleaved: one loaded
-// at a time (the other idle, or stopped when both cannot run at once), blocks B,H,H,B,B,H… so
-// that drift hits both sides alike. Each service start warms every scenario up once; each pair
-// (or block) then runs one trial of every scenario. After `min-trials` per side, and every `step` trials
-// after that, the trials are analysed; sampling stops as soon as no further trial can change the
-// gate's outcome (a gating regression proven, or every gating comparison decided), at
-// `max-trials`, or before the time budget would be exceeded.
-
-
-
-
-
-
-
-
-
-
-
-
-async function measureAb(config, ctx) {
-    if (!config.baseline)
-        throw new Error('A/B mode without baseline.service');
-    const settings = config.ab;
-    const looks = lookSchedule(settings.minTrials, settings.maxTrials, settings.step);
-    const decision = {
-        alpha: config.regression.alpha,
-        looks: looks.length,
-        delta: config.regression.delta,
-        definitions: config.metrics,
-        // Set for the design below (and again if a duet falls back to interleaved).
-        gate: abGate(config.regression.gate, config.regression.gateWritten, 'interleaved').gate,
-        openModel: new Set(config.scenarios.filter((sc) => sc.rate !== undefined && sc.rate > 0).map((sc) => sc.name)),
-    };
-    // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
-    // after the A/B trials, and their targets (capacity) are judged on the head alone.
-    const compared = config.scenarios.filter((s) => !s.ramp);
-    const ramps = config.scenarios.filter((s) => s.ramp);
-    const rampResults = new Map();
-    const rampWindows = new Map();
-    const side = (service, label, log) => ({
-        service,
-        label,
-        log,
-        trials: new Map(compared.map((s) => [s.name, []])),
-        histograms: new Map(compared.map((s) => [s.name, []])),
-        windows: new Map(compared.map((s) => [s.name, []])),
-        scrapes: new Map(config.scenarios.map((s) => [s.name, new TrialScrapes(undefined, service.metrics?.timeoutMs ?? 0)])),
-        last: undefined,
+/** The dependencies each build gets its own copy of; the others are shared, started once per run. */
+function perBuild(deps) {
+    return deps.filter((d) => d.perBuild);
+}
+/** Where a dependency's log goes: next to the service's, `PREFIXdependency-NAME.log` (base- for the base build's copy). */
+function dependencyLog(ctx, prefix) {
+    return (name) => (ctx.serviceLog ? (0,external_node_path_.join)((0,external_node_path_.dirname)(ctx.serviceLog), `${prefix}dependency-${name}.log`) : undefined);
+}
+/**
+ * Runs `body` with the shared dependencies up (every dependency without per-build: once per run,
+ * for both builds), their variables in the environment every build gets; stops them after. A
+ * dependency that cannot start is `body`'s failure to report (nothing is measured).
+ */
+async function withSharedDependencies(config, ctx, body) {
+    const shared = config.dependencies.filter((d) => !d.perBuild);
+    if (!shared.length)
+        return body(ctx, null);
+    const deps = await startDependencies(shared, {
+        env: ctx.env,
+        runId: ctx.runId,
+        signal: ctx.signal,
+        progress: ctx.progress,
+        logFile: dependencyLog(ctx, ''),
     });
-    const sides = {
-        base: side(config.baseline.service, 'the base service', ctx.baseLog),
-        head: side(config.service, 'the service', ctx.serviceLog),
-    };
-    // Both sides are sampled alike (CPU/memory from /proc, the uptime probe): the sampling runs in
-    // the load generator's process and costs the sub-millisecond tail, so sampling only the head
-    // made a same-build head read p95 +126 % (measured on the demo). The base's samples are dropped.
-    const headSamples = new ServiceSamples();
-    const baseSamples = new ServiceSamples();
-    const samplesOf = (s) => (s === 'head' ? headSamples : baseSamples);
-    const started = Date.now();
-    let failure = null;
-    let failedSide = null;
-    let comparisons = [];
-    let analysedAt = 0;
-    let batches = 0;
-    let order = '';
-    let stoppedBecause = '';
-    const rampReadings = [];
-    // Both builds stay up for the whole measurement when they can (each on its own free port):
-    // the one not being loaded sits idle, so they do not share the CPU, and each is started and
-    // warmed up once. Restarting for every block made each trial a first trial after a start: on
-    // the demo, p95 varied by sd(log) 0.6 between A/B trials against 0.1–0.2 within one start.
-    // A fixed port, or a service without a command, falls back to one service at a time.
-    const keepBoth = sideBySide(config.baseline.service, config.service);
-    const alive = {};
-    let active;
-    const deactivate = async () => {
-        if (!active)
-            return;
-        await samplesOf(active).stop();
-        if (!keepBoth) {
-            await alive[active]?.stop();
-            delete alive[active];
-        }
-        active = undefined;
-    };
-    const stopAll = async () => {
-        await deactivate();
-        await headSamples.stop();
-        await baseSamples.stop();
-        for (const s of ['base', 'head']) {
-            await alive[s]?.stop();
-            delete alive[s];
-        }
-    };
-    const ensure = async (s) => {
-        if (active === s)
-            return alive[s];
-        await deactivate();
-        const launched = await up(s);
-        if (!launched)
-            return undefined;
-        active = s;
-        // After a duet (a ramp on the head), both sides are sampled already.
-        if (!duetReady)
-            samplesOf(s).start(launched, sides[s].service.health);
-        return launched;
-    };
-    /** The side's service, started (and warmed up) if it is not running; undefined after a failure. */
-    const up = async (s) => {
-        const state = sides[s];
-        const running = alive[s];
+    try {
+        return await body({ ...ctx, env: { ...ctx.env, ...deps.env }, shared: deps }, deps.failure);
+    }
+    finally {
+        await deps.stop();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/ab/ab-run.ts
+// The state of one A/B measurement: both builds' services and trials, the planned looks, what
+// failed and on which side. The designs (duet.ts, interleaved.ts) drive it pair by pair or block
+// by block; measure-ab.ts tells the whole story.
+
+
+
+
+
+
+
+
+
+
+const otherSide = (s) => (s === 'base' ? 'head' : 'base');
+class AbRun {
+    config;
+    ctx;
+    settings;
+    looks;
+    decision;
+    /** Scenarios compared pair by pair; stress ramps run on the head alone afterwards. */
+    compared;
+    ramps;
+    sides;
+    /**
+     * Both sides are sampled alike (CPU/memory from /proc, the uptime probe): the sampling runs in
+     * the load generator's process and costs the sub-millisecond tail, so sampling only the head
+     * made a same-build head read p95 +126 % (measured on the demo). The base's samples are dropped.
+     */
+    samples = { base: new ServiceSamples(), head: new ServiceSamples() };
+    sampling = new Set();
+    /** The services running now. */
+    alive = {};
+    failure = null;
+    failedSide = null;
+    comparisons = [];
+    /** Trials per side (pairs, in a duet). */
+    batches = 0;
+    analysedAt = 0;
+    /** Per batch: D (a duet pair), B or H (an interleaved block). */
+    order = '';
+    /** Per duet pair: which build held the first slot, B or H. */
+    firstSlot = '';
+    stoppedBecause = '';
+    /** Where the gate came from, in words. */
+    gateFrom = '';
+    design = 'interleaved';
+    started = Date.now();
+    constructor(config, ctx) {
+        this.config = config;
+        this.ctx = ctx;
+        if (!config.baseline)
+            throw new Error('A/B mode without baseline.service');
+        this.settings = config.ab;
+        this.looks = lookSchedule(this.settings.minTrials, this.settings.maxTrials, this.settings.step);
+        this.decision = {
+            alpha: config.regression.alpha,
+            looks: this.looks.length,
+            delta: config.regression.delta,
+            definitions: config.metrics,
+            openModel: new Set(config.scenarios.filter((sc) => sc.rate !== undefined && sc.rate > 0).map((sc) => sc.name)),
+        };
+        this.compared = config.scenarios.filter((s) => !s.ramp);
+        this.ramps = config.scenarios.filter((s) => s.ramp);
+        const side = (service, dependencies, label, log) => ({
+            service,
+            dependencies: perBuild(dependencies),
+            label,
+            log,
+            trials: new Map(this.compared.map((s) => [s.name, []])),
+            histograms: new Map(this.compared.map((s) => [s.name, []])),
+            windows: new Map(this.compared.map((s) => [s.name, []])),
+            scrapes: new Map(config.scenarios.map((s) => [s.name, new TrialScrapes(undefined, service.metrics?.timeoutMs ?? 0)])),
+            last: undefined,
+        });
+        this.sides = {
+            base: side(config.baseline.service, config.baseline.dependencies ?? config.dependencies, 'the base service', ctx.baseLog),
+            head: side(config.service, config.dependencies, 'the service', ctx.serviceLog),
+        };
+    }
+    /** The gate for a design (set again if a duet falls back to interleaved). */
+    useDesign(design) {
+        this.design = design;
+        if (design !== 'duet')
+            delete this.decision.arrangement;
+        const g = abGate(this.config.regression.gate, this.config.regression.gateWritten, design);
+        this.decision.gate = g.gate;
+        this.gateFrom = g.from;
+    }
+    fail(s, failure) {
+        this.failure ??= failure;
+        this.failedSide ??= s;
+    }
+    /** The side's service, started (and warmed up, unless `warm` is false) if it is not running; undefined after a failure. */
+    async up(s, warm = true) {
+        const state = this.sides[s];
+        const running = this.alive[s];
         if (running) {
             // Idle since its last block: it must still be there.
             const crash = running.crashed();
             if (crash) {
-                failure = interruption(running, crash, compared[0]?.name ?? '', ctx.signal);
-                failedSide = s;
+                this.fail(s, interruption(running, crash, this.compared[0]?.name ?? '', this.ctx.signal));
                 return undefined;
             }
             return running;
         }
-        const launched = await launch(state.service, {
-            env: ctx.env,
-            runId: ctx.runId,
+        const launched = await launchSystem(state.service, state.dependencies, {
+            env: this.ctx.env,
+            runId: this.ctx.runId,
             logFile: state.log ?? undefined,
             appendLog: state.last !== undefined,
-            signal: ctx.signal,
-            progress: ctx.progress,
+            signal: this.ctx.signal,
+            progress: this.ctx.progress,
             label: state.label,
+            labelSuffix: s === 'base' ? ' of the base build' : ' of this build',
+            dependencyLog: dependencyLog(this.ctx, s === 'base' ? 'base-' : ''),
+            shared: this.ctx.shared,
         });
         state.last = launched;
         if (launched.failure) {
-            failure = launched.failure;
-            failedSide = s;
+            this.fail(s, launched.failure);
             await launched.stop();
             return undefined;
         }
-        alive[s] = launched;
+        this.alive[s] = launched;
         const endpoint = state.service.metrics;
-        if (endpoint && config.metrics.length)
+        if (endpoint && this.config.metrics.length)
             for (const sc of state.scrapes.values())
                 sc.url = serviceUrl(launched.baseUrl, endpoint.url);
-        for (const scenario of compared) {
+        if (warm && !(await this.warmUp(s, launched)))
+            return undefined;
+        return launched;
+    }
+    /** Every compared scenario's warm-up on a fresh start; false (with the failure set) when it was cut short. */
+    async warmUp(s, launched) {
+        for (const scenario of this.compared) {
             if (scenario.warmupMs <= 0)
                 continue;
-            const warm = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 0 }, interruptHooks(launched, scenario, s), start));
+            const warm = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 0 }, this.hooks(launched, scenario, s), start));
             if (warm.interrupted) {
-                failure = interruption(launched, warm.interrupted, scenario.name, ctx.signal);
-                failedSide = s;
-                return undefined;
+                this.fail(s, interruption(launched, warm.interrupted, scenario.name, this.ctx.signal));
+                return false;
             }
         }
-        return launched;
-    };
-    const interruptHooks = (launched, scenario, s) => ({
-        interrupt: () => abortReason(ctx.signal) ?? launched.crashed(),
-        ...progressHooks(ctx.progress, scenario, `${s} · `),
-    });
-    const analyse = () => {
-        const figures = (s) => new Map([...sides[s].trials].filter(([, ts]) => ts.length).map(([name, ts]) => [name, ts.map(trialFigures)]));
-        comparisons = analyzeAb(figures('base'), figures('head'), decision);
-        analysedAt = batches;
-    };
+        return true;
+    }
+    startSampling(s) {
+        const launched = this.alive[s];
+        if (!launched || this.sampling.has(s))
+            return;
+        this.samples[s].start(launched, this.sides[s].service.health);
+        this.sampling.add(s);
+    }
+    async stopSampling(s) {
+        if (!this.sampling.delete(s))
+            return;
+        await this.samples[s].stop();
+    }
+    /** Stops one side's service (and its sampling). */
+    async stop(s) {
+        await this.stopSampling(s);
+        await this.alive[s]?.stop();
+        delete this.alive[s];
+    }
+    async stopAll() {
+        for (const s of ['base', 'head'])
+            await this.stop(s);
+    }
+    hooks(launched, scenario, s) {
+        return {
+            interrupt: () => abortReason(this.ctx.signal) ?? launched.crashed(),
+            ...progressHooks(this.ctx.progress, scenario, `${s} · `),
+        };
+    }
     /** One trial of a scenario on one side, with its CPU time and service metrics attached. */
-    const runOne = async (s, launched, scenario) => {
-        const scrapes = sides[s].scrapes.get(scenario.name);
-        const cpu = new TrialCpu(launched.service?.pid);
-        const run = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, boundaryHooks(interruptHooks(launched, scenario, s), cpu, scrapes), start));
-        attachCpu(run.trials, cpu);
+    async runOne(s, launched, scenario) {
+        const scrapes = this.sides[s].scrapes.get(scenario.name);
+        const cpu = new SystemCpu(launched);
+        const run = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, boundaryHooks(this.hooks(launched, scenario, s), cpu, scrapes), start));
+        cpu.attach(run.trials);
         // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
         const pair = scrapes.pairs[scrapes.pairs.length - 1];
         if (scrapes.enabled)
             for (const t of run.trials)
-                t.metrics = trialMetrics(reading(t, pair), config.metrics);
+                t.metrics = trialMetrics(reading(t, pair), this.config.metrics);
         return run;
-    };
+    }
     /** Keeps a side's trial; false (with the failure set) when it was cut short. */
-    const record = (s, launched, scenario, run) => {
-        sides[s].trials.get(scenario.name).push(...run.trials);
-        sides[s].histograms.get(scenario.name).push(...run.histograms);
-        sides[s].windows.get(scenario.name).push(...run.windows);
+    record(s, launched, scenario, run) {
+        this.sides[s].trials.get(scenario.name).push(...run.trials);
+        this.sides[s].histograms.get(scenario.name).push(...run.histograms);
+        this.sides[s].windows.get(scenario.name).push(...run.windows);
         if (!run.interrupted)
             return true;
-        failure ??= interruption(launched, run.interrupted, scenario.name, ctx.signal);
-        failedSide ??= s;
+        this.fail(s, interruption(launched, run.interrupted, scenario.name, this.ctx.signal));
         return false;
-    };
-    // Duet: both builds loaded at the same time, their services pinned to the same CPUs and the
-    // load generator to the others, so that whatever slows the machine during a pair slows both.
-    let design = await chooseDesign(config.ab.design, keepBoth);
-    let gateFrom = '';
-    const setGate = () => {
-        const g = abGate(config.regression.gate, config.regression.gateWritten, design.design);
-        decision.gate = g.gate;
-        gateFrom = g.from;
-    };
-    setGate();
-    let pinned;
-    let duetReady = false;
-    /** Both services up (and, the first time, pinned and sampled); 'fallback' when pinning was refused. */
-    const duetUp = async () => {
-        const base = await up('base');
-        const head = base ? await up('head') : undefined;
-        if (!base || !head)
-            return undefined;
-        if (!duetReady) {
-            pinned = await pinDuet(design.cpus, [base, head]);
-            if (pinned.failed) {
-                ctx.progress.info(`perfgate: ${pinned.note}`);
-                design = { design: 'interleaved', note: `interleaved: ${pinned.note}` };
-                setGate();
-                return 'fallback';
-            }
-            duetReady = true;
-            samplesOf('base').start(base, sides.base.service.health);
-            samplesOf('head').start(head, sides.head.service.health);
-        }
-        return { base, head };
-    };
-    const rng = (0,stats_rng/* createRng */.S)(batchSeed());
-    try {
-        outer: for (;;) {
-            if (design.design === 'duet') {
-                const both = await duetUp();
-                if (!both)
-                    break outer;
-                if (both === 'fallback')
-                    continue;
-                for (const scenario of compared) {
-                    // Which side's trial starts first (microseconds apart) is drawn for every pair.
-                    const sidesInOrder = rng.next() < 0.5 ? ['base', 'head'] : ['head', 'base'];
-                    let runs;
-                    try {
-                        runs = await Promise.all(sidesInOrder.map((s) => runOne(s, both[s], scenario)));
-                    }
-                    catch (err) {
-                        failure = loadError(both.head, scenario.name, err);
-                        failedSide = 'head';
-                        break outer;
-                    }
-                    const kept = sidesInOrder.map((s, i) => record(s, both[s], scenario, runs[i]));
-                    if (kept.includes(false))
-                        break outer;
-                }
-                order += 'D';
-            }
-            else {
-                for (const s of batches % 2 === 0 ? ['base', 'head'] : ['head', 'base']) {
-                    const launched = await ensure(s);
-                    if (!launched)
-                        break outer;
-                    for (const scenario of compared) {
-                        let run;
-                        try {
-                            run = await runOne(s, launched, scenario);
-                        }
-                        catch (err) {
-                            failure = loadError(launched, scenario.name, err);
-                            failedSide = s;
-                            break outer;
-                        }
-                        if (!record(s, launched, scenario, run))
-                            break outer;
-                    }
-                    order += s === 'base' ? 'B' : 'H';
-                }
-            }
-            batches++;
-            if (looks.includes(batches)) {
-                analyse();
-                const open = undecided(comparisons).length;
-                const gating = gatingOf(comparisons).length;
-                ctx.progress.info(`perfgate: A/B look at ${batches} trials per side: ${gating - open} of ${gating} gating comparisons decided`);
-                const stop = stopReason(comparisons, batches);
-                if (stop) {
-                    stoppedBecause = stop;
-                    break;
-                }
-                if (batches >= settings.maxTrials) {
-                    stoppedBecause = `max-trials (${settings.maxTrials} per side) reached with ${open} gating comparison${open === 1 ? '' : 's'} still inconclusive`;
-                    break;
-                }
-            }
-            const elapsed = Date.now() - started;
-            if (elapsed + elapsed / batches > settings.budgetMs) {
-                stoppedBecause = `the time budget (${Math.round(settings.budgetMs / 1000)} s) would be exceeded by another batch`;
-                break;
-            }
-        }
-        const rampHost = !failure && ramps.length ? await ensure('head') : undefined;
-        for (const scenario of rampHost ? ramps : []) {
-            ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
-            const scrapes = sides.head.scrapes.get(scenario.name);
-            try {
-                const recorded = await runAndRecord(rampHost.baseUrl, scenario, interruptHooks(rampHost, scenario, 'head'), config, scrapes);
-                rampResults.set(scenario.name, recorded.result);
-                rampWindows.set(scenario.name, recorded.run.windows);
-                rampReadings.push({ ramp: true, readings: recorded.readings });
-                if (recorded.run.interrupted) {
-                    failure = interruption(rampHost, recorded.run.interrupted, scenario.name, ctx.signal);
-                    failedSide = 'head';
-                    break;
-                }
-            }
-            catch (err) {
-                failure = loadError(rampHost, scenario.name, err);
-                failedSide = 'head';
-                break;
-            }
-        }
     }
-    finally {
-        await stopAll();
-        await pinned?.restore();
+    analyse() {
+        const figures = (s) => new Map([...this.sides[s].trials].filter(([, ts]) => ts.length).map(([name, ts]) => [name, ts.map(trialFigures)]));
+        // A duet's pairs are crossed over: each pair's arrangement lets the slot's effect cancel.
+        if (this.design === 'duet')
+            this.decision.arrangement = [...this.firstSlot].map((c) => (c === 'B' ? 0 : 1));
+        this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
+        this.analysedAt = this.batches;
     }
-    if (failure)
-        stoppedBecause = `stopped by a failure: ${failure.message}`;
-    if (analysedAt !== batches && batches > 0)
-        analyse();
-    const readings = [];
-    const results = (s) => compared
-        .filter((sc) => sides[s].trials.get(sc.name).length)
-        .map((sc) => {
-        const result = scenarioResult(sc, sides[s].trials.get(sc.name), sides[s].histograms.get(sc.name));
-        const scrapes = sides[s].scrapes.get(sc.name);
-        if (scrapes.enabled) {
-            const r = attachMetrics(result, scrapes.pairs, config.metrics);
-            if (s === 'head')
-                readings.push({ ramp: false, readings: r });
+    /** Analyses what is not analysed yet (after sampling stopped between looks). */
+    finish() {
+        if (this.failure)
+            this.stoppedBecause = `stopped by a failure: ${this.failure.message}`;
+        if (this.analysedAt !== this.batches && this.batches > 0)
+            this.analyse();
+    }
+    /**
+     * After each batch: a look where one is planned. True when sampling stops (stoppedBecause says
+     * why): no further trial can change the gate's outcome, max-trials, or the time budget.
+     */
+    afterBatch() {
+        this.batches++;
+        if (this.looks.includes(this.batches)) {
+            this.analyse();
+            if (this.batches === this.looks[0] && this.admitLatency())
+                this.analyse();
+            const open = undecided(this.comparisons).length;
+            const gating = gatingOf(this.comparisons).length;
+            this.ctx.progress.info(`perfgate: A/B look at ${this.batches} trials per side: ${gating - open} of ${gating} gating comparisons decided`);
+            const stop = stopReason(this.comparisons, this.batches);
+            if (stop) {
+                this.stoppedBecause = stop;
+                return true;
+            }
+            if (this.batches >= this.settings.maxTrials) {
+                this.stoppedBecause = `max-trials (${this.settings.maxTrials} per side) reached with ${open} gating comparison${open === 1 ? '' : 's'} still inconclusive`;
+                return true;
+            }
         }
-        return result;
-    });
-    const abHead = results('head');
-    readings.push(...rampReadings);
-    // The head's scenarios in config order: the compared ones, and the ramps it ran alone.
-    const headScenarios = config.scenarios
-        .map((sc) => rampResults.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
-        .filter((r) => r !== undefined);
-    const windowsOf = (name) => rampWindows.get(name) ?? sides.head.windows.get(name);
-    const headScrapes = [...sides.head.scrapes.values()];
-    const scrapeStats = {
-        scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
-        failed: headScrapes.reduce((a, x) => a + x.failed, 0),
-        problems: new Set(headScrapes.flatMap((x) => [...x.problems])),
-    };
-    const head = sides.head.last;
-    const service = head
-        ? serviceFigures(config, head, ctx, headSamples, headScenarios, headScenarios.map((s) => windowsOf(s.name)))
-        : serviceFigures(config, sides.base.last, ctx, headSamples, headScenarios, []);
-    const counts = abCounts(comparisons);
-    return {
-        scenarios: headScenarios,
-        failure,
-        service,
-        metrics: head ? metricsOf(config, head, scrapeStats, readings) : null,
-        ab: {
-            mode: 'ab',
-            alpha: decision.alpha,
-            looks,
-            alphaPerLook: decision.alpha / looks.length,
-            trialsPerSide: batches,
-            batches,
-            stoppedBecause,
-            elapsedMs: Date.now() - started,
-            order,
-            base: {
-                command: config.baseline.service.command ?? null,
-                url: sides.base.last?.baseUrl ?? config.baseline.service.url,
-                scenarios: results('base'),
-            },
-            comparisons,
-            counts,
-            design: design.design,
-            designNote: pinned && !pinned.failed ? `${design.note}; ${pinned.note}` : design.note,
-            leftOut: leftOut(compared, decision.openModel),
-            gateFrom,
-        },
-        failedSide,
-    };
+        const elapsed = Date.now() - this.started;
+        if (elapsed + elapsed / this.batches > this.settings.budgetMs) {
+            this.stoppedBecause = `the time budget (${Math.round(this.settings.budgetMs / 1000)} s) would be exceeded by another batch`;
+            return true;
+        }
+        return false;
+    }
+    /**
+     * At the first look of a duet whose gate is the default: latency gates only where this run's
+     * pairs scatter little enough to resolve its δ within max-trials. Decided once, on the spread
+     * alone (independent of the mean change for normal log-ratios), so the choice does not bias the
+     * test. True when some latency comparison left the gate.
+     */
+    admitLatency() {
+        if (this.design !== 'duet' || this.config.regression.gateWritten)
+            return false;
+        const out = latencyNotGating(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
+        this.decision.notGating = out;
+        return this.comparisons.some((c) => out.has(comparisonKey(c)));
+    }
+    /** A side's scenarios measured in pairs, as results (with their service metrics read). */
+    results(s, readings) {
+        return this.compared
+            .filter((sc) => this.sides[s].trials.get(sc.name).length)
+            .map((sc) => {
+            const result = scenarioResult(sc, this.sides[s].trials.get(sc.name), this.sides[s].histograms.get(sc.name));
+            const scrapes = this.sides[s].scrapes.get(sc.name);
+            if (scrapes.enabled) {
+                const r = attachMetrics(result, scrapes.pairs, this.config.metrics);
+                if (s === 'head')
+                    readings.push({ ramp: false, readings: r });
+            }
+            return result;
+        });
+    }
 }
+
+;// CONCATENATED MODULE: ./src/service/pin.ts
+// CPU pinning for duet trials (sched_setaffinity through util-linux's `taskset`): both services'
+// whole trees on one CPU set, the load generator on the others, so that the two builds share
+// the same CPU at the same time and whatever slows one slows the other alike.
+
+
+
+const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
+/** The CPUs this process may run on (its affinity list), or null where it cannot be read. */
+async function allowedCpus(pid = process.pid) {
+    if (process.platform !== 'linux')
+        return null;
+    try {
+        const { stdout } = await run('taskset', ['-c', '-p', String(pid)]);
+        const list = /:\s*([\d,\s-]+)$/.exec(stdout.trim())?.[1];
+        return list ? parseCpuList(list) : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** "0-2,5" → [0, 1, 2, 5]. */
+function parseCpuList(list) {
+    const out = [];
+    for (const part of list
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [a, b] = part.split('-').map(Number);
+        for (let c = a; c <= (b ?? a); c++)
+            out.push(c);
+    }
+    return out;
+}
+/** How to split the CPUs: the services on the upper half (at least one), the load generator on the rest. */
+function splitCpus(cpus) {
+    if (cpus.length < 2)
+        return null;
+    const n = Math.max(1, Math.floor(cpus.length / 2));
+    return { services: cpus.slice(cpus.length - n), load: cpus.slice(0, cpus.length - n) };
+}
+/** Pins every thread of `pid` to `cpus`; the reason it failed, or null. */
+async function pinProcess(pid, cpus) {
+    try {
+        await run('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)]);
+        return null;
+    }
+    catch (err) {
+        const e = err;
+        if (e.code === 'ENOENT')
+            return 'taskset (util-linux) is not installed';
+        return (e.stderr ?? e.message).trim().split('\n').pop() ?? 'taskset failed';
+    }
+}
+/** Pins a whole process tree (processes it starts later inherit the setting). */
+async function pinTree(root, cpus) {
+    for (const pid of await treePidsAsync(root)) {
+        const why = await pinProcess(pid, cpus);
+        // A process that exited meanwhile is not a failure of pinning.
+        if (why && !/No such process|failed to get pid/i.test(why))
+            return why;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/ab/design.ts
+// Which A/B design a run can have, and the duet's CPU pinning: both services' trees on the same
+// CPU(s), the load generator (perfgate, with its load processes) on the others.
+
 /** Whether both builds can run at once: each started by perfgate on a port of its own. */
 function sideBySide(base, head) {
     if (!base.command || !head.command)
@@ -37989,21 +38481,300 @@ async function pinDuet(cpus, services) {
             restore,
         };
     }
+    // A container runtime's client is pinned, not the container: say so rather than "pinned".
+    const contained = services.some((l) => l.service?.cpuNotMeasured);
     return {
         failed: false,
-        note: `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
+        note: contained
+            ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
+            : `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
         restore,
     };
 }
-/** A seed for the order of each duet pair. */
-function batchSeed() {
-    return Math.floor(Math.random() * 2 ** 31);
+
+// EXTERNAL MODULE: ./src/stats/rng.ts
+var stats_rng = __nccwpck_require__(1046);
+;// CONCATENATED MODULE: ./src/pipeline/ab/duet.ts
+
+
+
+
+/**
+ * After which pairs the slots swap: halfway to the first look, then at every later look, so that
+ * every look has pairs in both arrangements and every second look is balanced.
+ */
+function crossoverPoints(looks) {
+    const first = looks[0] ?? 1;
+    return [...new Set([Math.ceil(first / 2), ...looks.slice(0, -1)])].filter((n) => n > 0);
+}
+async function runDuet(run, cpus) {
+    const rng = (0,stats_rng/* createRng */.S)(Math.floor(Math.random() * 2 ** 31));
+    const swaps = crossoverPoints(run.looks);
+    let first = 'base';
+    let pinned;
+    for (;;) {
+        const both = await startPair(run, first);
+        if (!both)
+            return { pinned };
+        const pin = await pinDuet(cpus, [both.base, both.head]);
+        if (pin.failed) {
+            if (pinned) {
+                // Pinned before, refused now: the run cannot go on as a duet; say so as a failure of the design.
+                run.fail('head', { kind: 'internal', message: `CPU pinning was refused after a restart (${pin.note})`, logTail: [] });
+                return { pinned };
+            }
+            return { fallback: pin.note };
+        }
+        pinned ??= pin;
+        run.startSampling('base');
+        run.startSampling('head');
+        for (;;) {
+            if (!(await onePair(run, both, rng)))
+                return { pinned };
+            run.firstSlot += first === 'base' ? 'B' : 'H';
+            run.order += 'D';
+            if (run.afterBatch())
+                return { pinned };
+            if (swaps.includes(run.batches))
+                break;
+        }
+        await run.stopAll();
+        first = otherSide(first);
+    }
+}
+/**
+ * Both services started in the arrangement's order (the first slot's build first), then warmed
+ * up at the same time, as their pairs will load them (half the time of one after the other, and
+ * neither is warmed while the other idles); undefined after a failure.
+ */
+async function startPair(run, first) {
+    const a = await run.up(first, false);
+    const b = a ? await run.up(otherSide(first), false) : undefined;
+    if (!a || !b)
+        return undefined;
+    const both = first === 'base' ? { base: a, head: b } : { base: b, head: a };
+    const warmed = await Promise.all([run.warmUp('base', both.base), run.warmUp('head', both.head)]);
+    return warmed.every(Boolean) ? both : undefined;
+}
+/** One trial of every scenario on both builds at once; false when the run must stop. */
+async function onePair(run, both, rng) {
+    for (const scenario of run.compared) {
+        // Which side's trial starts first (microseconds apart) is drawn for every pair.
+        const sidesInOrder = rng.next() < 0.5 ? ['base', 'head'] : ['head', 'base'];
+        const runs = await Promise.allSettled(sidesInOrder.map((s) => run.runOne(s, both[s], scenario)));
+        // A side whose load failed is that side's failure: a base that cannot be measured is not the head's regression.
+        const thrown = runs.findIndex((r) => r.status === 'rejected');
+        if (thrown >= 0) {
+            const s = sidesInOrder[thrown];
+            run.fail(s, loadError(both[s], scenario.name, runs[thrown].reason));
+            return false;
+        }
+        const kept = sidesInOrder.map((s, i) => run.record(s, both[s], scenario, runs[i].value));
+        if (kept.includes(false))
+            return false;
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/ab/interleaved.ts
+
+class Interleaved {
+    run;
+    keepBoth;
+    active;
+    constructor(run, 
+    /** Both builds may stay up at once. */
+    keepBoth) {
+        this.run = run;
+        this.keepBoth = keepBoth;
+    }
+    /** Blocks until sampling stops (or a failure). */
+    async blocks() {
+        const run = this.run;
+        for (;;) {
+            for (const s of run.batches % 2 === 0 ? ['base', 'head'] : ['head', 'base']) {
+                const launched = await this.ensure(s);
+                if (!launched)
+                    return;
+                for (const scenario of run.compared) {
+                    let one;
+                    try {
+                        one = await run.runOne(s, launched, scenario);
+                    }
+                    catch (err) {
+                        run.fail(s, loadError(launched, scenario.name, err));
+                        return;
+                    }
+                    if (!run.record(s, launched, scenario, one))
+                        return;
+                }
+                run.order += s === 'base' ? 'B' : 'H';
+            }
+            if (run.afterBatch())
+                return;
+        }
+    }
+    /** The side loaded next: the other one idled (or stopped, when both cannot run at once), this one up and sampled. */
+    async ensure(s) {
+        if (this.active === s)
+            return this.run.alive[s];
+        await this.deactivate();
+        const launched = await this.run.up(s);
+        if (!launched)
+            return undefined;
+        this.active = s;
+        this.run.startSampling(s);
+        return launched;
+    }
+    async deactivate() {
+        if (!this.active)
+            return;
+        if (this.keepBoth)
+            await this.run.stopSampling(this.active);
+        else
+            await this.run.stop(this.active);
+        this.active = undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
+
+
+
+
+
+
+
+async function measureAb(config, ctx) {
+    const run = new AbRun(config, ctx);
+    const keepBoth = sideBySide(config.baseline.service, config.service);
+    let design = await chooseDesign(config.ab.design, keepBoth);
+    run.useDesign(design.design);
+    const interleaved = new Interleaved(run, keepBoth);
+    let pinned;
+    const rampResults = new Map();
+    const rampWindows = new Map();
+    const rampReadings = [];
+    try {
+        if (design.design === 'duet') {
+            const duet = await runDuet(run, design.cpus);
+            pinned = duet.pinned;
+            if (duet.fallback) {
+                ctx.progress.info(`perfgate: ${duet.fallback}`);
+                design = { design: 'interleaved', note: `interleaved: ${duet.fallback}` };
+                run.useDesign('interleaved');
+            }
+        }
+        if (design.design === 'interleaved')
+            await interleaved.blocks();
+        // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
+        // after the pairs, and their targets (capacity) are judged on the head alone.
+        const host = !run.failure && run.ramps.length ? await rampHost(run, interleaved, design.design) : undefined;
+        for (const scenario of host ? run.ramps : []) {
+            ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
+            const ok = await headRamp(run, host, scenario, (recorded) => {
+                rampResults.set(scenario.name, recorded.result);
+                rampWindows.set(scenario.name, recorded.run.windows);
+                rampReadings.push({ ramp: true, readings: recorded.readings });
+            });
+            if (!ok)
+                break;
+        }
+    }
+    finally {
+        await run.stopAll();
+        await pinned?.restore();
+    }
+    run.finish();
+    return assemble(run, design, pinned, rampResults, rampWindows, rampReadings);
+}
+/** The head, up and sampled, for its stress ramps. */
+async function rampHost(run, interleaved, design) {
+    if (design === 'interleaved')
+        return interleaved.ensure('head');
+    const head = await run.up('head');
+    if (head)
+        run.startSampling('head');
+    return head;
+}
+/** One stress ramp on the head; false when it failed (the failure is set). */
+async function headRamp(run, host, scenario, keep) {
+    const scrapes = run.sides.head.scrapes.get(scenario.name);
+    try {
+        const recorded = await runAndRecord(host.baseUrl, scenario, run.hooks(host, scenario, 'head'), run.config, scrapes);
+        keep(recorded);
+        if (!recorded.run.interrupted)
+            return true;
+        run.fail('head', interruption(host, recorded.run.interrupted, scenario.name, run.ctx.signal));
+    }
+    catch (err) {
+        run.fail('head', loadError(host, scenario.name, err));
+    }
+    return false;
+}
+/** Both sides' results, the head's figures as the run's, and the A/B section. */
+function assemble(run, design, pinned, rampResults, rampWindows, rampReadings) {
+    const { config, ctx } = run;
+    const readings = [];
+    const abHead = run.results('head', readings);
+    readings.push(...rampReadings);
+    // The head's scenarios in config order: the compared ones, and the ramps it ran alone.
+    const headScenarios = config.scenarios
+        .map((sc) => rampResults.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
+        .filter((r) => r !== undefined);
+    const windowsOf = (name) => rampWindows.get(name) ?? run.sides.head.windows.get(name);
+    const headScrapes = [...run.sides.head.scrapes.values()];
+    const scrapeStats = {
+        scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
+        failed: headScrapes.reduce((a, x) => a + x.failed, 0),
+        problems: new Set(headScrapes.flatMap((x) => [...x.problems])),
+    };
+    const head = run.sides.head.last;
+    const service = head
+        ? serviceFigures(config, head, ctx, run.samples.head, headScenarios, headScenarios.map((s) => windowsOf(s.name)))
+        : serviceFigures(config, run.sides.base.last, ctx, run.samples.head, headScenarios, []);
+    const notGating = [...(run.decision.notGating ?? [])].map(([key, why]) => {
+        const c = run.comparisons.find((x) => comparisonKey(x) === key);
+        return { scenario: c?.scenario ?? '', metric: c?.metric ?? key, why };
+    });
+    return {
+        scenarios: headScenarios,
+        failure: run.failure,
+        service,
+        metrics: head ? metricsOf(config, head, scrapeStats, readings) : null,
+        ab: {
+            mode: 'ab',
+            alpha: run.decision.alpha,
+            looks: run.looks,
+            alphaPerLook: run.decision.alpha / run.looks.length,
+            trialsPerSide: run.batches,
+            batches: run.batches,
+            stoppedBecause: run.stoppedBecause,
+            elapsedMs: Date.now() - run.started,
+            order: run.order,
+            base: {
+                command: config.baseline.service.command ?? null,
+                url: run.sides.base.last?.baseUrl ?? config.baseline.service.url,
+                scenarios: run.results('base', []),
+            },
+            comparisons: run.comparisons,
+            counts: abCounts(run.comparisons),
+            design: design.design,
+            designNote: pinned && !pinned.failed && design.design === 'duet' ? `${design.note}; ${pinned.note}` : design.note,
+            leftOut: leftOut(run.compared, run.decision.openModel),
+            gateFrom: run.gateFrom,
+            ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
+            ...(notGating.length ? { notGating } : {}),
+        },
+        failedSide: run.failedSide,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/calibrate.ts
 // `perfgate calibrate`: the same build measured as both A and B (interleaved, as A/B mode does),
 // then how noisy each metric is, how many trials A/B mode needs to detect δ with 90 % power,
 // and what the current settings can detect. Writes calibrate.md and calibrate.json.
+
 
 
 
@@ -38030,14 +38801,18 @@ async function runCalibrate(opts) {
         mode: 'ab',
         ab: { ...loaded.ab, minTrials: opts.trials, maxTrials: opts.trials, step: opts.trials, budgetMs: Number.MAX_SAFE_INTEGER },
     };
-    const measured = await measureAb(config, {
+    const ctx = {
         env: opts.env ?? process.env,
         runId: (0,external_node_crypto_.randomUUID)(),
         serviceLog: (0,external_node_path_.join)(outDir, 'calibrate-a.log'),
-        baseLog: (0,external_node_path_.join)(outDir, 'calibrate-b.log'),
         signal: opts.signal,
         progress,
         display: (p) => (0,external_node_path_.relative)(cwd, p) || p,
+    };
+    const measured = await withSharedDependencies(config, ctx, async (c, failure) => {
+        if (failure)
+            throw new errors_UsageError(`a dependency could not be started: ${failure.message}\n${failure.logTail.join('\n')}`);
+        return measureAb(config, { ...c, baseLog: (0,external_node_path_.join)(outDir, 'calibrate-b.log') });
     });
     const figures = (scenarios) => new Map(scenarios.map((s) => [s.name, s.trials.map(trialFigures)]));
     const looks = lookSchedule(loaded.ab.minTrials, loaded.ab.maxTrials, loaded.ab.step).length;
@@ -39386,6 +40161,8 @@ function serviceRows(run) {
             value: s.exit ? (s.exit.signal ? `stopped by ${markdown_md(s.exit.signal)}` : `exit code ${s.exit.code}`) : 'unknown',
         });
     }
+    if (s.cpuTime)
+        rows.push({ label: 'Service CPU time', value: markdown_md(s.cpuTime.note) });
     if (s.mode === 'external')
         rows.push({
             label: 'CPU and memory',
@@ -41041,11 +41818,14 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
         return out;
     }
     const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'perfgate-profiling-'));
-    const launched = await launch(t.service, {
+    const launched = await launchSystem(t.service, t.dependencies, {
+        dependencyLog: dependencyLog(ctx, t.side === 'base' ? 'base-' : ''),
+        shared: ctx.shared,
+        labelSuffix: t.side === 'base' ? ' of the base build (profiled)' : ' (profiled)',
+        appendLog: true,
         env: ctx.env,
         runId: ctx.runId,
         logFile: t.log ?? undefined,
-        appendLog: true,
         signal: ctx.signal,
         progress: ctx.progress,
         label: `${t.label} (profiled)`,
@@ -41065,7 +41845,7 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
             return stopped.get(r);
         };
         for (const sc of scenarios) {
-            const cpu = new TrialCpu(pid);
+            const cpu = new SystemCpu(launched);
             let running;
             let collected = { profile: null, note: null };
             let reason = null;
@@ -41098,7 +41878,7 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
             // A trial that threw never reached its end: the profiler (austin, perf) is stopped all the same.
             if (running)
                 collected = await stopOnce(running);
-            attachCpu(run.trials, cpu);
+            cpu.attach(run.trials);
             keepRaw(collected.raw, outDir, sc.name, t.side);
             const [unprofiled, trial] = run.trials;
             const ref = reference(t, sc.name);
@@ -41238,7 +42018,7 @@ async function runGate(opts) {
     const baseLog = files.serviceLog ? (0,external_node_path_.join)(outDir, 'base-service.log') : null;
     const startedAt = new Date();
     const guard = new InternalGuard(opts.signal);
-    const ctx = {
+    const baseCtx = {
         env: opts.env ?? process.env,
         runId: (0,external_node_crypto_.randomUUID)(),
         serviceLog: files.serviceLog,
@@ -41249,42 +42029,46 @@ async function runGate(opts) {
     const env = opts.env ?? process.env;
     const base = await baseBuild(config, opts, outDir, env, progress);
     try {
-        const measured = guard.settle(await measureWith(base.config, ctx, outDir, base.checkout).catch((err) => failedMeasurement(config, err)));
-        let baseBuildFailure = base.failure;
-        let result = measured;
-        if ('failedSide' in measured &&
-            measured.failedSide === 'base' &&
-            measured.failure?.kind !== 'aborted' &&
-            measured.failure?.kind !== 'internal') {
-            // A base build that cannot be measured is not the head's regression: measure the head alone.
-            const failure = measured.failure;
-            progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
-            baseBuildFailure = {
-                ref: base.checkout?.base.ref ?? 'baseline.service',
-                sha: base.checkout?.base.sha ?? null,
-                message: `the base build could not be measured: ${failure.message}`,
-                logTail: failure.logTail,
-                log: baseLog,
-            };
-            result = await measureOnce({ ...config, mode: 'history' }, ctx);
-        }
-        return await finishRun({
-            config: baseBuildFailure ? { ...config, mode: 'history' } : base.config,
-            cwd,
-            env,
-            save: opts.save,
-            progress,
-            template,
-            files,
-            startedAt,
-            ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
-            profile: (verdict, m) => profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
-                ctx,
-                outDir,
-                baseDir: base.checkout?.dir,
-                logs: { head: files.serviceLog, base: baseLog },
-            }),
-        }, result);
+        return await withSharedDependencies(config, baseCtx, async (ctx, sharedFailure) => {
+            const measured = sharedFailure
+                ? { ...failedMeasurement(config, null), failure: sharedFailure }
+                : guard.settle(await measureWith(base.config, ctx, outDir, base.checkout).catch((err) => failedMeasurement(config, err)));
+            let baseBuildFailure = base.failure;
+            let result = measured;
+            if ('failedSide' in measured &&
+                measured.failedSide === 'base' &&
+                measured.failure?.kind !== 'aborted' &&
+                measured.failure?.kind !== 'internal') {
+                // A base build that cannot be measured is not the head's regression: measure the head alone.
+                const failure = measured.failure;
+                progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
+                baseBuildFailure = {
+                    ref: base.checkout?.base.ref ?? 'baseline.service',
+                    sha: base.checkout?.base.sha ?? null,
+                    message: `the base build could not be measured: ${failure.message}`,
+                    logTail: failure.logTail,
+                    log: baseLog,
+                };
+                result = await measureOnce({ ...config, mode: 'history' }, ctx);
+            }
+            return await finishRun({
+                config: baseBuildFailure ? { ...config, mode: 'history' } : base.config,
+                cwd,
+                env,
+                save: opts.save,
+                progress,
+                template,
+                files,
+                startedAt,
+                ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
+                profile: (verdict, m) => profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
+                    ctx,
+                    outDir,
+                    baseDir: base.checkout?.dir,
+                    logs: { head: files.serviceLog, base: baseLog },
+                }),
+            }, result);
+        });
     }
     finally {
         guard.dispose();
@@ -41301,6 +42085,7 @@ async function profileStage(config, measured, verdict, o) {
         targets.push({
             side: 'base',
             service: config.baseline.service,
+            dependencies: perBuild(config.baseline.dependencies ?? config.dependencies),
             label: 'the base service',
             log: config.baseline.service.command ? o.logs.base : null,
             root: o.baseDir ?? config.baseline.service.cwd,
@@ -41309,6 +42094,7 @@ async function profileStage(config, measured, verdict, o) {
     targets.push({
         side: 'head',
         service: config.service,
+        dependencies: perBuild(config.dependencies),
         label: 'the service',
         log: o.logs.head,
         root: (await repoRoot((0,external_node_path_.dirname)(config.file))) ?? config.service.cwd,
@@ -41331,7 +42117,7 @@ async function profileStage(config, measured, verdict, o) {
 function failedMeasurement(config, err) {
     return {
         scenarios: [],
-        failure: internalFailure(err, []),
+        failure: err === null ? null : internalFailure(err, []),
         service: {
             cpu: null,
             memory: null,
@@ -41431,8 +42217,10 @@ async function baseBuild(config, opts, outDir, env, progress) {
         };
     }
     const service = inCheckout(config.baseline?.ref ? config.baseline.service : config.service, repo, prepared.checkout.dir);
+    // The base build's own dependencies (a seed, a schema) come from its checkout too.
+    const dependencies = config.dependencies.map((d) => ({ ...d, service: inCheckout(d.service, repo, prepared.checkout.dir) }));
     return {
-        config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref } },
+        config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref, dependencies } },
         checkout: prepared.checkout,
     };
 }
@@ -42982,7 +43770,11 @@ function summarizeTrials(trials, histograms) {
         summary.serviceCpu = {
             ns,
             perRequestUs: requests > 0 ? ns / 1000 / requests : null,
-            source: cpu.some((t) => t.serviceCpu.source === 'stat') ? 'stat' : 'schedstat',
+            source: cpu.some((t) => t.serviceCpu.source === 'stat')
+                ? 'stat'
+                : cpu.every((t) => t.serviceCpu.source === 'cgroup')
+                    ? 'cgroup'
+                    : 'schedstat',
         };
     }
     const connections = sumConnections(trials);

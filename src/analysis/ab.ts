@@ -18,8 +18,8 @@ import {
   type ComparedDefinition,
 } from './compared-metrics.js';
 import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
-import { normalQuantile, normalSf } from '../stats/distributions.js';
-import { pairedT } from '../stats/paired.js';
+import { normalQuantile, normalSf, tQuantile } from '../stats/distributions.js';
+import { crossoverT, pairedT } from '../stats/paired.js';
 import { median } from '../stats/robust.js';
 
 export interface AbDecisionSettings {
@@ -33,19 +33,29 @@ export interface AbDecisionSettings {
   gate?: readonly string[];
   /** Scenarios in an open model: the metrics it fixes (FIXED_BY_OPEN_MODEL) are not compared. */
   openModel?: ReadonlySet<string>;
+  /**
+   * Duet crossed over: per pair (index), which arrangement it ran in (0: the base held the first
+   * slot, 1: the head did). With pairs in both, the slot's effect cancels (crossoverT).
+   */
+  arrangement?: readonly (0 | 1)[];
+  /** Comparisons left out of the gate for this run (a latency whose pairs scatter too widely), by "metric of scenario". */
+  notGating?: ReadonlyMap<string, string>;
 }
 
-/** Pairs of (base, head) values on the metric's comparison scale: trial i of each side, where both exist. */
+/** The key of a comparison in AbDecisionSettings.notGating. */
+export const comparisonKey = (c: { metric: string; scenario: string }): string => `${c.metric} of ${c.scenario}`;
+
+/** Pairs of (base, head) values on the metric's comparison scale, with the pair's index: trial i of each side, where both exist. */
 export function pairedValues(
   base: readonly TrialFigures[],
   head: readonly TrialFigures[],
   def: Pick<ComparedMetricDef, 'pick' | 'scale'>,
-): [number, number][] {
-  const out: [number, number][] = [];
+): [number, number, number][] {
+  const out: [number, number, number][] = [];
   for (let i = 0; i < Math.min(base.length, head.length); i++) {
     const b = trialValues([base[i]!], def)[0];
     const h = trialValues([head[i]!], def)[0];
-    if (b !== undefined && h !== undefined) out.push([b, h]);
+    if (b !== undefined && h !== undefined) out.push([b, h, i]);
   }
   return out;
 }
@@ -74,8 +84,15 @@ export function analyzeAb(
       if (pairs.length < 2) continue;
       // Each pair's difference, oriented so that "greater" means worse.
       const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
-      // The interval at the look's level: its upper bound below δ is a confident pass.
-      const t = pairedT(diffs, 1 - 2 * level);
+      // The interval at the look's level: its upper bound below δ is a confident pass. Crossed
+      // over, the slot's effect cancels between the arrangements.
+      const t = s.arrangement
+        ? crossoverT(
+            diffs,
+            pairs.map(([, , i]) => s.arrangement![i] ?? 0),
+            1 - 2 * level,
+          )
+        : pairedT(diffs, 1 - 2 * level);
       const p = t.pGreater;
       const pBetter = t.pLess;
       // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
@@ -90,13 +107,14 @@ export function analyzeAb(
         change: change(t.estimate),
         ci: [change(t.lower), change(t.upper)],
         spread: t.sd,
+        ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
         ...(def.scale ? { scale: def.scale } : {}),
         ciLevel: 1 - 2 * level,
         p,
         pAdjusted: p,
         delta: deltaOf(def, s.delta),
         outcome: 'inconclusive',
-        gating: isGating(def.metric, s.gate),
+        gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
         sentence: '',
         pBetter,
       });
@@ -152,6 +170,36 @@ export function analyzeAb(
   });
 }
 
+/** The latency metrics a duet's default gate admits, where the run's pairs can resolve their δ. */
+export const DUET_LATENCY: readonly string[] = ['p50', 'p95'];
+
+/**
+ * The latency comparisons that stay out of a duet's default gate, with why: those whose pairs
+ * scatter so widely that max-trials pairs would not resolve δ with margin (an interval
+ * half-width of δ/2 at the look's level). Pairs of a sub-millisecond latency on a shared CPU
+ * scatter ±10–26 %; a service whose requests wait on I/O scatters ±0.4–5 % (p50, p95).
+ */
+export function latencyNotGating(
+  comparisons: readonly AbComparison[],
+  s: Pick<AbDecisionSettings, 'alpha' | 'looks' | 'gate'> & { maxTrials: number },
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const level = s.alpha / s.looks;
+  const q = tQuantile(1 - level, Math.max(1, s.maxTrials - 2));
+  for (const c of comparisons) {
+    if (!DUET_LATENCY.includes(c.metric) || !isGating(c.metric, s.gate) || c.spread === undefined) continue;
+    const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
+    if (c.spread <= limit) continue;
+    out.set(
+      comparisonKey(c),
+      Number.isFinite(c.spread)
+        ? `its pairs scatter ±${pct(c.spread)} % here; δ ${pct(c.delta)} % within ${s.maxTrials} pairs needs ±${pct(limit)} % or less`
+        : 'too few pairs to tell how widely they scatter',
+    );
+  }
+  return out;
+}
+
 function decideOutcome(c: AbComparison, adjusted: number, adjustedBetter: number, level: number): AbOutcome {
   if (adjusted <= level && c.change >= c.delta) return 'regression';
   if (adjustedBetter <= level && -c.change >= c.delta) return 'improvement';
@@ -168,6 +216,7 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   workflows_per_s: ['workflows/s', 'lower', 'higher'],
   errors: ['the error rate', 'higher', 'lower'],
   cpu_per_request: ['service CPU per request', 'higher', 'lower'],
+  dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
 };
 
 const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;

@@ -2,7 +2,7 @@
 // to read them from a trial: the built-in latency and throughput figures, plus every service
 // metric defined with `better:`. Errors are compared by their own rule, not listed here; ramp
 // capacity and memory growth are one value per run (see regression.ts).
-import type { MetricDefinition } from '../config/types.js';
+import { BUILTIN_METRICS, type MetricDefinition } from '../config/types.js';
 import type { TrialFigures } from '../contract/record.js';
 import type { BuiltinMetric, ComparedMetric } from '../contract/result.js';
 import { holm } from '../stats/multiple.js';
@@ -27,32 +27,42 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'rps', worse: 'down', pick: (t) => t.rps },
   { metric: 'workflows_per_s', worse: 'down', pick: (t) => t.workflowsPerSec },
   { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
+  { metric: 'dependency_cpu_per_request', worse: 'up', pick: (t) => t.dependencyCpuPerRequest ?? null },
 ];
 
 /**
  * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
- * CPU time per request, errors, the head-only figures (ramp capacity, memory growth) and defined
- * service metrics with a direction — two
- * services sharing one CPU agree on CPU time per pair to ±3–4 %, while their latencies, each
- * disturbed by the other, scatter ±10–28 % per pair on a fast service (bench/RESULTS-verdicts.md):
- * latency is compared and reported, and gates where the config says so. Interleaved: the default
- * gate plus CPU time per request.
+ * CPU time per request, errors, p50 and p95 (each latency only in the scenarios whose pairs
+ * scatter little enough for its δ: ab.ts latencyNotGating), and defined service metrics with a
+ * direction. Two services sharing one CPU agree on CPU time per pair to ±3–4 %; their latencies,
+ * each disturbed by the other, scatter ±10–28 % per pair on a sub-millisecond service
+ * (bench/RESULTS-verdicts.md), and ±0.4–5 % on one whose requests wait on I/O, where latency is
+ * the only signal of a wait. Interleaved: the default gate plus CPU time per request.
+ * Ramp capacity and memory growth are one figure per run of the head, never compared with the
+ * base: their targets judge them, and they are out of every A/B gate.
  */
-export const DUET_GATE: readonly string[] = ['cpu_per_request', 'errors', 'capacity', 'memory.growth'];
+export const DUET_GATE: readonly string[] = ['cpu_per_request', 'dependency_cpu_per_request', 'errors', 'p50', 'p95'];
 
-const BUILTIN = new Set(['p50', 'p95', 'p99', 'rps', 'workflows_per_s', 'errors', 'capacity', 'memory.growth', 'cpu_per_request']);
+/** Figures A/B mode does not compare with the base (one per run, of the head alone). */
+const HEAD_ONLY = new Set(['capacity', 'memory.growth']);
+
+const BUILTIN = new Set<string>(BUILTIN_METRICS);
 
 export function abGate(
   gate: readonly string[],
   written: boolean | undefined,
   design: 'duet' | 'interleaved',
 ): { gate: readonly string[]; from: string } {
-  if (written) return { gate, from: 'regression.gate' };
+  const compared = gate.filter((m) => !HEAD_ONLY.has(m));
+  if (written) return { gate: compared, from: 'regression.gate' };
   // Defined service metrics with a direction (read from the service, not timed) keep gating.
   const defined = gate.filter((m) => !BUILTIN.has(m));
   return design === 'duet'
     ? { gate: [...DUET_GATE, ...defined], from: "the duet's default; regression.gate chooses others" }
-    : { gate: [...gate, 'cpu_per_request'], from: 'the default, with CPU per request; regression.gate chooses others' };
+    : {
+        gate: [...compared, 'cpu_per_request', 'dependency_cpu_per_request'],
+        from: 'the default, with CPU per request; regression.gate chooses others',
+      };
 }
 
 /**

@@ -12,6 +12,7 @@ import { UsageError } from '../util/errors.js';
 import { trialFigures } from '../contract/record.js';
 import { prologue } from '../pipeline/prologue.js';
 import { measureAb } from '../pipeline/measure-ab.js';
+import { withSharedDependencies } from '../pipeline/measure.js';
 import { type Progress } from '../util/progress.js';
 import { code, md } from '../report/markdown.js';
 import type { AbResult } from '../contract/result.js';
@@ -47,14 +48,17 @@ export async function runCalibrate(opts: CalibrateOptions): Promise<CalibrateOut
     mode: 'ab' as const,
     ab: { ...loaded.ab, minTrials: opts.trials, maxTrials: opts.trials, step: opts.trials, budgetMs: Number.MAX_SAFE_INTEGER },
   };
-  const measured = await measureAb(config, {
+  const ctx = {
     env: opts.env ?? process.env,
     runId: randomUUID(),
     serviceLog: join(outDir, 'calibrate-a.log'),
-    baseLog: join(outDir, 'calibrate-b.log'),
     signal: opts.signal,
     progress,
-    display: (p) => relative(cwd, p) || p,
+    display: (p: string) => relative(cwd, p) || p,
+  };
+  const measured = await withSharedDependencies(config, ctx, async (c, failure) => {
+    if (failure) throw new UsageError(`a dependency could not be started: ${failure.message}\n${failure.logTail.join('\n')}`);
+    return measureAb(config, { ...c, baseLog: join(outDir, 'calibrate-b.log') });
   });
   const figures = (scenarios: typeof measured.scenarios) => new Map(scenarios.map((s) => [s.name, s.trials.map(trialFigures)]));
   const looks = lookSchedule(loaded.ab.minTrials, loaded.ab.maxTrials, loaded.ab.step).length;

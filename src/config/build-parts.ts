@@ -6,6 +6,7 @@ import { METRICS, parseTarget, type MetricInfo } from './target-expr.js';
 import { parseMetricExpr, VARIABLES } from './metric-expr.js';
 import { formatPath, type PathSegment } from './yaml-locate.js';
 import {
+  type DependencyConfig,
   SERVICE_DEFAULTS,
   RAMP_DEFAULTS,
   type MetricDefinition,
@@ -15,7 +16,7 @@ import {
   type TargetConfig,
 } from './types.js';
 import { parseDuration, parsePercent } from './units.js';
-import type { RawDefinition, RawRequest, RawScenario, RawService, RawTarget, StringMap } from './raw.js';
+import type { RawDefinition, RawDependency, RawRequest, RawScenario, RawService, RawTarget, StringMap } from './raw.js';
 import { isLoopback } from './service-url.js';
 import { encodePath, invalidHeaderValue, validHeaderName } from '../util/http-syntax.js';
 
@@ -308,4 +309,41 @@ function buildTls(svc: RawService, url: string, where: PathSegment[], dir: strin
     }
   }
   return { tls: { insecure: t?.insecure ?? false, ...(ca !== undefined ? { ca, caFile } : {}) } };
+}
+
+/**
+ * dependencies: each started like a service (command, port, readiness), with what it provides to
+ * the service. A per-build dependency runs twice at once in A/B mode, so it needs port: auto.
+ */
+export function buildDependencies(raw: RawDependency[] | undefined, dir: string, at: Report): DependencyConfig[] {
+  const seen = new Set<string>();
+  return (raw ?? []).map((d, i) => {
+    const where: PathSegment[] = ['dependencies', i];
+    if (seen.has(d.name)) at([...where, 'name'], `another dependency is already named "${d.name}"`, false);
+    seen.add(d.name);
+    const perBuild = d['per-build'] ?? false;
+    if (perBuild && typeof d.port === 'number')
+      at(
+        [...where, 'port'],
+        'a per-build dependency runs once for each build at the same time: use port: auto (it gets its port as PORT)',
+        false,
+      );
+    const provides = strings(d.provides);
+    for (const [k, v] of Object.entries(provides))
+      if (/\{(?!port\})[^}]*\}/.test(v)) at([...where, 'provides', k], `only {port} is replaced here, got "${v}"`, false);
+    const service = buildService(
+      { command: d.command, cwd: d.cwd, env: d.env, port: d.port, ready: d.ready, 'stop-timeout': d['stop-timeout'] },
+      where,
+      dir,
+      at,
+    );
+    return {
+      name: d.name,
+      service: { ...service, stopRootFirst: true },
+      ...(d.setup !== undefined ? { setup: d.setup } : {}),
+      ...(d.stop !== undefined ? { stop: d.stop } : {}),
+      provides,
+      perBuild,
+    };
+  });
 }

@@ -5,12 +5,13 @@ import { type MetricInfo } from './target-expr.js';
 import { type PathSegment } from './yaml-locate.js';
 import { LOAD_DEFAULTS, type Config, type ScenarioConfig, type ServiceConfig, type TargetConfig, REGRESSION_DEFAULTS } from './types.js';
 import { parsePercent, parseSize } from './units.js';
-import { AB_DEFAULTS } from './types.js';
+import { AB_DEFAULTS, BUILTIN_METRICS } from './types.js';
 import type { BuiltinMetric } from '../contract/result.js';
 import type { RawConfig, RawScenario } from './raw.js';
 import { closest } from './schema-errors.js';
 import {
   buildDefinitions,
+  buildDependencies,
   buildRamp,
   buildService,
   buildSteps,
@@ -27,6 +28,7 @@ import {
 export function build(raw: RawConfig, file: string, at: Report): Config {
   const dir = dirname(file);
   const service = buildService(raw.service, ['service'], dir, at);
+  const dependencies = buildDependencies(raw.dependencies, dir, at);
   const baseline = buildBaseline(raw, service, dir, at);
   const metrics = buildDefinitions(raw.service?.metrics?.define, at);
   if (baseline && metrics.length && !baseline.service.metrics)
@@ -55,6 +57,7 @@ export function build(raw: RawConfig, file: string, at: Report): Config {
     file,
     name: raw.name ?? 'perfgate',
     service,
+    dependencies,
     baseline,
     mode: mode === 'auto' ? (baseline ? 'ab' : 'history') : mode,
     ab: buildAb(raw, at),
@@ -251,18 +254,6 @@ function buildBaseline(raw: RawConfig, service: ServiceConfig, dir: string, at: 
   const merged = b.service ? buildService({ ...raw.service, ...b.service }, ['baseline', 'service'], dir, at) : service;
   return { service: merged, ref: b.ref, ...(b.setup !== undefined ? { setup: b.setup } : {}) };
 }
-
-const BUILTIN_METRICS: readonly BuiltinMetric[] = [
-  'p50',
-  'p95',
-  'p99',
-  'rps',
-  'workflows_per_s',
-  'errors',
-  'capacity',
-  'memory.growth',
-  'cpu_per_request',
-];
 
 /** regression.gate: built-in metrics and defined service metrics that say which way is better. */
 function buildGate(gate: string[] | undefined, metrics: Config['metrics'], at: Report): readonly string[] {

@@ -53,9 +53,23 @@ export interface RawService {
   tls?: { insecure?: boolean; ca?: string };
   metrics?: { url: string; timeout?: string; define?: Record<string, RawDefinition> };
 }
+export interface RawDependency {
+  name: string;
+  command: string;
+  cwd?: string;
+  env?: StringMap;
+  port?: number | 'auto';
+  ready?: { tcp?: boolean; log?: string; http?: string; timeout?: string };
+  setup?: string;
+  stop?: string;
+  'stop-timeout'?: string;
+  provides?: StringMap;
+  'per-build'?: boolean;
+}
 export interface RawConfig {
   name?: string;
   service?: RawService;
+  dependencies?: RawDependency[];
   baseline?: { service?: RawService; ref?: string; setup?: string };
   ab?: { 'min-trials'?: number; 'max-trials'?: number; step?: number; budget?: string; design?: 'duet' | 'interleaved' };
   mode?: 'auto' | 'history' | 'ab';

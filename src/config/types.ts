@@ -8,6 +8,8 @@ export interface Config {
   file: string;
   name: string;
   service: ServiceConfig;
+  /** Processes the service needs (a database, a cache): started before it, stopped after it. */
+  dependencies: DependencyConfig[];
   scenarios: ScenarioConfig[];
   /** Every target, scenario blocks included, in the order written. */
   targets: TargetConfig[];
@@ -18,7 +20,7 @@ export interface Config {
    * The base build, for A/B mode: how to start it, and (with `ref`) the git ref to check out into
    * a worktree and `setup` to prepare it; the service's cwd is then moved into that checkout.
    */
-  baseline?: { service: ServiceConfig; ref?: string; setup?: string };
+  baseline?: { service: ServiceConfig; ref?: string; setup?: string; dependencies?: DependencyConfig[] };
   /** `ab` when a baseline service is configured (unless mode says otherwise), else `history`. */
   mode: 'history' | 'ab';
   ab: AbSettings;
@@ -98,11 +100,30 @@ export interface ServiceConfig {
   /** Path or URL polled for uptime. */
   health: string;
   stopTimeoutMs: number;
+  /** Stop by SIGTERM to the root process alone first (dependencies: a database stops its own processes). */
+  stopRootFirst?: boolean;
   allowRemote: boolean;
   /** The service's Prometheus endpoint, scraped around every trial. */
   metrics?: MetricsEndpoint;
   /** https: how to verify the service's certificate. */
   tls?: TlsSettings;
+}
+
+/**
+ * A dependency perfgate starts: `service` says how (command, cwd, env, port, readiness, stop
+ * timeout, as for the service); `setup` runs once it is ready (a schema, seed data); `provides`
+ * are the variables the service under test gets, `{port}` replaced by the dependency's port.
+ * Shared by both builds in A/B mode, or `perBuild`: each build gets its own copy, started and
+ * pinned with it, and the copy's CPU time per request is measured and compared as the build's.
+ */
+export interface DependencyConfig {
+  name: string;
+  service: ServiceConfig;
+  setup?: string;
+  /** A command that stops it gently before the SIGTERM to its tree (e.g. pg_ctl stop). */
+  stop?: string;
+  provides: Record<string, string>;
+  perBuild: boolean;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
@@ -229,6 +250,20 @@ export interface RegressionSettings {
   summary: 'best' | 'median';
 }
 
+/** Every built-in metric a comparison or regression.gate can name. */
+export const BUILTIN_METRICS: readonly BuiltinMetric[] = [
+  'p50',
+  'p95',
+  'p99',
+  'rps',
+  'workflows_per_s',
+  'errors',
+  'capacity',
+  'memory.growth',
+  'cpu_per_request',
+  'dependency_cpu_per_request',
+];
+
 export const REGRESSION_DEFAULTS: RegressionSettings = {
   window: 20,
   minRuns: 5,
@@ -243,6 +278,7 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
     capacity: 0.1,
     'memory.growth': 5 * 1024 ** 2,
     cpu_per_request: 0.04,
+    dependency_cpu_per_request: 0.05,
   },
   onMissingBaseline: 'warn',
   gate: GATE_DEFAULT,

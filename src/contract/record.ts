@@ -21,6 +21,8 @@ export interface TrialFigures {
   metrics?: Record<string, number | null>;
   /** Service CPU time per response, ms (absent in older records and where it cannot be read). */
   cpuPerRequest?: number | null;
+  /** CPU time of the build's own dependencies per response of the service, ms (per-build dependencies only). */
+  dependencyCpuPerRequest?: number | null;
 }
 
 /** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
@@ -116,6 +118,9 @@ export function trialFigures(t: TrialResult): TrialFigures {
     errors: t.errors.total,
     ...(t.metrics ? { metrics: t.metrics } : {}),
     ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
+    ...(t.dependencyCpu
+      ? { dependencyCpuPerRequest: t.dependencyCpu.perRequestUs === null ? null : t.dependencyCpu.perRequestUs / 1000 }
+      : {}),
   };
 }
 

@@ -78,6 +78,8 @@ export interface TrialResult {
    * external service, not Linux).
    */
   serviceCpu?: ServiceCpu;
+  /** The CPU time of the build's own (per-build) dependencies over the trial, per response of the service. */
+  dependencyCpu?: DependencyCpu;
   latency: ReportedLatency;
   errors: ErrorCounts;
   /** Connections that got at least one 2xx response in this trial. */
@@ -101,6 +103,15 @@ export interface ServiceCpu {
   /** Microseconds of service CPU per response; null with no response. */
   perRequestUs: number | null;
   source: 'cgroup' | 'schedstat' | 'stat';
+}
+
+/** The CPU time a build's own dependencies used (a database started per build): summed, and per dependency. */
+export interface DependencyCpu {
+  ns: number;
+  /** Microseconds per response of the service; null with no response. */
+  perRequestUs: number | null;
+  /** Nanoseconds per dependency, by name. */
+  byName: Record<string, number>;
 }
 
 /** How a service's CPU time was counted, in words for the report. */
@@ -379,7 +390,17 @@ export interface GitInfo {
 
 /** History mode's outcomes; `confident pass`: no worsening of δ or more (results before 0.2 said `unchanged`). */
 export type Outcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive' | 'insufficient baseline';
-export type BuiltinMetric = 'p50' | 'p95' | 'p99' | 'rps' | 'workflows_per_s' | 'errors' | 'capacity' | 'memory.growth' | 'cpu_per_request';
+export type BuiltinMetric =
+  | 'p50'
+  | 'p95'
+  | 'p99'
+  | 'rps'
+  | 'workflows_per_s'
+  | 'errors'
+  | 'capacity'
+  | 'memory.growth'
+  | 'cpu_per_request'
+  | 'dependency_cpu_per_request';
 /** A built-in metric, or the name of a metric defined under service.metrics.define. */
 export type ComparedMetric = BuiltinMetric | (string & {});
 
@@ -471,8 +492,10 @@ export interface AbComparison {
   n: { base: number; head: number };
   /** How much worse the head is, as a fraction (the mean of the pairs' log-ratios; errors: rate difference). */
   change: number;
-  /** Standard deviation of the pairs' log-ratios (paired comparisons; absent in older results). */
+  /** Standard deviation of the pairs' log-ratios (paired comparisons; absent in older results); crossed over: within the arrangements. */
   spread?: number;
+  /** Crossed over: the slot's own effect on the log-ratio (the first slot against the second), cancelled in `change`. */
+  slotEffect?: number;
   /** Interval for `change` at `ciLevel` (the look's level). */
   ci: [number, number];
   ciLevel: number;
@@ -531,4 +554,11 @@ export interface AbResult {
   leftOut?: { scenario: string; metric: string; why: string }[];
   /** Where the gate came from: the config's regression.gate, or the design's default (absent in older results). */
   gateFrom?: string;
+  /**
+   * Duet crossed over: which build held the first slot (started, given its port and warmed up
+   * first) in each pair, B or H, e.g. "BBBHHHBB"; the analysis cancels the slot's effect.
+   */
+  firstSlot?: string;
+  /** Latency comparisons the duet's default gate left out of the gate because this run's pairs scatter too widely for δ, and why. */
+  notGating?: { scenario: string; metric: string; why: string }[];
 }

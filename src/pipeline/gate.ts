@@ -18,7 +18,7 @@ import { renderDashboard } from '../report/dashboard-page.js';
 import { compareWithHistory, recordInHistory } from '../history/steps.js';
 import { prologue } from './prologue.js';
 import { inCheckout, prepareBase, repoRoot, resolveBaseRef, type BaseCheckout } from './base-build.js';
-import { internalFailure, measureOnce, type MeasureContext, type Measurement } from './measure.js';
+import { internalFailure, measureOnce, perBuild, withSharedDependencies, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
 import { profileRun, profileWhy, type ProfileTarget } from './profile.js';
@@ -72,7 +72,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
 
   const startedAt = new Date();
   const guard = new InternalGuard(opts.signal);
-  const ctx: MeasureContext = {
+  const baseCtx: MeasureContext = {
     env: opts.env ?? process.env,
     runId: randomUUID(),
     serviceLog: files.serviceLog,
@@ -83,50 +83,52 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
   const env = opts.env ?? process.env;
   const base = await baseBuild(config, opts, outDir, env, progress);
   try {
-    const measured = guard.settle(
-      await measureWith(base.config, ctx, outDir, base.checkout).catch((err: unknown) => failedMeasurement(config, err)),
-    );
-    let baseBuildFailure = base.failure;
-    let result = measured;
-    if (
-      'failedSide' in measured &&
-      measured.failedSide === 'base' &&
-      measured.failure?.kind !== 'aborted' &&
-      measured.failure?.kind !== 'internal'
-    ) {
-      // A base build that cannot be measured is not the head's regression: measure the head alone.
-      const failure = measured.failure!;
-      progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
-      baseBuildFailure = {
-        ref: base.checkout?.base.ref ?? 'baseline.service',
-        sha: base.checkout?.base.sha ?? null,
-        message: `the base build could not be measured: ${failure.message}`,
-        logTail: failure.logTail,
-        log: baseLog,
-      };
-      result = await measureOnce({ ...config, mode: 'history' }, ctx);
-    }
-    return await finishRun(
-      {
-        config: baseBuildFailure ? { ...config, mode: 'history' } : base.config,
-        cwd,
-        env,
-        save: opts.save,
-        progress,
-        template,
-        files,
-        startedAt,
-        ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
-        profile: (verdict, m) =>
-          profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
-            ctx,
-            outDir,
-            baseDir: base.checkout?.dir,
-            logs: { head: files.serviceLog, base: baseLog },
-          }),
-      },
-      result,
-    );
+    return await withSharedDependencies(config, baseCtx, async (ctx, sharedFailure) => {
+      const measured = sharedFailure
+        ? { ...failedMeasurement(config, null), failure: sharedFailure }
+        : guard.settle(await measureWith(base.config, ctx, outDir, base.checkout).catch((err: unknown) => failedMeasurement(config, err)));
+      let baseBuildFailure = base.failure;
+      let result = measured;
+      if (
+        'failedSide' in measured &&
+        measured.failedSide === 'base' &&
+        measured.failure?.kind !== 'aborted' &&
+        measured.failure?.kind !== 'internal'
+      ) {
+        // A base build that cannot be measured is not the head's regression: measure the head alone.
+        const failure = measured.failure!;
+        progress.info(`perfgate: the base build could not be measured (${failure.message}); measuring the head alone, against history`);
+        baseBuildFailure = {
+          ref: base.checkout?.base.ref ?? 'baseline.service',
+          sha: base.checkout?.base.sha ?? null,
+          message: `the base build could not be measured: ${failure.message}`,
+          logTail: failure.logTail,
+          log: baseLog,
+        };
+        result = await measureOnce({ ...config, mode: 'history' }, ctx);
+      }
+      return await finishRun(
+        {
+          config: baseBuildFailure ? { ...config, mode: 'history' } : base.config,
+          cwd,
+          env,
+          save: opts.save,
+          progress,
+          template,
+          files,
+          startedAt,
+          ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
+          profile: (verdict, m) =>
+            profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
+              ctx,
+              outDir,
+              baseDir: base.checkout?.dir,
+              logs: { head: files.serviceLog, base: baseLog },
+            }),
+        },
+        result,
+      );
+    });
   } finally {
     guard.dispose();
     await base.checkout?.remove();
@@ -147,6 +149,7 @@ async function profileStage(
     targets.push({
       side: 'base',
       service: config.baseline.service,
+      dependencies: perBuild(config.baseline.dependencies ?? config.dependencies),
       label: 'the base service',
       log: config.baseline.service.command ? o.logs.base : null,
       root: o.baseDir ?? config.baseline.service.cwd,
@@ -155,6 +158,7 @@ async function profileStage(
   targets.push({
     side: 'head',
     service: config.service,
+    dependencies: perBuild(config.dependencies),
     label: 'the service',
     log: o.logs.head,
     root: (await repoRoot(dirname(config.file))) ?? config.service.cwd,
@@ -177,7 +181,7 @@ async function profileStage(
 function failedMeasurement(config: Config, err: unknown): Measurement {
   return {
     scenarios: [],
-    failure: internalFailure(err, []),
+    failure: err === null ? null : internalFailure(err, []),
     service: {
       cpu: null,
       memory: null,
@@ -289,8 +293,10 @@ async function baseBuild(
     };
   }
   const service = inCheckout(config.baseline?.ref ? config.baseline.service : config.service, repo, prepared.checkout.dir);
+  // The base build's own dependencies (a seed, a schema) come from its checkout too.
+  const dependencies = config.dependencies.map((d) => ({ ...d, service: inCheckout(d.service, repo, prepared.checkout.dir) }));
   return {
-    config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref } },
+    config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref, dependencies } },
     checkout: prepared.checkout,
   };
 }

@@ -14,11 +14,14 @@ import { runScenario, type ScenarioHooks, type ScenarioRun, type TrialStarter } 
 import type { Progress } from '../util/progress.js';
 import type { RunFailure, RunResult, ScenarioResult, ServiceMetrics, TrialResult } from '../contract/result.js';
 import { serviceUrl } from '../config/service-url.js';
-import { abortReason, launch, type Launched } from '../service/launch.js';
+import { abortReason, type Launched } from '../service/launch.js';
+import { dirname, join } from 'node:path';
 import { UptimeProbe, type ProbeSample } from '../service/probe.js';
 import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
 import { TrialScrapes } from '../service/scrape.js';
-import { cpuCounting, TrialCpu, type CpuTarget } from '../service/cpu-time.js';
+import { cpuCounting, TrialCpu } from '../service/cpu-time.js';
+import { launchSystem, startDependencies, type Dependencies } from '../service/dependencies.js';
+import type { DependencyConfig } from '../config/types.js';
 
 export interface MeasureContext {
   env: NodeJS.ProcessEnv;
@@ -28,6 +31,8 @@ export interface MeasureContext {
   progress: Progress;
   /** Turns an absolute path into what result.json shows. */
   display: (path: string) => string;
+  /** The dependencies shared by the run (started once, before any build): one that exits stops the load. */
+  shared?: Pick<Dependencies, 'crashed'>;
 }
 
 export interface Measurement {
@@ -101,7 +106,7 @@ export function rampScenarioResult(scenario: ScenarioConfig, run: RampRun): Scen
  * Hooks that read the service's CPU time and scrape its metrics around every measured trial
  * (CPU first: a scrape costs the service CPU that no trial asked for).
  */
-export function boundaryHooks(hooks: ScenarioHooks, cpu: TrialCpu | undefined, scrapes: TrialScrapes | undefined): ScenarioHooks {
+export function boundaryHooks(hooks: ScenarioHooks, cpu: SystemCpu | undefined, scrapes: TrialScrapes | undefined): ScenarioHooks {
   const steps = [cpu?.enabled ? cpu.boundary : undefined, scrapes?.enabled ? scrapes.boundary : undefined].filter(
     (f): f is NonNullable<ScenarioHooks['trialBoundary']> => f !== undefined,
   );
@@ -114,13 +119,41 @@ export function boundaryHooks(hooks: ScenarioHooks, cpu: TrialCpu | undefined, s
   };
 }
 
-/** Each trial's service CPU time, from the readings taken around it (in order). */
-export function attachCpu(trials: TrialResult[], cpu: TrialCpu | undefined, first = 0): void {
-  if (!cpu?.enabled) return;
-  trials.forEach((t, i) => {
-    const r = cpu.readings[first + i];
-    if (r) t.serviceCpu = { ns: r.ns, perRequestUs: t.requests > 0 ? r.ns / 1000 / t.requests : null, source: r.source };
-  });
+/**
+ * The CPU time of a build's system over each trial: the service's, and its own (per-build)
+ * dependencies', read at the trial boundaries one after the other.
+ */
+export class SystemCpu {
+  private readonly service: TrialCpu;
+  private readonly deps: { name: string; cpu: TrialCpu }[];
+
+  constructor(launched: Pick<Launched, 'service' | 'dependencies'> | undefined) {
+    this.service = new TrialCpu(launched?.service);
+    this.deps = (launched?.dependencies ?? []).map((d) => ({ name: d.name, cpu: new TrialCpu(d.launched.service) }));
+  }
+
+  get enabled(): boolean {
+    return this.service.enabled || this.deps.some((d) => d.cpu.enabled);
+  }
+
+  readonly boundary = async (when: 'before' | 'after', kept: boolean): Promise<void> => {
+    await this.service.boundary(when, kept);
+    for (const d of this.deps) await d.cpu.boundary(when, kept);
+  };
+
+  /** Each trial's CPU time, from the readings taken around it (in order; `first`: readings of earlier trials). */
+  attach(trials: TrialResult[], first = 0): void {
+    trials.forEach((t, i) => {
+      const perRequest = (ns: number): number | null => (t.requests > 0 ? ns / 1000 / t.requests : null);
+      const r = this.service.enabled ? this.service.readings[first + i] : null;
+      if (r) t.serviceCpu = { ns: r.ns, perRequestUs: perRequest(r.ns), source: r.source };
+      const deps = this.deps.map((d) => ({ name: d.name, r: d.cpu.enabled ? d.cpu.readings[first + i] : null }));
+      if (deps.length && deps.every((d) => d.r)) {
+        const ns = deps.reduce((a, d) => a + d.r!.ns, 0);
+        t.dependencyCpu = { ns, perRequestUs: perRequest(ns), byName: Object.fromEntries(deps.map((d) => [d.name, d.r!.ns])) };
+      }
+    });
+  }
 }
 
 /** Runs a scenario (or its ramp) and turns it into a result, with its service metrics and CPU time attached. */
@@ -130,10 +163,10 @@ export async function runAndRecord(
   hooks: ScenarioHooks,
   config: Pick<Config, 'metrics'>,
   scrapes: TrialScrapes,
-  cpuTarget?: CpuTarget,
+  system?: Pick<Launched, 'service' | 'dependencies'>,
 ): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
   const first = scrapes.pairs.length;
-  const cpu = scenario.ramp ? undefined : new TrialCpu(cpuTarget);
+  const cpu = scenario.ramp ? undefined : new SystemCpu(system);
   const withScrapes = boundaryHooks(hooks, cpu, scrapes);
   return withLoadPool(scenario, async (start) => {
     if (scenario.ramp) {
@@ -144,7 +177,7 @@ export async function runAndRecord(
       return { run, result, readings };
     }
     const run = await runScenario(baseUrl, scenario, withScrapes, start);
-    attachCpu(run.trials, cpu);
+    cpu?.attach(run.trials);
     const result = scenarioResult(scenario, run.trials, run.histograms, run.interrupted);
     const readings = scrapes.enabled ? attachMetrics(result, scrapes.pairs.slice(first), config.metrics) : [];
     return { run, result, readings };
@@ -246,13 +279,15 @@ export function serviceFigures(
 }
 
 export async function measureOnce(config: Config, ctx: MeasureContext): Promise<Measurement> {
-  const launched = await launch(config.service, {
+  const launched = await launchSystem(config.service, perBuild(config.dependencies), {
     env: ctx.env,
     runId: ctx.runId,
     logFile: ctx.serviceLog ?? undefined,
     signal: ctx.signal,
     progress: ctx.progress,
     label: 'the service',
+    dependencyLog: dependencyLog(ctx, ''),
+    shared: ctx.shared,
   });
   const scenarios: ScenarioResult[] = [];
   const windows: Window[][] = [];
@@ -274,7 +309,7 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
             { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) },
             config,
             scrapes,
-            launched.service,
+            launched,
           );
         } catch (err) {
           failure = loadError(launched, scenario.name, err);
@@ -333,4 +368,40 @@ export function internalFailure(err: unknown, logTail: string[], scenario?: stri
     ...(scenario ? { scenario } : {}),
     logTail,
   };
+}
+
+/** The dependencies each build gets its own copy of; the others are shared, started once per run. */
+export function perBuild(deps: readonly DependencyConfig[]): DependencyConfig[] {
+  return deps.filter((d) => d.perBuild);
+}
+
+/** Where a dependency's log goes: next to the service's, `PREFIXdependency-NAME.log` (base- for the base build's copy). */
+export function dependencyLog(ctx: Pick<MeasureContext, 'serviceLog'>, prefix: string): (name: string) => string | undefined {
+  return (name) => (ctx.serviceLog ? join(dirname(ctx.serviceLog), `${prefix}dependency-${name}.log`) : undefined);
+}
+
+/**
+ * Runs `body` with the shared dependencies up (every dependency without per-build: once per run,
+ * for both builds), their variables in the environment every build gets; stops them after. A
+ * dependency that cannot start is `body`'s failure to report (nothing is measured).
+ */
+export async function withSharedDependencies<T>(
+  config: Pick<Config, 'dependencies'>,
+  ctx: MeasureContext,
+  body: (ctx: MeasureContext, failure: RunFailure | null) => Promise<T>,
+): Promise<T> {
+  const shared = config.dependencies.filter((d) => !d.perBuild);
+  if (!shared.length) return body(ctx, null);
+  const deps = await startDependencies(shared, {
+    env: ctx.env,
+    runId: ctx.runId,
+    signal: ctx.signal,
+    progress: ctx.progress,
+    logFile: dependencyLog(ctx, ''),
+  });
+  try {
+    return await body({ ...ctx, env: { ...ctx.env, ...deps.env }, shared: deps }, deps.failure);
+  } finally {
+    await deps.stop();
+  }
 }

@@ -8,7 +8,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Config, ScenarioConfig, ServiceConfig } from '../config/types.js';
+import type { Config, DependencyConfig, ScenarioConfig, ServiceConfig } from '../config/types.js';
 import type { ProfiledScenario, ProfiledSide, ProfileMode, ProfileResult, StackProfile } from '../contract/profile.js';
 import type { ScenarioResult } from '../contract/result.js';
 import { runScenario } from '../load/scenario.js';
@@ -16,14 +16,16 @@ import { functionGrowth, hotFunctions, sampledWeight } from '../profile/stacks.j
 import { profileEnv, startProfiler, type Collected, type RunningProfiler } from '../profile/session.js';
 import { flameGraphHtml, speedscopeJson } from '../report/flame-graph.js';
 import { profileIndexHtml } from '../report/profile-index.js';
-import { TrialCpu } from '../service/cpu-time.js';
-import { abortReason, launch } from '../service/launch.js';
+import { launchSystem } from '../service/dependencies.js';
+import { abortReason } from '../service/launch.js';
 import { median } from '../stats/robust.js';
-import { attachCpu, progressHooks, withLoadPool, type MeasureContext } from './measure.js';
+import { dependencyLog, progressHooks, SystemCpu, withLoadPool, type MeasureContext } from './measure.js';
 
 export interface ProfileTarget {
   side: 'head' | 'base';
   service: ServiceConfig;
+  /** The build's own (per-build) dependencies, started with it. */
+  dependencies: DependencyConfig[];
   label: string;
   log: string | null;
   /** Where the build's source lives: file paths under it are shown relative to it, alike on both sides. */
@@ -150,11 +152,14 @@ async function profileSide(
     return out;
   }
   const dir = mkdtempSync(join(tmpdir(), 'perfgate-profiling-'));
-  const launched = await launch(t.service, {
+  const launched = await launchSystem(t.service, t.dependencies, {
+    dependencyLog: dependencyLog(ctx, t.side === 'base' ? 'base-' : ''),
+    shared: ctx.shared,
+    labelSuffix: t.side === 'base' ? ' of the base build (profiled)' : ' (profiled)',
+    appendLog: true,
     env: ctx.env,
     runId: ctx.runId,
     logFile: t.log ?? undefined,
-    appendLog: true,
     signal: ctx.signal,
     progress: ctx.progress,
     label: `${t.label} (profiled)`,
@@ -172,7 +177,7 @@ async function profileSide(
       return stopped.get(r)!;
     };
     for (const sc of scenarios) {
-      const cpu = new TrialCpu(launched.service);
+      const cpu = new SystemCpu(launched);
       let running: RunningProfiler | undefined;
       let collected: Collected = { profile: null, note: null };
       let reason: string | null = null;
@@ -207,7 +212,7 @@ async function profileSide(
       ).catch((err: unknown) => ({ trials: [], histograms: [], windows: [], interrupted: (err as Error).message }));
       // A trial that threw never reached its end: the profiler (austin, perf) is stopped all the same.
       if (running) collected = await stopOnce(running);
-      attachCpu(run.trials, cpu);
+      cpu.attach(run.trials);
       keepRaw(collected.raw, outDir, sc.name, t.side);
       const [unprofiled, trial] = run.trials;
       const ref = reference(t, sc.name);

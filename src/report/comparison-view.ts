@@ -57,6 +57,7 @@ export const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
   capacity: 'Capacity',
   'memory.growth': 'Memory growth',
   cpu_per_request: 'Service CPU per request',
+  dependency_cpu_per_request: "Dependencies' CPU per request",
 };
 
 export function metricLabel(m: ComparedMetric): string {
@@ -255,10 +256,13 @@ export function abView(ab: AbResult, units: Units): AbView {
         ? `Base build: commit ${code(ab.base.commit.sha.slice(0, 7))} (${md(ab.base.commit.why)}), checked out and started by perfgate. `
         : '') +
       designSentence(ab) +
-      `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; ` +
+      (ab.design === 'duet'
+        ? `${ab.trialsPerSide} pairs of trials of every scenario, each service warmed up after every start. Looks were planned at ${ab.looks.join(', ')} pairs; `
+        : `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; `) +
       `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
       `Sampling stopped because ${md(ab.stoppedBecause)}.` +
       gateSentence(ab.comparisons, ab.gateFrom) +
+      notGatingSentence(ab) +
       leftOutSentence(ab.leftOut),
     rows: ab.comparisons.map((c) => ({
       scenario: md(c.scenario),
@@ -286,8 +290,35 @@ export function abView(ab: AbResult, units: Units): AbView {
 function designSentence(ab: AbResult): string {
   const order = `${md(ab.order.slice(0, 40))}${ab.order.length > 40 ? '…' : ''}`;
   if (ab.design === 'duet')
-    return `The base build and this build were measured on the same machine in duet trials (${md(ab.designNote ?? 'both loaded at the same time')}): `;
+    return (
+      `The base build and this build were measured on the same machine in duet trials (${md(ab.designNote ?? 'both loaded at the same time')})` +
+      (ab.firstSlot && /B/.test(ab.firstSlot) && /H/.test(ab.firstSlot)
+        ? `, crossed over: both were restarted with the other one started, given its port and warmed up first, so that each build held the first slot in some pairs (${md(crossoverText(ab.firstSlot))}) and the slot's own effect cancels in the analysis: `
+        : ': ')
+    );
   return `The base build and this build were measured on the same machine, one loaded at a time, in interleaved blocks (${order})${ab.designNote ? `; ${md(ab.designNote)}` : ''}: `;
+}
+
+/** "BBBHHHBB" → "base first in pairs 1–3 and 7–8, head first in 4–6". */
+function crossoverText(firstSlot: string): string {
+  const runs: Record<'B' | 'H', string[]> = { B: [], H: [] };
+  let i = 0;
+  while (i < firstSlot.length) {
+    const c = firstSlot[i] as 'B' | 'H';
+    let j = i;
+    while (firstSlot[j + 1] === c) j++;
+    runs[c].push(i === j ? `${i + 1}` : `${i + 1}–${j + 1}`);
+    i = j + 1;
+  }
+  const list = (xs: string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? ''));
+  return `base first in pairs ${list(runs.B)}, head first in ${list(runs.H)}`;
+}
+
+/** The latency comparisons this run's pairs left out of the gate, and why. */
+function notGatingSentence(ab: AbResult): string {
+  const n = ab.notGating ?? [];
+  if (!n.length) return '';
+  return ` ${n.map((x) => `${metricLabel(x.metric)} of "${md(x.scenario)}" does not gate: ${md(x.why)}`).join('; ')}.`;
 }
 
 /** The comparisons the design leaves out, and why. */
@@ -300,6 +331,34 @@ function leftOutSentence(left: readonly { scenario: string; metric: string; why:
       `${metricLabel(l.metric)} of ${l.scenario === WHOLE_RUN ? WHOLE_RUN : `"${md(l.scenario)}"`}`,
     ]);
   return ` Not compared: ${[...byWhy].map(([why, what]) => `${what.join(', ')} (${md(why)})`).join('; ')}.`;
+}
+
+/**
+ * Which kinds of slowdown this A/B run could see, from what gated: work in the service (CPU time
+ * per request), waits (latency, per scenario), errors; and what it could not, with why.
+ */
+export function seenSentence(run: RunResult): string {
+  const ab = run.ab;
+  if (!ab) return '';
+  const gating = gatingOf(ab.comparisons);
+  const has = (m: string): boolean => gating.some((c) => c.metric === m);
+  const waitScenarios = [...new Set(gating.filter((c) => c.metric === 'p50' || c.metric === 'p95').map((c) => c.scenario))];
+  const seen: string[] = [];
+  if (has('cpu_per_request')) seen.push('more work in the service (its CPU time per request)');
+  if (waitScenarios.length) seen.push(`waits and slower dependencies (latency) in ${waitScenarios.map((s) => `"${md(s)}"`).join(', ')}`);
+  if (has('errors')) seen.push('errors');
+  const unseen: string[] = [];
+  if (!has('cpu_per_request')) {
+    const cpu = run.service.cpuTime;
+    unseen.push(`more work in the service (${cpu?.counted === 'none' ? md(cpu.note) : 'CPU time per request does not gate here'})`);
+  }
+  for (const n of ab.notGating ?? []) unseen.push(`a wait in "${md(n.scenario)}" through ${metricLabel(n.metric)} (${md(n.why)})`);
+  if (!waitScenarios.length && !(ab.notGating ?? []).length)
+    unseen.push('a wait or a slower dependency that burns no CPU in the service (no latency gates)');
+  return (
+    `This run could see ${seen.length ? seen.join('; ') : 'nothing: no comparison gates'}.` +
+    (unseen.length ? ` It could not see ${unseen.join('; ')}.` : '')
+  );
 }
 
 export function abSentences(run: RunResult): string[] {
@@ -325,6 +384,7 @@ export function abSentences(run: RunResult): string[] {
     );
     out.push(...whyUndecided(run));
   }
+  out.push(seenSentence(run));
   return out;
 }
 

@@ -6,7 +6,7 @@
 import { profileCommentLines } from './profile-view.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
 import type { AbComparison, Comparison, RunResult } from '../contract/result.js';
-import { AB_OUTCOME, changeText, metricLabel, OUTCOME, unitsOf, valueText, whyUndecided } from './comparison-view.js';
+import { AB_OUTCOME, changeText, metricLabel, OUTCOME, unitsOf, valueText, seenSentence, whyUndecided } from './comparison-view.js';
 import { code, md } from './markdown.js';
 import type { ReportView } from './view.js';
 import { formatValue, signedChange } from '../analysis/format.js';
@@ -136,6 +136,7 @@ function comparisonSentences(run: RunResult): string[] {
           : '') +
         `. Sampling stopped because ${md(ab.stoppedBecause)}.`,
       ...whyUndecided(run),
+      seenSentence(run),
     );
   }
   const r = run.regression;

@@ -18,8 +18,10 @@ export interface Launched {
   logTail(): string[];
   /** A reason to stop the load: the service exited on its own. */
   crashed(): string | undefined;
-  /** Stops the service's whole tree (no-op for an external target). */
+  /** Stops the service's whole tree (no-op for an external target), then its own dependencies. */
   stop(): Promise<void>;
+  /** The dependencies started with this build (per-build ones), whose CPU time is counted as the build's. */
+  dependencies?: { name: string; launched: Launched }[];
 }
 
 export interface LaunchOptions {
@@ -77,7 +79,7 @@ export async function launch(svc: ServiceConfig, o: LaunchOptions): Promise<Laun
     stop: async () => {
       if (!service) return;
       o.progress.info(`perfgate: stopping ${o.label}`);
-      const stopped = await service.stop(svc.stopTimeoutMs);
+      const stopped = await service.stop(svc.stopTimeoutMs, { rootFirst: svc.stopRootFirst });
       if (stopped.survivors.length) o.progress.info(`perfgate: warning: processes ${stopped.survivors.join(', ')} survived SIGKILL`);
     },
   };

@@ -28,8 +28,13 @@ export interface ServiceProcess {
   exit?: ExitInfo;
   /** True once stop() was called: an exit after that is expected, not a crash. */
   stopping: boolean;
-  /** SIGTERM to the whole tree, grace, then SIGKILL; resolves when no process of it is left. */
-  stop(graceMs: number): Promise<{ forced: boolean; survivors: number[] }>;
+  /**
+   * SIGTERM to the whole tree, grace, then SIGKILL; resolves when no process of it is left. With
+   * `rootFirst`, SIGTERM goes to the root alone first and the tree gets it only if the root has
+   * not taken its tree down within the grace (a database shuts its own processes down in order;
+   * a signal to each of them at once reads to it as a crash).
+   */
+  stop(graceMs: number, o?: { rootFirst?: boolean }): Promise<{ forced: boolean; survivors: number[] }>;
 }
 
 export interface StartOptions {
@@ -112,9 +117,9 @@ export function startService(opts: StartOptions): ServiceProcess {
       // and give the pipes a moment to drain.
       child.on('exit', (code, signal) => setTimeout(() => finish({ code, signal, at: Date.now() }), 50));
     }),
-    stop(graceMs: number) {
+    stop(graceMs: number, o?: { rootFirst?: boolean }) {
       handle.stopping = true;
-      stopping ??= stopTree(handle, graceMs).then(async (outcome) => {
+      stopping ??= stopTree(handle, graceMs, o?.rootFirst ?? false).then(async (outcome) => {
         running.delete(handle.pid);
         // Whatever left the tree but not the group (a daemon that re-parented itself) goes too.
         group?.remove();
@@ -129,12 +134,21 @@ export function startService(opts: StartOptions): ServiceProcess {
   return handle;
 }
 
-async function stopTree(handle: ServiceProcess, graceMs: number): Promise<{ forced: boolean; survivors: number[] }> {
+async function stopTree(handle: ServiceProcess, graceMs: number, rootFirst: boolean): Promise<{ forced: boolean; survivors: number[] }> {
   if (handle.pid < 0) return { forced: false, survivors: [] };
   // Snapshot the tree before signalling: once the root dies its children are re-parented and
   // can no longer be found through it.
   const known = new Set(treePids(handle.pid));
   if (handle.exit === undefined) known.add(handle.pid);
+  if (rootFirst && handle.exit === undefined) {
+    try {
+      process.kill(handle.pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+    // Until the tree is gone, or the root is (a shell that did not wait for its children): then the tree gets it too.
+    if (await waitGone([...known], graceMs, handle.pid)) return { forced: false, survivors: [] };
+  }
   signalAll(handle.pid, [...known], 'SIGTERM');
   let pids = [...known];
   if (await waitGone(pids, graceMs)) return { forced: false, survivors: [] };

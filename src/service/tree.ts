@@ -138,12 +138,12 @@ export function signalAll(pgid: number, pids: number[], signal: NodeJS.Signals):
   }
 }
 
-/** Polls until every pid is gone or `ms` has passed; true when all are gone. */
-export async function waitGone(pids: number[], ms: number): Promise<boolean> {
+/** Polls until every pid is gone or `ms` has passed (or `until` is gone); true when all are gone. */
+export async function waitGone(pids: number[], ms: number, until?: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (pids.every((pid) => !isAlive(pid))) return true;
-    if (Date.now() >= deadline) return false;
+    if (Date.now() >= deadline || (until !== undefined && !isAlive(until))) return false;
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -15,8 +15,10 @@ export interface PairedTest {
   /** One-sided p-values: the mean difference is above 0 / below 0. */
   pGreater: number;
   pLess: number;
-  /** Standard deviation of the differences. */
+  /** Standard deviation of the differences (crossed over: within the arrangements). */
   sd: number;
+  /** Crossed over: half the difference of the arrangements' means (the slot's effect). */
+  slot?: number;
 }
 
 export function pairedT(diffs: readonly number[], level = 0.95): PairedTest {
@@ -32,4 +34,32 @@ export function pairedT(diffs: readonly number[], level = 0.95): PairedTest {
   const t = m / se;
   const q = tQuantile(1 - (1 - level) / 2, n - 1);
   return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd };
+}
+
+/**
+ * Pairs measured in two arrangements (a duet crossed over: the base held the first slot, then
+ * the head did): each pair's difference is the effect plus the slot's effect in arrangement 0,
+ * minus it in arrangement 1. The effect is the mean of the two arrangements' means, so the slot
+ * effect cancels however many pairs each arrangement has; its variance is σ²/4 · (1/n0 + 1/n1),
+ * σ² pooled within the arrangements (n − 2 degrees of freedom). With pairs in one arrangement
+ * only, the plain paired test.
+ */
+export function crossoverT(diffs: readonly number[], arrangement: readonly (0 | 1)[], level = 0.95): PairedTest {
+  const groups: [number[], number[]] = [[], []];
+  diffs.forEach((d, i) => groups[arrangement[i] ?? 0].push(d));
+  const [g0, g1] = groups;
+  if (!g0.length || !g1.length || diffs.length < 3) return pairedT(diffs, level);
+  const m0 = mean(g0);
+  const m1 = mean(g1);
+  const m = (m0 + m1) / 2;
+  const slot = (m0 - m1) / 2;
+  const df = diffs.length - 2;
+  const ss = g0.reduce((a, x) => a + (x - m0) ** 2, 0) + g1.reduce((a, x) => a + (x - m1) ** 2, 0);
+  const sd = Math.sqrt(ss / df);
+  const se = (sd / 2) * Math.sqrt(1 / g0.length + 1 / g1.length);
+  if (se <= 1e-12 * Math.max(1e-12, Math.abs(m)))
+    return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot };
+  const t = m / se;
+  const q = tQuantile(1 - (1 - level) / 2, df);
+  return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot };
 }

@@ -86,7 +86,7 @@ function leftoverGroups(): string[] {
 }
 
 describe.skipIf(!hasFlask)('CPU time of threads and processes that exit during a trial', () => {
-  const modes = [
+  const modes: { name: string; env: Record<string, string>; counted: string }[] = [
     ...(hasCgroup ? [{ name: 'cgroup', env: {}, counted: 'cgroup' }] : []),
     { name: '/proc', env: { PERFGATE_CGROUP: 'off' }, counted: 'proc' },
   ];

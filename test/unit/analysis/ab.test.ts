@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abCounts, analyzeAb, lookSchedule, sentence, stopReason } from '../../../src/analysis/ab.js';
+import { abCounts, analyzeAb, latencyNotGating, lookSchedule, sentence, stopReason } from '../../../src/analysis/ab.js';
 import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
 import { abGate, DUET_GATE } from '../../../src/analysis/compared-metrics.js';
 import { calibrate } from '../../../src/analysis/calibration.js';
@@ -14,14 +14,77 @@ const side = (seed: number, level: Level, n: number, noise = 0.02): Map<string, 
 const find = (cs: ReturnType<typeof analyzeAb>, metric: string) => cs.find((c) => c.metric === metric)!;
 
 describe("A/B mode's gate by design", () => {
-  it('duet: CPU per request and errors (with the head-only figures); interleaved: the default plus CPU; a written gate is kept', () => {
+  it('duet: CPU per request, errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate', () => {
     const def = REGRESSION_DEFAULTS.gate;
     expect(abGate(def, false, 'duet')).toEqual({ gate: DUET_GATE, from: "the duet's default; regression.gate chooses others" });
-    expect(DUET_GATE).toEqual(['cpu_per_request', 'errors', 'capacity', 'memory.growth']);
-    expect(abGate(def, undefined, 'interleaved').gate).toEqual([...def, 'cpu_per_request']);
-    expect(abGate(['p95'], true, 'duet')).toEqual({ gate: ['p95'], from: 'regression.gate' });
+    expect(DUET_GATE).toEqual(['cpu_per_request', 'dependency_cpu_per_request', 'errors', 'p50', 'p95']);
+    // One figure per run of the head, never compared with the base: out of the list, judged by targets.
+    expect(abGate(def, undefined, 'interleaved').gate).toEqual([
+      ...def.filter((m) => m !== 'capacity' && m !== 'memory.growth'),
+      'cpu_per_request',
+      'dependency_cpu_per_request',
+    ]);
+    expect(abGate(['p95', 'capacity', 'memory.growth'], true, 'duet')).toEqual({ gate: ['p95'], from: 'regression.gate' });
     // A defined metric with a direction keeps gating in a duet.
     expect(abGate([...def, 'cache_hit_rate'], false, 'duet').gate).toEqual([...DUET_GATE, 'cache_hit_rate']);
+  });
+});
+
+describe('a duet crossed over: the slot effect cancels', () => {
+  // The same build on both sides; whoever holds the first slot reads p50 25 % faster (a slot
+  // effect of the kind measured on gunicorn with Connection: close). Pairs 1–3 and 7–8 have the
+  // base in the first slot, 4–6 the head.
+  const arrangement = [0, 0, 0, 1, 1, 1, 0, 0] as const;
+  const rng = createRng(42);
+  const base = trials(createRng(1), {}, 8, 0.01);
+  const head = base.map((t, i) => {
+    const slot = arrangement[i] === 0 ? 1.25 : 0.8; // the head in the second slot reads slower
+    const noise = 1 + (rng.next() - 0.5) * 0.02;
+    return { ...t, p50: t.p50! * slot * noise, p95: t.p95! * noise, p99: t.p99! * noise };
+  });
+  const settingsX = { ...settings, looks: 8 };
+
+  it('a same-build pair read in both arrangements: no change; read as one arrangement: a "regression"', () => {
+    const crossed = find(
+      analyzeAb(new Map([['api', base]]), new Map([['api', head]]), { ...settingsX, arrangement: [...arrangement] }),
+      'p50',
+    );
+    expect(crossed.outcome).not.toBe('regression');
+    expect(Math.abs(crossed.change)).toBeLessThan(0.03);
+    expect(crossed.slotEffect).toBeGreaterThan(0.2);
+    const plain = find(analyzeAb(new Map([['api', base.slice(0, 3)]]), new Map([['api', head.slice(0, 3)]]), settingsX), 'p50');
+    expect(plain.change).toBeGreaterThan(0.2);
+  });
+
+  it('a real +30 % in the head is still proven, the slot effect apart', () => {
+    const slower = head.map((t) => ({ ...t, p50: t.p50! * 1.3 }));
+    const c = find(analyzeAb(new Map([['api', base]]), new Map([['api', slower]]), { ...settingsX, arrangement: [...arrangement] }), 'p50');
+    expect(c.outcome).toBe('regression');
+    expect(c.change).toBeGreaterThan(0.25);
+    expect(c.change).toBeLessThan(0.35);
+  });
+});
+
+describe('latency gates in a duet where its pairs can resolve δ', () => {
+  const c = (metric: string, spread: number, delta: number) =>
+    ({ scenario: 'api', metric, spread, delta, gating: true }) as unknown as Parameters<typeof latencyNotGating>[0][number];
+  const s = { alpha: 0.05, looks: 8, gate: DUET_GATE, maxTrials: 20 };
+
+  it('a steady p50 gates; a p95 that scatters ±26 % does not, and says why; CPU is not its business', () => {
+    const out = latencyNotGating([c('p50', 0.02, 0.05), c('p95', 0.26, 0.1), c('cpu_per_request', 0.5, 0.04)], s);
+    expect([...out.keys()]).toEqual(['p95 of api']);
+    expect(out.get('p95 of api')).toMatch(/^its pairs scatter ±26 % here; δ 10 % within 20 pairs needs ±\d(\.\d)? % or less$/);
+  });
+
+  it('the limit is a half-width of δ/2 at max-trials: more pairs admit a wider spread', () => {
+    // 20 pairs at 0.625 % a look: t 2.78, so p50 (δ 5 %) gates up to ±4.0 %; 40 pairs, up to ±6.0 %.
+    expect(latencyNotGating([c('p50', 0.045, 0.05)], s).size).toBe(1);
+    expect(latencyNotGating([c('p50', 0.045, 0.05)], { ...s, maxTrials: 40 }).size).toBe(0);
+    expect(latencyNotGating([c('p50', 0.03, 0.05)], s).size).toBe(0);
+  });
+
+  it('a latency outside a written gate is left alone', () => {
+    expect(latencyNotGating([c('p95', 0.26, 0.1)], { ...s, gate: ['cpu_per_request'] }).size).toBe(0);
   });
 });
 

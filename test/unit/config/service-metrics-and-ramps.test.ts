@@ -1,20 +1,12 @@
 // Memory growth (the slope and its interval), stress-ramp stop conditions, and the config that
 // sets them up.
-import { ConfigError } from '../../../src/util/errors.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
+import { configProblems } from '../../config-text.js';
 
 const MB = 1024 ** 2;
 
-function problems(yaml: string): string[] {
-  try {
-    parseConfig(yaml, '/x/perfgate.yml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => `${p.line}: ${p.path}: ${p.message}`);
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 const base = `service:
   command: node server.js

@@ -1,6 +1,6 @@
 // The paired t test on differences, checked against scipy.stats (ttest_1samp, t.interval).
 import { describe, expect, it } from 'vitest';
-import { pairedT } from '../../../src/stats/paired.js';
+import { crossoverT, pairedT } from '../../../src/stats/paired.js';
 
 describe('pairedT', () => {
   const d = [0.031, 0.012, 0.044, -0.005, 0.027, 0.038, 0.019, 0.025];
@@ -21,5 +21,30 @@ describe('pairedT', () => {
     expect(same).toMatchObject({ pGreater: 0, pLess: 1 });
     expect(same.lower).toBeCloseTo(0.05, 12);
     expect(same.upper).toBeCloseTo(0.05, 12);
+  });
+});
+
+describe('crossoverT', () => {
+  // Five pairs with the base in the first slot, three with the head there: a slot effect of about
+  // +0.03 in the first arrangement and -0.03 in the second, no effect of the build.
+  const d = [0.031, 0.012, 0.044, -0.005, 0.027, -0.038, -0.019, -0.025];
+  const arrangement = [0, 0, 0, 0, 0, 1, 1, 1] as const;
+
+  it("matches scipy: the effect is the mean of the arrangements' means, its t that of ttest_ind(d0, -d1)", () => {
+    // scipy 1.17: ttest_ind(d0, [-x for x in d1], equal_var=True, alternative='greater' / 'less').pvalue;
+    // t.interval(0.99, 6, m, sp / 2 * sqrt(1/5 + 1/3)), sp pooled within the arrangements
+    const r = crossoverT(d, arrangement, 0.99);
+    expect(r.estimate).toBeCloseTo(-0.0027666666666666673, 12);
+    expect(r.pGreater).toBeCloseTo(0.6701271007468045, 10);
+    expect(r.pLess).toBeCloseTo(0.3298728992531955, 10);
+    expect(r.lower).toBeCloseTo(-0.02492501876888712, 10);
+    expect(r.upper).toBeCloseTo(0.019391685435553786, 10);
+    expect(r.sd).toBeCloseTo(0.016367990442052168, 10);
+    // The plain paired test reads the unbalanced slot effect as a build effect.
+    expect(pairedT(d, 0.99).estimate).toBeCloseTo(0.003375, 10);
+  });
+
+  it('is the plain paired test while every pair is in one arrangement', () => {
+    expect(crossoverT(d.slice(0, 5), [0, 0, 0, 0, 0], 0.99)).toEqual(pairedT(d.slice(0, 5), 0.99));
   });
 });
