@@ -59,7 +59,12 @@ async function oneRun(s) {
   if (!ab || ab.design !== 'duet') throw new Error(`${s.key}: no duet ran (${ab?.designNote ?? o.result.reason})`);
   const base = ab.base.scenarios[0].trials;
   const head = o.result.scenarios[0].trials;
-  const pick = { cpu_per_request: (t) => t.serviceCpu?.perRequestUs, p50: (t) => t.latency.p50, p95: (t) => t.latency.p95 };
+  const pick = {
+    cpu_per_request: (t) => t.serviceCpu?.perRequestUs,
+    ...(s.dependencies ? { dependency_cpu_per_request: (t) => t.dependencyCpu?.perRequestUs } : {}),
+    p50: (t) => t.latency.p50,
+    p95: (t) => t.latency.p95,
+  };
   const out = {};
   for (const [metric, f] of Object.entries(pick)) {
     const lr = base.map((b, i) => Math.log(f(head[i]) / f(b)));
@@ -96,7 +101,8 @@ for (const s of services) {
       noise?.kill('SIGKILL');
     }
     perRun.push({ s, neighbour, runs });
-    for (const metric of ['cpu_per_request', 'p50', 'p95']) {
+    for (const metric of ['cpu_per_request', 'dependency_cpu_per_request', 'p50', 'p95']) {
+      if (!runs[0][metric]) continue;
       const xs = runs.map((r) => r[metric]);
       rows.push([
         s.label,

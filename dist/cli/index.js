@@ -37601,7 +37601,6 @@ class TrialScrapes {
 // load stops the run with its log tail, as the service does.
 
 
-
 const SETUP_TIMEOUT_MS = 10 * 60_000;
 /** Starts the dependencies in order; on a failure, stops the ones already up and says which failed. */
 async function startDependencies(deps, o) {
@@ -37644,7 +37643,7 @@ async function startDependencies(deps, o) {
         if (dep.setup) {
             o.progress.info(`perfgate: setting up ${label}: ${dep.setup}`);
             const setupEnv = { ...withoutTokens(o.env), ...env, ...dep.service.env, ...provides, ...portEnv(port) };
-            const outcome = await runCommand(dep.setup, dep.service.cwd, setupEnv, logFile, SETUP_TIMEOUT_MS, o.signal);
+            const outcome = await runCommand(dep.setup, dep.service.cwd, setupEnv, logTo(launched), SETUP_TIMEOUT_MS, o.signal);
             if (outcome.code !== 0) {
                 await set.stop();
                 set.failure = {
@@ -37659,6 +37658,11 @@ async function startDependencies(deps, o) {
     }
     return set;
 }
+/** A command's output into the dependency's own log (its file and its tail). */
+function logTo(launched) {
+    const log = launched.service?.log;
+    return log ? (stream, chunk) => log.write(stream, chunk) : undefined;
+}
 function portOf(url) {
     try {
         const p = new URL(url).port;
@@ -37670,19 +37674,24 @@ function portOf(url) {
 }
 const portEnv = (port) => (port !== undefined ? { PORT: String(port) } : {});
 /**
- * A shell command in its own process group, its output appended to the log (when there is one),
- * killed after `timeoutMs` or on abort. Its exit code (null when it did not exit by itself), and
- * the last lines of its output.
+ * A shell command in its own process group, its output passed to `out` line by line (into the
+ * dependency's log), killed after `timeoutMs` or on abort. Its exit code (null when it did not
+ * exit by itself), and the last lines of its output.
  */
-function runCommand(command, cwd, env, log, timeoutMs, signal) {
+function runCommand(command, cwd, env, out, timeoutMs, signal) {
     return new Promise((done) => {
-        const fd = log ? (0,external_node_fs_.openSync)(log, 'a') : 'ignore';
         const lines = [];
-        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', log ? fd : 'pipe', log ? fd : 'pipe'] });
-        if (typeof fd === 'number')
-            (0,external_node_fs_.closeSync)(fd);
-        for (const stream of [child.stdout, child.stderr])
-            stream?.on('data', (b) => lines.push(...b.toString('utf8').split('\n').filter(Boolean)));
+        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        for (const [name, stream] of [
+            ['stdout', child.stdout],
+            ['stderr', child.stderr],
+        ])
+            stream.on('data', (b) => {
+                out?.(name, b);
+                lines.push(...b.toString('utf8').split('\n').filter(Boolean));
+                if (lines.length > 200)
+                    lines.splice(0, lines.length - 200);
+            });
         let why = '';
         const kill = (reason) => {
             why = reason;
@@ -37699,20 +37708,11 @@ function runCommand(command, cwd, env, log, timeoutMs, signal) {
         const finish = (code, fallback) => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
-            const tail = log ? tailOf(log, 20) : lines.slice(-20);
-            done({ code, why: why || fallback, tail });
+            done({ code, why: why || fallback, tail: lines.slice(-20) });
         };
         child.on('error', (err) => finish(null, `could not run (${err.message})`));
-        child.on('exit', (code, sig) => finish(why ? null : code, sig ? `was stopped by ${sig}` : ''));
+        child.on('close', (code, sig) => finish(why ? null : code, sig ? `was stopped by ${sig}` : ''));
     });
-}
-function tailOf(file, n) {
-    try {
-        return (0,external_node_fs_.readFileSync)(file, 'utf8').trimEnd().split('\n').slice(-n);
-    }
-    catch {
-        return [];
-    }
 }
 /**
  * One build's system: its own (per-build) dependencies, then the service with what they provide
@@ -38137,6 +38137,7 @@ class AbRun {
     /** Where the gate came from, in words. */
     gateFrom = '';
     design = 'interleaved';
+    latencyDecided = false;
     started = Date.now();
     constructor(config, ctx) {
         this.config = config;
@@ -38294,6 +38295,8 @@ class AbRun {
             this.decision.arrangement = [...this.firstSlot].map((c) => (c === 'B' ? 0 : 1));
         this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
         this.analysedAt = this.batches;
+        if (this.admitLatency())
+            this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
     }
     /** Analyses what is not analysed yet (after sampling stopped between looks). */
     finish() {
@@ -38310,8 +38313,6 @@ class AbRun {
         this.batches++;
         if (this.looks.includes(this.batches)) {
             this.analyse();
-            if (this.batches === this.looks[0] && this.admitLatency())
-                this.analyse();
             const open = undecided(this.comparisons).length;
             const gating = gatingOf(this.comparisons).length;
             this.ctx.progress.info(`perfgate: A/B look at ${this.batches} trials per side: ${gating - open} of ${gating} gating comparisons decided`);
@@ -38333,14 +38334,16 @@ class AbRun {
         return false;
     }
     /**
-     * At the first look of a duet whose gate is the default: latency gates only where this run's
-     * pairs scatter little enough to resolve its δ within max-trials. Decided once, on the spread
-     * alone (independent of the mean change for normal log-ratios), so the choice does not bias the
-     * test. True when some latency comparison left the gate.
+     * At the first analysis of a duet whose gate is the default (the first look, or the end of a
+     * run stopped before it): latency gates only where this run's pairs scatter little enough to
+     * resolve its δ within max-trials. Decided once, on the spread alone (independent of the mean
+     * change for normal log-ratios), so the choice does not bias the test. True when some latency
+     * comparison left the gate.
      */
     admitLatency() {
-        if (this.design !== 'duet' || this.config.regression.gateWritten)
+        if (this.latencyDecided || this.design !== 'duet' || this.config.regression.gateWritten)
             return false;
+        this.latencyDecided = true;
         const out = latencyNotGating(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
         this.decision.notGating = out;
         return this.comparisons.some((c) => out.has(comparisonKey(c)));
@@ -38463,12 +38466,16 @@ async function chooseDesign(wanted, sideBySide) {
         cpus: { ...split, all },
     };
 }
-/** Pins both services' trees to the service CPUs and perfgate (with its load processes) to the others. */
+/**
+ * Pins both services' trees (with their own per-build dependencies: the build's system) to the
+ * service CPUs and perfgate (with its load processes) to the others.
+ */
 async function pinDuet(cpus, services) {
     const self = await pinProcess(process.pid, cpus.load);
+    const roots = services.flatMap((l) => [l.service?.pid, ...(l.dependencies ?? []).map((d) => d.launched.service?.pid)]);
     const trees = self
         ? null
-        : await Promise.all(services.map((l) => (l.service ? pinTree(l.service.pid, cpus.services) : Promise.resolve(null))));
+        : await Promise.all(roots.map((pid) => (pid !== undefined ? pinTree(pid, cpus.services) : Promise.resolve(null))));
     const why = self ?? trees?.find((w) => w !== null) ?? null;
     const restore = async () => {
         await pinProcess(process.pid, cpus.all);
@@ -38487,7 +38494,7 @@ async function pinDuet(cpus, services) {
         failed: false,
         note: contained
             ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
-            : `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
+            : `services${services.some((l) => l.dependencies?.length) ? ' (with their own dependencies)' : ''} pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
         restore,
     };
 }
@@ -40064,6 +40071,16 @@ function scenarioView(s, importedFrom) {
                 {
                     label: 'Service CPU time per request (whole process tree)',
                     value: `${formatNumber(sum.serviceCpu.perRequestUs, 1)} µs (${formatNumber(sum.serviceCpu.ns / 1e9, 2)} s of CPU over ${formatNumber(sum.requests, 0)} responses)`,
+                },
+            ]
+            : []),
+        ...(sum.dependencyCpu && sum.dependencyCpu.perRequestUs !== null
+            ? [
+                {
+                    label: "Its own dependencies' CPU time per request",
+                    value: `${formatNumber(sum.dependencyCpu.perRequestUs, 1)} µs (${Object.entries(sum.dependencyCpu.byName)
+                        .map(([name, ns]) => `${markdown_md(name)} ${formatNumber(ns / 1000 / Math.max(1, sum.requests), 1)} µs`)
+                        .join(', ')})`,
                 },
             ]
             : []),
@@ -43348,7 +43365,7 @@ function summaryText(r) {
         for (const c of gatingOf(r.ab.comparisons).filter((x) => x.outcome === 'confident pass'))
             lines.push(`  ${'PASS'.padEnd(12)} ${c.metric} of ${c.scenario}: ${noRegressionText(c, c.ci[1])}`);
         const k = r.ab.counts;
-        lines.push(`  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks), ${gatingOf(r.ab.comparisons).length} gating comparisons: ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`);
+        lines.push(`  A/B: ${r.ab.design === 'duet' ? `${r.ab.trialsPerSide} duet pairs` : `${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks)`}, ${gatingOf(r.ab.comparisons).length} gating comparisons: ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`);
     }
     if (r.history)
         lines.push(`  ${r.history.reason}`);
@@ -43776,6 +43793,15 @@ function summarizeTrials(trials, histograms) {
                     ? 'cgroup'
                     : 'schedstat',
         };
+    }
+    const deps = trials.filter((t) => t.dependencyCpu);
+    if (deps.length === trials.length && deps.length) {
+        const byName = {};
+        for (const t of deps)
+            for (const [name, ns] of Object.entries(t.dependencyCpu.byName))
+                byName[name] = (byName[name] ?? 0) + ns;
+        const ns = deps.reduce((a, t) => a + t.dependencyCpu.ns, 0);
+        summary.dependencyCpu = { ns, perRequestUs: requests > 0 ? ns / 1000 / requests : null, byName };
     }
     const connections = sumConnections(trials);
     if (connections)

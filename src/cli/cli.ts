@@ -311,7 +311,7 @@ export function summaryText(r: RunResult): string {
       lines.push(`  ${'PASS'.padEnd(12)} ${c.metric} of ${c.scenario}: ${noRegressionText(c, c.ci[1])}`);
     const k = r.ab.counts;
     lines.push(
-      `  A/B: ${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks), ${gatingOf(r.ab.comparisons).length} gating comparisons: ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`,
+      `  A/B: ${r.ab.design === 'duet' ? `${r.ab.trialsPerSide} duet pairs` : `${r.ab.trialsPerSide} trials per side (${r.ab.order.length} blocks)`}, ${gatingOf(r.ab.comparisons).length} gating comparisons: ${k.regression} regressions, ${k.improvement} improvements, ${k['confident pass']} confident passes, ${k.inconclusive} inconclusive; ${r.ab.stoppedBecause}`,
     );
   }
   if (r.history) lines.push(`  ${r.history.reason}`);

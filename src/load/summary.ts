@@ -58,6 +58,13 @@ export function summarizeTrials(trials: TrialResult[], histograms?: Histogram[])
           : 'schedstat',
     };
   }
+  const deps = trials.filter((t) => t.dependencyCpu);
+  if (deps.length === trials.length && deps.length) {
+    const byName: Record<string, number> = {};
+    for (const t of deps) for (const [name, ns] of Object.entries(t.dependencyCpu!.byName)) byName[name] = (byName[name] ?? 0) + ns;
+    const ns = deps.reduce((a, t) => a + t.dependencyCpu!.ns, 0);
+    summary.dependencyCpu = { ns, perRequestUs: requests > 0 ? ns / 1000 / requests : null, byName };
+  }
   const connections = sumConnections(trials);
   if (connections) summary.connections = connections;
   const pacing = sumPacing(trials, durationMs);

@@ -95,6 +95,16 @@ export function scenarioView(s: ScenarioResult, importedFrom?: string): Scenario
           },
         ]
       : []),
+    ...(sum.dependencyCpu && sum.dependencyCpu.perRequestUs !== null
+      ? [
+          {
+            label: "Its own dependencies' CPU time per request",
+            value: `${formatNumber(sum.dependencyCpu.perRequestUs, 1)} µs (${Object.entries(sum.dependencyCpu.byName)
+              .map(([name, ns]) => `${md(name)} ${formatNumber(ns / 1000 / Math.max(1, sum.requests), 1)} µs`)
+              .join(', ')})`,
+          },
+        ]
+      : []),
     ...(importedFrom
       ? []
       : [

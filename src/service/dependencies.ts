@@ -5,7 +5,6 @@
 // grace). A dependency that never becomes ready, whose setup fails, or that exits during the
 // load stops the run with its log tail, as the service does.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { DependencyConfig, ServiceConfig } from '../config/types.js';
 import type { RunFailure } from '../contract/result.js';
 import { launch, withoutTokens, type Launched, type LaunchOptions } from './launch.js';
@@ -87,7 +86,7 @@ export async function startDependencies(deps: readonly DependencyConfig[], o: De
     if (dep.setup) {
       o.progress.info(`perfgate: setting up ${label}: ${dep.setup}`);
       const setupEnv = { ...withoutTokens(o.env), ...env, ...dep.service.env, ...provides, ...portEnv(port) };
-      const outcome = await runCommand(dep.setup, dep.service.cwd, setupEnv, logFile, SETUP_TIMEOUT_MS, o.signal);
+      const outcome = await runCommand(dep.setup, dep.service.cwd, setupEnv, logTo(launched), SETUP_TIMEOUT_MS, o.signal);
       if (outcome.code !== 0) {
         await set.stop();
         set.failure = {
@@ -103,6 +102,12 @@ export async function startDependencies(deps: readonly DependencyConfig[], o: De
   return set;
 }
 
+/** A command's output into the dependency's own log (its file and its tail). */
+function logTo(launched: Launched): ((stream: 'stdout' | 'stderr', chunk: Buffer) => void) | undefined {
+  const log = launched.service?.log;
+  return log ? (stream, chunk) => log.write(stream, chunk) : undefined;
+}
+
 function portOf(url: string): number | undefined {
   try {
     const p = new URL(url).port;
@@ -115,25 +120,30 @@ function portOf(url: string): number | undefined {
 const portEnv = (port: number | undefined): Record<string, string> => (port !== undefined ? { PORT: String(port) } : {});
 
 /**
- * A shell command in its own process group, its output appended to the log (when there is one),
- * killed after `timeoutMs` or on abort. Its exit code (null when it did not exit by itself), and
- * the last lines of its output.
+ * A shell command in its own process group, its output passed to `out` line by line (into the
+ * dependency's log), killed after `timeoutMs` or on abort. Its exit code (null when it did not
+ * exit by itself), and the last lines of its output.
  */
 function runCommand(
   command: string,
   cwd: string,
   env: NodeJS.ProcessEnv,
-  log: string | undefined,
+  out: ((stream: 'stdout' | 'stderr', chunk: Buffer) => void) | undefined,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<{ code: number | null; why: string; tail: string[] }> {
   return new Promise((done) => {
-    const fd = log ? openSync(log, 'a') : 'ignore';
     const lines: string[] = [];
-    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', log ? fd : 'pipe', log ? fd : 'pipe'] });
-    if (typeof fd === 'number') closeSync(fd);
-    for (const stream of [child.stdout, child.stderr])
-      stream?.on('data', (b: Buffer) => lines.push(...b.toString('utf8').split('\n').filter(Boolean)));
+    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const [name, stream] of [
+      ['stdout', child.stdout],
+      ['stderr', child.stderr],
+    ] as const)
+      stream.on('data', (b: Buffer) => {
+        out?.(name, b);
+        lines.push(...b.toString('utf8').split('\n').filter(Boolean));
+        if (lines.length > 200) lines.splice(0, lines.length - 200);
+      });
     let why = '';
     const kill = (reason: string): void => {
       why = reason;
@@ -149,20 +159,11 @@ function runCommand(
     const finish = (code: number | null, fallback: string): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      const tail = log ? tailOf(log, 20) : lines.slice(-20);
-      done({ code, why: why || fallback, tail });
+      done({ code, why: why || fallback, tail: lines.slice(-20) });
     };
     child.on('error', (err) => finish(null, `could not run (${err.message})`));
-    child.on('exit', (code, sig) => finish(why ? null : code, sig ? `was stopped by ${sig}` : ''));
+    child.on('close', (code, sig) => finish(why ? null : code, sig ? `was stopped by ${sig}` : ''));
   });
-}
-
-function tailOf(file: string, n: number): string[] {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
-  } catch {
-    return [];
-  }
 }
 
 /**

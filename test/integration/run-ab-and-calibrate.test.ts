@@ -103,11 +103,17 @@ describe('A/B mode on the demo service', () => {
     expect(ab.design, ab.designNote).toBe('duet');
     expect(ab.designNote).toMatch(/services pinned to CPU \d+, the load generator to CPU \d+ \(taskset\)/);
     expect(ab.order).toMatch(/^D+$/);
-    expect(cpu.outcome, summary).toBe('regression');
+    // Sampling stops at the look where a gating comparison is proven: CPU per request (×1.13 in
+    // every pair), or p50/p95 where this run's pairs are steady enough for latency to gate too.
     expect(cpu.gating).toBe(true);
-    expect(cpu.change).toBeGreaterThan(0.05);
+    expect(cpu.change, summary).toBeGreaterThan(0.05);
+    const proven = ab.comparisons.filter((c) => c.gating !== false && c.outcome === 'regression').map((c) => c.metric);
+    expect(proven.length, summary).toBeGreaterThan(0);
+    expect(['cpu_per_request', 'p50', 'p95']).toEqual(expect.arrayContaining(proven));
     expect(o.exitCode).toBe(1);
-    expect(o.report).toMatch(/- 🔴 regression: Service CPU per request of products is \d+(\.\d)? % higher/);
+    expect(o.report).toMatch(
+      /- 🔴 regression: (Service CPU per request of products is \d+(\.\d)? % higher|P(50|95) of products is \d+(\.\d)? % slower)/,
+    );
     expect(o.report).toContain('duet trials');
     // Both sides' trials carry the CPU time of their own service tree.
     expect(ab.base.scenarios[0]!.trials.every((t) => t.serviceCpu && t.serviceCpu.perRequestUs! > 0)).toBe(true);
@@ -189,13 +195,21 @@ describe('A/B mode on the demo service', () => {
     expect(o.result.verdict, `${o.result.reason}; ${summary}`).toBe('pass');
     expect(o.exitCode).toBe(0);
     expect(ab.elapsedMs).toBeLessThan(10 * 60_000);
-    // In a duet the gate is CPU per request and errors; latency is compared and reported.
+    // In a duet the gate is CPU per request, errors, defined metrics, and latency where the
+    // run's pairs can resolve δ: the demo's open-model latencies scatter ±10–44 % per pair on a
+    // shared CPU, so each one that stays out of the gate is listed with its spread.
     const gating = new Set(ab.comparisons.filter((c) => c.gating !== false).map((c) => c.metric));
-    expect([...gating].sort()).toEqual(['cache_hit_rate', 'cpu_per_request', 'errors']);
-    expect(ab.comparisons.find((c) => c.metric === 'p95')).toMatchObject({ gating: false });
-    expect(o.report).toMatch(
-      /Gating \(the duet's default; regression.gate chooses others\): Service CPU per request, cache\\_hit\\_rate, Error rate;/,
-    );
+    expect([...gating]).toEqual(expect.arrayContaining(['cache_hit_rate', 'cpu_per_request', 'errors']));
+    for (const c of ab.comparisons.filter((x) => (x.metric === 'p50' || x.metric === 'p95') && x.gating === false))
+      expect(ab.notGating).toContainEqual({
+        scenario: c.scenario,
+        metric: c.metric,
+        why: expect.stringMatching(/^its pairs scatter ±[\d.]+ % here/),
+      });
+    expect(ab.comparisons.find((c) => c.metric === 'p99')).toMatchObject({ gating: false });
+    expect(o.report).toMatch(/Gating \(the duet's default; regression.gate chooses others\): Service CPU per request, /);
+    expect(ab.firstSlot).toMatch(/^BBBHHH(BB|HH)*/);
+    expect(o.report).toContain('crossed over: both were restarted with the other one started, given its port and warmed up first');
   }, 600_000);
 
   it('perfgate calibrate: spread per metric, trials needed for δ, MDE, written to calibrate.md', () => {

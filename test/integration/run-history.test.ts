@@ -74,7 +74,7 @@ describe('history mode against real runs', () => {
     expect(slow.result.reason).toMatch(/regressions? proven against history/);
     expect(slow.report).toContain('## Regression analysis');
     expect(slow.report).toMatch(
-      /\| products \| (p95 latency \| [\d.]+ ms|Throughput \| [\d,.]+\/s) \(5 runs\) \| [\d.,]+ (ms|\/s) \| \+[\d.]+ % worse \|.*🔴 regression/,
+      /\| products \| (p95 latency \| [\d.]+ ms \(5 runs\) \| [\d.,]+ ms|Throughput \| [\d,.]+\/s \(5 runs\) \| [\d.,]+\/s) \| \+[\d.]+ % worse \|.*🔴 regression/,
     );
     expect(slow.result.history).toMatchObject({ saved: false, reason: 'not saved (--no-save)' });
   });

@@ -86,6 +86,7 @@ export class AbRun {
   /** Where the gate came from, in words. */
   gateFrom = '';
   design: 'duet' | 'interleaved' = 'interleaved';
+  private latencyDecided = false;
   readonly started = Date.now();
 
   constructor(
@@ -255,6 +256,7 @@ export class AbRun {
     if (this.design === 'duet') this.decision.arrangement = [...this.firstSlot].map((c) => (c === 'B' ? 0 : 1));
     this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
     this.analysedAt = this.batches;
+    if (this.admitLatency()) this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
   }
 
   /** Analyses what is not analysed yet (after sampling stopped between looks). */
@@ -271,7 +273,6 @@ export class AbRun {
     this.batches++;
     if (this.looks.includes(this.batches)) {
       this.analyse();
-      if (this.batches === this.looks[0] && this.admitLatency()) this.analyse();
       const open = undecided(this.comparisons).length;
       const gating = gatingOf(this.comparisons).length;
       this.ctx.progress.info(
@@ -296,13 +297,15 @@ export class AbRun {
   }
 
   /**
-   * At the first look of a duet whose gate is the default: latency gates only where this run's
-   * pairs scatter little enough to resolve its δ within max-trials. Decided once, on the spread
-   * alone (independent of the mean change for normal log-ratios), so the choice does not bias the
-   * test. True when some latency comparison left the gate.
+   * At the first analysis of a duet whose gate is the default (the first look, or the end of a
+   * run stopped before it): latency gates only where this run's pairs scatter little enough to
+   * resolve its δ within max-trials. Decided once, on the spread alone (independent of the mean
+   * change for normal log-ratios), so the choice does not bias the test. True when some latency
+   * comparison left the gate.
    */
   private admitLatency(): boolean {
-    if (this.design !== 'duet' || this.config.regression.gateWritten) return false;
+    if (this.latencyDecided || this.design !== 'duet' || this.config.regression.gateWritten) return false;
+    this.latencyDecided = true;
     const out = latencyNotGating(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
     this.decision.notGating = out;
     return this.comparisons.some((c) => out.has(comparisonKey(c)));

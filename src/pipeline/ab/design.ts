@@ -56,12 +56,16 @@ export interface Pinning {
   restore(): Promise<void>;
 }
 
-/** Pins both services' trees to the service CPUs and perfgate (with its load processes) to the others. */
+/**
+ * Pins both services' trees (with their own per-build dependencies: the build's system) to the
+ * service CPUs and perfgate (with its load processes) to the others.
+ */
 export async function pinDuet(cpus: DuetCpus, services: Launched[]): Promise<Pinning> {
   const self = await pinProcess(process.pid, cpus.load);
+  const roots = services.flatMap((l) => [l.service?.pid, ...(l.dependencies ?? []).map((d) => d.launched.service?.pid)]);
   const trees = self
     ? null
-    : await Promise.all(services.map((l) => (l.service ? pinTree(l.service.pid, cpus.services) : Promise.resolve(null))));
+    : await Promise.all(roots.map((pid) => (pid !== undefined ? pinTree(pid, cpus.services) : Promise.resolve(null))));
   const why = self ?? trees?.find((w) => w !== null) ?? null;
   const restore = async (): Promise<void> => {
     await pinProcess(process.pid, cpus.all);
@@ -80,7 +84,7 @@ export async function pinDuet(cpus: DuetCpus, services: Launched[]): Promise<Pin
     failed: false,
     note: contained
       ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
-      : `services pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
+      : `services${services.some((l) => l.dependencies?.length) ? ' (with their own dependencies)' : ''} pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
     restore,
   };
 }

@@ -1,0 +1,76 @@
+// Kinds of slowdown a pull request brings, each a real commit on the FastAPI + PostgreSQL + Redis
+// example (bench/slowdown-kinds.mjs), judged as a pull request is (`perfgate run --against
+// HEAD~1`: a duet, PostgreSQL per build and Redis shared, all started by perfgate): the failing
+// metric is one that carries the kind — the database's CPU time for N+1 queries and a scan no
+// index serves, latency for a wait that burns no CPU — and a docs-only commit passes.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KINDS, kindRepo } from '../../bench/slowdown-kinds.mjs';
+import { runGate, type GateOutcome } from '../../src/pipeline/gate.js';
+import type { AbComparison } from '../../src/contract/result.js';
+import { REPO, newMarker, processesWithMarker, tempDir } from '../helpers.js';
+
+const EXAMPLE = join(REPO, 'examples', 'fastapi-postgres');
+const hasStack =
+  readdirSync('/usr/lib/postgresql', { withFileTypes: true }).length > 0 &&
+  spawnSync('redis-server', ['--version']).status === 0 &&
+  spawnSync('/usr/bin/python3', ['-c', 'import psycopg2, redis, fastapi, uvicorn']).status === 0 &&
+  spawnSync('/usr/bin/gunicorn', ['--version']).status === 0;
+if (!hasStack && process.env.CI)
+  throw new Error('CI must run the slowdown-kind tests: .ci/run installs PostgreSQL, Redis and their clients');
+
+const kind = (key: string) => KINDS.find((k) => k.key === key)!;
+
+async function judge(key: string): Promise<{ o: GateOutcome; find: (metric: string) => AbComparison; summary: string; proven: string[] }> {
+  const k = kind(key);
+  const dir = kindRepo(EXAMPLE, k, tempDir('perfgate-kinds-'));
+  const m = newMarker();
+  const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, against: 'HEAD~1', env: { ...process.env, ...m } });
+  expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+  const ab = o.result.ab!;
+  expect(ab.design, ab.designNote).toBe('duet');
+  const summary = JSON.stringify(
+    ab.comparisons.filter((c) => c.gating !== false).map((c) => [c.scenario, c.metric, c.outcome, c.change.toFixed(3)]),
+  );
+  const find = (metric: string): AbComparison => ab.comparisons.find((c) => c.scenario === k.scenario && c.metric === metric)!;
+  const proven = ab.comparisons.filter((c) => c.gating !== false && c.outcome === 'regression').map((c) => `${c.metric} of ${c.scenario}`);
+  return { o, find, summary, proven };
+}
+
+/** A proven gating regression of the kind's scenario on one of the metrics that carry it. */
+function expectCaught(r: Awaited<ReturnType<typeof judge>>, key: string): void {
+  const k = kind(key);
+  expect(r.o.exitCode, r.summary).toBe(1);
+  expect(r.proven.filter((p) => k.carriers.some((m) => p === `${m} of ${k.scenario}`)).length, r.summary).toBeGreaterThan(0);
+}
+
+describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, each a real commit', () => {
+  it("N+1 queries (the list asks for each product's stars): the database's CPU per request rises several-fold, and the gate fails", async () => {
+    const r = await judge('n-plus-1');
+    expectCaught(r, 'n-plus-1');
+    // Twenty round trips where there was one join: the database works several times as hard per request.
+    expect(r.find('dependency_cpu_per_request').change, r.summary).toBeGreaterThan(0.5);
+    expect(r.o.report).toContain("Dependencies' CPU per request");
+  }, 300_000);
+
+  it("a filter no index serves (lower(sku)): a sequential scan, the database's CPU per request", async () => {
+    const r = await judge('unindexed');
+    expectCaught(r, 'unindexed');
+    expect(r.find('dependency_cpu_per_request').change, r.summary).toBeGreaterThan(0.5);
+  }, 300_000);
+
+  it('a 3 ms blocking call in the product page (time.sleep, no CPU): latency proves it', async () => {
+    const r = await judge('blocking-wait');
+    expectCaught(r, 'blocking-wait');
+    expect(r.find('p50').change, r.summary).toBeGreaterThan(0.3);
+    expect(r.o.report).toMatch(/This run could see [^.]*waits and slower dependencies \(latency\) in [^.]*"product page"/);
+  }, 300_000);
+
+  it('a docs-only commit passes', async () => {
+    const r = await judge('docs-only');
+    expect(r.proven, r.summary).toEqual([]);
+    expect(r.o.exitCode, r.summary).toBe(0);
+  }, 300_000);
+});
