@@ -5,7 +5,7 @@
 // arrangements' mean log-ratios), the plain estimate over all pairs as if never crossed, and the
 // first arrangement's alone (what a duet without crossover would read), with the slot effect.
 // With and without a CPU-bound neighbour. Writes bench/RESULTS-duet-crossover.md.
-//   npm run bench:duet [-- --quick] [-- --only demo|gunicorn|fastapi-postgres]
+//   npm run bench:duet [-- --quick] [-- --runs N] [-- --only demo|gunicorn|fastapi-postgres]
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { BENCH_SERVICES } from './services.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
-const RUNS = quick ? 2 : 6;
+const RUNS = quick ? 2 : Number(process.argv.includes('--runs') ? process.argv[process.argv.indexOf('--runs') + 1] : 6);
 const PAIRS = 8;
 const TRIAL = quick ? '1s' : '2s';
 
@@ -76,6 +76,7 @@ async function oneRun(s) {
       plain: Math.expm1(mean(lr)),
       firstOnly: Math.expm1(mean(a0)),
       slot: c.slotEffect ?? null,
+      spread: c.spread ?? null,
       outcome: c.outcome,
       gating: c.gating,
     };
@@ -112,7 +113,9 @@ for (const s of services) {
         `×${(1 + median(xs.map((x) => x.plain))).toFixed(3)}`,
         `×${(1 + median(xs.map((x) => x.firstOnly))).toFixed(3)}`,
         `${(median(xs.map((x) => x.slot ?? 0)) * 100).toFixed(1)} %`,
-        `${xs.filter((x) => x.gating && x.outcome === 'regression').length} of ${xs.length}`,
+        `±${(median(xs.map((x) => x.spread ?? 0)) * 100).toFixed(1)} %`,
+        `${xs.filter((x) => x.gating !== false).length} of ${xs.length}`,
+        `${xs.filter((x) => x.gating !== false && x.outcome === 'regression').length} of ${xs.length}`,
       ]);
     }
   }
@@ -120,17 +123,18 @@ for (const s of services) {
 
 const md = `# A duet crossed over: the same build against itself
 
-${machine()}. \`npm run bench:duet${quick ? ' -- --quick' : ''}\`: per service, ${RUNS} perfgate runs of the same build as base and head
+${machine()}. \`npm run bench:duet${quick ? ' -- --quick' : RUNS !== 6 ? ` -- --runs ${RUNS}` : ''}\`: per service, ${RUNS} perfgate runs of the same build as base and head
 (\`runGate\`, the duet as a pull request runs it), ${PAIRS} pairs of ${TRIAL} trials each, with and without a CPU-bound neighbour
 (${Math.round((Date.now() - started) / 1000)} s in all). Pairs 1–4 have the base started, given its port and warmed up first; both are then restarted with
 the head first for pairs 5–8. Medians over the runs of: the crossed-over estimate perfgate reports (the mean of the two arrangements'
 mean log-ratios), the plain mean over all 8 pairs, the first arrangement's 4 pairs alone (a duet never crossed over), and the slot
-effect (the first slot against the second, on the log-ratio). A same-build ratio should read ×1.000; "gating regressions" counts
-runs where a gating comparison of that metric was proven (false fails).
+effect (the first slot against the second, on the log-ratio), and of the pairs' spread (sd of the log-ratio within the arrangements).
+A same-build ratio should read ×1.000; "gated in" counts the runs where that metric was in the gate (latency: where its pairs could
+resolve δ), "gating regressions" those where it was proven (false fails).
 
 ${services.map((s) => `- ${s.label}: ${s.about}`).join('\n')}
 
-${table(['service', 'neighbour', 'metric', 'crossed over (perfgate)', 'all pairs, plain', 'first arrangement only', 'slot effect', 'gating regressions'], rows)}
+${table(['service', 'neighbour', 'metric', 'crossed over (perfgate)', 'all pairs, plain', 'first arrangement only', 'slot effect', 'pair spread', 'gated in', 'gating regressions'], rows)}
 
 Per run (crossed-over ratio, CPU · p50 · p95; wall time):
 

@@ -7,6 +7,20 @@ import { join } from 'node:path';
 
 export const KINDS = [
   {
+    key: 'cpu-10',
+    name: 'about +10 % work in the handler (hashing in the product list)',
+    file: 'app.py',
+    scenario: 'browse products',
+    carriers: ['cpu_per_request', 'p50', 'p95'],
+    change: (app) =>
+      app
+        .replace('import json\n', 'import hashlib\nimport json\n')
+        .replace(
+          '    first = (page - 1) * PAGE + 1\n',
+          '    first = (page - 1) * PAGE + 1\n    h = b"x"\n    for _ in range(400):  # a checksum of the page\n        h = hashlib.sha256(h).digest()\n',
+        ),
+  },
+  {
     key: 'n-plus-1',
     name: "N+1 queries (the list asks for each product's stars)",
     file: 'app.py',

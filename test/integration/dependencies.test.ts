@@ -13,7 +13,8 @@ import { DEMO, REPO, newMarker, processesWithMarker, tempDir, writeConfig } from
 const EXAMPLE = join(REPO, 'examples', 'fastapi-postgres');
 const PY = '/usr/bin/python3';
 const hasPostgres =
-  readdirSync('/usr/lib/postgresql', { withFileTypes: true }).length > 0 &&
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').length > 0 &&
   spawnSync('redis-server', ['--version']).status === 0 &&
   spawnSync(PY, ['-c', 'import psycopg2, redis, fastapi, uvicorn']).status === 0 &&
   spawnSync('/usr/bin/gunicorn', ['--version']).status === 0;

@@ -4,7 +4,7 @@
 // metric is one that carries the kind — the database's CPU time for N+1 queries and a scan no
 // index serves, latency for a wait that burns no CPU — and a docs-only commit passes.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KINDS, kindRepo } from '../../bench/slowdown-kinds.mjs';
@@ -14,7 +14,8 @@ import { REPO, newMarker, processesWithMarker, tempDir } from '../helpers.js';
 
 const EXAMPLE = join(REPO, 'examples', 'fastapi-postgres');
 const hasStack =
-  readdirSync('/usr/lib/postgresql', { withFileTypes: true }).length > 0 &&
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').length > 0 &&
   spawnSync('redis-server', ['--version']).status === 0 &&
   spawnSync('/usr/bin/python3', ['-c', 'import psycopg2, redis, fastapi, uvicorn']).status === 0 &&
   spawnSync('/usr/bin/gunicorn', ['--version']).status === 0;
