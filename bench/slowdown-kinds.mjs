@@ -1,14 +1,31 @@
-// Kinds of slowdown as real commits on the FastAPI + PostgreSQL + Redis example: each edits one
-// file of the example the way a pull request would. Shared by the integration test
+// Kinds of slowdown as real commits, each editing one file of a service the way a pull request
+// would, on three services: the FastAPI + PostgreSQL + Redis example, a Node.js shop on the same
+// database (fixtures/node-shop) and a thread-per-connection Python server
+// (fixtures/thread-per-request). Shared by the integration test
 // (test/integration/slowdown-kinds.test.ts) and the benchmark (bench/kinds.mjs).
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A commit that touches only the documentation. */
+const DOCS_ONLY = {
+  key: 'docs-only',
+  name: 'a docs-only commit',
+  file: 'README.md',
+  scenario: null,
+  carriers: [],
+  change: (readme) => `${readme}\nA line of documentation.\n`,
+};
+
+/** The FastAPI + PostgreSQL + Redis example's kinds. */
 
 export const KINDS = [
   {
     key: 'cpu-10',
-    name: 'about +10 % work in the handler (hashing in the product list)',
+    name: 'more work in the handler (400 rounds of SHA-256 in the product list: +23 % CPU here)',
     file: 'app.py',
     scenario: 'browse products',
     carriers: ['cpu_per_request', 'p50', 'p95'],
@@ -25,7 +42,8 @@ export const KINDS = [
     name: "N+1 queries (the list asks for each product's stars)",
     file: 'app.py',
     scenario: 'browse products',
-    carriers: ['dependency_cpu_per_request', 'cpu_per_request', 'p50', 'p95'],
+    carriers: ['system_cpu_per_request', 'cpu_per_request', 'p50', 'p95'],
+    shown: ['dependency_cpu_per_request'],
     change: (app) =>
       app.replace(
         / {4}rows = query\(\n {8}"SELECT p\.id[\s\S]*?\n {4}\)\n {4}return \[\{"id": r\[0\], "sku": r\[1\], "name": r\[2\], "price": r\[3\] \/ 100, "stars": round\(float\(r\[4\]\), 2\)\} for r in rows\]/,
@@ -42,7 +60,8 @@ export const KINDS = [
     name: 'a filter no index serves (lower(sku)): a sequential scan',
     file: 'app.py',
     scenario: 'search',
-    carriers: ['dependency_cpu_per_request', 'p50', 'p95', 'cpu_per_request'],
+    carriers: ['system_cpu_per_request', 'p50', 'p95', 'cpu_per_request'],
+    shown: ['dependency_cpu_per_request'],
     change: (app) =>
       app.replace(
         '"SELECT id, sku, name, price_cents FROM products WHERE sku = %s", (sku.upper(),)',
@@ -54,7 +73,8 @@ export const KINDS = [
     name: 'the product page no longer cached (every view reads the database)',
     file: 'app.py',
     scenario: 'product page',
-    carriers: ['dependency_cpu_per_request', 'cpu_per_request', 'p50', 'p95'],
+    carriers: ['system_cpu_per_request', 'cpu_per_request', 'p50', 'p95'],
+    shown: ['dependency_cpu_per_request'],
     change: (app) => app.replace('    hit = cache.get(key)\n', '    hit = None\n'),
   },
   {
@@ -72,44 +92,155 @@ export const KINDS = [
         ),
   },
   {
+    key: 'async-wait',
+    name: 'a 2 ms await in the async view counter (asyncio.sleep: no CPU, no thread)',
+    file: 'app.py',
+    scenario: 'count a view',
+    carriers: ['p50', 'p95'],
+    change: (app) =>
+      app
+        .replace('import json\n', 'import asyncio\nimport json\n')
+        .replace(
+          '    views = await counters.incr(',
+          '    await asyncio.sleep(0.002)  # the recommendations service, awaited on every view\n    views = await counters.incr(',
+        ),
+  },
+  {
     key: 'lock',
-    name: 'a lock around the search query (requests queue behind each other)',
+    name: 'a lock held across a 1 ms call in search (requests queue behind each other)',
     file: 'app.py',
     scenario: 'search',
     carriers: ['p50', 'p95'],
     change: (app) =>
       app
-        .replace('import json\n', 'import json\nimport threading\n')
-        .replace('PAGE = 20\n', 'PAGE = 20\nSEARCH = threading.Lock()\n')
+        .replace('import json\n', 'import json\nimport threading\nimport time\n')
+        .replace('PAGE = 20\n', 'PAGE = 20\nFX = threading.Lock()\n')
         .replace(
           '    rows = query("SELECT id, sku, name, price_cents FROM products WHERE sku = %s", (sku.upper(),))',
-          '    with SEARCH:\n        rows = query("SELECT id, sku, name, price_cents FROM products WHERE sku = %s", (sku.upper(),))',
+          '    with FX:  # one exchange-rate lookup at a time\n        time.sleep(0.001)\n    rows = query("SELECT id, sku, name, price_cents FROM products WHERE sku = %s", (sku.upper(),))',
         ),
   },
   {
-    key: 'docs-only',
-    name: 'a docs-only commit',
-    file: 'README.md',
-    scenario: null,
-    carriers: [],
-    change: (readme) => `${readme}\nA line of documentation.\n`,
+    key: 'fewer-workers',
+    name: 'one gunicorn worker where there were two',
+    file: 'perfgate.yml',
+    scenario: 'browse products',
+    carriers: ['p50', 'p95', 'cpu_per_request', 'system_cpu_per_request'],
+    change: (config) => config.replace('--workers 2', '--workers 1'),
   },
+  DOCS_ONLY,
+];
+
+/** The Node.js shop's kinds (fixtures/node-shop/server.cjs). */
+export const NODE_KINDS = [
+  {
+    key: 'n-plus-1',
+    name: "N+1 queries (the list awaits each product's stars in turn)",
+    file: 'server.cjs',
+    scenario: 'browse products',
+    carriers: ['system_cpu_per_request', 'cpu_per_request', 'p50', 'p95'],
+    shown: ['dependency_cpu_per_request'],
+    change: (src) =>
+      src.replace(
+        / {2}const \{ rows \} = await pool\.query\(\n {4}'SELECT p\.id[\s\S]*?\n {2}\);\n/,
+        `  const { rows } = await pool.query('SELECT id, sku, name, price_cents FROM products WHERE id BETWEEN $1 AND $2 ORDER BY id', [first, first + PAGE - 1]);
+  for (const r of rows) r.stars = (await pool.query('SELECT coalesce(avg(stars), 0)::float AS s FROM reviews WHERE product_id = $1', [r.id])).rows[0].s;
+`,
+      ),
+  },
+  {
+    key: 'sequential',
+    name: 'sequential awaits where Promise.all was (the product page)',
+    file: 'server.cjs',
+    scenario: 'product page',
+    carriers: ['p50', 'p95'],
+    change: (src) =>
+      src.replace(
+        / {2}const \[p, reviews\] = await Promise\.all\(\[\n {4}(pool\.query\([^\n]*\)),\n {4}(pool\.query\([^\n]*\)),\n {2}\]\);\n/,
+        '  const p = await $1;\n  const reviews = await $2;\n',
+      ),
+  },
+  {
+    key: 'unindexed',
+    name: 'a filter no index serves (lower(sku)): a sequential scan',
+    file: 'server.cjs',
+    scenario: 'search',
+    carriers: ['system_cpu_per_request', 'p50', 'p95', 'cpu_per_request'],
+    shown: ['dependency_cpu_per_request'],
+    change: (src) =>
+      src.replace(
+        "'SELECT id, sku, name, price_cents FROM products WHERE sku = $1', [sku.toUpperCase()]",
+        "'SELECT id, sku, name, price_cents FROM products WHERE lower(sku) = lower($1)', [sku]",
+      ),
+  },
+  DOCS_ONLY,
+];
+
+/** The thread-per-connection server's kinds (fixtures/thread-per-request/server.py). */
+export const THREADED_KINDS = [
+  {
+    key: 'cpu-10',
+    name: '+10 % hashing in the handler',
+    file: 'server.py',
+    scenario: 'work',
+    carriers: ['cpu_per_request', 'p50', 'p95'],
+    change: (src) => src.replace('    for _ in range(ROUNDS):\n', '    for _ in range(ROUNDS + ROUNDS // 10):\n'),
+  },
+  {
+    key: 'blocking-wait',
+    name: 'a 2 ms blocking call in the handler (time.sleep: no CPU)',
+    file: 'server.py',
+    scenario: 'work',
+    carriers: ['p50', 'p95'],
+    change: (src) =>
+      src
+        .replace('import hashlib, json, os, sys\n', 'import hashlib, json, os, sys, time\n')
+        .replace('    def do_GET(self):\n', '    def do_GET(self):\n        time.sleep(0.002)  # a call to another service\n'),
+  },
+  {
+    key: 'lock',
+    name: "a lock held across a 1 ms call (each connection's thread queues behind the others)",
+    file: 'server.py',
+    scenario: 'work',
+    carriers: ['p50', 'p95'],
+    change: (src) =>
+      src
+        .replace('import hashlib, json, os, sys\n', 'import hashlib, json, os, sys, threading, time\n\nLOCK = threading.Lock()\n')
+        .replace(
+          '    def do_GET(self):\n',
+          '    def do_GET(self):\n        with LOCK:  # one token refresh at a time\n            time.sleep(0.001)\n',
+        ),
+  },
+  DOCS_ONLY,
+];
+
+/** The services the kinds are committed on. */
+export const SUBJECTS = [
+  { key: 'fastapi', name: 'FastAPI + PostgreSQL + Redis', dir: join(ROOT, 'examples', 'fastapi-postgres'), kinds: KINDS },
+  { key: 'node', name: 'Node.js + PostgreSQL', dir: join(ROOT, 'fixtures', 'node-shop'), kinds: NODE_KINDS },
+  { key: 'threaded', name: "Python's ThreadingHTTPServer", dir: join(ROOT, 'fixtures', 'thread-per-request'), kinds: THREADED_KINDS },
 ];
 
 const git = (cwd, ...args) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
 
 /**
- * The example as a repository in `dir` (its config with shorter trials: 1 s, warm-up 1 s; A/B
- * looks at 6 to 12 pairs; no latency targets), then one commit with the kind's change.
+ * The service as a repository in `dir` (links followed; its config with shorter trials: 1 s,
+ * warm-up 1 s; A/B looks at 6 to 12 pairs; no latency targets; NODE_PATH made absolute), then
+ * one commit with the kind's change.
  */
 export function kindRepo(example, kind, dir) {
-  cpSync(example, dir, { recursive: true });
+  cpSync(example, dir, { recursive: true, dereference: true });
   const config = readFileSync(join(dir, 'perfgate.yml'), 'utf8')
     .replace(
-      /^load:[\s\S]*?\n\n/m,
-      'load:\n  connections: 8\n  warmup: 1s\n  duration: 1s\n\nab: { min-trials: 6, max-trials: 12, step: 2 }\n\n',
+      /^load:\n(?: {2}.*\n)*/m,
+      (block) =>
+        `${block
+          .replace(/ {2}warmup: .*\n/, '  warmup: 1s\n')
+          .replace(/ {2}duration: .*\n/, '  duration: 1s\n')
+          .replace(/ {2}trials: .*\n/, '')}\nab: { min-trials: 6, max-trials: 12, step: 2 }\n`,
     )
+    .replace('NODE_PATH: ../../node_modules', `NODE_PATH: ${join(ROOT, 'node_modules')}`)
     .replace(/ {6}- p\(95\) < \d+ms\n/g, '')
     .replace(/ {4}targets:\n(?! {6}- )/g, '');
   writeFileSync(join(dir, 'perfgate.yml'), config);

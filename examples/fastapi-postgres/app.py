@@ -1,17 +1,22 @@
 # A small shop on FastAPI in front of PostgreSQL and Redis, as many Python services are built:
 # sync routes (FastAPI runs them in its thread pool) over a psycopg2 connection pool, a Redis
-# cache in front of the product page. perfgate starts PostgreSQL and Redis as dependencies
+# cache in front of the product page, and one async route (a view counter in Redis, awaited on
+# the event loop). perfgate starts PostgreSQL and Redis as dependencies
 # (perfgate.yml) and gives this app DATABASE_URL and REDIS_URL.
 import json
 import os
 
 import psycopg2.pool
 import redis
+import redis.asyncio
 from fastapi import FastAPI, HTTPException
 
 app = FastAPI()
-db = psycopg2.pool.ThreadedConnectionPool(1, 16, os.environ["DATABASE_URL"])
+# minconn is what the pool keeps: psycopg2 closes a connection returned beyond it, and the next
+# request would wait for PostgreSQL to start a backend for a new one.
+db = psycopg2.pool.ThreadedConnectionPool(8, 16, os.environ["DATABASE_URL"])
 cache = redis.Redis.from_url(os.environ["REDIS_URL"])
+counters = redis.asyncio.Redis.from_url(os.environ["REDIS_URL"])
 PAGE = 20
 
 
@@ -66,3 +71,10 @@ def search(sku: str):
     """Find a product by its SKU (an index serves it)."""
     rows = query("SELECT id, sku, name, price_cents FROM products WHERE sku = %s", (sku.upper(),))
     return [{"id": r[0], "sku": r[1], "name": r[2], "price": r[3] / 100} for r in rows]
+
+
+@app.post("/products/{product_id}/views")
+async def view(product_id: int):
+    """Count a view of the product (async: awaited on the event loop, no thread)."""
+    views = await counters.incr(f"views:{product_id}")
+    return {"id": product_id, "views": views}

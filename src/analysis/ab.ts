@@ -177,7 +177,7 @@ export const DUET_LATENCY: readonly string[] = ['p50', 'p95'];
  * The latency comparisons that stay out of a duet's default gate, with why: those whose pairs
  * scatter so widely that max-trials pairs would not resolve δ with margin (an interval
  * half-width of δ/2 at the look's level). Pairs of a sub-millisecond latency on a shared CPU
- * scatter ±10–26 %; a service whose requests wait on I/O scatters ±0.4–5 % (p50, p95).
+ * scatter ±10–26 %; routes that wait on a database mostly resolve δ (bench/RESULTS-kinds.md).
  */
 export function latencyNotGating(
   comparisons: readonly AbComparison[],
@@ -217,6 +217,7 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   errors: ['the error rate', 'higher', 'lower'],
   cpu_per_request: ['service CPU per request', 'higher', 'lower'],
   dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
+  system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
 };
 
 const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;

@@ -262,6 +262,7 @@ export const BUILTIN_METRICS: readonly BuiltinMetric[] = [
   'memory.growth',
   'cpu_per_request',
   'dependency_cpu_per_request',
+  'system_cpu_per_request',
 ];
 
 export const REGRESSION_DEFAULTS: RegressionSettings = {
@@ -279,6 +280,7 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
     'memory.growth': 5 * 1024 ** 2,
     cpu_per_request: 0.04,
     dependency_cpu_per_request: 0.05,
+    system_cpu_per_request: 0.04,
   },
   onMissingBaseline: 'warn',
   gate: GATE_DEFAULT,

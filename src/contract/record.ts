@@ -23,6 +23,8 @@ export interface TrialFigures {
   cpuPerRequest?: number | null;
   /** CPU time of the build's own dependencies per response of the service, ms (per-build dependencies only). */
   dependencyCpuPerRequest?: number | null;
+  /** The build's whole system per response, ms: the service's CPU time plus its own dependencies' (per-build dependencies only). */
+  systemCpuPerRequest?: number | null;
 }
 
 /** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
@@ -119,7 +121,10 @@ export function trialFigures(t: TrialResult): TrialFigures {
     ...(t.metrics ? { metrics: t.metrics } : {}),
     ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
     ...(t.dependencyCpu
-      ? { dependencyCpuPerRequest: t.dependencyCpu.perRequestUs === null ? null : t.dependencyCpu.perRequestUs / 1000 }
+      ? {
+          dependencyCpuPerRequest: t.dependencyCpu.perRequestUs === null ? null : t.dependencyCpu.perRequestUs / 1000,
+          systemCpuPerRequest: t.serviceCpu && t.requests > 0 ? (t.serviceCpu.ns + t.dependencyCpu.ns) / 1e6 / t.requests : null,
+        }
       : {}),
   };
 }

@@ -400,7 +400,8 @@ export type BuiltinMetric =
   | 'capacity'
   | 'memory.growth'
   | 'cpu_per_request'
-  | 'dependency_cpu_per_request';
+  | 'dependency_cpu_per_request'
+  | 'system_cpu_per_request';
 /** A built-in metric, or the name of a metric defined under service.metrics.define. */
 export type ComparedMetric = BuiltinMetric | (string & {});
 

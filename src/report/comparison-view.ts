@@ -58,6 +58,7 @@ export const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
   'memory.growth': 'Memory growth',
   cpu_per_request: 'Service CPU per request',
   dependency_cpu_per_request: "Dependencies' CPU per request",
+  system_cpu_per_request: 'System CPU per request',
 };
 
 export function metricLabel(m: ComparedMetric): string {
@@ -335,7 +336,7 @@ function leftOutSentence(left: readonly { scenario: string; metric: string; why:
 
 /**
  * Which kinds of slowdown this A/B run could see, from what gated: work in the service (CPU time
- * per request), waits (latency, per scenario), errors; and what it could not, with why.
+ * per request), in its per-build dependencies (the system's CPU time per request), waits (latency, per scenario), errors; and what it could not, with why.
  */
 export function seenSentence(run: RunResult): string {
   const ab = run.ab;
@@ -345,6 +346,8 @@ export function seenSentence(run: RunResult): string {
   const waitScenarios = [...new Set(gating.filter((c) => c.metric === 'p50' || c.metric === 'p95').map((c) => c.scenario))];
   const seen: string[] = [];
   if (has('cpu_per_request')) seen.push('more work in the service (its CPU time per request)');
+  if (has('system_cpu_per_request'))
+    seen.push("more work in the build's own dependencies, such as its database (the system's CPU time per request)");
   if (waitScenarios.length) seen.push(`waits and slower dependencies (latency) in ${waitScenarios.map((s) => `"${md(s)}"`).join(', ')}`);
   if (has('errors')) seen.push('errors');
   const unseen: string[] = [];

@@ -1,18 +1,17 @@
 // Kinds of slowdown a pull request brings, each a real commit on the FastAPI + PostgreSQL + Redis
 // example (bench/slowdown-kinds.mjs), judged as a pull request is (`perfgate run --against
 // HEAD~1`: a duet, PostgreSQL per build and Redis shared, all started by perfgate): the failing
-// metric is one that carries the kind — the database's CPU time for N+1 queries and a scan no
-// index serves, latency for a wait that burns no CPU — and a docs-only commit passes.
+// metric is one that carries the kind — the service's CPU time for work in the handler, the
+// system's (the service's and its own PostgreSQL's) for N+1 queries, a scan no index serves and a
+// lost cache, latency for a wait that burns no CPU — and a docs-only commit passes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KINDS, kindRepo } from '../../bench/slowdown-kinds.mjs';
+import { kindRepo, SUBJECTS, type Subject } from '../../bench/slowdown-kinds.mjs';
 import { runGate, type GateOutcome } from '../../src/pipeline/gate.js';
 import type { AbComparison } from '../../src/contract/result.js';
-import { REPO, newMarker, processesWithMarker, tempDir } from '../helpers.js';
+import { newMarker, processesWithMarker, tempDir } from '../helpers.js';
 
-const EXAMPLE = join(REPO, 'examples', 'fastapi-postgres');
 const hasStack =
   existsSync('/usr/lib/postgresql') &&
   readdirSync('/usr/lib/postgresql').length > 0 &&
@@ -22,11 +21,15 @@ const hasStack =
 if (!hasStack && process.env.CI)
   throw new Error('CI must run the slowdown-kind tests: .ci/run installs PostgreSQL, Redis and their clients');
 
-const kind = (key: string) => KINDS.find((k) => k.key === key)!;
+const subject = (key: Subject['key']) => SUBJECTS.find((s) => s.key === key)!;
+const kind = (key: string, on: Subject['key'] = 'fastapi') => subject(on).kinds.find((k) => k.key === key)!;
 
-async function judge(key: string): Promise<{ o: GateOutcome; find: (metric: string) => AbComparison; summary: string; proven: string[] }> {
-  const k = kind(key);
-  const dir = kindRepo(EXAMPLE, k, tempDir('perfgate-kinds-'));
+async function judge(
+  key: string,
+  on: Subject['key'] = 'fastapi',
+): Promise<{ o: GateOutcome; find: (metric: string) => AbComparison; summary: string; proven: string[] }> {
+  const k = kind(key, on);
+  const dir = kindRepo(subject(on).dir, k, tempDir('perfgate-kinds-'));
   const m = newMarker();
   const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, against: 'HEAD~1', env: { ...process.env, ...m } });
   expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
@@ -41,8 +44,8 @@ async function judge(key: string): Promise<{ o: GateOutcome; find: (metric: stri
 }
 
 /** A proven gating regression of the kind's scenario on one of the metrics that carry it. */
-function expectCaught(r: Awaited<ReturnType<typeof judge>>, key: string): void {
-  const k = kind(key);
+function expectCaught(r: Awaited<ReturnType<typeof judge>>, key: string, on: Subject['key'] = 'fastapi'): void {
+  const k = kind(key, on);
   expect(r.o.exitCode, r.summary).toBe(1);
   expect(r.proven.filter((p) => k.carriers.some((m) => p === `${m} of ${k.scenario}`)).length, r.summary).toBeGreaterThan(0);
 }
@@ -53,18 +56,37 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     expectCaught(r, 'n-plus-1');
     // Twenty round trips where there was one join: the database works several times as hard per request.
     expect(r.find('dependency_cpu_per_request').change, r.summary).toBeGreaterThan(0.5);
+    expect(r.find('system_cpu_per_request').outcome, r.summary).toBe('regression');
     expect(r.o.report).toContain("Dependencies' CPU per request");
+    expect(r.o.report).toMatch(/This run could see [^.]*more work in the build's own dependencies/);
   }, 300_000);
 
   it("a filter no index serves (lower(sku)): a sequential scan, the database's CPU per request", async () => {
     const r = await judge('unindexed');
     expectCaught(r, 'unindexed');
+    // PostgreSQL reads the whole table; the service's own work hardly moves: the system's CPU proves it.
     expect(r.find('dependency_cpu_per_request').change, r.summary).toBeGreaterThan(0.5);
+    expect(r.find('system_cpu_per_request').outcome, r.summary).toBe('regression');
   }, 300_000);
 
-  it('a 3 ms blocking call in the product page (time.sleep, no CPU): latency proves it', async () => {
+  it('more work in the handler (hashing in the product list): the service CPU per request proves it', async () => {
+    const r = await judge('cpu-10');
+    expectCaught(r, 'cpu-10');
+    expect(r.find('cpu_per_request').outcome, r.summary).toBe('regression');
+  }, 300_000);
+
+  it('the product page no longer cached: every view reads the database, and the system works harder', async () => {
+    const r = await judge('no-cache');
+    expectCaught(r, 'no-cache');
+    expect(r.find('system_cpu_per_request').outcome, r.summary).toBe('regression');
+  }, 300_000);
+
+  it('a 3 ms blocking call in the product page (time.sleep, no CPU): the gate fails there, p50 rises by a third', async () => {
     const r = await judge('blocking-wait');
-    expectCaught(r, 'blocking-wait');
+    // The gate fails on the product page; sampling stops at the first proof, which is sometimes
+    // the thread pool's side effect in CPU before p95 has enough pairs (bench/RESULTS-kinds.md).
+    expect(r.o.exitCode, r.summary).toBe(1);
+    expect(r.proven.filter((p) => p.endsWith(' of product page')).length, r.summary).toBeGreaterThan(0);
     expect(r.find('p50').change, r.summary).toBeGreaterThan(0.3);
     expect(r.o.report).toMatch(/This run could see [^.]*waits and slower dependencies \(latency\) in [^.]*"product page"/);
   }, 300_000);

@@ -4,7 +4,8 @@ import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
 import { abGate, DUET_GATE } from '../../../src/analysis/compared-metrics.js';
 import { calibrate } from '../../../src/analysis/calibration.js';
 import { decide } from '../../../src/analysis/verdict.js';
-import type { TrialFigures } from '../../../src/contract/record.js';
+import { trialFigures, type TrialFigures } from '../../../src/contract/record.js';
+import type { TrialResult } from '../../../src/contract/result.js';
 import { createRng } from '../../../src/stats/rng.js';
 import { trials, type Level } from '../../history-fixtures.js';
 
@@ -14,19 +15,65 @@ const side = (seed: number, level: Level, n: number, noise = 0.02): Map<string, 
 const find = (cs: ReturnType<typeof analyzeAb>, metric: string) => cs.find((c) => c.metric === metric)!;
 
 describe("A/B mode's gate by design", () => {
-  it('duet: CPU per request, errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate', () => {
+  it("duet: CPU per request (the service's and the system's), errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate", () => {
     const def = REGRESSION_DEFAULTS.gate;
     expect(abGate(def, false, 'duet')).toEqual({ gate: DUET_GATE, from: "the duet's default; regression.gate chooses others" });
-    expect(DUET_GATE).toEqual(['cpu_per_request', 'dependency_cpu_per_request', 'errors', 'p50', 'p95']);
+    expect(DUET_GATE).toEqual(['cpu_per_request', 'system_cpu_per_request', 'errors', 'p50', 'p95']);
     // One figure per run of the head, never compared with the base: out of the list, judged by targets.
     expect(abGate(def, undefined, 'interleaved').gate).toEqual([
       ...def.filter((m) => m !== 'capacity' && m !== 'memory.growth'),
       'cpu_per_request',
-      'dependency_cpu_per_request',
+      'system_cpu_per_request',
     ]);
     expect(abGate(['p95', 'capacity', 'memory.growth'], true, 'duet')).toEqual({ gate: ['p95'], from: 'regression.gate' });
     // A defined metric with a direction keeps gating in a duet.
     expect(abGate([...def, 'cache_hit_rate'], false, 'duet').gate).toEqual([...DUET_GATE, 'cache_hit_rate']);
+  });
+});
+
+describe("the system's CPU per request: the service's and its own dependencies'", () => {
+  // One trial of 1,000 responses: the service spends `svcUs` µs a request, its database `dbUs`
+  // µs a request plus `backgroundMs` of its own housekeeping (checkpoints, autovacuum) in the trial.
+  const trial = (svcUs: number, dbUs: number, backgroundMs: number): TrialFigures =>
+    trialFigures({
+      latency: { p50: 1, p95: 2, p99: 3 },
+      rps: 1000,
+      requests: 1000,
+      errors: { total: 0, timeouts: 0, connection: 0 },
+      serviceCpu: { ns: svcUs * 1e6, perRequestUs: svcUs, source: 'cgroup' },
+      dependencyCpu: { ns: dbUs * 1e6 + backgroundMs * 1e6, perRequestUs: dbUs + backgroundMs, byName: { postgres: 0 } },
+    } as unknown as TrialResult);
+
+  it('is the sum per response, in ms as history keeps it', () => {
+    expect(trial(500, 100, 0).systemCpuPerRequest).toBeCloseTo(0.6, 9);
+    expect(trial(500, 100, 0).dependencyCpuPerRequest).toBeCloseTo(0.1, 9);
+  });
+
+  it("gates where the database's own figure cannot: its housekeeping swamps the little a cached route costs it", () => {
+    const rng = createRng(7);
+    // A cached route: the database does 2 µs a request; housekeeping of 0–10 ms lands in some trials.
+    const side = () => Array.from({ length: 8 }, () => trial(500 * (1 + 0.01 * (rng.next() - 0.5)), 2, 10 * rng.next()));
+    const cs = analyzeAb(new Map([['api', side()]]), new Map([['api', side()]]), {
+      ...settings,
+      gate: ['system_cpu_per_request', 'dependency_cpu_per_request'],
+    });
+    expect(find(cs, 'dependency_cpu_per_request').outcome).toBe('inconclusive');
+    expect(find(cs, 'system_cpu_per_request').outcome).toBe('confident pass');
+  });
+
+  it("proves a scan no index serves: the database's work doubles, the service's does not move", () => {
+    const rng = createRng(8);
+    const side = (dbUs: number) => Array.from({ length: 6 }, () => trial(500 * (1 + 0.02 * (rng.next() - 0.5)), dbUs, rng.next()));
+    const cs = analyzeAb(new Map([['api', side(150)]]), new Map([['api', side(300)]]), {
+      ...settings,
+      gate: ['cpu_per_request', 'system_cpu_per_request'],
+    });
+    expect(find(cs, 'system_cpu_per_request').outcome).toBe('regression');
+    expect(find(cs, 'system_cpu_per_request').change).toBeCloseTo(150 / 650, 1);
+    expect(find(cs, 'cpu_per_request').outcome).not.toBe('regression');
+    expect(sentence(find(cs, 'system_cpu_per_request'))).toMatch(
+      /^System CPU per request \(service and its dependencies\) of api is 2\d(\.\d)? % higher/,
+    );
   });
 });
 
