@@ -88,7 +88,8 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     expect(r.o.exitCode, r.summary).toBe(1);
     expect(r.proven.filter((p) => p.endsWith(' of product page')).length, r.summary).toBeGreaterThan(0);
     expect(r.find('p50').change, r.summary).toBeGreaterThan(0.3);
-    expect(r.o.report).toMatch(/This run could see [^.]*waits and slower dependencies \(latency\) in [^.]*"product page"/);
+    // Whether its latency gated or not, the report says what this run could see of a wait there.
+    expect(r.o.report).toMatch(/This run could see [^\n]*"product page"/);
   }, 300_000);
 
   it('a docs-only commit passes', async () => {
