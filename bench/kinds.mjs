@@ -52,6 +52,10 @@ async function replay({ subject, kind }) {
       spreads: (ab?.comparisons ?? [])
         .filter((c) => (c.metric === 'p50' || c.metric === 'p95') && typeof c.spread === 'number')
         .map((c) => `${c.metric} of ${c.scenario} ±${(c.spread * 100).toFixed(1)} %`),
+      // Memory each response left behind, head against base (bytes), with its interval: a leak's carrier.
+      memory: (ab?.comparisons ?? [])
+        .filter((c) => c.metric === 'memory_per_request')
+        .map((c) => `${c.scenario} ${Math.round(c.change)} B (${Math.round(c.ci[0])} to ${Math.round(c.ci[1])})`),
       carrier: kind.scenario
         ? Object.fromEntries(
             [...kind.carriers, ...(kind.shown ?? [])].map((m) => [
@@ -75,7 +79,9 @@ for (const neighbour of [false, true]) {
       for (let i = 0; i < REPLAYS; i++) {
         process.stderr.write(`kinds: ${c.subject.key} ${c.kind.key}, neighbour ${neighbour ? 'on' : 'off'}, replay ${i + 1}/${REPLAYS}\n`);
         const r = await replay(c);
-        process.stderr.write(`  ${JSON.stringify({ caught: r.caught, proven: r.proven, pairs: r.pairs, wall: Math.round(r.wallS) })}\n`);
+        process.stderr.write(
+          `  ${JSON.stringify({ caught: r.caught, proven: r.proven, pairs: r.pairs, wall: Math.round(r.wallS), memory: r.memory })}\n`,
+        );
         results.push({ ...c, neighbour, ...r });
       }
   } finally {
@@ -87,13 +93,19 @@ const pct = (n, d) => (d ? `${Math.round((n / d) * 100)} %` : '–');
 const rows = [];
 for (const { subject, kind } of cases)
   for (const neighbour of [false, true]) {
-    const rs = results.filter((r) => r.kind === kind && r.neighbour === neighbour);
+    // The docs-only kind is one object shared by every service: group by service too.
+    const rs = results.filter((r) => r.subject === subject && r.kind === kind && r.neighbour === neighbour);
     const decided = {};
     for (const r of rs) for (const m of r.decidedBy) decided[m] = (decided[m] ?? 0) + 1;
     const changes = [...kind.carriers, ...(kind.shown ?? [])]
       .map((m) => {
         const xs = rs.map((r) => r.carrier[m]).filter((x) => typeof x === 'number');
-        return xs.length ? `${m} ${median(xs) >= 0 ? '+' : '−'}${Math.abs(Math.round(median(xs) * 100))} %` : null;
+        if (!xs.length) return null;
+        const x = median(xs);
+        // Memory per request is compared in bytes (head minus base), the rest as ratios.
+        return m === 'memory_per_request'
+          ? `${m} ${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x))} B`
+          : `${m} ${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 100))} %`;
       })
       .filter(Boolean);
     rows.push([
@@ -132,7 +144,7 @@ Per replay (proven regressions; pairs; wall):
 ${results
   .map(
     (r) =>
-      `- ${r.subject.key} ${r.kind.key}, neighbour ${r.neighbour ? 'on' : 'off'}: ${r.failure ? `failed: ${r.failure}` : r.proven.join(', ') || 'nothing proven'}; ${r.pairs} pairs; ${Math.round(r.wallS)} s; latency gating in ${r.latencyGating.join(', ') || 'no scenario'}${r.kind.scenario ? '' : `; pairs scatter: ${r.spreads.join(', ')}`}`,
+      `- ${r.subject.key} ${r.kind.key}, neighbour ${r.neighbour ? 'on' : 'off'}: ${r.failure ? `failed: ${r.failure}` : r.proven.join(', ') || 'nothing proven'}; ${r.pairs} pairs; ${Math.round(r.wallS)} s; latency gating in ${r.latencyGating.join(', ') || 'no scenario'}${r.kind.scenario ? '' : `; pairs scatter: ${r.spreads.join(', ')}`}; memory per request: ${r.memory.join(', ') || 'not read'}`,
   )
   .join('\n')}
 `;

@@ -25,7 +25,7 @@ const DOCS_ONLY = {
 export const KINDS = [
   {
     key: 'cpu-10',
-    name: 'more work in the handler (400 rounds of SHA-256 in the product list: +23 % CPU here)',
+    name: 'more work in the handler (175 rounds of SHA-256 in the product list: about +10 % CPU here)',
     file: 'app.py',
     scenario: 'browse products',
     carriers: ['cpu_per_request', 'p50', 'p95'],
@@ -34,7 +34,7 @@ export const KINDS = [
         .replace('import json\n', 'import hashlib\nimport json\n')
         .replace(
           '    first = (page - 1) * PAGE + 1\n',
-          '    first = (page - 1) * PAGE + 1\n    h = b"x"\n    for _ in range(400):  # a checksum of the page\n        h = hashlib.sha256(h).digest()\n',
+          '    first = (page - 1) * PAGE + 1\n    h = b"x"\n    for _ in range(175):  # a checksum of the page\n        h = hashlib.sha256(h).digest()\n',
         ),
   },
   {
@@ -121,6 +121,21 @@ export const KINDS = [
         ),
   },
   {
+    key: 'leak',
+    name: 'a leak: the product page keeps each view (≈0.6 KB) in a list never trimmed',
+    file: 'app.py',
+    scenario: 'product page',
+    carriers: ['memory_per_request'],
+    change: (app) =>
+      app
+        .replace('import json\n', 'import json\nimport time\n')
+        .replace('PAGE = 20\n', 'PAGE = 20\nRECENT = []  # recent views, for the "recently viewed" strip\n')
+        .replace(
+          '    key = f"product:{product_id}"\n',
+          '    key = f"product:{product_id}"\n    RECENT.append((time.time(), key, {"id": product_id, "path": f"/products/{product_id}", "ref": "x" * 200 + key}))\n',
+        ),
+  },
+  {
     key: 'fewer-workers',
     name: 'one gunicorn worker where there were two',
     file: 'perfgate.yml',
@@ -173,6 +188,18 @@ export const NODE_KINDS = [
         "'SELECT id, sku, name, price_cents FROM products WHERE lower(sku) = lower($1)', [sku]",
       ),
   },
+  {
+    key: 'leak',
+    name: 'a leak: the product page keeps each view (≈1.2 KB) in an array never trimmed',
+    file: 'server.cjs',
+    scenario: 'product page',
+    carriers: ['memory_per_request'],
+    change: (src) =>
+      src.replace(
+        'async function product(id) {\n',
+        'const recent = []; // recent views, for the "recently viewed" strip\nasync function product(id) {\n  recent.push({ at: Date.now(), id, path: `/products/${id}`, ref: \'x\'.repeat(1000) + id });\n',
+      ),
+  },
   DOCS_ONLY,
 ];
 
@@ -209,6 +236,20 @@ export const THREADED_KINDS = [
         .replace(
           '    def do_GET(self):\n',
           '    def do_GET(self):\n        with LOCK:  # one token refresh at a time\n            time.sleep(0.001)\n',
+        ),
+  },
+  {
+    key: 'leak',
+    name: 'a leak: each request kept (≈0.6 KB) in a list never trimmed',
+    file: 'server.py',
+    scenario: 'work',
+    carriers: ['memory_per_request'],
+    change: (src) =>
+      src
+        .replace('import hashlib, json, os, sys\n', 'import hashlib, json, os, sys, time\n\nSEEN = []  # every request, for a debug page\n')
+        .replace(
+          '    def do_GET(self):\n',
+          '    def do_GET(self):\n        SEEN.append((time.time(), self.path, {"path": self.path, "client": self.client_address[0], "ref": "x" * 300 + self.path}))\n',
         ),
   },
   DOCS_ONLY,

@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4290);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7217);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4290:
+/***/ 7217:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27142,6 +27142,7 @@ const BUILTIN_METRICS = [
     'cpu_per_request',
     'dependency_cpu_per_request',
     'system_cpu_per_request',
+    'memory_per_request',
 ];
 const REGRESSION_DEFAULTS = {
     window: 20,
@@ -27159,6 +27160,7 @@ const REGRESSION_DEFAULTS = {
         cpu_per_request: 0.04,
         dependency_cpu_per_request: 0.05,
         system_cpu_per_request: 0.04,
+        memory_per_request: 256,
     },
     onMissingBaseline: 'warn',
     gate: GATE_DEFAULT,
@@ -27210,12 +27212,14 @@ const COMPARED_METRICS = [
     { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
     { metric: 'dependency_cpu_per_request', worse: 'up', pick: (t) => t.dependencyCpuPerRequest ?? null },
     { metric: 'system_cpu_per_request', worse: 'up', pick: (t) => t.systemCpuPerRequest ?? null },
+    // A leak: bytes of resident memory each response leaves behind; about 0 for a steady service, so compared on its own scale.
+    { metric: 'memory_per_request', worse: 'up', pick: (t) => t.memoryPerRequest ?? null, scale: 'abs' },
 ];
 /**
  * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
- * CPU time per request, errors, p50 and p95 (each latency only in the scenarios whose pairs
- * scatter little enough for its δ: ab.ts latencyNotGating), and defined service metrics with a
- * direction. Two services sharing one CPU agree on CPU time per pair to ±3–4 %; their latencies,
+ * CPU time per request, the memory each request leaves behind (a leak), errors, p50 and p95 (each
+ * latency and memory growth on the δ this run's pairs can resolve: ab.ts duetAdmission), and
+ * defined service metrics with a direction. Two services sharing one CPU agree on CPU time per pair to ±3–4 %; their latencies,
  * each disturbed by the other, scatter ±10–28 % per pair on a sub-millisecond service
  * (bench/RESULTS-verdicts.md), while on routes that wait on a database they gate in most runs
  * (bench/RESULTS-kinds.md), where latency is the only signal of a wait. With per-build dependencies, the system's CPU time per request (the
@@ -27224,10 +27228,11 @@ const COMPARED_METRICS = [
  * own per-request figure scatters ±10–20 % a pair where the system's holds to a few percent, and
  * work moved from the service into the database is judged by what the whole build spends.
  * Interleaved: the default gate plus CPU time per request and the system's.
- * Ramp capacity and memory growth are one figure per run of the head, never compared with the
- * base: their targets judge them, and they are out of every A/B gate.
+ * Ramp capacity and memory growth (the RSS slope) are one figure per run of the head, never
+ * compared with the base: their targets judge them, and they are out of every A/B gate; a leak is
+ * compared pair by pair as memory_per_request instead.
  */
-const DUET_GATE = ['cpu_per_request', 'system_cpu_per_request', 'errors', 'p50', 'p95'];
+const DUET_GATE = ['cpu_per_request', 'system_cpu_per_request', 'memory_per_request', 'errors', 'p50', 'p95'];
 /** Figures A/B mode does not compare with the base (one per run, of the head alone). */
 const HEAD_ONLY = new Set(['capacity', 'memory.growth']);
 const BUILTIN = new Set(BUILTIN_METRICS);
@@ -27429,6 +27434,8 @@ function formatValue(value, unit) {
             return `${formatNumber(value, 1)} %`;
         case 'per-second':
             return `${formatNumber(value, 1)}/s`;
+        case 'bytes-per-request':
+            return `${value < 0 ? '−' : ''}${formatBytes(Math.round(Math.abs(value)))}`;
         case 'bytes-per-minute':
             return `${value < 0 ? '−' : ''}${formatNumber(Math.abs(value) / 1024 ** 2, 2)} MB/min`;
         case 'number':
@@ -27446,6 +27453,8 @@ function formatValue(value, unit) {
 function signedChange(metric, change, scale, fixed = false) {
     const sign = change >= 0 ? '+' : fixed ? '-' : '−';
     const num = (x, digits) => (fixed ? x.toFixed(digits) : formatNumber(x, digits));
+    if (metric === 'memory_per_request')
+        return `${sign}${formatBytes(Math.round(Math.abs(change)))}`;
     if (metric === 'errors' || scale === 'abs')
         return `${sign}${num(Math.abs(change * 100), 2)} pp`;
     if (metric === 'memory.growth')
@@ -27552,6 +27561,7 @@ function trialFigures(t) {
         attempts: t.requests + t.errors.timeouts + t.errors.connection,
         errors: t.errors.total,
         ...(t.metrics ? { metrics: t.metrics } : {}),
+        ...(t.serviceMemory ? { memoryPerRequest: t.serviceMemory.perRequestBytes } : {}),
         ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
         ...(t.dependencyCpu
             ? {
@@ -33608,6 +33618,7 @@ const METRIC_LABELS = {
     cpu_per_request: 'Service CPU per request',
     dependency_cpu_per_request: "Dependencies' CPU per request",
     system_cpu_per_request: 'System CPU per request',
+    memory_per_request: 'Memory growth per request',
 };
 function metricLabel(m) {
     return METRIC_LABELS[m] ?? m;
@@ -33629,6 +33640,8 @@ function unitsOf(run) {
             return 'per-second';
         if (m === 'memory.growth')
             return 'bytes-per-minute';
+        if (m === 'memory_per_request')
+            return 'bytes-per-request';
         return defined.get(m) ?? 'ms';
     };
 }
@@ -33637,7 +33650,7 @@ function unitsOf(run) {
 function changeText(c) {
     if (c.change === null)
         return 'no baseline';
-    if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth')
+    if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth' || c.metric === 'memory_per_request')
         return signedChange(c.metric, c.change, c.scale);
     const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
     return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
@@ -33840,12 +33853,13 @@ function crossoverText(firstSlot) {
     const list = (xs) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? ''));
     return `base first in pairs ${list(runs.B)}, head first in ${list(runs.H)}`;
 }
-/** The latency comparisons this run's pairs left out of the gate, and why. */
+/** The latency comparisons this run's pairs left out of the gate or judged on a wider δ, and why. */
 function notGatingSentence(ab) {
-    const n = ab.notGating ?? [];
-    if (!n.length)
-        return '';
-    return ` ${n.map((x) => `${metricLabel(x.metric)} of "${markdown_md(x.scenario)}" does not gate: ${markdown_md(x.why)}`).join('; ')}.`;
+    const n = [
+        ...(ab.widened ?? []).map((x) => `${metricLabel(x.metric)} of "${markdown_md(x.scenario)}" gates on a wider δ: ${markdown_md(x.why)}`),
+        ...(ab.notGating ?? []).map((x) => `${metricLabel(x.metric)} of "${markdown_md(x.scenario)}" does not gate: ${markdown_md(x.why)}`),
+    ];
+    return n.length ? ` ${n.join('; ')}.` : '';
 }
 /** The comparisons the design leaves out, and why. */
 function leftOutSentence(left = []) {
@@ -33875,8 +33889,19 @@ function seenSentence(run) {
         seen.push('more work in the service (its CPU time per request)');
     if (has('system_cpu_per_request'))
         seen.push("more work in the build's own dependencies, such as its database (the system's CPU time per request)");
+    // A latency on a wider δ sees only waits that large.
+    const wide = new Map();
+    for (const w of ab.widened ?? [])
+        wide.set(w.scenario, Math.max(wide.get(w.scenario) ?? 0, w.delta));
+    const exact = waitScenarios.filter((s) => !wide.has(s));
+    const wider = waitScenarios.filter((s) => wide.has(s));
     if (waitScenarios.length)
-        seen.push(`waits and slower dependencies (latency) in ${waitScenarios.map((s) => `"${markdown_md(s)}"`).join(', ')}`);
+        seen.push(`waits and slower dependencies (latency) in ${[
+            ...exact.map((s) => `"${markdown_md(s)}"`),
+            ...wider.map((s) => `"${markdown_md(s)}" (from +${formatNumber(wide.get(s) * 100, 0)} %)`),
+        ].join(', ')}`);
+    if (has('memory_per_request'))
+        seen.push('a leak (the memory each request leaves behind)');
     if (has('errors'))
         seen.push('errors');
     const unseen = [];
@@ -33946,6 +33971,14 @@ function whyUndecided(run) {
             const needed = Math.ceil(((z * c.spread) / Math.log1p(c.delta)) ** 2);
             const mde = Math.expm1((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)));
             out.push(`${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" varies by about ±${formatNumber(c.spread * 100, 0)} % from pair to pair here: telling a change of ${formatNumber(c.delta * 100, 0)} % from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${formatNumber(mde * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`);
+            continue;
+        }
+        if (c.spread !== undefined && Number.isFinite(c.spread)) {
+            // Paired on the metric's own scale (memory per request in bytes, a share in points): n pairs tell δ when (z_α + z_β)·spread/√n < δ.
+            const z = normalQuantile(1 - ab.alphaPerLook / Math.max(1, family)) + normalQuantile(0.9);
+            const needed = Math.ceil(((z * c.spread) / c.delta) ** 2);
+            const amount = (x) => c.metric === 'memory_per_request' ? formatValue(x, 'bytes-per-request') : `${formatNumber(x * 100, 2)} pp`;
+            out.push(`${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" varies by about ±${amount(c.spread)} from pair to pair here: telling a change of ${amount(c.delta)} from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${amount((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)))} is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (more load per trial).`);
             continue;
         }
         const r = rows.find((x) => x.scenario === c.scenario && x.metric === c.metric);
@@ -34191,7 +34224,8 @@ function parseValue(unit, raw) {
                 return Number(text);
             return `"${text}" is not a rate: write a percent (1%, 99.9%) or a fraction (0.01)`;
         }
-        case 'bytes': {
+        case 'bytes':
+        case 'bytes-per-request': {
             return parseSize(text) ?? `"${text}" is not a size (e.g. 512MB, 2GB)`;
         }
         case 'bytes-per-minute': {
@@ -34627,6 +34661,7 @@ function crossoverT(diffs, arrangement, level = 0.95) {
 
 
 
+
 /** The key of a comparison in AbDecisionSettings.notGating. */
 const comparisonKey = (c) => `${c.metric} of ${c.scenario}`;
 /** Pairs of (base, head) values on the metric's comparison scale, with the pair's index: trial i of each side, where both exist. */
@@ -34686,7 +34721,7 @@ function analyzeAb(base, head, s) {
                 ciLevel: 1 - 2 * level,
                 p,
                 pAdjusted: p,
-                delta: deltaOf(def, s.delta),
+                delta: s.widened?.get(comparisonKey({ metric: def.metric, scenario })) ?? deltaOf(def, s.delta),
                 outcome: 'inconclusive',
                 gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
                 sentence: '',
@@ -34737,27 +34772,58 @@ function analyzeAb(base, head, s) {
         return c;
     });
 }
-/** The latency metrics a duet's default gate admits, where the run's pairs can resolve their δ. */
-const DUET_LATENCY = ['p50', 'p95'];
 /**
- * The latency comparisons that stay out of a duet's default gate, with why: those whose pairs
- * scatter so widely that max-trials pairs would not resolve δ with margin (an interval
- * half-width of δ/2 at the look's level). Pairs of a sub-millisecond latency on a shared CPU
- * scatter ±10–26 %; routes that wait on a database mostly resolve δ (bench/RESULTS-kinds.md).
+ * The duet's gated metrics whose δ this run's pairs decide, with the widest δ each may gate on:
+ * latency (a ratio) up to a doubling; the memory each request leaves behind (bytes) up to 4 KB.
+ * A comparison whose pairs scatter so widely that max-trials pairs could not resolve even that
+ * stays out of the gate.
  */
-function latencyNotGating(comparisons, s) {
-    const out = new Map();
+const DUET_ADMITTED = {
+    p50: { cap: 1 },
+    p95: { cap: 1 },
+    memory_per_request: { cap: 4096 },
+};
+/**
+ * Each latency's and memory growth's δ for a duet's default gate, from how widely this run's
+ * pairs scatter: max-trials pairs must resolve δ with margin (an interval half-width of δ/2 at
+ * the look's level). Where they cannot resolve the configured δ, the comparison gates on the
+ * smallest change they can resolve (a wait of a few milliseconds on a sub-millisecond route is a
+ * change of ×2 or more, still caught), up to its cap (DUET_ADMITTED); beyond it, it does not
+ * gate. Pairs of a sub-millisecond latency on a shared CPU scatter ±10–26 %; routes that wait on a
+ * database mostly resolve δ itself; a route with large responses reads its memory per request
+ * to ±100–200 B (bench/RESULTS-kinds.md).
+ */
+function duetAdmission(comparisons, s) {
+    const out = { widened: new Map(), notGating: new Map(), why: new Map() };
     const level = s.alpha / s.looks;
     const q = tQuantile(1 - level, Math.max(1, s.maxTrials - 2));
     for (const c of comparisons) {
-        if (!DUET_LATENCY.includes(c.metric) || !isGating(c.metric, s.gate) || c.spread === undefined)
+        const admitted = DUET_ADMITTED[c.metric];
+        if (!admitted || !isGating(c.metric, s.gate) || c.spread === undefined)
             continue;
+        const abs = c.scale === 'abs';
         const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
         if (c.spread <= limit)
             continue;
-        out.set(comparisonKey(c), Number.isFinite(c.spread)
-            ? `its pairs scatter ±${pct(c.spread)} % here; δ ${pct(c.delta)} % within ${s.maxTrials} pairs needs ±${pct(limit)} % or less`
-            : 'too few pairs to tell how widely they scatter');
+        const key = comparisonKey(c);
+        if (!Number.isFinite(c.spread)) {
+            out.notGating.set(key, 'too few pairs to tell how widely they scatter');
+            out.why.set(key, out.notGating.get(key));
+            continue;
+        }
+        // The smallest change max-trials pairs resolve at this spread: on the ratio scale in whole percent, or in steps of 16 bytes.
+        const resolved = (2 * q * c.spread) / Math.sqrt(s.maxTrials);
+        const needed = abs ? Math.ceil(resolved / 16) * 16 : Math.ceil(Math.expm1(resolved) * 100) / 100;
+        const amount = (x) => (abs ? formatValue(x, 'bytes-per-request') : `${pct(x)} %`);
+        const scatter = `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
+        if (needed <= admitted.cap) {
+            out.widened.set(key, needed);
+            out.why.set(key, `${scatter}; it gates on changes of ${amount(needed)} or more`);
+        }
+        else {
+            out.notGating.set(key, `${scatter}, or any change below ${abs ? amount(admitted.cap) : `×${(1 + admitted.cap).toFixed(0)}`}`);
+            out.why.set(key, out.notGating.get(key));
+        }
     }
     return out;
 }
@@ -34781,6 +34847,7 @@ const NAMES = {
     cpu_per_request: ['service CPU per request', 'higher', 'lower'],
     dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
     system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
+    memory_per_request: ['memory growth per request', 'higher', 'lower'],
 };
 const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
 const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
@@ -34788,6 +34855,10 @@ const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
 function sentence(c) {
     const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
     const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
+    if (c.metric === 'memory_per_request') {
+        const ci = `${level} CI ${signedChange(c.metric, c.ci[0], c.scale)} to ${signedChange(c.metric, c.ci[1], c.scale)}`;
+        return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(c.change), 'bytes-per-request')} ${c.change >= 0 ? worse : better} (${ci}).`;
+    }
     if (c.metric === 'errors' || c.scale === 'abs') {
         // pct() turns a fraction into percent, which for a rate difference is percentage points.
         const diff = `${pct(c.change)} percentage points`;
@@ -35736,7 +35807,7 @@ function buildRegression(raw, metrics, at) {
     }
     const delta = { ...REGRESSION_DEFAULTS.delta };
     for (const [k, v] of Object.entries(r.delta ?? {}))
-        delta[k] = k === 'memory.growth' ? parseSize(v) : parsePercent(v);
+        delta[k] = k === 'memory.growth' || k === 'memory_per_request' ? parseSize(v) : parsePercent(v);
     return {
         window: r.window ?? REGRESSION_DEFAULTS.window,
         minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
@@ -37607,6 +37678,47 @@ class TrialScrapes {
     };
 }
 
+;// CONCATENATED MODULE: ./src/service/trial-memory.ts
+// How much a service's resident memory grew over each trial: the whole process tree's RSS
+// (VmRSS of every process, summed) read at the trial's boundaries, as its CPU time is. Per
+// response, it is what a leak costs each request; a service that holds its working set steady
+// reads about zero.
+
+
+/** The tree's resident set size in bytes now, or null off Linux, when it is gone, or when it is not measured (a container). */
+async function treeRss(target) {
+    if (process.platform !== 'linux' || target.cpuNotMeasured)
+        return null;
+    const pids = await treePidsAsync(target.pid);
+    const kb = await Promise.all(pids.map((pid) => (0,promises_namespaceObject.readFile)(`/proc/${pid}/status`, 'utf8').then((s) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(s)?.[1] ?? 0), () => 0)));
+    const total = kb.reduce((a, b) => a + b, 0);
+    return pids.length && total > 0 ? total * 1024 : null;
+}
+/** The tree's RSS growth over each kept trial, bytes (null where a reading failed). */
+class TrialRss {
+    target;
+    readings = [];
+    before = null;
+    constructor(target) {
+        this.target = target;
+    }
+    get enabled() {
+        return this.target !== undefined && !this.target.cpuNotMeasured && process.platform === 'linux';
+    }
+    boundary = async (when, kept) => {
+        if (!this.enabled)
+            return;
+        if (when === 'before') {
+            this.before = await treeRss(this.target);
+            return;
+        }
+        if (!kept)
+            return;
+        const after = await treeRss(this.target);
+        this.readings.push(this.before !== null && after !== null ? after - this.before : null);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/service/dependencies.ts
 // The service's dependencies (a database, a cache): each started like a service (its own process
 // group and cgroup, a free port, readiness, its log), then set up (a schema, seed data), in the
@@ -37788,6 +37900,7 @@ async function launchSystem(svc, deps, o) {
 
 
 
+
 /** Samples of one service across all of its starts. */
 class ServiceSamples {
     resources = [];
@@ -37857,23 +37970,27 @@ function boundaryHooks(hooks, cpu, scrapes) {
     };
 }
 /**
- * The CPU time of a build's system over each trial: the service's, and its own (per-build)
- * dependencies', read at the trial boundaries one after the other.
+ * What a build's system spends over each trial, read at the trial boundaries one after the
+ * other: the CPU time of the service and of its own (per-build) dependencies, then how much the
+ * service's resident memory grew (CPU first: reading /proc costs a little CPU of its own).
  */
-class SystemCpu {
+class TrialResources {
     service;
     deps;
+    rss;
     constructor(launched) {
         this.service = new TrialCpu(launched?.service);
         this.deps = (launched?.dependencies ?? []).map((d) => ({ name: d.name, cpu: new TrialCpu(d.launched.service) }));
+        this.rss = new TrialRss(launched?.service);
     }
     get enabled() {
-        return this.service.enabled || this.deps.some((d) => d.cpu.enabled);
+        return this.service.enabled || this.deps.some((d) => d.cpu.enabled) || this.rss.enabled;
     }
     boundary = async (when, kept) => {
         await this.service.boundary(when, kept);
         for (const d of this.deps)
             await d.cpu.boundary(when, kept);
+        await this.rss.boundary(when, kept);
     };
     /** Each trial's CPU time, from the readings taken around it (in order; `first`: readings of earlier trials). */
     attach(trials, first = 0) {
@@ -37887,13 +38004,16 @@ class SystemCpu {
                 const ns = deps.reduce((a, d) => a + d.r.ns, 0);
                 t.dependencyCpu = { ns, perRequestUs: perRequest(ns), byName: Object.fromEntries(deps.map((d) => [d.name, d.r.ns])) };
             }
+            const grew = this.rss.enabled ? this.rss.readings[first + i] : null;
+            if (typeof grew === 'number')
+                t.serviceMemory = { growthBytes: grew, perRequestBytes: t.requests > 0 ? Math.round((grew / t.requests) * 10) / 10 : null };
         });
     }
 }
 /** Runs a scenario (or its ramp) and turns it into a result, with its service metrics and CPU time attached. */
 async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, system) {
     const first = scrapes.pairs.length;
-    const cpu = scenario.ramp ? undefined : new SystemCpu(system);
+    const cpu = scenario.ramp ? undefined : new TrialResources(system);
     const withScrapes = boundaryHooks(hooks, cpu, scrapes);
     return withLoadPool(scenario, async (start) => {
         if (scenario.ramp) {
@@ -38152,7 +38272,7 @@ class AbRun {
     /** Where the gate came from, in words. */
     gateFrom = '';
     design = 'interleaved';
-    latencyDecided = false;
+    admissionDecided = false;
     started = Date.now();
     constructor(config, ctx) {
         this.config = config;
@@ -38283,7 +38403,7 @@ class AbRun {
     /** One trial of a scenario on one side, with its CPU time and service metrics attached. */
     async runOne(s, launched, scenario) {
         const scrapes = this.sides[s].scrapes.get(scenario.name);
-        const cpu = new SystemCpu(launched);
+        const cpu = new TrialResources(launched);
         const run = await withLoadPool(scenario, (start) => runScenario(launched.baseUrl, { ...scenario, trials: 1, warmupMs: 0 }, boundaryHooks(this.hooks(launched, scenario, s), cpu, scrapes), start));
         cpu.attach(run.trials);
         // Defined service metrics ride on the trial, so that the A/B analysis compares them too.
@@ -38310,7 +38430,7 @@ class AbRun {
             this.decision.arrangement = [...this.firstSlot].map((c) => (c === 'B' ? 0 : 1));
         this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
         this.analysedAt = this.batches;
-        if (this.admitLatency())
+        if (this.admit())
             this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
     }
     /** Analyses what is not analysed yet (after sampling stopped between looks). */
@@ -38350,19 +38470,24 @@ class AbRun {
     }
     /**
      * At the first analysis of a duet whose gate is the default (the first look, or the end of a
-     * run stopped before it): latency gates only where this run's pairs scatter little enough to
-     * resolve its δ within max-trials. Decided once, on the spread alone (independent of the mean
-     * change for normal log-ratios), so the choice does not bias the test. True when some latency
-     * comparison left the gate.
+     * run stopped before it): each latency and memory growth per request gates on its δ where this
+     * run's pairs scatter little enough to resolve it within max-trials, on the smallest change they
+     * can resolve where they scatter more, and not at all beyond a cap (ab.ts duetAdmission). Decided once, on the
+     * spread alone (independent of the mean change for normal log-ratios), so the choice does not
+     * bias the test. True when some comparison's δ or gating changed.
      */
-    admitLatency() {
-        if (this.latencyDecided || this.design !== 'duet' || this.config.regression.gateWritten)
+    admit() {
+        if (this.admissionDecided || this.design !== 'duet' || this.config.regression.gateWritten)
             return false;
-        this.latencyDecided = true;
-        const out = latencyNotGating(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
-        this.decision.notGating = out;
-        return this.comparisons.some((c) => out.has(comparisonKey(c)));
+        this.admissionDecided = true;
+        const out = duetAdmission(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
+        this.decision.notGating = out.notGating;
+        this.decision.widened = out.widened;
+        this.admissionWhy = out.why;
+        return this.comparisons.some((c) => out.why.has(comparisonKey(c)));
     }
+    /** Why each latency or memory growth gates on a wider δ or not at all in this run, by "metric of scenario". */
+    admissionWhy = new Map();
     /** A side's scenarios measured in pairs, as results (with their service metrics read). */
     results(s, readings) {
         return this.compared
@@ -38755,10 +38880,12 @@ function assemble(run, design, pinned, rampResults, rampWindows, rampReadings) {
     const service = head
         ? serviceFigures(config, head, ctx, run.samples.head, headScenarios, headScenarios.map((s) => windowsOf(s.name)))
         : serviceFigures(config, run.sides.base.last, ctx, run.samples.head, headScenarios, []);
-    const notGating = [...(run.decision.notGating ?? [])].map(([key, why]) => {
+    const named = (key) => {
         const c = run.comparisons.find((x) => comparisonKey(x) === key);
-        return { scenario: c?.scenario ?? '', metric: c?.metric ?? key, why };
-    });
+        return { scenario: c?.scenario ?? '', metric: c?.metric ?? key };
+    };
+    const notGating = [...(run.decision.notGating ?? [])].map(([key, why]) => ({ ...named(key), why }));
+    const widened = [...(run.decision.widened ?? [])].map(([key, delta]) => ({ ...named(key), delta, why: run.admissionWhy.get(key) ?? '' }));
     return {
         scenarios: headScenarios,
         failure: run.failure,
@@ -38787,6 +38914,7 @@ function assemble(run, design, pinned, rampResults, rampWindows, rampReadings) {
             gateFrom: run.gateFrom,
             ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
             ...(notGating.length ? { notGating } : {}),
+            ...(widened.length ? { widened } : {}),
         },
         failedSide: run.failedSide,
     };
@@ -41877,7 +42005,7 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
             return stopped.get(r);
         };
         for (const sc of scenarios) {
-            const cpu = new SystemCpu(launched);
+            const cpu = new TrialResources(launched);
             let running;
             let collected = { profile: null, note: null };
             let reason = null;

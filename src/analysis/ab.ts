@@ -19,6 +19,7 @@ import {
 } from './compared-metrics.js';
 import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
 import { normalQuantile, normalSf, tQuantile } from '../stats/distributions.js';
+import { formatValue, signedChange } from './format.js';
 import { crossoverT, pairedT } from '../stats/paired.js';
 import { median } from '../stats/robust.js';
 
@@ -40,6 +41,8 @@ export interface AbDecisionSettings {
   arrangement?: readonly (0 | 1)[];
   /** Comparisons left out of the gate for this run (a latency whose pairs scatter too widely), by "metric of scenario". */
   notGating?: ReadonlyMap<string, string>;
+  /** Comparisons that gate on a wider δ than the configured one for this run (a latency whose pairs scatter widely), by "metric of scenario". */
+  widened?: ReadonlyMap<string, number>;
 }
 
 /** The key of a comparison in AbDecisionSettings.notGating. */
@@ -112,7 +115,7 @@ export function analyzeAb(
         ciLevel: 1 - 2 * level,
         p,
         pAdjusted: p,
-        delta: deltaOf(def, s.delta),
+        delta: s.widened?.get(comparisonKey({ metric: def.metric, scenario })) ?? deltaOf(def, s.delta),
         outcome: 'inconclusive',
         gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
         sentence: '',
@@ -170,32 +173,69 @@ export function analyzeAb(
   });
 }
 
-/** The latency metrics a duet's default gate admits, where the run's pairs can resolve their δ. */
-export const DUET_LATENCY: readonly string[] = ['p50', 'p95'];
+/**
+ * The duet's gated metrics whose δ this run's pairs decide, with the widest δ each may gate on:
+ * latency (a ratio) up to a doubling; the memory each request leaves behind (bytes) up to 4 KB.
+ * A comparison whose pairs scatter so widely that max-trials pairs could not resolve even that
+ * stays out of the gate.
+ */
+export const DUET_ADMITTED: Readonly<Record<string, { cap: number }>> = {
+  p50: { cap: 1 },
+  p95: { cap: 1 },
+  memory_per_request: { cap: 4096 },
+};
+
+/** How each such comparison gates this run: on δ, on a wider δ, or not at all. */
+export interface Admission {
+  /** Comparisons that gate on a wider δ, by key: the δ. */
+  widened: Map<string, number>;
+  /** Comparisons left out of the gate, by key: why. */
+  notGating: Map<string, string>;
+  /** Why each widened or left-out comparison is so, by key. */
+  why: Map<string, string>;
+}
 
 /**
- * The latency comparisons that stay out of a duet's default gate, with why: those whose pairs
- * scatter so widely that max-trials pairs would not resolve δ with margin (an interval
- * half-width of δ/2 at the look's level). Pairs of a sub-millisecond latency on a shared CPU
- * scatter ±10–26 %; routes that wait on a database mostly resolve δ (bench/RESULTS-kinds.md).
+ * Each latency's and memory growth's δ for a duet's default gate, from how widely this run's
+ * pairs scatter: max-trials pairs must resolve δ with margin (an interval half-width of δ/2 at
+ * the look's level). Where they cannot resolve the configured δ, the comparison gates on the
+ * smallest change they can resolve (a wait of a few milliseconds on a sub-millisecond route is a
+ * change of ×2 or more, still caught), up to its cap (DUET_ADMITTED); beyond it, it does not
+ * gate. Pairs of a sub-millisecond latency on a shared CPU scatter ±10–26 %; routes that wait on a
+ * database mostly resolve δ itself; a route with large responses reads its memory per request
+ * to ±100–200 B (bench/RESULTS-kinds.md).
  */
-export function latencyNotGating(
+export function duetAdmission(
   comparisons: readonly AbComparison[],
   s: Pick<AbDecisionSettings, 'alpha' | 'looks' | 'gate'> & { maxTrials: number },
-): Map<string, string> {
-  const out = new Map<string, string>();
+): Admission {
+  const out: Admission = { widened: new Map(), notGating: new Map(), why: new Map() };
   const level = s.alpha / s.looks;
   const q = tQuantile(1 - level, Math.max(1, s.maxTrials - 2));
   for (const c of comparisons) {
-    if (!DUET_LATENCY.includes(c.metric) || !isGating(c.metric, s.gate) || c.spread === undefined) continue;
+    const admitted = DUET_ADMITTED[c.metric];
+    if (!admitted || !isGating(c.metric, s.gate) || c.spread === undefined) continue;
+    const abs = c.scale === 'abs';
     const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
     if (c.spread <= limit) continue;
-    out.set(
-      comparisonKey(c),
-      Number.isFinite(c.spread)
-        ? `its pairs scatter ±${pct(c.spread)} % here; δ ${pct(c.delta)} % within ${s.maxTrials} pairs needs ±${pct(limit)} % or less`
-        : 'too few pairs to tell how widely they scatter',
-    );
+    const key = comparisonKey(c);
+    if (!Number.isFinite(c.spread)) {
+      out.notGating.set(key, 'too few pairs to tell how widely they scatter');
+      out.why.set(key, out.notGating.get(key)!);
+      continue;
+    }
+    // The smallest change max-trials pairs resolve at this spread: on the ratio scale in whole percent, or in steps of 16 bytes.
+    const resolved = (2 * q * c.spread) / Math.sqrt(s.maxTrials);
+    const needed = abs ? Math.ceil(resolved / 16) * 16 : Math.ceil(Math.expm1(resolved) * 100) / 100;
+    const amount = (x: number): string => (abs ? formatValue(x, 'bytes-per-request') : `${pct(x)} %`);
+    const scatter = `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
+    if (needed <= admitted.cap) {
+      out.widened.set(key, needed);
+      out.why.set(key, `${scatter}; it gates on changes of ${amount(needed)} or more`);
+    } else {
+      out.notGating.set(key, `${scatter}, or any change below ${abs ? amount(admitted.cap) : `×${(1 + admitted.cap).toFixed(0)}`}`);
+      out.why.set(key, out.notGating.get(key)!);
+    }
   }
   return out;
 }
@@ -218,6 +258,7 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   cpu_per_request: ['service CPU per request', 'higher', 'lower'],
   dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
   system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
+  memory_per_request: ['memory growth per request', 'higher', 'lower'],
 };
 
 const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;
@@ -227,6 +268,10 @@ const signed = (f: number): string => `${f < 0 ? '−' : ''}${pct(f)}`;
 export function sentence(c: AbComparison): string {
   const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
   const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
+  if (c.metric === 'memory_per_request') {
+    const ci = `${level} CI ${signedChange(c.metric, c.ci[0], c.scale)} to ${signedChange(c.metric, c.ci[1], c.scale)}`;
+    return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(c.change), 'bytes-per-request')} ${c.change >= 0 ? worse : better} (${ci}).`;
+  }
   if (c.metric === 'errors' || c.scale === 'abs') {
     // pct() turns a fraction into percent, which for a rate difference is percentage points.
     const diff = `${pct(c.change)} percentage points`;

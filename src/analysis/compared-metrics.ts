@@ -29,13 +29,15 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
   { metric: 'dependency_cpu_per_request', worse: 'up', pick: (t) => t.dependencyCpuPerRequest ?? null },
   { metric: 'system_cpu_per_request', worse: 'up', pick: (t) => t.systemCpuPerRequest ?? null },
+  // A leak: bytes of resident memory each response leaves behind; about 0 for a steady service, so compared on its own scale.
+  { metric: 'memory_per_request', worse: 'up', pick: (t) => t.memoryPerRequest ?? null, scale: 'abs' },
 ];
 
 /**
  * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
- * CPU time per request, errors, p50 and p95 (each latency only in the scenarios whose pairs
- * scatter little enough for its δ: ab.ts latencyNotGating), and defined service metrics with a
- * direction. Two services sharing one CPU agree on CPU time per pair to ±3–4 %; their latencies,
+ * CPU time per request, the memory each request leaves behind (a leak), errors, p50 and p95 (each
+ * latency and memory growth on the δ this run's pairs can resolve: ab.ts duetAdmission), and
+ * defined service metrics with a direction. Two services sharing one CPU agree on CPU time per pair to ±3–4 %; their latencies,
  * each disturbed by the other, scatter ±10–28 % per pair on a sub-millisecond service
  * (bench/RESULTS-verdicts.md), while on routes that wait on a database they gate in most runs
  * (bench/RESULTS-kinds.md), where latency is the only signal of a wait. With per-build dependencies, the system's CPU time per request (the
@@ -44,10 +46,11 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
  * own per-request figure scatters ±10–20 % a pair where the system's holds to a few percent, and
  * work moved from the service into the database is judged by what the whole build spends.
  * Interleaved: the default gate plus CPU time per request and the system's.
- * Ramp capacity and memory growth are one figure per run of the head, never compared with the
- * base: their targets judge them, and they are out of every A/B gate.
+ * Ramp capacity and memory growth (the RSS slope) are one figure per run of the head, never
+ * compared with the base: their targets judge them, and they are out of every A/B gate; a leak is
+ * compared pair by pair as memory_per_request instead.
  */
-export const DUET_GATE: readonly string[] = ['cpu_per_request', 'system_cpu_per_request', 'errors', 'p50', 'p95'];
+export const DUET_GATE: readonly string[] = ['cpu_per_request', 'system_cpu_per_request', 'memory_per_request', 'errors', 'p50', 'p95'];
 
 /** Figures A/B mode does not compare with the base (one per run, of the head alone). */
 const HEAD_ONLY = new Set(['capacity', 'memory.growth']);

@@ -40,6 +40,8 @@ export function formatValue(value: number, unit: Unit | string): string {
       return `${formatNumber(value, 1)} %`;
     case 'per-second':
       return `${formatNumber(value, 1)}/s`;
+    case 'bytes-per-request':
+      return `${value < 0 ? '−' : ''}${formatBytes(Math.round(Math.abs(value)))}`;
     case 'bytes-per-minute':
       return `${value < 0 ? '−' : ''}${formatNumber(Math.abs(value) / 1024 ** 2, 2)} MB/min`;
     case 'number':
@@ -58,6 +60,7 @@ export function formatValue(value: number, unit: Unit | string): string {
 export function signedChange(metric: string, change: number, scale?: 'abs', fixed = false): string {
   const sign = change >= 0 ? '+' : fixed ? '-' : '−';
   const num = (x: number, digits: number): string => (fixed ? x.toFixed(digits) : formatNumber(x, digits));
+  if (metric === 'memory_per_request') return `${sign}${formatBytes(Math.round(Math.abs(change)))}`;
   if (metric === 'errors' || scale === 'abs') return `${sign}${num(Math.abs(change * 100), 2)} pp`;
   if (metric === 'memory.growth') return `${sign}${num(Math.abs(change) / 1024 ** 2, 2)} MB/min`;
   return `${sign}${num(Math.abs(change * 100), 1)} %`;

@@ -203,7 +203,8 @@ function buildRegression(raw: RawConfig, metrics: Config['metrics'], at: Report)
     at(['regression', 'min-runs'], `min-runs (${r['min-runs']}) cannot exceed window (${r.window})`, false);
   }
   const delta = { ...REGRESSION_DEFAULTS.delta };
-  for (const [k, v] of Object.entries(r.delta ?? {})) delta[k as BuiltinMetric] = k === 'memory.growth' ? parseSize(v)! : parsePercent(v)!;
+  for (const [k, v] of Object.entries(r.delta ?? {}))
+    delta[k as BuiltinMetric] = k === 'memory.growth' || k === 'memory_per_request' ? parseSize(v)! : parsePercent(v)!;
   return {
     window: r.window ?? REGRESSION_DEFAULTS.window,
     minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,

@@ -2,7 +2,7 @@
 // Pure: text in, a typed expression (or a message saying what is wrong) out.
 import { parseDuration, parsePercent, parseSize } from './units.js';
 
-export type Unit = 'ms' | 'fraction' | 'bytes' | 'bytes-per-minute' | 'cpu' | 'count' | 'number' | 'per-second';
+export type Unit = 'ms' | 'fraction' | 'bytes' | 'bytes-per-minute' | 'bytes-per-request' | 'cpu' | 'count' | 'number' | 'per-second';
 export type Op = '<' | '<=' | '>' | '>=';
 
 export interface MetricInfo {
@@ -163,7 +163,8 @@ function parseValue(unit: Unit, raw: string): number | string {
       if (NUMBER.test(text) && Number(text) <= 1) return Number(text);
       return `"${text}" is not a rate: write a percent (1%, 99.9%) or a fraction (0.01)`;
     }
-    case 'bytes': {
+    case 'bytes':
+    case 'bytes-per-request': {
       return parseSize(text) ?? `"${text}" is not a size (e.g. 512MB, 2GB)`;
     }
     case 'bytes-per-minute': {

@@ -263,6 +263,7 @@ export const BUILTIN_METRICS: readonly BuiltinMetric[] = [
   'cpu_per_request',
   'dependency_cpu_per_request',
   'system_cpu_per_request',
+  'memory_per_request',
 ];
 
 export const REGRESSION_DEFAULTS: RegressionSettings = {
@@ -281,6 +282,7 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
     cpu_per_request: 0.04,
     dependency_cpu_per_request: 0.05,
     system_cpu_per_request: 0.04,
+    memory_per_request: 256,
   },
   onMissingBaseline: 'warn',
   gate: GATE_DEFAULT,

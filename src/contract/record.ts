@@ -25,6 +25,8 @@ export interface TrialFigures {
   dependencyCpuPerRequest?: number | null;
   /** The build's whole system per response, ms: the service's CPU time plus its own dependencies' (per-build dependencies only). */
   systemCpuPerRequest?: number | null;
+  /** How much the service's resident memory grew over the trial per response, bytes (absent where it cannot be read). */
+  memoryPerRequest?: number | null;
 }
 
 /** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
@@ -119,6 +121,7 @@ export function trialFigures(t: TrialResult): TrialFigures {
     attempts: t.requests + t.errors.timeouts + t.errors.connection,
     errors: t.errors.total,
     ...(t.metrics ? { metrics: t.metrics } : {}),
+    ...(t.serviceMemory ? { memoryPerRequest: t.serviceMemory.perRequestBytes } : {}),
     ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
     ...(t.dependencyCpu
       ? {

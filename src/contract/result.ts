@@ -80,6 +80,11 @@ export interface TrialResult {
   serviceCpu?: ServiceCpu;
   /** The CPU time of the build's own (per-build) dependencies over the trial, per response of the service. */
   dependencyCpu?: DependencyCpu;
+  /**
+   * How much the service's resident memory (its whole process tree's RSS) grew over the trial, and
+   * per response: what a leak costs each request. Absent where it cannot be read.
+   */
+  serviceMemory?: { growthBytes: number; perRequestBytes: number | null };
   latency: ReportedLatency;
   errors: ErrorCounts;
   /** Connections that got at least one 2xx response in this trial. */
@@ -401,7 +406,8 @@ export type BuiltinMetric =
   | 'memory.growth'
   | 'cpu_per_request'
   | 'dependency_cpu_per_request'
-  | 'system_cpu_per_request';
+  | 'system_cpu_per_request'
+  | 'memory_per_request';
 /** A built-in metric, or the name of a metric defined under service.metrics.define. */
 export type ComparedMetric = BuiltinMetric | (string & {});
 
@@ -562,4 +568,9 @@ export interface AbResult {
   firstSlot?: string;
   /** Latency comparisons the duet's default gate left out of the gate because this run's pairs scatter too widely for δ, and why. */
   notGating?: { scenario: string; metric: string; why: string }[];
+  /**
+   * Latency comparisons the duet's default gate judged on a wider δ than the configured one,
+   * because this run's pairs scatter too widely to resolve it, and why (absent: none).
+   */
+  widened?: { scenario: string; metric: string; delta: number; why: string }[];
 }

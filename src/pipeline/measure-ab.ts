@@ -130,10 +130,12 @@ function assemble(
         headScenarios.map((s) => windowsOf(s.name)),
       )
     : serviceFigures(config, run.sides.base.last!, ctx, run.samples.head, headScenarios, []);
-  const notGating = [...(run.decision.notGating ?? [])].map(([key, why]) => {
+  const named = (key: string): { scenario: string; metric: string } => {
     const c = run.comparisons.find((x) => comparisonKey(x) === key);
-    return { scenario: c?.scenario ?? '', metric: c?.metric ?? key, why };
-  });
+    return { scenario: c?.scenario ?? '', metric: c?.metric ?? key };
+  };
+  const notGating = [...(run.decision.notGating ?? [])].map(([key, why]) => ({ ...named(key), why }));
+  const widened = [...(run.decision.widened ?? [])].map(([key, delta]) => ({ ...named(key), delta, why: run.admissionWhy.get(key) ?? '' }));
   return {
     scenarios: headScenarios,
     failure: run.failure as RunFailure | null,
@@ -162,6 +164,7 @@ function assemble(
       gateFrom: run.gateFrom,
       ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
       ...(notGating.length ? { notGating } : {}),
+      ...(widened.length ? { widened } : {}),
     },
     failedSide: run.failedSide,
   };

@@ -20,6 +20,7 @@ import { UptimeProbe, type ProbeSample } from '../service/probe.js';
 import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
 import { TrialScrapes } from '../service/scrape.js';
 import { cpuCounting, TrialCpu } from '../service/cpu-time.js';
+import { TrialRss } from '../service/trial-memory.js';
 import { launchSystem, startDependencies, type Dependencies } from '../service/dependencies.js';
 import type { DependencyConfig } from '../config/types.js';
 
@@ -106,7 +107,7 @@ export function rampScenarioResult(scenario: ScenarioConfig, run: RampRun): Scen
  * Hooks that read the service's CPU time and scrape its metrics around every measured trial
  * (CPU first: a scrape costs the service CPU that no trial asked for).
  */
-export function boundaryHooks(hooks: ScenarioHooks, cpu: SystemCpu | undefined, scrapes: TrialScrapes | undefined): ScenarioHooks {
+export function boundaryHooks(hooks: ScenarioHooks, cpu: TrialResources | undefined, scrapes: TrialScrapes | undefined): ScenarioHooks {
   const steps = [cpu?.enabled ? cpu.boundary : undefined, scrapes?.enabled ? scrapes.boundary : undefined].filter(
     (f): f is NonNullable<ScenarioHooks['trialBoundary']> => f !== undefined,
   );
@@ -120,25 +121,29 @@ export function boundaryHooks(hooks: ScenarioHooks, cpu: SystemCpu | undefined, 
 }
 
 /**
- * The CPU time of a build's system over each trial: the service's, and its own (per-build)
- * dependencies', read at the trial boundaries one after the other.
+ * What a build's system spends over each trial, read at the trial boundaries one after the
+ * other: the CPU time of the service and of its own (per-build) dependencies, then how much the
+ * service's resident memory grew (CPU first: reading /proc costs a little CPU of its own).
  */
-export class SystemCpu {
+export class TrialResources {
   private readonly service: TrialCpu;
   private readonly deps: { name: string; cpu: TrialCpu }[];
+  private readonly rss: TrialRss;
 
   constructor(launched: Pick<Launched, 'service' | 'dependencies'> | undefined) {
     this.service = new TrialCpu(launched?.service);
     this.deps = (launched?.dependencies ?? []).map((d) => ({ name: d.name, cpu: new TrialCpu(d.launched.service) }));
+    this.rss = new TrialRss(launched?.service);
   }
 
   get enabled(): boolean {
-    return this.service.enabled || this.deps.some((d) => d.cpu.enabled);
+    return this.service.enabled || this.deps.some((d) => d.cpu.enabled) || this.rss.enabled;
   }
 
   readonly boundary = async (when: 'before' | 'after', kept: boolean): Promise<void> => {
     await this.service.boundary(when, kept);
     for (const d of this.deps) await d.cpu.boundary(when, kept);
+    await this.rss.boundary(when, kept);
   };
 
   /** Each trial's CPU time, from the readings taken around it (in order; `first`: readings of earlier trials). */
@@ -152,6 +157,9 @@ export class SystemCpu {
         const ns = deps.reduce((a, d) => a + d.r!.ns, 0);
         t.dependencyCpu = { ns, perRequestUs: perRequest(ns), byName: Object.fromEntries(deps.map((d) => [d.name, d.r!.ns])) };
       }
+      const grew = this.rss.enabled ? this.rss.readings[first + i] : null;
+      if (typeof grew === 'number')
+        t.serviceMemory = { growthBytes: grew, perRequestBytes: t.requests > 0 ? Math.round((grew / t.requests) * 10) / 10 : null };
     });
   }
 }
@@ -166,7 +174,7 @@ export async function runAndRecord(
   system?: Pick<Launched, 'service' | 'dependencies'>,
 ): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
   const first = scrapes.pairs.length;
-  const cpu = scenario.ramp ? undefined : new SystemCpu(system);
+  const cpu = scenario.ramp ? undefined : new TrialResources(system);
   const withScrapes = boundaryHooks(hooks, cpu, scrapes);
   return withLoadPool(scenario, async (start) => {
     if (scenario.ramp) {

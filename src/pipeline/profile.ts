@@ -19,7 +19,7 @@ import { profileIndexHtml } from '../report/profile-index.js';
 import { launchSystem } from '../service/dependencies.js';
 import { abortReason } from '../service/launch.js';
 import { median } from '../stats/robust.js';
-import { dependencyLog, progressHooks, SystemCpu, withLoadPool, type MeasureContext } from './measure.js';
+import { dependencyLog, progressHooks, TrialResources, withLoadPool, type MeasureContext } from './measure.js';
 
 export interface ProfileTarget {
   side: 'head' | 'base';
@@ -177,7 +177,7 @@ async function profileSide(
       return stopped.get(r)!;
     };
     for (const sc of scenarios) {
-      const cpu = new SystemCpu(launched);
+      const cpu = new TrialResources(launched);
       let running: RunningProfiler | undefined;
       let collected: Collected = { profile: null, note: null };
       let reason: string | null = null;

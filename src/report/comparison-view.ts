@@ -59,6 +59,7 @@ export const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
   cpu_per_request: 'Service CPU per request',
   dependency_cpu_per_request: "Dependencies' CPU per request",
   system_cpu_per_request: 'System CPU per request',
+  memory_per_request: 'Memory growth per request',
 };
 
 export function metricLabel(m: ComparedMetric): string {
@@ -82,6 +83,7 @@ export function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
     if (m === 'errors') return 'fraction';
     if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity') return 'per-second';
     if (m === 'memory.growth') return 'bytes-per-minute';
+    if (m === 'memory_per_request') return 'bytes-per-request';
     return defined.get(m) ?? 'ms';
   };
 }
@@ -91,7 +93,8 @@ export function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
 /** The change, signed so that + is worse for every metric. */
 export function changeText(c: Comparison): string {
   if (c.change === null) return 'no baseline';
-  if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth') return signedChange(c.metric, c.change, c.scale);
+  if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth' || c.metric === 'memory_per_request')
+    return signedChange(c.metric, c.change, c.scale);
   const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
   return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
 }
@@ -315,11 +318,13 @@ function crossoverText(firstSlot: string): string {
   return `base first in pairs ${list(runs.B)}, head first in ${list(runs.H)}`;
 }
 
-/** The latency comparisons this run's pairs left out of the gate, and why. */
+/** The latency comparisons this run's pairs left out of the gate or judged on a wider δ, and why. */
 function notGatingSentence(ab: AbResult): string {
-  const n = ab.notGating ?? [];
-  if (!n.length) return '';
-  return ` ${n.map((x) => `${metricLabel(x.metric)} of "${md(x.scenario)}" does not gate: ${md(x.why)}`).join('; ')}.`;
+  const n = [
+    ...(ab.widened ?? []).map((x) => `${metricLabel(x.metric)} of "${md(x.scenario)}" gates on a wider δ: ${md(x.why)}`),
+    ...(ab.notGating ?? []).map((x) => `${metricLabel(x.metric)} of "${md(x.scenario)}" does not gate: ${md(x.why)}`),
+  ];
+  return n.length ? ` ${n.join('; ')}.` : '';
 }
 
 /** The comparisons the design leaves out, and why. */
@@ -348,7 +353,19 @@ export function seenSentence(run: RunResult): string {
   if (has('cpu_per_request')) seen.push('more work in the service (its CPU time per request)');
   if (has('system_cpu_per_request'))
     seen.push("more work in the build's own dependencies, such as its database (the system's CPU time per request)");
-  if (waitScenarios.length) seen.push(`waits and slower dependencies (latency) in ${waitScenarios.map((s) => `"${md(s)}"`).join(', ')}`);
+  // A latency on a wider δ sees only waits that large.
+  const wide = new Map<string, number>();
+  for (const w of ab.widened ?? []) wide.set(w.scenario, Math.max(wide.get(w.scenario) ?? 0, w.delta));
+  const exact = waitScenarios.filter((s) => !wide.has(s));
+  const wider = waitScenarios.filter((s) => wide.has(s));
+  if (waitScenarios.length)
+    seen.push(
+      `waits and slower dependencies (latency) in ${[
+        ...exact.map((s) => `"${md(s)}"`),
+        ...wider.map((s) => `"${md(s)}" (from +${formatNumber(wide.get(s)! * 100, 0)} %)`),
+      ].join(', ')}`,
+    );
+  if (has('memory_per_request')) seen.push('a leak (the memory each request leaves behind)');
   if (has('errors')) seen.push('errors');
   const unseen: string[] = [];
   if (!has('cpu_per_request')) {
@@ -421,6 +438,17 @@ export function whyUndecided(run: RunResult): string[] {
       const mde = Math.expm1((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)));
       out.push(
         `${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${formatNumber(c.spread * 100, 0)} % from pair to pair here: telling a change of ${formatNumber(c.delta * 100, 0)} % from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${formatNumber(mde * 100, 0)} % is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (a closed model, more load per trial).`,
+      );
+      continue;
+    }
+    if (c.spread !== undefined && Number.isFinite(c.spread)) {
+      // Paired on the metric's own scale (memory per request in bytes, a share in points): n pairs tell δ when (z_α + z_β)·spread/√n < δ.
+      const z = normalQuantile(1 - ab.alphaPerLook / Math.max(1, family)) + normalQuantile(0.9);
+      const needed = Math.ceil(((z * c.spread) / c.delta) ** 2);
+      const amount = (x: number): string =>
+        c.metric === 'memory_per_request' ? formatValue(x, 'bytes-per-request') : `${formatNumber(x * 100, 2)} pp`;
+      out.push(
+        `${metricLabel(c.metric)} of "${md(c.scenario)}" varies by about ±${amount(c.spread)} from pair to pair here: telling a change of ${amount(c.delta)} from that needs about ${needed} pairs (this run had ${ab.trialsPerSide}; ${amount((z * c.spread) / Math.sqrt(Math.max(1, ab.trialsPerSide)))} is what it could tell). Raise \`regression.delta\` for it, or make its trials steadier (more load per trial).`,
       );
       continue;
     }

@@ -3,7 +3,8 @@
 // HEAD~1`: a duet, PostgreSQL per build and Redis shared, all started by perfgate): the failing
 // metric is one that carries the kind — the service's CPU time for work in the handler, the
 // system's (the service's and its own PostgreSQL's) for N+1 queries, a scan no index serves and a
-// lost cache, latency for a wait that burns no CPU — and a docs-only commit passes.
+// lost cache, latency for a wait that burns no CPU, the memory each request leaves behind for a
+// leak — and a docs-only commit passes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +91,36 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     expect(r.find('p50').change, r.summary).toBeGreaterThan(0.3);
     // Whether its latency gated or not, the report says what this run could see of a wait there.
     expect(r.o.report).toMatch(/This run could see [^\n]*"product page"/);
+  }, 300_000);
+
+  it('a 2 ms await in the async view counter (no CPU, no thread): latency proves it, on the δ its pairs resolve', async () => {
+    const r = await judge('async-wait');
+    expectCaught(r, 'async-wait');
+    // A sub-millisecond route: where its pairs scatter too widely for δ, it gates on a wider δ, said in the report.
+    const ab = r.o.result.ab!;
+    for (const w of ab.widened ?? []) {
+      expect(ab.comparisons.find((c) => c.scenario === w.scenario && c.metric === w.metric)!.delta).toBe(w.delta);
+      expect(r.o.report).toContain(`of "${w.scenario}" gates on a wider δ: ${w.why}`);
+    }
+    expect(r.o.report).toMatch(/This run could see [^\n]*"count a view"/);
+  }, 300_000);
+
+  it('a lock held across a 1 ms call in search: requests queue, and latency proves it', async () => {
+    const r = await judge('lock');
+    expectCaught(r, 'lock');
+    expect(r.find('p50').change, r.summary).toBeGreaterThan(0.4);
+  }, 300_000);
+
+  it('a leak (the product page keeps each view in a list never trimmed): the memory each request leaves behind proves it', async () => {
+    const r = await judge('leak');
+    expectCaught(r, 'leak');
+    // About 0.6 KB a view stays resident; the unchanged routes leave next to nothing behind.
+    const leak = r.find('memory_per_request');
+    expect(leak.outcome, r.summary).toBe('regression');
+    expect(leak.change, r.summary).toBeGreaterThan(400);
+    expect(leak.change, r.summary).toBeLessThan(1000);
+    expect(leak.sentence).toMatch(/^Memory growth per request of product page is \d+ B higher \(/);
+    expect(r.o.report).toMatch(/This run could see [^\n]*a leak \(the memory each request leaves behind\)/);
   }, 300_000);
 
   it('a docs-only commit passes', async () => {

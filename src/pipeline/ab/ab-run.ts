@@ -4,7 +4,7 @@
 import {
   analyzeAb,
   comparisonKey,
-  latencyNotGating,
+  duetAdmission,
   lookSchedule,
   stopReason,
   undecided,
@@ -30,7 +30,7 @@ import {
   progressHooks,
   scenarioResult,
   ServiceSamples,
-  SystemCpu,
+  TrialResources,
   withLoadPool,
   type MeasureContext,
 } from '../measure.js';
@@ -86,7 +86,7 @@ export class AbRun {
   /** Where the gate came from, in words. */
   gateFrom = '';
   design: 'duet' | 'interleaved' = 'interleaved';
-  private latencyDecided = false;
+  private admissionDecided = false;
   readonly started = Date.now();
 
   constructor(
@@ -223,7 +223,7 @@ export class AbRun {
   /** One trial of a scenario on one side, with its CPU time and service metrics attached. */
   async runOne(s: Side, launched: Launched, scenario: ScenarioConfig): Promise<ScenarioRun> {
     const scrapes = this.sides[s].scrapes.get(scenario.name)!;
-    const cpu = new SystemCpu(launched);
+    const cpu = new TrialResources(launched);
     const run = await withLoadPool(scenario, (start) =>
       runScenario(
         launched.baseUrl,
@@ -256,7 +256,7 @@ export class AbRun {
     if (this.design === 'duet') this.decision.arrangement = [...this.firstSlot].map((c) => (c === 'B' ? 0 : 1));
     this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
     this.analysedAt = this.batches;
-    if (this.admitLatency()) this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
+    if (this.admit()) this.comparisons = analyzeAb(figures('base'), figures('head'), this.decision);
   }
 
   /** Analyses what is not analysed yet (after sampling stopped between looks). */
@@ -298,18 +298,24 @@ export class AbRun {
 
   /**
    * At the first analysis of a duet whose gate is the default (the first look, or the end of a
-   * run stopped before it): latency gates only where this run's pairs scatter little enough to
-   * resolve its δ within max-trials. Decided once, on the spread alone (independent of the mean
-   * change for normal log-ratios), so the choice does not bias the test. True when some latency
-   * comparison left the gate.
+   * run stopped before it): each latency and memory growth per request gates on its δ where this
+   * run's pairs scatter little enough to resolve it within max-trials, on the smallest change they
+   * can resolve where they scatter more, and not at all beyond a cap (ab.ts duetAdmission). Decided once, on the
+   * spread alone (independent of the mean change for normal log-ratios), so the choice does not
+   * bias the test. True when some comparison's δ or gating changed.
    */
-  private admitLatency(): boolean {
-    if (this.latencyDecided || this.design !== 'duet' || this.config.regression.gateWritten) return false;
-    this.latencyDecided = true;
-    const out = latencyNotGating(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
-    this.decision.notGating = out;
-    return this.comparisons.some((c) => out.has(comparisonKey(c)));
+  private admit(): boolean {
+    if (this.admissionDecided || this.design !== 'duet' || this.config.regression.gateWritten) return false;
+    this.admissionDecided = true;
+    const out = duetAdmission(this.comparisons, { ...this.decision, maxTrials: this.settings.maxTrials });
+    this.decision.notGating = out.notGating;
+    this.decision.widened = out.widened;
+    this.admissionWhy = out.why;
+    return this.comparisons.some((c) => out.why.has(comparisonKey(c)));
   }
+
+  /** Why each latency or memory growth gates on a wider δ or not at all in this run, by "metric of scenario". */
+  admissionWhy = new Map<string, string>();
 
   /** A side's scenarios measured in pairs, as results (with their service metrics read). */
   results(s: Side, readings: { ramp: boolean; readings: ReturnType<typeof attachMetrics> }[]): ScenarioResult[] {

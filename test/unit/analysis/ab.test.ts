@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abCounts, analyzeAb, latencyNotGating, lookSchedule, sentence, stopReason } from '../../../src/analysis/ab.js';
+import { abCounts, analyzeAb, duetAdmission, DUET_ADMITTED, lookSchedule, sentence, stopReason } from '../../../src/analysis/ab.js';
 import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
 import { abGate, DUET_GATE } from '../../../src/analysis/compared-metrics.js';
 import { calibrate } from '../../../src/analysis/calibration.js';
@@ -15,10 +15,10 @@ const side = (seed: number, level: Level, n: number, noise = 0.02): Map<string, 
 const find = (cs: ReturnType<typeof analyzeAb>, metric: string) => cs.find((c) => c.metric === metric)!;
 
 describe("A/B mode's gate by design", () => {
-  it("duet: CPU per request (the service's and the system's), errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate", () => {
+  it("duet: CPU per request (the service's and the system's), memory per request, errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate", () => {
     const def = REGRESSION_DEFAULTS.gate;
     expect(abGate(def, false, 'duet')).toEqual({ gate: DUET_GATE, from: "the duet's default; regression.gate chooses others" });
-    expect(DUET_GATE).toEqual(['cpu_per_request', 'system_cpu_per_request', 'errors', 'p50', 'p95']);
+    expect(DUET_GATE).toEqual(['cpu_per_request', 'system_cpu_per_request', 'memory_per_request', 'errors', 'p50', 'p95']);
     // One figure per run of the head, never compared with the base: out of the list, judged by targets.
     expect(abGate(def, undefined, 'interleaved').gate).toEqual([
       ...def.filter((m) => m !== 'capacity' && m !== 'memory.growth'),
@@ -112,26 +112,65 @@ describe('a duet crossed over: the slot effect cancels', () => {
   });
 });
 
-describe('latency gates in a duet where its pairs can resolve δ', () => {
-  const c = (metric: string, spread: number, delta: number) =>
-    ({ scenario: 'api', metric, spread, delta, gating: true }) as unknown as Parameters<typeof latencyNotGating>[0][number];
+describe('latency and memory growth gate in a duet on the δ its pairs can resolve', () => {
+  const c = (metric: string, spread: number, delta: number, scale?: 'abs') =>
+    ({ scenario: 'api', metric, spread, delta, gating: true, ...(scale ? { scale } : {}) }) as unknown as Parameters<
+      typeof duetAdmission
+    >[0][number];
   const s = { alpha: 0.05, looks: 8, gate: DUET_GATE, maxTrials: 20 };
 
-  it('a steady p50 gates; a p95 that scatters ±26 % does not, and says why; CPU is not its business', () => {
-    const out = latencyNotGating([c('p50', 0.02, 0.05), c('p95', 0.26, 0.1), c('cpu_per_request', 0.5, 0.04)], s);
-    expect([...out.keys()]).toEqual(['p95 of api']);
-    expect(out.get('p95 of api')).toMatch(/^its pairs scatter ±26 % here; δ 10 % within 20 pairs needs ±\d(\.\d)? % or less$/);
+  it('a steady p50 gates on its δ; a p95 that scatters ±26 % gates on the change 20 pairs resolve, and says why; CPU is not its business', () => {
+    const out = duetAdmission([c('p50', 0.02, 0.05), c('p95', 0.26, 0.1), c('cpu_per_request', 0.5, 0.04)], s);
+    // 20 pairs at 0.625 % a look: t 2.78; a half-width of δ/2 at ±26 % needs log-δ 0.323, +39 % (rounded up).
+    expect([...out.widened]).toEqual([['p95 of api', 0.39]]);
+    expect(out.notGating.size).toBe(0);
+    expect(out.why.get('p95 of api')).toMatch(
+      /^its pairs scatter ±26 % here, too widely to resolve δ 10 % within 20 pairs \(that needs ±\d(\.\d)? % or less\); it gates on changes of 39 % or more$/,
+    );
+  });
+
+  it('beyond a doubling a latency does not gate, and says why; too few pairs to tell its spread, neither', () => {
+    const out = duetAdmission([c('p95', 0.9, 0.1), c('p50', Number.POSITIVE_INFINITY, 0.05)], s);
+    expect(DUET_ADMITTED.p95!.cap).toBe(1);
+    expect(out.widened.size).toBe(0);
+    expect(out.notGating.get('p95 of api')).toMatch(/^its pairs scatter ±90 % here, too widely .*, or any change below ×2$/);
+    expect(out.notGating.get('p50 of api')).toBe('too few pairs to tell how widely they scatter');
   });
 
   it('the limit is a half-width of δ/2 at max-trials: more pairs admit a wider spread', () => {
-    // 20 pairs at 0.625 % a look: t 2.78, so p50 (δ 5 %) gates up to ±4.0 %; 40 pairs, up to ±6.0 %.
-    expect(latencyNotGating([c('p50', 0.045, 0.05)], s).size).toBe(1);
-    expect(latencyNotGating([c('p50', 0.045, 0.05)], { ...s, maxTrials: 40 }).size).toBe(0);
-    expect(latencyNotGating([c('p50', 0.03, 0.05)], s).size).toBe(0);
+    // 20 pairs: p50 (δ 5 %) gates on its δ up to ±4.0 %; 40 pairs, up to ±6.0 %.
+    expect(duetAdmission([c('p50', 0.045, 0.05)], s).widened.get('p50 of api')).toBeCloseTo(0.06, 5);
+    expect(duetAdmission([c('p50', 0.045, 0.05)], { ...s, maxTrials: 40 }).why.size).toBe(0);
+    expect(duetAdmission([c('p50', 0.03, 0.05)], s).why.size).toBe(0);
+  });
+
+  it('memory each request leaves behind: in bytes, widened in steps of 16 B up to 4 KB', () => {
+    // 20 pairs resolve δ 256 B up to ±206 B; at ±300 B they resolve 2·2.78·300/√20 = 373 B, rounded up to 384 B.
+    const out = duetAdmission([c('memory_per_request', 150, 256, 'abs'), c('memory_per_request', 20, 256, 'abs')], {
+      ...s,
+      gate: [...DUET_GATE],
+    });
+    expect(out.widened.size).toBe(0);
+    const wide = duetAdmission([c('memory_per_request', 300, 256, 'abs')], s);
+    expect([...wide.widened]).toEqual([['memory_per_request of api', 384]]);
+    expect(wide.why.get('memory_per_request of api')).toBe(
+      'its pairs scatter ±300 B here, too widely to resolve δ 256 B within 20 pairs (that needs ±206 B or less); it gates on changes of 384 B or more',
+    );
+    expect(duetAdmission([c('memory_per_request', 4000, 256, 'abs')], s).notGating.get('memory_per_request of api')).toMatch(
+      /, or any change below 4 KB$/,
+    );
   });
 
   it('a latency outside a written gate is left alone', () => {
-    expect(latencyNotGating([c('p95', 0.26, 0.1)], { ...s, gate: ['cpu_per_request'] }).size).toBe(0);
+    expect(duetAdmission([c('p95', 0.26, 0.1)], { ...s, gate: ['cpu_per_request'] }).why.size).toBe(0);
+  });
+
+  it('analyzeAb judges a widened comparison on its wider δ: +30 % is then a confident pass, not a regression', () => {
+    const base = side(1, {}, 10);
+    const head = side(2, { p50: 2.6, p95: 6.5, p99: 11.7 }, 10);
+    expect(find(analyzeAb(base, head, settings), 'p50').outcome).toBe('regression');
+    const wide = find(analyzeAb(base, head, { ...settings, widened: new Map([['p50 of api', 0.6]]) }), 'p50');
+    expect(wide).toMatchObject({ delta: 0.6, outcome: 'confident pass' });
   });
 });
 

@@ -112,6 +112,7 @@ scenarios:
     ],
     [`${base}regression: { gate: [per_request] }\n`, 'regression.gate[0]: "per_request" has no direction: add better: higher or lower'],
     [`${base}regression: { delta: { memory.growth: lots } }\n`, '"lots" is not a size'],
+    [`${base}regression: { delta: { memory_per_request: 5% } }\n`, '"5%" is not a size'],
   ])('refused with a located message (%#)', (yaml, message) => {
     const found = problems(yaml);
     expect(found.join('\n')).toContain(message);
@@ -123,5 +124,12 @@ scenarios:
     expect(c.regression.delta.cpu_per_request).toBe(0.02);
     expect(c.regression.gateWritten).toBe(true);
     expect(parseConfig(base, 'perfgate.yml').regression.delta.cpu_per_request).toBe(0.04);
+  });
+
+  it('memory each request leaves behind takes a size as its δ (default 256 B) and can be named in the gate', () => {
+    const yaml = `${base}regression: { delta: { memory_per_request: 1KB }, gate: [memory_per_request] }\n`;
+    expect(problems(yaml)).toEqual([]);
+    expect(parseConfig(yaml, 'perfgate.yml').regression.delta.memory_per_request).toBe(1024);
+    expect(parseConfig(base, 'perfgate.yml').regression.delta.memory_per_request).toBe(256);
   });
 });
