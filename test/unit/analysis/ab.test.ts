@@ -15,10 +15,10 @@ const side = (seed: number, level: Level, n: number, noise = 0.02): Map<string, 
 const find = (cs: ReturnType<typeof analyzeAb>, metric: string) => cs.find((c) => c.metric === metric)!;
 
 describe("A/B mode's gate by design", () => {
-  it("duet: CPU per request (the service's and the system's), memory per request, errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate", () => {
+  it("duet: CPU per request (the service's and the system's), errors, p50 and p95; interleaved: the default plus CPU; a written gate is kept; capacity and memory growth are never in an A/B gate", () => {
     const def = REGRESSION_DEFAULTS.gate;
     expect(abGate(def, false, 'duet')).toEqual({ gate: DUET_GATE, from: "the duet's default; regression.gate chooses others" });
-    expect(DUET_GATE).toEqual(['cpu_per_request', 'system_cpu_per_request', 'memory_per_request', 'errors', 'p50', 'p95']);
+    expect(DUET_GATE).toEqual(['cpu_per_request', 'system_cpu_per_request', 'errors', 'p50', 'p95']);
     // One figure per run of the head, never compared with the base: out of the list, judged by targets.
     expect(abGate(def, undefined, 'interleaved').gate).toEqual([
       ...def.filter((m) => m !== 'capacity' && m !== 'memory.growth'),
@@ -144,19 +144,21 @@ describe('latency and memory growth gate in a duet on the δ its pairs can resol
     expect(duetAdmission([c('p50', 0.03, 0.05)], s).why.size).toBe(0);
   });
 
-  it('memory each request leaves behind: in bytes, widened in steps of 16 B up to 4 KB', () => {
+  it('memory each request leaves behind (where the gate names it): in bytes, widened in steps of 16 B up to 4 KB', () => {
+    const m = { ...s, gate: [...DUET_GATE, 'memory_per_request'] };
+    // Out of the duet's default gate: left alone.
+    expect(duetAdmission([c('memory_per_request', 300, 256, 'abs')], s).why.size).toBe(0);
     // 20 pairs resolve δ 256 B up to ±206 B; at ±300 B they resolve 2·2.78·300/√20 = 373 B, rounded up to 384 B.
     const out = duetAdmission([c('memory_per_request', 150, 256, 'abs'), c('memory_per_request', 20, 256, 'abs')], {
-      ...s,
-      gate: [...DUET_GATE],
+      ...m,
     });
     expect(out.widened.size).toBe(0);
-    const wide = duetAdmission([c('memory_per_request', 300, 256, 'abs')], s);
+    const wide = duetAdmission([c('memory_per_request', 300, 256, 'abs')], m);
     expect([...wide.widened]).toEqual([['memory_per_request of api', 384]]);
     expect(wide.why.get('memory_per_request of api')).toBe(
       'its pairs scatter ±300 B here, too widely to resolve δ 256 B within 20 pairs (that needs ±206 B or less); it gates on changes of 384 B or more',
     );
-    expect(duetAdmission([c('memory_per_request', 4000, 256, 'abs')], s).notGating.get('memory_per_request of api')).toMatch(
+    expect(duetAdmission([c('memory_per_request', 4000, 256, 'abs')], m).notGating.get('memory_per_request of api')).toMatch(
       /, or any change below 4 KB$/,
     );
   });
