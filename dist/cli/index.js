@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7217);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7217:
+/***/ 7975:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27448,21 +27448,46 @@ function formatValue(value, unit) {
     }
 }
 /**
- * A compared metric's change, the one way perfgate writes it everywhere (report, stdout,
- * annotations): % for metrics compared as ratios (+ = worse), percentage points for error rates
- * and shares compared on their own scale, MB/min for memory growth. `fixed`: a fixed number of
- * decimals and ASCII signs, for terminals and logs.
+ * The change as a reader computes it, head (or this run) against base (or the baseline): + =
+ * higher. The analyses keep `change` as how much worse (+ = worse), which for a figure that
+ * worsens downward is the share of the base it lost, 1 − head/base (a halving of throughput:
+ * +0.5), or base − head on its own scale; this turns it back (−50 %; −5 pp).
  */
-function signedChange(metric, change, scale, fixed = false) {
+function readChange(of, worseBy) {
+    return of.worse === 'up' ? worseBy : -worseBy;
+}
+/** An interval of "how much worse" [lo, hi], read as changes head against base, low end first. */
+function readRange(of, range) {
+    const [a, b] = [readChange(of, range[0]), readChange(of, range[1])];
+    return a <= b ? [a, b] : [b, a];
+}
+/**
+ * A compared metric's change, the one way perfgate writes it everywhere (report, stdout,
+ * annotations): head against base, as a reader computes it (`worseBy` is how much worse, as the
+ * analyses keep it; readChange): % for metrics compared as ratios, percentage points for error
+ * rates and shares compared on their own scale, bytes for memory per request, MB/min for memory
+ * growth. `fixed`: a fixed number of decimals and ASCII signs, for terminals and logs.
+ */
+function signedChange(of, worseBy, fixed = false) {
+    return signedReading(of, readChange(of, worseBy), fixed);
+}
+/** A change already read head against base (readChange), written as signedChange writes it. */
+function signedReading(of, change, fixed = false) {
     const sign = change >= 0 ? '+' : fixed ? '-' : '−';
     const num = (x, digits) => (fixed ? x.toFixed(digits) : formatNumber(x, digits));
-    if (metric === 'memory_per_request')
+    if (of.metric === 'memory_per_request')
         return `${sign}${formatBytes(Math.round(Math.abs(change)))}`;
-    if (metric === 'errors' || scale === 'abs')
+    if (of.metric === 'errors' || of.scale === 'abs')
         return `${sign}${num(Math.abs(change * 100), 2)} pp`;
-    if (metric === 'memory.growth')
+    if (of.metric === 'memory.growth')
         return `${sign}${num(Math.abs(change) / 1024 ** 2, 2)} MB/min`;
     return `${sign}${num(Math.abs(change * 100), 1)} %`;
+}
+/** An interval of "how much worse", read head against base: "−24.1 % … −15.2 %". */
+function signedRange(of, range, fixed = false, joiner = ' … ') {
+    return readRange(of, range)
+        .map((x) => signedReading(of, x, fixed))
+        .join(joiner);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -33481,7 +33506,7 @@ function capacityDraft(scenario, window, settings, used) {
     if (!scenario.capacity) {
         // Not one step met the conditions where every baseline run found a capacity: nothing to test.
         d.outcome = 'regression';
-        d.change = 1;
+        d.change = 1; // all of it lost: reads −100 %
         d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
         return d;
     }
@@ -33649,14 +33674,12 @@ function unitsOf(run) {
     };
 }
 /** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
-/** The change, signed so that + is worse for every metric. */
+/** The change this run against the baseline, as a reader computes it, and whether that is worse or better. */
 function changeText(c) {
     if (c.change === null)
         return 'no baseline';
-    if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth' || c.metric === 'memory_per_request')
-        return signedChange(c.metric, c.change, c.scale);
     const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
-    return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
+    return `${signedChange(c, c.change)}${word ? ` ${word}` : ''}`;
 }
 function valueText(unit, v) {
     if (v === null)
@@ -33674,9 +33697,13 @@ function pText(p) {
 function outcomeCell(label, c) {
     return c.gating === false ? `${label} · not gating` : label;
 }
-/** "no regression larger than +10 % (upper bound +3.1 %)": what a confident pass rules out, in both modes. */
+/**
+ * "no regression larger than +10 % (upper bound +3.1 %)": what a confident pass rules out, in both
+ * modes; for a figure that worsens downward, "no drop larger than −9.1 % (bound −2.9 %)".
+ */
 function noRegressionText(c, upper) {
-    return `no regression larger than ${signedChange(c.metric, c.delta, c.scale)} (upper bound ${signedChange(c.metric, upper, c.scale)})`;
+    const [what, bound] = c.worse === 'down' ? ['drop', 'bound'] : ['regression', 'upper bound'];
+    return `no ${what} larger than ${signedChange(c, c.delta)} (${bound} ${signedChange(c, upper)})`;
 }
 /** Gating comparisons that were tested (had a baseline). */
 function comparedCount(r) {
@@ -33738,9 +33765,9 @@ function regressionView(r, units) {
             baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
             current: valueText(units(c.metric), c.current),
             change: changeText(c),
-            band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
+            band: c.band ? signedRange(c, c.band) : '–',
             p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-            mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
+            mde: c.mde === null ? '–' : signedChange(c, c.mde),
             outcome: outcomeCell(OUTCOME[c.outcome], c) +
                 (c.outcome === 'confident pass' && typeof c.upper === 'number' ? `: ${noRegressionText(c, c.upper)}` : '') +
                 (c.note ? ` (${markdown_md(c.note)})` : ''),
@@ -33754,7 +33781,7 @@ function regressionView(r, units) {
             (r.spreads === 'moderated'
                 ? `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). `
                 : '') +
-            `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.`,
+            `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change, band and MDE read this run against the baseline (+ = higher): a throughput that halved reads −50 %.`,
     };
 }
 function deltaText(r) {
@@ -33762,7 +33789,7 @@ function deltaText(r) {
     for (const c of r.comparisons)
         seen.set(c.metric, c);
     return [...seen]
-        .map(([m, c]) => `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedChange(m, c.delta, c.scale) : `${formatNumber(c.delta * 100, 1)} %`}`)
+        .map(([m, c]) => `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedReading(c, c.delta) : `${formatNumber(c.delta * 100, 1)} %`}`)
         .join(', ');
 }
 function regressionSentences(run) {
@@ -33810,14 +33837,15 @@ function abView(ab, units) {
             `Sampling stopped because ${markdown_md(ab.stoppedBecause)}.` +
             gateSentence(ab.comparisons, ab.gateFrom) +
             notGatingSentence(ab) +
-            leftOutSentence(ab.leftOut),
+            leftOutSentence(ab.leftOut) +
+            targetsSentence(ab),
         rows: ab.comparisons.map((c) => ({
             scenario: markdown_md(c.scenario),
             metric: metricLabel(c.metric),
             base: formatValue(c.base, units(c.metric)),
             head: formatValue(c.head, units(c.metric)),
-            change: signedChange(c.metric, c.change, c.scale),
-            ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
+            change: signedChange(c, c.change),
+            ci: signedRange(c, c.ci),
             p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
             outcome: outcomeCell(AB_OUTCOME[c.outcome], c) + (c.outcome === 'confident pass' ? `: ${noRegressionText(c, c.ci[1])}` : ''),
         })),
@@ -33828,8 +33856,22 @@ function abView(ab, units) {
             ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
             : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
             `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
-            `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+            `a confident pass means the interval's upper end is below δ. Change and interval read the head against the base (+ = higher): a throughput that halved reads −50 %.`,
     };
+}
+/**
+ * What this build's targets were judged on: in a duet, the scenarios a target reads ran on the
+ * head alone after the pairs, as a plain run measures them; whole-run targets read the whole run.
+ */
+function targetsSentence(ab) {
+    if (ab.design !== 'duet')
+        return ' Targets are judged on this build’s own trials, each loaded alone, as a plain run measures them.';
+    const alone = ab.headAlone;
+    const names = alone?.scenarios.map((n) => `"${markdown_md(n)}"`).join(', ');
+    return ((alone
+        ? ` Targets of ${names} are judged on this build alone: after the pairs, with the base stopped and nothing pinned, it ran each one's own trials as a plain run measures them (${formatSeconds(alone.ms)}).`
+        : ' No scenario has targets of its own, so this build ran nothing alone after the pairs.') +
+        ' Whole-run targets (errors, uptime, memory) read this build’s whole run: its pairs, where it shared one CPU with the base under load, and what it ran alone.');
 }
 /** How the two builds were loaded (older results: interleaved blocks). */
 function designSentence(ab) {
@@ -34686,13 +34728,35 @@ function lookSchedule(min, max, step) {
     looks.push(max);
     return looks;
 }
+/**
+ * Errors in A/B: each trial's error rate, compared pair by pair on its own scale (a difference,
+ * in percentage points) like every other metric, crossed over where the duet was: a burst of
+ * timeouts in one stalled trial is one pair's difference, not tens of thousands of independent
+ * requests (a pooled two-proportion test over every request "proved" 150 timeouts in one trial
+ * of 100,000 requests a regression at the first look). History mode keeps its own rule.
+ */
+const ERROR_RATE = {
+    metric: 'errors',
+    worse: 'up',
+    pick: (t) => (t.attempts > 0 ? t.errors / t.attempts : null),
+    scale: 'abs',
+};
+/** The error rates of the paired trials, pooled per side (every error over every attempt): what the report shows as base and head. */
+function pooledRates(base, head, pairs) {
+    const rate = (ts) => {
+        const picked = pairs.map(([, , i]) => ts[i]);
+        const attempts = picked.reduce((a, t) => a + t.attempts, 0);
+        return attempts ? picked.reduce((a, t) => a + t.errors, 0) / attempts : 0;
+    };
+    return { base: rate(base), head: rate(head) };
+}
 function analyzeAb(base, head, s) {
     const level = s.alpha / s.looks;
     const drafts = [];
     for (const [scenario, headTrials] of head) {
         const baseTrials = base.get(scenario) ?? [];
         const fixed = s.openModel?.has(scenario) ? FIXED_BY_OPEN_MODEL : {};
-        for (const def of comparedMetrics(s.definitions)) {
+        for (const def of [...comparedMetrics(s.definitions), ERROR_RATE]) {
             if (Object.hasOwn(fixed, def.metric))
                 continue;
             const pairs = pairedValues(baseTrials, headTrials, def);
@@ -34707,14 +34771,17 @@ function analyzeAb(base, head, s) {
                 : pairedT(diffs, 1 - 2 * level);
             const p = t.pGreater;
             const pBetter = t.pLess;
-            // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
-            const change = (x) => (def.scale === 'abs' ? x : Math.expm1(x));
+            // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
+            // figure that worsens downward is worse by the share of the base it lost (1 − head/base), as
+            // in history mode: a halving is 0.5 worse and reads −50 % (format.ts readChange).
+            const change = (x) => (def.scale === 'abs' ? x : def.worse === 'up' ? Math.expm1(x) : -Math.expm1(-x));
             drafts.push({
                 scenario,
                 metric: def.metric,
                 worse: def.worse,
-                base: fromScale(def, robust_median(pairs.map((x) => x[0]))),
-                head: fromScale(def, robust_median(pairs.map((x) => x[1]))),
+                ...(def === ERROR_RATE
+                    ? pooledRates(baseTrials, headTrials, pairs)
+                    : { base: fromScale(def, robust_median(pairs.map((x) => x[0]))), head: fromScale(def, robust_median(pairs.map((x) => x[1]))) }),
                 n: { base: pairs.length, head: pairs.length },
                 change: change(t.estimate),
                 ci: [change(t.lower), change(t.upper)],
@@ -34729,39 +34796,6 @@ function analyzeAb(base, head, s) {
                 gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
                 sentence: '',
                 pBetter,
-            });
-        }
-        // Errors: pooled rates, one-sided two-proportion test (as in history mode).
-        const sum = (ts, f) => ts.reduce((a, t) => a + f(t), 0);
-        const hA = sum(headTrials, (t) => t.attempts);
-        const bA = sum(baseTrials, (t) => t.attempts);
-        if (hA && bA) {
-            const hE = sum(headTrials, (t) => t.errors);
-            const bE = sum(baseTrials, (t) => t.errors);
-            const hr = hE / hA;
-            const br = bE / bA;
-            const pooled = (hE + bE) / (hA + bA);
-            const se = Math.sqrt(pooled * (1 - pooled) * (1 / hA + 1 / bA));
-            const z = se > 0 ? (hr - br) / se : 0;
-            const tail = (x) => (se > 0 ? normalSf(x) : 0.5);
-            const half = normalQuantile(1 - level) * Math.sqrt((hr * (1 - hr)) / hA + (br * (1 - br)) / bA);
-            drafts.push({
-                scenario,
-                metric: 'errors',
-                worse: 'up',
-                base: br,
-                head: hr,
-                n: { base: baseTrials.length, head: headTrials.length },
-                change: hr - br,
-                ci: [hr - br - half, hr - br + half],
-                ciLevel: 1 - 2 * level,
-                p: se > 0 ? tail(z) : 1,
-                pAdjusted: 1,
-                delta: s.delta.errors,
-                outcome: 'inconclusive',
-                gating: isGating('errors', s.gate),
-                sentence: '',
-                pBetter: se > 0 ? tail(-z) : 1,
             });
         }
     }
@@ -34853,28 +34887,19 @@ const NAMES = {
     memory_per_request: ['memory growth per request', 'higher', 'lower'],
 };
 const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
-const signed = (f) => `${f < 0 ? '−' : ''}${pct(f)}`;
-/** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
+/** "p95 of checkout is 12 % slower (97.5 % CI +8 to +16 %)": the change head against base, as a reader computes it. */
 function sentence(c) {
     const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
-    const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
-    if (c.metric === 'memory_per_request') {
-        const ci = `${level} CI ${signedChange(c.metric, c.ci[0], c.scale)} to ${signedChange(c.metric, c.ci[1], c.scale)}`;
-        return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(c.change), 'bytes-per-request')} ${c.change >= 0 ? worse : better} (${ci}).`;
-    }
-    if (c.metric === 'errors' || c.scale === 'abs') {
-        // pct() turns a fraction into percent, which for a rate difference is percentage points.
-        const diff = `${pct(c.change)} percentage points`;
-        const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;
-        if (c.change === 0)
-            return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
-        return `${capital(name)} of ${c.scenario} is ${diff} ${c.change > 0 ? worse : better} (${ci}).`;
-    }
-    const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} %`;
-    const size = pct(c.change);
-    if (size === '0')
+    const ci = `${Math.round(c.ciLevel * 1000) / 10} % CI ${signedRange(c, c.ci, false, ' to ')}`;
+    const word = c.change > 0 ? worse : better;
+    const read = readChange(c, c.change);
+    if (c.metric === 'memory_per_request')
+        return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(read), 'bytes-per-request')} ${word} (${ci}).`;
+    // pct() turns a fraction into percent, which for a rate difference is percentage points.
+    const size = c.metric === 'errors' || c.scale === 'abs' ? `${pct(read)} percentage points` : `${pct(read)} %`;
+    if (pct(read) === '0')
         return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
-    return `${capital(name)} of ${c.scenario} is ${size} % ${c.change > 0 ? worse : better} (${ci}).`;
+    return `${capital(name)} of ${c.scenario} is ${size} ${word} (${ci}).`;
 }
 function capital(s) {
     return s.charAt(0).toUpperCase() + s.slice(1);
@@ -36369,11 +36394,10 @@ function loadSettings(s) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/contract/result.ts
-// The contract of result.json (schemas/result.schema.json describes the same shape).
-// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
-// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
-const RESULT_SCHEMA_VERSION = 1;
+;// CONCATENATED MODULE: ./src/contract/scenario-result.ts
+// The figures of one scenario in result.json: each trial's latency, errors, connections and
+// pacing, the service's CPU and memory in its windows, ramp steps, and the scenario's summary.
+// Units as in result.ts.
 /** A latency figure perfgate measured itself (never null there). */
 function own(v) {
     if (v === null)
@@ -36381,8 +36405,8 @@ function own(v) {
     return v;
 }
 
-// EXTERNAL MODULE: ./src/load/trial.ts + 5 modules
-var trial = __nccwpck_require__(4542);
+// EXTERNAL MODULE: ./src/load/trial.ts + 6 modules
+var trial = __nccwpck_require__(9616);
 ;// CONCATENATED MODULE: ./src/load/scenario.ts
 
 async function runScenario(baseUrl, scenario, hooks, begin = trial/* startTrial */.pm) {
@@ -38275,6 +38299,8 @@ class AbRun {
     /** Where the gate came from, in words. */
     gateFrom = '';
     design = 'interleaved';
+    /** Time kept out of the pairs' budget for what the head runs alone after them (its targeted scenarios' own trials). */
+    reserveMs = 0;
     admissionDecided = false;
     started = Date.now();
     constructor(config, ctx) {
@@ -38375,6 +38401,15 @@ class AbRun {
         }
         return true;
     }
+    /** Scrapes of the side's service metrics for a run of its own (the head alone), at its running service's endpoint. */
+    freshScrapes(s) {
+        const endpoint = this.sides[s].service.metrics;
+        const launched = this.alive[s];
+        const scrapes = new TrialScrapes(undefined, endpoint?.timeoutMs ?? 0);
+        if (endpoint && launched && this.config.metrics.length)
+            scrapes.url = serviceUrl(launched.baseUrl, endpoint.url);
+        return scrapes;
+    }
     startSampling(s) {
         const launched = this.alive[s];
         if (!launched || this.sampling.has(s))
@@ -38465,8 +38500,9 @@ class AbRun {
             }
         }
         const elapsed = Date.now() - this.started;
-        if (elapsed + elapsed / this.batches > this.settings.budgetMs) {
-            this.stoppedBecause = `the time budget (${Math.round(this.settings.budgetMs / 1000)} s) would be exceeded by another batch`;
+        if (elapsed + elapsed / this.batches + this.reserveMs > this.settings.budgetMs) {
+            const kept = this.reserveMs ? `, ${Math.round(this.reserveMs / 1000)} s of it kept for the head's targeted trials alone` : '';
+            this.stoppedBecause = `the time budget (${Math.round(this.settings.budgetMs / 1000)} s${kept}) would be exceeded by another batch`;
             return true;
         }
         return false;
@@ -38492,9 +38528,10 @@ class AbRun {
     /** Why each latency or memory growth gates on a wider δ or not at all in this run, by "metric of scenario". */
     admissionWhy = new Map();
     /** A side's scenarios measured in pairs, as results (with their service metrics read). */
-    results(s, readings) {
+    /** Each compared scenario's result from the side's pairs (but those in `except`), its service-metric readings into `readings` for the head. */
+    results(s, readings, except = new Set()) {
         return this.compared
-            .filter((sc) => this.sides[s].trials.get(sc.name).length)
+            .filter((sc) => this.sides[s].trials.get(sc.name).length && !except.has(sc.name))
             .map((sc) => {
             const result = scenarioResult(sc, this.sides[s].trials.get(sc.name), this.sides[s].histograms.get(sc.name));
             const scrapes = this.sides[s].scrapes.get(sc.name);
@@ -38573,9 +38610,108 @@ async function pinTree(root, cpus) {
     return null;
 }
 
+;// CONCATENATED MODULE: ./src/service/cpu-quota.ts
+// The CPU quota a cgroup puts on this process (container runners, Kubernetes, systemd slices):
+// CPU time per period, in CPUs, the tightest over the process's cgroup and its ancestors. Pinning
+// splits the CPUs in the affinity list, but a quota caps all of them together: with 2 CPUs listed
+// and a quota of 1, the services' CPU and the load generator's take turns within that one CPU's
+// time, and the split isolates nothing. cgroup v2 `cpu.max` ("max 100000", "150000 100000") or
+// v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1: none).
+
+
+/** The cgroup mounts that can carry a CPU quota: v1 hierarchies with the `cpu` controller, and v2. */
+function cpuMounts(mountinfo) {
+    const out = [];
+    for (const line of mountinfo.split('\n')) {
+        const [left, right] = line.split(' - ');
+        if (!left || !right)
+            continue;
+        const f = left.split(' ');
+        const [fstype, , superOptions = ''] = right.split(' ');
+        const mountPoint = unescapeMount(f[4] ?? '');
+        const root = unescapeMount(f[3] ?? '/');
+        if (fstype === 'cgroup2')
+            out.push({ version: 2, mountPoint, root });
+        else if (fstype === 'cgroup' && superOptions.split(',').includes('cpu'))
+            out.push({ version: 1, mountPoint, root });
+    }
+    return out;
+}
+/** This process's cgroup path in each hierarchy kind, from /proc/PID/cgroup ("4:cpu,cpuacct:/a/b", "0::/a"). */
+function cgroupPaths(procCgroup) {
+    const out = {};
+    for (const line of procCgroup.split('\n')) {
+        const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+        if (!m)
+            continue;
+        if (m[1] === '0' && m[2] === '')
+            out.v2 = m[3];
+        else if (m[2].split(',').includes('cpu'))
+            out.v1 = m[3];
+    }
+    return out;
+}
+/** A quota file's value in CPUs, or null for none: v2 "150000 100000" / "max 100000"; v1 quota and period. */
+function quotaCpus(version, read) {
+    if (version === 2) {
+        const [quota, period] = (read('cpu.max') ?? '').trim().split(/\s+/);
+        if (!quota || quota === 'max' || !period)
+            return null;
+        return Number(quota) / Number(period);
+    }
+    const quota = Number((read('cpu.cfs_quota_us') ?? '').trim());
+    const period = Number((read('cpu.cfs_period_us') ?? '').trim());
+    if (!Number.isFinite(quota) || quota <= 0 || !(period > 0))
+        return null;
+    return quota / period;
+}
+/**
+ * The tightest CPU quota over this process's cgroup and its ancestors up to the mount's root, or
+ * null where none applies or it cannot be read (not Linux, no cgroup mounted).
+ */
+function cpuQuota(pid = 'self') {
+    if (process.platform !== 'linux')
+        return null;
+    const text = (file) => {
+        try {
+            return (0,external_node_fs_.readFileSync)(file, 'utf8');
+        }
+        catch {
+            return null;
+        }
+    };
+    const mountinfo = text(`/proc/${pid}/mountinfo`);
+    const procCgroup = text(`/proc/${pid}/cgroup`);
+    if (!mountinfo || !procCgroup)
+        return null;
+    const paths = cgroupPaths(procCgroup);
+    let best = null;
+    for (const mount of cpuMounts(mountinfo)) {
+        const path = mount.version === 2 ? paths.v2 : paths.v1;
+        if (path === undefined)
+            continue;
+        // The path is the cgroup's within the whole hierarchy; the mount shows it from `root` down.
+        const inMount = mount.root !== '/' && (path === mount.root || path.startsWith(`${mount.root}/`)) ? path.slice(mount.root.length) : path;
+        const parts = inMount.split('/').filter(Boolean);
+        for (let depth = parts.length; depth >= 0; depth--) {
+            const dir = (0,external_node_path_.join)(mount.mountPoint, ...parts.slice(0, depth));
+            const cpus = quotaCpus(mount.version, (name) => text((0,external_node_path_.join)(dir, name)));
+            if (cpus !== null && (!best || cpus < best.cpus))
+                best = { cpus, file: (0,external_node_path_.join)(dir, mount.version === 2 ? 'cpu.max' : 'cpu.cfs_quota_us') };
+        }
+    }
+    return best;
+}
+/** mountinfo escapes spaces, tabs, newlines and backslashes as octal (\040). */
+function unescapeMount(s) {
+    return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/ab/design.ts
 // Which A/B design a run can have, and the duet's CPU pinning: both services' trees on the same
 // CPU(s), the load generator (perfgate, with its load processes) on the others.
+
+
 
 /** Whether both builds can run at once: each started by perfgate on a port of its own. */
 function sideBySide(base, head) {
@@ -38633,13 +38769,21 @@ async function pinDuet(cpus, services) {
     }
     // A container runtime's client is pinned, not the container: say so rather than "pinned".
     const contained = services.some((l) => l.service?.cpuNotMeasured);
-    return {
-        failed: false,
-        note: contained
-            ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
-            : `services${services.some((l) => l.dependencies?.length) ? ' (with their own dependencies)' : ''} pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
-        restore,
-    };
+    const note = contained
+        ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
+        : `services${services.some((l) => l.dependencies?.length) ? ' (with their own dependencies)' : ''} pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`;
+    const quota = quotaBelow(cpuQuota(), cpus.all.length);
+    return { failed: false, note: quota ? `${note}; ${quotaNote(quota, cpus.all.length)}` : note, restore, ...(quota ? { quota } : {}) };
+}
+/** A quota that caps below the CPUs listed (the split's whole), or undefined. */
+function quotaBelow(quota, listed) {
+    return quota && quota.cpus < listed ? quota : undefined;
+}
+/** What a quota below the listed CPUs leaves of the split, in words for the report. */
+function quotaNote(quota, listed) {
+    const n = formatNumber(quota.cpus, 2);
+    return (`but a CPU quota of ${n} CPU${quota.cpus === 1 ? '' : 's'} (${quota.file}) caps perfgate, both builds and the load generator together below the ${listed} CPUs listed, ` +
+        'so the split did not isolate the services from the load: they take turns within that quota (both builds alike, so pairs still compare them; their absolute figures are the quota’s)');
 }
 
 // EXTERNAL MODULE: ./src/stats/rng.ts
@@ -38801,10 +38945,10 @@ async function measureAb(config, ctx) {
     let design = await chooseDesign(config.ab.design, keepBoth);
     run.useDesign(design.design);
     const interleaved = new Interleaved(run, keepBoth);
+    const alone = aloneScenarios(run, design.design);
+    run.reserveMs = plannedMs(alone);
     let pinned;
-    const rampResults = new Map();
-    const rampWindows = new Map();
-    const rampReadings = [];
+    const headAlone = { results: new Map(), windows: new Map(), readings: [], ms: 0 };
     try {
         if (design.design === 'duet') {
             const duet = await runDuet(run, design.cpus);
@@ -38817,18 +38961,25 @@ async function measureAb(config, ctx) {
         }
         if (design.design === 'interleaved')
             await interleaved.blocks();
-        // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
-        // after the pairs, and their targets (capacity) are judged on the head alone.
-        const host = !run.failure && run.ramps.length ? await rampHost(run, interleaved, design.design) : undefined;
-        for (const scenario of host ? run.ramps : []) {
-            ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
-            const ok = await headRamp(run, host, scenario, (recorded) => {
-                rampResults.set(scenario.name, recorded.result);
-                rampWindows.set(scenario.name, recorded.run.windows);
-                rampReadings.push({ ramp: true, readings: recorded.readings });
-            });
-            if (!ok)
-                break;
+        // The head alone, as a plain run measures it: the base stopped, nothing pinned. Its targets
+        // are judged on these trials (a duet's head shared one CPU with the base under load), and its
+        // stress ramps run here (ramps are not compared: each side would need its own).
+        const stage = [...(design.design === 'duet' ? alone : []), ...run.ramps];
+        if (!run.failure && stage.length) {
+            if (design.design === 'duet') {
+                await run.stopAll();
+                await pinned?.restore();
+            }
+            const started = Date.now();
+            const host = await aloneHost(run, interleaved, design.design);
+            for (const scenario of host ? stage : []) {
+                ctx.progress.info(scenario.ramp
+                    ? `perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`
+                    : `perfgate: "${scenario.name}" on the head build alone, ${scenario.trials} trials as a plain run measures them, for its targets`);
+                if (!(await headOnly(run, host, scenario, headAlone)))
+                    break;
+            }
+            headAlone.ms = Date.now() - started;
         }
     }
     finally {
@@ -38836,23 +38987,40 @@ async function measureAb(config, ctx) {
         await pinned?.restore();
     }
     run.finish();
-    return assemble(run, design, pinned, rampResults, rampWindows, rampReadings);
+    return assemble(run, design, pinned, headAlone);
 }
-/** The head, up and sampled, for its stress ramps. */
-async function rampHost(run, interleaved, design) {
+/**
+ * The compared scenarios a scenario's target reads, which the head runs alone after a duet's
+ * pairs. Whole-run targets (errors, uptime, memory) are judged over the head's whole run.
+ */
+function aloneScenarios(run, design) {
+    if (design !== 'duet')
+        return [];
+    const read = new Set(run.config.targets.map((t) => t.scenario).filter((name) => name !== undefined));
+    return run.compared.filter((sc) => read.has(sc.name));
+}
+/** The time those scenarios' warm-ups and trials take, kept out of the pairs' time budget. */
+function plannedMs(scenarios) {
+    return scenarios.reduce((ms, sc) => ms + sc.warmupMs + sc.trials * sc.durationMs, 0);
+}
+/** The head, up (started afresh after a duet: unpinned, the base stopped) and sampled. */
+async function aloneHost(run, interleaved, design) {
     if (design === 'interleaved')
         return interleaved.ensure('head');
-    const head = await run.up('head');
+    const head = await run.up('head', false);
     if (head)
         run.startSampling('head');
     return head;
 }
-/** One stress ramp on the head; false when it failed (the failure is set). */
-async function headRamp(run, host, scenario, keep) {
-    const scrapes = run.sides.head.scrapes.get(scenario.name);
+/** One scenario (its warm-up and own trials, or its stress ramp) on the head alone; false when it failed (the failure is set). */
+async function headOnly(run, host, scenario, into) {
+    // Scrapes of their own: the duet's pairs of this scenario keep theirs.
+    const scrapes = scenario.ramp ? run.sides.head.scrapes.get(scenario.name) : run.freshScrapes('head');
     try {
-        const recorded = await runAndRecord(host.baseUrl, scenario, run.hooks(host, scenario, 'head'), run.config, scrapes);
-        keep(recorded);
+        const recorded = await runAndRecord(host.baseUrl, scenario, run.hooks(host, scenario, 'head'), run.config, scrapes, host);
+        into.results.set(scenario.name, recorded.result);
+        into.windows.set(scenario.name, recorded.run.windows);
+        into.readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });
         if (!recorded.run.interrupted)
             return true;
         run.fail('head', interruption(host, recorded.run.interrupted, scenario.name, run.ctx.signal));
@@ -38862,17 +39030,22 @@ async function headRamp(run, host, scenario, keep) {
     }
     return false;
 }
+/** The compared scenarios the head ran alone (for their targets), in config order. */
+function aloneCompared(run, alone) {
+    return run.compared.filter((sc) => alone.results.has(sc.name)).map((sc) => sc.name);
+}
 /** Both sides' results, the head's figures as the run's, and the A/B section. */
-function assemble(run, design, pinned, rampResults, rampWindows, rampReadings) {
+function assemble(run, design, pinned, alone) {
     const { config, ctx } = run;
     const readings = [];
-    const abHead = run.results('head', readings);
-    readings.push(...rampReadings);
+    // The head's figures: what it ran alone where it did (its targets read those), else its pairs'.
+    const abHead = run.results('head', readings, new Set(alone.results.keys()));
+    readings.push(...alone.readings);
     // The head's scenarios in config order: the compared ones, and the ramps it ran alone.
     const headScenarios = config.scenarios
-        .map((sc) => rampResults.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
+        .map((sc) => alone.results.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
         .filter((r) => r !== undefined);
-    const windowsOf = (name) => rampWindows.get(name) ?? run.sides.head.windows.get(name);
+    const windowsOf = (name) => alone.windows.get(name) ?? run.sides.head.windows.get(name);
     const headScrapes = [...run.sides.head.scrapes.values()];
     const scrapeStats = {
         scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
@@ -38916,6 +39089,8 @@ function assemble(run, design, pinned, rampResults, rampWindows, rampReadings) {
             leftOut: leftOut(run.compared, run.decision.openModel),
             gateFrom: run.gateFrom,
             ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
+            ...(pinned?.quota && !pinned.failed ? { cpuQuota: pinned.quota } : {}),
+            ...(aloneCompared(run, alone).length ? { headAlone: { scenarios: aloneCompared(run, alone), ms: alone.ms } } : {}),
             ...(notGating.length ? { notGating } : {}),
             ...(widened.length ? { widened } : {}),
         },
@@ -39780,6 +39955,15 @@ unjudgeable = 'fail') {
     }
     return { verdict: 'pass', reason: said.join('; ') };
 }
+
+;// CONCATENATED MODULE: ./src/contract/result.ts
+// The contract of result.json (schemas/result.schema.json describes the same shape).
+// Units: latency in ms (floats, µs precision), rates as fractions, CPU in % of one core,
+// memory in bytes, throughput per second, timestamps ISO-8601 UTC.
+// The scenario figures and the comparisons are split by subject; every type is still read from here.
+
+
+const RESULT_SCHEMA_VERSION = 1;
 
 ;// CONCATENATED MODULE: ./src/util/output.ts
 // A run's files: result.json and report.md written, each replaced atomically (temp file + rename)
@@ -43495,7 +43679,7 @@ function summaryText(r) {
         const missing = reg.counts['insufficient baseline'];
         const gating = gatingOf(reg.comparisons).length;
         for (const c of reg.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement')) {
-            const change = c.change === null ? '' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
+            const change = c.change === null ? '' : `${signedChange(c, c.change, true)} against the baseline`;
             lines.push(`  ${outcomeWord(c).padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`);
         }
         for (const c of gatingOf(reg.comparisons).filter((x) => x.outcome === 'confident pass' && typeof x.upper === 'number'))
@@ -43740,7 +43924,7 @@ function split(total, n) {
 /* harmony import */ var _util_assets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9123);
 /* harmony import */ var _histogram_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6846);
 /* harmony import */ var _merge_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9644);
-/* harmony import */ var _trial_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4542);
+/* harmony import */ var _trial_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9616);
 // Load from several processes on one machine: each child runs the load engine (with our µs
 // histograms) for its share of the connections and rate; the parent merges each trial
 // exactly. The children are this same program started with a flag, so the CLI and the Action
@@ -44020,7 +44204,7 @@ function sumPacing(trials, durationMs) {
 
 /***/ }),
 
-/***/ 4542:
+/***/ 9616:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44030,18 +44214,15 @@ __nccwpck_require__.d(__webpack_exports__, {
   pm: () => (/* binding */ startTrial)
 });
 
-// UNUSED EXPORTS: DRAIN_MAX_MS, target
+// UNUSED EXPORTS: DRAIN_MAX_MS
 
-;// CONCATENATED MODULE: external "node:dns"
-const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-var external_node_dns_default = /*#__PURE__*/__nccwpck_require__.n(external_node_dns_namespaceObject);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:perf_hooks"
 const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
 var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
@@ -44401,6 +44582,56 @@ function persistent(info) {
     return !connection.includes('close');
 }
 
+;// CONCATENATED MODULE: external "node:dns"
+const external_node_dns_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+var external_node_dns_default = /*#__PURE__*/__nccwpck_require__.n(external_node_dns_namespaceObject);
+;// CONCATENATED MODULE: ./src/load/target.ts
+// Where a trial's load goes: host, port, the Host header, the base URL's path, TLS settings, and
+// a lookup that asks the resolver once per trial (every socket after the first reuses its answer).
+
+
+/** Where the load goes: host, port, Host header, the base URL's path, TLS. */
+function target(baseUrl, scenario) {
+    const url = new URL(baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new Error(`perfgate loads http:// and https:// services (got ${url.protocol})`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const https = url.protocol === 'https:';
+    const ip = external_node_net_default().isIP(host) !== 0;
+    return {
+        host,
+        port: Number(url.port || (https ? 443 : 80)),
+        hostHeader: url.host,
+        pathPrefix: url.pathname.replace(/\/+$/, ''),
+        connectTimeoutMs: scenario?.connectTimeoutMs ?? scenario?.timeoutMs ?? 10_000,
+        ...(https
+            ? {
+                tls: {
+                    insecure: scenario?.tls?.insecure ?? false,
+                    ...(scenario?.tls?.ca ? { ca: scenario.tls.ca } : {}),
+                    ...(ip ? {} : { servername: host }),
+                },
+            }
+            : {}),
+        ...(ip ? {} : { lookup: cachedLookup() }),
+    };
+}
+/** A lookup that asks the resolver once and answers every later socket from that answer. */
+function cachedLookup() {
+    let answer = null;
+    return ((hostname, options, cb) => {
+        answer ??= external_node_dns_default().promises.lookup(hostname, { family: options.family, hints: options.hints, all: true }).then((list) => {
+            if (!list.length)
+                throw new Error(`${hostname}: no address`);
+            return list;
+        });
+        answer.then((list) => (options.all ? cb(null, list) : cb(null, list[0].address, list[0].family)), (err) => {
+            answer = null; // a failed lookup is asked again by the next socket
+            cb(err);
+        });
+    });
+}
+
 // EXTERNAL MODULE: ./src/load/histogram.ts
 var load_histogram = __nccwpck_require__(6846);
 // EXTERNAL MODULE: ./src/stats/rng.ts
@@ -44678,7 +44909,6 @@ class RequestPlan {
 
 
 
-
 /** How long the connections may take to open before the clock starts anyway. */
 const CONNECT_PHASE_MS = 5000;
 /** Send timestamps kept for inspection (tests, benchmarks), at most. */
@@ -44690,47 +44920,6 @@ const MAX_REASONS = 20;
 /** A fresh seed for one trial's Poisson schedule. */
 function newSeed() {
     return (0,external_node_crypto_.randomInt)(1, 2 ** 31 - 1);
-}
-/** Where the load goes: host, port, Host header, the base URL's path, TLS. */
-function target(baseUrl, scenario) {
-    const url = new URL(baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new Error(`perfgate loads http:// and https:// services (got ${url.protocol})`);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const https = url.protocol === 'https:';
-    const ip = external_node_net_default().isIP(host) !== 0;
-    return {
-        host,
-        port: Number(url.port || (https ? 443 : 80)),
-        hostHeader: url.host,
-        pathPrefix: url.pathname.replace(/\/+$/, ''),
-        connectTimeoutMs: scenario?.connectTimeoutMs ?? scenario?.timeoutMs ?? 10_000,
-        ...(https
-            ? {
-                tls: {
-                    insecure: scenario?.tls?.insecure ?? false,
-                    ...(scenario?.tls?.ca ? { ca: scenario.tls.ca } : {}),
-                    ...(ip ? {} : { servername: host }),
-                },
-            }
-            : {}),
-        ...(ip ? {} : { lookup: cachedLookup() }),
-    };
-}
-/** A lookup that asks the resolver once and answers every later socket from that answer. */
-function cachedLookup() {
-    let answer = null;
-    return ((hostname, options, cb) => {
-        answer ??= external_node_dns_default().promises.lookup(hostname, { family: options.family, hints: options.hints, all: true }).then((list) => {
-            if (!list.length)
-                throw new Error(`${hostname}: no address`);
-            return list;
-        });
-        answer.then((list) => (options.all ? cb(null, list) : cb(null, list[0].address, list[0].family)), (err) => {
-            answer = null; // a failed lookup is asked again by the next socket
-            cb(err);
-        });
-    });
 }
 function startTrial(baseUrl, scenario, durationMs, options = {}) {
     const to = target(baseUrl, scenario);

@@ -1,9 +1,10 @@
 // A/B mode: base and head measured on the same machine in pairs (a duet trial: both loaded at
 // the same time; interleaved: adjacent blocks). Per scenario and metric, each pair gives one
-// log-ratio head/base, so whatever moved the machine during a pair cancels in it; a one-sided
-// paired t test and interval on the log-ratios, Holm over the family. α is split evenly over the
-// planned looks, so sampling more while undecided cannot inflate false alarms. Metrics an open
-// model fixes by design (its request rate) are left out, with the reason. Pure.
+// log-ratio head/base (error rates and shares on their own scale: a difference), so whatever
+// moved the machine during a pair cancels in it; a one-sided paired t test and interval on those,
+// Holm over the family. α is split evenly over the planned looks, so sampling more while
+// undecided cannot inflate false alarms. Metrics an open model fixes by design (its request
+// rate) are left out, with the reason. Pure.
 import type { TrialFigures } from '../contract/record.js';
 import {
   comparedMetrics,
@@ -18,8 +19,8 @@ import {
   type ComparedDefinition,
 } from './compared-metrics.js';
 import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
-import { normalQuantile, normalSf, tQuantile } from '../stats/distributions.js';
-import { formatValue, signedChange } from './format.js';
+import { tQuantile } from '../stats/distributions.js';
+import { formatValue, readChange, signedRange } from './format.js';
 import { crossoverT, pairedT } from '../stats/paired.js';
 import { median } from '../stats/robust.js';
 
@@ -71,6 +72,34 @@ export function lookSchedule(min: number, max: number, step: number): number[] {
   return looks;
 }
 
+/**
+ * Errors in A/B: each trial's error rate, compared pair by pair on its own scale (a difference,
+ * in percentage points) like every other metric, crossed over where the duet was: a burst of
+ * timeouts in one stalled trial is one pair's difference, not tens of thousands of independent
+ * requests (a pooled two-proportion test over every request "proved" 150 timeouts in one trial
+ * of 100,000 requests a regression at the first look). History mode keeps its own rule.
+ */
+const ERROR_RATE: ComparedMetricDef = {
+  metric: 'errors',
+  worse: 'up',
+  pick: (t) => (t.attempts > 0 ? t.errors / t.attempts : null),
+  scale: 'abs',
+};
+
+/** The error rates of the paired trials, pooled per side (every error over every attempt): what the report shows as base and head. */
+function pooledRates(
+  base: readonly TrialFigures[],
+  head: readonly TrialFigures[],
+  pairs: readonly [number, number, number][],
+): { base: number; head: number } {
+  const rate = (ts: readonly TrialFigures[]): number => {
+    const picked = pairs.map(([, , i]) => ts[i]!);
+    const attempts = picked.reduce((a, t) => a + t.attempts, 0);
+    return attempts ? picked.reduce((a, t) => a + t.errors, 0) / attempts : 0;
+  };
+  return { base: rate(base), head: rate(head) };
+}
+
 export function analyzeAb(
   base: ReadonlyMap<string, readonly TrialFigures[]>,
   head: ReadonlyMap<string, readonly TrialFigures[]>,
@@ -81,7 +110,7 @@ export function analyzeAb(
   for (const [scenario, headTrials] of head) {
     const baseTrials = base.get(scenario) ?? [];
     const fixed = s.openModel?.has(scenario) ? FIXED_BY_OPEN_MODEL : {};
-    for (const def of comparedMetrics(s.definitions)) {
+    for (const def of [...comparedMetrics(s.definitions), ERROR_RATE]) {
       if (Object.hasOwn(fixed, def.metric)) continue;
       const pairs = pairedValues(baseTrials, headTrials, def);
       if (pairs.length < 2) continue;
@@ -98,14 +127,17 @@ export function analyzeAb(
         : pairedT(diffs, 1 - 2 * level);
       const p = t.pGreater;
       const pBetter = t.pLess;
-      // On the log scale the shift is a ratio; a share on its own scale shifts by a difference.
-      const change = (x: number): number => (def.scale === 'abs' ? x : Math.expm1(x));
+      // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
+      // figure that worsens downward is worse by the share of the base it lost (1 − head/base), as
+      // in history mode: a halving is 0.5 worse and reads −50 % (format.ts readChange).
+      const change = (x: number): number => (def.scale === 'abs' ? x : def.worse === 'up' ? Math.expm1(x) : -Math.expm1(-x));
       drafts.push({
         scenario,
         metric: def.metric,
         worse: def.worse,
-        base: fromScale(def, median(pairs.map((x) => x[0]))),
-        head: fromScale(def, median(pairs.map((x) => x[1]))),
+        ...(def === ERROR_RATE
+          ? pooledRates(baseTrials, headTrials, pairs)
+          : { base: fromScale(def, median(pairs.map((x) => x[0]))), head: fromScale(def, median(pairs.map((x) => x[1]))) }),
         n: { base: pairs.length, head: pairs.length },
         change: change(t.estimate),
         ci: [change(t.lower), change(t.upper)],
@@ -120,39 +152,6 @@ export function analyzeAb(
         gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
         sentence: '',
         pBetter,
-      });
-    }
-    // Errors: pooled rates, one-sided two-proportion test (as in history mode).
-    const sum = (ts: readonly TrialFigures[], f: (t: TrialFigures) => number): number => ts.reduce((a, t) => a + f(t), 0);
-    const hA = sum(headTrials, (t) => t.attempts);
-    const bA = sum(baseTrials, (t) => t.attempts);
-    if (hA && bA) {
-      const hE = sum(headTrials, (t) => t.errors);
-      const bE = sum(baseTrials, (t) => t.errors);
-      const hr = hE / hA;
-      const br = bE / bA;
-      const pooled = (hE + bE) / (hA + bA);
-      const se = Math.sqrt(pooled * (1 - pooled) * (1 / hA + 1 / bA));
-      const z = se > 0 ? (hr - br) / se : 0;
-      const tail = (x: number): number => (se > 0 ? normalSf(x) : 0.5);
-      const half = normalQuantile(1 - level) * Math.sqrt((hr * (1 - hr)) / hA + (br * (1 - br)) / bA);
-      drafts.push({
-        scenario,
-        metric: 'errors',
-        worse: 'up',
-        base: br,
-        head: hr,
-        n: { base: baseTrials.length, head: headTrials.length },
-        change: hr - br,
-        ci: [hr - br - half, hr - br + half],
-        ciLevel: 1 - 2 * level,
-        p: se > 0 ? tail(z) : 1,
-        pAdjusted: 1,
-        delta: s.delta.errors,
-        outcome: 'inconclusive',
-        gating: isGating('errors', s.gate),
-        sentence: '',
-        pBetter: se > 0 ? tail(-z) : 1,
       });
     }
   }
@@ -262,27 +261,19 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
 };
 
 const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;
-const signed = (f: number): string => `${f < 0 ? '−' : ''}${pct(f)}`;
 
-/** "p95 of checkout is 12 % slower (97.5 % CI 8–16 %)". */
+/** "p95 of checkout is 12 % slower (97.5 % CI +8 to +16 %)": the change head against base, as a reader computes it. */
 export function sentence(c: AbComparison): string {
   const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
-  const level = `${Math.round(c.ciLevel * 1000) / 10} %`;
-  if (c.metric === 'memory_per_request') {
-    const ci = `${level} CI ${signedChange(c.metric, c.ci[0], c.scale)} to ${signedChange(c.metric, c.ci[1], c.scale)}`;
-    return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(c.change), 'bytes-per-request')} ${c.change >= 0 ? worse : better} (${ci}).`;
-  }
-  if (c.metric === 'errors' || c.scale === 'abs') {
-    // pct() turns a fraction into percent, which for a rate difference is percentage points.
-    const diff = `${pct(c.change)} percentage points`;
-    const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} pp`;
-    if (c.change === 0) return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
-    return `${capital(name)} of ${c.scenario} is ${diff} ${c.change > 0 ? worse : better} (${ci}).`;
-  }
-  const ci = `${level} CI ${signed(c.ci[0])} to ${signed(c.ci[1])} %`;
-  const size = pct(c.change);
-  if (size === '0') return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
-  return `${capital(name)} of ${c.scenario} is ${size} % ${c.change > 0 ? worse : better} (${ci}).`;
+  const ci = `${Math.round(c.ciLevel * 1000) / 10} % CI ${signedRange(c, c.ci, false, ' to ')}`;
+  const word = c.change > 0 ? worse : better;
+  const read = readChange(c, c.change);
+  if (c.metric === 'memory_per_request')
+    return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(read), 'bytes-per-request')} ${word} (${ci}).`;
+  // pct() turns a fraction into percent, which for a rate difference is percentage points.
+  const size = c.metric === 'errors' || c.scale === 'abs' ? `${pct(read)} percentage points` : `${pct(read)} %`;
+  if (pct(read) === '0') return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+  return `${capital(name)} of ${c.scenario} is ${size} ${word} (${ci}).`;
 }
 
 function capital(s: string): string {

@@ -392,7 +392,7 @@ function capacityDraft(
   if (!scenario.capacity) {
     // Not one step met the conditions where every baseline run found a capacity: nothing to test.
     d.outcome = 'regression';
-    d.change = 1;
+    d.change = 1; // all of it lost: reads −100 %
     d.note = 'no step of the ramp met the conditions, where the baseline runs found a capacity';
     return d;
   }

@@ -291,7 +291,7 @@ export function summaryText(r: RunResult): string {
     const missing = reg.counts['insufficient baseline'];
     const gating = gatingOf(reg.comparisons).length;
     for (const c of reg.comparisons.filter((x) => x.outcome === 'regression' || x.outcome === 'improvement')) {
-      const change = c.change === null ? '' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
+      const change = c.change === null ? '' : `${signedChange(c, c.change, true)} against the baseline`;
       lines.push(
         `  ${outcomeWord(c).padEnd(12)} ${c.metric} of ${c.scenario}: ${change}, adjusted p ${c.pAdjusted === null ? 'n/a' : c.pAdjusted.toPrecision(2)}`,
       );

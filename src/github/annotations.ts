@@ -40,7 +40,7 @@ export function annotationsFor(r: RunResult): Annotation[] {
   const reg = r.regression;
   for (const c of reg?.comparisons ?? []) {
     if (c.outcome !== 'regression') continue;
-    const change = c.change === null ? 'changed' : `${signedChange(c.metric, c.change, c.scale, true)} (+ = worse)`;
+    const change = c.change === null ? 'changed' : signedChange(c, c.change, true);
     out.push({
       level: c.gating === false ? 'warning' : 'error',
       title: c.gating === false ? 'perfgate: regression outside the gate' : 'perfgate: regression',

@@ -33,10 +33,10 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
   let design = await chooseDesign(config.ab.design, keepBoth);
   run.useDesign(design.design);
   const interleaved = new Interleaved(run, keepBoth);
+  const alone = aloneScenarios(run, design.design);
+  run.reserveMs = plannedMs(alone);
   let pinned: Pinning | undefined;
-  const rampResults = new Map<string, ScenarioResult>();
-  const rampWindows = new Map<string, Window[]>();
-  const rampReadings: Readings = [];
+  const headAlone: HeadAlone = { results: new Map(), windows: new Map(), readings: [], ms: 0 };
   try {
     if (design.design === 'duet') {
       const duet = await runDuet(run, design.cpus!);
@@ -48,45 +48,76 @@ export async function measureAb(config: Config, ctx: MeasureContext & { baseLog:
       }
     }
     if (design.design === 'interleaved') await interleaved.blocks();
-    // Stress ramps are not compared (each side would need its own ramp): the head runs them once,
-    // after the pairs, and their targets (capacity) are judged on the head alone.
-    const host = !run.failure && run.ramps.length ? await rampHost(run, interleaved, design.design) : undefined;
-    for (const scenario of host ? run.ramps : []) {
-      ctx.progress.info(`perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`);
-      const ok = await headRamp(run, host!, scenario, (recorded) => {
-        rampResults.set(scenario.name, recorded.result);
-        rampWindows.set(scenario.name, recorded.run.windows);
-        rampReadings.push({ ramp: true, readings: recorded.readings });
-      });
-      if (!ok) break;
+    // The head alone, as a plain run measures it: the base stopped, nothing pinned. Its targets
+    // are judged on these trials (a duet's head shared one CPU with the base under load), and its
+    // stress ramps run here (ramps are not compared: each side would need its own).
+    const stage = [...(design.design === 'duet' ? alone : []), ...run.ramps];
+    if (!run.failure && stage.length) {
+      if (design.design === 'duet') {
+        await run.stopAll();
+        await pinned?.restore();
+      }
+      const started = Date.now();
+      const host = await aloneHost(run, interleaved, design.design);
+      for (const scenario of host ? stage : []) {
+        ctx.progress.info(
+          scenario.ramp
+            ? `perfgate: stress ramp "${scenario.name}" on the head build only (ramps are not compared in A/B mode)`
+            : `perfgate: "${scenario.name}" on the head build alone, ${scenario.trials} trials as a plain run measures them, for its targets`,
+        );
+        if (!(await headOnly(run, host!, scenario, headAlone))) break;
+      }
+      headAlone.ms = Date.now() - started;
     }
   } finally {
     await run.stopAll();
     await pinned?.restore();
   }
   run.finish();
-  return assemble(run, design, pinned, rampResults, rampWindows, rampReadings);
+  return assemble(run, design, pinned, headAlone);
 }
 
-/** The head, up and sampled, for its stress ramps. */
-async function rampHost(run: AbRun, interleaved: Interleaved, design: 'duet' | 'interleaved'): Promise<Launched | undefined> {
+/** What the head ran alone after the pairs: its targeted scenarios' own trials, and its stress ramps. */
+interface HeadAlone {
+  results: Map<string, ScenarioResult>;
+  windows: Map<string, Window[]>;
+  readings: Readings;
+  /** How long the stage took. */
+  ms: number;
+}
+
+/**
+ * The compared scenarios a scenario's target reads, which the head runs alone after a duet's
+ * pairs. Whole-run targets (errors, uptime, memory) are judged over the head's whole run.
+ */
+function aloneScenarios(run: AbRun, design: 'duet' | 'interleaved'): ScenarioConfig[] {
+  if (design !== 'duet') return [];
+  const read = new Set(run.config.targets.map((t) => t.scenario).filter((name): name is string => name !== undefined));
+  return run.compared.filter((sc) => read.has(sc.name));
+}
+
+/** The time those scenarios' warm-ups and trials take, kept out of the pairs' time budget. */
+function plannedMs(scenarios: readonly ScenarioConfig[]): number {
+  return scenarios.reduce((ms, sc) => ms + sc.warmupMs + sc.trials * sc.durationMs, 0);
+}
+
+/** The head, up (started afresh after a duet: unpinned, the base stopped) and sampled. */
+async function aloneHost(run: AbRun, interleaved: Interleaved, design: 'duet' | 'interleaved'): Promise<Launched | undefined> {
   if (design === 'interleaved') return interleaved.ensure('head');
-  const head = await run.up('head');
+  const head = await run.up('head', false);
   if (head) run.startSampling('head');
   return head;
 }
 
-/** One stress ramp on the head; false when it failed (the failure is set). */
-async function headRamp(
-  run: AbRun,
-  host: Launched,
-  scenario: ScenarioConfig,
-  keep: (recorded: Awaited<ReturnType<typeof runAndRecord>>) => void,
-): Promise<boolean> {
-  const scrapes = run.sides.head.scrapes.get(scenario.name)!;
+/** One scenario (its warm-up and own trials, or its stress ramp) on the head alone; false when it failed (the failure is set). */
+async function headOnly(run: AbRun, host: Launched, scenario: ScenarioConfig, into: HeadAlone): Promise<boolean> {
+  // Scrapes of their own: the duet's pairs of this scenario keep theirs.
+  const scrapes = scenario.ramp ? run.sides.head.scrapes.get(scenario.name)! : run.freshScrapes('head');
   try {
-    const recorded = await runAndRecord(host.baseUrl, scenario, run.hooks(host, scenario, 'head'), run.config, scrapes);
-    keep(recorded);
+    const recorded = await runAndRecord(host.baseUrl, scenario, run.hooks(host, scenario, 'head'), run.config, scrapes, host);
+    into.results.set(scenario.name, recorded.result);
+    into.windows.set(scenario.name, recorded.run.windows);
+    into.readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });
     if (!recorded.run.interrupted) return true;
     run.fail('head', interruption(host, recorded.run.interrupted, scenario.name, run.ctx.signal));
   } catch (err) {
@@ -95,24 +126,28 @@ async function headRamp(
   return false;
 }
 
+/** The compared scenarios the head ran alone (for their targets), in config order. */
+function aloneCompared(run: AbRun, alone: HeadAlone): string[] {
+  return run.compared.filter((sc) => alone.results.has(sc.name)).map((sc) => sc.name);
+}
+
 /** Both sides' results, the head's figures as the run's, and the A/B section. */
 function assemble(
   run: AbRun,
   design: { design: 'duet' | 'interleaved'; note: string },
   pinned: Pinning | undefined,
-  rampResults: Map<string, ScenarioResult>,
-  rampWindows: Map<string, Window[]>,
-  rampReadings: Readings,
+  alone: HeadAlone,
 ): AbMeasurement {
   const { config, ctx } = run;
   const readings: Readings = [];
-  const abHead = run.results('head', readings);
-  readings.push(...rampReadings);
+  // The head's figures: what it ran alone where it did (its targets read those), else its pairs'.
+  const abHead = run.results('head', readings, new Set(alone.results.keys()));
+  readings.push(...alone.readings);
   // The head's scenarios in config order: the compared ones, and the ramps it ran alone.
   const headScenarios = config.scenarios
-    .map((sc) => rampResults.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
+    .map((sc) => alone.results.get(sc.name) ?? abHead.find((r) => r.name === sc.name))
     .filter((r): r is ScenarioResult => r !== undefined);
-  const windowsOf = (name: string): Window[] => rampWindows.get(name) ?? run.sides.head.windows.get(name)!;
+  const windowsOf = (name: string): Window[] => alone.windows.get(name) ?? run.sides.head.windows.get(name)!;
   const headScrapes = [...run.sides.head.scrapes.values()];
   const scrapeStats = {
     scrapes: headScrapes.reduce((a, x) => a + x.scrapes, 0),
@@ -163,6 +198,8 @@ function assemble(
       leftOut: leftOut(run.compared, run.decision.openModel),
       gateFrom: run.gateFrom,
       ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
+      ...(pinned?.quota && !pinned.failed ? { cpuQuota: pinned.quota } : {}),
+      ...(aloneCompared(run, alone).length ? { headAlone: { scenarios: aloneCompared(run, alone), ms: alone.ms } } : {}),
       ...(notGating.length ? { notGating } : {}),
       ...(widened.length ? { widened } : {}),
     },

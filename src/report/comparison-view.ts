@@ -1,5 +1,5 @@
 // The regression (history) and A/B sections: tables, sentences, and how a change is written.
-import { formatNumber, formatValue, signedChange } from '../analysis/format.js';
+import { formatNumber, formatSeconds, formatValue, signedChange, signedRange, signedReading, type ChangeOf } from '../analysis/format.js';
 import type { Unit } from '../config/target-expr.js';
 import type {
   AbOutcome,
@@ -90,13 +90,11 @@ export function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
 
 /** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
 
-/** The change, signed so that + is worse for every metric. */
+/** The change this run against the baseline, as a reader computes it, and whether that is worse or better. */
 export function changeText(c: Comparison): string {
   if (c.change === null) return 'no baseline';
-  if (c.metric === 'errors' || c.scale === 'abs' || c.metric === 'memory.growth' || c.metric === 'memory_per_request')
-    return signedChange(c.metric, c.change, c.scale);
   const word = c.change > 0 ? 'worse' : c.change < 0 ? 'better' : '';
-  return `${signedChange(c.metric, c.change)}${word ? ` ${word}` : ''}`;
+  return `${signedChange(c, c.change)}${word ? ` ${word}` : ''}`;
 }
 
 export function valueText(unit: Unit, v: number | null): string {
@@ -115,9 +113,13 @@ function outcomeCell(label: string, c: { gating?: boolean }): string {
   return c.gating === false ? `${label} · not gating` : label;
 }
 
-/** "no regression larger than +10 % (upper bound +3.1 %)": what a confident pass rules out, in both modes. */
-export function noRegressionText(c: { metric: ComparedMetric; delta: number; scale?: 'abs' }, upper: number): string {
-  return `no regression larger than ${signedChange(c.metric, c.delta, c.scale)} (upper bound ${signedChange(c.metric, upper, c.scale)})`;
+/**
+ * "no regression larger than +10 % (upper bound +3.1 %)": what a confident pass rules out, in both
+ * modes; for a figure that worsens downward, "no drop larger than −9.1 % (bound −2.9 %)".
+ */
+export function noRegressionText(c: ChangeOf & { delta: number }, upper: number): string {
+  const [what, bound] = c.worse === 'down' ? ['drop', 'bound'] : ['regression', 'upper bound'];
+  return `no ${what} larger than ${signedChange(c, c.delta)} (${bound} ${signedChange(c, upper)})`;
 }
 
 /** Gating comparisons that were tested (had a baseline). */
@@ -182,9 +184,9 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
       baseline: valueText(units(c.metric), c.baseline) + (c.runs ? ` (${c.runs} runs)` : ''),
       current: valueText(units(c.metric), c.current),
       change: changeText(c),
-      band: c.band ? `${signedChange(c.metric, c.band[0], c.scale)} … ${signedChange(c.metric, c.band[1], c.scale)}` : '–',
+      band: c.band ? signedRange(c, c.band) : '–',
       p: c.p === null ? '–' : `${pText(c.p)} / ${pText(c.pAdjusted)}`,
-      mde: c.mde === null ? '–' : signedChange(c.metric, c.mde, c.scale),
+      mde: c.mde === null ? '–' : signedChange(c, c.mde),
       outcome:
         outcomeCell(OUTCOME[c.outcome], c) +
         (c.outcome === 'confident pass' && typeof c.upper === 'number' ? `: ${noRegressionText(c, c.upper)}` : '') +
@@ -202,7 +204,7 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
       (r.spreads === 'moderated'
         ? `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). `
         : '') +
-      `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change and band are signed so that + is worse for every metric.`,
+      `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change, band and MDE read this run against the baseline (+ = higher): a throughput that halved reads −50 %.`,
   };
 }
 
@@ -212,7 +214,7 @@ export function deltaText(r: RegressionAnalysis): string {
   return [...seen]
     .map(
       ([m, c]) =>
-        `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedChange(m, c.delta, c.scale) : `${formatNumber(c.delta * 100, 1)} %`}`,
+        `${m} ${m === 'errors' || m === 'memory.growth' || c.scale === 'abs' ? signedReading(c, c.delta) : `${formatNumber(c.delta * 100, 1)} %`}`,
     )
     .join(', ');
 }
@@ -267,14 +269,15 @@ export function abView(ab: AbResult, units: Units): AbView {
       `Sampling stopped because ${md(ab.stoppedBecause)}.` +
       gateSentence(ab.comparisons, ab.gateFrom) +
       notGatingSentence(ab) +
-      leftOutSentence(ab.leftOut),
+      leftOutSentence(ab.leftOut) +
+      targetsSentence(ab),
     rows: ab.comparisons.map((c) => ({
       scenario: md(c.scenario),
       metric: metricLabel(c.metric),
       base: formatValue(c.base, units(c.metric)),
       head: formatValue(c.head, units(c.metric)),
-      change: signedChange(c.metric, c.change, c.scale),
-      ci: `${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}`,
+      change: signedChange(c, c.change),
+      ci: signedRange(c, c.ci),
       p: `${pText(c.p)} / ${pText(c.pAdjusted)}`,
       outcome: outcomeCell(AB_OUTCOME[c.outcome], c) + (c.outcome === 'confident pass' ? `: ${noRegressionText(c, c.ci[1])}` : ''),
     })),
@@ -286,8 +289,24 @@ export function abView(ab: AbResult, units: Units): AbView {
         ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
         : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
       `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
-      `a confident pass means the interval's upper end is below δ. Change and interval are signed so that + is worse for every metric.`,
+      `a confident pass means the interval's upper end is below δ. Change and interval read the head against the base (+ = higher): a throughput that halved reads −50 %.`,
   };
+}
+
+/**
+ * What this build's targets were judged on: in a duet, the scenarios a target reads ran on the
+ * head alone after the pairs, as a plain run measures them; whole-run targets read the whole run.
+ */
+export function targetsSentence(ab: AbResult): string {
+  if (ab.design !== 'duet') return ' Targets are judged on this build’s own trials, each loaded alone, as a plain run measures them.';
+  const alone = ab.headAlone;
+  const names = alone?.scenarios.map((n) => `"${md(n)}"`).join(', ');
+  return (
+    (alone
+      ? ` Targets of ${names} are judged on this build alone: after the pairs, with the base stopped and nothing pinned, it ran each one's own trials as a plain run measures them (${formatSeconds(alone.ms)}).`
+      : ' No scenario has targets of its own, so this build ran nothing alone after the pairs.') +
+    ' Whole-run targets (errors, uptime, memory) read this build’s whole run: its pairs, where it shared one CPU with the base under load, and what it ran alone.'
+  );
 }
 
 /** How the two builds were loaded (older results: interleaved blocks). */

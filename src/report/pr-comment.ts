@@ -9,7 +9,7 @@ import type { AbComparison, Comparison, RunResult } from '../contract/result.js'
 import { AB_OUTCOME, changeText, metricLabel, OUTCOME, unitsOf, valueText, seenSentence, whyUndecided } from './comparison-view.js';
 import { code, md } from './markdown.js';
 import type { ReportView } from './view.js';
-import { formatValue, signedChange } from '../analysis/format.js';
+import { formatNumber, formatValue, signedChange, signedRange } from '../analysis/format.js';
 
 export const COMMENT_LIMIT = 65_536;
 
@@ -68,7 +68,7 @@ export function renderComment(run: RunResult, view: ReportView, opts: CommentOpt
     cs.filter((c) => c.outcome === 'regression' || c.outcome === 'improvement');
   for (const c of changed(ab?.comparisons ?? []) as AbComparison[])
     rows.push(
-      `| ${md(c.scenario)} | ${metricLabel(c.metric)} | ${formatValue(c.base, units(c.metric))} → ${formatValue(c.head, units(c.metric))} | ${signedChange(c.metric, c.change, c.scale)} (CI ${signedChange(c.metric, c.ci[0], c.scale)} … ${signedChange(c.metric, c.ci[1], c.scale)}) | ${AB_OUTCOME[c.outcome]}${c.gating === false ? ' · not gating' : ''} |`,
+      `| ${md(c.scenario)} | ${metricLabel(c.metric)} | ${formatValue(c.base, units(c.metric))} → ${formatValue(c.head, units(c.metric))} | ${signedChange(c, c.change)} (CI ${signedRange(c, c.ci)}) | ${AB_OUTCOME[c.outcome]}${c.gating === false ? ' · not gating' : ''} |`,
     );
   for (const c of changed(run.regression?.comparisons ?? []) as Comparison[])
     rows.push(
@@ -78,7 +78,7 @@ export function renderComment(run: RunResult, view: ReportView, opts: CommentOpt
     out.push(
       '**What changed**',
       '',
-      '| Scenario | What | Before → now, or target | Change (+ = worse) | Outcome |',
+      '| Scenario | What | Before → now, or target | Change | Outcome |',
       '|---|---|---|---|---|',
       ...rows,
       '',
@@ -130,7 +130,7 @@ function comparisonSentences(run: RunResult): string[] {
     const pass = g.filter((c) => c.outcome === 'confident pass').length;
     const open = g.filter((c) => c.outcome === 'inconclusive');
     out.push(
-      `**A/B against the base build${commit}** (${ab.design === 'duet' ? 'duet: both builds loaded at the same time, pinned to the same CPU' : 'interleaved: one build at a time'}; gating: ${md([...new Set(g.map((c) => metricLabel(c.metric)))].join(', '))}): ${ab.trialsPerSide} ${ab.design === 'duet' ? 'pairs' : 'trials per side'}; ${pass} of ${g.length} gating comparisons are confident passes (no change as large as δ)` +
+      `**A/B against the base build${commit}** (${ab.design === 'duet' ? `duet: both builds loaded at the same time, pinned to the same CPU${ab.cpuQuota ? `, under a CPU quota of ${formatNumber(ab.cpuQuota.cpus, 2)} CPUs that pinning does not divide` : ''}` : 'interleaved: one build at a time'}; gating: ${md([...new Set(g.map((c) => metricLabel(c.metric)))].join(', '))}): ${ab.trialsPerSide} ${ab.design === 'duet' ? 'pairs' : 'trials per side'}; ${pass} of ${g.length} gating comparisons are confident passes (no change as large as δ)` +
         (open.length
           ? `, ${open.length} inconclusive (${md(open.map((c) => `${metricLabel(c.metric)} of ${c.scenario}`).join(', '))})`
           : '') +
@@ -171,7 +171,7 @@ function abRows(run: RunResult): { title: string; lines: string[] } | null {
       '|---|---|---|---|---|---|',
       ...ab.comparisons.map(
         (c) =>
-          `| ${md(c.scenario)} | ${metricLabel(c.metric)} | ${formatValue(c.base, units(c.metric))} | ${formatValue(c.head, units(c.metric))} | ${signedChange(c.metric, c.change, c.scale)} | ${AB_OUTCOME[c.outcome]}${c.gating === false ? ' · not gating' : ''} |`,
+          `| ${md(c.scenario)} | ${metricLabel(c.metric)} | ${formatValue(c.base, units(c.metric))} | ${formatValue(c.head, units(c.metric))} | ${signedChange(c, c.change)} | ${AB_OUTCOME[c.outcome]}${c.gating === false ? ' · not gating' : ''} |`,
       ),
     ],
   };

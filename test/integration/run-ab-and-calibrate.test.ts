@@ -219,6 +219,18 @@ describe('A/B mode on the demo service', () => {
     expect(o.report).toMatch(/Gating \(the duet's default; regression.gate chooses others\): [^.]*Service CPU per request, /);
     expect(ab.firstSlot).toMatch(/^BBBHHH(BB|HH)*/);
     expect(o.report).toContain('crossed over: both were restarted with the other one started, given its port and warmed up first');
+    // Targets read the head alone, as a plain run measures it: after the pairs, the base stopped
+    // and nothing pinned, each targeted scenario's own trials (5 here, the config's), not its pairs.
+    expect(ab.headAlone?.scenarios).toEqual(['browse products', '1000 concurrent connections', 'payment workflow']);
+    const browse = o.result.scenarios.find((s) => s.name === 'browse products')!;
+    expect(browse.trials).toHaveLength(5);
+    // The base's figures are its pairs' (the base ran nothing alone).
+    expect(ab.base.scenarios.find((s) => s.name === 'browse products')!.trials).toHaveLength(ab.trialsPerSide);
+    expect(o.result.targets.find((t) => t.name === 'API response time (p95)')!.measured).toBe(browse.summary.latency.p95);
+    expect(o.result.scenarios.find((s) => s.name === '1000 concurrent connections')!.trials).toHaveLength(3);
+    expect(o.report).toContain(
+      'Targets of "browse products", "1000 concurrent connections", "payment workflow" are judged on this build alone: after the pairs, with the base stopped and nothing pinned',
+    );
   }, 600_000);
 
   it('perfgate calibrate: spread per metric, trials needed for δ, MDE, written to calibrate.md', () => {

@@ -126,6 +126,35 @@ describe('perfgate run --against REF', () => {
     expect(worktrees(r.dir)).toBe(1);
   }, 90_000);
 
+  it('a base that crashes during the duet: "the base build could not be measured", its log tail, the head judged alone (exit 0)', async () => {
+    // The base commit's service dies after 150 requests; the head's (the fix) does not.
+    const dir = tempDir('perfgate-against-');
+    git(dir, 'init', '-q', '-b', 'main');
+    const crashing = server(300).replace(
+      'http.createServer((req, res) => {\n',
+      "let served = 0;\nhttp.createServer((req, res) => {\n  if (++served > 150) { console.error('FATAL: connection pool exhausted'); process.exit(70); }\n",
+    );
+    writeFileSync(join(dir, 'server.js'), crashing);
+    writeFileSync(join(dir, 'perfgate.yml'), config());
+    writeFileSync(join(dir, '.gitignore'), '.perfgate/\n');
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'leaks its pool');
+    writeFileSync(join(dir, 'server.js'), server(300));
+    git(dir, 'commit', '-q', '-am', 'the fix');
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, against: 'HEAD~1' });
+    expect(o.result.ab).toBeNull();
+    expect(o.result.baseBuildFailure, o.report).toMatchObject({
+      ref: 'HEAD~1',
+      message: expect.stringMatching(/^the base build could not be measured: /),
+    });
+    expect(o.result.baseBuildFailure!.logTail).toContain('FATAL: connection pool exhausted');
+    expect(o.report).toContain('## ⚠️ The base build could not be measured');
+    // The head, measured alone, met its target: the base's crash is not the head's failure.
+    expect(o.result.targets.find((t) => t.expr === 'rate(errors) < 1%')).toMatchObject({ status: 'pass' });
+    expect(o.exitCode).toBe(0);
+    expect(worktrees(dir)).toBe(1);
+  }, 90_000);
+
   it('a shallow clone (as actions/checkout makes): the base commit is fetched from origin', async () => {
     const r = repo();
     const bare = tempDir('perfgate-origin-');

@@ -74,7 +74,7 @@ describe('history mode against real runs', () => {
     expect(slow.result.reason).toMatch(/regressions? proven against history/);
     expect(slow.report).toContain('## Regression analysis');
     expect(slow.report).toMatch(
-      /\| products \| (p95 latency \| [\d.]+ ms \(5 runs\) \| [\d.,]+ ms|Throughput \| [\d,.]+\/s \(5 runs\) \| [\d.,]+\/s) \| \+[\d.]+ % worse \|.*🔴 regression/,
+      /\| products \| (p95 latency \| [\d.]+ ms \(5 runs\) \| [\d.,]+ ms \| \+[\d.]+ % worse|Throughput \| [\d,.]+\/s \(5 runs\) \| [\d.,]+\/s \| −[\d.]+ % worse) \|.*🔴 regression/,
     );
     expect(slow.result.history).toMatchObject({ saved: false, reason: 'not saved (--no-save)' });
   });
@@ -102,13 +102,17 @@ describe('history mode against real runs', () => {
     // The same gating regressions the run itself found, each printed as such.
     const found = slow.result.regression!.comparisons.filter((c) => c.gating !== false && c.outcome === 'regression');
     expect(found.length).toBeGreaterThan(0);
-    // Per-scenario metrics read "p95 of products: +12.3 %"; run-wide ones (memory growth) read
-    // "memory.growth of the whole run: +24.58 MB/min".
-    for (const c of found)
-      expect(fromDir.stdout).toMatch(
-        new RegExp(`REGRESSION {3}${escapeRegExp(c.metric)} of ${escapeRegExp(c.scenario)}: \\+\\d+\\.\\d+ (%|MB/min) \\(\\+ = worse\\)`),
+    // Per-scenario metrics read "p95 of products: +12.3 % against the baseline" (throughput,
+    // which worsens downward, "-20.7 %"); run-wide ones (memory growth) read "memory.growth of the
+    // whole run: +24.58 MB/min". Regressions outside the gate are printed as such: whichever
+    // this run's data proved (one run proved p95, p99 and throughput but not p50).
+    const line = (c: { metric: string; scenario: string; worse: string }, word: string) =>
+      new RegExp(
+        `${word} ${escapeRegExp(c.metric)} of ${escapeRegExp(c.scenario)}: ${c.worse === 'up' ? '\\+' : '-'}\\d+\\.\\d+ (%|MB/min) against the baseline`,
       );
-    expect(fromDir.stdout).toMatch(/REGRESSION \(not gating\) p50 of products: \+\d+\.\d % \(\+ = worse\)/);
+    for (const c of found) expect(fromDir.stdout).toMatch(line(c, 'REGRESSION {2}'));
+    for (const c of slow.result.regression!.comparisons.filter((x) => x.gating === false && x.outcome === 'regression'))
+      expect(fromDir.stdout).toMatch(line(c, 'REGRESSION \\(not gating\\)'));
     // Baselines given as result.json files are migrated on read.
     const fromFiles = spawnSync(
       process.execPath,

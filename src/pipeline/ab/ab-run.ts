@@ -86,6 +86,8 @@ export class AbRun {
   /** Where the gate came from, in words. */
   gateFrom = '';
   design: 'duet' | 'interleaved' = 'interleaved';
+  /** Time kept out of the pairs' budget for what the head runs alone after them (its targeted scenarios' own trials). */
+  reserveMs = 0;
   private admissionDecided = false;
   readonly started = Date.now();
 
@@ -190,6 +192,15 @@ export class AbRun {
     return true;
   }
 
+  /** Scrapes of the side's service metrics for a run of its own (the head alone), at its running service's endpoint. */
+  freshScrapes(s: Side): TrialScrapes {
+    const endpoint = this.sides[s].service.metrics;
+    const launched = this.alive[s];
+    const scrapes = new TrialScrapes(undefined, endpoint?.timeoutMs ?? 0);
+    if (endpoint && launched && this.config.metrics.length) scrapes.url = serviceUrl(launched.baseUrl, endpoint.url);
+    return scrapes;
+  }
+
   startSampling(s: Side): void {
     const launched = this.alive[s];
     if (!launched || this.sampling.has(s)) return;
@@ -289,8 +300,9 @@ export class AbRun {
       }
     }
     const elapsed = Date.now() - this.started;
-    if (elapsed + elapsed / this.batches > this.settings.budgetMs) {
-      this.stoppedBecause = `the time budget (${Math.round(this.settings.budgetMs / 1000)} s) would be exceeded by another batch`;
+    if (elapsed + elapsed / this.batches + this.reserveMs > this.settings.budgetMs) {
+      const kept = this.reserveMs ? `, ${Math.round(this.reserveMs / 1000)} s of it kept for the head's targeted trials alone` : '';
+      this.stoppedBecause = `the time budget (${Math.round(this.settings.budgetMs / 1000)} s${kept}) would be exceeded by another batch`;
       return true;
     }
     return false;
@@ -318,9 +330,14 @@ export class AbRun {
   admissionWhy = new Map<string, string>();
 
   /** A side's scenarios measured in pairs, as results (with their service metrics read). */
-  results(s: Side, readings: { ramp: boolean; readings: ReturnType<typeof attachMetrics> }[]): ScenarioResult[] {
+  /** Each compared scenario's result from the side's pairs (but those in `except`), its service-metric readings into `readings` for the head. */
+  results(
+    s: Side,
+    readings: { ramp: boolean; readings: ReturnType<typeof attachMetrics> }[],
+    except: ReadonlySet<string> = new Set(),
+  ): ScenarioResult[] {
     return this.compared
-      .filter((sc) => this.sides[s].trials.get(sc.name)!.length)
+      .filter((sc) => this.sides[s].trials.get(sc.name)!.length && !except.has(sc.name))
       .map((sc) => {
         const result = scenarioResult(sc, this.sides[s].trials.get(sc.name)!, this.sides[s].histograms.get(sc.name)!);
         const scrapes = this.sides[s].scrapes.get(sc.name)!;

@@ -1,6 +1,8 @@
 // Which A/B design a run can have, and the duet's CPU pinning: both services' trees on the same
 // CPU(s), the load generator (perfgate, with its load processes) on the others.
 import { allowedCpus, pinProcess, pinTree, splitCpus } from '../../service/pin.js';
+import { cpuQuota, type CpuQuota } from '../../service/cpu-quota.js';
+import { formatNumber } from '../../analysis/format.js';
 import type { ServiceConfig } from '../../config/types.js';
 import type { Launched } from '../../service/launch.js';
 
@@ -53,6 +55,8 @@ export async function chooseDesign(wanted: 'duet' | 'interleaved' | undefined, s
 export interface Pinning {
   failed: boolean;
   note: string;
+  /** A cgroup CPU quota below the CPUs the split divides: it caps services and load together, so the split isolated nothing. */
+  quota?: CpuQuota;
   restore(): Promise<void>;
 }
 
@@ -80,11 +84,23 @@ export async function pinDuet(cpus: DuetCpus, services: Launched[]): Promise<Pin
   }
   // A container runtime's client is pinned, not the container: say so rather than "pinned".
   const contained = services.some((l) => l.service?.cpuNotMeasured);
-  return {
-    failed: false,
-    note: contained
-      ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
-      : `services${services.some((l) => l.dependencies?.length) ? ' (with their own dependencies)' : ''} pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`,
-    restore,
-  };
+  const note = contained
+    ? `the load generator pinned to CPU ${cpus.load.join(',')} (taskset); the services run in containers, which pinning does not reach, so the two builds were not isolated from the load`
+    : `services${services.some((l) => l.dependencies?.length) ? ' (with their own dependencies)' : ''} pinned to CPU ${cpus.services.join(',')}, the load generator to CPU ${cpus.load.join(',')} (taskset)`;
+  const quota = quotaBelow(cpuQuota(), cpus.all.length);
+  return { failed: false, note: quota ? `${note}; ${quotaNote(quota, cpus.all.length)}` : note, restore, ...(quota ? { quota } : {}) };
+}
+
+/** A quota that caps below the CPUs listed (the split's whole), or undefined. */
+export function quotaBelow(quota: CpuQuota | null, listed: number): CpuQuota | undefined {
+  return quota && quota.cpus < listed ? quota : undefined;
+}
+
+/** What a quota below the listed CPUs leaves of the split, in words for the report. */
+export function quotaNote(quota: CpuQuota, listed: number): string {
+  const n = formatNumber(quota.cpus, 2);
+  return (
+    `but a CPU quota of ${n} CPU${quota.cpus === 1 ? '' : 's'} (${quota.file}) caps perfgate, both builds and the load generator together below the ${listed} CPUs listed, ` +
+    'so the split did not isolate the services from the load: they take turns within that quota (both builds alike, so pairs still compare them; their absolute figures are the quota’s)'
+  );
 }

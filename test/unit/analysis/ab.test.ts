@@ -185,7 +185,7 @@ describe('A/B decision on synthetic trials', () => {
     expect(p50.change).toBeLessThan(0.35);
     expect(p50.ci[0]).toBeLessThan(0.3);
     expect(p50.ci[1]).toBeGreaterThan(0.3);
-    expect(p50.sentence).toMatch(/^P50 of api is (29|3\d)(\.\d)? % slower \(90 % CI 2\d(\.\d)? to 3\d(\.\d)? %\)\.$/);
+    expect(p50.sentence).toMatch(/^P50 of api is (29|3\d)(\.\d)? % slower \(90 % CI \+2\d(\.\d)? % to \+3\d(\.\d)? %\)\.$/);
     expect(find(cs, 'rps').outcome).toBe('confident pass');
     expect(
       decide([], null, null, { counts: { regression: 1, improvement: 0, 'confident pass': 0, inconclusive: 0 } } as never).verdict,
@@ -211,6 +211,13 @@ describe('A/B decision on synthetic trials', () => {
     expect(find(cs, 'rps').sentence).toMatch(/^Throughput of api is \d+(\.\d)? % lower/);
     expect(find(cs, 'p50').outcome).toBe('improvement');
     expect(find(cs, 'p50').sentence).toMatch(/faster/);
+  });
+
+  it('a halving of throughput reads 50 % lower, its interval head against base (not base/head − 1 = +100 %)', () => {
+    const cs = analyzeAb(side(3, {}, 10), side(4, { rps: 500 }, 10), settings);
+    const rps = find(cs, 'rps');
+    expect(rps.change).toBeCloseTo(0.5, 1); // kept as how much worse: the share of the base lost
+    expect(rps.sentence).toMatch(/^Throughput of api is (49\.\d|50|50\.\d) % lower \(\d+(\.\d)? % CI −5\d(\.\d)? % to −4\d(\.\d)? %\)\.$/);
   });
 
   it('identical builds: no regression, quiet metrics are confident passes', () => {
@@ -269,6 +276,26 @@ describe('A/B decision on synthetic trials', () => {
     expect(e.sentence).toMatch(/^The error rate of api is 2 percentage points higher/);
   });
 
+  it('errors are compared pair by pair: one stalled trial of 150 timeouts in 100,000 requests a side proves nothing', () => {
+    const base = side(17, { errors: 0, attempts: 10_000 }, 10);
+    const head = side(18, { errors: 0, attempts: 10_000 }, 10);
+    head.get('api')![4] = { ...head.get('api')![4]!, errors: 150 };
+    const e = find(analyzeAb(base, head, settings), 'errors');
+    expect(e.n).toEqual({ base: 10, head: 10 });
+    expect(e.outcome).not.toBe('regression');
+    expect(e.p).toBeGreaterThan(0.1);
+    // The report's rates are the paired trials' pooled ones: 150 errors in 100,000 attempts.
+    expect(e).toMatchObject({ base: 0, head: 0.0015, scale: 'abs' });
+    // A rise in every pair is proven, and the interval is per pair: +2 pp, tightly.
+    const steady = side(19, { errors: 200, attempts: 10_000 }, 10);
+    const proven = find(analyzeAb(base, steady, settings), 'errors');
+    expect(proven.outcome).toBe('regression');
+    expect(proven.change).toBeCloseTo(0.02, 3);
+    // Crossed over, the same: the stalled trial's pair is still one pair.
+    const crossed = find(analyzeAb(base, head, { ...settings, arrangement: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1] }), 'errors');
+    expect(crossed.outcome).not.toBe('regression');
+  });
+
   it('sentence wording for a small change', () => {
     expect(
       sentence({
@@ -287,7 +314,7 @@ describe('A/B decision on synthetic trials', () => {
         outcome: 'regression',
         sentence: '',
       }),
-    ).toBe('P95 of checkout is 12 % slower (95 % CI 8 to 16 %).');
+    ).toBe('P95 of checkout is 12 % slower (95 % CI +8 % to +16 %).');
   });
 });
 

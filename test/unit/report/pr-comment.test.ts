@@ -13,6 +13,27 @@ const comment = (run: RunResult, summaryUrl: string | null = 'https://github.com
 
 const slowerRun = (): RunResult => slowerThanItsHistory(recorded('demo-pass.json'));
 
+/** An A/B section of 8 pairs around the given comparisons. */
+const abOf = (comparisons: AbComparison[]): NonNullable<RunResult['ab']> => ({
+  mode: 'ab',
+  alpha: 0.05,
+  looks: [6, 8],
+  alphaPerLook: 0.025,
+  trialsPerSide: 8,
+  batches: 8,
+  stoppedBecause: 'a gating regression was proven',
+  elapsedMs: 1000,
+  order: '',
+  base: { command: 'node s.js', url: 'http://127.0.0.1:1', scenarios: [] },
+  comparisons,
+  counts: {
+    regression: comparisons.filter((c) => c.outcome === 'regression').length,
+    improvement: 0,
+    'confident pass': comparisons.filter((c) => c.outcome === 'confident pass').length,
+    inconclusive: 0,
+  },
+});
+
 describe('PR comment', () => {
   const marker = commentMarker('demo-payments');
 
@@ -67,14 +88,8 @@ describe('PR comment', () => {
       sentence: '',
     });
     run.ab = {
-      mode: 'ab',
-      alpha: 0.05,
-      looks: [6, 8],
-      alphaPerLook: 0.025,
-      trialsPerSide: 8,
-      batches: 8,
+      ...abOf([]),
       stoppedBecause: 'every gating comparison was decided after 8 trials per side',
-      elapsedMs: 1000,
       order: 'BHHB',
       base: {
         command: 'node s.js',
@@ -91,6 +106,34 @@ describe('PR comment', () => {
     );
     expect(body).not.toContain('<b>');
     expect(body).toMatch(/browse &lt;b&gt;\\\|products|browse \\<b\\>\\\|products/);
+  });
+
+  it('a duet under a CPU quota that pinning does not divide says so; a halving of throughput reads −50 % in the table', () => {
+    const run = slowerRun();
+    run.regression = null;
+    const rps = {
+      scenario: 'browse',
+      metric: 'rps',
+      worse: 'down' as const,
+      base: 1000,
+      head: 500,
+      n: { base: 8, head: 8 },
+      change: 0.5, // how much worse: the share of the base lost
+      ci: [0.45, 0.55] as [number, number],
+      ciLevel: 0.967,
+      p: 0.001,
+      pAdjusted: 0.001,
+      delta: 0.05,
+      outcome: 'regression' as const,
+      gating: true,
+      sentence: '',
+    };
+    run.ab = { ...abOf([rps]), design: 'duet', order: 'DDDDDDDD', cpuQuota: { cpus: 1.5, file: '/sys/fs/cgroup/cpu.max' } };
+    const body = comment(run);
+    expect(body).toContain(
+      'duet: both builds loaded at the same time, pinned to the same CPU, under a CPU quota of 1.5 CPUs that pinning does not divide;',
+    );
+    expect(body).toContain('| 1,000/s → 500/s | −50 % (CI −55 % … −45 %) | 🔴 regression |');
   });
 
   it('never longer than 65 536 characters: cut at a line, folds and fences closed', () => {

@@ -92,12 +92,12 @@ describe('report.md rendered from a recorded run', () => {
 });
 
 describe('the regression analysis section', () => {
-  it('shows a proven regression the same way for latency and throughput (+ = worse), with its recommendation', () => {
+  it('shows a proven regression for latency and throughput as a reader computes it (throughput ×0.7 reads −30 %), with its recommendation', () => {
     const slower = slowerThanItsHistory(recorded('demo-pass.json'));
     const md = render(slower);
     expect(md).toMatch(/\*\*FAILED\*\*: [2-4] regressions proven against history/);
     expect(md).toMatch(/\| browse products \| p95 latency \| [\d.]+ ms \(8 runs\) \| [\d.]+ ms \| \+40(\.0)? % worse \|.*🔴 regression/);
-    expect(md).toMatch(/\| browse products \| Throughput \| [\d,.]+\/s \(8 runs\) \| [\d,.]+\/s \| \+30(\.0)? % worse \|.*🔴 regression/);
+    expect(md).toMatch(/\| browse products \| Throughput \| [\d,.]+\/s \(8 runs\) \| [\d,.]+\/s \| −30(\.0)? % worse \|.*🔴 regression/);
     expect(md).toMatch(/\| payment workflow \| p50 latency \|.*\| \+0 % \|/);
     expect(md).toMatch(
       /- p95 latency of "browse products" regressed \(\+40(\.0)? % worse\): look at what changed between `[0-9a-f]{7}` and /,

@@ -1,0 +1,206 @@
+// The comparisons in result.json: history mode's (this run against stored runs) and A/B mode's
+// (the head against its base build, in pairs), with the base build's failure. Units as in result.ts.
+import type { ScenarioResult } from './scenario-result.js';
+
+/** History mode's outcomes; `confident pass`: no worsening of δ or more (results before 0.2 said `unchanged`). */
+export type Outcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive' | 'insufficient baseline';
+export type BuiltinMetric =
+  | 'p50'
+  | 'p95'
+  | 'p99'
+  | 'rps'
+  | 'workflows_per_s'
+  | 'errors'
+  | 'capacity'
+  | 'memory.growth'
+  | 'cpu_per_request'
+  | 'dependency_cpu_per_request'
+  | 'system_cpu_per_request'
+  | 'memory_per_request';
+/** A built-in metric, or the name of a metric defined under service.metrics.define. */
+export type ComparedMetric = BuiltinMetric | (string & {});
+
+export interface Comparison {
+  scenario: string;
+  metric: ComparedMetric;
+  /** 'up': a higher value is worse (latency, errors); 'down': a lower value is worse (throughput). */
+  worse: 'up' | 'down';
+  /** Median of the baseline runs' values, in the metric's unit (ms, per second, or error rate). */
+  baseline: number | null;
+  current: number;
+  /** Baseline runs used for this metric (after the change-point cut). */
+  runs: number;
+  /** Id of the first run kept when a change point cut the window. */
+  cutAt: string | null;
+  /**
+   * How much worse, as a fraction (+0.12 = 12 % worse, negative = better): current/baseline − 1
+   * where higher is worse, 1 − current/baseline where lower is; null without baseline. Reports read
+   * it against the baseline (format.ts readChange).
+   */
+  change: number | null;
+  band: [number, number] | null;
+  /** One-sided upper bound of the worsening at 1 − α (below δ: a confident pass); null without a test. */
+  upper?: number | null;
+  p: number | null;
+  pAdjusted: number | null;
+  /** Smallest worsening this comparison could have flagged (fraction), at least `delta`. */
+  mde: number | null;
+  /** Minimum effect that may fail the gate (fraction; for errors, an absolute rate). */
+  delta: number;
+  outcome: Outcome;
+  /** Whether this comparison can fail the gate (regression.gate); absent in older results: yes. */
+  gating?: boolean;
+  note: string;
+  /** The baseline runs' values (after the cut), oldest first, in the metric's unit: for charts. */
+  trend: { id: string; sha: string | null; value: number }[];
+  /** `abs`: a share compared on its own scale; change, band, MDE and δ are differences (0.05 = 5 pp). */
+  scale?: 'abs';
+}
+
+export interface BaselineRun {
+  id: string;
+  savedAt: string;
+  sha: string | null;
+  branch: string | null;
+}
+
+export interface RegressionAnalysis {
+  mode: 'history';
+  store: string;
+  alpha: number;
+  window: number;
+  minRuns: number;
+  onMissingBaseline: 'pass' | 'warn' | 'fail';
+  /** How each run's level was taken and how spreads were estimated (absent in older results: median, own). */
+  runLevel?: 'best' | 'median';
+  spreads?: 'own' | 'moderated';
+  fingerprint: string;
+  runner: string;
+  /** Stored runs considered, and why others were not. */
+  candidates: { total: number; sameConfig: number; sameRunner: number; defaultBranch: number };
+  /** Runs that formed the baseline (any metric), oldest first. */
+  baseline: BaselineRun[];
+  comparisons: Comparison[];
+  /** Outcomes of the gating comparisons (regression.gate). */
+  counts: Record<Outcome, number>;
+  warnings: string[];
+  /** Comparisons not made because this run's design fixes the metric (an open model's request rate). */
+  leftOut?: { scenario: string; metric: string; why: string }[];
+}
+
+export interface HistoryInfo {
+  store: string;
+  saved: boolean;
+  /** Why it was or was not saved. */
+  reason: string;
+  location: string | null;
+  pruned: number;
+  /** Where the dashboard was published (git store, default-branch runs), if it was. */
+  dashboard?: string;
+}
+
+export type AbOutcome = 'regression' | 'improvement' | 'confident pass' | 'inconclusive';
+
+export interface AbComparison {
+  scenario: string;
+  metric: ComparedMetric;
+  worse: 'up' | 'down';
+  /** Medians of the trials of each side (ms, per second, or an error rate). */
+  base: number;
+  head: number;
+  /** Trials per side; for a paired comparison, the pairs. */
+  n: { base: number; head: number };
+  /**
+   * How much worse the head is, as a fraction, from the mean of the pairs' log-ratios: head/base − 1
+   * where higher is worse, 1 − head/base where lower is (a halving: 0.5); errors and shares: the
+   * difference. Reports read it head against base (format.ts readChange).
+   */
+  change: number;
+  /** Standard deviation of the pairs' log-ratios (paired comparisons; absent in older results); crossed over: within the arrangements. */
+  spread?: number;
+  /** Crossed over: the slot's own effect on the log-ratio (the first slot against the second), cancelled in `change`. */
+  slotEffect?: number;
+  /** Interval for `change` at `ciLevel` (the look's level). */
+  ci: [number, number];
+  ciLevel: number;
+  /** One-sided p for "head worse": paired t on the log-ratios (older results: Mann–Whitney; errors: two-proportion test). */
+  p: number;
+  /** Holm-adjusted over the family; compared with alpha / looks. */
+  pAdjusted: number;
+  delta: number;
+  outcome: AbOutcome;
+  /** Whether this comparison can fail the gate (regression.gate); absent in older results: yes. */
+  gating?: boolean;
+  sentence: string;
+  /** `abs`: a share compared on its own scale; change and interval are differences (0.05 = 5 pp). */
+  scale?: 'abs';
+}
+
+/** A base build perfgate could not measure: the run fell back to history mode. */
+export interface BaseBuildFailure {
+  ref: string;
+  sha: string | null;
+  message: string;
+  logTail: string[];
+  /** Where the setup's or the base service's output is, when there is one. */
+  log: string | null;
+}
+
+export interface AbResult {
+  mode: 'ab';
+  alpha: number;
+  looks: number[];
+  alphaPerLook: number;
+  /** Trials per side when sampling stopped, and why it stopped. */
+  trialsPerSide: number;
+  batches: number;
+  stoppedBecause: string;
+  elapsedMs: number;
+  order: string;
+  base: {
+    command: string | null;
+    url: string;
+    scenarios: ScenarioResult[];
+    /** When perfgate checked the base build out itself (baseline.ref, --against). */
+    commit?: { ref: string; sha: string; why: string } | null;
+  };
+  comparisons: AbComparison[];
+  /** Outcomes of the gating comparisons. */
+  counts: Record<AbOutcome, number>;
+  /**
+   * How the builds were loaded: `duet` (both at the same time, their services pinned to the same
+   * CPUs, the load generator to the others) or `interleaved` (one after the other, alternating);
+   * absent in older results (interleaved). `designNote` says why, and where each ran.
+   */
+  design?: 'duet' | 'interleaved';
+  designNote?: string;
+  /** Comparisons not made because the design fixes the metric (an open model's request rate). */
+  leftOut?: { scenario: string; metric: string; why: string }[];
+  /** Where the gate came from: the config's regression.gate, or the design's default (absent in older results). */
+  gateFrom?: string;
+  /**
+   * Duet crossed over: which build held the first slot (started, given its port and warmed up
+   * first) in each pair, B or H, e.g. "BBBHHHBB"; the analysis cancels the slot's effect.
+   */
+  firstSlot?: string;
+  /**
+   * Duet: a cgroup CPU quota (container runners, Kubernetes) that caps perfgate, both builds and
+   * the load generator together below the CPUs pinning split, so the split isolated nothing
+   * (absent: no such quota).
+   */
+  cpuQuota?: { cpus: number; file: string };
+  /**
+   * Duet: the scenarios a target reads, which the head ran alone after the pairs (the base
+   * stopped, nothing pinned), their own trials as a plain run measures them: the head's figures
+   * and targets for those scenarios are these, not its pairs'. `ms`: how long that took (with
+   * the head's stress ramps). Absent: none.
+   */
+  headAlone?: { scenarios: string[]; ms: number };
+  /** Latency comparisons the duet's default gate left out of the gate because this run's pairs scatter too widely for δ, and why. */
+  notGating?: { scenario: string; metric: string; why: string }[];
+  /**
+   * Latency comparisons the duet's default gate judged on a wider δ than the configured one,
+   * because this run's pairs scatter too widely to resolve it, and why (absent: none).
+   */
+  widened?: { scenario: string; metric: string; delta: number; why: string }[];
+}
