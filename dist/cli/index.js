@@ -33673,7 +33673,6 @@ function unitsOf(run) {
         return defined.get(m) ?? 'ms';
     };
 }
-/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
 /** The change this run against the baseline, as a reader computes it, and whether that is worse or better. */
 function changeText(c) {
     if (c.change === null)
@@ -40184,6 +40183,43 @@ function growthSentence(g) {
     const time = g.selfUsDelta === null ? '' : `; self time per request ${perRequest(g.selfUsDelta, true)}`;
     return `${functionText(g)}: ${profile_view_pct(g.baseSelfShare)} → ${profile_view_pct(g.headSelfShare)} of service CPU (${pp(g.headSelfShare - g.baseSelfShare)})${time}`;
 }
+/** "+2.1 ms per request in `sleep` in `…/asyncio/tasks.py:593`, called from `price` in `app.py:58` (0.10 ms → 2.2 ms)" */
+function waitSentence(g) {
+    return `${perRequest(g.selfUsDelta, true)} per request in ${functionText(g)} (${perRequest(g.baseSelfUs)} → ${perRequest(g.headSelfUs)} of wall time)`;
+}
+/** Where requests wait longer, per scenario (A/B with a wall-clock view on both builds); nothing otherwise. */
+function waitHeadline(sc, n = 2) {
+    return (sc.waits ?? []).slice(0, n).map((g) => `- ${markdown_md(sc.scenario)}: ${waitSentence(g)}`);
+}
+function waitsTable(waits, n) {
+    if (!waits.length)
+        return [];
+    return [
+        '| Function (wall time: running or waiting) | Where | Per request, base → head | Change / request |',
+        '|---|---|---|---|',
+        ...waits
+            .slice(0, n)
+            .map((g) => `| ${markdown_code(g.name)} | ${markdown_code(where(g))} | ${perRequest(g.baseSelfUs)} → ${perRequest(g.headSelfUs)} | ${perRequest(g.selfUsDelta, true)} |`),
+    ];
+}
+/** The wall-clock view's words: what was sampled, and where requests wait longer. */
+function waitLines(p, tables) {
+    const withWall = p.scenarios.filter((sc) => sc.waits);
+    if (!withWall.length)
+        return [];
+    const lines = withWall.flatMap((sc) => waitHeadline(sc));
+    const out = [
+        '**Where requests wait longer (wall time, head against base)**',
+        '',
+        lines.length ? lines.join('\n') : "- no function's wall time per request grew beyond sampling noise.",
+        '',
+    ];
+    if (tables)
+        for (const sc of withWall)
+            if (sc.waits.length)
+                out.push(`*${markdown_md(sc.scenario)}*`, '', ...waitsTable(sc.waits, 8), '');
+    return out;
+}
 /** The profiler's cost: the profiled trial against the unprofiled one run just before it. */
 function overhead(s) {
     const parts = [];
@@ -40230,7 +40266,7 @@ function headline(sc, n = 3) {
         ];
     if (sc.growth) {
         if (!sc.growth.length)
-            return [`- ${markdown_md(sc.scenario)}: no function's self time grew.`];
+            return [`- ${markdown_md(sc.scenario)}: no function's self time grew beyond sampling noise.`];
         return sc.growth.slice(0, n).map((g) => `- ${markdown_md(sc.scenario)}: ${growthSentence(g)}`);
     }
     const head = sc.sides.find((s) => s.side === 'head');
@@ -40253,6 +40289,7 @@ function profileLines(p) {
     for (const sc of p.scenarios)
         out.push(...headline(sc));
     out.push('');
+    out.push(...waitLines(p, true));
     for (const sc of p.scenarios) {
         out.push(`### Scenario ${markdown_md(sc.scenario)}`, '', ...sc.sides.map(sideLine), '');
         if (sc.growth?.length)
@@ -40263,6 +40300,7 @@ function profileLines(p) {
         const files = [
             ...sc.sides.filter((s) => s.files).map((s) => `${s.side}: ${markdown_code(s.files.flameGraph)} (speedscope: ${markdown_code(s.files.speedscope)})`),
             ...(sc.diffFile ? [`differential: ${markdown_code(sc.diffFile)}`] : []),
+            ...sc.sides.filter((s) => s.wall?.files).map((s) => `${s.side}, wall clock: ${markdown_code(s.wall.files.flameGraph)}`),
         ];
         if (files.length)
             out.push(`Flame graphs: ${files.join('; ')}.`, '');
@@ -40280,6 +40318,7 @@ function profileCommentLines(p) {
     for (const sc of p.scenarios)
         out.push(...headline(sc));
     out.push('');
+    out.push(...waitLines(p, false));
     const details = [];
     for (const sc of p.scenarios) {
         details.push(`**${md(sc.scenario)}**`, '', ...sc.sides.map(sideLine), '');
@@ -41278,13 +41317,22 @@ function functionShares(p) {
 /**
  * The service's own code, as far as a path can tell: a file that is not the runtime's (`node:…`,
  * native, `<frozen …>`), a library's (node_modules, site- or dist-packages, a shared object), the
- * interpreter's (…/lib/pythonX.Y/) or the kernel's (`[kernel.kallsyms]`).
+ * interpreter's (…/lib/pythonX.Y/), an installed launcher script's (/usr/bin/gunicorn) or the
+ * kernel's (`[kernel.kallsyms]`).
  */
 function isOwnCode(f) {
     const file = f.file;
     if (!file || file.startsWith('node:') || file.startsWith('<'))
         return false;
-    return !/(^|\/)(node_modules|site-packages|dist-packages)\/|^\/usr\/lib\/python\d|\/lib\/python\d+\.\d+\/|\.so(\.\d+)*$|^\[/.test(file);
+    return !/(^|\/)(node_modules|site-packages|dist-packages)\/|^\/usr\/lib\/python\d|\/lib\/python\d+\.\d+\/|^\/usr\/(local\/)?bin\/|\.so(\.\d+)*$|^\[/.test(file);
+}
+/**
+ * Only the stacks that pass through the service's own code: in a wall-clock view, the event
+ * loop waiting for work, a thread pool's idle workers and a server's accept loop are the
+ * runtime's and the libraries' time, not a request's.
+ */
+function ownCodeStacks(p) {
+    return { ...p, stacks: p.stacks.filter((st) => st.frames.some((i) => isOwnCode(p.frames[i]))) };
 }
 /** Per function outside own code: the own-code caller most of its (self) samples came through. */
 function ownCallers(p) {
@@ -41328,13 +41376,86 @@ function hotFunctions(p, cpuPerRequestUs, n = 10) {
         totalUs: cpuPerRequestUs === null ? null : s.total * cpuPerRequestUs,
     }));
 }
+/** Each function's total (inclusive) weight, by key. */
+function totalWeights(p) {
+    const out = new Map();
+    for (const st of p.stacks)
+        for (const i of new Set(st.frames)) {
+            const f = p.frames[i];
+            const key = functionKey(f);
+            const e = out.get(key) ?? { frame: f, w: 0 };
+            e.w += st.weight;
+            out.set(key, e);
+        }
+    return out;
+}
+/**
+ * The base profile with each function's first line rewritten to the line of the same function in
+ * the head, so that base and head match by function and file, not by where the function starts.
+ * A commit that inserts lines above a function moves it (and everything below) by one shift: per
+ * file, the shift that matches the most weight (the smaller of the two shares, summed over
+ * functions of the same name) is taken first, then the next among what is left, until no pair of
+ * same-named functions is left. A name that occurs once in the file on each side is matched
+ * whatever its shift; anonymous functions (several of one name) by their common shift.
+ */
+function alignLines(base, head) {
+    const byFile = (p) => {
+        const all = sampledWeight(p) || 1;
+        const out = new Map();
+        for (const { frame, w } of totalWeights(p).values()) {
+            if (frame.file === null || frame.line === null)
+                continue;
+            const list = out.get(frame.file) ?? [];
+            list.push({ name: frame.name, file: frame.file, line: frame.line, share: w / all });
+            out.set(frame.file, list);
+        }
+        return out;
+    };
+    const heads = byFile(head);
+    const moved = new Map();
+    for (const [file, bs] of byFile(base)) {
+        const hs = heads.get(file);
+        if (!hs)
+            continue;
+        const freeB = new Set(bs);
+        const freeH = new Set(hs);
+        for (;;) {
+            const score = new Map();
+            for (const b of freeB)
+                for (const h of freeH)
+                    if (h.name === b.name)
+                        score.set(h.line - b.line, (score.get(h.line - b.line) ?? 0) + Math.min(b.share, h.share));
+            if (!score.size)
+                break;
+            const shift = [...score].sort((x, y) => y[1] - x[1] || Math.abs(x[0]) - Math.abs(y[0]))[0][0];
+            for (const b of [...freeB]) {
+                const h = [...freeH].find((x) => x.name === b.name && x.line - b.line === shift);
+                if (!h)
+                    continue;
+                freeB.delete(b);
+                freeH.delete(h);
+                if (shift)
+                    moved.set(functionKey(b), h.line);
+            }
+        }
+    }
+    if (!moved.size)
+        return base;
+    return { ...base, frames: base.frames.map((f) => (moved.has(functionKey(f)) ? { ...f, line: moved.get(functionKey(f)) } : f)) };
+}
+/** How many standard deviations of sampling noise a growth must exceed to be named. */
+const GROWTH_Z = 3;
 /**
  * The functions whose self time per request grew most from base to head (by share of service CPU
- * where either side lacks CPU time per request); only those that grew.
+ * where either side lacks CPU time per request); only those that grew by more than GROWTH_Z
+ * standard deviations of sampling noise (a share read from n samples scatters by
+ * √(p(1−p)/n)). Base lines are aligned onto the head's first (alignLines).
  */
 function functionGrowth(base, head, baseCpuUs, headCpuUs, n = 10) {
-    const b = functionShares(base);
+    const b = functionShares(alignLines(base, head));
     const h = functionShares(head);
+    const nb = sampledWeight(base);
+    const nh = sampledWeight(head);
     const perRequest = baseCpuUs !== null && headCpuUs !== null;
     const callers = ownCallers(head);
     const rows = [];
@@ -41357,8 +41478,13 @@ function functionGrowth(base, head, baseCpuUs, headCpuUs, n = 10) {
         });
     }
     const growth = (r) => r.selfUsDelta ?? r.headSelfShare - r.baseSelfShare;
+    // Sampling noise of the growth, in its own unit (µs per request, or share).
+    const noise = (r) => {
+        const sd = (p, n, scale) => (n > 0 ? scale * Math.sqrt((p * (1 - p)) / n) : Infinity);
+        return Math.hypot(sd(r.baseSelfShare, nb, perRequest ? (baseCpuUs ?? 1) : 1), sd(r.headSelfShare, nh, perRequest ? (headCpuUs ?? 1) : 1));
+    };
     return rows
-        .filter((r) => growth(r) > 0)
+        .filter((r) => growth(r) > 0 && growth(r) > GROWTH_Z * noise(r))
         .sort((a, b) => growth(b) - growth(a))
         .slice(0, n);
 }
@@ -41376,11 +41502,15 @@ const V8_IDLE = '(idle)';
  * dropped. Optimised code carries the functions inlined into it: V8 charges their samples to the
  * caller, but its line ticks still point into the inlined function's body. A tick on a line
  * above the caller's own first line cannot be the caller's code, so it goes to the function of
- * that script that starts nearest above the line (as a callee of the caller).
+ * that script that starts nearest above the line (as a callee of the caller). V8 may also put
+ * an inlined callee's ticks on the line of the call itself (`work(n);`): a tick on a line of the
+ * caller that only calls a function of the same script goes to that function.
  */
 function readCpuProfile(profile, into = new StackBuilder(), 
 /** The functions a script defines (read from its source): inlined functions the profile never names. */
-defined = () => []) {
+defined = () => [], 
+/** The script's function a line does nothing but call (from its source), if any. */
+callOn = () => undefined) {
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const starts = functionStarts(profile.nodes, defined);
     const parent = new Map();
@@ -41408,13 +41538,19 @@ defined = () => []) {
         stack.reverse();
         let own = count;
         const own0 = node.callFrame.lineNumber + 1;
+        const file = v8Frame(node.callFrame).file;
+        // Line ticks can cover fewer samples than the node has (V8 counts them per hit): they say how
+        // the node's samples split over its lines, so each line gets its proportion of them.
+        const tickSum = (node.positionTicks ?? []).reduce((a, t) => a + Math.max(0, t.ticks), 0);
+        const scale = tickSum > 0 && tickSum < count ? count / tickSum : 1;
         for (const t of node.positionTicks ?? []) {
-            if (!(t.line < own0) || t.ticks <= 0)
+            if (t.ticks <= 0)
                 continue;
-            const inlined = nearestAbove(starts.get(node.callFrame.url) ?? [], t.line);
+            const called = t.line > own0 && file ? callOn(file, t.line) : undefined;
+            const inlined = t.line < own0 ? nearestAbove(starts.get(node.callFrame.url) ?? [], t.line) : called?.line !== own0 ? called : undefined;
             if (!inlined)
                 continue;
-            const ticks = Math.min(t.ticks, own);
+            const ticks = Math.min(Math.round(t.ticks * scale), own);
             into.add([...stack, inlined], ticks);
             own -= ticks;
         }
@@ -41454,6 +41590,21 @@ const JS_FUNCTION = [
     /^\s*(?:static\s+)?(?:async\s+)?\*?([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{\s*$/,
 ];
 const NOT_A_NAME = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'function']);
+/**
+ * The lines of a JavaScript source that do nothing but call one of the functions it defines
+ * (`work(n);`, `return slowdown(t);`, `await price(id);`), by line (1-based).
+ */
+function jsCallLines(source, functions) {
+    const byName = new Map(functions.map((f) => [f.name, f]));
+    const out = new Map();
+    source.split('\n').forEach((text, i) => {
+        const name = /^\s*(?:return\s+|await\s+|(?:const|let|var)\s+[\w$]+\s*=\s*(?:await\s+)?)?([A-Za-z_$][\w$]*)\s*\([^()]*\)\s*;?\s*$/.exec(text)?.[1];
+        const f = name ? byName.get(name) : undefined;
+        if (f)
+            out.set(i + 1, f);
+    });
+    return out;
+}
 /** The named functions a JavaScript source defines, by line (1-based): a light scan, not a parser. */
 function jsFunctions(source, file) {
     const out = [];
@@ -41484,24 +41635,36 @@ function safeFilePath(url) {
         return url;
     }
 }
-/** perfgate's Python sampler: stacks of (qualified name, file, first line), root first. */
-function readSampler(out, into = new StackBuilder()) {
+function readStacks(out, into) {
     const frames = out.frames.map(([name, file, line]) => ({ name, file: file || null, line: line > 0 ? line : null }));
     for (const s of out.samples)
         into.add(s.stack.map((i) => frames[i]).filter(Boolean), s.count);
     into.processes++;
     return into;
 }
+/** perfgate's Python sampler: stacks of (qualified name, file, first line), root first. */
+function readSampler(out, into = new StackBuilder()) {
+    return readStacks(out, into);
+}
+/** The sampler's wall-clock view (null when it wrote none): weights are samples of wall time. */
+function readSamplerWall(out, into = new StackBuilder()) {
+    return out.wall ? readStacks(out.wall, into) : null;
+}
 /**
- * austin's samples: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>`, a line per sample
- * and thread. `Ln` is the line running in the frame before it, not the function's own line, so
- * frames are keyed by name and file. A thread without frames is idle; perfgate's own sampler
- * thread (sitecustomize.py's poller, asleep) is left out.
+ * austin's samples, a line per sample and thread, the metric (µs) last:
+ * - 1.x: `Process P;Thread T;fn (file);L12;fn2 (file2);L30 <µs>`
+ * - 2.x and 3.x: `P<pid>;T<iid>:<tid>;file:fn:12;file2:fn2:30 <µs>` (3.x also writes `# key: value`
+ *   metadata lines first).
+ * A frame's line is the line running in it, not the function's own, so frames are keyed by name
+ * and file. A thread without frames is idle; perfgate's own sampler thread (sitecustomize.py's
+ * poller, asleep) is left out.
  */
 function readAustin(text, into = new StackBuilder()) {
     const pids = new Set();
     for (const raw of text.split('\n')) {
         const line = raw.trim();
+        if (!line || line.startsWith('#'))
+            continue;
         const cut = line.lastIndexOf(' ');
         if (cut < 0)
             continue;
@@ -41511,16 +41674,21 @@ function readAustin(text, into = new StackBuilder()) {
         for (const part of line.slice(0, cut).split(';')) {
             if (/^L\d+$/.test(part))
                 continue;
-            const process = /^Process (\S+)/.exec(part);
+            const process = /^(?:Process |P)(\d+)$/.exec(part);
             if (process) {
                 pids.add(process[1]);
                 continue;
             }
-            if (/^Thread /.test(part))
+            if (/^Thread /.test(part) || /^T[\w:]+$/.test(part))
                 continue;
-            const m = /^(.*) \((.*)\)$/.exec(part);
-            if (m)
-                stack.push({ name: m[1], file: m[2], line: null });
+            const old = /^(.*) \((.*)\)$/.exec(part);
+            if (old) {
+                stack.push({ name: old[1], file: old[2], line: null });
+                continue;
+            }
+            const frame = /^(.*):([^:]+):\d+$/.exec(part);
+            if (frame)
+                stack.push({ name: frame[2], file: frame[1], line: null });
         }
         if (stack.some((f) => f.file?.endsWith('/profilers/python/sitecustomize.py')))
             continue;
@@ -41607,8 +41775,10 @@ async function startProfiler(mode, root, dir) {
     const pids = await treePidsAsync(root);
     if (!pids.length)
         return { reason: 'the service has no running process to profile' };
-    const ready = (0,external_node_fs_.readdirSync)(dir);
-    const agents = (runtime) => pids.filter((p) => ready.includes(`${runtime}-${p}.ready`));
+    const agents = (runtime) => {
+        const stems = agentFiles(dir, runtime, pids, 'ready');
+        return pids.filter((p) => stems.some((s) => s === `${runtime}-${p}` || s.startsWith(`${runtime}-${p}-t`)));
+    };
     const node = agents('node');
     const python = agents('python');
     const pythonExe = pids.filter((p) => /python/.test(exeName(p)));
@@ -41634,55 +41804,115 @@ async function startProfiler(mode, root, dir) {
     }
     return startPerf(pids, dir);
 }
-/** The functions a service's own script defines (read from disk; nothing for files that are not there). */
-function sourceFunctions(file) {
+function readSource(file) {
     try {
-        return file.startsWith('/') ? jsFunctions((0,external_node_fs_.readFileSync)(file, 'utf8'), file) : [];
+        return file.startsWith('/') ? (0,external_node_fs_.readFileSync)(file, 'utf8') : '';
     }
     catch {
-        return [];
+        return '';
     }
+}
+/** A service's own script as read from disk: its functions and the lines that only call one (nothing for files that are not there). */
+function scriptSource() {
+    const cache = new Map();
+    const read = (file) => {
+        let entry = cache.get(file);
+        if (!entry) {
+            const source = readSource(file);
+            const functions = source ? jsFunctions(source, file) : [];
+            cache.set(file, (entry = { functions, calls: jsCallLines(source, functions) }));
+        }
+        return entry;
+    };
+    return { functions: (file) => read(file).functions, callOn: (file, line) => read(file).calls.get(line) };
 }
 let commands = 0;
 function command(dir, text) {
     (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'control'), `${text} ${++commands}\n`);
 }
+/** An agent's file stem for a process (and, for Node.js, a worker thread): `node-PID`, `node-PID-t3`. */
+const AGENT_FILE = /^(node|python)-(\d+)(?:-t\d+)?\.(\w+)$/;
+/** The agents' files of these processes in dir, by extension: stems (`node-123-t2`). */
+function agentFiles(dir, runtime, pids, ext) {
+    const want = new Set(pids.map(String));
+    return (0,external_node_fs_.readdirSync)(dir)
+        .map((f) => AGENT_FILE.exec(f))
+        .filter((m) => !!m && m[1] === runtime && want.has(m[2]) && m[3] === ext)
+        .map((m) => m[0].slice(0, -(ext.length + 1)));
+}
+/**
+ * Every agent of these processes profiles from "start" to "stop": one profile per process, and in
+ * Node.js one per isolate (the main thread and each worker thread), merged into one. A worker
+ * that ends while profiled writes its profile as it exits; one that began during the trial
+ * (a pool growing) is profiled from its start and collected too.
+ */
 function agentProfiler(runtime, profiler, pids, dir) {
     const ext = runtime === 'node' ? 'cpuprofile' : 'json';
-    const files = pids.map((p) => (0,external_node_path_.join)(dir, `${runtime}-${p}.${ext}`));
     // The last trial's profiles are not this one's.
-    for (const f of files)
-        (0,external_node_fs_.rmSync)(f, { force: true });
+    for (const stem of [...agentFiles(dir, runtime, pids, ext), ...agentFiles(dir, runtime, pids, 'gone')])
+        for (const e of [ext, 'gone'])
+            (0,external_node_fs_.rmSync)((0,external_node_path_.join)(dir, `${stem}.${e}`), { force: true });
+    const atStart = agentFiles(dir, runtime, pids, 'ready');
     command(dir, `start ${INTERVAL_US}`);
+    const pidOf = (stem) => Number(AGENT_FILE.exec(`${stem}.x`)[2]);
     return {
         profiler,
         stop: async () => {
             command(dir, 'stop');
-            await waitFor(() => files.every((f, i) => (0,external_node_fs_.existsSync)(f) || !alive(pids[i])), COLLECT_MS);
+            const answered = (stem) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, `${stem}.${ext}`)) || (0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, `${stem}.gone`)) || !alive(pidOf(stem));
+            await waitFor(() => atStart.every(answered), COLLECT_MS);
+            // Isolates that began during the trial read "stop" at their next poll (50 ms).
+            await sleep(120);
+            const stems = agentFiles(dir, runtime, pids, ext);
+            const files = stems.map((stem) => (0,external_node_path_.join)(dir, `${stem}.${ext}`));
             const b = new StackBuilder();
+            const source = scriptSource();
+            const wall = new StackBuilder();
+            let wallIntervalUs = 0;
             const problems = [];
-            for (const f of files.filter((x) => (0,external_node_fs_.existsSync)(x))) {
+            const read = new Set();
+            for (const [i, f] of files.entries()) {
                 try {
                     const data = JSON.parse((0,external_node_fs_.readFileSync)(f, 'utf8'));
                     if (data.error)
                         problems.push(data.error);
-                    else if (runtime === 'node')
-                        readCpuProfile(data, b, sourceFunctions);
-                    else
-                        readSampler(data, b);
+                    else {
+                        if (runtime === 'node')
+                            readCpuProfile(data, b, source.functions, source.callOn);
+                        else {
+                            readSampler(data, b);
+                            if (readSamplerWall(data, wall))
+                                wallIntervalUs = data.wall.intervalUs;
+                        }
+                        read.add(pidOf(stems[i]));
+                    }
                 }
                 catch (err) {
                     problems.push(err.message);
                 }
             }
-            const missing = files.length - files.filter((x) => (0,external_node_fs_.existsSync)(x)).length;
-            if (!b.processes)
+            if (!read.size)
                 return {
                     profile: null,
                     note: `${profiler}: no profile came back from ${pids.length} process${pids.length === 1 ? '' : 'es'}${problems.length ? ` (${problems[0]})` : ''}`,
                 };
-            const note = missing ? `${missing} of ${files.length} processes sent no profile` : null;
-            return { profile: b.build(runtime, profiler), note, raw: files.filter((x) => (0,external_node_fs_.existsSync)(x)) };
+            const isolates = b.processes;
+            b.processes = read.size;
+            const missing = pids.filter((p) => !read.has(p) && atStart.some((stem) => pidOf(stem) === p)).length;
+            const notes = [
+                isolates > read.size
+                    ? `${isolates} isolates (main and worker threads) of ${read.size} process${read.size === 1 ? '' : 'es'} merged`
+                    : null,
+                missing ? `${missing} of ${pids.length} processes sent no profile` : null,
+            ].filter(Boolean);
+            return {
+                profile: b.build(runtime, profiler),
+                wall: wall.processes && wallIntervalUs
+                    ? { profile: wall.build(runtime, `${profiler} (wall clock)`), intervalUs: wallIntervalUs }
+                    : null,
+                note: notes.length ? notes.join('; ') : null,
+                raw: files,
+            };
         },
     };
 }
@@ -41716,6 +41946,8 @@ async function startAustin(pid, dir) {
     if (!austin)
         return { reason: 'austin is not installed (Debian: apt-get install austin)' };
     const version = toolVersion(austin, /austin\s+(\S+)/) ?? '';
+    if (Number(version.split('.')[0]) >= 4)
+        return { reason: `austin ${version} writes only its binary MOJO format, which perfgate does not read (austin 1.x to 3.x write text)` };
     const python = pythonVersion(pid);
     if (python && version && !austinReads(version, python))
         return { reason: `austin ${version} cannot read CPython ${python} (it reads up to an older version)` };
@@ -41750,7 +41982,7 @@ async function startAustin(pid, dir) {
                     profile: empty ? null : b.build('python', name),
                     note: empty
                         ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}`
-                        : "perfgate's sampler was not loaded (PYTHONPATH did not reach the service); austin samples every thread in wall time, so waits count too",
+                        : "perfgate's sampler was not loaded (PYTHONPATH did not reach the service); austin samples from outside and leaves out threads it finds idle (-s, sleepless): an estimate of CPU time, not a measure of it",
                 };
             },
         },
@@ -42101,10 +42333,19 @@ async function profileRun(config, targets, ctx, outDir, why) {
     for (const sc of scenarios) {
         const sides = [];
         const profiles = new Map();
+        const walls = new Map();
         for (const t of targets) {
             const r = runs.get(t.side)?.get(sc.name);
             if (!r)
                 continue;
+            if (r.wall && r.side.wall) {
+                const stem = (0,external_node_path_.join)(dir, `${slug(sc.name)}-${t.side}-wall`);
+                const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: every thread's stack and every pending asyncio task's awaits that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
+                (0,external_node_fs_.writeFileSync)(`${stem}.html`, flameGraphHtml({ title: `Wall clock: ${sc.name} (${t.side})`, subtitle, profile: r.wall }));
+                (0,external_node_fs_.writeFileSync)(`${stem}.speedscope.json`, speedscopeJson(`${sc.name} (${t.side}, wall clock)`, r.wall));
+                r.side.wall.files = { flameGraph: ctx.display(`${stem}.html`), speedscope: ctx.display(`${stem}.speedscope.json`) };
+                walls.set(t.side, r.wall);
+            }
             if (r.profile) {
                 const stem = (0,external_node_path_.join)(dir, `${slug(sc.name)}-${t.side}`);
                 const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · ${r.side.profiler} · ${sampledWeight(r.profile)} samples from ${r.profile.processes} process${r.profile.processes === 1 ? '' : 'es'}`;
@@ -42125,16 +42366,20 @@ async function profileRun(config, targets, ctx, outDir, why) {
                 title: `Differential flame graph: ${sc.name}`,
                 subtitle: `${config.name} · scenario "${sc.name}" · the head build's stacks, coloured by the change of each call path's share of service CPU against the base build`,
                 profile: head,
-                base,
+                base: alignLines(base, head),
             }));
             diffFile = ctx.display(file);
         }
         const cpu = (s) => sides.find((x) => x.side === s)?.measuredCpuPerRequestUs ?? null;
+        const wallPerRequest = (s) => sides.find((x) => x.side === s)?.wall?.perRequestUs ?? null;
+        const baseWall = walls.get('base');
+        const headWall = walls.get('head');
         out.push({
             scenario: sc.name,
             sides,
             growth: ab && base && head ? functionGrowth(base, head, cpu('base'), cpu('head')) : null,
             diffFile,
+            ...(ab && baseWall && headWall ? { waits: functionGrowth(baseWall, headWall, wallPerRequest('base'), wallPerRequest('head')) } : {}),
         });
     }
     const index = (0,external_node_path_.join)(dir, 'index.html');
@@ -42158,6 +42403,7 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
             files: null,
         },
         profile: null,
+        wall: null,
     });
     if (!t.service.command) {
         for (const sc of scenarios)
@@ -42230,6 +42476,8 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
             const [unprofiled, trial] = run.trials;
             const ref = reference(t, sc.name);
             const profile = collected.profile ? relativeFiles(collected.profile, t.root) : null;
+            const wall = collected.wall ? ownCodeStacks(relativeFiles(collected.wall.profile, t.root)) : null;
+            const wallPerRequestUs = wall && trial?.requests ? (sampledWeight(wall) * collected.wall.intervalUs) / trial.requests : null;
             const note = reason ?? collected.note ?? (run.interrupted ? `the profiled trial stopped: ${run.interrupted}` : null);
             out.set(sc.name, {
                 side: {
@@ -42244,8 +42492,20 @@ async function profileSide(mode, t, scenarios, ctx, outDir) {
                     ...ref,
                     top: profile ? hotFunctions(profile, ref.measuredCpuPerRequestUs ?? trial?.serviceCpu?.perRequestUs ?? null) : [],
                     files: null,
+                    ...(wall
+                        ? {
+                            wall: {
+                                samples: sampledWeight(wall),
+                                intervalUs: collected.wall.intervalUs,
+                                perRequestUs: wallPerRequestUs,
+                                top: hotFunctions(wall, wallPerRequestUs),
+                                files: null,
+                            },
+                        }
+                        : {}),
                 },
                 profile,
+                wall,
             });
             if (profile)
                 ctx.progress.info(`perfgate:   ${t.side} · ${sc.name}: ${sampledWeight(profile)} samples (${running?.profiler})`);

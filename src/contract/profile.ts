@@ -74,6 +74,22 @@ export interface ProfiledSide {
   top: HotFunction[];
   /** Written files, relative to the out dir's parent as result.json shows paths. */
   files: { flameGraph: string; speedscope: string } | null;
+  /**
+   * Where requests spend wall time, running or waiting (the Python sampler: every thread's stack
+   * and every pending asyncio task's awaits, sampled every intervalUs); absent or null where the
+   * profiler has no such view. Shares are of all sampled wall time; times are per request.
+   */
+  wall?: WallView | null;
+}
+
+export interface WallView {
+  samples: number;
+  intervalUs: number;
+  /** All sampled wall time of the service's threads and tasks in the profiled trial, per request (µs). */
+  perRequestUs: number | null;
+  /** The functions with the most self wall time (the frame a thread or task was in when sampled). */
+  top: HotFunction[];
+  files: { flameGraph: string; speedscope: string } | null;
 }
 
 export interface ProfiledScenario {
@@ -83,6 +99,11 @@ export interface ProfiledScenario {
   growth: FunctionGrowth[] | null;
   /** A/B: the differential flame graph (head's stacks, coloured by growth against the base). */
   diffFile: string | null;
+  /**
+   * A/B, where both builds have a wall-clock view: the functions whose self wall time per request
+   * grew most (where requests wait longer), beyond sampling noise; absent or null otherwise.
+   */
+  waits?: FunctionGrowth[] | null;
 }
 
 export interface ProfileResult {

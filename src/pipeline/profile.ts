@@ -12,7 +12,7 @@ import type { Config, DependencyConfig, ScenarioConfig, ServiceConfig } from '..
 import type { ProfiledScenario, ProfiledSide, ProfileMode, ProfileResult, StackProfile } from '../contract/profile.js';
 import type { ScenarioResult } from '../contract/result.js';
 import { runScenario } from '../load/scenario.js';
-import { functionGrowth, hotFunctions, sampledWeight } from '../profile/stacks.js';
+import { alignLines, functionGrowth, hotFunctions, ownCodeStacks, sampledWeight } from '../profile/stacks.js';
 import { profileEnv, startProfiler, type Collected, type RunningProfiler } from '../profile/session.js';
 import { flameGraphHtml, speedscopeJson } from '../report/flame-graph.js';
 import { profileIndexHtml } from '../report/profile-index.js';
@@ -37,6 +37,8 @@ export interface ProfileTarget {
 interface SideRun {
   side: ProfiledSide;
   profile: StackProfile | null;
+  /** The wall-clock view's stacks, where the profiler has one. */
+  wall: StackProfile | null;
 }
 
 /** The profilers' own files of one scenario and build, kept in OUT/profiles/raw/. */
@@ -79,9 +81,18 @@ export async function profileRun(
   for (const sc of scenarios) {
     const sides: ProfiledSide[] = [];
     const profiles = new Map<string, StackProfile>();
+    const walls = new Map<string, StackProfile>();
     for (const t of targets) {
       const r = runs.get(t.side)?.get(sc.name);
       if (!r) continue;
+      if (r.wall && r.side.wall) {
+        const stem = join(dir, `${slug(sc.name)}-${t.side}-wall`);
+        const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: every thread's stack and every pending asyncio task's awaits that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
+        writeFileSync(`${stem}.html`, flameGraphHtml({ title: `Wall clock: ${sc.name} (${t.side})`, subtitle, profile: r.wall }));
+        writeFileSync(`${stem}.speedscope.json`, speedscopeJson(`${sc.name} (${t.side}, wall clock)`, r.wall));
+        r.side.wall.files = { flameGraph: ctx.display(`${stem}.html`), speedscope: ctx.display(`${stem}.speedscope.json`) };
+        walls.set(t.side, r.wall);
+      }
       if (r.profile) {
         const stem = join(dir, `${slug(sc.name)}-${t.side}`);
         const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · ${r.side.profiler} · ${sampledWeight(r.profile)} samples from ${r.profile.processes} process${r.profile.processes === 1 ? '' : 'es'}`;
@@ -104,17 +115,21 @@ export async function profileRun(
           title: `Differential flame graph: ${sc.name}`,
           subtitle: `${config.name} · scenario "${sc.name}" · the head build's stacks, coloured by the change of each call path's share of service CPU against the base build`,
           profile: head,
-          base,
+          base: alignLines(base, head),
         }),
       );
       diffFile = ctx.display(file);
     }
     const cpu = (s: string): number | null => sides.find((x) => x.side === s)?.measuredCpuPerRequestUs ?? null;
+    const wallPerRequest = (s: string): number | null => sides.find((x) => x.side === s)?.wall?.perRequestUs ?? null;
+    const baseWall = walls.get('base');
+    const headWall = walls.get('head');
     out.push({
       scenario: sc.name,
       sides,
       growth: ab && base && head ? functionGrowth(base, head, cpu('base'), cpu('head')) : null,
       diffFile,
+      ...(ab && baseWall && headWall ? { waits: functionGrowth(baseWall, headWall, wallPerRequest('base'), wallPerRequest('head')) } : {}),
     });
   }
   const index = join(dir, 'index.html');
@@ -145,6 +160,7 @@ async function profileSide(
       files: null,
     },
     profile: null,
+    wall: null,
   });
   if (!t.service.command) {
     for (const sc of scenarios)
@@ -217,6 +233,8 @@ async function profileSide(
       const [unprofiled, trial] = run.trials;
       const ref = reference(t, sc.name);
       const profile = collected.profile ? relativeFiles(collected.profile, t.root) : null;
+      const wall = collected.wall ? ownCodeStacks(relativeFiles(collected.wall.profile, t.root)) : null;
+      const wallPerRequestUs = wall && trial?.requests ? (sampledWeight(wall) * collected.wall!.intervalUs) / trial.requests : null;
       const note = reason ?? collected.note ?? (run.interrupted ? `the profiled trial stopped: ${run.interrupted}` : null);
       out.set(sc.name, {
         side: {
@@ -231,8 +249,20 @@ async function profileSide(
           ...ref,
           top: profile ? hotFunctions(profile, ref.measuredCpuPerRequestUs ?? trial?.serviceCpu?.perRequestUs ?? null) : [],
           files: null,
+          ...(wall
+            ? {
+                wall: {
+                  samples: sampledWeight(wall),
+                  intervalUs: collected.wall!.intervalUs,
+                  perRequestUs: wallPerRequestUs,
+                  top: hotFunctions(wall, wallPerRequestUs),
+                  files: null,
+                },
+              }
+            : {}),
         },
         profile,
+        wall,
       });
       if (profile) ctx.progress.info(`perfgate:   ${t.side} · ${sc.name}: ${sampledWeight(profile)} samples (${running?.profiler})`);
       else ctx.progress.info(`perfgate:   ${t.side} · ${sc.name}: no profile: ${note}`);

@@ -25,13 +25,17 @@ const V8_IDLE = '(idle)';
  * dropped. Optimised code carries the functions inlined into it: V8 charges their samples to the
  * caller, but its line ticks still point into the inlined function's body. A tick on a line
  * above the caller's own first line cannot be the caller's code, so it goes to the function of
- * that script that starts nearest above the line (as a callee of the caller).
+ * that script that starts nearest above the line (as a callee of the caller). V8 may also put
+ * an inlined callee's ticks on the line of the call itself (`work(n);`): a tick on a line of the
+ * caller that only calls a function of the same script goes to that function.
  */
 export function readCpuProfile(
   profile: CpuProfile,
   into = new StackBuilder(),
   /** The functions a script defines (read from its source): inlined functions the profile never names. */
   defined: (file: string) => ProfileFrame[] = () => [],
+  /** The script's function a line does nothing but call (from its source), if any. */
+  callOn: (file: string, line: number) => ProfileFrame | undefined = () => undefined,
 ): StackBuilder {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const starts = functionStarts(profile.nodes, defined);
@@ -55,11 +59,18 @@ export function readCpuProfile(
     stack.reverse();
     let own = count;
     const own0 = node.callFrame.lineNumber + 1;
+    const file = v8Frame(node.callFrame).file;
+    // Line ticks can cover fewer samples than the node has (V8 counts them per hit): they say how
+    // the node's samples split over its lines, so each line gets its proportion of them.
+    const tickSum = (node.positionTicks ?? []).reduce((a, t) => a + Math.max(0, t.ticks), 0);
+    const scale = tickSum > 0 && tickSum < count ? count / tickSum : 1;
     for (const t of node.positionTicks ?? []) {
-      if (!(t.line < own0) || t.ticks <= 0) continue;
-      const inlined = nearestAbove(starts.get(node.callFrame.url) ?? [], t.line);
+      if (t.ticks <= 0) continue;
+      const called = t.line > own0 && file ? callOn(file, t.line) : undefined;
+      const inlined =
+        t.line < own0 ? nearestAbove(starts.get(node.callFrame.url) ?? [], t.line) : called?.line !== own0 ? called : undefined;
       if (!inlined) continue;
-      const ticks = Math.min(t.ticks, own);
+      const ticks = Math.min(Math.round(t.ticks * scale), own);
       into.add([...stack, inlined], ticks);
       own -= ticks;
     }
@@ -99,6 +110,23 @@ const JS_FUNCTION = [
 ];
 const NOT_A_NAME = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'function']);
 
+/**
+ * The lines of a JavaScript source that do nothing but call one of the functions it defines
+ * (`work(n);`, `return slowdown(t);`, `await price(id);`), by line (1-based).
+ */
+export function jsCallLines(source: string, functions: ProfileFrame[]): Map<number, ProfileFrame> {
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const out = new Map<number, ProfileFrame>();
+  source.split('\n').forEach((text, i) => {
+    const name = /^\s*(?:return\s+|await\s+|(?:const|let|var)\s+[\w$]+\s*=\s*(?:await\s+)?)?([A-Za-z_$][\w$]*)\s*\([^()]*\)\s*;?\s*$/.exec(
+      text,
+    )?.[1];
+    const f = name ? byName.get(name) : undefined;
+    if (f) out.set(i + 1, f);
+  });
+  return out;
+}
+
 /** The named functions a JavaScript source defines, by line (1-based): a light scan, not a parser. */
 export function jsFunctions(source: string, file: string): ProfileFrame[] {
   const out: ProfileFrame[] = [];
@@ -131,43 +159,66 @@ function safeFilePath(url: string): string {
   }
 }
 
-export interface SamplerOutput {
+interface SamplerStacks {
   frames: [string, string, number][];
   samples: { stack: number[]; count: number }[];
 }
 
-/** perfgate's Python sampler: stacks of (qualified name, file, first line), root first. */
-export function readSampler(out: SamplerOutput, into = new StackBuilder()): StackBuilder {
+export interface SamplerOutput extends SamplerStacks {
+  /** The wall-clock view: every thread's stack and every pending asyncio task's awaits, every intervalUs. */
+  wall?: SamplerStacks & { intervalUs: number };
+}
+
+function readStacks(out: SamplerStacks, into: StackBuilder): StackBuilder {
   const frames = out.frames.map(([name, file, line]): ProfileFrame => ({ name, file: file || null, line: line > 0 ? line : null }));
   for (const s of out.samples) into.add(s.stack.map((i) => frames[i]!).filter(Boolean), s.count);
   into.processes++;
   return into;
 }
 
+/** perfgate's Python sampler: stacks of (qualified name, file, first line), root first. */
+export function readSampler(out: SamplerOutput, into = new StackBuilder()): StackBuilder {
+  return readStacks(out, into);
+}
+
+/** The sampler's wall-clock view (null when it wrote none): weights are samples of wall time. */
+export function readSamplerWall(out: SamplerOutput, into = new StackBuilder()): StackBuilder | null {
+  return out.wall ? readStacks(out.wall, into) : null;
+}
+
 /**
- * austin's samples: `[Process P;]Thread T;fn (file);L12;fn2 (file2);L30 <µs>`, a line per sample
- * and thread. `Ln` is the line running in the frame before it, not the function's own line, so
- * frames are keyed by name and file. A thread without frames is idle; perfgate's own sampler
- * thread (sitecustomize.py's poller, asleep) is left out.
+ * austin's samples, a line per sample and thread, the metric (µs) last:
+ * - 1.x: `Process P;Thread T;fn (file);L12;fn2 (file2);L30 <µs>`
+ * - 2.x and 3.x: `P<pid>;T<iid>:<tid>;file:fn:12;file2:fn2:30 <µs>` (3.x also writes `# key: value`
+ *   metadata lines first).
+ * A frame's line is the line running in it, not the function's own, so frames are keyed by name
+ * and file. A thread without frames is idle; perfgate's own sampler thread (sitecustomize.py's
+ * poller, asleep) is left out.
  */
 export function readAustin(text: string, into = new StackBuilder()): StackBuilder {
   const pids = new Set<string>();
   for (const raw of text.split('\n')) {
     const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
     const cut = line.lastIndexOf(' ');
     if (cut < 0) continue;
     if (!Number.isFinite(Number(line.slice(cut + 1)))) continue;
     const stack: ProfileFrame[] = [];
     for (const part of line.slice(0, cut).split(';')) {
       if (/^L\d+$/.test(part)) continue;
-      const process = /^Process (\S+)/.exec(part);
+      const process = /^(?:Process |P)(\d+)$/.exec(part);
       if (process) {
         pids.add(process[1]!);
         continue;
       }
-      if (/^Thread /.test(part)) continue;
-      const m = /^(.*) \((.*)\)$/.exec(part);
-      if (m) stack.push({ name: m[1]!, file: m[2]!, line: null });
+      if (/^Thread /.test(part) || /^T[\w:]+$/.test(part)) continue;
+      const old = /^(.*) \((.*)\)$/.exec(part);
+      if (old) {
+        stack.push({ name: old[1]!, file: old[2]!, line: null });
+        continue;
+      }
+      const frame = /^(.*):([^:]+):\d+$/.exec(part);
+      if (frame) stack.push({ name: frame[2]!, file: frame[1]!, line: null });
     }
     if (stack.some((f) => f.file?.endsWith('/profilers/python/sitecustomize.py'))) continue;
     if (stack.length) into.add(stack, 1);

@@ -10,7 +10,16 @@ import { delimiter, join } from 'node:path';
 import type { ProfileMode, StackProfile } from '../contract/profile.js';
 import { assetPath } from '../util/assets.js';
 import { treePidsAsync } from '../service/tree.js';
-import { jsFunctions, readAustin, readCpuProfile, readPerfScript, readSampler, type SamplerOutput } from './formats.js';
+import {
+  jsCallLines,
+  jsFunctions,
+  readAustin,
+  readCpuProfile,
+  readPerfScript,
+  readSampler,
+  readSamplerWall,
+  type SamplerOutput,
+} from './formats.js';
 import type { ProfileFrame } from '../contract/profile.js';
 import { StackBuilder } from './stacks.js';
 
@@ -30,8 +39,17 @@ export function profileEnv(dir: string, inherited: NodeJS.ProcessEnv): Record<st
   };
 }
 
+/** A wall-clock view: where the service's threads and tasks spent time, running or waiting. */
+export interface WallProfile {
+  profile: StackProfile;
+  /** Wall time one sample stands for (µs). */
+  intervalUs: number;
+}
+
 export interface Collected {
   profile: StackProfile | null;
+  /** Where requests wait (the Python sampler's wall-clock view); absent where the profiler has none. */
+  wall?: WallProfile | null;
   /** Why there is no profile, or what was tried before the one that ran. */
   note: string | null;
   /** The profiler's own output files (V8's .cpuprofile opens in Chrome DevTools), to keep. */
@@ -51,8 +69,10 @@ export async function startProfiler(
 ): Promise<RunningProfiler | { reason: string }> {
   const pids = await treePidsAsync(root);
   if (!pids.length) return { reason: 'the service has no running process to profile' };
-  const ready = readdirSync(dir);
-  const agents = (runtime: string): number[] => pids.filter((p) => ready.includes(`${runtime}-${p}.ready`));
+  const agents = (runtime: string): number[] => {
+    const stems = agentFiles(dir, runtime, pids, 'ready');
+    return pids.filter((p) => stems.some((s) => s === `${runtime}-${p}` || s.startsWith(`${runtime}-${p}-t`)));
+  };
   const node = agents('node');
   const python = agents('python');
   const pythonExe = pids.filter((p) => /python/.test(exeName(p)));
@@ -77,13 +97,27 @@ export async function startProfiler(
   return startPerf(pids, dir);
 }
 
-/** The functions a service's own script defines (read from disk; nothing for files that are not there). */
-function sourceFunctions(file: string): ProfileFrame[] {
+function readSource(file: string): string {
   try {
-    return file.startsWith('/') ? jsFunctions(readFileSync(file, 'utf8'), file) : [];
+    return file.startsWith('/') ? readFileSync(file, 'utf8') : '';
   } catch {
-    return [];
+    return '';
   }
+}
+
+/** A service's own script as read from disk: its functions and the lines that only call one (nothing for files that are not there). */
+function scriptSource(): { functions: (file: string) => ProfileFrame[]; callOn: (file: string, line: number) => ProfileFrame | undefined } {
+  const cache = new Map<string, { functions: ProfileFrame[]; calls: Map<number, ProfileFrame> }>();
+  const read = (file: string) => {
+    let entry = cache.get(file);
+    if (!entry) {
+      const source = readSource(file);
+      const functions = source ? jsFunctions(source, file) : [];
+      cache.set(file, (entry = { functions, calls: jsCallLines(source, functions) }));
+    }
+    return entry;
+  };
+  return { functions: (file) => read(file).functions, callOn: (file, line) => read(file).calls.get(line) };
 }
 
 let commands = 0;
@@ -91,37 +125,88 @@ function command(dir: string, text: string): void {
   writeFileSync(join(dir, 'control'), `${text} ${++commands}\n`);
 }
 
+/** An agent's file stem for a process (and, for Node.js, a worker thread): `node-PID`, `node-PID-t3`. */
+const AGENT_FILE = /^(node|python)-(\d+)(?:-t\d+)?\.(\w+)$/;
+
+/** The agents' files of these processes in dir, by extension: stems (`node-123-t2`). */
+function agentFiles(dir: string, runtime: string, pids: number[], ext: string): string[] {
+  const want = new Set(pids.map(String));
+  return readdirSync(dir)
+    .map((f) => AGENT_FILE.exec(f))
+    .filter((m): m is RegExpExecArray => !!m && m[1] === runtime && want.has(m[2]!) && m[3] === ext)
+    .map((m) => m[0].slice(0, -(ext.length + 1)));
+}
+
+/**
+ * Every agent of these processes profiles from "start" to "stop": one profile per process, and in
+ * Node.js one per isolate (the main thread and each worker thread), merged into one. A worker
+ * that ends while profiled writes its profile as it exits; one that began during the trial
+ * (a pool growing) is profiled from its start and collected too.
+ */
 function agentProfiler(runtime: 'node' | 'python', profiler: string, pids: number[], dir: string): RunningProfiler {
   const ext = runtime === 'node' ? 'cpuprofile' : 'json';
-  const files = pids.map((p) => join(dir, `${runtime}-${p}.${ext}`));
   // The last trial's profiles are not this one's.
-  for (const f of files) rmSync(f, { force: true });
+  for (const stem of [...agentFiles(dir, runtime, pids, ext), ...agentFiles(dir, runtime, pids, 'gone')])
+    for (const e of [ext, 'gone']) rmSync(join(dir, `${stem}.${e}`), { force: true });
+  const atStart = agentFiles(dir, runtime, pids, 'ready');
   command(dir, `start ${INTERVAL_US}`);
+  const pidOf = (stem: string): number => Number(AGENT_FILE.exec(`${stem}.x`)![2]);
   return {
     profiler,
     stop: async () => {
       command(dir, 'stop');
-      await waitFor(() => files.every((f, i) => existsSync(f) || !alive(pids[i]!)), COLLECT_MS);
+      const answered = (stem: string): boolean =>
+        existsSync(join(dir, `${stem}.${ext}`)) || existsSync(join(dir, `${stem}.gone`)) || !alive(pidOf(stem));
+      await waitFor(() => atStart.every(answered), COLLECT_MS);
+      // Isolates that began during the trial read "stop" at their next poll (50 ms).
+      await sleep(120);
+      const stems = agentFiles(dir, runtime, pids, ext);
+      const files = stems.map((stem) => join(dir, `${stem}.${ext}`));
       const b = new StackBuilder();
+      const source = scriptSource();
+      const wall = new StackBuilder();
+      let wallIntervalUs = 0;
       const problems: string[] = [];
-      for (const f of files.filter((x) => existsSync(x))) {
+      const read = new Set<number>();
+      for (const [i, f] of files.entries()) {
         try {
           const data = JSON.parse(readFileSync(f, 'utf8')) as { error?: string };
           if (data.error) problems.push(data.error);
-          else if (runtime === 'node') readCpuProfile(data as Parameters<typeof readCpuProfile>[0], b, sourceFunctions);
-          else readSampler(data as SamplerOutput, b);
+          else {
+            if (runtime === 'node') readCpuProfile(data as Parameters<typeof readCpuProfile>[0], b, source.functions, source.callOn);
+            else {
+              readSampler(data as SamplerOutput, b);
+              if (readSamplerWall(data as SamplerOutput, wall)) wallIntervalUs = (data as SamplerOutput).wall!.intervalUs;
+            }
+            read.add(pidOf(stems[i]!));
+          }
         } catch (err) {
           problems.push((err as Error).message);
         }
       }
-      const missing = files.length - files.filter((x) => existsSync(x)).length;
-      if (!b.processes)
+      if (!read.size)
         return {
           profile: null,
           note: `${profiler}: no profile came back from ${pids.length} process${pids.length === 1 ? '' : 'es'}${problems.length ? ` (${problems[0]})` : ''}`,
         };
-      const note = missing ? `${missing} of ${files.length} processes sent no profile` : null;
-      return { profile: b.build(runtime, profiler), note, raw: files.filter((x) => existsSync(x)) };
+      const isolates = b.processes;
+      b.processes = read.size;
+      const missing = pids.filter((p) => !read.has(p) && atStart.some((stem) => pidOf(stem) === p)).length;
+      const notes = [
+        isolates > read.size
+          ? `${isolates} isolates (main and worker threads) of ${read.size} process${read.size === 1 ? '' : 'es'} merged`
+          : null,
+        missing ? `${missing} of ${pids.length} processes sent no profile` : null,
+      ].filter(Boolean);
+      return {
+        profile: b.build(runtime, profiler),
+        wall:
+          wall.processes && wallIntervalUs
+            ? { profile: wall.build(runtime, `${profiler} (wall clock)`), intervalUs: wallIntervalUs }
+            : null,
+        note: notes.length ? notes.join('; ') : null,
+        raw: files,
+      };
     },
   };
 }
@@ -154,6 +239,8 @@ async function startAustin(pid: number, dir: string): Promise<{ running: Running
   const austin = onPath('austin');
   if (!austin) return { reason: 'austin is not installed (Debian: apt-get install austin)' };
   const version = toolVersion(austin, /austin\s+(\S+)/) ?? '';
+  if (Number(version.split('.')[0]) >= 4)
+    return { reason: `austin ${version} writes only its binary MOJO format, which perfgate does not read (austin 1.x to 3.x write text)` };
   const python = pythonVersion(pid);
   if (python && version && !austinReads(version, python))
     return { reason: `austin ${version} cannot read CPython ${python} (it reads up to an older version)` };
@@ -187,7 +274,7 @@ async function startAustin(pid: number, dir: string): Promise<{ running: Running
           profile: empty ? null : b.build('python', name),
           note: empty
             ? `${name} wrote no samples${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}`
-            : "perfgate's sampler was not loaded (PYTHONPATH did not reach the service); austin samples every thread in wall time, so waits count too",
+            : "perfgate's sampler was not loaded (PYTHONPATH did not reach the service); austin samples from outside and leaves out threads it finds idle (-s, sleepless): an estimate of CPU time, not a measure of it",
         };
       },
     },

@@ -1,6 +1,8 @@
 // Pure arithmetic over stack profiles: merging processes, the hottest functions (self and total
 // share of the service's sampled CPU, scaled to time per request) and, base against head, the
-// functions whose self time grew. A function is its name, file and line.
+// functions whose self time grew beyond sampling noise. Within a profile a function is its name,
+// file and first line; between builds the lines are aligned first (alignLines), so that a commit
+// that only moves a function down the file changes nothing.
 import type { FunctionGrowth, HotFunction, ProfileFrame, StackProfile } from '../contract/profile.js';
 
 export const functionKey = (f: ProfileFrame): string => `${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`;
@@ -78,12 +80,24 @@ export function functionShares(p: StackProfile): Map<string, Shares> {
 /**
  * The service's own code, as far as a path can tell: a file that is not the runtime's (`node:…`,
  * native, `<frozen …>`), a library's (node_modules, site- or dist-packages, a shared object), the
- * interpreter's (…/lib/pythonX.Y/) or the kernel's (`[kernel.kallsyms]`).
+ * interpreter's (…/lib/pythonX.Y/), an installed launcher script's (/usr/bin/gunicorn) or the
+ * kernel's (`[kernel.kallsyms]`).
  */
 export function isOwnCode(f: ProfileFrame): boolean {
   const file = f.file;
   if (!file || file.startsWith('node:') || file.startsWith('<')) return false;
-  return !/(^|\/)(node_modules|site-packages|dist-packages)\/|^\/usr\/lib\/python\d|\/lib\/python\d+\.\d+\/|\.so(\.\d+)*$|^\[/.test(file);
+  return !/(^|\/)(node_modules|site-packages|dist-packages)\/|^\/usr\/lib\/python\d|\/lib\/python\d+\.\d+\/|^\/usr\/(local\/)?bin\/|\.so(\.\d+)*$|^\[/.test(
+    file,
+  );
+}
+
+/**
+ * Only the stacks that pass through the service's own code: in a wall-clock view, the event
+ * loop waiting for work, a thread pool's idle workers and a server's accept loop are the
+ * runtime's and the libraries' time, not a request's.
+ */
+export function ownCodeStacks(p: StackProfile): StackProfile {
+  return { ...p, stacks: p.stacks.filter((st) => st.frames.some((i) => isOwnCode(p.frames[i]!))) };
 }
 
 /** Per function outside own code: the own-code caller most of its (self) samples came through. */
@@ -124,9 +138,77 @@ export function hotFunctions(p: StackProfile, cpuPerRequestUs: number | null, n 
     }));
 }
 
+/** Each function's total (inclusive) weight, by key. */
+function totalWeights(p: StackProfile): Map<string, { frame: ProfileFrame; w: number }> {
+  const out = new Map<string, { frame: ProfileFrame; w: number }>();
+  for (const st of p.stacks)
+    for (const i of new Set(st.frames)) {
+      const f = p.frames[i]!;
+      const key = functionKey(f);
+      const e = out.get(key) ?? { frame: f, w: 0 };
+      e.w += st.weight;
+      out.set(key, e);
+    }
+  return out;
+}
+
+/**
+ * The base profile with each function's first line rewritten to the line of the same function in
+ * the head, so that base and head match by function and file, not by where the function starts.
+ * A commit that inserts lines above a function moves it (and everything below) by one shift: per
+ * file, the shift that matches the most weight (the smaller of the two shares, summed over
+ * functions of the same name) is taken first, then the next among what is left, until no pair of
+ * same-named functions is left. A name that occurs once in the file on each side is matched
+ * whatever its shift; anonymous functions (several of one name) by their common shift.
+ */
+export function alignLines(base: StackProfile, head: StackProfile): StackProfile {
+  type Fn = { name: string; file: string; line: number; share: number };
+  const byFile = (p: StackProfile): Map<string, Fn[]> => {
+    const all = sampledWeight(p) || 1;
+    const out = new Map<string, Fn[]>();
+    for (const { frame, w } of totalWeights(p).values()) {
+      if (frame.file === null || frame.line === null) continue;
+      const list = out.get(frame.file) ?? [];
+      list.push({ name: frame.name, file: frame.file, line: frame.line, share: w / all });
+      out.set(frame.file, list);
+    }
+    return out;
+  };
+  const heads = byFile(head);
+  const moved = new Map<string, number>();
+  for (const [file, bs] of byFile(base)) {
+    const hs = heads.get(file);
+    if (!hs) continue;
+    const freeB = new Set(bs);
+    const freeH = new Set(hs);
+    for (;;) {
+      const score = new Map<number, number>();
+      for (const b of freeB)
+        for (const h of freeH)
+          if (h.name === b.name) score.set(h.line - b.line, (score.get(h.line - b.line) ?? 0) + Math.min(b.share, h.share));
+      if (!score.size) break;
+      const shift = [...score].sort((x, y) => y[1] - x[1] || Math.abs(x[0]) - Math.abs(y[0]))[0]![0];
+      for (const b of [...freeB]) {
+        const h = [...freeH].find((x) => x.name === b.name && x.line - b.line === shift);
+        if (!h) continue;
+        freeB.delete(b);
+        freeH.delete(h);
+        if (shift) moved.set(functionKey(b), h.line);
+      }
+    }
+  }
+  if (!moved.size) return base;
+  return { ...base, frames: base.frames.map((f) => (moved.has(functionKey(f)) ? { ...f, line: moved.get(functionKey(f))! } : f)) };
+}
+
+/** How many standard deviations of sampling noise a growth must exceed to be named. */
+export const GROWTH_Z = 3;
+
 /**
  * The functions whose self time per request grew most from base to head (by share of service CPU
- * where either side lacks CPU time per request); only those that grew.
+ * where either side lacks CPU time per request); only those that grew by more than GROWTH_Z
+ * standard deviations of sampling noise (a share read from n samples scatters by
+ * √(p(1−p)/n)). Base lines are aligned onto the head's first (alignLines).
  */
 export function functionGrowth(
   base: StackProfile,
@@ -135,8 +217,10 @@ export function functionGrowth(
   headCpuUs: number | null,
   n = 10,
 ): FunctionGrowth[] {
-  const b = functionShares(base);
+  const b = functionShares(alignLines(base, head));
   const h = functionShares(head);
+  const nb = sampledWeight(base);
+  const nh = sampledWeight(head);
   const perRequest = baseCpuUs !== null && headCpuUs !== null;
   const callers = ownCallers(head);
   const rows: FunctionGrowth[] = [];
@@ -159,8 +243,16 @@ export function functionGrowth(
     });
   }
   const growth = (r: FunctionGrowth): number => r.selfUsDelta ?? r.headSelfShare - r.baseSelfShare;
+  // Sampling noise of the growth, in its own unit (µs per request, or share).
+  const noise = (r: FunctionGrowth): number => {
+    const sd = (p: number, n: number, scale: number): number => (n > 0 ? scale * Math.sqrt((p * (1 - p)) / n) : Infinity);
+    return Math.hypot(
+      sd(r.baseSelfShare, nb, perRequest ? (baseCpuUs ?? 1) : 1),
+      sd(r.headSelfShare, nh, perRequest ? (headCpuUs ?? 1) : 1),
+    );
+  };
   return rows
-    .filter((r) => growth(r) > 0)
+    .filter((r) => growth(r) > 0 && growth(r) > GROWTH_Z * noise(r))
     .sort((a, b) => growth(b) - growth(a))
     .slice(0, n);
 }

@@ -88,8 +88,6 @@ export function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
   };
 }
 
-/** A signed change on the metric's own scale (errors and shares: percentage points; memory growth: MB/min). */
-
 /** The change this run against the baseline, as a reader computes it, and whether that is worse or better. */
 export function changeText(c: Comparison): string {
   if (c.change === null) return 'no baseline';

@@ -32,6 +32,45 @@ export function growthSentence(g: FunctionGrowth): string {
   return `${functionText(g)}: ${pct(g.baseSelfShare)} → ${pct(g.headSelfShare)} of service CPU (${pp(g.headSelfShare - g.baseSelfShare)})${time}`;
 }
 
+/** "+2.1 ms per request in `sleep` in `…/asyncio/tasks.py:593`, called from `price` in `app.py:58` (0.10 ms → 2.2 ms)" */
+export function waitSentence(g: FunctionGrowth): string {
+  return `${perRequest(g.selfUsDelta, true)} per request in ${functionText(g)} (${perRequest(g.baseSelfUs)} → ${perRequest(g.headSelfUs)} of wall time)`;
+}
+
+/** Where requests wait longer, per scenario (A/B with a wall-clock view on both builds); nothing otherwise. */
+export function waitHeadline(sc: ProfiledScenario, n = 2): string[] {
+  return (sc.waits ?? []).slice(0, n).map((g) => `- ${md(sc.scenario)}: ${waitSentence(g)}`);
+}
+
+function waitsTable(waits: FunctionGrowth[], n: number): string[] {
+  if (!waits.length) return [];
+  return [
+    '| Function (wall time: running or waiting) | Where | Per request, base → head | Change / request |',
+    '|---|---|---|---|',
+    ...waits
+      .slice(0, n)
+      .map(
+        (g) =>
+          `| ${code(g.name)} | ${code(where(g))} | ${perRequest(g.baseSelfUs)} → ${perRequest(g.headSelfUs)} | ${perRequest(g.selfUsDelta, true)} |`,
+      ),
+  ];
+}
+
+/** The wall-clock view's words: what was sampled, and where requests wait longer. */
+function waitLines(p: ProfileResult, tables: boolean): string[] {
+  const withWall = p.scenarios.filter((sc) => sc.waits);
+  if (!withWall.length) return [];
+  const lines = withWall.flatMap((sc) => waitHeadline(sc));
+  const out = [
+    '**Where requests wait longer (wall time, head against base)**',
+    '',
+    lines.length ? lines.join('\n') : "- no function's wall time per request grew beyond sampling noise.",
+    '',
+  ];
+  if (tables) for (const sc of withWall) if (sc.waits!.length) out.push(`*${md(sc.scenario)}*`, '', ...waitsTable(sc.waits!, 8), '');
+  return out;
+}
+
 /** The profiler's cost: the profiled trial against the unprofiled one run just before it. */
 function overhead(s: ProfiledSide): string {
   const parts: string[] = [];
@@ -86,7 +125,7 @@ export function headline(sc: ProfiledScenario, n = 3): string[] {
       `- ${md(sc.scenario)}: not compared: ${missing.map((s) => `no profile of the ${s.side} build (${md(s.note ?? 'no reason given')})`).join('; ')}`,
     ];
   if (sc.growth) {
-    if (!sc.growth.length) return [`- ${md(sc.scenario)}: no function's self time grew.`];
+    if (!sc.growth.length) return [`- ${md(sc.scenario)}: no function's self time grew beyond sampling noise.`];
     return sc.growth.slice(0, n).map((g) => `- ${md(sc.scenario)}: ${growthSentence(g)}`);
   }
   const head = sc.sides.find((s) => s.side === 'head');
@@ -110,6 +149,7 @@ export function profileLines(p: ProfileResult): string[] {
   out.push(ab ? '**Functions whose self time grew most (head against base)**' : '**Hottest functions (self time)**', '');
   for (const sc of p.scenarios) out.push(...headline(sc));
   out.push('');
+  out.push(...waitLines(p, true));
   for (const sc of p.scenarios) {
     out.push(`### Scenario ${md(sc.scenario)}`, '', ...sc.sides.map(sideLine), '');
     if (sc.growth?.length) out.push(...growthTable(sc.growth, 10), '');
@@ -118,6 +158,7 @@ export function profileLines(p: ProfileResult): string[] {
     const files = [
       ...sc.sides.filter((s) => s.files).map((s) => `${s.side}: ${code(s.files!.flameGraph)} (speedscope: ${code(s.files!.speedscope)})`),
       ...(sc.diffFile ? [`differential: ${code(sc.diffFile)}`] : []),
+      ...sc.sides.filter((s) => s.wall?.files).map((s) => `${s.side}, wall clock: ${code(s.wall!.files!.flameGraph)}`),
     ];
     if (files.length) out.push(`Flame graphs: ${files.join('; ')}.`, '');
   }
@@ -132,6 +173,7 @@ export function profileCommentLines(p: ProfileResult): string[] {
   const out = [`**Where the time went** (${ab ? 'profiled on both builds' : 'profiled'}: ${md(p.why)})`, ''];
   for (const sc of p.scenarios) out.push(...headline(sc));
   out.push('');
+  out.push(...waitLines(p, false));
   const details: string[] = [];
   for (const sc of p.scenarios) {
     details.push(`**${md(sc.scenario)}**`, '', ...sc.sides.map(sideLine), '');

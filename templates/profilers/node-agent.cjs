@@ -3,6 +3,9 @@
 // idle until perfgate writes "start" into the control file, then runs V8's sampling CPU profiler
 // through the in-process inspector (node:inspector, no port opened) until "stop", and writes the
 // profile (.cpuprofile JSON) next to the control file. It never writes to stdout or stderr.
+// `--require` runs in every worker thread too, and each isolate has its own profiler: each one
+// writes its own files (node-PID for the main thread, node-PID-tN for worker thread N), and a
+// worker that ends while profiled writes its profile as it exits.
 'use strict';
 (() => {
   const dir = process.env.PERFGATE_PROFILE_DIR;
@@ -15,7 +18,13 @@
   } catch {
     return;
   }
-  const me = path.join(dir, `node-${process.pid}`);
+  let threadId = 0;
+  try {
+    threadId = require('node:worker_threads').threadId;
+  } catch {
+    // no worker_threads: the main thread
+  }
+  const me = path.join(dir, threadId ? `node-${process.pid}-t${threadId}` : `node-${process.pid}`);
   const control = path.join(dir, 'control');
   let session;
   let state = 'idle';
@@ -47,13 +56,21 @@
       session.post('Profiler.start');
       state = 'on';
     } else if (command === 'stop' && state === 'on') {
-      state = 'stopping';
-      session.post('Profiler.stop', (err, result) => {
-        write(`${me}.cpuprofile`, err ? JSON.stringify({ error: String(err.message || err) }) : JSON.stringify(result.profile));
-        session.disconnect();
-        state = 'idle';
-      });
+      stop();
     }
   };
+  // The in-process session answers synchronously, so this also works in an exit handler.
+  const stop = () => {
+    state = 'stopping';
+    session.post('Profiler.stop', (err, result) => {
+      write(`${me}.cpuprofile`, err ? JSON.stringify({ error: String(err.message || err) }) : JSON.stringify(result.profile));
+      session.disconnect();
+      state = 'idle';
+    });
+  };
   setInterval(poll, 50).unref();
+  process.on('exit', () => {
+    if (state === 'on') stop();
+    else write(`${me}.gone`, String(process.pid));
+  });
 })();

@@ -76,12 +76,29 @@ targets: [ "rate(errors) < 1%" ]
 `;
 }
 
+/** A plain run's config of a fixture's service: one 1 s trial per scenario, profiled on request. */
+function plainConfig(name: string, command: string, fixture: string, readyTimeout: string, scenarios: [string, string][]): string {
+  return `name: ${name}
+service:
+  command: ${command}
+  cwd: ${JSON.stringify(join(REPO, 'fixtures', fixture))}
+  port: auto
+  ready: { http: /health, timeout: ${readyTimeout} }
+load: { connections: 4, warmup: 500ms, trials: 1, duration: 1s }
+history: { store: none }
+scenarios:
+${scenarios.map(([n, path]) => `  - { name: ${n}, request: { path: ${path} } }`).join('\n')}
+targets: [ "rate(errors) < 1%" ]
+`;
+}
+
 /** `perfgate run --against HEAD~1` with the built CLI: exit code, result.json and report.md. */
 function runAgainst(
   dir: string,
   env: Record<string, string>,
+  args: string[] = [],
 ): { status: number | null; result: RunResult; report: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, 'run', '--against', 'HEAD~1'], {
+  const r = spawnSync(process.execPath, [CLI, 'run', '--against', 'HEAD~1', ...args], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -166,6 +183,34 @@ describe('the profiled trial names the function that got slower', () => {
     demoDir = dir;
   }, 120_000);
 
+  // The last commit only inserts 25 comment lines above `work` (first line 137 → 162): the same
+  // code, so nothing grew. Matched by line, `work` would read 0 % → most of service CPU.
+  it('the demo with lines inserted above its hot function: the profile names no growth of `work`', () => {
+    const config = abConfig('demo-moved', 'node server.js', '15s', 10, 'products', '/api/products');
+    const dir = repo({ 'server.js': readFileSync(DEMO, 'utf8') }, config, 'server.js', (t) =>
+      t.replace('function work(', `${'// a comment line\n'.repeat(25)}function work(`),
+    );
+    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+    const m = newMarker();
+    const o = runAgainst(dir, m, ['--profile']);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(o.status, o.stderr.slice(-2000)).not.toBe(2);
+    const sc = o.result.profile!.scenarios[0]!;
+    const work = (s: 'base' | 'head') => sc.sides.find((x) => x.side === s)!.top.find((f) => f.name === 'work');
+    // Both builds spend a good part of their CPU in `work`, at its own first line in each.
+    expect(work('base'), JSON.stringify(sc.sides.map((x) => x.top.slice(0, 3)))).toMatchObject({ line: 137 });
+    expect(work('head')).toMatchObject({ line: 162 });
+    expect(work('head')!.selfShare).toBeGreaterThan(0.08);
+    // `work` is compared with itself: if it is named at all, not as growing from nothing.
+    for (const g of sc.growth!.filter((x) => x.name === 'work')) {
+      expect(g.line).toBe(162);
+      expect(g.baseSelfShare, JSON.stringify(g)).toBeGreaterThan(0.08);
+      expect(g.headSelfShare - g.baseSelfShare).toBeLessThan(0.1);
+    }
+    expect(o.report).not.toMatch(/- products: `work` in `server\.js:162`: 0\.0 % →/);
+    expect(git(dir, 'worktree', 'list').split('\n')).toHaveLength(1);
+  }, 120_000);
+
   // app.py's `items` hashes HASH_ROUNDS times per request; the last commit makes the default 4×.
   // Every gunicorn process loaded perfgate's sampler (PYTHONPATH), so it runs; austin is for
   // Python that did not load it (below).
@@ -196,25 +241,25 @@ if (!hasUvicorn && process.env.CI) throw new Error('CI must run the FastAPI test
 
 describe.skipIf(!hasUvicorn)("FastAPI under gunicorn's uvicorn workers", () => {
   // Two UvicornWorker processes forked by gunicorn: each runs the sampler (begun again after the
-  // fork). The async handler runs on the worker's main-thread event loop, where the sampler looks.
-  it('perfgate run --profile names the hashing handler `digest` in app.py', async () => {
+  // fork). The async handler runs on the worker's main-thread event loop; the sync one in
+  // FastAPI's thread pool, where the sampler charges each thread's own CPU time to its stack
+  // (read from the main thread only, it would be the event loop waiting in `select`).
+  it('perfgate run --profile names the hashing handlers `digest` (async) and `digest_sync` (thread pool) in app.py', async () => {
     const dir = tempDir();
     const m = newMarker();
     const o = await runGate({
       config: writeConfig(
         dir,
-        `name: fastapi
-service:
-  command: /usr/bin/gunicorn -k uvicorn.workers.UvicornWorker --workers 2 --bind 127.0.0.1:$PORT app:app
-  cwd: ${JSON.stringify(join(REPO, 'fixtures', 'fastapi-hash-app'))}
-  port: auto
-  ready: { http: /health, timeout: 30s }
-load: { connections: 4, warmup: 500ms, trials: 1, duration: 1s }
-history: { store: none }
-scenarios:
-  - { name: digest, request: { path: /digest } }
-targets: [ "rate(errors) < 1%" ]
-`,
+        plainConfig(
+          'fastapi',
+          '/usr/bin/gunicorn -k uvicorn.workers.UvicornWorker --workers 2 --bind 127.0.0.1:$PORT app:app',
+          'fastapi-hash-app',
+          '30s',
+          [
+            ['digest', '/digest'],
+            ['sync', '/digest-sync'],
+          ],
+        ),
       ),
       outDir: join(dir, 'out'),
       env: { ...process.env, ...m },
@@ -222,10 +267,97 @@ targets: [ "rate(errors) < 1%" ]
     });
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
     expect(o.exitCode).toBe(0);
-    const side = o.result.profile!.scenarios[0]!.sides[0]!;
-    expect(side.profiler, side.note ?? '').toMatch(/^(perfgate's Python sampler|austin .*)$/);
-    expect(side.top[0], JSON.stringify(side.top.slice(0, 3))).toMatchObject({ name: 'digest', file: expect.stringMatching(/app\.py$/) });
+    for (const [scenario, name] of [
+      ['digest', 'digest'],
+      ['sync', 'digest_sync'],
+    ] as const) {
+      const side = o.result.profile!.scenarios.find((s) => s.scenario === scenario)!.sides[0]!;
+      expect(side.profiler, side.note ?? '').toBe("perfgate's Python sampler");
+      expect(side.top[0], JSON.stringify(side.top.slice(0, 3))).toMatchObject({ name, file: expect.stringMatching(/app\.py$/) });
+      expect(side.top[0]!.selfShare).toBeGreaterThan(0.3);
+    }
     expect(o.report).toMatch(/- digest: `digest` in `\S*app\.py:\d+`: \d+(\.\d)? % of service CPU; self time per request/);
+    expect(o.report).toMatch(/- sync: `digest_sync` in `\S*app\.py:\d+`: \d+(\.\d)? % of service CPU/);
+  }, 60_000);
+});
+
+describe.skipIf(!hasUvicorn)('where requests wait: a FastAPI commit that makes a remote call wait 2 ms', () => {
+  // The last commit adds `await asyncio.sleep(0.002)` to an async helper and `time.sleep(0.002)`
+  // to a sync one (run in FastAPI's thread pool). No CPU changes; the wall-clock view (every
+  // pending task's awaits, every thread's stack) names where each request now waits.
+  it('--against HEAD~1 --profile: +2 ms per request in `sleep`, from `remote_price`, and in `remote_price_sync`', () => {
+    const config = `name: fastapi-waits
+service:
+  command: /usr/bin/gunicorn -k uvicorn.workers.UvicornWorker --workers 1 --bind 127.0.0.1:$PORT app:app
+  port: auto
+  ready: { http: /health, timeout: 30s }
+load: { connections: 4, warmup: 500ms, duration: 1s }
+ab: { min-trials: 4, max-trials: 6, step: 2 }
+history: { store: none }
+scenarios:
+  - { name: price, request: { path: /price } }
+  - { name: price sync, request: { path: /price-sync } }
+targets: [ "rate(errors) < 1%" ]
+`;
+    const app = readFileSync(join(REPO, 'fixtures', 'fastapi-hash-app', 'app.py'), 'utf8');
+    const dir = repo({ 'app.py': app }, config, 'app.py', (t) =>
+      t
+        .replace('import hashlib\n', 'import asyncio\nimport hashlib\nimport time\n')
+        .replace('async def remote_price(item):\n', 'async def remote_price(item):\n    await asyncio.sleep(0.002)\n')
+        .replace('def remote_price_sync(item):\n', 'def remote_price_sync(item):\n    time.sleep(0.002)\n'),
+    );
+    const m = newMarker();
+    const o = runAgainst(dir, m, ['--profile']);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(o.status, o.stderr.slice(-2000)).not.toBe(2);
+    const sc = (name: string) => o.result.profile!.scenarios.find((s) => s.scenario === name)!;
+    for (const s of [sc('price'), sc('price sync')])
+      for (const side of s.sides) {
+        expect(side.profiler, side.note ?? '').toBe("perfgate's Python sampler");
+        expect(side.wall!.samples).toBeGreaterThan(20);
+      }
+    const asyncWait = sc('price').waits![0]!;
+    expect(asyncWait, JSON.stringify(sc('price').waits!.slice(0, 3))).toMatchObject({
+      name: 'sleep',
+      file: expect.stringMatching(/asyncio\/tasks\.py$/),
+      calledFrom: { name: 'remote_price', file: 'app.py' },
+    });
+    expect(asyncWait.selfUsDelta).toBeGreaterThan(1000);
+    expect(asyncWait.selfUsDelta).toBeLessThan(4000);
+    const syncWait = sc('price sync').waits![0]!;
+    expect(syncWait, JSON.stringify(sc('price sync').waits!.slice(0, 3))).toMatchObject({ name: 'remote_price_sync', file: 'app.py' });
+    expect(syncWait.selfUsDelta).toBeGreaterThan(1000);
+    expect(syncWait.selfUsDelta).toBeLessThan(4000);
+    expect(o.report).toContain('**Where requests wait longer (wall time, head against base)**');
+    expect(o.report).toMatch(
+      /- price: \+\d\.\d\d ms per request in `sleep` in `[^`]*asyncio\/tasks\.py:\d+`, called from `remote_price` in `app\.py:\d+`/,
+    );
+    expect(comment(o.result)).toMatch(/- price sync: \+\d\.\d\d ms per request in `remote_price_sync` in `app\.py:\d+`/);
+    expect(validateResult(o.result), JSON.stringify(validateResult.errors)).toBe(true);
+  }, 180_000);
+});
+
+describe('Node.js worker threads', () => {
+  // The main thread hands every request to one of two worker threads, which hash in `digest`.
+  // Each isolate has its own V8 profiler: three profiles (main and two workers), merged.
+  it('perfgate run --profile names `digest` in worker.js, from every isolate', async () => {
+    const dir = tempDir();
+    const m = newMarker();
+    const out = join(dir, 'out');
+    const o = await runGate({
+      config: writeConfig(dir, plainConfig('workers', 'node server.js', 'node-workers', '15s', [['digest', '/digest']])),
+      outDir: out,
+      env: { ...process.env, ...m },
+      overrides: { profile: { requested: true } },
+    });
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(o.exitCode).toBe(0);
+    const side = o.result.profile!.scenarios[0]!.sides[0]!;
+    expect(side.profiler, side.note ?? '').toBe('V8 CPU profiler');
+    expect(side.note).toBe('3 isolates (main and worker threads) of 1 process merged');
+    expect(readdirSync(join(out, 'profiles', 'raw')).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(3);
+    expect(side.top[0], JSON.stringify(side.top.slice(0, 3))).toMatchObject({ name: 'digest', file: expect.stringMatching(/worker\.js$/) });
+    expect(o.report).toMatch(/- digest: `digest` in `\S*worker\.js:\d+`/);
   }, 60_000);
 });
 
@@ -285,7 +417,7 @@ targets: [ "rate(errors) < 1%" ]
       expect(o.exitCode).toBe(0);
       const side = o.result.profile!.scenarios[0]!.sides[0]!;
       expect(side.profiler, side.note ?? '').toMatch(/^austin \d/);
-      expect(side.note).toMatch(/austin samples every thread in wall time/);
+      expect(side.note).toMatch(/austin samples from outside and leaves out threads it finds idle \(-s, sleepless\)/);
       expect(side.samples).toBeGreaterThan(50);
       expect(
         side.top.some((f) => /http\/server\.py|socketserver\.py|selectors\.py|socket\.py/.test(f.file ?? '')),

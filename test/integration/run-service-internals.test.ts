@@ -144,7 +144,7 @@ describe('service metrics against history', () => {
     expect(c).toMatchObject({ outcome: 'regression', scale: 'abs', runs: 5, current: 0 });
     expect(c.change!).toBeGreaterThan(0.9);
     expect(off.exitCode).toBe(1);
-    expect(off.report).toMatch(/\| cache_hit_rate \| [\d.]+ % \(5 runs\) \| 0 % \| \+(9\d|100)(\.\d+)? pp \|/);
+    expect(off.report).toMatch(/\| cache_hit_rate \| [\d.]+ % \(5 runs\) \| 0 % \| −(9\d|100)(\.\d+)? pp worse \|/);
     // Memory growth over 3 s of load is heap sizing: not compared with history, and said so.
     expect(off.result.regression!.comparisons.some((x) => x.metric === 'memory.growth')).toBe(false);
     expect(off.result.regression!.leftOut).toContainEqual({

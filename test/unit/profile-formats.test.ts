@@ -4,9 +4,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StackProfile } from '../../src/contract/profile.js';
-import { jsFunctions, readAustin, readCpuProfile, readPerfScript, readSampler, type SamplerOutput } from '../../src/profile/formats.js';
+import {
+  jsCallLines,
+  jsFunctions,
+  readAustin,
+  readCpuProfile,
+  readPerfScript,
+  readSampler,
+  type SamplerOutput,
+} from '../../src/profile/formats.js';
 import { austinReads } from '../../src/profile/session.js';
-import { functionGrowth, hotFunctions, sampledWeight, StackBuilder } from '../../src/profile/stacks.js';
+import { alignLines, functionGrowth, hotFunctions, sampledWeight, StackBuilder } from '../../src/profile/stacks.js';
 import { DEMO, REPO } from '../helpers.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'profiles');
@@ -24,6 +32,33 @@ describe('V8 .cpuprofile', () => {
     expect(at('catalog')).toBe(117);
     // Control flow is not a function.
     expect(demoSource.some((f) => ['if', 'for', 'while', 'switch'].includes(f.name))).toBe(false);
+  });
+
+  it('ticks V8 put on the line that calls an inlined function (`work(WORK_ITERATIONS);`) go to that function', () => {
+    const slowed = JSON.parse(fixture('demo-slowdown-head.cpuprofile')) as Parameters<typeof readCpuProfile>[0];
+    const source = readFileSync(DEMO, 'utf8');
+    const file = '/tmp/ci-clone/fixtures/demo-service/server.js';
+    const functions = jsFunctions(source, file);
+    const calls = jsCallLines(source, functions);
+    expect(calls.get(267)).toMatchObject({ name: 'work', line: 137 });
+    expect(calls.get(273)).toMatchObject({ name: 'slowdown', line: 147 });
+    const read = (withCalls: boolean) =>
+      hotFunctions(
+        readCpuProfile(
+          slowed,
+          new StackBuilder(),
+          (f) => (f === file ? functions : []),
+          (f, line) => (withCalls && f === file ? calls.get(line) : undefined),
+        ).build('node', 'V8'),
+        null,
+        50,
+      );
+    const callback = (withCalls: boolean) => read(withCalls).find((f) => f.name === '(anonymous)' && f.line === 266)?.selfShare ?? 0;
+    // Read without the call lines, the route callback (line 266) holds 31 % of the CPU itself; with them, `work` has it.
+    expect(callback(false)).toBeGreaterThan(0.25);
+    expect(callback(true)).toBeLessThan(0.05);
+    expect(read(true)[0]).toMatchObject({ name: 'work', line: 137 });
+    expect(read(true)[0]!.selfShare).toBeGreaterThan(read(false)[0]!.selfShare + 0.25);
   });
 
   it('inlined `work` gets the samples its line ticks point at; idle and (root) stay out', () => {
@@ -108,6 +143,36 @@ describe('austin', () => {
     expect(sampledWeight(withAgent.build('python', 'a'))).toBe(1);
   });
 
+  it('austin 2.x/3.x lines (`P<pid>;T<iid>:<tid>;file:fn:line`, `#` metadata) read as the 1.x form does', () => {
+    // The same samples written as austin 3.x writes them (austin 3 does not install here: Debian 12
+    // ships 1.0.1): each `fn (file);Lnn` frame becomes `file:fn:nn`.
+    const old = fixture('austin-3.10.txt');
+    const v3 = [
+      '# austin: 3.7.0',
+      '# interval: 1000',
+      '# mode: cpu',
+      ...old
+        .split('\n')
+        .filter((l) => l.startsWith('Thread '))
+        .map((l) => {
+          const cut = l.lastIndexOf(' ');
+          const parts = l.slice(0, cut).split(';');
+          const frames: string[] = [];
+          for (let i = 1; i < parts.length; i += 2) {
+            const m = /^(.*) \((.*)\)$/.exec(parts[i]!)!;
+            frames.push(`${m[2]}:${m[1]}:${parts[i + 1]!.slice(1)}`);
+          }
+          return [`P4242;T0:${parts[0]!.slice(7)}`, ...frames].join(';') + l.slice(cut);
+        }),
+    ].join('\n');
+    const a = readAustin(old).build('python', 'austin 1.0.1');
+    const b = readAustin(v3).build('python', 'austin 3.7.0');
+    expect(sampledWeight(b)).toBe(sampledWeight(a));
+    expect(b.idle).toBe(a.idle);
+    expect(hotFunctions(b, null, 5)).toEqual(hotFunctions(a, null, 5));
+    expect(b.frames.some((f) => /^(P\d|T\d|#)/.test(f.name) || f.name.includes(':'))).toBe(false);
+  });
+
   it('which CPython each austin reads: Debian 12 austin 1.0.1 reads 3.10, not 3.11', () => {
     expect(austinReads('1.0.1', '3.10')).toBe(true);
     expect(austinReads('1.0.1', '3.11')).toBe(false);
@@ -157,23 +222,63 @@ describe('hot functions and growth', () => {
     expect(hot.get('main')).toMatchObject({ selfShare: 0.25, totalShare: 1 });
   });
 
-  it("the issue's example: `work` 31 % → 46 % of service CPU; the largest growth per request first, only growth", () => {
+  it('`work` 31 % → 46 % of service CPU: the largest growth per request first, only growth beyond sampling noise', () => {
+    // 1,000 samples a side: a share scatters by √(p(1−p)/1000), 1.5 pp at 31 %.
     const base = profile([
-      [['main', 'work'], 31],
-      [['main', 'parse'], 49],
-      [['main'], 20],
+      [['main', 'work'], 310],
+      [['main', 'parse'], 490],
+      [['main'], 200],
     ]);
     const head = profile([
-      [['main', 'work'], 46],
-      [['main', 'parse'], 36],
-      [['main'], 18],
+      [['main', 'work'], 460],
+      [['main', 'parse'], 360],
+      [['main'], 180],
     ]);
     const g = functionGrowth(base, head, 1000, 1400);
-    expect(g.map((r) => r.name)).toEqual(['work', 'main', 'parse']);
+    // main's self time per request +52 µs (200 → 252) is within its noise here (sd 21 µs).
+    expect(g.map((r) => r.name)).toEqual(['work']);
     expect(g[0]).toMatchObject({ baseSelfShare: 0.31, headSelfShare: 0.46 });
     expect(g[0]!.selfUsDelta).toBeCloseTo(0.46 * 1400 - 0.31 * 1000, 9);
     // Without CPU time per request, growth is by share (parse shrank, main too).
     expect(functionGrowth(base, head, null, null).map((r) => r.name)).toEqual(['work']);
+    // The same shares read from 10,000 samples a side: main's +52 µs is beyond the noise (sd 6.7 µs).
+    const many = (p: StackProfile): StackProfile => ({ ...p, stacks: p.stacks.map((s) => ({ ...s, weight: s.weight * 10 })) });
+    expect(functionGrowth(many(base), many(head), 1000, 1400).map((r) => r.name)).toEqual(['work', 'main']);
+    // Nothing changed but the samples: nothing is named.
+    const again = profile([
+      [['main', 'work'], 318],
+      [['main', 'parse'], 482],
+      [['main'], 200],
+    ]);
+    expect(functionGrowth(base, again, 1000, 1010)).toEqual([]);
+  });
+
+  it('a commit that only inserts lines above a hot function names nothing; its share is compared with itself', () => {
+    const at = (line: number, shift = 0) => ({ name: 'work', file: 'server.js', line: line + shift });
+    const build = (shift: number, anon: number[]): StackProfile => {
+      const b = new StackBuilder();
+      const main = { name: 'main', file: 'server.js', line: 1 };
+      b.add([main, at(137, shift)], 800);
+      // Two anonymous callbacks below `work`, and one above it that the head adds samples to.
+      b.add([main, { name: '(anonymous)', file: 'server.js', line: 200 + shift }], anon[0]!);
+      b.add([main, { name: '(anonymous)', file: 'server.js', line: 240 + shift }], anon[1]!);
+      b.add([main, { name: '(anonymous)', file: 'server.js', line: 20 }], anon[2]!);
+      b.add([main], 100);
+      return b.build('node', 'V8');
+    };
+    const base = build(0, [60, 30, 10]);
+    const head = build(25, [58, 33, 9]);
+    expect(functionGrowth(base, head, 500, 505)).toEqual([]);
+    // Read by line, `work` would have grown from nothing to 80 %.
+    expect(alignLines(base, head).frames.find((f) => f.name === 'work')!.line).toBe(162);
+    const anon = alignLines(base, head)
+      .frames.filter((f) => f.name === '(anonymous)')
+      .map((f) => f.line);
+    expect(anon).toEqual([225, 265, 20]);
+    // A real growth in a moved function is still named, at the head's line.
+    const grown = build(25, [60, 30, 10]);
+    grown.stacks[0]!.weight = 1600;
+    expect(functionGrowth(base, grown, 500, 900)[0]).toMatchObject({ name: 'work', line: 162 });
   });
 
   it("a function outside the service's own code is named with its own-code caller", () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FunctionGrowth, ProfiledSide, ProfileResult } from '../../../src/contract/profile.js';
 import { flameGraphHtml, speedscopeJson } from '../../../src/report/flame-graph.js';
 import { profileIndexHtml } from '../../../src/report/profile-index.js';
-import { growthSentence, perRequest, profileCommentLines, profileLines } from '../../../src/report/profile-view.js';
+import { growthSentence, perRequest, profileCommentLines, profileLines, waitSentence } from '../../../src/report/profile-view.js';
 import { StackBuilder } from '../../../src/profile/stacks.js';
 
 const growth = (over: Partial<FunctionGrowth> = {}): FunctionGrowth => ({
@@ -55,6 +55,38 @@ describe('where the time went, in words', () => {
     expect(perRequest(41)).toBe('41 µs');
     expect(perRequest(4.12)).toBe('4.1 µs');
     expect(perRequest(-1234, true)).toBe('−1.23 ms');
+  });
+
+  it("where requests wait: '+2.10 ms per request in `sleep` …, called from `price` in `app.py:58`', in the report and the comment", () => {
+    const wait = growth({
+      name: 'sleep',
+      file: '/usr/lib/python3.11/asyncio/tasks.py',
+      line: 627,
+      calledFrom: { name: 'price', file: 'app.py', line: 58 },
+      baseSelfUs: 20,
+      headSelfUs: 2120,
+      selfUsDelta: 2100,
+    });
+    expect(waitSentence(wait)).toBe(
+      '+2.10 ms per request in `sleep` in `/usr/lib/python3.11/asyncio/tasks.py:627`, called from `price` in `app.py:58` (20 µs → 2.12 ms of wall time)',
+    );
+    const p: ProfileResult = {
+      mode: 'auto',
+      why: 'asked for',
+      index: null,
+      scenarios: [{ scenario: 'product page', sides: [side('base'), side('head')], growth: [], diffFile: null, waits: [wait] }],
+    };
+    const report = profileLines(p).join('\n');
+    expect(report).toContain(
+      '**Where requests wait longer (wall time, head against base)**\n\n- product page: +2.10 ms per request in `sleep`',
+    );
+    expect(report).toContain('| `sleep` | `/usr/lib/python3.11/asyncio/tasks.py:627` | 20 µs → 2.12 ms | +2.10 ms |');
+    expect(profileCommentLines(p).join('\n')).toContain('- product page: +2.10 ms per request in `sleep`');
+    // Nothing beyond noise: said so; no wall-clock view at all (V8, perf): nothing said.
+    p.scenarios[0]!.waits = [];
+    expect(profileLines(p).join('\n')).toContain("- no function's wall time per request grew beyond sampling noise.");
+    delete p.scenarios[0]!.waits;
+    expect(profileLines(p).join('\n')).not.toContain('Where requests wait');
   });
 
   it('A/B: the headline names the growth per scenario; the profiler, its cost and the files follow', () => {
