@@ -314,7 +314,10 @@ targets: [ "rate(errors) < 1%" ]
     for (const s of [sc('price'), sc('price sync')])
       for (const side of s.sides) {
         expect(side.profiler, side.note ?? '').toBe("perfgate's Python sampler");
-        expect(side.wall!.samples).toBeGreaterThan(20);
+        // Own-code wall samples: the base build's requests barely wait in app code (a few
+        // samples); the head's wait 2 ms each, seen on most 10 ms ticks.
+        expect(side.wall).toBeDefined();
+        if (side.side === 'head') expect(side.wall!.samples).toBeGreaterThan(20);
       }
     const asyncWait = sc('price').waits![0]!;
     expect(asyncWait, JSON.stringify(sc('price').waits!.slice(0, 3))).toMatchObject({

@@ -106,9 +106,12 @@ describe('history mode against real runs', () => {
     // which worsens downward, "-20.7 %"); run-wide ones (memory growth) read "memory.growth of the
     // whole run: +24.58 MB/min". Regressions outside the gate are printed as such: whichever
     // this run's data proved (one run proved p95, p99 and throughput but not p50).
+    // Memory per request is a size, compared head minus base: "+671 B".
     const line = (c: { metric: string; scenario: string; worse: string }, word: string) =>
       new RegExp(
-        `${word} ${escapeRegExp(c.metric)} of ${escapeRegExp(c.scenario)}: ${c.worse === 'up' ? '\\+' : '-'}\\d+\\.\\d+ (%|MB/min) against the baseline`,
+        `${word} ${escapeRegExp(c.metric)} of ${escapeRegExp(c.scenario)}: ${c.worse === 'up' ? '\\+' : '-'}` +
+          (c.metric === 'memory_per_request' ? '\\d+(\\.\\d+)? (B|KB|MB)' : '\\d+\\.\\d+ (%|MB/min)') +
+          ' against the baseline',
       );
     for (const c of found) expect(fromDir.stdout).toMatch(line(c, 'REGRESSION {2}'));
     for (const c of slow.result.regression!.comparisons.filter((x) => x.gating === false && x.outcome === 'regression'))
