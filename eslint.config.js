@@ -25,7 +25,7 @@ export default defineConfig(
   // The profiling agent is CommonJS: NODE_OPTIONS=--require loads it before any service code.
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, require: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, require: 'readonly', __filename: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

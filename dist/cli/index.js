@@ -41480,7 +41480,9 @@ function functionGrowth(base, head, baseCpuUs, headCpuUs, n = 10) {
     const growth = (r) => r.selfUsDelta ?? r.headSelfShare - r.baseSelfShare;
     // Sampling noise of the growth, in its own unit (µs per request, or share).
     const noise = (r) => {
-        const sd = (p, n, scale) => (n > 0 ? scale * Math.sqrt((p * (1 - p)) / n) : Infinity);
+        // A side without samples is unknown, unless it had no time to sample (a wall view where no
+        // request waited in own code: 0 µs per request, exactly).
+        const sd = (p, n, scale) => (n > 0 ? scale * Math.sqrt((p * (1 - p)) / n) : scale === 0 ? 0 : Infinity);
         return Math.hypot(sd(r.baseSelfShare, nb, perRequest ? (baseCpuUs ?? 1) : 1), sd(r.headSelfShare, nh, perRequest ? (headCpuUs ?? 1) : 1));
     };
     return rows
@@ -41506,6 +41508,8 @@ const V8_IDLE = '(idle)';
  * an inlined callee's ticks on the line of the call itself (`work(n);`): a tick on a line of the
  * caller that only calls a function of the same script goes to that function.
  */
+/** The Node.js agent perfgate loads into a profiled service (templates/profilers). */
+const AGENT_SCRIPT = '/profilers/node-agent.cjs';
 function readCpuProfile(profile, into = new StackBuilder(), 
 /** The functions a script defines (read from its source): inlined functions the profile never names. */
 defined = () => [], 
@@ -41535,6 +41539,9 @@ callOn = () => undefined) {
                 break;
             stack.push(v8Frame(n.callFrame));
         }
+        // perfgate's own agent (its wall-clock view noting each wait) is the profiler's cost, not the service's.
+        if (stack.some((f) => f.file?.endsWith(AGENT_SCRIPT)))
+            continue;
         stack.reverse();
         let own = count;
         const own0 = node.callFrame.lineNumber + 1;
@@ -41840,6 +41847,19 @@ function agentFiles(dir, runtime, pids, ext) {
         .filter((m) => !!m && m[1] === runtime && want.has(m[2]) && m[3] === ext)
         .map((m) => m[0].slice(0, -(ext.length + 1)));
 }
+/** The Node.js agent's wall-clock view of one isolate, added to `into`: its interval (µs), or 0 when it wrote none. */
+function readNodeWall(file, into) {
+    try {
+        const data = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        if (!data?.samples)
+            return 0;
+        readSamplerWall({ frames: [], samples: [], wall: data }, into);
+        return data.intervalUs;
+    }
+    catch {
+        return 0; // an agent without the view (older, or async_hooks missing)
+    }
+}
 /**
  * Every agent of these processes profiles from "start" to "stop": one profile per process, and in
  * Node.js one per isolate (the main thread and each worker thread), merged into one. A worker
@@ -41850,7 +41870,7 @@ function agentProfiler(runtime, profiler, pids, dir) {
     const ext = runtime === 'node' ? 'cpuprofile' : 'json';
     // The last trial's profiles are not this one's.
     for (const stem of [...agentFiles(dir, runtime, pids, ext), ...agentFiles(dir, runtime, pids, 'gone')])
-        for (const e of [ext, 'gone'])
+        for (const e of [ext, 'gone', 'wall.json'])
             (0,external_node_fs_.rmSync)((0,external_node_path_.join)(dir, `${stem}.${e}`), { force: true });
     const atStart = agentFiles(dir, runtime, pids, 'ready');
     command(dir, `start ${INTERVAL_US}`);
@@ -41877,8 +41897,12 @@ function agentProfiler(runtime, profiler, pids, dir) {
                     if (data.error)
                         problems.push(data.error);
                     else {
-                        if (runtime === 'node')
+                        if (runtime === 'node') {
                             readCpuProfile(data, b, source.functions, source.callOn);
+                            const waits = readNodeWall((0,external_node_path_.join)(dir, `${stems[i]}.wall.json`), wall);
+                            if (waits)
+                                wallIntervalUs = waits;
+                        }
                         else {
                             readSampler(data, b);
                             if (readSamplerWall(data, wall))
@@ -42340,7 +42364,7 @@ async function profileRun(config, targets, ctx, outDir, why) {
                 continue;
             if (r.wall && r.side.wall) {
                 const stem = (0,external_node_path_.join)(dir, `${slug(sc.name)}-${t.side}-wall`);
-                const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: every thread's stack and every pending asyncio task's awaits that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
+                const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: ${r.wall.kind === 'node' ? "every pending wait's stack (promises, timers, outgoing requests, with the awaiting callers)" : "every thread's stack and every pending asyncio task's awaits"} that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
                 (0,external_node_fs_.writeFileSync)(`${stem}.html`, flameGraphHtml({ title: `Wall clock: ${sc.name} (${t.side})`, subtitle, profile: r.wall }));
                 (0,external_node_fs_.writeFileSync)(`${stem}.speedscope.json`, speedscopeJson(`${sc.name} (${t.side}, wall clock)`, r.wall));
                 r.side.wall.files = { flameGraph: ctx.display(`${stem}.html`), speedscope: ctx.display(`${stem}.speedscope.json`) };

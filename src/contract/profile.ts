@@ -76,7 +76,8 @@ export interface ProfiledSide {
   files: { flameGraph: string; speedscope: string } | null;
   /**
    * Where requests spend wall time, running or waiting (the Python sampler: every thread's stack
-   * and every pending asyncio task's awaits, sampled every intervalUs); absent or null where the
+   * and every pending asyncio task's awaits; the Node.js agent: every pending wait's stack, its
+   * awaiting callers included; sampled every intervalUs); absent or null where the
    * profiler has no such view. Shares are of all sampled wall time; times are per request.
    */
   wall?: WallView | null;

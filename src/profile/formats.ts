@@ -29,6 +29,9 @@ const V8_IDLE = '(idle)';
  * an inlined callee's ticks on the line of the call itself (`work(n);`): a tick on a line of the
  * caller that only calls a function of the same script goes to that function.
  */
+/** The Node.js agent perfgate loads into a profiled service (templates/profilers). */
+const AGENT_SCRIPT = '/profilers/node-agent.cjs';
+
 export function readCpuProfile(
   profile: CpuProfile,
   into = new StackBuilder(),
@@ -56,6 +59,8 @@ export function readCpuProfile(
       if (parent.get(cur) === undefined && n.callFrame.functionName === '(root)') break;
       stack.push(v8Frame(n.callFrame));
     }
+    // perfgate's own agent (its wall-clock view noting each wait) is the profiler's cost, not the service's.
+    if (stack.some((f) => f.file?.endsWith(AGENT_SCRIPT))) continue;
     stack.reverse();
     let own = count;
     const own0 = node.callFrame.lineNumber + 1;
@@ -165,7 +170,7 @@ interface SamplerStacks {
 }
 
 export interface SamplerOutput extends SamplerStacks {
-  /** The wall-clock view: every thread's stack and every pending asyncio task's awaits, every intervalUs. */
+  /** The wall-clock view: every thread's stack and every pending asyncio task's awaits (Python) or every pending wait's stack (the Node.js agent), every intervalUs. */
   wall?: SamplerStacks & { intervalUs: number };
 }
 

@@ -48,7 +48,7 @@ export interface WallProfile {
 
 export interface Collected {
   profile: StackProfile | null;
-  /** Where requests wait (the Python sampler's wall-clock view); absent where the profiler has none. */
+  /** Where requests wait (the Python sampler's or the Node.js agent's wall-clock view); absent where the profiler has none. */
   wall?: WallProfile | null;
   /** Why there is no profile, or what was tried before the one that ran. */
   note: string | null;
@@ -137,6 +137,18 @@ function agentFiles(dir: string, runtime: string, pids: number[], ext: string): 
     .map((m) => m[0].slice(0, -(ext.length + 1)));
 }
 
+/** The Node.js agent's wall-clock view of one isolate, added to `into`: its interval (µs), or 0 when it wrote none. */
+function readNodeWall(file: string, into: StackBuilder): number {
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as SamplerOutput['wall'];
+    if (!data?.samples) return 0;
+    readSamplerWall({ frames: [], samples: [], wall: data }, into);
+    return data.intervalUs;
+  } catch {
+    return 0; // an agent without the view (older, or async_hooks missing)
+  }
+}
+
 /**
  * Every agent of these processes profiles from "start" to "stop": one profile per process, and in
  * Node.js one per isolate (the main thread and each worker thread), merged into one. A worker
@@ -147,7 +159,7 @@ function agentProfiler(runtime: 'node' | 'python', profiler: string, pids: numbe
   const ext = runtime === 'node' ? 'cpuprofile' : 'json';
   // The last trial's profiles are not this one's.
   for (const stem of [...agentFiles(dir, runtime, pids, ext), ...agentFiles(dir, runtime, pids, 'gone')])
-    for (const e of [ext, 'gone']) rmSync(join(dir, `${stem}.${e}`), { force: true });
+    for (const e of [ext, 'gone', 'wall.json']) rmSync(join(dir, `${stem}.${e}`), { force: true });
   const atStart = agentFiles(dir, runtime, pids, 'ready');
   command(dir, `start ${INTERVAL_US}`);
   const pidOf = (stem: string): number => Number(AGENT_FILE.exec(`${stem}.x`)![2]);
@@ -173,8 +185,11 @@ function agentProfiler(runtime: 'node' | 'python', profiler: string, pids: numbe
           const data = JSON.parse(readFileSync(f, 'utf8')) as { error?: string };
           if (data.error) problems.push(data.error);
           else {
-            if (runtime === 'node') readCpuProfile(data as Parameters<typeof readCpuProfile>[0], b, source.functions, source.callOn);
-            else {
+            if (runtime === 'node') {
+              readCpuProfile(data as Parameters<typeof readCpuProfile>[0], b, source.functions, source.callOn);
+              const waits = readNodeWall(join(dir, `${stems[i]!}.wall.json`), wall);
+              if (waits) wallIntervalUs = waits;
+            } else {
               readSampler(data as SamplerOutput, b);
               if (readSamplerWall(data as SamplerOutput, wall)) wallIntervalUs = (data as SamplerOutput).wall!.intervalUs;
             }

@@ -245,7 +245,9 @@ export function functionGrowth(
   const growth = (r: FunctionGrowth): number => r.selfUsDelta ?? r.headSelfShare - r.baseSelfShare;
   // Sampling noise of the growth, in its own unit (µs per request, or share).
   const noise = (r: FunctionGrowth): number => {
-    const sd = (p: number, n: number, scale: number): number => (n > 0 ? scale * Math.sqrt((p * (1 - p)) / n) : Infinity);
+    // A side without samples is unknown, unless it had no time to sample (a wall view where no
+    // request waited in own code: 0 µs per request, exactly).
+    const sd = (p: number, n: number, scale: number): number => (n > 0 ? scale * Math.sqrt((p * (1 - p)) / n) : scale === 0 ? 0 : Infinity);
     return Math.hypot(
       sd(r.baseSelfShare, nb, perRequest ? (baseCpuUs ?? 1) : 1),
       sd(r.headSelfShare, nh, perRequest ? (headCpuUs ?? 1) : 1),

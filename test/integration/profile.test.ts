@@ -281,24 +281,35 @@ describe.skipIf(!hasUvicorn)("FastAPI under gunicorn's uvicorn workers", () => {
   }, 60_000);
 });
 
-describe.skipIf(!hasUvicorn)('where requests wait: a FastAPI commit that makes a remote call wait 2 ms', () => {
-  // The last commit adds `await asyncio.sleep(0.002)` to an async helper and `time.sleep(0.002)`
-  // to a sync one (run in FastAPI's thread pool). No CPU changes; the wall-clock view (every
-  // pending task's awaits, every thread's stack) names where each request now waits.
-  it('--against HEAD~1 --profile: +2 ms per request in `sleep`, from `remote_price`, and in `remote_price_sync`', () => {
-    const config = `name: fastapi-waits
+/** A short A/B config for the wait tests: 4 connections, 1 s trials, 4–6 pairs. */
+function waitsConfig(name: string, command: string, scenarios: [string, string][]): string {
+  return `name: ${name}
 service:
-  command: /usr/bin/gunicorn -k uvicorn.workers.UvicornWorker --workers 1 --bind 127.0.0.1:$PORT app:app
+  command: ${command}
   port: auto
   ready: { http: /health, timeout: 30s }
 load: { connections: 4, warmup: 500ms, duration: 1s }
 ab: { min-trials: 4, max-trials: 6, step: 2 }
 history: { store: none }
 scenarios:
-  - { name: price, request: { path: /price } }
-  - { name: price sync, request: { path: /price-sync } }
+${scenarios.map(([n, path]) => `  - { name: ${n}, request: { path: ${path} } }`).join('\n')}
 targets: [ "rate(errors) < 1%" ]
 `;
+}
+
+describe.skipIf(!hasUvicorn)('where requests wait: a FastAPI commit that makes a remote call wait 2 ms', () => {
+  // The last commit adds `await asyncio.sleep(0.002)` to an async helper and `time.sleep(0.002)`
+  // to a sync one (run in FastAPI's thread pool). No CPU changes; the wall-clock view (every
+  // pending task's awaits, every thread's stack) names where each request now waits.
+  it('--against HEAD~1 --profile: +2 ms per request in `sleep`, from `remote_price`, and in `remote_price_sync`', () => {
+    const config = waitsConfig(
+      'fastapi-waits',
+      '/usr/bin/gunicorn -k uvicorn.workers.UvicornWorker --workers 1 --bind 127.0.0.1:$PORT app:app',
+      [
+        ['price', '/price'],
+        ['price sync', '/price-sync'],
+      ],
+    );
     const app = readFileSync(join(REPO, 'fixtures', 'fastapi-hash-app', 'app.py'), 'utf8');
     const dir = repo({ 'app.py': app }, config, 'app.py', (t) =>
       t
@@ -338,6 +349,42 @@ targets: [ "rate(errors) < 1%" ]
     expect(comment(o.result)).toMatch(/- price sync: \+\d\.\d\d ms per request in `remote_price_sync` in `app\.py:\d+`/);
     expect(validateResult(o.result), JSON.stringify(validateResult.errors)).toBe(true);
   }, 180_000);
+});
+
+describe('where Node.js requests wait: a commit that makes a remote call wait 2 ms', () => {
+  // The last commit adds `await sleep(2)` (node:timers/promises) to an async helper. No CPU
+  // changes; the agent's wall-clock view (every pending wait's stack, awaiting callers included)
+  // names where each request now waits.
+  it('--against HEAD~1 --profile: +2 ms per request in `setTimeout`, from `remotePrice`', () => {
+    const config = waitsConfig('node-waits', 'node server.mjs', [['price', '/price']]);
+    // An ES module: V8 names its frames by file:// URL, read as the path.
+    const server = readFileSync(join(REPO, 'fixtures', 'node-waits', 'server.mjs'), 'utf8');
+    const dir = repo({ 'server.mjs': server }, config, 'server.mjs', (t) =>
+      t.replace('async function remotePrice(id) {\n', 'async function remotePrice(id) {\n  await sleep(2);\n'),
+    );
+    const m = newMarker();
+    const o = runAgainst(dir, m, ['--profile']);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(o.status, o.stderr.slice(-2000)).not.toBe(2);
+    const sc = o.result.profile!.scenarios.find((s) => s.scenario === 'price')!;
+    for (const side of sc.sides) {
+      expect(side.profiler, side.note ?? '').toBe('V8 CPU profiler');
+      expect(side.wall).toBeDefined();
+      if (side.side === 'head') expect(side.wall!.samples).toBeGreaterThan(20);
+    }
+    const wait = sc.waits![0]!;
+    expect(wait, JSON.stringify(sc.waits!.slice(0, 3))).toMatchObject({
+      name: 'setTimeout',
+      file: 'node:timers/promises',
+      calledFrom: { name: 'remotePrice', file: 'server.mjs' },
+    });
+    expect(wait.selfUsDelta).toBeGreaterThan(1000);
+    expect(wait.selfUsDelta).toBeLessThan(4000);
+    expect(o.report).toMatch(
+      /- price: \+\d\.\d\d ms per request in `setTimeout` in `node:timers\/promises:\d+`, called from `remotePrice` in `server\.mjs:\d+`/,
+    );
+    expect(validateResult(o.result), JSON.stringify(validateResult.errors)).toBe(true);
+  }, 120_000);
 });
 
 describe('Node.js worker threads', () => {

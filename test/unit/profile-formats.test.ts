@@ -66,11 +66,19 @@ describe('V8 .cpuprofile', () => {
     const hot = hotFunctions(p, null, 3);
     expect(hot[0]).toMatchObject({ name: 'work', file: '/tmp/dr/server.js', line: 137 });
     expect(hot[0]!.selfShare).toBeGreaterThan(0.6);
-    // Every sample of the file is counted once: idle apart, the rest in stacks.
+    // Every sample of the file is counted once: idle apart, perfgate's own agent (polling its
+    // control file) left out as the profiler's cost, the rest in stacks.
     const idle = raw.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id);
     const idleSamples = raw.samples!.filter((s) => idle.includes(s)).length;
+    const parent = new Map(raw.nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n.id] as const)));
+    const byId = new Map(raw.nodes.map((n) => [n.id, n]));
+    const inAgent = (id: number | undefined): boolean =>
+      id !== undefined && (byId.get(id)!.callFrame.url.endsWith('/profilers/node-agent.cjs') || inAgent(parent.get(id)));
+    const agentSamples = raw.samples!.filter((s) => inAgent(s)).length;
+    expect(agentSamples).toBeGreaterThan(0);
     expect(p.idle).toBe(idleSamples);
-    expect(sampledWeight(p) + p.idle).toBe(raw.samples!.length);
+    expect(sampledWeight(p) + p.idle + agentSamples).toBe(raw.samples!.length);
+    expect(p.frames.some((f) => f.file?.endsWith('node-agent.cjs'))).toBe(false);
     expect(p.frames.some((f) => f.name === '(root)' || f.name === '(idle)')).toBe(false);
     expect(p.processes).toBe(1);
   });
@@ -251,6 +259,14 @@ describe('hot functions and growth', () => {
       [['main'], 200],
     ]);
     expect(functionGrowth(base, again, 1000, 1010)).toEqual([]);
+  });
+
+  it("a wall view where no base request waited in own code (0 samples, 0 µs): the head's wait is named; an unsampled CPU profile names nothing", () => {
+    const empty = profile([]);
+    const head = profile([[['main', 'sleep'], 280]]);
+    expect(functionGrowth(empty, head, 0, 2100).map((r) => [r.name, r.selfUsDelta])).toEqual([['sleep', 2100]]);
+    // A base that had CPU time but no samples came back is not known to be 0.
+    expect(functionGrowth(empty, head, 300, 2100)).toEqual([]);
   });
 
   it('a commit that only inserts lines above a hot function names nothing; its share is compared with itself', () => {
