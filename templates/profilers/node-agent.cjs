@@ -132,25 +132,33 @@
       }
       return i;
     };
+    // V8 walks the stack when it is captured (the costly part) and builds its frames only when
+    // it is read: a wait is read at the first sample it is still pending at, most never are.
     const capture = () => {
       const limit = Error.stackTraceLimit;
-      const prepare = Error.prepareStackTrace;
       Error.stackTraceLimit = 24;
-      Error.prepareStackTrace = (_, sites) => sites;
       const holder = {};
       Error.captureStackTrace(holder, capture);
-      const sites = holder.stack;
       Error.stackTraceLimit = limit;
-      Error.prepareStackTrace = prepare;
+      return holder;
+    };
+    const sitesOf = (holder) => {
+      const prepare = Error.prepareStackTrace;
+      Error.prepareStackTrace = (_, sites) => sites;
+      let sites;
+      try {
+        sites = holder.stack;
+      } finally {
+        Error.prepareStackTrace = prepare;
+      }
       return Array.isArray(sites) ? sites : [];
     };
     // The stack that began a wait, root first: the hook's own frames and the runtime's internals
-    // at the leaf (a Timeout's constructor, the hook's emitter) and frames without a file (a
-    // Promise constructor) left out.
-    const stackOf = () => {
+    // at the leaf (the hook's emitter) and frames without a file (a Promise constructor) left out.
+    const stackOf = (holder) => {
       const out = [];
       let leaf = true;
-      for (const site of capture()) {
+      for (const site of sitesOf(holder)) {
         const file = fileOf(site.getFileName());
         if (!file || file === self) continue;
         if (leaf && file.startsWith('node:internal/')) continue;
@@ -162,9 +170,7 @@
     };
     const hook = hooks.createHook({
       init(id, type) {
-        if (!WAITS.test(type)) return;
-        const stack = stackOf();
-        if (stack.length) pending.set(id, stack);
+        if (WAITS.test(type)) pending.set(id, capture());
       },
       before(id) {
         pending.delete(id);
@@ -184,7 +190,12 @@
         .map((i) => fnOf[i])
         .join(',');
     const sample = () => {
-      const stacks = [...pending.values()];
+      const stacks = [];
+      for (const [id, held] of pending) {
+        const stack = Array.isArray(held) ? held : stackOf(held);
+        if (stack !== held) pending.set(id, stack);
+        if (stack.length) stacks.push(stack);
+      }
       const prefixes = new Set();
       for (const st of stacks) for (let k = 1; k < st.length; k++) prefixes.add(fnKey(st, k));
       for (const st of stacks) {
