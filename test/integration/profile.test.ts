@@ -200,12 +200,14 @@ describe('the profiled trial names the function that got slower', () => {
     // Both builds spend a good part of their CPU in `work`, at its own first line in each.
     expect(work('base'), JSON.stringify(sc.sides.map((x) => x.top.slice(0, 3)))).toMatchObject({ line: 137 });
     expect(work('head')).toMatchObject({ line: 162 });
-    expect(work('head')!.selfShare).toBeGreaterThan(0.08);
-    // `work` is compared with itself: if it is named at all, not as growing from nothing.
+    expect(work('head')!.selfShare, JSON.stringify(work('head'))).toBeGreaterThan(0.08);
+    // `work` is compared with itself: if it is named at all, not as growing from nothing (that
+    // would read 0 → its whole share, ~0.4). The two builds are profiled one after the other, so
+    // a busy machine can move a share by several points between them.
     for (const g of sc.growth!.filter((x) => x.name === 'work')) {
       expect(g.line).toBe(162);
       expect(g.baseSelfShare, JSON.stringify(g)).toBeGreaterThan(0.08);
-      expect(g.headSelfShare - g.baseSelfShare).toBeLessThan(0.1);
+      expect(g.headSelfShare - g.baseSelfShare, JSON.stringify(g)).toBeLessThan(0.2);
     }
     expect(o.report).not.toMatch(/- products: `work` in `server\.js:162`: 0\.0 % →/);
     expect(git(dir, 'worktree', 'list').split('\n')).toHaveLength(1);
