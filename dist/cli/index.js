@@ -41499,6 +41499,8 @@ var external_node_url_ = __nccwpck_require__(3136);
 
 
 const V8_IDLE = '(idle)';
+/** The Node.js agent perfgate loads into a profiled service (templates/profilers). */
+const AGENT_SCRIPT = '/profilers/node-agent.cjs';
 /**
  * A V8 CPU profile: each sample's node, its path from the root; "(idle)" kept apart, "(root)"
  * dropped. Optimised code carries the functions inlined into it: V8 charges their samples to the
@@ -41508,8 +41510,6 @@ const V8_IDLE = '(idle)';
  * an inlined callee's ticks on the line of the call itself (`work(n);`): a tick on a line of the
  * caller that only calls a function of the same script goes to that function.
  */
-/** The Node.js agent perfgate loads into a profiled service (templates/profilers). */
-const AGENT_SCRIPT = '/profilers/node-agent.cjs';
 function readCpuProfile(profile, into = new StackBuilder(), 
 /** The functions a script defines (read from its source): inlined functions the profile never names. */
 defined = () => [], 
@@ -41656,6 +41656,10 @@ function readSampler(out, into = new StackBuilder()) {
 /** The sampler's wall-clock view (null when it wrote none): weights are samples of wall time. */
 function readSamplerWall(out, into = new StackBuilder()) {
     return out.wall ? readStacks(out.wall, into) : null;
+}
+/** A wall-clock view on its own (the Node.js agent's `.wall.json`): weights are samples of wall time. */
+function readWall(wall, into = new StackBuilder()) {
+    return readStacks(wall, into);
 }
 /**
  * austin's samples, a line per sample and thread, the metric (µs) last:
@@ -41853,7 +41857,7 @@ function readNodeWall(file, into) {
         const data = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
         if (!data?.samples)
             return 0;
-        readSamplerWall({ frames: [], samples: [], wall: data }, into);
+        readWall(data, into);
         return data.intervalUs;
     }
     catch {
@@ -42364,7 +42368,7 @@ async function profileRun(config, targets, ctx, outDir, why) {
                 continue;
             if (r.wall && r.side.wall) {
                 const stem = (0,external_node_path_.join)(dir, `${slug(sc.name)}-${t.side}-wall`);
-                const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: ${r.wall.kind === 'node' ? "every pending wait's stack (promises, timers, outgoing requests, with the awaiting callers)" : "every thread's stack and every pending asyncio task's awaits"} that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
+                const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: ${r.wall.kind === 'node' ? "every pending wait's stack (promises, outgoing requests, connects, with the awaiting callers)" : "every thread's stack and every pending asyncio task's awaits"} that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
                 (0,external_node_fs_.writeFileSync)(`${stem}.html`, flameGraphHtml({ title: `Wall clock: ${sc.name} (${t.side})`, subtitle, profile: r.wall }));
                 (0,external_node_fs_.writeFileSync)(`${stem}.speedscope.json`, speedscopeJson(`${sc.name} (${t.side}, wall clock)`, r.wall));
                 r.side.wall.files = { flameGraph: ctx.display(`${stem}.html`), speedscope: ctx.display(`${stem}.speedscope.json`) };

@@ -87,7 +87,7 @@ export async function profileRun(
       if (!r) continue;
       if (r.wall && r.side.wall) {
         const stem = join(dir, `${slug(sc.name)}-${t.side}-wall`);
-        const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: ${r.wall.kind === 'node' ? "every pending wait's stack (promises, timers, outgoing requests, with the awaiting callers)" : "every thread's stack and every pending asyncio task's awaits"} that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
+        const subtitle = `${config.name} · scenario "${sc.name}" · ${t.side} build · wall clock: ${r.wall.kind === 'node' ? "every pending wait's stack (promises, outgoing requests, connects, with the awaiting callers)" : "every thread's stack and every pending asyncio task's awaits"} that pass through the service's own code, every ${r.side.wall.intervalUs / 1000} ms`;
         writeFileSync(`${stem}.html`, flameGraphHtml({ title: `Wall clock: ${sc.name} (${t.side})`, subtitle, profile: r.wall }));
         writeFileSync(`${stem}.speedscope.json`, speedscopeJson(`${sc.name} (${t.side}, wall clock)`, r.wall));
         r.side.wall.files = { flameGraph: ctx.display(`${stem}.html`), speedscope: ctx.display(`${stem}.speedscope.json`) };

@@ -19,6 +19,8 @@ interface CpuProfile {
 }
 
 const V8_IDLE = '(idle)';
+/** The Node.js agent perfgate loads into a profiled service (templates/profilers). */
+const AGENT_SCRIPT = '/profilers/node-agent.cjs';
 
 /**
  * A V8 CPU profile: each sample's node, its path from the root; "(idle)" kept apart, "(root)"
@@ -29,9 +31,6 @@ const V8_IDLE = '(idle)';
  * an inlined callee's ticks on the line of the call itself (`work(n);`): a tick on a line of the
  * caller that only calls a function of the same script goes to that function.
  */
-/** The Node.js agent perfgate loads into a profiled service (templates/profilers). */
-const AGENT_SCRIPT = '/profilers/node-agent.cjs';
-
 export function readCpuProfile(
   profile: CpuProfile,
   into = new StackBuilder(),
@@ -189,6 +188,11 @@ export function readSampler(out: SamplerOutput, into = new StackBuilder()): Stac
 /** The sampler's wall-clock view (null when it wrote none): weights are samples of wall time. */
 export function readSamplerWall(out: SamplerOutput, into = new StackBuilder()): StackBuilder | null {
   return out.wall ? readStacks(out.wall, into) : null;
+}
+
+/** A wall-clock view on its own (the Node.js agent's `.wall.json`): weights are samples of wall time. */
+export function readWall(wall: NonNullable<SamplerOutput['wall']>, into = new StackBuilder()): StackBuilder {
+  return readStacks(wall, into);
 }
 
 /**

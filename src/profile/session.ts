@@ -18,6 +18,7 @@ import {
   readPerfScript,
   readSampler,
   readSamplerWall,
+  readWall,
   type SamplerOutput,
 } from './formats.js';
 import type { ProfileFrame } from '../contract/profile.js';
@@ -142,7 +143,7 @@ function readNodeWall(file: string, into: StackBuilder): number {
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as SamplerOutput['wall'];
     if (!data?.samples) return 0;
-    readSamplerWall({ frames: [], samples: [], wall: data }, into);
+    readWall(data, into);
     return data.intervalUs;
   } catch {
     return 0; // an agent without the view (older, or async_hooks missing)

@@ -8,9 +8,10 @@
 // worker that ends while profiled writes its profile as it exits.
 //
 // Beside the CPU profile it keeps a wall-clock view, for where requests wait: while profiling, an
-// async hook notes each wait as it begins (a promise, a timer, an outgoing request, a connect, a
-// DNS lookup, a file system or crypto job; a timer through the promise that awaits it) with the stack that began it, V8's async frames
-// included (the awaiting callers), and ends it when it resolves or its callback runs. Every 10 ms
+// async hook notes each wait as it begins (a promise, an outgoing request, a connect, a DNS
+// lookup, a file system or crypto job; a timer through the promise that awaits it) with the stack
+// that began it, V8's async frames included (the awaiting callers), and ends it when it resolves
+// or its callback runs. Every 10 ms
 // each pending wait counts one sample to its stack; a wait whose stack is a prefix of another
 // pending one at that moment (an async function awaiting the call that waits) is left to the
 // deeper one, so a wait is counted once. The view is written as node-PID(-tN).wall.json.
