@@ -1,95 +1,156 @@
-// Benchmark: baseline selection + regression analysis over a 1000-run history.
-// Run: npm run bench:history   (compiles src/ to build/ with tsc, then runs this script)
-// Prints a Markdown table of medians over repeated measurements, measured in one process.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+// History mode's gate, replayed on real runs: perfgate's own analysis (analyzeRegressions) on the
+// runs of bench/collect-history.mjs (the demo, each run a fresh service with the yardstick beside
+// it; every other run with a CPU-bound neighbour). Each PR is one run against K stored runs of
+// the unchanged build drawn at random (never itself). Reported per procedure, K (5, 20) and
+// neighbour condition: A/A false fails per PR and the share of gating comparisons that end a
+// confident pass (the PR an unchanged run), and power (the PR a run of a slowed build: +10 % or
+// +20 % handler CPU, a 2 ms wait per request; the slowdown is real, measured, not multiplied in).
+// Neighbour conditions: "off" (every run quiet), "mixed" (PR and stored runs drawn from quiet and
+// busy runs alike, as a shared runner gives), "PR busy" (the PR under the neighbour, stored quiet).
+// Usage: npm run bench:history [-- --collect] [-- --build DIR --out FILE]
+//   (--collect records the runs first, ~30 min; --build replays another compiled perfgate)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { analyzeRegressions } from '../build/analysis/regression.js';
-import { REGRESSION_DEFAULTS } from '../build/config/types.js';
-import { DirStore } from '../build/history/dir-store.js';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createRng } from '../build/stats/rng.js';
+import { record, shuffle } from './verdicts.mjs';
+import { rateText, ROOT, table } from './lib.mjs';
 
-const RUNS = Number(process.env.RUNS ?? 1000);
-const REPEATS = Number(process.env.REPEATS ?? 21);
-const SCENARIOS = ['browse products', '1000 concurrent connections', 'payment workflow'];
-const FP = 'bench-fingerprint';
-const RUNNER = 'linux-x64 · bench · 2 cores · node 20';
-const rng = createRng(2026);
+// --build DIR: another compiled perfgate (tsc's output) to replay, e.g. the code before a change.
+const { values } = parseArgs({ options: { collect: { type: 'boolean' }, build: { type: 'string' }, out: { type: 'string' } } });
+const build = values.build ?? join(ROOT, 'build');
+const { analyzeRegressions } = await import(pathToFileURL(join(build, 'analysis', 'regression.js')).href);
+const { REGRESSION_DEFAULTS } = await import(pathToFileURL(join(build, 'config', 'types.js')).href);
+const file = join(ROOT, 'bench', 'data', 'history-runs.json');
+if (values.collect || !existsSync(file)) execFileSync(process.execPath, [join(ROOT, 'bench', 'collect-history.mjs')], { stdio: 'inherit' });
+const data = JSON.parse(readFileSync(file, 'utf8'));
+const DRAWS = 20;
+const KS = [5, 20];
 
-function trials(level, k = 5) {
-  const j = (x) => x * Math.exp(0.03 * rng.normal());
-  return Array.from({ length: k }, () => ({
-    p50: j(level),
-    p95: j(level * 2.5),
-    p99: j(level * 4),
-    rps: j(1000),
-    workflowsPerSec: j(150),
-    attempts: 5000,
-    errors: rng.int(3),
-  }));
-}
+const D = REGRESSION_DEFAULTS;
+const PROCEDURES = {
+  [`default (gate: ${D.gate.filter((m) => ['p95', 'rps', 'errors', 'relative_cpu_per_request', 'cpu_per_request', 'p50'].includes(m)).join(', ')})`]:
+    D,
+  'default, CPU per request gating (raw)': { ...D, gate: [...D.gate, 'cpu_per_request'] },
+  'default, CPU per request relative to the yardstick gating': {
+    ...D,
+    gate: [...new Set([...D.gate, 'relative_cpu_per_request'])],
+  },
+  'default, relative CPU per request and p50 gating': {
+    ...D,
+    gate: [...new Set([...D.gate, 'relative_cpu_per_request', 'p50'])],
+  },
+};
 
-function record(i) {
-  const at = new Date(Date.UTC(2026, 0, 1) + i * 600_000).toISOString();
+const runs = data.runs.filter((r) => r.service === 'demo');
+const unchanged = runs.filter((r) => r.build === 'unchanged');
+const builds = [...new Set(runs.map((r) => r.build))].filter((b) => b !== 'unchanged');
+const CONDITIONS = {
+  off: { pr: (r) => !r.neighbour, stored: (r) => !r.neighbour },
+  mixed: { pr: () => true, stored: () => true },
+  'PR busy': { pr: (r) => r.neighbour, stored: (r) => !r.neighbour },
+};
+
+function analyse(settings, pr, stored) {
+  const records = stored.map((h, i) => record(h.id, h.trials, i));
+  const a = analyzeRegressions(
+    records,
+    { fingerprint: 'fp', runner: 'r', scenarios: [{ name: 's', trials: pr.trials }] },
+    settings,
+    'bench',
+  );
+  const gating = a.comparisons.filter((c) => c.gating !== false && c.outcome !== 'insufficient baseline');
   return {
-    kind: 'perfgate-run',
-    schemaVersion: 1,
-    id: `bench-${String(i).padStart(5, '0')}`,
-    savedAt: at,
-    startedAt: at,
-    name: 'bench',
-    // A realistic mix: most runs match, some are other configs or runners.
-    fingerprint: i % 10 === 0 ? 'other-config' : FP,
-    runner: i % 17 === 0 ? 'darwin-arm64 · M2 · 8 cores · node 22' : RUNNER,
-    git: {
-      sha: i.toString(16).padStart(40, '0'),
-      branch: 'main',
-      defaultBranch: 'main',
-      onDefaultBranch: true,
-      pullRequest: false,
-      event: 'push',
-    },
-    verdict: 'pass',
-    scenarios: SCENARIOS.map((name, s) => ({ name, trials: trials(2 + s + (i > 900 ? 0.3 : 0)) })),
+    fail: gating.some((c) => c.outcome === 'regression'),
+    caughtBy: gating.filter((c) => c.outcome === 'regression').map((c) => c.metric),
+    pass: gating.filter((c) => c.outcome === 'confident pass').length,
+    n: gating.length,
   };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'perfgate-bench-'));
-const store = new DirStore(dir);
-for (let i = 0; i < RUNS; i++) await store.save(record(i));
-const current = { fingerprint: FP, runner: RUNNER, scenarios: SCENARIOS.map((name, s) => ({ name, trials: trials(2.6 + s) })) };
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const times = { load: [], analyze: [], total: [] };
-let last;
-for (let r = 0; r < REPEATS; r++) {
-  const t0 = performance.now();
-  const { records } = await store.load();
-  const t1 = performance.now();
-  last = analyzeRegressions(records, current, REGRESSION_DEFAULTS, store.label);
-  const t2 = performance.now();
-  times.load.push(t1 - t0);
-  times.analyze.push(t2 - t1);
-  times.total.push(t2 - t0);
+const aaRows = [];
+const powerRows = [];
+for (const [name, settings] of Object.entries(PROCEDURES)) {
+  for (const [cond, pick] of Object.entries(CONDITIONS)) {
+    for (const k of KS) {
+      const rng = createRng(20261206 + k); // the same draws for every procedure
+      const pool = unchanged.filter(pick.stored);
+      const aa = [];
+      const power = Object.fromEntries(builds.map((b) => [b, []]));
+      const by = Object.fromEntries(builds.map((b) => [b, {}]));
+      for (const pr of runs.filter(pick.pr)) {
+        const others = pool.filter((r) => r !== pr);
+        if (others.length < k) continue;
+        for (let d = 0; d < DRAWS; d++) {
+          const stored = shuffle(rng, others).slice(0, k);
+          const x = analyse(settings, pr, stored);
+          if (pr.build === 'unchanged') aa.push(x);
+          else {
+            power[pr.build].push(x);
+            for (const m of x.caughtBy) by[pr.build][m] = (by[pr.build][m] ?? 0) + 1;
+          }
+        }
+      }
+      if (!aa.length) continue;
+      const passes = aa.reduce((a, x) => a + x.pass, 0);
+      const compared = aa.reduce((a, x) => a + x.n, 0);
+      aaRows.push([name, cond, String(k), rateText(aa.filter((x) => x.fail).length, aa.length), rateText(passes, compared)]);
+      powerRows.push([
+        name,
+        cond,
+        String(k),
+        ...builds.map((b) => {
+          const caught = power[b].filter((x) => x.fail).length;
+          const top = Object.entries(by[b])
+            .sort((p, q) => q[1] - p[1])
+            .slice(0, 2)
+            .map(([m]) => m)
+            .join(', ');
+          return `${rateText(caught, power[b].length)}${top ? ` (${top})` : ''}`;
+        }),
+      ]);
+    }
+  }
 }
-rmSync(dir, { recursive: true, force: true });
 
-const f = (x) => x.toFixed(1);
-console.log(
-  `history benchmark: ${RUNS} stored runs × ${SCENARIOS.length} scenarios × 5 trials; ${REPEATS} repeats; ${cpus()[0].model}, node ${process.version}`,
-);
-console.log(
-  `comparisons per analysis: ${last.comparisons.length}, baseline runs used: ${last.baseline.length}, regressions found: ${last.counts.regression}\n`,
-);
-console.log('| step | median (ms) | min (ms) | max (ms) |');
-console.log('|---|---|---|---|');
-for (const [k, label] of [
-  ['load', 'load 1000 files from the dir store'],
-  ['analyze', 'baseline selection + analysis'],
-  ['total', 'load + selection + analysis'],
-]) {
-  console.log(`| ${label} | ${f(median(times[k]))} | ${f(Math.min(...times[k]))} | ${f(Math.max(...times[k]))} |`);
-}
-const goal = median(times.analyze) <= 100;
-console.log(`\ngoal: selection + analysis ≤ 100 ms: ${goal ? 'met' : 'NOT met'} (median ${f(median(times.analyze))} ms)`);
+/** What each slowed build did to the demo, measured: its median CPU per request and p50 against the unchanged build's. */
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const level = (rs, f) => med(rs.flatMap((r) => r.trials.map(f)).filter((v) => v > 0));
+const effects = builds.map((b) => {
+  const rs = runs.filter((r) => r.build === b && !r.neighbour);
+  const q = unchanged.filter((r) => !r.neighbour);
+  const rel = (f) => `${((level(rs, f) / level(q, f) - 1) * 100).toFixed(1)} %`;
+  return [
+    b,
+    String(runs.filter((r) => r.build === b).length),
+    rel((t) => t.cpuPerRequest),
+    rel((t) => t.p50),
+    rel((t) => t.p95),
+    rel((t) => t.rps),
+  ];
+});
+
+const md = `# History mode's gate on real runs: false fails, confident passes, power
+
+- Data: \`node bench/collect-history.mjs\` on ${data.machine}, ${data.date}, ${data.seconds} s: the demo, one
+  scenario, ${data.trials} trials of ${data.durationMs / 1000} s each run (a fresh service, the yardstick beside it), every other
+  run with a CPU-bound process beside it for the whole run. Analysed with \`npm run bench:history\`
+  (${DRAWS} random draws of K stored runs per PR run).
+- Gate: α = ${D.alpha}; δ p95 ${D.delta.p95 * 100} %, throughput ${D.delta.rps * 100} %, CPU per request ${D.delta.cpu_per_request * 100} %.
+
+## What the slowed builds did (quiet runs, median over every trial, against the unchanged build)
+
+${table(['build', 'runs', 'CPU per request', 'p50', 'p95', 'req/s'], effects)}
+
+## Unchanged PRs
+
+${table(['procedure', 'neighbour', 'stored runs', 'false fail per PR', 'gating comparisons: confident pass'], aaRows)}
+
+## Power (share of PR runs failed; the metrics that caught most)
+
+${table(['procedure', 'neighbour', 'stored runs', ...builds], powerRows)}
+`;
+writeFileSync(values.out ?? join(ROOT, 'bench', 'RESULTS-history.md'), md);
+process.stdout.write(md);

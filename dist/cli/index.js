@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3427);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7975:
+/***/ 3427:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27142,6 +27142,7 @@ const BUILTIN_METRICS = [
     'cpu_per_request',
     'dependency_cpu_per_request',
     'system_cpu_per_request',
+    'relative_cpu_per_request',
     'memory_per_request',
 ];
 const REGRESSION_DEFAULTS = {
@@ -27160,12 +27161,14 @@ const REGRESSION_DEFAULTS = {
         cpu_per_request: 0.04,
         dependency_cpu_per_request: 0.05,
         system_cpu_per_request: 0.04,
+        relative_cpu_per_request: 0.04,
         memory_per_request: 256,
     },
     onMissingBaseline: 'warn',
     gate: GATE_DEFAULT,
     spreads: 'own',
     summary: 'best',
+    yardstick: false,
 };
 
 ;// CONCATENATED MODULE: ./src/stats/multiple.ts
@@ -27212,9 +27215,16 @@ const COMPARED_METRICS = [
     { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
     { metric: 'dependency_cpu_per_request', worse: 'up', pick: (t) => t.dependencyCpuPerRequest ?? null },
     { metric: 'system_cpu_per_request', worse: 'up', pick: (t) => t.systemCpuPerRequest ?? null },
+    // History with regression.yardstick: the service's CPU per request in yardstick operations (each
+    // trial's own reading), so that a slower moment of the machine, which slows both, cancels out.
+    { metric: 'relative_cpu_per_request', worse: 'up', pick: relativeCpu },
     // A leak: bytes of resident memory each response leaves behind; about 0 for a steady service, so compared on its own scale.
     { metric: 'memory_per_request', worse: 'up', pick: (t) => t.memoryPerRequest ?? null, scale: 'abs' },
 ];
+/** A trial's CPU per request in yardstick operations (CPU time of one), or null without both. */
+function relativeCpu(t) {
+    return t.cpuPerRequest && t.yardstickPerOp && t.cpuPerRequest > 0 && t.yardstickPerOp > 0 ? t.cpuPerRequest / t.yardstickPerOp : null;
+}
 /**
  * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's
  * CPU time per request, errors, p50 and p95 (each latency on the δ this run's pairs can resolve:
@@ -27590,6 +27600,12 @@ function trialFigures(t) {
         errors: t.errors.total,
         ...(t.metrics ? { metrics: t.metrics } : {}),
         ...(t.serviceMemory ? { memoryPerRequest: t.serviceMemory.perRequestBytes } : {}),
+        ...(t.yardstick
+            ? {
+                yardstickPerOp: t.yardstick.perOpUs / 1000,
+                ...(t.yardstick.waitPerOpUs !== undefined ? { yardstickWaitPerOp: t.yardstick.waitPerOpUs / 1000 } : {}),
+            }
+            : {}),
         ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
         ...(t.dependencyCpu
             ? {
@@ -27607,341 +27623,6 @@ function scenarioFigures(scenarios) {
     return scenarios
         .filter((s) => s.trials.length || s.ramp)
         .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
-}
-
-;// CONCATENATED MODULE: ./src/stats/special.ts
-// Special functions behind the distributions: log-gamma, the regularized incomplete beta and
-// gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
-const LANCZOS = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
-function logGamma(x) {
-    if (x < 0.5)
-        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-    const z = x - 1;
-    let a = LANCZOS[0];
-    const t = z + 7.5;
-    for (let i = 1; i < 9; i++)
-        a += LANCZOS[i] / (z + i);
-    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
-const EPS = 1e-16;
-const TINY = 1e-300;
-const MAX_ITER = 10_000;
-/** Continued fraction for the incomplete beta function (modified Lentz). */
-function betaContinuedFraction(a, b, x) {
-    const qab = a + b;
-    const qap = a + 1;
-    const qam = a - 1;
-    let c = 1;
-    let d = 1 - (qab * x) / qap;
-    if (Math.abs(d) < TINY)
-        d = TINY;
-    d = 1 / d;
-    let h = d;
-    for (let m = 1; m <= MAX_ITER; m++) {
-        const m2 = 2 * m;
-        let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = 1 + aa / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        h *= d * c;
-        aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = 1 + aa / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        const del = d * c;
-        h *= del;
-        if (Math.abs(del - 1) < EPS)
-            break;
-    }
-    return h;
-}
-/** Regularized incomplete beta I_x(a, b). */
-function incompleteBeta(x, a, b) {
-    if (x <= 0)
-        return 0;
-    if (x >= 1)
-        return 1;
-    const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
-    if (x < (a + 1) / (a + b + 2))
-        return (Math.exp(lnFront) * betaContinuedFraction(a, b, x)) / a;
-    return 1 - (Math.exp(lnFront) * betaContinuedFraction(b, a, 1 - x)) / b;
-}
-/** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a). */
-function gammaQ(a, x) {
-    if (x <= 0)
-        return 1;
-    const lnFront = -x + a * Math.log(x) - logGamma(a);
-    if (x < a + 1) {
-        // Series for P, then Q = 1 - P.
-        let sum = 1 / a;
-        let term = sum;
-        for (let n = 1; n <= MAX_ITER; n++) {
-            term *= x / (a + n);
-            sum += term;
-            if (Math.abs(term) < Math.abs(sum) * EPS)
-                break;
-        }
-        return 1 - sum * Math.exp(lnFront);
-    }
-    // Continued fraction for Q (modified Lentz).
-    let b = x + 1 - a;
-    let c = 1 / TINY;
-    let d = 1 / b;
-    let h = d;
-    for (let i = 1; i <= MAX_ITER; i++) {
-        const an = -i * (i - a);
-        b += 2;
-        d = an * d + b;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = b + an / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        const del = d * c;
-        h *= del;
-        if (Math.abs(del - 1) < EPS)
-            break;
-    }
-    return Math.exp(lnFront) * h;
-}
-/** Complementary error function, accurate in the far tail (small p-values stay exact). */
-function erfc(x) {
-    if (x < 0)
-        return 2 - erfc(-x);
-    if (x === 0)
-        return 1;
-    return gammaQ(0.5, x * x);
-}
-
-;// CONCATENATED MODULE: ./src/stats/distributions.ts
-// Normal and Student-t distributions: CDFs and quantiles. Pure.
-// (simple-statistics' cumulativeStdNormalProbability is a 2-decimal table: not for p-values.)
-
-function normalCdf(z) {
-    return 0.5 * erfc(-z / Math.SQRT2);
-}
-/** Upper tail 1 − Φ(z), without cancellation for large z. */
-function normalSf(z) {
-    return 0.5 * erfc(z / Math.SQRT2);
-}
-/** Φ⁻¹(p): Acklam's rational approximation refined by one Halley step. */
-function normalQuantile(p) {
-    if (p <= 0)
-        return -Infinity;
-    if (p >= 1)
-        return Infinity;
-    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-    const low = 0.02425;
-    let x;
-    if (p < low) {
-        const q = Math.sqrt(-2 * Math.log(p));
-        x =
-            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    }
-    else if (p <= 1 - low) {
-        const q = p - 0.5;
-        const r = q * q;
-        x =
-            ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-    }
-    else {
-        const q = Math.sqrt(-2 * Math.log1p(-p));
-        x =
-            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    }
-    // Halley refinement against our own CDF.
-    const e = normalCdf(x) - p;
-    const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
-    return x - u / (1 + (x * u) / 2);
-}
-/** P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, e.g. Welch). */
-function tCdf(t, df) {
-    if (!Number.isFinite(t))
-        return t > 0 ? 1 : 0;
-    if (df === Infinity)
-        return normalCdf(t);
-    const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-    return t > 0 ? 1 - tail : tail;
-}
-/** P(T > t): the upper tail, computed directly so tiny p-values keep their precision. */
-function tSf(t, df) {
-    return tCdf(-t, df);
-}
-/** The t quantile: the t with P(T ≤ t) = p. Newton steps from the normal quantile, bisection-guarded. */
-function tQuantile(p, df) {
-    if (p <= 0)
-        return -Infinity;
-    if (p >= 1)
-        return Infinity;
-    if (p === 0.5)
-        return 0;
-    if (df === Infinity)
-        return normalQuantile(p);
-    let lo = -1e6;
-    let hi = 1e6;
-    let x = normalQuantile(p);
-    for (let i = 0; i < 200; i++) {
-        const f = tCdf(x, df) - p;
-        if (Math.abs(f) < 1e-15)
-            break;
-        if (f > 0)
-            hi = x;
-        else
-            lo = x;
-        const density = Math.exp(tLogPdf(x, df));
-        let next = x - f / density;
-        if (!(next > lo && next < hi) || !Number.isFinite(next))
-            next = (lo + hi) / 2;
-        if (Math.abs(next - x) < 1e-14 * Math.max(1, Math.abs(x))) {
-            x = next;
-            break;
-        }
-        x = next;
-    }
-    return x;
-}
-function tLogPdf(x, df) {
-    return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
-}
-
-;// CONCATENATED MODULE: ./src/stats/linear.ts
-// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
-// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
-// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
-// confidence interval uses Student-t on an effective sample size corrected for lag-1
-// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
-// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
-
-/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
-function withinSlope(points, level = 0.95) {
-    const groups = new Map();
-    for (const p of points) {
-        let g = groups.get(p.group);
-        if (!g)
-            groups.set(p.group, (g = []));
-        g.push(p);
-    }
-    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
-    const n = used.reduce((a, g) => a + g.length, 0);
-    const k = used.length;
-    if (n - k < 3)
-        return null;
-    let sxx = 0;
-    let sxy = 0;
-    let syy = 0;
-    const centred = used.map((g) => {
-        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
-        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
-        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
-    });
-    for (const g of centred)
-        for (const { dx, dy } of g) {
-            sxx += dx * dx;
-            sxy += dx * dy;
-            syy += dy * dy;
-        }
-    if (sxx <= 0)
-        return null;
-    const slope = sxy / sxx;
-    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
-    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
-    // Lag-1 autocorrelation of residuals, within groups only.
-    let num = 0;
-    for (const g of residuals)
-        for (let i = 1; i < g.length; i++)
-            num += g[i] * g[i - 1];
-    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
-    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
-    const df = Math.max(1, nEff - k - 1);
-    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
-    const half = tQuantile(1 - (1 - level) / 2, df) * se;
-    return {
-        slope,
-        ci: [slope - half, slope + half],
-        level,
-        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
-        n,
-        nEff,
-        rho,
-        groups: k,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/growth.ts
-// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
-// excluded), one intercept per scenario so that a scenario holding more connections does not
-// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
-
-
-/**
- * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
- * this much growth, and this much load: in the first seconds of load a healthy Node service's
- * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
- * its heap grows to its working size, so a shorter window cannot tell that from a leak.
- */
-const STEADY_R2 = 0.5;
-const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
-const STEADY_MIN_SPAN_MS = 30_000;
-/**
- * Why `loadMs` of measured load is too short to judge memory growth by (a target or a
- * comparison), or null when it is long enough.
- */
-function tooShortForGrowth(loadMs) {
-    if (loadMs >= STEADY_MIN_SPAN_MS)
-        return null;
-    return `${formatSeconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`;
-}
-/**
- * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
- * inside them, or they span no time.
- */
-function memoryGrowth(samples, groups) {
-    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
-    const fit = withinSlope(points);
-    if (!fit)
-        return null;
-    const round = (x) => Math.round(x);
-    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
-    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
-    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
-    const fmt = (x) => formatValue(x, 'bytes-per-minute');
-    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
-    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
-    const sentence = steady
-        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
-        : straight
-            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
-            : fit.ci[0] > 0
-                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
-                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
-    return {
-        slope: round(fit.slope),
-        ci: [round(fit.ci[0]), round(fit.ci[1])],
-        r2: Math.round(fit.r2 * 1000) / 1000,
-        samples: fit.n,
-        effectiveSamples: Math.round(fit.nEff * 10) / 10,
-        steady,
-        sentence,
-    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -33003,6 +32684,392 @@ function robustSd(xs) {
     return 1.4826 * mad(xs);
 }
 
+;// CONCATENATED MODULE: ./src/analysis/baseline.ts
+
+/**
+ * How far a stored run's yardstick may be from this run's (a factor either way) for the two to be
+ * compared: beyond it, the run was measured on a machine of another speed, whose latencies say
+ * nothing about this one's. Runs of one machine moved less than that from run to run with and
+ * without a CPU-bound neighbour (bench/RESULTS-yardstick.md).
+ */
+const YARDSTICK_RANGE = 1.2;
+/** A run's yardstick level: the median CPU time of one operation over its trials (ms), or null. */
+function yardstickLevel(scenarios) {
+    const v = scenarios.flatMap((s) => s.trials.map((t) => t.yardstickPerOp ?? 0)).filter((x) => x > 0);
+    return v.length ? robust_median(v) : null;
+}
+function selectBaseline(records, current, window) {
+    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
+    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
+    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
+    // no branch to speak of). Runs saved from other named branches never do.
+    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
+    const ys = yardstickLevel(current.scenarios);
+    const range = ys ? [ys / YARDSTICK_RANGE, ys * YARDSTICK_RANGE] : null;
+    const levels = new Map(defaultBranch.map((r) => [r, yardstickLevel(r.scenarios)]));
+    const inRange = range
+        ? defaultBranch.filter((r) => {
+            const l = levels.get(r);
+            return l === null || l === undefined || (l >= range[0] && l <= range[1]);
+        })
+        : defaultBranch;
+    const ordered = [...inRange].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+    return {
+        candidates: {
+            total: records.length,
+            sameConfig: sameConfig.length,
+            sameRunner: sameRunner.length,
+            defaultBranch: defaultBranch.length,
+            ...(ys && range
+                ? {
+                    yardstick: {
+                        perOpUs: ys * 1000,
+                        range: [range[0] * 1000, range[1] * 1000],
+                        outside: defaultBranch.length - inRange.length,
+                        without: defaultBranch.filter((r) => !levels.get(r)).length,
+                    },
+                }
+                : {}),
+        },
+        window: ordered.slice(-window),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stats/special.ts
+// Special functions behind the distributions: log-gamma, the regularized incomplete beta and
+// gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
+const LANCZOS = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+function logGamma(x) {
+    if (x < 0.5)
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    const z = x - 1;
+    let a = LANCZOS[0];
+    const t = z + 7.5;
+    for (let i = 1; i < 9; i++)
+        a += LANCZOS[i] / (z + i);
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+const EPS = 1e-16;
+const TINY = 1e-300;
+const MAX_ITER = 10_000;
+/** Continued fraction for the incomplete beta function (modified Lentz). */
+function betaContinuedFraction(a, b, x) {
+    const qab = a + b;
+    const qap = a + 1;
+    const qam = a - 1;
+    let c = 1;
+    let d = 1 - (qab * x) / qap;
+    if (Math.abs(d) < TINY)
+        d = TINY;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= MAX_ITER; m++) {
+        const m2 = 2 * m;
+        let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = 1 + aa / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        h *= d * c;
+        aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = 1 + aa / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < EPS)
+            break;
+    }
+    return h;
+}
+/** Regularized incomplete beta I_x(a, b). */
+function incompleteBeta(x, a, b) {
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+    if (x < (a + 1) / (a + b + 2))
+        return (Math.exp(lnFront) * betaContinuedFraction(a, b, x)) / a;
+    return 1 - (Math.exp(lnFront) * betaContinuedFraction(b, a, 1 - x)) / b;
+}
+/** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a). */
+function gammaQ(a, x) {
+    if (x <= 0)
+        return 1;
+    const lnFront = -x + a * Math.log(x) - logGamma(a);
+    if (x < a + 1) {
+        // Series for P, then Q = 1 - P.
+        let sum = 1 / a;
+        let term = sum;
+        for (let n = 1; n <= MAX_ITER; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (Math.abs(term) < Math.abs(sum) * EPS)
+                break;
+        }
+        return 1 - sum * Math.exp(lnFront);
+    }
+    // Continued fraction for Q (modified Lentz).
+    let b = x + 1 - a;
+    let c = 1 / TINY;
+    let d = 1 / b;
+    let h = d;
+    for (let i = 1; i <= MAX_ITER; i++) {
+        const an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = b + an / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < EPS)
+            break;
+    }
+    return Math.exp(lnFront) * h;
+}
+/** Complementary error function, accurate in the far tail (small p-values stay exact). */
+function erfc(x) {
+    if (x < 0)
+        return 2 - erfc(-x);
+    if (x === 0)
+        return 1;
+    return gammaQ(0.5, x * x);
+}
+
+;// CONCATENATED MODULE: ./src/stats/distributions.ts
+// Normal and Student-t distributions: CDFs and quantiles. Pure.
+// (simple-statistics' cumulativeStdNormalProbability is a 2-decimal table: not for p-values.)
+
+function normalCdf(z) {
+    return 0.5 * erfc(-z / Math.SQRT2);
+}
+/** Upper tail 1 − Φ(z), without cancellation for large z. */
+function normalSf(z) {
+    return 0.5 * erfc(z / Math.SQRT2);
+}
+/** Φ⁻¹(p): Acklam's rational approximation refined by one Halley step. */
+function normalQuantile(p) {
+    if (p <= 0)
+        return -Infinity;
+    if (p >= 1)
+        return Infinity;
+    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const low = 0.02425;
+    let x;
+    if (p < low) {
+        const q = Math.sqrt(-2 * Math.log(p));
+        x =
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    else if (p <= 1 - low) {
+        const q = p - 0.5;
+        const r = q * q;
+        x =
+            ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    else {
+        const q = Math.sqrt(-2 * Math.log1p(-p));
+        x =
+            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    // Halley refinement against our own CDF.
+    const e = normalCdf(x) - p;
+    const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+    return x - u / (1 + (x * u) / 2);
+}
+/** P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, e.g. Welch). */
+function tCdf(t, df) {
+    if (!Number.isFinite(t))
+        return t > 0 ? 1 : 0;
+    if (df === Infinity)
+        return normalCdf(t);
+    const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+    return t > 0 ? 1 - tail : tail;
+}
+/** P(T > t): the upper tail, computed directly so tiny p-values keep their precision. */
+function tSf(t, df) {
+    return tCdf(-t, df);
+}
+/** The t quantile: the t with P(T ≤ t) = p. Newton steps from the normal quantile, bisection-guarded. */
+function tQuantile(p, df) {
+    if (p <= 0)
+        return -Infinity;
+    if (p >= 1)
+        return Infinity;
+    if (p === 0.5)
+        return 0;
+    if (df === Infinity)
+        return normalQuantile(p);
+    let lo = -1e6;
+    let hi = 1e6;
+    let x = normalQuantile(p);
+    for (let i = 0; i < 200; i++) {
+        const f = tCdf(x, df) - p;
+        if (Math.abs(f) < 1e-15)
+            break;
+        if (f > 0)
+            hi = x;
+        else
+            lo = x;
+        const density = Math.exp(tLogPdf(x, df));
+        let next = x - f / density;
+        if (!(next > lo && next < hi) || !Number.isFinite(next))
+            next = (lo + hi) / 2;
+        if (Math.abs(next - x) < 1e-14 * Math.max(1, Math.abs(x))) {
+            x = next;
+            break;
+        }
+        x = next;
+    }
+    return x;
+}
+function tLogPdf(x, df) {
+    return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
+}
+
+;// CONCATENATED MODULE: ./src/stats/linear.ts
+// Least-squares slope of y over x with a separate intercept per group (the "within" estimator):
+// slope = Σ (x − x̄_g)(y − ȳ_g) / Σ (x − x̄_g)², so level differences between groups (e.g. a
+// scenario with 1000 connections holds more socket buffers) do not read as a trend. The
+// confidence interval uses Student-t on an effective sample size corrected for lag-1
+// autocorrelation of the residuals, n_eff = n·(1 − ρ)/(1 + ρ): resource samples taken every
+// 500 ms are not independent, and the plain OLS interval would be too narrow. Pure.
+
+/** null when there are too few points (fewer than 3 beyond one per group) or no spread in x. */
+function withinSlope(points, level = 0.95) {
+    const groups = new Map();
+    for (const p of points) {
+        let g = groups.get(p.group);
+        if (!g)
+            groups.set(p.group, (g = []));
+        g.push(p);
+    }
+    const used = [...groups.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
+    const n = used.reduce((a, g) => a + g.length, 0);
+    const k = used.length;
+    if (n - k < 3)
+        return null;
+    let sxx = 0;
+    let sxy = 0;
+    let syy = 0;
+    const centred = used.map((g) => {
+        const mx = g.reduce((a, p) => a + p.x, 0) / g.length;
+        const my = g.reduce((a, p) => a + p.y, 0) / g.length;
+        return g.map((p) => ({ dx: p.x - mx, dy: p.y - my }));
+    });
+    for (const g of centred)
+        for (const { dx, dy } of g) {
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+    if (sxx <= 0)
+        return null;
+    const slope = sxy / sxx;
+    const residuals = centred.map((g) => g.map(({ dx, dy }) => dy - slope * dx));
+    const sse = residuals.flat().reduce((a, r) => a + r * r, 0);
+    // Lag-1 autocorrelation of residuals, within groups only.
+    let num = 0;
+    for (const g of residuals)
+        for (let i = 1; i < g.length; i++)
+            num += g[i] * g[i - 1];
+    const rho = sse > 0 ? Math.max(0, Math.min(0.99, num / sse)) : 0;
+    const nEff = Math.max(k + 3, n * ((1 - rho) / (1 + rho)));
+    const df = Math.max(1, nEff - k - 1);
+    const se = Math.sqrt(sse / Math.max(1, n - k - 1) / sxx) * Math.sqrt(n / nEff);
+    const half = tQuantile(1 - (1 - level) / 2, df) * se;
+    return {
+        slope,
+        ci: [slope - half, slope + half],
+        level,
+        r2: syy > 0 ? Math.max(0, 1 - sse / syy) : 0,
+        n,
+        nEff,
+        rho,
+        groups: k,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/growth.ts
+// Memory growth: a line through the service's RSS samples taken during measured load (warm-ups
+// excluded), one intercept per scenario so that a scenario holding more connections does not
+// read as a leak. Reported in bytes per minute with a 95 % interval and R². Pure.
+
+
+/**
+ * "Grew steadily" needs the interval above zero, the line to explain this much of the variance,
+ * this much growth, and this much load: in the first seconds of load a healthy Node service's
+ * RSS climbs just as straight (measured on the demo: 14–18 MB/min, R² 0.93–0.99 over 6 s) while
+ * its heap grows to its working size, so a shorter window cannot tell that from a leak.
+ */
+const STEADY_R2 = 0.5;
+const STEADY_MIN_BYTES_PER_MIN = 1024 ** 2;
+const STEADY_MIN_SPAN_MS = 30_000;
+/**
+ * Why `loadMs` of measured load is too short to judge memory growth by (a target or a
+ * comparison), or null when it is long enough.
+ */
+function tooShortForGrowth(loadMs) {
+    if (loadMs >= STEADY_MIN_SPAN_MS)
+        return null;
+    return `${formatSeconds(loadMs)} of load; a leak needs at least ${STEADY_MIN_SPAN_MS / 1000} s to tell from heap sizing`;
+}
+/**
+ * `groups`: the trial windows of each scenario (epoch ms). null when fewer than 4 samples fall
+ * inside them, or they span no time.
+ */
+function memoryGrowth(samples, groups) {
+    const points = groups.flatMap((windows, group) => samples.filter((s) => windows.some((w) => s.t >= w.start && s.t <= w.end)).map((s) => ({ x: s.t / 60_000, y: s.rss, group })));
+    const fit = withinSlope(points);
+    if (!fit)
+        return null;
+    const round = (x) => Math.round(x);
+    const straight = fit.ci[0] > 0 && fit.r2 >= STEADY_R2 && fit.slope >= STEADY_MIN_BYTES_PER_MIN;
+    const spanMs = groups.flat().reduce((a, w) => a + (w.end - w.start), 0);
+    const steady = straight && spanMs >= STEADY_MIN_SPAN_MS;
+    const fmt = (x) => formatValue(x, 'bytes-per-minute');
+    const ci = `95 % CI ${fmt(fit.ci[0])} to ${fmt(fit.ci[1])}`;
+    const span = spanMs >= 60_000 ? `${(spanMs / 60_000).toFixed(1)} min of load` : `${Math.round(spanMs / 1000)} s of load`;
+    const sentence = steady
+        ? `Memory grew steadily at ${fmt(fit.slope)} (${ci}, R² ${fit.r2.toFixed(2)}, ${fit.n} samples over ${span}).`
+        : straight
+            ? `Memory rose at ${fmt(fit.slope)} (${ci}) during only ${span}: too short to tell a leak from the heap growing to its working size; measure at least ${STEADY_MIN_SPAN_MS / 1000} s of load to tell.`
+            : fit.ci[0] > 0
+                ? `Memory rose by ${fmt(fit.slope)} (${ci}) but not steadily (R² ${fit.r2.toFixed(2)}): more likely heap sizing than a leak.`
+                : `No steady memory growth: slope ${fmt(fit.slope)} (${ci}, ${fit.n} samples over ${span}).`;
+    return {
+        slope: round(fit.slope),
+        ci: [round(fit.ci[0]), round(fit.ci[1])],
+        r2: Math.round(fit.r2 * 1000) / 1000,
+        samples: fit.n,
+        effectiveSamples: Math.round(fit.nEff * 10) / 10,
+        steady,
+        sentence,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/stats/welch.ts
 // Welch's unequal-variances t-test. Pure.
 
@@ -33180,12 +33247,19 @@ function predictionTest(baseline, current, opts) {
         mde: up ? Math.expm1(d) : -Math.expm1(-d),
     };
 }
-/** Spread floor from this run's own trials (log values): the standard error of their median. */
+/**
+ * Spread floor from this run's own trials (log values): the standard error of their median, from
+ * a robust sd (1.4826·MAD) where there are four trials or more. With the sample sd, one disturbed
+ * trial of five (a sub-millisecond p95 twice its run's others) set the floor for the whole run:
+ * a run with every latency ×1.5 read "inconclusive, −21 % … +196 %" against 12 steady stored runs,
+ * though its level (its least disturbed trial) was not moved by that trial at all.
+ */
 function withinRunFloor(trialLogs) {
     const k = trialLogs.length;
     if (k < 2)
         return 0;
-    return (1.2533 * Math.sqrt(robust_variance(trialLogs))) / Math.sqrt(k);
+    const sd = k >= 4 ? robustSd(trialLogs) : Math.sqrt(robust_variance(trialLogs));
+    return (1.2533 * sd) / Math.sqrt(k);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/regression.ts
@@ -33193,6 +33267,7 @@ function withinRunFloor(trialLogs) {
 // default branch. Per scenario and metric: regression / improvement / unchanged / inconclusive /
 // insufficient baseline. A regression needs the change to be significantly larger than δ
 // (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
+
 
 
 
@@ -33220,23 +33295,6 @@ function runLevel(values, def, summary) {
     if (summary === 'median')
         return robust_median(values);
     return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
-}
-function selectBaseline(records, current, window) {
-    const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
-    const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
-    // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
-    // no branch to speak of). Runs saved from other named branches never do.
-    const defaultBranch = sameRunner.filter((r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest));
-    const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
-    return {
-        candidates: {
-            total: records.length,
-            sameConfig: sameConfig.length,
-            sameRunner: sameRunner.length,
-            defaultBranch: defaultBranch.length,
-        },
-        window: ordered.slice(-window),
-    };
 }
 function analyzeRegressions(records, current, settings, store, warnings = []) {
     const { candidates, window } = selectBaseline(records, current, settings.window);
@@ -33646,6 +33704,7 @@ const METRIC_LABELS = {
     cpu_per_request: 'Service CPU per request',
     dependency_cpu_per_request: "Dependencies' CPU per request",
     system_cpu_per_request: 'System CPU per request',
+    relative_cpu_per_request: 'Service CPU per request ÷ yardstick',
     memory_per_request: 'Memory growth per request',
 };
 function metricLabel(m) {
@@ -33670,6 +33729,8 @@ function unitsOf(run) {
             return 'bytes-per-minute';
         if (m === 'memory_per_request')
             return 'bytes-per-request';
+        if (m === 'relative_cpu_per_request')
+            return 'number';
         return defined.get(m) ?? 'ms';
     };
 }
@@ -33730,6 +33791,20 @@ function otherRunnersSentence(r) {
         return ` **History holds no run of this config on this runner class** (${runner}): the ${other} stored run${other === 1 ? ' was' : 's were'} measured on another CPU model, core count or Node version, and runs (CPU time per request above all) are compared only on the same one; this run's figures start that baseline.`;
     return ` ${other} run${other === 1 ? '' : 's'} of this config measured on another runner class (CPU model, cores or Node version) ${other === 1 ? 'is' : 'are'} left out; this run is ${runner}.`;
 }
+/** Which stored runs the yardstick let in: those measured on a machine of this run's speed. */
+function yardstickSentence(r) {
+    const y = r.candidates.yardstick;
+    if (!y)
+        return '';
+    const us = (v) => `${formatNumber(v, 0)} µs`;
+    const out = y.outside
+        ? ` ${y.outside} default-branch run${y.outside === 1 ? ' was' : 's were'} left out: measured on a machine of another speed.`
+        : ' None was left out for it.';
+    const without = y.without
+        ? ` ${y.without} stored run${y.without === 1 ? '' : 's'} without a yardstick (older, or regression.yardstick off) ${y.without === 1 ? 'is' : 'are'} kept, but not in the CPU comparison relative to it.`
+        : '';
+    return ` This run's yardstick took ${us(y.perOpUs)} of CPU per operation; stored runs are compared when theirs is within ${us(y.range[0])}–${us(y.range[1])}.${out}${without}`;
+}
 function regressionView(r, units) {
     const compared = comparedCount(r);
     const first = r.baseline[0];
@@ -33740,6 +33815,7 @@ function regressionView(r, units) {
         `the last ${r.window} at most, cut after the latest change point. Store: ${markdown_md(r.store)}. ` +
         `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
         otherRunnersSentence(r) +
+        yardstickSentence(r) +
         gateSentence(r.comparisons) +
         leftOutSentence(r.leftOut);
     let insufficient = null;
@@ -34883,6 +34959,7 @@ const NAMES = {
     cpu_per_request: ['service CPU per request', 'higher', 'lower'],
     dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
     system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
+    relative_cpu_per_request: ['service CPU per request relative to the yardstick', 'higher', 'lower'],
     memory_per_request: ['memory growth per request', 'higher', 'lower'],
 };
 const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
@@ -35845,6 +35922,7 @@ function buildRegression(raw, metrics, at) {
         gateWritten: r.gate !== undefined,
         spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
         summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
+        yardstick: r.yardstick ?? REGRESSION_DEFAULTS.yardstick,
     };
 }
 /** ab: A/B sampling and design. */
@@ -37745,6 +37823,181 @@ class TrialRss {
     };
 }
 
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+;// CONCATENATED MODULE: ./src/service/pin.ts
+// CPU pinning for duet trials (sched_setaffinity through util-linux's `taskset`): both services'
+// whole trees on one CPU set, the load generator on the others, so that the two builds share
+// the same CPU at the same time and whatever slows one slows the other alike.
+
+
+
+const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
+/** The CPUs this process may run on (its affinity list), or null where it cannot be read. */
+async function allowedCpus(pid = process.pid) {
+    if (process.platform !== 'linux')
+        return null;
+    try {
+        const { stdout } = await run('taskset', ['-c', '-p', String(pid)]);
+        const list = /:\s*([\d,\s-]+)$/.exec(stdout.trim())?.[1];
+        return list ? parseCpuList(list) : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** "0-2,5" → [0, 1, 2, 5]. */
+function parseCpuList(list) {
+    const out = [];
+    for (const part of list
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [a, b] = part.split('-').map(Number);
+        for (let c = a; c <= (b ?? a); c++)
+            out.push(c);
+    }
+    return out;
+}
+/** How to split the CPUs: the services on the upper half (at least one), the load generator on the rest. */
+function splitCpus(cpus) {
+    if (cpus.length < 2)
+        return null;
+    const n = Math.max(1, Math.floor(cpus.length / 2));
+    return { services: cpus.slice(cpus.length - n), load: cpus.slice(0, cpus.length - n) };
+}
+/** Pins every thread of `pid` to `cpus`; the reason it failed, or null. */
+async function pinProcess(pid, cpus) {
+    try {
+        await run('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)]);
+        return null;
+    }
+    catch (err) {
+        const e = err;
+        if (e.code === 'ENOENT')
+            return 'taskset (util-linux) is not installed';
+        return (e.stderr ?? e.message).trim().split('\n').pop() ?? 'taskset failed';
+    }
+}
+/** Pins a whole process tree (processes it starts later inherit the setting). */
+async function pinTree(root, cpus) {
+    for (const pid of await treePidsAsync(root)) {
+        const why = await pinProcess(pid, cpus);
+        // A process that exited meanwhile is not a failure of pinning.
+        if (why && !/No such process|failed to get pid/i.test(why))
+            return why;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/service/yardstick.ts
+// The yardstick (templates/yardstick/yardstick.cjs): a fixed reference workload perfgate runs
+// beside the service, pinned to the CPUs the service may use, while the service is loaded. Read
+// at the same trial boundaries as the service's CPU time, it gives each trial the CPU time one
+// of its operations cost at that moment, so that a run's CPU per request can be read relative
+// to how fast the machine was then (history mode compares runs made on different moments of a
+// shared runner). It costs the machine about 3 % of one CPU (one operation of under 1 ms every
+// 25 ms).
+
+
+
+
+/** Milliseconds between two operations. */
+const YARDSTICK_PERIOD_MS = 25;
+class Yardstick {
+    child;
+    /** One entry per kept trial, null where a reading failed or no operation ran. */
+    readings = [];
+    /** Where it runs: the CPUs it was pinned to, or why it was not. */
+    cpus;
+    pinNote;
+    before = null;
+    replies = [];
+    constructor(child, cpus, pinNote) {
+        this.child = child;
+        this.cpus = cpus;
+        this.pinNote = pinNote;
+        child.on('message', (m) => {
+            if (m && typeof m === 'object' && 'ops' in m)
+                this.replies.shift()?.(m);
+        });
+    }
+    /**
+     * Starts the yardstick on the CPUs process `pid` (the service) may run on, and waits until it
+     * has compiled its operation. Null when it cannot start (it is a measurement aid: the run goes on).
+     */
+    static async start(pid, o = {}) {
+        let child;
+        try {
+            child = (0,external_node_child_process_.fork)((0,assets/* assetPath */.Q)('templates', 'yardstick', 'yardstick.cjs'), [String(o.periodMs ?? YARDSTICK_PERIOD_MS)], {
+                stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+                execArgv: [],
+                // The run's environment (its markers included), without NODE_OPTIONS: nothing is loaded into it.
+                env: { ...(o.env ?? process.env), NODE_OPTIONS: '' },
+            });
+        }
+        catch {
+            return null;
+        }
+        const ready = await Promise.race([
+            (0,external_node_events_namespaceObject.once)(child, 'message').then(([m]) => m === 'ready'),
+            (0,external_node_events_namespaceObject.once)(child, 'exit').then(() => false),
+            new Promise((r) => setTimeout(() => r(false), 10_000).unref()),
+        ]);
+        if (!ready || child.pid === undefined) {
+            child.kill('SIGKILL');
+            return null;
+        }
+        const cpus = pid !== undefined ? await allowedCpus(pid) : null;
+        const problem = cpus ? await pinProcess(child.pid, cpus) : 'the CPUs the service may use could not be read';
+        return new Yardstick(child, problem ? null : cpus, problem);
+    }
+    async totals() {
+        if (!this.child.connected)
+            return null;
+        const reply = new Promise((resolve) => {
+            const timer = setTimeout(() => resolve(null), 2000);
+            this.replies.push((t) => {
+                clearTimeout(timer);
+                resolve(t);
+            });
+        });
+        this.child.send('read');
+        return reply;
+    }
+    /** Called at the measured trials' boundaries, as the service's CPU time is read. */
+    boundary = async (when, kept) => {
+        if (when === 'before') {
+            this.before = await this.totals();
+            return;
+        }
+        if (!kept)
+            return;
+        const after = await this.totals();
+        const before = this.before;
+        this.readings.push(before && after ? yardstickFigures(before, after) : null);
+    };
+    async stop() {
+        if (this.child.exitCode !== null || this.child.signalCode !== null)
+            return;
+        const exited = (0,external_node_events_namespaceObject.once)(this.child, 'exit');
+        if (this.child.connected)
+            this.child.disconnect();
+        const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+        await exited;
+        clearTimeout(timer);
+    }
+}
+/** The figures of one trial from the totals before and after it (null: no operation ran). */
+function yardstickFigures(before, after) {
+    const ops = after.ops - before.ops;
+    const cpuUs = after.cpuUs - before.cpuUs;
+    if (ops <= 0 || cpuUs <= 0)
+        return null;
+    const wait = typeof before.waitUs === 'number' && typeof after.waitUs === 'number' ? Math.max(0, after.waitUs - before.waitUs) : null;
+    return { ops, cpuUs, perOpUs: cpuUs / ops, ...(wait !== null ? { waitPerOpUs: wait / ops } : {}) };
+}
+
 ;// CONCATENATED MODULE: ./src/service/dependencies.ts
 // The service's dependencies (a database, a cache): each started like a service (its own process
 // group and cgroup, a free port, readiness, its log), then set up (a schema, seed data), in the
@@ -37927,6 +38180,7 @@ async function launchSystem(svc, deps, o) {
 
 
 
+
 /** Samples of one service across all of its starts. */
 class ServiceSamples {
     resources = [];
@@ -38001,22 +38255,33 @@ function boundaryHooks(hooks, cpu, scrapes) {
  * service's resident memory grew (CPU first: reading /proc costs a little CPU of its own).
  */
 class TrialResources {
+    yardstick;
     service;
     deps;
     rss;
-    constructor(launched) {
+    /** The yardstick's readings before this scenario's first trial (one yardstick serves the whole run). */
+    yardstickFirst;
+    constructor(launched, yardstick) {
+        this.yardstick = yardstick;
         this.service = new TrialCpu(launched?.service);
         this.deps = (launched?.dependencies ?? []).map((d) => ({ name: d.name, cpu: new TrialCpu(d.launched.service) }));
         this.rss = new TrialRss(launched?.service);
+        this.yardstickFirst = yardstick?.readings.length ?? 0;
     }
     get enabled() {
-        return this.service.enabled || this.deps.some((d) => d.cpu.enabled) || this.rss.enabled;
+        return this.service.enabled || this.deps.some((d) => d.cpu.enabled) || this.rss.enabled || Boolean(this.yardstick);
     }
+    // The yardstick is read last before a trial and first after it, so that its window holds the
+    // trial's and as little else as can be.
     boundary = async (when, kept) => {
+        if (when === 'after')
+            await this.yardstick?.boundary(when, kept);
         await this.service.boundary(when, kept);
         for (const d of this.deps)
             await d.cpu.boundary(when, kept);
         await this.rss.boundary(when, kept);
+        if (when === 'before')
+            await this.yardstick?.boundary(when, kept);
     };
     /** Each trial's CPU time, from the readings taken around it (in order; `first`: readings of earlier trials). */
     attach(trials, first = 0) {
@@ -38033,13 +38298,16 @@ class TrialResources {
             const grew = this.rss.enabled ? this.rss.readings[first + i] : null;
             if (typeof grew === 'number')
                 t.serviceMemory = { growthBytes: grew, perRequestBytes: t.requests > 0 ? Math.round((grew / t.requests) * 10) / 10 : null };
+            const ys = this.yardstick?.readings[this.yardstickFirst + i];
+            if (ys)
+                t.yardstick = ys;
         });
     }
 }
 /** Runs a scenario (or its ramp) and turns it into a result, with its service metrics and CPU time attached. */
-async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, system) {
+async function runAndRecord(baseUrl, scenario, hooks, config, scrapes, system, yardstick) {
     const first = scrapes.pairs.length;
-    const cpu = scenario.ramp ? undefined : new TrialResources(system);
+    const cpu = scenario.ramp ? undefined : new TrialResources(system, yardstick);
     const withScrapes = boundaryHooks(hooks, cpu, scrapes);
     return withLoadPool(scenario, async (start) => {
         if (scenario.ramp) {
@@ -38152,14 +38420,17 @@ async function measureOnce(config, ctx) {
     const scrapes = new TrialScrapes(endpoint ? serviceUrl(launched.baseUrl, endpoint.url) : undefined, endpoint?.timeoutMs ?? 0);
     const readings = [];
     let failure = launched.failure;
+    let yardstick = null;
     try {
         if (!failure) {
+            if (config.regression.yardstick)
+                yardstick = await startYardstick(launched, ctx);
             samples.start(launched, config.service.health);
             for (const scenario of config.scenarios) {
                 ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
                 let recorded;
                 try {
-                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes, launched);
+                    recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes, launched, yardstick);
                 }
                 catch (err) {
                     failure = loadError(launched, scenario.name, err);
@@ -38181,15 +38452,33 @@ async function measureOnce(config, ctx) {
         }
     }
     finally {
+        await yardstick?.stop();
         await samples.stop();
         await launched.stop();
     }
     return {
         scenarios,
         failure,
-        service: serviceFigures(config, launched, ctx, samples, scenarios, windows),
+        service: { ...serviceFigures(config, launched, ctx, samples, scenarios, windows), ...yardstickOf(config, yardstick) },
         metrics: failure && !scenarios.length ? null : metricsOf(config, launched, scrapes, readings),
     };
+}
+/** The yardstick beside the service (regression.yardstick); a run without it goes on, and says so. */
+async function startYardstick(launched, ctx) {
+    const y = await Yardstick.start(launched.service?.pid, { env: ctx.env });
+    if (!y)
+        ctx.progress.info('perfgate: the yardstick could not start; CPU per request is not read relative to it in this run');
+    else if (y.pinNote)
+        ctx.progress.info(`perfgate: the yardstick runs unpinned: ${y.pinNote}`);
+    return y;
+}
+/** How the run's yardstick ran, for result.json and the report. */
+function yardstickOf(config, y) {
+    if (!config.regression.yardstick)
+        return {};
+    if (!y)
+        return { yardstick: { ran: false, cpus: null, periodMs: YARDSTICK_PERIOD_MS, note: 'it could not start' } };
+    return { yardstick: { ran: true, cpus: y.cpus, periodMs: YARDSTICK_PERIOD_MS, note: y.pinNote ? `unpinned: ${y.pinNote}` : null } };
 }
 function describeLoad(s) {
     if (s.ramp) {
@@ -38542,71 +38831,6 @@ class AbRun {
             return result;
         });
     }
-}
-
-;// CONCATENATED MODULE: ./src/service/pin.ts
-// CPU pinning for duet trials (sched_setaffinity through util-linux's `taskset`): both services'
-// whole trees on one CPU set, the load generator on the others, so that the two builds share
-// the same CPU at the same time and whatever slows one slows the other alike.
-
-
-
-const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_.execFile);
-/** The CPUs this process may run on (its affinity list), or null where it cannot be read. */
-async function allowedCpus(pid = process.pid) {
-    if (process.platform !== 'linux')
-        return null;
-    try {
-        const { stdout } = await run('taskset', ['-c', '-p', String(pid)]);
-        const list = /:\s*([\d,\s-]+)$/.exec(stdout.trim())?.[1];
-        return list ? parseCpuList(list) : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** "0-2,5" → [0, 1, 2, 5]. */
-function parseCpuList(list) {
-    const out = [];
-    for (const part of list
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean)) {
-        const [a, b] = part.split('-').map(Number);
-        for (let c = a; c <= (b ?? a); c++)
-            out.push(c);
-    }
-    return out;
-}
-/** How to split the CPUs: the services on the upper half (at least one), the load generator on the rest. */
-function splitCpus(cpus) {
-    if (cpus.length < 2)
-        return null;
-    const n = Math.max(1, Math.floor(cpus.length / 2));
-    return { services: cpus.slice(cpus.length - n), load: cpus.slice(0, cpus.length - n) };
-}
-/** Pins every thread of `pid` to `cpus`; the reason it failed, or null. */
-async function pinProcess(pid, cpus) {
-    try {
-        await run('taskset', ['-a', '-c', '-p', cpus.join(','), String(pid)]);
-        return null;
-    }
-    catch (err) {
-        const e = err;
-        if (e.code === 'ENOENT')
-            return 'taskset (util-linux) is not installed';
-        return (e.stderr ?? e.message).trim().split('\n').pop() ?? 'taskset failed';
-    }
-}
-/** Pins a whole process tree (processes it starts later inherit the setting). */
-async function pinTree(root, cpus) {
-    for (const pid of await treePidsAsync(root)) {
-        const why = await pinProcess(pid, cpus);
-        // A process that exited meanwhile is not a failure of pinning.
-        if (why && !/No such process|failed to get pid/i.test(why))
-            return why;
-    }
-    return null;
 }
 
 ;// CONCATENATED MODULE: ./src/service/cpu-quota.ts
@@ -40549,6 +40773,13 @@ function serviceRows(run) {
     }
     if (s.cpuTime)
         rows.push({ label: 'Service CPU time', value: markdown_md(s.cpuTime.note) });
+    if (s.yardstick)
+        rows.push({
+            label: 'Yardstick',
+            value: s.yardstick.ran
+                ? `a fixed workload beside the service${s.yardstick.cpus ? ` on CPUs ${s.yardstick.cpus.join(', ')}` : ''}, one operation every ${s.yardstick.periodMs} ms; its CPU time per operation, per trial, in result.json${s.yardstick.note ? ` (${markdown_md(s.yardstick.note)})` : ''}`
+                : `did not run: ${markdown_md(s.yardstick.note ?? 'unknown')}`,
+        });
     if (s.mode === 'external')
         rows.push({
             label: 'CPU and memory',

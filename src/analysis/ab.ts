@@ -257,6 +257,7 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   cpu_per_request: ['service CPU per request', 'higher', 'lower'],
   dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
   system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
+  relative_cpu_per_request: ['service CPU per request relative to the yardstick', 'higher', 'lower'],
   memory_per_request: ['memory growth per request', 'higher', 'lower'],
 };
 

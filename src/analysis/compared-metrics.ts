@@ -29,9 +29,17 @@ export const COMPARED_METRICS: readonly MetricDef[] = [
   { metric: 'cpu_per_request', worse: 'up', pick: (t) => t.cpuPerRequest ?? null },
   { metric: 'dependency_cpu_per_request', worse: 'up', pick: (t) => t.dependencyCpuPerRequest ?? null },
   { metric: 'system_cpu_per_request', worse: 'up', pick: (t) => t.systemCpuPerRequest ?? null },
+  // History with regression.yardstick: the service's CPU per request in yardstick operations (each
+  // trial's own reading), so that a slower moment of the machine, which slows both, cancels out.
+  { metric: 'relative_cpu_per_request', worse: 'up', pick: relativeCpu },
   // A leak: bytes of resident memory each response leaves behind; about 0 for a steady service, so compared on its own scale.
   { metric: 'memory_per_request', worse: 'up', pick: (t) => t.memoryPerRequest ?? null, scale: 'abs' },
 ];
+
+/** A trial's CPU per request in yardstick operations (CPU time of one), or null without both. */
+export function relativeCpu(t: TrialFigures): number | null {
+  return t.cpuPerRequest && t.yardstickPerOp && t.cpuPerRequest > 0 && t.yardstickPerOp > 0 ? t.cpuPerRequest / t.yardstickPerOp : null;
+}
 
 /**
  * A/B mode's gate where the config names none (regression.gate), by design. Duet: the service's

@@ -3,6 +3,7 @@
 // insufficient baseline. A regression needs the change to be significantly larger than δ
 // (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
 import { growthSe, scenarioFigures, type HistoryRecord, type ScenarioFigures, type TrialFigures } from '../contract/record.js';
+import { selectBaseline } from './baseline.js';
 import {
   comparedMetrics,
   deltaOf,
@@ -74,26 +75,6 @@ function storedLevel(trials: readonly TrialFigures[], def: MetricDef, summary: R
 function runLevel(values: readonly number[], def: Pick<MetricDef, 'worse'>, summary: RegressionSettings['summary']): number {
   if (summary === 'median') return median(values);
   return def.worse === 'up' ? Math.min(...values) : Math.max(...values);
-}
-
-export function selectBaseline(records: readonly HistoryRecord[], current: CurrentRun, window: number) {
-  const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
-  const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
-  // Default-branch runs form the baseline; so do runs saved outside any git checkout (a laptop,
-  // no branch to speak of). Runs saved from other named branches never do.
-  const defaultBranch = sameRunner.filter(
-    (r) => r.git === null || r.git.onDefaultBranch || (r.git.branch === null && r.git.sha === null && !r.git.pullRequest),
-  );
-  const ordered = [...defaultBranch].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
-  return {
-    candidates: {
-      total: records.length,
-      sameConfig: sameConfig.length,
-      sameRunner: sameRunner.length,
-      defaultBranch: defaultBranch.length,
-    },
-    window: ordered.slice(-window),
-  };
 }
 
 export function analyzeRegressions(

@@ -215,6 +215,7 @@ function buildRegression(raw: RawConfig, metrics: Config['metrics'], at: Report)
     gateWritten: r.gate !== undefined,
     spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
     summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
+    yardstick: r.yardstick ?? REGRESSION_DEFAULTS.yardstick,
   };
 }
 

@@ -99,5 +99,6 @@ export interface RawConfig {
     gate?: string[];
     spreads?: 'own' | 'moderated';
     'run-level'?: 'best' | 'median';
+    yardstick?: boolean;
   };
 }

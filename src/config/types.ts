@@ -248,6 +248,11 @@ export interface RegressionSettings {
    * throughput; default) or the median over its trials.
    */
   summary: 'best' | 'median';
+  /**
+   * Whether plain runs measure the yardstick beside the service (service/yardstick.ts): a fixed
+   * workload on the service's CPUs whose CPU time per operation says how fast the machine was.
+   */
+  yardstick: boolean;
 }
 
 /** Every built-in metric a comparison or regression.gate can name. */
@@ -263,6 +268,7 @@ export const BUILTIN_METRICS: readonly BuiltinMetric[] = [
   'cpu_per_request',
   'dependency_cpu_per_request',
   'system_cpu_per_request',
+  'relative_cpu_per_request',
   'memory_per_request',
 ];
 
@@ -282,10 +288,12 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
     cpu_per_request: 0.04,
     dependency_cpu_per_request: 0.05,
     system_cpu_per_request: 0.04,
+    relative_cpu_per_request: 0.04,
     memory_per_request: 256,
   },
   onMissingBaseline: 'warn',
   gate: GATE_DEFAULT,
   spreads: 'own',
   summary: 'best',
+  yardstick: false,
 };

@@ -16,6 +16,7 @@ export type BuiltinMetric =
   | 'cpu_per_request'
   | 'dependency_cpu_per_request'
   | 'system_cpu_per_request'
+  | 'relative_cpu_per_request'
   | 'memory_per_request';
 /** A built-in metric, or the name of a metric defined under service.metrics.define. */
 export type ComparedMetric = BuiltinMetric | (string & {});
@@ -77,7 +78,18 @@ export interface RegressionAnalysis {
   fingerprint: string;
   runner: string;
   /** Stored runs considered, and why others were not. */
-  candidates: { total: number; sameConfig: number; sameRunner: number; defaultBranch: number };
+  candidates: {
+    total: number;
+    sameConfig: number;
+    sameRunner: number;
+    defaultBranch: number;
+    /**
+     * With a yardstick in this run: its CPU time per operation (µs, median over the run's trials),
+     * the range a stored run's must fall in to be compared, and how many default-branch runs fell
+     * outside it (measured on a machine of another speed) or had no yardstick (kept).
+     */
+    yardstick?: { perOpUs: number; range: [number, number]; outside: number; without: number };
+  };
   /** Runs that formed the baseline (any metric), oldest first. */
   baseline: BaselineRun[];
   comparisons: Comparison[];

@@ -27,6 +27,10 @@ export interface TrialFigures {
   systemCpuPerRequest?: number | null;
   /** How much the service's resident memory grew over the trial per response, bytes (absent where it cannot be read). */
   memoryPerRequest?: number | null;
+  /** CPU time of one yardstick operation over the trial, ms (runs with regression.yardstick only). */
+  yardstickPerOp?: number | null;
+  /** How long the yardstick waited for a CPU per operation over the trial, ms (Linux): how contended the CPUs were. */
+  yardstickWaitPerOp?: number | null;
 }
 
 /** What history keeps of one scenario: its trials, or for a stress ramp the capacity it found. */
@@ -122,6 +126,12 @@ export function trialFigures(t: TrialResult): TrialFigures {
     errors: t.errors.total,
     ...(t.metrics ? { metrics: t.metrics } : {}),
     ...(t.serviceMemory ? { memoryPerRequest: t.serviceMemory.perRequestBytes } : {}),
+    ...(t.yardstick
+      ? {
+          yardstickPerOp: t.yardstick.perOpUs / 1000,
+          ...(t.yardstick.waitPerOpUs !== undefined ? { yardstickWaitPerOp: t.yardstick.waitPerOpUs / 1000 } : {}),
+        }
+      : {}),
     ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
     ...(t.dependencyCpu
       ? {

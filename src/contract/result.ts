@@ -86,6 +86,8 @@ export interface RunResult {
     logTail: string[];
     /** How the service's CPU time was counted (absent: an external target, or an older result). */
     cpuTime?: CpuTimeCounting;
+    /** The yardstick beside the service (regression.yardstick): whether it ran, on which CPUs, how often. */
+    yardstick?: { ran: boolean; cpus: number[] | null; periodMs: number; note: string | null };
   };
   failure: RunFailure | null;
   /** The service's own Prometheus metrics, when service.metrics is configured. */

@@ -77,6 +77,11 @@ export interface TrialResult {
   /** The CPU time of the build's own (per-build) dependencies over the trial, per response of the service. */
   dependencyCpu?: DependencyCpu;
   /**
+   * The yardstick's figures over the trial (regression.yardstick): CPU time per operation of a
+   * fixed workload run beside the service on its CPUs, how fast the machine was meanwhile.
+   */
+  yardstick?: YardstickFigures;
+  /**
    * How much the service's resident memory (its whole process tree's RSS) grew over the trial, and
    * per response: what a leak costs each request. Absent where it cannot be read.
    */
@@ -104,6 +109,15 @@ export interface ServiceCpu {
   /** Microseconds of service CPU per response; null with no response. */
   perRequestUs: number | null;
   source: 'cgroup' | 'schedstat' | 'stat';
+}
+
+/** The yardstick over one trial: operations done, their CPU time (µs) and the CPU time one took. */
+export interface YardstickFigures {
+  ops: number;
+  cpuUs: number;
+  perOpUs: number;
+  /** How long it waited for a CPU per operation (run-queue delay, µs): how contended the CPUs were. Linux only. */
+  waitPerOpUs?: number;
 }
 
 /** The CPU time a build's own dependencies used (a database started per build): summed, and per dependency. */

@@ -21,6 +21,7 @@ import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
 import { TrialScrapes } from '../service/scrape.js';
 import { cpuCounting, TrialCpu } from '../service/cpu-time.js';
 import { TrialRss } from '../service/trial-memory.js';
+import { Yardstick, YARDSTICK_PERIOD_MS } from '../service/yardstick.js';
 import { launchSystem, startDependencies, type Dependencies } from '../service/dependencies.js';
 import type { DependencyConfig } from '../config/types.js';
 
@@ -129,21 +130,31 @@ export class TrialResources {
   private readonly service: TrialCpu;
   private readonly deps: { name: string; cpu: TrialCpu }[];
   private readonly rss: TrialRss;
+  /** The yardstick's readings before this scenario's first trial (one yardstick serves the whole run). */
+  private readonly yardstickFirst: number;
 
-  constructor(launched: Pick<Launched, 'service' | 'dependencies'> | undefined) {
+  constructor(
+    launched: Pick<Launched, 'service' | 'dependencies'> | undefined,
+    private readonly yardstick?: Yardstick | null,
+  ) {
     this.service = new TrialCpu(launched?.service);
     this.deps = (launched?.dependencies ?? []).map((d) => ({ name: d.name, cpu: new TrialCpu(d.launched.service) }));
     this.rss = new TrialRss(launched?.service);
+    this.yardstickFirst = yardstick?.readings.length ?? 0;
   }
 
   get enabled(): boolean {
-    return this.service.enabled || this.deps.some((d) => d.cpu.enabled) || this.rss.enabled;
+    return this.service.enabled || this.deps.some((d) => d.cpu.enabled) || this.rss.enabled || Boolean(this.yardstick);
   }
 
+  // The yardstick is read last before a trial and first after it, so that its window holds the
+  // trial's and as little else as can be.
   readonly boundary = async (when: 'before' | 'after', kept: boolean): Promise<void> => {
+    if (when === 'after') await this.yardstick?.boundary(when, kept);
     await this.service.boundary(when, kept);
     for (const d of this.deps) await d.cpu.boundary(when, kept);
     await this.rss.boundary(when, kept);
+    if (when === 'before') await this.yardstick?.boundary(when, kept);
   };
 
   /** Each trial's CPU time, from the readings taken around it (in order; `first`: readings of earlier trials). */
@@ -160,6 +171,8 @@ export class TrialResources {
       const grew = this.rss.enabled ? this.rss.readings[first + i] : null;
       if (typeof grew === 'number')
         t.serviceMemory = { growthBytes: grew, perRequestBytes: t.requests > 0 ? Math.round((grew / t.requests) * 10) / 10 : null };
+      const ys = this.yardstick?.readings[this.yardstickFirst + i];
+      if (ys) t.yardstick = ys;
     });
   }
 }
@@ -172,9 +185,10 @@ export async function runAndRecord(
   config: Pick<Config, 'metrics'>,
   scrapes: TrialScrapes,
   system?: Pick<Launched, 'service' | 'dependencies'>,
+  yardstick?: Yardstick | null,
 ): Promise<{ run: ScenarioRun; result: ScenarioResult; readings: TrialReading[] }> {
   const first = scrapes.pairs.length;
-  const cpu = scenario.ramp ? undefined : new TrialResources(system);
+  const cpu = scenario.ramp ? undefined : new TrialResources(system, yardstick);
   const withScrapes = boundaryHooks(hooks, cpu, scrapes);
   return withLoadPool(scenario, async (start) => {
     if (scenario.ramp) {
@@ -304,8 +318,10 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
   const scrapes = new TrialScrapes(endpoint ? serviceUrl(launched.baseUrl, endpoint.url) : undefined, endpoint?.timeoutMs ?? 0);
   const readings: { ramp: boolean; readings: TrialReading[] }[] = [];
   let failure = launched.failure;
+  let yardstick: Yardstick | null = null;
   try {
     if (!failure) {
+      if (config.regression.yardstick) yardstick = await startYardstick(launched, ctx);
       samples.start(launched, config.service.health);
       for (const scenario of config.scenarios) {
         ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
@@ -318,6 +334,7 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
             config,
             scrapes,
             launched,
+            yardstick,
           );
         } catch (err) {
           failure = loadError(launched, scenario.name, err);
@@ -336,15 +353,31 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
       }
     }
   } finally {
+    await yardstick?.stop();
     await samples.stop();
     await launched.stop();
   }
   return {
     scenarios,
     failure,
-    service: serviceFigures(config, launched, ctx, samples, scenarios, windows),
+    service: { ...serviceFigures(config, launched, ctx, samples, scenarios, windows), ...yardstickOf(config, yardstick) },
     metrics: failure && !scenarios.length ? null : metricsOf(config, launched, scrapes, readings),
   };
+}
+
+/** The yardstick beside the service (regression.yardstick); a run without it goes on, and says so. */
+async function startYardstick(launched: Launched, ctx: MeasureContext): Promise<Yardstick | null> {
+  const y = await Yardstick.start(launched.service?.pid, { env: ctx.env });
+  if (!y) ctx.progress.info('perfgate: the yardstick could not start; CPU per request is not read relative to it in this run');
+  else if (y.pinNote) ctx.progress.info(`perfgate: the yardstick runs unpinned: ${y.pinNote}`);
+  return y;
+}
+
+/** How the run's yardstick ran, for result.json and the report. */
+function yardstickOf(config: Config, y: Yardstick | null): Pick<RunResult['service'], 'yardstick'> {
+  if (!config.regression.yardstick) return {};
+  if (!y) return { yardstick: { ran: false, cpus: null, periodMs: YARDSTICK_PERIOD_MS, note: 'it could not start' } };
+  return { yardstick: { ran: true, cpus: y.cpus, periodMs: YARDSTICK_PERIOD_MS, note: y.pinNote ? `unpinned: ${y.pinNote}` : null } };
 }
 
 function describeLoad(s: ScenarioConfig): string {

@@ -59,6 +59,7 @@ export const METRIC_LABELS: Partial<Record<ComparedMetric, string>> = {
   cpu_per_request: 'Service CPU per request',
   dependency_cpu_per_request: "Dependencies' CPU per request",
   system_cpu_per_request: 'System CPU per request',
+  relative_cpu_per_request: 'Service CPU per request ÷ yardstick',
   memory_per_request: 'Memory growth per request',
 };
 
@@ -84,6 +85,7 @@ export function unitsOf(run: Pick<RunResult, 'metrics'>): Units {
     if (m === 'rps' || m === 'workflows_per_s' || m === 'capacity') return 'per-second';
     if (m === 'memory.growth') return 'bytes-per-minute';
     if (m === 'memory_per_request') return 'bytes-per-request';
+    if (m === 'relative_cpu_per_request') return 'number';
     return defined.get(m) ?? 'ms';
   };
 }
@@ -147,6 +149,20 @@ function otherRunnersSentence(r: RegressionAnalysis): string {
   return ` ${other} run${other === 1 ? '' : 's'} of this config measured on another runner class (CPU model, cores or Node version) ${other === 1 ? 'is' : 'are'} left out; this run is ${runner}.`;
 }
 
+/** Which stored runs the yardstick let in: those measured on a machine of this run's speed. */
+function yardstickSentence(r: RegressionAnalysis): string {
+  const y = r.candidates.yardstick;
+  if (!y) return '';
+  const us = (v: number): string => `${formatNumber(v, 0)} µs`;
+  const out = y.outside
+    ? ` ${y.outside} default-branch run${y.outside === 1 ? ' was' : 's were'} left out: measured on a machine of another speed.`
+    : ' None was left out for it.';
+  const without = y.without
+    ? ` ${y.without} stored run${y.without === 1 ? '' : 's'} without a yardstick (older, or regression.yardstick off) ${y.without === 1 ? 'is' : 'are'} kept, but not in the CPU comparison relative to it.`
+    : '';
+  return ` This run's yardstick took ${us(y.perOpUs)} of CPU per operation; stored runs are compared when theirs is within ${us(y.range[0])}–${us(y.range[1])}.${out}${without}`;
+}
+
 export function regressionView(r: RegressionAnalysis, units: Units): Omit<RegressionView, 'chart'> {
   const compared = comparedCount(r);
   const first = r.baseline[0];
@@ -158,6 +174,7 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
     `the last ${r.window} at most, cut after the latest change point. Store: ${md(r.store)}. ` +
     `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
     otherRunnersSentence(r) +
+    yardstickSentence(r) +
     gateSentence(r.comparisons) +
     leftOutSentence(r.leftOut);
   let insufficient: string | null = null;

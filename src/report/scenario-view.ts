@@ -202,6 +202,13 @@ export function serviceRows(run: RunResult): { label: string; value: string }[] 
     });
   }
   if (s.cpuTime) rows.push({ label: 'Service CPU time', value: md(s.cpuTime.note) });
+  if (s.yardstick)
+    rows.push({
+      label: 'Yardstick',
+      value: s.yardstick.ran
+        ? `a fixed workload beside the service${s.yardstick.cpus ? ` on CPUs ${s.yardstick.cpus.join(', ')}` : ''}, one operation every ${s.yardstick.periodMs} ms; its CPU time per operation, per trial, in result.json${s.yardstick.note ? ` (${md(s.yardstick.note)})` : ''}`
+        : `did not run: ${md(s.yardstick.note ?? 'unknown')}`,
+    });
   if (s.mode === 'external')
     rows.push({
       label: 'CPU and memory',

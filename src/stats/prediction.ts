@@ -70,9 +70,16 @@ export function predictionTest(baseline: readonly number[], current: number, opt
   };
 }
 
-/** Spread floor from this run's own trials (log values): the standard error of their median. */
+/**
+ * Spread floor from this run's own trials (log values): the standard error of their median, from
+ * a robust sd (1.4826·MAD) where there are four trials or more. With the sample sd, one disturbed
+ * trial of five (a sub-millisecond p95 twice its run's others) set the floor for the whole run:
+ * a run with every latency ×1.5 read "inconclusive, −21 % … +196 %" against 12 steady stored runs,
+ * though its level (its least disturbed trial) was not moved by that trial at all.
+ */
 export function withinRunFloor(trialLogs: readonly number[]): number {
   const k = trialLogs.length;
   if (k < 2) return 0;
-  return (1.2533 * Math.sqrt(variance(trialLogs))) / Math.sqrt(k);
+  const sd = k >= 4 ? robustSd(trialLogs) : Math.sqrt(variance(trialLogs));
+  return (1.2533 * sd) / Math.sqrt(k);
 }

@@ -123,13 +123,19 @@ describe('A/B mode on the demo service', () => {
     // The failed gate profiles both builds: the growth table's top row is the demo's busy-wait
     // (slowdown, line 147), the hashing it spins on (work, line 137), or the clock it reads
     // (hrtimeBigInt, native), named with the demo's function that called it. The time splits
-    // about evenly between the two (+128 and +130 µs per request in one run). The config sits
-    // outside any git checkout, so the demo's path stays absolute.
+    // about evenly between the two (+128 and +130 µs per request in one run). Where V8 inlines
+    // slowdown into the route's callback, the clock's ticks are charged to that callback (seen
+    // once beside a CPU-bound process: hrtimeBigInt called from `(anonymous)` at line 266, +106 µs,
+    // then work +84 µs): one of the top three rows is the demo's own busy-wait or hashing. The
+    // config sits outside any git checkout, so the demo's path stays absolute.
     const profile = o.result.profile!;
     expect(profile.why).toBe('the A/B gate failed: the report says where the time went');
     const growth = profile.scenarios[0]!.growth!;
-    const own = growth[0]!.file === DEMO ? growth[0]! : growth[0]!.calledFrom;
-    expect(own, JSON.stringify(growth.slice(0, 3))).toMatchObject({ name: expect.stringMatching(/^(slowdown|work)$/), file: DEMO });
+    const own = growth.slice(0, 3).map((g) => (g.file === DEMO ? g : g.calledFrom));
+    expect(
+      own.some((f) => f?.file === DEMO && /^(slowdown|work)$/.test(f.name)),
+      JSON.stringify(growth.slice(0, 3)),
+    ).toBe(true);
     expect(o.report).toMatch(
       /- products: `[\w$]+` in `[^`]+`(, called from `(slowdown|work)` in `\S*fixtures\/demo-service\/server\.js:1(47|37)`)?: [\d.]+ % → [\d.]+ % of service CPU \([+−]/,
     );

@@ -377,3 +377,73 @@ describe('history comparison of service internals', () => {
     expect(find(a, 'hit_rate').outcome).toBe('insufficient baseline');
   });
 });
+
+describe('the yardstick in history', () => {
+  /** Runs whose every trial carries a yardstick reading (ms per operation) and a CPU per request. */
+  const withYardstick = (rs: ReturnType<typeof history>, ys: (i: number) => number, cpu: (i: number) => number) =>
+    rs.map((r, i) => ({
+      ...r,
+      scenarios: r.scenarios.map((s) => ({
+        ...s,
+        trials: s.trials.map((t, k) => ({
+          ...t,
+          yardstickPerOp: ys(i) * (1 + 0.005 * Math.sin(k)),
+          cpuPerRequest: cpu(i) * (1 + 0.005 * Math.cos(k)),
+        })),
+      })),
+    }));
+  const run = (ys: number, cpu: number): CurrentRun => {
+    const c = current(120, {});
+    return {
+      ...c,
+      scenarios: c.scenarios.map((s) => ({ ...s, trials: s.trials.map((t) => ({ ...t, yardstickPerOp: ys, cpuPerRequest: cpu })) })),
+    };
+  };
+
+  it('a slower machine moment moves the service and the yardstick alike: relative CPU per request holds, raw CPU per request moves', () => {
+    // Stored runs on moments ±15 % apart in speed; CPU per request and the yardstick move together.
+    const speed = (i: number) => 1 + 0.15 * Math.sin(i * 1.7);
+    const stored = withYardstick(
+      history(30, 12),
+      (i) => 0.85 * speed(i),
+      (i) => 0.1 * speed(i),
+    );
+    // This run on a moment 12 % slower than the median stored one, same code.
+    const a = analyze(stored, run(0.85 * 1.12, 0.1 * 1.12));
+    expect(find(a, 'relative_cpu_per_request').outcome).toBe('confident pass');
+    expect(find(a, 'relative_cpu_per_request').change!).toBeLessThan(0.01);
+    // The same code 20 % more work on that moment: relative CPU per request proves it.
+    const worse = analyze(stored, run(0.85 * 1.12, 0.1 * 1.12 * 1.2));
+    const rel = find(worse, 'relative_cpu_per_request');
+    expect(rel.outcome).toBe('regression');
+    expect(rel.change!).toBeGreaterThan(0.18);
+    expect(rel.change!).toBeLessThan(0.22);
+  });
+
+  it('stored runs measured on a machine of another speed are left out, runs without a yardstick kept, and the report says both', () => {
+    const fast = withYardstick(
+      history(31, 6),
+      () => 0.5,
+      () => 0.06,
+    );
+    const same = withYardstick(
+      history(32, 8).map((r) => ({ ...r, id: `same-${r.id}` })),
+      () => 0.85,
+      () => 0.1,
+    );
+    const none = history(33, 2).map((r) => ({ ...r, id: `none-${r.id}` }));
+    const a = analyze([...fast, ...same, ...none], run(0.86, 0.1));
+    expect(a.candidates.yardstick).toMatchObject({ outside: 6, without: 2 });
+    expect(a.candidates.yardstick!.perOpUs).toBeCloseTo(860, 0);
+    expect(a.baseline).toHaveLength(10);
+    expect(a.baseline.some((b) => fast.some((f) => f.id === b.id))).toBe(false);
+    // The relative comparison uses only the runs that have a yardstick.
+    expect(find(a, 'relative_cpu_per_request').runs).toBe(8);
+    const intro = regressionView(a, unitsOf({})).intro;
+    expect(intro).toContain('yardstick took 860 µs of CPU per operation');
+    expect(intro).toContain('6 default-branch runs were left out: measured on a machine of another speed.');
+    expect(intro).toContain('2 stored runs without a yardstick');
+    // A run without a yardstick filters nothing.
+    expect(analyze([...fast, ...same], current(121, {})).candidates.yardstick).toBeUndefined();
+  });
+});

@@ -224,6 +224,18 @@ describe('history prediction test', () => {
     expect(r.floored).toBe(true);
     expect(r.pWorse).toBeGreaterThan(0.05);
   });
+  it('one disturbed trial of five does not set the floor: a run with every latency ×1.5 is proven against 12 steady runs', () => {
+    // A sub-millisecond p95: four trials within ±6 %, one twice as slow (a GC pause, a neighbour).
+    const trials = [0.62, 0.66, 0.6, 1.3, 0.64].map((v) => Math.log(v * 1.5));
+    const floor = withinRunFloor(trials);
+    expect(floor).toBeLessThan(0.05); // the sample sd’s floor was 0.18 here
+    const rng = createRng(12);
+    const stored = Array.from({ length: 12 }, () => Math.log(0.6) + 0.02 * rng.normal());
+    const r = predictionTest(stored, Math.min(...trials), { worse: 'up', mdeAlpha: 0.05, floor });
+    expect(r.change).toBeGreaterThan(0.45);
+    expect(r.band[0]).toBeGreaterThan(0.3);
+    expect(r.pWorse).toBeLessThan(1e-4);
+  });
 });
 
 describe('change point', () => {
