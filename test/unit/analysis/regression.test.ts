@@ -423,8 +423,8 @@ describe('the yardstick in history', () => {
   it('stored runs measured on a machine of another speed are left out, runs without a yardstick kept, and the report says both', () => {
     const fast = withYardstick(
       history(31, 6),
-      () => 0.5,
-      () => 0.06,
+      () => 0.35,
+      () => 0.04,
     );
     const same = withYardstick(
       history(32, 8).map((r) => ({ ...r, id: `same-${r.id}` })),
