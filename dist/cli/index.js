@@ -37940,6 +37940,8 @@ class Yardstick {
         catch {
             return null;
         }
+        // A send racing its exit emits 'error' on the child: a lost reading, never a crash of the run.
+        child.on('error', () => { });
         const ready = await Promise.race([
             (0,external_node_events_namespaceObject.once)(child, 'message').then(([m]) => m === 'ready'),
             (0,external_node_events_namespaceObject.once)(child, 'exit').then(() => false),

@@ -58,6 +58,8 @@ export class Yardstick {
     } catch {
       return null;
     }
+    // A send racing its exit emits 'error' on the child: a lost reading, never a crash of the run.
+    child.on('error', () => {});
     const ready = await Promise.race([
       once(child, 'message').then(([m]) => m === 'ready'),
       once(child, 'exit').then(() => false),
