@@ -70,7 +70,15 @@ def _perfgate_agent():
             pass
 
     BLOCKING_FILES = ("/threading.py", "/queue.py", "/selectors.py")
+    # Where a thread hands the GIL over in a system call once its work is done: a pool thread
+    # waking the event loop through its self-pipe (asyncio's call_soon_threadsafe). The handler
+    # below runs in the main thread when it gets the GIL, and it gets it at exactly these calls.
+    HANDOVER_FUNCTIONS = ("_write_to_self",)
     running = {}  # native id -> the frame a thread was last seen running in (not blocked)
+
+    def handing_over(f):
+        code = f.f_code
+        return code.co_filename.endswith(BLOCKING_FILES) or code.co_name in HANDOVER_FUNCTIONS
 
     def count(frame, weight):
         stack = []
@@ -100,11 +108,14 @@ def _perfgate_agent():
             now, before = cpu_ns(native)
             if now is None or before is None or now <= before:
                 continue
-            # A thread found blocked (waiting for its next job, a lock, a select) spent that CPU
-            # before it blocked: charge it to where it was last seen running, when it was.
-            if f.f_code.co_filename.endswith(BLOCKING_FILES) and native in running:
-                f = running[native]
-            elif ident != main:
+            # A thread found blocked (waiting for its next job, a lock, a select) or handing the
+            # GIL over spent that CPU before it got there: charge it to where it was last seen
+            # running. The main thread too: woken from its select by the signal's wakeup fd
+            # (asyncio sets one), it would otherwise charge the event loop's work to `select`.
+            if handing_over(f):
+                if native in running:
+                    f = running[native]
+            else:
                 running[native] = f
             count(f, (now - before) / interval_ns)
             charged = True
