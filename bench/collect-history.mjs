@@ -56,7 +56,18 @@ scenarios:
   - { name: s, request: { path: ${JSON.stringify(s.path)} } }
 `;
 
-const busyProcess = () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+// The neighbour is an orphan (its shell exits at once): outside this process's tree, as another
+// job's process is, so that the run's idle window counts it as the machine's other work.
+const busyProcess = async () => {
+  const sh = spawn('sh', ['-c', `"${process.execPath}" -e 'for (;;) {}' >/dev/null 2>&1 & echo $!`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  sh.stdout.on('data', (b) => (out += b));
+  await new Promise((r) => sh.on('exit', r));
+  const pid = Number(out.trim());
+  return { kill: () => process.kill(pid, 'SIGKILL') };
+};
 const progress = { info: () => {}, live: () => {} };
 const started = Date.now();
 const data = { machine: machine(), date: new Date().toISOString(), trials: TRIALS, durationMs: DURATION, runs: [] };
@@ -69,7 +80,7 @@ for (const s of BENCH_SERVICES.filter((x) => wanted.includes(x.key))) {
   for (let i = 0; i < 2 * most; i++) for (const b of builds) if (i < 2 * b.runs) queue.push({ b, neighbour: i % 2 === 1 });
   for (const [n, { b, neighbour }] of queue.entries()) {
     process.stderr.write(`bench: ${s.label} ${n + 1}/${queue.length} ${b.build}${neighbour ? ' (neighbour)' : ''}\n`);
-    const busy = neighbour ? busyProcess() : null;
+    const busy = neighbour ? await busyProcess() : null;
     let m;
     try {
       m = await measureOnce(parseConfig(yaml(s, b.env), join(ROOT, 'bench.yml')), {
@@ -80,7 +91,7 @@ for (const s of BENCH_SERVICES.filter((x) => wanted.includes(x.key))) {
         display: (x) => x,
       });
     } finally {
-      busy?.kill('SIGKILL');
+      busy?.kill();
     }
     if (m.failure) throw new Error(`${s.label} ${b.build}: ${m.failure.message}`);
     data.runs.push({
@@ -90,6 +101,7 @@ for (const s of BENCH_SERVICES.filter((x) => wanted.includes(x.key))) {
       neighbour,
       startedAt: m.scenarios[0].trials[0].startedAt,
       trials: m.scenarios[0].trials.map(trialFigures),
+      machine: m.scenarios[0].machine ?? null,
     });
   }
 }

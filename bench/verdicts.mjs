@@ -57,7 +57,7 @@ export function runAbProcedure(base, head, max, { stopOnRegression = true, gate 
 }
 
 /** A stored history record of one run's trials, the i-th hour of 2026. */
-export function record(id, trials, i) {
+export function record(id, trials, i, machine = null) {
   const at = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
   return {
     kind: 'perfgate-run',
@@ -70,7 +70,7 @@ export function record(id, trials, i) {
     runner: 'r',
     git: null,
     verdict: 'pass',
-    scenarios: [{ name: 's', trials }],
+    scenarios: [{ name: 's', trials, ...(machine ? { machine } : {}) }],
   };
 }
 

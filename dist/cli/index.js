@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3427);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1807);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3427:
+/***/ 1807:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27622,7 +27622,12 @@ function growthSe(g) {
 function scenarioFigures(scenarios) {
     return scenarios
         .filter((s) => s.trials.length || s.ramp)
-        .map((s) => s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) });
+        .map((s) => ({
+        ...(s.ramp
+            ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null }
+            : { name: s.name, trials: s.trials.map(trialFigures) }),
+        ...(s.machine ? { machine: { otherCpus: s.machine.otherCpus, cpus: s.machine.cpus } } : {}),
+    }));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -32699,6 +32704,36 @@ function yardstickLevel(scenarios) {
     const v = scenarios.flatMap((s) => s.trials.map((t) => t.yardstickPerOp ?? 0)).filter((x) => x > 0);
     return v.length ? robust_median(v) : null;
 }
+/**
+ * How much busier than its stored runs' (a share of the machine's CPUs kept busy by other work)
+ * a run's machine may be before a worsening of its speed cannot be told from the machine's. On a
+ * 2-core machine a CPU-bound neighbour keeps one CPU busy (a share of 0.5) and moved the demo's
+ * req/s −18 % and gunicorn + Flask's −33 %, p95 up to ×2 (bench/RESULTS-history.md); the other
+ * work of a quiet run (the system, the runner's agent) is a few hundredths.
+ */
+const BUSIER_SHARE = 0.25;
+/** A run's other work: the median over its scenarios of CPUs kept busy beside it (no load sent), and its CPU count; null without the figure. */
+function machineLevel(scenarios) {
+    const m = scenarios.flatMap((s) => (s.machine && s.machine.cpus > 0 ? [s.machine] : []));
+    if (!m.length)
+        return null;
+    return { otherCpus: robust_median(m.map((x) => x.otherCpus)), cpus: robust_median(m.map((x) => x.cpus)) };
+}
+/** This run's other work against the stored runs' (those that carry the figure), or null where either has none. */
+function machineEvidence(current, stored) {
+    const here = machineLevel(current);
+    const levels = stored.map((r) => machineLevel(r.scenarios)).filter((l) => l !== null);
+    if (!here || !levels.length)
+        return null;
+    const storedShare = robust_median(levels.map((l) => l.otherCpus / l.cpus));
+    const share = here.otherCpus / here.cpus;
+    return {
+        ...here,
+        storedOtherCpus: robust_median(levels.map((l) => l.otherCpus)),
+        runs: levels.length,
+        differs: share - storedShare >= BUSIER_SHARE ? 'busier' : storedShare - share >= BUSIER_SHARE ? 'quieter' : null,
+    };
+}
 function selectBaseline(records, current, window) {
     const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
     const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
@@ -32715,6 +32750,8 @@ function selectBaseline(records, current, window) {
         })
         : defaultBranch;
     const ordered = [...inRange].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+    const window_ = ordered.slice(-window);
+    const machine = machineEvidence(current.scenarios, window_);
     return {
         candidates: {
             total: records.length,
@@ -32731,9 +32768,40 @@ function selectBaseline(records, current, window) {
                     },
                 }
                 : {}),
+            ...(machine ? { machine } : {}),
         },
-        window: ordered.slice(-window),
+        window: window_,
     };
+}
+/** The metrics a busier machine moves without the code changing: latency, throughput, capacity, CPU per request. */
+const MACHINE_BOUND = new Set([
+    'p50',
+    'p95',
+    'p99',
+    'rps',
+    'workflows_per_s',
+    'capacity',
+    'cpu_per_request',
+    'dependency_cpu_per_request',
+    'system_cpu_per_request',
+    'relative_cpu_per_request',
+]);
+/**
+ * The outcome a comparison of a machine-bound metric keeps when this run's machine was busier
+ * (or quieter) than its stored runs': a worsening measured on a busier machine (an improvement on
+ * a quieter one) cannot be told from the machine's, so it is inconclusive, and the note says why.
+ */
+function machineCaveat(c, machine) {
+    if (!machine?.differs || !MACHINE_BOUND.has(c.metric))
+        return c;
+    const called = machine.differs === 'busier' ? 'regression' : 'improvement';
+    if (c.outcome !== called)
+        return c;
+    const why = `not called ${called === 'regression' ? 'a regression' : 'an improvement'}: other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs (a ${machine.differs} machine moves this figure by itself)`;
+    return { ...c, outcome: 'inconclusive', note: c.note ? `${c.note}; ${why}` : why };
+}
+function cpusText(n) {
+    return n.toFixed(2);
 }
 
 ;// CONCATENATED MODULE: ./src/stats/special.ts
@@ -33461,7 +33529,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         else
             d.outcome = 'inconclusive';
     });
-    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
+    const comparisons = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => machineCaveat(c, candidates.machine));
     const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 };
     for (const c of gatingOf(comparisons))
         counts[c.outcome]++;
@@ -33806,6 +33874,19 @@ function yardstickSentence(r) {
         : '';
     return ` This run's yardstick took ${us(y.perOpUs)} of CPU per operation; stored runs are compared when theirs is within ${us(y.range[0])}–${us(y.range[1])}.${out}${without}`;
 }
+/** How busy the machine was with other work, this run against the stored runs, and what that did to the verdict. */
+function machineSentence(r) {
+    const m = r.candidates.machine;
+    if (!m)
+        return '';
+    const cpus = (v) => formatNumber(v, 2);
+    const base = ` Other work on the machine kept ${cpus(m.otherCpus)} of its ${m.cpus} CPUs busy during this run, ${cpus(m.storedOtherCpus)} during the stored runs (median of ${m.runs}).`;
+    if (m.differs === 'busier')
+        return `${base} **This run's machine was busier**: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`;
+    if (m.differs === 'quieter')
+        return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is not called one.`;
+    return base;
+}
 function regressionView(r, units) {
     const compared = comparedCount(r);
     const first = r.baseline[0];
@@ -33817,6 +33898,7 @@ function regressionView(r, units) {
         `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
         otherRunnersSentence(r) +
         yardstickSentence(r) +
+        machineSentence(r) +
         gateSentence(r.comparisons) +
         leftOutSentence(r.leftOut);
     let insufficient = null;
@@ -37824,6 +37906,67 @@ class TrialRss {
     };
 }
 
+;// CONCATENATED MODULE: ./src/service/machine-load.ts
+// How busy the machine was with work that is not this run's, in a short window before each
+// scenario in which perfgate sends no load: the CPU time the whole machine spent (/proc/stat: user, nice, system, irq, softirq and steal over every CPU; steal
+// is time the hypervisor gave to other guests) less what perfgate's own process tree spent
+// (perfgate, its load processes, the service it started, that service's dependencies and the
+// yardstick), as CPUs busy on average. A neighbour on a shared runner costs the service its turn
+// on a CPU rather than CPU time of its own, so its latency and throughput move while nothing in the
+// code did: history mode does not call a run measured on a busier machine a regression
+// (analysis/baseline.ts). Linux only.
+
+
+/**
+ * The machine's busy time and CPU count from /proc/stat's text: the aggregate `cpu` line's user,
+ * nice, system, irq, softirq and steal (guest time is inside user), and the number of `cpuN` lines.
+ */
+function parseProcStat(text) {
+    const lines = text.split('\n');
+    const total = lines.find((l) => l.startsWith('cpu '));
+    if (!total)
+        return null;
+    const f = total.trim().split(/\s+/).slice(1).map(Number);
+    if (f.length < 8 || f.some((x) => !Number.isFinite(x)))
+        return null;
+    const [user, nice, system, , , irq, softirq, steal] = f;
+    const cpus = lines.filter((l) => /^cpu\d+\s/.test(l)).length;
+    return cpus ? { busyNs: (user + nice + system + irq + softirq + steal) * TICK_NS, cpus } : null;
+}
+/** CPUs the rest of the machine kept busy between two readings, on average (never below 0). */
+function othersBetween(before, after) {
+    const wallNs = Number(after.atNs - before.atNs);
+    if (wallNs <= 0 || !before.tree || !after.tree)
+        return null;
+    const others = after.busyNs - before.busyNs - cpuBetween(before.tree, after.tree);
+    return { otherCpus: Math.round(Math.min(after.cpus, Math.max(0, others / wallNs)) * 1000) / 1000, cpus: after.cpus };
+}
+async function readMachine(root) {
+    try {
+        const [stat, tree] = await Promise.all([(0,promises_namespaceObject.readFile)('/proc/stat', 'utf8'), treeCpu(root)]);
+        const p = parseProcStat(stat);
+        return p ? { ...p, tree, atNs: process.hrtime.bigint() } : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** How long the machine's other work is watched before each scenario, with no load sent. */
+const IDLE_WINDOW_MS = 500;
+/**
+ * The machine's other work while perfgate sends no load (before a scenario's warm-up): what is
+ * busy then is not driven by this run's requests, so a database outside perfgate's tree that an
+ * N+1 query keeps busy under load does not read as a neighbour. Null off Linux or when a reading fails.
+ */
+async function idleMachineLoad(ms = IDLE_WINDOW_MS, root = process.pid) {
+    if (process.platform !== 'linux')
+        return null;
+    const before = await readMachine(root);
+    await new Promise((r) => setTimeout(r, ms));
+    const after = await readMachine(root);
+    return before && after ? othersBetween(before, after) : null;
+}
+
 ;// CONCATENATED MODULE: external "node:events"
 const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 ;// CONCATENATED MODULE: ./src/service/pin.ts
@@ -38184,6 +38327,7 @@ async function launchSystem(svc, deps, o) {
 
 
 
+
 /** Samples of one service across all of its starts. */
 class ServiceSamples {
     resources = [];
@@ -38431,6 +38575,8 @@ async function measureOnce(config, ctx) {
             samples.start(launched, config.service.health);
             for (const scenario of config.scenarios) {
                 ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
+                // The machine's other work with no load sent: history does not call a run on a busier machine slower.
+                const machine = launched.service && !launched.service.cpuNotMeasured ? await idleMachineLoad() : null;
                 let recorded;
                 try {
                     recorded = await runAndRecord(launched.baseUrl, scenario, { interrupt: () => abortReason(ctx.signal) ?? launched.crashed(), ...progressHooks(ctx.progress, scenario) }, config, scrapes, launched, yardstick);
@@ -38440,6 +38586,8 @@ async function measureOnce(config, ctx) {
                     break;
                 }
                 const { run, result } = recorded;
+                if (machine)
+                    result.machine = machine;
                 windows.push(run.windows);
                 scenarios.push(result);
                 readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });

@@ -1,7 +1,8 @@
 // History mode's baseline: which stored runs this run is compared with. Runs of the same config
 // fingerprint and runner class, from the default branch (or saved outside any git checkout),
 // measured on a machine of this run's speed where both carry a yardstick; the last `window` of
-// them. Counts of what was left out at each step go to the report. Pure.
+// them. Counts of what was left out at each step go to the report, and how busy this run's machine
+// was with other work beside the stored runs' (`machineEvidence`). Pure.
 import type { HistoryRecord, ScenarioFigures } from '../contract/record.js';
 import { median } from '../stats/robust.js';
 
@@ -28,6 +29,49 @@ export function yardstickLevel(scenarios: readonly ScenarioFigures[]): number | 
   return v.length ? median(v) : null;
 }
 
+/**
+ * How much busier than its stored runs' (a share of the machine's CPUs kept busy by other work)
+ * a run's machine may be before a worsening of its speed cannot be told from the machine's. On a
+ * 2-core machine a CPU-bound neighbour keeps one CPU busy (a share of 0.5) and moved the demo's
+ * req/s −18 % and gunicorn + Flask's −33 %, p95 up to ×2 (bench/RESULTS-history.md); the other
+ * work of a quiet run (the system, the runner's agent) is a few hundredths.
+ */
+export const BUSIER_SHARE = 0.25;
+
+/** What the report and the analysis know of the machine's other work, this run's against the stored runs'. */
+export interface MachineEvidence {
+  /** This run's: CPUs kept busy by other work (median over its trials), of `cpus`. */
+  otherCpus: number;
+  cpus: number;
+  /** The stored runs' (the median of their medians), and how many stored runs carried the figure. */
+  storedOtherCpus: number;
+  runs: number;
+  /** 'busier'/'quieter': this run's share differs from the stored runs' by BUSIER_SHARE or more. */
+  differs: 'busier' | 'quieter' | null;
+}
+
+/** A run's other work: the median over its scenarios of CPUs kept busy beside it (no load sent), and its CPU count; null without the figure. */
+export function machineLevel(scenarios: readonly ScenarioFigures[]): { otherCpus: number; cpus: number } | null {
+  const m = scenarios.flatMap((s) => (s.machine && s.machine.cpus > 0 ? [s.machine] : []));
+  if (!m.length) return null;
+  return { otherCpus: median(m.map((x) => x.otherCpus)), cpus: median(m.map((x) => x.cpus)) };
+}
+
+/** This run's other work against the stored runs' (those that carry the figure), or null where either has none. */
+export function machineEvidence(current: readonly ScenarioFigures[], stored: readonly HistoryRecord[]): MachineEvidence | null {
+  const here = machineLevel(current);
+  const levels = stored.map((r) => machineLevel(r.scenarios)).filter((l): l is NonNullable<typeof l> => l !== null);
+  if (!here || !levels.length) return null;
+  const storedShare = median(levels.map((l) => l.otherCpus / l.cpus));
+  const share = here.otherCpus / here.cpus;
+  return {
+    ...here,
+    storedOtherCpus: median(levels.map((l) => l.otherCpus)),
+    runs: levels.length,
+    differs: share - storedShare >= BUSIER_SHARE ? 'busier' : storedShare - share >= BUSIER_SHARE ? 'quieter' : null,
+  };
+}
+
 export function selectBaseline(records: readonly HistoryRecord[], current: BaselineFor, window: number) {
   const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
   const sameRunner = sameConfig.filter((r) => r.runner === current.runner);
@@ -46,6 +90,8 @@ export function selectBaseline(records: readonly HistoryRecord[], current: Basel
       })
     : defaultBranch;
   const ordered = [...inRange].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.savedAt.localeCompare(b.savedAt));
+  const window_ = ordered.slice(-window);
+  const machine = machineEvidence(current.scenarios, window_);
   return {
     candidates: {
       total: records.length,
@@ -62,7 +108,42 @@ export function selectBaseline(records: readonly HistoryRecord[], current: Basel
             },
           }
         : {}),
+      ...(machine ? { machine } : {}),
     },
-    window: ordered.slice(-window),
+    window: window_,
   };
+}
+
+/** The metrics a busier machine moves without the code changing: latency, throughput, capacity, CPU per request. */
+export const MACHINE_BOUND: ReadonlySet<string> = new Set([
+  'p50',
+  'p95',
+  'p99',
+  'rps',
+  'workflows_per_s',
+  'capacity',
+  'cpu_per_request',
+  'dependency_cpu_per_request',
+  'system_cpu_per_request',
+  'relative_cpu_per_request',
+]);
+
+/**
+ * The outcome a comparison of a machine-bound metric keeps when this run's machine was busier
+ * (or quieter) than its stored runs': a worsening measured on a busier machine (an improvement on
+ * a quieter one) cannot be told from the machine's, so it is inconclusive, and the note says why.
+ */
+export function machineCaveat<T extends { metric: string; outcome: string; note: string }>(
+  c: T,
+  machine: MachineEvidence | null | undefined,
+): T {
+  if (!machine?.differs || !MACHINE_BOUND.has(c.metric)) return c;
+  const called = machine.differs === 'busier' ? 'regression' : 'improvement';
+  if (c.outcome !== called) return c;
+  const why = `not called ${called === 'regression' ? 'a regression' : 'an improvement'}: other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs (a ${machine.differs} machine moves this figure by itself)`;
+  return { ...c, outcome: 'inconclusive', note: c.note ? `${c.note}; ${why}` : why };
+}
+
+function cpusText(n: number): string {
+  return n.toFixed(2);
 }

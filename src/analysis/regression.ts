@@ -3,7 +3,7 @@
 // insufficient baseline. A regression needs the change to be significantly larger than δ
 // (a one-sided minimum-effect test), Holm-adjusted over every comparison of the run. Pure.
 import { growthSe, scenarioFigures, type HistoryRecord, type ScenarioFigures, type TrialFigures } from '../contract/record.js';
-import { selectBaseline } from './baseline.js';
+import { machineCaveat, selectBaseline } from './baseline.js';
 import {
   comparedMetrics,
   deltaOf,
@@ -257,7 +257,7 @@ export function analyzeRegressions(
     else d.outcome = 'inconclusive';
   });
 
-  const comparisons: Comparison[] = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => c);
+  const comparisons: Comparison[] = drafts.map(({ pWorse: _w, pBetter: _b, dist: _s, ...c }) => machineCaveat(c, candidates.machine));
   const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0, 'insufficient baseline': 0 } as Record<
     Outcome,
     number

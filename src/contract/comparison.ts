@@ -89,6 +89,14 @@ export interface RegressionAnalysis {
      * outside it (measured on a machine of another speed) or had no yardstick (kept).
      */
     yardstick?: { perOpUs: number; range: [number, number]; outside: number; without: number };
+    /**
+     * How busy the machine was with other work (CPUs on average, with no load sent), this run's
+     * against the compared stored runs' (the median; `runs` of them carried the figure): `busier`
+     * or `quieter` by a quarter of the machine's CPUs or more. On a busier machine a worsening of
+     * latency, throughput or CPU per request is not called a regression (on a quieter one, an
+     * improvement is not called one): the comparison says inconclusive, and why.
+     */
+    machine?: { otherCpus: number; cpus: number; storedOtherCpus: number; runs: number; differs: 'busier' | 'quieter' | null };
   };
   /** Runs that formed the baseline (any metric), oldest first. */
   baseline: BaselineRun[];

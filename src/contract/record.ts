@@ -39,6 +39,8 @@ export interface ScenarioFigures {
   trials: TrialFigures[];
   /** Ramp scenarios: req/s at the highest step that met the conditions (null: none did). */
   capacity?: number | null;
+  /** The machine's other work before the scenario, with no load sent: CPUs kept busy outside perfgate's tree, of `cpus` (Linux). */
+  machine?: { otherCpus: number; cpus: number };
 }
 
 export interface HistoryRecord {
@@ -150,7 +152,10 @@ export function growthSe(g: MemoryGrowth | null | undefined): number | null {
 export function scenarioFigures(scenarios: readonly ScenarioResult[]): ScenarioFigures[] {
   return scenarios
     .filter((s) => s.trials.length || s.ramp)
-    .map((s) =>
-      s.ramp ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null } : { name: s.name, trials: s.trials.map(trialFigures) },
-    );
+    .map((s) => ({
+      ...(s.ramp
+        ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null }
+        : { name: s.name, trials: s.trials.map(trialFigures) }),
+      ...(s.machine ? { machine: { otherCpus: s.machine.otherCpus, cpus: s.machine.cpus } } : {}),
+    }));
 }

@@ -111,6 +111,12 @@ export interface ServiceCpu {
   source: 'cgroup' | 'schedstat' | 'stat';
 }
 
+/** The machine's other work: CPUs kept busy by work that is not this run's (outside perfgate's process tree), on average, of `cpus`. */
+export interface MachineFigures {
+  otherCpus: number;
+  cpus: number;
+}
+
 /** The yardstick over one trial: operations done, their CPU time (µs) and the CPU time one took. */
 export interface YardstickFigures {
   ops: number;
@@ -253,6 +259,12 @@ export interface ScenarioResult {
   metrics?: Record<string, MetricValue>;
   /** A stress ramp: every step, and the capacity found. Its one trial is the capacity step. */
   ramp?: RampResult;
+  /**
+   * How busy the machine was with other work just before the scenario, while perfgate sent no load
+   * (CPUs kept busy on average outside perfgate's process tree, steal included). Linux, a service
+   * perfgate started.
+   */
+  machine?: MachineFigures;
 }
 
 export interface ServiceMetrics {

@@ -21,6 +21,7 @@ import { ResourceSampler, type ResourceSample } from '../service/sampler.js';
 import { TrialScrapes } from '../service/scrape.js';
 import { cpuCounting, TrialCpu } from '../service/cpu-time.js';
 import { TrialRss } from '../service/trial-memory.js';
+import { idleMachineLoad } from '../service/machine-load.js';
 import { Yardstick, YARDSTICK_PERIOD_MS } from '../service/yardstick.js';
 import { launchSystem, startDependencies, type Dependencies } from '../service/dependencies.js';
 import type { DependencyConfig } from '../config/types.js';
@@ -325,6 +326,8 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
       samples.start(launched, config.service.health);
       for (const scenario of config.scenarios) {
         ctx.progress.info(`perfgate: scenario "${scenario.name}": ${describeLoad(scenario)}`);
+        // The machine's other work with no load sent: history does not call a run on a busier machine slower.
+        const machine = launched.service && !launched.service.cpuNotMeasured ? await idleMachineLoad() : null;
         let recorded: Awaited<ReturnType<typeof runAndRecord>>;
         try {
           recorded = await runAndRecord(
@@ -341,6 +344,7 @@ export async function measureOnce(config: Config, ctx: MeasureContext): Promise<
           break;
         }
         const { run, result } = recorded;
+        if (machine) result.machine = machine;
         windows.push(run.windows);
         scenarios.push(result);
         readings.push({ ramp: Boolean(scenario.ramp), readings: recorded.readings });

@@ -163,6 +163,19 @@ function yardstickSentence(r: RegressionAnalysis): string {
   return ` This run's yardstick took ${us(y.perOpUs)} of CPU per operation; stored runs are compared when theirs is within ${us(y.range[0])}–${us(y.range[1])}.${out}${without}`;
 }
 
+/** How busy the machine was with other work, this run against the stored runs, and what that did to the verdict. */
+function machineSentence(r: RegressionAnalysis): string {
+  const m = r.candidates.machine;
+  if (!m) return '';
+  const cpus = (v: number): string => formatNumber(v, 2);
+  const base = ` Other work on the machine kept ${cpus(m.otherCpus)} of its ${m.cpus} CPUs busy during this run, ${cpus(m.storedOtherCpus)} during the stored runs (median of ${m.runs}).`;
+  if (m.differs === 'busier')
+    return `${base} **This run's machine was busier**: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`;
+  if (m.differs === 'quieter')
+    return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is not called one.`;
+  return base;
+}
+
 export function regressionView(r: RegressionAnalysis, units: Units): Omit<RegressionView, 'chart'> {
   const compared = comparedCount(r);
   const first = r.baseline[0];
@@ -175,6 +188,7 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
     `Of ${r.candidates.total} stored runs, ${r.candidates.sameConfig} have this config, ${r.candidates.sameRunner} of those this runner class, and ${r.candidates.defaultBranch} of those come from the default branch.` +
     otherRunnersSentence(r) +
     yardstickSentence(r) +
+    machineSentence(r) +
     gateSentence(r.comparisons) +
     leftOutSentence(r.leftOut);
   let insufficient: string | null = null;

@@ -17,7 +17,7 @@ import type { CpuGroup } from './cgroup.js';
 import { treePidsAsync } from './tree.js';
 
 /** Linux's USER_HZ: /proc/PID/stat counts CPU time in 1/100 s. */
-const TICK_NS = 10_000_000;
+export const TICK_NS = 10_000_000;
 
 export type CpuSource = 'cgroup' | 'schedstat' | 'stat';
 

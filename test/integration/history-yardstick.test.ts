@@ -1,8 +1,9 @@
 // The yardstick in history mode, end to end: real runs of the demo with regression.yardstick
 // saved to a dir store; each trial carries the yardstick's CPU time per operation, the report
 // says which stored runs it let in, the service's CPU per request relative to it moves with the
-// service's own work, and the yardstick's process is gone after every run.
-import { execFileSync } from 'node:child_process';
+// service's own work, and the yardstick's process is gone after every run. Then the same slower
+// build measured beside CPU-bound processes: a busier machine, said so, and no speed regression.
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runGate, type GateOutcome } from '../../src/pipeline/gate.js';
@@ -71,4 +72,37 @@ describe('history with the yardstick beside the service', () => {
     expect(slower.report).toContain('Service CPU per request ÷ yardstick');
     expect(slower.report).toContain('a fixed workload beside the service');
   });
+
+  it('the slower build on a busier machine (4 CPU-bound processes beside it): said so, and no speed regression is called', async () => {
+    // Orphans (their shell exits at once), each bounded to 20 s and killed when the run ends.
+    const SPIN = 'const end = Date.now() + 20000; while (Date.now() < end);';
+    const m = newMarker();
+    const spin = spawn('sh', ['-c', `for i in 1 2 3 4; do "${process.execPath}" -e '${SPIN}' >/dev/null 2>&1 & done; exit 0`], {
+      stdio: 'ignore',
+      env: { ...process.env, ...m },
+    });
+    await new Promise((r) => spin.on('exit', r));
+    let busy: GateOutcome;
+    try {
+      expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toHaveLength(4);
+      busy = await runGate({ config, outDir: join(dir, 'busy'), env: env({ SLOWDOWN: '0.5' }), save: false });
+    } finally {
+      for (const pid of processesWithMarker(m.PERFGATE_TEST_MARKER)) process.kill(pid, 'SIGKILL');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+    expect(validateResult(busy.result), JSON.stringify(validateResult.errors)).toBe(true);
+    expect(busy.result.scenarios[0]!.machine!.otherCpus).toBeGreaterThan(0.5);
+    for (const o of stored) expect(o.result.scenarios[0]!.machine!.cpus).toBeGreaterThan(0);
+    const r = busy.result.regression!;
+    expect(r.candidates.machine, JSON.stringify(r.candidates.machine)).toMatchObject({ differs: 'busier', runs: 5 });
+    const speed = r.comparisons.filter((c) =>
+      ['p50', 'p95', 'p99', 'rps', 'cpu_per_request', 'relative_cpu_per_request'].includes(c.metric),
+    );
+    expect(speed.length).toBe(6);
+    for (const c of speed) expect(c.outcome, `${c.metric}: ${c.note}`).not.toBe('regression');
+    // The slowdown is still measured and shown: CPU per request rose with the work.
+    expect(r.comparisons.find((c) => c.metric === 'cpu_per_request')!.change!).toBeGreaterThan(0.25);
+    expect(busy.report).toContain("**This run's machine was busier**");
+  }, 60_000);
 });

@@ -447,3 +447,61 @@ describe('the yardstick in history', () => {
     expect(analyze([...fast, ...same], current(121, {})).candidates.yardstick).toBeUndefined();
   });
 });
+
+describe('a run measured on a busier (or quieter) machine than its stored runs', () => {
+  /** Every scenario of these runs carries the machine's other work: `others` CPUs busy of 2. */
+  const onMachine = <T extends { scenarios: { name: string }[] }>(r: T, others: number): T => ({
+    ...r,
+    scenarios: r.scenarios.map((s) => ({ ...s, machine: { otherCpus: others, cpus: 2 } })),
+  });
+  const stored = (others: number) => history(40, 12).map((r) => onMachine(r, others));
+  // Latency +30 % and throughput −30 %: what a CPU-bound neighbour did to gunicorn + Flask.
+  const slower = (others: number) => onMachine(current(130, { p50: 2.6, p95: 6.5, p99: 11.7, rps: 700 }), others);
+
+  it('busier by a quarter of the CPUs or more: no speed regression is called, each says why, and the report says so', () => {
+    const a = analyze(stored(0.05), slower(1.0));
+    expect(a.candidates.machine).toEqual({ otherCpus: 1, cpus: 2, storedOtherCpus: 0.05, runs: 12, differs: 'busier' });
+    for (const m of ['p50', 'p95', 'p99', 'rps']) {
+      const c = find(a, m);
+      expect(c.outcome, m).toBe('inconclusive');
+      expect(c.change!).toBeGreaterThan(0.25); // the change is still reported as measured
+      expect(c.note).toContain('not called a regression: other work kept 1.00 of 2 CPUs busy in this run, 0.05 in the stored runs');
+    }
+    expect(a.counts.regression).toBe(0);
+    expect(decide([], null, a).verdict).toBe('pass');
+    expect(regressionView(a, unitsOf({})).intro).toContain(
+      "Other work on the machine kept 1 of its 2 CPUs busy during this run, 0.05 during the stored runs (median of 12). **This run's machine was busier**",
+    );
+  });
+
+  it('errors are judged on a busy machine all the same', () => {
+    const run = slower(1.0);
+    run.scenarios[0]!.trials = run.scenarios[0]!.trials.map((t) => ({ ...t, errors: Math.round(t.attempts * 0.05) }));
+    const a = analyze(stored(0.05), run);
+    expect(find(a, 'errors').outcome).toBe('regression');
+  });
+
+  it('the same slowdown on a machine as busy as the stored runs’ (or quieter) is a regression', () => {
+    for (const [base, now] of [
+      [0.05, 0.4], // busier, but by less than a quarter of the CPUs
+      [1.0, 1.0],
+      [1.0, 0.05], // quieter: a worsening measured on a quieter machine stands
+    ] as const) {
+      const a = analyze(stored(base), slower(now));
+      for (const m of ['p50', 'p95', 'p99', 'rps']) expect(find(a, m).outcome, `${m} ${base} → ${now}`).toBe('regression');
+    }
+  });
+
+  it('quieter by a quarter of the CPUs or more: an improvement is not called one', () => {
+    const faster = onMachine(current(131, { p50: 1.4, p95: 3.5, p99: 6.3, rps: 1300 }), 0.02);
+    const a = analyze(stored(1.0), faster);
+    expect(a.candidates.machine!.differs).toBe('quieter');
+    for (const m of ['p50', 'p95', 'p99', 'rps']) expect(find(a, m).outcome, m).toBe('inconclusive');
+    expect(find(a, 'p50').note).toContain('not called an improvement');
+  });
+
+  it('without the figure on either side nothing changes', () => {
+    expect(analyze(history(40, 12), slower(1.0)).candidates.machine).toBeUndefined();
+    expect(find(analyze(stored(0.05), current(130, { p95: 6.5 })), 'p95').outcome).toBe('regression');
+  });
+});
