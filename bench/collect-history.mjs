@@ -5,7 +5,7 @@
 // replays need (+10 % and +20 % handler CPU, a 2 ms wait per request). Every build is run with a
 // CPU-bound neighbour (one busy process for the whole run) on every other run, so that drift over
 // the collection falls on both conditions alike.
-// Usage: node bench/collect-history.mjs [--unchanged 21] [--slowed 6] [--trials 4] [--duration 3000]
+// Usage: node bench/collect-history.mjs [--unchanged 21] [--slowed 6] [--trials 4] [--duration 3000] [--services demo,gunicorn] [--out FILE]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     trials: { type: 'string', default: '4' },
     duration: { type: 'string', default: '3000' },
     services: { type: 'string', default: 'demo,gunicorn' },
+    out: { type: 'string' },
   },
 });
 const TRIALS = Number(values.trials);
@@ -107,5 +108,5 @@ for (const s of BENCH_SERVICES.filter((x) => wanted.includes(x.key))) {
 }
 data.seconds = Math.round((Date.now() - started) / 1000);
 mkdirSync(join(ROOT, 'bench', 'data'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'data', 'history-runs.json'), `${JSON.stringify(data)}\n`);
+writeFileSync(values.out ?? join(ROOT, 'bench', 'data', 'history-runs.json'), `${JSON.stringify(data)}\n`);
 process.stderr.write(`bench: ${data.runs.length} runs in ${data.seconds} s\n`);

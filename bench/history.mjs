@@ -7,7 +7,7 @@
 // +20 % handler CPU, a 2 ms wait per request; the slowdown is real, measured, not multiplied in).
 // Neighbour conditions: "off" (every run quiet), "mixed" (PR and stored runs drawn from quiet and
 // busy runs alike, as a shared runner gives), "PR busy" (the PR under the neighbour, stored quiet).
-// Usage: npm run bench:history [-- --collect] [-- --build DIR --out FILE]
+// Usage: npm run bench:history [-- --collect] [-- --build DIR --out FILE] [-- --x15 RUNS.json]
 //   (--collect records the runs first, ~30 min; --build replays another compiled perfgate)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,9 @@ import { record, shuffle } from './verdicts.mjs';
 import { rateText, ROOT, table } from './lib.mjs';
 
 // --build DIR: another compiled perfgate (tsc's output) to replay, e.g. the code before a change.
-const { values } = parseArgs({ options: { collect: { type: 'boolean' }, build: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { collect: { type: 'boolean' }, build: { type: 'string' }, out: { type: 'string' }, x15: { type: 'string' } },
+});
 const build = values.build ?? join(ROOT, 'build');
 const { analyzeRegressions } = await import(pathToFileURL(join(build, 'analysis', 'regression.js')).href);
 const { REGRESSION_DEFAULTS } = await import(pathToFileURL(join(build, 'config', 'types.js')).href);
@@ -39,6 +41,10 @@ const PROCEDURES = {
   'default, CPU per request gating (raw)': { settings: { ...D, gate: [...D.gate, 'cpu_per_request'] }, machine: true },
   'default, CPU per request relative to the yardstick gating': {
     settings: { ...D, gate: [...new Set([...D.gate, 'relative_cpu_per_request'])] },
+    machine: true,
+  },
+  'default, p50 gating too (δ 10 %)': {
+    settings: { ...D, gate: [...new Set([...D.gate, 'p50'])], delta: { ...D.delta, p50: 0.1 } },
     machine: true,
   },
 };
@@ -119,14 +125,20 @@ for (const [name, { settings, machine }] of Object.entries(PROCEDURES)) {
 // The issue's check: each real unchanged run copied into 12 stored runs with ±2 % run-to-run noise
 // (every figure of a copy × one factor), then the same run with every latency × 1.5 judged
 // against them. Counted: the runs where that is a proven regression (the gate fails).
-const xRng = createRng(15);
-const x15 = unchanged.map((run) => {
-  const stored = Array.from({ length: 12 }, (_, i) => {
-    const f = Math.exp(0.02 * xRng.normal());
-    return { id: `copy-${i}`, trials: run.trials.map((t) => ({ ...t, p50: t.p50 * f, p95: t.p95 * f, p99: t.p99 * f, rps: t.rps / f })) };
+// Runs of another file can be given (--x15 FILE, e.g. runs of perfgate's default length).
+const x15Runs = values.x15 ? JSON.parse(readFileSync(values.x15, 'utf8')) : data;
+const x15Unchanged = x15Runs.runs.filter((r) => r.service === 'demo' && r.build === 'unchanged');
+const x15 = Object.entries(PROCEDURES).map(([name, { settings }]) => {
+  const xRng = createRng(15);
+  const failed = x15Unchanged.map((run) => {
+    const stored = Array.from({ length: 12 }, (_, i) => {
+      const f = Math.exp(0.02 * xRng.normal());
+      return { id: `copy-${i}`, trials: run.trials.map((t) => ({ ...t, p50: t.p50 * f, p95: t.p95 * f, p99: t.p99 * f, rps: t.rps / f })) };
+    });
+    const slower = { trials: run.trials.map((t) => ({ ...t, p50: t.p50 * 1.5, p95: t.p95 * 1.5, p99: t.p99 * 1.5 })) };
+    return analyse(settings, slower, stored).fail;
   });
-  const slower = { trials: run.trials.map((t) => ({ ...t, p50: t.p50 * 1.5, p95: t.p95 * 1.5, p99: t.p99 * 1.5 })) };
-  return analyse(D, slower, stored).fail;
+  return [name, rateText(failed.filter(Boolean).length, failed.length)];
 });
 
 /** What each slowed build did to the demo, measured: its median CPU per request and p50 against the unchanged build's. */
@@ -167,7 +179,9 @@ ${table(['build', 'runs', 'CPU per request', 'p50', 'p95', 'req/s'], effects)}
 
 ## Every latency × 1.5 against 12 stored copies of the run with ±2 % noise
 
-Proven a regression (the gate fails) in ${rateText(x15.filter(Boolean).length, x15.length)} of the unchanged runs.
+Runs: ${x15Runs === data ? 'the unchanged runs above' : `${x15Unchanged.length} unchanged runs of ${x15Runs.trials} trials of ${x15Runs.durationMs / 1000} s (\`${values.x15}\`, ${x15Runs.date})`}. Proven a regression (the gate fails) in:
+
+${table(['procedure', 'runs failed'], x15)}
 
 ## Unchanged PRs
 

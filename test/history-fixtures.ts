@@ -82,15 +82,17 @@ export function withStoredRuns(run: RunResult, n: number, seed: number, first = 
  * The recorded run made slower in its first scenario (latencies × 1.4, throughput × 0.7) and
  * compared with 8 stored runs of its own trials: a proven regression, decided as the gate does.
  */
-export function slowerThanItsHistory(run: RunResult): RunResult {
+export function slowerThanItsHistory(run: RunResult, machine?: { stored: number; now: number }): RunResult {
   const rng = createRng(21);
+  const onMachine = (others: number | undefined) => (others === undefined ? {} : { machine: { otherCpus: others, cpus: 2 } });
   const records = Array.from({ length: 8 }, (_, i) => ({
     ...record(rng, {}, {}, 500 + i),
     fingerprint: run.config.fingerprint,
     runner: run.runner,
-    scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures) })),
+    scenarios: run.scenarios.map((s) => ({ name: s.name, trials: s.trials.map(trialFigures), ...onMachine(machine?.stored) })),
   }));
   const slower = structuredClone(run);
+  if (machine) for (const s of slower.scenarios) Object.assign(s, onMachine(machine.now));
   // Its first scenario as a closed model, where throughput is the service's to lose (an open
   // model's request rate is set by the schedule and not compared).
   slower.scenarios[0]!.settings.rate = null;

@@ -154,6 +154,11 @@ function comparisonSentences(run: RunResult): string[] {
         `**History**: against ${r.baseline.length} stored runs, ${pass} of ${g.length - missing} gating comparisons are confident passes${open ? `, ${open} inconclusive` : ''}${missing ? `; ${missing} without enough baseline` : ''}.`,
       );
     }
+    const m = r.candidates.machine;
+    if (m?.differs === 'busier')
+      out.push(
+        `**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(m.otherCpus, 2)} of ${m.cpus} CPUs busy, ${formatNumber(m.storedOtherCpus, 2)} in the stored runs): worse latency, throughput or CPU per request reads inconclusive here, not a regression; re-run on a quieter machine to judge it.`,
+      );
     const outside = notGating(r.comparisons).filter((c) => c.outcome === 'regression').length;
     if (outside) out.push(`${outside} comparison${outside === 1 ? '' : 's'} outside the gate got worse (listed above, not failing).`);
   }

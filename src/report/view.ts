@@ -9,7 +9,8 @@ import { profileLines } from './profile-view.js';
 import { code, codeBlock, md } from './markdown.js';
 import { type ScenarioView, configurationRows, scenarioView, serviceRows, slowestSentence } from './scenario-view.js';
 import { checklist, recommendations } from './advice.js';
-import { type AbView, type RegressionView, abSentences, abView, regressionSentences, regressionView, unitsOf } from './comparison-view.js';
+import { type AbView, abSentences, abView, unitsOf } from './comparison-view.js';
+import { type RegressionView, regressionSentences, regressionView } from './history-view.js';
 
 export interface ReportView {
   title: string;

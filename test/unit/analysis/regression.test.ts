@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { analyzeRegressions, currentFromResult, type CurrentRun } from '../../../src/analysis/regression.js';
 import type { RunResult } from '../../../src/contract/result.js';
-import { regressionView, unitsOf } from '../../../src/report/comparison-view.js';
+import { unitsOf } from '../../../src/report/comparison-view.js';
+import { regressionSentences, regressionView } from '../../../src/report/history-view.js';
 import { REGRESSION_DEFAULTS } from '../../../src/config/types.js';
 import { decide } from '../../../src/analysis/verdict.js';
 import { createRng } from '../../../src/stats/rng.js';
@@ -469,6 +470,12 @@ describe('a run measured on a busier (or quieter) machine than its stored runs',
     }
     expect(a.counts.regression).toBe(0);
     expect(decide([], null, a).verdict).toBe('pass');
+    const said = regressionSentences({ regression: a } as RunResult).join(' ');
+    expect(said).toContain(
+      "**This run's machine was busier than its stored runs'** (other work kept 1 of 2 CPUs busy, 0.05 in the stored runs)",
+    );
+    expect(said).toMatch(/worse as measured: p95 latency of "api" \+\d+\.\d %/);
+    expect(said).toContain('no regression was called in');
     expect(regressionView(a, unitsOf({})).intro).toContain(
       "Other work on the machine kept 1 of its 2 CPUs busy during this run, 0.05 during the stored runs (median of 12). **This run's machine was busier**",
     );

@@ -56,6 +56,17 @@ describe('PR comment', () => {
     expect(body.length).toBeLessThan(report.length / 4);
   });
 
+  it('the same slowdown measured on a busier machine: passes, and says why no regression was called', () => {
+    const run = slowerThanItsHistory(recorded('demo-pass.json'), { stored: 0.05, now: 1.1 });
+    expect(run.verdict).toBe('pass');
+    const body = comment(run);
+    expect(body).toContain(
+      "**This run's machine was busier than its stored runs'** (other work kept 1.1 of 2 CPUs busy, 0.05 in the stored runs): worse latency, throughput or CPU per request reads inconclusive here, not a regression",
+    );
+    // The same run on a machine as busy as its history's fails.
+    expect(slowerThanItsHistory(recorded('demo-pass.json'), { stored: 0.05, now: 0.1 }).verdict).toBe('fail');
+  });
+
   it('a regression: the "what changed" table leads, before the targets; the rest folded', () => {
     const body = comment(slowerRun());
     expect(body).toMatch(/^### ❌ FAILED: perfgate · demo-payments$/m);
