@@ -41093,6 +41093,12 @@ function regressionSentences(run) {
     else if (compared > 0) {
         out.push(`Compared with ${r.baseline.length} stored runs, no regression was ${busier ? 'called' : 'found'} in ${compared} comparisons.`);
     }
+    // A gating figure that moved past δ without proof is not "no change": named, with its band.
+    const unproven = gatingOf(r.comparisons).filter((c) => c.outcome === 'inconclusive' && (c.change ?? 0) >= c.delta && !held.includes(c) && c.band);
+    if (unproven.length)
+        out.push(`Worse past δ but not proven (the runs scatter too much to tell): ${unproven
+            .map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${changeText(c)} (95 % band ${signedRange(c, c.band)})`)
+            .join('; ')}.`);
     if (worseOutside.length)
         out.push(`Worse, outside the gate (reported, not failing): ${worseOutside.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${changeText(c)}`).join('; ')}.`);
     if (improvements.length)

@@ -512,3 +512,27 @@ describe('a run measured on a busier (or quieter) machine than its stored runs',
     expect(find(analyze(stored(0.05), current(130, { p95: 6.5 })), 'p95').outcome).toBe('regression');
   });
 });
+
+describe('the summary of a history comparison', () => {
+  it('a gating figure worse past δ but not proven is named with its band, not folded into "no regression"', () => {
+    const a = analyze(history(50, 12), current(150, { p95: 6.5 }));
+    const p95 = find(a, 'p95');
+    expect(p95.outcome).toBe('regression');
+    // The same figures where the runs scattered too much to prove it (as a sub-millisecond p95 can).
+    const unproven = {
+      ...a,
+      comparisons: a.comparisons.map((c) =>
+        c === p95 ? { ...c, outcome: 'inconclusive' as const, band: [-0.05, 0.9] as [number, number] } : c,
+      ),
+    };
+    const said = regressionSentences({ regression: unproven } as RunResult);
+    expect(said.join(' ')).toMatch(/no regression was found in \d+ comparisons/);
+    expect(said.join(' ')).toMatch(
+      /Worse past δ but not proven \(the runs scatter too much to tell\): p95 latency of "api" \+\d+\.\d % worse \(95 % band −5 % … \+90 %\)\./,
+    );
+    // Nothing of the kind when every gating figure held.
+    expect(regressionSentences({ regression: analyze(history(50, 12), current(151, {})) } as RunResult).join(' ')).not.toContain(
+      'not proven',
+    );
+  });
+});
