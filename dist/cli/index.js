@@ -32712,6 +32712,24 @@ function yardstickLevel(scenarios) {
  * work of a quiet run (the system, the runner's agent) is a few hundredths.
  */
 const BUSIER_SHARE = 0.25;
+/** Below this share of its CPUs left to a run, the machine alone could have made it any slower. */
+const MIN_LEFT_SHARE = 0.1;
+/**
+ * How many times slower the machine's other work alone could have made a run: CPUs are
+ * time-shared, so a service that had 1.95 of 2 CPUs in its stored runs and 1.0 in this one can
+ * take up to ×1.95 as long (and serve ÷1.95) with no change of its own. (On the demo a CPU-bound
+ * neighbour on 2 CPUs moved p95 ×1.1–1.6 and req/s ÷1.25–1.4, within the ×2.3 this gives; a
+ * 2 ms wait moved p95 ×3.5, beyond it.) The other way for a quieter run. Null when the busier
+ * side had almost no CPU left.
+ */
+function machineFactor(m) {
+    const here = m.cpus - m.otherCpus;
+    const stored = m.cpus - m.storedOtherCpus;
+    const least = MIN_LEFT_SHARE * m.cpus;
+    if (Math.min(here, stored) < least)
+        return null;
+    return Math.max(here, stored) / Math.min(here, stored);
+}
 /** A run's other work: the median over its scenarios of CPUs kept busy beside it (no load sent), and its CPU count; null without the figure. */
 function machineLevel(scenarios) {
     const m = scenarios.flatMap((s) => (s.machine && s.machine.cpus > 0 ? [s.machine] : []));
@@ -32727,12 +32745,15 @@ function machineEvidence(current, stored) {
         return null;
     const storedShare = robust_median(levels.map((l) => l.otherCpus / l.cpus));
     const share = here.otherCpus / here.cpus;
-    return {
+    const m = {
         ...here,
         storedOtherCpus: robust_median(levels.map((l) => l.otherCpus)),
         runs: levels.length,
         differs: share - storedShare >= BUSIER_SHARE ? 'busier' : storedShare - share >= BUSIER_SHARE ? 'quieter' : null,
     };
+    if (m.differs)
+        m.factor = machineFactor(m);
+    return m;
 }
 function selectBaseline(records, current, window) {
     const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
@@ -32789,7 +32810,8 @@ const MACHINE_BOUND = new Set([
 /**
  * The outcome a comparison of a machine-bound metric keeps when this run's machine was busier
  * (or quieter) than its stored runs': a worsening measured on a busier machine (an improvement on
- * a quieter one) cannot be told from the machine's, so it is inconclusive, and the note says why.
+ * a quieter one) is called only when its 95 % band lies wholly beyond what the machine alone could
+ * have done (δ on top of `machineFactor`); otherwise it is inconclusive, and the note says why.
  */
 function machineCaveat(c, machine) {
     if (!machine?.differs || !MACHINE_BOUND.has(c.metric))
@@ -32797,8 +32819,30 @@ function machineCaveat(c, machine) {
     const called = machine.differs === 'busier' ? 'regression' : 'improvement';
     if (c.outcome !== called)
         return c;
-    const why = `not called ${called === 'regression' ? 'a regression' : 'an improvement'}: other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs (a ${machine.differs} machine moves this figure by itself)`;
+    const factor = machine.factor === undefined ? machineFactor(machine) : machine.factor;
+    const busy = `other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs`;
+    const word = called === 'regression' ? 'a regression' : 'an improvement';
+    const could = factor === null
+        ? ''
+        : `, which alone could make this figure up to ×${factorText(factor)} ${called === 'regression' ? 'worse' : 'better'}`;
+    if (factor !== null && c.band && beyondMachine(c, factor, called)) {
+        const why = `called ${word} although ${busy}: its 95 % band lies beyond the ×${factorText(factor)} the machine alone could explain`;
+        return { ...c, note: c.note ? `${c.note}; ${why}` : why };
+    }
+    const why = `not called ${word}: ${busy}${could} (a ${machine.differs} machine moves this figure by itself)`;
     return { ...c, outcome: 'inconclusive', note: c.note ? `${c.note}; ${why}` : why };
+}
+/** The 95 % band's nearer end past δ compounded with the machine's factor (worse fractions, as `change`). */
+function beyondMachine(c, factor, called) {
+    const [lo, hi] = c.band;
+    // Worse fraction → log-ratio worse (and back), as the analysis measures it.
+    const toLog = (f) => (c.worse === 'up' ? Math.log1p(f) : -Math.log1p(-f));
+    if (called === 'regression')
+        return toLog(lo) > toLog(c.delta) + Math.log(factor);
+    return toLog(hi) < toLog(-c.delta) - Math.log(factor);
+}
+function factorText(f) {
+    return f.toFixed(2);
 }
 function cpusText(n) {
     return n.toFixed(2);
@@ -40991,6 +41035,13 @@ function yardstickSentence(r) {
         : '';
     return ` This run's yardstick took ${us(y.perOpUs)} of CPU per operation; stored runs are compared when theirs is within ${us(y.range[0])}–${us(y.range[1])}.${out}${without}`;
 }
+/** What a busier machine does to the verdict, in a clause. */
+function busierRule(m) {
+    const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+    return factor === null
+        ? 'no speed regression is called on it'
+        : `a speed regression is called only beyond the ×${formatNumber(factor, 2)} the machine alone could explain`;
+}
 /** How busy the machine was with other work, this run against the stored runs, and what that did to the verdict. */
 function machineSentence(r) {
     const m = r.candidates.machine;
@@ -40998,10 +41049,13 @@ function machineSentence(r) {
         return '';
     const cpus = (v) => formatNumber(v, 2);
     const base = ` Other work on the machine kept ${cpus(m.otherCpus)} of its ${m.cpus} CPUs busy during this run, ${cpus(m.storedOtherCpus)} during the stored runs (median of ${m.runs}).`;
+    const factor = m.factor === undefined ? machineFactor(m) : m.factor;
     if (m.differs === 'busier')
-        return `${base} **This run's machine was busier**: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`;
+        return factor === null
+            ? `${base} **This run's machine was busier**, with almost no CPU left to the run: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`
+            : `${base} **This run's machine was busier**: the CPUs other work took could alone make latency, throughput or CPU per request up to ×${formatNumber(factor, 2)} worse, so a worsening is called a regression only when its 95 % band lies beyond that (otherwise it reads inconclusive; errors and memory are judged as always).`;
     if (m.differs === 'quieter')
-        return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is not called one.`;
+        return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is called one only beyond the ×${formatNumber(factor ?? Infinity, 2)} the machine alone could explain.`;
     return base;
 }
 function regressionView(r, units) {
@@ -41082,7 +41136,7 @@ function regressionSentences(run) {
         ? gatingOf(r.comparisons).filter((c) => MACHINE_BOUND.has(c.metric) && c.outcome === 'inconclusive' && (c.change ?? 0) >= c.delta)
         : [];
     if (busier)
-        out.push(`**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(busier.otherCpus, 2)} of ${busier.cpus} CPUs busy, ${formatNumber(busier.storedOtherCpus, 2)} in the stored runs): no speed regression is called on it` +
+        out.push(`**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(busier.otherCpus, 2)} of ${busier.cpus} CPUs busy, ${formatNumber(busier.storedOtherCpus, 2)} in the stored runs): ${busierRule(busier)}` +
             (held.length
                 ? `; worse as measured: ${held.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${changeText(c)}`).join('; ')}.`
                 : '.'));

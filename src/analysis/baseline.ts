@@ -4,6 +4,8 @@
 // them. Counts of what was left out at each step go to the report, and how busy this run's machine
 // was with other work beside the stored runs' (`machineEvidence`). Pure.
 import type { HistoryRecord, ScenarioFigures } from '../contract/record.js';
+import type { MachineEvidence } from '../contract/comparison.js';
+export type { MachineEvidence };
 import { median } from '../stats/robust.js';
 
 /** What a baseline is selected for: this run's config, runner class and figures. */
@@ -38,16 +40,23 @@ export function yardstickLevel(scenarios: readonly ScenarioFigures[]): number | 
  */
 export const BUSIER_SHARE = 0.25;
 
-/** What the report and the analysis know of the machine's other work, this run's against the stored runs'. */
-export interface MachineEvidence {
-  /** This run's: CPUs kept busy by other work (median over its trials), of `cpus`. */
-  otherCpus: number;
-  cpus: number;
-  /** The stored runs' (the median of their medians), and how many stored runs carried the figure. */
-  storedOtherCpus: number;
-  runs: number;
-  /** 'busier'/'quieter': this run's share differs from the stored runs' by BUSIER_SHARE or more. */
-  differs: 'busier' | 'quieter' | null;
+/** Below this share of its CPUs left to a run, the machine alone could have made it any slower. */
+export const MIN_LEFT_SHARE = 0.1;
+
+/**
+ * How many times slower the machine's other work alone could have made a run: CPUs are
+ * time-shared, so a service that had 1.95 of 2 CPUs in its stored runs and 1.0 in this one can
+ * take up to ×1.95 as long (and serve ÷1.95) with no change of its own. (On the demo a CPU-bound
+ * neighbour on 2 CPUs moved p95 ×1.1–1.6 and req/s ÷1.25–1.4, within the ×2.3 this gives; a
+ * 2 ms wait moved p95 ×3.5, beyond it.) The other way for a quieter run. Null when the busier
+ * side had almost no CPU left.
+ */
+export function machineFactor(m: { otherCpus: number; cpus: number; storedOtherCpus: number }): number | null {
+  const here = m.cpus - m.otherCpus;
+  const stored = m.cpus - m.storedOtherCpus;
+  const least = MIN_LEFT_SHARE * m.cpus;
+  if (Math.min(here, stored) < least) return null;
+  return Math.max(here, stored) / Math.min(here, stored);
 }
 
 /** A run's other work: the median over its scenarios of CPUs kept busy beside it (no load sent), and its CPU count; null without the figure. */
@@ -64,12 +73,14 @@ export function machineEvidence(current: readonly ScenarioFigures[], stored: rea
   if (!here || !levels.length) return null;
   const storedShare = median(levels.map((l) => l.otherCpus / l.cpus));
   const share = here.otherCpus / here.cpus;
-  return {
+  const m: MachineEvidence = {
     ...here,
     storedOtherCpus: median(levels.map((l) => l.otherCpus)),
     runs: levels.length,
     differs: share - storedShare >= BUSIER_SHARE ? 'busier' : storedShare - share >= BUSIER_SHARE ? 'quieter' : null,
   };
+  if (m.differs) m.factor = machineFactor(m);
+  return m;
 }
 
 export function selectBaseline(records: readonly HistoryRecord[], current: BaselineFor, window: number) {
@@ -131,17 +142,45 @@ export const MACHINE_BOUND: ReadonlySet<string> = new Set([
 /**
  * The outcome a comparison of a machine-bound metric keeps when this run's machine was busier
  * (or quieter) than its stored runs': a worsening measured on a busier machine (an improvement on
- * a quieter one) cannot be told from the machine's, so it is inconclusive, and the note says why.
+ * a quieter one) is called only when its 95 % band lies wholly beyond what the machine alone could
+ * have done (δ on top of `machineFactor`); otherwise it is inconclusive, and the note says why.
  */
-export function machineCaveat<T extends { metric: string; outcome: string; note: string }>(
-  c: T,
-  machine: MachineEvidence | null | undefined,
-): T {
+export function machineCaveat<
+  T extends { metric: string; outcome: string; note: string; worse: 'up' | 'down'; delta: number; band?: [number, number] | null },
+>(c: T, machine: MachineEvidence | null | undefined): T {
   if (!machine?.differs || !MACHINE_BOUND.has(c.metric)) return c;
   const called = machine.differs === 'busier' ? 'regression' : 'improvement';
   if (c.outcome !== called) return c;
-  const why = `not called ${called === 'regression' ? 'a regression' : 'an improvement'}: other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs (a ${machine.differs} machine moves this figure by itself)`;
+  const factor = machine.factor === undefined ? machineFactor(machine) : machine.factor;
+  const busy = `other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs`;
+  const word = called === 'regression' ? 'a regression' : 'an improvement';
+  const could =
+    factor === null
+      ? ''
+      : `, which alone could make this figure up to ×${factorText(factor)} ${called === 'regression' ? 'worse' : 'better'}`;
+  if (factor !== null && c.band && beyondMachine(c, factor, called)) {
+    const why = `called ${word} although ${busy}: its 95 % band lies beyond the ×${factorText(factor)} the machine alone could explain`;
+    return { ...c, note: c.note ? `${c.note}; ${why}` : why };
+  }
+  const why = `not called ${word}: ${busy}${could} (a ${machine.differs} machine moves this figure by itself)`;
   return { ...c, outcome: 'inconclusive', note: c.note ? `${c.note}; ${why}` : why };
+}
+
+/** The 95 % band's nearer end past δ compounded with the machine's factor (worse fractions, as `change`). */
+function beyondMachine(
+  c: { worse: 'up' | 'down'; delta: number; band?: [number, number] | null },
+  factor: number,
+  called: string,
+): boolean {
+  const [lo, hi] = c.band!;
+  // Worse fraction → log-ratio worse (and back), as the analysis measures it.
+  const toLog = (f: number): number => (c.worse === 'up' ? Math.log1p(f) : -Math.log1p(-f));
+  if (called === 'regression') return toLog(lo) > toLog(c.delta) + Math.log(factor);
+  return toLog(hi) < toLog(-c.delta) - Math.log(factor);
+}
+
+function factorText(f: number): string {
+  return f.toFixed(2);
 }
 
 function cpusText(n: number): string {

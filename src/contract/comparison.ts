@@ -92,11 +92,13 @@ export interface RegressionAnalysis {
     /**
      * How busy the machine was with other work (CPUs on average, with no load sent), this run's
      * against the compared stored runs' (the median; `runs` of them carried the figure): `busier`
-     * or `quieter` by a quarter of the machine's CPUs or more. On a busier machine a worsening of
-     * latency, throughput or CPU per request is not called a regression (on a quieter one, an
-     * improvement is not called one): the comparison says inconclusive, and why.
+     * or `quieter` by a quarter of the machine's CPUs or more. `factor`: how many times slower (or
+     * faster) the machine alone could have made the run (the CPUs left to one against the other;
+     * null: almost none left). On a busier machine a worsening of latency, throughput or CPU per
+     * request is called a regression only beyond that factor (on a quieter one, an improvement
+     * likewise): otherwise the comparison says inconclusive, and why.
      */
-    machine?: { otherCpus: number; cpus: number; storedOtherCpus: number; runs: number; differs: 'busier' | 'quieter' | null };
+    machine?: MachineEvidence;
   };
   /** Runs that formed the baseline (any metric), oldest first. */
   baseline: BaselineRun[];
@@ -223,4 +225,22 @@ export interface AbResult {
    * because this run's pairs scatter too widely to resolve it, and why (absent: none).
    */
   widened?: { scenario: string; metric: string; delta: number; why: string }[];
+}
+
+/** The machine's other work, this run's against the stored runs' (history's `candidates.machine`). */
+export interface MachineEvidence {
+  /** This run's: CPUs kept busy by other work (median over its scenarios), of `cpus`. */
+  otherCpus: number;
+  cpus: number;
+  /** The stored runs' (the median of their medians), and how many stored runs carried the figure. */
+  storedOtherCpus: number;
+  runs: number;
+  /** 'busier'/'quieter': this run's share of busy CPUs differs from the stored runs' by a quarter or more. */
+  differs: 'busier' | 'quieter' | null;
+  /**
+   * Where it differs: how many times slower (busier) or faster (quieter) the machine alone could
+   * have made this run, the CPUs left to the stored runs against those left to this one; null
+   * when almost none were left on the busier side.
+   */
+  factor?: number | null;
 }

@@ -3,7 +3,7 @@
 import { formatNumber, signedChange, signedRange, signedReading } from '../analysis/format.js';
 import type { ComparedMetric, Comparison, RegressionAnalysis, RunResult } from '../contract/result.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
-import { MACHINE_BOUND } from '../analysis/baseline.js';
+import { MACHINE_BOUND, machineFactor } from '../analysis/baseline.js';
 import { code, md } from './markdown.js';
 import {
   changeText,
@@ -72,16 +72,27 @@ function yardstickSentence(r: RegressionAnalysis): string {
   return ` This run's yardstick took ${us(y.perOpUs)} of CPU per operation; stored runs are compared when theirs is within ${us(y.range[0])}–${us(y.range[1])}.${out}${without}`;
 }
 
+/** What a busier machine does to the verdict, in a clause. */
+function busierRule(m: NonNullable<RegressionAnalysis['candidates']['machine']>): string {
+  const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+  return factor === null
+    ? 'no speed regression is called on it'
+    : `a speed regression is called only beyond the ×${formatNumber(factor, 2)} the machine alone could explain`;
+}
+
 /** How busy the machine was with other work, this run against the stored runs, and what that did to the verdict. */
 function machineSentence(r: RegressionAnalysis): string {
   const m = r.candidates.machine;
   if (!m) return '';
   const cpus = (v: number): string => formatNumber(v, 2);
   const base = ` Other work on the machine kept ${cpus(m.otherCpus)} of its ${m.cpus} CPUs busy during this run, ${cpus(m.storedOtherCpus)} during the stored runs (median of ${m.runs}).`;
+  const factor = m.factor === undefined ? machineFactor(m) : m.factor;
   if (m.differs === 'busier')
-    return `${base} **This run's machine was busier**: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`;
+    return factor === null
+      ? `${base} **This run's machine was busier**, with almost no CPU left to the run: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`
+      : `${base} **This run's machine was busier**: the CPUs other work took could alone make latency, throughput or CPU per request up to ×${formatNumber(factor, 2)} worse, so a worsening is called a regression only when its 95 % band lies beyond that (otherwise it reads inconclusive; errors and memory are judged as always).`;
   if (m.differs === 'quieter')
-    return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is not called one.`;
+    return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is called one only beyond the ×${formatNumber(factor ?? Infinity, 2)} the machine alone could explain.`;
   return base;
 }
 
@@ -172,7 +183,7 @@ export function regressionSentences(run: RunResult): string[] {
     : [];
   if (busier)
     out.push(
-      `**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(busier.otherCpus, 2)} of ${busier.cpus} CPUs busy, ${formatNumber(busier.storedOtherCpus, 2)} in the stored runs): no speed regression is called on it` +
+      `**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(busier.otherCpus, 2)} of ${busier.cpus} CPUs busy, ${formatNumber(busier.storedOtherCpus, 2)} in the stored runs): ${busierRule(busier)}` +
         (held.length
           ? `; worse as measured: ${held.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${changeText(c)}`).join('; ')}.`
           : '.'),

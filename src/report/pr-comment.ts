@@ -10,6 +10,13 @@ import { AB_OUTCOME, changeText, metricLabel, OUTCOME, unitsOf, valueText, seenS
 import { code, md } from './markdown.js';
 import type { ReportView } from './view.js';
 import { formatNumber, formatValue, signedChange, signedRange } from '../analysis/format.js';
+import { machineFactor, type MachineEvidence } from '../analysis/baseline.js';
+
+/** ' within the ×F the machine alone could explain', or nothing when almost no CPU was left. */
+function within(m: MachineEvidence): string {
+  const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+  return factor === null ? '' : ` within the ×${formatNumber(factor, 2)} the machine alone could explain`;
+}
 
 export const COMMENT_LIMIT = 65_536;
 
@@ -157,7 +164,7 @@ function comparisonSentences(run: RunResult): string[] {
     const m = r.candidates.machine;
     if (m?.differs === 'busier')
       out.push(
-        `**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(m.otherCpus, 2)} of ${m.cpus} CPUs busy, ${formatNumber(m.storedOtherCpus, 2)} in the stored runs): worse latency, throughput or CPU per request reads inconclusive here, not a regression; re-run on a quieter machine to judge it.`,
+        `**This run's machine was busier than its stored runs'** (other work kept ${formatNumber(m.otherCpus, 2)} of ${m.cpus} CPUs busy, ${formatNumber(m.storedOtherCpus, 2)} in the stored runs): worse latency, throughput or CPU per request${within(m)} reads inconclusive here, not a regression; re-run on a quieter machine to judge it.`,
       );
     const outside = notGating(r.comparisons).filter((c) => c.outcome === 'regression').length;
     if (outside) out.push(`${outside} comparison${outside === 1 ? '' : 's'} outside the gate got worse (listed above, not failing).`);

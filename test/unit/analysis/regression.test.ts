@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { analyzeRegressions, currentFromResult, type CurrentRun } from '../../../src/analysis/regression.js';
+import { machineFactor } from '../../../src/analysis/baseline.js';
 import type { RunResult } from '../../../src/contract/result.js';
 import { unitsOf } from '../../../src/report/comparison-view.js';
 import { regressionSentences, regressionView } from '../../../src/report/history-view.js';
@@ -461,12 +462,14 @@ describe('a run measured on a busier (or quieter) machine than its stored runs',
 
   it('busier by a quarter of the CPUs or more: no speed regression is called, each says why, and the report says so', () => {
     const a = analyze(stored(0.05), slower(1.0));
-    expect(a.candidates.machine).toEqual({ otherCpus: 1, cpus: 2, storedOtherCpus: 0.05, runs: 12, differs: 'busier' });
+    expect(a.candidates.machine).toEqual({ otherCpus: 1, cpus: 2, storedOtherCpus: 0.05, runs: 12, differs: 'busier', factor: 1.95 });
     for (const m of ['p50', 'p95', 'p99', 'rps']) {
       const c = find(a, m);
       expect(c.outcome, m).toBe('inconclusive');
       expect(c.change!).toBeGreaterThan(0.25); // the change is still reported as measured
-      expect(c.note).toContain('not called a regression: other work kept 1.00 of 2 CPUs busy in this run, 0.05 in the stored runs');
+      expect(c.note).toContain(
+        'not called a regression: other work kept 1.00 of 2 CPUs busy in this run, 0.05 in the stored runs, which alone could make this figure up to ×1.95 worse',
+      );
     }
     expect(a.counts.regression).toBe(0);
     expect(decide([], null, a).verdict).toBe('pass');
@@ -475,10 +478,36 @@ describe('a run measured on a busier (or quieter) machine than its stored runs',
       "**This run's machine was busier than its stored runs'** (other work kept 1 of 2 CPUs busy, 0.05 in the stored runs)",
     );
     expect(said).toMatch(/worse as measured: p95 latency of "api" \+\d+\.\d %/);
+    expect(said).toContain('a speed regression is called only beyond the ×1.95 the machine alone could explain');
     expect(said).toContain('no regression was called in');
     expect(regressionView(a, unitsOf({})).intro).toContain(
       "Other work on the machine kept 1 of its 2 CPUs busy during this run, 0.05 during the stored runs (median of 12). **This run's machine was busier**",
     );
+  });
+
+  it('a worsening beyond what the busier machine could explain is still called: a 2 ms wait on a sub-millisecond p95', () => {
+    // ×3.5 latency and ÷4 throughput (what a 2 ms wait did to the demo) against ×1.95 the machine explains.
+    const waits = onMachine(current(130, { p50: 7, p95: 17.5, p99: 31.5, rps: 250 }), 1.0);
+    const a = analyze(stored(0.05), waits);
+    for (const m of ['p50', 'p95', 'p99', 'rps']) {
+      const c = find(a, m);
+      expect(c.outcome, `${m}: ${c.note}`).toBe('regression');
+      expect(c.note).toContain('called a regression although other work kept 1.00 of 2 CPUs busy in this run');
+      expect(c.note).toContain('beyond the ×1.95 the machine alone could explain');
+    }
+    expect(decide([], null, a).verdict).toBe('fail');
+    // With almost no CPU left to the run, nothing is beyond what the machine explains.
+    const full = analyze(stored(0.05), onMachine(current(130, { p50: 7, p95: 17.5, p99: 31.5, rps: 250 }), 1.9));
+    expect(full.candidates.machine!.factor).toBeNull();
+    expect(find(full, 'p95').outcome).toBe('inconclusive');
+    expect(regressionSentences({ regression: full } as RunResult).join(' ')).toContain('no speed regression is called on it');
+  });
+
+  it('how much slower the machine alone could make a run: the CPUs left to the stored runs against those left to it', () => {
+    expect(machineFactor({ otherCpus: 1, cpus: 2, storedOtherCpus: 0.05 })).toBeCloseTo(1.95, 10);
+    expect(machineFactor({ otherCpus: 0.05, cpus: 2, storedOtherCpus: 1 })).toBeCloseTo(1.95, 10); // quieter: as much faster
+    expect(machineFactor({ otherCpus: 3, cpus: 4, storedOtherCpus: 0 })).toBe(4);
+    expect(machineFactor({ otherCpus: 1.85, cpus: 2, storedOtherCpus: 0 })).toBeNull(); // under a tenth of the CPUs left
   });
 
   it('errors are judged on a busy machine all the same', () => {

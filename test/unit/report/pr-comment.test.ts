@@ -61,7 +61,7 @@ describe('PR comment', () => {
     expect(run.verdict).toBe('pass');
     const body = comment(run);
     expect(body).toContain(
-      "**This run's machine was busier than its stored runs'** (other work kept 1.1 of 2 CPUs busy, 0.05 in the stored runs): worse latency, throughput or CPU per request reads inconclusive here, not a regression",
+      "**This run's machine was busier than its stored runs'** (other work kept 1.1 of 2 CPUs busy, 0.05 in the stored runs): worse latency, throughput or CPU per request within the ×2.17 the machine alone could explain reads inconclusive here, not a regression",
     );
     // The same run on a machine as busy as its history's fails.
     expect(slowerThanItsHistory(recorded('demo-pass.json'), { stored: 0.05, now: 0.1 }).verdict).toBe('fail');
