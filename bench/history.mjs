@@ -158,6 +158,18 @@ const effects = builds.map((b) => {
   ];
 });
 
+/** The unchanged build's runs in the order they ran: the machine's other work, and each run's level (least disturbed trial). */
+const inOrder = unchanged.map((r) => [
+  r.id,
+  r.startedAt ? new Date(r.startedAt).toISOString().slice(11, 19) : '',
+  r.neighbour ? 'on' : 'off',
+  r.machine ? r.machine.otherCpus.toFixed(2) : '',
+  Math.min(...r.trials.map((t) => t.p95)).toFixed(3),
+  Math.max(...r.trials.map((t) => t.rps)).toFixed(0),
+  (Math.min(...r.trials.map((t) => t.cpuPerRequest)) * 1000).toFixed(1),
+  r.trials.some((t) => t.yardstickPerOp) ? (level([r], (t) => t.yardstickPerOp) * 1000).toFixed(0) : '',
+]);
+
 const md = `# History mode's gate on real runs: false fails, confident passes, power
 
 - Data: \`node bench/collect-history.mjs\` on ${data.machine}, ${data.date}, ${data.seconds} s: the demo, one
@@ -182,6 +194,13 @@ ${table(['build', 'runs', 'CPU per request', 'p50', 'p95', 'req/s'], effects)}
 Runs: ${x15Runs === data ? 'the unchanged runs above' : `${x15Unchanged.length} unchanged runs of ${x15Runs.trials} trials of ${x15Runs.durationMs / 1000} s (\`${values.x15}\`, ${x15Runs.date})`}. Proven a regression (the gate fails) in:
 
 ${table(['procedure', 'runs failed'], x15)}
+
+## The unchanged build's runs, in the order they ran
+
+Other work: CPUs kept busy outside perfgate's tree before the scenario, with no load sent (the
+busier-machine rule's figure). The run's level: its least disturbed trial.
+
+${table(['run', 'started (UTC)', 'neighbour', 'other work (CPUs)', 'p95 (ms)', 'req/s', 'CPU per request (µs)', 'yardstick per op (µs)'], inOrder)}
 
 ## Unchanged PRs
 
