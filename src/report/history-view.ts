@@ -92,7 +92,9 @@ function machineSentence(r: RegressionAnalysis): string {
       ? `${base} **This run's machine was busier**, with almost no CPU left to the run: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`
       : `${base} **This run's machine was busier**: the CPUs other work took could alone make latency, throughput or CPU per request up to ×${formatNumber(factor, 2)} worse, so a worsening is called a regression only when its 95 % band lies beyond that (otherwise it reads inconclusive; errors and memory are judged as always).`;
   if (m.differs === 'quieter')
-    return `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is called one only beyond the ×${formatNumber(factor ?? Infinity, 2)} the machine alone could explain.`;
+    return factor === null
+      ? `${base} This run's machine was quieter, and the stored runs had almost no CPU left: an improvement of latency, throughput or CPU per request is not called one.`
+      : `${base} This run's machine was quieter: an improvement of latency, throughput or CPU per request is called one only beyond the ×${formatNumber(factor, 2)} the machine alone could explain.`;
   return base;
 }
 

@@ -534,6 +534,17 @@ describe('a run measured on a busier (or quieter) machine than its stored runs',
     expect(a.candidates.machine!.differs).toBe('quieter');
     for (const m of ['p50', 'p95', 'p99', 'rps']) expect(find(a, m).outcome, m).toBe('inconclusive');
     expect(find(a, 'p50').note).toContain('not called an improvement');
+    expect(regressionView(a, unitsOf({})).intro).toContain(
+      "This run's machine was quieter: an improvement of latency, throughput or CPU per request is called one only beyond the ×1.98 the machine alone could explain.",
+    );
+    // Stored runs with almost no CPU left: no factor, and no improvement is called at all.
+    const fromFull = analyze(
+      history(40, 12).map((r) => onMachine(r, 1.9)),
+      onMachine(current(131, { p50: 0.5, p95: 1.2, p99: 2, rps: 4000 }), 0.02),
+    );
+    expect(fromFull.candidates.machine!.factor).toBeNull();
+    expect(find(fromFull, 'p95').outcome).toBe('inconclusive');
+    expect(regressionView(fromFull, unitsOf({})).intro).toContain('the stored runs had almost no CPU left');
   });
 
   it('without the figure on either side nothing changes', () => {
