@@ -47,9 +47,9 @@ export const MIN_LEFT_SHARE = 0.1;
  * How many times slower the machine's other work alone could have made a run: CPUs are
  * time-shared, so a service that had 1.95 of 2 CPUs in its stored runs and 1.0 in this one can
  * take up to ×1.95 as long (and serve ÷1.95) with no change of its own. (On the demo a CPU-bound
- * neighbour on 2 CPUs moved p95 ×1.1–1.6 and req/s ÷1.25–1.4, within the ×2.3 this gives; a
- * 2 ms wait moved p95 ×3.5, beyond it.) The other way for a quieter run. Null when the busier
- * side had almost no CPU left.
+ * neighbour on 2 CPUs moved p95 ×1.05–2.4 and req/s ÷1.2–1.8, within the ×2.0–2.5 this gave; a
+ * 2 ms wait beside it moved p95 ×3.2–3.7, beyond it: docs/history.md.) The other way for a
+ * quieter run. Null when the busier side had almost no CPU left.
  */
 export function machineFactor(m: { otherCpus: number; cpus: number; storedOtherCpus: number }): number | null {
   const here = m.cpus - m.otherCpus;
