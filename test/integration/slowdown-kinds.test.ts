@@ -70,10 +70,17 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     expect(r.find('system_cpu_per_request').outcome, r.summary).toBe('regression');
   }, 300_000);
 
-  it('more work in the handler (hashing in the product list): the service CPU per request proves it', async () => {
+  it("more work in the handler (hashing in the product list): the service's CPU per request, or the system's that holds it, proves it", async () => {
     const r = await judge('cpu-10');
     expectCaught(r, 'cpu-10');
-    expect(r.find('cpu_per_request').outcome, r.summary).toBe('regression');
+    // Sampling stops at the first proven gating regression, so which CPU figure proves it first is
+    // a race (beside a CPU-bound neighbour once: the system's +8.6 % proven, the service's +8.6 %
+    // still open). The service's own CPU per request rose with the work either way.
+    expect(
+      r.proven.some((p) => /^(system_)?cpu_per_request of /.test(p)),
+      r.summary,
+    ).toBe(true);
+    expect(r.find('cpu_per_request').change, r.summary).toBeGreaterThan(0.03);
   }, 300_000);
 
   it('the product page no longer cached: every view reads the database, and the system works harder', async () => {
