@@ -32730,6 +32730,10 @@ function machineFactor(m) {
         return null;
     return Math.max(here, stored) / Math.min(here, stored);
 }
+/** The evidence's factor: as recorded, or computed for evidence kept before it was (`factor` absent). */
+function factorOf(m) {
+    return m.factor === undefined ? machineFactor(m) : m.factor;
+}
 /** A run's other work: the median over its scenarios of CPUs kept busy beside it (no load sent), and its CPU count; null without the figure. */
 function machineLevel(scenarios) {
     const m = scenarios.flatMap((s) => (s.machine && s.machine.cpus > 0 ? [s.machine] : []));
@@ -32819,7 +32823,7 @@ function machineCaveat(c, machine) {
     const called = machine.differs === 'busier' ? 'regression' : 'improvement';
     if (c.outcome !== called)
         return c;
-    const factor = machine.factor === undefined ? machineFactor(machine) : machine.factor;
+    const factor = factorOf(machine);
     const busy = `other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs`;
     const word = called === 'regression' ? 'a regression' : 'an improvement';
     const could = factor === null
@@ -41037,7 +41041,7 @@ function yardstickSentence(r) {
 }
 /** What a busier machine does to the verdict, in a clause. */
 function busierRule(m) {
-    const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+    const factor = factorOf(m);
     return factor === null
         ? 'no speed regression is called on it'
         : `a speed regression is called only beyond the ×${formatNumber(factor, 2)} the machine alone could explain`;
@@ -41049,7 +41053,7 @@ function machineSentence(r) {
         return '';
     const cpus = (v) => formatNumber(v, 2);
     const base = ` Other work on the machine kept ${cpus(m.otherCpus)} of its ${m.cpus} CPUs busy during this run, ${cpus(m.storedOtherCpus)} during the stored runs (median of ${m.runs}).`;
-    const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+    const factor = factorOf(m);
     if (m.differs === 'busier')
         return factor === null
             ? `${base} **This run's machine was busier**, with almost no CPU left to the run: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`

@@ -59,6 +59,11 @@ export function machineFactor(m: { otherCpus: number; cpus: number; storedOtherC
   return Math.max(here, stored) / Math.min(here, stored);
 }
 
+/** The evidence's factor: as recorded, or computed for evidence kept before it was (`factor` absent). */
+export function factorOf(m: MachineEvidence): number | null {
+  return m.factor === undefined ? machineFactor(m) : m.factor;
+}
+
 /** A run's other work: the median over its scenarios of CPUs kept busy beside it (no load sent), and its CPU count; null without the figure. */
 export function machineLevel(scenarios: readonly ScenarioFigures[]): { otherCpus: number; cpus: number } | null {
   const m = scenarios.flatMap((s) => (s.machine && s.machine.cpus > 0 ? [s.machine] : []));
@@ -151,7 +156,7 @@ export function machineCaveat<
   if (!machine?.differs || !MACHINE_BOUND.has(c.metric)) return c;
   const called = machine.differs === 'busier' ? 'regression' : 'improvement';
   if (c.outcome !== called) return c;
-  const factor = machine.factor === undefined ? machineFactor(machine) : machine.factor;
+  const factor = factorOf(machine);
   const busy = `other work kept ${cpusText(machine.otherCpus)} of ${machine.cpus} CPUs busy in this run, ${cpusText(machine.storedOtherCpus)} in the stored runs`;
   const word = called === 'regression' ? 'a regression' : 'an improvement';
   const could =

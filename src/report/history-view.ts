@@ -3,7 +3,7 @@
 import { formatNumber, signedChange, signedRange, signedReading } from '../analysis/format.js';
 import type { ComparedMetric, Comparison, RegressionAnalysis, RunResult } from '../contract/result.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
-import { MACHINE_BOUND, machineFactor } from '../analysis/baseline.js';
+import { MACHINE_BOUND, factorOf } from '../analysis/baseline.js';
 import { code, md } from './markdown.js';
 import {
   changeText,
@@ -74,7 +74,7 @@ function yardstickSentence(r: RegressionAnalysis): string {
 
 /** What a busier machine does to the verdict, in a clause. */
 function busierRule(m: NonNullable<RegressionAnalysis['candidates']['machine']>): string {
-  const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+  const factor = factorOf(m);
   return factor === null
     ? 'no speed regression is called on it'
     : `a speed regression is called only beyond the ×${formatNumber(factor, 2)} the machine alone could explain`;
@@ -86,7 +86,7 @@ function machineSentence(r: RegressionAnalysis): string {
   if (!m) return '';
   const cpus = (v: number): string => formatNumber(v, 2);
   const base = ` Other work on the machine kept ${cpus(m.otherCpus)} of its ${m.cpus} CPUs busy during this run, ${cpus(m.storedOtherCpus)} during the stored runs (median of ${m.runs}).`;
-  const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+  const factor = factorOf(m);
   if (m.differs === 'busier')
     return factor === null
       ? `${base} **This run's machine was busier**, with almost no CPU left to the run: a worsening of latency, throughput or CPU per request cannot be told from the machine's, so none is called a regression (each reads inconclusive; errors and memory are still judged).`

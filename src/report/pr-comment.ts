@@ -10,11 +10,11 @@ import { AB_OUTCOME, changeText, metricLabel, OUTCOME, unitsOf, valueText, seenS
 import { code, md } from './markdown.js';
 import type { ReportView } from './view.js';
 import { formatNumber, formatValue, signedChange, signedRange } from '../analysis/format.js';
-import { machineFactor, type MachineEvidence } from '../analysis/baseline.js';
+import { factorOf, type MachineEvidence } from '../analysis/baseline.js';
 
 /** ' within the ×F the machine alone could explain', or nothing when almost no CPU was left. */
 function within(m: MachineEvidence): string {
-  const factor = m.factor === undefined ? machineFactor(m) : m.factor;
+  const factor = factorOf(m);
   return factor === null ? '' : ` within the ×${formatNumber(factor, 2)} the machine alone could explain`;
 }
 

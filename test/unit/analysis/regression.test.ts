@@ -537,6 +537,10 @@ describe('a run measured on a busier (or quieter) machine than its stored runs',
     expect(regressionView(a, unitsOf({})).intro).toContain(
       "This run's machine was quieter: an improvement of latency, throughput or CPU per request is called one only beyond the ×1.98 the machine alone could explain.",
     );
+    // An improvement beyond the ×1.98 the quieter machine explains is called one.
+    const muchFaster = analyze(stored(1.0), onMachine(current(132, { p50: 0.4, p95: 1, p99: 1.8, rps: 4500 }), 0.02));
+    for (const m of ['p50', 'p95', 'p99', 'rps']) expect(find(muchFaster, m).outcome, find(muchFaster, m).note).toBe('improvement');
+    expect(find(muchFaster, 'p95').note).toContain('called an improvement although');
     // Stored runs with almost no CPU left: no factor, and no improvement is called at all.
     const fromFull = analyze(
       history(40, 12).map((r) => onMachine(r, 1.9)),
