@@ -218,6 +218,12 @@ export interface AbResult {
    * the head's stress ramps). Absent: none.
    */
   headAlone?: { scenarios: string[]; ms: number };
+  /**
+   * The head's pairs of the scenarios it then ran alone (`headAlone`), whose figures in
+   * `scenarios` are the alone ones: with `base.scenarios`, every pair the comparisons read, so
+   * that each comparison can be recomputed from this file. Absent: none ran alone.
+   */
+  headPairs?: { scenarios: ScenarioResult[] };
   /** Latency comparisons the duet's default gate left out of the gate because this run's pairs scatter too widely for δ, and why. */
   notGating?: { scenario: string; metric: string; why: string }[];
   /**

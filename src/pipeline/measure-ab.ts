@@ -199,7 +199,14 @@ function assemble(
       gateFrom: run.gateFrom,
       ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
       ...(pinned?.quota && !pinned.failed ? { cpuQuota: pinned.quota } : {}),
-      ...(aloneCompared(run, alone).length ? { headAlone: { scenarios: aloneCompared(run, alone), ms: alone.ms } } : {}),
+      ...(aloneCompared(run, alone).length
+        ? {
+            headAlone: { scenarios: aloneCompared(run, alone), ms: alone.ms },
+            headPairs: {
+              scenarios: run.results('head', [], new Set(run.compared.map((sc) => sc.name).filter((n) => !alone.results.has(n)))),
+            },
+          }
+        : {}),
       ...(notGating.length ? { notGating } : {}),
       ...(widened.length ? { widened } : {}),
     },

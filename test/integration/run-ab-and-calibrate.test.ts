@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runGate } from '../../src/pipeline/gate.js';
+import type { ScenarioResult } from '../../src/contract/result.js';
 import { CLI, DEMO, newMarker, processesWithMarker, REPO, tempDir, writeConfig } from '../helpers.js';
 
 function abConfig(headEnv: string, extra = ''): string {
@@ -240,6 +241,19 @@ describe('A/B mode on the demo service', () => {
     expect(browse.trials).toHaveLength(5);
     // The base's figures are its pairs' (the base ran nothing alone).
     expect(ab.base.scenarios.find((s) => s.name === 'browse products')!.trials).toHaveLength(ab.trialsPerSide);
+    // The head's pairs are kept beside its alone figures: each comparison can be recomputed from
+    // result.json (here p95 of the workflow: the mean of the two arrangements' mean log-ratios).
+    expect(ab.headPairs!.scenarios.map((s) => s.name)).toEqual(ab.headAlone!.scenarios);
+    const pairsOf = (side: { scenarios: ScenarioResult[] }) =>
+      side.scenarios.find((s) => s.name === 'payment workflow')!.trials.map((t) => t.latency.p95!);
+    const [b95, h95] = [pairsOf(ab.base), pairsOf(ab.headPairs!)];
+    expect(h95).toHaveLength(ab.trialsPerSide);
+    const byArrangement = (c: 'B' | 'H') => {
+      const lr = h95.map((h, i) => Math.log(h / b95[i]!)).filter((_, i) => ab.firstSlot![i] === c);
+      return lr.reduce((a, x) => a + x, 0) / lr.length;
+    };
+    const p95 = ab.comparisons.find((c) => c.scenario === 'payment workflow' && c.metric === 'p95')!;
+    expect(Math.expm1((byArrangement('B') + byArrangement('H')) / 2)).toBeCloseTo(p95.change, 9);
     expect(o.result.targets.find((t) => t.name === 'API response time (p95)')!.measured).toBe(browse.summary.latency.p95);
     expect(o.result.scenarios.find((s) => s.name === '1000 concurrent connections')!.trials).toHaveLength(3);
     expect(o.report).toContain(
