@@ -170,6 +170,9 @@ function assemble(
     return { scenario: c?.scenario ?? '', metric: c?.metric ?? key };
   };
   const notGating = [...(run.decision.notGating ?? [])].map(([key, why]) => ({ ...named(key), why }));
+  // The head's pairs of what it then ran alone: every pair but those of the scenarios it did not.
+  const aloneNames = aloneCompared(run, alone);
+  const pairsOnly = new Set(run.compared.map((sc) => sc.name).filter((n) => !aloneNames.includes(n)));
   const widened = [...(run.decision.widened ?? [])].map(([key, delta]) => ({ ...named(key), delta, why: run.admissionWhy.get(key) ?? '' }));
   return {
     scenarios: headScenarios,
@@ -199,13 +202,8 @@ function assemble(
       gateFrom: run.gateFrom,
       ...(run.firstSlot ? { firstSlot: run.firstSlot } : {}),
       ...(pinned?.quota && !pinned.failed ? { cpuQuota: pinned.quota } : {}),
-      ...(aloneCompared(run, alone).length
-        ? {
-            headAlone: { scenarios: aloneCompared(run, alone), ms: alone.ms },
-            headPairs: {
-              scenarios: run.results('head', [], new Set(run.compared.map((sc) => sc.name).filter((n) => !alone.results.has(n)))),
-            },
-          }
+      ...(aloneNames.length
+        ? { headAlone: { scenarios: aloneNames, ms: alone.ms }, headPairs: { scenarios: run.results('head', [], pairsOnly) } }
         : {}),
       ...(notGating.length ? { notGating } : {}),
       ...(widened.length ? { widened } : {}),
