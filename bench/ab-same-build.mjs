@@ -12,12 +12,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGate } from '../build/pipeline/gate.js';
+import { tQuantile } from '../build/stats/distributions.js';
+import { crossoverT } from '../build/stats/paired.js';
 import { silentProgress } from '../build/util/progress.js';
 import { DEMO, machine, median, rateText, ROOT, table } from './lib.mjs';
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const RUNS = Number(arg('--runs', '6'));
 const NEIGHBOUR = { on: [true], off: [false], both: [false, true] }[arg('--neighbour', 'on')];
+// --all-pairs: α so small that nothing is decided, so every run reaches max-trials pairs (8 process
+// pairs): the process-pair analysis then has enough of them; false fails and quiet are not read from these runs.
+const ALL_PAIRS = process.argv.includes('--all-pairs');
 
 /** The demo's own perfgate.yml with the demo as the base build too, no history (as the integration test runs it). */
 function config(dir) {
@@ -25,7 +30,7 @@ function config(dir) {
     .replace('command: node fixtures/demo-service/server.js', `command: node ${JSON.stringify(DEMO)}`)
     .replace(
       /^load:/m,
-      `baseline:\n  service:\n    command: node ${JSON.stringify(DEMO)}\n    port: auto\n    ready: { http: /health, timeout: 20s }\n    metrics: { url: /metrics }\nhistory: { store: none }\nload:`,
+      `baseline:\n  service:\n    command: node ${JSON.stringify(DEMO)}\n    port: auto\n    ready: { http: /health, timeout: 20s }\n    metrics: { url: /metrics }\nhistory: { store: none }\n${ALL_PAIRS ? 'regression: { alpha: 0.000000001 }\n' : ''}load:`,
     );
   const file = join(dir, 'perfgate.yml');
   writeFileSync(file, own);
@@ -44,6 +49,15 @@ function processPairs(firstSlot) {
 }
 
 const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+
+/** A run's crossed-over estimate (the mean of the two arrangements' mean log-ratios) and its t, as perfgate's analysis computes them. */
+function crossedOver(lr, firstSlot) {
+  const t = crossoverT(
+    lr,
+    [...firstSlot].map((c) => (c === 'B' ? 0 : 1)),
+  );
+  return { estimate: t.estimate, t: t.estimate / ((t.upper - t.lower) / 2 / tQuantile(0.975, lr.length - 2)) };
+}
 
 /**
  * One-way ANOVA of the log-ratios on the process pair, within each arrangement (so the slot's
@@ -96,6 +110,8 @@ async function once(neighbour) {
         const lr = base.trials.map((b, i) => Math.log(head.trials[i].latency[metric] / b.latency[metric]));
         pairs[`${metric} of ${base.name}`] = { lr, anova: processPairAnova(lr, ab.firstSlot) };
       }
+      const lr = base.trials.map((b, i) => Math.log(head.trials[i].serviceCpu?.perRequestUs / b.serviceCpu?.perRequestUs));
+      if (lr.every(Number.isFinite)) pairs[`cpu_per_request of ${base.name}`] = { lr, anova: processPairAnova(lr, ab.firstSlot) };
     }
     return {
       neighbour,
@@ -119,7 +135,8 @@ async function once(neighbour) {
 }
 
 const started = Date.now();
-const DATA = join(ROOT, 'bench', 'data', 'ab-same-build.json');
+const NAME = ALL_PAIRS ? 'ab-same-build-all-pairs' : 'ab-same-build';
+const DATA = join(ROOT, 'bench', 'data', `${NAME}.json`);
 // --report-only: the tables from the runs already in the data file (a collection stopped early).
 const reportOnly = process.argv.includes('--report-only');
 const runs = reportOnly ? JSON.parse(readFileSync(DATA, 'utf8')).runs : [];
@@ -148,39 +165,68 @@ const rows = [false, true]
     ];
   })
   .filter(Boolean);
-// Per latency, over every run: the median F, within-pair sd and τ, and how many runs had a
-// process pair's own part over half the within-pair sd.
+// Per metric and neighbour, over the runs: the median F, within-pair sd and τ, how many runs had a
+// process pair's own part over half the within-pair sd, and each run's crossed-over change and its
+// t (the mean of the two arrangements' means over its standard error): an unchanged build's t
+// scatters as Student's t with n − 2 degrees of freedom (sd 1.06 at 20 pairs) if the pairs are
+// independent; wider if the run as a whole leans to one side.
 const keys = [...new Set(runs.flatMap((r) => Object.keys(r.logRatios)))];
-const anovaRows = keys.map((k) => {
-  const as = runs.map((r) => r.logRatios[k]?.anova).filter(Boolean);
-  return [
-    k,
-    `${as.length}`,
-    median(as.map((a) => a.F)).toFixed(2),
-    median(as.map((a) => a.sdWithin)).toFixed(3),
-    median(as.map((a) => a.tau)).toFixed(3),
-    `${as.filter((a) => a.tau > a.sdWithin / 2).length}`,
-  ];
-});
+const anovaRows = [false, true].flatMap((neighbour) =>
+  keys
+    .map((k) => {
+      const rs = runs.filter((r) => r.neighbour === neighbour && r.logRatios[k]);
+      const as = rs.map((r) => r.logRatios[k].anova).filter(Boolean);
+      if (!as.length) return null;
+      const crossed = rs.map((r) => crossedOver(r.logRatios[k].lr, r.firstSlot));
+      return [
+        k,
+        neighbour ? 'CPU-bound' : 'none',
+        `${as.length}`,
+        median(as.map((a) => a.F)).toFixed(2),
+        median(as.map((a) => a.sdWithin)).toFixed(3),
+        median(as.map((a) => a.tau)).toFixed(3),
+        `${as.filter((a) => a.tau > a.sdWithin / 2).length}`,
+        crossed.map((c) => `${(100 * Math.expm1(c.estimate)).toFixed(1)} %`).join(', '),
+        crossed.map((c) => c.t.toFixed(2)).join(', '),
+      ];
+    })
+    .filter(Boolean),
+);
 
 const md = `# The same build on both sides of a duet: false fails, quiet, and whether process pairs differ
 
-${machine()}. \`npm run bench:ab-same-build -- --runs ${RUNS} --neighbour ${arg('--neighbour', 'on')}\`${reportOnly ? ` stopped after ${runs.length} runs (${Math.round(runs.reduce((a, r) => a + r.wallS, 0) / 60)} min of runs), the tables written by \`--report-only\`` : ` (${Math.round((Date.now() - started) / 60000)} min in all)`}. Each run is
+${machine()}. \`npm run bench:ab-same-build -- ${ALL_PAIRS ? '--all-pairs ' : ''}--runs ${RUNS} --neighbour ${arg('--neighbour', 'on')}\`${reportOnly ? ` stopped after ${runs.length} runs (${Math.round(runs.reduce((a, r) => a + r.wallS, 0) / 60)} min of runs), the tables written by \`--report-only\`` : ` (${Math.round((Date.now() - started) / 60000)} min in all)`}. Each run is
 the demo's own \`perfgate.yml\` with the demo service as both base and head (\`runGate\`, 2 s trials, the default A/B settings and gate), as the
 integration test "the demo's own perfgate.yml, the same build on both sides" runs it; "CPU-bound": a \`while :; do :; done\` shell beside the run.
 
-${table(['neighbour', 'false fail (gate failed)', 'quiet (every gating comparison a confident pass)', 'median pairs', 'median wall', 'proven (change, pairs, first slots)'], rows)}
+${
+  ALL_PAIRS
+    ? `With \`--all-pairs\` the runs gate at α 10⁻⁹, so that nothing is decided and every run reaches ${median(runs.map((r) => r.pairs))} pairs: false fails and quiet are not read from them.`
+    : table(
+        [
+          'neighbour',
+          'false fail (gate failed)',
+          'quiet (every gating comparison a confident pass)',
+          'median pairs',
+          'median wall',
+          'proven (change, pairs, first slots)',
+        ],
+        rows,
+      )
+}
 
 ## Do pairs on one pair of processes share a difference?
 
-The duet restarts both builds only where the first slot changes hands, so several pairs run on one pair of processes. Per latency,
+The duet restarts both builds only where the first slot changes hands, so several pairs run on one pair of processes. Per metric,
 a one-way analysis of variance of the pairs' log-ratios on the process pair, within each arrangement (the slot's effect removed): F
 near 1 and τ (the process pair's own sd, method of moments) near 0 mean pairs on one pair of processes are no more alike than pairs
-on different ones; "τ > sd/2" counts the runs where the process pair's own part was over half the within-pair sd.
+on different ones; "τ > sd/2" counts the runs where the process pair's own part was over half the within-pair sd. Then each
+run's crossed-over change and its t: with independent pairs an unchanged build's t scatters as Student's t (sd 1.06 at 20 pairs,
+1.41 at 6); wider means the run as a whole leans to one side, which no analysis within the run can see.
 
-${table(['latency', 'runs', 'median F', 'median within-pair sd', 'median τ', 'runs with τ > sd/2'], anovaRows)}
+${table(['metric', 'neighbour', 'runs', 'median F', 'median within-pair sd', 'median τ', 'runs with τ > sd/2', "runs' change", "runs' t"], anovaRows)}
 
-Per run: \`bench/data/ab-same-build.json\` (every pair's log-ratio per latency, the first slots, what was proven).
+Per run: \`bench/data/${NAME}.json\` (every pair's log-ratio per metric, the first slots, what was proven).
 `;
-writeFileSync(join(ROOT, 'bench', 'RESULTS-ab-same-build.md'), md);
+writeFileSync(join(ROOT, 'bench', `RESULTS-${NAME}.md`), md);
 process.stderr.write(md);

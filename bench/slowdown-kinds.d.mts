@@ -21,4 +21,4 @@ export interface Subject {
   kinds: SlowdownKind[];
 }
 export const SUBJECTS: Subject[];
-export function kindRepo(example: string, kind: SlowdownKind, dir: string): string;
+export function kindRepo(example: string, kind: SlowdownKind, dir: string, extra?: string): string;

@@ -281,9 +281,9 @@ const git = (cwd, ...args) =>
 /**
  * The service as a repository in `dir` (links followed; its config with shorter trials: 1 s,
  * warm-up 1 s; A/B looks at 6 to 12 pairs; no latency targets; NODE_PATH made absolute), then
- * one commit with the kind's change.
+ * one commit with the kind's change. `extra`: YAML appended to the config (a test's own α).
  */
-export function kindRepo(example, kind, dir) {
+export function kindRepo(example, kind, dir, extra = '') {
   cpSync(example, dir, { recursive: true, dereference: true });
   const config = readFileSync(join(dir, 'perfgate.yml'), 'utf8')
     .replace(
@@ -297,7 +297,7 @@ export function kindRepo(example, kind, dir) {
     .replace('NODE_PATH: ../../node_modules', `NODE_PATH: ${join(ROOT, 'node_modules')}`)
     .replace(/ {6}- p\(95\) < \d+ms\n/g, '')
     .replace(/ {4}targets:\n(?! {6}- )/g, '');
-  writeFileSync(join(dir, 'perfgate.yml'), config);
+  writeFileSync(join(dir, 'perfgate.yml'), config + extra);
   writeFileSync(join(dir, '.gitignore'), '.perfgate/\n');
   git(dir, 'init', '-q', '-b', 'main');
   git(dir, 'add', '.');

@@ -28,9 +28,10 @@ const kind = (key: string, on: Subject['key'] = 'fastapi') => subject(on).kinds.
 async function judge(
   key: string,
   on: Subject['key'] = 'fastapi',
+  extra = '',
 ): Promise<{ o: GateOutcome; find: (metric: string) => AbComparison; summary: string; proven: string[] }> {
   const k = kind(key, on);
-  const dir = kindRepo(subject(on).dir, k, tempDir('perfgate-kinds-'));
+  const dir = kindRepo(subject(on).dir, k, tempDir('perfgate-kinds-'), extra);
   const m = newMarker();
   const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, against: 'HEAD~1', env: { ...process.env, ...m } });
   expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
@@ -148,8 +149,10 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     expect(r.o.report).toMatch(/Worse, outside the gate \(reported, not failing\): [^\n]*Memory growth per request of product page/);
   }, 300_000);
 
-  it('a docs-only commit passes', async () => {
-    const r = await judge('docs-only');
+  // At the default α 0.05 an unchanged build fails in up to 5 % of runs by design (bench/RESULTS-ab-same-build-model.md);
+  // at 0.001 a failure here is a defect, not a draw.
+  it('a docs-only commit passes (α 0.001)', async () => {
+    const r = await judge('docs-only', 'fastapi', 'regression: { alpha: 0.001 }\n');
     expect(r.proven, r.summary).toEqual([]);
     expect(r.o.exitCode, r.summary).toBe(0);
   }, 300_000);
