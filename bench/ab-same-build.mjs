@@ -195,7 +195,7 @@ const anovaRows = [false, true].flatMap((neighbour) =>
 
 const md = `# The same build on both sides of a duet: false fails, quiet, and whether process pairs differ
 
-${machine()}. \`npm run bench:ab-same-build -- ${ALL_PAIRS ? '--all-pairs ' : ''}--runs ${RUNS} --neighbour ${arg('--neighbour', 'on')}\`${reportOnly ? ` stopped after ${runs.length} runs (${Math.round(runs.reduce((a, r) => a + r.wallS, 0) / 60)} min of runs), the tables written by \`--report-only\`` : ` (${Math.round((Date.now() - started) / 60000)} min in all)`}. Each run is
+${machine()}. \`npm run bench:ab-same-build -- ${ALL_PAIRS ? '--all-pairs ' : ''}--runs ${RUNS} --neighbour ${arg('--neighbour', 'on')}\`${reportOnly ? `: the tables written by \`--report-only\` from the ${runs.length} runs in the data file (${runs.filter((r) => !r.neighbour).length} without a neighbour, ${runs.filter((r) => r.neighbour).length} beside one; ${Math.round(runs.reduce((a, r) => a + r.wallS, 0) / 60)} min of runs)` : ` (${Math.round((Date.now() - started) / 60000)} min in all)`}. Each run is
 the demo's own \`perfgate.yml\` with the demo service as both base and head (\`runGate\`, 2 s trials, the default A/B settings and gate), as the
 integration test "the demo's own perfgate.yml, the same build on both sides" runs it; "CPU-bound": a \`while :; do :; done\` shell beside the run.
 
