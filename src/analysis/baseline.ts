@@ -88,6 +88,32 @@ export function machineEvidence(current: readonly ScenarioFigures[], stored: rea
   return m;
 }
 
+/** The stored run whose build a `regression.against: stored-build` run is measured against, or why there is none. */
+export type StoredBuild = { ok: true; record: HistoryRecord & { git: { sha: string } } } | { ok: false; reason: string };
+
+/**
+ * The newest stored run of this config and runner class, from the default branch, with a commit
+ * other than this run's (a re-run of one commit is compared with the commit before it).
+ */
+export function lastStoredBuild(
+  records: readonly HistoryRecord[],
+  current: { fingerprint: string; runner: string; sha: string | null },
+): StoredBuild {
+  const comparable = records.filter((r) => r.fingerprint === current.fingerprint && r.runner === current.runner);
+  const fromDefault = comparable.filter((r) => r.git?.onDefaultBranch && !r.git.pullRequest);
+  const withCommit = fromDefault.filter(
+    (r): r is HistoryRecord & { git: { sha: string } } => Boolean(r.git?.sha) && r.git!.sha !== current.sha,
+  );
+  const newest = [...withCommit].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.savedAt.localeCompare(a.savedAt))[0];
+  if (newest) return { ok: true, record: newest };
+  const why = !comparable.length
+    ? `no stored run of this config and runner class (${records.length} stored in all)`
+    : !fromDefault.length
+      ? `none of the ${comparable.length} stored runs of this config and runner class comes from the default branch`
+      : `none of the ${fromDefault.length} stored runs of this config from the default branch has a commit other than this one's`;
+  return { ok: false, reason: why };
+}
+
 export function selectBaseline(records: readonly HistoryRecord[], current: BaselineFor, window: number) {
   const sameConfig = records.filter((r) => r.fingerprint === current.fingerprint && r.id !== current.id);
   const sameRunner = sameConfig.filter((r) => r.runner === current.runner);

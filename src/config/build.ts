@@ -216,6 +216,7 @@ function buildRegression(raw: RawConfig, metrics: Config['metrics'], at: Report)
     spreads: r.spreads ?? REGRESSION_DEFAULTS.spreads,
     summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
     yardstick: r.yardstick ?? REGRESSION_DEFAULTS.yardstick,
+    against: r.against ?? REGRESSION_DEFAULTS.against,
   };
 }
 

@@ -100,5 +100,6 @@ export interface RawConfig {
     spreads?: 'own' | 'moderated';
     'run-level'?: 'best' | 'median';
     yardstick?: boolean;
+    against?: 'stored-runs' | 'stored-build';
   };
 }

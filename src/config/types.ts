@@ -253,6 +253,14 @@ export interface RegressionSettings {
    * workload on the service's CPUs whose CPU time per operation says how fast the machine was.
    */
   yardstick: boolean;
+  /**
+   * What a run without a base build (a push to the default branch, a PR without `baseline`) is
+   * judged against: `stored-runs`, the figures of the stored runs; `stored-build`, the build of the
+   * newest stored run, checked out and measured side by side with this one (an A/B run whose gate
+   * decides), this run's own plain figures then stored as usual. Without a stored run to take the
+   * commit from (the first run, records without a commit), `stored-runs`.
+   */
+  against: 'stored-runs' | 'stored-build';
 }
 
 /** Every built-in metric a comparison or regression.gate can name. */
@@ -296,4 +304,5 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
   spreads: 'own',
   summary: 'best',
   yardstick: false,
+  against: 'stored-runs',
 };

@@ -97,7 +97,8 @@ export function recordFromResult(result: RunResult, savedAt = new Date(), o: { p
       memoryGrowth: result.service.memory?.growth?.slope ?? null,
       memoryGrowthSe: growthSe(result.service.memory?.growth),
     },
-    regressions: (result.regression?.comparisons ?? [])
+    // Against history, or (an A/B run against a stored run's build, which is stored) its base build.
+    regressions: [...(result.regression?.comparisons ?? []), ...(result.ab?.comparisons ?? [])]
       .filter((c) => c.outcome === 'regression' && c.gating !== false)
       .map((c) => `${c.metric} of ${c.scenario}`),
     ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),

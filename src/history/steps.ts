@@ -14,9 +14,10 @@ export async function compareWithHistory(
   current: CurrentRun,
   settings: RegressionSettings,
   progress: Progress,
+  notes: readonly string[] = [],
 ): Promise<RegressionAnalysis> {
   let records: HistoryRecord[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...notes];
   try {
     const loaded = await store.load();
     records = loaded.records;
@@ -25,7 +26,7 @@ export async function compareWithHistory(
     // Unreadable history is said out loud; with no runs every comparison is "insufficient baseline".
     warnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
   }
-  for (const w of warnings) progress.info(`perfgate: warning: ${w}`);
+  for (const w of warnings.slice(notes.length)) progress.info(`perfgate: warning: ${w}`);
   return analyzeRegressions(records, current, settings, store.label, warnings);
 }
 

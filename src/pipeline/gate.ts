@@ -17,7 +17,8 @@ import { runnerClass } from '../history/runner.js';
 import { renderDashboard } from '../report/dashboard-page.js';
 import { compareWithHistory, recordInHistory } from '../history/steps.js';
 import { prologue } from './prologue.js';
-import { inCheckout, prepareBase, repoRoot, resolveBaseRef, type BaseCheckout } from './base-build.js';
+import { repoRoot, type BaseCheckout } from './base-build.js';
+import { baseBuild } from './choose-base.js';
 import { internalFailure, measureOnce, perBuild, withSharedDependencies, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
@@ -29,7 +30,7 @@ import { type Progress } from '../util/progress.js';
 import { type ReportTemplate } from '../report/render.js';
 import { buildView } from '../report/view.js';
 import { profilePages } from '../contract/record.js';
-import { RESULT_SCHEMA_VERSION, type BaseBuildFailure, type RegressionAnalysis, type RunResult } from '../contract/result.js';
+import { RESULT_SCHEMA_VERSION, type RegressionAnalysis, type RunResult } from '../contract/result.js';
 
 export interface GateOptions {
   /** Config file path (relative to cwd). */
@@ -86,7 +87,11 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
     return await withSharedDependencies(config, baseCtx, async (ctx, sharedFailure) => {
       const measured = sharedFailure
         ? { ...failedMeasurement(config, null), failure: sharedFailure }
-        : guard.settle(await measureWith(base.config, ctx, outDir, base.checkout).catch((err: unknown) => failedMeasurement(config, err)));
+        : guard.settle(
+            await measureWith(base.config, ctx, outDir, base.checkout, Boolean(base.stored)).catch((err: unknown) =>
+              failedMeasurement(config, err),
+            ),
+          );
       let baseBuildFailure = base.failure;
       let result = measured;
       if (
@@ -117,6 +122,8 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
           template,
           files,
           startedAt,
+          storedBuild: Boolean(base.stored) && !baseBuildFailure,
+          ...(base.note ? { notes: [base.note] } : {}),
           ...(baseBuildFailure ? { extra: { baseBuildFailure } } : {}),
           profile: (verdict, m) =>
             profileStage(baseBuildFailure ? { ...config, mode: 'history' } : base.config, m, verdict, {
@@ -234,71 +241,14 @@ async function measureWith(
   ctx: MeasureContext,
   outDir: string,
   checkout: BaseCheckout | undefined,
+  storedBuild: boolean,
 ): Promise<Measurement | AbMeasurement> {
   if (config.mode !== 'ab') return measureOnce(config, ctx);
   const baseLog = config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
-  const measured = await measureAb(config, { ...ctx, baseLog });
+  // Against a stored run's build, the head also runs every scenario alone: this run is stored, with a plain run's figures.
+  const measured = await measureAb(config, { ...ctx, baseLog }, { headAlone: storedBuild ? 'all' : 'targeted' });
   if (checkout) measured.ab.base.commit = { ref: checkout.base.ref, sha: checkout.base.sha, why: checkout.base.why };
   return measured;
-}
-
-/**
- * The config to run: with baseline.ref (or --against), the base commit checked out and prepared,
- * the base service moved into it; `auto` on a push to the default branch, or a base that could
- * not be prepared, gives a history run (the latter with the reason kept for the report).
- */
-async function baseBuild(
-  config: Config,
-  opts: GateOptions,
-  outDir: string,
-  env: NodeJS.ProcessEnv,
-  progress: Progress,
-): Promise<{ config: Config; checkout?: BaseCheckout; failure?: BaseBuildFailure }> {
-  const ref = opts.against ?? (config.mode === 'ab' ? config.baseline?.ref : undefined);
-  if (!ref) return { config };
-  const history = { ...config, mode: 'history' as const };
-  const repo = await repoRoot(dirname(config.file));
-  if (!repo)
-    return {
-      config: history,
-      failure: {
-        ref,
-        sha: null,
-        message: `the base build ${ref} needs a git checkout; ${dirname(config.file)} is not in one`,
-        logTail: [],
-        log: null,
-      },
-    };
-  const resolved = await resolveBaseRef(ref, repo, env);
-  if (!resolved.ok) {
-    progress.info(`perfgate: no A/B: ${resolved.reason}`);
-    return resolved.none
-      ? { config: history }
-      : { config: history, failure: { ref, sha: null, message: resolved.reason, logTail: [], log: null } };
-  }
-  const { base } = resolved;
-  progress.info(`perfgate: base build: ${base.sha.slice(0, 7)} (${base.why}); checking it out under ${outDir}`);
-  const prepared = await prepareBase(base, repo, outDir, config.baseline?.setup, env, opts.signal);
-  if (!prepared.ok) {
-    progress.info(`perfgate: ${prepared.message}; measuring the head alone, against history`);
-    return {
-      config: history,
-      failure: {
-        ref,
-        sha: base.sha,
-        message: `the base build could not be measured: ${prepared.message}`,
-        logTail: prepared.logTail,
-        log: prepared.setupLog,
-      },
-    };
-  }
-  const service = inCheckout(config.baseline?.ref ? config.baseline.service : config.service, repo, prepared.checkout.dir);
-  // The base build's own dependencies (a seed, a schema) come from its checkout too.
-  const dependencies = config.dependencies.map((d) => ({ ...d, service: inCheckout(d.service, repo, prepared.checkout.dir) }));
-  return {
-    config: { ...config, mode: 'ab', baseline: { ...config.baseline, service, ref, dependencies } },
-    checkout: prepared.checkout,
-  };
 }
 
 export interface FinishContext {
@@ -316,6 +266,10 @@ export interface FinishContext {
   environment?: RunResult['environment'];
   /** Overrides the config fingerprint (merged and imported runs are compared only with their own kind). */
   fingerprint?: string;
+  /** An A/B run against the build of the newest stored run: stored in history like a plain run. */
+  storedBuild?: boolean;
+  /** Said with the history comparison (why it is not against a stored run's build). */
+  notes?: string[];
   /** The profiled trial, once the verdict is known (it decides whether `auto` profiles). */
   profile?: (verdict: RunResult['verdict'], measured: Measurement) => Promise<ProfileResult | undefined>;
 }
@@ -353,6 +307,7 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
       currentFromResult(undefined, { ...partial, runner, config: { fingerprint } }),
       config.regression,
       progress,
+      f.notes,
     );
   }
   const { verdict, reason } = decide(targets, failure, regression, abResult, config.unjudgeable);
@@ -390,7 +345,7 @@ export async function finishRun(f: FinishContext, measured: Measurement): Promis
     ...(profile ? { profile } : {}),
   };
 
-  if (store && ab) {
+  if (store && ab && !f.storedBuild) {
     result.history = {
       store: store.label,
       saved: false,

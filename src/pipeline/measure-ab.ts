@@ -27,13 +27,21 @@ export interface AbMeasurement extends Measurement {
 
 type Readings = { ramp: boolean; readings: ReturnType<typeof attachMetrics> }[];
 
-export async function measureAb(config: Config, ctx: MeasureContext & { baseLog: string | null }): Promise<AbMeasurement> {
+/**
+ * `headAlone`: which compared scenarios the head runs alone after a duet's pairs: those its targets
+ * read (`targeted`), or all (`all`: a run stored in history keeps a plain run's figures).
+ */
+export async function measureAb(
+  config: Config,
+  ctx: MeasureContext & { baseLog: string | null },
+  o: { headAlone: 'targeted' | 'all' } = { headAlone: 'targeted' },
+): Promise<AbMeasurement> {
   const run = new AbRun(config, ctx as AbContext);
   const keepBoth = sideBySide(config.baseline!.service, config.service);
   let design = await chooseDesign(config.ab.design, keepBoth);
   run.useDesign(design.design);
   const interleaved = new Interleaved(run, keepBoth);
-  const alone = aloneScenarios(run, design.design);
+  const alone = aloneScenarios(run, design.design, o.headAlone);
   run.reserveMs = plannedMs(alone);
   let pinned: Pinning | undefined;
   const headAlone: HeadAlone = { results: new Map(), windows: new Map(), readings: [], ms: 0 };
@@ -87,11 +95,12 @@ interface HeadAlone {
 }
 
 /**
- * The compared scenarios a scenario's target reads, which the head runs alone after a duet's
- * pairs. Whole-run targets (errors, uptime, memory) are judged over the head's whole run.
+ * The compared scenarios the head runs alone after a duet's pairs: those a scenario's target reads
+ * (whole-run targets, errors, uptime, memory, are judged over the head's whole run), or every one.
  */
-function aloneScenarios(run: AbRun, design: 'duet' | 'interleaved'): ScenarioConfig[] {
+function aloneScenarios(run: AbRun, design: 'duet' | 'interleaved', which: 'targeted' | 'all'): ScenarioConfig[] {
   if (design !== 'duet') return [];
+  if (which === 'all') return [...run.compared];
   const read = new Set(run.config.targets.map((t) => t.scenario).filter((name): name is string => name !== undefined));
   return run.compared.filter((sc) => read.has(sc.name));
 }

@@ -1,57 +1,14 @@
 // `perfgate run --against REF` and baseline.ref: perfgate builds the base itself, in a git worktree
 // of a real repository (two commits of a small service; the second is slower by a code change),
 // measures base and head interleaved, and cleans up after itself, also on failure and Ctrl-C.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveBaseRef } from '../../src/pipeline/base-build.js';
 import { runGate } from '../../src/pipeline/gate.js';
+import { config, git, repo, server, worktrees } from '../against-fixtures.js';
 import { CLI, newMarker, processesWithMarker, tempDir } from '../helpers.js';
-
-const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
-
-/** A service whose handler hashes `rounds` times: the code change between commits is that number. */
-const server = (rounds: number): string => `const http = require('node:http');
-const crypto = require('node:crypto');
-const ROUNDS = ${rounds};
-http.createServer((req, res) => {
-  let h = 'x';
-  for (let i = 0; i < ROUNDS; i++) h = crypto.createHash('sha1').update(h).digest('hex');
-  res.end(JSON.stringify({ h }));
-}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
-`;
-
-const config = (extra = ''): string => `name: against
-service:
-  command: node server.js
-  port: auto
-  ready: { http: /, timeout: 15s }
-${extra}load: { connections: 2, warmup: 200ms, duration: 400ms }
-ab: { min-trials: 4, max-trials: 6, step: 2 }
-history: { store: none }
-scenarios:
-  - { name: root, request: { path: / } }
-targets: [ "rate(errors) < 1%" ]
-`;
-
-/** A repository: commit 1 fast, commit 2 three times the work per request (≈ +200 % latency). */
-function repo(extra = ''): { dir: string; first: string; second: string } {
-  const dir = tempDir('perfgate-against-');
-  git(dir, 'init', '-q', '-b', 'main');
-  writeFileSync(join(dir, 'server.js'), server(300));
-  writeFileSync(join(dir, 'perfgate.yml'), config(extra));
-  writeFileSync(join(dir, '.gitignore'), '.perfgate/\n');
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-q', '-m', 'fast');
-  const first = git(dir, 'rev-parse', 'HEAD');
-  writeFileSync(join(dir, 'server.js'), server(900));
-  git(dir, 'commit', '-q', '-am', 'slower');
-  return { dir, first, second: git(dir, 'rev-parse', 'HEAD') };
-}
-
-const worktrees = (dir: string): number => git(dir, 'worktree', 'list').split('\n').length;
 
 describe('perfgate run --against REF', () => {
   it('the last commit slowed the service: --against HEAD~1 proves the regression and exits 1; nothing is left', async () => {

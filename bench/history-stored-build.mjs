@@ -1,0 +1,185 @@
+// History mode under `regression.against: stored-build`, replayed as a push to the default branch
+// makes it: a git repository of the demo service (the one scenario bench:history measures, GET
+// /api/products at 8 connections), its first commit stored in a dir store as the last stored run,
+// and a second commit that is one of the builds bench:history judges (unchanged: a docs-only
+// commit; +10 % and +20 % handler CPU; a 2 ms wait per request, each a change of the code's
+// default). perfgate measures the second commit against the stored commit's build, side by side,
+// and stores it. Per build and neighbour (a CPU-bound process beside the run, or none): how often
+// the gate failed, how often a gating regression was proven, confident passes among the gating
+// comparisons, pairs and wall time. Writes bench/RESULTS-history-stored-build.md and
+// bench/data/history-stored-build.json.
+//   npm run bench:history-stored-build [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --report-only]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../build/config/load.js';
+import { configFingerprint } from '../build/config/fingerprint.js';
+import { gitInfo } from '../build/history/git-info.js';
+import { openStore } from '../build/history/open.js';
+import { runnerClass } from '../build/history/runner.js';
+import { runGate } from '../build/pipeline/gate.js';
+import { describeEnvironment } from '../build/util/environment.js';
+import { silentProgress } from '../build/util/progress.js';
+import { benchRepo, DEMO, machine, median, rateText, ROOT, table } from './lib.mjs';
+
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const REPLAYS = Number(arg('--replays', '5'));
+const NEIGHBOUR = { on: [true], off: [false], both: [false, true] }[arg('--neighbour', 'both')];
+const only = arg('--only', null)?.split(',');
+
+/** The builds of the second commit: each a change of the demo's code, as bench:history's builds are of its environment. */
+const BUILDS = [
+  { key: 'unchanged', name: 'unchanged (a docs-only commit)', file: 'README.md', change: (t) => `${t}A line of documentation.\n` },
+  {
+    key: 'cpu-10',
+    name: '+10 % handler CPU (SLOWDOWN 0.1)',
+    file: 'server.js',
+    change: (t) => t.replace('env.SLOWDOWN ?? 0)', 'env.SLOWDOWN ?? 0.1)'),
+  },
+  {
+    key: 'cpu-20',
+    name: '+20 % handler CPU (SLOWDOWN 0.2)',
+    file: 'server.js',
+    change: (t) => t.replace('env.SLOWDOWN ?? 0)', 'env.SLOWDOWN ?? 0.2)'),
+  },
+  {
+    key: 'wait-2ms',
+    name: 'a 2 ms wait per request (WAIT_MS 2)',
+    file: 'server.js',
+    change: (t) => t.replace('env.WAIT_MS ?? 0)', 'env.WAIT_MS ?? 2)'),
+  },
+].filter((b) => !only || only.includes(b.key));
+
+const YAML = `name: bench-history-stored-build
+service:
+  command: node server.js
+  port: auto
+  ready: { http: /health, timeout: 20s }
+history: { store: dir, path: .history }
+regression: { against: stored-build }
+load: { connections: 8, warmup: 1s, duration: 2s, trials: 5 }
+scenarios:
+  - { name: products, request: { path: /api/products } }
+`;
+
+const PUSH = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_'))),
+  GITHUB_EVENT_NAME: 'push',
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_REF_NAME: 'main',
+};
+
+/** The repository: the demo and its config at commit 1, stored as the last run; the build at commit 2. */
+async function repository(build) {
+  const dir = mkdtempSync(join(tmpdir(), 'perfgate-stored-build-'));
+  writeFileSync(join(dir, 'server.js'), readFileSync(DEMO, 'utf8'));
+  writeFileSync(join(dir, 'perfgate.yml'), YAML);
+  // The demo's packages linked for its ES module (the base's worktree resolves them from the parent folders too).
+  const git = benchRepo(dir, 'the demo');
+  // The stored run of commit 1: only its commit is read (the base build); its figures are not compared.
+  const config = loadConfig(join(dir, 'perfgate.yml'));
+  const now = new Date().toISOString();
+  const sha = git('rev-parse', 'HEAD');
+  await openStore(config.history, dir).save({
+    kind: 'perfgate-run',
+    schemaVersion: 1,
+    id: `${now.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${sha.slice(0, 7)}-bench0`,
+    savedAt: now,
+    startedAt: now,
+    name: config.name,
+    fingerprint: configFingerprint(config),
+    runner: runnerClass(describeEnvironment(PUSH)),
+    git: gitInfo(dir, PUSH),
+    verdict: 'pass',
+    scenarios: [],
+  });
+  const file = join(dir, build.file);
+  const changed = build.change(readFileSync(file, 'utf8'));
+  if (changed === readFileSync(file, 'utf8')) throw new Error(`${build.key}: the change did not apply to ${build.file}`);
+  writeFileSync(file, changed);
+  git('commit', '-q', '-am', build.name);
+  return { dir, first: sha };
+}
+
+async function replay(build, neighbour) {
+  const { dir, first } = await repository(build);
+  const noise = neighbour ? spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }) : null;
+  try {
+    const started = Date.now();
+    const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, env: PUSH, progress: silentProgress });
+    const ab = o.result.ab;
+    if (!ab || ab.base.commit?.sha !== first) throw new Error(`not measured against the stored build: ${o.result.reason}`);
+    const gating = ab.comparisons.filter((c) => c.gating !== false);
+    const change = (m) => ab.comparisons.find((c) => c.metric === m)?.change ?? null;
+    return {
+      build: build.key,
+      neighbour,
+      exitCode: o.exitCode,
+      wallS: (Date.now() - started) / 1000,
+      pairs: ab.trialsPerSide,
+      design: ab.design,
+      proven: gating.filter((c) => c.outcome === 'regression').map((c) => c.metric),
+      confident: gating.filter((c) => c.outcome === 'confident pass').length,
+      gating: gating.length,
+      saved: o.result.history?.saved ?? false,
+      change: { cpu_per_request: change('cpu_per_request'), p50: change('p50'), p95: change('p95') },
+    };
+  } finally {
+    noise?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const started = Date.now();
+const DATA = join(ROOT, 'bench', 'data', 'history-stored-build.json');
+const reportOnly = process.argv.includes('--report-only');
+const runs = reportOnly ? JSON.parse(readFileSync(DATA, 'utf8')).runs : [];
+// Builds interleaved replay by replay, so that no build owns a stretch of the machine's drift.
+for (const neighbour of reportOnly ? [] : NEIGHBOUR)
+  for (let i = 0; i < REPLAYS; i++)
+    for (const build of BUILDS) {
+      const r = await replay(build, neighbour);
+      process.stderr.write(
+        `${build.key}, neighbour ${neighbour ? 'on' : 'off'}, replay ${i + 1}/${REPLAYS}: exit ${r.exitCode}, ${r.pairs} pairs, ${Math.round(r.wallS)} s` +
+          `${r.proven.length ? `, proven ${r.proven.join(', ')}` : ''}, CPU/request ${((r.change.cpu_per_request ?? NaN) * 100).toFixed(1)} %\n`,
+      );
+      runs.push(r);
+      writeFileSync(DATA, `${JSON.stringify({ machine: machine(), date: new Date().toISOString(), runs }, null, 1)}\n`);
+    }
+
+const pctOf = (xs) => (xs.length ? `${xs.map((x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`).join(', ')} %` : '–');
+const rows = [];
+for (const build of BUILDS)
+  for (const neighbour of [false, true]) {
+    const rs = runs.filter((r) => r.build === build.key && r.neighbour === neighbour);
+    if (!rs.length) continue;
+    const failed = rs.filter((r) => r.exitCode === 1).length;
+    const confident = rs.reduce((a, r) => a + r.confident, 0);
+    const gating = rs.reduce((a, r) => a + r.gating, 0);
+    rows.push([
+      build.name,
+      neighbour ? 'CPU-bound' : 'none',
+      build.key === 'unchanged' ? `false fails ${rateText(failed, rs.length)}` : `caught ${rateText(failed, rs.length)}`,
+      gating ? `${Math.round((confident / gating) * 100)} % (${confident}/${gating})` : '–',
+      pctOf([median(rs.map((r) => r.change.cpu_per_request ?? 0))]),
+      `${median(rs.map((r) => r.pairs))} (${Math.min(...rs.map((r) => r.pairs))}–${Math.max(...rs.map((r) => r.pairs))})`,
+      `${Math.round(median(rs.map((r) => r.wallS)))} s`,
+      `${rs.filter((r) => r.saved).length}/${rs.length}`,
+    ]);
+  }
+
+const md = `# History against the last stored build (\`regression.against: stored-build\`)
+
+Machine: ${machine()}. ${runs.length} replays${reportOnly ? ' (from bench/data/history-stored-build.json)' : `, ${Math.round((Date.now() - started) / 60000)} min`}.
+Command: \`npm run bench:history-stored-build -- --replays ${REPLAYS}\`.
+
+Each replay is a push to the default branch of a repository of the demo service (GET /api/products,
+8 connections, 2 s trials, the default A/B settings and gate): its first commit is the last stored
+run, its second the build named. perfgate checks the first commit out, measures both builds side by
+side (a duet) and stores the second. The builds are bench:history's, made as code changes.
+
+${table(['build', 'neighbour', 'gate failed', 'confident passes (gating)', 'CPU per request, median change', 'pairs, median (range)', 'wall, median', 'stored'], rows)}
+`;
+writeFileSync(join(ROOT, 'bench', 'RESULTS-history-stored-build.md'), md);
+process.stdout.write(md);

@@ -1,0 +1,89 @@
+// regression.against: stored-build: a push to the default branch is measured side by side with
+// the build of the newest stored run (its commit checked out as --against does), the duet's gate
+// decides, and the run is stored with a plain run's figures. Real git, real services, a dir store.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { HistoryRecord } from '../../src/contract/record.js';
+import { runGate } from '../../src/pipeline/gate.js';
+import type { Progress } from '../../src/util/progress.js';
+import { git, repo, worktrees } from '../against-fixtures.js';
+import { newMarker, processesWithMarker } from '../helpers.js';
+
+const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_')));
+const push = { ...clean, GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
+
+function said(): Progress & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), live() {} };
+}
+
+const stored = (dir: string): HistoryRecord[] =>
+  readdirSync(join(dir, '.perfgate-history'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, '.perfgate-history', f), 'utf8')) as HistoryRecord)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+
+describe('regression.against: stored-build', () => {
+  it('each push is measured against the last stored build: the first against nothing, a slower commit fails, a docs commit passes; each is stored', async () => {
+    // α 0.01, as run-against's same-commit test: the docs commit is the same build on both sides, judged on 4–6 pairs of 400 ms.
+    const r = repo('regression: { against: stored-build, alpha: 0.01 }\n', '{ store: dir, path: .perfgate-history }');
+    const m = newMarker();
+    const env = { ...push, ...m };
+    const gate = async () => {
+      const progress = said();
+      const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, env, progress });
+      return { ...o, said: progress.lines.join('\n') };
+    };
+
+    // 1. The fast commit, nothing stored yet: judged against the stored runs' figures (none), said so, and stored.
+    git(r.dir, 'reset', '-q', '--hard', r.first);
+    const first = await gate();
+    expect(first.result.ab).toBeNull();
+    expect(first.said).toContain('regression.against is stored-build, but no stored run of this config and runner class (0 stored in all)');
+    expect(first.result.regression!.warnings[0]).toMatch(/^regression\.against is stored-build, but no stored run/);
+    expect(first.report).toContain("judged against the stored runs' figures");
+    expect(first.result.history).toMatchObject({ saved: true });
+
+    // 2. Three times the work per request: measured against the first commit's build, a regression proven, stored.
+    git(r.dir, 'reset', '-q', '--hard', r.second);
+    const second = await gate();
+    const ab = second.result.ab!;
+    expect(ab.base.commit).toEqual({
+      ref: 'stored-build',
+      sha: r.first,
+      why: expect.stringMatching(/^the build of the newest stored run, \d{4}-\d\d-\d\d$/),
+    });
+    const seen = JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(2)]));
+    expect(
+      ab.comparisons.some((c) => c.gating !== false && c.outcome === 'regression'),
+      seen,
+    ).toBe(true);
+    expect(ab.comparisons.find((c) => c.metric === 'cpu_per_request')!.change, seen).toBeGreaterThan(0.5);
+    expect(second.exitCode).toBe(1);
+    expect(second.report).toContain(`Base build: commit \`${r.first.slice(0, 7)}\` (the build of the newest stored run`);
+    // Stored although an A/B run: with the head's own figures, every scenario run alone after the pairs.
+    expect(second.result.history).toMatchObject({ saved: true });
+    if (ab.design === 'duet') expect(ab.headAlone?.scenarios).toEqual(['root']);
+    expect(second.result.scenarios[0]!.trials).toHaveLength(5);
+    expect(second.result.regression).toBeNull();
+
+    // 3. A commit that changes no code: measured against the second commit's build (the newest stored), no regression.
+    writeFileSync(join(r.dir, 'NOTES.md'), 'docs only\n');
+    git(r.dir, 'add', 'NOTES.md');
+    git(r.dir, 'commit', '-q', '-m', 'docs');
+    const third = await gate();
+    expect(third.result.ab!.base.commit!.sha).toBe(r.second);
+    expect(third.result.ab!.counts.regression, JSON.stringify(third.result.ab!.comparisons.map((c) => [c.metric, c.outcome, c.p]))).toBe(0);
+    expect(third.exitCode).toBe(0);
+
+    // Three runs stored, in order, each with its commit; the slower one names what regressed.
+    const runs = stored(r.dir);
+    expect(runs.map((x) => x.git!.sha)).toEqual([r.first, r.second, git(r.dir, 'rev-parse', 'HEAD')]);
+    expect(runs[1]!.regressions!.length).toBeGreaterThan(0);
+    expect(runs[1]!.scenarios[0]!.trials).toHaveLength(5);
+    expect(worktrees(r.dir)).toBe(1);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+  }, 180_000);
+});
