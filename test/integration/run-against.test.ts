@@ -16,8 +16,8 @@ describe('perfgate run --against REF', () => {
     const m = newMarker();
     const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, against: 'HEAD~1', env: { ...process.env, ...m } });
     const ab = o.result.ab!;
-    // Tripled work per request: the service's CPU time per request reads about ×3 in every duet
-    // pair, whatever else runs on the machine. Sampling stops at the first look that proves any
+    // Ten times the hashing per request: the service's CPU time per request reads ×6–8 in every
+    // duet pair, whatever else runs on the machine. Sampling stops at the first look that proves any
     // gating regression, so latency may prove it first with CPU per request still open at 4 pairs.
     const cpu = ab.comparisons.find((c) => c.metric === 'cpu_per_request')!;
     const seen = JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(2), c.p.toPrecision(2)]));
@@ -26,7 +26,7 @@ describe('perfgate run --against REF', () => {
     expect(o.exitCode).toBe(1);
     expect(ab.base.commit).toEqual({ ref: 'HEAD~1', sha: r.first, why: 'baseline HEAD~1' });
     // A proven gating regression ends sampling at that look: with pairs (the duet's log-ratios,
-    // tripled work reads about ×3 in every pair) the first look at 4 pairs already proves it.
+    // tenfold work reads ×6–8 in every pair) the first look at 4 pairs already proves it.
     expect(ab.stoppedBecause).toMatch(/^\d gating regressions? (was|were) proven after 4 trials per side$/);
     expect(ab.design).toBe('duet');
     // A duet gates on CPU per request and errors, and on latency only where the pairs are steady

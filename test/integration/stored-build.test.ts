@@ -28,7 +28,7 @@ const stored = (dir: string): HistoryRecord[] =>
 describe('regression.against: stored-build', () => {
   it('each push is measured against the last stored build: the first against nothing, a slower commit fails, a docs commit passes; each is stored', async () => {
     // α 0.001: the docs commit is the same build on both sides, judged on 4–6 pairs of 400 ms, and
-    // at α an unchanged build fails in up to α of runs by design; ×3 work is proven at 0.001 too.
+    // at α an unchanged build fails in up to α of runs by design; tenfold work is proven at 0.001 too.
     const r = repo('regression: { against: stored-build, alpha: 0.001 }\n', '{ store: dir, path: .perfgate-history }');
     const m = newMarker();
     const env = { ...push, ...m };
@@ -47,7 +47,7 @@ describe('regression.against: stored-build', () => {
     expect(first.report).toContain("judged against the stored runs' figures");
     expect(first.result.history).toMatchObject({ saved: true });
 
-    // 2. Three times the work per request: measured against the first commit's build, a regression proven, stored.
+    // 2. Ten times the work per request: measured against the first commit's build, a regression proven, stored.
     git(r.dir, 'reset', '-q', '--hard', r.second);
     const second = await gate();
     const ab = second.result.ab!;
