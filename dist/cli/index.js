@@ -41533,21 +41533,26 @@ function saveDecision(setting, override, git, failure) {
 
 
 
+/**
+ * The current run against the stored runs. `notes`: lines the report carries first among the
+ * analysis' warnings (why stored-build fell back), already said by the step that made them; the
+ * store's own warnings (unreadable history, skipped files) are said here.
+ */
 async function compareWithHistory(store, current, settings, progress, notes = []) {
     let records = [];
-    const warnings = [...notes];
+    const storeWarnings = [];
     try {
         const loaded = await store.load();
         records = loaded.records;
-        warnings.push(...loaded.warnings);
+        storeWarnings.push(...loaded.warnings);
     }
     catch (err) {
         // Unreadable history is said out loud; with no runs every comparison is "insufficient baseline".
-        warnings.push(`history could not be read from ${store.label}: ${err.message}`);
+        storeWarnings.push(`history could not be read from ${store.label}: ${err.message}`);
     }
-    for (const w of warnings.slice(notes.length))
+    for (const w of storeWarnings)
         progress.info(`perfgate: warning: ${w}`);
-    return analyzeRegressions(records, current, settings, store.label, warnings);
+    return analyzeRegressions(records, current, settings, store.label, [...notes, ...storeWarnings]);
 }
 async function recordInHistory(store, result, o, progress) {
     const decision = saveDecision(o.history.save, o.save, result.git, result.failure);

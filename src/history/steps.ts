@@ -9,6 +9,11 @@ import { saveDecision } from './policy.js';
 import { recordFromResult, type HistoryRecord } from '../contract/record.js';
 import type { HistoryStore } from './store.js';
 
+/**
+ * The current run against the stored runs. `notes`: lines the report carries first among the
+ * analysis' warnings (why stored-build fell back), already said by the step that made them; the
+ * store's own warnings (unreadable history, skipped files) are said here.
+ */
 export async function compareWithHistory(
   store: HistoryStore,
   current: CurrentRun,
@@ -17,17 +22,17 @@ export async function compareWithHistory(
   notes: readonly string[] = [],
 ): Promise<RegressionAnalysis> {
   let records: HistoryRecord[] = [];
-  const warnings: string[] = [...notes];
+  const storeWarnings: string[] = [];
   try {
     const loaded = await store.load();
     records = loaded.records;
-    warnings.push(...loaded.warnings);
+    storeWarnings.push(...loaded.warnings);
   } catch (err) {
     // Unreadable history is said out loud; with no runs every comparison is "insufficient baseline".
-    warnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
+    storeWarnings.push(`history could not be read from ${store.label}: ${(err as Error).message}`);
   }
-  for (const w of warnings.slice(notes.length)) progress.info(`perfgate: warning: ${w}`);
-  return analyzeRegressions(records, current, settings, store.label, warnings);
+  for (const w of storeWarnings) progress.info(`perfgate: warning: ${w}`);
+  return analyzeRegressions(records, current, settings, store.label, [...notes, ...storeWarnings]);
 }
 
 export interface RecordOptions {
