@@ -141,11 +141,18 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     const r = await judge('leak');
     // About 0.6 KB a view stays resident; the unchanged routes leave next to nothing behind.
     const leak = r.find('memory_per_request');
-    expect(leak.outcome, r.summary).toBe('regression');
     expect(leak.gating, r.summary).toBe(false);
     expect(leak.change, r.summary).toBeGreaterThan(400);
     expect(leak.change, r.summary).toBeLessThan(1000);
     expect(leak.sentence).toMatch(/^Memory growth per request of product page is \d+ B higher \(/);
+    // The growing list also costs CPU (once +4.7 % per request, proven beside yes > /dev/null), and a
+    // proven gating regression ends sampling at that look: then the memory may still be open.
+    if (leak.outcome !== 'regression') {
+      expect(leak.outcome, r.summary).toBe('inconclusive');
+      expect(r.o.result.ab!.stoppedBecause, r.summary).toMatch(/gating regressions? (was|were) proven/);
+      expect(r.o.exitCode, r.summary).toBe(1);
+      return;
+    }
     expect(r.o.report).toMatch(/Worse, outside the gate \(reported, not failing\): [^\n]*Memory growth per request of product page/);
   }, 300_000);
 
