@@ -1,16 +1,17 @@
 // History mode under `regression.against: stored-build`, replayed as a push to the default branch
-// makes it: a git repository of the demo service (the one scenario bench:history measures, GET
-// /api/products at 8 connections), its first commit stored in a dir store as the last stored run,
-// and a second commit that is one of the builds bench:history judges (unchanged: a docs-only
-// commit; +10 % and +20 % handler CPU; a 2 ms wait per request, each a change of the code's
-// default). perfgate measures the second commit against the stored commit's build, side by side,
+// makes it: a git repository of a service (the demo: the one scenario bench:history measures, GET
+// /api/products at 8 connections; or `--service gunicorn`: gunicorn + Flask, 2 sync workers, GET
+// /items at 4 connections, Connection: close), its first commit stored in a dir store as the last
+// stored run, and a second commit that is one of the builds bench:history judges (unchanged: a
+// docs-only commit; +10 % and +20 % handler CPU; a 2 ms wait per request, each a change of the
+// code's default). perfgate measures the second commit against the stored commit's build, side by side,
 // and stores it. Per build and neighbour (a CPU-bound process beside the run, or none): how often
 // the gate failed, how often a gating regression was proven, confident passes among the gating
-// comparisons, pairs and wall time. Writes bench/RESULTS-history-stored-build.md and
-// bench/data/history-stored-build.json.
-//   npm run bench:history-stored-build [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --report-only]
+// comparisons, pairs and wall time. Writes bench/RESULTS-history-stored-build.md (every service
+// measured) and bench/data/history-stored-build.json (runs of other services kept).
+//   npm run bench:history-stored-build [-- --service demo|gunicorn] [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --report-only]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../build/config/load.js';
@@ -23,35 +24,31 @@ import { describeEnvironment } from '../build/util/environment.js';
 import { silentProgress } from '../build/util/progress.js';
 import { benchRepo, DEMO, machine, median, rateText, ROOT, table } from './lib.mjs';
 
+const FLASK = join(ROOT, 'fixtures', 'flask-hash-app', 'app.py');
+
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const REPLAYS = Number(arg('--replays', '5'));
 const NEIGHBOUR = { on: [true], off: [false], both: [false, true] }[arg('--neighbour', 'both')];
 const only = arg('--only', null)?.split(',');
+const SERVICE = arg('--service', 'demo');
 
-/** The builds of the second commit: each a change of the demo's code, as bench:history's builds are of its environment. */
-const BUILDS = [
-  { key: 'unchanged', name: 'unchanged (a docs-only commit)', file: 'README.md', change: (t) => `${t}A line of documentation.\n` },
-  {
-    key: 'cpu-10',
-    name: '+10 % handler CPU (SLOWDOWN 0.1)',
+/**
+ * Each service: its code file and config, and its builds of the second commit, each a change of
+ * the code (as bench:history's builds are of its environment). gunicorn + Flask hashes 1500 rounds
+ * per request (the config's env), so that the handler's work is most of a request's CPU, as the
+ * demo's is; EXTRA_WORK 0.1 is then +10 % handler CPU.
+ */
+const SERVICES = {
+  demo: {
+    label: 'the demo service (Node.js), GET /api/products, 8 connections keep-alive',
+    source: DEMO,
     file: 'server.js',
-    change: (t) => t.replace('env.SLOWDOWN ?? 0)', 'env.SLOWDOWN ?? 0.1)'),
-  },
-  {
-    key: 'cpu-20',
-    name: '+20 % handler CPU (SLOWDOWN 0.2)',
-    file: 'server.js',
-    change: (t) => t.replace('env.SLOWDOWN ?? 0)', 'env.SLOWDOWN ?? 0.2)'),
-  },
-  {
-    key: 'wait-2ms',
-    name: 'a 2 ms wait per request (WAIT_MS 2)',
-    file: 'server.js',
-    change: (t) => t.replace('env.WAIT_MS ?? 0)', 'env.WAIT_MS ?? 2)'),
-  },
-].filter((b) => !only || only.includes(b.key));
-
-const YAML = `name: bench-history-stored-build
+    builds: [
+      { key: 'cpu-10', name: '+10 % handler CPU (SLOWDOWN 0.1)', change: (t) => t.replace('env.SLOWDOWN ?? 0)', 'env.SLOWDOWN ?? 0.1)') },
+      { key: 'cpu-20', name: '+20 % handler CPU (SLOWDOWN 0.2)', change: (t) => t.replace('env.SLOWDOWN ?? 0)', 'env.SLOWDOWN ?? 0.2)') },
+      { key: 'wait-2ms', name: 'a 2 ms wait per request (WAIT_MS 2)', change: (t) => t.replace('env.WAIT_MS ?? 0)', 'env.WAIT_MS ?? 2)') },
+    ],
+    yaml: `name: bench-history-stored-build
 service:
   command: node server.js
   port: auto
@@ -61,7 +58,49 @@ regression: { against: stored-build }
 load: { connections: 8, warmup: 1s, duration: 2s, trials: 5 }
 scenarios:
   - { name: products, request: { path: /api/products } }
-`;
+`,
+  },
+  gunicorn: {
+    label: 'gunicorn + Flask (2 sync workers, 1500 SHA-256 rounds per request), GET /items, 4 connections, Connection: close',
+    source: FLASK,
+    file: 'app.py',
+    builds: [
+      { key: 'cpu-10', name: '+10 % handler CPU (EXTRA_WORK 0.1)', change: (t) => t.replace('"EXTRA_WORK", "0"', '"EXTRA_WORK", "0.1"') },
+      { key: 'cpu-20', name: '+20 % handler CPU (EXTRA_WORK 0.2)', change: (t) => t.replace('"EXTRA_WORK", "0"', '"EXTRA_WORK", "0.2"') },
+      {
+        key: 'wait-2ms',
+        name: 'a 2 ms wait per request (time.sleep)',
+        change: (t) =>
+          t
+            .replace('import hashlib, os', 'import hashlib, os, time')
+            .replace('    return jsonify(ITEMS)', '    time.sleep(0.002)\n    return jsonify(ITEMS)'),
+      },
+    ],
+    yaml: `name: bench-history-stored-build-gunicorn
+service:
+  command: /usr/bin/gunicorn --workers 2 --bind 127.0.0.1:$PORT app:app
+  port: auto
+  ready: { http: /health, timeout: 20s }
+  env: { HASH_ROUNDS: "1500" }
+history: { store: dir, path: .history }
+regression: { against: stored-build }
+load: { connections: 4, warmup: 1s, duration: 2s, trials: 5 }
+scenarios:
+  - { name: items, request: { path: /items } }
+`,
+  },
+};
+const service = SERVICES[SERVICE];
+if (!service) throw new Error(`--service ${SERVICE}: one of ${Object.keys(SERVICES).join(', ')}`);
+
+const UNCHANGED = {
+  key: 'unchanged',
+  name: 'unchanged (a docs-only commit)',
+  file: 'README.md',
+  change: (t) => `${t}A line of documentation.\n`,
+};
+const buildsOf = (svc) => [UNCHANGED, ...svc.builds.map((b) => ({ ...b, file: svc.file }))];
+const BUILDS = buildsOf(service).filter((b) => !only || only.includes(b.key));
 
 const PUSH = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_'))),
@@ -70,13 +109,13 @@ const PUSH = {
   GITHUB_REF_NAME: 'main',
 };
 
-/** The repository: the demo and its config at commit 1, stored as the last run; the build at commit 2. */
+/** The repository: the service and its config at commit 1, stored as the last run; the build at commit 2. */
 async function repository(build) {
   const dir = mkdtempSync(join(tmpdir(), 'perfgate-stored-build-'));
-  writeFileSync(join(dir, 'server.js'), readFileSync(DEMO, 'utf8'));
-  writeFileSync(join(dir, 'perfgate.yml'), YAML);
+  writeFileSync(join(dir, service.file), readFileSync(service.source, 'utf8'));
+  writeFileSync(join(dir, 'perfgate.yml'), service.yaml);
   // The demo's packages linked for its ES module (the base's worktree resolves them from the parent folders too).
-  const git = benchRepo(dir, 'the demo');
+  const git = benchRepo(dir, SERVICE);
   // The stored run of commit 1: only its commit is read (the base build); its figures are not compared.
   const config = loadConfig(join(dir, 'perfgate.yml'));
   const now = new Date().toISOString();
@@ -113,6 +152,7 @@ async function replay(build, neighbour) {
     const gating = ab.comparisons.filter((c) => c.gating !== false);
     const change = (m) => ab.comparisons.find((c) => c.metric === m)?.change ?? null;
     return {
+      service: SERVICE,
       build: build.key,
       neighbour,
       exitCode: o.exitCode,
@@ -134,14 +174,16 @@ async function replay(build, neighbour) {
 const started = Date.now();
 const DATA = join(ROOT, 'bench', 'data', 'history-stored-build.json');
 const reportOnly = process.argv.includes('--report-only');
-const runs = reportOnly ? JSON.parse(readFileSync(DATA, 'utf8')).runs : [];
+// Runs of the other services are kept; this one's start afresh unless --report-only (runs without a service: the demo's).
+const kept = existsSync(DATA) ? JSON.parse(readFileSync(DATA, 'utf8')).runs.map((r) => ({ service: 'demo', ...r })) : [];
+const runs = reportOnly ? kept : kept.filter((r) => r.service !== SERVICE);
 // Builds interleaved replay by replay, so that no build owns a stretch of the machine's drift.
 for (const neighbour of reportOnly ? [] : NEIGHBOUR)
   for (let i = 0; i < REPLAYS; i++)
     for (const build of BUILDS) {
       const r = await replay(build, neighbour);
       process.stderr.write(
-        `${build.key}, neighbour ${neighbour ? 'on' : 'off'}, replay ${i + 1}/${REPLAYS}: exit ${r.exitCode}, ${r.pairs} pairs, ${Math.round(r.wallS)} s` +
+        `${SERVICE}, ${build.key}, neighbour ${neighbour ? 'on' : 'off'}, replay ${i + 1}/${REPLAYS}: exit ${r.exitCode}, ${r.pairs} pairs, ${Math.round(r.wallS)} s` +
           `${r.proven.length ? `, proven ${r.proven.join(', ')}` : ''}, CPU/request ${((r.change.cpu_per_request ?? NaN) * 100).toFixed(1)} %\n`,
       );
       runs.push(r);
@@ -149,37 +191,44 @@ for (const neighbour of reportOnly ? [] : NEIGHBOUR)
     }
 
 const pctOf = (xs) => (xs.length ? `${xs.map((x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`).join(', ')} %` : '–');
-const rows = [];
-for (const build of BUILDS)
-  for (const neighbour of [false, true]) {
-    const rs = runs.filter((r) => r.build === build.key && r.neighbour === neighbour);
-    if (!rs.length) continue;
-    const failed = rs.filter((r) => r.exitCode === 1).length;
-    const confident = rs.reduce((a, r) => a + r.confident, 0);
-    const gating = rs.reduce((a, r) => a + r.gating, 0);
-    rows.push([
-      build.name,
-      neighbour ? 'CPU-bound' : 'none',
-      build.key === 'unchanged' ? `false fails ${rateText(failed, rs.length)}` : `caught ${rateText(failed, rs.length)}`,
-      gating ? `${Math.round((confident / gating) * 100)} % (${confident}/${gating})` : '–',
-      pctOf([median(rs.map((r) => r.change.cpu_per_request ?? 0))]),
-      `${median(rs.map((r) => r.pairs))} (${Math.min(...rs.map((r) => r.pairs))}–${Math.max(...rs.map((r) => r.pairs))})`,
-      `${Math.round(median(rs.map((r) => r.wallS)))} s`,
-      `${rs.filter((r) => r.saved).length}/${rs.length}`,
-    ]);
-  }
+const sections = [];
+for (const [key, svc] of Object.entries(SERVICES)) {
+  const rows = [];
+  for (const build of buildsOf(svc))
+    for (const neighbour of [false, true]) {
+      const rs = runs.filter((r) => r.service === key && r.build === build.key && r.neighbour === neighbour);
+      if (!rs.length) continue;
+      const failed = rs.filter((r) => r.exitCode === 1).length;
+      const confident = rs.reduce((a, r) => a + r.confident, 0);
+      const gating = rs.reduce((a, r) => a + r.gating, 0);
+      rows.push([
+        build.name,
+        neighbour ? 'CPU-bound' : 'none',
+        build.key === 'unchanged' ? `false fails ${rateText(failed, rs.length)}` : `caught ${rateText(failed, rs.length)}`,
+        gating ? `${Math.round((confident / gating) * 100)} % (${confident}/${gating})` : '–',
+        pctOf([median(rs.map((r) => r.change.cpu_per_request ?? 0))]),
+        `${median(rs.map((r) => r.pairs))} (${Math.min(...rs.map((r) => r.pairs))}–${Math.max(...rs.map((r) => r.pairs))})`,
+        `${Math.round(median(rs.map((r) => r.wallS)))} s`,
+        `${rs.filter((r) => r.saved).length}/${rs.length}`,
+      ]);
+    }
+  if (rows.length)
+    sections.push(
+      `## ${svc.label}\n\n${table(['build', 'neighbour', 'gate failed', 'confident passes (gating)', 'CPU per request, median change', 'pairs, median (range)', 'wall, median', 'stored'], rows)}`,
+    );
+}
 
 const md = `# History against the last stored build (\`regression.against: stored-build\`)
 
 Machine: ${machine()}. ${runs.length} replays${reportOnly ? ' (from bench/data/history-stored-build.json)' : `, ${Math.round((Date.now() - started) / 60000)} min`}.
-Command: \`npm run bench:history-stored-build -- --replays ${REPLAYS}\`.
+${reportOnly ? '' : `Command: \`npm run bench:history-stored-build -- --service ${SERVICE} --replays ${REPLAYS}\`.`}
 
-Each replay is a push to the default branch of a repository of the demo service (GET /api/products,
-8 connections, 2 s trials, the default A/B settings and gate): its first commit is the last stored
-run, its second the build named. perfgate checks the first commit out, measures both builds side by
-side (a duet) and stores the second. The builds are bench:history's, made as code changes.
+Each replay is a push to the default branch of a repository of one service (2 s trials, the
+default A/B settings and gate): its first commit is the last stored run, its second the build
+named. perfgate checks the first commit out, measures both builds side by side (a duet) and
+stores the second. The builds are bench:history's, made as code changes.
 
-${table(['build', 'neighbour', 'gate failed', 'confident passes (gating)', 'CPU per request, median change', 'pairs, median (range)', 'wall, median', 'stored'], rows)}
+${sections.join('\n')}
 `;
 writeFileSync(join(ROOT, 'bench', 'RESULTS-history-stored-build.md'), md);
 process.stdout.write(md);
