@@ -4,7 +4,10 @@
 // schedule, crossover points and crossed-over t test (build/), and its rule: a regression needs
 // p ≤ α / looks and a change of at least δ; a confident pass, the interval's upper bound below δ.
 // Per comparison, without Holm (which only makes the family's smallest p stricter), so each row
-// is what one gating comparison adds to an unchanged PR's chance of failing.
+// is what one gating comparison adds to an unchanged PR's chance of failing. A second table sets
+// the confident pass's level β apart from α (today one level serves both) and adds builds whose
+// CPU per request really rose (+6 %, +10 %): how often each is caught, and how often it ends as a
+// confident pass (missed).
 // Writes bench/RESULTS-ab-same-build-model.md.
 //   node bench/ab-same-build-model.mjs [--replays N]
 import { writeFileSync } from 'node:fs';
@@ -44,17 +47,18 @@ function normal(rng) {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
 
-function replay({ sd, tau, kappa, alpha, everyPair }) {
+function replay({ sd, tau, kappa, alpha, beta = alpha, shift = 0, everyPair = false }) {
   const rng = createRng(12345);
   const { arrangement, block } = design(everyPair);
   const level = alpha / looks.length;
+  const passLevel = beta / looks.length;
   let failed = 0;
   let quiet = 0;
   const pairs = [];
   for (let r = 0; r < REPLAYS; r++) {
     const bias = kappa * normal(rng);
     const own = Array.from({ length: block[block.length - 1] + 1 }, () => tau * normal(rng));
-    const d = arrangement.map((_, i) => bias + own[block[i]] + sd * normal(rng));
+    const d = arrangement.map((_, i) => shift + bias + own[block[i]] + sd * normal(rng));
     let stopped = AB_DEFAULTS.maxTrials;
     for (const n of looks) {
       const t = crossoverT(d.slice(0, n), arrangement.slice(0, n), 1 - 2 * level);
@@ -63,7 +67,8 @@ function replay({ sd, tau, kappa, alpha, everyPair }) {
         stopped = n;
         break;
       }
-      if (t.upper < DELTA) {
+      const upper = beta === alpha ? t.upper : crossoverT(d.slice(0, n), arrangement.slice(0, n), 1 - 2 * passLevel).upper;
+      if (upper < DELTA) {
         quiet++;
         stopped = n;
         break;
@@ -102,6 +107,39 @@ const rows = cases.map((c) => {
   ];
 });
 
+// α and β apart, and builds that did change: the demo's measured σ (0.045) with and without a run lean.
+const levels = [
+  [0.05, 0.05],
+  [0.01, 0.01],
+  [0.01, 0.05],
+  [0.01, 0.1],
+  [0.001, 0.05],
+];
+const shifts = [
+  ['unchanged', 0],
+  ['+6 %', Math.log1p(0.06)],
+  ['+10 %', Math.log1p(0.1)],
+];
+const apart = [];
+for (const [alpha, beta] of levels)
+  for (const [sd, kappa] of [
+    [0.045, 0],
+    [0.045, 0.01],
+    [0.06, 0.01],
+  ]) {
+    const cells = shifts.map(([, shift]) => replay({ sd, tau: 0, kappa, alpha, beta, shift }));
+    apart.push([
+      String(alpha),
+      String(beta),
+      sd.toFixed(3),
+      kappa.toFixed(3),
+      pct(cells[0].failed),
+      pct(cells[0].quiet),
+      String(cells[0].pairs),
+      ...cells.slice(1).flatMap((c) => [pct(c.failed), pct(c.quiet)]),
+    ]);
+  }
+
 const md = `# The same build in a duet, by design: one gating comparison's false fails
 
 \`node bench/ab-same-build-model.mjs --replays ${REPLAYS}\`: per row ${REPLAYS} simulated unchanged PRs of one gating comparison
@@ -113,6 +151,16 @@ The measured σ of CPU per request of the demo's own config, without a neighbour
 (\`bench/RESULTS-ab-same-build-all-pairs.md\`).
 
 ${table(['α', 'σ', 'τ', 'κ', 'restarts', 'false fail', 'quiet (confident pass)', 'median pairs'], rows)}
+
+## A confident pass at its own level β
+
+Today one level, α / ${looks.length} per look, decides both a regression (p) and a confident pass (the
+interval's upper bound below δ). With β apart, a regression still needs p ≤ α / ${looks.length}; a confident
+pass needs the upper bound of the one-sided interval at β / ${looks.length} below δ. β bounds how often a
+change of exactly δ ends as a confident pass; α how often an unchanged build fails. Same replays, the
+duet's restarts, no τ; a changed build's CPU per request really rose by the share named.
+
+${table(['α', 'β', 'σ', 'κ', 'unchanged: false fail', 'unchanged: quiet', 'median pairs', '+6 %: caught', '+6 %: confident pass', '+10 %: caught', '+10 %: confident pass'], apart)}
 `;
 writeFileSync(join(ROOT, 'bench', 'RESULTS-ab-same-build-model.md'), md);
 process.stdout.write(md);
