@@ -25,8 +25,11 @@ import { crossoverT, pairedT } from '../stats/paired.js';
 import { median } from '../stats/robust.js';
 
 export interface AbDecisionSettings {
+  /** A regression (or improvement) needs Holm-adjusted p ≤ alpha / looks. */
   alpha: number;
-  /** Number of planned looks; each look tests at alpha / looks. */
+  /** A confident pass: the interval's upper end at 1 − 2·beta / looks below δ (default: alpha). */
+  beta?: number;
+  /** Number of planned looks; each look tests at alpha / looks (and beta / looks). */
   looks: number;
   delta: Record<BuiltinMetric, number>;
   /** Service metrics with a direction are compared too. */
@@ -106,6 +109,7 @@ export function analyzeAb(
   s: AbDecisionSettings,
 ): AbComparison[] {
   const level = s.alpha / s.looks;
+  const passLevel = (s.beta ?? s.alpha) / s.looks;
   const drafts: (AbComparison & { pBetter: number })[] = [];
   for (const [scenario, headTrials] of head) {
     const baseTrials = base.get(scenario) ?? [];
@@ -116,15 +120,15 @@ export function analyzeAb(
       if (pairs.length < 2) continue;
       // Each pair's difference, oriented so that "greater" means worse.
       const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
-      // The interval at the look's level: its upper bound below δ is a confident pass. Crossed
-      // over, the slot's effect cancels between the arrangements.
+      // The interval at the look's level for a confident pass (β's): its upper bound below δ is
+      // one; p does not depend on it. Crossed over, the slot's effect cancels between the arrangements.
       const t = s.arrangement
         ? crossoverT(
             diffs,
             pairs.map(([, , i]) => s.arrangement![i] ?? 0),
-            1 - 2 * level,
+            1 - 2 * passLevel,
           )
-        : pairedT(diffs, 1 - 2 * level);
+        : pairedT(diffs, 1 - 2 * passLevel);
       const p = t.pGreater;
       const pBetter = t.pLess;
       // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
@@ -144,7 +148,7 @@ export function analyzeAb(
         spread: t.sd,
         ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
         ...(def.scale ? { scale: def.scale } : {}),
-        ciLevel: 1 - 2 * level,
+        ciLevel: 1 - 2 * passLevel,
         p,
         pAdjusted: p,
         delta: s.widened?.get(comparisonKey({ metric: def.metric, scenario })) ?? deltaOf(def, s.delta),

@@ -57,6 +57,9 @@ export interface CurrentRun {
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 export const WHOLE_RUN = 'the whole run';
 
+/** The level of a confident pass (regression.beta; α where a caller's settings predate it). */
+const passLevel = (settings: Pick<RegressionSettings, 'alpha' | 'beta'>): number => settings.beta ?? settings.alpha;
+
 function isLeftOut(current: CurrentRun, scenario: string, metric: string): boolean {
   return current.leftOut?.some((l) => l.scenario === scenario && l.metric === metric) ?? false;
 }
@@ -180,7 +183,7 @@ export function analyzeRegressions(
     err.upper = runs.length
       ? rate -
         bRate +
-        normalQuantile(1 - settings.alpha) *
+        normalQuantile(1 - passLevel(settings)) *
           Math.sqrt((rate * (1 - rate)) / Math.max(1, attempts) + (bRate * (1 - bRate)) / Math.max(1, bAttempts))
       : null;
     if (runs.length < settings.minRuns) {
@@ -223,8 +226,8 @@ export function analyzeRegressions(
     d.p = d.pWorse;
     const half = tQuantile(0.975, d.dist.df) * d.dist.value;
     d.band = [fromWorse(logWorse - half), fromWorse(logWorse + half)];
-    // The one-sided upper bound of the worsening at 1 − α: below δ, no regression of δ can hide here.
-    d.upper = fromWorse(logWorse + tQuantile(1 - settings.alpha, d.dist.df) * d.dist.value);
+    // The one-sided upper bound of the worsening at 1 − β: below δ, no regression of δ can hide here.
+    d.upper = fromWorse(logWorse + tQuantile(1 - passLevel(settings), d.dist.df) * d.dist.value);
   }
   for (const d of drafts) d.gating = isGating(d.metric, settings.gate);
   const tested = drafts.filter((d) => d.pWorse !== null);
@@ -270,6 +273,7 @@ export function analyzeRegressions(
     mode: 'history',
     store,
     alpha: settings.alpha,
+    ...(passLevel(settings) !== settings.alpha ? { beta: passLevel(settings) } : {}),
     window: settings.window,
     minRuns: settings.minRuns,
     onMissingBaseline: settings.onMissingBaseline,

@@ -209,6 +209,7 @@ function buildRegression(raw: RawConfig, metrics: Config['metrics'], at: Report)
     window: r.window ?? REGRESSION_DEFAULTS.window,
     minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
     alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+    beta: r.beta ?? r.alpha ?? REGRESSION_DEFAULTS.beta,
     delta,
     onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
     gate: buildGate(r.gate, metrics, at),

@@ -94,6 +94,7 @@ export interface RawConfig {
     window?: number;
     'min-runs'?: number;
     alpha?: number;
+    beta?: number;
     delta?: Partial<Record<BuiltinMetric, string>>;
     'on-missing-baseline'?: 'pass' | 'warn' | 'fail';
     gate?: string[];

@@ -226,7 +226,13 @@ export const GATE_DEFAULT: readonly string[] = ['p95', 'rps', 'workflows_per_s',
 export interface RegressionSettings {
   window: number;
   minRuns: number;
+  /** Family-wise level of a proven regression (and improvement), after Holm. */
   alpha: number;
+  /**
+   * The level of a confident pass: the one-sided upper bound of the worsening at 1 − β (A/B: per
+   * look) below δ. A change of exactly δ ends as a confident pass in at most β of runs. Default: α.
+   */
+  beta: number;
   /** Minimum effect per metric, as a fraction (errors: an absolute rate; memory.growth: bytes per minute). */
   delta: Record<BuiltinMetric, number>;
   onMissingBaseline: 'pass' | 'warn' | 'fail';
@@ -284,6 +290,7 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
   window: 20,
   minRuns: 5,
   alpha: 0.05,
+  beta: 0.05,
   delta: {
     p50: 0.05,
     p95: 0.1,

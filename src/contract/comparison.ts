@@ -69,6 +69,8 @@ export interface RegressionAnalysis {
   mode: 'history';
   store: string;
   alpha: number;
+  /** The level of a confident pass when it is not alpha (regression.beta). Absent: alpha. */
+  beta?: number;
   window: number;
   minRuns: number;
   onMissingBaseline: 'pass' | 'warn' | 'fail';
@@ -170,9 +172,12 @@ export interface BaseBuildFailure {
 
 export interface AbResult {
   mode: 'ab';
+  /** A regression needs Holm-adjusted p ≤ alphaPerLook (alpha split over the looks). */
   alpha: number;
   looks: number[];
   alphaPerLook: number;
+  /** The level of a confident pass when it is not alpha (regression.beta; per look: beta / looks). Absent: alpha. */
+  beta?: number;
   /** Trials per side when sampling stopped, and why it stopped. */
   trialsPerSide: number;
   batches: number;

@@ -193,6 +193,7 @@ function assemble(
       alpha: run.decision.alpha,
       looks: run.looks,
       alphaPerLook: run.decision.alpha / run.looks.length,
+      ...(run.decision.beta !== undefined && run.decision.beta !== run.decision.alpha ? { beta: run.decision.beta } : {}),
       trialsPerSide: run.batches,
       batches: run.batches,
       stoppedBecause: run.stoppedBecause,

@@ -117,7 +117,9 @@ export const AB_OUTCOME: Record<AbOutcome, string> = {
 };
 
 export function abView(ab: AbResult, units: Units): AbView {
-  const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+  // The intervals are at a confident pass's level, β's when regression.beta sets it apart from α.
+  const passPerLook = ab.beta === undefined ? ab.alphaPerLook : ab.beta / ab.looks.length;
+  const levelPct = `${formatNumber((1 - 2 * passPerLook) * 100, 2)} %`;
   return {
     intro:
       (ab.base.commit
@@ -128,6 +130,9 @@ export function abView(ab: AbResult, units: Units): AbView {
         ? `${ab.trialsPerSide} pairs of trials of every scenario, each service warmed up after every start. Looks were planned at ${ab.looks.join(', ')} pairs; `
         : `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; `) +
       `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+      (ab.beta === undefined
+        ? ''
+        : `A confident pass is judged at β = ${ab.beta} (${formatNumber(passPerLook, 4)} each look): a change of exactly δ ends as one in at most that share of runs. `) +
       `Sampling stopped because ${md(ab.stoppedBecause)}.` +
       gateSentence(ab.comparisons, ab.gateFrom) +
       notGatingSentence(ab) +

@@ -155,7 +155,7 @@ export function regressionView(r: RegressionAnalysis, units: Units): Omit<Regres
       (r.spreads === 'moderated'
         ? `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). `
         : '') +
-      `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change, band and MDE read this run against the baseline (+ = higher): a throughput that halved reads −50 %.`,
+      `A **confident pass** means the one-sided ${formatNumber((1 - (r.beta ?? r.alpha)) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change, band and MDE read this run against the baseline (+ = higher): a throughput that halved reads −50 %.`,
   };
 }
 

@@ -100,6 +100,7 @@ export class AbRun {
     this.looks = lookSchedule(this.settings.minTrials, this.settings.maxTrials, this.settings.step);
     this.decision = {
       alpha: config.regression.alpha,
+      beta: config.regression.beta,
       looks: this.looks.length,
       delta: config.regression.delta,
       definitions: config.metrics,

@@ -226,6 +226,26 @@ describe('A/B decision on synthetic trials', () => {
     expect(find(cs, 'p50').outcome).toBe('confident pass');
   });
 
+  it('regression.beta sets the confident pass apart: a wider β narrows the interval and passes what α left open; p and regressions stay', () => {
+    // Identical builds, 6 pairs with 4 % scatter: at α = β = 0.01 the upper ends reach past δ.
+    const base = side(11, {}, 6, 0.04);
+    const head = side(12, {}, 6, 0.04);
+    const strict = analyzeAb(base, head, { ...settings, alpha: 0.01 });
+    const apart = analyzeAb(base, head, { ...settings, alpha: 0.01, beta: 0.1 });
+    expect(apart.map((c) => c.p)).toEqual(strict.map((c) => c.p));
+    expect(apart.map((c) => c.pAdjusted)).toEqual(strict.map((c) => c.pAdjusted));
+    expect(apart.filter((c) => c.outcome === 'regression')).toEqual([]);
+    for (const [i, c] of apart.entries()) {
+      expect(c.ciLevel).toBeCloseTo(0.8, 10);
+      expect(strict[i]!.ciLevel).toBeCloseTo(0.98, 10);
+      if (c.metric !== 'errors') expect(c.ci[1]).toBeLessThan(strict[i]!.ci[1]);
+    }
+    const passes = (cs: typeof strict): number => cs.filter((c) => c.outcome === 'confident pass').length;
+    expect(passes(apart), JSON.stringify(strict.map((c) => [c.metric, c.outcome, c.ci[1], c.delta]))).toBeGreaterThan(passes(strict));
+    // Without beta, the interval is α's, as before.
+    expect(analyzeAb(base, head, { ...settings, alpha: 0.01, beta: 0.01 })).toEqual(strict);
+  });
+
   it('all-equal values (ties everywhere): p = 1, change 0, a confident pass', () => {
     const flat: TrialFigures[] = Array.from({ length: 6 }, () => ({
       p50: 2,

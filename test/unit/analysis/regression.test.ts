@@ -30,6 +30,26 @@ describe('regression analysis against synthetic history (known answers)', () => 
     expect(decide([], null, a)).toEqual({ verdict: 'pass', reason: 'no targets are configured; no regression against history' });
   });
 
+  it('regression.beta: the upper bound of a confident pass at 1 − β, with α deciding regressions; the report says which level', () => {
+    // 5 stored runs and a +3 % run: with β = α = 0.01 the bounds are wider than with β = 0.2.
+    const runs = history(7, 5);
+    const run = current(107, { p50: 2.06, p95: 5.15, p99: 9.27, rps: 970 });
+    const strict = analyze(runs, run, { ...REGRESSION_DEFAULTS, alpha: 0.01, beta: 0.01 });
+    const apart = analyze(runs, run, { ...REGRESSION_DEFAULTS, alpha: 0.01, beta: 0.2 });
+    expect(strict.beta).toBeUndefined();
+    expect(apart).toMatchObject({ alpha: 0.01, beta: 0.2 });
+    for (const m of ['p50', 'p95', 'p99', 'rps']) {
+      expect(find(apart, m).pAdjusted).toBe(find(strict, m).pAdjusted);
+      expect(find(apart, m).upper!).toBeLessThan(find(strict, m).upper!);
+    }
+    expect(apart.counts.regression).toBe(strict.counts.regression);
+    expect(apart.counts['confident pass'], JSON.stringify(strict.comparisons.map((c) => [c.metric, c.outcome, c.upper]))).toBeGreaterThan(
+      strict.counts['confident pass'],
+    );
+    expect(regressionView(apart, unitsOf({})).method).toContain('one-sided 80 % upper bound');
+    expect(regressionView(strict, unitsOf({})).method).toContain('one-sided 99 % upper bound');
+  });
+
   it('+30 % latency: regression with the right size, p and a band that excludes 0', () => {
     const a = analyze(history(2, 20), current(101, { p50: 2.6, p95: 6.5, p99: 11.7 }));
     for (const m of ['p50', 'p95', 'p99']) {

@@ -68,6 +68,12 @@ describe('config: a valid file', () => {
     ]);
   });
 
+  it("regression.beta, the confident pass's level, is alpha's unless written", () => {
+    expect(parseConfig(VALID, FILE).regression).toMatchObject({ alpha: 0.05, beta: 0.05 });
+    expect(parseConfig(`regression: { alpha: 0.01 }\n${VALID}`, FILE).regression).toMatchObject({ alpha: 0.01, beta: 0.01 });
+    expect(parseConfig(`regression: { alpha: 0.01, beta: 0.05 }\n${VALID}`, FILE).regression).toMatchObject({ alpha: 0.01, beta: 0.05 });
+  });
+
   it('the repository root perfgate.yml is valid and holds the seven seed targets, plus what the reference only claimed', () => {
     const c = loadConfig(new URL('../../../perfgate.yml', import.meta.url).pathname);
     const seven = ['connections', 'cpu.mean', 'memory.peak', 'p(95)', 'rate(errors)', 'uptime', 'workflows_per_s'];
@@ -203,6 +209,13 @@ describe('config: malformed files name the file, the YAML path and the line', ()
       message: /"sometimes" is not allowed; use one of auto, off, node, python, perf/,
     },
     { title: 'duplicate scenario names', yaml: withLine(12, '  - name: list'), path: 'scenarios[1].name', line: 12, message: /used twice/ },
+    {
+      title: 'a confident pass level out of range',
+      yaml: withLine(1, 'name: shop\nregression:\n  beta: 0.7'),
+      path: 'regression.beta',
+      line: 3,
+      message: /must be <= 0.5/,
+    },
   ];
 
   for (const c of cases) {

@@ -164,5 +164,14 @@ describe('A/B: what would decide a comparison left inconclusive', () => {
     expect(Number(m![1])).toBeGreaterThan(20);
     expect(Number(m![2])).toBeGreaterThan(6);
     expect(render(run)).toContain(line!);
+    // One level for both: the intervals at α's, nothing said of β.
+    expect(render(run)).toContain('at 90 % (the level of one look)');
+    expect(render(run)).not.toContain('β =');
+    // regression.beta apart from α: the intervals are at β's level, and the report says so.
+    run.ab.beta = 0.1;
+    expect(render(run)).toMatch(
+      /A confident pass is judged at β = 0\.1 \(0\.1 each look\): a change of exactly δ ends as one in at most that share of runs\./,
+    );
+    expect(render(run)).toContain('at 80 % (the level of one look)');
   });
 });
