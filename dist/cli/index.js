@@ -27149,6 +27149,7 @@ const REGRESSION_DEFAULTS = {
     window: 20,
     minRuns: 5,
     alpha: 0.05,
+    beta: 0.05,
     delta: {
         p50: 0.05,
         p95: 0.1,
@@ -33415,6 +33416,8 @@ function withinRunFloor(trialLogs) {
 
 /** The label run-wide comparisons (memory growth) carry instead of a scenario name. */
 const WHOLE_RUN = 'the whole run';
+/** The level of a confident pass (regression.beta; α where a caller's settings predate it). */
+const passLevel = (settings) => settings.beta ?? settings.alpha;
 function isLeftOut(current, scenario, metric) {
     return current.leftOut?.some((l) => l.scenario === scenario && l.metric === metric) ?? false;
 }
@@ -33519,7 +33522,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         err.upper = runs.length
             ? rate -
                 bRate +
-                normalQuantile(1 - settings.alpha) *
+                normalQuantile(1 - passLevel(settings)) *
                     Math.sqrt((rate * (1 - rate)) / Math.max(1, attempts) + (bRate * (1 - bRate)) / Math.max(1, bAttempts))
             : null;
         if (runs.length < settings.minRuns) {
@@ -33566,8 +33569,8 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         d.p = d.pWorse;
         const half = tQuantile(0.975, d.dist.df) * d.dist.value;
         d.band = [fromWorse(logWorse - half), fromWorse(logWorse + half)];
-        // The one-sided upper bound of the worsening at 1 − α: below δ, no regression of δ can hide here.
-        d.upper = fromWorse(logWorse + tQuantile(1 - settings.alpha, d.dist.df) * d.dist.value);
+        // The one-sided upper bound of the worsening at 1 − β: below δ, no regression of δ can hide here.
+        d.upper = fromWorse(logWorse + tQuantile(1 - passLevel(settings), d.dist.df) * d.dist.value);
     }
     for (const d of drafts)
         d.gating = isGating(d.metric, settings.gate);
@@ -33608,6 +33611,7 @@ function analyzeRegressions(records, current, settings, store, warnings = []) {
         mode: 'history',
         store,
         alpha: settings.alpha,
+        ...(passLevel(settings) !== settings.alpha ? { beta: passLevel(settings) } : {}),
         window: settings.window,
         minRuns: settings.minRuns,
         onMissingBaseline: settings.onMissingBaseline,
@@ -33918,7 +33922,9 @@ const AB_OUTCOME = {
     inconclusive: '🟡 inconclusive',
 };
 function abView(ab, units) {
-    const levelPct = `${formatNumber((1 - 2 * ab.alphaPerLook) * 100, 2)} %`;
+    // The intervals are at a confident pass's level, β's when regression.beta sets it apart from α.
+    const passPerLook = ab.beta === undefined ? ab.alphaPerLook : ab.beta / ab.looks.length;
+    const levelPct = `${formatNumber((1 - 2 * passPerLook) * 100, 2)} %`;
     return {
         intro: (ab.base.commit
             ? `Base build: commit ${markdown_code(ab.base.commit.sha.slice(0, 7))} (${markdown_md(ab.base.commit.why)}), checked out and started by perfgate. `
@@ -33928,6 +33934,9 @@ function abView(ab, units) {
                 ? `${ab.trialsPerSide} pairs of trials of every scenario, each service warmed up after every start. Looks were planned at ${ab.looks.join(', ')} pairs; `
                 : `${ab.trialsPerSide} trials per side of every scenario, each service warmed up after its start. Looks were planned at ${ab.looks.join(', ')} trials per side; `) +
             `α = ${ab.alpha} is split over those ${ab.looks.length} looks (${formatNumber(ab.alphaPerLook, 4)} each), so sampling more while undecided does not add false alarms. ` +
+            (ab.beta === undefined
+                ? ''
+                : `A confident pass is judged at β = ${ab.beta} (${formatNumber(passPerLook, 4)} each look): a change of exactly δ ends as one in at most that share of runs. `) +
             `Sampling stopped because ${markdown_md(ab.stoppedBecause)}.` +
             gateSentence(ab.comparisons, ab.gateFrom) +
             notGatingSentence(ab) +
@@ -34846,6 +34855,7 @@ function pooledRates(base, head, pairs) {
 }
 function analyzeAb(base, head, s) {
     const level = s.alpha / s.looks;
+    const passLevel = (s.beta ?? s.alpha) / s.looks;
     const drafts = [];
     for (const [scenario, headTrials] of head) {
         const baseTrials = base.get(scenario) ?? [];
@@ -34858,11 +34868,11 @@ function analyzeAb(base, head, s) {
                 continue;
             // Each pair's difference, oriented so that "greater" means worse.
             const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
-            // The interval at the look's level: its upper bound below δ is a confident pass. Crossed
-            // over, the slot's effect cancels between the arrangements.
+            // The interval at the look's level for a confident pass (β's): its upper bound below δ is
+            // one; p does not depend on it. Crossed over, the slot's effect cancels between the arrangements.
             const t = s.arrangement
-                ? crossoverT(diffs, pairs.map(([, , i]) => s.arrangement[i] ?? 0), 1 - 2 * level)
-                : pairedT(diffs, 1 - 2 * level);
+                ? crossoverT(diffs, pairs.map(([, , i]) => s.arrangement[i] ?? 0), 1 - 2 * passLevel)
+                : pairedT(diffs, 1 - 2 * passLevel);
             const p = t.pGreater;
             const pBetter = t.pLess;
             // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
@@ -34882,7 +34892,7 @@ function analyzeAb(base, head, s) {
                 spread: t.sd,
                 ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
                 ...(def.scale ? { scale: def.scale } : {}),
-                ciLevel: 1 - 2 * level,
+                ciLevel: 1 - 2 * passLevel,
                 p,
                 pAdjusted: p,
                 delta: s.widened?.get(comparisonKey({ metric: def.metric, scenario })) ?? deltaOf(def, s.delta),
@@ -35935,6 +35945,7 @@ function buildRegression(raw, metrics, at) {
         window: r.window ?? REGRESSION_DEFAULTS.window,
         minRuns: r['min-runs'] ?? REGRESSION_DEFAULTS.minRuns,
         alpha: r.alpha ?? REGRESSION_DEFAULTS.alpha,
+        beta: r.beta ?? r.alpha ?? REGRESSION_DEFAULTS.beta,
         delta,
         onMissingBaseline: r['on-missing-baseline'] ?? REGRESSION_DEFAULTS.onMissingBaseline,
         gate: buildGate(r.gate, metrics, at),
@@ -38688,6 +38699,7 @@ class AbRun {
         this.looks = lookSchedule(this.settings.minTrials, this.settings.maxTrials, this.settings.step);
         this.decision = {
             alpha: config.regression.alpha,
+            beta: config.regression.beta,
             looks: this.looks.length,
             delta: config.regression.delta,
             definitions: config.metrics,
@@ -39392,6 +39404,7 @@ function assemble(run, design, pinned, alone) {
             alpha: run.decision.alpha,
             looks: run.looks,
             alphaPerLook: run.decision.alpha / run.looks.length,
+            ...(run.decision.beta !== undefined && run.decision.beta !== run.decision.alpha ? { beta: run.decision.beta } : {}),
             trialsPerSide: run.batches,
             batches: run.batches,
             stoppedBecause: run.stoppedBecause,
@@ -41148,7 +41161,7 @@ function regressionView(r, units) {
             (r.spreads === 'moderated'
                 ? `The trial metrics' spreads are moderated together (empirical Bayes: each shrunk toward a prior fitted to all of them, which adds the prior's degrees of freedom). `
                 : '') +
-            `A **confident pass** means the one-sided ${formatNumber((1 - r.alpha) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change, band and MDE read this run against the baseline (+ = higher): a throughput that halved reads −50 %.`,
+            `A **confident pass** means the one-sided ${formatNumber((1 - (r.beta ?? r.alpha)) * 100, 1)} % upper bound of the worsening is below δ: no regression of δ can hide there. MDE is the smallest worsening this run could have flagged. Change, band and MDE read this run against the baseline (+ = higher): a throughput that halved reads −50 %.`,
     };
 }
 function deltaText(r) {
