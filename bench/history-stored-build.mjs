@@ -9,7 +9,7 @@
 // the gate failed, how often a gating regression was proven, confident passes among the gating
 // comparisons, pairs and wall time. Writes bench/RESULTS-history-stored-build.md (every service
 // measured) and bench/data/history-stored-build.json (runs of other services kept).
-//   npm run bench:history-stored-build [-- --service demo|gunicorn] [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --report-only]
+//   npm run bench:history-stored-build [-- --service demo|gunicorn] [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --append] [-- --report-only]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,9 +174,10 @@ async function replay(build, neighbour) {
 const started = Date.now();
 const DATA = join(ROOT, 'bench', 'data', 'history-stored-build.json');
 const reportOnly = process.argv.includes('--report-only');
-// Runs of the other services are kept; this one's start afresh unless --report-only (runs without a service: the demo's).
+// Runs of the other services are kept; this one's start afresh unless --report-only or --append
+// (runs without a service: the demo's).
 const kept = existsSync(DATA) ? JSON.parse(readFileSync(DATA, 'utf8')).runs.map((r) => ({ service: 'demo', ...r })) : [];
-const runs = reportOnly ? kept : kept.filter((r) => r.service !== SERVICE);
+const runs = reportOnly || process.argv.includes('--append') ? kept : kept.filter((r) => r.service !== SERVICE);
 // Builds interleaved replay by replay, so that no build owns a stretch of the machine's drift.
 for (const neighbour of reportOnly ? [] : NEIGHBOUR)
   for (let i = 0; i < REPLAYS; i++)
@@ -228,7 +229,7 @@ default A/B settings and gate): its first commit is the last stored run, its sec
 named. perfgate checks the first commit out, measures both builds side by side (a duet) and
 stores the second. The builds are bench:history's, made as code changes.
 
-${sections.join('\n')}
+${sections.join('\n\n')}
 `;
 writeFileSync(join(ROOT, 'bench', 'RESULTS-history-stored-build.md'), md);
 process.stdout.write(md);
