@@ -130,11 +130,21 @@ describe.skipIf(!hasStack)('kinds of slowdown on FastAPI + PostgreSQL + Redis, e
     expect(r.o.report).toMatch(/This run could see [^\n]*"count a view"/);
   }, 300_000);
 
-  it('a lock held across a 1 ms call in search: requests queue, and latency proves it', async () => {
+  it('a lock held across a 1 ms call in search: requests queue, the gate fails there, and its latency rises', async () => {
     const r = await judge('lock');
-    expectCaught(r, 'lock');
-    // The bench read p50 +97 to +116 %; beside a CPU-bound neighbour and a busy machine once +34 % (proven).
-    expect(r.find('p50').change, r.summary).toBeGreaterThan(0.2);
+    const k = kind('lock');
+    expect(r.o.exitCode, r.summary).toBe(1);
+    expect(r.proven.filter((p) => p.endsWith(` of ${k.scenario}`)).length, r.summary).toBeGreaterThan(0);
+    // The bench read p50 +97 to +116 %, proven; beside a CPU-bound neighbour and a busy machine once
+    // +34 % (proven), and in a suite run beside yes > /dev/null +18.5 % (p95 +13.4 %): where the
+    // CPUs are already full, requests queue for them anyway and the 1 ms behind the lock overlaps
+    // that wait. The threads queuing on the lock also cost CPU per request (+16.5 % there), and a
+    // proven gating regression ends sampling at that look, so the latency may still be open then.
+    const p50 = r.find('p50');
+    const p95 = r.find('p95');
+    expect(Math.max(p50.change, p95.change), r.summary).toBeGreaterThan(0.1);
+    if (!k.carriers.some((m) => r.proven.includes(`${m} of ${k.scenario}`)))
+      expect(r.o.result.ab!.stoppedBecause, r.summary).toMatch(/gating regressions? (was|were) proven/);
   }, 300_000);
 
   it('a leak (the product page keeps each view in a list never trimmed): the memory each request leaves behind proves it, reported outside the default gate', async () => {
