@@ -9,7 +9,10 @@
 // the gate failed, how often a gating regression was proven, confident passes among the gating
 // comparisons, pairs and wall time. Writes bench/RESULTS-history-stored-build.md (every service
 // measured) and bench/data/history-stored-build.json (runs of other services kept).
-//   npm run bench:history-stored-build [-- --service demo|gunicorn] [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --append] [-- --report-only]
+// `--alpha A --beta B` sets the gate's levels (regression.alpha, regression.beta; the defaults
+// otherwise): rows are kept apart per level. The file's part from "## What it shows" on is written
+// by hand and kept when the tables are rewritten.
+//   npm run bench:history-stored-build [-- --service demo|gunicorn] [-- --replays N] [-- --neighbour on|off|both] [-- --only KEY,KEY] [-- --alpha A] [-- --beta B] [-- --append] [-- --report-only]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +34,15 @@ const REPLAYS = Number(arg('--replays', '5'));
 const NEIGHBOUR = { on: [true], off: [false], both: [false, true] }[arg('--neighbour', 'both')];
 const only = arg('--only', null)?.split(',');
 const SERVICE = arg('--service', 'demo');
+const ALPHA = arg('--alpha', null);
+const BETA = arg('--beta', null);
+/** The gate's levels of a run: the defaults (α 0.05, β = α) unless it says otherwise. */
+const levelOf = (r) => {
+  const alpha = r.alpha ?? 0.05;
+  const beta = r.beta ?? alpha;
+  return beta === alpha ? `α ${alpha}` : `α ${alpha}, β ${beta}`;
+};
+const LEVELS = [ALPHA ? `alpha: ${Number(ALPHA)}` : '', BETA ? `beta: ${Number(BETA)}` : ''].filter(Boolean);
 
 /**
  * Each service: its code file and config, and its builds of the second commit, each a change of
@@ -92,6 +104,17 @@ scenarios:
 };
 const service = SERVICES[SERVICE];
 if (!service) throw new Error(`--service ${SERVICE}: one of ${Object.keys(SERVICES).join(', ')}`);
+const YAML = service.yaml.replace(
+  'regression: { against: stored-build }',
+  `regression: { ${['against: stored-build', ...LEVELS].join(', ')} }`,
+);
+if (LEVELS.length && YAML === service.yaml) throw new Error('--alpha/--beta: the config has no regression line to set them on');
+const COLLECTION = `${new Date().toISOString().slice(0, 10)}: ${
+  process.argv
+    .slice(2)
+    .filter((a) => a !== '--append')
+    .join(' ') || '(defaults)'
+}`;
 
 const UNCHANGED = {
   key: 'unchanged',
@@ -113,7 +136,7 @@ const PUSH = {
 async function repository(build) {
   const dir = mkdtempSync(join(tmpdir(), 'perfgate-stored-build-'));
   writeFileSync(join(dir, service.file), readFileSync(service.source, 'utf8'));
-  writeFileSync(join(dir, 'perfgate.yml'), service.yaml);
+  writeFileSync(join(dir, 'perfgate.yml'), YAML);
   // The demo's packages linked for its ES module (the base's worktree resolves them from the parent folders too).
   const git = benchRepo(dir, SERVICE);
   // The stored run of commit 1: only its commit is read (the base build); its figures are not compared.
@@ -155,6 +178,9 @@ async function replay(build, neighbour) {
       service: SERVICE,
       build: build.key,
       neighbour,
+      ...(ALPHA ? { alpha: Number(ALPHA) } : {}),
+      ...(BETA ? { beta: Number(BETA) } : {}),
+      collection: COLLECTION,
       exitCode: o.exitCode,
       wallS: (Date.now() - started) / 1000,
       pairs: ab.trialsPerSide,
@@ -171,7 +197,6 @@ async function replay(build, neighbour) {
   }
 }
 
-const started = Date.now();
 const DATA = join(ROOT, 'bench', 'data', 'history-stored-build.json');
 const reportOnly = process.argv.includes('--report-only');
 // Runs of the other services are kept; this one's start afresh unless --report-only or --append
@@ -195,41 +220,71 @@ const pctOf = (xs) => (xs.length ? `${xs.map((x) => `${x >= 0 ? '+' : '−'}${Ma
 const sections = [];
 for (const [key, svc] of Object.entries(SERVICES)) {
   const rows = [];
-  for (const build of buildsOf(svc))
-    for (const neighbour of [false, true]) {
-      const rs = runs.filter((r) => r.service === key && r.build === build.key && r.neighbour === neighbour);
-      if (!rs.length) continue;
-      const failed = rs.filter((r) => r.exitCode === 1).length;
-      const confident = rs.reduce((a, r) => a + r.confident, 0);
-      const gating = rs.reduce((a, r) => a + r.gating, 0);
-      rows.push([
-        build.name,
-        neighbour ? 'CPU-bound' : 'none',
-        build.key === 'unchanged' ? `false fails ${rateText(failed, rs.length)}` : `caught ${rateText(failed, rs.length)}`,
-        gating ? `${Math.round((confident / gating) * 100)} % (${confident}/${gating})` : '–',
-        pctOf([median(rs.map((r) => r.change.cpu_per_request ?? 0))]),
-        `${median(rs.map((r) => r.pairs))} (${Math.min(...rs.map((r) => r.pairs))}–${Math.max(...rs.map((r) => r.pairs))})`,
-        `${Math.round(median(rs.map((r) => r.wallS)))} s`,
-        `${rs.filter((r) => r.saved).length}/${rs.length}`,
-      ]);
-    }
+  const levels = [...new Set(runs.filter((r) => r.service === key).map(levelOf))].sort().reverse();
+  for (const level of levels)
+    for (const build of buildsOf(svc))
+      for (const neighbour of [false, true]) {
+        const rs = runs.filter((r) => r.service === key && r.build === build.key && r.neighbour === neighbour && levelOf(r) === level);
+        if (!rs.length) continue;
+        const failed = rs.filter((r) => r.exitCode === 1).length;
+        const confident = rs.reduce((a, r) => a + r.confident, 0);
+        const gating = rs.reduce((a, r) => a + r.gating, 0);
+        rows.push([
+          level,
+          build.name,
+          neighbour ? 'CPU-bound' : 'none',
+          build.key === 'unchanged' ? `false fails ${rateText(failed, rs.length)}` : `caught ${rateText(failed, rs.length)}`,
+          gating ? `${Math.round((confident / gating) * 100)} % (${confident}/${gating})` : '–',
+          pctOf([median(rs.map((r) => r.change.cpu_per_request ?? 0))]),
+          `${median(rs.map((r) => r.pairs))} (${Math.min(...rs.map((r) => r.pairs))}–${Math.max(...rs.map((r) => r.pairs))})`,
+          `${Math.round(median(rs.map((r) => r.wallS)))} s`,
+          `${rs.filter((r) => r.saved).length}/${rs.length}`,
+        ]);
+      }
   if (rows.length)
     sections.push(
-      `## ${svc.label}\n\n${table(['build', 'neighbour', 'gate failed', 'confident passes (gating)', 'CPU per request, median change', 'pairs, median (range)', 'wall, median', 'stored'], rows)}`,
+      `## ${svc.label}\n\n${table(['gate', 'build', 'neighbour', 'gate failed', 'confident passes (gating)', 'CPU per request, median change', 'pairs, median (range)', 'wall, median', 'stored'], rows)}`,
     );
 }
 
+// Collections: the arguments of each `npm run bench:history-stored-build` that added runs (runs from
+// before the label: the four collections of 2026-12-07).
+const collections = new Map();
+for (const r of runs) {
+  const c =
+    r.collection ??
+    '2026-12-07: four collections, `--replays 2 --neighbour both` (16), `--replays 3 --neighbour on` (12), `--service gunicorn --replays 2 --neighbour both` (16), `--service demo --only unchanged --replays 8 --neighbour both` (16)';
+  collections.set(c, (collections.get(c) ?? 0) + 1);
+}
+// Every unchanged replay per level, both services and neighbours pooled: the false-fail rate the
+// goal (≤ 1 %) is about, and the share of gating comparisons that were confident passes.
+const pooled = [...new Set(runs.map(levelOf))]
+  .sort()
+  .reverse()
+  .map((level) => {
+    const rs = runs.filter((r) => r.build === 'unchanged' && levelOf(r) === level);
+    const confident = rs.reduce((a, r) => a + r.confident, 0);
+    const gating = rs.reduce((a, r) => a + r.gating, 0);
+    return `- ${level}: false fails ${rateText(rs.filter((r) => r.exitCode === 1).length, rs.length)}; gating comparisons confident passes ${rateText(confident, gating)}.`;
+  });
+const RESULTS = join(ROOT, 'bench', 'RESULTS-history-stored-build.md');
+const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+const handWritten = old.includes('\n## What it shows') ? old.slice(old.indexOf('\n## What it shows') + 1) : '';
 const md = `# History against the last stored build (\`regression.against: stored-build\`)
 
-Machine: ${machine()}. ${runs.length} replays${reportOnly ? ' (from bench/data/history-stored-build.json)' : `, ${Math.round((Date.now() - started) / 60000)} min`}.
-${reportOnly ? '' : `Command: \`npm run bench:history-stored-build -- --service ${SERVICE} --replays ${REPLAYS}\`.`}
+Machine: ${machine()}. ${runs.length} replays, nothing else running but the bench's own neighbour
+(\`npm run bench:history-stored-build -- …\`; each collection's arguments, and its replays):
+${[...collections].map(([c, n]) => `- ${c}: ${n} replays`).join('\n')}
 
 Each replay is a push to the default branch of a repository of one service (2 s trials, the
-default A/B settings and gate): its first commit is the last stored run, its second the build
-named. perfgate checks the first commit out, measures both builds side by side (a duet) and
-stores the second. The builds are bench:history's, made as code changes.
+default A/B settings; the gate at the level its rows name): its first commit is the last stored
+run, its second the build named. perfgate checks the first commit out, measures both builds side
+by side (a duet) and stores the second. The builds are bench:history's, made as code changes.
 
 ${sections.join('\n\n')}
-`;
-writeFileSync(join(ROOT, 'bench', 'RESULTS-history-stored-build.md'), md);
+
+Every unchanged build, both services and neighbours pooled, per level of the gate:
+${pooled.join('\n')}
+${handWritten ? `\n${handWritten}` : ''}`;
+writeFileSync(RESULTS, md);
 process.stdout.write(md);
