@@ -56,7 +56,7 @@ function expectCaught(r: Awaited<ReturnType<typeof judge>>, key: string, on: Sub
  * A wait's latency: proven (so beyond its δ), or still open because a proven gating regression
  * ended sampling at that look, and risen. How far it rises is the bench's to say, not a test's:
  * where the CPUs are already full (a suite run beside `yes > /dev/null`), requests queue for them
- * anyway and the wait overlaps that queue, so the same commit read p50 +58 to +116 % in the bench
+ * anyway and the wait overlaps that queue, so these commits read p50 +58 to +116 % in the bench
  * and +6 to +27 % in suite runs.
  */
 function expectLatencyRose(r: Awaited<ReturnType<typeof judge>>, key: string): void {
