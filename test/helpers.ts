@@ -49,6 +49,20 @@ export function processesWithMarker(marker: string): number[] {
   return found;
 }
 
+/**
+ * The processes carrying the marker once there are `count` of them (a shell's children show in
+ * /proc a moment after the shell exits, and not while they exec), or what there is after `ms`.
+ */
+export async function processesWithMarkerSoon(marker: string, count: number, ms = 5_000): Promise<number[]> {
+  const end = Date.now() + ms;
+  let found = processesWithMarker(marker);
+  while (found.length < count && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    found = processesWithMarker(marker);
+  }
+  return found;
+}
+
 export interface DemoOptions {
   env?: Record<string, string | number>;
   connections?: number;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runGate, type GateOutcome } from '../../src/pipeline/gate.js';
 import { validateResult } from '../checked-gate.js';
-import { demoConfig, newMarker, processesWithMarker, tempDir, writeConfig } from '../helpers.js';
+import { demoConfig, newMarker, processesWithMarker, processesWithMarkerSoon, tempDir, writeConfig } from '../helpers.js';
 
 const dir = tempDir('perfgate-yardstick-');
 // Handler work dominates CPU per request (≈0.4 ms), so SLOWDOWN=0.5 is ≈ +45 % of it.
@@ -86,7 +86,7 @@ describe('history with the yardstick beside the service', () => {
     await new Promise((r) => spin.on('exit', r));
     let busy: GateOutcome;
     try {
-      expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toHaveLength(4);
+      expect(await processesWithMarkerSoon(m.PERFGATE_TEST_MARKER, 4)).toHaveLength(4);
       busy = await runGate({ config, outDir: join(dir, 'busy'), env: env({ SLOWDOWN: '0.5' }), save: false });
     } finally {
       for (const pid of processesWithMarker(m.PERFGATE_TEST_MARKER)) process.kill(pid, 'SIGKILL');
