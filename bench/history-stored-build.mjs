@@ -79,6 +79,13 @@ scenarios:
     builds: [
       { key: 'cpu-10', name: '+10 % handler CPU (EXTRA_WORK 0.1)', change: (t) => t.replace('"EXTRA_WORK", "0"', '"EXTRA_WORK", "0.1"') },
       { key: 'cpu-20', name: '+20 % handler CPU (EXTRA_WORK 0.2)', change: (t) => t.replace('"EXTRA_WORK", "0"', '"EXTRA_WORK", "0.2"') },
+      // The handler's hashing is about 60 % of a request's CPU here (+10 % of it read +5.4 to +7.1 %
+      // CPU per request), so +16 % of it is the issue's +10 % service CPU per request.
+      {
+        key: 'service-cpu-10',
+        name: '+10 % service CPU per request (EXTRA_WORK 0.16)',
+        change: (t) => t.replace('"EXTRA_WORK", "0"', '"EXTRA_WORK", "0.16"'),
+      },
       {
         key: 'wait-2ms',
         name: 'a 2 ms wait per request (time.sleep)',
@@ -267,6 +274,73 @@ const pooled = [...new Set(runs.map(levelOf))]
     const gating = rs.reduce((a, r) => a + r.gating, 0);
     return `- ${level}: false fails ${rateText(rs.filter((r) => r.exitCode === 1).length, rs.length)}; gating comparisons confident passes ${rateText(confident, gating)}.`;
   });
+// How far an unchanged build's figures moved from replay to replay, per service, level and
+// neighbour: the log of each replay's change (head ÷ base, its pairs pooled), their mean and sd,
+// and how many of those sds δ lies beyond the mean with the normal tail beyond it. A run whose
+// lean alone lies beyond δ fails however many pairs it takes; the sequential test's α is what keeps
+// the rest from failing.
+const DELTAS = { cpu_per_request: 0.04, p50: 0.05, p95: 0.1 };
+const sdOf = (xs) => {
+  const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
+const normalTail = (z) => 0.5 * erfc(z / Math.SQRT2);
+function erfc(x) {
+  // Numerical Recipes' erfcc (fractional error < 1.2e-7).
+  const t = 1 / (1 + 0.5 * Math.abs(x));
+  const y =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851296 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? y : 2 - y;
+}
+const spreadRows = [];
+for (const key of Object.keys(SERVICES))
+  for (const level of [...new Set(runs.filter((r) => r.service === key).map(levelOf))].sort().reverse())
+    for (const neighbour of [false, true]) {
+      const rs = runs.filter((r) => r.service === key && r.build === 'unchanged' && r.neighbour === neighbour && levelOf(r) === level);
+      for (const [metric, delta] of Object.entries(DELTAS)) {
+        const xs = rs
+          .map((r) => r.change[metric])
+          .filter((x) => x !== null && x !== undefined)
+          .map((x) => Math.log1p(x));
+        if (xs.length < 3) continue;
+        const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+        const sd = sdOf(xs);
+        const z = (Math.log1p(delta) - mean) / sd;
+        spreadRows.push([
+          key,
+          level,
+          neighbour ? 'CPU-bound' : 'none',
+          metric,
+          String(xs.length),
+          `${mean >= 0 ? '+' : '−'}${Math.abs(mean * 100).toFixed(2)} %`,
+          `${(sd * 100).toFixed(2)} %`,
+          `${(delta * 100).toFixed(0)} %`,
+          `${z.toFixed(1)} sd (${normalTail(z) < 1e-5 ? '< 0.001 %' : `${(normalTail(z) * 100).toPrecision(2)} %`})`,
+        ]);
+      }
+    }
+const spread = spreadRows.length
+  ? `## How far the unchanged builds' figures moved from replay to replay
+
+Each unchanged replay's change (log of head ÷ base over its pairs), per service, level and
+neighbour: the mean (the lean of a run), the sd across replays, and how far δ lies beyond the mean
+in those sds, with the share of a normal beyond it. That share is about the runs whose lean alone
+lies beyond δ; the sequential test's α is what keeps the others from failing.
+
+${table(['service', 'gate', 'neighbour', 'metric', 'replays', 'mean', 'sd', 'δ', 'δ beyond the mean (normal tail)'], spreadRows)}
+`
+  : '';
 const RESULTS = join(ROOT, 'bench', 'RESULTS-history-stored-build.md');
 const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
 const handWritten = old.includes('\n## What it shows') ? old.slice(old.indexOf('\n## What it shows') + 1) : '';
@@ -285,6 +359,6 @@ ${sections.join('\n\n')}
 
 Every unchanged build, both services and neighbours pooled, per level of the gate:
 ${pooled.join('\n')}
-${handWritten ? `\n${handWritten}` : ''}`;
+${spread ? `\n${spread}` : ''}${handWritten ? `\n${handWritten}` : ''}`;
 writeFileSync(RESULTS, md);
 process.stdout.write(md);
