@@ -218,6 +218,11 @@ function buildRegression(raw: RawConfig, metrics: Config['metrics'], at: Report)
     summary: r['run-level'] ?? REGRESSION_DEFAULTS.summary,
     yardstick: r.yardstick ?? REGRESSION_DEFAULTS.yardstick,
     against: r.against ?? REGRESSION_DEFAULTS.against,
+    againstWritten: r.against !== undefined,
+    storedBuild: {
+      alpha: r.alpha ?? REGRESSION_DEFAULTS.storedBuild.alpha,
+      beta: r.beta ?? r.alpha ?? REGRESSION_DEFAULTS.storedBuild.beta,
+    },
   };
 }
 

@@ -263,10 +263,21 @@ export interface RegressionSettings {
    * What a run without a base build (a push to the default branch, a PR without `baseline`) is
    * judged against: `stored-runs`, the figures of the stored runs; `stored-build`, the build of the
    * newest stored run, checked out and measured side by side with this one (an A/B run whose gate
-   * decides), this run's own plain figures then stored as usual. Without a stored run to take the
-   * commit from (the first run, records without a commit), `stored-runs`.
+   * decides; default), this run's own plain figures then stored as usual. Without a stored run to
+   * take the commit from (the first run, records without a commit), `stored-runs`.
    */
   against: 'stored-runs' | 'stored-build';
+  /**
+   * Whether `against` was written in the config: only then does a run with nothing to take a build
+   * from (no store, no git checkout, nothing stored yet) say why it is judged on the stored runs.
+   */
+  againstWritten?: boolean;
+  /**
+   * The levels of a run measured against the stored build: `alpha` and `beta` when the config sets
+   * them, else α 0.01 and β 0.05. No one is waiting on a push to the default branch, so a false
+   * fail there costs trust and buys nothing (bench/RESULTS-history-stored-build.md).
+   */
+  storedBuild: { alpha: number; beta: number };
 }
 
 /** Every built-in metric a comparison or regression.gate can name. */
@@ -311,5 +322,6 @@ export const REGRESSION_DEFAULTS: RegressionSettings = {
   spreads: 'own',
   summary: 'best',
   yardstick: false,
-  against: 'stored-runs',
+  against: 'stored-build',
+  storedBuild: { alpha: 0.01, beta: 0.05 },
 };

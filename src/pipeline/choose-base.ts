@@ -79,11 +79,15 @@ async function storedBuild(
   const store = openStore(config.history, dirname(config.file));
   const repo = await repoRoot(dirname(config.file));
   const fallback = (why: string): BaseBuild => {
+    // The default setting has nothing to say where there is no build to take (a first run, a laptop without git).
+    if (!config.regression.againstWritten) return { config };
     const note = `regression.against is stored-build, but ${why}: judged against the stored runs' figures`;
     progress.info(`perfgate: ${note}`);
     return { config, note };
   };
   if (!store) return fallback('history.store is none');
+  // A service perfgate does not start (service.url alone) has no build to check out: both sides would load the same one.
+  if (!config.service.command) return fallback('perfgate does not start the service (service.url without a command)');
   if (!repo) return fallback(`${dirname(config.file)} is not in a git checkout`);
   let records: HistoryRecord[];
   try {
@@ -99,7 +103,12 @@ async function storedBuild(
   if (!found.ok) return fallback(found.reason);
   const { sha } = found.record.git;
   const base = { ref: 'stored-build', sha, why: `the build of the newest stored run, ${found.record.startedAt.slice(0, 10)}` };
-  const ab = { ...config, baseline: { ...config.baseline, service: config.service, ref: 'stored-build' } };
+  // Judged at the stored build's levels (regression.storedBuild: α 0.01, β 0.05 unless the config sets them).
+  const ab = {
+    ...config,
+    regression: { ...config.regression, ...config.regression.storedBuild },
+    baseline: { ...config.baseline, service: config.service, ref: 'stored-build' },
+  };
   return { ...(await checkoutBase(ab, base, repo, outDir, env, progress, signal)), stored: true };
 }
 

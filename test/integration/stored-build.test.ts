@@ -8,7 +8,8 @@ import type { HistoryRecord } from '../../src/contract/record.js';
 import { runGate } from '../../src/pipeline/gate.js';
 import type { Progress } from '../../src/util/progress.js';
 import { git, repo, worktrees } from '../against-fixtures.js';
-import { newMarker, processesWithMarker } from '../helpers.js';
+import { newMarker, processesWithMarker, tempDir } from '../helpers.js';
+import { httpResponse, rawServer } from '../servers.js';
 
 const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_')));
 const push = { ...clean, GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' };
@@ -84,4 +85,80 @@ describe('regression.against: stored-build', () => {
     expect(worktrees(r.dir)).toBe(1);
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
   }, 180_000);
+
+  it('is the default: a first push says nothing of it; the next is measured against the stored build at α 0.01 and β 0.05', async () => {
+    const r = repo('', '{ store: dir, path: .perfgate-history }');
+    const m = newMarker();
+    const env = { ...push, ...m };
+    const gate = async () => {
+      const progress = said();
+      const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, env, progress });
+      return { ...o, said: progress.lines.join('\n') };
+    };
+
+    // Nothing stored to take a build from: a plain history run, with no word about regression.against.
+    git(r.dir, 'reset', '-q', '--hard', r.first);
+    const first = await gate();
+    expect(first.result.ab).toBeNull();
+    expect(first.said).not.toContain('regression.against');
+    expect(first.result.regression!.warnings.join('\n')).not.toContain('regression.against');
+    expect(first.report).not.toContain("judged against the stored runs' figures");
+    expect(first.result.history).toMatchObject({ saved: true });
+
+    git(r.dir, 'reset', '-q', '--hard', r.second);
+    const second = await gate();
+    const ab = second.result.ab!;
+    expect(ab.base.commit!.sha).toBe(r.first);
+    expect({ alpha: ab.alpha, beta: ab.beta }).toEqual({ alpha: 0.01, beta: 0.05 });
+    const seen = JSON.stringify(ab.comparisons.map((c) => [c.metric, c.outcome, c.change.toFixed(2)]));
+    expect(ab.counts.regression, seen).toBeGreaterThan(0);
+    expect(second.exitCode).toBe(1);
+    expect(second.result.history).toMatchObject({ saved: true });
+    expect(stored(r.dir).map((x) => x.git!.sha)).toEqual([r.first, r.second]);
+    expect(worktrees(r.dir)).toBe(1);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+  }, 180_000);
+
+  it('a service perfgate does not start (service.url alone) has no build to check out: judged against the stored runs, and said', async () => {
+    const server = await rawServer(() => ({ bytes: httpResponse(200, 'ok') }));
+    try {
+      const dir = tempDir('perfgate-stored-url-');
+      git(dir, 'init', '-q', '-b', 'main');
+      writeFileSync(
+        join(dir, 'perfgate.yml'),
+        `name: url
+service: { url: "${server.url}" }
+regression: { against: stored-build }
+load: { connections: 1, warmup: 100ms, duration: 300ms, trials: 2 }
+history: { store: dir, path: .perfgate-history }
+scenarios:
+  - { name: root, request: { path: / } }
+`,
+      );
+      writeFileSync(join(dir, '.gitignore'), '.perfgate/\n');
+      git(dir, 'add', '.');
+      git(dir, 'commit', '-q', '-m', 'one');
+      const gate = async () => {
+        const progress = said();
+        const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, env: push, progress });
+        return { ...o, said: progress.lines.join('\n') };
+      };
+      expect((await gate()).result.history).toMatchObject({ saved: true });
+      writeFileSync(join(dir, 'NOTES.md'), 'docs\n');
+      git(dir, 'add', 'NOTES.md');
+      git(dir, 'commit', '-q', '-m', 'two');
+      const second = await gate();
+      expect(second.result.ab).toBeNull();
+      expect(second.said).toContain(
+        "regression.against is stored-build, but perfgate does not start the service (service.url without a command): judged against the stored runs' figures",
+      );
+      expect(second.result.regression!.warnings[0]).toMatch(
+        /^regression\.against is stored-build, but perfgate does not start the service/,
+      );
+      expect(second.result.regression!.baseline.length).toBe(1);
+      expect(worktrees(dir)).toBe(1);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

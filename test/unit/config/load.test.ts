@@ -68,6 +68,20 @@ describe('config: a valid file', () => {
     ]);
   });
 
+  it('regression.against: the stored build by default, judged at α 0.01 and β 0.05 unless the levels are written', () => {
+    expect(parseConfig(VALID, FILE).regression).toMatchObject({
+      against: 'stored-build',
+      againstWritten: false,
+      storedBuild: { alpha: 0.01, beta: 0.05 },
+    });
+    expect(parseConfig(`regression: { against: stored-runs }\n${VALID}`, FILE).regression).toMatchObject({
+      against: 'stored-runs',
+      againstWritten: true,
+    });
+    expect(parseConfig(`regression: { alpha: 0.2 }\n${VALID}`, FILE).regression.storedBuild).toEqual({ alpha: 0.2, beta: 0.2 });
+    expect(parseConfig(`regression: { beta: 0.1 }\n${VALID}`, FILE).regression.storedBuild).toEqual({ alpha: 0.01, beta: 0.1 });
+  });
+
   it("regression.beta, the confident pass's level, is alpha's unless written", () => {
     expect(parseConfig(VALID, FILE).regression).toMatchObject({ alpha: 0.05, beta: 0.05 });
     expect(parseConfig(`regression: { alpha: 0.01 }\n${VALID}`, FILE).regression).toMatchObject({ alpha: 0.01, beta: 0.01 });
