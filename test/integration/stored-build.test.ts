@@ -19,6 +19,13 @@ function said(): Progress & { lines: string[] } {
   return { lines, info: (m) => lines.push(m), live() {} };
 }
 
+/** One run of the gate in `dir`, with what it said on its progress lines. */
+async function gateIn(dir: string, env: NodeJS.ProcessEnv) {
+  const progress = said();
+  const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, env, progress });
+  return { ...o, said: progress.lines.join('\n') };
+}
+
 const stored = (dir: string): HistoryRecord[] =>
   readdirSync(join(dir, '.perfgate-history'), { recursive: true })
     .map(String)
@@ -33,11 +40,7 @@ describe('regression.against: stored-build', () => {
     const r = repo('regression: { against: stored-build, alpha: 0.001 }\n', '{ store: dir, path: .perfgate-history }');
     const m = newMarker();
     const env = { ...push, ...m };
-    const gate = async () => {
-      const progress = said();
-      const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, env, progress });
-      return { ...o, said: progress.lines.join('\n') };
-    };
+    const gate = () => gateIn(r.dir, env);
 
     // 1. The fast commit, nothing stored yet: judged against the stored runs' figures (none), said so, and stored.
     git(r.dir, 'reset', '-q', '--hard', r.first);
@@ -90,11 +93,7 @@ describe('regression.against: stored-build', () => {
     const r = repo('', '{ store: dir, path: .perfgate-history }');
     const m = newMarker();
     const env = { ...push, ...m };
-    const gate = async () => {
-      const progress = said();
-      const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, env, progress });
-      return { ...o, said: progress.lines.join('\n') };
-    };
+    const gate = () => gateIn(r.dir, env);
 
     // Nothing stored to take a build from: a plain history run, with no word about regression.against.
     git(r.dir, 'reset', '-q', '--hard', r.first);
@@ -138,11 +137,7 @@ scenarios:
       writeFileSync(join(dir, '.gitignore'), '.perfgate/\n');
       git(dir, 'add', '.');
       git(dir, 'commit', '-q', '-m', 'one');
-      const gate = async () => {
-        const progress = said();
-        const o = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: dir, env: push, progress });
-        return { ...o, said: progress.lines.join('\n') };
-      };
+      const gate = () => gateIn(dir, push);
       expect((await gate()).result.history).toMatchObject({ saved: true });
       writeFileSync(join(dir, 'NOTES.md'), 'docs\n');
       git(dir, 'add', 'NOTES.md');
