@@ -27026,7 +27026,7 @@ exports.SourceNode = __nccwpck_require__(9706).SourceNode;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(603);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9332);
 /* harmony import */ var _load_processes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5369);
 
 
@@ -27058,7 +27058,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 603:
+/***/ 9332:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27580,6 +27580,7 @@ function recordFromResult(result, savedAt = new Date(), o = {}) {
             .map((c) => `${c.metric} of ${c.scenario}`),
         ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
         ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
+        ...(result.ab?.design === 'duet' ? { duet: { estimates: duetEstimates(result.ab.comparisons) } } : {}),
     };
 }
 /**
@@ -27632,6 +27633,16 @@ function scenarioFigures(scenarios) {
             : { name: s.name, trials: s.trials.map(trialFigures) }),
         ...(s.machine ? { machine: { otherCpus: s.machine.otherCpus, cpus: s.machine.cpus } } : {}),
     }));
+}
+/** What a stored duet keeps of its comparisons: each estimate and standard error on its analysis scale. */
+function duetEstimates(comparisons) {
+    return comparisons.flatMap((c) => c.se !== undefined && Number.isFinite(c.se) ? [{ scenario: c.scenario, metric: c.metric, estimate: analysisScale(c), se: c.se }] : []);
+}
+/** A comparison's change back on the scale its test runs on: the mean log-ratio (oriented so that up is worse), or a share's difference. */
+function analysisScale(c) {
+    if (c.scale === 'abs')
+        return c.change;
+    return c.worse === 'up' ? Math.log1p(c.change) : -Math.log1p(-c.change);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -33941,6 +33952,7 @@ function abView(ab, units) {
             `Sampling stopped because ${markdown_md(ab.stoppedBecause)}.` +
             gateSentence(ab.comparisons, ab.gateFrom) +
             notGatingSentence(ab) +
+            leanSentence(ab) +
             leftOutSentence(ab.leftOut) +
             targetsSentence(ab),
         rows: ab.comparisons.map((c) => ({
@@ -33957,7 +33969,7 @@ function abView(ab, units) {
             .filter((c) => c.outcome === 'regression' || c.outcome === 'improvement')
             .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${markdown_md(c.sentence)}`),
         method: (ab.comparisons.some((c) => c.spread !== undefined)
-            ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
+            ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look)${ab.comparisons.some((c) => c.lean) ? ', with the run-to-run lean added to the variance of the mean (Welch–Satterthwaite degrees of freedom)' : ''}, `
             : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
             `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
             `a confident pass means the interval's upper end is below δ. Change and interval read the head against the base (+ = higher): a throughput that halved reads −50 %.`,
@@ -34001,6 +34013,30 @@ function crossoverText(firstSlot) {
     }
     const list = (xs) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? ''));
     return `base first in pairs ${list(runs.B)}, head first in ${list(runs.H)}`;
+}
+/**
+ * Against a stored build: how far each comparison leaned from run to run in the stored duets,
+ * which this run's tests count on top of its pairs' scatter (or why none was read yet).
+ */
+function leanSentence(ab) {
+    const read = ab.runLean;
+    if (!read)
+        return '';
+    const from = `${read.duets} stored duet${read.duets === 1 ? '' : 's'} of this config and runner class`;
+    if (read.duets < read.minRuns)
+        return ` Run-to-run lean: ${from} so far; a comparison's lean is read from ${read.minRuns}, so this run's intervals come from its pairs alone.`;
+    const leaning = ab.comparisons.filter((c) => c.lean);
+    if (!leaning.length)
+        return ` Run-to-run lean: the newest ${from} lean no further from run to run than their pairs scatter.`;
+    const tenths = (x) => Math.round(x * 1000) / 10;
+    const amount = (c, sd) => c.scale !== 'abs'
+        ? `±${tenths(sd)} %`
+        : c.metric === 'memory_per_request'
+            ? `±${formatValue(sd, 'bytes-per-request')}`
+            : `±${tenths(sd)} percentage points`;
+    return (` Run-to-run lean, read from the newest ${from} (what an estimate moves from run to run beyond its pairs' scatter, which no number of pairs shrinks) and added to the pairs' variance: ` +
+        `${leaning.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${amount(c, c.lean.sd)}`).join(', ')}` +
+        `${leaning.length < ab.comparisons.length ? '; the others lean no further than their pairs scatter' : ''}.`);
 }
 /** The latency comparisons this run's pairs left out of the gate or judged on a wider δ, and why. */
 function notGatingSentence(ab) {
@@ -34770,11 +34806,11 @@ function pairedT(diffs, level = 0.95) {
     const se = sd / Math.sqrt(n);
     if (se <= 1e-12 * Math.max(1e-12, Math.abs(m))) {
         // Every pair the same: the sign of the difference is certain, its size exactly known.
-        return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd };
+        return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, se, df: n - 1 };
     }
     const t = m / se;
     const q = tQuantile(1 - (1 - level) / 2, n - 1);
-    return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd };
+    return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd, se, df: n - 1 };
 }
 /**
  * Pairs measured in two arrangements (a duet crossed over: the base held the first slot, then
@@ -34799,10 +34835,29 @@ function crossoverT(diffs, arrangement, level = 0.95) {
     const sd = Math.sqrt(ss / df);
     const se = (sd / 2) * Math.sqrt(1 / g0.length + 1 / g1.length);
     if (se <= 1e-12 * Math.max(1e-12, Math.abs(m)))
-        return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot };
+        return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot, se, df };
     const t = m / se;
     const q = tQuantile(1 - (1 - level) / 2, df);
-    return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot };
+    return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot, se, df };
+}
+/**
+ * The test with a run-to-run lean added: what one run's estimate moves from one run to the next
+ * beyond its own pairs' scatter (an sd on the same scale, estimated from `runs` earlier runs'
+ * estimates). Its variance adds to the estimate's; the degrees of freedom are Welch–Satterthwaite's
+ * over both parts (the pairs' df, and runs − 1 for the lean). More pairs shrink the first part
+ * only, so a lean sets a floor under the interval however long the run.
+ */
+function withRunLean(test, lean, runs, level = 0.95) {
+    if (!(lean > 0) || test.se === undefined || test.df === undefined)
+        return test;
+    const a = test.se ** 2;
+    const b = lean ** 2;
+    const se = Math.sqrt(a + b);
+    const df = (a + b) ** 2 / (a ** 2 / test.df + b ** 2 / Math.max(1, runs - 1));
+    const m = test.estimate;
+    const t = m / se;
+    const q = tQuantile(1 - (1 - level) / 2, df);
+    return { ...test, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), se, df };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/ab.ts
@@ -34871,9 +34926,12 @@ function analyzeAb(base, head, s) {
             const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
             // The interval at the look's level for a confident pass (β's): its upper bound below δ is
             // one; p does not depend on it. Crossed over, the slot's effect cancels between the arrangements.
-            const t = s.arrangement
+            const pairsAlone = s.arrangement
                 ? crossoverT(diffs, pairs.map(([, , i]) => s.arrangement[i] ?? 0), 1 - 2 * passLevel)
                 : pairedT(diffs, 1 - 2 * passLevel);
+            // What the stored duets say the estimate moves from run to run, which no number of this run's pairs can see.
+            const lean = s.lean?.get(comparisonKey({ metric: def.metric, scenario }));
+            const t = lean && lean.sd > 0 ? withRunLean(pairsAlone, lean.sd, lean.runs, 1 - 2 * passLevel) : pairsAlone;
             const p = t.pGreater;
             const pBetter = t.pLess;
             // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
@@ -34891,6 +34949,8 @@ function analyzeAb(base, head, s) {
                 change: change(t.estimate),
                 ci: [change(t.lower), change(t.upper)],
                 spread: t.sd,
+                ...(pairsAlone.se !== undefined ? { se: pairsAlone.se } : {}),
+                ...(lean && lean.sd > 0 ? { lean: { sd: lean.sd, runs: lean.runs } } : {}),
                 ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
                 ...(def.scale ? { scale: def.scale } : {}),
                 ciLevel: 1 - 2 * passLevel,
@@ -34933,7 +34993,8 @@ const DUET_ADMITTED = {
  * change of ×2 or more, still caught), up to its cap (DUET_ADMITTED); beyond it, it does not
  * gate. Pairs of a sub-millisecond latency on a shared CPU scatter ±10–26 %; routes that wait on a
  * database mostly resolve δ itself; a route with large responses reads its memory per request
- * to ±100–200 B (bench/RESULTS-kinds.md).
+ * to ±100–200 B (bench/RESULTS-kinds.md). A run-to-run lean read from stored duets (lean.ts)
+ * counts too: no number of pairs resolves a change smaller than about 2q times it.
  */
 function duetAdmission(comparisons, s) {
     const out = { widened: new Map(), notGating: new Map(), why: new Map() };
@@ -34944,8 +35005,10 @@ function duetAdmission(comparisons, s) {
         if (!admitted || !isGating(c.metric, s.gate) || c.spread === undefined)
             continue;
         const abs = c.scale === 'abs';
-        const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
-        if (c.spread <= limit)
+        const lean = c.lean?.sd ?? 0;
+        // The smallest change max-trials pairs resolve: an interval half-width of δ/2, the run-to-run lean included.
+        const resolved = 2 * q * Math.sqrt(c.spread ** 2 / s.maxTrials + lean ** 2);
+        if (resolved <= c.delta)
             continue;
         const key = comparisonKey(c);
         if (!Number.isFinite(c.spread)) {
@@ -34953,11 +35016,13 @@ function duetAdmission(comparisons, s) {
             out.why.set(key, out.notGating.get(key));
             continue;
         }
-        // The smallest change max-trials pairs resolve at this spread: on the ratio scale in whole percent, or in steps of 16 bytes.
-        const resolved = (2 * q * c.spread) / Math.sqrt(s.maxTrials);
+        // On the ratio scale in whole percent, or in steps of 16 bytes.
         const needed = abs ? Math.ceil(resolved / 16) * 16 : Math.ceil(Math.expm1(resolved) * 100) / 100;
         const amount = (x) => (abs ? formatValue(x, 'bytes-per-request') : `${pct(x)} %`);
-        const scatter = `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
+        const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
+        const scatter = lean > 0
+            ? `its estimate leans ±${amount(lean)} from run to run (${c.lean.runs} stored duets), which more pairs do not shrink, and its pairs scatter ±${amount(c.spread)} here: too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs`
+            : `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
         if (needed <= admitted.cap) {
             out.widened.set(key, needed);
             out.why.set(key, `${scatter}; it gates on changes of ${amount(needed)} or more`);
@@ -36326,6 +36391,43 @@ function reportTemplate(config) {
     catch (err) {
         throw new errors_UsageError(err.message);
     }
+}
+
+;// CONCATENATED MODULE: ./src/analysis/lean.ts
+
+
+const LEAN_WINDOW = 20;
+const LEAN_MIN_RUNS = 5;
+/**
+ * Per comparison, the between-run sd of the stored duets' estimates less what their own pairs
+ * explain: robust sd (1.4826 · MAD, so that a few real changes among the pushes do not count as
+ * lean) squared, minus the median squared standard error, floored at 0. The newest `window`
+ * duets of this config and runner class; a comparison with fewer than `minRuns` gets none.
+ */
+function runToRunLean(records, current, o = {}) {
+    const window = o.window ?? LEAN_WINDOW;
+    const minRuns = o.minRuns ?? LEAN_MIN_RUNS;
+    const duets = records
+        .filter((r) => r.fingerprint === current.fingerprint && r.runner === current.runner && Array.isArray(r.duet?.estimates))
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.savedAt.localeCompare(a.savedAt))
+        .slice(0, window);
+    const byKey = new Map();
+    for (const r of duets)
+        for (const e of r.duet.estimates) {
+            // A hand-edited or damaged entry is passed over, not the record.
+            if (typeof e?.scenario !== 'string' || typeof e.metric !== 'string' || !Number.isFinite(e.estimate) || !Number.isFinite(e.se))
+                continue;
+            const key = comparisonKey(e);
+            byKey.set(key, [...(byKey.get(key) ?? []), e]);
+        }
+    const leans = new Map();
+    for (const [key, es] of byKey) {
+        if (es.length < minRuns)
+            continue;
+        const between = robustSd(es.map((e) => e.estimate)) ** 2 - robust_median(es.map((e) => e.se ** 2));
+        leans.set(key, { sd: Math.sqrt(Math.max(0, between)), runs: es.length });
+    }
+    return { leans, runs: duets.length };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/aggregate.ts
@@ -38662,6 +38764,7 @@ const otherSide = (s) => (s === 'base' ? 'head' : 'base');
 class AbRun {
     config;
     ctx;
+    lean;
     settings;
     looks;
     decision;
@@ -38696,9 +38799,12 @@ class AbRun {
     reserveMs = 0;
     admissionDecided = false;
     started = Date.now();
-    constructor(config, ctx) {
+    constructor(config, ctx, 
+    /** Stored duets' run-to-run lean (a run against a stored build): counted in a duet's tests. */
+    lean) {
         this.config = config;
         this.ctx = ctx;
+        this.lean = lean;
         if (!config.baseline)
             throw new Error('A/B mode without baseline.service');
         this.settings = config.ab;
@@ -38734,6 +38840,11 @@ class AbRun {
         this.design = design;
         if (design !== 'duet')
             delete this.decision.arrangement;
+        // A lean is what a duet's pairs cannot see; one build after the other is another design, with its own.
+        if (design === 'duet' && this.lean)
+            this.decision.lean = this.lean.leans;
+        else
+            delete this.decision.lean;
         const g = abGate(this.config.regression.gate, this.config.regression.gateWritten, design);
         this.decision.gate = g.gate;
         this.gateFrom = g.from;
@@ -39261,6 +39372,15 @@ class Interleaved {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/measure-ab.ts
+// A/B mode: the base and the head build on the same machine, in pairs. The story: choose the
+// design (duet where both builds can run side by side and the CPUs split, else interleaved),
+// then pairs and looks (ab/duet.ts: both loaded at once, pinned, crossed over; ab/interleaved.ts:
+// one at a time in B,H,H,B blocks), each look analysing the pairs so far (ab/ab-run.ts); sampling
+// stops as soon as no further pair can change the gate's outcome (a gating regression proven, or
+// every gating comparison decided), at `max-trials`, or before the time budget would be
+// exceeded. Then the head's stress ramps, and both sides' results. The profiled trial after a
+// failed gate is a stage of its own (profile.ts).
+
 
 
 
@@ -39273,7 +39393,7 @@ class Interleaved {
  * read (`targeted`), or all (`all`: a run stored in history keeps a plain run's figures).
  */
 async function measureAb(config, ctx, o = { headAlone: 'targeted' }) {
-    const run = new AbRun(config, ctx);
+    const run = new AbRun(config, ctx, o.lean);
     const keepBoth = sideBySide(config.baseline.service, config.service);
     let design = await chooseDesign(config.ab.design, keepBoth);
     run.useDesign(design.design);
@@ -39434,6 +39554,7 @@ function assemble(run, design, pinned, alone) {
                 : {}),
             ...(notGating.length ? { notGating } : {}),
             ...(widened.length ? { widened } : {}),
+            ...(run.lean && design.design === 'duet' ? { runLean: { duets: run.lean.runs, window: LEAN_WINDOW, minRuns: LEAN_MIN_RUNS } } : {}),
         },
         failedSide: run.failedSide,
     };
@@ -41825,6 +41946,7 @@ function describeEnvironment(env = process.env) {
 
 
 
+
 /**
  * The config to run: with baseline.ref (or --against), the base commit checked out and prepared,
  * the base service moved into it; `auto` on a push to the default branch, or a base that could
@@ -41888,11 +42010,8 @@ async function storedBuild(config, outDir, env, progress, signal) {
     catch (err) {
         return fallback(`history could not be read from ${store.label}: ${err.message}`);
     }
-    const found = lastStoredBuild(records, {
-        fingerprint: configFingerprint(config),
-        runner: runnerClass(describeEnvironment(env)),
-        sha: gitInfo((0,external_node_path_.dirname)(config.file), env).sha,
-    });
+    const current = { fingerprint: configFingerprint(config), runner: runnerClass(describeEnvironment(env)) };
+    const found = lastStoredBuild(records, { ...current, sha: gitInfo((0,external_node_path_.dirname)(config.file), env).sha });
     if (!found.ok)
         return fallback(found.reason);
     const { sha } = found.record.git;
@@ -41903,7 +42022,8 @@ async function storedBuild(config, outDir, env, progress, signal) {
         regression: { ...config.regression, ...config.regression.storedBuild },
         baseline: { ...config.baseline, service: config.service, ref: 'stored-build' },
     };
-    return { ...(await checkoutBase(ab, base, repo, outDir, env, progress, signal)), stored: true };
+    // The stored duets before it say how far each comparison leans from run to run.
+    return { ...(await checkoutBase(ab, base, repo, outDir, env, progress, signal)), stored: true, lean: runToRunLean(records, current) };
 }
 /** The base commit checked out and prepared, the base service moved into it (or why it could not be: a history run). */
 async function checkoutBase(config, base, repo, outDir, env, progress, signal) {
@@ -43315,7 +43435,7 @@ async function runGate(opts) {
         return await withSharedDependencies(config, baseCtx, async (ctx, sharedFailure) => {
             const measured = sharedFailure
                 ? { ...failedMeasurement(config, null), failure: sharedFailure }
-                : guard.settle(await measureWith(base.config, ctx, outDir, base.checkout, Boolean(base.stored)).catch((err) => failedMeasurement(config, err)));
+                : guard.settle(await measureWith(base.config, ctx, outDir, base.checkout, Boolean(base.stored), base.lean).catch((err) => failedMeasurement(config, err)));
             let baseBuildFailure = base.failure;
             let result = measured;
             if ('failedSide' in measured &&
@@ -43447,12 +43567,12 @@ class InternalGuard {
         process.off('unhandledRejection', this.onError);
     }
 }
-async function measureWith(config, ctx, outDir, checkout, storedBuild) {
+async function measureWith(config, ctx, outDir, checkout, storedBuild, lean) {
     if (config.mode !== 'ab')
         return measureOnce(config, ctx);
     const baseLog = config.baseline?.service.command ? (0,external_node_path_.join)(outDir, 'base-service.log') : null;
     // Against a stored run's build, the head also runs every scenario alone: this run is stored, with a plain run's figures.
-    const measured = await measureAb(config, { ...ctx, baseLog }, { headAlone: storedBuild ? 'all' : 'targeted' });
+    const measured = await measureAb(config, { ...ctx, baseLog }, { headAlone: storedBuild ? 'all' : 'targeted', ...(lean ? { lean } : {}) });
     if (checkout)
         measured.ab.base.commit = { ref: checkout.base.ref, sha: checkout.base.sha, why: checkout.base.why };
     return measured;

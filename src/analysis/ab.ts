@@ -21,7 +21,7 @@ import {
 import type { AbComparison, AbOutcome, BuiltinMetric, ComparedMetric } from '../contract/result.js';
 import { tQuantile } from '../stats/distributions.js';
 import { formatValue, readChange, signedRange } from './format.js';
-import { crossoverT, pairedT } from '../stats/paired.js';
+import { crossoverT, pairedT, withRunLean } from '../stats/paired.js';
 import { median } from '../stats/robust.js';
 
 export interface AbDecisionSettings {
@@ -47,6 +47,11 @@ export interface AbDecisionSettings {
   notGating?: ReadonlyMap<string, string>;
   /** Comparisons that gate on a wider δ than the configured one for this run (a latency whose pairs scatter widely), by "metric of scenario". */
   widened?: ReadonlyMap<string, number>;
+  /**
+   * Duet: how far each comparison's estimate leans from run to run beyond its pairs' scatter, read
+   * from stored duets (lean.ts), by "metric of scenario": added to the pairs' variance (withRunLean).
+   */
+  lean?: ReadonlyMap<string, { sd: number; runs: number }>;
 }
 
 /** The key of a comparison in AbDecisionSettings.notGating. */
@@ -122,13 +127,16 @@ export function analyzeAb(
       const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
       // The interval at the look's level for a confident pass (β's): its upper bound below δ is
       // one; p does not depend on it. Crossed over, the slot's effect cancels between the arrangements.
-      const t = s.arrangement
+      const pairsAlone = s.arrangement
         ? crossoverT(
             diffs,
             pairs.map(([, , i]) => s.arrangement![i] ?? 0),
             1 - 2 * passLevel,
           )
         : pairedT(diffs, 1 - 2 * passLevel);
+      // What the stored duets say the estimate moves from run to run, which no number of this run's pairs can see.
+      const lean = s.lean?.get(comparisonKey({ metric: def.metric, scenario }));
+      const t = lean && lean.sd > 0 ? withRunLean(pairsAlone, lean.sd, lean.runs, 1 - 2 * passLevel) : pairsAlone;
       const p = t.pGreater;
       const pBetter = t.pLess;
       // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
@@ -146,6 +154,8 @@ export function analyzeAb(
         change: change(t.estimate),
         ci: [change(t.lower), change(t.upper)],
         spread: t.sd,
+        ...(pairsAlone.se !== undefined ? { se: pairsAlone.se } : {}),
+        ...(lean && lean.sd > 0 ? { lean: { sd: lean.sd, runs: lean.runs } } : {}),
         ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
         ...(def.scale ? { scale: def.scale } : {}),
         ciLevel: 1 - 2 * passLevel,
@@ -206,7 +216,8 @@ export interface Admission {
  * change of ×2 or more, still caught), up to its cap (DUET_ADMITTED); beyond it, it does not
  * gate. Pairs of a sub-millisecond latency on a shared CPU scatter ±10–26 %; routes that wait on a
  * database mostly resolve δ itself; a route with large responses reads its memory per request
- * to ±100–200 B (bench/RESULTS-kinds.md).
+ * to ±100–200 B (bench/RESULTS-kinds.md). A run-to-run lean read from stored duets (lean.ts)
+ * counts too: no number of pairs resolves a change smaller than about 2q times it.
  */
 export function duetAdmission(
   comparisons: readonly AbComparison[],
@@ -219,19 +230,24 @@ export function duetAdmission(
     const admitted = DUET_ADMITTED[c.metric];
     if (!admitted || !isGating(c.metric, s.gate) || c.spread === undefined) continue;
     const abs = c.scale === 'abs';
-    const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
-    if (c.spread <= limit) continue;
+    const lean = c.lean?.sd ?? 0;
+    // The smallest change max-trials pairs resolve: an interval half-width of δ/2, the run-to-run lean included.
+    const resolved = 2 * q * Math.sqrt(c.spread ** 2 / s.maxTrials + lean ** 2);
+    if (resolved <= c.delta) continue;
     const key = comparisonKey(c);
     if (!Number.isFinite(c.spread)) {
       out.notGating.set(key, 'too few pairs to tell how widely they scatter');
       out.why.set(key, out.notGating.get(key)!);
       continue;
     }
-    // The smallest change max-trials pairs resolve at this spread: on the ratio scale in whole percent, or in steps of 16 bytes.
-    const resolved = (2 * q * c.spread) / Math.sqrt(s.maxTrials);
+    // On the ratio scale in whole percent, or in steps of 16 bytes.
     const needed = abs ? Math.ceil(resolved / 16) * 16 : Math.ceil(Math.expm1(resolved) * 100) / 100;
     const amount = (x: number): string => (abs ? formatValue(x, 'bytes-per-request') : `${pct(x)} %`);
-    const scatter = `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
+    const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
+    const scatter =
+      lean > 0
+        ? `its estimate leans ±${amount(lean)} from run to run (${c.lean!.runs} stored duets), which more pairs do not shrink, and its pairs scatter ±${amount(c.spread)} here: too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs`
+        : `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
     if (needed <= admitted.cap) {
       out.widened.set(key, needed);
       out.why.set(key, `${scatter}; it gates on changes of ${amount(needed)} or more`);

@@ -158,6 +158,14 @@ export interface AbComparison {
   sentence: string;
   /** `abs`: a share compared on its own scale; change and interval are differences (0.05 = 5 pp). */
   scale?: 'abs';
+  /** Standard error of the mean pair difference on the test's scale (log-ratio, or the share's difference), from the pairs alone (absent in older results). */
+  se?: number;
+  /**
+   * How far this comparison's estimate leans from run to run beyond its pairs' scatter (an sd on
+   * the test's scale), from `runs` stored duets of this config and runner class: added to the
+   * pairs' variance in the test and interval (absent: no such evidence, or none used).
+   */
+  lean?: { sd: number; runs: number };
 }
 
 /** A base build perfgate could not measure: the run fell back to history mode. */
@@ -236,6 +244,12 @@ export interface AbResult {
    * because this run's pairs scatter too widely to resolve it, and why (absent: none).
    */
   widened?: { scenario: string; metric: string; delta: number; why: string }[];
+  /**
+   * Duet against a stored run's build: the stored duets of this config and runner class read for
+   * each comparison's run-to-run lean (the newest `window`; a comparison needs `minRuns` of them).
+   * The leans found are on the comparisons (`lean`). Absent: none were read (a pull request).
+   */
+  runLean?: { duets: number; window: number; minRuns: number };
 }
 
 /** The machine's other work, this run's against the stored runs' (history's `candidates.machine`). */

@@ -2,7 +2,7 @@
 // where the run came from. Small on purpose (no histograms): a thousand of them load in
 // milliseconds. The history stores write and read it; the analysis compares with it.
 import { randomBytes } from 'node:crypto';
-import type { GitInfo, MemoryGrowth, RunResult, ScenarioResult, TrialResult } from './result.js';
+import type { AbComparison, GitInfo, MemoryGrowth, RunResult, ScenarioResult, TrialResult } from './result.js';
 
 export const RECORD_KIND = 'perfgate-run';
 export const RECORD_SCHEMA_VERSION = 1;
@@ -72,6 +72,20 @@ export interface HistoryRecord {
    * profiled run): per scenario the page's path relative to the dashboard.
    */
   profiles?: { scenario: string; page: string }[];
+  /**
+   * A run measured side by side with a stored run's build (a duet): each comparison's estimate
+   * and its pairs' standard error on the test's scale, so that later runs read how far such
+   * estimates lean from run to run (analysis/lean.ts). Absent in other runs and older records.
+   */
+  duet?: { estimates: DuetEstimate[] };
+}
+
+/** One comparison of a stored duet: the mean pair difference (log-ratio oriented so that up is worse, or a share's difference) and its standard error. */
+export interface DuetEstimate {
+  scenario: string;
+  metric: string;
+  estimate: number;
+  se: number;
 }
 
 export function recordFromResult(result: RunResult, savedAt = new Date(), o: { publishesProfiles?: boolean } = {}): HistoryRecord {
@@ -103,6 +117,7 @@ export function recordFromResult(result: RunResult, savedAt = new Date(), o: { p
       .map((c) => `${c.metric} of ${c.scenario}`),
     ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
     ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
+    ...(result.ab?.design === 'duet' ? { duet: { estimates: duetEstimates(result.ab.comparisons) } } : {}),
   };
 }
 
@@ -159,4 +174,17 @@ export function scenarioFigures(scenarios: readonly ScenarioResult[]): ScenarioF
         : { name: s.name, trials: s.trials.map(trialFigures) }),
       ...(s.machine ? { machine: { otherCpus: s.machine.otherCpus, cpus: s.machine.cpus } } : {}),
     }));
+}
+
+/** What a stored duet keeps of its comparisons: each estimate and standard error on its analysis scale. */
+export function duetEstimates(comparisons: readonly AbComparison[]): DuetEstimate[] {
+  return comparisons.flatMap((c) =>
+    c.se !== undefined && Number.isFinite(c.se) ? [{ scenario: c.scenario, metric: c.metric, estimate: analysisScale(c), se: c.se }] : [],
+  );
+}
+
+/** A comparison's change back on the scale its test runs on: the mean log-ratio (oriented so that up is worse), or a share's difference. */
+export function analysisScale(c: Pick<AbComparison, 'change' | 'worse' | 'scale'>): number {
+  if (c.scale === 'abs') return c.change;
+  return c.worse === 'up' ? Math.log1p(c.change) : -Math.log1p(-c.change);
 }

@@ -5,6 +5,7 @@
 // prepared, the run is a history run, with the reason kept for the report.
 import { dirname } from 'node:path';
 import { lastStoredBuild } from '../analysis/baseline.js';
+import { runToRunLean, type LeanEvidence } from '../analysis/lean.js';
 import { configFingerprint } from '../config/fingerprint.js';
 import type { Config } from '../config/types.js';
 import type { HistoryRecord } from '../contract/record.js';
@@ -61,6 +62,8 @@ export interface BaseBuild {
   stored?: boolean;
   /** Why a run under `regression.against: stored-build` is judged against the stored runs' figures instead (said in the report). */
   note?: string;
+  /** Against a stored build: how far the stored duets' estimates leaned from run to run. */
+  lean?: LeanEvidence;
 }
 
 /**
@@ -95,11 +98,8 @@ async function storedBuild(
   } catch (err) {
     return fallback(`history could not be read from ${store.label}: ${(err as Error).message}`);
   }
-  const found = lastStoredBuild(records, {
-    fingerprint: configFingerprint(config),
-    runner: runnerClass(describeEnvironment(env)),
-    sha: gitInfo(dirname(config.file), env).sha,
-  });
+  const current = { fingerprint: configFingerprint(config), runner: runnerClass(describeEnvironment(env)) };
+  const found = lastStoredBuild(records, { ...current, sha: gitInfo(dirname(config.file), env).sha });
   if (!found.ok) return fallback(found.reason);
   const { sha } = found.record.git;
   const base = { ref: 'stored-build', sha, why: `the build of the newest stored run, ${found.record.startedAt.slice(0, 10)}` };
@@ -109,7 +109,8 @@ async function storedBuild(
     regression: { ...config.regression, ...config.regression.storedBuild },
     baseline: { ...config.baseline, service: config.service, ref: 'stored-build' },
   };
-  return { ...(await checkoutBase(ab, base, repo, outDir, env, progress, signal)), stored: true };
+  // The stored duets before it say how far each comparison leans from run to run.
+  return { ...(await checkoutBase(ab, base, repo, outDir, env, progress, signal)), stored: true, lean: runToRunLean(records, current) };
 }
 
 /** The base commit checked out and prepared, the base service moved into it (or why it could not be: a history run). */

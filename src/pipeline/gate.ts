@@ -19,6 +19,7 @@ import { compareWithHistory, recordInHistory } from '../history/steps.js';
 import { prologue } from './prologue.js';
 import { repoRoot, type BaseCheckout } from './base-build.js';
 import { baseBuild } from './choose-base.js';
+import type { LeanEvidence } from '../analysis/lean.js';
 import { internalFailure, measureOnce, perBuild, withSharedDependencies, type MeasureContext, type Measurement } from './measure.js';
 import { writeOutputs } from '../util/output.js';
 import { measureAb, type AbMeasurement } from './measure-ab.js';
@@ -88,7 +89,7 @@ export async function runGate(opts: GateOptions): Promise<GateOutcome> {
       const measured = sharedFailure
         ? { ...failedMeasurement(config, null), failure: sharedFailure }
         : guard.settle(
-            await measureWith(base.config, ctx, outDir, base.checkout, Boolean(base.stored)).catch((err: unknown) =>
+            await measureWith(base.config, ctx, outDir, base.checkout, Boolean(base.stored), base.lean).catch((err: unknown) =>
               failedMeasurement(config, err),
             ),
           );
@@ -242,11 +243,12 @@ async function measureWith(
   outDir: string,
   checkout: BaseCheckout | undefined,
   storedBuild: boolean,
+  lean: LeanEvidence | undefined,
 ): Promise<Measurement | AbMeasurement> {
   if (config.mode !== 'ab') return measureOnce(config, ctx);
   const baseLog = config.baseline?.service.command ? join(outDir, 'base-service.log') : null;
   // Against a stored run's build, the head also runs every scenario alone: this run is stored, with a plain run's figures.
-  const measured = await measureAb(config, { ...ctx, baseLog }, { headAlone: storedBuild ? 'all' : 'targeted' });
+  const measured = await measureAb(config, { ...ctx, baseLog }, { headAlone: storedBuild ? 'all' : 'targeted', ...(lean ? { lean } : {}) });
   if (checkout) measured.ab.base.commit = { ref: checkout.base.ref, sha: checkout.base.sha, why: checkout.base.why };
   return measured;
 }

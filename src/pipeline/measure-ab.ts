@@ -6,6 +6,7 @@
 // every gating comparison decided), at `max-trials`, or before the time budget would be
 // exceeded. Then the head's stress ramps, and both sides' results. The profiled trial after a
 // failed gate is a stage of its own (profile.ts).
+import { LEAN_MIN_RUNS, LEAN_WINDOW, type LeanEvidence } from '../analysis/lean.js';
 import type { Window } from '../analysis/aggregate.js';
 import { abCounts, comparisonKey } from '../analysis/ab.js';
 import { leftOut } from '../analysis/compared-metrics.js';
@@ -34,9 +35,9 @@ type Readings = { ramp: boolean; readings: ReturnType<typeof attachMetrics> }[];
 export async function measureAb(
   config: Config,
   ctx: MeasureContext & { baseLog: string | null },
-  o: { headAlone: 'targeted' | 'all' } = { headAlone: 'targeted' },
+  o: { headAlone: 'targeted' | 'all'; lean?: LeanEvidence } = { headAlone: 'targeted' },
 ): Promise<AbMeasurement> {
-  const run = new AbRun(config, ctx as AbContext);
+  const run = new AbRun(config, ctx as AbContext, o.lean);
   const keepBoth = sideBySide(config.baseline!.service, config.service);
   let design = await chooseDesign(config.ab.design, keepBoth);
   run.useDesign(design.design);
@@ -217,6 +218,7 @@ function assemble(
         : {}),
       ...(notGating.length ? { notGating } : {}),
       ...(widened.length ? { widened } : {}),
+      ...(run.lean && design.design === 'duet' ? { runLean: { duets: run.lean.runs, window: LEAN_WINDOW, minRuns: LEAN_MIN_RUNS } } : {}),
     },
     failedSide: run.failedSide,
   };

@@ -3,6 +3,7 @@
 import { formatNumber, formatSeconds, formatValue, signedChange, signedRange, type ChangeOf } from '../analysis/format.js';
 import type { Unit } from '../config/target-expr.js';
 import type {
+  AbComparison,
   AbOutcome,
   AbResult,
   BuiltinMetric,
@@ -136,6 +137,7 @@ export function abView(ab: AbResult, units: Units): AbView {
       `Sampling stopped because ${md(ab.stoppedBecause)}.` +
       gateSentence(ab.comparisons, ab.gateFrom) +
       notGatingSentence(ab) +
+      leanSentence(ab) +
       leftOutSentence(ab.leftOut) +
       targetsSentence(ab),
     rows: ab.comparisons.map((c) => ({
@@ -153,7 +155,7 @@ export function abView(ab: AbResult, units: Units): AbView {
       .map((c) => `${outcomeCell(AB_OUTCOME[c.outcome], c)}: ${md(c.sentence)}`),
     method:
       (ab.comparisons.some((c) => c.spread !== undefined)
-        ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look), `
+        ? `Per scenario and metric: each pair of trials (base and head ${ab.design === 'duet' ? 'loaded at the same time' : 'in adjacent blocks'}) gives one log-ratio head/base, so what moved the machine during a pair cancels in it; a one-sided paired t test on the log-ratios and a t interval for their mean at ${levelPct} (the level of one look)${ab.comparisons.some((c) => c.lean) ? ', with the run-to-run lean added to the variance of the mean (Welch–Satterthwaite degrees of freedom)' : ''}, `
         : `Per scenario and metric: the trials' values on the log scale, a one-sided Mann–Whitney U test (exact for small samples without ties), the Hodges–Lehmann estimate of the change with a Moses interval at ${levelPct} (the level of one look), `) +
       `Holm's correction over the ${gatingOf(ab.comparisons).length} gating comparisons (the others form a family of their own and cannot fail the run). A regression needs adjusted p ≤ ${formatNumber(ab.alphaPerLook, 4)} and a change of at least δ; ` +
       `a confident pass means the interval's upper end is below δ. Change and interval read the head against the base (+ = higher): a throughput that halved reads −50 %.`,
@@ -202,6 +204,32 @@ function crossoverText(firstSlot: string): string {
   }
   const list = (xs: string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? ''));
   return `base first in pairs ${list(runs.B)}, head first in ${list(runs.H)}`;
+}
+
+/**
+ * Against a stored build: how far each comparison leaned from run to run in the stored duets,
+ * which this run's tests count on top of its pairs' scatter (or why none was read yet).
+ */
+export function leanSentence(ab: AbResult): string {
+  const read = ab.runLean;
+  if (!read) return '';
+  const from = `${read.duets} stored duet${read.duets === 1 ? '' : 's'} of this config and runner class`;
+  if (read.duets < read.minRuns)
+    return ` Run-to-run lean: ${from} so far; a comparison's lean is read from ${read.minRuns}, so this run's intervals come from its pairs alone.`;
+  const leaning = ab.comparisons.filter((c) => c.lean);
+  if (!leaning.length) return ` Run-to-run lean: the newest ${from} lean no further from run to run than their pairs scatter.`;
+  const tenths = (x: number): number => Math.round(x * 1000) / 10;
+  const amount = (c: AbComparison, sd: number): string =>
+    c.scale !== 'abs'
+      ? `±${tenths(sd)} %`
+      : c.metric === 'memory_per_request'
+        ? `±${formatValue(sd, 'bytes-per-request')}`
+        : `±${tenths(sd)} percentage points`;
+  return (
+    ` Run-to-run lean, read from the newest ${from} (what an estimate moves from run to run beyond its pairs' scatter, which no number of pairs shrinks) and added to the pairs' variance: ` +
+    `${leaning.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${amount(c, c.lean!.sd)}`).join(', ')}` +
+    `${leaning.length < ab.comparisons.length ? '; the others lean no further than their pairs scatter' : ''}.`
+  );
 }
 
 /** The latency comparisons this run's pairs left out of the gate or judged on a wider δ, and why. */

@@ -19,6 +19,9 @@ export interface PairedTest {
   sd: number;
   /** Crossed over: half the difference of the arrangements' means (the slot's effect). */
   slot?: number;
+  /** Standard error of `estimate` and its degrees of freedom (absent with fewer than 2 differences). */
+  se?: number;
+  df?: number;
 }
 
 export function pairedT(diffs: readonly number[], level = 0.95): PairedTest {
@@ -29,11 +32,11 @@ export function pairedT(diffs: readonly number[], level = 0.95): PairedTest {
   const se = sd / Math.sqrt(n);
   if (se <= 1e-12 * Math.max(1e-12, Math.abs(m))) {
     // Every pair the same: the sign of the difference is certain, its size exactly known.
-    return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd };
+    return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, se, df: n - 1 };
   }
   const t = m / se;
   const q = tQuantile(1 - (1 - level) / 2, n - 1);
-  return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd };
+  return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd, se, df: n - 1 };
 }
 
 /**
@@ -58,8 +61,27 @@ export function crossoverT(diffs: readonly number[], arrangement: readonly (0 | 
   const sd = Math.sqrt(ss / df);
   const se = (sd / 2) * Math.sqrt(1 / g0.length + 1 / g1.length);
   if (se <= 1e-12 * Math.max(1e-12, Math.abs(m)))
-    return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot };
+    return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot, se, df };
   const t = m / se;
   const q = tQuantile(1 - (1 - level) / 2, df);
-  return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot };
+  return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot, se, df };
+}
+
+/**
+ * The test with a run-to-run lean added: what one run's estimate moves from one run to the next
+ * beyond its own pairs' scatter (an sd on the same scale, estimated from `runs` earlier runs'
+ * estimates). Its variance adds to the estimate's; the degrees of freedom are Welch–Satterthwaite's
+ * over both parts (the pairs' df, and runs − 1 for the lean). More pairs shrink the first part
+ * only, so a lean sets a floor under the interval however long the run.
+ */
+export function withRunLean(test: PairedTest, lean: number, runs: number, level = 0.95): PairedTest {
+  if (!(lean > 0) || test.se === undefined || test.df === undefined) return test;
+  const a = test.se ** 2;
+  const b = lean ** 2;
+  const se = Math.sqrt(a + b);
+  const df = (a + b) ** 2 / (a ** 2 / test.df + b ** 2 / Math.max(1, runs - 1));
+  const m = test.estimate;
+  const t = m / se;
+  const q = tQuantile(1 - (1 - level) / 2, df);
+  return { ...test, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), se, df };
 }

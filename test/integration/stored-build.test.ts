@@ -84,6 +84,18 @@ describe('regression.against: stored-build', () => {
     const runs = stored(r.dir);
     expect(runs.map((x) => x.git!.sha)).toEqual([r.first, r.second, git(r.dir, 'rev-parse', 'HEAD')]);
     expect(runs[1]!.regressions!.length).toBeGreaterThan(0);
+    // The duets keep each comparison's estimate and standard error (for the run-to-run lean); the first run was none.
+    expect(runs[0]!.duet).toBeUndefined();
+    if (ab.design === 'duet') {
+      const cpu = runs[1]!.duet!.estimates.find((e) => e.metric === 'cpu_per_request' && e.scenario === 'root')!;
+      expect(cpu.estimate).toBeCloseTo(Math.log1p(ab.comparisons.find((c) => c.metric === 'cpu_per_request')!.change), 10);
+      expect(cpu.se).toBeGreaterThan(0);
+      expect(second.result.ab!.runLean).toEqual({ duets: 0, window: 20, minRuns: 5 });
+      expect(third.result.ab!.runLean).toEqual({ duets: 1, window: 20, minRuns: 5 });
+      expect(third.report).toContain(
+        "Run-to-run lean: 1 stored duet of this config and runner class so far; a comparison's lean is read from 5",
+      );
+    }
     expect(runs[1]!.scenarios[0]!.trials).toHaveLength(5);
     expect(worktrees(r.dir)).toBe(1);
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
@@ -114,6 +126,56 @@ describe('regression.against: stored-build', () => {
     expect(second.exitCode).toBe(1);
     expect(second.result.history).toMatchObject({ saved: true });
     expect(stored(r.dir).map((x) => x.git!.sha)).toEqual([r.first, r.second]);
+    expect(worktrees(r.dir)).toBe(1);
+    expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
+  }, 180_000);
+
+  it('stored duets whose p50 leaned ±20 % from run to run: the next push counts that lean in its test, gates p50 only on what stands out of it, and says so', async () => {
+    // α 0.001: docs commits are the same build on both sides, judged on 4–6 pairs of 400 ms (see above).
+    const r = repo('regression: { alpha: 0.001 }\n', '{ store: dir, path: .perfgate-history }');
+    const m = newMarker();
+    const env = { ...push, ...m };
+    const docs = (name: string): void => {
+      writeFileSync(join(r.dir, `${name}.md`), 'docs only\n');
+      git(r.dir, 'add', `${name}.md`);
+      git(r.dir, 'commit', '-q', '-m', name);
+    };
+    git(r.dir, 'reset', '-q', '--hard', r.first);
+    await gateIn(r.dir, env);
+    docs('one');
+    const one = await gateIn(r.dir, env);
+    if (one.result.ab?.design !== 'duet') return; // one CPU: no duet, no lean (the design's own tests cover that)
+    // Five more duets of that build, as if earlier pushes had read p50 ±15–25 % while their pairs agreed.
+    const real = stored(r.dir).find((x) => x.duet)!;
+    [0.2, -0.2, 0.25, -0.25, 0.15].forEach((p50, i) => {
+      const at = new Date(Date.parse(real.startedAt) - (i + 1) * 60_000).toISOString();
+      const copy: HistoryRecord = {
+        ...real,
+        id: `${real.id}-lean${i}`,
+        startedAt: at,
+        savedAt: at,
+        duet: { estimates: real.duet!.estimates.map((e) => (e.metric === 'p50' ? { ...e, estimate: p50 } : e)) },
+      };
+      writeFileSync(join(r.dir, '.perfgate-history', `${copy.id}.json`), JSON.stringify(copy));
+    });
+    docs('two');
+    const two = await gateIn(r.dir, env);
+    const ab = two.result.ab!;
+    expect(ab.base.commit!.sha).toBe(real.git!.sha);
+    expect(ab.runLean).toEqual({ duets: 6, window: 20, minRuns: 5 });
+    const p50 = ab.comparisons.find((c) => c.metric === 'p50')!;
+    // Robust sd of {±0.2, ±0.25, 0.15, the real one's}: about 0.22 on the log scale, less what the pairs explain.
+    expect(p50.lean!.runs).toBe(6);
+    expect(p50.lean!.sd).toBeGreaterThan(0.15);
+    expect(p50.ci[1] - p50.ci[0]).toBeGreaterThan(0.4);
+    // No number of pairs resolves a change below about 2q · 0.2: p50 is out of this run's gate, and the report says why.
+    const why = [...(ab.widened ?? []), ...(ab.notGating ?? [])].find((x) => x.metric === 'p50')!.why;
+    expect(why).toMatch(/^its estimate leans ±\d+(\.\d)? % from run to run \(6 stored duets\), which more pairs do not shrink/);
+    expect(two.report).toContain('Run-to-run lean, read from the newest 6 stored duets of this config and runner class');
+    expect(two.report).toMatch(/p50 latency of "root" ±\d+(\.\d)? %/);
+    expect(two.exitCode).toBe(0);
+    // The new run is stored with its own estimates: seven duets now.
+    expect(stored(r.dir).filter((x) => x.duet)).toHaveLength(7);
     expect(worktrees(r.dir)).toBe(1);
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
   }, 180_000);

@@ -11,6 +11,7 @@ import {
   type AbDecisionSettings,
 } from '../../analysis/ab.js';
 import type { Window } from '../../analysis/aggregate.js';
+import type { LeanEvidence } from '../../analysis/lean.js';
 import { abGate, gatingOf } from '../../analysis/compared-metrics.js';
 import { attachMetrics, reading, trialMetrics } from '../../analysis/service-metrics.js';
 import type { AbSettings, Config, DependencyConfig, ScenarioConfig, ServiceConfig } from '../../config/types.js';
@@ -94,6 +95,8 @@ export class AbRun {
   constructor(
     readonly config: Config,
     readonly ctx: AbContext,
+    /** Stored duets' run-to-run lean (a run against a stored build): counted in a duet's tests. */
+    readonly lean?: LeanEvidence,
   ) {
     if (!config.baseline) throw new Error('A/B mode without baseline.service');
     this.settings = config.ab;
@@ -129,6 +132,9 @@ export class AbRun {
   useDesign(design: 'duet' | 'interleaved'): void {
     this.design = design;
     if (design !== 'duet') delete this.decision.arrangement;
+    // A lean is what a duet's pairs cannot see; one build after the other is another design, with its own.
+    if (design === 'duet' && this.lean) this.decision.lean = this.lean.leans;
+    else delete this.decision.lean;
     const g = abGate(this.config.regression.gate, this.config.regression.gateWritten, design);
     this.decision.gate = g.gate;
     this.gateFrom = g.from;

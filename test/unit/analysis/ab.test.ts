@@ -129,6 +129,18 @@ describe('latency and memory growth gate in a duet on the δ its pairs can resol
     );
   });
 
+  it('a lean read from stored duets counts: more pairs do not shrink it, so it widens δ however steady the pairs', () => {
+    const leaning = { ...c('p50', 0.01, 0.05), lean: { sd: 0.042, runs: 12 } };
+    // 2 · 2.78 · √(0.01²/20 + 0.042²) = 0.234 on the log scale: +27 % (rounded up).
+    const out = duetAdmission([leaning], s);
+    expect([...out.widened]).toEqual([['p50 of api', 0.27]]);
+    expect(out.why.get('p50 of api')).toBe(
+      'its estimate leans ±4.2 % from run to run (12 stored duets), which more pairs do not shrink, and its pairs scatter ±1 % here: too widely to resolve δ 5 % within 20 pairs; it gates on changes of 27 % or more',
+    );
+    // A lean well inside δ changes nothing.
+    expect(duetAdmission([{ ...leaning, lean: { sd: 0.005, runs: 12 } }], s).why.size).toBe(0);
+  });
+
   it('beyond a doubling a latency does not gate, and says why; too few pairs to tell its spread, neither', () => {
     const out = duetAdmission([c('p95', 0.9, 0.1), c('p50', Number.POSITIVE_INFINITY, 0.05)], s);
     expect(DUET_ADMITTED.p95!.cap).toBe(1);
@@ -400,5 +412,55 @@ describe('calibration maths', () => {
     });
     expect(quiet.find((r) => r.metric === 'p50')!.needed).toBeLessThan(p50.needed);
     expect(quiet.find((r) => r.metric === 'p50')!.mdeAtMax).toBeLessThan(p50.mdeAtMax);
+  });
+});
+
+describe("a duet's tests count how far each estimate leans from run to run", () => {
+  // Ten pairs in which the head reads p50 +10 % every time, the pairs agreeing to about ±1 %: what
+  // one run whose start or checkout leans shows.
+  const rng = createRng(7);
+  const base = trials(rng, { p50: 2 }, 10, 0.01);
+  const head = trials(rng, { p50: 2.2 }, 10, 0.01);
+  const of = (lean?: Map<string, { sd: number; runs: number }>) =>
+    find(
+      analyzeAb(new Map([['api', base]]), new Map([['api', head]]), { ...settings, alpha: 0.01, looks: 4, ...(lean ? { lean } : {}) }),
+      'p50',
+    );
+
+  it('from its pairs alone, +10 % is proven; with a lean of ±4.2 % over 12 stored duets, it is not, and the comparison says so', () => {
+    const alone = of();
+    expect(alone.outcome).toBe('regression');
+    expect(alone.lean).toBeUndefined();
+    const leaning = of(new Map([['p50 of api', { sd: 0.042, runs: 12 }]]));
+    expect(leaning.outcome).toBe('inconclusive');
+    expect(leaning.lean).toEqual({ sd: 0.042, runs: 12 });
+    // The estimate, its pairs' spread and their own standard error stay the pairs'; the interval widens.
+    expect(leaning.change).toBe(alone.change);
+    expect(leaning.se).toBe(alone.se);
+    expect(leaning.ci[1] - leaning.ci[0]).toBeGreaterThan(3 * (alone.ci[1] - alone.ci[0]));
+    // Other comparisons have no lean of their own.
+    expect(
+      find(
+        analyzeAb(new Map([['api', base]]), new Map([['api', head]]), {
+          ...settings,
+          lean: new Map([['p50 of api', { sd: 0.042, runs: 12 }]]),
+        }),
+        'p95',
+      ).lean,
+    ).toBeUndefined();
+  });
+
+  it('×1.5 stands out of a lean of ±4.2 %: still a regression', () => {
+    const slower = trials(createRng(8), { p50: 3 }, 10, 0.01);
+    const c = find(
+      analyzeAb(new Map([['api', base]]), new Map([['api', slower]]), {
+        ...settings,
+        alpha: 0.01,
+        looks: 4,
+        lean: new Map([['p50 of api', { sd: 0.042, runs: 12 }]]),
+      }),
+      'p50',
+    );
+    expect(c.outcome).toBe('regression');
   });
 });

@@ -1,6 +1,6 @@
 // The paired t test on differences, checked against scipy.stats (ttest_1samp, t.interval).
 import { describe, expect, it } from 'vitest';
-import { crossoverT, pairedT } from '../../../src/stats/paired.js';
+import { crossoverT, pairedT, withRunLean } from '../../../src/stats/paired.js';
 
 describe('pairedT', () => {
   const d = [0.031, 0.012, 0.044, -0.005, 0.027, 0.038, 0.019, 0.025];
@@ -46,5 +46,32 @@ describe('crossoverT', () => {
 
   it('is the plain paired test while every pair is in one arrangement', () => {
     expect(crossoverT(d.slice(0, 5), [0, 0, 0, 0, 0], 0.99)).toEqual(pairedT(d.slice(0, 5), 0.99));
+  });
+});
+
+describe('withRunLean', () => {
+  const d = [0.031, 0.012, 0.044, -0.005, 0.027, 0.038, 0.019, 0.025];
+
+  it("matches scipy: the lean's variance added to the mean's, Welch–Satterthwaite degrees of freedom", () => {
+    // scipy 1.17: S = sqrt(sem(d)**2 + 0.02**2); df = (a+b)**2 / (a**2/7 + b**2/9);
+    // t.sf(mean/S, df), t.sf(-mean/S, df), t.interval(0.99, df, mean, S)
+    const r = withRunLean(pairedT(d, 0.99), 0.02, 10, 0.99);
+    expect(r.se).toBeCloseTo(0.020729927899399113, 12);
+    expect(r.df).toBeCloseTo(10.31430609845884, 10);
+    expect(r.pGreater).toBeCloseTo(0.13771730082003944, 8);
+    expect(r.pLess).toBeCloseTo(0.8622826991799606, 8);
+    expect(r.lower).toBeCloseTo(-0.04137779323691402, 8);
+    expect(r.upper).toBeCloseTo(0.08912779323691403, 8);
+    // The estimate and the pairs' own spread are the pairs'.
+    expect(r.estimate).toBe(pairedT(d).estimate);
+    expect(r.sd).toBe(pairedT(d).sd);
+  });
+
+  it('no lean leaves the test as it was; pairs that all agree still have the lean to reckon with', () => {
+    const t = pairedT(d, 0.99);
+    expect(withRunLean(t, 0, 10, 0.99)).toBe(t);
+    const same = withRunLean(pairedT([0.05, 0.05, 0.05]), 0.04, 12);
+    expect(same.pGreater).toBeGreaterThan(0.05);
+    expect(same.lower).toBeLessThan(0);
   });
 });
