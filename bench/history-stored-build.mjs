@@ -390,7 +390,7 @@ const sequences = SEQ.length
 
 \`--sequence N\`: one repository, N docs-only commits pushed one after the other (each measured
 against the one before and stored with its duet's estimates), then the build. From the sixth push
-on, the stored duets' run-to-run lean (analysis/lean.ts: robust sd of their estimates less what
+on, the stored duets' run-to-run lean (analysis/lean.ts: the sd of their estimates, from the 80th percentile of their deviations, less what
 their pairs explain) counts in each comparison's test. ${new Set(SEQ.map((r) => r.sequence.id)).size} sequences, ${SEQ.length} pushes.
 
 ${table(['service', 'machine', 'gate', 'neighbour', 'pushes', ...FIGURES], seqRows)}

@@ -5,7 +5,7 @@
 // 2-core machine: p50 of gunicorn + Flask moved with an sd of 4 % from run to run of an unchanged
 // build, and one such run in 57 proved a +10 % "regression" from its pairs alone). Pure.
 import type { DuetEstimate, HistoryRecord } from '../contract/record.js';
-import { median, robustSd } from '../stats/robust.js';
+import { median, tailSd } from '../stats/robust.js';
 import { comparisonKey } from './ab.js';
 
 /** One comparison's lean: an sd on its analysis scale (log-ratio, or the share's difference), from `runs` stored duets. */
@@ -26,8 +26,11 @@ export const LEAN_MIN_RUNS = 5;
 
 /**
  * Per comparison, the between-run sd of the stored duets' estimates less what their own pairs
- * explain: robust sd (1.4826 · MAD, so that a few real changes among the pushes do not count as
- * lean) squared, minus the median squared standard error, floored at 0. The newest `window`
+ * explain: their sd read from the 80th percentile of the deviations from their median (tailSd: a
+ * fifth of them may be real changes among the pushes without counting as lean), squared, minus
+ * the median squared standard error, floored at 0. Not MAD: a lean is peaked and heavy-tailed
+ * (gunicorn + Flask's p50 on one machine: sd 4.1 %, 1.4826 · MAD 2.4 %, 80th percentile 4.2 %,
+ * a quarter of the runs beyond ±5 %), and the tails are what fail a gate. The newest `window`
  * duets of this config and runner class; a comparison with fewer than `minRuns` gets none.
  */
 export function runToRunLean(
@@ -53,7 +56,7 @@ export function runToRunLean(
   const leans = new Map<string, RunLean>();
   for (const [key, es] of byKey) {
     if (es.length < minRuns) continue;
-    const between = robustSd(es.map((e) => e.estimate)) ** 2 - median(es.map((e) => e.se ** 2));
+    const between = tailSd(es.map((e) => e.estimate)) ** 2 - median(es.map((e) => e.se ** 2));
     leans.set(key, { sd: Math.sqrt(Math.max(0, between)), runs: es.length });
   }
   return { leans, runs: duets.length };

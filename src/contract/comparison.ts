@@ -245,9 +245,11 @@ export interface AbResult {
    */
   widened?: { scenario: string; metric: string; delta: number; why: string }[];
   /**
-   * Duet against a stored run's build: the stored duets of this config and runner class read for
-   * each comparison's run-to-run lean (the newest `window`; a comparison needs `minRuns` of them).
-   * The leans found are on the comparisons (`lean`). Absent: none were read (a pull request).
+   * Duet against a base build perfgate checked out (a stored run's, a pull request's base,
+   * --against): the stored duets of this config and runner class read for each comparison's
+   * run-to-run lean (the newest `window`; a comparison needs `minRuns` of them). The leans found are
+   * on the comparisons (`lean`). Absent: none were read (no history store, or history that could
+   * not be read).
    */
   runLean?: { duets: number; window: number; minRuns: number };
 }

@@ -2,7 +2,8 @@
 // names (`--against`, `baseline.ref`; `auto`: a pull request's base, else the merge-base), or, for
 // a run without one under `regression.against: stored-build`, the commit of the newest stored run.
 // The commit is checked out and prepared (base-build.ts); where there is none, or it cannot be
-// prepared, the run is a history run, with the reason kept for the report.
+// prepared, the run is a history run, with the reason kept for the report. With the base, the
+// stored duets' run-to-run lean (analysis/lean.ts), which the duet's tests count.
 import { dirname } from 'node:path';
 import { lastStoredBuild } from '../analysis/baseline.js';
 import { runToRunLean, type LeanEvidence } from '../analysis/lean.js';
@@ -50,7 +51,27 @@ export async function baseBuild(
     if (resolved.none) return (await storedBuild(history, outDir, env, progress, opts.signal)) ?? { config: history };
     return { config: history, failure: { ref, sha: null, message: resolved.reason, logTail: [], log: null } };
   }
-  return checkoutBase(config, resolved.base, repo, outDir, env, progress, opts.signal);
+  const built = await checkoutBase(config, resolved.base, repo, outDir, env, progress, opts.signal);
+  // A pull request's duet leans as a push's does: it reads the same stored duets.
+  if (built.config.mode !== 'ab') return built;
+  const lean = await leanOf(config, env, progress);
+  return lean ? { ...built, lean } : built;
+}
+
+/**
+ * How far the stored duets of this config and runner class leaned from run to run (lean.ts), for a
+ * run against a base it names; none without a store, or where history cannot be read (said).
+ */
+async function leanOf(config: Config, env: NodeJS.ProcessEnv, progress: Progress): Promise<LeanEvidence | undefined> {
+  const store = openStore(config.history, dirname(config.file));
+  if (!store) return undefined;
+  try {
+    const { records } = await store.load();
+    return runToRunLean(records, { fingerprint: configFingerprint(config), runner: runnerClass(describeEnvironment(env)) });
+  } catch (err) {
+    progress.info(`perfgate: warning: no run-to-run lean: history could not be read from ${store.label}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** What baseBuild gives the run: the config to measure, the base's checkout, why there is none, and whether the base is a stored run's build. */
@@ -62,7 +83,7 @@ export interface BaseBuild {
   stored?: boolean;
   /** Why a run under `regression.against: stored-build` is judged against the stored runs' figures instead (said in the report). */
   note?: string;
-  /** Against a stored build: how far the stored duets' estimates leaned from run to run. */
+  /** How far the stored duets' estimates leaned from run to run (a base perfgate checked out, and a store to read). */
   lean?: LeanEvidence;
 }
 

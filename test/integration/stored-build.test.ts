@@ -176,6 +176,12 @@ describe('regression.against: stored-build', () => {
     expect(two.exitCode).toBe(0);
     // The new run is stored with its own estimates: seven duets now.
     expect(stored(r.dir).filter((x) => x.duet)).toHaveLength(7);
+    // A run against a base it names (a pull request's, --against) reads the same stored duets, and is not stored.
+    const pr = await runGate({ config: 'perfgate.yml', outDir: '.perfgate', cwd: r.dir, against: 'HEAD~1', env: { ...clean, ...m } });
+    expect(pr.result.ab!.runLean).toEqual({ duets: 7, window: 20, minRuns: 5 });
+    expect(pr.result.ab!.comparisons.find((c) => c.metric === 'p50')!.lean!.runs).toBe(7);
+    expect(pr.result.history).toMatchObject({ saved: false });
+    expect(stored(r.dir)).toHaveLength(8);
     expect(worktrees(r.dir)).toBe(1);
     expect(processesWithMarker(m.PERFGATE_TEST_MARKER)).toEqual([]);
   }, 180_000);

@@ -29,14 +29,14 @@ const SPREAD = [-0.06, -0.04, -0.03, -0.02, -0.01, 0, 0, 0.01, 0.02, 0.03, 0.04,
 const current = { fingerprint: FP, runner: RUNNER };
 
 describe('the run-to-run lean of stored duets', () => {
-  it('is the robust sd of their estimates less what their pairs explain: 1.4826 · MAD 0.025, squared, less 0.01²', () => {
+  it('is their sd read from the 80th percentile of the deviations from their median (0.04, ÷ 1.2816), squared, less what their pairs explain (0.01²)', () => {
     const out = runToRunLean(
       SPREAD.map((e, i) => duet(e, i)),
       current,
     );
     expect(out.runs).toBe(12);
     expect(out.leans.get('p50 of api')!.runs).toBe(12);
-    expect(out.leans.get('p50 of api')!.sd).toBeCloseTo(Math.sqrt((1.4826 * 0.025) ** 2 - 0.01 ** 2), 10);
+    expect(out.leans.get('p50 of api')!.sd).toBeCloseTo(Math.sqrt((0.04 / 1.2815515655446004) ** 2 - 0.01 ** 2), 10);
     // Estimates that agree no better than their pairs say: no lean.
     expect(out.leans.get('cpu_per_request of api')).toEqual({ sd: 0, runs: 12 });
   });
@@ -53,12 +53,16 @@ describe('the run-to-run lean of stored duets', () => {
       // Runs that were not duets (a first run, a run against the stored runs' figures).
       record(rng, {}, {}, 300),
     ];
-    expect(runToRunLean([...SPREAD.map((e, i) => duet(e, i)), ...others], current).leans.get('p50 of api')!.sd).toBeCloseTo(0.0357, 3);
+    expect(runToRunLean([...SPREAD.map((e, i) => duet(e, i)), ...others], current).leans.get('p50 of api')!.sd).toBeCloseTo(0.0296, 3);
     // 30 steady duets before 20 leaning ones: only the newest 20 are read.
     const old = Array.from({ length: 30 }, (_, i) => duet(0, i));
     const recent = Array.from({ length: 20 }, (_, i) => duet(i % 2 ? 0.05 : -0.05, 50 + i));
     expect(runToRunLean([...old, ...recent], current)).toMatchObject({ runs: 20 });
-    expect(runToRunLean([...old, ...recent], current).leans.get('p50 of api')!.sd).toBeGreaterThan(0.07);
+    // All ±5 %: sd 0.05 / 1.2816 = 0.039, less the pairs' 0.01 (the 30 steady ones would have read 0).
+    expect(runToRunLean([...old, ...recent], current).leans.get('p50 of api')!.sd).toBeCloseTo(
+      Math.sqrt((0.05 / 1.2815515655446004) ** 2 - 0.0001),
+      10,
+    );
     expect(
       runToRunLean(
         SPREAD.slice(0, 4).map((e, i) => duet(e, i)),

@@ -1,6 +1,7 @@
-// The paired t test on differences, checked against scipy.stats (ttest_1samp, t.interval).
+// The paired t test on differences (and the run-to-run lean added to it), checked against scipy.stats (ttest_1samp, t.interval); tailSd against numpy.
 import { describe, expect, it } from 'vitest';
 import { crossoverT, pairedT, withRunLean } from '../../../src/stats/paired.js';
+import { quantile, tailSd } from '../../../src/stats/robust.js';
 
 describe('pairedT', () => {
   const d = [0.031, 0.012, 0.044, -0.005, 0.027, 0.038, 0.019, 0.025];
@@ -73,5 +74,15 @@ describe('withRunLean', () => {
     const same = withRunLean(pairedT([0.05, 0.05, 0.05]), 0.04, 12);
     expect(same.pGreater).toBeGreaterThan(0.05);
     expect(same.lower).toBeLessThan(0);
+  });
+});
+
+describe('tailSd', () => {
+  it('matches numpy: quantile(|d − median(d)|, 0.8) / norm.ppf(0.9), the 80th percentile linear between order statistics', () => {
+    // numpy 2 / scipy 1.17: np.quantile(np.abs(d - np.median(d)), 0.8) / stats.norm.ppf(0.9); np.quantile(d, 0.8)
+    const d = [0.031, 0.012, 0.044, -0.005, 0.027, 0.038, 0.019, 0.025, 0.3];
+    expect(tailSd(d)).toBeCloseTo(0.017946995359664722, 12);
+    expect(quantile(d, 0.8)).toBeCloseTo(0.0404, 12);
+    expect(tailSd([])).toBeNaN();
   });
 });
