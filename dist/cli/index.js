@@ -38817,7 +38817,7 @@ class AbRun {
     admissionDecided = false;
     started = Date.now();
     constructor(config, ctx, 
-    /** Stored duets' run-to-run lean (a run against a stored build): counted in a duet's tests. */
+    /** Stored duets' run-to-run lean (a base perfgate checked out, and a store to read): counted in a duet's tests. */
     lean) {
         this.config = config;
         this.ctx = ctx;

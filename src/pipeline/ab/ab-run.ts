@@ -95,7 +95,7 @@ export class AbRun {
   constructor(
     readonly config: Config,
     readonly ctx: AbContext,
-    /** Stored duets' run-to-run lean (a run against a stored build): counted in a duet's tests. */
+    /** Stored duets' run-to-run lean (a base perfgate checked out, and a store to read): counted in a duet's tests. */
     readonly lean?: LeanEvidence,
   ) {
     if (!config.baseline) throw new Error('A/B mode without baseline.service');
