@@ -291,9 +291,9 @@ for (const neighbour of reportOnly ? [] : NEIGHBOUR)
     }
 
 const pctOf = (xs) => (xs.length ? `${xs.map((x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`).join(', ')} %` : '–');
-/** The machine a run was measured on, short ("AMD EPYC", "Intel Xeon"); runs of 2026-12-07/08 before the field: AMD EPYC (the file's header then). */
+/** The machine a run was measured on, short ("AMD EPYC", "Intel Xeon"). */
 const machineOf = (r) =>
-  (r.machine ?? 'AMD EPYC')
+  r.machine
     .split(',')[0]
     .replace(/\(R\)/g, '')
     .replace(/ Processor$/, '');

@@ -27542,107 +27542,218 @@ function markdown_code(text) {
     return `${ticks}${pad}${oneLine}${pad}${ticks}`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/contract/record.ts
-// The contract of a stored run (one history record): the figures history needs (per trial), and
-// where the run came from. Small on purpose (no histograms): a thousand of them load in
-// milliseconds. The history stores write and read it; the analysis compares with it.
+;// CONCATENATED MODULE: ./src/stats/special.ts
+// Special functions behind the distributions: log-gamma, the regularized incomplete beta and
+// gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
+const LANCZOS = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+function logGamma(x) {
+    if (x < 0.5)
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    const z = x - 1;
+    let a = LANCZOS[0];
+    const t = z + 7.5;
+    for (let i = 1; i < 9; i++)
+        a += LANCZOS[i] / (z + i);
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+const EPS = 1e-16;
+const TINY = 1e-300;
+const MAX_ITER = 10_000;
+/** Continued fraction for the incomplete beta function (modified Lentz). */
+function betaContinuedFraction(a, b, x) {
+    const qab = a + b;
+    const qap = a + 1;
+    const qam = a - 1;
+    let c = 1;
+    let d = 1 - (qab * x) / qap;
+    if (Math.abs(d) < TINY)
+        d = TINY;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= MAX_ITER; m++) {
+        const m2 = 2 * m;
+        let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = 1 + aa / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        h *= d * c;
+        aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = 1 + aa / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < EPS)
+            break;
+    }
+    return h;
+}
+/** Regularized incomplete beta I_x(a, b). */
+function incompleteBeta(x, a, b) {
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+    if (x < (a + 1) / (a + b + 2))
+        return (Math.exp(lnFront) * betaContinuedFraction(a, b, x)) / a;
+    return 1 - (Math.exp(lnFront) * betaContinuedFraction(b, a, 1 - x)) / b;
+}
+/** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a). */
+function gammaQ(a, x) {
+    if (x <= 0)
+        return 1;
+    const lnFront = -x + a * Math.log(x) - logGamma(a);
+    if (x < a + 1) {
+        // Series for P, then Q = 1 - P.
+        let sum = 1 / a;
+        let term = sum;
+        for (let n = 1; n <= MAX_ITER; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (Math.abs(term) < Math.abs(sum) * EPS)
+                break;
+        }
+        return 1 - sum * Math.exp(lnFront);
+    }
+    // Continued fraction for Q (modified Lentz).
+    let b = x + 1 - a;
+    let c = 1 / TINY;
+    let d = 1 / b;
+    let h = d;
+    for (let i = 1; i <= MAX_ITER; i++) {
+        const an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = b + an / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < EPS)
+            break;
+    }
+    return Math.exp(lnFront) * h;
+}
+/** Complementary error function, accurate in the far tail (small p-values stay exact). */
+function erfc(x) {
+    if (x < 0)
+        return 2 - erfc(-x);
+    if (x === 0)
+        return 1;
+    return gammaQ(0.5, x * x);
+}
 
-const RECORD_KIND = 'perfgate-run';
-const RECORD_SCHEMA_VERSION = 1;
-function recordFromResult(result, savedAt = new Date(), o = {}) {
-    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
-    const id = `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-    const profiles = o.publishesProfiles ? profilePages(result, id) : [];
-    return {
-        kind: RECORD_KIND,
-        schemaVersion: RECORD_SCHEMA_VERSION,
-        id,
-        savedAt: savedAt.toISOString(),
-        startedAt: result.startedAt,
-        name: result.name,
-        fingerprint: result.config.fingerprint,
-        runner: result.runner,
-        git: result.git,
-        verdict: result.verdict,
-        scenarios: scenarioFigures(result.scenarios),
-        service: {
-            cpuMean: result.service.cpu?.mean ?? null,
-            memoryPeak: result.service.memory?.peak ?? null,
-            memoryGrowth: result.service.memory?.growth?.slope ?? null,
-            memoryGrowthSe: growthSe(result.service.memory?.growth),
-        },
-        // Against history, or (an A/B run against a stored run's build, which is stored) its base build.
-        regressions: [...(result.regression?.comparisons ?? []), ...(result.ab?.comparisons ?? [])]
-            .filter((c) => c.outcome === 'regression' && c.gating !== false)
-            .map((c) => `${c.metric} of ${c.scenario}`),
-        ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
-        ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
-        ...(result.ab?.design === 'duet' ? { duet: { estimates: duetEstimates(result.ab.comparisons) } } : {}),
-    };
+;// CONCATENATED MODULE: ./src/stats/distributions.ts
+// Normal and Student-t distributions: CDFs and quantiles. Pure.
+// (simple-statistics' cumulativeStdNormalProbability is a 2-decimal table: not for p-values.)
+
+function normalCdf(z) {
+    return 0.5 * erfc(-z / Math.SQRT2);
 }
-/**
- * Where a run's flame graphs go next to the dashboard (`profiles/ID/FILE`, relative to it) and
- * which file each is (as result.json names it): the head build's, one per profiled scenario.
- */
-function profilePages(result, id) {
-    return (result.profile?.scenarios ?? []).flatMap((sc) => {
-        const file = sc.sides.find((s) => s.side === 'head')?.files?.flameGraph;
-        return file ? [{ scenario: sc.scenario, page: `profiles/${id}/${file.split('/').pop()}`, file }] : [];
-    });
+/** Upper tail 1 − Φ(z), without cancellation for large z. */
+function normalSf(z) {
+    return 0.5 * erfc(z / Math.SQRT2);
 }
-/** What history keeps of each trial. */
-function trialFigures(t) {
-    return {
-        p50: t.latency.p50,
-        p95: t.latency.p95,
-        p99: t.latency.p99,
-        rps: t.rps,
-        workflowsPerSec: t.workflows?.perSecond ?? null,
-        attempts: t.requests + t.errors.timeouts + t.errors.connection,
-        errors: t.errors.total,
-        ...(t.metrics ? { metrics: t.metrics } : {}),
-        ...(t.serviceMemory ? { memoryPerRequest: t.serviceMemory.perRequestBytes } : {}),
-        ...(t.yardstick
-            ? {
-                yardstickPerOp: t.yardstick.perOpUs / 1000,
-                ...(t.yardstick.waitPerOpUs !== undefined ? { yardstickWaitPerOp: t.yardstick.waitPerOpUs / 1000 } : {}),
-            }
-            : {}),
-        ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
-        ...(t.dependencyCpu
-            ? {
-                dependencyCpuPerRequest: t.dependencyCpu.perRequestUs === null ? null : t.dependencyCpu.perRequestUs / 1000,
-                systemCpuPerRequest: t.serviceCpu && t.requests > 0 ? (t.serviceCpu.ns + t.dependencyCpu.ns) / 1e6 / t.requests : null,
-            }
-            : {}),
-    };
+/** Φ⁻¹(p): Acklam's rational approximation refined by one Halley step. */
+function normalQuantile(p) {
+    if (p <= 0)
+        return -Infinity;
+    if (p >= 1)
+        return Infinity;
+    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const low = 0.02425;
+    let x;
+    if (p < low) {
+        const q = Math.sqrt(-2 * Math.log(p));
+        x =
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    else if (p <= 1 - low) {
+        const q = p - 0.5;
+        const r = q * q;
+        x =
+            ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    else {
+        const q = Math.sqrt(-2 * Math.log1p(-p));
+        x =
+            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    // Halley refinement against our own CDF.
+    const e = normalCdf(x) - p;
+    const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+    return x - u / (1 + (x * u) / 2);
 }
-/** Standard error of a growth slope, from its 95 % interval. */
-function growthSe(g) {
-    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+/** P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, e.g. Welch). */
+function tCdf(t, df) {
+    if (!Number.isFinite(t))
+        return t > 0 ? 1 : 0;
+    if (df === Infinity)
+        return normalCdf(t);
+    const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+    return t > 0 ? 1 - tail : tail;
 }
-function scenarioFigures(scenarios) {
-    return scenarios
-        .filter((s) => s.trials.length || s.ramp)
-        .map((s) => ({
-        ...(s.ramp
-            ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null }
-            : { name: s.name, trials: s.trials.map(trialFigures) }),
-        ...(s.machine ? { machine: { otherCpus: s.machine.otherCpus, cpus: s.machine.cpus } } : {}),
-    }));
+/** P(T > t): the upper tail, computed directly so tiny p-values keep their precision. */
+function tSf(t, df) {
+    return tCdf(-t, df);
 }
-/** What a stored duet keeps of its comparisons: each estimate and standard error on its analysis scale. */
-function duetEstimates(comparisons) {
-    return comparisons.flatMap((c) => c.se !== undefined && Number.isFinite(c.se) ? [{ scenario: c.scenario, metric: c.metric, estimate: analysisScale(c), se: c.se }] : []);
+/** The t quantile: the t with P(T ≤ t) = p. Newton steps from the normal quantile, bisection-guarded. */
+function tQuantile(p, df) {
+    if (p <= 0)
+        return -Infinity;
+    if (p >= 1)
+        return Infinity;
+    if (p === 0.5)
+        return 0;
+    if (df === Infinity)
+        return normalQuantile(p);
+    let lo = -1e6;
+    let hi = 1e6;
+    let x = normalQuantile(p);
+    for (let i = 0; i < 200; i++) {
+        const f = tCdf(x, df) - p;
+        if (Math.abs(f) < 1e-15)
+            break;
+        if (f > 0)
+            hi = x;
+        else
+            lo = x;
+        const density = Math.exp(tLogPdf(x, df));
+        let next = x - f / density;
+        if (!(next > lo && next < hi) || !Number.isFinite(next))
+            next = (lo + hi) / 2;
+        if (Math.abs(next - x) < 1e-14 * Math.max(1, Math.abs(x))) {
+            x = next;
+            break;
+        }
+        x = next;
+    }
+    return x;
 }
-/** A comparison's change back on the scale its test runs on: the mean log-ratio (oriented so that up is worse), or a share's difference. */
-function analysisScale(c) {
-    if (c.scale === 'abs')
-        return c.change;
-    return c.worse === 'up' ? Math.log1p(c.change) : -Math.log1p(-c.change);
+function tLogPdf(x, df) {
+    return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
@@ -32685,6 +32796,7 @@ function zScore(x, mean, standardDeviation) {
 // Descriptive statistics used by the tests, from simple-statistics (the design's statistics
 // package); perfgate keeps only the conventions around them. Pure.
 
+
 function robust_mean(xs) {
     return xs.length ? mean([...xs]) : NaN;
 }
@@ -32709,13 +32821,429 @@ function robust_quantile(xs, p) {
 }
 /**
  * A standard-deviation estimate from the 80th percentile of the absolute deviations from the
- * median (÷ 1.2816, consistent for normal data): like 1.4826 · MAD it ignores the largest fifth
- * of the values (a few real changes among many), but it reads a peaked, heavy-tailed spread by
- * its tails rather than by its peak, where MAD reads it too narrow.
+ * median (÷ the normal's 90th percentile, 1.2816, consistent for normal data). Like 1.4826 · MAD
+ * (the 50th percentile) it ignores the largest deviations, here a fifth of them (a few real
+ * changes among many), but it reads a peaked, heavy-tailed spread by its tails rather than by its
+ * peak, where MAD reads it too narrow.
  */
 function tailSd(xs) {
     const m = robust_median(xs);
-    return (robust_quantile(xs.map((x) => Math.abs(x - m)), 0.8) / 1.2815515655446004);
+    return (robust_quantile(xs.map((x) => Math.abs(x - m)), 0.8) / normalQuantile(0.9));
+}
+
+;// CONCATENATED MODULE: ./src/stats/paired.ts
+// Paired observations: one difference per pair (in A/B duet trials, log(head / base) of a metric
+// measured on both builds at the same time). A one-sample t test and interval on the differences:
+// the pairs' shared noise (the machine, a neighbour) cancels in each difference, so what is left
+// is the spread of the differences alone. Pure.
+
+
+function pairedT(diffs, level = 0.95) {
+    const n = diffs.length;
+    const m = n ? robust_mean(diffs) : 0;
+    if (n < 2)
+        return { n, estimate: m, lower: -Infinity, upper: Infinity, pGreater: 1, pLess: 1, sd: Number.NaN };
+    const sd = Math.sqrt(robust_variance(diffs));
+    const se = sd / Math.sqrt(n);
+    if (se <= 1e-12 * Math.max(1e-12, Math.abs(m))) {
+        // Every pair the same: the sign of the difference is certain, its size exactly known.
+        return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, se, df: n - 1 };
+    }
+    const t = m / se;
+    const q = tQuantile(1 - (1 - level) / 2, n - 1);
+    return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd, se, df: n - 1 };
+}
+/**
+ * Pairs measured in two arrangements (a duet crossed over: the base held the first slot, then
+ * the head did): each pair's difference is the effect plus the slot's effect in arrangement 0,
+ * minus it in arrangement 1. The effect is the mean of the two arrangements' means, so the slot
+ * effect cancels however many pairs each arrangement has; its variance is σ²/4 · (1/n0 + 1/n1),
+ * σ² pooled within the arrangements (n − 2 degrees of freedom). With pairs in one arrangement
+ * only, the plain paired test.
+ */
+function crossoverT(diffs, arrangement, level = 0.95) {
+    const groups = [[], []];
+    diffs.forEach((d, i) => groups[arrangement[i] ?? 0].push(d));
+    const [g0, g1] = groups;
+    if (!g0.length || !g1.length || diffs.length < 3)
+        return pairedT(diffs, level);
+    const m0 = robust_mean(g0);
+    const m1 = robust_mean(g1);
+    const m = (m0 + m1) / 2;
+    const slot = (m0 - m1) / 2;
+    const df = diffs.length - 2;
+    const ss = g0.reduce((a, x) => a + (x - m0) ** 2, 0) + g1.reduce((a, x) => a + (x - m1) ** 2, 0);
+    const sd = Math.sqrt(ss / df);
+    const se = (sd / 2) * Math.sqrt(1 / g0.length + 1 / g1.length);
+    if (se <= 1e-12 * Math.max(1e-12, Math.abs(m)))
+        return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot, se, df };
+    const t = m / se;
+    const q = tQuantile(1 - (1 - level) / 2, df);
+    return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot, se, df };
+}
+/**
+ * The test with a run-to-run lean added: what one run's estimate moves from one run to the next
+ * beyond its own pairs' scatter (an sd on the same scale, estimated from `runs` earlier runs'
+ * estimates). Its variance adds to the estimate's; the degrees of freedom are Welch–Satterthwaite's
+ * over both parts (the pairs' df, and runs − 1 for the lean). More pairs shrink the first part
+ * only, so a lean sets a floor under the interval however long the run.
+ */
+function withRunLean(test, lean, runs, level = 0.95) {
+    if (!(lean > 0) || test.se === undefined || test.df === undefined)
+        return test;
+    const a = test.se ** 2;
+    const b = lean ** 2;
+    const se = Math.sqrt(a + b);
+    const df = (a + b) ** 2 / (a ** 2 / test.df + b ** 2 / Math.max(1, runs - 1));
+    const m = test.estimate;
+    const t = m / se;
+    const q = tQuantile(1 - (1 - level) / 2, df);
+    return { ...test, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), se, df };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/ab.ts
+
+
+
+
+
+/** The key of a comparison in AbDecisionSettings.notGating. */
+const comparisonKey = (c) => `${c.metric} of ${c.scenario}`;
+/** Pairs of (base, head) values on the metric's comparison scale, with the pair's index: trial i of each side, where both exist. */
+function pairedValues(base, head, def) {
+    const out = [];
+    for (let i = 0; i < Math.min(base.length, head.length); i++) {
+        const b = trialValues([base[i]], def)[0];
+        const h = trialValues([head[i]], def)[0];
+        if (b !== undefined && h !== undefined)
+            out.push([b, h, i]);
+    }
+    return out;
+}
+/** The planned looks: at min, then every step trials per side, up to max. */
+function lookSchedule(min, max, step) {
+    const looks = [];
+    for (let n = min; n < max; n += step)
+        looks.push(n);
+    looks.push(max);
+    return looks;
+}
+/**
+ * Errors in A/B: each trial's error rate, compared pair by pair on its own scale (a difference,
+ * in percentage points) like every other metric, crossed over where the duet was: a burst of
+ * timeouts in one stalled trial is one pair's difference, not tens of thousands of independent
+ * requests (a pooled two-proportion test over every request "proved" 150 timeouts in one trial
+ * of 100,000 requests a regression at the first look). History mode keeps its own rule.
+ */
+const ERROR_RATE = {
+    metric: 'errors',
+    worse: 'up',
+    pick: (t) => (t.attempts > 0 ? t.errors / t.attempts : null),
+    scale: 'abs',
+};
+/** The error rates of the paired trials, pooled per side (every error over every attempt): what the report shows as base and head. */
+function pooledRates(base, head, pairs) {
+    const rate = (ts) => {
+        const picked = pairs.map(([, , i]) => ts[i]);
+        const attempts = picked.reduce((a, t) => a + t.attempts, 0);
+        return attempts ? picked.reduce((a, t) => a + t.errors, 0) / attempts : 0;
+    };
+    return { base: rate(base), head: rate(head) };
+}
+function analyzeAb(base, head, s) {
+    const level = s.alpha / s.looks;
+    const passLevel = (s.beta ?? s.alpha) / s.looks;
+    const drafts = [];
+    for (const [scenario, headTrials] of head) {
+        const baseTrials = base.get(scenario) ?? [];
+        const fixed = s.openModel?.has(scenario) ? FIXED_BY_OPEN_MODEL : {};
+        for (const def of [...comparedMetrics(s.definitions), ERROR_RATE]) {
+            if (Object.hasOwn(fixed, def.metric))
+                continue;
+            const pairs = pairedValues(baseTrials, headTrials, def);
+            if (pairs.length < 2)
+                continue;
+            // Each pair's difference, oriented so that "greater" means worse.
+            const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
+            // The interval at the look's level for a confident pass (β's): its upper bound below δ is
+            // one; p does not depend on it. Crossed over, the slot's effect cancels between the arrangements.
+            const pairsAlone = s.arrangement
+                ? crossoverT(diffs, pairs.map(([, , i]) => s.arrangement[i] ?? 0), 1 - 2 * passLevel)
+                : pairedT(diffs, 1 - 2 * passLevel);
+            // What the stored duets say the estimate moves from run to run, which no number of this run's pairs can see.
+            const lean = s.lean?.get(comparisonKey({ metric: def.metric, scenario }));
+            const t = lean && lean.sd > 0 ? withRunLean(pairsAlone, lean.sd, lean.runs, 1 - 2 * passLevel) : pairsAlone;
+            const p = t.pGreater;
+            const pBetter = t.pLess;
+            // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
+            // figure that worsens downward is worse by the share of the base it lost (1 − head/base), as
+            // in history mode: a halving is 0.5 worse and reads −50 % (format.ts readChange).
+            const change = (x) => (def.scale === 'abs' ? x : def.worse === 'up' ? Math.expm1(x) : -Math.expm1(-x));
+            drafts.push({
+                scenario,
+                metric: def.metric,
+                worse: def.worse,
+                ...(def === ERROR_RATE
+                    ? pooledRates(baseTrials, headTrials, pairs)
+                    : { base: fromScale(def, robust_median(pairs.map((x) => x[0]))), head: fromScale(def, robust_median(pairs.map((x) => x[1]))) }),
+                n: { base: pairs.length, head: pairs.length },
+                change: change(t.estimate),
+                ci: [change(t.lower), change(t.upper)],
+                spread: t.sd,
+                ...(pairsAlone.se !== undefined ? { se: pairsAlone.se } : {}),
+                ...(lean && lean.sd > 0 ? { lean: { sd: lean.sd, runs: lean.runs } } : {}),
+                ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
+                ...(def.scale ? { scale: def.scale } : {}),
+                ciLevel: 1 - 2 * passLevel,
+                p,
+                pAdjusted: p,
+                delta: s.widened?.get(comparisonKey({ metric: def.metric, scenario })) ?? deltaOf(def, s.delta),
+                outcome: 'inconclusive',
+                gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
+                sentence: '',
+                pBetter,
+            });
+        }
+    }
+    const gating = drafts.map((d) => d.gating !== false);
+    const adj = holmByFamily(drafts.map((d) => d.p), gating);
+    const adjBetter = holmByFamily(drafts.map((d) => d.pBetter), gating);
+    return drafts.map(({ pBetter: _ignored, ...d }, i) => {
+        const c = { ...d, pAdjusted: adj[i] };
+        c.outcome = decideOutcome(c, adj[i], adjBetter[i], level);
+        c.sentence = sentence(c);
+        return c;
+    });
+}
+/**
+ * The duet's gated metrics whose δ this run's pairs decide, with the widest δ each may gate on:
+ * latency (a ratio) up to a doubling; the memory each request leaves behind (bytes) up to 4 KB.
+ * A comparison whose pairs scatter so widely that max-trials pairs could not resolve even that
+ * stays out of the gate.
+ */
+const DUET_ADMITTED = {
+    p50: { cap: 1 },
+    p95: { cap: 1 },
+    memory_per_request: { cap: 4096 },
+};
+/**
+ * Each latency's and memory growth's δ for a duet's default gate, from how widely this run's
+ * pairs scatter: max-trials pairs must resolve δ with margin (an interval half-width of δ/2 at
+ * the look's level). Where they cannot resolve the configured δ, the comparison gates on the
+ * smallest change they can resolve (a wait of a few milliseconds on a sub-millisecond route is a
+ * change of ×2 or more, still caught), up to its cap (DUET_ADMITTED); beyond it, it does not
+ * gate. Pairs of a sub-millisecond latency on a shared CPU scatter ±10–26 %; routes that wait on a
+ * database mostly resolve δ itself; a route with large responses reads its memory per request
+ * to ±100–200 B (bench/RESULTS-kinds.md). A run-to-run lean read from stored duets (lean.ts)
+ * counts too: no number of pairs resolves a change smaller than about 2q times it.
+ */
+function duetAdmission(comparisons, s) {
+    const out = { widened: new Map(), notGating: new Map(), why: new Map() };
+    const level = s.alpha / s.looks;
+    const q = tQuantile(1 - level, Math.max(1, s.maxTrials - 2));
+    for (const c of comparisons) {
+        const admitted = DUET_ADMITTED[c.metric];
+        if (!admitted || !isGating(c.metric, s.gate) || c.spread === undefined)
+            continue;
+        const abs = c.scale === 'abs';
+        const lean = c.lean?.sd ?? 0;
+        // The smallest change max-trials pairs resolve: an interval half-width of δ/2, the run-to-run lean included.
+        const resolved = 2 * q * Math.sqrt(c.spread ** 2 / s.maxTrials + lean ** 2);
+        if (resolved <= c.delta)
+            continue;
+        const key = comparisonKey(c);
+        if (!Number.isFinite(c.spread)) {
+            out.notGating.set(key, 'too few pairs to tell how widely they scatter');
+            out.why.set(key, out.notGating.get(key));
+            continue;
+        }
+        // On the ratio scale in whole percent, or in steps of 16 bytes.
+        const needed = abs ? Math.ceil(resolved / 16) * 16 : Math.ceil(Math.expm1(resolved) * 100) / 100;
+        const amount = (x) => (abs ? formatValue(x, 'bytes-per-request') : `${pct(x)} %`);
+        const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
+        const scatter = lean > 0
+            ? `its estimate leans ±${amount(lean)} from run to run (${c.lean.runs} stored duets), which more pairs do not shrink, and its pairs scatter ±${amount(c.spread)} here: too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs`
+            : `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
+        if (needed <= admitted.cap) {
+            out.widened.set(key, needed);
+            out.why.set(key, `${scatter}; it gates on changes of ${amount(needed)} or more`);
+        }
+        else {
+            out.notGating.set(key, `${scatter}, or any change below ${abs ? amount(admitted.cap) : `×${(1 + admitted.cap).toFixed(0)}`}`);
+            out.why.set(key, out.notGating.get(key));
+        }
+    }
+    return out;
+}
+function decideOutcome(c, adjusted, adjustedBetter, level) {
+    if (adjusted <= level && c.change >= c.delta)
+        return 'regression';
+    if (adjustedBetter <= level && -c.change >= c.delta)
+        return 'improvement';
+    if (c.ci[1] < c.delta)
+        return 'confident pass';
+    return 'inconclusive';
+}
+const NAMES = {
+    // [metric name, word when worse, word when better]
+    p50: ['p50', 'slower', 'faster'],
+    p95: ['p95', 'slower', 'faster'],
+    p99: ['p99', 'slower', 'faster'],
+    rps: ['throughput', 'lower', 'higher'],
+    workflows_per_s: ['workflows/s', 'lower', 'higher'],
+    errors: ['the error rate', 'higher', 'lower'],
+    cpu_per_request: ['service CPU per request', 'higher', 'lower'],
+    dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
+    system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
+    relative_cpu_per_request: ['service CPU per request relative to the yardstick', 'higher', 'lower'],
+    memory_per_request: ['memory growth per request', 'higher', 'lower'],
+};
+/** A fraction's size in percent, to one decimal (0.042 → "4.2"). */
+const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
+/** "p95 of checkout is 12 % slower (97.5 % CI +8 to +16 %)": the change head against base, as a reader computes it. */
+function sentence(c) {
+    const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
+    const ci = `${Math.round(c.ciLevel * 1000) / 10} % CI ${signedRange(c, c.ci, false, ' to ')}`;
+    const word = c.change > 0 ? worse : better;
+    const read = readChange(c, c.change);
+    if (c.metric === 'memory_per_request')
+        return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(read), 'bytes-per-request')} ${word} (${ci}).`;
+    // pct() turns a fraction into percent, which for a rate difference is percentage points.
+    const size = c.metric === 'errors' || c.scale === 'abs' ? `${pct(read)} percentage points` : `${pct(read)} %`;
+    if (pct(read) === '0')
+        return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
+    return `${capital(name)} of ${c.scenario} is ${size} ${word} (${ci}).`;
+}
+function capital(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+/** The gating comparisons still undecided (the reason to sample more). */
+function undecided(comparisons) {
+    return gatingOf(comparisons).filter((c) => c.outcome === 'inconclusive');
+}
+/**
+ * Why sampling may stop at this look, or null to go on: no further trial can change the gate's
+ * outcome once a gating comparison is a proven regression (α is spent per look, so the verdict
+ * holds) or every gating comparison is decided. Non-gating comparisons never keep it sampling.
+ */
+function stopReason(comparisons, trials) {
+    const gating = gatingOf(comparisons);
+    const proven = gating.filter((c) => c.outcome === 'regression').length;
+    if (proven)
+        return `${proven} gating regression${proven === 1 ? ' was' : 's were'} proven after ${trials} trials per side`;
+    if (!gating.some((c) => c.outcome === 'inconclusive'))
+        return `every gating comparison was decided after ${trials} trials per side`;
+    return null;
+}
+/** Outcome counts over the gating comparisons (what decides the verdict). */
+function abCounts(comparisons) {
+    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 };
+    for (const c of gatingOf(comparisons))
+        counts[c.outcome]++;
+    return counts;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/contract/record.ts
+// The contract of a stored run (one history record): the figures history needs (per trial), and
+// where the run came from. Small on purpose (no histograms): a thousand of them load in
+// milliseconds. The history stores write and read it; the analysis compares with it.
+
+const RECORD_KIND = 'perfgate-run';
+const RECORD_SCHEMA_VERSION = 1;
+function recordFromResult(result, savedAt = new Date(), o = {}) {
+    const stamp = result.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const sha = result.git?.sha?.slice(0, 7) ?? 'nosha';
+    const id = `${stamp}-${sha}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+    const profiles = o.publishesProfiles ? profilePages(result, id) : [];
+    return {
+        kind: RECORD_KIND,
+        schemaVersion: RECORD_SCHEMA_VERSION,
+        id,
+        savedAt: savedAt.toISOString(),
+        startedAt: result.startedAt,
+        name: result.name,
+        fingerprint: result.config.fingerprint,
+        runner: result.runner,
+        git: result.git,
+        verdict: result.verdict,
+        scenarios: scenarioFigures(result.scenarios),
+        service: {
+            cpuMean: result.service.cpu?.mean ?? null,
+            memoryPeak: result.service.memory?.peak ?? null,
+            memoryGrowth: result.service.memory?.growth?.slope ?? null,
+            memoryGrowthSe: growthSe(result.service.memory?.growth),
+        },
+        // Against history, or (an A/B run against a stored run's build, which is stored) its base build.
+        regressions: [...(result.regression?.comparisons ?? []), ...(result.ab?.comparisons ?? [])]
+            .filter((c) => c.outcome === 'regression' && c.gating !== false)
+            .map((c) => `${c.metric} of ${c.scenario}`),
+        ...(result.metrics?.definitions.length ? { units: Object.fromEntries(result.metrics.definitions.map((d) => [d.name, d.unit])) } : {}),
+        ...(profiles.length ? { profiles: profiles.map(({ scenario, page }) => ({ scenario, page })) } : {}),
+        ...(result.ab?.design === 'duet' ? { duet: { estimates: duetEstimates(result.ab.comparisons) } } : {}),
+    };
+}
+/**
+ * Where a run's flame graphs go next to the dashboard (`profiles/ID/FILE`, relative to it) and
+ * which file each is (as result.json names it): the head build's, one per profiled scenario.
+ */
+function profilePages(result, id) {
+    return (result.profile?.scenarios ?? []).flatMap((sc) => {
+        const file = sc.sides.find((s) => s.side === 'head')?.files?.flameGraph;
+        return file ? [{ scenario: sc.scenario, page: `profiles/${id}/${file.split('/').pop()}`, file }] : [];
+    });
+}
+/** What history keeps of each trial. */
+function trialFigures(t) {
+    return {
+        p50: t.latency.p50,
+        p95: t.latency.p95,
+        p99: t.latency.p99,
+        rps: t.rps,
+        workflowsPerSec: t.workflows?.perSecond ?? null,
+        attempts: t.requests + t.errors.timeouts + t.errors.connection,
+        errors: t.errors.total,
+        ...(t.metrics ? { metrics: t.metrics } : {}),
+        ...(t.serviceMemory ? { memoryPerRequest: t.serviceMemory.perRequestBytes } : {}),
+        ...(t.yardstick
+            ? {
+                yardstickPerOp: t.yardstick.perOpUs / 1000,
+                ...(t.yardstick.waitPerOpUs !== undefined ? { yardstickWaitPerOp: t.yardstick.waitPerOpUs / 1000 } : {}),
+            }
+            : {}),
+        ...(t.serviceCpu ? { cpuPerRequest: t.serviceCpu.perRequestUs === null ? null : t.serviceCpu.perRequestUs / 1000 } : {}),
+        ...(t.dependencyCpu
+            ? {
+                dependencyCpuPerRequest: t.dependencyCpu.perRequestUs === null ? null : t.dependencyCpu.perRequestUs / 1000,
+                systemCpuPerRequest: t.serviceCpu && t.requests > 0 ? (t.serviceCpu.ns + t.dependencyCpu.ns) / 1e6 / t.requests : null,
+            }
+            : {}),
+    };
+}
+/** Standard error of a growth slope, from its 95 % interval. */
+function growthSe(g) {
+    return g ? (g.ci[1] - g.ci[0]) / (2 * 1.96) : null;
+}
+function scenarioFigures(scenarios) {
+    return scenarios
+        .filter((s) => s.trials.length || s.ramp)
+        .map((s) => ({
+        ...(s.ramp
+            ? { name: s.name, trials: [], capacity: s.ramp.capacity?.rps ?? null }
+            : { name: s.name, trials: s.trials.map(trialFigures) }),
+        ...(s.machine ? { machine: { otherCpus: s.machine.otherCpus, cpus: s.machine.cpus } } : {}),
+    }));
+}
+/** What a stored duet keeps of its comparisons: each estimate and standard error on its analysis scale. */
+function duetEstimates(comparisons) {
+    return comparisons.flatMap((c) => c.se !== undefined && Number.isFinite(c.se) ? [{ scenario: c.scenario, metric: c.metric, estimate: analysisScale(c), se: c.se }] : []);
+}
+/** A comparison's change back on the scale its test runs on: the mean log-ratio (oriented so that up is worse), or a share's difference. */
+function analysisScale(c) {
+    if (c.scale === 'abs')
+        return c.change;
+    return c.worse === 'up' ? Math.log1p(c.change) : -Math.log1p(-c.change);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/baseline.ts
@@ -32897,220 +33425,6 @@ function factorText(f) {
 }
 function cpusText(n) {
     return n.toFixed(2);
-}
-
-;// CONCATENATED MODULE: ./src/stats/special.ts
-// Special functions behind the distributions: log-gamma, the regularized incomplete beta and
-// gamma functions, erfc. Pure; accurate to ~1e-14 relative in the ranges perfgate uses.
-const LANCZOS = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
-function logGamma(x) {
-    if (x < 0.5)
-        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-    const z = x - 1;
-    let a = LANCZOS[0];
-    const t = z + 7.5;
-    for (let i = 1; i < 9; i++)
-        a += LANCZOS[i] / (z + i);
-    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
-const EPS = 1e-16;
-const TINY = 1e-300;
-const MAX_ITER = 10_000;
-/** Continued fraction for the incomplete beta function (modified Lentz). */
-function betaContinuedFraction(a, b, x) {
-    const qab = a + b;
-    const qap = a + 1;
-    const qam = a - 1;
-    let c = 1;
-    let d = 1 - (qab * x) / qap;
-    if (Math.abs(d) < TINY)
-        d = TINY;
-    d = 1 / d;
-    let h = d;
-    for (let m = 1; m <= MAX_ITER; m++) {
-        const m2 = 2 * m;
-        let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = 1 + aa / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        h *= d * c;
-        aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = 1 + aa / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        const del = d * c;
-        h *= del;
-        if (Math.abs(del - 1) < EPS)
-            break;
-    }
-    return h;
-}
-/** Regularized incomplete beta I_x(a, b). */
-function incompleteBeta(x, a, b) {
-    if (x <= 0)
-        return 0;
-    if (x >= 1)
-        return 1;
-    const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
-    if (x < (a + 1) / (a + b + 2))
-        return (Math.exp(lnFront) * betaContinuedFraction(a, b, x)) / a;
-    return 1 - (Math.exp(lnFront) * betaContinuedFraction(b, a, 1 - x)) / b;
-}
-/** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a). */
-function gammaQ(a, x) {
-    if (x <= 0)
-        return 1;
-    const lnFront = -x + a * Math.log(x) - logGamma(a);
-    if (x < a + 1) {
-        // Series for P, then Q = 1 - P.
-        let sum = 1 / a;
-        let term = sum;
-        for (let n = 1; n <= MAX_ITER; n++) {
-            term *= x / (a + n);
-            sum += term;
-            if (Math.abs(term) < Math.abs(sum) * EPS)
-                break;
-        }
-        return 1 - sum * Math.exp(lnFront);
-    }
-    // Continued fraction for Q (modified Lentz).
-    let b = x + 1 - a;
-    let c = 1 / TINY;
-    let d = 1 / b;
-    let h = d;
-    for (let i = 1; i <= MAX_ITER; i++) {
-        const an = -i * (i - a);
-        b += 2;
-        d = an * d + b;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = b + an / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        const del = d * c;
-        h *= del;
-        if (Math.abs(del - 1) < EPS)
-            break;
-    }
-    return Math.exp(lnFront) * h;
-}
-/** Complementary error function, accurate in the far tail (small p-values stay exact). */
-function erfc(x) {
-    if (x < 0)
-        return 2 - erfc(-x);
-    if (x === 0)
-        return 1;
-    return gammaQ(0.5, x * x);
-}
-
-;// CONCATENATED MODULE: ./src/stats/distributions.ts
-// Normal and Student-t distributions: CDFs and quantiles. Pure.
-// (simple-statistics' cumulativeStdNormalProbability is a 2-decimal table: not for p-values.)
-
-function normalCdf(z) {
-    return 0.5 * erfc(-z / Math.SQRT2);
-}
-/** Upper tail 1 − Φ(z), without cancellation for large z. */
-function normalSf(z) {
-    return 0.5 * erfc(z / Math.SQRT2);
-}
-/** Φ⁻¹(p): Acklam's rational approximation refined by one Halley step. */
-function normalQuantile(p) {
-    if (p <= 0)
-        return -Infinity;
-    if (p >= 1)
-        return Infinity;
-    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-    const low = 0.02425;
-    let x;
-    if (p < low) {
-        const q = Math.sqrt(-2 * Math.log(p));
-        x =
-            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    }
-    else if (p <= 1 - low) {
-        const q = p - 0.5;
-        const r = q * q;
-        x =
-            ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-                (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-    }
-    else {
-        const q = Math.sqrt(-2 * Math.log1p(-p));
-        x =
-            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-                ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    }
-    // Halley refinement against our own CDF.
-    const e = normalCdf(x) - p;
-    const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
-    return x - u / (1 + (x * u) / 2);
-}
-/** P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, e.g. Welch). */
-function tCdf(t, df) {
-    if (!Number.isFinite(t))
-        return t > 0 ? 1 : 0;
-    if (df === Infinity)
-        return normalCdf(t);
-    const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-    return t > 0 ? 1 - tail : tail;
-}
-/** P(T > t): the upper tail, computed directly so tiny p-values keep their precision. */
-function tSf(t, df) {
-    return tCdf(-t, df);
-}
-/** The t quantile: the t with P(T ≤ t) = p. Newton steps from the normal quantile, bisection-guarded. */
-function tQuantile(p, df) {
-    if (p <= 0)
-        return -Infinity;
-    if (p >= 1)
-        return Infinity;
-    if (p === 0.5)
-        return 0;
-    if (df === Infinity)
-        return normalQuantile(p);
-    let lo = -1e6;
-    let hi = 1e6;
-    let x = normalQuantile(p);
-    for (let i = 0; i < 200; i++) {
-        const f = tCdf(x, df) - p;
-        if (Math.abs(f) < 1e-15)
-            break;
-        if (f > 0)
-            hi = x;
-        else
-            lo = x;
-        const density = Math.exp(tLogPdf(x, df));
-        let next = x - f / density;
-        if (!(next > lo && next < hi) || !Number.isFinite(next))
-            next = (lo + hi) / 2;
-        if (Math.abs(next - x) < 1e-14 * Math.max(1, Math.abs(x))) {
-            x = next;
-            break;
-        }
-        x = next;
-    }
-    return x;
-}
-function tLogPdf(x, df) {
-    return logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((x * x) / df);
 }
 
 ;// CONCATENATED MODULE: ./src/stats/linear.ts
@@ -33860,6 +34174,7 @@ function calibrate(a, b, s) {
 
 
 
+
 const METRIC_LABELS = {
     p50: 'p50 latency',
     p95: 'p95 latency',
@@ -34042,12 +34357,11 @@ function leanSentence(ab) {
     const leaning = ab.comparisons.filter((c) => c.lean);
     if (!leaning.length)
         return ` Run-to-run lean: the newest ${from} lean no further from run to run than their pairs scatter.`;
-    const tenths = (x) => Math.round(x * 1000) / 10;
     const amount = (c, sd) => c.scale !== 'abs'
-        ? `±${tenths(sd)} %`
+        ? `±${pct(sd)} %`
         : c.metric === 'memory_per_request'
             ? `±${formatValue(sd, 'bytes-per-request')}`
-            : `±${tenths(sd)} percentage points`;
+            : `±${pct(sd)} percentage points`;
     return (` Run-to-run lean, read from the newest ${from} (what an estimate moves from run to run beyond its pairs' scatter, which no number of pairs shrinks) and added to the pairs' variance: ` +
         `${leaning.map((c) => `${metricLabel(c.metric)} of "${markdown_md(c.scenario)}" ${amount(c, c.lean.sd)}`).join(', ')}` +
         `${leaning.length < ab.comparisons.length ? '; the others lean no further than their pairs scatter' : ''}.`);
@@ -34804,317 +35118,6 @@ function measuredText(t) {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/stats/paired.ts
-// Paired observations: one difference per pair (in A/B duet trials, log(head / base) of a metric
-// measured on both builds at the same time). A one-sample t test and interval on the differences:
-// the pairs' shared noise (the machine, a neighbour) cancels in each difference, so what is left
-// is the spread of the differences alone. Pure.
-
-
-function pairedT(diffs, level = 0.95) {
-    const n = diffs.length;
-    const m = n ? robust_mean(diffs) : 0;
-    if (n < 2)
-        return { n, estimate: m, lower: -Infinity, upper: Infinity, pGreater: 1, pLess: 1, sd: Number.NaN };
-    const sd = Math.sqrt(robust_variance(diffs));
-    const se = sd / Math.sqrt(n);
-    if (se <= 1e-12 * Math.max(1e-12, Math.abs(m))) {
-        // Every pair the same: the sign of the difference is certain, its size exactly known.
-        return { n, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, se, df: n - 1 };
-    }
-    const t = m / se;
-    const q = tQuantile(1 - (1 - level) / 2, n - 1);
-    return { n, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, n - 1), pLess: tSf(-t, n - 1), sd, se, df: n - 1 };
-}
-/**
- * Pairs measured in two arrangements (a duet crossed over: the base held the first slot, then
- * the head did): each pair's difference is the effect plus the slot's effect in arrangement 0,
- * minus it in arrangement 1. The effect is the mean of the two arrangements' means, so the slot
- * effect cancels however many pairs each arrangement has; its variance is σ²/4 · (1/n0 + 1/n1),
- * σ² pooled within the arrangements (n − 2 degrees of freedom). With pairs in one arrangement
- * only, the plain paired test.
- */
-function crossoverT(diffs, arrangement, level = 0.95) {
-    const groups = [[], []];
-    diffs.forEach((d, i) => groups[arrangement[i] ?? 0].push(d));
-    const [g0, g1] = groups;
-    if (!g0.length || !g1.length || diffs.length < 3)
-        return pairedT(diffs, level);
-    const m0 = robust_mean(g0);
-    const m1 = robust_mean(g1);
-    const m = (m0 + m1) / 2;
-    const slot = (m0 - m1) / 2;
-    const df = diffs.length - 2;
-    const ss = g0.reduce((a, x) => a + (x - m0) ** 2, 0) + g1.reduce((a, x) => a + (x - m1) ** 2, 0);
-    const sd = Math.sqrt(ss / df);
-    const se = (sd / 2) * Math.sqrt(1 / g0.length + 1 / g1.length);
-    if (se <= 1e-12 * Math.max(1e-12, Math.abs(m)))
-        return { n: diffs.length, estimate: m, lower: m, upper: m, pGreater: m > 0 ? 0 : 1, pLess: m < 0 ? 0 : 1, sd, slot, se, df };
-    const t = m / se;
-    const q = tQuantile(1 - (1 - level) / 2, df);
-    return { n: diffs.length, estimate: m, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), sd, slot, se, df };
-}
-/**
- * The test with a run-to-run lean added: what one run's estimate moves from one run to the next
- * beyond its own pairs' scatter (an sd on the same scale, estimated from `runs` earlier runs'
- * estimates). Its variance adds to the estimate's; the degrees of freedom are Welch–Satterthwaite's
- * over both parts (the pairs' df, and runs − 1 for the lean). More pairs shrink the first part
- * only, so a lean sets a floor under the interval however long the run.
- */
-function withRunLean(test, lean, runs, level = 0.95) {
-    if (!(lean > 0) || test.se === undefined || test.df === undefined)
-        return test;
-    const a = test.se ** 2;
-    const b = lean ** 2;
-    const se = Math.sqrt(a + b);
-    const df = (a + b) ** 2 / (a ** 2 / test.df + b ** 2 / Math.max(1, runs - 1));
-    const m = test.estimate;
-    const t = m / se;
-    const q = tQuantile(1 - (1 - level) / 2, df);
-    return { ...test, lower: m - q * se, upper: m + q * se, pGreater: tSf(t, df), pLess: tSf(-t, df), se, df };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/ab.ts
-
-
-
-
-
-/** The key of a comparison in AbDecisionSettings.notGating. */
-const comparisonKey = (c) => `${c.metric} of ${c.scenario}`;
-/** Pairs of (base, head) values on the metric's comparison scale, with the pair's index: trial i of each side, where both exist. */
-function pairedValues(base, head, def) {
-    const out = [];
-    for (let i = 0; i < Math.min(base.length, head.length); i++) {
-        const b = trialValues([base[i]], def)[0];
-        const h = trialValues([head[i]], def)[0];
-        if (b !== undefined && h !== undefined)
-            out.push([b, h, i]);
-    }
-    return out;
-}
-/** The planned looks: at min, then every step trials per side, up to max. */
-function lookSchedule(min, max, step) {
-    const looks = [];
-    for (let n = min; n < max; n += step)
-        looks.push(n);
-    looks.push(max);
-    return looks;
-}
-/**
- * Errors in A/B: each trial's error rate, compared pair by pair on its own scale (a difference,
- * in percentage points) like every other metric, crossed over where the duet was: a burst of
- * timeouts in one stalled trial is one pair's difference, not tens of thousands of independent
- * requests (a pooled two-proportion test over every request "proved" 150 timeouts in one trial
- * of 100,000 requests a regression at the first look). History mode keeps its own rule.
- */
-const ERROR_RATE = {
-    metric: 'errors',
-    worse: 'up',
-    pick: (t) => (t.attempts > 0 ? t.errors / t.attempts : null),
-    scale: 'abs',
-};
-/** The error rates of the paired trials, pooled per side (every error over every attempt): what the report shows as base and head. */
-function pooledRates(base, head, pairs) {
-    const rate = (ts) => {
-        const picked = pairs.map(([, , i]) => ts[i]);
-        const attempts = picked.reduce((a, t) => a + t.attempts, 0);
-        return attempts ? picked.reduce((a, t) => a + t.errors, 0) / attempts : 0;
-    };
-    return { base: rate(base), head: rate(head) };
-}
-function analyzeAb(base, head, s) {
-    const level = s.alpha / s.looks;
-    const passLevel = (s.beta ?? s.alpha) / s.looks;
-    const drafts = [];
-    for (const [scenario, headTrials] of head) {
-        const baseTrials = base.get(scenario) ?? [];
-        const fixed = s.openModel?.has(scenario) ? FIXED_BY_OPEN_MODEL : {};
-        for (const def of [...comparedMetrics(s.definitions), ERROR_RATE]) {
-            if (Object.hasOwn(fixed, def.metric))
-                continue;
-            const pairs = pairedValues(baseTrials, headTrials, def);
-            if (pairs.length < 2)
-                continue;
-            // Each pair's difference, oriented so that "greater" means worse.
-            const diffs = pairs.map(([b, h]) => (def.worse === 'up' ? h - b : b - h));
-            // The interval at the look's level for a confident pass (β's): its upper bound below δ is
-            // one; p does not depend on it. Crossed over, the slot's effect cancels between the arrangements.
-            const pairsAlone = s.arrangement
-                ? crossoverT(diffs, pairs.map(([, , i]) => s.arrangement[i] ?? 0), 1 - 2 * passLevel)
-                : pairedT(diffs, 1 - 2 * passLevel);
-            // What the stored duets say the estimate moves from run to run, which no number of this run's pairs can see.
-            const lean = s.lean?.get(comparisonKey({ metric: def.metric, scenario }));
-            const t = lean && lean.sd > 0 ? withRunLean(pairsAlone, lean.sd, lean.runs, 1 - 2 * passLevel) : pairsAlone;
-            const p = t.pGreater;
-            const pBetter = t.pLess;
-            // On the log scale the shift is a ratio; a share on its own scale shifts by a difference. A
-            // figure that worsens downward is worse by the share of the base it lost (1 − head/base), as
-            // in history mode: a halving is 0.5 worse and reads −50 % (format.ts readChange).
-            const change = (x) => (def.scale === 'abs' ? x : def.worse === 'up' ? Math.expm1(x) : -Math.expm1(-x));
-            drafts.push({
-                scenario,
-                metric: def.metric,
-                worse: def.worse,
-                ...(def === ERROR_RATE
-                    ? pooledRates(baseTrials, headTrials, pairs)
-                    : { base: fromScale(def, robust_median(pairs.map((x) => x[0]))), head: fromScale(def, robust_median(pairs.map((x) => x[1]))) }),
-                n: { base: pairs.length, head: pairs.length },
-                change: change(t.estimate),
-                ci: [change(t.lower), change(t.upper)],
-                spread: t.sd,
-                ...(pairsAlone.se !== undefined ? { se: pairsAlone.se } : {}),
-                ...(lean && lean.sd > 0 ? { lean: { sd: lean.sd, runs: lean.runs } } : {}),
-                ...(t.slot !== undefined ? { slotEffect: t.slot } : {}),
-                ...(def.scale ? { scale: def.scale } : {}),
-                ciLevel: 1 - 2 * passLevel,
-                p,
-                pAdjusted: p,
-                delta: s.widened?.get(comparisonKey({ metric: def.metric, scenario })) ?? deltaOf(def, s.delta),
-                outcome: 'inconclusive',
-                gating: isGating(def.metric, s.gate) && !s.notGating?.has(comparisonKey({ metric: def.metric, scenario })),
-                sentence: '',
-                pBetter,
-            });
-        }
-    }
-    const gating = drafts.map((d) => d.gating !== false);
-    const adj = holmByFamily(drafts.map((d) => d.p), gating);
-    const adjBetter = holmByFamily(drafts.map((d) => d.pBetter), gating);
-    return drafts.map(({ pBetter: _ignored, ...d }, i) => {
-        const c = { ...d, pAdjusted: adj[i] };
-        c.outcome = decideOutcome(c, adj[i], adjBetter[i], level);
-        c.sentence = sentence(c);
-        return c;
-    });
-}
-/**
- * The duet's gated metrics whose δ this run's pairs decide, with the widest δ each may gate on:
- * latency (a ratio) up to a doubling; the memory each request leaves behind (bytes) up to 4 KB.
- * A comparison whose pairs scatter so widely that max-trials pairs could not resolve even that
- * stays out of the gate.
- */
-const DUET_ADMITTED = {
-    p50: { cap: 1 },
-    p95: { cap: 1 },
-    memory_per_request: { cap: 4096 },
-};
-/**
- * Each latency's and memory growth's δ for a duet's default gate, from how widely this run's
- * pairs scatter: max-trials pairs must resolve δ with margin (an interval half-width of δ/2 at
- * the look's level). Where they cannot resolve the configured δ, the comparison gates on the
- * smallest change they can resolve (a wait of a few milliseconds on a sub-millisecond route is a
- * change of ×2 or more, still caught), up to its cap (DUET_ADMITTED); beyond it, it does not
- * gate. Pairs of a sub-millisecond latency on a shared CPU scatter ±10–26 %; routes that wait on a
- * database mostly resolve δ itself; a route with large responses reads its memory per request
- * to ±100–200 B (bench/RESULTS-kinds.md). A run-to-run lean read from stored duets (lean.ts)
- * counts too: no number of pairs resolves a change smaller than about 2q times it.
- */
-function duetAdmission(comparisons, s) {
-    const out = { widened: new Map(), notGating: new Map(), why: new Map() };
-    const level = s.alpha / s.looks;
-    const q = tQuantile(1 - level, Math.max(1, s.maxTrials - 2));
-    for (const c of comparisons) {
-        const admitted = DUET_ADMITTED[c.metric];
-        if (!admitted || !isGating(c.metric, s.gate) || c.spread === undefined)
-            continue;
-        const abs = c.scale === 'abs';
-        const lean = c.lean?.sd ?? 0;
-        // The smallest change max-trials pairs resolve: an interval half-width of δ/2, the run-to-run lean included.
-        const resolved = 2 * q * Math.sqrt(c.spread ** 2 / s.maxTrials + lean ** 2);
-        if (resolved <= c.delta)
-            continue;
-        const key = comparisonKey(c);
-        if (!Number.isFinite(c.spread)) {
-            out.notGating.set(key, 'too few pairs to tell how widely they scatter');
-            out.why.set(key, out.notGating.get(key));
-            continue;
-        }
-        // On the ratio scale in whole percent, or in steps of 16 bytes.
-        const needed = abs ? Math.ceil(resolved / 16) * 16 : Math.ceil(Math.expm1(resolved) * 100) / 100;
-        const amount = (x) => (abs ? formatValue(x, 'bytes-per-request') : `${pct(x)} %`);
-        const limit = (c.delta * Math.sqrt(s.maxTrials)) / (2 * q);
-        const scatter = lean > 0
-            ? `its estimate leans ±${amount(lean)} from run to run (${c.lean.runs} stored duets), which more pairs do not shrink, and its pairs scatter ±${amount(c.spread)} here: too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs`
-            : `its pairs scatter ±${amount(c.spread)} here, too widely to resolve δ ${amount(c.delta)} within ${s.maxTrials} pairs (that needs ±${amount(limit)} or less)`;
-        if (needed <= admitted.cap) {
-            out.widened.set(key, needed);
-            out.why.set(key, `${scatter}; it gates on changes of ${amount(needed)} or more`);
-        }
-        else {
-            out.notGating.set(key, `${scatter}, or any change below ${abs ? amount(admitted.cap) : `×${(1 + admitted.cap).toFixed(0)}`}`);
-            out.why.set(key, out.notGating.get(key));
-        }
-    }
-    return out;
-}
-function decideOutcome(c, adjusted, adjustedBetter, level) {
-    if (adjusted <= level && c.change >= c.delta)
-        return 'regression';
-    if (adjustedBetter <= level && -c.change >= c.delta)
-        return 'improvement';
-    if (c.ci[1] < c.delta)
-        return 'confident pass';
-    return 'inconclusive';
-}
-const NAMES = {
-    // [metric name, word when worse, word when better]
-    p50: ['p50', 'slower', 'faster'],
-    p95: ['p95', 'slower', 'faster'],
-    p99: ['p99', 'slower', 'faster'],
-    rps: ['throughput', 'lower', 'higher'],
-    workflows_per_s: ['workflows/s', 'lower', 'higher'],
-    errors: ['the error rate', 'higher', 'lower'],
-    cpu_per_request: ['service CPU per request', 'higher', 'lower'],
-    dependency_cpu_per_request: ["dependencies' CPU per request", 'higher', 'lower'],
-    system_cpu_per_request: ['system CPU per request (service and its dependencies)', 'higher', 'lower'],
-    relative_cpu_per_request: ['service CPU per request relative to the yardstick', 'higher', 'lower'],
-    memory_per_request: ['memory growth per request', 'higher', 'lower'],
-};
-const pct = (f) => `${Math.round(Math.abs(f) * 1000) / 10}`;
-/** "p95 of checkout is 12 % slower (97.5 % CI +8 to +16 %)": the change head against base, as a reader computes it. */
-function sentence(c) {
-    const [name, worse, better] = NAMES[c.metric] ?? [c.metric, c.worse === 'up' ? 'higher' : 'lower', c.worse === 'up' ? 'lower' : 'higher'];
-    const ci = `${Math.round(c.ciLevel * 1000) / 10} % CI ${signedRange(c, c.ci, false, ' to ')}`;
-    const word = c.change > 0 ? worse : better;
-    const read = readChange(c, c.change);
-    if (c.metric === 'memory_per_request')
-        return `${capital(name)} of ${c.scenario} is ${formatValue(Math.abs(read), 'bytes-per-request')} ${word} (${ci}).`;
-    // pct() turns a fraction into percent, which for a rate difference is percentage points.
-    const size = c.metric === 'errors' || c.scale === 'abs' ? `${pct(read)} percentage points` : `${pct(read)} %`;
-    if (pct(read) === '0')
-        return `${capital(name)} of ${c.scenario} is unchanged (${ci}).`;
-    return `${capital(name)} of ${c.scenario} is ${size} ${word} (${ci}).`;
-}
-function capital(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
-/** The gating comparisons still undecided (the reason to sample more). */
-function undecided(comparisons) {
-    return gatingOf(comparisons).filter((c) => c.outcome === 'inconclusive');
-}
-/**
- * Why sampling may stop at this look, or null to go on: no further trial can change the gate's
- * outcome once a gating comparison is a proven regression (α is spent per look, so the verdict
- * holds) or every gating comparison is decided. Non-gating comparisons never keep it sampling.
- */
-function stopReason(comparisons, trials) {
-    const gating = gatingOf(comparisons);
-    const proven = gating.filter((c) => c.outcome === 'regression').length;
-    if (proven)
-        return `${proven} gating regression${proven === 1 ? ' was' : 's were'} proven after ${trials} trials per side`;
-    if (!gating.some((c) => c.outcome === 'inconclusive'))
-        return `every gating comparison was decided after ${trials} trials per side`;
-    return null;
-}
-/** Outcome counts over the gating comparisons (what decides the verdict). */
-function abCounts(comparisons) {
-    const counts = { regression: 0, improvement: 0, 'confident pass': 0, inconclusive: 0 };
-    for (const c of gatingOf(comparisons))
-        counts[c.outcome]++;
-    return counts;
-}
-
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var dist_ajv = __nccwpck_require__(2463);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js

@@ -281,7 +281,8 @@ const NAMES: Partial<Record<ComparedMetric, [string, string, string]>> = {
   memory_per_request: ['memory growth per request', 'higher', 'lower'],
 };
 
-const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;
+/** A fraction's size in percent, to one decimal (0.042 → "4.2"). */
+export const pct = (f: number): string => `${Math.round(Math.abs(f) * 1000) / 10}`;
 
 /** "p95 of checkout is 12 % slower (97.5 % CI +8 to +16 %)": the change head against base, as a reader computes it. */
 export function sentence(c: AbComparison): string {

@@ -15,6 +15,7 @@ import type {
 } from '../contract/result.js';
 import { code, md } from './markdown.js';
 import { gatingOf, notGating } from '../analysis/compared-metrics.js';
+import { pct } from '../analysis/ab.js';
 import { WHOLE_RUN } from '../analysis/regression.js';
 import { calibrate } from '../analysis/calibration.js';
 import { trialFigures, type TrialFigures } from '../contract/record.js';
@@ -218,13 +219,12 @@ export function leanSentence(ab: AbResult): string {
     return ` Run-to-run lean: ${from} so far; a comparison's lean is read from ${read.minRuns}, so this run's intervals come from its pairs alone.`;
   const leaning = ab.comparisons.filter((c) => c.lean);
   if (!leaning.length) return ` Run-to-run lean: the newest ${from} lean no further from run to run than their pairs scatter.`;
-  const tenths = (x: number): number => Math.round(x * 1000) / 10;
   const amount = (c: AbComparison, sd: number): string =>
     c.scale !== 'abs'
-      ? `±${tenths(sd)} %`
+      ? `±${pct(sd)} %`
       : c.metric === 'memory_per_request'
         ? `±${formatValue(sd, 'bytes-per-request')}`
-        : `±${tenths(sd)} percentage points`;
+        : `±${pct(sd)} percentage points`;
   return (
     ` Run-to-run lean, read from the newest ${from} (what an estimate moves from run to run beyond its pairs' scatter, which no number of pairs shrinks) and added to the pairs' variance: ` +
     `${leaning.map((c) => `${metricLabel(c.metric)} of "${md(c.scenario)}" ${amount(c, c.lean!.sd)}`).join(', ')}` +

@@ -1,5 +1,6 @@
 // Descriptive statistics used by the tests, from simple-statistics (the design's statistics
 // package); perfgate keeps only the conventions around them. Pure.
+import { normalQuantile } from './distributions.js';
 import { mean as ssMean, median as ssMedian, medianAbsoluteDeviation, quantile as ssQuantile, sampleVariance } from 'simple-statistics';
 
 export function mean(xs: readonly number[]): number {
@@ -32,9 +33,10 @@ export function quantile(xs: readonly number[], p: number): number {
 
 /**
  * A standard-deviation estimate from the 80th percentile of the absolute deviations from the
- * median (÷ 1.2816, consistent for normal data): like 1.4826 · MAD it ignores the largest fifth
- * of the values (a few real changes among many), but it reads a peaked, heavy-tailed spread by
- * its tails rather than by its peak, where MAD reads it too narrow.
+ * median (÷ the normal's 90th percentile, 1.2816, consistent for normal data). Like 1.4826 · MAD
+ * (the 50th percentile) it ignores the largest deviations, here a fifth of them (a few real
+ * changes among many), but it reads a peaked, heavy-tailed spread by its tails rather than by its
+ * peak, where MAD reads it too narrow.
  */
 export function tailSd(xs: readonly number[]): number {
   const m = median(xs);
@@ -42,6 +44,6 @@ export function tailSd(xs: readonly number[]): number {
     quantile(
       xs.map((x) => Math.abs(x - m)),
       0.8,
-    ) / 1.2815515655446004
+    ) / normalQuantile(0.9)
   );
 }
